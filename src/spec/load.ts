@@ -1,0 +1,373 @@
+// Loads every file under specs/, validates it against specs/meta-schema.json
+// (ajv) and checks the references between files. Problems are reported with
+// the file and the JSON pointer of the offending value.
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Ajv, type ValidateFunction } from 'ajv';
+import {
+  APIS,
+  type Api,
+  type ApiSpecs,
+  type Basis,
+  type Constraint,
+  type ErrorsFile,
+  type ModelFile,
+  type OperationSpec,
+  type ProtocolFile,
+  type ShapesFile,
+  type SourcesFile,
+  type SpecSet,
+} from './types.ts';
+
+export const DEFAULT_SPECS_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../../specs');
+
+export interface SpecProblem {
+  file: string;
+  pointer: string;
+  message: string;
+}
+
+export class SpecProblems extends Error {
+  constructor(readonly problems: SpecProblem[]) {
+    super(problems.map((p) => `${p.file}#${p.pointer}: ${p.message}`).join('\n'));
+    this.name = 'SpecProblems';
+  }
+}
+
+type Kind = 'sources' | 'shapes' | 'protocol' | 'errors' | 'model' | 'operation';
+
+function listJson(dir: string): string[] {
+  const out: string[] = [];
+  for (const name of readdirSync(dir).sort()) {
+    const full = join(dir, name);
+    if (statSync(full).isDirectory()) out.push(...listJson(full));
+    else if (name.endsWith('.json') && name !== 'meta-schema.json') out.push(full);
+  }
+  return out;
+}
+
+let cachedValidators: Map<Kind, ValidateFunction> | undefined;
+let cachedMetaPath: string | undefined;
+
+function validators(metaPath: string): Map<Kind, ValidateFunction> {
+  if (cachedValidators && cachedMetaPath === metaPath) return cachedValidators;
+  const meta = JSON.parse(readFileSync(metaPath, 'utf8')) as { definitions: Record<string, unknown> };
+  const ajv = new Ajv({ allErrors: true, strict: false });
+  ajv.addFormat('regex', (s: string) => {
+    try {
+      new RegExp(s, 'u');
+      return true;
+    } catch {
+      return false;
+    }
+  });
+  ajv.addSchema(meta, 'meta');
+  const map = new Map<Kind, ValidateFunction>();
+  for (const kind of ['sources', 'shapes', 'protocol', 'errors', 'model', 'operation'] as Kind[]) {
+    map.set(kind, ajv.getSchema(`meta#/definitions/${kind}`)!);
+  }
+  cachedValidators = map;
+  cachedMetaPath = metaPath;
+  return map;
+}
+
+const cache = new Map<string, SpecSet>();
+
+/** Load and validate the specs; cached per directory (specs are read-only at run time). */
+export function loadSpecs(dir: string = DEFAULT_SPECS_DIR): SpecSet {
+  const key = resolve(dir);
+  const hit = cache.get(key);
+  if (hit) return hit;
+  const set = loadSpecsUncached(key);
+  cache.set(key, set);
+  return set;
+}
+
+export function loadSpecsUncached(dir: string): SpecSet {
+  const problems: SpecProblem[] = [];
+  const files = new Map<object, string>();
+  const byKind: Record<Kind, { rel: string; doc: Record<string, unknown> }[]> = {
+    sources: [],
+    shapes: [],
+    protocol: [],
+    errors: [],
+    model: [],
+    operation: [],
+  };
+  const vals = validators(join(dir, 'meta-schema.json'));
+  for (const full of listJson(dir)) {
+    const rel = relative(dir, full);
+    let doc: unknown;
+    try {
+      doc = JSON.parse(readFileSync(full, 'utf8'));
+    } catch (e) {
+      problems.push({ file: rel, pointer: '', message: `not valid JSON: ${(e as Error).message}` });
+      continue;
+    }
+    const kind = (doc as { kind?: unknown })?.kind;
+    const validate = typeof kind === 'string' ? vals.get(kind as Kind) : undefined;
+    if (!validate) {
+      problems.push({
+        file: rel,
+        pointer: '/kind',
+        message: `unknown or missing kind ${JSON.stringify(kind)}`,
+      });
+      continue;
+    }
+    if (!validate(doc)) {
+      for (const err of validate.errors ?? []) {
+        if (err.keyword === 'if') continue; // the failing 'then' branch is reported on its own
+        problems.push({
+          file: rel,
+          pointer: err.instancePath || '/',
+          message: `${err.message ?? 'invalid'}${err.params && 'allowedValues' in err.params ? ` (${(err.params.allowedValues as unknown[]).join(', ')})` : ''}${err.params && 'additionalProperty' in err.params ? ` (${String(err.params.additionalProperty)})` : ''}`,
+        });
+      }
+      continue;
+    }
+    files.set(doc as object, rel);
+    byKind[kind as Kind].push({ rel, doc: doc as Record<string, unknown> });
+  }
+  if (problems.length) throw new SpecProblems(problems);
+
+  const one = <T>(kind: Kind): T => {
+    const found = byKind[kind];
+    if (found.length !== 1) {
+      problems.push({
+        file: kind,
+        pointer: '',
+        message: `expected exactly one ${kind} file, found ${found.length}`,
+      });
+      return {} as T;
+    }
+    return found[0]!.doc as T;
+  };
+  const sources = one<SourcesFile>('sources');
+  const errors = one<ErrorsFile>('errors');
+  const model = one<ModelFile>('model');
+  if (problems.length) throw new SpecProblems(problems);
+
+  const apis = {} as Record<Api, ApiSpecs>;
+  for (const api of APIS) {
+    const protocol = byKind.protocol.find((f) => f.doc.api === api)?.doc as ProtocolFile | undefined;
+    const shapes = byKind.shapes.find((f) => f.doc.api === api)?.doc as ShapesFile | undefined;
+    if (!protocol)
+      problems.push({ file: `protocols/${api}.json`, pointer: '', message: 'missing protocol file' });
+    if (!shapes) problems.push({ file: `shapes/${api}.json`, pointer: '', message: 'missing shapes file' });
+    const operations = new Map<string, OperationSpec>();
+    for (const f of byKind.operation) {
+      const op = f.doc as unknown as OperationSpec;
+      if (op.api !== api) continue;
+      const expected = join(api, `${op.operation}.json`);
+      if (f.rel !== expected)
+        problems.push({ file: f.rel, pointer: '/operation', message: `file should be named ${expected}` });
+      if (operations.has(op.operation))
+        problems.push({ file: f.rel, pointer: '/operation', message: `duplicate operation ${op.operation}` });
+      operations.set(op.operation, op);
+    }
+    apis[api] = { api, protocol: protocol!, shapes: shapes!, operations };
+  }
+  if (problems.length) throw new SpecProblems(problems);
+
+  const set: SpecSet = { dir, sources, errors, model, apis, files };
+  problems.push(...crossCheck(set));
+  if (problems.length) throw new SpecProblems(problems);
+  return set;
+}
+
+/** References between files: shapes, errors, states, entities, sources. */
+function crossCheck(set: SpecSet): SpecProblem[] {
+  const out: SpecProblem[] = [];
+  const fileOf = (doc: object) => set.files.get(doc) ?? '?';
+
+  // Every basis anywhere must name known sources.
+  const walkBasis = (doc: object, value: unknown, pointer: string) => {
+    if (Array.isArray(value)) value.forEach((v, i) => walkBasis(doc, v, `${pointer}/${i}`));
+    else if (value && typeof value === 'object') {
+      for (const [k, v] of Object.entries(value)) {
+        const p = `${pointer}/${escapePointer(k)}`;
+        if (/^(basis|messageBasis|statusBasis|typeFormsBasis)$/.test(k)) {
+          for (const [i, s] of ((v as Basis).sources ?? []).entries())
+            if (!(s in set.sources.sources))
+              out.push({ file: fileOf(doc), pointer: `${p}/sources/${i}`, message: `unknown source ${s}` });
+        } else walkBasis(doc, v, p);
+      }
+    }
+  };
+  for (const doc of set.files.keys()) if (doc !== set.sources) walkBasis(doc, doc, '');
+
+  const errorIds = new Set(Object.keys(set.errors.errors));
+  const needError = (doc: object, pointer: string, id: string | undefined) => {
+    if (id !== undefined && !errorIds.has(id))
+      out.push({ file: fileOf(doc), pointer, message: `unknown error ${id} (see errors.json)` });
+  };
+  const states = set.model.states;
+  const needState = (doc: object, pointer: string, name: string | undefined) => {
+    if (name !== undefined && !(name in states))
+      out.push({ file: fileOf(doc), pointer, message: `unknown provider state ${name} (see model.json)` });
+  };
+  const checkConstraints = (doc: object, pointer: string, cs: Constraint[] | undefined) => {
+    (cs ?? []).forEach((c, i) => {
+      const p = `${pointer}/constraints/${i}`;
+      needError(doc, `${p}/error`, c.error);
+      if (
+        (c.kind === 'length' || c.kind === 'range') &&
+        c.min !== undefined &&
+        c.max !== undefined &&
+        c.min > c.max
+      )
+        out.push({ file: fileOf(doc), pointer: p, message: 'min is greater than max' });
+      if (c.kind === 'forbiddenCodePoints')
+        c.ranges.forEach(([lo, hi], j) => {
+          if (lo > hi)
+            out.push({ file: fileOf(doc), pointer: `${p}/ranges/${j}`, message: 'range start after end' });
+        });
+    });
+  };
+
+  for (const api of APIS) {
+    const { protocol, shapes, operations } = set.apis[api];
+    needError(protocol, '/validation/missing', protocol.validation.missing);
+    needError(protocol, '/validation/invalid', protocol.validation.invalid);
+    for (const [k, id] of Object.entries(protocol.protocolErrors))
+      needError(protocol, `/protocolErrors/${k}`, id);
+    for (const [k, p] of Object.entries(protocol.commonParameters ?? {}))
+      for (const [v, id] of Object.entries(p.refuse ?? {}))
+        needError(protocol, `/commonParameters/${k}/refuse/${v}`, id);
+
+    const needShape = (doc: object, pointer: string, name: string) => {
+      if (!(name in shapes.shapes))
+        out.push({ file: fileOf(doc), pointer, message: `unknown shape ${name} in shapes/${api}.json` });
+    };
+    for (const [name, shape] of Object.entries(shapes.shapes)) {
+      const base = `/shapes/${name}`;
+      checkConstraints(shapes, base, shape.constraints);
+      for (const [m, ms] of Object.entries(shape.members ?? {})) {
+        needShape(shapes, `${base}/members/${m}/shape`, ms.shape);
+        checkConstraints(shapes, `${base}/members/${m}`, ms.constraints);
+      }
+      if (shape.member) needShape(shapes, `${base}/member/shape`, shape.member.shape);
+    }
+
+    for (const op of operations.values()) {
+      for (const io of ['input', 'output'] as const)
+        for (const [m, ms] of Object.entries(op[io].members)) {
+          needShape(op, `/${io}/members/${m}/shape`, ms.shape);
+          checkConstraints(op, `/${io}/members/${m}`, ms.constraints);
+        }
+      const entity = set.model.entities[op.behaviour.entity];
+      if (!entity) {
+        out.push({
+          file: fileOf(op),
+          pointer: '/behaviour/entity',
+          message: `unknown entity ${op.behaviour.entity}`,
+        });
+        continue;
+      }
+      if (op.behaviour.select && !(op.behaviour.select in op.input.members))
+        out.push({
+          file: fileOf(op),
+          pointer: '/behaviour/select',
+          message: `${op.behaviour.select} is not an input member`,
+        });
+      for (const [other, name] of Object.entries(op.equivalent ?? {})) {
+        if (other === 'input') continue;
+        if (!set.apis[other as Api]?.operations.has(String(name)))
+          out.push({
+            file: fileOf(op),
+            pointer: `/equivalent/${other}`,
+            message: `no spec for ${other} ${String(name)}`,
+          });
+      }
+      op.behaviour.rules.forEach((r, i) => {
+        const p = `/behaviour/rules/${i}`;
+        needError(op, `${p}/error`, r.error);
+        (r.acceptErrors ?? []).forEach((e, j) => needError(op, `${p}/acceptErrors/${j}`, e));
+        needState(op, `${p}/given`, r.given);
+        (r.violatedBy ?? []).forEach((s, j) => needState(op, `${p}/violatedBy/${j}`, s));
+        (r.allowedWhen ?? []).forEach((w, j) => needState(op, `${p}/allowedWhen/${j}/given`, w.given));
+        if (r.kind === 'status') {
+          const values = entity.status?.values ?? [];
+          for (const v of r.allowed ?? [])
+            if (!values.includes(v))
+              out.push({
+                file: fileOf(op),
+                pointer: `${p}/allowed`,
+                message: `${v} is not a status of ${op.behaviour.entity}`,
+              });
+          (r.violatedBy ?? []).forEach((s, j) => {
+            const made = states[s]?.creates.find((c) => c.entity === op.behaviour.entity)?.status;
+            if (made === undefined || (r.allowed ?? []).includes(made))
+              out.push({
+                file: fileOf(op),
+                pointer: `${p}/violatedBy/${j}`,
+                message: `state ${s} does not create a ${op.behaviour.entity} outside the allowed statuses`,
+              });
+          });
+        }
+        if (r.kind === 'effect')
+          for (const field of Object.keys(r.set ?? {}))
+            if (
+              field !== '$status' &&
+              field !== entity.status?.field &&
+              !fieldKnown(set, api, op.behaviour.entity, field)
+            )
+              out.push({
+                file: fileOf(op),
+                pointer: `${p}/set/${field}`,
+                message: `${field} is not a field of ${op.behaviour.entity}`,
+              });
+      });
+    }
+  }
+  for (const [name, e] of Object.entries(set.model.entities)) {
+    if (e.parent && !(e.parent.entity in set.model.entities))
+      out.push({
+        file: fileOf(set.model),
+        pointer: `/entities/${name}/parent`,
+        message: `unknown entity ${e.parent.entity}`,
+      });
+    for (const [api, o] of Object.entries(e.observe ?? {}))
+      if (o && !set.apis[api as Api].operations.has(o.operation))
+        out.push({
+          file: fileOf(set.model),
+          pointer: `/entities/${name}/observe/${api}`,
+          message: `no spec for ${o.operation}`,
+        });
+  }
+  for (const [name, s] of Object.entries(states))
+    s.creates.forEach((c, i) => {
+      const e = set.model.entities[c.entity];
+      if (!e)
+        out.push({
+          file: fileOf(set.model),
+          pointer: `/states/${name}/creates/${i}`,
+          message: `unknown entity ${c.entity}`,
+        });
+      else if (c.status !== undefined && !e.status?.values.includes(c.status))
+        out.push({
+          file: fileOf(set.model),
+          pointer: `/states/${name}/creates/${i}/status`,
+          message: `${c.status} is not a status of ${c.entity}`,
+        });
+    });
+  return out;
+}
+
+/** A field is known when the entity's output structure in this API names it, or the model gives it a default. */
+function fieldKnown(set: SpecSet, api: Api, entity: string, field: string): boolean {
+  const e = set.model.entities[entity];
+  if (!e) return false;
+  if (field === e.id || field in e.fields) return true;
+  const shape = set.apis[api].shapes.shapes[entity];
+  if (shape?.members && field in shape.members) return true;
+  // Fields written from input members (e.g. Reason, IntegerValue) are stored even when no output shows them.
+  return [...set.apis[api].operations.values()].some(
+    (op) => op.behaviour.entity === entity && field in op.input.members,
+  );
+}
+
+export function escapePointer(s: string): string {
+  return s.replace(/~/g, '~0').replace(/\//g, '~1');
+}

@@ -1,0 +1,139 @@
+// Helpers that turn the raw spec documents into what the rest of the code
+// needs: resolved members, severities, error lookups, message patterns.
+import type {
+  Api,
+  Basis,
+  Constraint,
+  ErrorSpec,
+  MemberSpec,
+  OperationSpec,
+  ResolvedMember,
+  Severity,
+  SpecSet,
+} from './types.ts';
+
+/** An INF fact may only back a should-level check; every other tag is observed behaviour. */
+export function severityOf(...bases: (Basis | undefined)[]): Severity {
+  return bases.some((b) => b?.tag === 'INF') ? 'should' : 'must';
+}
+
+export function resolveMember(
+  set: SpecSet,
+  api: Api,
+  name: string,
+  spec: MemberSpec,
+  depth = 0,
+): ResolvedMember {
+  const shape = set.apis[api].shapes.shapes[spec.shape];
+  if (!shape) throw new Error(`unknown shape ${spec.shape} (${api})`);
+  const resolved: ResolvedMember = {
+    name,
+    type: shape.type,
+    shape: spec.shape,
+    required: spec.required === true,
+    constraints: [...(shape.constraints ?? []), ...(spec.constraints ?? [])],
+    ...(spec.basis ? { basis: spec.basis } : {}),
+  };
+  if (depth > 8) return resolved; // the shapes are not recursive; this only guards a broken spec
+  if (shape.type === 'structure' && shape.members)
+    resolved.members = Object.entries(shape.members).map(([n, m]) =>
+      resolveMember(set, api, n, m, depth + 1),
+    );
+  if (shape.type === 'list' && shape.member)
+    resolved.item = resolveMember(set, api, 'member', shape.member, depth + 1);
+  return resolved;
+}
+
+export function inputMembers(set: SpecSet, op: OperationSpec): ResolvedMember[] {
+  return Object.entries(op.input.members).map(([n, m]) => resolveMember(set, op.api, n, m));
+}
+
+export function outputMembers(set: SpecSet, op: OperationSpec): ResolvedMember[] {
+  return Object.entries(op.output.members).map(([n, m]) => resolveMember(set, op.api, n, m));
+}
+
+export function errorSpec(set: SpecSet, id: string): ErrorSpec {
+  const e = set.errors.errors[id];
+  if (!e) throw new Error(`unknown error ${id}`);
+  return e;
+}
+
+export function operation(set: SpecSet, api: Api, name: string): OperationSpec | undefined {
+  return set.apis[api].operations.get(name);
+}
+
+/** Fill a message template: {Name} from the values given, unknown names left as they are. */
+export function fillMessage(template: string, values: Record<string, unknown>): string {
+  return template.replace(/\{([A-Za-z]+)\}/g, (whole, name: string) =>
+    values[name] === undefined ? whole : String(values[name]),
+  );
+}
+
+/** A regular expression that matches any message produced from the template (placeholders are free text). */
+export function messagePattern(template: string, suffixPattern: string): RegExp {
+  const parts = template.split(/\{[A-Za-z]+\}/g).map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
+  return new RegExp(`^${parts.join('[\\s\\S]*?')}(${suffixPattern.replace(/\$$/, '')})?$`, 'u');
+}
+
+export function codePointLength(s: string): number {
+  let n = 0;
+  for (const _ of s) n++;
+  return n;
+}
+
+export type Violation = { constraint: Constraint; reason: string };
+
+/** Check one scalar value against its constraints; returns the first violation. */
+export function violationOf(value: unknown, m: ResolvedMember): Violation | undefined {
+  for (const c of m.constraints) {
+    switch (c.kind) {
+      case 'length': {
+        if (typeof value !== 'string') break;
+        const n = c.unit === 'byte' ? Buffer.byteLength(value, 'utf8') : codePointLength(value);
+        if (c.min !== undefined && n < c.min)
+          return { constraint: c, reason: `shorter than ${c.min} ${c.unit}s` };
+        if (c.max !== undefined && n > c.max)
+          return { constraint: c, reason: `longer than ${c.max} ${c.unit}s` };
+        break;
+      }
+      case 'pattern':
+        if (typeof value === 'string' && !new RegExp(c.pattern, 'u').test(value))
+          return { constraint: c, reason: `does not match ${c.pattern}` };
+        break;
+      case 'enum':
+        if (typeof value === 'string' && !c.values.includes(value))
+          return { constraint: c, reason: `not one of ${c.values.join(', ')}` };
+        break;
+      case 'range':
+        if (typeof value === 'number') {
+          if (c.min !== undefined && value < c.min) return { constraint: c, reason: `less than ${c.min}` };
+          if (c.max !== undefined && value > c.max) return { constraint: c, reason: `greater than ${c.max}` };
+        }
+        break;
+      case 'forbiddenCodePoints':
+        if (typeof value === 'string')
+          for (const ch of value) {
+            const cp = ch.codePointAt(0)!;
+            if (c.ranges.some(([lo, hi]) => cp >= lo && cp <= hi))
+              return {
+                constraint: c,
+                reason: `contains the banned character U+${cp.toString(16).toUpperCase().padStart(4, '0')}`,
+              };
+          }
+        break;
+    }
+  }
+  return undefined;
+}
+
+/** A stable key for a constraint, used in coverage counts and check ids. */
+export function constraintKey(member: string, c: Constraint): string {
+  switch (c.kind) {
+    case 'length':
+      return `${member}.length`;
+    case 'range':
+      return `${member}.range`;
+    default:
+      return `${member}.${c.kind}`;
+  }
+}

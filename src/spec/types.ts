@@ -1,0 +1,253 @@
+// Typed view of the files under specs/. The JSON files are the single source
+// of truth; these types only describe their shape for the code that reads them.
+
+export type Api = '2017-01-17' | '2014-08-15';
+export const APIS: readonly Api[] = ['2017-01-17', '2014-08-15'];
+
+export type Tag = 'DOC' | 'MODEL' | 'WSDL' | 'CODE' | 'ISSUE' | 'INF';
+export type Severity = 'must' | 'should';
+
+export interface Basis {
+  tag: Tag;
+  sources: string[];
+  note?: string;
+}
+
+export type Constraint =
+  | { kind: 'length'; min?: number; max?: number; unit: 'codepoint' | 'byte'; basis: Basis; error?: string }
+  | { kind: 'pattern'; pattern: string; basis: Basis; error?: string }
+  | { kind: 'enum'; values: string[]; basis: Basis; error?: string }
+  | { kind: 'range'; min?: number; max?: number; basis: Basis; error?: string }
+  | { kind: 'forbiddenCodePoints'; ranges: [number, number][]; basis: Basis; error?: string };
+
+export interface MemberSpec {
+  shape: string;
+  required?: boolean;
+  constraints?: Constraint[];
+  basis?: Basis;
+  note?: string;
+}
+
+export type ShapeType = 'string' | 'integer' | 'long' | 'boolean' | 'timestamp' | 'structure' | 'list';
+
+export interface ShapeSpec {
+  type: ShapeType;
+  constraints?: Constraint[];
+  members?: Record<string, MemberSpec>;
+  member?: MemberSpec;
+  basis?: Basis;
+}
+
+export interface ShapesFile {
+  kind: 'shapes';
+  api: Api;
+  basis?: Basis;
+  shapes: Record<string, ShapeSpec>;
+}
+
+export interface ErrorSpec {
+  code: string;
+  message: string;
+  data?: string[];
+  fault?: boolean;
+  wireType?: Partial<Record<Api, string>>;
+  basis: Basis;
+  messageBasis?: Basis;
+}
+
+export interface ErrorsFile {
+  kind: 'errors';
+  errors: Record<string, ErrorSpec>;
+}
+
+export type RuleKind = 'exists' | 'owner' | 'status' | 'effect' | 'read' | 'list';
+
+export interface Pagination {
+  style: 'token' | 'page';
+  token?: string;
+  page?: string;
+  size: string;
+  defaultSize: number;
+  basis: Basis;
+}
+
+export interface RuleSpec {
+  id: string;
+  kind: RuleKind;
+  basis: Basis;
+  given?: string;
+  error?: string;
+  acceptErrors?: string[];
+  allowed?: string[];
+  allowedWhen?: { input: Record<string, unknown>; allowed: string[]; given?: string; basis: Basis }[];
+  violatedBy?: string[];
+  set?: Record<string, string | number | boolean>;
+  observe?: Record<string, unknown>;
+  output?: Record<string, '$entity' | '$parent'>;
+  where?: Record<string, unknown>;
+  owned?: boolean;
+  filter?: Record<string, string>;
+  items?: string;
+  count?: string;
+  total?: string;
+  pagination?: Pagination;
+}
+
+export interface OperationSpec {
+  kind: 'operation';
+  api: Api;
+  operation: string;
+  role: 'seed' | 'support';
+  summary: string;
+  basis: Basis;
+  equivalent?: Record<string, unknown>;
+  idempotent?: boolean;
+  input: { members: Record<string, MemberSpec> };
+  output: { members: Record<string, MemberSpec> };
+  behaviour: { kind: 'transition' | 'read' | 'list'; entity: string; select?: string; rules: RuleSpec[] };
+  officialModel?: { differences: { member: string; aspect: string; reason: string }[] };
+}
+
+export interface ProtocolFile {
+  kind: 'protocol';
+  api: Api;
+  protocol: 'awsJson1_1' | 'mturkRestXml';
+  basis: Basis;
+  http: { methods: string[]; path: string; formContentType?: string };
+  targetPrefix?: string;
+  request?: { headers: Record<string, { value: string; basis: Basis }>; body: string };
+  commonParameters?: Record<
+    string,
+    {
+      value?: string;
+      required: boolean;
+      values?: string[];
+      refuse?: Record<string, string>;
+      repeated?: boolean;
+      format?: string;
+      basis: Basis;
+    }
+  >;
+  signing: {
+    scheme?: 'sigv4';
+    service?: string;
+    region?: string;
+    schemes?: {
+      name: string;
+      service?: string;
+      stringToSign?: string;
+      marker?: Record<string, string>;
+      basis: Basis;
+    }[];
+    basis: Basis;
+  };
+  timestamps: 'epoch-seconds' | 'iso8601';
+  lists: 'json-array' | 'repeated-element';
+  success: {
+    status: number;
+    contentType: string;
+    requestIdHeader?: string;
+    root?: string;
+    requestIdPath?: string;
+    result?: string;
+    isValidPath?: string;
+    isValid?: string;
+    echo?: { responseGroup: string; element: string; basis: Basis };
+    basis: Basis;
+  };
+  errorEnvelope: {
+    // 2017-01-17
+    request?: { status: number; type: string; basis: Basis };
+    fault?: { status: number; type: string; basis: Basis };
+    contentType?: string;
+    body?: { typeField: string; messageField: string; codeField: string };
+    typeForms?: string[];
+    typeFormsBasis?: Basis;
+    // 2014-08-15
+    status?: number;
+    statusBasis?: Basis;
+    isValid?: string;
+    fields?: {
+      list: string;
+      item: string;
+      code: string;
+      message: string;
+      data: string;
+      key: string;
+      value: string;
+    };
+    placement?: { codePattern: string; at: 'result' | 'operationRequest'; basis: Basis }[];
+    faultStatus?: number;
+    // both
+    messageSuffix: string;
+    messageSuffixPattern: string;
+    messageBasis: Basis;
+  };
+  validation: { missing: string; invalid: string };
+  protocolErrors: Record<string, string>;
+  endpoints: { production: string[]; sandbox: string[]; basis?: Basis };
+}
+
+export interface EntitySpec {
+  id: string;
+  idFormat?: { pattern: string };
+  owned?: boolean;
+  parent?: { entity: string; via: string };
+  status?: { field: string; values: string[]; hidden?: boolean; basis: Basis };
+  fields: Record<string, unknown>;
+  observe?: Partial<
+    Record<Api, { operation: string; input: Record<string, string>; path: string; find?: string }>
+  >;
+}
+
+export interface StateSpec {
+  creates: {
+    as: string;
+    entity: string;
+    parent?: string;
+    status?: string;
+    fields?: Record<string, unknown>;
+  }[];
+  returns: Record<string, string>;
+}
+
+export interface ModelFile {
+  kind: 'model';
+  entities: Record<string, EntitySpec>;
+  states: Record<string, StateSpec>;
+}
+
+export interface SourcesFile {
+  kind: 'sources';
+  tags: Record<string, string>;
+  sources: Record<string, string>;
+}
+
+/** A member with its shape resolved: type and every constraint in one place. */
+export interface ResolvedMember {
+  name: string;
+  type: ShapeType;
+  shape: string;
+  required: boolean;
+  constraints: Constraint[];
+  basis?: Basis;
+  members?: ResolvedMember[];
+  item?: ResolvedMember;
+}
+
+export interface ApiSpecs {
+  api: Api;
+  protocol: ProtocolFile;
+  shapes: ShapesFile;
+  operations: Map<string, OperationSpec>;
+}
+
+export interface SpecSet {
+  dir: string;
+  sources: SourcesFile;
+  errors: ErrorsFile;
+  model: ModelFile;
+  apis: Record<Api, ApiSpecs>;
+  /** file path (relative to dir) of every loaded document, for messages */
+  files: Map<object, string>;
+}
