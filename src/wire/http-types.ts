@@ -1,0 +1,39 @@
+/**
+ * Transport-neutral HTTP shapes shared by clients, servers and checks.
+ * Header names are lower-case by convention; `headerValue` tolerates callers that forget.
+ */
+
+export interface WireRequest {
+  method: string;
+  /** Path as sent on the wire (still percent-encoded), e.g. "/". */
+  path: string;
+  /** Raw query string without the leading '?'; '' when there is none. */
+  query: string;
+  /** Lower-case header names. */
+  headers: Record<string, string>;
+  body: string;
+}
+
+export interface WireResponse {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+}
+
+/** Case-insensitive header lookup; the exact lower-case key wins when both exist. */
+export function headerValue(headers: Record<string, string>, name: string): string | undefined {
+  const lower = name.toLowerCase();
+  if (Object.hasOwn(headers, lower)) return headers[lower];
+  for (const key of Object.keys(headers)) {
+    if (key.toLowerCase() === lower) return headers[key];
+  }
+  return undefined;
+}
+
+/**
+ * Decodes a raw query string (or an application/x-www-form-urlencoded body) into ordered pairs.
+ * Form semantics: '+' is a space; malformed percent escapes are kept literally rather than throwing.
+ */
+export function parseQuery(raw: string): Array<[string, string]> {
+  return [...new URLSearchParams(raw)];
+}
