@@ -1,0 +1,174 @@
+// Operations over a set of run reports: merging shards of one run, naming the
+// targets (columns) and deciding the exit code.
+import type { CheckResult, ConformanceReport, CoverageMap, ReportSummary } from './types.ts';
+
+/** Reports with the same key come from one run of one target (possibly split into shards). */
+export function runKey(report: ConformanceReport): string {
+  const { kind, endpoint = '', driver = '', name = '' } = report.target;
+  return JSON.stringify([kind, endpoint, driver, name, report.seed]);
+}
+
+export function summarize(results: readonly CheckResult[]): ReportSummary {
+  const summary: ReportSummary = { passed: 0, failed: 0, notRun: 0, expectedFailures: 0 };
+  for (const { status } of results) {
+    if (status === 'passed') summary.passed++;
+    else if (status === 'failed') summary.failed++;
+    else if (status === 'not-run') summary.notRun++;
+    else summary.expectedFailures++;
+  }
+  return summary;
+}
+
+/**
+ * Merges the shards of each run into one report: same target (kind, endpoint,
+ * driver, name) and same seed. Results are concatenated and de-duplicated by id
+ * (first one wins), the summary is recomputed, coverage counts are added up and
+ * the time span covers all shards. Different targets stay separate, in the
+ * order they first appear.
+ */
+export function mergeShards(reports: readonly ConformanceReport[]): ConformanceReport[] {
+  const groups = new Map<string, ConformanceReport[]>();
+  for (const report of reports) {
+    const key = runKey(report);
+    const group = groups.get(key);
+    if (group) group.push(report);
+    else groups.set(key, [report]);
+  }
+  return [...groups.values()].map((group) => (group.length === 1 ? group[0]! : mergeGroup(group)));
+}
+
+function mergeGroup(group: ConformanceReport[]): ConformanceReport {
+  // Shard order makes the merged result list stable whatever order the files were found in.
+  const shards = [...group].sort((a, b) => shardIndex(a) - shardIndex(b));
+  const first = shards[0]!;
+  const results: CheckResult[] = [];
+  const ids = new Set<string>();
+  for (const shard of shards) {
+    for (const result of shard.results) {
+      if (ids.has(result.id)) continue;
+      ids.add(result.id);
+      results.push(result);
+    }
+  }
+  const starts = shards.map((s) => Date.parse(s.startedAt));
+  const start = Math.min(...starts);
+  const end = Math.max(...shards.map((s, i) => starts[i]! + s.durationMs));
+  const merged: ConformanceReport = {
+    tool: first.tool,
+    target: first.target,
+    api: [...new Set(shards.flatMap((s) => s.api))],
+    seed: first.seed,
+    startedAt: new Date(start).toISOString(),
+    durationMs: end - start,
+    summary: summarize(results),
+    results,
+  };
+  const coverage = mergeCoverage(shards.map((s) => s.coverage));
+  if (coverage) merged.coverage = coverage;
+  return merged;
+}
+
+function shardIndex(report: ConformanceReport): number {
+  return report.shard ? Number.parseInt(report.shard, 10) : 0;
+}
+
+function mergeCoverage(maps: (CoverageMap | undefined)[]): CoverageMap | undefined {
+  if (maps.every((map) => map === undefined)) return undefined;
+  const merged: CoverageMap = {};
+  for (const map of maps) {
+    for (const [operation, counts] of Object.entries(map ?? {})) {
+      const into = merged[operation] ?? {};
+      merged[operation] = into;
+      for (const [key, n] of Object.entries(counts)) into[key] = (into[key] ?? 0) + n;
+    }
+  }
+  return merged;
+}
+
+/** The name people see for a target: its display name, else its endpoint or driver. */
+export function targetLabel(report: ConformanceReport): string {
+  const { name, endpoint, driver, kind } = report.target;
+  return name || endpoint || driver || `unnamed ${kind}`;
+}
+
+/** One label per report, made unique (by seed, then by position) when two targets would look alike. */
+export function targetLabels(reports: readonly ConformanceReport[]): string[] {
+  const base = reports.map(targetLabel);
+  const withSeed = base.map((label, i) =>
+    base.filter((other) => other === label).length > 1 ? `${label} (seed ${reports[i]!.seed})` : label,
+  );
+  return withSeed.map((label, i) =>
+    withSeed.filter((other) => other === label).length > 1 ? `${label} #${i + 1}` : label,
+  );
+}
+
+/** File-name-safe, unique slugs for the targets, e.g. for badge-<slug>.svg. */
+export function targetSlugs(reports: readonly ConformanceReport[]): string[] {
+  const used = new Set<string>();
+  return targetLabels(reports).map((label, i) => {
+    const base =
+      label
+        .toLowerCase()
+        .replace(/^[a-z]+:\/\//, '')
+        .replace(/[^a-z0-9]+/g, '-')
+        .replace(/^-+|-+$/g, '')
+        .slice(0, 60)
+        .replace(/-+$/, '') || `target-${i + 1}`;
+    let slug = base;
+    for (let n = 2; used.has(slug); n++) slug = `${base}-${n}`;
+    used.add(slug);
+    return slug;
+  });
+}
+
+/** True when this result should fail the run: a failed `must`, or with strict any failed check. */
+export function isBlockingFailure(result: CheckResult, strict = false): boolean {
+  return result.status === 'failed' && (result.severity === 'must' || strict);
+}
+
+/**
+ * 1 when any `must` check failed (with `strict`, any `should` too), else 0.
+ * Expected failures do not count. (Exit code 2, "nothing ran", is the CLI's.)
+ */
+export function exitCodeFor(
+  reports: readonly ConformanceReport[],
+  options: { strict?: boolean } = {},
+): 0 | 1 {
+  const strict = options.strict ?? false;
+  return reports.some((report) => report.results.some((result) => isBlockingFailure(result, strict))) ? 1 : 0;
+}
+
+export interface OperationGroup {
+  api: string;
+  operation: string;
+  /** Check ids in the order the suite ran them (first report that has each wins). */
+  ids: string[];
+}
+
+/** All checks of all reports grouped by API version (newest first) then operation (A–Z). */
+export function operationGroups(reports: readonly ConformanceReport[]): OperationGroup[] {
+  const groups = new Map<string, OperationGroup>();
+  const seen = new Set<string>();
+  for (const report of reports) {
+    for (const { id, api, operation } of report.results) {
+      if (seen.has(id)) continue;
+      seen.add(id);
+      const key = JSON.stringify([api, operation]);
+      const group = groups.get(key) ?? { api, operation, ids: [] };
+      groups.set(key, group);
+      group.ids.push(id);
+    }
+  }
+  return [...groups.values()].sort(
+    (a, b) => compareText(b.api, a.api) || compareText(a.operation, b.operation),
+  );
+}
+
+function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** The first line of a (possibly multi-line) text. */
+export function firstLine(text: string): string {
+  return text.split(/\r?\n/, 1)[0] ?? '';
+}

@@ -1,0 +1,139 @@
+// Markdown for a GitHub step summary (or a PR comment): totals per target, an
+// operation × API table, then the failed checks with their reproduce commands.
+// Everything coming from a report is escaped, so a hostile detail cannot
+// inject markup, and the failure list is capped to stay well under GitHub's
+// 1 MiB step-summary limit.
+import { firstLine, isBlockingFailure, operationGroups, targetLabels } from './merge.ts';
+import type { CheckResult, ConformanceReport } from './types.ts';
+
+/** Failed checks listed per target before the list is cut short. */
+export const MAX_FAILED_LISTED = 100;
+
+export function renderSummaryMd(reports: readonly ConformanceReport[]): string {
+  const out: string[] = ['## MTurk conformance', ''];
+  if (reports.length === 0) return [...out, 'No reports.', ''].join('\n');
+  const labels = targetLabels(reports);
+  out.push(
+    ...totalsTable(reports, labels),
+    '',
+    '### Results by operation',
+    '',
+    ...operationTable(reports, labels),
+  );
+  const anyFailed = reports.some((report) => report.summary.failed > 0);
+  out.push('', '### Failed checks', '');
+  if (!anyFailed) out.push('None.');
+  reports.forEach((report, i) => {
+    const failed = report.results.filter((result) => result.status === 'failed');
+    if (failed.length === 0) return;
+    if (reports.length > 1) out.push(`#### ${text(labels[i]!)} (${failed.length})`, '');
+    out.push(...failedTable(failed), '');
+  });
+  return `${out.join('\n').trimEnd()}\n`;
+}
+
+function totalsTable(reports: readonly ConformanceReport[], labels: string[]): string[] {
+  const rows = reports.map((report, i) => {
+    const { passed, failed, notRun, expectedFailures } = report.summary;
+    const where = report.target.endpoint ?? report.target.driver ?? '';
+    const target = `${verdict(report)} ${text(labels[i]!)}${where && where !== labels[i] ? ` ${code(where)}` : ''}`;
+    const shard = report.shard ? ` (shard ${text(report.shard)})` : '';
+    return row([
+      target,
+      report.target.kind,
+      String(passed),
+      String(failed),
+      String(notRun),
+      String(expectedFailures),
+      text(report.tool.version),
+      `${report.seed}${shard}`,
+      text(report.startedAt),
+    ]);
+  });
+  return [
+    row(['Target', 'Kind', 'Passed', 'Failed', 'Not run', 'Expected failures', 'Tool', 'Seed', 'Started']),
+    row(['---', '---', '---:', '---:', '---:', '---:', '---', '---:', '---']),
+    ...rows,
+  ];
+}
+
+/** ❌ when a `must` failed, ⚠️ when only `should` checks failed, ✅ otherwise. */
+function verdict(report: ConformanceReport): string {
+  if (report.results.some((result) => isBlockingFailure(result))) return '❌';
+  if (report.summary.failed > 0) return '⚠️';
+  return '✅';
+}
+
+function operationTable(reports: readonly ConformanceReport[], labels: string[]): string[] {
+  const byId = reports.map((report) => new Map(report.results.map((result) => [result.id, result])));
+  const lines = [
+    row(['API', 'Operation', ...labels.map(text)]),
+    row(['---', '---', ...labels.map(() => '---')]),
+  ];
+  for (const group of operationGroups(reports)) {
+    const cells = byId.map((results) => {
+      const present = group.ids.map((id) => results.get(id)).filter((r): r is CheckResult => r !== undefined);
+      return operationCell(present);
+    });
+    lines.push(row([text(group.api), text(group.operation), ...cells]));
+  }
+  return lines;
+}
+
+function operationCell(results: CheckResult[]): string {
+  if (results.length === 0) return '—';
+  const count = (status: CheckResult['status']) => results.filter((r) => r.status === status).length;
+  const parts: string[] = [];
+  const failed = count('failed');
+  if (count('passed')) parts.push(`${count('passed')} passed`);
+  if (failed) parts.push(`${failed} failed`);
+  if (count('not-run')) parts.push(`${count('not-run')} not run`);
+  const expected = count('expected-failure');
+  if (expected) parts.push(`${expected} expected ${expected === 1 ? 'failure' : 'failures'}`);
+  const icon = failed ? '❌' : count('passed') === results.length ? '✅' : '➖';
+  return `${icon} ${parts.join(', ')}`;
+}
+
+function failedTable(failed: CheckResult[]): string[] {
+  // must before should: the ones that fail the run come first.
+  const ordered = [...failed].sort(
+    (a, b) => Number(a.severity === 'should') - Number(b.severity === 'should'),
+  );
+  const listed = ordered.slice(0, MAX_FAILED_LISTED);
+  const lines = [
+    row(['Check', 'Severity', 'Detail', 'Reproduce']),
+    row(['---', '---', '---', '---']),
+    ...listed.map((r) => row([code(r.id), r.severity, text(firstLine(r.detail)), code(r.reproduce)])),
+  ];
+  if (ordered.length > listed.length) {
+    lines.push('', `…and ${ordered.length - listed.length} more failed checks: see report.html.`);
+  }
+  return lines;
+}
+
+function row(cells: string[]): string {
+  return `| ${cells.join(' | ')} |`;
+}
+
+/** Plain text for a table cell: markdown and HTML specials neutralised, one line. */
+function text(value: string): string {
+  return oneLine(value)
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/[\\`*_[\]|~]/g, (char) => `\\${char}`);
+}
+
+/** An inline code span for a table cell; the fence is longer than any backtick run inside. */
+function code(value: string): string {
+  if (value === '') return '';
+  const inner = oneLine(value).replace(/\|/g, '\\|');
+  const longestRun = Math.max(0, ...(inner.match(/`+/g) ?? []).map((run) => run.length));
+  const fence = '`'.repeat(longestRun + 1);
+  const pad = inner.startsWith('`') || inner.endsWith('`') ? ' ' : '';
+  return `${fence}${pad}${inner}${pad}${fence}`;
+}
+
+function oneLine(value: string): string {
+  return value.replace(/\s*\r?\n\s*/g, ' ').trim();
+}
