@@ -1,0 +1,329 @@
+// The reference emulator: both API versions on one port over one shared store. `createEmulator`
+// is transport-neutral (WireRequest in, WireResponse out) so that tests and deliberately broken
+// variants can wrap it; `startEmulator` puts it behind node:http on the loopback interface.
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { loadSpecs } from '../spec/load.ts';
+import type { SpecSet } from '../spec/types.ts';
+import type { Codec, Credentials, ErrorOutcome, Outcome } from '../wire/codec.ts';
+import type { WireRequest, WireResponse } from '../wire/http-types.ts';
+import { headerValue } from '../wire/http-types.ts';
+import { codecsFor } from '../wire/index.ts';
+import { JSON11_API, mediaType, targetHeader } from '../wire/json11.ts';
+import { LEGACY_API } from '../wire/legacy.ts';
+import { executeCall } from './engine.ts';
+import { handleStates } from './states.ts';
+import { Store } from './store.ts';
+import { TEST_CREDENTIALS } from './test-credentials.ts';
+
+export interface EmulatorOptions {
+  specs?: SpecSet;
+  /** Added to the built-in test credentials. */
+  credentials?: Credentials[];
+  /** Serve any well-formed request as its access key id, without checking the signature. */
+  acceptAnySignature?: boolean;
+  /** Largest request body served (default 1 MB); larger ones get the protocol's tooLarge error. */
+  maxBodyBytes?: number;
+  now?: () => Date;
+}
+
+export interface Emulator {
+  readonly specs: SpecSet;
+  readonly store: Store;
+  readonly credentials: readonly Credentials[];
+  readonly maxBodyBytes: number;
+  /** Answers one request; never throws. */
+  handle(req: WireRequest): Promise<WireResponse>;
+  /** The same, synchronously (the emulator does no I/O). */
+  handleSync(req: WireRequest): WireResponse;
+  /** The provider-states endpoint (docs/provider-states.md). */
+  handleStates(body: string): WireResponse;
+  /** The answer to a request whose body is over the limit (the body itself is not looked at). */
+  tooLarge(req: WireRequest): WireResponse;
+  /** The answer to a request that could not even be parsed as HTTP. */
+  malformed(reason: string): WireResponse;
+  /** Empties the store. */
+  reset(): void;
+}
+
+export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
+
+export function createEmulator(opts: EmulatorOptions = {}): Emulator {
+  const specs = opts.specs ?? loadSpecs();
+  const now = opts.now ?? (() => new Date());
+  const store = new Store(specs, now);
+  const credentials = [...TEST_CREDENTIALS, ...(opts.credentials ?? [])];
+  const secrets = new Map(credentials.map((c) => [c.accessKeyId, c.secretAccessKey]));
+  const maxBodyBytes = opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  const codecs = codecsFor(specs);
+  const byApi = (api: string): Codec => codecs.find((c) => c.api === api)!;
+  const serverOpts = {
+    lookupSecret: (id: string) =>
+      Object.hasOwn(Object.fromEntries(secrets), id) ? secrets.get(id) : undefined,
+    acceptAnySignature: opts.acceptAnySignature === true,
+  };
+
+  /** The codec for a request no codec claims: JSON when it looks like JSON, else legacy XML. */
+  const fallbackCodec = (req: WireRequest): Codec => {
+    const ct = mediaType(headerValue(req.headers, 'content-type'));
+    const jsonCt = mediaType(specs.apis[JSON11_API].protocol.success.contentType);
+    const looksJson = ct === jsonCt || ct.includes('json') || req.body.trimStart().startsWith('{');
+    const hasTarget = (() => {
+      const t = targetHeader(specs.apis[JSON11_API].protocol);
+      return t ? headerValue(req.headers, t.name) !== undefined : false;
+    })();
+    return byApi(looksJson || hasTarget ? JSON11_API : LEGACY_API);
+  };
+
+  const protocolError = (codec: Codec, key: string, values: Record<string, unknown>): ErrorOutcome => {
+    const p = specs.apis[codec.api].protocol;
+    return { kind: 'error', error: p.protocolErrors[key] ?? p.protocolErrors.internal ?? '', values };
+  };
+
+  const answer = (
+    codec: Codec,
+    operation: string | undefined,
+    outcome: Outcome,
+    call?: Parameters<Codec['encodeResponse']>[3]['call'],
+  ): WireResponse =>
+    codec.encodeResponse(specs, operation, outcome, {
+      requestId: randomUUID(),
+      now: now(),
+      ...(call ? { call } : {}),
+    });
+
+  const claimingCodec = (req: WireRequest): Codec | undefined => {
+    for (const c of codecs) if (c.claims(req)) return c;
+    return undefined;
+  };
+
+  const tooLarge = (req: WireRequest): WireResponse => {
+    const headOnly = { ...req, body: '' };
+    const codec = claimingCodec(headOnly) ?? fallbackCodec(headOnly);
+    return answer(codec, undefined, protocolError(codec, 'tooLarge', { limit: maxBodyBytes }));
+  };
+
+  const internal = (req: WireRequest | undefined, e: unknown): WireResponse => {
+    try {
+      const codec = req ? fallbackCodec(req) : byApi(LEGACY_API);
+      return answer(
+        codec,
+        undefined,
+        protocolError(codec, 'internal', { reason: String((e as Error)?.message ?? e) }),
+      );
+    } catch {
+      return { status: 500, headers: {}, body: '' };
+    }
+  };
+
+  const handleSync = (req: WireRequest): WireResponse => {
+    try {
+      if (Buffer.byteLength(req.body, 'utf8') > maxBodyBytes) return tooLarge(req);
+      const codec = claimingCodec(req);
+      if (!codec) {
+        const fb = fallbackCodec(req);
+        const t = targetHeader(specs.apis[JSON11_API].protocol);
+        const named = t ? headerValue(req.headers, t.name) : undefined;
+        return answer(fb, undefined, protocolError(fb, 'unknownOperation', { operation: named ?? '' }));
+      }
+      const decoded = codec.decodeRequest(specs, req, serverOpts);
+      if (!decoded.ok) return answer(codec, decoded.operation, decoded.outcome);
+      const call = decoded.call;
+      const snap = store.snapshot();
+      let outcome: Outcome;
+      try {
+        outcome = executeCall(specs, store, call, now());
+      } catch (e) {
+        store.restore(snap);
+        outcome = protocolError(codec, 'internal', { reason: String((e as Error)?.message ?? e) });
+      }
+      return answer(codec, call.operation, outcome, call);
+    } catch (e) {
+      return internal(req, e);
+    }
+  };
+
+  return {
+    specs,
+    store,
+    credentials,
+    maxBodyBytes,
+    handleSync,
+    handle: async (req) => handleSync(req),
+    handleStates: (body) => handleStates(specs, store, body),
+    tooLarge,
+    malformed: (reason) => {
+      try {
+        const codec = byApi(LEGACY_API);
+        return answer(codec, undefined, protocolError(codec, 'malformedBody', { reason }));
+      } catch (e) {
+        return internal(undefined, e);
+      }
+    },
+    reset: () => store.clear(),
+  };
+}
+
+export interface StartOptions extends EmulatorOptions {
+  port?: number;
+  host?: string;
+  /** Path of the provider-states endpoint (default '/_states'). */
+  statesPath?: string;
+}
+
+export interface RunningEmulator {
+  url: string;
+  statesUrl: string;
+  emulator: Emulator;
+  close(): Promise<void>;
+}
+
+/** Splits a request target into path and query; absolute-form targets lose their scheme and authority. */
+function splitTarget(raw: string): { path: string; query: string } {
+  let target = raw;
+  const abs = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/?#]*/.exec(target);
+  if (abs) target = target.slice(abs[0].length) || '/';
+  const hash = target.indexOf('#');
+  if (hash !== -1) target = target.slice(0, hash);
+  const q = target.indexOf('?');
+  return q === -1 ? { path: target, query: '' } : { path: target.slice(0, q), query: target.slice(q + 1) };
+}
+
+function flatHeaders(req: IncomingMessage): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(req.headers)) {
+    if (v === undefined) continue;
+    out[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : v;
+  }
+  return out;
+}
+
+function send(res: ServerResponse, r: WireResponse, close = false): void {
+  if (res.headersSent) return;
+  const headers: Record<string, string | number> = {
+    ...r.headers,
+    'content-length': Buffer.byteLength(r.body),
+  };
+  if (close) headers.connection = 'close';
+  try {
+    res.writeHead(r.status, headers);
+    res.end(r.body);
+  } catch {
+    res.destroy();
+  }
+}
+
+export async function startEmulator(opts: StartOptions = {}): Promise<RunningEmulator> {
+  const emulator = createEmulator(opts);
+  const statesPath = opts.statesPath ?? '/_states';
+  const host = opts.host ?? '127.0.0.1';
+  const max = emulator.maxBodyBytes;
+
+  const server = createServer({ maxHeaderSize: 64 * 1024 }, (req, res) => {
+    try {
+      const { path, query } = splitTarget(req.url ?? '/');
+      const wire: WireRequest = {
+        method: req.method ?? 'GET',
+        path,
+        query,
+        headers: flatHeaders(req),
+        body: '',
+      };
+      const isStates = path === statesPath;
+      const refuse = () => {
+        const r = isStates
+          ? {
+              status: 413,
+              headers: { 'content-type': 'application/json' },
+              body: '{"error":"body too large"}',
+            }
+          : emulator.tooLarge(wire);
+        send(res, r, true);
+        res.on('finish', () => req.destroy());
+      };
+      const declared = Number(req.headers['content-length'] ?? 0);
+      if (Number.isFinite(declared) && declared > max) {
+        refuse();
+        return;
+      }
+      const chunks: Buffer[] = [];
+      let size = 0;
+      let done = false;
+      req.on('data', (chunk: Buffer) => {
+        if (done) return;
+        size += chunk.length;
+        if (size > max) {
+          done = true;
+          req.pause();
+          refuse();
+          return;
+        }
+        chunks.push(chunk);
+      });
+      req.on('error', () => {
+        done = true;
+        res.destroy();
+      });
+      req.on('end', () => {
+        if (done) return;
+        done = true;
+        const body = Buffer.concat(chunks).toString('utf8');
+        if (isStates) {
+          send(
+            res,
+            wire.method.toUpperCase() === 'POST'
+              ? emulator.handleStates(body)
+              : {
+                  status: 405,
+                  headers: { 'content-type': 'application/json', allow: 'POST' },
+                  body: '{"error":"use POST"}',
+                },
+          );
+          return;
+        }
+        send(res, emulator.handleSync({ ...wire, body }));
+      });
+    } catch (e) {
+      send(res, emulator.malformed(String((e as Error)?.message ?? e)), true);
+    }
+  });
+  server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
+    try {
+      if (!socket.writable) return socket.destroy();
+      const r = emulator.malformed(err.code ?? 'the request is not valid HTTP');
+      const head = [
+        `HTTP/1.1 ${r.status} ${r.status === 200 ? 'OK' : 'Error'}`,
+        ...Object.entries(r.headers).map(([k, v]) => `${k}: ${v}`),
+        `content-length: ${Buffer.byteLength(r.body)}`,
+        'connection: close',
+        '',
+        '',
+      ].join('\r\n');
+      socket.end(head + r.body);
+    } catch {
+      socket.destroy();
+    }
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port ?? 0, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const addr = server.address() as AddressInfo;
+  const hostPart = addr.family === 'IPv6' || addr.address.includes(':') ? `[${addr.address}]` : addr.address;
+  const url = `http://${hostPart}:${addr.port}`;
+  return {
+    url,
+    statesUrl: `${url}${statesPath}`,
+    emulator,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}

@@ -1,0 +1,81 @@
+// The provider-states endpoint (docs/provider-states.md): POST {"state", "requester", "params"}
+// creates what specs/model.json says the state creates, owned by the requester, and answers
+// with the ids named by the state's `returns`.
+import type { SpecSet } from '../spec/types.ts';
+import type { WireResponse } from '../wire/http-types.ts';
+import type { Store, StoredEntity } from './store.ts';
+
+export interface StateRequest {
+  state: string;
+  requester: string;
+  params?: Record<string, unknown>;
+}
+
+export type StateResult =
+  | { ok: true; ids: Record<string, unknown> }
+  | { ok: false; status: number; message: string };
+
+/** Creates the entities of a provider state. Nothing is created when the state is unknown. */
+export function applyState(set: SpecSet, store: Store, req: StateRequest): StateResult {
+  const spec = Object.hasOwn(set.model.states, req.state) ? set.model.states[req.state] : undefined;
+  if (!spec) return { ok: false, status: 404, message: `unknown provider state ${req.state}` };
+  const made: Record<string, StoredEntity> = {};
+  const snap = store.snapshot();
+  try {
+    for (const c of spec.creates) {
+      const parent = c.parent !== undefined ? made[c.parent] : undefined;
+      if (c.parent !== undefined && !parent)
+        throw new Error(`state ${req.state}: ${c.as} names unknown parent ${c.parent}`);
+      made[c.as] = store.create(c.entity, {
+        ...(parent ? { parent } : { owner: req.requester }),
+        ...(c.status !== undefined ? { status: c.status } : {}),
+        ...(c.fields ? { fields: c.fields } : {}),
+      });
+    }
+  } catch (e) {
+    store.restore(snap);
+    return { ok: false, status: 500, message: (e as Error).message };
+  }
+  const ids: Record<string, unknown> = {};
+  for (const [name, ref] of Object.entries(spec.returns)) {
+    const [as, field] = ref.split('.') as [string, string];
+    ids[name] = made[as]?.fields[field];
+  }
+  return { ok: true, ids };
+}
+
+function json(status: number, body: unknown): WireResponse {
+  return { status, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) };
+}
+
+/** The endpoint over a raw JSON body; never throws. */
+export function handleStates(set: SpecSet, store: Store, body: string): WireResponse {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(body);
+  } catch {
+    return json(400, { error: 'the body is not JSON' });
+  }
+  if (doc === null || typeof doc !== 'object' || Array.isArray(doc))
+    return json(400, { error: 'the body is not a JSON object' });
+  const { state, requester, params } = doc as Record<string, unknown>;
+  if (typeof state !== 'string' || state === '') return json(400, { error: 'state is missing' });
+  if (typeof requester !== 'string' || requester === '') return json(400, { error: 'requester is missing' });
+  if (params !== undefined && (params === null || typeof params !== 'object' || Array.isArray(params)))
+    return json(400, { error: 'params must be an object' });
+  try {
+    const r = applyState(set, store, {
+      state,
+      requester,
+      ...(params ? { params: params as Record<string, unknown> } : {}),
+    });
+    return r.ok ? json(200, r.ids) : json(r.status, { error: r.message });
+  } catch (e) {
+    return json(500, { error: (e as Error).message });
+  }
+}
+
+/** The states a target can be asked for, with what each returns. */
+export function stateNames(set: SpecSet): string[] {
+  return Object.keys(set.model.states);
+}

@@ -1,0 +1,655 @@
+// The legacy 2014-08-15 wire protocol: REST query (GET) or form (POST) in, XML out, signed with
+// the MTurk HMAC-SHA1 scheme or AWS query SignatureVersion 1. Parameter roles, element names,
+// placements and statuses come from specs/protocols/2014-08-15.json.
+import { timingSafeEqual } from 'node:crypto';
+import { loadSpecs } from '../spec/load.ts';
+import { fillMessage, resolveMember } from '../spec/resolve.ts';
+import type { Api, ProtocolFile, ResolvedMember, SpecSet } from '../spec/types.ts';
+import type {
+  Codec,
+  Credentials,
+  DecodedAnswer,
+  DecodedCall,
+  DecodeResult,
+  Outcome,
+  ServerCodecOptions,
+} from './codec.ts';
+import { headerValue, parseQuery, type WireRequest, type WireResponse } from './http-types.ts';
+import { errorFor, errorMessage, JSON11_API, mediaType, targetHeader } from './json11.ts';
+import { mturkLegacySignature, querySignatureV1 } from './legacy-signature.ts';
+import { buildXml, getPath, parseXmlSafe } from './xml.ts';
+
+export const LEGACY_API: Api = '2014-08-15';
+
+/**
+ * The roles the codec gives to the common parameters, bound to their names in
+ * protocol.commonParameters (checked against the spec when used: the spec has no role field).
+ */
+const ROLE = {
+  operation: 'Operation',
+  accessKey: 'AWSAccessKeyId',
+  signature: 'Signature',
+  timestamp: 'Timestamp',
+  version: 'Version',
+  service: 'Service',
+  responseGroup: 'ResponseGroup',
+} as const;
+type Role = keyof typeof ROLE;
+
+function protocolOf(set: SpecSet): ProtocolFile {
+  return set.apis[LEGACY_API].protocol;
+}
+
+/** The parameter name for a role, read from the spec (throws when the spec lost it). */
+export function legacyParam(set: SpecSet, role: Role): string {
+  const name = ROLE[role];
+  if (!protocolOf(set).commonParameters?.[name])
+    throw new Error(`protocols/${LEGACY_API}.json has no commonParameters/${name}`);
+  return name;
+}
+
+function pointer(set: SpecSet, path: string): string {
+  const p = protocolOf(set);
+  return `${set.files.get(p) ?? `protocols/${LEGACY_API}.json`}#${path}`;
+}
+
+/** An XML element name we are willing to build from a request's operation name. */
+const SAFE_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
+
+/** The root element of an answer about `operation` (a generic one when the name is unusable). */
+export function legacyRootName(set: SpecSet, operation: string | undefined): string {
+  const t = protocolOf(set).success.root ?? '{operation}';
+  return fillMessage(t, { operation: operation && SAFE_NAME.test(operation) ? operation : 'Error' });
+}
+
+function resultName(set: SpecSet, operation: string | undefined): string {
+  const t = protocolOf(set).success.result ?? '{operation}';
+  return fillMessage(t, { operation: operation && SAFE_NAME.test(operation) ? operation : 'Error' });
+}
+
+function templateRegex(template: string): RegExp {
+  const parts = template
+    .split(/(\{[A-Za-z]+\})/g)
+    .map((x) =>
+      /^\{[A-Za-z]+\}$/.test(x) ? '[A-Za-z_][A-Za-z0-9_]*' : x.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'),
+    );
+  return new RegExp(`^${parts.join('')}$`);
+}
+
+function pathOf(req: WireRequest): string {
+  const q = req.path.indexOf('?');
+  return q === -1 ? req.path : req.path.slice(0, q);
+}
+
+function isForm(set: SpecSet, req: WireRequest): boolean {
+  const form = protocolOf(set).http.formContentType;
+  return (
+    req.method.toUpperCase() === 'POST' &&
+    form !== undefined &&
+    mediaType(headerValue(req.headers, 'content-type')) === mediaType(form)
+  );
+}
+
+/** All parameters of a legacy request, query first then form body; the first occurrence of a name wins. */
+export function legacyParams(set: SpecSet, req: WireRequest): Map<string, string> {
+  const out = new Map<string, string>();
+  const add = (raw: string) => {
+    for (const [k, v] of parseQuery(raw)) if (!out.has(k)) out.set(k, v);
+  };
+  add(req.query);
+  const q = req.path.indexOf('?');
+  if (q !== -1) add(req.path.slice(q + 1));
+  if (isForm(set, req)) add(req.body);
+  return out;
+}
+
+/** The Operation parameter of a legacy request, or undefined when the request is not one. */
+export function legacyOperation(set: SpecSet, req: WireRequest): string | undefined {
+  const t = targetHeader(set.apis[JSON11_API].protocol);
+  if (t && headerValue(req.headers, t.name) !== undefined) return undefined;
+  return legacyParams(set, req).get(legacyParam(set, 'operation'));
+}
+
+function fail(error: string, values: Record<string, unknown>, operation?: string): DecodeResult {
+  return operation === undefined
+    ? { ok: false, api: LEGACY_API, outcome: { kind: 'error', error, values } }
+    : { ok: false, api: LEGACY_API, operation, outcome: { kind: 'error', error, values } };
+}
+
+type Scheme = NonNullable<ProtocolFile['signing']['schemes']>[number];
+
+/** The scheme a request uses: the first whose marker parameters it carries, else the first without a marker. */
+function schemeFor(p: ProtocolFile, params: Map<string, string>): Scheme | undefined {
+  const schemes = p.signing.schemes ?? [];
+  return (
+    schemes.find((s) => s.marker && Object.entries(s.marker).every(([k, v]) => params.get(k) === v)) ??
+    schemes.find((s) => !s.marker)
+  );
+}
+
+const SIGNERS: Record<
+  string,
+  (secret: string, s: Scheme, params: Record<string, string>, set: SpecSet) => string
+> = {
+  'mturk-hmac-sha1': (secret, s, params, set) =>
+    mturkLegacySignature(
+      secret,
+      s.service ?? '',
+      params[legacyParam(set, 'operation')] ?? '',
+      params[legacyParam(set, 'timestamp')] ?? '',
+    ),
+  'aws-query-v1': (secret, _s, params) => querySignatureV1(secret, params),
+};
+
+function sameSecret(a: string, b: string): boolean {
+  const x = Buffer.from(a, 'utf8');
+  const y = Buffer.from(b, 'utf8');
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
+const INTEGER = /^[-+]?\d{1,16}$/;
+const ISO_DATE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/;
+
+/** A legacy string → typed value per shape; `{error}` when it cannot be read as that type. */
+function parseScalar(raw: string, m: ResolvedMember): { value: unknown } | { error: string } {
+  switch (m.type) {
+    case 'integer':
+    case 'long':
+      return INTEGER.test(raw.trim())
+        ? { value: Number(raw.trim()) }
+        : { error: `'${raw}' is not a whole number` };
+    case 'boolean': {
+      const t = raw.trim().toLowerCase();
+      return t === 'true' || t === 'false'
+        ? { value: t === 'true' }
+        : { error: `'${raw}' is not true or false` };
+    }
+    case 'timestamp': {
+      const d = new Date(raw.trim());
+      return ISO_DATE.test(raw.trim()) && !Number.isNaN(d.getTime())
+        ? { value: d }
+        : { error: `'${raw}' is not an ISO-8601 date-time` };
+    }
+    default:
+      return { value: raw };
+  }
+}
+
+type Read = { value?: unknown; error?: { member: string; reason: string } };
+
+/** Reads a member from flattened parameters: Name, Name.1.Field (structures), Name.N (lists). */
+function readMember(params: Map<string, string>, key: string, m: ResolvedMember, depth = 0): Read {
+  if (depth > 6) return {};
+  if (m.type === 'structure') {
+    const out: Record<string, unknown> = {};
+    let any = false;
+    for (const mm of m.members ?? []) {
+      for (const k of [`${key}.1.${mm.name}`, `${key}.${mm.name}`]) {
+        const r = readMember(params, k, mm, depth + 1);
+        if (r.error) return r;
+        if (r.value !== undefined) {
+          out[mm.name] = r.value;
+          any = true;
+          break;
+        }
+      }
+    }
+    return any ? { value: out } : {};
+  }
+  if (m.type === 'list') {
+    const item = m.item!;
+    const out: unknown[] = [];
+    for (let i = 1; i <= 1000; i++) {
+      const r = readMember(params, `${key}.${i}`, item, depth + 1);
+      if (r.error) return r;
+      if (r.value === undefined) break;
+      out.push(r.value);
+    }
+    if (out.length === 0 && item.type !== 'structure' && params.has(key)) {
+      const r = readMember(params, key, item, depth + 1);
+      if (r.error) return r;
+      if (r.value !== undefined) out.push(r.value);
+    }
+    return out.length ? { value: out } : {};
+  }
+  const raw = params.get(key);
+  if (raw === undefined) return {};
+  const r = parseScalar(raw, m);
+  return 'error' in r ? { error: { member: key, reason: r.error } } : { value: r.value };
+}
+
+function inputShape(set: SpecSet, members: Record<string, { shape: string }>): ResolvedMember[] {
+  return Object.entries(members).map(([n, s]) => resolveMember(set, LEGACY_API, n, s));
+}
+
+function decodeRequest(set: SpecSet, req: WireRequest, opts: ServerCodecOptions): DecodeResult {
+  const p = protocolOf(set);
+  const errs = p.protocolErrors;
+  const common = p.commonParameters ?? {};
+  const params = legacyParams(set, req);
+  const opName = legacyParam(set, 'operation');
+  const operation = params.get(opName);
+  const op = operation === undefined || operation === '' ? undefined : operation;
+  if (!p.http.methods.includes(req.method.toUpperCase()))
+    return fail(errs.malformedBody!, { reason: `method ${req.method} is not allowed` }, op);
+  if (pathOf(req) !== p.http.path)
+    return fail(errs.malformedBody!, { reason: `path must be ${p.http.path}` }, op);
+  if (op === undefined)
+    return fail(p.validation.missing, { member: opName, Parameter: opName, operation: '' }, op);
+
+  const invalid = (member: string, reason: string) =>
+    fail(p.validation.invalid, { member, reason, Parameter: member, [member]: params.get(member) }, op);
+
+  // Service and Version: fixed values, listed values, refused values.
+  const serviceName = legacyParam(set, 'service');
+  const service = params.get(serviceName);
+  if (
+    service !== undefined &&
+    common[serviceName]?.value !== undefined &&
+    service !== common[serviceName]!.value
+  )
+    return invalid(serviceName, `must be ${common[serviceName]!.value}`);
+  const versionName = legacyParam(set, 'version');
+  const version = params.get(versionName);
+  if (version !== undefined) {
+    const spec = common[versionName]!;
+    const refused = spec.refuse?.[version];
+    if (refused) return fail(refused, { version, [versionName]: version }, op);
+    if (spec.values && !spec.values.includes(version))
+      return invalid(versionName, `not one of ${spec.values.join(', ')}`);
+  }
+
+  // Authentication parameters, then the timestamp, then the signature.
+  const keyName = legacyParam(set, 'accessKey');
+  const sigName = legacyParam(set, 'signature');
+  const accessKeyId = params.get(keyName);
+  if (!accessKeyId) return fail(errs.missingAuthentication!, { reason: `${keyName} is missing` }, op);
+  if (!opts.acceptAnySignature && !params.get(sigName))
+    return fail(errs.missingAuthentication!, { reason: `${sigName} is missing`, accessKeyId }, op);
+  const tsName = legacyParam(set, 'timestamp');
+  const timestamp = params.get(tsName);
+  if (timestamp === undefined || timestamp === '')
+    return fail(p.validation.missing, { member: tsName, Parameter: tsName }, op);
+  if (common[tsName]?.format === 'date-time' && !ISO_DATE.test(timestamp))
+    return invalid(tsName, 'not an ISO-8601 date-time');
+
+  const scheme = schemeFor(p, params);
+  if (!opts.acceptAnySignature) {
+    const secret = opts.lookupSecret(accessKeyId);
+    if (secret === undefined) return fail(errs.unknownAccessKey!, { accessKeyId }, op);
+    const signer = scheme ? SIGNERS[scheme.name] : undefined;
+    const flat = Object.fromEntries(params);
+    if (!signer || !scheme || !sameSecret(signer(secret, scheme, flat, set), params.get(sigName)!))
+      return fail(errs.signatureMismatch!, { accessKeyId, reason: 'the signature does not match' }, op);
+  }
+
+  const spec = set.apis[LEGACY_API].operations.get(op);
+  if (!spec) return fail(errs.unknownOperation!, { operation: op }, op);
+
+  const input: Record<string, unknown> = {};
+  for (const m of inputShape(set, spec.input.members)) {
+    const r = readMember(params, m.name, m);
+    if (r.error) return invalid(r.error.member, r.error.reason);
+    if (r.value !== undefined) input[m.name] = r.value;
+  }
+  const rgName = legacyParam(set, 'responseGroup');
+  const responseGroups: string[] = [];
+  for (const [k, v] of params)
+    if (k === rgName || (k.startsWith(`${rgName}.`) && /^\d+$/.test(k.slice(rgName.length + 1))))
+      responseGroups.push(v);
+  const echoed: Record<string, string> = {};
+  for (const [k, v] of params) if (Object.hasOwn(spec.input.members, k.split('.')[0]!)) echoed[k] = v;
+  const call: DecodedCall = {
+    api: LEGACY_API,
+    operation: op,
+    input,
+    accessKeyId,
+    responseGroups,
+    params: echoed,
+    ...(scheme ? { signatureScheme: scheme.name } : {}),
+  };
+  return { ok: true, call };
+}
+
+/** ISO-8601 without milliseconds, as the legacy service wrote dates. */
+export function isoSeconds(d: Date): string {
+  return d.toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return v !== null && typeof v === 'object' && !Array.isArray(v) && !(v instanceof Date);
+}
+
+/** Typed value → XML content per shape (lists become repeated elements under the member's name). */
+function toXml(v: unknown, m: ResolvedMember | undefined, depth = 0): unknown {
+  if (v === undefined || v === null || depth > 10) return undefined;
+  if (v instanceof Date) return Number.isNaN(v.getTime()) ? undefined : isoSeconds(v);
+  if (Array.isArray(v)) return v.map((x) => toXml(x, m?.item, depth + 1)).filter((x) => x !== undefined);
+  if (isPlainObject(v)) {
+    const out: Record<string, unknown> = {};
+    if (m?.members) {
+      for (const mm of m.members) {
+        const x = toXml(v[mm.name], mm, depth + 1);
+        if (x !== undefined) out[mm.name] = x;
+      }
+    } else
+      for (const [k, x] of Object.entries(v))
+        if (SAFE_NAME.test(k)) {
+          const y = toXml(x, undefined, depth + 1);
+          if (y !== undefined) out[k] = y;
+        }
+    return out;
+  }
+  if (typeof v === 'boolean') return v ? 'true' : 'false';
+  return String(v);
+}
+
+function setPath(obj: Record<string, unknown>, path: string, value: unknown): void {
+  const parts = path.split('/').filter(Boolean);
+  let cur = obj;
+  for (const part of parts.slice(0, -1)) {
+    if (!isPlainObject(cur[part])) cur[part] = {};
+    cur = cur[part] as Record<string, unknown>;
+  }
+  cur[parts[parts.length - 1]!] = value;
+}
+
+function parentPath(path: string): string {
+  const parts = path.split('/').filter(Boolean);
+  return parts.slice(0, -1).join('/');
+}
+
+function outputShape(set: SpecSet, operation: string | undefined): ResolvedMember[] | undefined {
+  const spec = operation === undefined ? undefined : set.apis[LEGACY_API].operations.get(operation);
+  return spec ? inputShape(set, spec.output.members) : undefined;
+}
+
+function encodeResponse(
+  set: SpecSet,
+  operation: string | undefined,
+  outcome: Outcome,
+  ctx: { requestId: string; now: Date; call?: DecodedCall },
+): WireResponse {
+  const p = protocolOf(set);
+  const s = p.success;
+  const env = p.errorEnvelope;
+  const root = legacyRootName(set, operation);
+  const result = resultName(set, operation);
+  const doc: Record<string, unknown> = {};
+  setPath(doc, s.requestIdPath!, ctx.requestId);
+  const requestPath = parentPath(s.isValidPath!);
+  const echo = () => {
+    const call = ctx.call;
+    if (!call || !s.echo || !call.responseGroups.includes(s.echo.responseGroup)) return undefined;
+    const out: Record<string, string> = {};
+    for (const [k, v] of Object.entries(call.params ?? {}))
+      if (/^[A-Za-z_][A-Za-z0-9_.]*$/.test(k)) out[k] = v;
+    return [fillMessage(s.echo.element, { operation: call.operation }), out] as const;
+  };
+  const headers = { 'content-type': s.contentType };
+
+  if (outcome.kind === 'success') {
+    const res: Record<string, unknown> = {};
+    setPath(res, s.isValidPath!, s.isValid);
+    const e = echo();
+    if (e) setPath(res, `${requestPath}/${e[0]}`, e[1]);
+    const shape = outputShape(set, operation);
+    if (shape) {
+      for (const m of shape) {
+        const x = toXml(outcome.output[m.name], m);
+        if (x !== undefined) res[m.name] = x;
+      }
+    } else Object.assign(res, toXml(outcome.output, undefined) as Record<string, unknown>);
+    doc[result] = res;
+    return { status: s.status, headers, body: buildXml(root, doc) };
+  }
+
+  const e = errorFor(set, p, outcome.error);
+  const f = env.fields!;
+  const error: Record<string, unknown> = {
+    [f.code]: e.code,
+    [f.message]: errorMessage(e, outcome.values, env.messageSuffix, ctx.now),
+  };
+  const data = (e.data ?? [])
+    .filter((k) => outcome.values[k] !== undefined && outcome.values[k] !== null)
+    .map((k) => ({ [f.key]: k, [f.value]: String(outcome.values[k]) }));
+  if (data.length) error[f.data] = data;
+  const errors = { [f.item]: [error] };
+  const at =
+    env.placement?.find((pl) => new RegExp(pl.codePattern, 'u').test(e.code))?.at ?? 'operationRequest';
+  if (at === 'result') {
+    const res: Record<string, unknown> = {};
+    setPath(res, s.isValidPath!, env.isValid);
+    const ec = echo();
+    if (ec) setPath(res, `${requestPath}/${ec[0]}`, ec[1]);
+    setPath(res, `${requestPath}/${f.list}`, errors);
+    doc[result] = res;
+  } else setPath(doc, `${parentPath(s.requestIdPath!)}/${f.list}`, errors);
+  const status = e.fault ? (env.faultStatus ?? env.status ?? s.status) : (env.status ?? s.status);
+  return { status, headers, body: buildXml(root, doc) };
+}
+
+function encodeQuery(params: Record<string, string>): string {
+  return Object.entries(params)
+    .map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`)
+    .join('&');
+}
+
+/** Typed value → flattened parameters (Name, Name.1.Field, Name.N). */
+function flatten(out: Record<string, string>, key: string, v: unknown, m: ResolvedMember | undefined): void {
+  if (v === undefined || v === null) return;
+  if (v instanceof Date) out[key] = isoSeconds(v);
+  else if (Array.isArray(v)) {
+    for (const [i, x] of v.entries()) flatten(out, `${key}.${i + 1}`, x, m?.item);
+  } else if (isPlainObject(v)) {
+    for (const [k, x] of Object.entries(v))
+      flatten(
+        out,
+        `${key}.1.${k}`,
+        x,
+        m?.members?.find((mm) => mm.name === k),
+      );
+  } else if (typeof v === 'boolean') out[key] = v ? 'true' : 'false';
+  else out[key] = String(v);
+}
+
+function encodeRequest(
+  set: SpecSet,
+  operation: string,
+  input: Record<string, unknown>,
+  creds: Credentials | undefined,
+  ctx: { host: string; now: Date; responseGroups?: string[]; method?: 'GET' | 'POST'; scheme?: string },
+): WireRequest {
+  const p = protocolOf(set);
+  const common = p.commonParameters ?? {};
+  let params: Record<string, string> = {};
+  const service = common[legacyParam(set, 'service')]?.value;
+  if (service !== undefined) params[legacyParam(set, 'service')] = service;
+  if (creds) params[legacyParam(set, 'accessKey')] = creds.accessKeyId;
+  const version = common[legacyParam(set, 'version')]?.values?.[0];
+  if (version !== undefined) params[legacyParam(set, 'version')] = version;
+  params[legacyParam(set, 'operation')] = operation;
+  params[legacyParam(set, 'timestamp')] = isoSeconds(ctx.now);
+  const spec = set.apis[LEGACY_API].operations.get(operation);
+  const shape = spec ? inputShape(set, spec.input.members) : [];
+  for (const [k, v] of Object.entries(input))
+    flatten(
+      params,
+      k,
+      v,
+      shape.find((m) => m.name === k),
+    );
+  (ctx.responseGroups ?? []).forEach((g, i) => {
+    params[`${legacyParam(set, 'responseGroup')}.${i + 1}`] = g;
+  });
+  if (creds) {
+    const schemes = p.signing.schemes ?? [];
+    const scheme =
+      (ctx.scheme ? schemes.find((s) => s.name === ctx.scheme) : schemes.find((s) => !s.marker)) ??
+      schemes[0];
+    if (!scheme) throw new Error('the legacy protocol names no signature scheme');
+    const signer = SIGNERS[scheme.name];
+    if (!signer) throw new Error(`no signer for scheme ${scheme.name}`);
+    params = { ...params, ...(scheme.marker ?? {}) };
+    params[legacyParam(set, 'signature')] = signer(creds.secretAccessKey, scheme, params, set);
+  }
+  const method = ctx.method ?? (p.http.methods[0] as 'GET' | 'POST');
+  const headers: Record<string, string> = { host: ctx.host };
+  if (method === 'POST') {
+    headers['content-type'] = p.http.formContentType ?? '';
+    return { method, path: p.http.path, query: '', headers, body: encodeQuery(params) };
+  }
+  return { method, path: p.http.path, query: encodeQuery(params), headers, body: '' };
+}
+
+function asArray(v: unknown): unknown[] {
+  return v === undefined ? [] : Array.isArray(v) ? v : [v];
+}
+
+function text(v: unknown): string | undefined {
+  if (typeof v === 'string') return v;
+  if (isPlainObject(v) && typeof v['#text'] === 'string') return v['#text'];
+  return undefined;
+}
+
+/** Parsed XML → typed value per shape. */
+function fromXml(v: unknown, m: ResolvedMember, depth = 0): unknown {
+  if (depth > 10) return undefined;
+  if (m.type === 'list') return asArray(v).map((x) => fromXml(x, m.item!, depth + 1));
+  if (m.type === 'structure') {
+    const src = isPlainObject(v) ? v : {};
+    const out: Record<string, unknown> = {};
+    for (const mm of m.members ?? [])
+      if (src[mm.name] !== undefined)
+        out[mm.name] =
+          mm.type === 'list'
+            ? fromXml(src[mm.name], mm, depth + 1)
+            : fromXml(asArray(src[mm.name])[0], mm, depth + 1);
+    return out;
+  }
+  const t = text(v) ?? '';
+  const r = parseScalar(t, m);
+  return 'error' in r ? t : r.value;
+}
+
+function decodeResponse(set: SpecSet, operation: string, res: WireResponse): DecodedAnswer {
+  const p = protocolOf(set);
+  const s = p.success;
+  const env = p.errorEnvelope;
+  const f = env.fields!;
+  const problems: string[] = [];
+  const parsed = parseXmlSafe(res.body);
+  if (!parsed.ok)
+    return {
+      kind: 'garbage',
+      status: res.status,
+      problems: [`${pointer(set, '/success/contentType')}: ${parsed.message}`],
+    };
+  const known = SAFE_NAME.test(operation);
+  if (
+    known
+      ? parsed.root !== legacyRootName(set, operation)
+      : !templateRegex(s.root ?? '{operation}').test(parsed.root)
+  )
+    problems.push(
+      `${pointer(set, '/success/root')}: expected ${known ? legacyRootName(set, operation) : s.root}, got ${parsed.root}`,
+    );
+  const ct = headerValue(res.headers, 'content-type');
+  if (mediaType(ct) !== mediaType(s.contentType))
+    problems.push(
+      `${pointer(set, '/success/contentType')}: expected ${s.contentType}, got ${ct ?? '(none)'}`,
+    );
+  const rootEl = (parsed.doc as Record<string, unknown>)[parsed.root];
+  const requestId = text(getPath(rootEl, s.requestIdPath!));
+  if (!requestId) problems.push(`${pointer(set, '/success/requestIdPath')}: missing ${s.requestIdPath}`);
+
+  let resultKey: string | undefined = known ? resultName(set, operation) : undefined;
+  if (!known && isPlainObject(rootEl)) {
+    const re = templateRegex(s.result ?? '{operation}');
+    resultKey = Object.keys(rootEl).find((k) => re.test(k));
+  }
+  const resultEl = isPlainObject(rootEl) && resultKey ? asArray(rootEl[resultKey])[0] : undefined;
+  const requestPath = parentPath(s.isValidPath!);
+  const errorsAtResult = asArray(getPath(resultEl, `${requestPath}/${f.list}/${f.item}`));
+  const errorsAtOp = asArray(getPath(rootEl, `${parentPath(s.requestIdPath!)}/${f.list}/${f.item}`));
+  const isValid = text(getPath(resultEl, s.isValidPath!));
+
+  if (errorsAtResult.length || errorsAtOp.length || (isValid !== undefined && isValid !== s.isValid)) {
+    const foundAt = errorsAtResult.length ? 'result' : 'operationRequest';
+    const first = (errorsAtResult.length ? errorsAtResult : errorsAtOp)[0];
+    const code = text(getPath(first, f.code));
+    const message = text(getPath(first, f.message));
+    if (!first)
+      problems.push(
+        `${pointer(set, '/errorEnvelope/fields/list')}: ${s.isValidPath} is ${isValid} but there is no ${f.list}/${f.item}`,
+      );
+    else {
+      if (!code) problems.push(`${pointer(set, '/errorEnvelope/fields/code')}: missing ${f.code}`);
+      if (message === undefined)
+        problems.push(`${pointer(set, '/errorEnvelope/fields/message')}: missing ${f.message}`);
+    }
+    const data: Record<string, string> = {};
+    for (const d of asArray(getPath(first, f.data))) {
+      const k = text(getPath(d, f.key));
+      if (k !== undefined) data[k] = text(getPath(d, f.value)) ?? '';
+    }
+    if (code) {
+      const i = (env.placement ?? []).findIndex((pl) => new RegExp(pl.codePattern, 'u').test(code));
+      const want = env.placement?.[i]?.at;
+      if (want && want !== foundAt)
+        problems.push(
+          `${pointer(set, `/errorEnvelope/placement/${i}`)}: ${code} belongs in ${want}, found in ${foundAt}`,
+        );
+    }
+    if (foundAt === 'result' && isValid !== env.isValid)
+      problems.push(
+        `${pointer(set, '/errorEnvelope/isValid')}: expected ${env.isValid}, got ${isValid ?? '(none)'}`,
+      );
+    const fault = Object.values(set.errors.errors).some((e) => e.code === code && e.fault);
+    const wantStatus = fault ? (env.faultStatus ?? env.status) : env.status;
+    if (wantStatus !== undefined && res.status !== wantStatus)
+      problems.push(
+        `${pointer(set, fault ? '/errorEnvelope/faultStatus' : '/errorEnvelope/status')}: expected ${wantStatus}, got ${res.status}`,
+      );
+    return {
+      kind: 'error',
+      status: res.status,
+      ...(code ? { code } : {}),
+      ...(message !== undefined ? { message } : {}),
+      ...(Object.keys(data).length ? { data } : {}),
+      ...(requestId ? { requestId } : {}),
+      problems,
+    };
+  }
+
+  if (resultEl === undefined)
+    problems.push(`${pointer(set, '/success/result')}: missing ${resultKey ?? s.result}`);
+  else if (isValid !== s.isValid)
+    problems.push(
+      `${pointer(set, '/success/isValidPath')}: expected ${s.isValid}, got ${isValid ?? '(none)'}`,
+    );
+  if (res.status !== s.status)
+    problems.push(`${pointer(set, '/success/status')}: expected ${s.status}, got ${res.status}`);
+  const output: Record<string, unknown> = {};
+  const shape = outputShape(set, operation);
+  if (shape && isPlainObject(resultEl))
+    for (const m of shape)
+      if (resultEl[m.name] !== undefined)
+        output[m.name] =
+          m.type === 'list' ? fromXml(resultEl[m.name], m) : fromXml(asArray(resultEl[m.name])[0], m);
+  return { kind: 'success', status: res.status, output, ...(requestId ? { requestId } : {}), problems };
+}
+
+/** The 2014-08-15 codec. `claims` reads parameter names from `specs` (default: the bundled specs). */
+export function createLegacyCodec(specs?: SpecSet): Codec {
+  return {
+    api: LEGACY_API,
+    claims: (req) => legacyOperation(specs ?? loadSpecs(), req) !== undefined,
+    decodeRequest,
+    encodeResponse,
+    encodeRequest,
+    decodeResponse,
+  };
+}
+
+export const legacyCodec: Codec = createLegacyCodec();
