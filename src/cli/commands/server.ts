@@ -1,0 +1,219 @@
+// mturk-conformance server: check an MTurk server over HTTP.
+import { randomInt } from 'node:crypto';
+import { resolve } from 'node:path';
+import { targetSlugs } from '../../report/merge.ts';
+import type { ConformanceReport } from '../../report/types.ts';
+import { renderRunSummary } from '../../runner/console.ts';
+import { prepareReportDir, writeReports } from '../../runner/output.ts';
+import { Redactor } from '../../runner/redact.ts';
+import { type RunOutcome, runConformance, serverReproduce } from '../../runner/run.ts';
+import { RunError, type ServerTarget, type TargetCredentials } from '../../runner/types.ts';
+import { loadSpecs } from '../../spec/load.ts';
+import { APIS, type Api } from '../../spec/types.ts';
+import { helpText, type OptionSpec, parseArgs, UsageError } from '../args.ts';
+
+export const OPTIONS = {
+  endpoint: { type: 'string', help: 'base URL of the server under test (required)', valueName: 'URL' },
+  'states-url': {
+    type: 'string',
+    help: 'provider-states endpoint of the server (lets state-dependent checks run)',
+    valueName: 'URL',
+  },
+  api: {
+    type: 'list',
+    help: 'API version to check: 2017-01-17 or 2014-08-15 (default: both)',
+    valueName: 'VERSION',
+  },
+  operations: { type: 'list', help: 'only these operations, comma separated', valueName: 'A,B' },
+  check: { type: 'list', help: 'only this check id (or glob with *); repeatable', valueName: 'ID' },
+  runs: { type: 'int', help: 'generated cases per property check', default: 100 },
+  seed: { type: 'int', help: 'random seed (default: random, printed; reuse it to get the same cases)' },
+  'report-dir': {
+    type: 'string',
+    help: 'where to write the report (default: reports/<target>)',
+    valueName: 'DIR',
+  },
+  'expected-failures': {
+    type: 'string',
+    help: 'file of check ids expected to fail (one a line, # comments)',
+    valueName: 'FILE',
+  },
+  'update-expected-failures': {
+    type: 'boolean',
+    help: 'rewrite the expected-failures file with the checks failing now (keeps comments, writes FILE.bak)',
+  },
+  strict: { type: 'boolean', help: 'fail (exit 1) on `should` failures too' },
+  'timeout-ms': { type: 'int', help: 'time limit per request', default: 5000 },
+  'access-key': {
+    type: 'list',
+    help: 'access key id (repeat with --secret-key; default: the emulator test keys)',
+  },
+  'secret-key': {
+    type: 'list',
+    help: 'secret key for the --access-key at the same position (never printed)',
+  },
+  shard: { type: 'string', help: 'run only shard i of n of the checks, e.g. 2/3', valueName: 'i/n' },
+  name: { type: 'string', help: 'display name of the target in reports' },
+  'allow-remote': {
+    type: 'boolean',
+    help: 'allow an endpoint that is not on this machine (MTurk itself is always refused)',
+  },
+  force: { type: 'boolean', help: 'write into a report dir that holds other files' },
+  'no-progress': { type: 'boolean', help: 'no progress line on stderr' },
+  help: { type: 'boolean', help: 'show this help' },
+} satisfies Record<string, OptionSpec>;
+
+const SYNOPSIS = '--endpoint URL [options]';
+
+function splitList(values: string[]): string[] {
+  return values
+    .flatMap((v) => v.split(','))
+    .map((v) => v.trim())
+    .filter(Boolean);
+}
+
+export function parseApis(values: string[]): Api[] {
+  const list = splitList(values);
+  if (list.length === 0) return [...APIS];
+  const out: Api[] = [];
+  for (const v of list) {
+    if (!(APIS as readonly string[]).includes(v)) {
+      throw new UsageError(`--api ${v}: unknown API version (known: ${APIS.join(', ')})`);
+    }
+    if (!out.includes(v as Api)) out.push(v as Api);
+  }
+  return out;
+}
+
+/** Checks --operations against the specs of the selected API versions. */
+export function parseOperations(values: string[], apis: readonly Api[]): string[] | undefined {
+  const list = [...new Set(splitList(values))];
+  if (values.length > 0 && list.length === 0) throw new UsageError('--operations: no operation selected');
+  if (list.length === 0) return undefined;
+  const set = loadSpecs();
+  const known = new Set(apis.flatMap((api) => [...set.apis[api].operations.keys()]));
+  const unknown = list.filter((op) => !known.has(op));
+  if (unknown.length > 0) {
+    throw new UsageError(
+      `unknown operation${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')} for API ${apis.join(', ')} (known: ${[...known].sort().join(', ')})`,
+    );
+  }
+  return list;
+}
+
+export async function defaultCredentials(): Promise<TargetCredentials[]> {
+  const { TEST_CREDENTIALS } = await import('../../emulator/test-credentials.ts');
+  return TEST_CREDENTIALS.map((c) => ({ ...c }));
+}
+
+export function parseCredentials(keys: string[], secrets: string[]): TargetCredentials[] | undefined {
+  if (keys.length !== secrets.length) {
+    throw new UsageError(
+      `give --access-key and --secret-key in pairs (got ${keys.length} access key${keys.length === 1 ? '' : 's'} and ${secrets.length} secret key${secrets.length === 1 ? '' : 's'})`,
+    );
+  }
+  if (keys.length === 0) return undefined;
+  return keys.map((accessKeyId, i) => ({ accessKeyId, secretAccessKey: secrets[i]! }));
+}
+
+/** The folder name for a target, like the report module names its badges. */
+export function targetSlug(endpoint: string, name?: string): string {
+  const stub = { target: { kind: 'server', endpoint, ...(name ? { name } : {}) } } as ConformanceReport;
+  return targetSlugs([stub])[0]!;
+}
+
+export function randomSeed(): number {
+  return randomInt(1, 2 ** 31 - 1);
+}
+
+/** Prints what a run produced and returns the exit code (shared with `run`). */
+export function finishRun(
+  outcome: RunOutcome,
+  reportDir: string,
+  options: { redactor: Redactor; command: string },
+): number {
+  const { redactor, command } = options;
+  const out = (text: string) => process.stdout.write(redactor.text(text));
+  const err = (text: string) => process.stderr.write(redactor.text(text));
+  for (const problem of outcome.problems.slice(0, 5)) err(`${command}: warning: ${problem}\n`);
+  if (outcome.problems.length > 5)
+    err(`${command}: warning: … ${outcome.problems.length - 5} more problems\n`);
+  const update = outcome.expectedFailuresUpdate;
+  if (update && outcome.expectedFailures) {
+    err(
+      `${command}: updated ${outcome.expectedFailures.file}: ${update.added.length} added, ${update.removed.length} removed${update.backup ? ` (previous version in ${update.backup})` : ''}\n`,
+    );
+  }
+  out(renderRunSummary([outcome.report]));
+  out(`report: ${resolve(reportDir, 'report.html')}\n`);
+  if (outcome.exitCode === 2) {
+    err(`${command}: ${outcome.reason ?? 'no checks ran'}\n`);
+    return 2;
+  }
+  return outcome.exitCode;
+}
+
+export async function run(argv: string[]): Promise<number> {
+  const args = parseArgs(argv, OPTIONS);
+  if (args.help) {
+    process.stdout.write(`${helpText('server', SYNOPSIS, OPTIONS)}\n`);
+    return 0;
+  }
+  if (args._.length > 0) throw new UsageError(`unexpected argument '${args._[0]}' (see --help)`);
+  if (!args.endpoint) throw new UsageError('--endpoint URL is required (see --help)');
+  const redactor = new Redactor(args['secret-key']);
+  const command = 'mturk-conformance server';
+  try {
+    const apis = parseApis(args.api);
+    const operations = parseOperations(args.operations, apis);
+    const credentials =
+      parseCredentials(args['access-key'], args['secret-key']) ?? (await defaultCredentials());
+    if (args.runs !== undefined && args.runs < 1) throw new UsageError('--runs must be at least 1');
+    if (args['timeout-ms'] !== undefined && args['timeout-ms'] < 1)
+      throw new UsageError('--timeout-ms must be positive');
+    const seedGiven = args.seed !== undefined;
+    const seed = args.seed ?? randomSeed();
+    const checks = splitList(args.check);
+    const target: ServerTarget = {
+      kind: 'server',
+      endpoint: args.endpoint,
+      ...(args['states-url'] ? { statesUrl: args['states-url'] } : {}),
+      apis,
+      ...(operations ? { operations } : {}),
+      runs: args.runs ?? 100,
+      seed,
+      timeoutMs: args['timeout-ms'] ?? 5000,
+      credentials,
+      ...(checks.length > 0 ? { checks } : {}),
+    };
+    const reportDir = args['report-dir'] ?? `reports/${targetSlug(args.endpoint, args.name)}`;
+    await prepareReportDir(reportDir, { force: args.force, clean: false });
+    if (!seedGiven)
+      process.stderr.write(`${command}: seed ${seed} (pass --seed ${seed} to repeat this run)\n`);
+    const outcome = await runConformance({
+      target,
+      ...(args.name ? { reportTarget: { name: args.name } } : {}),
+      ...(checks.length > 0 ? { checks } : {}),
+      ...(args.shard ? { shard: args.shard } : {}),
+      ...(args['expected-failures'] ? { expectedFailures: args['expected-failures'] } : {}),
+      updateExpectedFailures: args['update-expected-failures'],
+      secrets: args['secret-key'],
+      strict: args.strict,
+      allowRemote: args['allow-remote'],
+      progress: !args['no-progress'],
+      log: (line) => process.stderr.write(`${command}: ${line}\n`),
+      reproduce: (id) => serverReproduce(target, id, args['secret-key']),
+    });
+    await writeReports(reportDir, [outcome.report], { force: args.force });
+    return finishRun(outcome, reportDir, { redactor, command });
+  } catch (error) {
+    if (error instanceof RunError || (error as Error)?.name === 'ReportError') {
+      process.stderr.write(
+        `${command}: ${redactor.text((error as Error).message.split('\n', 1)[0] ?? '')}\n`,
+      );
+      return 2;
+    }
+    if (error instanceof UsageError) throw new UsageError(redactor.text(error.message));
+    throw new Error(redactor.text((error as Error)?.message ?? String(error)));
+  }
+}

@@ -1,0 +1,100 @@
+// What the commands print when a run is over: a table per target (operation
+// × API version: passed / failed / not-run), the failures worth reading
+// first, one totals line, and where the report is.
+import { targetLabels } from '../report/merge.ts';
+import type { CheckResult, ConformanceReport } from '../report/types.ts';
+
+interface Cell {
+  passed: number;
+  failed: number;
+  notRun: number;
+  expected: number;
+}
+
+function cellText(c: Cell | undefined): string {
+  if (!c) return '-';
+  return `${c.passed}/${c.failed}/${c.notRun}${c.expected ? ` (+${c.expected} xfail)` : ''}`;
+}
+
+function firstLine(text: string): string {
+  return (text.split(/\r?\n/, 1)[0] ?? '').trim();
+}
+
+/** One target's table: a row per operation, a column per API version, cells "passed/failed/not-run". */
+export function renderTable(report: ConformanceReport): string {
+  const apis = [...new Set([...report.api, ...report.results.map((r) => r.api)])].sort().reverse();
+  const cells = new Map<string, Cell>();
+  const operations = new Set<string>();
+  for (const r of report.results) {
+    operations.add(r.operation);
+    const key = `${r.operation}\n${r.api}`;
+    const c = cells.get(key) ?? { passed: 0, failed: 0, notRun: 0, expected: 0 };
+    cells.set(key, c);
+    if (r.status === 'passed') c.passed++;
+    else if (r.status === 'failed') c.failed++;
+    else if (r.status === 'not-run') c.notRun++;
+    else c.expected++;
+  }
+  const rows = [...operations]
+    .sort()
+    .map((op) => [op, ...apis.map((api) => cellText(cells.get(`${op}\n${api}`)))]);
+  const header = ['operation', ...apis];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cols: string[]) =>
+    `  ${cols.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('   ')}`.trimEnd();
+  return [
+    line(header),
+    line(widths.map((w) => '-'.repeat(w))),
+    ...rows.map(line),
+    '  (cells: passed/failed/not-run)',
+  ].join('\n');
+}
+
+export function totalsLine(report: ConformanceReport): string {
+  const { summary } = report;
+  const failed = report.results.filter((r) => r.status === 'failed');
+  const must = failed.filter((r) => r.severity === 'must').length;
+  const parts = [
+    `${summary.passed} passed`,
+    `${summary.failed} failed${summary.failed ? ` (${must} must, ${summary.failed - must} should)` : ''}`,
+    `${summary.notRun} not run`,
+  ];
+  if (summary.expectedFailures) parts.push(`${summary.expectedFailures} expected failures`);
+  return `${parts.join(', ')}; seed ${report.seed}${report.shard ? `, shard ${report.shard}` : ''}`;
+}
+
+/** The failures people should read first: `must` before `should`, one line each plus how to re-run it. */
+export function renderFailures(report: ConformanceReport, limit = 15): string {
+  const failed = report.results
+    .filter((r) => r.status === 'failed')
+    .sort((a, b) => (a.severity === b.severity ? 0 : a.severity === 'must' ? -1 : 1));
+  if (failed.length === 0) return '';
+  const lines = failed.slice(0, limit).flatMap((r: CheckResult) => {
+    const out = [`  FAIL ${r.severity.padEnd(6)} ${r.id}`, `       ${firstLine(r.detail) || 'failed'}`];
+    if (r.reproduce) out.push(`       re-run: ${r.reproduce}`);
+    return out;
+  });
+  if (failed.length > limit) lines.push(`  … and ${failed.length - limit} more (see the report)`);
+  return lines.join('\n');
+}
+
+/** Everything printed after a run, for one or more targets. */
+export function renderRunSummary(
+  reports: readonly ConformanceReport[],
+  options: { failures?: boolean } = {},
+) {
+  const labels = targetLabels(reports);
+  const blocks: string[] = [];
+  reports.forEach((report, i) => {
+    const where = report.target.endpoint ?? report.target.driver;
+    const title = `${labels[i]}${where && where !== labels[i] ? ` (${report.target.kind}, ${where})` : ` (${report.target.kind})`}`;
+    const block = [title, renderTable(report)];
+    if (options.failures !== false) {
+      const failures = renderFailures(report);
+      if (failures) block.push('', failures);
+    }
+    block.push(`  ${totalsLine(report)}`);
+    blocks.push(block.join('\n'));
+  });
+  return `${blocks.join('\n\n')}\n`;
+}

@@ -1,0 +1,281 @@
+// runConformance: runs the bundled vitest suites (suites/server or
+// suites/client) through vitest's Node API with the target provided, and
+// turns the outcome into a ConformanceReport. The CLI commands and the
+// library entry (src/index.ts) are thin layers over this function.
+import { dirname, isAbsolute, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { TestCase, TestSpecification } from 'vitest/node';
+import { toolVersion } from '../cli/version.ts';
+import { exitCodeFor, summarize } from '../report/merge.ts';
+import type { CheckResult, ConformanceReport, ReportTarget } from '../report/types.ts';
+import {
+  applyExpectedFailures,
+  type ExpectedFailures,
+  loadExpectedFailures,
+  type UpdateSummary,
+  updateExpectedFailuresFile,
+} from './expected-failures.ts';
+import { probeEndpoint } from './probe.ts';
+import { Progress, type ProgressOptions } from './progress.ts';
+import { Redactor } from './redact.ts';
+import { ConformanceCollector } from './reporter.ts';
+import { checkEndpoint } from './safety.ts';
+import { checkSelection, parseShard, shardIds } from './select.ts';
+import { type CheckMeta, RunError, type ServerTarget, type Target } from './types.ts';
+
+/** The package root (where suites/ and specs/ are), whatever the current directory. */
+export const PACKAGE_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+
+export const SUITE_GLOBS: Record<'server' | 'client', string> = {
+  server: 'suites/server/**/*.test.ts',
+  client: 'suites/client/**/*.test.ts',
+};
+
+export interface RunConformanceOptions {
+  /** What the suite reads with inject('target'). */
+  target: Target;
+  /** How the target is named in the report (default: kind + endpoint or driver). */
+  reportTarget?: Partial<ReportTarget>;
+  /** Test files to run instead of the bundled suite for target.kind: globs relative to `root`, or absolute paths. */
+  include?: string[];
+  /** Directory the include globs are relative to (default: the package root). */
+  root?: string;
+  /** Check ids or globs (`2017-01-17/RejectAssignment/*`); default: every check. */
+  checks?: string[];
+  /** `i/n`: run every n-th check only (the shards of one run together cover every check once). */
+  shard?: string;
+  /** An expected-failures file (see docs/ci-gating.md). */
+  expectedFailures?: string;
+  /** Rewrite the expected-failures file with the checks that fail now (a .bak copy is kept). */
+  updateExpectedFailures?: boolean;
+  /** Texts that must never appear in the report or in messages (secret keys). */
+  secrets?: string[];
+  /** Count `should` failures as blocking for `exitCode`. */
+  strict?: boolean;
+  /** Allow a server endpoint that is not on this machine (MTurk's own endpoints are refused regardless). */
+  allowRemote?: boolean;
+  /** Probe the server endpoint (TCP) before running (default: true). */
+  probe?: boolean;
+  /** Progress on stderr: false for none; default: on. */
+  progress?: boolean | ProgressOptions;
+  /** Where warnings go (default: stderr). Every line is redacted. */
+  log?: (line: string) => void;
+  /** The command line that re-runs one check; default: the suite's own, else a `server` command line. */
+  reproduce?: (id: string) => string;
+  /** Per-check time limit in ms (default: generous, derived from target.timeoutMs). */
+  testTimeoutMs?: number;
+  pool?: 'forks' | 'threads';
+}
+
+export interface RunOutcome {
+  report: ConformanceReport;
+  /** 0: no blocking failure; 1: a `must` (with strict, any) check failed; 2: nothing was tested. */
+  exitCode: 0 | 1 | 2;
+  /** One line saying why exitCode is 2. */
+  reason?: string;
+  /** Checks that ran (passed, failed or expected-failure). */
+  executed: number;
+  /** Errors outside any check (test files that did not load, unhandled errors), redacted, first lines. */
+  problems: string[];
+  /** The expected-failures list in effect, if any. */
+  expectedFailures?: ExpectedFailures;
+  /** What --update-expected-failures changed. */
+  expectedFailuresUpdate?: UpdateSummary;
+}
+
+function shellQuote(text: string): string {
+  return /^[A-Za-z0-9_./:=@%+,-]+$/.test(text) ? text : `'${text.replace(/'/g, `'\\''`)}'`;
+}
+
+/** The `mturk-conformance server ...` line that re-runs one check of a server target. */
+export function serverReproduce(target: ServerTarget, id: string, secrets: readonly string[] = []): string {
+  const api = id.split('/', 1)[0] ?? '';
+  const args = ['npx', 'mturk-conformance', 'server', '--endpoint', target.endpoint];
+  if (target.statesUrl) args.push('--states-url', target.statesUrl);
+  if (api) args.push('--api', api);
+  args.push('--check', id, '--seed', String(target.seed), '--runs', String(target.runs));
+  args.push('--timeout-ms', String(target.timeoutMs));
+  for (const c of target.credentials) {
+    if (!secrets.includes(c.secretAccessKey)) continue;
+    args.push('--access-key', c.accessKeyId, '--secret-key', '"$MTURK_SECRET_KEY"');
+  }
+  if (!/^https?:\/\/(127\.|localhost|\[::1\])/.test(target.endpoint)) args.push('--allow-remote');
+  return args.map((a) => (a === '"$MTURK_SECRET_KEY"' ? a : shellQuote(a))).join(' ');
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+export async function runConformance(options: RunConformanceOptions): Promise<RunOutcome> {
+  const { target } = options;
+  const redactor = new Redactor(options.secrets ?? []);
+  const log = (line: string) => {
+    const text = redactor.text(line);
+    if (options.log) options.log(text);
+    else process.stderr.write(`${text}\n`);
+  };
+
+  // 1. Refuse what must not be touched, before anything else happens.
+  if (target.kind === 'server') {
+    for (const [url, what] of [
+      [target.endpoint, '--endpoint'],
+      [target.statesUrl, '--states-url'],
+    ] as const) {
+      if (url === undefined) continue;
+      const warning = checkEndpoint({ url, what }, { allowRemote: options.allowRemote ?? false });
+      if (warning) log(warning);
+    }
+    if (target.apis.length === 0) throw new RunError('no API version selected');
+    if (target.operations && target.operations.length === 0) throw new RunError('no operation selected');
+    if (!Number.isInteger(target.runs) || target.runs < 1) throw new RunError('--runs must be at least 1');
+  }
+  const selection = checkSelection(options.checks);
+  const shard = parseShard(options.shard);
+  let expected: ExpectedFailures | undefined;
+  if (options.expectedFailures) {
+    expected = await loadExpectedFailures(options.expectedFailures, {
+      mayBeMissing: options.updateExpectedFailures ?? false,
+    });
+  } else if (options.updateExpectedFailures) {
+    throw new RunError('--update-expected-failures needs --expected-failures FILE');
+  }
+
+  // 2. Is anybody there?
+  if (target.kind === 'server' && options.probe !== false) {
+    const probeMs = Math.min(Math.max(target.timeoutMs, 500), 3000);
+    await probeEndpoint(target.endpoint, probeMs);
+    if (target.statesUrl) await probeEndpoint(target.statesUrl, probeMs);
+  }
+
+  // 3. Run the suite.
+  const root = options.root ?? PACKAGE_ROOT;
+  const include = options.include ?? [SUITE_GLOBS[target.kind]];
+  const progressOption = options.progress ?? true;
+  const progress =
+    progressOption === false ? undefined : new Progress(progressOption === true ? {} : progressOption);
+  let shardSet: Set<string> | undefined;
+  const selected = (id: string) => selection.matches(id) && (shardSet === undefined || shardSet.has(id));
+  const reproduce = (id: string, meta: Partial<CheckMeta> | undefined): string =>
+    options.reproduce?.(id) ??
+    meta?.reproduce ??
+    (target.kind === 'server' ? serverReproduce(target, id, options.secrets) : '');
+  const collector = new ConformanceCollector({
+    selected,
+    reproduce,
+    ...(progress ? { progress } : {}),
+  });
+  const timeoutMs = target.kind === 'server' ? target.timeoutMs : 5000;
+  const testTimeout = options.testTimeoutMs ?? Math.max(120_000, timeoutMs * 24);
+  const startedAt = new Date();
+  const started = performance.now();
+  const savedExitCode = process.exitCode;
+  const { createVitest } = await import('vitest/node');
+  const inlineOwn = root.includes(`${'/'}node_modules${'/'}`)
+    ? [new RegExp(`^${escapeRegExp(root)}/(?!node_modules/)`)]
+    : [];
+  const vitest = await createVitest('test', {
+    config: false,
+    root,
+    include: include.map((glob) => (isAbsolute(glob) ? relative(root, glob) : glob)),
+    watch: false,
+    pool: options.pool ?? 'forks',
+    reporters: [collector],
+    provide: { target } as never,
+    testTimeout,
+    hookTimeout: testTimeout,
+    passWithNoTests: false,
+    ...(selection.testNamePattern ? { testNamePattern: selection.testNamePattern } : {}),
+    ...(inlineOwn.length > 0 ? { server: { deps: { inline: inlineOwn } } } : {}),
+  });
+  try {
+    if (shard) {
+      const collected = await vitest.collect();
+      const all: TestCase[] = collected.testModules.flatMap((m) => [...m.children.allTests()]);
+      shardSet = shardIds(
+        all.map((t) => t.name).filter((id) => selection.matches(id)),
+        shard,
+      );
+      const specs: TestSpecification[] = [];
+      for (const m of collected.testModules) {
+        const mine = [...m.children.allTests()].filter((t) => shardSet!.has(t.name));
+        if (mine.length > 0) specs.push(m.toTestSpecification(mine));
+      }
+      if (specs.length > 0) await vitest.runTestSpecifications(specs, false);
+    } else {
+      await vitest.start();
+    }
+  } catch (error) {
+    const name = (error as Error)?.name ?? '';
+    const message = (error as Error)?.message ?? String(error);
+    if (name === 'FilesNotFoundError' || /No test files found/i.test(message)) {
+      throw new RunError(`no test files match ${include.join(', ')} under ${root}`);
+    }
+    throw new RunError(`the suite could not run: ${redactor.text(message.split('\n', 1)[0] ?? '')}`);
+  } finally {
+    progress?.finish();
+    await vitest.close();
+    process.exitCode = savedExitCode;
+  }
+  const durationMs = Math.round(performance.now() - started);
+
+  // 4. Results: redacted, expected failures applied.
+  const collected = collector.result();
+  let results: CheckResult[] = redactor.value(collected.results);
+  const problems = collected.problems.map((p) => redactor.text(p));
+  let update: UpdateSummary | undefined;
+  if (expected && options.updateExpectedFailures) {
+    update = await updateExpectedFailuresFile(expected, results);
+    expected = await loadExpectedFailures(expected.file, { mayBeMissing: true });
+  }
+  if (expected) results = applyExpectedFailures(results, expected);
+
+  const reportTarget: ReportTarget = {
+    kind: target.kind,
+    ...(target.kind === 'server' ? { endpoint: target.endpoint } : {}),
+    ...(target.kind === 'client' && typeof target.driver === 'string' ? { driver: target.driver } : {}),
+    ...options.reportTarget,
+  };
+  const apis =
+    target.kind === 'server'
+      ? [...target.apis]
+      : [...new Set([...(target.apis ?? []), ...results.map((r) => r.api)])].filter(Boolean);
+  const report: ConformanceReport = {
+    tool: { name: 'mturk-conformance', version: toolVersion() },
+    target: redactor.value(reportTarget),
+    api: apis,
+    seed: target.seed,
+    startedAt: startedAt.toISOString(),
+    durationMs,
+    ...(shard ? { shard: `${shard.index}/${shard.count}` } : {}),
+    summary: summarize(results),
+    results,
+  };
+  if (Object.keys(collected.coverage).length > 0) report.coverage = collected.coverage;
+
+  const executed = results.filter((r) => r.status !== 'not-run').length;
+  const outcome: RunOutcome = {
+    report,
+    exitCode: exitCodeFor([report], { strict: options.strict ?? false }),
+    executed,
+    problems,
+    ...(expected ? { expectedFailures: expected } : {}),
+    ...(update ? { expectedFailuresUpdate: update } : {}),
+  };
+  if (executed === 0) {
+    outcome.exitCode = 2;
+    if (results.length === 0) {
+      outcome.reason = problems[0]
+        ? `no checks ran: ${problems[0]}`
+        : shard
+          ? `no checks ran: shard ${shard.index}/${shard.count} is empty`
+          : options.checks?.length
+            ? `no checks ran: nothing matches --check ${options.checks.join(' ')}`
+            : 'no checks ran: the suite has no checks for this selection';
+    } else {
+      const first = results[0]!;
+      outcome.reason = `no checks ran: all ${results.length} were not run (e.g. ${first.id}: ${first.detail.split('\n', 1)[0]})`;
+    }
+  }
+  return outcome;
+}

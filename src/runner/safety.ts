@@ -1,0 +1,94 @@
+// Where the runner may send traffic. MTurk's own endpoints (production and
+// sandbox, read from specs/protocols/*.json) are refused always: the suite
+// sends thousands of generated, often invalid, requests and must never reach
+// real workers or real money. Anything else that is not loopback needs an
+// explicit --allow-remote.
+import { isIP } from 'node:net';
+import { loadSpecs } from '../spec/load.ts';
+import { APIS } from '../spec/types.ts';
+import { RunError } from './types.ts';
+
+export interface MturkHost {
+  host: string;
+  kind: 'production' | 'sandbox';
+  api: string;
+}
+
+/** Every MTurk host named in the protocol specs. */
+export function mturkHosts(specsDir?: string): MturkHost[] {
+  const set = loadSpecs(specsDir);
+  const out: MturkHost[] = [];
+  for (const api of APIS) {
+    const { endpoints } = set.apis[api].protocol;
+    for (const host of endpoints.production) out.push({ host: host.toLowerCase(), kind: 'production', api });
+    for (const host of endpoints.sandbox) out.push({ host: host.toLowerCase(), kind: 'sandbox', api });
+  }
+  return out;
+}
+
+/** Host name of a URL without brackets, lower case, without a trailing dot. */
+export function hostOf(url: URL): string {
+  return url.hostname
+    .replace(/^\[|\]$/g, '')
+    .replace(/\.$/, '')
+    .toLowerCase();
+}
+
+export function isLoopbackHost(host: string): boolean {
+  const h = host
+    .replace(/^\[|\]$/g, '')
+    .replace(/\.$/, '')
+    .toLowerCase();
+  if (h === 'localhost' || h.endsWith('.localhost')) return true;
+  if (isIP(h) === 4) return h.startsWith('127.');
+  if (isIP(h) === 6) {
+    if (h === '::1' || /^0*(:0*){6}:0*1$/.test(h)) return true;
+    const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(h);
+    if (mapped) return mapped[1]!.startsWith('127.');
+    const hexMapped = /^::ffff:([0-9a-f]{1,4}):[0-9a-f]{1,4}$/.exec(h);
+    if (hexMapped) return Number.parseInt(hexMapped[1]!, 16) >> 8 === 127;
+  }
+  return false;
+}
+
+export interface EndpointCheck {
+  /** the URL as given, for messages */
+  url: string;
+  /** what the URL is, for messages: "--endpoint", "--states-url" */
+  what: string;
+}
+
+/**
+ * Throws a RunError (one line) when the URL must not be used; returns a
+ * warning to print when it is allowed only because of --allow-remote.
+ */
+export function checkEndpoint(
+  { url, what }: EndpointCheck,
+  options: { allowRemote?: boolean; specsDir?: string } = {},
+): string | undefined {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new RunError(`${what} ${JSON.stringify(url)} is not a URL (expected e.g. http://127.0.0.1:8080)`);
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
+    throw new RunError(`${what} ${url}: only http:// and https:// URLs are supported`);
+  }
+  const host = hostOf(parsed);
+  for (const known of mturkHosts(options.specsDir)) {
+    if (host === known.host || host.endsWith(`.${known.host}`)) {
+      throw new RunError(
+        `refusing ${what} ${url}: it is an Amazon Mechanical Turk ${known.kind} endpoint ` +
+          `(${known.api}); the conformance suite never talks to MTurk itself, even with --allow-remote`,
+      );
+    }
+  }
+  if (isLoopbackHost(host)) return undefined;
+  if (!options.allowRemote) {
+    throw new RunError(
+      `refusing ${what} ${url}: not a loopback address; pass --allow-remote to test a server on another host`,
+    );
+  }
+  return `warning: ${what} ${url} is not on this machine (--allow-remote): generated requests will cross the network`;
+}

@@ -1,0 +1,48 @@
+// Types shared by the runner, the CLI commands and the library entry.
+import type { ServerTargetConfig } from '../checks/types.ts';
+import type { Api } from '../spec/types.ts';
+
+export interface TargetCredentials {
+  accessKeyId: string;
+  secretAccessKey: string;
+}
+
+/** What the server suite reads with `inject('target')` (the contract lives in src/checks/types.ts). */
+export type ServerTarget = ServerTargetConfig;
+
+/** What the client suite reads; defined in full by the client suite (src/mock, suites/client). */
+export interface ClientTarget {
+  kind: 'client';
+  driver?: string;
+  seed: number;
+  runs?: number;
+  apis?: Api[];
+  operations?: string[];
+  checks?: string[];
+  [key: string]: unknown;
+}
+
+export type Target = ServerTarget | ClientTarget;
+
+/** `task.meta.conformance` as the suites write it (one per vitest test, i.e. per check). */
+export interface CheckMeta {
+  id: string;
+  api: string;
+  operation: string;
+  check: string;
+  severity: 'must' | 'should';
+  detail?: string;
+  request?: string;
+  response?: string;
+  rule?: string;
+  counterexample?: string;
+  reproduce?: string;
+  curl?: string[];
+  notRunReason?: string;
+  coverage?: Record<string, number>;
+}
+
+/** A problem that stops a run before it tests anything: the CLI prints the message (one line) and exits 2. */
+export class RunError extends Error {
+  override name = 'RunError';
+}
