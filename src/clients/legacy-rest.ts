@@ -1,0 +1,89 @@
+// The project's own small legacy REST client (2014-08-15), built on the
+// legacy codec's encodeRequest/decodeResponse: everything it knows about the
+// wire comes from specs/protocols/2014-08-15.json through the codec.
+
+import type { ClientUnderTest } from '../mock/types.ts';
+import type { Api, SpecSet } from '../spec/types.ts';
+import type { Credentials } from '../wire/codec.ts';
+import type { WireResponse } from '../wire/http-types.ts';
+import { codecsFor } from '../wire/index.ts';
+import { errorMessage, toJsonValue } from './common.ts';
+
+export const LEGACY_API: Api = '2014-08-15';
+
+export interface LegacyRestOptions {
+  endpoint: string;
+  credentials: Credentials;
+  /** A signing scheme name from the protocol spec; default: the first one listed. */
+  scheme?: string;
+  method?: 'GET' | 'POST';
+  /** Attempts per call; server faults (5xx) are retried with a short backoff. Default 3. */
+  maxAttempts?: number;
+  name?: string;
+  /** Change the parameters after signing (for broken clients in tests). */
+  tamper?: (req: import('../wire/http-types.ts').WireRequest) => import('../wire/http-types.ts').WireRequest;
+  fetchImpl?: typeof fetch;
+}
+
+export function createLegacyRestClient(set: SpecSet, opts: LegacyRestOptions): ClientUnderTest {
+  const codec = codecsFor(set).find((c) => c.api === LEGACY_API)!;
+  const base = new URL(opts.endpoint);
+  const scheme = opts.scheme ?? set.apis[LEGACY_API].protocol.signing.schemes?.[0]?.name;
+  const maxAttempts = opts.maxAttempts ?? 3;
+  const doFetch = opts.fetchImpl ?? fetch;
+  return {
+    name: opts.name ?? 'legacy-rest',
+    api: LEGACY_API,
+    async call(operation, input) {
+      for (let attempt = 1; ; attempt++) {
+        let wire = codec.encodeRequest(set, operation, input, opts.credentials, {
+          host: base.host,
+          now: new Date(),
+          method: opts.method ?? 'POST',
+          ...(scheme ? { scheme } : {}),
+        });
+        if (opts.tamper) wire = opts.tamper(wire);
+        let res: WireResponse;
+        try {
+          const headers = Object.fromEntries(Object.entries(wire.headers).filter(([k]) => k !== 'host'));
+          const url = new URL(wire.path + (wire.query ? `?${wire.query}` : ''), base);
+          const r = await doFetch(url, {
+            method: wire.method,
+            headers,
+            ...(wire.method === 'GET' ? {} : { body: wire.body }),
+          });
+          const resHeaders: Record<string, string> = {};
+          r.headers.forEach((v, k) => {
+            resHeaders[k.toLowerCase()] = v;
+          });
+          res = { status: r.status, headers: resHeaders, body: await r.text() };
+        } catch (e) {
+          return { error: { code: 'NetworkError', message: errorMessage(e) } };
+        }
+        const answer = codec.decodeResponse(set, operation, res);
+        if (answer.kind === 'success')
+          return { output: toJsonValue(answer.output) as Record<string, unknown> };
+        if (answer.status >= 500 && attempt < maxAttempts) {
+          await new Promise((r) => setTimeout(r, 20 * 2 ** attempt));
+          continue;
+        }
+        if (answer.kind === 'garbage')
+          return {
+            error: {
+              code: 'UnparsableResponse',
+              message: answer.problems.join('; ') || `HTTP ${answer.status}`,
+            },
+          };
+        const code = answer.code ?? answer.typeName ?? `HTTP${answer.status}`;
+        return {
+          error: {
+            code,
+            message: answer.message ?? '',
+            ...(answer.code ? { turkErrorCode: answer.code } : {}),
+          },
+        };
+      }
+    },
+    async close() {},
+  };
+}

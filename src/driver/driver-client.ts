@@ -1,0 +1,233 @@
+// The driver protocol, harness side: spawns a driver (no shell), writes one
+// JSON case per line on its stdin and reads one JSON answer per line from its
+// stdout. Harness-level failures (crash, hang, garbage, wrong id) make `call`
+// throw a DriverError with a clear message; a driver that stopped answering
+// is killed and every later call fails at once, so a run ends in bounded time.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { datePaths, toJsonValue } from '../clients/common.ts';
+import type { ClientResult, ClientUnderTest } from '../mock/types.ts';
+import type { Api } from '../spec/types.ts';
+import type { Credentials } from '../wire/codec.ts';
+import { splitCommand } from './split.ts';
+
+export class DriverError extends Error {
+  override name = 'DriverError';
+}
+
+export interface DriverOptions {
+  /** The command line, e.g. `python3 examples/drivers/boto3_driver.py`; split without a shell. */
+  command: string;
+  api: Api;
+  endpoint: string;
+  credentials: Credentials;
+  /** How long one case may take before it fails. */
+  timeoutMs: number;
+  /** After this many unanswered cases in a row the driver is killed and the rest fail at once (default 2). */
+  maxTimeouts?: number;
+  cwd?: string;
+  /** How much of the driver's stderr is kept (the tail), in characters; default 16384. */
+  maxStderr?: number;
+  /** The environment to start from (AWS_* variables are removed); default process.env. */
+  baseEnv?: NodeJS.ProcessEnv;
+  /** Extra environment variables for the driver. */
+  extraEnv?: Record<string, string>;
+}
+
+/** The driver's environment: the parent's minus every AWS_* variable, plus the endpoint and test credentials. */
+export function driverEnv(
+  base: NodeJS.ProcessEnv,
+  v: { endpoint: string; api: Api; credentials: Credentials },
+): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [k, val] of Object.entries(base)) if (!/^AWS_/i.test(k)) env[k] = val;
+  env.MTURK_ENDPOINT = v.endpoint;
+  env.MTURK_API_VERSION = v.api;
+  env.AWS_ACCESS_KEY_ID = v.credentials.accessKeyId;
+  env.AWS_SECRET_ACCESS_KEY = v.credentials.secretAccessKey;
+  env.AWS_REGION = 'us-east-1';
+  env.AWS_DEFAULT_REGION = 'us-east-1';
+  // keep SDKs from reading the user's files or the instance metadata service
+  env.AWS_CONFIG_FILE = '/dev/null';
+  env.AWS_SHARED_CREDENTIALS_FILE = '/dev/null';
+  env.AWS_EC2_METADATA_DISABLED = 'true';
+  return env;
+}
+
+function clip(s: string, n = 200): string {
+  return s.length > n ? `${s.slice(0, n)}…` : s;
+}
+
+interface Pending {
+  id: string;
+  resolve: (r: ClientResult) => void;
+  reject: (e: Error) => void;
+  timer: NodeJS.Timeout;
+}
+
+export interface DriverClient extends ClientUnderTest {
+  /** The tail of the driver's stderr. */
+  stderr(): string;
+  /** Why the driver is no longer usable, if it is not. */
+  deadReason(): string | undefined;
+}
+
+export function startDriver(opts: DriverOptions): DriverClient {
+  const argv = splitCommand(opts.command);
+  if (argv.length === 0) throw new DriverError('the driver command is empty');
+  const maxStderr = opts.maxStderr ?? 16384;
+  const maxTimeouts = opts.maxTimeouts ?? 2;
+  let stderr = '';
+  let dead: string | undefined;
+  let pending: Pending | undefined;
+  let seq = 0;
+  let timeouts = 0;
+  const abandoned = new Set<string>();
+  let queue: Promise<unknown> = Promise.resolve();
+
+  const child: ChildProcess = spawn(argv[0]!, argv.slice(1), {
+    cwd: opts.cwd,
+    env: { ...driverEnv(opts.baseEnv ?? process.env, opts), ...opts.extraEnv },
+    stdio: ['pipe', 'pipe', 'pipe'],
+    shell: false,
+  });
+  const exited = new Promise<void>((resolve) => child.once('close', () => resolve()));
+
+  const stderrTail = () =>
+    stderr.trim() ? ` Driver stderr (tail): ${clip(stderr.trim().slice(-600), 600)}` : '';
+  const die = (reason: string) => {
+    if (dead) return;
+    dead = reason;
+    if (pending) {
+      const p = pending;
+      pending = undefined;
+      clearTimeout(p.timer);
+      p.reject(new DriverError(`${reason}${stderrTail()}`));
+    }
+  };
+
+  child.stderr?.setEncoding('utf8');
+  child.stderr?.on('data', (chunk: string) => {
+    stderr = (stderr + chunk).slice(-maxStderr);
+  });
+  child.stdin?.on('error', () => {
+    // EPIPE when the driver died; the exit handler reports it
+  });
+  child.once('error', (e) => die(`the driver could not be started (${argv[0]}): ${e.message}`));
+  child.once('exit', (code, signal) => {
+    die(
+      `the driver exited${code !== null ? ` with code ${code}` : ''}${signal ? ` on signal ${signal}` : ''} before answering`,
+    );
+  });
+
+  const lines = createInterface({ input: child.stdout! });
+  lines.on('line', (line) => {
+    if (!line.trim()) return;
+    let msg: unknown;
+    try {
+      msg = JSON.parse(line);
+    } catch {
+      msg = undefined;
+    }
+    const p = pending;
+    const id = msg && typeof msg === 'object' ? (msg as { id?: unknown }).id : undefined;
+    if (typeof id === 'string' && abandoned.has(id) && (!p || p.id !== id)) return; // a late answer to a failed case
+    if (!p) return; // nothing is waiting: unsolicited output is ignored
+    const fail = (why: string) => {
+      pending = undefined;
+      clearTimeout(p.timer);
+      abandoned.add(p.id);
+      p.reject(new DriverError(why));
+    };
+    if (msg === undefined || msg === null || typeof msg !== 'object' || Array.isArray(msg))
+      return fail(
+        `the driver printed a line that is not a JSON object while case ${p.id} was waiting: ${clip(JSON.stringify(line))}`,
+      );
+    if (id !== p.id)
+      return fail(
+        `the driver answered id ${JSON.stringify(id)} while case ${JSON.stringify(p.id)} was waiting`,
+      );
+    const m = msg as {
+      output?: unknown;
+      error?: { code?: unknown; message?: unknown; turkErrorCode?: unknown };
+    };
+    let result: ClientResult | undefined;
+    if (
+      m.output !== undefined &&
+      m.output !== null &&
+      typeof m.output === 'object' &&
+      !Array.isArray(m.output)
+    )
+      result = { output: m.output as Record<string, unknown> };
+    else if (m.error && typeof m.error === 'object' && typeof m.error.code === 'string')
+      result = {
+        error: {
+          code: m.error.code,
+          message: typeof m.error.message === 'string' ? m.error.message : '',
+          ...(typeof m.error.turkErrorCode === 'string' ? { turkErrorCode: m.error.turkErrorCode } : {}),
+        },
+      };
+    if (!result)
+      return fail(
+        `the driver's answer to case ${p.id} has neither an "output" object nor an "error" with a "code": ${clip(line)}`,
+      );
+    pending = undefined;
+    clearTimeout(p.timer);
+    timeouts = 0;
+    p.resolve(result);
+  });
+
+  const callOnce = (operation: string, input: Record<string, unknown>): Promise<ClientResult> =>
+    new Promise<ClientResult>((resolve, reject) => {
+      if (dead) return reject(new DriverError(`${dead}${stderrTail()}`));
+      const id = `c${++seq}`;
+      const timestamps = datePaths(input);
+      const message = {
+        id,
+        operation,
+        input: toJsonValue(input),
+        ...(timestamps.length ? { timestamps } : {}),
+      };
+      const timer = setTimeout(() => {
+        if (pending?.id !== id) return;
+        pending = undefined;
+        abandoned.add(id);
+        timeouts++;
+        if (timeouts >= maxTimeouts) {
+          const reason = `the driver did not answer ${timeouts} cases in a row within ${opts.timeoutMs} ms each; it was stopped`;
+          dead = reason;
+          child.kill('SIGKILL');
+        }
+        reject(
+          new DriverError(
+            `no answer to case ${id} (${operation}) within ${opts.timeoutMs} ms${stderrTail()}`,
+          ),
+        );
+      }, opts.timeoutMs);
+      pending = { id, resolve, reject, timer };
+      child.stdin?.write(`${JSON.stringify(message)}\n`);
+    });
+
+  return {
+    name: `driver:${opts.command}`,
+    api: opts.api,
+    call(operation, input) {
+      const next = queue.then(
+        () => callOnce(operation, input),
+        () => callOnce(operation, input),
+      );
+      queue = next.catch(() => undefined);
+      return next;
+    },
+    async close() {
+      child.stdin?.end();
+      const timer = setTimeout(() => child.kill('SIGKILL'), 3000);
+      if (child.exitCode === null && child.signalCode === null) await exited;
+      clearTimeout(timer);
+      lines.close();
+    },
+    diagnostics: () => stderr,
+    stderr: () => stderr,
+    deadReason: () => dead,
+  };
+}

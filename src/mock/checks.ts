@@ -1,0 +1,551 @@
+// The client check catalogue, generated from the specs: for every API version
+// and operation, checks that a client puts the right request on the wire,
+// hands back what the server said, surfaces errors with their codes, deals
+// with invalid input and retries transient faults. Each check drives the
+// client against the mock (handlers.ts) with a script and inspects what the
+// mock recorded. Nothing here names an operation, a member or an error code.
+import fc from 'fast-check';
+import { oneViolation, validInput } from '../arbitraries/input.ts';
+import { outputValue } from '../arbitraries/values.ts';
+import { fillMessage, inputMembers, outputMembers, severityOf } from '../spec/resolve.ts';
+import type { Api, Basis, OperationSpec, ResolvedMember, Severity, SpecSet } from '../spec/types.ts';
+import type { Codec, DecodedAnswer } from '../wire/codec.ts';
+import type { WireRequest, WireResponse } from '../wire/http-types.ts';
+import { headerValue } from '../wire/http-types.ts';
+import { codecsFor } from '../wire/index.ts';
+import { diffRecord } from './compare.ts';
+import type { MockHandlers } from './handlers.ts';
+import type { ClientResult, ClientUnderTest, MockScript, RecordedExchange } from './types.ts';
+
+export type ClientCheckName = string;
+
+export interface ClientCheckEnv {
+  set: SpecSet;
+  client: ClientUnderTest;
+  mock: MockHandlers;
+  runs: number;
+  seed: number;
+}
+
+export interface ClientCheckOutcome {
+  status: 'passed' | 'failed' | 'not-run';
+  detail: string;
+  request?: string;
+  response?: string;
+  counterexample?: string;
+  notRunReason?: string;
+  /** cases run */
+  cases?: number;
+}
+
+export interface ClientCheckDef {
+  /** `<api>/<Operation>/client.<check>` */
+  id: string;
+  api: Api;
+  operation: string;
+  /** `client.<check>` */
+  check: string;
+  severity: Severity;
+  summary: string;
+  /** The spec rule the check enforces: file and JSON pointer. */
+  rule: string;
+  run(env: ClientCheckEnv): Promise<ClientCheckOutcome>;
+}
+
+interface Failure {
+  detail: string;
+  exchange?: RecordedExchange;
+  counterexample?: unknown;
+}
+
+const MAX_TEXT = 4000;
+
+function clip(s: string, n = MAX_TEXT): string {
+  return s.length > n ? `${s.slice(0, n)}… (${s.length - n} more characters)` : s;
+}
+
+export function formatRequest(r: WireRequest): string {
+  const headers = Object.entries(r.headers)
+    .map(([k, v]) => `${k}: ${v}`)
+    .join('\n');
+  return clip(`${r.method} ${r.path}${r.query ? `?${r.query}` : ''}\n${headers}\n\n${r.body}`);
+}
+
+export function formatResponse(r: WireResponse): string {
+  const headers = Object.entries(r.headers)
+    .map(([k, v]) => `${k}: ${v}`)
+    .join('\n');
+  return clip(`HTTP ${r.status}\n${headers}\n\n${r.body}`);
+}
+
+function showJson(v: unknown): string {
+  return clip(
+    JSON.stringify(v, (_k, x) => (x instanceof Date ? x.toISOString() : x)),
+    2000,
+  );
+}
+
+function showResult(r: ClientResult): string {
+  return 'error' in r ? `error ${showJson(r.error)}` : `output ${showJson(r.output)}`;
+}
+
+function codecOf(set: SpecSet, api: Api): Codec {
+  const c = codecsFor(set).find((x) => x.api === api);
+  if (!c) throw new Error(`no codec for ${api}`);
+  return c;
+}
+
+function fileOf(set: SpecSet, doc: object, fallback: string): string {
+  return set.files.get(doc) ?? fallback;
+}
+
+/** Calls the client; a harness failure (a driver that crashed, hung or misbehaved) becomes a Failure. */
+async function callClient(
+  env: ClientCheckEnv,
+  op: string,
+  input: Record<string, unknown>,
+): Promise<{ result: ClientResult } | { failure: Failure }> {
+  try {
+    return { result: await env.client.call(op, input) };
+  } catch (e) {
+    return {
+      failure: {
+        detail: `the client could not be run: ${e instanceof Error ? e.message : String(e)}`,
+        counterexample: input,
+      },
+    };
+  }
+}
+
+/** Runs `body` on `runs` samples of `arb` (seeded); stops at the first failure. */
+async function forSamples<T>(
+  env: ClientCheckEnv,
+  arb: fc.Arbitrary<T>,
+  runs: number,
+  body: (value: T, i: number) => Promise<Failure | undefined>,
+  seedOffset = 0,
+): Promise<ClientCheckOutcome> {
+  const values = fc.sample(arb, { seed: env.seed + seedOffset, numRuns: Math.max(1, runs) });
+  for (let i = 0; i < values.length; i++) {
+    env.mock.reset();
+    const f = await body(values[i]!, i);
+    if (f) {
+      return {
+        status: 'failed',
+        detail: `case ${i + 1} of ${values.length}: ${f.detail}`,
+        ...(f.exchange
+          ? { request: formatRequest(f.exchange.request), response: formatResponse(f.exchange.response) }
+          : {}),
+        ...(f.counterexample !== undefined ? { counterexample: showJson(f.counterexample) } : {}),
+        cases: i + 1,
+      };
+    }
+  }
+  return { status: 'passed', detail: `${values.length} cases`, cases: values.length };
+}
+
+function outputArb(set: SpecSet, op: OperationSpec): fc.Arbitrary<Record<string, unknown>> {
+  const model: Record<string, fc.Arbitrary<unknown>> = {};
+  for (const m of outputMembers(set, op)) model[m.name] = outputValue(m);
+  return fc.record(model, { requiredKeys: [] }) as fc.Arbitrary<Record<string, unknown>>;
+}
+
+function placeholders(template: string): string[] {
+  return [...template.matchAll(/\{([A-Za-z]+)\}/g)].map((m) => m[1]!);
+}
+
+/** Values for an error's message template: from the input where it has the name, free text otherwise. */
+function errorValuesArb(
+  set: SpecSet,
+  errorId: string,
+  input: Record<string, unknown>,
+): fc.Arbitrary<Record<string, unknown>> {
+  const e = set.errors.errors[errorId]!;
+  const names = [...new Set([...placeholders(e.message), ...(e.data ?? [])])];
+  const model: Record<string, fc.Arbitrary<unknown>> = {};
+  for (const n of names)
+    model[n] =
+      input[n] !== undefined
+        ? fc.constant(input[n])
+        : fc.string({ minLength: 1, maxLength: 12, unit: 'grapheme-ascii' });
+  return fc.record(model);
+}
+
+function decodeAnswer(
+  set: SpecSet,
+  api: Api,
+  op: string,
+  ex: RecordedExchange | undefined,
+): DecodedAnswer | undefined {
+  return ex ? codecOf(set, api).decodeResponse(set, op, ex.response) : undefined;
+}
+
+// ---------------------------------------------------------------------------
+// the checks
+
+function wireRequestCheck(set: SpecSet, op: OperationSpec): ClientCheckDef {
+  const api = op.api;
+  const p = set.apis[api].protocol;
+  const headerBases: Basis[] = Object.values(p.request?.headers ?? {}).map((h) => h.basis);
+  const members = inputMembers(set, op);
+  return {
+    id: `${api}/${op.operation}/client.wire-request`,
+    api,
+    operation: op.operation,
+    check: 'client.wire-request',
+    severity: severityOf(op.basis, p.basis, p.signing.basis, ...headerBases),
+    summary:
+      'A valid input goes on the wire as a request the spec accepts: method, path, headers, signature or common parameters, and members equal to the input.',
+    rule: `${fileOf(set, p, `protocols/${api}.json`)}#/request and #/signing; ${fileOf(set, op, `${api}/${op.operation}.json`)}#/input`,
+    run: (env) =>
+      forSamples(env, validInput(set, op), env.runs, async (input) => {
+        env.mock.setScript({ kind: 'success', output: {} });
+        const r = await callClient(env, op.operation, input);
+        if ('failure' in r) return r.failure;
+        const ex = env.mock.exchanges[0];
+        if (!ex)
+          return {
+            detail: `the client sent no request for a valid input (it returned ${showResult(r.result)})`,
+            counterexample: input,
+          };
+        return wireProblems(set, op, members, input, ex);
+      }),
+  };
+}
+
+function wireProblems(
+  set: SpecSet,
+  op: OperationSpec,
+  members: ResolvedMember[],
+  input: Record<string, unknown>,
+  ex: RecordedExchange,
+): Failure | undefined {
+  const p = set.apis[op.api].protocol;
+  const problems: string[] = [];
+  if (ex.unclaimed) problems.push(ex.unclaimed);
+  if (!p.http.methods.includes(ex.request.method.toUpperCase()))
+    problems.push(`method ${ex.request.method}, expected one of ${p.http.methods.join(', ')}`);
+  if (ex.request.path !== p.http.path) problems.push(`path ${ex.request.path}, expected ${p.http.path}`);
+  for (const [name, h] of Object.entries(p.request?.headers ?? {})) {
+    const want = fillMessage(h.value, { targetPrefix: p.targetPrefix ?? '', operation: op.operation });
+    const got = headerValue(ex.request.headers, name);
+    const bare = (v: string) => v.split(';')[0]!.trim().toLowerCase();
+    if (got === undefined) problems.push(`header ${name} is missing (expected ${want})`);
+    else if (bare(got) !== bare(want))
+      problems.push(`header ${name} is ${JSON.stringify(got)}, expected ${JSON.stringify(want)}`);
+  }
+  const d = ex.decoded;
+  if (d && ex.refused)
+    problems.push(
+      `the mock refused the request with ${ex.refused.error}${
+        Object.keys(ex.refused.values).length ? ` (${showJson(ex.refused.values)})` : ''
+      }${!d.ok && d.operation && d.operation !== op.operation ? ` for operation ${d.operation}` : ''}`,
+    );
+  if (d?.ok) {
+    if (d.call.operation !== op.operation)
+      problems.push(`the request calls ${d.call.operation}, expected ${op.operation}`);
+    else
+      problems.push(
+        ...diffRecord(input, d.call.input, members, '', {
+          emptyListIsAbsent: p.lists === 'repeated-element',
+        }).map((x) => `member ${x}`),
+      );
+  }
+  return problems.length ? { detail: problems.join('; '), exchange: ex, counterexample: input } : undefined;
+}
+
+function outputCheck(set: SpecSet, op: OperationSpec): ClientCheckDef {
+  const api = op.api;
+  const p = set.apis[api].protocol;
+  const members = outputMembers(set, op);
+  return {
+    id: `${api}/${op.operation}/client.output`,
+    api,
+    operation: op.operation,
+    check: 'client.output',
+    severity: severityOf(op.basis, p.success.basis),
+    summary:
+      'The output the client hands back equals what the server sent (timestamps compared as instants, unicode strings intact, empty and full lists).',
+    rule: `${fileOf(set, op, `${api}/${op.operation}.json`)}#/output; ${fileOf(set, p, `protocols/${api}.json`)}#/success`,
+    run: (env) =>
+      forSamples(
+        env,
+        fc.tuple(validInput(set, op), outputArb(set, op)),
+        env.runs,
+        async ([input, output]) => {
+          env.mock.setScript({ kind: 'success', output });
+          const r = await callClient(env, op.operation, input);
+          if ('failure' in r) return r.failure;
+          const ex = env.mock.exchanges.at(-1);
+          if ('error' in r.result)
+            return {
+              detail: `the client returned ${showResult(r.result)} for a successful answer`,
+              ...(ex ? { exchange: ex } : {}),
+              counterexample: { input, served: output },
+            };
+          const diffs = diffRecord(output, r.result.output, members, '', {
+            emptyListIsAbsent: p.lists === 'repeated-element',
+          });
+          return diffs.length
+            ? {
+                detail: `the output differs from what was served: ${diffs.join('; ')}`,
+                ...(ex ? { exchange: ex } : {}),
+                counterexample: { input, served: output, returned: r.result.output },
+              }
+            : undefined;
+        },
+        1,
+      ),
+  };
+}
+
+/** Error ids the operation's rules can answer with (no faults); the protocol's `invalid` error when none. */
+function operationErrors(set: SpecSet, op: OperationSpec): string[] {
+  const ids = new Set<string>();
+  for (const r of op.behaviour.rules) {
+    if (r.error && set.errors.errors[r.error] && !set.errors.errors[r.error]!.fault) ids.add(r.error);
+  }
+  if (!ids.size) ids.add(set.apis[op.api].protocol.validation.invalid);
+  return [...ids];
+}
+
+function errorCodeCheck(set: SpecSet, op: OperationSpec): ClientCheckDef {
+  const api = op.api;
+  const p = set.apis[api].protocol;
+  const env0 = p.errorEnvelope;
+  const errors = operationErrors(set, op);
+  const forms = env0.typeForms?.length ? env0.typeForms : [undefined];
+  const bases: (Basis | undefined)[] = [
+    env0.request?.basis,
+    env0.typeFormsBasis,
+    env0.statusBasis,
+    ...errors.map((e) => set.errors.errors[e]!.basis),
+  ];
+  return {
+    id: `${api}/${op.operation}/client.error-code`,
+    api,
+    operation: op.operation,
+    check: 'client.error-code',
+    severity: severityOf(...bases),
+    summary: `An error answer reaches the user with its type, TurkErrorCode (legacy: Code) and message${
+      env0.typeForms?.length ? `, for each error type form (${env0.typeForms.join(', ')})` : ''
+    }.`,
+    rule: `${fileOf(set, p, `protocols/${api}.json`)}#/errorEnvelope`,
+    run: async (env) => {
+      const per = Math.max(1, Math.ceil(env.runs / forms.length));
+      let cases = 0;
+      for (let f = 0; f < forms.length; f++) {
+        const form = forms[f];
+        const arb = validInput(set, op).chain((input) =>
+          fc.constantFrom(...errors).chain((error) =>
+            fc.record({
+              input: fc.constant(input),
+              error: fc.constant(error),
+              values: errorValuesArb(set, error, input),
+              namespace: fc.stringMatching(/^[a-z][a-z0-9]{0,8}(\.[a-z][a-z0-9]{0,8}){0,3}$/),
+              uri: fc.webUrl(),
+            }),
+          ),
+        );
+        const out = await forSamples(
+          env,
+          arb,
+          per,
+          async (c) => {
+            const script: MockScript = {
+              kind: 'error',
+              error: c.error,
+              values: c.values,
+              ...(form ? { typeForm: form, namespace: c.namespace, uri: c.uri } : {}),
+            };
+            env.mock.setScript(script);
+            const r = await callClient(env, op.operation, c.input);
+            if ('failure' in r) return r.failure;
+            const ex = env.mock.exchanges.at(-1);
+            const answer = decodeAnswer(set, api, op.operation, ex);
+            const context = { ...(ex ? { exchange: ex } : {}), counterexample: { ...c, typeForm: form } };
+            if (!ex || !answer || answer.kind !== 'error')
+              return {
+                detail:
+                  'the mock did not answer with an error (the request was refused before the script ran?)',
+                ...context,
+              };
+            if (!('error' in r.result))
+              return {
+                detail: `the client returned ${showResult(r.result)} for an error answer`,
+                ...context,
+              };
+            const got = r.result.error;
+            const problems: string[] = [];
+            const wantCode = answer.typeName ?? answer.code;
+            if (got.code !== wantCode)
+              problems.push(`code ${JSON.stringify(got.code)}, expected ${JSON.stringify(wantCode)}`);
+            if (answer.code !== undefined) {
+              if (answer.typeName !== undefined && got.turkErrorCode !== answer.code)
+                problems.push(
+                  `TurkErrorCode ${JSON.stringify(got.turkErrorCode)}, expected ${JSON.stringify(answer.code)}`,
+                );
+              if (
+                answer.typeName === undefined &&
+                got.turkErrorCode !== undefined &&
+                got.turkErrorCode !== answer.code
+              )
+                problems.push(
+                  `TurkErrorCode ${JSON.stringify(got.turkErrorCode)}, expected ${JSON.stringify(answer.code)}`,
+                );
+            }
+            if (answer.message !== undefined && got.message !== answer.message)
+              problems.push(
+                `message ${JSON.stringify(got.message)}, expected ${JSON.stringify(answer.message)}`,
+              );
+            return problems.length
+              ? { detail: `${form ? `type form ${form}: ` : ''}${problems.join('; ')}`, ...context }
+              : undefined;
+          },
+          2 + f,
+        );
+        cases += out.cases ?? 0;
+        if (out.status !== 'passed') return out;
+      }
+      return { status: 'passed', detail: `${cases} cases over ${forms.length} error type form(s)`, cases };
+    },
+  };
+}
+
+function invalidInputCheck(set: SpecSet, op: OperationSpec): ClientCheckDef | undefined {
+  const api = op.api;
+  const p = set.apis[api].protocol;
+  const probe = oneViolation(set, op, { seed: 1 });
+  if (!probe.length) return undefined;
+  return {
+    id: `${api}/${op.operation}/client.invalid-input`,
+    api,
+    operation: op.operation,
+    check: 'client.invalid-input',
+    severity: 'should',
+    summary:
+      "An input that breaks one constraint is either refused by the client before sending, or sent and the server's error is surfaced; it is never silently made valid.",
+    rule: `${fileOf(set, op, `${api}/${op.operation}.json`)}#/input; ${fileOf(set, p, `protocols/${api}.json`)}#/validation`,
+    run: async (env) => {
+      const cases = oneViolation(set, op, { seed: env.seed });
+      let n = 0;
+      for (const c of cases) {
+        env.mock.reset();
+        env.mock.setScript({ kind: 'success', output: {} });
+        n++;
+        const r = await callClient(env, op.operation, c.input);
+        const fail = (detail: string, ex?: RecordedExchange): ClientCheckOutcome => ({
+          status: 'failed',
+          detail: `${c.key} (${c.label}): ${detail}`,
+          ...(ex ? { request: formatRequest(ex.request), response: formatResponse(ex.response) } : {}),
+          counterexample: showJson(c.input),
+          cases: n,
+        });
+        if ('failure' in r) return fail(r.failure.detail);
+        const ex = env.mock.exchanges.at(-1);
+        if (!ex) {
+          if ('error' in r.result) continue; // refused locally
+          return fail(`the client sent nothing yet returned ${showResult(r.result)}`);
+        }
+        if (!ex.refused)
+          return fail(
+            `the client changed the invalid input into a valid request (the mock accepted it) and returned ${showResult(r.result)}`,
+            ex,
+          );
+        const answer = decodeAnswer(set, api, op.operation, ex);
+        if (!('error' in r.result))
+          return fail(`the server refused the request but the client returned ${showResult(r.result)}`, ex);
+        const code = answer?.kind === 'error' ? answer.code : undefined;
+        if (code !== undefined && r.result.error.turkErrorCode !== code && r.result.error.code !== code)
+          return fail(`the server answered ${code} but the client surfaced ${showJson(r.result.error)}`, ex);
+      }
+      return { status: 'passed', detail: `${n} one-violation inputs`, cases: n };
+    },
+  };
+}
+
+/** The retry family of a fault error, named after its 2017 wire type (ThrottlingException → throttling). */
+function retryFamily(set: SpecSet, errorId: string): string {
+  const e = set.errors.errors[errorId]!;
+  const modern = Object.values(set.apis).find((a) => a.protocol.errorEnvelope.fault?.type);
+  const type = Object.values(e.wireType ?? {})[0] ?? modern?.protocol.errorEnvelope.fault?.type ?? errorId;
+  return type.replace(/Exception$/, '').toLowerCase();
+}
+
+function retryChecks(set: SpecSet, op: OperationSpec): ClientCheckDef[] {
+  const api = op.api;
+  const p = set.apis[api].protocol;
+  const faults = Object.entries(set.errors.errors).filter(([, e]) => e.fault);
+  return faults.map(([errorId, e]) => {
+    const check = `client.retry-${retryFamily(set, errorId)}`;
+    return {
+      id: `${api}/${op.operation}/${check}`,
+      api,
+      operation: op.operation,
+      check,
+      severity: 'should' as Severity,
+      summary: `After one ${errorId} answer (${e.code}) the client retries and hands back the success that follows.`,
+      rule: `errors.json#/errors/${errorId}; ${fileOf(set, p, `protocols/${api}.json`)}#/errorEnvelope`,
+      run: (env) =>
+        forSamples(
+          env,
+          fc.tuple(validInput(set, op), outputArb(set, op)),
+          Math.min(env.runs, 3),
+          async ([input, output]) => {
+            env.mock.setScript({
+              kind: 'fail-then-succeed',
+              error: errorId,
+              values: {},
+              failures: 1,
+              output,
+            });
+            const r = await callClient(env, op.operation, input);
+            if ('failure' in r) return r.failure;
+            const ex = env.mock.exchanges[0];
+            const n = env.mock.exchanges.length;
+            if ('error' in r.result)
+              return {
+                detail: `the client gave up after ${n} request(s) and returned ${showResult(r.result)}`,
+                ...(ex ? { exchange: ex } : {}),
+                counterexample: input,
+              };
+            if (n < 2)
+              return { detail: `the client returned success after ${n} request(s)`, counterexample: input };
+            return undefined;
+          },
+          10,
+        ),
+    };
+  });
+}
+
+export interface CatalogueOptions {
+  apis?: Api[];
+  operations?: string[];
+  /** check names (`client.output`) or ids to keep */
+  checks?: string[];
+}
+
+/** Every client check for the given API versions and operations, in a stable order. */
+export function clientCheckCatalogue(set: SpecSet, opts: CatalogueOptions = {}): ClientCheckDef[] {
+  const out: ClientCheckDef[] = [];
+  const apis = opts.apis ?? (Object.keys(set.apis) as Api[]);
+  for (const api of apis) {
+    const ops = [...set.apis[api].operations.values()].sort((a, b) => a.operation.localeCompare(b.operation));
+    for (const op of ops) {
+      if (opts.operations?.length && !opts.operations.includes(op.operation)) continue;
+      const defs = [
+        wireRequestCheck(set, op),
+        outputCheck(set, op),
+        errorCodeCheck(set, op),
+        invalidInputCheck(set, op),
+        ...retryChecks(set, op),
+      ].filter((d): d is ClientCheckDef => d !== undefined);
+      for (const d of defs) {
+        if (opts.checks?.length && !opts.checks.includes(d.check) && !opts.checks.includes(d.id)) continue;
+        out.push(d);
+      }
+    }
+  }
+  return out;
+}

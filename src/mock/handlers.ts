@@ -1,0 +1,187 @@
+// The mock MTurk endpoint as msw request handlers. The handlers are data:
+// they validate every request against the specs through the codecs'
+// decodeRequest, record it, and answer per the script the check set. The
+// transport (in-process interception or a real HTTP server) is separate, in
+// server.ts.
+import { randomUUID } from 'node:crypto';
+import { HttpResponse, http, type RequestHandler } from 'msw';
+import { validateInput } from '../emulator/engine.ts';
+import type { Api, SpecSet } from '../spec/types.ts';
+import type { Codec, Credentials, DecodeResult, ErrorOutcome, Outcome } from '../wire/codec.ts';
+import type { WireRequest, WireResponse } from '../wire/http-types.ts';
+import { codecsFor } from '../wire/index.ts';
+import type { MockScript, RecordedExchange } from './types.ts';
+
+export interface MockOptions {
+  /** The credentials the mock accepts (the test credentials). */
+  credentials: Credentials[];
+  /** Only intercept requests to this origin (e.g. http://mturk.mock.test); default: every request. */
+  origin?: string;
+  /** Clock for the responses; default: the real time. */
+  now?: () => Date;
+  /** Request ids; default: random UUIDs. */
+  requestId?: () => string;
+}
+
+export interface MockHandlers {
+  handlers: RequestHandler[];
+  /** Every exchange, oldest first. */
+  readonly exchanges: RecordedExchange[];
+  /** How the next requests are answered (until the next call). */
+  setScript(script: MockScript): void;
+  /** Forget the recorded exchanges and go back to the default script. */
+  reset(): void;
+}
+
+const DEFAULT_SCRIPT: MockScript = { kind: 'success', output: {} };
+
+export async function toWireRequest(request: Request): Promise<WireRequest> {
+  const url = new URL(request.url);
+  const headers: Record<string, string> = {};
+  request.headers.forEach((value, name) => {
+    headers[name.toLowerCase()] = value;
+  });
+  if (headers.host === undefined) headers.host = url.host;
+  const body = request.method === 'GET' || request.method === 'HEAD' ? '' : await request.text();
+  return { method: request.method, path: url.pathname, query: url.search.replace(/^\?/, ''), headers, body };
+}
+
+function toHttpResponse(res: WireResponse): Response {
+  const headers = new Headers();
+  for (const [k, v] of Object.entries(res.headers)) {
+    // the transport sets the length of the body it really sends
+    if (k.toLowerCase() !== 'content-length') headers.set(k, v);
+  }
+  return new HttpResponse(res.body, { status: res.status, headers });
+}
+
+/** Which codec claims the request (the JSON target header first, then the legacy Operation). */
+export function claimingCodec(codecs: readonly Codec[], req: WireRequest): Codec | undefined {
+  return codecs.find((c) => c.claims(req));
+}
+
+/**
+ * Rewrites the error type of a 2017 error body into one of the spec's type forms
+ * (errorEnvelope.typeForms, e.g. `{namespace}#{type}`), keeping everything else.
+ */
+export function applyTypeForm(
+  set: SpecSet,
+  api: Api,
+  res: WireResponse,
+  form: string,
+  fill: { namespace?: string; uri?: string },
+): WireResponse {
+  const field = set.apis[api].protocol.errorEnvelope.body?.typeField;
+  if (!field) return res;
+  let body: Record<string, unknown>;
+  try {
+    body = JSON.parse(res.body) as Record<string, unknown>;
+  } catch {
+    return res;
+  }
+  const type = body[field];
+  if (typeof type !== 'string') return res;
+  body[field] = form
+    .replace('{type}', type)
+    .replace('{namespace}', fill.namespace ?? '')
+    .replace('{uri}', fill.uri ?? '');
+  return { ...res, body: JSON.stringify(body) };
+}
+
+export function createMockHandlers(set: SpecSet, opts: MockOptions): MockHandlers {
+  const exchanges: RecordedExchange[] = [];
+  let script: MockScript = DEFAULT_SCRIPT;
+  let failuresServed = 0;
+  const now = opts.now ?? (() => new Date());
+  const requestId = opts.requestId ?? (() => randomUUID());
+  const codecs = codecsFor(set);
+  const secrets = new Map(opts.credentials.map((c) => [c.accessKeyId, c.secretAccessKey]));
+
+  /** The error the spec demands for a decoded request: the codec's, else member validation's. */
+  const refusal = (codec: Codec, decoded: DecodeResult): ErrorOutcome | undefined => {
+    if (!decoded.ok) return decoded.outcome;
+    const spec = set.apis[codec.api].operations.get(decoded.call.operation);
+    return spec ? validateInput(set, spec, decoded.call.input) : undefined;
+  };
+
+  const answer = (
+    codec: Codec,
+    decoded: DecodeResult,
+    refused: ErrorOutcome | undefined,
+    ctxBase: { requestId: string; now: Date },
+  ) => {
+    if (!decoded.ok) return codec.encodeResponse(set, decoded.operation, decoded.outcome, ctxBase);
+    const ctx = { ...ctxBase, call: decoded.call };
+    const op = decoded.call.operation;
+    if (refused) return codec.encodeResponse(set, op, refused, ctx);
+    switch (script.kind) {
+      case 'success':
+        return codec.encodeResponse(set, op, { kind: 'success', output: script.output }, ctx);
+      case 'error': {
+        const outcome: Outcome = { kind: 'error', error: script.error, values: script.values };
+        const res = codec.encodeResponse(set, op, outcome, ctx);
+        return script.typeForm
+          ? applyTypeForm(set, codec.api, res, script.typeForm, {
+              ...(script.namespace !== undefined ? { namespace: script.namespace } : {}),
+              ...(script.uri !== undefined ? { uri: script.uri } : {}),
+            })
+          : res;
+      }
+      case 'fail-then-succeed': {
+        if (failuresServed < script.failures) {
+          failuresServed++;
+          return codec.encodeResponse(
+            set,
+            op,
+            { kind: 'error', error: script.error, values: script.values },
+            ctx,
+          );
+        }
+        return codec.encodeResponse(set, op, { kind: 'success', output: script.output }, ctx);
+      }
+    }
+  };
+
+  const handler = http.all(opts.origin ? `${opts.origin}/*` : '*', async ({ request }) => {
+    const wire = await toWireRequest(request);
+    const ctx = { requestId: requestId(), now: now() };
+    const codec = claimingCodec(codecs, wire);
+    let decoded: DecodeResult | undefined;
+    let response: WireResponse;
+    let unclaimed: string | undefined;
+    let refused: ErrorOutcome | undefined;
+    if (!codec) {
+      unclaimed =
+        'no API version claims this request (neither the JSON target header nor a legacy Operation)';
+      response = { status: 400, headers: { 'content-type': 'text/plain' }, body: unclaimed };
+    } else {
+      decoded = codec.decodeRequest(set, wire, { lookupSecret: (k) => secrets.get(k) });
+      refused = refusal(codec, decoded);
+      response = answer(codec, decoded, refused, ctx);
+    }
+    exchanges.push({
+      seq: exchanges.length + 1,
+      at: ctx.now.toISOString(),
+      request: wire,
+      decoded,
+      ...(unclaimed ? { unclaimed } : {}),
+      ...(refused ? { refused } : {}),
+      response,
+    });
+    return toHttpResponse(response);
+  });
+
+  return {
+    handlers: [handler],
+    exchanges,
+    setScript(s) {
+      script = s;
+      failuresServed = 0;
+    },
+    reset() {
+      exchanges.length = 0;
+      script = DEFAULT_SCRIPT;
+      failuresServed = 0;
+    },
+  };
+}

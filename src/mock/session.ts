@@ -1,0 +1,229 @@
+// One client-suite session: the mock endpoint (in process or over HTTP), the
+// client(s) under test per API version, and running catalogue checks against
+// them. Used by suites/client (one vitest test per check) and by the tool's
+// own tests (broken clients) directly.
+import { resolve } from 'node:path';
+import type { CheckRecord } from '../checks/types.ts';
+import { createLegacyRestClient, LEGACY_API } from '../clients/legacy-rest.ts';
+import { createSdkV3Client, SDK_V3_API } from '../clients/sdk-v3.ts';
+import { startDriver } from '../driver/driver-client.ts';
+import { TEST_REQUESTER_1 } from '../emulator/test-credentials.ts';
+import { DEFAULT_SPECS_DIR, loadSpecs } from '../spec/load.ts';
+import type { Api, SpecSet } from '../spec/types.ts';
+import type { Credentials } from '../wire/codec.ts';
+import { type ClientCheckDef, type ClientCheckOutcome, clientCheckCatalogue } from './checks.ts';
+import { createMockHandlers, type MockHandlers } from './handlers.ts';
+import { IN_PROCESS_ORIGIN, type MockEndpoint, startInProcessMock, startMockServer } from './server.ts';
+import type { ClientTargetConfig, ClientUnderTest } from './types.ts';
+
+/** The credentials the bundled clients and drivers get (the emulator's documented test requester). */
+export const CLIENT_TEST_CREDENTIALS: Credentials = TEST_REQUESTER_1;
+
+export type ClientFactory = (
+  api: Api,
+  endpoint: string,
+  ctx: { set: SpecSet; credentials: Credentials; config: ClientTargetConfig },
+) => ClientUnderTest | undefined | Promise<ClientUnderTest | undefined>;
+
+export interface ClientSessionOptions {
+  /** 'http' serves the mock on 127.0.0.1; 'in-process' intercepts with msw (default: http for drivers). */
+  transport?: 'http' | 'in-process';
+  /** Build the client under test instead of the one the config names (tests, broken clients). */
+  factory?: ClientFactory;
+  /** Working directory of a driver. */
+  cwd?: string;
+}
+
+/** The bundled clients and the driver, by the config's `client`. */
+export const defaultFactory: ClientFactory = (api, endpoint, { set, credentials, config }) => {
+  switch (config.client) {
+    case 'sdk-v3':
+      return api === SDK_V3_API ? createSdkV3Client({ endpoint, credentials }) : undefined;
+    case 'legacy-rest':
+      return api === LEGACY_API ? createLegacyRestClient(set, { endpoint, credentials }) : undefined;
+    case 'driver':
+      if (!config.driver) throw new Error('client: driver needs a driver command');
+      return startDriver({ command: config.driver, api, endpoint, credentials, timeoutMs: config.timeoutMs });
+  }
+};
+
+export class ClientSession {
+  readonly set: SpecSet;
+  readonly config: ClientTargetConfig;
+  readonly mock: MockHandlers;
+  private endpoint: MockEndpoint | undefined;
+  private readonly clients = new Map<Api, ClientUnderTest | undefined>();
+  private readonly options: ClientSessionOptions;
+
+  constructor(set: SpecSet, config: ClientTargetConfig, options: ClientSessionOptions = {}) {
+    this.set = set;
+    this.config = config;
+    this.options = options;
+    const inProcess = this.transport() === 'in-process';
+    this.mock = createMockHandlers(set, {
+      credentials: [CLIENT_TEST_CREDENTIALS],
+      ...(inProcess ? { origin: IN_PROCESS_ORIGIN } : {}),
+    });
+  }
+
+  transport(): 'http' | 'in-process' {
+    return this.options.transport ?? (this.config.client === 'driver' ? 'http' : 'in-process');
+  }
+
+  async start(): Promise<void> {
+    if (this.endpoint) return;
+    this.endpoint =
+      this.transport() === 'http'
+        ? await startMockServer(this.mock.handlers)
+        : await startInProcessMock(this.mock.handlers, IN_PROCESS_ORIGIN);
+  }
+
+  get url(): string {
+    if (!this.endpoint) throw new Error('the client session is not started');
+    return this.endpoint.url;
+  }
+
+  /** The client for an API version (started on first use); undefined when the client does not speak it. */
+  async client(api: Api): Promise<ClientUnderTest | undefined> {
+    if (this.clients.has(api)) return this.clients.get(api);
+    await this.start();
+    const factory = this.options.factory ?? defaultFactory;
+    const c = await factory(api, this.url, {
+      set: this.set,
+      credentials: CLIENT_TEST_CREDENTIALS,
+      config: this.config,
+    });
+    this.clients.set(api, c);
+    return c;
+  }
+
+  /** The checks this session's config selects. */
+  catalogue(): ClientCheckDef[] {
+    return clientCheckCatalogue(this.set, {
+      apis: this.config.apis,
+      ...(this.config.operations ? { operations: this.config.operations } : {}),
+      ...(this.config.checks ? { checks: this.config.checks } : {}),
+    });
+  }
+
+  async runCheck(def: ClientCheckDef): Promise<ClientCheckOutcome> {
+    const client = await this.client(def.api);
+    if (!client)
+      return {
+        status: 'not-run',
+        detail: '',
+        notRunReason: `the client ${this.config.client} does not speak API ${def.api}`,
+      };
+    try {
+      return await def.run({
+        set: this.set,
+        client,
+        mock: this.mock,
+        runs: this.config.runs,
+        seed: this.config.seed,
+      });
+    } catch (e) {
+      return {
+        status: 'failed',
+        detail: `the check could not complete: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`,
+      };
+    }
+  }
+
+  /** The tail of every client's diagnostics (a driver's stderr), for the report. */
+  diagnostics(): string {
+    return [...this.clients.values()]
+      .map((c) => c?.diagnostics?.() ?? '')
+      .filter(Boolean)
+      .join('\n')
+      .slice(-4000);
+  }
+
+  async close(): Promise<void> {
+    for (const c of this.clients.values()) await c?.close().catch(() => undefined);
+    this.clients.clear();
+    await this.endpoint?.close();
+    this.endpoint = undefined;
+  }
+}
+
+export function loadSpecsFor(config: Pick<ClientTargetConfig, 'specsDir'>): SpecSet {
+  return loadSpecs(config.specsDir ? resolve(config.specsDir) : DEFAULT_SPECS_DIR);
+}
+
+function shellQuote(text: string): string {
+  return /^[A-Za-z0-9_./:=@%+,-]+$/.test(text) ? text : `'${text.replace(/'/g, `'\\''`)}'`;
+}
+
+/** The command line that re-runs one client check with the same seed. */
+export function clientReproduce(
+  config: ClientTargetConfig,
+  def: Pick<ClientCheckDef, 'id' | 'api' | 'operation'>,
+): string {
+  const args = ['npx', 'mturk-conformance', 'client'];
+  if (config.client === 'driver') args.push('--driver', config.driver ?? '');
+  else args.push('--client', config.client);
+  args.push('--api', def.api, '--operations', def.operation, '--check', def.id);
+  args.push(
+    '--seed',
+    String(config.seed),
+    '--runs',
+    String(config.runs),
+    '--timeout-ms',
+    String(config.timeoutMs),
+  );
+  return args.map(shellQuote).join(' ');
+}
+
+/** The record a check leaves on its vitest test (task.meta.conformance). */
+export function toCheckRecord(
+  def: ClientCheckDef,
+  outcome: ClientCheckOutcome,
+  config: ClientTargetConfig,
+  diagnostics = '',
+): CheckRecord {
+  const detail =
+    outcome.status === 'failed'
+      ? [
+          outcome.detail,
+          `Rule: ${def.rule}.`,
+          ...(diagnostics ? [`Client stderr (tail):\n${diagnostics}`] : []),
+        ].join('\n')
+      : outcome.detail;
+  return {
+    id: def.id,
+    api: def.api,
+    operation: def.operation,
+    check: def.check,
+    severity: def.severity,
+    rule: `${def.rule} (${def.summary})`,
+    reproduce: clientReproduce(config, def),
+    ...(detail ? { detail } : {}),
+    ...(outcome.request ? { request: outcome.request } : {}),
+    ...(outcome.response ? { response: outcome.response } : {}),
+    ...(outcome.counterexample ? { counterexample: outcome.counterexample } : {}),
+    ...(outcome.notRunReason ? { notRunReason: outcome.notRunReason } : {}),
+  };
+}
+
+export interface InProcessResult {
+  def: ClientCheckDef;
+  outcome: ClientCheckOutcome;
+}
+
+/** Runs the whole selected catalogue against one client, without vitest (for the tool's own tests). */
+export async function runClientChecks(
+  set: SpecSet,
+  config: ClientTargetConfig,
+  options: ClientSessionOptions = {},
+): Promise<InProcessResult[]> {
+  const session = new ClientSession(set, config, options);
+  const out: InProcessResult[] = [];
+  try {
+    await session.start();
+    for (const def of session.catalogue()) out.push({ def, outcome: await session.runCheck(def) });
+  } finally {
+    await session.close();
+  }
+  return out;
+}

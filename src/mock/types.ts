@@ -1,0 +1,81 @@
+// Shared types of the client side of the suite: the mock endpoint, the
+// bundled clients and the client check catalogue.
+import type { Api } from '../spec/types.ts';
+import type { DecodeResult, ErrorOutcome } from '../wire/codec.ts';
+import type { WireRequest, WireResponse } from '../wire/http-types.ts';
+
+/** What the client suite is pointed at (provided to suites/client through vitest's `provide`). */
+export interface ClientTargetConfig {
+  kind: 'client';
+  client: 'sdk-v3' | 'legacy-rest' | 'driver';
+  /** The driver command line (for client: 'driver'), split without a shell. */
+  driver?: string;
+  apis: Api[];
+  operations?: string[];
+  runs: number;
+  seed: number;
+  timeoutMs: number;
+  /** Only these checks (check names such as `client.output`, or full check ids). */
+  checks?: string[];
+  /** Where the suite's data and specs live; defaults to the bundled specs. */
+  specsDir?: string;
+}
+
+/** The answer a client hands back to its user for one call. */
+export type ClientResult =
+  | { output: Record<string, unknown> }
+  | { error: { code: string; message: string; turkErrorCode?: string } };
+
+/** One MTurk client library seen through a common interface. */
+export interface ClientUnderTest {
+  name: string;
+  api: Api;
+  /** Calls `operation`; inputs use plain JSON values except timestamps (Date or ISO-8601 string). */
+  call(operation: string, input: Record<string, unknown>): Promise<ClientResult>;
+  close(): Promise<void>;
+  /** Diagnostic output of the client (e.g. a driver's stderr), truncated. */
+  diagnostics?(): string;
+}
+
+/** How the mock answers the next request(s). */
+export type MockScript =
+  | { kind: 'success'; output: Record<string, unknown> }
+  | {
+      kind: 'error';
+      /** an error id in specs/errors.json */
+      error: string;
+      values: Record<string, unknown>;
+      /** 2017 only: one of errorEnvelope.typeForms, filled with the namespace / uri given */
+      typeForm?: string;
+      namespace?: string;
+      uri?: string;
+    }
+  | {
+      kind: 'fail-then-succeed';
+      /** an error id with fault:true in specs/errors.json */
+      error: string;
+      values: Record<string, unknown>;
+      /** how many requests get the error before the success */
+      failures: number;
+      output: Record<string, unknown>;
+    };
+
+/** One request the mock saw and what it answered. */
+export interface RecordedExchange {
+  seq: number;
+  at: string;
+  request: WireRequest;
+  decoded: DecodeResult | undefined;
+  /** Why the request was not understood at all (no codec claimed it). */
+  unclaimed?: string;
+  /** The error the spec demands for this request (protocol, signature or member validation), if any. */
+  refused?: ErrorOutcome;
+  response: WireResponse;
+}
+
+declare module 'vitest' {
+  interface ProvidedContext {
+    /** The client suite's target (the runner may also provide it as `target` with kind 'client'). */
+    clientTarget: ClientTargetConfig;
+  }
+}
