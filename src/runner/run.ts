@@ -65,6 +65,8 @@ export interface RunConformanceOptions {
   /** Per-check time limit in ms (default: generous, derived from target.timeoutMs). */
   testTimeoutMs?: number;
   pool?: 'forks' | 'threads';
+  /** Called once the target passed the safety checks and the probe, right before the suite starts. */
+  onStart?: () => void;
 }
 
 export interface RunOutcome {
@@ -149,6 +151,7 @@ export async function runConformance(options: RunConformanceOptions): Promise<Ru
   }
 
   // 3. Run the suite.
+  options.onStart?.();
   const root = options.root ?? PACKAGE_ROOT;
   const include = options.include ?? [SUITE_GLOBS[target.kind]];
   const progressOption = options.progress ?? true;

@@ -203,6 +203,10 @@ export async function run(argv: string[]): Promise<number> {
       progress: !args['no-progress'],
       log: (line) => process.stderr.write(`${command}: ${line}\n`),
       reproduce: (id) => serverReproduce(target, id, args['secret-key']),
+      onStart: () => {
+        if (!seedGiven)
+          process.stderr.write(`${command}: seed ${seed} (pass --seed ${seed} to repeat this run)\n`);
+      },
     });
     await writeReports(reportDir, [outcome.report], { force: args.force });
     return finishRun(outcome, reportDir, { redactor, command });

@@ -1,0 +1,56 @@
+// mturk-conformance report: merge the conformance.json of several runs
+// (different targets) or shards (one run split with --shard) into one report
+// directory, and exit with the merged status.
+import { resolve } from 'node:path';
+import { loadReports } from '../../report/load.ts';
+import { exitCodeFor, mergeShards } from '../../report/merge.ts';
+import { renderRunSummary } from '../../runner/console.ts';
+import { writeReports } from '../../runner/output.ts';
+import { RunError } from '../../runner/types.ts';
+import { helpText, type OptionSpec, parseArgs, UsageError } from '../args.ts';
+
+const OPTIONS = {
+  out: {
+    type: 'string',
+    help: 'directory to write the merged report to',
+    default: 'reports/merged',
+    valueName: 'DIR',
+  },
+  strict: { type: 'boolean', help: 'exit 1 on `should` failures too' },
+  force: { type: 'boolean', help: 'write into an --out dir that holds other files' },
+  help: { type: 'boolean', help: 'show this help' },
+} satisfies Record<string, OptionSpec>;
+
+const SYNOPSIS = 'DIR_OR_JSON... [--out DIR] [--strict]';
+
+export async function run(argv: string[]): Promise<number> {
+  const args = parseArgs(argv, OPTIONS);
+  if (args.help) {
+    process.stdout.write(
+      `${helpText('report', SYNOPSIS, OPTIONS)}\n\nEach DIR_OR_JSON is a conformance.json file or a report directory (its conformance.json and those one level down).\nExit status: 0 when no \`must\` check failed (--strict: no check at all), 1 otherwise, 2 when the inputs cannot be read.\n`,
+    );
+    return 0;
+  }
+  if (args._.length === 0)
+    throw new UsageError('name at least one report directory or conformance.json (see --help)');
+  const command = 'mturk-conformance report';
+  const out = args.out ?? 'reports/merged';
+  try {
+    const reports = mergeShards(await loadReports(args._));
+    await writeReports(out, reports, { force: args.force });
+    process.stdout.write(renderRunSummary(reports));
+    process.stdout.write(`report: ${resolve(out, 'report.html')}\n`);
+    const executed = reports.reduce((n, r) => n + r.results.filter((x) => x.status !== 'not-run').length, 0);
+    if (executed === 0) {
+      process.stderr.write(`${command}: no check ran in any of these reports\n`);
+      return 2;
+    }
+    return exitCodeFor(reports, { strict: args.strict });
+  } catch (error) {
+    if (error instanceof RunError || (error as Error)?.name === 'ReportError') {
+      process.stderr.write(`${command}: ${(error as Error).message.split('\n', 1)[0]}\n`);
+      return 2;
+    }
+    throw error;
+  }
+}

@@ -1,0 +1,123 @@
+// Library entry of mturk-conformance.
+//
+//   import { serverConformance } from 'mturk-conformance';
+//
+//   test('my MTurk server conforms', async () => {
+//     const { exitCode, summary } = await serverConformance({ endpoint: 'http://127.0.0.1:8080' });
+//     expect(exitCode, summary).toBe(0);
+//   }, 600_000);
+//
+// serverConformance runs the bundled server suite in its own vitest instance
+// (inside your test, so it works from a vitest file as well as from a plain
+// script) and returns the ConformanceReport. See docs/ci-gating.md.
+import { randomInt } from 'node:crypto';
+import { TEST_CREDENTIALS } from './emulator/test-credentials.ts';
+import { renderRunSummary } from './runner/console.ts';
+import { writeReports } from './runner/output.ts';
+import { type RunConformanceOptions, type RunOutcome, runConformance } from './runner/run.ts';
+import type { ServerTarget, TargetCredentials } from './runner/types.ts';
+import { APIS, type Api } from './spec/types.ts';
+
+export interface ServerConformanceOptions {
+  /** Base URL of the server under test (loopback unless allowRemote; MTurk itself is always refused). */
+  endpoint: string;
+  /** Its provider-states endpoint, so state-dependent checks can run. */
+  statesUrl?: string;
+  /** API versions (default: both). */
+  apis?: Api[];
+  /** Only these operations (default: all in the specs). */
+  operations?: string[];
+  /** Only these check ids or globs. */
+  checks?: string[];
+  /** Generated cases per property check (default 100). */
+  runs?: number;
+  /** Random seed (default: random; the report records it). */
+  seed?: number;
+  /** Time limit per request in ms (default 5000). */
+  timeoutMs?: number;
+  /** Default: the reference emulator's test credentials. Secret keys given here are redacted from the report. */
+  credentials?: TargetCredentials[];
+  /** `i/n` */
+  shard?: string;
+  /** An expected-failures file. */
+  expectedFailures?: string;
+  strict?: boolean;
+  allowRemote?: boolean;
+  /** Also write the report files (conformance.json, junit.xml, summary.md, report.html) here. */
+  reportDir?: string;
+  /** Write into a reportDir that holds other files. */
+  force?: boolean;
+  /** Display name of the target in reports. */
+  name?: string;
+  /** Progress line on stderr (default: false in library use). */
+  progress?: boolean;
+}
+
+export interface ServerConformanceResult extends RunOutcome {
+  /** The text the CLI prints: a table per operation and API version, the failures, the totals. */
+  summary: string;
+  /** Files written when reportDir was given. */
+  written: string[];
+}
+
+/**
+ * Runs the server conformance suite against `options.endpoint` and returns
+ * the report plus the exit code the CLI would use (0 ok, 1 a blocking
+ * failure, 2 nothing ran). Throws a RunError (one-line message) when the run
+ * cannot start: refused or unreachable endpoint, bad options.
+ */
+export async function serverConformance(options: ServerConformanceOptions): Promise<ServerConformanceResult> {
+  const userCredentials = options.credentials;
+  const target: ServerTarget = {
+    kind: 'server',
+    endpoint: options.endpoint,
+    ...(options.statesUrl ? { statesUrl: options.statesUrl } : {}),
+    apis: options.apis ?? [...APIS],
+    ...(options.operations ? { operations: options.operations } : {}),
+    runs: options.runs ?? 100,
+    seed: options.seed ?? randomInt(1, 2 ** 31 - 1),
+    timeoutMs: options.timeoutMs ?? 5000,
+    credentials: userCredentials ?? TEST_CREDENTIALS.map((c) => ({ ...c })),
+    ...(options.checks ? { checks: options.checks } : {}),
+  };
+  const run: RunConformanceOptions = {
+    target,
+    secrets: (userCredentials ?? []).map((c) => c.secretAccessKey),
+    progress: options.progress ?? false,
+    ...(options.name ? { reportTarget: { name: options.name } } : {}),
+    ...(options.checks ? { checks: options.checks } : {}),
+    ...(options.shard ? { shard: options.shard } : {}),
+    ...(options.expectedFailures ? { expectedFailures: options.expectedFailures } : {}),
+    ...(options.strict !== undefined ? { strict: options.strict } : {}),
+    ...(options.allowRemote !== undefined ? { allowRemote: options.allowRemote } : {}),
+  };
+  const outcome = await runConformance(run);
+  const written = options.reportDir
+    ? await writeReports(options.reportDir, [outcome.report], { force: options.force ?? false })
+    : [];
+  return { ...outcome, summary: renderRunSummary([outcome.report]), written };
+}
+
+export { startEmulator } from './emulator/server.ts';
+export { TEST_CREDENTIALS } from './emulator/test-credentials.ts';
+export {
+  exitCodeFor,
+  loadReports,
+  mergeShards,
+  renderBadge,
+  renderHtml,
+  renderJunit,
+  renderSummaryMd,
+  writeReportDir,
+} from './report/index.ts';
+export type { CheckResult, ConformanceReport, ReportSummary, ReportTarget } from './report/types.ts';
+export type {
+  RunConformanceOptions,
+  RunOutcome,
+  ServerTarget,
+  Target,
+  TargetCredentials,
+} from './runner/index.ts';
+export { RunError, runConformance, writeReports } from './runner/index.ts';
+export { loadSpecs } from './spec/load.ts';
+export type { Api, SpecSet } from './spec/types.ts';
