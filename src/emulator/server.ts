@@ -10,8 +10,8 @@ import type { Codec, Credentials, ErrorOutcome, Outcome } from '../wire/codec.ts
 import type { WireRequest, WireResponse } from '../wire/http-types.ts';
 import { headerValue } from '../wire/http-types.ts';
 import { codecsFor } from '../wire/index.ts';
-import { JSON11_API, mediaType, targetHeader } from '../wire/json11.ts';
-import { LEGACY_API } from '../wire/legacy.ts';
+import { JSON11_API, json11Operation, mediaType, targetHeader } from '../wire/json11.ts';
+import { LEGACY_API, legacyOperation } from '../wire/legacy.ts';
 import { executeCall } from './engine.ts';
 import { handleStates } from './states.ts';
 import { Store } from './store.ts';
@@ -98,10 +98,24 @@ export function createEmulator(opts: EmulatorOptions = {}): Emulator {
     return undefined;
   };
 
+  /** The operation a request names, as far as its codec can tell without decoding it. */
+  const namedOperation = (codec: Codec, req: WireRequest): string | undefined => {
+    try {
+      const op = codec.api === LEGACY_API ? legacyOperation(specs, req) : json11Operation(specs, req);
+      return op === '' ? undefined : op;
+    } catch {
+      return undefined;
+    }
+  };
+
   const tooLarge = (req: WireRequest): WireResponse => {
     const headOnly = { ...req, body: '' };
     const codec = claimingCodec(headOnly) ?? fallbackCodec(headOnly);
-    return answer(codec, undefined, protocolError(codec, 'tooLarge', { limit: maxBodyBytes }));
+    return answer(
+      codec,
+      namedOperation(codec, headOnly),
+      protocolError(codec, 'tooLarge', { limit: maxBodyBytes }),
+    );
   };
 
   const internal = (req: WireRequest | undefined, e: unknown): WireResponse => {
