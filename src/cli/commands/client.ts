@@ -1,0 +1,261 @@
+// mturk-conformance client: check an MTurk client library against the mock
+// endpoint built from the specs, through the driver protocol
+// (docs/driver-protocol.md) or one of the bundled in-process clients.
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { clientReproduce } from '../../mock/session.ts';
+import type { ClientTargetConfig } from '../../mock/types.ts';
+import type { ConformanceReport } from '../../report/types.ts';
+import { prepareReportDir, writeReports } from '../../runner/output.ts';
+import { Redactor } from '../../runner/redact.ts';
+import { PACKAGE_ROOT, type RunOutcome, runConformance } from '../../runner/run.ts';
+import { RunError } from '../../runner/types.ts';
+import type { Api } from '../../spec/types.ts';
+import { helpText, type OptionSpec, parseArgs, UsageError } from '../args.ts';
+import { finishRun, parseApis, parseOperations, randomSeed, targetSlug } from './server.ts';
+
+export const OPTIONS = {
+  driver: {
+    type: 'string',
+    help: 'the driver command line (no shell; quote arguments with spaces), e.g. "python3 my_driver.py"',
+    valueName: 'CMD',
+  },
+  client: {
+    type: 'string',
+    help: 'a bundled in-process client instead of a driver: sdk-v3 or legacy-rest',
+    valueName: 'NAME',
+  },
+  api: {
+    type: 'list',
+    help: 'API version to check: 2017-01-17 or 2014-08-15 (default: the one the bundled client speaks; 2017-01-17 for drivers)',
+    valueName: 'VERSION',
+  },
+  operations: { type: 'list', help: 'only these operations, comma separated', valueName: 'A,B' },
+  check: { type: 'list', help: 'only this check id (or glob with *); repeatable', valueName: 'ID' },
+  runs: { type: 'int', help: 'generated cases per property check', default: 25 },
+  seed: { type: 'int', help: 'random seed (default: random, printed; reuse it to get the same cases)' },
+  'report-dir': {
+    type: 'string',
+    help: 'where to write the report (default: reports/<client>)',
+    valueName: 'DIR',
+  },
+  'expected-failures': {
+    type: 'string',
+    help: 'file of check ids expected to fail (one a line, # comments)',
+    valueName: 'FILE',
+  },
+  'update-expected-failures': {
+    type: 'boolean',
+    help: 'rewrite the expected-failures file with the checks failing now',
+  },
+  strict: { type: 'boolean', help: 'fail (exit 1) on `should` failures too' },
+  'timeout-ms': { type: 'int', help: 'time limit for the driver to answer one case', default: 10000 },
+  name: { type: 'string', help: 'display name of the client in reports' },
+  force: { type: 'boolean', help: 'write into a report dir that holds other files' },
+  'no-progress': { type: 'boolean', help: 'no progress line on stderr' },
+  help: { type: 'boolean', help: 'show this help' },
+} satisfies Record<string, OptionSpec>;
+
+const SYNOPSIS = '(--driver "CMD ARGS" | --client sdk-v3|legacy-rest) [options]';
+
+export const BUNDLED_CLIENTS = ['sdk-v3', 'legacy-rest'] as const;
+const BUNDLED_API: Record<(typeof BUNDLED_CLIENTS)[number], Api> = {
+  'sdk-v3': '2017-01-17',
+  'legacy-rest': '2014-08-15',
+};
+
+/** The driver command lines of the example drivers shipped in examples/drivers. */
+export function exampleDriverCommand(name: 'sdk-v3' | 'boto3'): string {
+  const dir = join(PACKAGE_ROOT, 'examples', 'drivers');
+  return name === 'sdk-v3'
+    ? `'${process.execPath}' '${join(dir, 'sdk-v3-driver.mjs')}'`
+    : `/usr/bin/python3 '${join(dir, 'boto3_driver.py')}'`;
+}
+
+/** true when Debian's /usr/bin/python3 can import boto3 (what the boto3 driver needs). */
+export function boto3Available(): boolean {
+  if (!existsSync('/usr/bin/python3')) return false;
+  const r = spawnSync('/usr/bin/python3', ['-c', 'import boto3'], { stdio: 'ignore', timeout: 20_000 });
+  return r.status === 0;
+}
+
+export interface RunClientOptions {
+  target: ClientTargetConfig;
+  name?: string;
+  checks?: string[];
+  expectedFailures?: string;
+  updateExpectedFailures?: boolean;
+  strict?: boolean;
+  progress?: boolean;
+  log?: (line: string) => void;
+}
+
+/** One client through the runner: the client suite (suites/client) with the target provided. */
+export async function runClient(options: RunClientOptions): Promise<RunOutcome> {
+  const { target } = options;
+  const driverName =
+    target.client === 'driver' ? (target.driver ?? '') : `${target.client} (bundled, in-process)`;
+  return runConformance({
+    target: { ...target },
+    reportTarget: { kind: 'client', driver: driverName, ...(options.name ? { name: options.name } : {}) },
+    ...(options.checks?.length ? { checks: options.checks } : {}),
+    ...(options.expectedFailures ? { expectedFailures: options.expectedFailures } : {}),
+    updateExpectedFailures: options.updateExpectedFailures ?? false,
+    strict: options.strict ?? false,
+    progress: options.progress ?? true,
+    ...(options.log ? { log: options.log } : {}),
+    reproduce: (id) => {
+      const [api = '', operation = ''] = id.split('/');
+      return clientReproduce(target, { id, api: api as Api, operation });
+    },
+    testTimeoutMs: Math.max(300_000, target.timeoutMs * 30),
+  });
+}
+
+export interface ClientSuiteOptions {
+  seed: number;
+  runs: number;
+  /** Also run the example drivers (the SDK as a subprocess, boto3 when /usr/bin/python3 has it). */
+  allBundled?: boolean;
+  /** Not used: the client suite answers from its own mock, not the emulator. */
+  emulatorUrl?: string;
+  progress?: boolean;
+  strict?: boolean;
+  timeoutMs?: number;
+}
+
+/** The bundled clients' targets (and the example drivers' with allBundled). */
+export function bundledTargets(options: ClientSuiteOptions): { target: ClientTargetConfig; name: string }[] {
+  const base = { runs: options.runs, seed: options.seed, timeoutMs: options.timeoutMs ?? 10_000 };
+  const out: { target: ClientTargetConfig; name: string }[] = BUNDLED_CLIENTS.map((client) => ({
+    name: client,
+    target: { kind: 'client', client, apis: [BUNDLED_API[client]], ...base },
+  }));
+  if (options.allBundled) {
+    out.push({
+      name: 'sdk-v3-driver',
+      target: {
+        kind: 'client',
+        client: 'driver',
+        driver: exampleDriverCommand('sdk-v3'),
+        apis: ['2017-01-17'],
+        ...base,
+      },
+    });
+    if (boto3Available())
+      out.push({
+        name: 'boto3-driver',
+        target: {
+          kind: 'client',
+          client: 'driver',
+          driver: exampleDriverCommand('boto3'),
+          apis: ['2017-01-17'],
+          ...base,
+        },
+      });
+  }
+  return out;
+}
+
+/** The expected-failures file of a bundled client, when there is one (fixtures/expected-failures/<name>.txt). */
+export function bundledExpectedFailures(name: string): string | undefined {
+  const file = join(PACKAGE_ROOT, 'fixtures', 'expected-failures', `${name}.txt`);
+  return existsSync(file) ? file : undefined;
+}
+
+/**
+ * Runs the client suite against every bundled client (what `mturk-conformance run` calls).
+ * Returns one ConformanceReport per client (target.kind 'client', target.driver naming it).
+ */
+export async function runClientSuite(
+  options: ClientSuiteOptions,
+): Promise<{ reports: ConformanceReport[]; outcomes: RunOutcome[] }> {
+  const outcomes: RunOutcome[] = [];
+  for (const { target, name } of bundledTargets(options)) {
+    const expectedFailures = bundledExpectedFailures(name);
+    outcomes.push(
+      await runClient({
+        target,
+        name,
+        ...(expectedFailures ? { expectedFailures } : {}),
+        strict: options.strict ?? false,
+        progress: options.progress ?? false,
+      }),
+    );
+  }
+  return { reports: outcomes.map((o) => o.report), outcomes };
+}
+
+function splitList(values: string[]): string[] {
+  return values
+    .flatMap((v) => v.split(','))
+    .map((v) => v.trim())
+    .filter(Boolean);
+}
+
+export async function run(argv: string[]): Promise<number> {
+  const args = parseArgs(argv, OPTIONS);
+  if (args.help) {
+    process.stdout.write(
+      `${helpText('client', SYNOPSIS, OPTIONS)}\n\nThe driver protocol is described in docs/driver-protocol.md.\n`,
+    );
+    return 0;
+  }
+  if (args._.length > 0) throw new UsageError(`unexpected argument '${args._[0]}' (see --help)`);
+  if (!args.driver && !args.client)
+    throw new UsageError('give --driver "CMD ARGS" or --client sdk-v3|legacy-rest');
+  if (args.driver && args.client) throw new UsageError('give either --driver or --client, not both');
+  if (args.client && !(BUNDLED_CLIENTS as readonly string[]).includes(args.client))
+    throw new UsageError(`--client ${args.client}: unknown (known: ${BUNDLED_CLIENTS.join(', ')})`);
+  if (args.runs !== undefined && args.runs < 1) throw new UsageError('--runs must be at least 1');
+  if (args['timeout-ms'] !== undefined && args['timeout-ms'] < 1)
+    throw new UsageError('--timeout-ms must be positive');
+  const client = (args.client ?? 'driver') as ClientTargetConfig['client'];
+  const apis: Api[] = args.api.length
+    ? parseApis(args.api)
+    : client === 'driver'
+      ? ['2017-01-17']
+      : [BUNDLED_API[client as (typeof BUNDLED_CLIENTS)[number]]];
+  const operations = parseOperations(args.operations, apis);
+  const seedGiven = args.seed !== undefined;
+  const seed = args.seed ?? randomSeed();
+  const checks = splitList(args.check);
+  const command = 'mturk-conformance client';
+  const redactor = new Redactor([]);
+  const target: ClientTargetConfig = {
+    kind: 'client',
+    client,
+    ...(args.driver ? { driver: args.driver } : {}),
+    apis,
+    ...(operations ? { operations } : {}),
+    runs: args.runs ?? 25,
+    seed,
+    timeoutMs: args['timeout-ms'] ?? 10_000,
+  };
+  try {
+    const display = args.name ?? (args.driver ? args.driver : `${client}`);
+    const reportDir = args['report-dir'] ?? `reports/${targetSlug(`client-${display}`)}`;
+    await prepareReportDir(reportDir, { force: args.force });
+    if (!seedGiven)
+      process.stderr.write(`${command}: seed ${seed} (pass --seed ${seed} to repeat this run)\n`);
+    const outcome = await runClient({
+      target,
+      ...(args.name ? { name: args.name } : {}),
+      checks,
+      ...(args['expected-failures'] ? { expectedFailures: args['expected-failures'] } : {}),
+      updateExpectedFailures: args['update-expected-failures'],
+      strict: args.strict,
+      progress: !args['no-progress'],
+      log: (line) => process.stderr.write(`${command}: ${line}\n`),
+    });
+    await writeReports(reportDir, [outcome.report], { force: args.force });
+    return finishRun(outcome, reportDir, { redactor, command });
+  } catch (error) {
+    if (error instanceof RunError || (error as Error)?.name === 'ReportError') {
+      process.stderr.write(`${command}: ${(error as Error).message.split('\n', 1)[0] ?? ''}\n`);
+      return 2;
+    }
+    throw error;
+  }
+}
