@@ -188,8 +188,6 @@ export async function run(argv: string[]): Promise<number> {
     };
     const reportDir = args['report-dir'] ?? `reports/${targetSlug(args.endpoint, args.name)}`;
     await prepareReportDir(reportDir, { force: args.force, clean: false });
-    if (!seedGiven)
-      process.stderr.write(`${command}: seed ${seed} (pass --seed ${seed} to repeat this run)\n`);
     const outcome = await runConformance({
       target,
       ...(args.name ? { reportTarget: { name: args.name } } : {}),

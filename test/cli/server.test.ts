@@ -1,0 +1,302 @@
+// `mturk-conformance server` end to end: the real emulator passes, a closed
+// port and refused endpoints exit 2 with one line, a garbage server fails
+// readably, expected failures and seeds behave, bad arguments exit 2.
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { type RunningEmulator, startEmulator } from '../../src/emulator/server.ts';
+import { parseReport } from '../../src/report/load.ts';
+import type { ConformanceReport } from '../../src/report/types.ts';
+import { cli, closedPort, ownLines, STACK_LINE, scratchDir, startGarbageServer } from './helpers.ts';
+
+let emulator: RunningEmulator;
+let garbage: Awaited<ReturnType<typeof startGarbageServer>>;
+
+beforeAll(async () => {
+  emulator = await startEmulator({
+    port: 0,
+    host: '127.0.0.1',
+    credentials: [{ accessKeyId: 'AKIACLITESTUSER', secretAccessKey: 'cli-test-secret-do-not-print' }],
+  });
+  garbage = await startGarbageServer();
+});
+
+afterAll(async () => {
+  await emulator?.close();
+  await garbage?.close();
+});
+
+async function readReport(dir: string): Promise<ConformanceReport> {
+  return parseReport(JSON.parse(await readFile(join(dir, 'conformance.json'), 'utf8')), dir);
+}
+
+function emulatorArgs(): string[] {
+  return ['--endpoint', emulator.url, '--states-url', emulator.statesUrl];
+}
+
+describe('against the reference emulator', () => {
+  test('exit 0, a valid report, nothing not-run, no must failure', async () => {
+    const r = await cli(['server', ...emulatorArgs(), '--runs', '5', '--seed', '11', '--report-dir', 'out']);
+    expect(r.code, r.stderr + r.stdout).toBe(0);
+    const report = await readReport(join(r.cwd, 'out'));
+    expect(report.results.length).toBeGreaterThan(0);
+    expect(report.summary.notRun, JSON.stringify(report.results.filter((x) => x.status === 'not-run'))).toBe(
+      0,
+    );
+    expect(report.results.filter((x) => x.status === 'failed' && x.severity === 'must')).toEqual([]);
+    expect(report.seed).toBe(11);
+    expect(report.api.sort()).toEqual(['2014-08-15', '2017-01-17']);
+    for (const f of ['junit.xml', 'summary.md', 'report.html']) {
+      await expect(readFile(join(r.cwd, 'out', f), 'utf8')).resolves.toBeTruthy();
+    }
+    expect(r.stdout).toMatch(/operation\s+2017-01-17\s+2014-08-15/);
+    expect(r.stdout).toContain(`report: ${join(r.cwd, 'out', 'report.html')}`);
+  });
+
+  test('the same --seed gives the same cases', async () => {
+    const args = [...emulatorArgs(), '--runs', '5', '--seed', '4242', '--api', '2017-01-17'];
+    const a = await cli(['server', ...args, '--report-dir', 'a']);
+    const b = await cli(['server', ...args, '--report-dir', 'b']);
+    expect(a.code).toBe(0);
+    expect(b.code).toBe(0);
+    const pick = (rep: ConformanceReport) =>
+      rep.results
+        .map((x) => ({ id: x.id, status: x.status, counterexample: x.counterexample }))
+        .sort((x, y) => (x.id < y.id ? -1 : 1));
+    const ra = await readReport(join(a.cwd, 'a'));
+    const rb = await readReport(join(b.cwd, 'b'));
+    expect(pick(ra)).toEqual(pick(rb));
+    expect(ra.coverage).toEqual(rb.coverage);
+  });
+
+  test('a random seed is printed so the run can be repeated', async () => {
+    const r = await cli([
+      'server',
+      ...emulatorArgs(),
+      '--runs',
+      '2',
+      '--operations',
+      'GetAssignment',
+      '--report-dir',
+      'x',
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    const seed = /seed (\d+) \(pass --seed \1 to repeat this run\)/.exec(r.stderr)?.[1];
+    expect(seed).toBeDefined();
+    expect((await readReport(join(r.cwd, 'x'))).seed).toBe(Number(seed));
+  });
+
+  test('--secret-key values never appear in output or reports', async () => {
+    const secret = 'cli-test-secret-do-not-print';
+    const r = await cli([
+      'server',
+      ...emulatorArgs(),
+      '--runs',
+      '2',
+      '--seed',
+      '5',
+      '--operations',
+      'GetAssignment',
+      '--access-key',
+      'AKIACLITESTUSER',
+      '--secret-key',
+      secret,
+      '--access-key',
+      'AKIAMTURKCONFORMANCE2',
+      '--secret-key',
+      'mturk-conformance-test-secret-2',
+      '--report-dir',
+      'out',
+    ]);
+    expect(r.code, r.stderr).not.toBe(2);
+    expect(r.stdout + r.stderr).not.toContain(secret);
+    for (const f of ['conformance.json', 'junit.xml', 'summary.md', 'report.html']) {
+      expect(await readFile(join(r.cwd, 'out', f), 'utf8')).not.toContain(secret);
+    }
+  });
+});
+
+describe('targets that cannot or must not be tested', () => {
+  test('a closed port: exit 2, one line, no stack trace', async () => {
+    const port = await closedPort();
+    const r = await cli(['server', '--endpoint', `http://127.0.0.1:${port}`, '--report-dir', 'out']);
+    expect(r.code).toBe(2);
+    expect(ownLines(r.stderr)).toEqual([
+      `mturk-conformance server: cannot reach http://127.0.0.1:${port} (ECONNREFUSED)`,
+    ]);
+    expect(r.stdout).toBe('');
+  });
+
+  test.each([
+    'https://mechanicalturk.amazonaws.com/',
+    'https://mturk-requester.us-east-1.amazonaws.com',
+    'https://mturk-requester-sandbox.us-east-1.amazonaws.com',
+    'https://mechanicalturk.sandbox.amazonaws.com',
+  ])('MTurk itself (%s) is refused even with --allow-remote', async (endpoint) => {
+    const r = await cli(['server', '--endpoint', endpoint, '--allow-remote']);
+    expect(r.code).toBe(2);
+    const lines = ownLines(r.stderr);
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/refusing --endpoint .*Amazon Mechanical Turk (production|sandbox) endpoint/);
+  });
+
+  test('a non-loopback endpoint needs --allow-remote (no traffic is sent)', async () => {
+    const r = await cli(['server', '--endpoint', 'http://192.0.2.10:8080']);
+    expect(r.code).toBe(2);
+    expect(ownLines(r.stderr)).toEqual([
+      'mturk-conformance server: refusing --endpoint http://192.0.2.10:8080: not a loopback address; pass --allow-remote to test a server on another host',
+    ]);
+  });
+
+  test('a garbage server: exit 1, readable failures, no stack trace', async () => {
+    const r = await cli([
+      'server',
+      '--endpoint',
+      garbage.url,
+      '--runs',
+      '2',
+      '--seed',
+      '3',
+      '--timeout-ms',
+      '2000',
+      '--report-dir',
+      'out',
+    ]);
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stdout).toMatch(/FAIL must\s+\S+\/\S+\/\S+/);
+    expect(r.stdout).toMatch(/re-run: npx mturk-conformance server --endpoint /);
+    expect(r.stdout + r.stderr).not.toMatch(STACK_LINE);
+    const report = await readReport(join(r.cwd, 'out'));
+    expect(report.summary.failed).toBeGreaterThan(0);
+    expect(garbage.hits()).toBeGreaterThan(0);
+  });
+
+  test('a report dir holding other files is refused, --force writes anyway', async () => {
+    const cwd = await scratchDir();
+    await writeFile(join(cwd, 'notes.md'), 'mine');
+    const r = await cli(
+      ['server', ...emulatorArgs(), '--runs', '1', '--operations', 'GetAssignment', '--report-dir', '.'],
+      {
+        cwd,
+      },
+    );
+    expect(r.code).toBe(2);
+    expect(ownLines(r.stderr)).toHaveLength(1);
+    expect(r.stderr).toMatch(/holds files this tool did not write \(notes\.md\).*--force/);
+    const forced = await cli(
+      [
+        'server',
+        ...emulatorArgs(),
+        '--runs',
+        '1',
+        '--operations',
+        'GetAssignment',
+        '--report-dir',
+        '.',
+        '--force',
+      ],
+      { cwd },
+    );
+    expect(forced.code, forced.stderr).toBe(0);
+    expect(await readFile(join(cwd, 'notes.md'), 'utf8')).toBe('mine');
+  });
+});
+
+describe('expected failures', () => {
+  const subset = ['--api', '2017-01-17', '--operations', 'GetAssignment', '--runs', '2', '--seed', '9'];
+
+  test('listed failing → expected-failure (exit 0); listed passing → "remove it from the list" (exit 1)', async () => {
+    const cwd = await scratchDir();
+    const file = join(cwd, 'expected.txt');
+    await writeFile(file, '# our server does not speak MTurk yet\n');
+    const update = await cli(
+      [
+        'server',
+        '--endpoint',
+        garbage.url,
+        ...subset,
+        '--expected-failures',
+        file,
+        '--update-expected-failures',
+        '--report-dir',
+        'u',
+      ],
+      { cwd },
+    );
+    expect(update.code, update.stderr).toBe(0);
+    expect(await readFile(`${file}.bak`, 'utf8')).toBe('# our server does not speak MTurk yet\n');
+    const listed = await readFile(file, 'utf8');
+    expect(listed).toMatch(/^# our server does not speak MTurk yet$/m);
+    expect(listed).toMatch(/^2017-01-17\/GetAssignment\/\S+/m);
+
+    const again = await cli(
+      ['server', '--endpoint', garbage.url, ...subset, '--expected-failures', file, '--report-dir', 'g'],
+      {
+        cwd,
+      },
+    );
+    expect(again.code, again.stderr).toBe(0);
+    const g = await readReport(join(cwd, 'g'));
+    expect(g.summary.failed).toBe(0);
+    expect(g.summary.expectedFailures).toBeGreaterThan(0);
+
+    const good = await cli(
+      ['server', ...emulatorArgs(), ...subset, '--expected-failures', file, '--report-dir', 'e'],
+      {
+        cwd,
+      },
+    );
+    expect(good.code).toBe(1);
+    const e = await readReport(join(cwd, 'e'));
+    const stale = e.results.filter((x) => x.status === 'failed');
+    expect(stale.length).toBeGreaterThan(0);
+    for (const x of stale) expect(x.detail).toBe(`passed but is listed in ${file}: remove it from the list`);
+    expect(good.stdout).toContain('remove it from the list');
+  });
+});
+
+describe('bad arguments → exit 2 with one line', () => {
+  test.each([
+    [['server'], /--endpoint URL is required/],
+    [['server', '--endpoint', 'http://127.0.0.1:1', '--bogus'], /unknown option --bogus/],
+    [['server', '--endpoint', 'http://127.0.0.1:1', '--runs', 'many'], /--runs takes a whole number/],
+    [['server', '--endpoint', 'http://127.0.0.1:1', '--runs', '0'], /--runs must be at least 1/],
+    [['server', '--endpoint', 'http://127.0.0.1:1', '--api', '1999-01-01'], /unknown API version/],
+    [['server', '--endpoint', 'http://127.0.0.1:1', '--shard', '4/3'], /--shard 4\/3/],
+    [
+      ['server', '--endpoint', 'http://127.0.0.1:1', '--operations', 'Nope'],
+      /unknown operation Nope .*known: .*GetAssignment/,
+    ],
+    [['server', '--endpoint', 'http://127.0.0.1:1', '--secret-key', 'x'], /in pairs/],
+    [['server', '--endpoint', 'nope'], /is not a URL/],
+    [
+      ['server', '--endpoint', 'http://127.0.0.1:1', '--update-expected-failures'],
+      /needs --expected-failures/,
+    ],
+    [['report'], /at least one report/],
+    [['report', '/nonexistent/dir'], /cannot read/],
+    [['run', '--runs', '0'], /--runs must be at least 1/],
+  ])('%j', async (args, message) => {
+    const r = await cli(args as string[]);
+    expect(r.code).toBe(2);
+    const lines = ownLines(r.stderr);
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(message as RegExp);
+    expect(r.stderr).not.toMatch(STACK_LINE);
+  });
+
+  test('--help exits 0 and lists the options', async () => {
+    const r = await cli(['server', '--help']);
+    expect(r.code).toBe(0);
+    for (const o of [
+      '--endpoint',
+      '--states-url',
+      '--expected-failures',
+      '--shard',
+      '--allow-remote',
+      '--secret-key',
+    ]) {
+      expect(r.stdout).toContain(o);
+    }
+  });
+});
