@@ -1,0 +1,240 @@
+// Whole operation inputs: valid ones (optional members present and absent, id
+// members filled from provider-state ids) and one-violation cases, each
+// breaking exactly one constraint of one member.
+import fc from 'fast-check';
+import { constraintKey, inputMembers, violationOf } from '../spec/resolve.ts';
+import type { Constraint, OperationSpec, ResolvedMember, SpecSet } from '../spec/types.ts';
+import { alphabet, parsePattern } from './regex.ts';
+import { constraintsOf, freeString, lengthBounds, patternString, validValue } from './values.ts';
+
+export interface InputOptions {
+  /** Values from a provider state, by member name (AssignmentId, QualificationTypeId, ...). */
+  ids?: Record<string, string>;
+  /** Only the required members (plus `fixed`). */
+  requiredOnly?: boolean;
+  /** Members to leave out. */
+  omit?: string[];
+  /** Members with a fixed value (merged last). */
+  fixed?: Record<string, unknown>;
+}
+
+/** Members whose values only a server can issue (pagination tokens): never generated. */
+export function serverIssuedMembers(op: OperationSpec): string[] {
+  return op.behaviour.rules.flatMap((r) => (r.pagination?.token ? [r.pagination.token] : []));
+}
+
+export function validInput(
+  set: SpecSet,
+  op: OperationSpec,
+  opts: InputOptions = {},
+): fc.Arbitrary<Record<string, unknown>> {
+  const ids = opts.ids ?? {};
+  const omit = new Set([...(opts.omit ?? []), ...serverIssuedMembers(op), ...Object.keys(opts.fixed ?? {})]);
+  const model: Record<string, fc.Arbitrary<unknown>> = {};
+  const required: string[] = [];
+  for (const m of inputMembers(set, op)) {
+    if (omit.has(m.name)) continue;
+    if (opts.requiredOnly && !m.required) continue;
+    const id = ids[m.name];
+    model[m.name] = id !== undefined ? fc.constant(id) : validValue(m, { nonEmpty: m.required });
+    if (m.required) required.push(m.name);
+  }
+  return fc
+    .record(model, { requiredKeys: required })
+    .map((input) => ({ ...input, ...(opts.fixed ?? {}) }) as Record<string, unknown>);
+}
+
+export interface ViolationCase {
+  /** constraintKey(member, constraint), `<member>.required` or `<member>.type` */
+  key: string;
+  /** what exactly is broken, e.g. "length.max+1" */
+  label: string;
+  member: string;
+  input: Record<string, unknown>;
+  /** error id in errors.json */
+  expectError: string;
+  constraint?: Constraint;
+  /** spec file + JSON pointer of the broken rule */
+  source: string;
+}
+
+/** The file + JSON pointer where a member's constraint is written (operation file or shapes file). */
+export function constraintSource(set: SpecSet, op: OperationSpec, member: string, c: Constraint): string {
+  const opFile = set.files.get(op) ?? `${op.api}/${op.operation}.json`;
+  const ms = op.input.members[member] ?? op.output.members[member];
+  const i = ms?.constraints?.indexOf(c) ?? -1;
+  if (ms && i >= 0) return `${opFile}#/input/members/${member}/constraints/${i}`;
+  const shapes = set.apis[op.api].shapes;
+  const shape = ms ? shapes.shapes[ms.shape] : undefined;
+  const j = shape?.constraints?.indexOf(c) ?? -1;
+  return `${set.files.get(shapes) ?? `shapes/${op.api}.json`}#/shapes/${ms?.shape}/constraints/${j}`;
+}
+
+function sampleOne<T>(arb: fc.Arbitrary<T>, seed: number): T {
+  return fc.sample(arb, { seed, numRuns: 1 })[0] as T;
+}
+
+/** Does the value break this constraint and no other constraint of the member? */
+function breaksOnly(value: unknown, m: ResolvedMember, c: Constraint): boolean {
+  const broken = violationOf(value, { ...m, constraints: [c] });
+  const others = violationOf(value, { ...m, constraints: m.constraints.filter((x) => x !== c) });
+  return broken !== undefined && others === undefined;
+}
+
+/** Does the value break this constraint (possibly others too)? */
+function breaks(value: unknown, m: ResolvedMember, c: Constraint): boolean {
+  return violationOf(value, { ...m, constraints: [c] }) !== undefined;
+}
+
+/** A string of exactly n code points valid for the member except for the length. */
+function stringOfLength(m: ResolvedMember, n: number, seed: number): string {
+  const pattern = constraintsOf(m, 'pattern')[0];
+  if (pattern) {
+    try {
+      return sampleOne(patternString(pattern.pattern, { min: n, max: n }, true), seed);
+    } catch {
+      /* the pattern cannot reach that length: fall back to free text */
+    }
+  }
+  const banned = constraintsOf(m, 'forbiddenCodePoints').flatMap((c) => c.ranges);
+  return sampleOne(freeString(n, n, banned, true), seed);
+}
+
+function stringValueCases(m: ResolvedMember, c: Constraint, seed: number): { label: string; value: unknown }[] {
+  const out: { label: string; value: unknown }[] = [];
+  switch (c.kind) {
+    case 'length': {
+      if (c.max !== undefined) {
+        if (c.unit === 'codepoint') out.push({ label: 'length.max+1', value: stringOfLength(m, c.max + 1, seed) });
+        else out.push({ label: 'bytes.max+1', value: 'A'.repeat(c.max + 1) });
+        if (c.unit === 'codepoint' && !constraintsOf(m, 'pattern').length) {
+          // over the limit in code points while multi-byte and astral characters keep it short in UTF-16
+          const emoji = String.fromCodePoint(0x1f600).repeat(c.max + 1);
+          out.push({ label: 'length.max+1.astral', value: emoji });
+        }
+      }
+      if (c.min !== undefined && c.min > 0)
+        out.push({ label: 'length.min-1', value: c.min - 1 === 0 ? '' : stringOfLength(m, c.min - 1, seed) });
+      break;
+    }
+    case 'pattern': {
+      const base = sampleOne(validValue({ ...m, constraints: m.constraints }, { nonEmpty: true, plain: true }), seed);
+      const alpha = alphabet(parsePattern(c.pattern));
+      const outside = [0x61, 0x2d, 0x20, 0x21, 0xe9, 0x1f600, 0x41, 0x30].filter((cp) => !alpha.has(cp));
+      const candidates: string[] = [];
+      for (const cp of outside) {
+        const ch = String.fromCodePoint(cp);
+        const s = String(base);
+        const mid = Math.floor([...s].length / 2);
+        candidates.push([...s].slice(0, mid).join('') + ch + [...s].slice(mid + 1).join(''));
+        candidates.push(ch + s.slice(1));
+      }
+      candidates.push('x', '0', 'A', '-');
+      const pick = candidates.find((v) => breaksOnly(v, m, c)) ?? candidates.find((v) => breaks(v, m, c));
+      if (pick !== undefined) out.push({ label: 'pattern', value: pick });
+      break;
+    }
+    case 'enum': {
+      let v = `${c.values[0] ?? 'Value'}Unknown`;
+      while (c.values.includes(v)) v += 'X';
+      out.push({ label: 'enum', value: v });
+      break;
+    }
+    case 'forbiddenCodePoints': {
+      const { max } = lengthBounds(m);
+      const base = stringOfLength(m, Math.min(10, Math.max(2, (max ?? 10) - 1)), seed);
+      const seen = new Set<number>();
+      for (const [lo, hi] of c.ranges)
+        for (const cp of [lo, hi]) {
+          if (seen.has(cp)) continue;
+          seen.add(cp);
+          const cps = [...base];
+          cps.splice(Math.floor(cps.length / 2), 1, String.fromCodePoint(cp));
+          out.push({ label: `U+${cp.toString(16).toUpperCase().padStart(4, '0')}`, value: cps.join('') });
+        }
+      break;
+    }
+    default:
+      break;
+  }
+  return out;
+}
+
+function numberValueCases(c: Constraint): { label: string; value: unknown }[] {
+  if (c.kind !== 'range') return [];
+  const out: { label: string; value: unknown }[] = [];
+  if (c.min !== undefined) out.push({ label: 'range.min-1', value: c.min - 1 });
+  if (c.max !== undefined) out.push({ label: 'range.max+1', value: c.max + 1 });
+  return out;
+}
+
+/** A value of the wrong type for the member, as the protocol can carry it (undefined: none). */
+function wrongType(set: SpecSet, op: OperationSpec, m: ResolvedMember): unknown {
+  const typed = set.apis[op.api].protocol.request?.body === 'json-object';
+  switch (m.type) {
+    case 'string':
+      return typed ? 12345 : undefined;
+    case 'integer':
+    case 'long':
+      return 'twelve';
+    case 'boolean':
+      return 'maybe';
+    case 'timestamp':
+      return 'not-a-date';
+    case 'structure':
+    case 'list':
+      return typed ? 'not-a-structure' : undefined;
+  }
+}
+
+/** Every way to break exactly one constraint of one top-level input member. */
+export function oneViolation(
+  set: SpecSet,
+  op: OperationSpec,
+  opts: { ids?: Record<string, string>; seed?: number } = {},
+): ViolationCase[] {
+  const seed = opts.seed ?? 1;
+  const protocol = set.apis[op.api].protocol;
+  const opFile = set.files.get(op) ?? `${op.api}/${op.operation}.json`;
+  const base = sampleOne(validInput(set, op, { requiredOnly: true, ...(opts.ids ? { ids: opts.ids } : {}) }), seed);
+  const cases: ViolationCase[] = [];
+  const skip = new Set(serverIssuedMembers(op));
+  for (const m of inputMembers(set, op)) {
+    if (m.required)
+      cases.push({
+        key: `${m.name}.required`,
+        label: 'missing',
+        member: m.name,
+        input: Object.fromEntries(Object.entries(base).filter(([k]) => k !== m.name)),
+        expectError: protocol.validation.missing,
+        source: `${opFile}#/input/members/${m.name}/required`,
+      });
+    if (skip.has(m.name)) continue;
+    for (const c of m.constraints) {
+      const values = m.type === 'string' ? stringValueCases(m, c, seed) : numberValueCases(c);
+      for (const v of values)
+        cases.push({
+          key: constraintKey(m.name, c),
+          label: v.label,
+          member: m.name,
+          input: { ...base, [m.name]: v.value },
+          expectError: c.error ?? protocol.validation.invalid,
+          constraint: c,
+          source: constraintSource(set, op, m.name, c),
+        });
+    }
+    const wrong = wrongType(set, op, m);
+    if (wrong !== undefined)
+      cases.push({
+        key: `${m.name}.type`,
+        label: `type.${typeof wrong}`,
+        member: m.name,
+        input: { ...base, [m.name]: wrong },
+        expectError: protocol.validation.invalid,
+        source: `${opFile}#/input/members/${m.name}/shape`,
+      });
+  }
+  return cases;
+}
+
+

@@ -1,0 +1,236 @@
+// A tiny generator for the regular-expression subset the specs use in
+// `pattern` constraints and `idFormat`s: anchors, literals, escaped literals,
+// \d, character classes with ranges, groups with alternation, and the
+// quantifiers ? * + {n} {n,} {n,m}. Anything else fails loudly, so a new spec
+// with richer syntax is noticed instead of silently producing bad values.
+
+export type RegexNode =
+  | { k: 'set'; chars: number[] }
+  | { k: 'seq'; items: RegexNode[] }
+  | { k: 'alt'; options: RegexNode[] }
+  | { k: 'rep'; node: RegexNode; min: number; max: number };
+
+export class UnsupportedPattern extends Error {
+  constructor(pattern: string, why: string) {
+    super(`pattern ${JSON.stringify(pattern)} uses syntax the value generator does not support: ${why}`);
+    this.name = 'UnsupportedPattern';
+  }
+}
+
+const DIGITS = range(0x30, 0x39);
+const WORD = [...range(0x41, 0x5a), ...range(0x61, 0x7a), ...DIGITS, 0x5f];
+
+function range(lo: number, hi: number): number[] {
+  const out: number[] = [];
+  for (let c = lo; c <= hi; c++) out.push(c);
+  return out;
+}
+
+export function parsePattern(pattern: string): RegexNode {
+  const cps = [...pattern];
+  let i = 0;
+  const fail = (why: string): never => {
+    throw new UnsupportedPattern(pattern, why);
+  };
+  const peek = () => cps[i];
+
+  const parseAlt = (): RegexNode => {
+    const options: RegexNode[] = [parseSeq()];
+    while (peek() === '|') {
+      i++;
+      options.push(parseSeq());
+    }
+    return options.length === 1 ? options[0]! : { k: 'alt', options };
+  };
+  const parseSeq = (): RegexNode => {
+    const items: RegexNode[] = [];
+    while (i < cps.length && peek() !== '|' && peek() !== ')') {
+      const c = peek()!;
+      if (c === '^') {
+        if (i !== 0) fail('^ not at the start');
+        i++;
+        continue;
+      }
+      if (c === '$') {
+        if (i !== cps.length - 1) fail('$ not at the end');
+        i++;
+        continue;
+      }
+      let atom = parseAtom();
+      atom = parseQuantifier(atom);
+      items.push(atom);
+    }
+    return items.length === 1 ? items[0]! : { k: 'seq', items };
+  };
+  const parseEscape = (inClass: boolean): number[] => {
+    i++;
+    const e = cps[i++];
+    if (e === undefined) return fail('trailing backslash');
+    if (e === 'd') return DIGITS;
+    if (e === 'w') return WORD;
+    if (/^[.\\\-[\]()^$*+?{}|/]$/.test(e)) return [e.codePointAt(0)!];
+    if (inClass && e === 'n') return [10];
+    return fail(`escape \\${e}`);
+  };
+  const parseAtom = (): RegexNode => {
+    const c = peek()!;
+    if (c === '(') {
+      i++;
+      if (peek() === '?') {
+        if (cps[i + 1] === ':') i += 2;
+        else fail('group modifiers');
+      }
+      const inner = parseAlt();
+      if (peek() !== ')') fail('unclosed group');
+      i++;
+      return inner;
+    }
+    if (c === '[') return parseClass();
+    if (c === '\\') return { k: 'set', chars: parseEscape(false) };
+    if (c === '.') return fail('the wildcard .');
+    if ('*+?{'.includes(c)) return fail(`quantifier ${c} without an atom`);
+    i++;
+    return { k: 'set', chars: [c.codePointAt(0)!] };
+  };
+  const parseClass = (): RegexNode => {
+    i++;
+    if (peek() === '^') fail('negated character classes');
+    const chars = new Set<number>();
+    while (i < cps.length && peek() !== ']') {
+      let lo: number[];
+      if (peek() === '\\') lo = parseEscape(true);
+      else lo = [cps[i++]!.codePointAt(0)!];
+      if (peek() === '-' && cps[i + 1] !== ']' && cps[i + 1] !== undefined && lo.length === 1) {
+        i++;
+        let hi: number[];
+        if (peek() === '\\') hi = parseEscape(true);
+        else hi = [cps[i++]!.codePointAt(0)!];
+        if (hi.length !== 1 || hi[0]! < lo[0]!) fail('bad class range');
+        for (const c of range(lo[0]!, hi[0]!)) chars.add(c);
+      } else for (const c of lo) chars.add(c);
+    }
+    if (peek() !== ']') fail('unclosed character class');
+    i++;
+    if (chars.size === 0) fail('empty character class');
+    return { k: 'set', chars: [...chars].sort((a, b) => a - b) };
+  };
+  const parseQuantifier = (atom: RegexNode): RegexNode => {
+    const c = peek();
+    let q: { min: number; max: number } | undefined;
+    if (c === '?') q = { min: 0, max: 1 };
+    else if (c === '*') q = { min: 0, max: Number.POSITIVE_INFINITY };
+    else if (c === '+') q = { min: 1, max: Number.POSITIVE_INFINITY };
+    if (q) i++;
+    else if (c === '{') {
+      const rest = cps.slice(i).join('');
+      const m = /^\{(\d+)(,(\d*))?\}/.exec(rest);
+      if (!m) return fail('malformed {n,m} quantifier');
+      const min = Number(m[1]);
+      const max = m[2] === undefined ? min : m[3] === '' ? Number.POSITIVE_INFINITY : Number(m[3]);
+      q = { min, max };
+      i += m[0].length;
+    }
+    if (!q) return atom;
+    if (peek() === '?' || peek() === '+') fail('lazy or possessive quantifiers');
+    if ('*+?{'.includes(peek() ?? '')) fail('stacked quantifiers');
+    return { k: 'rep', node: atom, ...q };
+  };
+
+  const node = parseAlt();
+  if (i !== cps.length) fail(`unexpected ${cps[i]}`);
+  return node;
+}
+
+/** The [min, max] length in code points of what a node matches. */
+export function lengthRange(n: RegexNode): [number, number] {
+  switch (n.k) {
+    case 'set':
+      return [1, 1];
+    case 'seq':
+      return n.items.map(lengthRange).reduce(([a, b], [c, d]) => [a + c, b + d], [0, 0]);
+    case 'alt': {
+      const rs = n.options.map(lengthRange);
+      return [Math.min(...rs.map((r) => r[0])), Math.max(...rs.map((r) => r[1]))];
+    }
+    case 'rep': {
+      const [a, b] = lengthRange(n.node);
+      return [a * n.min, n.max === 0 ? 0 : b * n.max];
+    }
+  }
+}
+
+/** A small deterministic PRNG (mulberry32) so fast-check only has to drive one integer seed. */
+export function prng(seed: number): (n: number) => number {
+  let a = seed >>> 0;
+  return (n: number) => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    const r = ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    return Math.floor(r * n);
+  };
+}
+
+/** A string of exactly `len` code points matched by the node, or undefined when there is none. */
+export function generateExact(n: RegexNode, len: number, rnd: (n: number) => number): string | undefined {
+  const [lo, hi] = lengthRange(n);
+  if (len < lo || len > hi) return undefined;
+  switch (n.k) {
+    case 'set':
+      return String.fromCodePoint(n.chars[rnd(n.chars.length)]!);
+    case 'seq':
+      return generateParts(n.items, len, rnd);
+    case 'alt': {
+      const fits = n.options.filter((o) => {
+        const [a, b] = lengthRange(o);
+        return len >= a && len <= b;
+      });
+      const start = rnd(fits.length);
+      for (let k = 0; k < fits.length; k++) {
+        const s = generateExact(fits[(start + k) % fits.length]!, len, rnd);
+        if (s !== undefined) return s;
+      }
+      return undefined;
+    }
+    case 'rep': {
+      const [a, b] = lengthRange(n.node);
+      const counts: number[] = [];
+      for (let c = n.min; c <= Math.min(n.max, len + 1); c++) if (c * a <= len && len <= c * b) counts.push(c);
+      if (counts.length === 0) return undefined;
+      const count = counts[rnd(counts.length)]!;
+      return generateParts(Array.from({ length: count }, () => n.node), len, rnd);
+    }
+  }
+}
+
+function generateParts(items: RegexNode[], len: number, rnd: (n: number) => number): string | undefined {
+  const ranges = items.map(lengthRange);
+  let remaining = len - ranges.reduce((s, r) => s + r[0], 0);
+  let out = '';
+  for (let k = 0; k < items.length; k++) {
+    const [a, b] = ranges[k]!;
+    const restCapacity = ranges.slice(k + 1).reduce((s, r) => s + (r[1] - r[0]), 0);
+    const minExtra = Math.max(0, remaining - restCapacity);
+    const maxExtra = Math.min(b - a, remaining);
+    const extra = minExtra + rnd(maxExtra - minExtra + 1);
+    remaining -= extra;
+    const s = generateExact(items[k]!, a + extra, rnd);
+    if (s === undefined) return undefined;
+    out += s;
+  }
+  return out;
+}
+
+/** Every character a pattern can produce at any position (used to find characters outside it). */
+export function alphabet(n: RegexNode): Set<number> {
+  const out = new Set<number>();
+  const walk = (x: RegexNode) => {
+    if (x.k === 'set') for (const c of x.chars) out.add(c);
+    else if (x.k === 'seq') x.items.forEach(walk);
+    else if (x.k === 'alt') x.options.forEach(walk);
+    else walk(x.node);
+  };
+  walk(n);
+  return out;
+}

@@ -1,0 +1,164 @@
+// cross.<story>: the same story told through both API versions (operations
+// paired by `equivalent` in the specs) must end in the same observable state
+// and produce the same error codes.
+import fc from 'fast-check';
+import { APIS, type Api, type OperationSpec, type SpecSet } from '../spec/types.ts';
+import {
+  entityOf,
+  givenFor,
+  idInput,
+  makeCheck,
+  minimalInput,
+  observed,
+  opFile,
+  ruleOf,
+  selectMember,
+  sev,
+  stateStatus,
+  unknownIdArb,
+} from './plan.ts';
+import { CheckFailure, type Session } from './session.ts';
+import { allowedFor } from './stateful.ts';
+import type { Check, ServerTargetConfig } from './types.ts';
+
+interface Side {
+  op: OperationSpec;
+  extra: Record<string, unknown>;
+}
+
+interface Pair {
+  a: Side;
+  b: Side;
+  /** where the check is registered */
+  home: Side;
+}
+
+function pairs(set: SpecSet, apis: Api[]): Pair[] {
+  const out: Pair[] = [];
+  const seen = new Set<string>();
+  for (const api of APIS) {
+    if (!apis.includes(api)) continue;
+    for (const op of set.apis[api].operations.values()) {
+      const eq = op.equivalent ?? {};
+      for (const other of APIS) {
+        if (other === api || !apis.includes(other)) continue;
+        const name = eq[other];
+        if (typeof name !== 'string') continue;
+        const peer = set.apis[other].operations.get(name);
+        if (!peer) continue;
+        // `input` in an equivalence applies to the side that is not the declaring one
+        const extraForPeer = (eq.input ?? {}) as Record<string, unknown>;
+        const [first, second] =
+          APIS.indexOf(api) < APIS.indexOf(other)
+            ? [
+                { op, extra: {} },
+                { op: peer, extra: extraForPeer },
+              ]
+            : [
+                { op: peer, extra: extraForPeer },
+                { op, extra: {} },
+              ];
+        const key = `${first.op.api}/${first.op.operation}+${JSON.stringify(first.extra)}|${second.op.api}/${second.op.operation}+${JSON.stringify(second.extra)}`;
+        if (seen.has(key)) continue;
+        seen.add(key);
+        const home = Object.keys(eq.input ?? {}).length ? { op, extra: {} } : first;
+        out.push({ a: first, b: second, home });
+      }
+    }
+  }
+  return out;
+}
+
+type Step = { as: number };
+interface Told {
+  codes: string[];
+  observed?: { present: boolean; status?: string };
+}
+
+async function tell(
+  s: Session,
+  set: SpecSet,
+  side: Side,
+  state: string | undefined,
+  steps: Step[],
+  unknownId?: string,
+): Promise<Told> {
+  const { op } = side;
+  const ids = state ? await s.state(state) : {};
+  const fixed = { ...side.extra, ...(unknownId ? { [selectMember(set, op)]: unknownId } : {}) };
+  const input = { ...minimalInput(set, op, ids, s.config.seed, fixed), ...idInput(set, op, ids) };
+  if (unknownId) input[selectMember(set, op)] = unknownId;
+  const codes: string[] = [];
+  for (const st of steps) {
+    const ex = await s.call(op.api, op.operation, input, { as: st.as, label: `${op.api} ${op.operation}` });
+    const a = ex.answer;
+    codes.push(a.kind === 'success' ? 'success' : a.kind === 'error' ? (a.code ?? '(no code)') : 'garbage');
+  }
+  const { name, spec } = entityOf(set, op);
+  if (!state || !spec.observe?.[op.api]) return { codes };
+  const obs = await s.observe(op.api, name, ids);
+  return { codes, observed: observed(spec, obs) };
+}
+
+export function crossChecks(set: SpecSet, config: ServerTargetConfig, only?: Set<string>): Check[] {
+  if (config.apis.filter((a) => APIS.includes(a)).length < 2) return [];
+  const out: Check[] = [];
+  for (const pair of pairs(set, config.apis)) {
+    const { a, b, home } = pair;
+    if (only && !only.has(a.op.operation) && !only.has(b.op.operation)) continue;
+    const plain = Object.keys(a.extra).length ? b : a;
+    const rule = `${opFile(set, a.op)}#/equivalent and ${opFile(set, b.op)}#/equivalent: ${a.op.api} ${a.op.operation}${Object.keys(a.extra).length ? ` ${JSON.stringify(a.extra)}` : ''} and ${b.op.api} ${b.op.operation}${Object.keys(b.extra).length ? ` ${JSON.stringify(b.extra)}` : ''} tell the same story`;
+    const stories: { name: string; state?: string; steps: Step[]; unknown?: boolean; bases: unknown[] }[] = [];
+    const effectA = ruleOf(plain.op, 'effect');
+    const given = givenFor(plain.op);
+    if (given)
+      stories.push({
+        name: 'effect',
+        state: given,
+        steps: [{ as: 0 }, { as: 0 }],
+        bases: [effectA?.basis, ruleOf(a.op, 'status')?.basis, ruleOf(b.op, 'status')?.basis],
+      });
+    if (ruleOf(a.op, 'exists') && ruleOf(b.op, 'exists'))
+      stories.push({ name: 'unknown-id', steps: [{ as: 0 }], unknown: true, bases: [ruleOf(a.op, 'exists')?.basis] });
+    const ownerA = ruleOf(a.op, 'owner');
+    if (ownerA?.given && ruleOf(b.op, 'owner'))
+      stories.push({ name: 'owner', state: ownerA.given, steps: [{ as: 1 }], bases: [ownerA.basis, ruleOf(b.op, 'owner')?.basis] });
+    const statusA = ruleOf(plain.op, 'status');
+    const refusedBy = (side: Side, state: string) => {
+      const r = ruleOf(side.op, 'status');
+      const status = stateStatus(set, state, side.op.behaviour.entity);
+      return r !== undefined && status !== undefined && !allowedFor(r, side.extra).includes(status);
+    };
+    for (const st of statusA?.violatedBy ?? [])
+      if (refusedBy(a, st) && refusedBy(b, st))
+        stories.push({ name: `status.${st}`, state: st, steps: [{ as: 0 }], bases: [statusA?.basis] });
+    for (const story of stories) {
+      out.push(
+        makeCheck(
+          home.op.api,
+          home.op.operation,
+          `cross.${story.name}`,
+          sev(...(story.bases as Parameters<typeof sev>)),
+          `${rule}: ${story.name}`,
+          async (s) => {
+            await s.requireApi(a.op.api);
+            await s.requireApi(b.op.api);
+            if (story.steps.some((x) => x.as > 0)) s.creds(1);
+            const unknown = story.unknown ? fc.sample(unknownIdArb(set, a.op), { seed: s.config.seed, numRuns: 1 })[0] : undefined;
+            const ta = await tell(s, set, a, story.state, story.steps, unknown);
+            const tb = await tell(s, set, b, story.state, story.steps, unknown);
+            s.cover(`cross:${story.name}`);
+            const same =
+              JSON.stringify(ta.codes) === JSON.stringify(tb.codes) &&
+              JSON.stringify(ta.observed ?? null) === JSON.stringify(tb.observed ?? null);
+            if (!same)
+              throw new CheckFailure(
+                `The ${story.name} story ends differently: through ${a.op.api} ${a.op.operation} the answers were ${ta.codes.join(' → ')} and the entity ${JSON.stringify(ta.observed ?? null)}; through ${b.op.api} ${b.op.operation} the answers were ${tb.codes.join(' → ')} and the entity ${JSON.stringify(tb.observed ?? null)}.`,
+              );
+          },
+        ),
+      );
+    }
+  }
+  return out;
+}

@@ -1,0 +1,155 @@
+// Small readers over an operation spec that every check family needs: its
+// entity, the provider state a successful call needs, rule sources and texts,
+// unknown ids, and the minimal valid input for a given set of ids.
+import fc from 'fast-check';
+import { validInput } from '../arbitraries/input.ts';
+import { patternString, validValue } from '../arbitraries/values.ts';
+import { inputMembers, severityOf } from '../spec/resolve.ts';
+import type { Api, Basis, EntitySpec, OperationSpec, RuleSpec, Severity, SpecSet } from '../spec/types.ts';
+import type { Session } from './session.ts';
+import type { Check } from './types.ts';
+
+export function opFile(set: SpecSet, op: OperationSpec): string {
+  return set.files.get(op) ?? `${op.api}/${op.operation}.json`;
+}
+
+export function protocolFile(set: SpecSet, api: Api): string {
+  return set.files.get(set.apis[api].protocol) ?? `protocols/${api}.json`;
+}
+
+export function entityOf(set: SpecSet, op: OperationSpec): { name: string; spec: EntitySpec } {
+  const spec = set.model.entities[op.behaviour.entity];
+  if (!spec) throw new Error(`${opFile(set, op)}: unknown entity ${op.behaviour.entity}`);
+  return { name: op.behaviour.entity, spec };
+}
+
+/** The rule of a kind (first one). */
+export function ruleOf(op: OperationSpec, kind: RuleSpec['kind']): RuleSpec | undefined {
+  return op.behaviour.rules.find((r) => r.kind === kind);
+}
+
+/** The provider state under which a plain valid call succeeds (the effect/read/list rule's given). */
+export function givenFor(op: OperationSpec): string | undefined {
+  for (const k of ['effect', 'read', 'list'] as const) {
+    const r = ruleOf(op, k);
+    if (r?.given) return r.given;
+  }
+  return op.behaviour.rules.find((r) => r.given)?.given;
+}
+
+export function ruleText(rule: RuleSpec): string {
+  const { basis, id, kind, ...rest } = rule;
+  const fields = Object.entries(rest)
+    .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
+    .join(', ');
+  return `${kind} rule "${id}"${fields ? ` (${fields})` : ''} [${basis.tag}${basis.note ? `: ${basis.note}` : ''}]`;
+}
+
+export function ruleSource(set: SpecSet, op: OperationSpec, rule: RuleSpec): string {
+  const i = op.behaviour.rules.indexOf(rule);
+  return `${opFile(set, op)}#/behaviour/rules/${i}: ${ruleText(rule)}`;
+}
+
+export function basisText(b: Basis | undefined): string {
+  return b ? ` [${b.tag}${b.note ? `: ${b.note}` : ''}]` : '';
+}
+
+/** Input members filled from ids: every input member whose name is an id the state returned. */
+export function idInput(set: SpecSet, op: OperationSpec, ids: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const m of inputMembers(set, op)) if (ids[m.name] !== undefined) out[m.name] = ids[m.name]!;
+  return out;
+}
+
+/** A deterministic minimal valid input: required members only, ids from the state. */
+export function minimalInput(
+  set: SpecSet,
+  op: OperationSpec,
+  ids: Record<string, string>,
+  seed: number,
+  fixed: Record<string, unknown> = {},
+): Record<string, unknown> {
+  const arb = validInput(set, op, { ids, requiredOnly: true, fixed });
+  return fc.sample(arb, { seed, numRuns: 1 })[0]!;
+}
+
+/** An id that names no entity: matches the entity's id format (or the member's constraints). */
+export function unknownIdArb(set: SpecSet, op: OperationSpec): fc.Arbitrary<string> {
+  const { spec } = entityOf(set, op);
+  const select = op.behaviour.select ?? spec.id;
+  const member = inputMembers(set, op).find((m) => m.name === select);
+  if (spec.idFormat) return patternString(spec.idFormat.pattern, {}, true);
+  if (member) return validValue(member, { nonEmpty: true, plain: true }).map(String);
+  return fc.string({ minLength: 8, maxLength: 16 });
+}
+
+export function selectMember(set: SpecSet, op: OperationSpec): string {
+  return op.behaviour.select ?? entityOf(set, op).spec.id;
+}
+
+export function sev(...bases: (Basis | undefined)[]): Severity {
+  return severityOf(...bases);
+}
+
+export function makeCheck(
+  api: Api,
+  operation: string,
+  check: string,
+  severity: Severity,
+  rule: string,
+  run: (s: Session) => Promise<void>,
+  concurrent = true,
+): Check {
+  return { id: `${api}/${operation}/${check}`, api, operation, check, severity, rule, concurrent, run };
+}
+
+/** The status the model gives an entity (undefined for hidden statuses or none). */
+export function statusField(spec: EntitySpec): string | undefined {
+  return spec.status && !spec.status.hidden ? spec.status.field : undefined;
+}
+
+/** The status an effect rule sets (by the entity's status field or $status). */
+export function effectStatus(rule: RuleSpec | undefined, spec: EntitySpec): string | undefined {
+  if (!rule?.set || !spec.status) return undefined;
+  const v = rule.set[spec.status.field] ?? rule.set.$status;
+  return typeof v === 'string' ? v : undefined;
+}
+
+/** The status a provider state creates the entity in. */
+export function stateStatus(set: SpecSet, state: string, entity: string): string | undefined {
+  return set.model.states[state]?.creates.find((c) => c.entity === entity)?.status;
+}
+
+/** For hidden statuses: the statuses under which the observe operation lists the entity. */
+export function visibleStatuses(set: SpecSet, api: Api, entity: string): string[] | undefined {
+  const ent = set.model.entities[entity];
+  const o = ent?.observe?.[api];
+  if (!ent?.status?.hidden || !o) return undefined;
+  const op = set.apis[api].operations.get(o.operation);
+  const where = op?.behaviour.rules.find((r) => r.kind === 'list' && r.where)?.where?.$status;
+  if (where === undefined) return undefined;
+  return Array.isArray(where) ? where.map(String) : [String(where)];
+}
+
+/** What the model says an observation shows for a status: the status field, or present/absent. */
+export function expectedObservation(
+  set: SpecSet,
+  api: Api,
+  entity: string,
+  status: string | undefined,
+): { present: boolean; status?: string } {
+  const ent = set.model.entities[entity]!;
+  const vis = visibleStatuses(set, api, entity);
+  if (vis) return { present: status !== undefined && vis.includes(status) };
+  return { present: true, ...(statusField(ent) && status !== undefined ? { status } : {}) };
+}
+
+/** Normalised observation: presence plus the visible status. */
+export function observed(
+  spec: EntitySpec,
+  o: { present: boolean; entity?: Record<string, unknown> },
+): { present: boolean; status?: string } {
+  const f = statusField(spec);
+  const st = f && o.entity ? o.entity[f] : undefined;
+  return { present: o.present, ...(typeof st === 'string' ? { status: st } : {}) };
+}

@@ -1,0 +1,317 @@
+// One check's conversation with the target: requests encoded by the codec of
+// the API version, provider states, observations through the entity's observe
+// operation, a log of every exchange (for the failure message and curl lines)
+// and the coverage counts.
+import fc from 'fast-check';
+import type { Coverage } from '../arbitraries/coverage.ts';
+import { bump } from '../arbitraries/coverage.ts';
+import { errorSpec } from '../spec/resolve.ts';
+import type { Api, SpecSet } from '../spec/types.ts';
+import type { Credentials, DecodedAnswer } from '../wire/codec.ts';
+import type { WireRequest, WireResponse } from '../wire/http-types.ts';
+import { codecFor } from '../wire/index.ts';
+import { send } from '../http/transport.ts';
+import type { Check, ServerTargetConfig } from './types.ts';
+
+/** Thrown when a check cannot run (provider state unsupported, API not served, ...). */
+export class NotRun extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'NotRun';
+  }
+}
+
+/** Thrown when the target broke the rule; the message is a readable explanation. */
+export class CheckFailure extends Error {
+  exchange?: Exchange;
+  counterexample?: string;
+  constructor(message: string, exchange?: Exchange) {
+    super(message);
+    this.name = 'CheckFailure';
+    if (exchange) this.exchange = exchange;
+  }
+}
+
+export interface Exchange {
+  label: string;
+  api?: Api;
+  operation?: string;
+  url: string;
+  req: WireRequest;
+  res?: WireResponse;
+  answer?: DecodedAnswer;
+}
+
+export interface Answered extends Exchange {
+  res: WireResponse;
+  answer: DecodedAnswer;
+}
+
+export interface Observation {
+  present: boolean;
+  entity?: Record<string, unknown>;
+  exchange: Answered;
+}
+
+export interface CallOptions {
+  /** index into config.credentials, a literal credential, or null for an unsigned request */
+  as?: number | Credentials | null;
+  responseGroups?: string[];
+  label?: string;
+  /** change the encoded request before it is sent */
+  mutate?: (req: WireRequest) => WireRequest;
+}
+
+const servedCache = new Map<string, Promise<string | undefined>>();
+
+export class Session {
+  readonly log: Exchange[] = [];
+  readonly coverage: Coverage = {};
+  readonly host: string;
+  private readonly secrets: string[];
+
+  constructor(
+    readonly set: SpecSet,
+    readonly config: ServerTargetConfig,
+    readonly check: Pick<Check, 'id' | 'api' | 'operation' | 'rule'>,
+  ) {
+    this.host = new URL(config.endpoint).host;
+    this.secrets = config.credentials.map((c) => c.secretAccessKey);
+  }
+
+  get secretValues(): string[] {
+    return this.secrets;
+  }
+
+  cover(key: string, n = 1): void {
+    bump(this.coverage, key, n);
+  }
+
+  resetLog(): void {
+    this.log.length = 0;
+  }
+
+  creds(i: number): Credentials {
+    const c = this.config.credentials[i];
+    if (!c)
+      throw new NotRun(
+        `this check needs ${i + 1} sets of credentials (owner and another requester); ${this.config.credentials.length} given`,
+      );
+    return c;
+  }
+
+  encode(api: Api, operation: string, input: Record<string, unknown>, opts: CallOptions = {}): WireRequest {
+    const as = opts.as === undefined ? 0 : opts.as;
+    const creds = as === null ? undefined : typeof as === 'number' ? this.creds(as) : as;
+    let req = codecFor(api).encodeRequest(this.set, operation, input, creds, {
+      host: this.host,
+      now: new Date(),
+      ...(opts.responseGroups ? { responseGroups: opts.responseGroups } : {}),
+    });
+    if (opts.mutate) req = opts.mutate(req);
+    return req;
+  }
+
+  async call(
+    api: Api,
+    operation: string,
+    input: Record<string, unknown>,
+    opts: CallOptions = {},
+  ): Promise<Answered> {
+    const req = this.encode(api, operation, input, opts);
+    return this.send(req, api, operation, opts.label ?? `${api} ${operation}`);
+  }
+
+  async send(req: WireRequest, api: Api, operation: string, label: string): Promise<Answered> {
+    const url = this.config.endpoint.replace(/\/+$/, '');
+    const ex: Exchange = { label, api, operation, url, req };
+    this.log.push(ex);
+    ex.res = await this.http(req, url, ex);
+    ex.answer = codecFor(api).decodeResponse(this.set, operation, ex.res);
+    return ex as Answered;
+  }
+
+  private async http(req: WireRequest, base: string, ex: Exchange): Promise<WireResponse> {
+    const r = await send(base, req, { timeoutMs: this.config.timeoutMs });
+    if (!r.ok) throw new CheckFailure(`The request to ${base} failed (${r.error}): ${r.message}.`, ex);
+    return r.res;
+  }
+
+  /** Is the API served at all? Resolves to a reason when it is not. Cached per endpoint. */
+  async requireApi(api: Api): Promise<void> {
+    if (!this.config.apis.includes(api)) throw new NotRun(`API ${api} was not selected`);
+    const key = `${this.config.endpoint} ${api}`;
+    let p = servedCache.get(key);
+    if (!p) {
+      p = this.probe(api);
+      servedCache.set(key, p);
+    }
+    const reason = await p;
+    if (reason) throw new NotRun(reason);
+  }
+
+  private async probe(api: Api): Promise<string | undefined> {
+    const specs = this.set.apis[api];
+    const op = [...specs.operations.values()][0];
+    if (!op) return `no operation of ${api} is specified`;
+    const unknown = errorSpec(this.set, specs.protocol.protocolErrors.unknownOperation ?? '').code;
+    const probe = new Session(this.set, this.config, this.check);
+    try {
+      const ex = await probe.call(api, op.operation, {}, { label: 'probe' });
+      if ([404, 405, 501].includes(ex.res.status)) return `the target does not serve ${api} (HTTP ${ex.res.status})`;
+      if (ex.answer.kind === 'error' && ex.answer.code === unknown)
+        return `the target does not serve ${api}: ${op.operation} is an unknown operation`;
+      return undefined;
+    } catch (e) {
+      if (e instanceof NotRun) return e.message;
+      return `the target does not answer ${api} requests: ${(e as Error).message}`;
+    }
+  }
+
+  /** Create a provider state; its ids by name. */
+  async state(name: string, as = 0): Promise<Record<string, string>> {
+    const statesUrl = this.config.statesUrl;
+    if (!statesUrl) throw new NotRun(`provider state ${name} is needed but no states URL was given`);
+    const requester = this.creds(as).accessKeyId;
+    const body = JSON.stringify({ state: name, requester, params: {} });
+    const u = new URL(statesUrl);
+    const req: WireRequest = {
+      method: 'POST',
+      path: u.pathname,
+      query: u.search.replace(/^\?/, ''),
+      headers: { 'content-type': 'application/json' },
+      body,
+    };
+    const ex: Exchange = { label: `provider state ${name}`, url: u.origin, req };
+    this.log.push(ex);
+    let res: WireResponse;
+    try {
+      res = await this.http(req, u.origin, ex);
+    } catch (e) {
+      throw new NotRun(`provider state ${name} could not be set up: ${(e as Error).message}`);
+    }
+    ex.res = res;
+    if (res.status !== 200)
+      throw new NotRun(`provider state ${name} is not supported by the target (HTTP ${res.status})`);
+    let doc: unknown;
+    try {
+      doc = JSON.parse(res.body);
+    } catch {
+      throw new NotRun(`provider state ${name}: the states endpoint answered something other than JSON`);
+    }
+    const src = (
+      doc && typeof doc === 'object' && 'ids' in doc && typeof doc.ids === 'object' ? doc.ids : doc
+    ) as Record<string, unknown>;
+    const ids: Record<string, string> = {};
+    for (const [k, v] of Object.entries(src ?? {})) if (typeof v === 'string' || typeof v === 'number') ids[k] = String(v);
+    for (const key of Object.keys(this.set.model.states[name]?.returns ?? {}))
+      if (ids[key] === undefined)
+        throw new NotRun(`provider state ${name}: the states endpoint did not return ${key}`);
+    this.cover(`state:${name}`);
+    return ids;
+  }
+
+  /** Observe an entity through its observe operation in this API version. */
+  async observe(api: Api, entityName: string, ids: Record<string, string>, as = 0): Promise<Observation> {
+    const ent = this.set.model.entities[entityName];
+    const o = ent?.observe?.[api];
+    if (!ent || !o) throw new NotRun(`${entityName} cannot be observed in ${api} (model.json names no observe operation)`);
+    const input: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(o.input)) {
+      if (v === '$id') input[k] = ids[ent.id];
+      else if (v === '$parent') input[k] = ent.parent ? ids[ent.parent.via] : undefined;
+      else input[k] = v;
+    }
+    const ex = await this.call(api, o.operation, input, { as, label: `observe ${entityName}` });
+    const a = ex.answer;
+    if (a.kind === 'error') {
+      const spec = this.set.apis[api].operations.get(o.operation);
+      const missing = spec?.behaviour.rules
+        .filter((r) => r.kind === 'exists' && r.error)
+        .map((r) => errorSpec(this.set, r.error!).code);
+      if (a.code && missing?.includes(a.code)) return { present: false, exchange: ex };
+      throw new CheckFailure(
+        `Observing the ${entityName} through ${api} ${o.operation} failed with ${a.code ?? `HTTP ${a.status}`}: ${a.message ?? ''}`,
+        ex,
+      );
+    }
+    if (a.kind === 'garbage')
+      throw new CheckFailure(
+        `Observing the ${entityName} through ${api} ${o.operation} gave an unreadable answer: ${a.problems.join('; ')}`,
+        ex,
+      );
+    let value: unknown = a.output;
+    for (const seg of o.path.split(/[/.]/)) if (seg) value = (value as Record<string, unknown> | undefined)?.[seg];
+    if (o.find) {
+      const list = value === undefined ? [] : Array.isArray(value) ? value : [value];
+      const item = list.find(
+        (x) => x && typeof x === 'object' && String((x as Record<string, unknown>)[o.find!]) === ids[ent.id],
+      ) as Record<string, unknown> | undefined;
+      return item ? { present: true, entity: item, exchange: ex } : { present: false, exchange: ex };
+    }
+    return value && typeof value === 'object'
+      ? { present: true, entity: value as Record<string, unknown>, exchange: ex }
+      : { present: false, exchange: ex };
+  }
+}
+
+/** A stable text for comparing observations. */
+export function snapshot(o: Pick<Observation, 'present' | 'entity'>): string {
+  return JSON.stringify({ present: o.present, entity: o.entity ?? null });
+}
+
+/**
+ * A fast-check property over `arb` whose body talks to the target. Runs config.runs times with
+ * config.seed; on failure the shrunk counterexample is replayed once more so the session log holds
+ * exactly the failing request sequence. Shrinking is capped (each try costs requests).
+ */
+export async function forAll<T>(
+  session: Session,
+  arb: fc.Arbitrary<T>,
+  body: (value: T) => Promise<void>,
+  opts: { numRuns?: number; shrinkBudget?: number } = {},
+): Promise<void> {
+  let failures = 0;
+  let budget = opts.shrinkBudget ?? 30;
+  let notRun: NotRun | undefined;
+  const prop = fc.asyncProperty(arb, async (v) => {
+    if (notRun) return true;
+    if (failures > 0 && budget-- <= 0) return true;
+    session.resetLog();
+    try {
+      await body(v);
+      return true;
+    } catch (e) {
+      if (e instanceof NotRun) {
+        notRun = e;
+        throw e;
+      }
+      failures++;
+      throw e;
+    }
+  });
+  const details = await fc.check(prop, {
+    seed: session.config.seed,
+    numRuns: opts.numRuns ?? session.config.runs,
+  });
+  if (notRun) throw notRun;
+  if (!details.failed) return;
+  const ce = details.counterexample?.[0] as T;
+  const shown = fc.stringify(ce);
+  session.resetLog();
+  try {
+    await body(ce);
+  } catch (e) {
+    if (e instanceof CheckFailure) {
+      e.counterexample = shown;
+      throw e;
+    }
+    throw e;
+  }
+  const original = details.errorInstance;
+  const f = new CheckFailure(
+    `${original instanceof Error ? original.message : String(original)} (the shrunk counterexample passed when replayed: the target is not deterministic)`,
+  );
+  f.counterexample = shown;
+  throw f;
+}

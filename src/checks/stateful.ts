@@ -1,0 +1,158 @@
+// stateful.model: fast-check model-based testing over one entity of one API
+// version. Commands: set up a provider state that creates the entity, call a
+// transition operation (as the owner or another requester), observe. The model
+// is built from the rules: owner → error, status not allowed → error (allowedWhen
+// honoured), else success and the effect's status.
+import fc from 'fast-check';
+import { validInput } from '../arbitraries/input.ts';
+import { inputMembers } from '../spec/resolve.ts';
+import type { Api, OperationSpec, RuleSpec, SpecSet } from '../spec/types.ts';
+import { expectError, expectSuccess } from './judge.ts';
+import {
+  effectStatus,
+  entityOf,
+  expectedObservation,
+  makeCheck,
+  observed,
+  opFile,
+  ruleOf,
+  sev,
+  stateStatus,
+} from './plan.ts';
+import { CheckFailure, forAll, type Session } from './session.ts';
+import type { Check, ServerTargetConfig } from './types.ts';
+
+interface ModelEntity {
+  ids: Record<string, string>;
+  status: string | undefined;
+  state: string;
+}
+interface Model {
+  entities: ModelEntity[];
+}
+
+type Step =
+  | { kind: 'setup'; state: string }
+  | { kind: 'call'; op: string; target: number; as: number; extra: Record<string, unknown> }
+  | { kind: 'observe'; target: number };
+
+export function allowedFor(rule: RuleSpec, input: Record<string, unknown>): string[] {
+  for (const w of rule.allowedWhen ?? [])
+    if (Object.entries(w.input).every(([k, v]) => input[k] === v)) return w.allowed;
+  return rule.allowed ?? [];
+}
+
+export function statefulChecks(set: SpecSet, api: Api, config: ServerTargetConfig, only?: Set<string>): Check[] {
+  const ops = [...set.apis[api].operations.values()].filter((o) => o.behaviour.kind === 'transition');
+  const byEntity = new Map<string, OperationSpec[]>();
+  for (const o of ops) byEntity.set(o.behaviour.entity, [...(byEntity.get(o.behaviour.entity) ?? []), o]);
+  const out: Check[] = [];
+  for (const [entity, transitions] of byEntity) {
+    const ent = set.model.entities[entity]!;
+    if (!ent.observe?.[api] || !ent.status) continue;
+    const states = Object.entries(set.model.states)
+      .filter(([, st]) => st.creates.some((c) => c.entity === entity))
+      .map(([n]) => n);
+    if (!states.length) continue;
+    const sorted = [...transitions].sort((a, b) =>
+      a.role === b.role ? a.operation.localeCompare(b.operation) : a.role === 'seed' ? -1 : 1,
+    );
+    const home = (only ? sorted.find((o) => only.has(o.operation)) : undefined) ?? sorted[0]!;
+    if (only && !only.has(home.operation)) continue;
+    const bases = transitions.flatMap((o) => o.behaviour.rules.map((r) => r.basis));
+    const ownerRuleExists = transitions.some((o) => ruleOf(o, 'owner'));
+    const maxAs = ownerRuleExists && config.credentials.length > 1 ? 1 : 0;
+    const templates = new Map(
+      transitions.map((o) => {
+        const idMembers = inputMembers(set, o)
+          .map((m) => m.name)
+          .filter((n) => states.some((st) => n in (set.model.states[st]?.returns ?? {})));
+        return [o.operation, validInput(set, o, { omit: idMembers })] as const;
+      }),
+    );
+    const step: fc.Arbitrary<Step> = fc.oneof(
+      fc.constantFrom(...states).map((state): Step => ({ kind: 'setup', state })),
+      fc
+        .tuple(
+          fc.constantFrom(...transitions.map((o) => o.operation)),
+          fc.nat(7),
+          fc.integer({ min: 0, max: maxAs }),
+        )
+        .chain(([op, target, as]) =>
+          templates.get(op)!.map((extra): Step => ({ kind: 'call', op, target, as, extra })),
+        ),
+      fc.nat(7).map((target): Step => ({ kind: 'observe', target })),
+    );
+    const rule = `${transitions.map((o) => `${opFile(set, o)}#/behaviour/rules`).join(', ')} with model.json#/entities/${entity}: any sequence of provider states, ${transitions.map((o) => o.operation).join('/')} calls and ${ent.observe[api]!.operation} observations agrees with the model built from the rules`;
+    out.push(
+      makeCheck(api, home.operation, 'stateful.model', sev(...bases), rule, async (s) => {
+        await s.requireApi(api);
+        const numRuns = Math.max(10, Math.floor(config.runs / 10));
+        await forAll(
+          s,
+          fc.array(step, { minLength: 1, maxLength: 8 }),
+          async (steps) => runSteps(s, set, api, entity, transitions, steps),
+          { numRuns, shrinkBudget: 20 },
+        );
+      }),
+    );
+  }
+  return out;
+}
+
+async function runSteps(
+  s: Session,
+  set: SpecSet,
+  api: Api,
+  entity: string,
+  transitions: OperationSpec[],
+  steps: Step[],
+): Promise<void> {
+  const model: Model = { entities: [] };
+  const ent = set.model.entities[entity]!;
+  const check = async (e: ModelEntity, when: string) => {
+    const obs = await s.observe(api, entity, e.ids);
+    const want = expectedObservation(set, api, entity, e.status);
+    const got = observed(ent, obs);
+    if (got.present !== want.present || (want.status !== undefined && got.status !== want.status))
+      throw new CheckFailure(
+        `${when}: the model expects the ${entity} ${e.ids[ent.id]} to be ${JSON.stringify(want)} (status ${e.status}), but the target shows ${JSON.stringify(got)}.`,
+        obs.exchange,
+      );
+  };
+  for (const st of steps) {
+    if (st.kind === 'setup') {
+      const ids = await s.state(st.state);
+      model.entities.push({ ids, status: stateStatus(set, st.state, entity), state: st.state });
+      continue;
+    }
+    if (!model.entities.length) continue;
+    const e = model.entities[st.target % model.entities.length]!;
+    if (st.kind === 'observe') {
+      await check(e, `Observation`);
+      continue;
+    }
+    const op = transitions.find((o) => o.operation === st.op)!;
+    const input: Record<string, unknown> = { ...st.extra };
+    for (const m of inputMembers(set, op)) if (e.ids[m.name] !== undefined) input[m.name] = e.ids[m.name];
+    const owner = ruleOf(op, 'owner');
+    const status = ruleOf(op, 'status');
+    const effect = ruleOf(op, 'effect');
+    const what = `${op.operation} ${st.as === 0 ? 'by the owner' : 'by another requester'} on a ${entity} in status ${e.status}`;
+    s.cover(`model:${op.operation}`);
+    const ex = await s.call(api, op.operation, input, { as: st.as, label: what });
+    if (st.as !== 0 && owner?.error) {
+      s.cover(`rule:${owner.id}`);
+      expectError(set, api, ex, [owner.error], what);
+    } else if (status && e.status !== undefined && !allowedFor(status, input).includes(e.status)) {
+      s.cover(`rule:${status.id}`);
+      expectError(set, api, ex, [status.error!, ...(status.acceptErrors ?? [])].filter(Boolean), what);
+    } else {
+      if (effect) s.cover(`rule:${effect.id}`);
+      expectSuccess(set, op, ex, what);
+      const next = effectStatus(effect, ent);
+      if (next !== undefined) e.status = next;
+    }
+    await check(e, `After ${what}`);
+  }
+}
