@@ -83,6 +83,8 @@ function wrongTypeFor(m: ResolvedMember): fc.Arbitrary<unknown> {
         return v === null || typeof v !== 'object' || Array.isArray(v);
       case 'list':
         return !Array.isArray(v);
+      default:
+        return true;
     }
   });
 }
@@ -258,11 +260,11 @@ const legacyHostile: fc.Arbitrary<WireRequest> = fc
     text: fc.string({ maxLength: 40 }),
     size: fc.integer({ min: 1, max: 40_000 }),
   })
-  .map(({ op, method, scheme, mutation, text, size }) => {
+  .map(({ op, method, scheme, mutation, text, size }): WireRequest => {
     const now = new Date();
     const ctx = { host: HOST, now, method, scheme };
     const input = validInput(op);
-    const resign = (params: Record<string, string>) => {
+    const resign = (params: Record<string, string>): WireRequest => {
       const signed = signLegacyParams(params, creds, legacyService, scheme);
       const q = new URLSearchParams(signed).toString();
       return method === 'GET'
@@ -336,7 +338,6 @@ const oversize: fc.Arbitrary<WireRequest> = fc
     return { ...base, body: base.body + ' '.repeat(n) };
   });
 
-export const hostileParts = { garbageRequest, json11Hostile, legacyHostile, oversize };
 const hostile = fc.oneof(
   { arbitrary: garbageRequest, weight: 4 },
   { arbitrary: json11Hostile, weight: 3 },
