@@ -56,6 +56,8 @@ export interface RunConformanceOptions {
   allowRemote?: boolean;
   /** Probe the server endpoint (TCP) before running (default: true). */
   probe?: boolean;
+  /** Keep probing for up to this long while the server starts (default 0: one try). */
+  waitMs?: number;
   /** Progress on stderr: false for none; default: on. */
   progress?: boolean | ProgressOptions;
   /** Where warnings go (default: stderr). Every line is redacted. */
@@ -146,8 +148,8 @@ export async function runConformance(options: RunConformanceOptions): Promise<Ru
   // 2. Is anybody there?
   if (target.kind === 'server' && options.probe !== false) {
     const probeMs = Math.min(Math.max(target.timeoutMs, 500), 3000);
-    await probeEndpoint(target.endpoint, probeMs);
-    if (target.statesUrl) await probeEndpoint(target.statesUrl, probeMs);
+    await probeEndpoint(target.endpoint, probeMs, options.waitMs ?? 0);
+    if (target.statesUrl) await probeEndpoint(target.statesUrl, probeMs, options.waitMs ?? 0);
   }
 
   // 3. Run the suite.

@@ -53,6 +53,11 @@ export const OPTIONS = {
     help: 'secret key for the --access-key at the same position (never printed)',
   },
   shard: { type: 'string', help: 'run only shard i of n of the checks, e.g. 2/3', valueName: 'i/n' },
+  'wait-ms': {
+    type: 'int',
+    help: 'keep trying to reach the endpoint for this long (a server still starting)',
+    default: 0,
+  },
   name: { type: 'string', help: 'display name of the target in reports' },
   'allow-remote': {
     type: 'boolean',
@@ -198,6 +203,7 @@ export async function run(argv: string[]): Promise<number> {
       secrets: args['secret-key'],
       strict: args.strict,
       allowRemote: args['allow-remote'],
+      waitMs: args['wait-ms'] ?? 0,
       progress: !args['no-progress'],
       log: (line) => process.stderr.write(`${command}: ${line}\n`),
       reproduce: (id) => serverReproduce(target, id, args['secret-key']),
