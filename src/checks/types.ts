@@ -50,6 +50,9 @@ declare module 'vitest' {
   interface ProvidedContext {
     target: ServerTargetConfig;
   }
+}
+
+declare module '@vitest/runner' {
   interface TaskMeta {
     conformance?: CheckRecord;
   }
