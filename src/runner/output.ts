@@ -47,24 +47,27 @@ async function readMarker(dir: string): Promise<Marker | undefined> {
  */
 export async function prepareReportDir(
   dir: string,
-  options: { force?: boolean; clean?: boolean } = {},
+  options: { force?: boolean; clean?: boolean; option?: string } = {},
 ): Promise<void> {
+  const option = options.option ?? '--report-dir';
   let info: Awaited<ReturnType<typeof stat>>;
   try {
     info = await stat(dir);
   } catch {
     return; // does not exist yet
   }
-  if (!info.isDirectory()) throw new RunError(`--report-dir ${dir} is a file, not a directory`);
+  if (!info.isDirectory()) throw new RunError(`${option} ${dir} is a file, not a directory`);
   const marker = await readMarker(dir);
   const ours = new Set(marker ? [...marker.files, MARKER_FILE] : []);
   const files = await listFiles(dir);
   const foreign = files.filter((f) => !ours.has(f));
   if (foreign.length > 0 && !options.force) {
+    // Name top-level entries ("notes.md", "old/"), not every file below them.
+    const entries = [...new Set(foreign.map((f) => (f.includes('/') ? `${f.split('/', 1)[0]}/` : f)))];
     const sample =
-      foreign.slice(0, 3).join(', ') + (foreign.length > 3 ? `, … (${foreign.length} files)` : '');
+      entries.slice(0, 4).join(', ') + (entries.length > 4 ? `, … (${entries.length} entries)` : '');
     throw new RunError(
-      `--report-dir ${dir} holds files this tool did not write (${sample}); choose an empty or new directory, or pass --force to write into it anyway`,
+      `${option} ${dir} holds files this tool did not write (${sample}); choose an empty or new directory, or pass --force to write into it anyway`,
     );
   }
   if (options.clean === false) return;
@@ -121,7 +124,7 @@ async function exists(path: string): Promise<boolean> {
 export async function writeReports(
   dir: string,
   reports: readonly ConformanceReport[],
-  options: { force?: boolean } = {},
+  options: { force?: boolean; option?: string } = {},
 ): Promise<string[]> {
   await prepareReportDir(dir, options);
   await mkdir(dir, { recursive: true });

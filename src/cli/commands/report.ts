@@ -37,7 +37,7 @@ export async function run(argv: string[]): Promise<number> {
   const out = args.out ?? 'reports/merged';
   try {
     const reports = mergeShards(await loadReports(args._));
-    await writeReports(out, reports, { force: args.force });
+    await writeReports(out, reports, { force: args.force, option: '--out' });
     process.stdout.write(renderRunSummary(reports));
     process.stdout.write(`report: ${resolve(out, 'report.html')}\n`);
     const executed = reports.reduce((n, r) => n + r.results.filter((x) => x.status !== 'not-run').length, 0);
