@@ -138,7 +138,7 @@ export async function run(argv: string[]): Promise<number> {
   const shapes = APIS.map((a) => `${a} ${Object.keys(set.apis[a].shapes.shapes).length}`).join(', ');
   lines.push(
     `shapes: ${shapes}; errors: ${Object.keys(set.errors.errors).length}; provider states: ${Object.keys(set.model.states).length}; sources: ${Object.keys(set.sources.sources).length}`,
-    'in/out: input/output members; constraints: on the input, shared shapes resolved; INF: rules and constraints backed only by inference (should-level checks)',
+    'in/out: input/output members; constraints: on the input, shared shapes resolved; INF: rules and constraints that rely on an inferred fact (should-level checks)',
     `valid: every file matches meta-schema.json and every cross-reference resolves`,
   );
   process.stdout.write(`${lines.join('\n')}\n`);
