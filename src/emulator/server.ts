@@ -2,7 +2,7 @@
 // is transport-neutral (WireRequest in, WireResponse out) so that tests and deliberately broken
 // variants can wrap it; `startEmulator` puts it behind node:http on the loopback interface.
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type ServerResponse, STATUS_CODES } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { loadSpecs } from '../spec/load.ts';
 import type { SpecSet } from '../spec/types.ts';
@@ -307,7 +307,7 @@ export async function startEmulator(opts: StartOptions = {}): Promise<RunningEmu
       if (!socket.writable) return socket.destroy();
       const r = emulator.malformed(err.code ?? 'the request is not valid HTTP');
       const head = [
-        `HTTP/1.1 ${r.status} ${r.status === 200 ? 'OK' : 'Error'}`,
+        `HTTP/1.1 ${r.status} ${STATUS_CODES[r.status] ?? 'Unknown'}`,
         ...Object.entries(r.headers).map(([k, v]) => `${k}: ${v}`),
         `content-length: ${Buffer.byteLength(r.body)}`,
         'connection: close',
