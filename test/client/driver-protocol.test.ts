@@ -13,7 +13,13 @@ import { loadSpecs } from '../../src/spec/load.ts';
 const set = loadSpecs();
 const BROKEN = join(import.meta.dirname, '..', 'fixtures', 'broken-drivers');
 const node = (script: string) => `'${process.execPath}' '${join(BROKEN, script)}'`;
-const base = { kind: 'client', client: 'driver', apis: ['2017-01-17'], runs: 3, seed: 7 } as const;
+const base = {
+  kind: 'client' as const,
+  client: 'driver' as const,
+  apis: ['2017-01-17' as const],
+  runs: 3,
+  seed: 7,
+};
 
 describe('splitCommand', () => {
   test('splits words, keeps quoted spaces, no shell expansion', () => {
