@@ -44,24 +44,29 @@ describe('aws-sdk v2 model (node_modules/aws-sdk/apis/mturk-requester-2017-01-17
   });
 });
 
-describe.skipIf(!botocore)('botocore model (skipped: python3-botocore is not installed)', () => {
-  it('has named shapes and constraints', () => {
-    const model = readServiceModel(botocore!.path);
-    expect(hasNamedShapes(model)).toBe(true);
-    expect(hasConstraints(model)).toBe(true);
-  });
+describe.skipIf(!botocore)(
+  botocore
+    ? `botocore model (${botocore.path})`
+    : 'botocore model (skipped: python3-botocore is not installed)',
+  () => {
+    it('has named shapes and constraints', () => {
+      const model = readServiceModel(botocore!.path);
+      expect(hasNamedShapes(model)).toBe(true);
+      expect(hasConstraints(model)).toBe(true);
+    });
 
-  it('every difference, constraints included, is declared with a reason, and no declaration is stale', () => {
-    const model = readServiceModel(botocore!.path);
-    const diffs = compareWithOfficialModel(set, model, { constraints: true });
-    expect(diffs.filter((d) => d.declared === undefined)).toEqual([]);
-    expect(unusedDeclarations(set, diffs, { constraints: true })).toEqual([]);
-    expect(diffs.map((d) => `${d.operation} ${d.member} ${d.aspect}`)).toEqual([
-      'RejectAssignment RequesterFeedback length',
-      'RejectAssignment RequesterFeedback forbiddenCodePoints',
-    ]);
-  });
-});
+    it('every difference, constraints included, is declared with a reason, and no declaration is stale', () => {
+      const model = readServiceModel(botocore!.path);
+      const diffs = compareWithOfficialModel(set, model, { constraints: true });
+      expect(diffs.filter((d) => d.declared === undefined)).toEqual([]);
+      expect(unusedDeclarations(set, diffs, { constraints: true })).toEqual([]);
+      expect(diffs.map((d) => `${d.operation} ${d.member} ${d.aspect}`)).toEqual([
+        'RejectAssignment RequesterFeedback length',
+        'RejectAssignment RequesterFeedback forbiddenCodePoints',
+      ]);
+    });
+  },
+);
 
 // The comparison itself, on small hand-made models.
 describe('compareWithOfficialModel', () => {

@@ -37,7 +37,9 @@ describe('the seed copies', () => {
   });
 
   it.skipIf(!existsSync(SHARED_SEED_DIR))(
-    'are byte-identical to shared/seeds (skipped: no /work/shared here)',
+    existsSync(SHARED_SEED_DIR)
+      ? 'are byte-identical to shared/seeds'
+      : 'are byte-identical to shared/seeds (skipped: no /work/shared on this machine)',
     () => {
       for (const f of seedFiles()) {
         const name = f.split('/').pop()!;
@@ -47,7 +49,9 @@ describe('the seed copies', () => {
   );
 
   it.skipIf(!existsSync(SHARED_FACTS))(
-    'the facts copy is identical to shared/reference (skipped: none here)',
+    existsSync(SHARED_FACTS)
+      ? 'the facts copy is identical to shared/reference'
+      : 'the facts copy is identical to shared/reference (skipped: no /work/shared on this machine)',
     () => {
       expect(readFileSync(FACTS_COPY, 'utf8')).toBe(readFileSync(SHARED_FACTS, 'utf8'));
     },
