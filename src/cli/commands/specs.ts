@@ -11,7 +11,7 @@ import { APIS } from '../../spec/types.ts';
 import { helpText, type OptionSpec, parseArgs } from '../args.ts';
 
 const OPTIONS = {
-  dir: { type: 'string', help: 'the specs directory', default: 'specs/ of this package', valueName: 'DIR' },
+  dir: { type: 'string', help: 'the specs directory (default: specs/ of this package)', valueName: 'DIR' },
   json: { type: 'boolean', help: 'print the listing (or the problems) as JSON' },
   help: { type: 'boolean', help: 'show this help' },
 } satisfies Record<string, OptionSpec>;
