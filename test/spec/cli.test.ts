@@ -8,8 +8,13 @@ import { DEFAULT_SPECS_DIR } from '../../src/spec/load.ts';
 import { AWS_SDK_MODEL, copySpecs, editJson } from './helpers.ts';
 
 const BIN = join(DEFAULT_SPECS_DIR, '../bin/mturk-conformance.mjs');
-const cli = (...args: string[]) => {
-  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', timeout: 60_000 });
+const cli = (...args: string[]) => cliEnv({}, ...args);
+const cliEnv = (env: Record<string, string>, ...args: string[]) => {
+  const r = spawnSync(process.execPath, [BIN, ...args], {
+    encoding: 'utf8',
+    timeout: 60_000,
+    env: { ...process.env, ...env },
+  });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 };
 
@@ -92,6 +97,13 @@ describe('mturk-conformance verify-model', () => {
     expect(r.stdout).toMatch(
       /undeclared differences \(1\):\n {2}RejectAssignment RequesterFeedback required: spec false, model true/,
     );
+  });
+
+  it('no botocore: exit 2 with one line saying to install python3-botocore', () => {
+    const r = cliEnv({ MTURK_CONFORMANCE_PYTHON: join(dir, 'no-python') }, 'verify-model');
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/cannot find botocore's MTurk model .*install python3-botocore/);
   });
 
   it('no model: exit 2 with one clear line', () => {

@@ -36,9 +36,16 @@ const MODEL_IN_BOTOCORE = 'data/mturk/2017-01-17';
 const INSTALL_HINT =
   'install python3-botocore (apt-get install python3-botocore, or pip install botocore) or pass --model PATH';
 
-/** botocore's MTurk model on this machine, through the Python that has botocore; undefined when there is none. */
+/**
+ * botocore's MTurk model on this machine, through the Python that has botocore
+ * (/usr/bin/python3, else python3 on PATH; MTURK_CONFORMANCE_PYTHON names another);
+ * undefined when there is none.
+ */
 export function findBotocoreModel(): { path: string; version?: string } | undefined {
-  for (const python of ['/usr/bin/python3', 'python3']) {
+  const pythons = process.env.MTURK_CONFORMANCE_PYTHON
+    ? [process.env.MTURK_CONFORMANCE_PYTHON]
+    : ['/usr/bin/python3', 'python3'];
+  for (const python of pythons) {
     let out: string;
     try {
       out = execFileSync(
