@@ -1,0 +1,140 @@
+// The benchmark: every row measured in one run, printed as a table and
+// written to bench/results.json (docs/benchmark.md explains the rows).
+import { mkdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { dirname } from 'node:path';
+import { cliRows } from './rows-cli.ts';
+import { ceilingRow, emulatorRows } from './rows-http.ts';
+import { clientSuiteRows, serverSuiteRow } from './rows-suites.ts';
+import type { BenchResults, BenchRow } from './types.ts';
+
+export type { BenchResults, BenchRow } from './types.ts';
+
+export const GROUPS = ['ceiling', 'emulator', 'server-suite', 'client-suite', 'cli'] as const;
+export type Group = (typeof GROUPS)[number];
+
+export interface BenchOptions {
+  durationMs: number;
+  concurrency: number;
+  serverRuns: number;
+  clientRuns: number;
+  runsSweep: number[];
+  cliTimeoutMs: number;
+  seed: number;
+  groups: Group[];
+  /** called with each row as soon as it is measured */
+  onRow?: (row: BenchRow) => void;
+  /** progress lines */
+  log?: (line: string) => void;
+}
+
+export const DEFAULT_BENCH_OPTIONS: BenchOptions = {
+  durationMs: 2000,
+  concurrency: 16,
+  serverRuns: 25,
+  clientRuns: 10,
+  runsSweep: [10, 100, 1000],
+  cliTimeoutMs: 300_000,
+  seed: 1,
+  groups: [...GROUPS],
+};
+
+export async function runBench(opts: BenchOptions): Promise<BenchResults> {
+  const startedAt = new Date().toISOString();
+  const rows: BenchRow[] = [];
+  const add = (r: BenchRow) => {
+    rows.push(r);
+    opts.onRow?.(r);
+  };
+  const log = opts.log ?? (() => {});
+  const want = (g: Group) => opts.groups.includes(g);
+  const http = { durationMs: opts.durationMs, concurrency: opts.concurrency };
+  let ceiling: number | undefined;
+  // the ceiling is needed for the ratios of (b) and (c)
+  if (want('ceiling') || want('emulator') || want('server-suite')) {
+    log('measuring the loopback ceiling');
+    const r = await ceilingRow(http);
+    ceiling = r.status === 'measured' ? r.value : undefined;
+    add(r);
+  }
+  if (want('emulator')) {
+    log('measuring the emulator');
+    for (const r of await emulatorRows(http, ceiling)) add(r);
+  }
+  const suites = {
+    serverRuns: opts.serverRuns,
+    clientRuns: opts.clientRuns,
+    bareMs: opts.durationMs,
+    seed: opts.seed,
+  };
+  if (want('server-suite')) {
+    log('measuring the server suite');
+    add(await serverSuiteRow(suites, ceiling));
+  }
+  if (want('client-suite')) {
+    log('measuring the client suite');
+    for (const r of await clientSuiteRows(suites)) add(r);
+  }
+  if (want('cli')) {
+    log('measuring the command line (npm start, --runs sweep)');
+    for (const r of await cliRows({
+      runsSweep: opts.runsSweep,
+      timeoutMs: opts.cliTimeoutMs,
+      seed: opts.seed,
+    }))
+      add(r);
+  }
+  const cpus = os.cpus();
+  return {
+    tool: 'mturk-conformance bench',
+    startedAt,
+    finishedAt: new Date().toISOString(),
+    machine: {
+      node: process.version,
+      platform: process.platform,
+      arch: process.arch,
+      cpus: cpus.length,
+      cpuModel: cpus[0]?.model ?? 'unknown',
+      memMb: Math.round(os.totalmem() / 1024 / 1024),
+    },
+    settings: { durationMs: opts.durationMs, concurrency: opts.concurrency, runsSweep: opts.runsSweep },
+    rows,
+  };
+}
+
+function fmt(n: number): string {
+  if (Math.abs(n) >= 100) return Math.round(n).toLocaleString('en-US');
+  return String(Math.round(n * 100) / 100);
+}
+
+/** The results as a plain-text table. */
+export function formatTable(results: BenchResults): string {
+  const header = ['row', 'figure', 'ratio', 'target', 'verdict'];
+  const body = results.rows.map((r) => {
+    if (r.status === 'not-run') return [r.id, `not-run (${r.reason ?? 'no reason'})`, '', r.target ?? '', ''];
+    const figure = `${fmt(r.value ?? 0)} ${r.unit ?? ''}`.trim();
+    const ratio = r.ratio !== undefined ? `${r.ratio.toFixed(3)} of ${r.ratioOf ?? '?'}` : '';
+    const verdict = r.met === undefined ? '' : r.met ? 'met' : 'MISSED';
+    return [r.id, figure, ratio, r.target ?? '', verdict];
+  });
+  const width = header.map((h, i) => Math.max(h.length, ...body.map((b) => Math.min(b[i]!.length, 90))));
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => (c.length > 90 ? `${c.slice(0, 87)}...` : c).padEnd(width[i]!))
+      .join('  ')
+      .trimEnd();
+  const m = results.machine;
+  return [
+    `mturk-conformance bench — ${results.startedAt} — node ${m.node}, ${m.cpus} × ${m.cpuModel}, ${m.memMb} MB`,
+    `load: ${results.settings.concurrency} keep-alive connections, ${results.settings.durationMs} ms per row`,
+    '',
+    line(header),
+    line(width.map((w) => '-'.repeat(w))),
+    ...body.map(line),
+  ].join('\n');
+}
+
+export function writeResults(path: string, results: BenchResults): void {
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(path, `${JSON.stringify(results, null, 2)}\n`);
+}

@@ -1,0 +1,145 @@
+// Row (e): the command line as a user runs it: `npm start` (the `run` command:
+// emulator + server suite, bundled clients + client suite) with wall time and
+// peak memory, start-up alone (`run --help`), and `run --runs N` for a sweep.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { measureCommand, type ProcMeasure } from './proc.ts';
+import { round } from './rows-http.ts';
+import { type BenchRow, notRun } from './types.ts';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const BIN = join(ROOT, 'bin', 'mturk-conformance.mjs');
+
+export interface CliBenchSettings {
+  runsSweep: number[];
+  /** per command, ms */
+  timeoutMs: number;
+  seed: number;
+}
+
+function detailOf(m: ProcMeasure): Record<string, unknown> {
+  return {
+    exitCode: m.exitCode,
+    wallMs: Math.round(m.wallMs),
+    ...(m.peakTreeMb !== undefined ? { peakTreeMb: round(m.peakTreeMb, 1) } : {}),
+    ...(m.maxRssMb !== undefined ? { largestProcessMaxRssMb: round(m.maxRssMb, 1) } : {}),
+    ...(m.exitCode !== 0 && m.exitCode !== 1 ? { stderrTail: m.stderrTail.slice(-600) } : {}),
+  };
+}
+
+async function runCli(args: string[], timeoutMs: number): Promise<ProcMeasure> {
+  const dir = mkdtempSync(join(tmpdir(), 'mturk-bench-'));
+  try {
+    const withDir = args.includes('--help') ? args : [...args, '--report-dir', join(dir, 'reports')];
+    return await measureCommand([process.execPath, BIN, ...withDir], {
+      cwd: ROOT,
+      timeoutMs,
+      env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0' },
+    });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** A run that ended (0: all passed, 1: a check failed) is a measurement; anything else is not. */
+function usable(m: ProcMeasure): string | undefined {
+  if (m.timedOut) return `killed after ${Math.round(m.wallMs / 1000)} s (time limit)`;
+  if (m.exitCode !== 0 && m.exitCode !== 1) {
+    const line = m.stderrTail.trim().split('\n').filter(Boolean).pop() ?? '';
+    return `exit ${m.exitCode}${line ? `: ${line.slice(0, 160)}` : ''}`;
+  }
+  return undefined;
+}
+
+export async function cliRows(settings: CliBenchSettings): Promise<BenchRow[]> {
+  const rows: BenchRow[] = [];
+  // start-up alone: load the CLI and the run command, print help
+  const startWhat = 'start-up: `run --help` (tsx load + command module), wall';
+  try {
+    const m = await runCli(['run', '--help'], 60_000);
+    const why = m.exitCode === 0 ? undefined : (usable(m) ?? `exit ${m.exitCode}`);
+    rows.push(
+      why
+        ? notRun('startup', startWhat, why)
+        : {
+            id: 'startup',
+            what: startWhat,
+            status: 'measured',
+            value: round(m.wallMs / 1000, 2),
+            unit: 's',
+            detail: detailOf(m),
+          },
+    );
+  } catch (e) {
+    rows.push(notRun('startup', startWhat, (e as Error).message));
+  }
+
+  const startWhat2 = '`npm start` (node bin/mturk-conformance.mjs run, defaults), wall time';
+  const memWhat = '`npm start`: peak memory (sum of the process tree RSS, sampled)';
+  try {
+    const m = await runCli(['run', '--seed', String(settings.seed), '--no-progress'], settings.timeoutMs);
+    const why = usable(m);
+    if (why) {
+      rows.push(notRun('npm-start.wall', startWhat2, why, '≤ 10 s'));
+      rows.push(notRun('npm-start.memory', memWhat, why, '≤ 400 MB'));
+    } else {
+      const s = m.wallMs / 1000;
+      rows.push({
+        id: 'npm-start.wall',
+        what: startWhat2,
+        status: 'measured',
+        value: round(s, 2),
+        unit: 's',
+        target: '≤ 10 s',
+        met: s <= 10,
+        detail: detailOf(m),
+      });
+      const mb = m.peakTreeMb ?? m.maxRssMb;
+      rows.push(
+        mb === undefined
+          ? notRun('npm-start.memory', memWhat, 'neither /proc nor /usr/bin/time available', '≤ 400 MB')
+          : {
+              id: 'npm-start.memory',
+              what: memWhat,
+              status: 'measured',
+              value: round(mb, 0),
+              unit: 'MB',
+              target: '≤ 400 MB',
+              met: mb <= 400,
+              detail: detailOf(m),
+            },
+      );
+    }
+  } catch (e) {
+    rows.push(notRun('npm-start.wall', startWhat2, (e as Error).message, '≤ 10 s'));
+    rows.push(notRun('npm-start.memory', memWhat, (e as Error).message, '≤ 400 MB'));
+  }
+
+  for (const runs of settings.runsSweep) {
+    const what = `\`run --runs ${runs}\`, wall time (start-up included; see the start-up row)`;
+    try {
+      const m = await runCli(
+        ['run', '--runs', String(runs), '--seed', String(settings.seed), '--no-progress'],
+        settings.timeoutMs,
+      );
+      const why = usable(m);
+      rows.push(
+        why
+          ? notRun(`runs.${runs}`, what, why)
+          : {
+              id: `runs.${runs}`,
+              what,
+              status: 'measured',
+              value: round(m.wallMs / 1000, 2),
+              unit: 's',
+              detail: detailOf(m),
+            },
+      );
+    } catch (e) {
+      rows.push(notRun(`runs.${runs}`, what, (e as Error).message));
+    }
+  }
+  return rows;
+}

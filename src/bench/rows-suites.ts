@@ -1,0 +1,338 @@
+// Rows (c) and (d): the conformance suites' own throughput.
+// (c) the server suite through the runner API against the emulator (served from
+//     a child process whose request counter gives the requests the suite sent);
+// (d) the client suite's checks with the bundled SDK client in-process (msw)
+//     and through the example SDK driver (a subprocess over HTTP), each beside
+//     the same client calling a trivial handler that answers `{}`.
+import { existsSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import { round } from './rows-http.ts';
+import { startCeilingServer, startChildServer } from './servers.ts';
+import { type BenchRow, notRun } from './types.ts';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+function firstLine(e: unknown): string {
+  return ((e as Error)?.message ?? String(e)).split('\n')[0] ?? 'error';
+}
+
+export interface SuiteBenchSettings {
+  /** --runs for the server suite */
+  serverRuns: number;
+  /** runs for the client suite's property checks */
+  clientRuns: number;
+  /** how long to measure the bare clients, ms */
+  bareMs: number;
+  seed: number;
+}
+
+/** (c) server-suite throughput: requests the suite sent per second of wall time, ratio to the ceiling. */
+export async function serverSuiteRow(
+  settings: SuiteBenchSettings,
+  ceilingRps: number | undefined,
+): Promise<BenchRow> {
+  const id = 'server-suite';
+  const target = '≥ 0.25 of ceiling';
+  const what = `server suite vs emulator, both APIs, --runs ${settings.serverRuns} (requests sent / wall time)`;
+  const suiteDir = `${ROOT}suites/server`;
+  if (!existsSync(suiteDir) || !(await hasTestFiles(suiteDir))) {
+    return notRun(id, what, 'suites/server has no test files yet', target);
+  }
+  let server: Awaited<ReturnType<typeof startChildServer>> | undefined;
+  try {
+    const [{ runConformance }, { TEST_CREDENTIALS }] = await Promise.all([
+      import('../runner/run.ts'),
+      import('../emulator/test-credentials.ts'),
+    ]);
+    server = await startChildServer('emulator');
+    const before = (await server.requests()) ?? 0;
+    const t0 = performance.now();
+    const outcome = await runConformance({
+      target: {
+        kind: 'server',
+        endpoint: server.url,
+        ...(server.statesUrl ? { statesUrl: server.statesUrl } : {}),
+        apis: ['2017-01-17', '2014-08-15'],
+        runs: settings.serverRuns,
+        seed: settings.seed,
+        timeoutMs: 5000,
+        credentials: TEST_CREDENTIALS.map((c) => ({ ...c })),
+      },
+      progress: false,
+      log: () => {},
+    });
+    const wallMs = performance.now() - t0;
+    const requests = ((await server.requests()) ?? 0) - before;
+    const rps = (requests / wallMs) * 1000;
+    const statuses: Record<string, number> = {};
+    for (const r of outcome.report.results) statuses[r.status] = (statuses[r.status] ?? 0) + 1;
+    return {
+      id,
+      what,
+      status: 'measured',
+      value: round(rps, 0),
+      unit: 'cases/s',
+      ...(ceilingRps
+        ? { ratio: round(rps / ceilingRps, 3), ratioOf: 'ceiling', met: rps / ceilingRps >= 0.25 }
+        : {}),
+      target,
+      detail: {
+        requests,
+        wallMs: Math.round(wallMs),
+        checks: outcome.report.results.length,
+        executed: outcome.executed,
+        statuses,
+        exitCode: outcome.exitCode,
+        note: 'wall time includes vitest start-up and the provider-state calls',
+      },
+    };
+  } catch (e) {
+    return notRun(id, what, firstLine(e), target);
+  } finally {
+    await server?.close();
+  }
+}
+
+async function hasTestFiles(dir: string): Promise<boolean> {
+  const { readdirSync } = await import('node:fs');
+  const walk = (d: string, depth: number): boolean =>
+    depth < 6 &&
+    readdirSync(d, { withFileTypes: true }).some((e) =>
+      e.isDirectory() ? walk(`${d}/${e.name}`, depth + 1) : e.name.endsWith('.test.ts'),
+    );
+  return walk(dir, 0);
+}
+
+interface ClientMeasure {
+  cases: number;
+  requests: number;
+  checks: number;
+  failed: number;
+  notRun: number;
+  wallMs: number;
+  slowest: Array<{ id: string; ms: number; cases: number }>;
+  /** the same without the retry checks (they wait for the client's own back-off) */
+  withoutRetryChecks: { checks: number; cases: number; ms: number; casesPerSecond: number };
+}
+
+/** Runs the client catalogue for one API with a session; counts cases and mock requests. */
+async function measureClientSuite(
+  client: 'sdk-v3' | 'driver',
+  settings: SuiteBenchSettings,
+  driver?: string,
+): Promise<ClientMeasure> {
+  const { ClientSession, defaultFactory, loadSpecsFor } = await import('../mock/session.ts');
+  const config = {
+    kind: 'client' as const,
+    client,
+    ...(driver ? { driver } : {}),
+    apis: ['2017-01-17' as const],
+    runs: settings.clientRuns,
+    seed: settings.seed,
+    timeoutMs: 10_000,
+  };
+  const set = loadSpecsFor({});
+  let requests = 0;
+  // count the client calls the checks make: wrap the client the session builds
+  const session = new ClientSession(set, config, {
+    factory: async (api, endpoint, ctx) => {
+      const c = await defaultFactory(api, endpoint, ctx);
+      if (!c) return c;
+      const inner = c.call.bind(c);
+      c.call = (operation, input) => {
+        requests++;
+        return inner(operation, input);
+      };
+      return c;
+    },
+  });
+  const t0 = performance.now();
+  let cases = 0;
+  let failed = 0;
+  let notRunCount = 0;
+  const perCheck: Array<{ id: string; ms: number; cases: number }> = [];
+  const defs = session.catalogue();
+  try {
+    await session.start();
+    for (const def of defs) {
+      const c0 = performance.now();
+      const o = await session.runCheck(def);
+      const n = o.cases ?? (o.status === 'not-run' ? 0 : 1);
+      perCheck.push({ id: def.id, ms: Math.round(performance.now() - c0), cases: n });
+      cases += n;
+      if (o.status === 'failed') failed++;
+      if (o.status === 'not-run') notRunCount++;
+    }
+  } finally {
+    await session.close();
+  }
+  const others = perCheck.filter((c) => !/retry/.test(c.id));
+  const otherMs = others.reduce((a, c) => a + c.ms, 0);
+  const otherCases = others.reduce((a, c) => a + c.cases, 0);
+  const withoutRetryChecks = {
+    checks: others.length,
+    cases: otherCases,
+    ms: otherMs,
+    casesPerSecond: otherMs > 0 ? round((otherCases / otherMs) * 1000, 0) : 0,
+  };
+  const slowest = perCheck.sort((a, b) => b.ms - a.ms).slice(0, 5);
+  return {
+    cases,
+    requests,
+    checks: defs.length,
+    failed,
+    notRun: notRunCount,
+    wallMs: performance.now() - t0,
+    slowest,
+    withoutRetryChecks,
+  };
+}
+
+/** The bundled SDK client calling an msw handler that answers `{}`, calls/s (sequential). */
+async function bareInProcess(ms: number): Promise<{ calls: number; rps: number }> {
+  const [{ createSdkV3Client }, { http, HttpResponse }, { setupServer }, { TEST_REQUESTER_1 }] =
+    await Promise.all([
+      import('../clients/sdk-v3.ts'),
+      import('msw'),
+      import('msw/node'),
+      import('../emulator/test-credentials.ts'),
+    ]);
+  const origin = 'http://bench.bare.localhost';
+  const server = setupServer(
+    http.post(`${origin}/*`, () =>
+      HttpResponse.json({}, { headers: { 'content-type': 'application/x-amz-json-1.1' } }),
+    ),
+  );
+  server.listen({ onUnhandledRequest: 'bypass' });
+  const client = createSdkV3Client({ endpoint: origin, credentials: TEST_REQUESTER_1 });
+  try {
+    return await callLoop(
+      (i) => client.call('RejectAssignment', { AssignmentId: `A${i}`, RequesterFeedback: 'x' }),
+      ms,
+    );
+  } finally {
+    await client.close();
+    server.close();
+  }
+}
+
+/** The example SDK driver calling a node:http server that answers `{}`, calls/s (sequential). */
+async function bareDriver(command: string, ms: number): Promise<{ calls: number; rps: number }> {
+  const [{ startDriver }, { TEST_REQUESTER_1 }] = await Promise.all([
+    import('../driver/driver-client.ts'),
+    import('../emulator/test-credentials.ts'),
+  ]);
+  const trivial = await startCeilingServer();
+  const client = startDriver({
+    command,
+    api: '2017-01-17',
+    endpoint: trivial.url.replace(/\/$/, ''),
+    credentials: TEST_REQUESTER_1,
+    timeoutMs: 10_000,
+  });
+  try {
+    return await callLoop(
+      (i) => client.call('RejectAssignment', { AssignmentId: `A${i}`, RequesterFeedback: 'x' }),
+      ms,
+    );
+  } finally {
+    await client.close();
+    await new Promise<void>((r) => {
+      trivial.server.closeAllConnections();
+      trivial.server.close(() => r());
+    });
+  }
+}
+
+async function callLoop(
+  call: (i: number) => Promise<unknown>,
+  ms: number,
+): Promise<{ calls: number; rps: number }> {
+  // warm-up (first calls load modules, open sockets)
+  for (let i = 0; i < 20; i++) await call(i);
+  const t0 = performance.now();
+  const end = t0 + ms;
+  let calls = 0;
+  while (performance.now() < end && calls < 1_000_000) {
+    const r = (await call(calls)) as { error?: { message?: string } };
+    if (r && typeof r === 'object' && 'error' in r && r.error)
+      throw new Error(`bare client call failed: ${r.error.message}`);
+    calls++;
+  }
+  const wall = performance.now() - t0;
+  return { calls, rps: (calls / wall) * 1000 };
+}
+
+/** (d) client-suite rows: in-process (msw) and through the SDK driver, each beside its bare client. */
+export async function clientSuiteRows(settings: SuiteBenchSettings): Promise<BenchRow[]> {
+  const target = '≥ 0.8 of bare client';
+  const rows: BenchRow[] = [];
+  const inWhat = `client suite, bundled SDK v3 client in-process (msw), 2017-01-17, runs ${settings.clientRuns}`;
+  try {
+    const bare = await bareInProcess(settings.bareMs);
+    rows.push({
+      id: 'bare-client.in-process',
+      what: 'bare SDK v3 client → msw handler answering {} (sequential calls)',
+      status: 'measured',
+      value: round(bare.rps, 0),
+      unit: 'calls/s',
+      detail: { calls: bare.calls },
+    });
+    const m = await measureClientSuite('sdk-v3', settings);
+    const cps = (m.cases / m.wallMs) * 1000;
+    rows.push({
+      id: 'client-suite.in-process',
+      what: inWhat,
+      status: 'measured',
+      value: round(cps, 0),
+      unit: 'cases/s',
+      ratio: round(cps / bare.rps, 3),
+      ratioOf: 'bare client',
+      met: cps / bare.rps >= 0.8,
+      target,
+      detail: {
+        ...m,
+        wallMs: Math.round(m.wallMs),
+        clientCallsPerSecond: round((m.requests / m.wallMs) * 1000, 0),
+      },
+    });
+  } catch (e) {
+    rows.push(notRun('client-suite.in-process', inWhat, firstLine(e), target));
+  }
+  const drWhat = `client suite through the example SDK driver (subprocess, HTTP mock), 2017-01-17, runs ${settings.clientRuns}`;
+  try {
+    const { exampleDriverCommand } = await import('../cli/commands/client.ts');
+    const command = exampleDriverCommand('sdk-v3');
+    const bare = await bareDriver(command, settings.bareMs);
+    rows.push({
+      id: 'bare-client.driver',
+      what: 'bare SDK driver → node:http answering {} (sequential calls)',
+      status: 'measured',
+      value: round(bare.rps, 0),
+      unit: 'calls/s',
+      detail: { calls: bare.calls },
+    });
+    const m = await measureClientSuite('driver', settings, command);
+    const cps = (m.cases / m.wallMs) * 1000;
+    rows.push({
+      id: 'client-suite.driver',
+      what: drWhat,
+      status: 'measured',
+      value: round(cps, 0),
+      unit: 'cases/s',
+      ratio: round(cps / bare.rps, 3),
+      ratioOf: 'bare driver',
+      met: cps / bare.rps >= 0.8,
+      target,
+      detail: {
+        ...m,
+        wallMs: Math.round(m.wallMs),
+        clientCallsPerSecond: round((m.requests / m.wallMs) * 1000, 0),
+      },
+    });
+  } catch (e) {
+    rows.push(notRun('client-suite.driver', drWhat, firstLine(e), target));
+  }
+  return rows;
+}
