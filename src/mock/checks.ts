@@ -144,7 +144,7 @@ async function forSamples<T>(
   return { status: 'passed', detail: `${values.length} cases`, cases: values.length };
 }
 
-function outputArb(set: SpecSet, op: OperationSpec): fc.Arbitrary<Record<string, unknown>> {
+export function outputArb(set: SpecSet, op: OperationSpec): fc.Arbitrary<Record<string, unknown>> {
   const model: Record<string, fc.Arbitrary<unknown>> = {};
   for (const m of outputMembers(set, op)) model[m.name] = outputValue(m);
   return fc.record(model, { requiredKeys: [] }) as fc.Arbitrary<Record<string, unknown>>;
@@ -155,7 +155,7 @@ function placeholders(template: string): string[] {
 }
 
 /** Values for an error's message template: from the input where it has the name, free text otherwise. */
-function errorValuesArb(
+export function errorValuesArb(
   set: SpecSet,
   errorId: string,
   input: Record<string, unknown>,
@@ -300,7 +300,7 @@ function outputCheck(set: SpecSet, op: OperationSpec): ClientCheckDef {
 }
 
 /** Error ids the operation's rules can answer with (no faults); the protocol's `invalid` error when none. */
-function operationErrors(set: SpecSet, op: OperationSpec): string[] {
+export function operationErrors(set: SpecSet, op: OperationSpec): string[] {
   const ids = new Set<string>();
   for (const r of op.behaviour.rules) {
     if (r.error && set.errors.errors[r.error] && !set.errors.errors[r.error]!.fault) ids.add(r.error);

@@ -1,0 +1,98 @@
+// The bundled clients' recorded wire exchanges (fixtures/clients/<client>/<api>/<Operation>.json)
+// are replayed on every run and must match after normalisation (ids by
+// reference, clocks and signatures as placeholders). UPDATE_FIXTURES=1 re-records.
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { createLegacyRestClient } from '../../src/clients/legacy-rest.ts';
+import { createSdkV3Client } from '../../src/clients/sdk-v3.ts';
+import {
+  type ClientFixture,
+  fixtureCase,
+  recordCase,
+  reviveCase,
+  toStored,
+} from '../../src/mock/fixtures.ts';
+import { createMockHandlers } from '../../src/mock/handlers.ts';
+import { IN_PROCESS_ORIGIN, type MockEndpoint, startInProcessMock } from '../../src/mock/server.ts';
+import { CLIENT_TEST_CREDENTIALS } from '../../src/mock/session.ts';
+import type { ClientUnderTest } from '../../src/mock/types.ts';
+import { loadSpecs } from '../../src/spec/load.ts';
+import type { Api, SpecSet } from '../../src/spec/types.ts';
+
+const ROOT = join(import.meta.dirname, '..', '..', 'fixtures', 'clients');
+const UPDATE = process.env.UPDATE_FIXTURES === '1';
+const set = loadSpecs();
+const FIXED_NOW = new Date(Date.UTC(2020, 0, 2, 3, 4, 5));
+
+const CLIENTS: { name: string; api: Api; create: (set: SpecSet, endpoint: string) => ClientUnderTest }[] = [
+  {
+    name: 'sdk-v3',
+    api: '2017-01-17',
+    create: (_set, endpoint) =>
+      createSdkV3Client({ endpoint, credentials: CLIENT_TEST_CREDENTIALS, maxAttempts: 1 }),
+  },
+  {
+    name: 'legacy-rest',
+    api: '2014-08-15',
+    create: (s, endpoint) =>
+      createLegacyRestClient(s, { endpoint, credentials: CLIENT_TEST_CREDENTIALS, maxAttempts: 1 }),
+  },
+];
+
+let seq = 0;
+const mock = createMockHandlers(set, {
+  credentials: [CLIENT_TEST_CREDENTIALS],
+  origin: IN_PROCESS_ORIGIN,
+  now: () => FIXED_NOW,
+  requestId: () => `request-${++seq}`,
+});
+let endpoint: MockEndpoint;
+
+beforeAll(async () => {
+  endpoint = await startInProcessMock(mock.handlers, IN_PROCESS_ORIGIN);
+});
+afterAll(async () => {
+  await endpoint.close();
+});
+
+for (const c of CLIENTS) {
+  describe(`${c.name} (${c.api})`, () => {
+    for (const op of [...set.apis[c.api].operations.values()]) {
+      const file = join(ROOT, c.name, c.api, `${op.operation}.json`);
+      test(op.operation, async () => {
+        const client = c.create(set, endpoint.url);
+        try {
+          const stored: ClientFixture | undefined =
+            !UPDATE && existsSync(file)
+              ? (JSON.parse(readFileSync(file, 'utf8')) as ClientFixture)
+              : undefined;
+          const theCase = stored ? reviveCase(set, op, stored.case) : fixtureCase(set, op);
+          const { exchanges, results } = await recordCase(client, mock, op, theCase);
+          const now: ClientFixture = {
+            client: c.name,
+            api: c.api,
+            operation: op.operation,
+            case: toStored(theCase),
+            results,
+            exchanges,
+          };
+          if (!stored) {
+            mkdirSync(dirname(file), { recursive: true });
+            writeFileSync(file, `${JSON.stringify(now, null, 2)}\n`);
+            if (!UPDATE) throw new Error(`${file} did not exist: recorded it now; commit it`);
+            return;
+          }
+          // A changed wire format shows up here as a diff of the normalised exchanges.
+          expect(
+            now.exchanges,
+            `wire exchanges of ${c.name} ${c.api}/${op.operation} changed (UPDATE_FIXTURES=1 re-records)`,
+          ).toEqual(stored.exchanges);
+          expect(now.results).toEqual(stored.results);
+        } finally {
+          await client.close();
+        }
+      });
+    }
+  });
+}
