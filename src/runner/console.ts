@@ -78,6 +78,22 @@ export function renderFailures(report: ConformanceReport, limit = 15): string {
   return lines.join('\n');
 }
 
+/** Why checks were not run: the most common reasons, with counts. */
+export function renderNotRun(report: ConformanceReport, limit = 3): string {
+  const counts = new Map<string, number>();
+  for (const r of report.results) {
+    if (r.status !== 'not-run') continue;
+    const reason = firstLine(r.detail) || 'not run';
+    counts.set(reason, (counts.get(reason) ?? 0) + 1);
+  }
+  if (counts.size === 0) return '';
+  const sorted = [...counts.entries()].sort((a, b) => b[1] - a[1]);
+  const lines = sorted.slice(0, limit).map(([reason, n]) => `  not run (${n}): ${reason}`);
+  if (sorted.length > limit)
+    lines.push(`  not run: … ${sorted.length - limit} other reasons (see the report)`);
+  return lines.join('\n');
+}
+
 /** Everything printed after a run, for one or more targets. */
 export function renderRunSummary(
   reports: readonly ConformanceReport[],
@@ -93,6 +109,8 @@ export function renderRunSummary(
       const failures = renderFailures(report);
       if (failures) block.push('', failures);
     }
+    const notRun = renderNotRun(report);
+    if (notRun) block.push('', notRun);
     block.push(`  ${totalsLine(report)}`);
     blocks.push(block.join('\n'));
   });

@@ -1,5 +1,5 @@
 // The runner's public surface (re-exported by src/index.ts).
-export { renderFailures, renderRunSummary, renderTable, totalsLine } from './console.ts';
+export { renderFailures, renderNotRun, renderRunSummary, renderTable, totalsLine } from './console.ts';
 export type { ExpectedFailure, ExpectedFailures, UpdateSummary } from './expected-failures.ts';
 export {
   applyExpectedFailures,

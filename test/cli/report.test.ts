@@ -101,6 +101,8 @@ describe('mturk-conformance report', () => {
     await writeFile(join(cwd, 'bad.json'), '{"tool": 1}');
     const bad = await cli(['report', 'bad.json'], { cwd });
     expect(bad.code).toBe(2);
-    expect(ownLines(bad.stderr)).toEqual([expect.stringMatching(/^mturk-conformance report: \S*bad\.json: missing required field "target"$/)]);
+    expect(ownLines(bad.stderr)).toEqual([
+      expect.stringMatching(/^mturk-conformance report: \S*bad\.json: missing required field "target"$/),
+    ]);
   });
 });

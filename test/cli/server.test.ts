@@ -255,7 +255,7 @@ describe('expected failures', () => {
   });
 });
 
-describe('bad arguments → exit 2 with one line', () => {
+describe.concurrent('bad arguments → exit 2 with one line', () => {
   test.each([
     [['server'], /--endpoint URL is required/],
     [['server', '--endpoint', 'http://127.0.0.1:1', '--bogus'], /unknown option --bogus/],
