@@ -97,8 +97,7 @@ export async function run(argv: string[]): Promise<number> {
     );
     return 0;
   }
-  const dir =
-    args.dir === undefined || args.dir === OPTIONS.dir.default ? DEFAULT_SPECS_DIR : resolve(args.dir);
+  const dir = args.dir === undefined ? DEFAULT_SPECS_DIR : resolve(args.dir);
   if (!existsSync(dir) || !statSync(dir).isDirectory()) {
     process.stderr.write(`mturk-conformance specs: no specs directory at ${dir}\n`);
     return 2;
