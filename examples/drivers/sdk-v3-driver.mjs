@@ -33,6 +33,7 @@ function reviveDates(input, paths = []) {
 }
 
 async function handle(message) {
+  // biome-ignore lint/performance/noDynamicNamespaceImportAccess: the command is chosen by the operation's name at run time
   const Command = Sdk[`${message.operation}Command`];
   if (typeof Command !== 'function')
     return {

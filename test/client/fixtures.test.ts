@@ -1,6 +1,7 @@
 // The bundled clients' recorded wire exchanges (fixtures/clients/<client>/<api>/<Operation>.json)
 // are replayed on every run and must match after normalisation (ids by
 // reference, clocks and signatures as placeholders). UPDATE_FIXTURES=1 re-records.
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -80,6 +81,14 @@ for (const c of CLIENTS) {
           if (!stored) {
             mkdirSync(dirname(file), { recursive: true });
             writeFileSync(file, `${JSON.stringify(now, null, 2)}\n`);
+            // keep recorded files in the repository's JSON style (biome), so `npm run lint` stays clean
+            execFileSync(
+              join(import.meta.dirname, '..', '..', 'node_modules', '.bin', 'biome'),
+              ['format', '--write', file],
+              {
+                stdio: 'ignore',
+              },
+            );
             if (!UPDATE) throw new Error(`${file} did not exist: recorded it now; commit it`);
             return;
           }
