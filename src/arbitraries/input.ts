@@ -100,12 +100,17 @@ function stringOfLength(m: ResolvedMember, n: number, seed: number): string {
   return sampleOne(freeString(n, n, banned, true), seed);
 }
 
-function stringValueCases(m: ResolvedMember, c: Constraint, seed: number): { label: string; value: unknown }[] {
+function stringValueCases(
+  m: ResolvedMember,
+  c: Constraint,
+  seed: number,
+): { label: string; value: unknown }[] {
   const out: { label: string; value: unknown }[] = [];
   switch (c.kind) {
     case 'length': {
       if (c.max !== undefined) {
-        if (c.unit === 'codepoint') out.push({ label: 'length.max+1', value: stringOfLength(m, c.max + 1, seed) });
+        if (c.unit === 'codepoint')
+          out.push({ label: 'length.max+1', value: stringOfLength(m, c.max + 1, seed) });
         else out.push({ label: 'bytes.max+1', value: 'A'.repeat(c.max + 1) });
         if (c.unit === 'codepoint' && !constraintsOf(m, 'pattern').length) {
           // over the limit in code points while multi-byte and astral characters keep it short in UTF-16
@@ -118,7 +123,10 @@ function stringValueCases(m: ResolvedMember, c: Constraint, seed: number): { lab
       break;
     }
     case 'pattern': {
-      const base = sampleOne(validValue({ ...m, constraints: m.constraints }, { nonEmpty: true, plain: true }), seed);
+      const base = sampleOne(
+        validValue({ ...m, constraints: m.constraints }, { nonEmpty: true, plain: true }),
+        seed,
+      );
       const alpha = alphabet(parsePattern(c.pattern));
       const outside = [0x61, 0x2d, 0x20, 0x21, 0xe9, 0x1f600, 0x41, 0x30].filter((cp) => !alpha.has(cp));
       const candidates: string[] = [];
@@ -196,7 +204,10 @@ export function oneViolation(
   const seed = opts.seed ?? 1;
   const protocol = set.apis[op.api].protocol;
   const opFile = set.files.get(op) ?? `${op.api}/${op.operation}.json`;
-  const base = sampleOne(validInput(set, op, { requiredOnly: true, ...(opts.ids ? { ids: opts.ids } : {}) }), seed);
+  const base = sampleOne(
+    validInput(set, op, { requiredOnly: true, ...(opts.ids ? { ids: opts.ids } : {}) }),
+    seed,
+  );
   const cases: ViolationCase[] = [];
   const skip = new Set(serverIssuedMembers(op));
   for (const m of inputMembers(set, op)) {
@@ -236,5 +247,3 @@ export function oneViolation(
   }
   return cases;
 }
-
-

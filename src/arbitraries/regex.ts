@@ -196,10 +196,15 @@ export function generateExact(n: RegexNode, len: number, rnd: (n: number) => num
     case 'rep': {
       const [a, b] = lengthRange(n.node);
       const counts: number[] = [];
-      for (let c = n.min; c <= Math.min(n.max, len + 1); c++) if (c * a <= len && len <= c * b) counts.push(c);
+      for (let c = n.min; c <= Math.min(n.max, len + 1); c++)
+        if (c * a <= len && len <= c * b) counts.push(c);
       if (counts.length === 0) return undefined;
       const count = counts[rnd(counts.length)]!;
-      return generateParts(Array.from({ length: count }, () => n.node), len, rnd);
+      return generateParts(
+        Array.from({ length: count }, () => n.node),
+        len,
+        rnd,
+      );
     }
   }
 }

@@ -76,7 +76,8 @@ export function patternString(
   const [pmin, pmax] = lengthRange(ast);
   const lo = Math.max(pmin, bounds.min ?? 0);
   const hi = Math.min(pmax, bounds.max ?? lo + 16);
-  if (lo > hi) throw new Error(`pattern ${pattern} cannot produce a value of ${bounds.min}..${bounds.max} code points`);
+  if (lo > hi)
+    throw new Error(`pattern ${pattern} cannot produce a value of ${bounds.min}..${bounds.max} code points`);
   const re = new RegExp(pattern, 'u');
   const len = plain
     ? fc.integer({ min: lo, max: hi })
@@ -147,9 +148,11 @@ export function validValue(m: ResolvedMember, opts: ValueOptions = {}): fc.Arbit
       const patterns = constraintsOf(m, 'pattern');
       if (patterns.length > 1) {
         const res = patterns.map((p) => new RegExp(p.pattern, 'u'));
-        return patternString(patterns[0]!.pattern, { min: lo, ...(max !== undefined ? { max } : {}) }, plain).filter(
-          (s) => res.every((r) => r.test(s)),
-        );
+        return patternString(
+          patterns[0]!.pattern,
+          { min: lo, ...(max !== undefined ? { max } : {}) },
+          plain,
+        ).filter((s) => res.every((r) => r.test(s)));
       }
       if (patterns.length === 1)
         return patternString(patterns[0]!.pattern, { min: lo, ...(max !== undefined ? { max } : {}) }, plain);

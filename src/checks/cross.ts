@@ -108,7 +108,8 @@ export function crossChecks(set: SpecSet, config: ServerTargetConfig, only?: Set
     if (only && !only.has(a.op.operation) && !only.has(b.op.operation)) continue;
     const plain = Object.keys(a.extra).length ? b : a;
     const rule = `${opFile(set, a.op)}#/equivalent and ${opFile(set, b.op)}#/equivalent: ${a.op.api} ${a.op.operation}${Object.keys(a.extra).length ? ` ${JSON.stringify(a.extra)}` : ''} and ${b.op.api} ${b.op.operation}${Object.keys(b.extra).length ? ` ${JSON.stringify(b.extra)}` : ''} tell the same story`;
-    const stories: { name: string; state?: string; steps: Step[]; unknown?: boolean; bases: unknown[] }[] = [];
+    const stories: { name: string; state?: string; steps: Step[]; unknown?: boolean; bases: unknown[] }[] =
+      [];
     const effectA = ruleOf(plain.op, 'effect');
     const given = givenFor(plain.op);
     if (given)
@@ -119,10 +120,20 @@ export function crossChecks(set: SpecSet, config: ServerTargetConfig, only?: Set
         bases: [effectA?.basis, ruleOf(a.op, 'status')?.basis, ruleOf(b.op, 'status')?.basis],
       });
     if (ruleOf(a.op, 'exists') && ruleOf(b.op, 'exists'))
-      stories.push({ name: 'unknown-id', steps: [{ as: 0 }], unknown: true, bases: [ruleOf(a.op, 'exists')?.basis] });
+      stories.push({
+        name: 'unknown-id',
+        steps: [{ as: 0 }],
+        unknown: true,
+        bases: [ruleOf(a.op, 'exists')?.basis],
+      });
     const ownerA = ruleOf(a.op, 'owner');
     if (ownerA?.given && ruleOf(b.op, 'owner'))
-      stories.push({ name: 'owner', state: ownerA.given, steps: [{ as: 1 }], bases: [ownerA.basis, ruleOf(b.op, 'owner')?.basis] });
+      stories.push({
+        name: 'owner',
+        state: ownerA.given,
+        steps: [{ as: 1 }],
+        bases: [ownerA.basis, ruleOf(b.op, 'owner')?.basis],
+      });
     const statusA = ruleOf(plain.op, 'status');
     const refusedBy = (side: Side, state: string) => {
       const r = ruleOf(side.op, 'status');
@@ -144,7 +155,9 @@ export function crossChecks(set: SpecSet, config: ServerTargetConfig, only?: Set
             await s.requireApi(a.op.api);
             await s.requireApi(b.op.api);
             if (story.steps.some((x) => x.as > 0)) s.creds(1);
-            const unknown = story.unknown ? fc.sample(unknownIdArb(set, a.op), { seed: s.config.seed, numRuns: 1 })[0] : undefined;
+            const unknown = story.unknown
+              ? fc.sample(unknownIdArb(set, a.op), { seed: s.config.seed, numRuns: 1 })[0]
+              : undefined;
             const ta = await tell(s, set, a, story.state, story.steps, unknown);
             const tb = await tell(s, set, b, story.state, story.steps, unknown);
             s.cover(`cross:${story.name}`);

@@ -105,7 +105,10 @@ export function fixtureChecks(set: SpecSet, config: ServerTargetConfig, only?: S
     const env = p.errorEnvelope;
     const codeName = env.body?.codeField ?? env.fields?.code;
     const recordedCode = codeName ? recordedText(f.response.body, codeName) : undefined;
-    const recordedMessage = recordedText(f.response.body, env.body?.messageField ?? env.fields?.message ?? '');
+    const recordedMessage = recordedText(
+      f.response.body,
+      env.body?.messageField ?? env.fields?.message ?? '',
+    );
     const recordedSuccess = p.success.isValidPath
       ? recordedText(f.response.body, p.success.isValidPath.split('/').pop()!) === p.success.isValid
       : recordedCode === undefined;
@@ -123,23 +126,31 @@ export function fixtureChecks(set: SpecSet, config: ServerTargetConfig, only?: S
           const input: Record<string, unknown> = {};
           const names = new Set(inputMembers(set, op).map((m) => m.name));
           for (const [k, v] of Object.entries(f.request.params ?? {})) if (names.has(k)) input[k] = v;
-          if (f.request.body && f.request.body.trim().startsWith('{'))
+          if (f.request.body?.trim().startsWith('{'))
             Object.assign(input, JSON.parse(f.request.body) as Record<string, unknown>);
           for (const k of idMembers) if (ids[k] !== undefined) input[k] = ids[k];
           for (const [k, v] of Object.entries(ids)) if (names.has(k) && k in input) input[k] = v;
           const ex = await s.call(lf.api, op.operation, input, { label: `replay of fixtures/${lf.file}` });
           const a = ex.answer;
           if (recordedSuccess && a.kind !== 'success')
-            throw new CheckFailure(`The recording shows a success, but the target answered ${summary(ex)}.`, ex);
+            throw new CheckFailure(
+              `The recording shows a success, but the target answered ${summary(ex)}.`,
+              ex,
+            );
           if (!recordedSuccess) {
             if (a.kind !== 'error' || (recordedCode && a.code !== recordedCode))
               throw new CheckFailure(
                 `The recording shows the error ${recordedCode ?? '(no code)'}, but the target answered ${summary(ex)}.`,
                 ex,
               );
-            const prefix = recordedMessage?.replace(new RegExp(env.messageSuffixPattern), '').split(/\d|[A-Z0-9]{12,}/)[0];
+            const prefix = recordedMessage
+              ?.replace(new RegExp(env.messageSuffixPattern), '')
+              .split(/\d|[A-Z0-9]{12,}/)[0];
             if (prefix && !(a.message ?? '').startsWith(prefix))
-              throw new CheckFailure(`The recorded message starts "${prefix}", the target's is "${a.message}".`, ex);
+              throw new CheckFailure(
+                `The recorded message starts "${prefix}", the target's is "${a.message}".`,
+                ex,
+              );
           }
           const want = parseBody(f.response.body);
           const got = parseBody(ex.res.body);
@@ -150,7 +161,10 @@ export function fixtureChecks(set: SpecSet, config: ServerTargetConfig, only?: S
               throw new CheckFailure(`The recording's <${root}> is nowhere in the target's answer.`, ex);
             const gaps = root && under ? missing(want[root]!, under, root) : [];
             if (gaps.length)
-              throw new CheckFailure(`The target's answer lacks what the recording shows: ${gaps.join(', ')}.`, ex);
+              throw new CheckFailure(
+                `The target's answer lacks what the recording shows: ${gaps.join(', ')}.`,
+                ex,
+              );
           }
         },
       ),

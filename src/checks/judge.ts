@@ -20,7 +20,8 @@ export function summary(ex: Answered): string {
 /** Problems about the envelope parts that have checks of their own (content type, request id, INF status). */
 function separatelyChecked(set: SpecSet, api: Api, problem: string): boolean {
   const p = set.apis[api].protocol;
-  if (/#\/(success\/contentType|errorEnvelope\/contentType|success\/requestId(Header|Path))\b/.test(problem)) return true;
+  if (/#\/(success\/contentType|errorEnvelope\/contentType|success\/requestId(Header|Path))\b/.test(problem))
+    return true;
   if (/#\/errorEnvelope\/status\b/.test(problem) && p.errorEnvelope.statusBasis?.tag === 'INF') return true;
   // an inferred success envelope is judged by protocol.success-envelope (should), not by every check
   if (/#\/success\//.test(problem) && p.success.basis.tag === 'INF') return true;
@@ -32,16 +33,27 @@ export function coreProblems(set: SpecSet, api: Api, problems: string[]): string
 }
 
 /** The answer must be a success with a well-formed envelope and an output that fits the output spec. */
-export function expectSuccess(set: SpecSet, op: OperationSpec, ex: Answered, what: string): Record<string, unknown> {
+export function expectSuccess(
+  set: SpecSet,
+  op: OperationSpec,
+  ex: Answered,
+  what: string,
+): Record<string, unknown> {
   const a = ex.answer;
   if (a.kind !== 'success')
     throw new CheckFailure(`${what} must succeed, but the target answered ${summary(ex)}.`, ex);
   const problems = coreProblems(set, op.api, a.problems);
   if (problems.length)
-    throw new CheckFailure(`${what} succeeded, but the success envelope is malformed: ${problems.join('; ')}.`, ex);
+    throw new CheckFailure(
+      `${what} succeeded, but the success envelope is malformed: ${problems.join('; ')}.`,
+      ex,
+    );
   const shape = validateOutput(outputMembers(set, op), a.output);
   if (shape.length)
-    throw new CheckFailure(`${what} succeeded, but its output does not fit the output spec: ${shape.join('; ')}.`, ex);
+    throw new CheckFailure(
+      `${what} succeeded, but its output does not fit the output spec: ${shape.join('; ')}.`,
+      ex,
+    );
   return a.output;
 }
 
@@ -69,7 +81,8 @@ export function expectError(set: SpecSet, api: Api, ex: Answered, errorIds: stri
   if (a.kind !== 'error')
     throw new CheckFailure(`${what} must fail with ${wanted}, but the target answered ${summary(ex)}.`, ex);
   const i = a.code === undefined ? -1 : codes.indexOf(a.code);
-  if (i < 0) throw new CheckFailure(`${what} must fail with ${wanted}, but the target answered ${summary(ex)}.`, ex);
+  if (i < 0)
+    throw new CheckFailure(`${what} must fail with ${wanted}, but the target answered ${summary(ex)}.`, ex);
   const id = errorIds[i]!;
   const type = expectedWireType(set, api, id);
   if (type !== undefined && a.typeName !== type)
@@ -79,10 +92,16 @@ export function expectError(set: SpecSet, api: Api, ex: Answered, errorIds: stri
     );
   const status = expectedErrorStatus(set, api, id);
   if (status !== undefined && a.status !== status)
-    throw new CheckFailure(`${what} failed with ${a.code}, but with HTTP ${a.status} where ${status} is documented.`, ex);
+    throw new CheckFailure(
+      `${what} failed with ${a.code}, but with HTTP ${a.status} where ${status} is documented.`,
+      ex,
+    );
   const problems = coreProblems(set, api, a.problems);
   if (problems.length)
-    throw new CheckFailure(`${what} failed with ${a.code}, but the error envelope is malformed: ${problems.join('; ')}.`, ex);
+    throw new CheckFailure(
+      `${what} failed with ${a.code}, but the error envelope is malformed: ${problems.join('; ')}.`,
+      ex,
+    );
 }
 
 /** The error's message must match the template of the error (placeholders free, suffix optional). */
@@ -131,14 +150,17 @@ function validateValue(m: ResolvedMember, v: unknown, p: string, depth: number):
     }
     case 'integer':
     case 'long': {
-      if (typeof v !== 'number' || !Number.isInteger(v)) return [`${p} should be a whole number, got ${quote(v)}`];
+      if (typeof v !== 'number' || !Number.isInteger(v))
+        return [`${p} should be a whole number, got ${quote(v)}`];
       const bad = violationOf(v, m);
       return bad ? [`${p} ${v} ${bad.reason}`] : [];
     }
     case 'boolean':
       return typeof v === 'boolean' ? [] : [`${p} should be a boolean, got ${quote(v)}`];
     case 'timestamp':
-      return v instanceof Date && !Number.isNaN(v.getTime()) ? [] : [`${p} should be a timestamp, got ${quote(v)}`];
+      return v instanceof Date && !Number.isNaN(v.getTime())
+        ? []
+        : [`${p} should be a timestamp, got ${quote(v)}`];
     case 'structure':
       return validateOutput(m.members ?? [], v, p, depth + 1);
     case 'list':

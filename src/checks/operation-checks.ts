@@ -27,7 +27,12 @@ import { CheckFailure, forAll, type Session, snapshot } from './session.ts';
 import type { Check, ServerTargetConfig } from './types.ts';
 
 /** Ids for a valid call: a fresh provider state, or none when the operation needs no entity. */
-async function freshIds(s: Session, op: OperationSpec, state = givenFor(op), as = 0): Promise<Record<string, string>> {
+async function freshIds(
+  s: Session,
+  op: OperationSpec,
+  state = givenFor(op),
+  as = 0,
+): Promise<Record<string, string>> {
   return state ? s.state(state, as) : {};
 }
 
@@ -72,7 +77,9 @@ function validChecks(set: SpecSet, op: OperationSpec, _config: ServerTargetConfi
       `${file}#/input: any input that honours every member constraint is served with a success envelope and an output that fits ${file}#/output${given ? ` (provider state ${given})` : ''}`,
       async (s) => {
         await s.requireApi(api);
-        const template = validInput(set, op, { omit: members.filter((m) => m.name === selectMember(set, op)).map((m) => m.name) });
+        const template = validInput(set, op, {
+          omit: members.filter((m) => m.name === selectMember(set, op)).map((m) => m.name),
+        });
         await forAll(s, template, async (input) => {
           const ids = await freshIds(s, op);
           const full = { ...input, ...idInput(set, op, ids) };
@@ -99,7 +106,12 @@ function validChecks(set: SpecSet, op: OperationSpec, _config: ServerTargetConfi
           const ids = await freshIds(s, op);
           const input = minimalInput(set, op, ids, s.config.seed);
           const ex = await s.call(api, op.operation, input, { responseGroups: [echo.responseGroup] });
-          expectSuccess(set, op, ex, `A valid ${op.operation} request with ResponseGroup=${echo.responseGroup}`);
+          expectSuccess(
+            set,
+            op,
+            ex,
+            `A valid ${op.operation} request with ResponseGroup=${echo.responseGroup}`,
+          );
           const parsed = parseXmlSafe(ex.res.body);
           if (!parsed.ok) throw new CheckFailure(`The answer is not XML: ${parsed.message}.`, ex);
           const fill = (t: string) => t.replace('{operation}', op.operation);
@@ -153,7 +165,10 @@ function validChecks(set: SpecSet, op: OperationSpec, _config: ServerTargetConfi
   return out;
 }
 
-function limitValues(m: ResolvedMember, c: ResolvedMember['constraints'][number]): { label: string; value: unknown }[] {
+function limitValues(
+  m: ResolvedMember,
+  c: ResolvedMember['constraints'][number],
+): { label: string; value: unknown }[] {
   const out: { label: string; value: unknown }[] = [];
   if (c.kind === 'range') {
     if (c.min !== undefined) out.push({ label: `= ${c.min} (min)`, value: c.min });
@@ -176,7 +191,8 @@ function limitValues(m: ResolvedMember, c: ResolvedMember['constraints'][number]
     const mixed = fc.sample(freeString(max, max, banned, true), { seed: max, numRuns: 1 })[0];
     if (mixed !== undefined) out.push({ label: `of exactly ${max} mixed code points (max)`, value: mixed });
   }
-  if (c.min !== undefined && c.min > 0) out.push({ label: `of exactly ${min} characters (min)`, value: 'a'.repeat(min) });
+  if (c.min !== undefined && c.min > 0)
+    out.push({ label: `of exactly ${min} characters (min)`, value: 'a'.repeat(min) });
   return out;
 }
 
@@ -194,7 +210,9 @@ function invalidChecks(set: SpecSet, op: OperationSpec, config: ServerTargetConf
     const member = inputMembers(set, op).find((m) => m.name === first.member);
     const errBases = [...new Set(group.map((c) => c.expectError))].map((e) => errorSpec(set, e).basis);
     const severity = sev(first.constraint?.basis ?? member?.basis, ...errBases);
-    const errText = [...new Set(group.map((c) => `${c.expectError} (${errorSpec(set, c.expectError).code})`))].join(', ');
+    const errText = [
+      ...new Set(group.map((c) => `${c.expectError} (${errorSpec(set, c.expectError).code})`)),
+    ].join(', ');
     out.push(
       makeCheck(
         api,
@@ -238,8 +256,12 @@ function ruleChecks(set: SpecSet, op: OperationSpec, config: ServerTargetConfig)
   const { name: entity, spec: ent } = entityOf(set, op);
   const select = selectMember(set, op);
   const messageBasis = set.apis[api].protocol.errorEnvelope.messageBasis;
-  const add = (check: string, rule: RuleSpec, severity: ReturnType<typeof sev>, run: (s: Session) => Promise<void>) =>
-    out.push(makeCheck(api, op.operation, check, severity, ruleSource(set, op, rule), run));
+  const add = (
+    check: string,
+    rule: RuleSpec,
+    severity: ReturnType<typeof sev>,
+    run: (s: Session) => Promise<void>,
+  ) => out.push(makeCheck(api, op.operation, check, severity, ruleSource(set, op, rule), run));
 
   for (const rule of op.behaviour.rules) {
     const err = rule.error ? errorSpec(set, rule.error) : undefined;
@@ -261,7 +283,13 @@ function ruleChecks(set: SpecSet, op: OperationSpec, config: ServerTargetConfig)
             unknownIdArb(set, op),
             async (id) => {
               const ex = await call(s, id, `unknown ${select}`);
-              expectError(set, api, ex, accepted, `${op.operation} for ${select} ${id}, which names no ${entity},`);
+              expectError(
+                set,
+                api,
+                ex,
+                accepted,
+                `${op.operation} for ${select} ${id}, which names no ${entity},`,
+              );
             },
             { numRuns: Math.min(config.runs, 10) },
           );
@@ -313,7 +341,9 @@ function ruleChecks(set: SpecSet, op: OperationSpec, config: ServerTargetConfig)
                 op,
                 ids,
                 async () => {
-                  const ex = await s.call(api, op.operation, minimalInput(set, op, ids, s.config.seed), { label: state });
+                  const ex = await s.call(api, op.operation, minimalInput(set, op, ids, s.config.seed), {
+                    label: state,
+                  });
                   expectError(set, api, ex, accepted, what);
                 },
                 what,
@@ -324,7 +354,13 @@ function ruleChecks(set: SpecSet, op: OperationSpec, config: ServerTargetConfig)
             await s.requireApi(api);
             const ids = await freshIds(s, op, violated[0]);
             const ex = await s.call(api, op.operation, minimalInput(set, op, ids, s.config.seed));
-            expectMessage(set, api, ex, accepted, `${op.operation} on the ${entity} of provider state ${violated[0]}`);
+            expectMessage(
+              set,
+              api,
+              ex,
+              accepted,
+              `${op.operation} on the ${entity} of provider state ${violated[0]}`,
+            );
           });
         }
         if (rule.given && ruleOfKindEffect(op)) {
@@ -334,7 +370,12 @@ function ruleChecks(set: SpecSet, op: OperationSpec, config: ServerTargetConfig)
             const input = minimalInput(set, op, ids, s.config.seed);
             s.cover(`rule:${rule.id}:repeat`);
             const first = await s.call(api, op.operation, input, { label: 'first call' });
-            expectSuccess(set, op, first, `The first ${op.operation} on the ${entity} of provider state ${rule.given}`);
+            expectSuccess(
+              set,
+              op,
+              first,
+              `The first ${op.operation} on the ${entity} of provider state ${rule.given}`,
+            );
             const what = `A second ${op.operation} on the same ${entity}`;
             await unchanged(
               s,
@@ -370,7 +411,8 @@ function ruleChecks(set: SpecSet, op: OperationSpec, config: ServerTargetConfig)
         const xmlAnswers = set.apis[api].protocol.success.root !== undefined;
         add(`rule.${rule.id}`, rule, sev(rule.basis), async (s) => {
           await s.requireApi(api);
-          if (!canObserve(set, op)) throw new CheckFailure(`model.json names no observe operation for ${entity} in ${api}`);
+          if (!canObserve(set, op))
+            throw new CheckFailure(`model.json names no observe operation for ${entity} in ${api}`);
           await forAll(s, validInput(set, op, { omit: [select] }), async (extra) => {
             const ids = await freshIds(s, op, rule.given);
             const input = { ...extra, ...idInput(set, op, ids) };
@@ -406,15 +448,24 @@ function ruleChecks(set: SpecSet, op: OperationSpec, config: ServerTargetConfig)
           const ids = await freshIds(s, op, rule.given);
           s.cover(`rule:${rule.id}`);
           const ex = await s.call(api, op.operation, minimalInput(set, op, ids, s.config.seed));
-          const output = expectSuccess(set, op, ex, `${op.operation} of the ${entity} of provider state ${rule.given}`);
+          const output = expectSuccess(
+            set,
+            op,
+            ex,
+            `${op.operation} of the ${entity} of provider state ${rule.given}`,
+          );
           const state = rule.given ? set.model.states[rule.given] : undefined;
           for (const [key, what] of Object.entries(rule.output ?? {})) {
             const value = output[key] as Record<string, unknown> | undefined;
-            const target = what === '$entity' ? ent : ent.parent ? set.model.entities[ent.parent.entity] : undefined;
+            const target =
+              what === '$entity' ? ent : ent.parent ? set.model.entities[ent.parent.entity] : undefined;
             const idName = target?.id;
             const idWant = what === '$entity' ? ids[ent.id] : ent.parent ? ids[ent.parent.via] : undefined;
             if (!value || typeof value !== 'object')
-              throw new CheckFailure(`${op.operation} must return ${key} (the ${what.slice(1)}), but it is missing.`, ex);
+              throw new CheckFailure(
+                `${op.operation} must return ${key} (the ${what.slice(1)}), but it is missing.`,
+                ex,
+              );
             if (idName && idWant !== undefined && String(value[idName]) !== idWant)
               throw new CheckFailure(
                 `${op.operation} must return the ${what.slice(1)} ${idWant} as ${key}, but ${key}.${idName} is ${JSON.stringify(value[idName])}.`,
@@ -422,8 +473,14 @@ function ruleChecks(set: SpecSet, op: OperationSpec, config: ServerTargetConfig)
               );
             const expected: Record<string, unknown> = {};
             if (what === '$entity') Object.assign(expected, rule.observe ?? {});
-            const createdAs = state?.creates.find((c) => c.entity === (what === '$entity' ? entity : ent.parent?.entity));
-            Object.assign(expected, literalFields(target?.fields ?? {}), literalFields(createdAs?.fields ?? {}));
+            const createdAs = state?.creates.find(
+              (c) => c.entity === (what === '$entity' ? entity : ent.parent?.entity),
+            );
+            Object.assign(
+              expected,
+              literalFields(target?.fields ?? {}),
+              literalFields(createdAs?.fields ?? {}),
+            );
             const shape = outputMembers(set, op).find((m) => m.name === key);
             for (const [field, want] of Object.entries(expected)) {
               const m = shape?.members?.find((x) => x.name === field);
@@ -443,20 +500,31 @@ function ruleChecks(set: SpecSet, op: OperationSpec, config: ServerTargetConfig)
         if (!items) break;
         const listInput = (ids: Record<string, string>) => {
           const input: Record<string, unknown> = {};
-          for (const [member, idName] of Object.entries(rule.filter ?? {})) if (ids[idName]) input[member] = ids[idName];
+          for (const [member, idName] of Object.entries(rule.filter ?? {}))
+            if (ids[idName]) input[member] = ids[idName];
           return input;
         };
         const listed = (output: Record<string, unknown>, id: string | undefined) => {
           const v = output[items];
           const list = v === undefined ? [] : Array.isArray(v) ? v : [v];
-          return { list, hit: list.some((x) => x && typeof x === 'object' && String((x as Record<string, unknown>)[ent.id]) === id) };
+          return {
+            list,
+            hit: list.some(
+              (x) => x && typeof x === 'object' && String((x as Record<string, unknown>)[ent.id]) === id,
+            ),
+          };
         };
         add(`rule.${rule.id}`, rule, sev(rule.basis), async (s) => {
           await s.requireApi(api);
           const ids = await freshIds(s, op, rule.given);
           s.cover(`rule:${rule.id}`);
           const ex = await s.call(api, op.operation, listInput(ids));
-          const output = expectSuccess(set, op, ex, `${op.operation} filtered by ${JSON.stringify(listInput(ids))}`);
+          const output = expectSuccess(
+            set,
+            op,
+            ex,
+            `${op.operation} filtered by ${JSON.stringify(listInput(ids))}`,
+          );
           const { list, hit } = listed(output, ids[ent.id]);
           if (!hit)
             throw new CheckFailure(
@@ -480,14 +548,20 @@ function ruleChecks(set: SpecSet, op: OperationSpec, config: ServerTargetConfig)
             s.creds(1);
             const ids = await freshIds(s, op, rule.given, 0);
             s.cover(`rule:${rule.id}:owned`);
-            const ex = await s.call(api, op.operation, listInput(ids), { as: 1, label: 'list by a non-owner' });
+            const ex = await s.call(api, op.operation, listInput(ids), {
+              as: 1,
+              label: 'list by a non-owner',
+            });
             if (ex.answer.kind === 'success' && listed(ex.answer.output, ids[ent.id]).hit)
               throw new CheckFailure(
                 `${op.operation} signed by another requester must not list the owner's ${entity} ${ids[ent.id]}, but it does.`,
                 ex,
               );
             if (ex.answer.kind === 'garbage')
-              throw new CheckFailure(`${op.operation} by a non-owner gave an unreadable answer: ${ex.answer.problems.join('; ')}.`, ex);
+              throw new CheckFailure(
+                `${op.operation} by a non-owner gave an unreadable answer: ${ex.answer.problems.join('; ')}.`,
+                ex,
+              );
           });
         break;
       }
@@ -508,7 +582,11 @@ function ruleOfKindEffect(op: OperationSpec): boolean {
 function literalFields(fields: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(fields))
-    if ((typeof v === 'string' && !v.startsWith('$') && !v.startsWith('<')) || typeof v === 'number' || typeof v === 'boolean')
+    if (
+      (typeof v === 'string' && !v.startsWith('$') && !v.startsWith('<')) ||
+      typeof v === 'number' ||
+      typeof v === 'boolean'
+    )
       out[k] = v;
   return out;
 }

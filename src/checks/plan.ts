@@ -55,7 +55,11 @@ export function basisText(b: Basis | undefined): string {
 }
 
 /** Input members filled from ids: every input member whose name is an id the state returned. */
-export function idInput(set: SpecSet, op: OperationSpec, ids: Record<string, string>): Record<string, string> {
+export function idInput(
+  set: SpecSet,
+  op: OperationSpec,
+  ids: Record<string, string>,
+): Record<string, string> {
   const out: Record<string, string> = {};
   for (const m of inputMembers(set, op)) if (ids[m.name] !== undefined) out[m.name] = ids[m.name]!;
   return out;

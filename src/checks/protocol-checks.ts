@@ -46,13 +46,21 @@ function flipChar(s: string): string {
   if (!s) return 'x';
   const last = s[s.length - 1]!;
   const next = /[0-9]/.test(last)
-    ? last === '0' ? '1' : '0'
+    ? last === '0'
+      ? '1'
+      : '0'
     : /[a-f]/.test(last)
-      ? last === 'a' ? 'b' : 'a'
+      ? last === 'a'
+        ? 'b'
+        : 'a'
       : /[A-Z]/.test(last)
-        ? last === 'A' ? 'B' : 'A'
+        ? last === 'A'
+          ? 'B'
+          : 'A'
         : /[a-z]/.test(last)
-          ? last === 'x' ? 'y' : 'x'
+          ? last === 'x'
+            ? 'y'
+            : 'x'
           : 'A';
   // a trailing '=' of base64 padding: change the character before it instead
   if (last === '=') return flipChar(s.slice(0, -1)) + last;
@@ -66,16 +74,24 @@ async function successCall(s: Session, set: SpecSet, op: OperationSpec): Promise
 }
 
 /** A call that must fail with a documented operation-level error (unknown id, else a missing member). */
-function errorTrigger(set: SpecSet, op: OperationSpec): { errors: string[]; run: (s: Session) => Promise<Answered> } | undefined {
+function errorTrigger(
+  set: SpecSet,
+  op: OperationSpec,
+): { errors: string[]; run: (s: Session) => Promise<Answered> } | undefined {
   const exists = ruleOf(op, 'exists');
   if (exists?.error) {
     return {
       errors: [exists.error],
       run: (s) => {
         const id = fc.sample(unknownIdArb(set, op), { seed: s.config.seed, numRuns: 1 })[0]!;
-        return s.call(op.api, op.operation, minimalInput(set, op, {}, s.config.seed, { [selectMember(set, op)]: id }), {
-          label: 'unknown id',
-        });
+        return s.call(
+          op.api,
+          op.operation,
+          minimalInput(set, op, {}, s.config.seed, { [selectMember(set, op)]: id }),
+          {
+            label: 'unknown id',
+          },
+        );
       },
     };
   }
@@ -92,8 +108,12 @@ export function protocolChecks(set: SpecSet, op: OperationSpec): Check[] {
   const p = set.apis[api].protocol;
   const file = protocolFile(set, api);
   const out: Check[] = [];
-  const add = (check: string, severity: ReturnType<typeof sev>, rule: string, run: (s: Session) => Promise<void>) =>
-    out.push(makeCheck(api, op.operation, check, severity, rule, run));
+  const add = (
+    check: string,
+    severity: ReturnType<typeof sev>,
+    rule: string,
+    run: (s: Session) => Promise<void>,
+  ) => out.push(makeCheck(api, op.operation, check, severity, rule, run));
   const trigger = errorTrigger(set, op);
 
   add(
@@ -106,9 +126,15 @@ export function protocolChecks(set: SpecSet, op: OperationSpec): Check[] {
       expectSuccess(set, op, ex, `A valid ${op.operation} request`);
       const a = ex.answer;
       if (a.kind === 'success' && a.problems.length)
-        throw new CheckFailure(`The success envelope does not follow the protocol: ${a.problems.join('; ')}.`, ex);
+        throw new CheckFailure(
+          `The success envelope does not follow the protocol: ${a.problems.join('; ')}.`,
+          ex,
+        );
       if (ex.res.status !== p.success.status)
-        throw new CheckFailure(`A success must come with HTTP ${p.success.status}, got ${ex.res.status}.`, ex);
+        throw new CheckFailure(
+          `A success must come with HTTP ${p.success.status}, got ${ex.res.status}.`,
+          ex,
+        );
     },
   );
 
@@ -136,9 +162,15 @@ export function protocolChecks(set: SpecSet, op: OperationSpec): Check[] {
           await s.requireApi(api);
           const ex = await trigger.run(s);
           if (ex.answer.kind !== 'error')
-            throw new CheckFailure(`${op.operation} must fail here, but the target answered ${summary(ex)}.`, ex);
+            throw new CheckFailure(
+              `${op.operation} must fail here, but the target answered ${summary(ex)}.`,
+              ex,
+            );
           if (ex.res.status !== wantStatus)
-            throw new CheckFailure(`An error must come with HTTP ${wantStatus}, but it came with ${ex.res.status}.`, ex);
+            throw new CheckFailure(
+              `An error must come with HTTP ${wantStatus}, but it came with ${ex.res.status}.`,
+              ex,
+            );
         },
       );
     if (env.typeForms && env.body) {
@@ -178,7 +210,10 @@ export function protocolChecks(set: SpecSet, op: OperationSpec): Check[] {
       const ok = await successCall(s, set, op);
       const ct = headerValue(ok.res.headers, 'content-type');
       if (mediaType(ct) !== mediaType(p.success.contentType))
-        throw new CheckFailure(`A success must be ${p.success.contentType}, but Content-Type is ${ct ?? '(none)'}.`, ok);
+        throw new CheckFailure(
+          `A success must be ${p.success.contentType}, but Content-Type is ${ct ?? '(none)'}.`,
+          ok,
+        );
       if (trigger) {
         const bad = await trigger.run(s);
         const want = p.errorEnvelope.contentType ?? p.success.contentType;
@@ -251,7 +286,12 @@ export function protocolChecks(set: SpecSet, op: OperationSpec): Check[] {
       if (sigParam) m.set(sigParam, flipChar(m.get(sigParam) ?? ''));
     });
   };
-  const signatureCheck = (check: string, errorKey: string, mutate: (r: WireRequest) => WireRequest, what: string) => {
+  const signatureCheck = (
+    check: string,
+    errorKey: string,
+    mutate: (r: WireRequest) => WireRequest,
+    what: string,
+  ) => {
     const errId = p.protocolErrors[errorKey];
     if (!errId) return;
     add(
@@ -270,8 +310,14 @@ export function protocolChecks(set: SpecSet, op: OperationSpec): Check[] {
         expectError(set, api, ex, [errId], `A ${op.operation} request with ${what}`);
         if (before) {
           const after = await s.observe(api, op.behaviour.entity, ids);
-          if (JSON.stringify(before.entity) !== JSON.stringify(after.entity) || before.present !== after.present)
-            throw new CheckFailure(`A request with ${what} was refused but changed the ${op.behaviour.entity}.`, after.exchange);
+          if (
+            JSON.stringify(before.entity) !== JSON.stringify(after.entity) ||
+            before.present !== after.present
+          )
+            throw new CheckFailure(
+              `A request with ${what} was refused but changed the ${op.behaviour.entity}.`,
+              after.exchange,
+            );
         }
       },
     );

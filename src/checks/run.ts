@@ -31,7 +31,10 @@ export function describeResponse(res: WireResponse | undefined): string {
   return [`HTTP ${res.status}`, ...headers, '', truncate(res.body)].join('\n');
 }
 
-export function reproduceCommand(check: Pick<Check, 'id' | 'api' | 'operation'>, config: ServerTargetConfig): string {
+export function reproduceCommand(
+  check: Pick<Check, 'id' | 'api' | 'operation'>,
+  config: ServerTargetConfig,
+): string {
   return [
     'mturk-conformance server',
     `--endpoint ${config.endpoint}`,
@@ -64,7 +67,10 @@ export async function runCheck(check: Check, set: SpecSet, config: ServerTargetC
     return { status: 'passed', record: { ...record, coverage: { ...session.coverage } } };
   } catch (e) {
     if (e instanceof NotRun)
-      return { status: 'not-run', record: { ...record, notRunReason: e.message, coverage: { ...session.coverage } } };
+      return {
+        status: 'not-run',
+        record: { ...record, notRunReason: e.message, coverage: { ...session.coverage } },
+      };
     const failure =
       e instanceof CheckFailure
         ? e

@@ -5,12 +5,12 @@
 import fc from 'fast-check';
 import type { Coverage } from '../arbitraries/coverage.ts';
 import { bump } from '../arbitraries/coverage.ts';
+import { send } from '../http/transport.ts';
 import { errorSpec } from '../spec/resolve.ts';
 import type { Api, SpecSet } from '../spec/types.ts';
 import type { Credentials, DecodedAnswer } from '../wire/codec.ts';
 import type { WireRequest, WireResponse } from '../wire/http-types.ts';
 import { codecFor } from '../wire/index.ts';
-import { send } from '../http/transport.ts';
 import type { Check, ServerTargetConfig } from './types.ts';
 
 /** Thrown when a check cannot run (provider state unsupported, API not served, ...). */
@@ -62,7 +62,8 @@ export interface CallOptions {
   mutate?: (req: WireRequest) => WireRequest;
 }
 
-const servedCache = new Map<string, Promise<string | undefined>>();
+/** Probe results per target config object (a new config, a new probe) and API version. */
+const servedCache = new WeakMap<ServerTargetConfig, Map<Api, Promise<string | undefined>>>();
 
 export class Session {
   readonly log: Exchange[] = [];
@@ -140,11 +141,16 @@ export class Session {
   /** Is the API served at all? Resolves to a reason when it is not. Cached per endpoint. */
   async requireApi(api: Api): Promise<void> {
     if (!this.config.apis.includes(api)) throw new NotRun(`API ${api} was not selected`);
-    const key = `${this.config.endpoint} ${api}`;
-    let p = servedCache.get(key);
+    let perConfig = servedCache.get(this.config);
+    if (!perConfig) {
+      perConfig = new Map();
+      servedCache.set(this.config, perConfig);
+    }
+    let p = perConfig.get(api);
     if (!p) {
-      p = this.probe(api);
-      servedCache.set(key, p);
+      // a transport hiccup is retried once before the API is declared not served
+      p = this.probe(api).then((r) => (r ? this.probe(api) : r));
+      perConfig.set(api, p);
     }
     const reason = await p;
     if (reason) throw new NotRun(reason);
@@ -158,7 +164,8 @@ export class Session {
     const probe = new Session(this.set, this.config, this.check);
     try {
       const ex = await probe.call(api, op.operation, {}, { label: 'probe' });
-      if ([404, 405, 501].includes(ex.res.status)) return `the target does not serve ${api} (HTTP ${ex.res.status})`;
+      if ([404, 405, 501].includes(ex.res.status))
+        return `the target does not serve ${api} (HTTP ${ex.res.status})`;
       if (ex.answer.kind === 'error' && ex.answer.code === unknown)
         return `the target does not serve ${api}: ${op.operation} is an unknown operation`;
       return undefined;
@@ -203,7 +210,8 @@ export class Session {
       doc && typeof doc === 'object' && 'ids' in doc && typeof doc.ids === 'object' ? doc.ids : doc
     ) as Record<string, unknown>;
     const ids: Record<string, string> = {};
-    for (const [k, v] of Object.entries(src ?? {})) if (typeof v === 'string' || typeof v === 'number') ids[k] = String(v);
+    for (const [k, v] of Object.entries(src ?? {}))
+      if (typeof v === 'string' || typeof v === 'number') ids[k] = String(v);
     for (const key of Object.keys(this.set.model.states[name]?.returns ?? {}))
       if (ids[key] === undefined)
         throw new NotRun(`provider state ${name}: the states endpoint did not return ${key}`);
@@ -215,7 +223,8 @@ export class Session {
   async observe(api: Api, entityName: string, ids: Record<string, string>, as = 0): Promise<Observation> {
     const ent = this.set.model.entities[entityName];
     const o = ent?.observe?.[api];
-    if (!ent || !o) throw new NotRun(`${entityName} cannot be observed in ${api} (model.json names no observe operation)`);
+    if (!ent || !o)
+      throw new NotRun(`${entityName} cannot be observed in ${api} (model.json names no observe operation)`);
     const input: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(o.input)) {
       if (v === '$id') input[k] = ids[ent.id];
@@ -241,7 +250,8 @@ export class Session {
         ex,
       );
     let value: unknown = a.output;
-    for (const seg of o.path.split(/[/.]/)) if (seg) value = (value as Record<string, unknown> | undefined)?.[seg];
+    for (const seg of o.path.split(/[/.]/))
+      if (seg) value = (value as Record<string, unknown> | undefined)?.[seg];
     if (o.find) {
       const list = value === undefined ? [] : Array.isArray(value) ? value : [value];
       const item = list.find(

@@ -10,7 +10,6 @@ import type { Api, OperationSpec, RuleSpec, SpecSet } from '../spec/types.ts';
 import { expectError, expectSuccess } from './judge.ts';
 import {
   effectStatus,
-  entityOf,
   expectedObservation,
   makeCheck,
   observed,
@@ -42,7 +41,12 @@ export function allowedFor(rule: RuleSpec, input: Record<string, unknown>): stri
   return rule.allowed ?? [];
 }
 
-export function statefulChecks(set: SpecSet, api: Api, config: ServerTargetConfig, only?: Set<string>): Check[] {
+export function statefulChecks(
+  set: SpecSet,
+  api: Api,
+  config: ServerTargetConfig,
+  only?: Set<string>,
+): Check[] {
   const ops = [...set.apis[api].operations.values()].filter((o) => o.behaviour.kind === 'transition');
   const byEntity = new Map<string, OperationSpec[]>();
   for (const o of ops) byEntity.set(o.behaviour.entity, [...(byEntity.get(o.behaviour.entity) ?? []), o]);
@@ -70,30 +74,35 @@ export function statefulChecks(set: SpecSet, api: Api, config: ServerTargetConfi
         return [o.operation, validInput(set, o, { omit: idMembers })] as const;
       }),
     );
+    const setup = fc.constantFrom(...states).map((state): Step => ({ kind: 'setup', state }));
+    const call = fc
+      .tuple(
+        fc.constantFrom(...transitions.map((o) => o.operation)),
+        fc.nat(7),
+        fc.integer({ min: 0, max: maxAs }),
+      )
+      .chain(([op, target, as]) =>
+        templates.get(op)!.map((extra): Step => ({ kind: 'call', op, target, as, extra })),
+      );
+    const observe = fc.nat(7).map((target): Step => ({ kind: 'observe', target }));
     const step: fc.Arbitrary<Step> = fc.oneof(
-      fc.constantFrom(...states).map((state): Step => ({ kind: 'setup', state })),
-      fc
-        .tuple(
-          fc.constantFrom(...transitions.map((o) => o.operation)),
-          fc.nat(7),
-          fc.integer({ min: 0, max: maxAs }),
-        )
-        .chain(([op, target, as]) =>
-          templates.get(op)!.map((extra): Step => ({ kind: 'call', op, target, as, extra })),
-        ),
-      fc.nat(7).map((target): Step => ({ kind: 'observe', target })),
+      { arbitrary: setup, weight: 2 },
+      { arbitrary: call, weight: 4 },
+      { arbitrary: observe, weight: 1 },
     );
+    // every sequence starts with a provider state, so calls have something to act on
+    const sequence = fc
+      .tuple(setup, fc.array(step, { minLength: 1, maxLength: 12, size: 'medium' }))
+      .map(([first, rest]) => [first, ...rest]);
     const rule = `${transitions.map((o) => `${opFile(set, o)}#/behaviour/rules`).join(', ')} with model.json#/entities/${entity}: any sequence of provider states, ${transitions.map((o) => o.operation).join('/')} calls and ${ent.observe[api]!.operation} observations agrees with the model built from the rules`;
     out.push(
       makeCheck(api, home.operation, 'stateful.model', sev(...bases), rule, async (s) => {
         await s.requireApi(api);
         const numRuns = Math.max(10, Math.floor(config.runs / 10));
-        await forAll(
-          s,
-          fc.array(step, { minLength: 1, maxLength: 8 }),
-          async (steps) => runSteps(s, set, api, entity, transitions, steps),
-          { numRuns, shrinkBudget: 20 },
-        );
+        await forAll(s, sequence, async (steps) => runSteps(s, set, api, entity, transitions, steps), {
+          numRuns,
+          shrinkBudget: 20,
+        });
       }),
     );
   }

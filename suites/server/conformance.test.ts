@@ -10,7 +10,7 @@ import { loadSpecs } from '../../src/spec/load.ts';
 
 const target = inject('target') as ServerTargetConfig | undefined;
 
-if (!target || target.kind !== 'server') {
+if (target?.kind !== 'server') {
   test.skip('no server target was provided (run through `mturk-conformance server`)', () => {});
 } else {
   const set = target.specsDir ? loadSpecs(target.specsDir) : loadSpecs();

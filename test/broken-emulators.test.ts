@@ -1,0 +1,106 @@
+// The server checks against the reference emulator (no must-level failure, nothing
+// not-run) and against deliberately broken emulators (each must fail at least the
+// checks its deviation breaks). The catalogue is run in-process, without vitest-in-vitest.
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { serverChecks } from '../src/checks/catalogue.ts';
+import { runCheck } from '../src/checks/run.ts';
+import type { CheckResult, ServerTargetConfig } from '../src/checks/types.ts';
+import { startEmulator } from '../src/emulator/server.ts';
+import { TEST_CREDENTIALS } from '../src/emulator/test-credentials.ts';
+import { loadSpecs } from '../src/spec/load.ts';
+import { APIS } from '../src/spec/types.ts';
+import { brokenEmulators } from './fixtures/broken-emulators/index.ts';
+
+const set = loadSpecs();
+const RUNS = 10;
+const SEED = 20261124;
+
+function config(url: string, statesUrl: string, operations?: string[]): ServerTargetConfig {
+  return {
+    kind: 'server',
+    endpoint: url,
+    statesUrl,
+    apis: [...APIS],
+    runs: RUNS,
+    seed: SEED,
+    timeoutMs: 5000,
+    credentials: [...TEST_CREDENTIALS],
+    ...(operations ? { operations } : {}),
+  };
+}
+
+async function runAll(cfg: ServerTargetConfig): Promise<CheckResult[]> {
+  const checks = serverChecks(set, cfg);
+  return Promise.all(checks.map((c) => runCheck(c, set, cfg)));
+}
+
+describe('the reference emulator', () => {
+  let results: CheckResult[] = [];
+  let close: (() => Promise<void>) | undefined;
+  beforeAll(async () => {
+    const em = await startEmulator({ port: 0 });
+    close = em.close;
+    results = await runAll(config(em.url, em.statesUrl));
+  }, 90_000);
+  afterAll(async () => close?.());
+
+  test('passes every must-level check and runs every check', () => {
+    const failedMust = results.filter((r) => r.status === 'failed' && r.record.severity === 'must');
+    const notRun = results.filter((r) => r.status === 'not-run');
+    const failedShould = results.filter((r) => r.status === 'failed' && r.record.severity === 'should');
+    console.log(
+      `reference emulator: ${results.length} checks, ${results.filter((r) => r.status === 'passed').length} passed, ${failedShould.length} should-level failures${failedShould.length ? `: ${failedShould.map((r) => r.record.id).join(', ')}` : ''}`,
+    );
+    expect(failedMust.map((r) => `${r.record.id}\n${r.record.detail}`)).toEqual([]);
+    expect(notRun.map((r) => `${r.record.id}: ${r.record.notRunReason}`)).toEqual([]);
+    expect(results.length).toBeGreaterThan(100);
+  });
+
+  test('records carry id, severity, rule and reproduce; coverage is counted', () => {
+    for (const r of results) {
+      expect(r.record.id).toBe(`${r.record.api}/${r.record.operation}/${r.record.check}`);
+      expect(r.record.rule).toBeTruthy();
+      expect(r.record.reproduce).toContain(`--check ${r.record.id}`);
+    }
+    const covered = results.flatMap((r) => Object.keys(r.record.coverage ?? {}));
+    expect(covered).toEqual(
+      expect.arrayContaining(['RequesterFeedback.length', 'RequesterFeedback.forbiddenCodePoints']),
+    );
+  });
+});
+
+describe('broken emulators', () => {
+  test('there are at least 15, each with one documented deviation', () => {
+    expect(brokenEmulators.length).toBeGreaterThanOrEqual(15);
+    expect(new Set(brokenEmulators.map((b) => b.name)).size).toBe(brokenEmulators.length);
+    for (const b of brokenEmulators) {
+      expect(b.deviation.length).toBeGreaterThan(10);
+      expect(b.expectFailing.length).toBeGreaterThan(0);
+    }
+  });
+
+  test.concurrent.each(brokenEmulators.map((b) => [b.name, b] as const))(
+    '%s is caught',
+    async (_name, b) => {
+      const running = await b.start();
+      try {
+        const operations = [...new Set(b.expectFailing.map((id) => id.split('/')[1]!))];
+        const results = await runAll(config(running.url, running.statesUrl, operations));
+        const failed = results.filter((r) => r.status === 'failed').map((r) => r.record.id);
+        const notRun = results.filter((r) => r.status === 'not-run').map((r) => r.record.id);
+        console.log(
+          `${b.name} (${b.deviation}): ${failed.length} of ${results.length} checks failed: ${failed.join(', ')}${notRun.length ? `; not run: ${notRun.join(', ')}` : ''}`,
+        );
+        const ids = new Set(results.map((r) => r.record.id));
+        for (const id of b.expectFailing) expect(ids.has(id), `${id} exists`).toBe(true);
+        expect(b.expectFailing.filter((id) => !failed.includes(id))).toEqual([]);
+        const failure = results.find((r) => r.record.id === b.expectFailing[0]);
+        expect(failure?.record.detail).toContain('Rule broken');
+        expect(failure?.record.curl?.length ?? 0).toBeGreaterThan(0);
+      } finally {
+        await running.close();
+      }
+    },
+    90_000,
+  );
+});
