@@ -118,8 +118,10 @@ export async function run(argv: string[]): Promise<number> {
       if (outcome.exitCode === 2) nothingRan = outcome.reason ?? 'no server checks ran';
       reports.push(outcome.report);
 
-      const clientSuite = await loadClientSuite();
-      if (!clientSuite) {
+      const clientSuite = args['server-only'] ? undefined : await loadClientSuite();
+      if (args['server-only']) {
+        say('--server-only: not running the client suite');
+      } else if (!clientSuite) {
         say('client suite not available in this build: ran the server suite only');
       } else {
         say(`client suite: bundled clients${args['all-bundled'] ? ' (all)' : ''}`);
