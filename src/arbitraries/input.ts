@@ -209,7 +209,6 @@ export function oneViolation(
     seed,
   );
   const cases: ViolationCase[] = [];
-  const skip = new Set(serverIssuedMembers(op));
   for (const m of inputMembers(set, op)) {
     if (m.required)
       cases.push({
@@ -220,7 +219,6 @@ export function oneViolation(
         expectError: protocol.validation.missing,
         source: `${opFile}#/input/members/${m.name}/required`,
       });
-    if (skip.has(m.name)) continue;
     for (const c of m.constraints) {
       const values = m.type === 'string' ? stringValueCases(m, c, seed) : numberValueCases(c);
       for (const v of values)

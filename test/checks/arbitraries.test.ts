@@ -1,0 +1,134 @@
+import fc from 'fast-check';
+import { describe, expect, test } from 'vitest';
+import { oneViolation, validInput } from '../../src/arbitraries/input.ts';
+import {
+  generateExact,
+  lengthRange,
+  parsePattern,
+  prng,
+  UnsupportedPattern,
+} from '../../src/arbitraries/regex.ts';
+import { patternString, validValue } from '../../src/arbitraries/values.ts';
+import { codePointLength, inputMembers, loadSpecs, violationOf } from '../../src/spec/index.ts';
+import { APIS } from '../../src/spec/types.ts';
+
+const set = loadSpecs();
+
+describe('regex subset generator', () => {
+  const patterns = [
+    '^[A-Z0-9]+$',
+    '^A[A-Z0-9]+$',
+    '^[0-9]+(\\.)?[0-9]{0,2}$',
+    '^[A-Z0-9]{30}$',
+    '^(ab|c)*d?$',
+  ];
+  test.each(patterns)('%s: generated values match, at every reachable length', (p) => {
+    const ast = parsePattern(p);
+    const re = new RegExp(p, 'u');
+    const [lo, hi] = lengthRange(ast);
+    for (let len = lo; len <= Math.min(hi, lo + 40); len++) {
+      const s = generateExact(ast, len, prng(len));
+      if (s === undefined) continue;
+      expect(codePointLength(s)).toBe(len);
+      expect(re.test(s)).toBe(true);
+    }
+    fc.assert(
+      fc.property(patternString(p, { max: 64 }), (s) => re.test(s)),
+      { numRuns: 200 },
+    );
+  });
+
+  test.each(['^.+$', '^[^a]$', '^a+?$', '^\\s$', '^(?=a)a$'])('%s is refused loudly', (p) => {
+    expect(() => parsePattern(p)).toThrow(UnsupportedPattern);
+  });
+
+  test('length bounds combine with the pattern: exactly at the limit', () => {
+    const values = fc.sample(patternString('^[A-Z0-9]+$', { min: 1, max: 64 }), { seed: 1, numRuns: 200 });
+    expect(values.some((v) => v.length === 64)).toBe(true);
+    expect(values.some((v) => v.length === 1)).toBe(true);
+    expect(values.every((v) => v.length >= 1 && v.length <= 64)).toBe(true);
+  });
+});
+
+describe('valid values and inputs', () => {
+  for (const api of APIS)
+    for (const op of set.apis[api].operations.values()) {
+      test(`${api} ${op.operation}: every generated input honours every constraint`, () => {
+        const members = inputMembers(set, op);
+        fc.assert(
+          fc.property(validInput(set, op), (input) => {
+            for (const m of members) {
+              if (input[m.name] === undefined) {
+                if (m.required) return false;
+                continue;
+              }
+              if (violationOf(input[m.name], m)) return false;
+            }
+            return true;
+          }),
+          { numRuns: 50, seed: 3 },
+        );
+      });
+    }
+
+  test('free strings reach the code-point limit with multi-byte and astral characters', () => {
+    const op = set.apis['2017-01-17'].operations.get('RejectAssignment');
+    if (!op) return;
+    const m = inputMembers(set, op).find((x) => x.constraints.some((c) => c.kind === 'forbiddenCodePoints'));
+    if (!m) return;
+    const values = fc.sample(validValue(m), { seed: 5, numRuns: 300 }) as string[];
+    const max = Math.max(...m.constraints.flatMap((c) => (c.kind === 'length' && c.max ? [c.max] : [])));
+    expect(values.some((v) => codePointLength(v) === max)).toBe(true);
+    expect(values.some((v) => [...v].some((ch) => ch.codePointAt(0)! > 0xffff))).toBe(true);
+    expect(values.every((v) => violationOf(v, m) === undefined)).toBe(true);
+  });
+
+  test('id members are filled from provider-state ids', () => {
+    for (const api of APIS)
+      for (const op of set.apis[api].operations.values()) {
+        const ids = Object.fromEntries(inputMembers(set, op).map((m) => [m.name, `ID-${m.name}`]));
+        for (const input of fc.sample(validInput(set, op, { ids }), { seed: 2, numRuns: 20 }))
+          for (const [k, v] of Object.entries(input)) if (k in ids) expect(v).toBe(ids[k]);
+      }
+  });
+});
+
+describe('one-violation cases', () => {
+  for (const api of APIS)
+    for (const op of set.apis[api].operations.values())
+      test(`${api} ${op.operation}: each case breaks its own constraint and keeps the other members valid`, () => {
+        const members = inputMembers(set, op);
+        const cases = oneViolation(set, op, { seed: 9 });
+        for (const c of cases) {
+          const m = members.find((x) => x.name === c.member)!;
+          expect(c.source).toMatch(/#\//);
+          expect(set.errors.errors[c.expectError]).toBeDefined();
+          if (c.key.endsWith('.required')) expect(c.member in c.input).toBe(false);
+          else if (c.constraint) {
+            expect(violationOf(c.input[c.member], { ...m, constraints: [c.constraint] })).toBeDefined();
+          }
+          for (const other of members)
+            if (other.name !== c.member && c.input[other.name] !== undefined)
+              expect(violationOf(c.input[other.name], other)).toBeUndefined();
+        }
+        for (const m of members)
+          if (m.required) expect(cases.some((c) => c.key === `${m.name}.required`)).toBe(true);
+        for (const m of members)
+          for (const con of m.constraints)
+            if (con.kind !== 'enum' && !(con.kind === 'length' && !con.max && !con.min))
+              expect(
+                cases.some((c) => c.constraint === con),
+                `${m.name} ${con.kind}`,
+              ).toBe(true);
+      });
+
+  test('the banned code points are each tried', () => {
+    const op = set.apis['2017-01-17'].operations.get('RejectAssignment');
+    if (!op) return;
+    const labels = oneViolation(set, op)
+      .filter((c) => c.constraint?.kind === 'forbiddenCodePoints')
+      .map((c) => c.label);
+    expect(labels).toContain('U+0000');
+    expect(labels).toContain('U+001F');
+  });
+});
