@@ -1,0 +1,52 @@
+// The library entry used from a user's own vitest file: serverConformance runs
+// the bundled suite in a vitest instance of its own and returns the report.
+import { mkdtemp, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, expect, test } from 'vitest';
+import { type RunningEmulator, startEmulator } from '../../src/emulator/server.ts';
+import { RunError, serverConformance } from '../../src/index.ts';
+
+let emulator: RunningEmulator;
+
+beforeAll(async () => {
+  emulator = await startEmulator({ port: 0, host: '127.0.0.1' });
+});
+
+afterAll(async () => {
+  await emulator?.close();
+});
+
+test('serverConformance against the emulator: exit 0, a report, optional report files', async () => {
+  const reportDir = join(await mkdtemp(join(tmpdir(), 'mc-lib-')), 'conformance');
+  const savedExitCode = process.exitCode;
+  const result = await serverConformance({
+    endpoint: emulator.url,
+    statesUrl: emulator.statesUrl,
+    operations: ['GetAssignment', 'RejectAssignment'],
+    runs: 3,
+    seed: 21,
+    reportDir,
+    name: 'in-process emulator',
+  });
+  expect(result.exitCode, result.summary).toBe(0);
+  expect(result.report.target).toEqual({
+    kind: 'server',
+    endpoint: emulator.url,
+    name: 'in-process emulator',
+  });
+  expect(result.report.results.length).toBeGreaterThan(0);
+  expect(new Set(result.report.results.map((r) => r.operation))).toEqual(
+    new Set(['GetAssignment', 'RejectAssignment']),
+  );
+  expect(result.report.summary.notRun).toBe(0);
+  expect(result.summary).toContain('in-process emulator');
+  expect(JSON.parse(await readFile(join(reportDir, 'conformance.json'), 'utf8')).seed).toBe(21);
+  expect(process.exitCode).toBe(savedExitCode);
+}, 120_000);
+
+test('serverConformance refuses MTurk itself before sending anything', async () => {
+  await expect(
+    serverConformance({ endpoint: 'https://mturk-requester.us-east-1.amazonaws.com', allowRemote: true }),
+  ).rejects.toThrow(RunError);
+});
