@@ -315,11 +315,13 @@ function errorCodeCheck(set: SpecSet, op: OperationSpec): ClientCheckDef {
   const env0 = p.errorEnvelope;
   const errors = operationErrors(set, op);
   const forms = env0.typeForms?.length ? env0.typeForms : [undefined];
+  // What a client relies on is the envelope (status, type forms, fields, placement), not when a
+  // server chooses an error, so only the envelope's evidence sets the severity.
   const bases: (Basis | undefined)[] = [
     env0.request?.basis,
     env0.typeFormsBasis,
     env0.statusBasis,
-    ...errors.map((e) => set.errors.errors[e]!.basis),
+    ...(env0.placement ?? []).map((x) => x.basis),
   ];
   return {
     id: `${api}/${op.operation}/client.error-code`,
