@@ -1,0 +1,38 @@
+import { describe, expect, it } from 'vitest';
+import { loadSpecs } from '../../src/spec/load.ts';
+import { APIS } from '../../src/spec/types.ts';
+import { codecFor, codecs, codecsFor, detectApi } from '../../src/wire/index.ts';
+
+const set = loadSpecs();
+const creds = { accessKeyId: 'AKIAX', secretAccessKey: 's' };
+
+describe('codec index', () => {
+  it('has one codec per API version, in routing order', () => {
+    expect(codecs.map((c) => c.api).sort()).toEqual([...APIS].sort());
+    for (const api of APIS) expect(codecFor(api).api).toBe(api);
+    expect(() => codecFor('1999-01-01' as never)).toThrow();
+  });
+  it('detects the API of each codec’s own requests, and nothing else', () => {
+    for (const api of APIS) {
+      const op = [...set.apis[api].operations.keys()][0]!;
+      const req = codecFor(api).encodeRequest(set, op, {}, creds, { host: 'h', now: new Date() });
+      expect(detectApi(req)).toBe(api);
+      expect(codecs.filter((c) => c.claims(req)).map((c) => c.api)).toEqual([api]);
+    }
+    expect(detectApi({ method: 'POST', path: '/', query: '', headers: {}, body: '{}' })).toBeUndefined();
+    expect(detectApi({ method: 'GET', path: '/', query: 'Foo=1', headers: {}, body: '' })).toBeUndefined();
+  });
+  it('codecsFor reads the claiming rules from the given spec set', () => {
+    const copy = structuredClone({ ...set, files: undefined }) as unknown as typeof set;
+    copy.files = new Map();
+    copy.apis['2017-01-17'].protocol.targetPrefix = 'OtherPrefix';
+    const [json] = codecsFor(copy);
+    const req = codecFor('2017-01-17').encodeRequest(set, 'GetAssignment', {}, creds, {
+      host: 'h',
+      now: new Date(),
+    });
+    expect(codecFor('2017-01-17').claims(req)).toBe(true);
+    expect(json!.claims(req)).toBe(false);
+    expect(detectApi(req, copy)).toBeUndefined();
+  });
+});
