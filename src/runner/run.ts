@@ -107,6 +107,24 @@ export function serverReproduce(target: ServerTarget, id: string, secrets: reado
   return args.map((a) => (a === '"$MTURK_SECRET_KEY"' ? a : shellQuote(a))).join(' ');
 }
 
+/**
+ * The target as the suite sees it. The suites take `checks` as exact ids (to
+ * skip building what is not wanted); with a glob among the selection the
+ * suite gets no `checks` and vitest's name filter does the selecting.
+ */
+function providedTarget(target: Target, checks: readonly string[] | undefined): Target {
+  const list = (checks ?? [])
+    .flatMap((c) => c.split(','))
+    .map((c) => c.trim())
+    .filter(Boolean);
+  const own = target.checks ?? [];
+  const all = [...new Set([...list, ...own])];
+  if (all.length === 0) return target;
+  const { checks: _drop, ...rest } = target;
+  if (all.some((c) => c.includes('*'))) return rest as Target;
+  return { ...rest, checks: list.length > 0 ? list : own } as Target;
+}
+
 function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
@@ -186,7 +204,7 @@ export async function runConformance(options: RunConformanceOptions): Promise<Ru
     watch: false,
     pool: options.pool ?? 'forks',
     reporters: [collector],
-    provide: { target } as never,
+    provide: { target: providedTarget(target, options.checks) } as never,
     testTimeout,
     hookTimeout: testTimeout,
     passWithNoTests: false,

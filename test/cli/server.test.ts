@@ -116,6 +116,59 @@ describe('against the reference emulator', () => {
   });
 });
 
+describe('selecting checks', () => {
+  const base = ['--runs', '2', '--seed', '12', '--api', '2017-01-17', '--no-progress'];
+
+  test('--check takes a glob; a check id that matches nothing → exit 2', async () => {
+    const r = await cli([
+      'server',
+      ...emulatorArgs(),
+      ...base,
+      '--check',
+      '2017-01-17/GetAssignment/*',
+      '--report-dir',
+      'o',
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    const ids = (await readReport(join(r.cwd, 'o'))).results.map((x) => x.id);
+    expect(ids.length).toBeGreaterThan(1);
+    expect(ids.every((id) => id.startsWith('2017-01-17/GetAssignment/'))).toBe(true);
+    const one = await cli(['server', ...emulatorArgs(), ...base, '--check', ids[0]!, '--report-dir', 'p'], {
+      cwd: r.cwd,
+    });
+    expect(one.code, one.stderr).toBe(0);
+    expect((await readReport(join(r.cwd, 'p'))).results.map((x) => x.id)).toEqual([ids[0]]);
+    const none = await cli(
+      ['server', ...emulatorArgs(), ...base, '--check', '2017-01-17/Nope/none', '--report-dir', 'q'],
+      {
+        cwd: r.cwd,
+      },
+    );
+    expect(none.code).toBe(2);
+    expect(ownLines(none.stderr).at(-1)).toMatch(
+      /no checks ran: nothing matches --check 2017-01-17\/Nope\/none/,
+    );
+  });
+
+  test('--shard 1/2 and 2/2 together are the whole run; `report` merges them', async () => {
+    const cwd = await scratchDir();
+    const args = ['server', ...emulatorArgs(), ...base, '--operations', 'GetAssignment,RejectAssignment'];
+    const full = await cli([...args, '--report-dir', 'full'], { cwd });
+    const s1 = await cli([...args, '--shard', '1/2', '--report-dir', 'shards/1'], { cwd });
+    const s2 = await cli([...args, '--shard', '2/2', '--report-dir', 'shards/2'], { cwd });
+    expect([full.code, s1.code, s2.code]).toEqual([0, 0, 0]);
+    const a = (await readReport(join(cwd, 'shards/1'))).results.map((x) => x.id);
+    const b = (await readReport(join(cwd, 'shards/2'))).results.map((x) => x.id);
+    const all = (await readReport(join(cwd, 'full'))).results.map((x) => x.id);
+    expect(a.filter((id) => b.includes(id))).toEqual([]);
+    expect([...a, ...b].sort()).toEqual([...all].sort());
+    const merged = await cli(['report', 'shards', '--out', 'merged'], { cwd });
+    expect(merged.code, merged.stderr).toBe(0);
+    const m = await readReport(join(cwd, 'merged'));
+    expect(m.results.map((x) => x.id).sort()).toEqual([...all].sort());
+  });
+});
+
 describe('targets that cannot or must not be tested', () => {
   test('a closed port: exit 2, one line, no stack trace', async () => {
     const port = await closedPort();
