@@ -144,12 +144,12 @@ export function createEmulator(opts: EmulatorOptions = {}): Emulator {
       const decoded = codec.decodeRequest(specs, req, serverOpts);
       if (!decoded.ok) return answer(codec, decoded.operation, decoded.outcome);
       const call = decoded.call;
-      const snap = store.snapshot();
+      // The engine applies a call's effects only after every rule passed, so an error (or an
+      // exception) leaves the store as it was without a per-call snapshot.
       let outcome: Outcome;
       try {
         outcome = executeCall(specs, store, call, now());
       } catch (e) {
-        store.restore(snap);
         outcome = protocolError(codec, 'internal', { reason: String((e as Error)?.message ?? e) });
       }
       return answer(codec, call.operation, outcome, call);

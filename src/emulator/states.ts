@@ -20,7 +20,6 @@ export function applyState(set: SpecSet, store: Store, req: StateRequest): State
   const spec = Object.hasOwn(set.model.states, req.state) ? set.model.states[req.state] : undefined;
   if (!spec) return { ok: false, status: 404, message: `unknown provider state ${req.state}` };
   const made: Record<string, StoredEntity> = {};
-  const snap = store.snapshot();
   try {
     for (const c of spec.creates) {
       const parent = c.parent !== undefined ? made[c.parent] : undefined;
@@ -33,7 +32,7 @@ export function applyState(set: SpecSet, store: Store, req: StateRequest): State
       });
     }
   } catch (e) {
-    store.restore(snap);
+    for (const rec of Object.values(made)) store.remove(rec);
     return { ok: false, status: 500, message: (e as Error).message };
   }
   const ids: Record<string, unknown> = {};

@@ -182,7 +182,13 @@ export class Store {
   }
 
   list(entity: string): StoredEntity[] {
-    return [...(this.entities.get(entity)?.values() ?? [])].sort((a, b) => a.seq - b.seq);
+    // Maps keep insertion order, which is creation order.
+    return [...(this.entities.get(entity)?.values() ?? [])];
+  }
+
+  /** Removes an entity (used to undo a provider state that could not be completed). */
+  remove(rec: StoredEntity): void {
+    this.entities.get(rec.entity)?.delete(rec.id);
   }
 
   /** Sets fields on a stored entity. */
