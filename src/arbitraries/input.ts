@@ -109,14 +109,16 @@ function stringValueCases(
   switch (c.kind) {
     case 'length': {
       if (c.max !== undefined) {
-        if (c.unit === 'codepoint')
+        const free = !constraintsOf(m, 'pattern').length;
+        if (c.unit === 'codepoint' && free) {
+          // simplest first (the first failing case is the one reported), then the tricky ones:
+          // astral characters are two UTF-16 units each, mixed text has 1- to 4-byte characters
+          out.push({ label: 'length.max+1', value: 'a'.repeat(c.max + 1) });
+          out.push({ label: 'length.max+1.astral', value: String.fromCodePoint(0x1f600).repeat(c.max + 1) });
+          out.push({ label: 'length.max+1.mixed', value: stringOfLength(m, c.max + 1, seed) });
+        } else if (c.unit === 'codepoint')
           out.push({ label: 'length.max+1', value: stringOfLength(m, c.max + 1, seed) });
         else out.push({ label: 'bytes.max+1', value: 'A'.repeat(c.max + 1) });
-        if (c.unit === 'codepoint' && !constraintsOf(m, 'pattern').length) {
-          // over the limit in code points while multi-byte and astral characters keep it short in UTF-16
-          const emoji = String.fromCodePoint(0x1f600).repeat(c.max + 1);
-          out.push({ label: 'length.max+1.astral', value: emoji });
-        }
       }
       if (c.min !== undefined && c.min > 0)
         out.push({ label: 'length.min-1', value: c.min - 1 === 0 ? '' : stringOfLength(m, c.min - 1, seed) });

@@ -114,7 +114,7 @@ export function crossChecks(set: SpecSet, config: ServerTargetConfig, only?: Set
     const given = givenFor(plain.op);
     if (given)
       stories.push({
-        name: 'effect',
+        name: effectA ? 'effect' : plain.op.behaviour.kind,
         state: given,
         steps: [{ as: 0 }, { as: 0 }],
         bases: [effectA?.basis, ruleOf(a.op, 'status')?.basis, ruleOf(b.op, 'status')?.basis],

@@ -229,17 +229,23 @@ function invalidChecks(set: SpecSet, op: OperationSpec, config: ServerTargetConf
             );
             if (!fresh) throw new Error(`violation ${key} ${label} disappeared`);
             s.cover(key);
-            const what = `${op.operation} with ${fresh.member} ${fresh.label} (${JSON.stringify(fresh.input[fresh.member])?.slice(0, 80) ?? 'absent'})`;
-            await unchanged(
-              s,
-              op,
-              ids,
-              async () => {
-                const ex = await s.call(api, op.operation, fresh.input, { label: `${key} ${label}` });
-                expectError(set, api, ex, [fresh.expectError], what);
-              },
-              what,
-            );
+            const what = `${op.operation} with ${fresh.member} ${fresh.label} (${describeValue(fresh.input[fresh.member])})`;
+            try {
+              await unchanged(
+                s,
+                op,
+                ids,
+                async () => {
+                  const ex = await s.call(api, op.operation, fresh.input, { label: `${key} ${label}` });
+                  expectError(set, api, ex, [fresh.expectError], what);
+                },
+                what,
+              );
+            } catch (e) {
+              if (e instanceof CheckFailure && !e.counterexample)
+                e.counterexample = `${fresh.member} (${fresh.label}) = ${describeValue(fresh.input[fresh.member])}`;
+              throw e;
+            }
           }
         },
       ),
@@ -568,6 +574,16 @@ function ruleChecks(set: SpecSet, op: OperationSpec, config: ServerTargetConfig)
     }
   }
   return out;
+}
+
+/** A value for a counterexample line: short values as JSON, long strings by length and start. */
+function describeValue(v: unknown): string {
+  if (v === undefined) return '(absent)';
+  if (typeof v === 'string' && v.length > 80) {
+    const cps = [...v];
+    return `${JSON.stringify(cps.slice(0, 24).join(''))}… (${cps.length} code points, ${Buffer.byteLength(v, 'utf8')} UTF-8 bytes)`;
+  }
+  return JSON.stringify(v);
 }
 
 function sameValue(got: unknown, sent: unknown, trimmed: boolean): boolean {

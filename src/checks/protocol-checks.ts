@@ -248,6 +248,47 @@ export function protocolChecks(set: SpecSet, op: OperationSpec): Check[] {
       },
     );
 
+  // every HTTP method the protocol allows serves the same call
+  if (p.http.methods.length > 1)
+    add(
+      'protocol.methods',
+      sev(p.basis),
+      `${file}#/http/methods: a valid call is served over ${p.http.methods.join(' and ')}${basisText(p.basis)}`,
+      async (s) => {
+        await s.requireApi(api);
+        for (const method of p.http.methods) {
+          const given = givenFor(op);
+          const ids = given ? await s.state(given) : {};
+          const ex = await s.call(api, op.operation, minimalInput(set, op, ids, s.config.seed), {
+            method: method as 'GET' | 'POST',
+            label: `over ${method}`,
+          });
+          expectSuccess(set, op, ex, `A valid ${op.operation} request over ${method}`);
+        }
+      },
+    );
+
+  // every signature scheme the protocol lists is accepted
+  const schemes = p.signing.schemes ?? [];
+  if (schemes.length > 1)
+    add(
+      'protocol.signature-schemes',
+      sev(p.signing.basis, ...schemes.map((x) => x.basis)),
+      `${file}#/signing/schemes: requests signed with ${schemes.map((x) => x.name).join(' or ')} are served${basisText(p.signing.basis)}`,
+      async (s) => {
+        await s.requireApi(api);
+        for (const scheme of schemes) {
+          const given = givenFor(op);
+          const ids = given ? await s.state(given) : {};
+          const ex = await s.call(api, op.operation, minimalInput(set, op, ids, s.config.seed), {
+            scheme: scheme.name,
+            label: `signed with ${scheme.name}`,
+          });
+          expectSuccess(set, op, ex, `A valid ${op.operation} request signed with ${scheme.name}`);
+        }
+      },
+    );
+
   // unknown operation: the operation's name with a suffix no spec uses
   const unknownOp = p.protocolErrors.unknownOperation;
   if (unknownOp) {

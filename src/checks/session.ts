@@ -58,6 +58,10 @@ export interface CallOptions {
   as?: number | Credentials | null;
   responseGroups?: string[];
   label?: string;
+  /** HTTP method (protocols that allow several) */
+  method?: 'GET' | 'POST';
+  /** signature scheme name (legacy) */
+  scheme?: string;
   /** change the encoded request before it is sent */
   mutate?: (req: WireRequest) => WireRequest;
 }
@@ -108,6 +112,8 @@ export class Session {
       host: this.host,
       now: new Date(),
       ...(opts.responseGroups ? { responseGroups: opts.responseGroups } : {}),
+      ...(opts.method ? { method: opts.method } : {}),
+      ...(opts.scheme ? { scheme: opts.scheme } : {}),
     });
     if (opts.mutate) req = opts.mutate(req);
     return req;
