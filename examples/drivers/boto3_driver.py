@@ -49,7 +49,7 @@ def main():
         region_name=os.environ.get("AWS_REGION", "us-east-1"),
         aws_access_key_id=os.environ.get("AWS_ACCESS_KEY_ID"),
         aws_secret_access_key=os.environ.get("AWS_SECRET_ACCESS_KEY"),
-        config=Config(retries={"max_attempts": 3, "mode": "standard"}),
+        config=Config(retries={"max_attempts": int(os.environ.get("AWS_MAX_ATTEMPTS", "3")), "mode": "standard"}),
     )
     for line in sys.stdin:
         line = line.strip()

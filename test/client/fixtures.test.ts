@@ -5,8 +5,10 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { boto3Available, exampleDriverCommand } from '../../src/cli/commands/client.ts';
 import { createLegacyRestClient } from '../../src/clients/legacy-rest.ts';
 import { createSdkV3Client } from '../../src/clients/sdk-v3.ts';
+import { startDriver } from '../../src/driver/driver-client.ts';
 import {
   type ClientFixture,
   fixtureCase,
@@ -15,7 +17,12 @@ import {
   toStored,
 } from '../../src/mock/fixtures.ts';
 import { createMockHandlers } from '../../src/mock/handlers.ts';
-import { IN_PROCESS_ORIGIN, type MockEndpoint, startInProcessMock } from '../../src/mock/server.ts';
+import {
+  IN_PROCESS_ORIGIN,
+  type MockEndpoint,
+  startInProcessMock,
+  startMockServer,
+} from '../../src/mock/server.ts';
 import { CLIENT_TEST_CREDENTIALS } from '../../src/mock/session.ts';
 import type { ClientUnderTest } from '../../src/mock/types.ts';
 import { loadSpecs } from '../../src/spec/load.ts';
@@ -26,9 +33,15 @@ const UPDATE = process.env.UPDATE_FIXTURES === '1';
 const set = loadSpecs();
 const FIXED_NOW = new Date(Date.UTC(2020, 0, 2, 3, 4, 5));
 
-const CLIENTS: { name: string; api: Api; create: (set: SpecSet, endpoint: string) => ClientUnderTest }[] = [
+const CLIENTS: {
+  name: string;
+  api: Api;
+  transport: 'in-process' | 'http';
+  create: (set: SpecSet, endpoint: string) => ClientUnderTest;
+}[] = [
   {
     name: 'sdk-v3',
+    transport: 'in-process',
     api: '2017-01-17',
     create: (_set, endpoint) =>
       createSdkV3Client({ endpoint, credentials: CLIENT_TEST_CREDENTIALS, maxAttempts: 1 }),
@@ -36,25 +49,50 @@ const CLIENTS: { name: string; api: Api; create: (set: SpecSet, endpoint: string
   {
     name: 'legacy-rest',
     api: '2014-08-15',
+    transport: 'in-process',
     create: (s, endpoint) =>
       createLegacyRestClient(s, { endpoint, credentials: CLIENT_TEST_CREDENTIALS, maxAttempts: 1 }),
+  },
+  {
+    // boto3 as a subprocess (Debian python3-boto3); fails, not skips, without it
+    name: 'boto3-driver',
+    api: '2017-01-17',
+    transport: 'http',
+    create: (_set, endpoint) => {
+      if (!boto3Available())
+        throw new Error('boto3 cannot be imported by /usr/bin/python3: install python3-boto3');
+      return startDriver({
+        command: exampleDriverCommand('boto3'),
+        api: '2017-01-17',
+        endpoint,
+        credentials: CLIENT_TEST_CREDENTIALS,
+        timeoutMs: 30_000,
+        // one attempt, like the in-process clients, so a recording holds one exchange per call
+        extraEnv: { AWS_MAX_ATTEMPTS: '1' },
+      });
+    },
   },
 ];
 
 let seq = 0;
-const mock = createMockHandlers(set, {
+const mockOptions = {
   credentials: [CLIENT_TEST_CREDENTIALS],
-  origin: IN_PROCESS_ORIGIN,
   now: () => FIXED_NOW,
   requestId: () => `request-${++seq}`,
-});
-let endpoint: MockEndpoint;
+};
+const mocks = {
+  'in-process': createMockHandlers(set, { ...mockOptions, origin: IN_PROCESS_ORIGIN }),
+  http: createMockHandlers(set, mockOptions),
+};
+const endpoints: Partial<Record<'in-process' | 'http', MockEndpoint>> = {};
 
 beforeAll(async () => {
-  endpoint = await startInProcessMock(mock.handlers, IN_PROCESS_ORIGIN);
+  endpoints['in-process'] = await startInProcessMock(mocks['in-process'].handlers, IN_PROCESS_ORIGIN);
+  endpoints.http = await startMockServer(mocks.http.handlers);
 });
 afterAll(async () => {
-  await endpoint.close();
+  await endpoints['in-process']?.close();
+  await endpoints.http?.close();
 });
 
 for (const c of CLIENTS) {
@@ -62,7 +100,8 @@ for (const c of CLIENTS) {
     for (const op of [...set.apis[c.api].operations.values()]) {
       const file = join(ROOT, c.name, c.api, `${op.operation}.json`);
       test(op.operation, async () => {
-        const client = c.create(set, endpoint.url);
+        const mock = mocks[c.transport];
+        const client = c.create(set, endpoints[c.transport]!.url);
         try {
           const stored: ClientFixture | undefined =
             !UPDATE && existsSync(file)
