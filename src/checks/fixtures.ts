@@ -118,7 +118,7 @@ export function fixtureChecks(set: SpecSet, config: ServerTargetConfig, only?: S
         op.operation,
         `fixtures.${name}`,
         sev(op.basis),
-        `fixtures/${lf.file} (${f.provenance.source}: ${f.provenance.note.slice(0, 160)}): the target answers the recorded request like the recording`,
+        `fixtures/${lf.file}#/response (${f.provenance.source}: ${f.provenance.note.slice(0, 160)}): the target answers the recorded request like the recording`,
         async (s) => {
           await s.requireApi(lf.api);
           const given = givenFor(op);

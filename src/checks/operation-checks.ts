@@ -3,7 +3,7 @@
 // from the operation spec, the shapes, the errors and the state model.
 import fc from 'fast-check';
 import { coverInput } from '../arbitraries/coverage.ts';
-import { oneViolation, serverIssuedMembers, validInput } from '../arbitraries/input.ts';
+import { constraintSource, oneViolation, serverIssuedMembers, validInput } from '../arbitraries/input.ts';
 import { constraintsOf, freeString, lengthBounds } from '../arbitraries/values.ts';
 import { constraintKey, errorSpec, inputMembers, outputMembers } from '../spec/resolve.ts';
 import type { OperationSpec, ResolvedMember, RuleSpec, SpecSet } from '../spec/types.ts';
@@ -147,7 +147,7 @@ function validChecks(set: SpecSet, op: OperationSpec, _config: ServerTargetConfi
           op.operation,
           `valid.${key}`,
           sev(c.basis),
-          `${file}: ${m.name} at the limits of its ${c.kind} constraint (${JSON.stringify({ ...c, basis: undefined })}) is accepted${basisText(c.basis)}`,
+          `${constraintSource(set, op, m.name, c)}: ${m.name} at the limits of its ${c.kind} constraint (${JSON.stringify({ ...c, basis: undefined })}) is accepted${basisText(c.basis)}`,
           async (s) => {
             await s.requireApi(api);
             for (const v of values) {

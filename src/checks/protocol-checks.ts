@@ -144,7 +144,7 @@ export function protocolChecks(set: SpecSet, op: OperationSpec): Check[] {
     add(
       'protocol.error-envelope',
       sev(...bases),
-      `${file}#/errorEnvelope: ${env.body ? `fields ${env.body.typeField}, ${env.body.codeField}, ${env.body.messageField}` : `${env.fields?.list}/${env.fields?.item} with ${env.fields?.code} and ${env.fields?.message}, IsValid ${env.isValid}, placed per code`}${basisText(env.request?.basis ?? env.placement?.[0]?.basis)}`,
+      `${file}#/errorEnvelope: ${env.body ? `fields ${env.body.typeField}, ${env.body.codeField}, ${env.body.messageField}` : `${env.fields?.list}/${env.fields?.item} with ${env.fields?.code} and ${env.fields?.message}, ${p.success.isValidPath} = ${env.isValid}, placed per code`}${basisText(env.request?.basis ?? env.placement?.[0]?.basis)}`,
       async (s) => {
         await s.requireApi(api);
         const ex = await trigger.run(s);
