@@ -16,7 +16,7 @@ const work = mkdtempSync(join(tmpdir(), 'mturk-determinism-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 /** Replace what differs between runs by design; keep everything the seed decides. */
-export function normalise(text: string): string {
+function normalise(text: string): string {
   return text
     .replace(/(127\.0\.0\.1|localhost|\[::1\]):\d+/g, '$1:<port>')
     .replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi, '<uuid>')
