@@ -147,7 +147,7 @@ async function runSteps(
     const owner = ruleOf(op, 'owner');
     const status = ruleOf(op, 'status');
     const effect = ruleOf(op, 'effect');
-    const what = `${op.operation} ${st.as === 0 ? 'by the owner' : 'by another requester'} on a ${entity} in status ${e.status}`;
+    const what = `${op.operation} ${st.as === 0 ? 'by the owner' : 'by another requester'} on ${/^[AEIOU]/.test(entity) ? 'an' : 'a'} ${entity} in status ${e.status}`;
     s.cover(`model:${op.operation}`);
     const ex = await s.call(api, op.operation, input, { as: st.as, label: what });
     if (st.as !== 0 && owner?.error) {
