@@ -4,9 +4,10 @@
 // still yields a valid spec (a lost required flag, 1024 → 1025) is not the
 // loader's business, and is caught instead by the seed comparison, the
 // reference-of-facts comparison or the official-model comparison.
+import { readFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { compareFactsWithSpec, readFacts } from '../../src/fixtures/facts.ts';
-import { compareSeedWithSpec, readSeed, seedFiles } from '../../src/fixtures/seeds.ts';
+import { compareSeedWithSpec, parseSeed, readSeed, seedFiles } from '../../src/fixtures/seeds.ts';
 import { loadSpecsUncached } from '../../src/spec/load.ts';
 import { compareWithOfficialModel, readServiceModel } from '../../src/spec/official-model.ts';
 import type { SpecSet } from '../../src/spec/types.ts';
@@ -207,5 +208,31 @@ describe('(e) a malformed pattern', () => {
     expect(factDiffs(loadSpecsUncached(dir))).toEqual([
       '2017-01-17/RejectAssignment.AssignmentId: the reference says pattern ^[A-Z0-9]+$, the spec says ^[A-Za-z0-9]+$',
     ]);
+  });
+});
+
+describe('the other way round: a changed seed text is caught against the unchanged specs', () => {
+  const raw = readFileSync(seedFiles()[0]!, 'utf8');
+  const file = seedFiles()[0]!.split('/').pop()!;
+
+  it('a seed limit of 2048 characters', () => {
+    const text = raw.replace('can be up to 1024 characters', 'can be up to 2048 characters');
+    expect(text).not.toBe(raw);
+    expect(compareSeedWithSpec(loadSpecsUncached(dir), parseSeed(text, file))).toEqual([
+      '2014-08-15/RejectAssignment.RequesterFeedback: the seed says up to 2048 characters, the spec says max 1024',
+    ]);
+  });
+
+  it('a seed that makes RequesterFeedback required', () => {
+    const text = raw.replace(/(including multi-byte characters\.\s+)No/, '$1Yes');
+    expect(text).not.toBe(raw);
+    expect(compareSeedWithSpec(loadSpecsUncached(dir), parseSeed(text, file))).toEqual([
+      '2014-08-15/RejectAssignment.RequesterFeedback: the seed says Required Yes, the spec says required false',
+    ]);
+  });
+
+  it('a seed whose parameter table lost its Required column does not parse', () => {
+    const text = raw.replace(/(The assignment ID[\s\S]*?Default: None\s+)Yes/, '$1');
+    expect(() => parseSeed(text, file)).toThrow(/expected a parameter name|no Required column/);
   });
 });
