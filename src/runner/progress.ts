@@ -47,7 +47,7 @@ export class Progress {
   private draw(state: ProgressState): void {
     const line = Progress.format(state);
     if (this.tty) {
-      const columns = this.stream.columns ?? 100;
+      const columns = this.stream.columns && this.stream.columns > 0 ? this.stream.columns : 100;
       this.stream.write(`\r\x1b[2K${line.slice(0, Math.max(20, columns - 1))}`);
       this.drawn = true;
     } else {
