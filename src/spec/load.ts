@@ -183,7 +183,10 @@ function crossCheck(set: SpecSet): SpecProblem[] {
 
   // Every basis anywhere must name known sources.
   const walkBasis = (doc: object, value: unknown, pointer: string) => {
-    if (Array.isArray(value)) value.forEach((v, i) => walkBasis(doc, v, `${pointer}/${i}`));
+    if (Array.isArray(value))
+      value.forEach((v, i) => {
+        walkBasis(doc, v, `${pointer}/${i}`);
+      });
     else if (value && typeof value === 'object') {
       for (const [k, v] of Object.entries(value)) {
         const p = `${pointer}/${escapePointer(k)}`;
@@ -283,10 +286,11 @@ function crossCheck(set: SpecSet): SpecProblem[] {
       op.behaviour.rules.forEach((r, i) => {
         const p = `/behaviour/rules/${i}`;
         needError(op, `${p}/error`, r.error);
-        (r.acceptErrors ?? []).forEach((e, j) => needError(op, `${p}/acceptErrors/${j}`, e));
+        for (const [j, e] of (r.acceptErrors ?? []).entries()) needError(op, `${p}/acceptErrors/${j}`, e);
         needState(op, `${p}/given`, r.given);
-        (r.violatedBy ?? []).forEach((s, j) => needState(op, `${p}/violatedBy/${j}`, s));
-        (r.allowedWhen ?? []).forEach((w, j) => needState(op, `${p}/allowedWhen/${j}/given`, w.given));
+        for (const [j, s] of (r.violatedBy ?? []).entries()) needState(op, `${p}/violatedBy/${j}`, s);
+        for (const [j, w] of (r.allowedWhen ?? []).entries())
+          needState(op, `${p}/allowedWhen/${j}/given`, w.given);
         if (r.kind === 'status') {
           const values = entity.status?.values ?? [];
           for (const v of r.allowed ?? [])
