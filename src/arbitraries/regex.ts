@@ -154,7 +154,7 @@ export function lengthRange(n: RegexNode): [number, number] {
     }
     case 'rep': {
       const [a, b] = lengthRange(n.node);
-      return [a * n.min, n.max === 0 ? 0 : b * n.max];
+      return [a * n.min, n.max === 0 || b === 0 ? 0 : b * n.max];
     }
   }
 }
@@ -174,21 +174,39 @@ export function prng(seed: number): (n: number) => number {
 
 /** A string of exactly `len` code points matched by the node, or undefined when there is none. */
 export function generateExact(n: RegexNode, len: number, rnd: (n: number) => number): string | undefined {
+  return gen(n, len, rnd, { steps: 5000 });
+}
+
+interface Budget {
+  steps: number;
+}
+
+/** Integers lo..hi starting at a random one (wrapping), at most `cap` of them. */
+function orderFrom(lo: number, hi: number, rnd: (n: number) => number, cap = 64): number[] {
+  const count = hi - lo + 1;
+  if (count <= 0) return [];
+  const start = rnd(count);
+  const out: number[] = [];
+  for (let k = 0; k < Math.min(count, cap); k++) out.push(lo + ((start + k) % count));
+  return out;
+}
+
+function gen(n: RegexNode, len: number, rnd: (n: number) => number, budget: Budget): string | undefined {
+  if (--budget.steps < 0) return undefined;
   const [lo, hi] = lengthRange(n);
   if (len < lo || len > hi) return undefined;
   switch (n.k) {
     case 'set':
       return String.fromCodePoint(n.chars[rnd(n.chars.length)]!);
     case 'seq':
-      return generateParts(n.items, len, rnd);
+      return genParts(n.items, len, rnd, budget);
     case 'alt': {
       const fits = n.options.filter((o) => {
         const [a, b] = lengthRange(o);
         return len >= a && len <= b;
       });
-      const start = rnd(fits.length);
-      for (let k = 0; k < fits.length; k++) {
-        const s = generateExact(fits[(start + k) % fits.length]!, len, rnd);
+      for (const k of orderFrom(0, fits.length - 1, rnd)) {
+        const s = gen(fits[k]!, len, rnd, budget);
         if (s !== undefined) return s;
       }
       return undefined;
@@ -197,34 +215,44 @@ export function generateExact(n: RegexNode, len: number, rnd: (n: number) => num
       const [a, b] = lengthRange(n.node);
       const counts: number[] = [];
       for (let c = n.min; c <= Math.min(n.max, len + 1); c++)
-        if (c * a <= len && len <= c * b) counts.push(c);
-      if (counts.length === 0) return undefined;
-      const count = counts[rnd(counts.length)]!;
-      return generateParts(
-        Array.from({ length: count }, () => n.node),
-        len,
-        rnd,
-      );
+        if (c === 0 ? len === 0 : c * a <= len && len <= c * b) counts.push(c);
+      for (const k of orderFrom(0, counts.length - 1, rnd)) {
+        const s = genParts(
+          Array.from({ length: counts[k]! }, () => n.node),
+          len,
+          rnd,
+          budget,
+        );
+        if (s !== undefined) return s;
+      }
+      return undefined;
     }
   }
 }
 
-function generateParts(items: RegexNode[], len: number, rnd: (n: number) => number): string | undefined {
-  const ranges = items.map(lengthRange);
-  let remaining = len - ranges.reduce((s, r) => s + r[0], 0);
-  let out = '';
-  for (let k = 0; k < items.length; k++) {
-    const [a, b] = ranges[k]!;
-    const restCapacity = ranges.slice(k + 1).reduce((s, r) => s + (r[1] - r[0]), 0);
-    const minExtra = Math.max(0, remaining - restCapacity);
-    const maxExtra = Math.min(b - a, remaining);
-    const extra = minExtra + rnd(maxExtra - minExtra + 1);
-    remaining -= extra;
-    const s = generateExact(items[k]!, a + extra, rnd);
-    if (s === undefined) return undefined;
-    out += s;
+/** Split `len` over the items (backtracking over the first item's share), each generated exactly. */
+function genParts(
+  items: RegexNode[],
+  len: number,
+  rnd: (n: number) => number,
+  budget: Budget,
+): string | undefined {
+  if (items.length === 0) return len === 0 ? '' : undefined;
+  if (budget.steps < 0) return undefined;
+  const [a, b] = lengthRange(items[0]!);
+  const rest = items.slice(1).map(lengthRange);
+  const restMin = rest.reduce((x, r) => x + r[0], 0);
+  const restMax = rest.reduce((x, r) => x + r[1], 0);
+  const lo = Math.max(a, len - restMax);
+  const hi = Math.min(b, len - restMin);
+  for (const first of orderFrom(lo, hi, rnd, 16)) {
+    const head = gen(items[0]!, first, rnd, budget);
+    if (head === undefined) continue;
+    const tail = genParts(items.slice(1), len - first, rnd, budget);
+    if (tail !== undefined) return head + tail;
+    if (budget.steps < 0) return undefined;
   }
-  return out;
+  return undefined;
 }
 
 /** Every character a pattern can produce at any position (used to find characters outside it). */

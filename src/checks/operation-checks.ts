@@ -4,7 +4,7 @@
 import fc from 'fast-check';
 import { coverInput } from '../arbitraries/coverage.ts';
 import { constraintSource, oneViolation, serverIssuedMembers, validInput } from '../arbitraries/input.ts';
-import { constraintsOf, freeString, lengthBounds } from '../arbitraries/values.ts';
+import { constraintsOf, freeString, lengthBounds, patternString } from '../arbitraries/values.ts';
 import { constraintKey, errorSpec, inputMembers, outputMembers } from '../spec/resolve.ts';
 import type { OperationSpec, ResolvedMember, RuleSpec, SpecSet } from '../spec/types.ts';
 import { getPath, parseXmlSafe } from '../wire/xml.ts';
@@ -176,8 +176,28 @@ function limitValues(
     return out;
   }
   if (c.kind !== 'length' || c.unit !== 'codepoint' || m.type !== 'string') return out;
-  if (constraintsOf(m, 'pattern').length || constraintsOf(m, 'enum').length) return out;
+  if (constraintsOf(m, 'enum').length) return out;
   const { min, max } = lengthBounds(m);
+  const pattern = constraintsOf(m, 'pattern')[0];
+  if (pattern) {
+    // values of the pattern exactly at each limit (when the pattern can reach it)
+    for (const [n, which] of [
+      [max, 'max'],
+      [min, 'min'],
+    ] as const) {
+      if (n === undefined || n === 0) continue;
+      try {
+        const v = fc.sample(patternString(pattern.pattern, { min: n, max: n }, true), {
+          seed: n,
+          numRuns: 1,
+        })[0];
+        if (v !== undefined) out.push({ label: `of exactly ${n} characters (${which})`, value: v });
+      } catch {
+        /* the pattern cannot produce that length */
+      }
+    }
+    return out;
+  }
   if (c.max !== undefined && max !== undefined) {
     const banned = constraintsOf(m, 'forbiddenCodePoints').flatMap((x) => x.ranges);
     const sample = (cp: number, label: string) => {

@@ -21,6 +21,8 @@ describe('regex subset generator', () => {
     '^[0-9]+(\\.)?[0-9]{0,2}$',
     '^[A-Z0-9]{30}$',
     '^(ab|c)*d?$',
+    '^[a-z]+(-[a-z]+)?$',
+    '^(abc|de)+$',
   ];
   test.each(patterns)('%s: generated values match, at every reachable length', (p) => {
     const ast = parsePattern(p);
@@ -28,6 +30,8 @@ describe('regex subset generator', () => {
     const [lo, hi] = lengthRange(ast);
     for (let len = lo; len <= Math.min(hi, lo + 40); len++) {
       const s = generateExact(ast, len, prng(len));
+      // every length in range is reachable for these patterns: the generator must find one
+      expect(s, `length ${len}`).toBeDefined();
       if (s === undefined) continue;
       expect(codePointLength(s)).toBe(len);
       expect(re.test(s)).toBe(true);
