@@ -12,10 +12,11 @@
 // script) and returns the ConformanceReport. See docs/ci-gating.md.
 import { randomInt } from 'node:crypto';
 import { TEST_CREDENTIALS } from './emulator/test-credentials.ts';
+import type { ClientTargetConfig } from './mock/types.ts';
 import { renderRunSummary } from './runner/console.ts';
 import { writeReports } from './runner/output.ts';
 import { type RunConformanceOptions, type RunOutcome, runConformance } from './runner/run.ts';
-import type { ServerTarget, TargetCredentials } from './runner/types.ts';
+import { RunError, type ServerTarget, type TargetCredentials } from './runner/types.ts';
 import { APIS, type Api } from './spec/types.ts';
 
 export interface ServerConformanceOptions {
@@ -53,12 +54,14 @@ export interface ServerConformanceOptions {
   progress?: boolean;
 }
 
-export interface ServerConformanceResult extends RunOutcome {
+export interface ConformanceResult extends RunOutcome {
   /** The text the CLI prints: a table per operation and API version, the failures, the totals. */
   summary: string;
   /** Files written when reportDir was given. */
   written: string[];
 }
+
+export type ServerConformanceResult = ConformanceResult;
 
 /**
  * Runs the server conformance suite against `options.endpoint` and returns
@@ -66,7 +69,7 @@ export interface ServerConformanceResult extends RunOutcome {
  * failure, 2 nothing ran). Throws a RunError (one-line message) when the run
  * cannot start: refused or unreachable endpoint, bad options.
  */
-export async function serverConformance(options: ServerConformanceOptions): Promise<ServerConformanceResult> {
+export async function serverConformance(options: ServerConformanceOptions): Promise<ConformanceResult> {
   const userCredentials = options.credentials;
   const target: ServerTarget = {
     kind: 'server',
@@ -98,8 +101,65 @@ export async function serverConformance(options: ServerConformanceOptions): Prom
   return { ...outcome, summary: renderRunSummary([outcome.report]), written };
 }
 
+export interface ClientConformanceOptions {
+  /** A driver command line (docs/driver-protocol.md), e.g. "python3 my_driver.py" … */
+  driver?: string;
+  /** … or one of the bundled in-process clients. */
+  client?: 'sdk-v3' | 'legacy-rest';
+  /** API versions (default: the bundled client's, 2017-01-17 for drivers). */
+  apis?: Api[];
+  operations?: string[];
+  checks?: string[];
+  /** Generated cases per property check (default 25). */
+  runs?: number;
+  seed?: number;
+  /** Time for the client to answer one case (default 10000 ms). */
+  timeoutMs?: number;
+  expectedFailures?: string;
+  strict?: boolean;
+  reportDir?: string;
+  force?: boolean;
+  name?: string;
+  progress?: boolean;
+}
+
+/**
+ * Runs the client conformance suite against a client library (through its
+ * driver, or a bundled client) and returns the report and exit code, like
+ * serverConformance. The client talks only to the suite's own mock endpoint.
+ */
+export async function clientConformance(options: ClientConformanceOptions): Promise<ConformanceResult> {
+  if (!options.driver === !options.client) throw new RunError('give either driver or client');
+  const { runClient } = await import('./cli/commands/client.ts');
+  const client = options.client ?? 'driver';
+  const target: ClientTargetConfig = {
+    kind: 'client',
+    client,
+    ...(options.driver ? { driver: options.driver } : {}),
+    apis: options.apis ?? [client === 'legacy-rest' ? '2014-08-15' : '2017-01-17'],
+    ...(options.operations ? { operations: options.operations } : {}),
+    runs: options.runs ?? 25,
+    seed: options.seed ?? randomInt(1, 2 ** 31 - 1),
+    timeoutMs: options.timeoutMs ?? 10_000,
+  };
+  const outcome = await runClient({
+    target,
+    ...(options.name ? { name: options.name } : {}),
+    ...(options.checks ? { checks: options.checks } : {}),
+    ...(options.expectedFailures ? { expectedFailures: options.expectedFailures } : {}),
+    ...(options.strict !== undefined ? { strict: options.strict } : {}),
+    progress: options.progress ?? false,
+  });
+  const written = options.reportDir
+    ? await writeReports(options.reportDir, [outcome.report], { force: options.force ?? false })
+    : [];
+  return { ...outcome, summary: renderRunSummary([outcome.report]), written };
+}
+
+export type { ServerTargetConfig } from './checks/types.ts';
 export { startEmulator } from './emulator/server.ts';
 export { TEST_CREDENTIALS } from './emulator/test-credentials.ts';
+export type { ClientTargetConfig } from './mock/types.ts';
 export {
   exitCodeFor,
   loadReports,
@@ -118,6 +178,6 @@ export type {
   Target,
   TargetCredentials,
 } from './runner/index.ts';
-export { RunError, runConformance, writeReports } from './runner/index.ts';
 export { loadSpecs } from './spec/load.ts';
 export type { Api, SpecSet } from './spec/types.ts';
+export { RunError, runConformance, writeReports };

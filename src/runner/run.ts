@@ -125,6 +125,23 @@ function providedTarget(target: Target, checks: readonly string[] | undefined): 
   return { ...rest, checks: list.length > 0 ? list : own } as Target;
 }
 
+/** Listed ids that this run should have met but did not: renamed or removed checks. */
+function staleEntries(
+  list: ExpectedFailures,
+  results: readonly CheckResult[],
+  target: Target,
+  filtered: boolean,
+): string[] {
+  if (filtered || results.length === 0) return [];
+  const ids = new Set(results.map((r) => r.id));
+  const apis = new Set(results.map((r) => r.api));
+  const operations = target.operations ? new Set(target.operations) : undefined;
+  return [...list.entries.keys()].filter((id) => {
+    const [api = '', operation = ''] = id.split('/');
+    return !ids.has(id) && apis.has(api) && (!operations || operations.has(operation));
+  });
+}
+
 function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
@@ -251,7 +268,15 @@ export async function runConformance(options: RunConformanceOptions): Promise<Ru
     update = await updateExpectedFailuresFile(expected, results);
     expected = await loadExpectedFailures(expected.file, { mayBeMissing: true });
   }
-  if (expected) results = applyExpectedFailures(results, expected);
+  if (expected) {
+    results = applyExpectedFailures(results, expected);
+    const stale = staleEntries(expected, results, target, Boolean(options.checks?.length || shard));
+    if (stale.length > 0) {
+      log(
+        `warning: ${stale.length} check id${stale.length === 1 ? '' : 's'} in ${expected.file} match${stale.length === 1 ? 'es' : ''} no check of this suite (e.g. ${stale[0]}): remove ${stale.length === 1 ? 'it' : 'them'} from the list`,
+      );
+    }
+  }
 
   const reportTarget: ReportTarget = {
     kind: target.kind,

@@ -1,6 +1,6 @@
 // Types shared by the runner, the CLI commands and the library entry.
 import type { ServerTargetConfig } from '../checks/types.ts';
-import type { Api } from '../spec/types.ts';
+import type { ClientTargetConfig } from '../mock/types.ts';
 
 export interface TargetCredentials {
   accessKeyId: string;
@@ -10,17 +10,8 @@ export interface TargetCredentials {
 /** What the server suite reads with `inject('target')` (the contract lives in src/checks/types.ts). */
 export type ServerTarget = ServerTargetConfig;
 
-/** What the client suite reads; defined in full by the client suite (src/mock, suites/client). */
-export interface ClientTarget {
-  kind: 'client';
-  driver?: string;
-  seed: number;
-  runs?: number;
-  apis?: Api[];
-  operations?: string[];
-  checks?: string[];
-  [key: string]: unknown;
-}
+/** What the client suite reads with `inject('target')` (the contract lives in src/mock/types.ts). */
+export type ClientTarget = ClientTargetConfig;
 
 export type Target = ServerTarget | ClientTarget;
 

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { type RunningEmulator, startEmulator } from '../../src/emulator/server.ts';
-import { RunError, serverConformance } from '../../src/index.ts';
+import { clientConformance, RunError, serverConformance } from '../../src/index.ts';
 
 let emulator: RunningEmulator;
 
@@ -50,3 +50,16 @@ test('serverConformance refuses MTurk itself before sending anything', async () 
     serverConformance({ endpoint: 'https://mturk-requester.us-east-1.amazonaws.com', allowRemote: true }),
   ).rejects.toThrow(RunError);
 });
+
+test('clientConformance with a bundled client', async () => {
+  const result = await clientConformance({
+    client: 'sdk-v3',
+    operations: ['GetAssignment'],
+    runs: 2,
+    seed: 3,
+  });
+  expect(result.exitCode, result.summary).toBe(0);
+  expect(result.report.target.kind).toBe('client');
+  expect(result.report.results.every((r) => r.operation === 'GetAssignment')).toBe(true);
+  await expect(clientConformance({})).rejects.toThrow(/either driver or client/);
+}, 120_000);

@@ -131,6 +131,22 @@ describe('runConformance with a fixture suite', () => {
     expect(outcome.report.summary.expectedFailures).toBe(2);
   });
 
+  test('listed ids that match no check are reported as stale', async () => {
+    const file = join(await tmp(), 'expected.txt');
+    await writeFile(file, '2017-01-17/Op/renamed-check\n1999-01-01/Op/other-api\n');
+    const lines: string[] = [];
+    await runConformance({
+      target: demo(),
+      include,
+      progress: false,
+      expectedFailures: file,
+      log: (l) => lines.push(l),
+    });
+    expect(lines).toEqual([
+      `warning: 1 check id in ${file} matches no check of this suite (e.g. 2017-01-17/Op/renamed-check): remove it from the list`,
+    ]);
+  });
+
   test('secrets never reach the report', async () => {
     const outcome = await runConformance({
       target: demo({ failing: ['2017-01-17/Op/b'] }),

@@ -88,6 +88,7 @@ export async function run(argv: string[]): Promise<number> {
     if (args.seed === undefined) say(`seed ${seed} (pass --seed ${seed} to repeat this run)`);
     const reports: ConformanceReport[] = [];
     let nothingRan = '';
+    let clientFailed = false;
 
     const { startEmulator } = await import('../../emulator/server.ts');
     const emulator = await startEmulator({ port: 0, host: '127.0.0.1' });
@@ -125,17 +126,25 @@ export async function run(argv: string[]): Promise<number> {
         say('client suite not available in this build: ran the server suite only');
       } else {
         say(`client suite: bundled clients${args['all-bundled'] ? ' (all)' : ''}`);
-        const clientReports = asReports(
-          await clientSuite({
-            seed,
-            runs,
-            allBundled: args['all-bundled'],
-            emulatorUrl: emulator.url,
-            progress,
-          }),
-        );
-        if (clientReports.length === 0) say('warning: the client suite returned no report');
-        reports.push(...clientReports);
+        try {
+          const clientReports = asReports(
+            await clientSuite({
+              seed,
+              runs,
+              allBundled: args['all-bundled'],
+              emulatorUrl: emulator.url,
+              progress,
+            }),
+          );
+          if (clientReports.length === 0) say('warning: the client suite returned no report');
+          reports.push(...clientReports);
+        } catch (error) {
+          // The server report is still worth writing: say what went wrong and go on.
+          say(
+            `warning: the client suite could not run: ${String((error as Error)?.message ?? error).split('\n', 1)[0]}`,
+          );
+          clientFailed = true;
+        }
       }
     } finally {
       await emulator.close();
@@ -148,7 +157,12 @@ export async function run(argv: string[]): Promise<number> {
       say(nothingRan);
       return 2;
     }
-    return exitCodeFor(reports, { strict: args.strict });
+    const status = exitCodeFor(reports, { strict: args.strict });
+    if (clientFailed) {
+      say('the client suite did not run: the result is incomplete');
+      return 2;
+    }
+    return status;
   } catch (error) {
     if (error instanceof RunError || (error as Error)?.name === 'ReportError') {
       say((error as Error).message.split('\n', 1)[0] ?? '');
