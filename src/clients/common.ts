@@ -1,3 +1,12 @@
+import { loadSpecs } from '../spec/load.ts';
+import type { SpecSet } from '../spec/types.ts';
+
+/** The region requests are signed for, from the protocol specs (the bundled ones by default). */
+export function signingRegion(set: SpecSet = loadSpecs()): string {
+  for (const a of Object.values(set.apis)) if (a.protocol.signing.region) return a.protocol.signing.region;
+  throw new Error('no protocol spec names a signing region');
+}
+
 // Small helpers shared by the bundled clients and the drivers' adapter.
 
 /** Deep copy with Dates as ISO-8601 strings and undefined members dropped (what a driver would print). */

@@ -3,13 +3,14 @@
 // wire comes from specs/protocols/2014-08-15.json through the codec.
 
 import type { ClientUnderTest } from '../mock/types.ts';
-import type { Api, SpecSet } from '../spec/types.ts';
+import type { SpecSet } from '../spec/types.ts';
 import type { Credentials } from '../wire/codec.ts';
 import type { WireResponse } from '../wire/http-types.ts';
 import { codecsFor } from '../wire/index.ts';
+import { LEGACY_API } from '../wire/legacy.ts';
 import { errorMessage, toJsonValue } from './common.ts';
 
-export const LEGACY_API: Api = '2014-08-15';
+export { LEGACY_API };
 
 export interface LegacyRestOptions {
   endpoint: string;

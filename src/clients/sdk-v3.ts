@@ -7,7 +7,7 @@ import * as Sdk from '@aws-sdk/client-mturk';
 import type { ClientResult, ClientUnderTest } from '../mock/types.ts';
 import type { Api } from '../spec/types.ts';
 import type { Credentials } from '../wire/codec.ts';
-import { errorMessage, toJsonValue } from './common.ts';
+import { errorMessage, signingRegion, toJsonValue } from './common.ts';
 
 export interface SdkV3Options {
   endpoint: string;
@@ -48,7 +48,7 @@ export function sdkErrorResult(e: unknown): ClientResult {
 export function createSdkV3Client(opts: SdkV3Options): ClientUnderTest {
   const client = new Sdk.MTurkClient({
     endpoint: opts.endpoint,
-    region: opts.region ?? 'us-east-1',
+    region: opts.region ?? signingRegion(),
     credentials: {
       accessKeyId: opts.credentials.accessKeyId,
       secretAccessKey: opts.credentials.secretAccessKey,

@@ -5,7 +5,7 @@
 // is killed and every later call fails at once, so a run ends in bounded time.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import { datePaths, toJsonValue } from '../clients/common.ts';
+import { datePaths, signingRegion, toJsonValue } from '../clients/common.ts';
 import type { ClientResult, ClientUnderTest } from '../mock/types.ts';
 import type { Api } from '../spec/types.ts';
 import type { Credentials } from '../wire/codec.ts';
@@ -28,6 +28,8 @@ export interface DriverOptions {
   cwd?: string;
   /** How much of the driver's stderr is kept (the tail), in characters; default 16384. */
   maxStderr?: number;
+  /** The signing region the driver is told (AWS_REGION); default: the protocol specs'. */
+  region?: string;
   /** The environment to start from (AWS_* variables are removed); default process.env. */
   baseEnv?: NodeJS.ProcessEnv;
   /** Extra environment variables for the driver. */
@@ -37,16 +39,17 @@ export interface DriverOptions {
 /** The driver's environment: the parent's minus every AWS_* variable, plus the endpoint and test credentials. */
 export function driverEnv(
   base: NodeJS.ProcessEnv,
-  v: { endpoint: string; api: Api; credentials: Credentials },
+  v: { endpoint: string; api: Api; credentials: Credentials; region?: string },
 ): NodeJS.ProcessEnv {
+  const region = v.region ?? signingRegion();
   const env: NodeJS.ProcessEnv = {};
   for (const [k, val] of Object.entries(base)) if (!/^AWS_/i.test(k)) env[k] = val;
   env.MTURK_ENDPOINT = v.endpoint;
   env.MTURK_API_VERSION = v.api;
   env.AWS_ACCESS_KEY_ID = v.credentials.accessKeyId;
   env.AWS_SECRET_ACCESS_KEY = v.credentials.secretAccessKey;
-  env.AWS_REGION = 'us-east-1';
-  env.AWS_DEFAULT_REGION = 'us-east-1';
+  env.AWS_REGION = region;
+  env.AWS_DEFAULT_REGION = region;
   // keep SDKs from reading the user's files or the instance metadata service
   env.AWS_CONFIG_FILE = '/dev/null';
   env.AWS_SHARED_CREDENTIALS_FILE = '/dev/null';

@@ -8,7 +8,7 @@ import { inputMembers, outputMembers } from '../spec/resolve.ts';
 import type { Api, OperationSpec, ResolvedMember, SpecSet } from '../spec/types.ts';
 import { errorValuesArb, operationErrors, outputArb } from './checks.ts';
 import type { MockHandlers } from './handlers.ts';
-import { type NormalisedExchange, Normaliser } from './normalise.ts';
+import { type NormalisedExchange, Normaliser, normaliserRules } from './normalise.ts';
 import type { ClientResult, ClientUnderTest } from './types.ts';
 
 export interface FixtureCase {
@@ -73,12 +73,13 @@ export function reviveCase(set: SpecSet, op: OperationSpec, c: FixtureCase): Fix
 
 /** Runs a case through a client against the mock and returns the normalised exchanges. */
 export async function recordCase(
+  set: SpecSet,
   client: ClientUnderTest,
   mock: MockHandlers,
   op: OperationSpec,
   c: FixtureCase,
 ): Promise<{ exchanges: NormalisedExchange[]; results: ClientResult[] }> {
-  const n = new Normaliser();
+  const n = new Normaliser(normaliserRules(set));
   const results: ClientResult[] = [];
   mock.reset();
   mock.setScript({ kind: 'success', output: c.output });

@@ -3,8 +3,10 @@
 // are replaced by stable placeholders, so a fixture compares equal until the
 // wire format itself changes. Ids are replaced by reference: the first id
 // seen becomes <id:1>, and the same value is the same reference everywhere.
+import type { SpecSet } from '../spec/types.ts';
 import type { WireRequest, WireResponse } from '../wire/http-types.ts';
 import { parseQuery } from '../wire/http-types.ts';
+import { LEGACY_API, legacyParam } from '../wire/legacy.ts';
 
 export const TIMESTAMP = '<timestamp>';
 export const SIGNATURE = '<signature>';
@@ -19,12 +21,39 @@ const DROPPED_HEADERS = new Set([
   'accept',
 ]);
 
-/** Keys whose values are ids (replaced by reference). */
-const ID_KEY = /(Id|RequestId|requestid)$/;
-/** Keys whose values are the sender's clock. */
-const CLOCK_KEY = /^(Timestamp|x-amz-date|date)$/i;
-/** Keys whose values are signatures. */
-const SIGNATURE_KEY = /^(Signature)$/;
+/** Which keys (JSON members, parameters, headers, XML elements) carry ids, clocks and signatures. */
+export interface NormaliserRules {
+  ids: RegExp;
+  clocks: Set<string>;
+  signatures: Set<string>;
+}
+
+/** SigV4's own clock header (the algorithm's, not MTurk's) and the HTTP date. */
+const GENERIC_CLOCKS = ['x-amz-date', 'date'];
+
+/**
+ * The rules for a spec set: member names ending in Id and the protocols' request-id header and
+ * element are ids; the legacy Timestamp and Signature parameters come from the protocol spec.
+ */
+export function normaliserRules(set?: SpecSet): NormaliserRules {
+  const idNames: string[] = [];
+  const clocks = new Set(GENERIC_CLOCKS);
+  const signatures = new Set<string>();
+  if (set) {
+    for (const a of Object.values(set.apis)) {
+      const p = a.protocol;
+      if (p.success.requestIdHeader) idNames.push(p.success.requestIdHeader.toLowerCase());
+      const last = p.success.requestIdPath?.split('/').at(-1);
+      if (last) idNames.push(last);
+    }
+    if (set.apis[LEGACY_API]) {
+      clocks.add(legacyParam(set, 'timestamp').toLowerCase());
+      signatures.add(legacyParam(set, 'signature').toLowerCase());
+    }
+  }
+  const escaped = idNames.map((n) => n.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
+  return { ids: new RegExp(`(${['Id', ...escaped].join('|')})$`), clocks, signatures };
+}
 /** The ` (<epoch-ms>)` / ` (<epoch-ms> s)` suffix of error messages. */
 const MESSAGE_CLOCK = / \((\d{10,})( s)?\)/g;
 
@@ -49,6 +78,11 @@ export interface NormalisedExchange {
 
 export class Normaliser {
   private readonly ids = new Map<string, string>();
+  private readonly rules: NormaliserRules;
+
+  constructor(rules: NormaliserRules = normaliserRules()) {
+    this.rules = rules;
+  }
 
   /** The reference for an id value: <id:1>, <id:2>, ... in order of first appearance. */
   id(value: string): string {
@@ -66,9 +100,9 @@ export class Normaliser {
 
   value(key: string, v: unknown): unknown {
     if (typeof v === 'string') {
-      if (SIGNATURE_KEY.test(key)) return SIGNATURE;
-      if (CLOCK_KEY.test(key)) return TIMESTAMP;
-      if (ID_KEY.test(key) && v !== '') return this.id(v);
+      if (this.rules.signatures.has(key.toLowerCase())) return SIGNATURE;
+      if (this.rules.clocks.has(key.toLowerCase())) return TIMESTAMP;
+      if (this.rules.ids.test(key) && v !== '') return this.id(v);
       return this.text(v);
     }
     if (Array.isArray(v)) return v.map((x) => this.value(key, x));
@@ -113,8 +147,8 @@ export class Normaliser {
     if (type.includes('x-www-form-urlencoded')) return this.pairs(body);
     if (type.includes('xml') || body.trimStart().startsWith('<'))
       return this.text(body).replace(/<(\w+)>([^<]*)<\/\1>/g, (whole, tag: string, inner: string) => {
-        if (SIGNATURE_KEY.test(tag)) return `<${tag}>${SIGNATURE}</${tag}>`;
-        if (ID_KEY.test(tag) && inner) return `<${tag}>${this.id(inner)}</${tag}>`;
+        if (this.rules.signatures.has(tag.toLowerCase())) return `<${tag}>${SIGNATURE}</${tag}>`;
+        if (this.rules.ids.test(tag) && inner) return `<${tag}>${this.id(inner)}</${tag}>`;
         return whole;
       });
     return this.text(body);

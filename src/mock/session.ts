@@ -4,6 +4,7 @@
 // own tests (broken clients) directly.
 import { resolve } from 'node:path';
 import type { CheckRecord } from '../checks/types.ts';
+import { signingRegion } from '../clients/common.ts';
 import { createLegacyRestClient, LEGACY_API } from '../clients/legacy-rest.ts';
 import { createSdkV3Client, SDK_V3_API } from '../clients/sdk-v3.ts';
 import { startDriver } from '../driver/driver-client.ts';
@@ -38,12 +39,21 @@ export interface ClientSessionOptions {
 export const defaultFactory: ClientFactory = (api, endpoint, { set, credentials, config }) => {
   switch (config.client) {
     case 'sdk-v3':
-      return api === SDK_V3_API ? createSdkV3Client({ endpoint, credentials }) : undefined;
+      return api === SDK_V3_API
+        ? createSdkV3Client({ endpoint, credentials, region: signingRegion(set) })
+        : undefined;
     case 'legacy-rest':
       return api === LEGACY_API ? createLegacyRestClient(set, { endpoint, credentials }) : undefined;
     case 'driver':
       if (!config.driver) throw new Error('client: driver needs a driver command');
-      return startDriver({ command: config.driver, api, endpoint, credentials, timeoutMs: config.timeoutMs });
+      return startDriver({
+        command: config.driver,
+        api,
+        endpoint,
+        credentials,
+        timeoutMs: config.timeoutMs,
+        region: signingRegion(set),
+      });
   }
 };
 

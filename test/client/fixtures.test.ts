@@ -108,7 +108,7 @@ for (const c of CLIENTS) {
               ? (JSON.parse(readFileSync(file, 'utf8')) as ClientFixture)
               : undefined;
           const theCase = stored ? reviveCase(set, op, stored.case) : fixtureCase(set, op);
-          const { exchanges, results } = await recordCase(client, mock, op, theCase);
+          const { exchanges, results } = await recordCase(set, client, mock, op, theCase);
           const now: ClientFixture = {
             client: c.name,
             api: c.api,

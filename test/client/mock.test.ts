@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createLegacyRestClient } from '../../src/clients/legacy-rest.ts';
 import { createSdkV3Client } from '../../src/clients/sdk-v3.ts';
 import { createMockHandlers } from '../../src/mock/handlers.ts';
-import { Normaliser } from '../../src/mock/normalise.ts';
+import { Normaliser, normaliserRules } from '../../src/mock/normalise.ts';
 import { type MockEndpoint, startMockServer } from '../../src/mock/server.ts';
 import { CLIENT_TEST_CREDENTIALS, runClientChecks } from '../../src/mock/session.ts';
 import { loadSpecs } from '../../src/spec/load.ts';
@@ -129,7 +129,7 @@ describe('legacy requests', () => {
 
 describe('Normaliser', () => {
   test('replaces ids by reference, clocks and signatures by placeholders', () => {
-    const n = new Normaliser();
+    const n = new Normaliser(normaliserRules(set));
     const a = n.value('', {
       AssignmentId: 'X1',
       HITId: 'Y',
