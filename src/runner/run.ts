@@ -288,7 +288,7 @@ export async function runConformance(options: RunConformanceOptions): Promise<Ru
     target.kind === 'server'
       ? [...target.apis]
       : [...new Set([...(target.apis ?? []), ...results.map((r) => r.api)])].filter(Boolean);
-  const report: ConformanceReport = {
+  const draft: ConformanceReport = {
     tool: { name: 'mturk-conformance', version: toolVersion() },
     target: redactor.value(reportTarget),
     api: apis,
@@ -299,7 +299,9 @@ export async function runConformance(options: RunConformanceOptions): Promise<Ru
     summary: summarize(results),
     results,
   };
-  if (Object.keys(collected.coverage).length > 0) report.coverage = collected.coverage;
+  if (Object.keys(collected.coverage).length > 0) draft.coverage = collected.coverage;
+  // Every text of the report, once more as a whole: nothing a secret could hide in is left out.
+  const report = redactor.value(draft);
 
   const executed = results.filter((r) => r.status !== 'not-run').length;
   const outcome: RunOutcome = {
