@@ -334,7 +334,12 @@ function errorCodeCheck(set: SpecSet, op: OperationSpec): ClientCheckDef {
   const api = op.api;
   const p = set.apis[api].protocol;
   const env0 = p.errorEnvelope;
-  const errors = operationErrors(set, op);
+  // the operation's request errors, plus the faults that travel as the protocol's own fault type
+  // (ServiceFault in 2017-01-17): every attempt fails, so the client surfaces them after its retries
+  const faults = Object.entries(set.errors.errors)
+    .filter(([, e]) => e.fault && !e.wireType?.[api])
+    .map(([id]) => id);
+  const errors = [...operationErrors(set, op), ...faults];
   const forms = env0.typeForms?.length ? env0.typeForms : [undefined];
   // What a client relies on is the envelope (status, type forms, fields, placement), not when a
   // server chooses an error, so only the envelope's evidence sets the severity.
