@@ -7,10 +7,12 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { type RunningEmulator, startEmulator } from '../../src/emulator/server.ts';
 import { parseReport } from '../../src/report/load.ts';
 import type { ConformanceReport } from '../../src/report/types.ts';
+import { type BrokenEmulator, startEmulatorWithoutRequestId } from './broken-emulator.ts';
 import { cli, closedPort, ownLines, STACK_LINE, scratchDir, startGarbageServer } from './helpers.ts';
 
 let emulator: RunningEmulator;
 let garbage: Awaited<ReturnType<typeof startGarbageServer>>;
+let broken: BrokenEmulator;
 
 beforeAll(async () => {
   emulator = await startEmulator({
@@ -19,11 +21,13 @@ beforeAll(async () => {
     credentials: [{ accessKeyId: 'AKIACLITESTUSER', secretAccessKey: 'cli-test-secret-do-not-print' }],
   });
   garbage = await startGarbageServer();
+  broken = await startEmulatorWithoutRequestId();
 });
 
 afterAll(async () => {
   await emulator?.close();
   await garbage?.close();
+  await broken?.close();
 });
 
 async function readReport(dir: string): Promise<ConformanceReport> {
@@ -257,6 +261,50 @@ describe('targets that cannot or must not be tested', () => {
 
 describe('expected failures', () => {
   const subset = ['--api', '2017-01-17', '--operations', 'GetAssignment', '--runs', '2', '--seed', '9'];
+
+  test('an emulator with one defect: its failures listed → exit 0; a passing check listed → exit 1', async () => {
+    const cwd = await scratchDir();
+    const target = ['--endpoint', broken.url, '--states-url', broken.statesUrl, ...subset];
+    const first = await cli(['server', ...target, '--report-dir', 'first'], { cwd });
+    expect(first.code, first.stdout).toBe(1);
+    const results = (await readReport(join(cwd, 'first'))).results;
+    const failing = results.filter((x) => x.status === 'failed').map((x) => x.id);
+    const passing = results.filter((x) => x.status === 'passed').map((x) => x.id);
+    expect(failing.length).toBeGreaterThan(0);
+    expect(failing.length).toBeLessThan(5);
+    const file = join(cwd, 'expected-failures.txt');
+    await writeFile(
+      file,
+      `# the request id is not sent yet\n${failing.map((id) => `${id}  issue #1`).join('\n')}\n`,
+    );
+
+    const listed = await cli(['server', ...target, '--expected-failures', file, '--report-dir', 'listed'], {
+      cwd,
+    });
+    expect(listed.code, listed.stdout + listed.stderr).toBe(0);
+    const l = await readReport(join(cwd, 'listed'));
+    expect(
+      l.results
+        .filter((x) => x.status === 'expected-failure')
+        .map((x) => x.id)
+        .sort(),
+    ).toEqual([...failing].sort());
+    expect(l.summary.failed).toBe(0);
+
+    await writeFile(file, `${await readFile(file, 'utf8')}${passing[0]}\n`);
+    const stale = await cli(['server', ...target, '--expected-failures', file, '--report-dir', 'stale'], {
+      cwd,
+    });
+    expect(stale.code).toBe(1);
+    const st = await readReport(join(cwd, 'stale'));
+    expect(st.results.filter((x) => x.status === 'failed')).toEqual([
+      expect.objectContaining({
+        id: passing[0],
+        detail: `passed but is listed in ${file}: remove it from the list`,
+      }),
+    ]);
+    expect(stale.stdout).toMatch(new RegExp(`FAIL (must|should) +${passing[0]!.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\n +passed but is listed`));
+  });
 
   test('listed failing → expected-failure (exit 0); listed passing → "remove it from the list" (exit 1)', async () => {
     const cwd = await scratchDir();
