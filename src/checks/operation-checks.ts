@@ -8,7 +8,7 @@ import { constraintsOf, freeString, lengthBounds, patternString } from '../arbit
 import { constraintKey, errorSpec, inputMembers, outputMembers } from '../spec/resolve.ts';
 import type { OperationSpec, ResolvedMember, RuleSpec, SpecSet } from '../spec/types.ts';
 import { getPath, parseXmlSafe } from '../wire/xml.ts';
-import { expectError, expectMessage, expectSuccess } from './judge.ts';
+import { expectError, expectMessage, expectSuccess, summary } from './judge.ts';
 import {
   basisText,
   entityOf,
@@ -21,9 +21,10 @@ import {
   ruleSource,
   selectMember,
   sev,
+  stateStatus,
   unknownIdArb,
 } from './plan.ts';
-import { CheckFailure, forAll, type Session, snapshot } from './session.ts';
+import { type Answered, CheckFailure, forAll, type Session, snapshot } from './session.ts';
 import type { Check, ServerTargetConfig } from './types.ts';
 
 /** Ids for a valid call: a fresh provider state, or none when the operation needs no entity. */
@@ -289,6 +290,11 @@ function ruleChecks(set: SpecSet, op: OperationSpec, config: ServerTargetConfig)
     run: (s: Session) => Promise<void>,
   ) => out.push(makeCheck(api, op.operation, check, severity, ruleSource(set, op, rule), run));
 
+  // legacy errors carry Data key/value pairs (errors.json `data`), where the envelope has them
+  const dataKeys = (rule: RuleSpec): string[] =>
+    set.apis[api].protocol.errorEnvelope.fields?.data && rule.error
+      ? (errorSpec(set, rule.error).data ?? [])
+      : [];
   for (const rule of op.behaviour.rules) {
     const err = rule.error ? errorSpec(set, rule.error) : undefined;
     const accepted = rule.error ? [rule.error, ...(rule.acceptErrors ?? [])] : [];
@@ -326,6 +332,19 @@ function ruleChecks(set: SpecSet, op: OperationSpec, config: ServerTargetConfig)
           const ex = await call(s, id, `unknown ${select}`);
           expectMessage(set, api, ex, accepted, `${op.operation} for an unknown ${select}`);
         });
+        if (dataKeys(rule).length)
+          add(`rule.${rule.id}.data`, rule, codeSeverity, async (s) => {
+            await s.requireApi(api);
+            const id = fc.sample(unknownIdArb(set, op), { seed: s.config.seed, numRuns: 1 })[0]!;
+            const ex = await call(s, id, `unknown ${select}`);
+            expectData(
+              ex,
+              dataKeys(rule),
+              { [select]: id },
+              undefined,
+              `${op.operation} for an unknown ${select}`,
+            );
+          });
         break;
       }
       case 'owner': {
@@ -389,6 +408,22 @@ function ruleChecks(set: SpecSet, op: OperationSpec, config: ServerTargetConfig)
             );
           });
         }
+        if (violated.length && dataKeys(rule).length)
+          add(`rule.${rule.id}.data`, rule, codeSeverity, async (s) => {
+            await s.requireApi(api);
+            for (const state of violated) {
+              const ids = await freshIds(s, op, state);
+              const input = minimalInput(set, op, ids, s.config.seed);
+              const ex = await s.call(api, op.operation, input, { label: state });
+              expectData(
+                ex,
+                dataKeys(rule),
+                input,
+                stateStatus(set, state, entity),
+                `${op.operation} on the ${entity} of provider state ${state}`,
+              );
+            }
+          });
         if (rule.given && ruleOfKindEffect(op)) {
           add(`rule.${rule.id}.repeat`, rule, codeSeverity, async (s) => {
             await s.requireApi(api);
@@ -609,6 +644,41 @@ function describeValue(v: unknown): string {
 function sameValue(got: unknown, sent: unknown, trimmed: boolean): boolean {
   if (got === sent) return true;
   return trimmed && typeof got === 'string' && typeof sent === 'string' && got.trim() === sent.trim();
+}
+
+/** The error must carry each Data key; keys that are input members carry the value sent; a
+ * state error carries the entity's current status among its values. */
+function expectData(
+  ex: Answered,
+  keys: string[],
+  input: Record<string, unknown>,
+  status: string | undefined,
+  what: string,
+): void {
+  const a = ex.answer;
+  if (a.kind !== 'error')
+    throw new CheckFailure(
+      `${what} must fail with Data ${keys.join(', ')}, but the target answered ${summary(ex)}.`,
+      ex,
+    );
+  const data = a.data ?? {};
+  const missing = keys.filter((k) => data[k] === undefined);
+  if (missing.length)
+    throw new CheckFailure(
+      `${what}: the error must carry the Data key(s) ${missing.join(', ')}, but it carries ${JSON.stringify(data)}.`,
+      ex,
+    );
+  for (const k of keys)
+    if (input[k] !== undefined && data[k] !== String(input[k]))
+      throw new CheckFailure(
+        `${what}: Data ${k} must be the ${k} sent (${String(input[k])}), but it is ${JSON.stringify(data[k])}.`,
+        ex,
+      );
+  if (status !== undefined && !Object.values(data).includes(status))
+    throw new CheckFailure(
+      `${what}: the error's Data must name the current status ${status}, but it is ${JSON.stringify(data)}.`,
+      ex,
+    );
 }
 
 function ruleOfKindEffect(op: OperationSpec): boolean {
