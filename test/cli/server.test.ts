@@ -7,12 +7,12 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { type RunningEmulator, startEmulator } from '../../src/emulator/server.ts';
 import { parseReport } from '../../src/report/load.ts';
 import type { ConformanceReport } from '../../src/report/types.ts';
-import { type BrokenEmulator, startEmulatorWithoutRequestId } from './broken-emulator.ts';
+import { broken as missingRequestId } from '../fixtures/broken-emulators/missing-request-id.ts';
 import { cli, closedPort, ownLines, STACK_LINE, scratchDir, startGarbageServer } from './helpers.ts';
 
 let emulator: RunningEmulator;
 let garbage: Awaited<ReturnType<typeof startGarbageServer>>;
-let broken: BrokenEmulator;
+let broken: Awaited<ReturnType<typeof missingRequestId.start>>;
 
 beforeAll(async () => {
   emulator = await startEmulator({
@@ -21,7 +21,8 @@ beforeAll(async () => {
     credentials: [{ accessKeyId: 'AKIACLITESTUSER', secretAccessKey: 'cli-test-secret-do-not-print' }],
   });
   garbage = await startGarbageServer();
-  broken = await startEmulatorWithoutRequestId();
+  // the "server checks" helper's broken variant: 2017-01-17 answers without x-amzn-RequestId
+  broken = await missingRequestId.start();
 });
 
 afterAll(async () => {
@@ -303,7 +304,11 @@ describe('expected failures', () => {
         detail: `passed but is listed in ${file}: remove it from the list`,
       }),
     ]);
-    expect(stale.stdout).toMatch(new RegExp(`FAIL (must|should) +${passing[0]!.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\n +passed but is listed`));
+    expect(stale.stdout).toMatch(
+      new RegExp(
+        `FAIL (must|should) +${passing[0]!.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\n +passed but is listed`,
+      ),
+    );
   });
 
   test('listed failing → expected-failure (exit 0); listed passing → "remove it from the list" (exit 1)', async () => {
