@@ -21,11 +21,30 @@ export function serverChecks(set: SpecSet, config: ServerTargetConfig): Check[] 
     out.push(...statefulChecks(set, api, config, only));
   }
   out.push(...crossChecks(set, config, only), ...fixtureChecks(set, config, only));
-  const wanted = config.checks?.length ? new Set(config.checks) : undefined;
+  const wanted = selector(config.checks);
   const seen = new Set<string>();
   return out.filter((c) => {
     if (seen.has(c.id)) throw new Error(`duplicate check id ${c.id}`);
     seen.add(c.id);
-    return !wanted || wanted.has(c.id);
+    return wanted(c.id);
   });
+}
+
+/** config.checks: exact ids or globs (`*` matches any run of non-space characters). */
+function selector(patterns: string[] | undefined): (id: string) => boolean {
+  const list = (patterns ?? []).map((p) => p.trim()).filter(Boolean);
+  if (!list.length) return () => true;
+  const exact = new Set(list.filter((p) => !p.includes('*')));
+  const globs = list
+    .filter((p) => p.includes('*'))
+    .map(
+      (p) =>
+        new RegExp(
+          `^${p
+            .split('*')
+            .map((x) => x.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
+            .join('\\S*')}$`,
+        ),
+    );
+  return (id) => exact.has(id) || globs.some((re) => re.test(id));
 }

@@ -70,3 +70,9 @@ describe('the server check catalogue', () => {
     expect(r.status).not.toBe('passed');
   });
 });
+
+test('check selection takes globs', () => {
+  const picked = serverChecks(set, { ...base, checks: ['2017-01-17/*/protocol.content-type'] });
+  expect(picked.length).toBeGreaterThan(1);
+  expect(picked.every((c) => c.api === '2017-01-17' && c.check === 'protocol.content-type')).toBe(true);
+});
