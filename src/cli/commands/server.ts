@@ -47,10 +47,12 @@ export const OPTIONS = {
   'access-key': {
     type: 'list',
     help: 'access key id (repeat with --secret-key; default: the emulator test keys)',
+    valueName: 'ID',
   },
   'secret-key': {
     type: 'list',
     help: 'secret key for the --access-key at the same position (never printed)',
+    valueName: 'KEY',
   },
   shard: { type: 'string', help: 'run only shard i of n of the checks, e.g. 2/3', valueName: 'i/n' },
   'wait-ms': {
@@ -161,7 +163,9 @@ export function finishRun(
 export async function run(argv: string[]): Promise<number> {
   const args = parseArgs(argv, OPTIONS);
   if (args.help) {
-    process.stdout.write(`${helpText('server', SYNOPSIS, OPTIONS)}\n`);
+    process.stdout.write(
+      `${helpText('server', SYNOPSIS, OPTIONS)}\n\nExit status: 0 no \`must\` check failed (--strict: no check failed), 1 one did, 2 nothing was tested\n(bad arguments, refused or unreachable endpoint, nothing selected). MTurk's own endpoints are always refused.\nCI recipes: docs/ci-gating.md\n`,
+    );
     return 0;
   }
   if (args._.length > 0) throw new UsageError(`unexpected argument '${args._[0]}' (see --help)`);
