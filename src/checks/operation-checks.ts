@@ -369,6 +369,16 @@ function ruleChecks(set: SpecSet, op: OperationSpec, config: ServerTargetConfig)
             what,
           );
         });
+        add(`rule.${rule.id}.message`, rule, msgSeverity, async (s) => {
+          await s.requireApi(api);
+          s.creds(1);
+          const ids = await freshIds(s, op, rule.given, 0);
+          const ex = await s.call(api, op.operation, minimalInput(set, op, ids, s.config.seed), {
+            as: 1,
+            label: 'call by a non-owner',
+          });
+          expectMessage(set, api, ex, accepted, `${op.operation} signed by another requester than the owner`);
+        });
         break;
       }
       case 'status': {

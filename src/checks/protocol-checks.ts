@@ -7,6 +7,7 @@ import type { Api, OperationSpec, SpecSet } from '../spec/types.ts';
 import { headerValue, parseQuery, type WireRequest } from '../wire/http-types.ts';
 import { typeFormPatterns } from '../wire/json11.ts';
 import { legacyParam } from '../wire/legacy.ts';
+import { signSigV4 } from '../wire/sigv4.ts';
 import { expectError, expectSuccess, mediaType, summary } from './judge.ts';
 import {
   basisText,
@@ -381,6 +382,38 @@ export function protocolChecks(set: SpecSet, op: OperationSpec): Check[] {
           label: 'unknown access key',
         });
         expectError(set, api, ex, [unknownKey], `A request signed with an unknown access key id`);
+      },
+    );
+
+  // a body the protocol cannot parse (JSON protocols), signed correctly
+  const malformed = p.protocolErrors.malformedBody;
+  if (malformed && p.request?.body === 'json-object' && p.signing.scheme === 'sigv4')
+    add(
+      'protocol.malformed-body',
+      sev(errorSpec(set, malformed).basis),
+      `${file}#/protocolErrors/malformedBody: a correctly signed request whose body is not a JSON object fails with ${malformed} (${errorSpec(set, malformed).code})${basisText(errorSpec(set, malformed).basis)}`,
+      async (s) => {
+        await s.requireApi(api);
+        const creds = s.creds(0);
+        const ex = await s.call(
+          api,
+          op.operation,
+          {},
+          {
+            label: 'malformed body',
+            mutate: (r) => {
+              const headers = { ...r.headers };
+              delete headers.authorization;
+              return signSigV4(
+                { ...r, headers, body: '{"unterminated": ' },
+                creds,
+                { service: p.signing.service ?? '', region: p.signing.region ?? '' },
+                new Date(),
+              );
+            },
+          },
+        );
+        expectError(set, api, ex, [malformed], `A ${op.operation} request with a body that is not JSON`);
       },
     );
 
