@@ -613,6 +613,47 @@ function ruleChecks(set: SpecSet, op: OperationSpec, config: ServerTargetConfig)
               ex,
             );
         });
+        const pg = rule.pagination;
+        const given = rule.given;
+        // pagination over a filter the provider state fills with exactly one entity
+        const onlyOne =
+          given !== undefined &&
+          Object.keys(rule.filter ?? {}).length > 0 &&
+          (set.model.states[given]?.creates.filter((c) => c.entity === entity).length ?? 0) === 1;
+        if (pg && onlyOne)
+          add(`rule.${rule.id}.pagination`, rule, sev(rule.basis, pg.basis), async (s) => {
+            await s.requireApi(api);
+            const ids = await freshIds(s, op, given);
+            s.cover(`rule:${rule.id}:pagination`);
+            const first: Record<string, unknown> = { ...listInput(ids), [pg.size]: 1 };
+            if (pg.style === 'page' && pg.page) first[pg.page] = 1;
+            const ex1 = await s.call(api, op.operation, first, { label: 'first page of size 1' });
+            const out1 = expectSuccess(set, op, ex1, `${op.operation} with ${pg.size}=1`);
+            const page1 = listed(out1, ids[ent.id]);
+            if (page1.list.length !== 1 || !page1.hit)
+              throw new CheckFailure(
+                `${op.operation} with ${pg.size}=1 over a filter matching one ${entity} must return exactly that ${entity}, but ${items} holds ${page1.list.length} item(s)${page1.hit ? '' : ' without it'}.`,
+                ex1,
+              );
+            if (rule.total && out1[rule.total] !== undefined && Number(out1[rule.total]) !== 1)
+              throw new CheckFailure(
+                `${op.operation}: ${rule.total} must be 1 here, but it is ${JSON.stringify(out1[rule.total])}.`,
+                ex1,
+              );
+            let next: Record<string, unknown> | undefined;
+            if (pg.style === 'page' && pg.page) next = { ...first, [pg.page]: 2 };
+            else if (pg.token && typeof out1[pg.token] === 'string' && out1[pg.token] !== '')
+              next = { ...first, [pg.token]: out1[pg.token] };
+            if (!next) return;
+            const ex2 = await s.call(api, op.operation, next, { label: 'next page' });
+            const out2 = expectSuccess(set, op, ex2, `${op.operation} for the next page`);
+            const page2 = listed(out2, ids[ent.id]);
+            if (page2.list.length !== 0)
+              throw new CheckFailure(
+                `${op.operation}: past the only ${entity} the next page must be empty, but ${items} holds ${page2.list.length} item(s).`,
+                ex2,
+              );
+          });
         if (rule.owned)
           add(`rule.${rule.id}.owned`, rule, sev(rule.basis), async (s) => {
             await s.requireApi(api);
