@@ -66,6 +66,9 @@ export interface CallOptions {
   mutate?: (req: WireRequest) => WireRequest;
 }
 
+/** Queries longer than this are sent as a form body instead, when the protocol allows POST. */
+const LONG_QUERY = 4096;
+
 /** Probe results per target config object (a new config, a new probe) and API version. */
 const servedCache = new WeakMap<ServerTargetConfig, Map<Api, Promise<string | undefined>>>();
 
@@ -115,6 +118,16 @@ export class Session {
       ...(opts.method ? { method: opts.method } : {}),
       ...(opts.scheme ? { scheme: opts.scheme } : {}),
     });
+    // long inputs go in a form body where the protocol allows it (servers refuse very long URLs)
+    const methods = this.set.apis[api].protocol.http.methods;
+    if (!opts.method && req.query.length > LONG_QUERY && methods.includes('POST'))
+      req = codecFor(api).encodeRequest(this.set, operation, input, creds, {
+        host: this.host,
+        now: new Date(),
+        method: 'POST',
+        ...(opts.responseGroups ? { responseGroups: opts.responseGroups } : {}),
+        ...(opts.scheme ? { scheme: opts.scheme } : {}),
+      });
     if (opts.mutate) req = opts.mutate(req);
     return req;
   }
