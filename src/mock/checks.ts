@@ -334,12 +334,14 @@ function errorCodeCheck(set: SpecSet, op: OperationSpec): ClientCheckDef {
   const api = op.api;
   const p = set.apis[api].protocol;
   const env0 = p.errorEnvelope;
-  // the operation's request errors, plus the faults that travel as the protocol's own fault type
-  // (ServiceFault in 2017-01-17): every attempt fails, so the client surfaces them after its retries
+  // The operation's request errors; plus, in the last case of each type form, a fault that travels as
+  // the protocol's own fault type (ServiceFault in 2017-01-17). Every attempt of that call fails, so
+  // the client surfaces it after its retries; once per form only, because SDKs keep a retry budget
+  // that many failed retries would drain (and the retry checks would then see no retry at all).
   const faults = Object.entries(set.errors.errors)
     .filter(([, e]) => e.fault && !e.wireType?.[api])
     .map(([id]) => id);
-  const errors = [...operationErrors(set, op), ...faults];
+  const errors = operationErrors(set, op);
   const forms = env0.typeForms?.length ? env0.typeForms : [undefined];
   // What a client relies on is the envelope (status, type forms, fields, placement), not when a
   // server chooses an error, so only the envelope's evidence sets the severity.
@@ -379,7 +381,19 @@ function errorCodeCheck(set: SpecSet, op: OperationSpec): ClientCheckDef {
           env,
           arb,
           per,
-          async (c) => {
+          async (c0, i) => {
+            const faultCase = per > 1 ? i === per - 1 : f === forms.length - 1 && forms.length > 1;
+            const fault = faultCase ? faults[f % Math.max(1, faults.length)] : undefined;
+            const c = fault
+              ? {
+                  ...c0,
+                  error: fault,
+                  values: fc.sample(errorValuesArb(set, fault, c0.input), {
+                    seed: env.seed + i,
+                    numRuns: 1,
+                  })[0]!,
+                }
+              : c0;
             const script: MockScript = {
               kind: 'error',
               error: c.error,
