@@ -4,7 +4,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { dirname } from 'node:path';
 import { cliRows } from './rows-cli.ts';
-import { ceilingRow, emulatorRows } from './rows-http.ts';
+import { type Ceiling, ceilingRow, emulatorRows, openCeiling, round } from './rows-http.ts';
 import { clientSuiteRows, serverSuiteRow } from './rows-suites.ts';
 import type { BenchResults, BenchRow } from './types.ts';
 
@@ -49,27 +49,57 @@ export async function runBench(opts: BenchOptions): Promise<BenchResults> {
   const log = opts.log ?? (() => {});
   const want = (g: Group) => opts.groups.includes(g);
   const http = { durationMs: opts.durationMs, concurrency: opts.concurrency };
-  let ceiling: number | undefined;
-  // the ceiling is needed for the ratios of (b) and (c)
-  if (want('ceiling') || want('emulator') || want('server-suite')) {
-    log('measuring the loopback ceiling');
-    const r = await ceilingRow(http);
-    ceiling = r.status === 'measured' ? r.value : undefined;
-    add(r);
-  }
-  if (want('emulator')) {
-    log('measuring the emulator');
-    for (const r of await emulatorRows(http, ceiling)) add(r);
-  }
+  // the ceiling is needed for the ratios of (b) and (c); it is measured again next to each of them
+  let ceiling: Ceiling | undefined;
+  let ceilingRowRef: BenchRow | undefined;
   const suites = {
     serverRuns: opts.serverRuns,
     clientRuns: opts.clientRuns,
     bareMs: opts.durationMs,
     seed: opts.seed,
   };
-  if (want('server-suite')) {
-    log('measuring the server suite');
-    add(await serverSuiteRow(suites, ceiling));
+  const needCeiling = want('ceiling') || want('emulator') || want('server-suite');
+  try {
+    if (needCeiling) {
+      log('measuring the loopback ceiling');
+      let opened: Ceiling | Error;
+      try {
+        opened = await openCeiling(http);
+        ceiling = opened;
+      } catch (e) {
+        opened = e as Error;
+      }
+      ceilingRowRef = await ceilingRow(http, opened);
+      add(ceilingRowRef);
+      if (ceilingRowRef.status !== 'measured') {
+        await ceiling?.close();
+        ceiling = undefined;
+      }
+    }
+    if (want('emulator')) {
+      log('measuring the emulator');
+      for (const r of await emulatorRows(http, ceiling)) add(r);
+    }
+    if (want('server-suite')) {
+      log('measuring the server suite');
+      const before = ceiling?.samples.at(-1);
+      // the suite's run is long and the machine's load may change: re-measure the ceiling after it
+      add(
+        await serverSuiteRow(suites, async () => {
+          const after = ceiling ? (await ceiling.measure().catch(() => undefined))?.rps : undefined;
+          const xs = [before, after].filter((x): x is number => x !== undefined);
+          return xs.length > 0 ? xs.reduce((a, b) => a + b, 0) / xs.length : undefined;
+        }),
+      );
+    }
+  } finally {
+    await ceiling?.close();
+  }
+  if (ceilingRowRef?.status === 'measured' && ceiling) {
+    ceilingRowRef.detail = {
+      ...ceilingRowRef.detail,
+      allSamplesRps: ceiling.samples.map((x) => round(x, 0)),
+    };
   }
   if (want('client-suite')) {
     log('measuring the client suite');

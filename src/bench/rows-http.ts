@@ -48,46 +48,68 @@ export async function sampleRequest(host: string): Promise<WireRequest> {
   );
 }
 
+/** A ceiling server kept running, so the ceiling can be measured again next to each ratio. */
+export interface Ceiling {
+  measure(): Promise<LoadResult>;
+  /** every measurement so far, req/s */
+  readonly samples: number[];
+  close(): Promise<void>;
+}
+
+export async function openCeiling(settings: HttpBenchSettings): Promise<Ceiling> {
+  const server = await startChildServer('ceiling');
+  const host = new URL(server.url).host;
+  let request: WireRequest;
+  try {
+    request = await sampleRequest(host);
+  } catch {
+    request = { method: 'POST', path: '/', query: '', headers: { host }, body: '{}' };
+  }
+  const samples: number[] = [];
+  // a longer warm-up than drive's own, not recorded: the first window otherwise runs
+  // before the child's JIT has settled and reads low
+  await drive({ url: server.url, request, concurrency: settings.concurrency, durationMs: 1000, warmupMs: 0 });
+  return {
+    samples,
+    measure: async () => {
+      const r = await drive({
+        url: server.url,
+        request,
+        concurrency: settings.concurrency,
+        durationMs: settings.durationMs,
+      });
+      if (r.requests === 0) throw new Error('no answer from the ceiling server');
+      samples.push(r.rps);
+      return r;
+    },
+    close: () => server.close(),
+  };
+}
+
 /** (a) the loopback ceiling: a minimal node:http server answering `{}`. */
-export async function ceilingRow(settings: HttpBenchSettings): Promise<BenchRow> {
+export async function ceilingRow(settings: HttpBenchSettings, ceiling: Ceiling | Error): Promise<BenchRow> {
   const id = 'ceiling';
   const what = `loopback ceiling: node:http answering {} (c=${settings.concurrency}, ${settings.durationMs} ms)`;
-  let server: Awaited<ReturnType<typeof startChildServer>> | undefined;
+  if (ceiling instanceof Error) return notRun(id, what, ceiling.message);
   try {
-    server = await startChildServer('ceiling');
-    const host = new URL(server.url).host;
-    let request: WireRequest;
-    try {
-      request = await sampleRequest(host);
-    } catch {
-      request = { method: 'POST', path: '/', query: '', headers: { host }, body: '{}' };
-    }
-    const r = await drive({
-      url: server.url,
-      request,
-      concurrency: settings.concurrency,
-      durationMs: settings.durationMs,
-    });
-    if (r.requests === 0) return notRun(id, what, 'no answer from the ceiling server');
+    const r = await ceiling.measure();
     return {
       id,
       what,
       status: 'measured',
       value: round(r.rps, 0),
       unit: 'req/s',
-      detail: { ...loadDetail(r, settings), served: await server.requests() },
+      detail: loadDetail(r, settings),
     };
   } catch (e) {
     return notRun(id, what, (e as Error).message);
-  } finally {
-    await server?.close();
   }
 }
 
 /** (b) the emulator answering RejectAssignment in each API version, ratio to the ceiling. */
 export async function emulatorRows(
   settings: HttpBenchSettings,
-  ceilingRps: number | undefined,
+  ceiling: Ceiling | undefined,
 ): Promise<BenchRow[]> {
   const apis: Api[] = ['2017-01-17', '2014-08-15'];
   const target = '≥ 0.5 of ceiling';
@@ -123,7 +145,10 @@ export async function emulatorRows(
     // ~1.2x the ceiling; beyond it the calls wrap around onto already-rejected assignments.
     const poolSize = Math.min(
       60_000,
-      Math.max(2_000, Math.ceil((((ceilingRps ?? 10_000) * (settings.durationMs + 300)) / 1000) * 1.2)),
+      Math.max(
+        2_000,
+        Math.ceil((((ceiling?.samples.at(-1) ?? 10_000) * (settings.durationMs + 300)) / 1000) * 1.2),
+      ),
     );
     const rows: BenchRow[] = [];
     for (const api of apis) {
@@ -162,6 +187,17 @@ export async function emulatorRows(
         });
         const served = ((await server.requests()) ?? 0) - before;
         const rps = r.rps;
+        // the ceiling measured just before and just after this row: the ratio uses their mean,
+        // so that a change in the machine's load during the run moves both sides alike
+        const prior = ceiling?.samples.at(-1);
+        let after: number | undefined;
+        try {
+          after = ceiling ? (await ceiling.measure()).rps : undefined;
+        } catch {
+          after = undefined;
+        }
+        const paired = [prior, after].filter((x): x is number => x !== undefined);
+        const ceilingRps = paired.length > 0 ? paired.reduce((a, b) => a + b, 0) / paired.length : undefined;
         rows.push({
           id: `emulator.${api}`,
           what,
@@ -180,6 +216,7 @@ export async function emulatorRows(
             sentIncludingWarmup: sent,
             validCalls: Math.min(sent, pool.length),
             alreadyRejectedCalls: Math.max(0, sent - pool.length),
+            pairedCeilingRps: paired.map((x) => round(x, 0)),
           },
         });
       } catch (e) {

@@ -30,7 +30,7 @@ export interface SuiteBenchSettings {
 /** (c) server-suite throughput: requests the suite sent per second of wall time, ratio to the ceiling. */
 export async function serverSuiteRow(
   settings: SuiteBenchSettings,
-  ceilingRps: number | undefined,
+  pairedCeiling: () => Promise<number | undefined>,
 ): Promise<BenchRow> {
   const id = 'server-suite';
   const target = '≥ 0.25 of ceiling';
@@ -65,6 +65,9 @@ export async function serverSuiteRow(
     const wallMs = performance.now() - t0;
     const requests = ((await server.requests()) ?? 0) - before;
     const rps = (requests / wallMs) * 1000;
+    await server.close();
+    server = undefined;
+    const ceilingRps = await pairedCeiling();
     const statuses: Record<string, number> = {};
     for (const r of outcome.report.results) statuses[r.status] = (statuses[r.status] ?? 0) + 1;
     return {
@@ -85,6 +88,7 @@ export async function serverSuiteRow(
         statuses,
         exitCode: outcome.exitCode,
         note: 'wall time includes vitest start-up and the provider-state calls',
+        ...(ceilingRps ? { pairedCeilingRps: round(ceilingRps, 0) } : {}),
       },
     };
   } catch (e) {
