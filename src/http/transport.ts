@@ -173,70 +173,86 @@ export function send(baseUrl: string, req: WireRequest, opts: SendOptions): Prom
 
     const path = joinPath(url.pathname, req.path) + (req.query ? `?${req.query}` : '');
     const lib = url.protocol === 'https:' ? https : http;
-    try {
-      request = lib.request({
-        protocol: url.protocol,
-        hostname: url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname,
-        port: url.port || (url.protocol === 'https:' ? 443 : 80),
-        method: req.method,
-        path,
-        headers,
-        agent: opts.agent ?? sharedAgent(url.protocol),
-      });
-    } catch (e) {
-      const c = classifyError(e);
-      finish({ ok: false, error: c.error === 'reset' ? 'protocol' : c.error, message: c.message });
-      return;
-    }
 
-    request.on('error', (err) => {
-      const c = classifyError(err);
-      fail(c.error, c.message);
-    });
-
-    request.on('response', (res) => {
-      const status = res.statusCode ?? 0;
-      const resHeaders = headersOf(res.headers);
-      if (opts.flagRedirects && status >= 300 && status < 400) {
-        const where = resHeaders.location ? ` to ${resHeaders.location}` : '';
-        fail('redirect', `the server answered ${status}, a redirect${where}; redirects are not followed`);
+    const attempt = (retry: boolean): void => {
+      let current: http.ClientRequest;
+      let answered = false;
+      try {
+        current = lib.request({
+          protocol: url.protocol,
+          hostname: url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname,
+          port: url.port || (url.protocol === 'https:' ? 443 : 80),
+          method: req.method,
+          path,
+          headers,
+          agent: opts.agent ?? sharedAgent(url.protocol),
+        });
+      } catch (e) {
+        const c = classifyError(e);
+        finish({ ok: false, error: c.error === 'reset' ? 'protocol' : c.error, message: c.message });
         return;
       }
-      const declared = Number(resHeaders['content-length']);
-      if (Number.isFinite(declared) && declared > maxBody) {
-        fail('too-large', `the server announced a ${declared}-byte body, over the ${maxBody}-byte cap`);
-        return;
-      }
-      const chunks: Buffer[] = [];
-      let size = 0;
-      let ended = false;
-      res.on('data', (chunk: Buffer) => {
+      request = current;
+
+      current.on('error', (err) => {
         if (settled) return;
-        size += chunk.length;
-        if (size > maxBody) {
-          chunks.length = 0;
-          fail('too-large', `the body went over the ${maxBody}-byte cap; the connection was closed`);
+        const c = classifyError(err);
+        // A kept-alive socket that the server closed (or resets on reuse) fails before any
+        // answer: the usual keep-alive race, not an answer. Sent again once on a new socket;
+        // a server that resets fresh connections too still ends as 'reset'.
+        if (c.error === 'reset' && !answered && current.reusedSocket && !retry) {
+          attempt(true);
           return;
         }
-        chunks.push(chunk);
-      });
-      res.on('error', (err) => {
-        const c = classifyError(err);
         fail(c.error, c.message);
       });
-      res.on('end', () => {
-        ended = true;
-        finish({
-          ok: true,
-          res: { status, headers: resHeaders, body: Buffer.concat(chunks, size).toString('utf8') },
-          ms: performance.now() - started,
+
+      current.on('response', (res) => {
+        answered = true;
+        const status = res.statusCode ?? 0;
+        const resHeaders = headersOf(res.headers);
+        if (opts.flagRedirects && status >= 300 && status < 400) {
+          const where = resHeaders.location ? ` to ${resHeaders.location}` : '';
+          fail('redirect', `the server answered ${status}, a redirect${where}; redirects are not followed`);
+          return;
+        }
+        const declared = Number(resHeaders['content-length']);
+        if (Number.isFinite(declared) && declared > maxBody) {
+          fail('too-large', `the server announced a ${declared}-byte body, over the ${maxBody}-byte cap`);
+          return;
+        }
+        const chunks: Buffer[] = [];
+        let size = 0;
+        let ended = false;
+        res.on('data', (chunk: Buffer) => {
+          if (settled) return;
+          size += chunk.length;
+          if (size > maxBody) {
+            chunks.length = 0;
+            fail('too-large', `the body went over the ${maxBody}-byte cap; the connection was closed`);
+            return;
+          }
+          chunks.push(chunk);
+        });
+        res.on('error', (err) => {
+          const c = classifyError(err);
+          fail(c.error, c.message);
+        });
+        res.on('end', () => {
+          ended = true;
+          finish({
+            ok: true,
+            res: { status, headers: resHeaders, body: Buffer.concat(chunks, size).toString('utf8') },
+            ms: performance.now() - started,
+          });
+        });
+        res.on('close', () => {
+          if (!ended) fail('reset', 'the connection closed before the body was complete');
         });
       });
-      res.on('close', () => {
-        if (!ended) fail('reset', 'the connection closed before the body was complete');
-      });
-    });
 
-    request.end(body);
+      current.end(body);
+    };
+    attempt(false);
   });
 }

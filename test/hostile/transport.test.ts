@@ -147,6 +147,37 @@ describe('transport basics', () => {
     }
   });
 
+  it('a kept-alive socket reset on reuse is retried once on a new socket', async () => {
+    let connections = 0;
+    const server = http.createServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        res.writeHead(200, { 'content-type': 'application/x-amz-json-1.1' });
+        res.end('{}');
+      });
+    });
+    server.on('connection', (sock) => {
+      connections++;
+      let requests = 0;
+      sock.on('data', () => {
+        // the second request on any socket: reset, as a server closing idle sockets would
+        if (++requests === 2) sock.resetAndDestroy();
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+    try {
+      for (let i = 0; i < 3; i++) {
+        const r = await send(url, REQ, { timeoutMs: 2000 });
+        expect(r.ok, JSON.stringify(r)).toBe(true);
+      }
+      expect(connections).toBe(3);
+    } finally {
+      server.closeAllConnections();
+      await new Promise<void>((r) => server.close(() => r()));
+    }
+  });
+
   it('reports a closed port as refused', async () => {
     const srv = http.createServer();
     await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));
