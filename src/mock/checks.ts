@@ -183,20 +183,29 @@ function decodeAnswer(
 // ---------------------------------------------------------------------------
 // the checks
 
+/** Signing backed only by an inferred fact gets its own should-level check (client.signature). */
+function signingInferred(set: SpecSet, api: Api): boolean {
+  return severityOf(set.apis[api].protocol.signing.basis) === 'should';
+}
+
 function wireRequestCheck(set: SpecSet, op: OperationSpec): ClientCheckDef {
   const api = op.api;
   const p = set.apis[api].protocol;
   const headerBases: Basis[] = Object.values(p.request?.headers ?? {}).map((h) => h.basis);
   const members = inputMembers(set, op);
+  const separateSignature = signingInferred(set, api);
   return {
     id: `${api}/${op.operation}/client.wire-request`,
     api,
     operation: op.operation,
     check: 'client.wire-request',
-    severity: severityOf(op.basis, p.basis, p.signing.basis, ...headerBases),
-    summary:
-      'A valid input goes on the wire as a request the spec accepts: method, path, headers, signature or common parameters, and members equal to the input.',
-    rule: `${fileOf(set, p, `protocols/${api}.json`)}#/request and #/signing; ${fileOf(set, op, `${api}/${op.operation}.json`)}#/input`,
+    severity: severityOf(op.basis, p.basis, ...headerBases, ...(separateSignature ? [] : [p.signing.basis])),
+    summary: `A valid input goes on the wire as a request the spec accepts: method, path, headers, ${
+      separateSignature
+        ? 'common parameters (the signature is client.signature)'
+        : 'signature or common parameters'
+    }, and members equal to the input.`,
+    rule: `${fileOf(set, p, `protocols/${api}.json`)}#/request${separateSignature ? '' : ' and #/signing'}; ${fileOf(set, op, `${api}/${op.operation}.json`)}#/input`,
     run: (env) =>
       forSamples(env, validInput(set, op), env.runs, async (input) => {
         env.mock.setScript({ kind: 'success', output: {} });
@@ -208,8 +217,49 @@ function wireRequestCheck(set: SpecSet, op: OperationSpec): ClientCheckDef {
             detail: `the client sent no request for a valid input (it returned ${showResult(r.result)})`,
             counterexample: input,
           };
-        return wireProblems(set, op, members, input, ex);
+        return wireProblems(set, op, members, input, ex, separateSignature);
       }),
+  };
+}
+
+function signatureCheck(set: SpecSet, op: OperationSpec): ClientCheckDef | undefined {
+  const api = op.api;
+  const p = set.apis[api].protocol;
+  if (!signingInferred(set, api)) return undefined;
+  const schemes = (p.signing.schemes ?? []).map((x) => x.name);
+  return {
+    id: `${api}/${op.operation}/client.signature`,
+    api,
+    operation: op.operation,
+    check: 'client.signature',
+    severity: severityOf(p.signing.basis),
+    summary: `The request is signed for the test credentials by one of the spec's schemes${
+      schemes.length ? ` (${schemes.join(', ')})` : ''
+    }.`,
+    rule: `${fileOf(set, p, `protocols/${api}.json`)}#/signing`,
+    run: (env) =>
+      forSamples(
+        env,
+        validInput(set, op),
+        env.runs,
+        async (input) => {
+          env.mock.setScript({ kind: 'success', output: {} });
+          const r = await callClient(env, op.operation, input);
+          if ('failure' in r) return r.failure;
+          const ex = env.mock.exchanges[0];
+          if (!ex) return { detail: 'the client sent no request for a valid input', counterexample: input };
+          if (ex.ignoringSignature && ex.refused)
+            return {
+              detail: `the mock refused the signature with ${ex.refused.error}${
+                Object.keys(ex.refused.values).length ? ` (${showJson(ex.refused.values)})` : ''
+              }`,
+              exchange: ex,
+              counterexample: input,
+            };
+          return undefined;
+        },
+        20,
+      ),
   };
 }
 
@@ -219,9 +269,14 @@ function wireProblems(
   members: ResolvedMember[],
   input: Record<string, unknown>,
   ex: RecordedExchange,
+  ignoreSignature = false,
 ): Failure | undefined {
   const p = set.apis[op.api].protocol;
   const problems: string[] = [];
+  const view =
+    ignoreSignature && ex.ignoringSignature
+      ? { decoded: ex.ignoringSignature.decoded, refused: ex.ignoringSignature.refused }
+      : { decoded: ex.decoded, refused: ex.refused };
   if (ex.unclaimed) problems.push(ex.unclaimed);
   if (!p.http.methods.includes(ex.request.method.toUpperCase()))
     problems.push(`method ${ex.request.method}, expected one of ${p.http.methods.join(', ')}`);
@@ -234,11 +289,11 @@ function wireProblems(
     else if (bare(got) !== bare(want))
       problems.push(`header ${name} is ${JSON.stringify(got)}, expected ${JSON.stringify(want)}`);
   }
-  const d = ex.decoded;
-  if (d && ex.refused)
+  const d = view.decoded;
+  if (d && view.refused)
     problems.push(
-      `the mock refused the request with ${ex.refused.error}${
-        Object.keys(ex.refused.values).length ? ` (${showJson(ex.refused.values)})` : ''
+      `the mock refused the request with ${view.refused.error}${
+        Object.keys(view.refused.values).length ? ` (${showJson(view.refused.values)})` : ''
       }${!d.ok && d.operation && d.operation !== op.operation ? ` for operation ${d.operation}` : ''}`,
     );
   if (d?.ok) {
@@ -578,6 +633,7 @@ export function clientCheckCatalogue(set: SpecSet, opts: CatalogueOptions = {}):
       if (opts.operations?.length && !opts.operations.includes(op.operation)) continue;
       const defs = [
         wireRequestCheck(set, op),
+        signatureCheck(set, op),
         outputCheck(set, op),
         errorCodeCheck(set, op),
         invalidInputCheck(set, op),

@@ -97,6 +97,14 @@ export function createMockHandlers(set: SpecSet, opts: MockOptions): MockHandler
   const codecs = codecsFor(set);
   const secrets = new Map(opts.credentials.map((c) => [c.accessKeyId, c.secretAccessKey]));
 
+  /** The protocol errors that mean "not (properly) signed", per API. */
+  const signatureErrors = (api: Api): Set<string> => {
+    const e = set.apis[api].protocol.protocolErrors;
+    return new Set(
+      [e.missingAuthentication, e.unknownAccessKey, e.signatureMismatch].filter((x): x is string => !!x),
+    );
+  };
+
   /** The error the spec demands for a decoded request: the codec's, else member validation's. */
   const refusal = (codec: Codec, decoded: DecodeResult): ErrorOutcome | undefined => {
     if (!decoded.ok) return decoded.outcome;
@@ -150,6 +158,7 @@ export function createMockHandlers(set: SpecSet, opts: MockOptions): MockHandler
     let response: WireResponse;
     let unclaimed: string | undefined;
     let refused: ErrorOutcome | undefined;
+    let ignoringSignature: RecordedExchange['ignoringSignature'];
     if (!codec) {
       unclaimed =
         'no API version claims this request (neither the JSON target header nor a legacy Operation)';
@@ -158,6 +167,16 @@ export function createMockHandlers(set: SpecSet, opts: MockOptions): MockHandler
       decoded = codec.decodeRequest(set, wire, { lookupSecret: (k) => secrets.get(k) });
       refused = refusal(codec, decoded);
       response = answer(codec, decoded, refused, ctx);
+      // Refused for its signature: also decode it with verification off, so the wire checks can
+      // judge the rest of the request apart from the signature.
+      if (!decoded.ok && signatureErrors(codec.api).has(decoded.outcome.error)) {
+        const unsigned = codec.decodeRequest(set, wire, {
+          lookupSecret: (k) => secrets.get(k),
+          acceptAnySignature: true,
+        });
+        const unsignedRefused = refusal(codec, unsigned);
+        ignoringSignature = { decoded: unsigned, ...(unsignedRefused ? { refused: unsignedRefused } : {}) };
+      }
     }
     exchanges.push({
       seq: exchanges.length + 1,
@@ -166,6 +185,7 @@ export function createMockHandlers(set: SpecSet, opts: MockOptions): MockHandler
       decoded,
       ...(unclaimed ? { unclaimed } : {}),
       ...(refused ? { refused } : {}),
+      ...(ignoringSignature ? { ignoringSignature } : {}),
       response,
     });
     return toHttpResponse(response);

@@ -70,6 +70,8 @@ export interface RecordedExchange {
   unclaimed?: string;
   /** The error the spec demands for this request (protocol, signature or member validation), if any. */
   refused?: ErrorOutcome;
+  /** When the signature was refused: the same request decoded with signature verification off. */
+  ignoringSignature?: { decoded: DecodeResult; refused?: ErrorOutcome };
   response: WireResponse;
 }
 
