@@ -225,8 +225,12 @@ export function startDriver(opts: DriverOptions): DriverClient {
     async close() {
       child.stdin?.end();
       const timer = setTimeout(() => child.kill('SIGKILL'), 3000);
-      if (child.exitCode === null && child.signalCode === null) await exited;
+      let giveUp: NodeJS.Timeout | undefined;
+      if (child.exitCode === null && child.signalCode === null)
+        // a process that never started emits no 'close' on some platforms: do not wait for ever
+        await Promise.race([exited, new Promise<void>((r) => (giveUp = setTimeout(r, 5000)))]);
       clearTimeout(timer);
+      clearTimeout(giveUp);
       lines.close();
     },
     diagnostics: () => stderr,
