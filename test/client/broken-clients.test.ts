@@ -36,6 +36,21 @@ describe('broken clients fail on the right check', () => {
   }
 });
 
+test('a mis-signed legacy request fails client.signature only: the rest of it is judged apart', async () => {
+  const b = BROKEN_CLIENTS.find((x) => x.name === 'legacy-bad-signature')!;
+  const results = await runClientChecks(
+    set,
+    { ...base, client: 'legacy-rest', apis: [b.api], operations: [b.operation] },
+    {
+      transport: 'in-process',
+      factory: (_api, endpoint, ctx) => b.create(endpoint, ctx.set, ctx.credentials),
+    },
+  );
+  const status = Object.fromEntries(results.map((r) => [r.def.check, r.outcome.status]));
+  expect(status['client.signature']).toBe('failed');
+  expect(status['client.wire-request']).toBe('passed');
+});
+
 describe('the good bundled clients pass every must check', () => {
   for (const [client, api] of [
     ['sdk-v3', '2017-01-17'],
