@@ -109,7 +109,8 @@ export async function runClient(options: RunClientOptions): Promise<RunOutcome> 
       const [api = '', operation = ''] = id.split('/');
       return clientReproduce(target, { id, api: api as Api, operation });
     },
-    testTimeoutMs: Math.max(300_000, target.timeoutMs * 30),
+    // a check makes up to about runs + 10 calls, each bounded by the per-case timeout (plus retries)
+    testTimeoutMs: Math.max(300_000, target.timeoutMs * (target.runs + 10) * 2),
   });
 }
 
