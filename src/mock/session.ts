@@ -17,6 +17,9 @@ import { createMockHandlers, type MockHandlers } from './handlers.ts';
 import { IN_PROCESS_ORIGIN, type MockEndpoint, startInProcessMock, startMockServer } from './server.ts';
 import type { ClientTargetConfig, ClientUnderTest } from './types.ts';
 
+/** How often a dead driver is started again in one run. */
+export const MAX_DRIVER_RESTARTS = 3;
+
 /** The credentials the bundled clients and drivers get (the emulator's documented test requester). */
 export const CLIENT_TEST_CREDENTIALS: Credentials = TEST_REQUESTER_1;
 
@@ -64,6 +67,8 @@ export class ClientSession {
   private endpoint: MockEndpoint | undefined;
   private readonly clients = new Map<Api, ClientUnderTest | undefined>();
   private readonly options: ClientSessionOptions;
+  private readonly restarts = new Map<Api, number>();
+  private readonly notes: string[] = [];
 
   constructor(set: SpecSet, config: ClientTargetConfig, options: ClientSessionOptions = {}) {
     this.set = set;
@@ -95,7 +100,18 @@ export class ClientSession {
 
   /** The client for an API version (started on first use); undefined when the client does not speak it. */
   async client(api: Api): Promise<ClientUnderTest | undefined> {
-    if (this.clients.has(api)) return this.clients.get(api);
+    const current = this.clients.get(api);
+    const dead = (current as { deadReason?: () => string | undefined } | undefined)?.deadReason?.();
+    if (this.clients.has(api) && !dead) return current;
+    if (dead) {
+      // A driver that died gets a fresh process for the next check, a few times per run, so one
+      // crashing input does not fail every later check; then it stays down and cases fail at once.
+      const n = (this.restarts.get(api) ?? 0) + 1;
+      if (n > MAX_DRIVER_RESTARTS) return current;
+      this.restarts.set(api, n);
+      this.notes.push(`driver for ${api} restarted (${n}/${MAX_DRIVER_RESTARTS}) after: ${dead}`);
+      await current?.close().catch(() => undefined);
+    }
     await this.start();
     const factory = this.options.factory ?? defaultFactory;
     const c = await factory(api, this.url, {
@@ -142,8 +158,7 @@ export class ClientSession {
 
   /** The tail of every client's diagnostics (a driver's stderr), for the report. */
   diagnostics(): string {
-    return [...this.clients.values()]
-      .map((c) => c?.diagnostics?.() ?? '')
+    return [...this.notes, ...[...this.clients.values()].map((c) => c?.diagnostics?.() ?? '')]
       .filter(Boolean)
       .join('\n')
       .slice(-4000);

@@ -1,7 +1,9 @@
 // The driver protocol: the SDK as a driver subprocess passes; drivers that
 // crash, hang, print garbage or answer the wrong id fail their cases with a
 // clear message, and the run ends in bounded time.
-import { join } from 'node:path';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { exampleDriverCommand } from '../../src/cli/commands/client.ts';
 import { driverEnv, startDriver } from '../../src/driver/driver-client.ts';
@@ -99,6 +101,22 @@ describe('broken drivers fail their cases with a clear message, in bounded time'
       expect(elapsed).toBeLessThan(20_000);
     });
   }
+
+  test('a driver that crashed is started again for the next check', async () => {
+    const marker = join(mkdtempSync(join(tmpdir(), 'crash-once-')), 'marker');
+    const results = await runClientChecks(set, {
+      ...base,
+      driver: `${node('crash-once.mjs')} '${marker}'`,
+      operations: ['RejectAssignment'],
+      timeoutMs: 10_000,
+    });
+    expect(results[0]!.outcome.status).toBe('failed');
+    expect(results[0]!.outcome.detail).toMatch(/exited with code 3/);
+    expect(results.slice(1).map((r) => `${r.def.id}: ${r.outcome.status} ${r.outcome.detail}`)).toEqual(
+      results.slice(1).map((r) => `${r.def.id}: passed ${r.outcome.detail}`),
+    );
+    rmSync(dirname(marker), { recursive: true, force: true });
+  });
 
   test('a driver that cannot be started fails with the reason', async () => {
     const results = await runClientChecks(set, {
