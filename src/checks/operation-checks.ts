@@ -478,8 +478,6 @@ function ruleChecks(set: SpecSet, op: OperationSpec, config: ServerTargetConfig)
         break;
       }
       case 'effect': {
-        // src/wire/xml.ts trims text content when parsing, so over XML surrounding whitespace is lost
-        const xmlAnswers = set.apis[api].protocol.success.root !== undefined;
         add(`rule.${rule.id}`, rule, sev(rule.basis), async (s) => {
           await s.requireApi(api);
           if (!canObserve(set, op))
@@ -503,7 +501,7 @@ function ruleChecks(set: SpecSet, op: OperationSpec, config: ServerTargetConfig)
               for (const [field, v] of Object.entries(rule.set ?? {})) {
                 const m = typeof v === 'string' ? /^\$input\.(.+)$/.exec(v) : null;
                 if (!m || input[m[1]!] === undefined || !(field in obs.entity)) continue;
-                if (!sameValue(obs.entity[field], input[m[1]!], xmlAnswers))
+                if (obs.entity[field] !== input[m[1]!])
                   throw new CheckFailure(
                     `After a successful ${op.operation}, the ${entity}'s ${field} must be the ${m[1]} sent (${JSON.stringify(input[m[1]!])}), but it is ${JSON.stringify(obs.entity[field])}.`,
                     obs.exchange,
@@ -690,11 +688,6 @@ function describeValue(v: unknown): string {
     return `${JSON.stringify(cps.slice(0, 24).join(''))}… (${cps.length} code points, ${Buffer.byteLength(v, 'utf8')} UTF-8 bytes)`;
   }
   return JSON.stringify(v);
-}
-
-function sameValue(got: unknown, sent: unknown, trimmed: boolean): boolean {
-  if (got === sent) return true;
-  return trimmed && typeof got === 'string' && typeof sent === 'string' && got.trim() === sent.trim();
 }
 
 /** The error must carry each Data key; keys that are input members carry the value sent; a

@@ -89,7 +89,9 @@ export function parseXmlSafe(text: string, opts: ParseXmlOptions = {}): ParseXml
     textNodeName: XML_TEXT_KEY,
     parseTagValue: false,
     parseAttributeValue: false,
-    trimValues: true,
+    // Text values are kept exactly as sent (feedback may start or end with spaces);
+    // the indentation between child elements is dropped after parsing instead.
+    trimValues: false,
     ignoreDeclaration: true,
     ignorePiTags: true,
     // Entity handling is on only so that our restricted decoder runs; DTDs were refused above.
@@ -109,11 +111,26 @@ export function parseXmlSafe(text: string, opts: ParseXmlOptions = {}): ParseXml
       message: `XML could not be parsed: ${error instanceof Error ? error.message : String(error)}`,
     };
   }
+  doc = dropLayoutText(doc);
   const roots = doc !== null && typeof doc === 'object' ? Object.keys(doc) : [];
   if (roots.length !== 1) {
     return { ok: false, message: `XML document must have exactly one root element, found ${roots.length}.` };
   }
   return { ok: true, doc, root: roots[0]! };
+}
+
+/** Whitespace-only text beside child elements is layout, not content: remove it. */
+function dropLayoutText(node: unknown): unknown {
+  if (Array.isArray(node)) return node.map(dropLayoutText);
+  if (node === null || typeof node !== 'object') return node;
+  const out: Record<string, unknown> = {};
+  const entries = Object.entries(node as Record<string, unknown>);
+  const hasChildren = entries.some(([k]) => k !== XML_TEXT_KEY && !k.startsWith(XML_ATTRIBUTE_PREFIX));
+  for (const [k, v] of entries) {
+    if (k === XML_TEXT_KEY && hasChildren && typeof v === 'string' && v.trim() === '') continue;
+    out[k] = dropLayoutText(v);
+  }
+  return out;
 }
 
 /**

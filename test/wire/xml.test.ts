@@ -9,15 +9,21 @@ function parsed(text: string, opts?: Parameters<typeof parseXmlSafe>[1]) {
 }
 
 describe('parseXmlSafe', () => {
-  it('keeps every value a string and trims it', () => {
+  it('keeps every value a string, exactly as sent, and drops the layout between elements', () => {
     const { doc, root } = parsed(
-      '<?xml version="1.0" encoding="UTF-8"?>\n<GetHITResponse><HIT><HITId> 3ABC </HITId><MaxAssignments>007</MaxAssignments>' +
+      '<?xml version="1.0" encoding="UTF-8"?>\n<GetHITResponse>\n  <HIT><HITId> 3ABC </HITId><MaxAssignments>007</MaxAssignments>' +
         '<IsValid>True</IsValid><Reward><Amount>0.50</Amount></Reward><Empty/></HIT></GetHITResponse>',
     );
     expect(root).toBe('GetHITResponse');
     expect(doc).toEqual({
       GetHITResponse: {
-        HIT: { HITId: '3ABC', MaxAssignments: '007', IsValid: 'True', Reward: { Amount: '0.50' }, Empty: '' },
+        HIT: {
+          HITId: ' 3ABC ',
+          MaxAssignments: '007',
+          IsValid: 'True',
+          Reward: { Amount: '0.50' },
+          Empty: '',
+        },
       },
     });
   });
