@@ -88,6 +88,16 @@ export async function serverSuiteRow(
         statuses,
         exitCode: outcome.exitCode,
         note: 'wall time includes vitest start-up and the provider-state calls',
+        // the report's own duration (vitest's run of the suite files, without the runner's set-up)
+        ...(typeof outcome.report.durationMs === 'number'
+          ? {
+              reportDurationMs: Math.round(outcome.report.durationMs),
+              requestsPerSecondOverReportDuration: round(
+                (requests / Math.max(1, outcome.report.durationMs)) * 1000,
+                0,
+              ),
+            }
+          : {}),
         ...(ceilingRps ? { pairedCeilingRps: round(ceilingRps, 0) } : {}),
       },
     };
