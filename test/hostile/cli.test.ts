@@ -21,6 +21,7 @@ const EXIT: Record<HostileKind, 1 | 2> = {
   'huge-chunked': 2,
   'huge-declared': 2,
   garbage: 2,
+  'header-flood': 2,
   'malformed-json': 1,
   'malformed-xml': 1,
   'xml-bomb': 1,

@@ -35,6 +35,7 @@ const EXPECTED: Record<HostileKind, Expect> = {
   'wrong-content-type': { ok: true, status: 200 },
   redirect: { ok: true, status: 302 },
   garbage: { ok: false, error: 'protocol' },
+  'header-flood': { ok: false, error: 'protocol' },
 };
 
 describe('transport against hostile servers', () => {
@@ -175,6 +176,25 @@ describe('transport basics', () => {
     } finally {
       server.closeAllConnections();
       await new Promise<void>((r) => server.close(() => r()));
+    }
+  });
+
+  it('a request it cannot even write (header injection, bad method) is an error, not a throw', async () => {
+    const { url, close, connections } = await okServer();
+    try {
+      const r1 = await send(
+        url,
+        { ...REQ, headers: { ...REQ.headers, 'x-evil': 'a\r\nInjected: yes' } },
+        {
+          timeoutMs: 1000,
+        },
+      );
+      expect(r1.ok === false && r1.error).toBe('protocol');
+      const r2 = await send(url, { ...REQ, method: 'GE T' }, { timeoutMs: 1000 });
+      expect(r2.ok === false && r2.error).toBe('protocol');
+      expect(connections()).toBe(0);
+    } finally {
+      await close();
     }
   });
 
