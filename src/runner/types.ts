@@ -1,5 +1,5 @@
 // Types shared by the runner, the CLI commands and the library entry.
-import type { ServerTargetConfig } from '../checks/types.ts';
+import type { CheckRecord, ServerTargetConfig } from '../checks/types.ts';
 import type { ClientTargetConfig } from '../mock/types.ts';
 
 export interface TargetCredentials {
@@ -16,22 +16,7 @@ export type ClientTarget = ClientTargetConfig;
 export type Target = ServerTarget | ClientTarget;
 
 /** `task.meta.conformance` as the suites write it (one per vitest test, i.e. per check). */
-export interface CheckMeta {
-  id: string;
-  api: string;
-  operation: string;
-  check: string;
-  severity: 'must' | 'should';
-  detail?: string;
-  request?: string;
-  response?: string;
-  rule?: string;
-  counterexample?: string;
-  reproduce?: string;
-  curl?: string[];
-  notRunReason?: string;
-  coverage?: Record<string, number>;
-}
+export type CheckMeta = CheckRecord;
 
 /** A problem that stops a run before it tests anything: the CLI prints the message (one line) and exits 2. */
 export class RunError extends Error {

@@ -50,8 +50,8 @@ function listJson(dir: string): string[] {
 let cachedValidators: Map<Kind, ValidateFunction> | undefined;
 let cachedMetaPath: string | undefined;
 
-function validators(metaPath: string): Map<Kind, ValidateFunction> {
-  if (cachedValidators && cachedMetaPath === metaPath) return cachedValidators;
+/** An ajv instance holding the meta-schema under the id 'meta' (definitions at 'meta#/definitions/<kind>'). */
+export function metaSchemaAjv(metaPath: string = join(DEFAULT_SPECS_DIR, 'meta-schema.json')): Ajv {
   const meta = JSON.parse(readFileSync(metaPath, 'utf8')) as { definitions: Record<string, unknown> };
   const ajv = new Ajv({ allErrors: true, strict: false });
   ajv.addFormat('regex', (s: string) => {
@@ -63,6 +63,12 @@ function validators(metaPath: string): Map<Kind, ValidateFunction> {
     }
   });
   ajv.addSchema(meta, 'meta');
+  return ajv;
+}
+
+function validators(metaPath: string): Map<Kind, ValidateFunction> {
+  if (cachedValidators && cachedMetaPath === metaPath) return cachedValidators;
+  const ajv = metaSchemaAjv(metaPath);
   const map = new Map<Kind, ValidateFunction>();
   for (const kind of ['sources', 'shapes', 'protocol', 'errors', 'model', 'operation'] as Kind[]) {
     map.set(kind, ajv.getSchema(`meta#/definitions/${kind}`)!);
