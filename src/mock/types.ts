@@ -19,6 +19,13 @@ export interface ClientTargetConfig {
   checks?: string[];
   /** Where the suite's data and specs live; defaults to the bundled specs. */
   specsDir?: string;
+  /**
+   * Run the end-to-end family (`e2e.<rule>`, src/clients/e2e-checks.ts) against this server
+   * instead of the mock family.
+   */
+  server?: { endpoint: string; statesUrl: string };
+  /** The client cannot run here (e.g. the driver's runtime is missing): every check is not-run with this reason. */
+  unavailable?: string;
 }
 
 /** The answer a client hands back to its user for one call. */
