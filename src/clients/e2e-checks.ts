@@ -1,0 +1,397 @@
+// The end-to-end client check family, `<api>/<Operation>/e2e.<rule id>`: a client under test
+// against a real server (the reference emulator, or any server with a provider-states endpoint)
+// instead of the mock. Generated from the operations' behaviour rules:
+//   effect → create the rule's `given` state, call with a valid input, expect success, observe the
+//            entity through the client (model.json `observe`) and compare with the rule's `observe`
+//            (and `$input.<member>` fields of its `set` where the observation shows them);
+//   status → for each `violatedBy` state, the call must surface the rule's error (or one of its
+//            `acceptErrors`) and leave the entity as the state created it;
+//   exists → an id that names no entity surfaces the rule's error.
+// Nothing here names an operation, a member, an error code or a state.
+import fc from 'fast-check';
+import { validInput } from '../arbitraries/input.ts';
+import {
+  expectedObservation,
+  observed,
+  ruleSource,
+  selectMember,
+  sev,
+  stateStatus,
+  unknownIdArb,
+} from '../checks/plan.ts';
+import { allowedFor } from '../checks/stateful.ts';
+import { send } from '../http/transport.ts';
+import type { ClientCheckOutcome } from '../mock/checks.ts';
+import type { ClientResult, ClientUnderTest } from '../mock/types.ts';
+import { errorSpec } from '../spec/resolve.ts';
+import type { Api, OperationSpec, RuleSpec, Severity, SpecSet } from '../spec/types.ts';
+
+/** The server an e2e check drives the client against. */
+export interface E2eServer {
+  endpoint: string;
+  statesUrl: string;
+}
+
+export interface E2eEnv {
+  set: SpecSet;
+  client: ClientUnderTest;
+  server: E2eServer;
+  /** The access key id the client signs with: the provider states are created for it. */
+  requester: string;
+  runs: number;
+  seed: number;
+  timeoutMs: number;
+}
+
+export interface E2eCheckDef {
+  /** `<api>/<Operation>/e2e.<rule id>` */
+  id: string;
+  api: Api;
+  operation: string;
+  /** `e2e.<rule id>` */
+  check: string;
+  severity: Severity;
+  summary: string;
+  /** The spec rule the check enforces: file, JSON pointer and rule text. */
+  rule: string;
+  run(env: E2eEnv): Promise<ClientCheckOutcome>;
+}
+
+/** The check name prefix of the family. */
+export const E2E_PREFIX = 'e2e.';
+
+const MAX_TEXT = 4000;
+
+function clip(s: string, n = MAX_TEXT): string {
+  return s.length > n ? `${s.slice(0, n)}… (${s.length - n} more characters)` : s;
+}
+
+function show(v: unknown): string {
+  return clip(
+    JSON.stringify(v, (_k, x) => (x instanceof Date ? x.toISOString() : x)),
+    1500,
+  );
+}
+
+function showResult(r: ClientResult): string {
+  return 'error' in r ? `error ${show(r.error)}` : `output ${show(r.output)}`;
+}
+
+/** A step of one case, kept for the failure's transcript. */
+type Transcript = string[];
+
+class E2eFailure extends Error {}
+
+/** Something outside the client went wrong (the states endpoint): the check cannot judge the client. */
+class E2eNotRun extends Error {}
+
+/** Creates a provider state for the requester; the ids it returned, as strings. */
+export async function createState(
+  env: E2eEnv,
+  state: string,
+  log: Transcript,
+): Promise<Record<string, string>> {
+  const u = new URL(env.server.statesUrl);
+  const body = JSON.stringify({ state, requester: env.requester, params: {} });
+  const r = await send(
+    u.origin,
+    {
+      method: 'POST',
+      path: u.pathname,
+      query: u.search.replace(/^\?/, ''),
+      headers: { 'content-type': 'application/json' },
+      body,
+    },
+    { timeoutMs: Math.max(env.timeoutMs, 1000) },
+  );
+  if (!r.ok) throw new E2eNotRun(`provider state ${state} could not be set up: ${r.message}`);
+  if (r.res.status !== 200)
+    throw new E2eNotRun(`provider state ${state} is not supported by the server (HTTP ${r.res.status})`);
+  let doc: unknown;
+  try {
+    doc = JSON.parse(r.res.body);
+  } catch {
+    throw new E2eNotRun(`provider state ${state}: the states endpoint answered something other than JSON`);
+  }
+  const src = (
+    doc && typeof doc === 'object' && 'ids' in doc && typeof doc.ids === 'object' ? doc.ids : doc
+  ) as Record<string, unknown> | null;
+  const ids: Record<string, string> = {};
+  for (const [k, v] of Object.entries(src ?? {}))
+    if (typeof v === 'string' || typeof v === 'number') ids[k] = String(v);
+  for (const key of Object.keys(env.set.model.states[state]?.returns ?? {}))
+    if (ids[key] === undefined)
+      throw new E2eNotRun(`provider state ${state}: the states endpoint did not return ${key}`);
+  log.push(`provider state ${state} → ${show(ids)}`);
+  return ids;
+}
+
+/** Calls through the client; a client that throws (a crashed driver) fails the case. */
+async function callClient(
+  env: E2eEnv,
+  operation: string,
+  input: Record<string, unknown>,
+  log: Transcript,
+): Promise<ClientResult> {
+  let r: ClientResult;
+  try {
+    r = await env.client.call(operation, input);
+  } catch (e) {
+    log.push(`${operation} ${show(input)} → the client could not be run`);
+    throw new E2eFailure(`the client could not be run: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  log.push(`${operation} ${show(input)} → ${showResult(r)}`);
+  return r;
+}
+
+/** The error codes (errors.json `code`) of error ids. */
+function codesOf(set: SpecSet, ids: string[]): string[] {
+  return ids.map((id) => errorSpec(set, id).code);
+}
+
+/** The code the client surfaced: the TurkErrorCode when it has one, else its code. */
+function surfaced(r: ClientResult): string[] {
+  if (!('error' in r)) return [];
+  return [r.error.turkErrorCode, r.error.code].filter((x): x is string => typeof x === 'string');
+}
+
+interface Observation {
+  present: boolean;
+  entity?: Record<string, unknown>;
+}
+
+/** Observes an entity through the client with its `observe` operation (model.json). */
+async function observeThroughClient(
+  env: E2eEnv,
+  entityName: string,
+  ids: Record<string, string>,
+  log: Transcript,
+): Promise<Observation> {
+  const { set } = env;
+  const api = env.client.api;
+  const ent = set.model.entities[entityName];
+  const o = ent?.observe?.[api];
+  if (!ent || !o) throw new E2eFailure(`model.json names no observe operation for ${entityName} in ${api}`);
+  const input: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(o.input)) {
+    if (v === '$id') input[k] = ids[ent.id];
+    else if (v === '$parent') input[k] = ent.parent ? ids[ent.parent.via] : undefined;
+    else input[k] = v;
+  }
+  const r = await callClient(env, o.operation, input, log);
+  if ('error' in r) {
+    const spec = set.apis[api].operations.get(o.operation);
+    const missing = codesOf(
+      set,
+      (spec?.behaviour.rules ?? []).filter((x) => x.kind === 'exists' && x.error).map((x) => x.error!),
+    );
+    if (surfaced(r).some((c) => missing.includes(c))) return { present: false };
+    throw new E2eFailure(
+      `observing the ${entityName} through ${o.operation} failed: the client surfaced ${show(r.error)}`,
+    );
+  }
+  let value: unknown = r.output;
+  for (const seg of o.path.split(/[/.]/))
+    if (seg) value = (value as Record<string, unknown> | undefined)?.[seg];
+  if (o.find) {
+    const list = value === undefined || value === null ? [] : Array.isArray(value) ? value : [value];
+    const item = list.find(
+      (x) => x && typeof x === 'object' && String((x as Record<string, unknown>)[o.find!]) === ids[ent.id],
+    ) as Record<string, unknown> | undefined;
+    return item ? { present: true, entity: item } : { present: false };
+  }
+  return value && typeof value === 'object'
+    ? { present: true, entity: value as Record<string, unknown> }
+    : { present: false };
+}
+
+function sample<T>(arb: fc.Arbitrary<T>, seed: number): T {
+  return fc.sample(arb, { seed, numRuns: 1 })[0]!;
+}
+
+/** Runs `cases` cases; the first failing one fails the check with its transcript. */
+async function runCases(
+  cases: number,
+  body: (i: number, log: Transcript) => Promise<void>,
+): Promise<ClientCheckOutcome> {
+  for (let i = 0; i < cases; i++) {
+    const log: Transcript = [];
+    try {
+      await body(i, log);
+    } catch (e) {
+      const transcript = log.map((l, n) => `  ${n + 1}. ${l}`).join('\n');
+      if (e instanceof E2eNotRun) return { status: 'not-run', detail: '', notRunReason: e.message };
+      const message = e instanceof Error ? e.message : String(e);
+      return {
+        status: 'failed',
+        detail: clip(`case ${i + 1} of ${cases}: ${message}${transcript ? `\nSteps:\n${transcript}` : ''}`),
+        ...(log.length ? { counterexample: clip(log.join('\n')) } : {}),
+        cases: i + 1,
+      };
+    }
+  }
+  return { status: 'passed', detail: `${cases} case${cases === 1 ? '' : 's'} end to end`, cases };
+}
+
+/** A few seeded cases per check: each case costs real requests and a provider state. */
+function caseCount(env: E2eEnv, cap: number): number {
+  return Math.max(1, Math.min(env.runs, cap));
+}
+
+function effectCheck(set: SpecSet, op: OperationSpec, rule: RuleSpec): E2eCheckDef | undefined {
+  const entity = op.behaviour.entity;
+  if (!rule.given || !set.model.entities[entity]?.observe?.[op.api]) return undefined;
+  const given = rule.given;
+  return {
+    ...head(set, op, rule, sev(rule.basis)),
+    summary: `Through the client, ${op.operation} on the ${entity} of provider state ${given} succeeds and an observation through the client shows ${show(rule.observe ?? {})}.`,
+    run: (env) =>
+      runCases(caseCount(env, 3), async (i, log) => {
+        const ids = await createState(env, given, log);
+        const input = sample(validInput(set, op, { ids }), env.seed + i);
+        const r = await callClient(env, op.operation, input, log);
+        if ('error' in r)
+          throw new E2eFailure(
+            `${op.operation} on the ${entity} of provider state ${given} must succeed, but the client surfaced ${show(r.error)}`,
+          );
+        const obs = await observeThroughClient(env, entity, ids, log);
+        for (const [k, want] of Object.entries(rule.observe ?? {})) {
+          const got = k === 'present' ? obs.present : obs.entity?.[k];
+          if (String(got) !== String(want))
+            throw new E2eFailure(
+              `after a successful ${op.operation}, the ${entity} must show ${k} = ${show(want)}, but the client observes ${show(got)}`,
+            );
+        }
+        if (obs.present && obs.entity)
+          for (const [field, v] of Object.entries(rule.set ?? {})) {
+            const m = typeof v === 'string' ? /^\$input\.(.+)$/.exec(v) : null;
+            if (!m || input[m[1]!] === undefined || !(field in obs.entity)) continue;
+            if (String(obs.entity[field]) !== String(input[m[1]!]))
+              throw new E2eFailure(
+                `after a successful ${op.operation}, the ${entity}'s ${field} must be the ${m[1]} sent (${show(input[m[1]!])}), but the client observes ${show(obs.entity[field])}`,
+              );
+          }
+      }),
+  };
+}
+
+function statusCheck(set: SpecSet, op: OperationSpec, rule: RuleSpec): E2eCheckDef | undefined {
+  const violated = rule.violatedBy ?? [];
+  if (!rule.error || violated.length === 0) return undefined;
+  const entity = op.behaviour.entity;
+  const accepted = [rule.error, ...(rule.acceptErrors ?? [])];
+  const codes = codesOf(set, accepted);
+  const observable = set.model.entities[entity]?.observe?.[op.api] !== undefined;
+  return {
+    ...head(set, op, rule, sev(rule.basis, errorSpec(set, rule.error).basis)),
+    summary: `Through the client, ${op.operation} on the ${entity} of provider state${violated.length > 1 ? 's' : ''} ${violated.join(', ')} surfaces ${codes.join(' or ')} and leaves the ${entity} as it was.`,
+    run: (env) =>
+      runCases(caseCount(env, violated.length), async (i, log) => {
+        const state = violated[i % violated.length]!;
+        const ids = await createState(env, state, log);
+        const status = stateStatus(set, state, entity);
+        const input = sample(validInput(set, op, { ids, requiredOnly: true }), env.seed + i);
+        if (status !== undefined && allowedFor(rule, input).includes(status))
+          throw new E2eNotRun(
+            `the generated input allows status ${status} (allowedWhen); no violating input for ${state}`,
+          );
+        const what = `${op.operation} on the ${entity} of provider state ${state} (allowed: ${(rule.allowed ?? []).join(', ')})`;
+        const r = await callClient(env, op.operation, input, log);
+        if (!('error' in r))
+          throw new E2eFailure(
+            `${what} must fail with ${codes.join(' or ')}, but the client returned success`,
+          );
+        if (!surfaced(r).some((c) => codes.includes(c)))
+          throw new E2eFailure(
+            `${what} must fail with ${codes.join(' or ')}, but the client surfaced ${show(r.error)}`,
+          );
+        if (!observable) return;
+        const want = expectedObservation(set, env.client.api, entity, status);
+        const got = observed(set.model.entities[entity]!, await observeThroughClient(env, entity, ids, log));
+        if (got.present !== want.present || (want.status !== undefined && got.status !== want.status))
+          throw new E2eFailure(
+            `after the refused ${op.operation}, the ${entity} must still be ${show(want)}, but the client observes ${show(got)}`,
+          );
+      }),
+  };
+}
+
+function existsCheck(set: SpecSet, op: OperationSpec, rule: RuleSpec): E2eCheckDef | undefined {
+  if (!rule.error) return undefined;
+  const entity = op.behaviour.entity;
+  const select = selectMember(set, op);
+  const codes = codesOf(set, [rule.error, ...(rule.acceptErrors ?? [])]);
+  return {
+    ...head(set, op, rule, sev(rule.basis, errorSpec(set, rule.error).basis)),
+    summary: `Through the client, ${op.operation} with a ${select} that names no ${entity} surfaces ${codes.join(' or ')}.`,
+    run: (env) =>
+      runCases(caseCount(env, 3), async (i, log) => {
+        const id = sample(unknownIdArb(set, op), env.seed + i);
+        const input = sample(
+          validInput(set, op, { requiredOnly: true, fixed: { [select]: id } }),
+          env.seed + i,
+        );
+        const r = await callClient(env, op.operation, input, log);
+        const what = `${op.operation} for ${select} ${id}, which names no ${entity},`;
+        if (!('error' in r))
+          throw new E2eFailure(
+            `${what} must fail with ${codes.join(' or ')}, but the client returned success`,
+          );
+        if (!surfaced(r).some((c) => codes.includes(c)))
+          throw new E2eFailure(
+            `${what} must fail with ${codes.join(' or ')}, but the client surfaced ${show(r.error)}`,
+          );
+      }),
+  };
+}
+
+function head(
+  set: SpecSet,
+  op: OperationSpec,
+  rule: RuleSpec,
+  severity: Severity,
+): Pick<E2eCheckDef, 'id' | 'api' | 'operation' | 'check' | 'severity' | 'rule'> {
+  const check = `${E2E_PREFIX}${rule.id}`;
+  return {
+    id: `${op.api}/${op.operation}/${check}`,
+    api: op.api,
+    operation: op.operation,
+    check,
+    severity,
+    rule: ruleSource(set, op, rule),
+  };
+}
+
+export interface E2eCatalogueOptions {
+  apis?: Api[];
+  operations?: string[];
+  /** check names (`e2e.rejects`) or ids to keep */
+  checks?: string[];
+}
+
+/** Every e2e check for the given API versions and operations, in a stable order. */
+export function e2eCheckCatalogue(set: SpecSet, opts: E2eCatalogueOptions = {}): E2eCheckDef[] {
+  const out: E2eCheckDef[] = [];
+  const apis = opts.apis ?? (Object.keys(set.apis) as Api[]);
+  for (const api of apis) {
+    const ops = [...set.apis[api].operations.values()].sort((a, b) => a.operation.localeCompare(b.operation));
+    for (const op of ops) {
+      if (opts.operations?.length && !opts.operations.includes(op.operation)) continue;
+      for (const rule of op.behaviour.rules) {
+        const def =
+          rule.kind === 'effect'
+            ? effectCheck(set, op, rule)
+            : rule.kind === 'status'
+              ? statusCheck(set, op, rule)
+              : rule.kind === 'exists'
+                ? existsCheck(set, op, rule)
+                : undefined;
+        if (!def) continue;
+        if (opts.checks?.length && !opts.checks.includes(def.check) && !opts.checks.includes(def.id))
+          continue;
+        out.push(def);
+      }
+    }
+  }
+  return out;
+}

@@ -1,0 +1,191 @@
+// One end-to-end client session: the client under test pointed at a real server (the reference
+// emulator, or any server with a provider-states endpoint) and the e2e check family run through it.
+// The client-suite counterpart of src/mock/session.ts when the target has `server`.
+import type { CheckRecord } from '../checks/types.ts';
+import type { ClientCheckOutcome } from '../mock/checks.ts';
+import {
+  CLIENT_TEST_CREDENTIALS,
+  type ClientFactory,
+  defaultFactory,
+  MAX_DRIVER_RESTARTS,
+} from '../mock/session.ts';
+import type { ClientTargetConfig, ClientUnderTest } from '../mock/types.ts';
+import type { Api, SpecSet } from '../spec/types.ts';
+import { type E2eCheckDef, e2eCheckCatalogue } from './e2e-checks.ts';
+
+export interface E2eSessionOptions {
+  /** Build the client under test instead of the one the config names (tests). */
+  factory?: ClientFactory;
+}
+
+export class E2eSession {
+  readonly set: SpecSet;
+  readonly config: ClientTargetConfig;
+  readonly server: { endpoint: string; statesUrl: string };
+  private readonly options: E2eSessionOptions;
+  private readonly clients = new Map<Api, ClientUnderTest | undefined>();
+  private readonly restarts = new Map<Api, number>();
+  private readonly notes: string[] = [];
+
+  constructor(set: SpecSet, config: ClientTargetConfig, options: E2eSessionOptions = {}) {
+    if (!config.server) throw new Error('an e2e session needs a target with a server');
+    this.set = set;
+    this.config = config;
+    this.server = config.server;
+    this.options = options;
+  }
+
+  async start(): Promise<void> {}
+
+  /** The client for an API version (started on first use, again after a driver died). */
+  async client(api: Api): Promise<ClientUnderTest | undefined> {
+    const current = this.clients.get(api);
+    const dead = (current as { deadReason?: () => string | undefined } | undefined)?.deadReason?.();
+    if (this.clients.has(api) && !dead) return current;
+    if (dead) {
+      const n = (this.restarts.get(api) ?? 0) + 1;
+      if (n > MAX_DRIVER_RESTARTS) return current;
+      this.restarts.set(api, n);
+      this.notes.push(`driver for ${api} restarted (${n}/${MAX_DRIVER_RESTARTS}) after: ${dead}`);
+      await current?.close().catch(() => undefined);
+    }
+    const factory = this.options.factory ?? defaultFactory;
+    const c = await factory(api, this.server.endpoint, {
+      set: this.set,
+      credentials: CLIENT_TEST_CREDENTIALS,
+      config: this.config,
+    });
+    this.clients.set(api, c);
+    return c;
+  }
+
+  catalogue(): E2eCheckDef[] {
+    return e2eCheckCatalogue(this.set, {
+      apis: this.config.apis,
+      ...(this.config.operations ? { operations: this.config.operations } : {}),
+      ...(this.config.checks ? { checks: this.config.checks } : {}),
+    });
+  }
+
+  async runCheck(def: E2eCheckDef): Promise<ClientCheckOutcome> {
+    if (this.config.unavailable)
+      return { status: 'not-run', detail: '', notRunReason: this.config.unavailable };
+    let client: ClientUnderTest | undefined;
+    try {
+      client = await this.client(def.api);
+    } catch (e) {
+      return {
+        status: 'not-run',
+        detail: '',
+        notRunReason: `the client could not be started: ${e instanceof Error ? e.message : String(e)}`,
+      };
+    }
+    if (!client)
+      return {
+        status: 'not-run',
+        detail: '',
+        notRunReason: `the client ${this.config.client} does not speak API ${def.api}`,
+      };
+    try {
+      return await def.run({
+        set: this.set,
+        client,
+        server: this.server,
+        requester: CLIENT_TEST_CREDENTIALS.accessKeyId,
+        runs: this.config.runs,
+        seed: this.config.seed,
+        timeoutMs: this.config.timeoutMs,
+      });
+    } catch (e) {
+      return {
+        status: 'failed',
+        detail: `the check could not complete: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`,
+      };
+    }
+  }
+
+  diagnostics(): string {
+    return [...this.notes, ...[...this.clients.values()].map((c) => c?.diagnostics?.() ?? '')]
+      .filter(Boolean)
+      .join('\n')
+      .slice(-4000);
+  }
+
+  async close(): Promise<void> {
+    for (const c of this.clients.values()) await c?.close().catch(() => undefined);
+    this.clients.clear();
+  }
+}
+
+function shellQuote(text: string): string {
+  return /^[A-Za-z0-9_./:=@%+,-]+$/.test(text) ? text : `'${text.replace(/'/g, `'\\''`)}'`;
+}
+
+/** The command line that re-runs one e2e check with the same seed against the same server. */
+export function e2eReproduce(
+  config: ClientTargetConfig,
+  def: Pick<E2eCheckDef, 'id' | 'api' | 'operation'>,
+): string {
+  const args = ['npx', 'mturk-conformance', 'client'];
+  if (config.client === 'driver') args.push('--driver', config.driver ?? '');
+  else args.push('--client', config.client);
+  if (config.server) args.push('--server', config.server.endpoint, '--states-url', config.server.statesUrl);
+  args.push('--api', def.api, '--operations', def.operation, '--check', def.id);
+  args.push(
+    '--seed',
+    String(config.seed),
+    '--runs',
+    String(config.runs),
+    '--timeout-ms',
+    String(config.timeoutMs),
+  );
+  return args.map(shellQuote).join(' ');
+}
+
+/** The record an e2e check leaves on its vitest test (task.meta.conformance). */
+export function e2eCheckRecord(
+  def: E2eCheckDef,
+  outcome: ClientCheckOutcome,
+  config: ClientTargetConfig,
+  diagnostics = '',
+): CheckRecord {
+  const detail =
+    outcome.status === 'failed'
+      ? [
+          outcome.detail,
+          `Rule: ${def.rule}.`,
+          ...(diagnostics ? [`Client stderr (tail):\n${diagnostics}`] : []),
+        ].join('\n')
+      : outcome.detail;
+  return {
+    id: def.id,
+    api: def.api,
+    operation: def.operation,
+    check: def.check,
+    severity: def.severity,
+    rule: `${def.rule} (${def.summary})`,
+    reproduce: e2eReproduce(config, def),
+    ...(detail ? { detail } : {}),
+    ...(outcome.request ? { request: outcome.request } : {}),
+    ...(outcome.response ? { response: outcome.response } : {}),
+    ...(outcome.counterexample ? { counterexample: outcome.counterexample } : {}),
+    ...(outcome.notRunReason ? { notRunReason: outcome.notRunReason } : {}),
+  };
+}
+
+/** Runs the whole selected e2e catalogue against one client, without vitest (the tool's own tests). */
+export async function runE2eChecks(
+  set: SpecSet,
+  config: ClientTargetConfig,
+  options: E2eSessionOptions = {},
+): Promise<{ def: E2eCheckDef; outcome: ClientCheckOutcome }[]> {
+  const session = new E2eSession(set, config, options);
+  const out: { def: E2eCheckDef; outcome: ClientCheckOutcome }[] = [];
+  try {
+    await session.start();
+    for (const def of session.catalogue()) out.push({ def, outcome: await session.runCheck(def) });
+  } finally {
+    await session.close();
+  }
+  return out;
+}
