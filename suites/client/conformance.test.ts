@@ -1,8 +1,12 @@
-// The client suite: one vitest test per client check (id `<api>/<Operation>/client.<check>`),
-// run against the client the runner provides (inject('clientTarget'), or inject('target')
-// with kind 'client'). The mock endpoint and the client live for the whole file.
+// The client suite: one vitest test per client check, run against the client the runner
+// provides (inject('clientTarget'), or inject('target') with kind 'client'). Against the mock
+// (ids `<api>/<Operation>/client.<check>`) or, when the target names a server, end to end
+// against that server (ids `<api>/<Operation>/e2e.<rule>`, src/clients/e2e-checks.ts). The
+// endpoint and the client live for the whole file.
 import { afterAll, beforeAll, inject, test } from 'vitest';
 import type { CheckRecord } from '../../src/checks/types.ts';
+import { E2eSession, e2eCheckRecord } from '../../src/clients/e2e-session.ts';
+import type { ClientCheckOutcome } from '../../src/mock/checks.ts';
 import { ClientSession, loadSpecsFor, toCheckRecord } from '../../src/mock/session.ts';
 import type { ClientTargetConfig } from '../../src/mock/types.ts';
 
@@ -16,27 +20,46 @@ function providedTarget(): ClientTargetConfig {
   );
 }
 
+interface SuiteCheck {
+  id: string;
+  run(): Promise<ClientCheckOutcome>;
+  record(outcome: ClientCheckOutcome, diagnostics: string): CheckRecord;
+}
+
 const target = providedTarget();
 const set = loadSpecsFor(target);
-const session = new ClientSession(set, target);
+const session = target.server ? new E2eSession(set, target) : new ClientSession(set, target);
+const notRun = (reason: string): ClientCheckOutcome => ({
+  status: 'not-run',
+  detail: '',
+  notRunReason: reason,
+});
+
+const checks: SuiteCheck[] =
+  session instanceof E2eSession
+    ? session.catalogue().map((def) => ({
+        id: def.id,
+        run: () => session.runCheck(def),
+        record: (o, d) => e2eCheckRecord(def, o, target, d),
+      }))
+    : session.catalogue().map((def) => ({
+        id: def.id,
+        run: () => (target.unavailable ? Promise.resolve(notRun(target.unavailable)) : session.runCheck(def)),
+        record: (o, d) => toCheckRecord(def, o, target, d),
+      }));
 
 beforeAll(async () => {
-  await session.start();
+  if (!target.unavailable) await session.start();
 });
 
 afterAll(async () => {
   await session.close();
 });
 
-for (const def of session.catalogue()) {
-  test(def.id, async (ctx) => {
-    const outcome = await session.runCheck(def);
-    const record: CheckRecord = toCheckRecord(
-      def,
-      outcome,
-      target,
-      outcome.status === 'failed' ? session.diagnostics() : '',
-    );
+for (const check of checks) {
+  test(check.id, async (ctx) => {
+    const outcome = await check.run();
+    const record = check.record(outcome, outcome.status === 'failed' ? session.diagnostics() : '');
     (ctx.task.meta as { conformance?: CheckRecord }).conformance = record;
     if (outcome.status === 'not-run') {
       ctx.skip(outcome.notRunReason ?? 'not run');

@@ -4,6 +4,9 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { e2eReproduce } from '../../clients/e2e-session.ts';
+import { BOTO3_UNAVAILABLE, defaultStatesUrl, emulatorTargets } from '../../clients/e2e-targets.ts';
+import { checkTarget } from '../../http/targets.ts';
 import { clientReproduce } from '../../mock/session.ts';
 import type { ClientTargetConfig } from '../../mock/types.ts';
 import type { ConformanceReport } from '../../report/types.ts';
@@ -25,6 +28,16 @@ export const OPTIONS = {
     type: 'string',
     help: 'a bundled in-process client instead of a driver: sdk-v3 or legacy-rest',
     valueName: 'NAME',
+  },
+  server: {
+    type: 'string',
+    help: 'run the end-to-end checks (e2e.<rule>) against this server (loopback only) instead of the mock',
+    valueName: 'URL',
+  },
+  'states-url': {
+    type: 'string',
+    help: "the server's provider-states endpoint (with --server; default URL/_states)",
+    valueName: 'URL',
   },
   api: {
     type: 'list',
@@ -57,7 +70,8 @@ export const OPTIONS = {
   help: { type: 'boolean', help: 'show this help' },
 } satisfies Record<string, OptionSpec>;
 
-const SYNOPSIS = '(--driver "CMD ARGS" | --client sdk-v3|legacy-rest) [options]';
+const SYNOPSIS =
+  '(--driver "CMD ARGS" | --client sdk-v3|legacy-rest) [--server URL [--states-url URL]] [options]';
 
 export const BUNDLED_CLIENTS = ['sdk-v3', 'legacy-rest'] as const;
 const BUNDLED_API: Record<(typeof BUNDLED_CLIENTS)[number], Api> = {
@@ -107,7 +121,8 @@ export async function runClient(options: RunClientOptions): Promise<RunOutcome> 
     ...(options.log ? { log: options.log } : {}),
     reproduce: (id) => {
       const [api = '', operation = ''] = id.split('/');
-      return clientReproduce(target, { id, api: api as Api, operation });
+      const def = { id, api: api as Api, operation };
+      return target.server ? e2eReproduce(target, def) : clientReproduce(target, def);
     },
     // a check makes up to about runs + 10 calls, each bounded by the per-case timeout (plus retries)
     testTimeoutMs: Math.max(300_000, target.timeoutMs * (target.runs + 10) * 2),
@@ -119,8 +134,10 @@ export interface ClientSuiteOptions {
   runs: number;
   /** Also run the example drivers (the SDK as a subprocess, boto3 when /usr/bin/python3 has it). */
   allBundled?: boolean;
-  /** Not used: the client suite answers from its own mock, not the emulator. */
+  /** With allBundled: also run every bundled client end to end against this emulator (`<name> × emulator`). */
   emulatorUrl?: string;
+  /** The emulator's provider-states URL (default: emulatorUrl/_states). */
+  emulatorStatesUrl?: string;
   progress?: boolean;
   strict?: boolean;
   timeoutMs?: number;
@@ -144,17 +161,26 @@ export function bundledTargets(options: ClientSuiteOptions): { target: ClientTar
         ...base,
       },
     });
-    if (boto3Available())
-      out.push({
-        name: 'boto3-driver',
-        target: {
-          kind: 'client',
-          client: 'driver',
-          driver: exampleDriverCommand('boto3'),
-          apis: ['2017-01-17'],
-          ...base,
-        },
-      });
+    // without boto3 its column stays, every check not-run with the reason
+    const boto3 = boto3Available();
+    out.push({
+      name: 'boto3-driver',
+      target: {
+        kind: 'client',
+        client: 'driver',
+        driver: exampleDriverCommand('boto3'),
+        apis: ['2017-01-17'],
+        ...base,
+        ...(boto3 ? {} : { unavailable: BOTO3_UNAVAILABLE }),
+      },
+    });
+    if (options.emulatorUrl)
+      out.push(
+        ...emulatorTargets(out, {
+          endpoint: options.emulatorUrl,
+          statesUrl: options.emulatorStatesUrl ?? defaultStatesUrl(options.emulatorUrl),
+        }),
+      );
   }
   return out;
 }
@@ -212,6 +238,15 @@ export async function run(argv: string[]): Promise<number> {
   if (args.runs !== undefined && args.runs < 1) throw new UsageError('--runs must be at least 1');
   if (args['timeout-ms'] !== undefined && args['timeout-ms'] < 1)
     throw new UsageError('--timeout-ms must be positive');
+  if (args['states-url'] && !args.server) throw new UsageError('--states-url needs --server URL');
+  for (const [url, what] of [
+    [args.server, '--server'],
+    [args['states-url'], '--states-url'],
+  ] as const) {
+    if (url === undefined) continue;
+    const verdict = checkTarget(url);
+    if (!verdict.ok) throw new UsageError(`${what}: ${verdict.reason}`);
+  }
   const client = (args.client ?? 'driver') as ClientTargetConfig['client'];
   const apis: Api[] = args.api.length
     ? parseApis(args.api)
@@ -233,6 +268,9 @@ export async function run(argv: string[]): Promise<number> {
     runs: args.runs ?? 25,
     seed,
     timeoutMs: args['timeout-ms'] ?? 10_000,
+    ...(args.server
+      ? { server: { endpoint: args.server, statesUrl: args['states-url'] ?? defaultStatesUrl(args.server) } }
+      : {}),
   };
   try {
     const display = args.name ?? (args.driver ? args.driver : `${client}`);

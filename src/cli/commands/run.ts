@@ -25,7 +25,7 @@ const OPTIONS = {
   strict: { type: 'boolean', help: 'fail (exit 1) on `should` failures too' },
   'all-bundled': {
     type: 'boolean',
-    help: 'also put every bundled client against the emulator (when the client suite provides it)',
+    help: 'also run the example drivers, and every bundled client end to end against the emulator (columns "<client> × emulator")',
   },
   'server-only': { type: 'boolean', help: 'run the server suite only' },
   force: { type: 'boolean', help: 'write into a report dir that holds other files' },
@@ -39,6 +39,7 @@ type ClientSuiteRunner = (options: {
   runs: number;
   allBundled: boolean;
   emulatorUrl?: string;
+  emulatorStatesUrl?: string;
   progress: boolean;
 }) => Promise<unknown>;
 
@@ -133,6 +134,7 @@ export async function run(argv: string[]): Promise<number> {
               runs,
               allBundled: args['all-bundled'],
               emulatorUrl: emulator.url,
+              emulatorStatesUrl: emulator.statesUrl,
               progress,
             }),
           );
