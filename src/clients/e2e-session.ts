@@ -2,6 +2,7 @@
 // emulator, or any server with a provider-states endpoint) and the e2e check family run through it.
 // The client-suite counterpart of src/mock/session.ts when the target has `server`.
 import type { CheckRecord } from '../checks/types.ts';
+import { send } from '../http/transport.ts';
 import type { ClientCheckOutcome } from '../mock/checks.ts';
 import {
   CLIENT_TEST_CREDENTIALS,
@@ -26,6 +27,7 @@ export class E2eSession {
   private readonly clients = new Map<Api, ClientUnderTest | undefined>();
   private readonly restarts = new Map<Api, number>();
   private readonly notes: string[] = [];
+  private unreachable: string | undefined;
 
   constructor(set: SpecSet, config: ClientTargetConfig, options: E2eSessionOptions = {}) {
     if (!config.server) throw new Error('an e2e session needs a target with a server');
@@ -35,7 +37,17 @@ export class E2eSession {
     this.options = options;
   }
 
-  async start(): Promise<void> {}
+  /** Is anybody there? A server that does not answer at all leaves every check not-run, not failed. */
+  async start(): Promise<void> {
+    if (this.config.unavailable || this.unreachable !== undefined) return;
+    const u = new URL(this.server.endpoint);
+    const r = await send(
+      u.origin,
+      { method: 'GET', path: u.pathname || '/', query: '', headers: {}, body: '' },
+      { timeoutMs: Math.min(Math.max(this.config.timeoutMs, 500), 3000) },
+    );
+    this.unreachable = r.ok ? '' : `the server ${this.server.endpoint} does not answer: ${r.message}`;
+  }
 
   /** The client for an API version (started on first use, again after a driver died). */
   async client(api: Api): Promise<ClientUnderTest | undefined> {
@@ -70,6 +82,8 @@ export class E2eSession {
   async runCheck(def: E2eCheckDef): Promise<ClientCheckOutcome> {
     if (this.config.unavailable)
       return { status: 'not-run', detail: '', notRunReason: this.config.unavailable };
+    await this.start();
+    if (this.unreachable) return { status: 'not-run', detail: '', notRunReason: this.unreachable };
     let client: ClientUnderTest | undefined;
     try {
       client = await this.client(def.api);
