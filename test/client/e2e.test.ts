@@ -1,0 +1,189 @@
+// The end-to-end client family (src/clients/e2e-checks.ts): the bundled clients against the
+// reference emulator pass every e2e must check, a broken emulator fails the right one, and a
+// run with the emulator columns shows them in report.html.
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { bundledTargets, runClient } from '../../src/cli/commands/client.ts';
+import { e2eCheckCatalogue } from '../../src/clients/e2e-checks.ts';
+import { runE2eChecks } from '../../src/clients/e2e-session.ts';
+import { BOTO3_UNAVAILABLE, EMULATOR_COLUMN, emulatorTargets } from '../../src/clients/e2e-targets.ts';
+import { type RunningEmulator, startEmulator } from '../../src/emulator/server.ts';
+import type { ClientTargetConfig } from '../../src/mock/types.ts';
+import { htmlData, renderHtml } from '../../src/report/html.ts';
+import { loadSpecs } from '../../src/spec/load.ts';
+import { severityOf } from '../../src/spec/resolve.ts';
+import type { Api } from '../../src/spec/types.ts';
+import { brokenEmulators } from '../fixtures/broken-emulators/index.ts';
+
+const set = loadSpecs();
+let emulator: RunningEmulator;
+
+beforeAll(async () => {
+  emulator = await startEmulator({ port: 0, host: '127.0.0.1' });
+});
+
+afterAll(async () => {
+  await emulator?.close();
+});
+
+function target(
+  client: ClientTargetConfig['client'],
+  api: Api,
+  server: { url: string; statesUrl: string },
+): ClientTargetConfig {
+  return {
+    kind: 'client',
+    client,
+    apis: [api],
+    runs: 3,
+    seed: 11,
+    timeoutMs: 5000,
+    server: { endpoint: server.url, statesUrl: server.statesUrl },
+  };
+}
+
+describe('the e2e catalogue', () => {
+  test('one check per effect, status (with violating states) and exists rule, ids e2e.<rule id>', () => {
+    for (const api of Object.keys(set.apis) as Api[]) {
+      const defs = e2eCheckCatalogue(set, { apis: [api] });
+      const want = [...set.apis[api].operations.values()].flatMap((op) =>
+        op.behaviour.rules
+          .filter(
+            (r) =>
+              (r.kind === 'effect' && r.given) ||
+              (r.kind === 'status' && r.error && (r.violatedBy ?? []).length > 0) ||
+              (r.kind === 'exists' && r.error),
+          )
+          .map((r) => `${api}/${op.operation}/e2e.${r.id}`),
+      );
+      expect(defs.map((d) => d.id).sort()).toEqual(want.sort());
+      for (const d of defs) {
+        const [, operation, check] = d.id.split('/');
+        const rule = set.apis[api].operations
+          .get(operation!)!
+          .behaviour.rules.find((r) => `e2e.${r.id}` === check)!;
+        // never stricter than the rule's own evidence
+        if (severityOf(rule.basis) === 'should') expect(d.severity).toBe('should');
+      }
+    }
+  });
+});
+
+describe('bundled clients against the reference emulator', () => {
+  for (const [client, api] of [
+    ['sdk-v3', '2017-01-17'],
+    ['legacy-rest', '2014-08-15'],
+  ] as const) {
+    test(`${client}: every e2e check passes`, async () => {
+      const results = await runE2eChecks(set, target(client, api, emulator));
+      expect(results.length).toBeGreaterThan(5);
+      const bad = results.filter((r) => r.outcome.status !== 'passed');
+      expect(
+        bad.map((r) => `${r.def.id}: ${r.outcome.detail}${r.outcome.notRunReason ?? ''}`),
+        'e2e checks not passing',
+      ).toEqual([]);
+    });
+  }
+});
+
+describe('a broken emulator', () => {
+  test('reject-approved-allowed fails e2e.only-submitted of 2017 RejectAssignment through sdk-v3', async () => {
+    const variant = brokenEmulators.find((b) => b.name === 'reject-approved-allowed')!;
+    const running = await variant.start();
+    try {
+      const results = await runE2eChecks(set, target('sdk-v3', '2017-01-17', running));
+      const failed = results.filter((r) => r.outcome.status === 'failed').map((r) => r.def.id);
+      expect(failed).toEqual(['2017-01-17/RejectAssignment/e2e.only-submitted']);
+      const detail = results.find((r) => r.outcome.status === 'failed')!.outcome.detail;
+      expect(detail).toMatch(/HITWithApprovedAssignment/);
+      expect(detail).toMatch(/returned success/);
+    } finally {
+      await running.close();
+    }
+  });
+
+  test('a server that does not answer leaves every check not-run', async () => {
+    const results = await runE2eChecks(
+      set,
+      target('sdk-v3', '2017-01-17', { url: 'http://127.0.0.1:9', statesUrl: 'http://127.0.0.1:9/_states' }),
+    );
+    expect(new Set(results.map((r) => r.outcome.status))).toEqual(new Set(['not-run']));
+  });
+});
+
+describe('client × emulator columns', () => {
+  test('--all-bundled targets: one "× emulator" column per bundled client, boto3 kept when missing', () => {
+    const targets = bundledTargets({
+      seed: 1,
+      runs: 1,
+      allBundled: true,
+      emulatorUrl: 'http://127.0.0.1:1',
+      emulatorStatesUrl: 'http://127.0.0.1:1/_states',
+    });
+    const mock = targets.filter((t) => !t.target.server).map((t) => t.name);
+    const e2e = targets.filter((t) => t.target.server).map((t) => t.name);
+    expect(mock).toEqual(['sdk-v3', 'legacy-rest', 'sdk-v3-driver', 'boto3-driver']);
+    expect(e2e).toEqual(mock.map((n) => `${n}${EMULATOR_COLUMN}`));
+    const boto3 = targets.filter((t) => t.name.startsWith('boto3'));
+    for (const t of boto3) if (t.target.unavailable) expect(t.target.unavailable).toMatch(/boto3/);
+    // without an emulator, no emulator columns
+    expect(bundledTargets({ seed: 1, runs: 1, allBundled: true }).some((t) => t.target.server)).toBe(false);
+  });
+
+  test('an unavailable client (boto3 missing) is reported not-run with the reason, in both families', async () => {
+    for (const server of [undefined, { endpoint: emulator.url, statesUrl: emulator.statesUrl }]) {
+      const t: ClientTargetConfig = {
+        kind: 'client',
+        client: 'driver',
+        driver: '/nonexistent/python3 driver.py',
+        apis: ['2017-01-17'],
+        operations: ['RejectAssignment'],
+        runs: 1,
+        seed: 1,
+        timeoutMs: 2000,
+        unavailable: BOTO3_UNAVAILABLE,
+        ...(server ? { server } : {}),
+      };
+      const { report } = await runClient({
+        target: t,
+        name: 'boto3-driver',
+        progress: false,
+        log: () => undefined,
+      });
+      expect(report.results.length).toBeGreaterThan(0);
+      for (const r of report.results) {
+        expect(r.status).toBe('not-run');
+        expect(r.detail).toContain(BOTO3_UNAVAILABLE);
+      }
+    }
+  }, 60_000);
+
+  test('report.html has a column per client against the mock and against the emulator', async () => {
+    const base = bundledTargets({ seed: 4, runs: 1 });
+    const mock = base.map(({ target: t, name }) => ({
+      name,
+      target: { ...t, operations: ['GetAssignment'] },
+    }));
+    const e2e = emulatorTargets(base, { endpoint: emulator.url, statesUrl: emulator.statesUrl });
+    const reports = [];
+    for (const { target: t, name } of [...mock, ...e2e]) {
+      const outcome = await runClient({ target: t, name, progress: false, log: () => undefined });
+      reports.push(outcome.report);
+    }
+    const data = htmlData(reports);
+    expect(data.columns.map((c) => c.label)).toEqual([
+      'sdk-v3',
+      'legacy-rest',
+      `sdk-v3${EMULATOR_COLUMN}`,
+      `legacy-rest${EMULATOR_COLUMN}`,
+    ]);
+    for (const r of reports.slice(2)) {
+      expect(r.results.length).toBeGreaterThan(5);
+      expect(r.results.every((x) => /\/e2e\./.test(x.id))).toBe(true);
+      expect(r.results.filter((x) => x.status !== 'passed')).toEqual([]);
+      expect(r.results.every((x) => /--server http:\/\/127\.0\.0\.1:\d+/.test(x.reproduce ?? ''))).toBe(true);
+    }
+    const html = renderHtml(reports);
+    expect(html).toContain(`sdk-v3${EMULATOR_COLUMN}`);
+    expect(html).toContain('2017-01-17/RejectAssignment/e2e.rejects');
+  }, 60_000);
+});
