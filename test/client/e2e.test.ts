@@ -101,6 +101,32 @@ describe('a broken emulator', () => {
     }
   });
 
+  // Behavioural deviations reach the user end to end; wire-only ones a client may tolerate.
+  test.each([
+    ['failed-call-changes-state', 'sdk-v3', '2017-01-17/RejectAssignment/e2e.only-submitted'],
+    ['reject-leaves-request-listed', 'sdk-v3', '2017-01-17/RejectQualificationRequest/e2e.rejects'],
+    ['unknown-id-success', 'sdk-v3', '2017-01-17/RejectAssignment/e2e.unknown-id'],
+    ['grant-leaves-request-listed', 'legacy-rest', '2014-08-15/GrantQualification/e2e.grants'],
+    [
+      'legacy-approve-rejected-any-state',
+      'legacy-rest',
+      '2014-08-15/ApproveRejectedAssignment/e2e.only-rejected',
+    ],
+  ] as const)("%s fails %s's %s", async (name, client, id) => {
+    const variant = brokenEmulators.find((b) => b.name === name)!;
+    const running = await variant.start();
+    try {
+      const api = id.split('/')[0] as Api;
+      const results = await runE2eChecks(set, {
+        ...target(client, api, running),
+        operations: [id.split('/')[1]!],
+      });
+      expect(results.find((r) => r.def.id === id)?.outcome.status).toBe('failed');
+    } finally {
+      await running.close();
+    }
+  });
+
   test('a server that does not answer leaves every check not-run', async () => {
     const results = await runE2eChecks(
       set,
