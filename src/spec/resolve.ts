@@ -44,12 +44,38 @@ export function resolveMember(
   return resolved;
 }
 
-export function inputMembers(set: SpecSet, op: OperationSpec): ResolvedMember[] {
-  return Object.entries(op.input.members).map(([n, m]) => resolveMember(set, op.api, n, m));
+// Resolved member lists, per members object and shapes file: the specs are read-only once
+// loaded, and resolving them again for every request was a large share of a request's cost.
+const membersCache = new WeakMap<object, WeakMap<object, readonly ResolvedMember[]>>();
+
+/** The resolved members of a `members` object (an operation's input or output), cached. */
+export function resolveMembers(
+  set: SpecSet,
+  api: Api,
+  members: Record<string, MemberSpec>,
+): readonly ResolvedMember[] {
+  const shapes = set.apis[api].shapes;
+  let perShapes = membersCache.get(members);
+  if (!perShapes) {
+    perShapes = new WeakMap();
+    membersCache.set(members, perShapes);
+  }
+  let hit = perShapes.get(shapes);
+  if (!hit) {
+    hit = Object.entries(members).map(([n, m]) => resolveMember(set, api, n, m));
+    perShapes.set(shapes, hit);
+  }
+  return hit;
 }
 
+/** The operation's input members, resolved (a fresh array over shared, read-only members). */
+export function inputMembers(set: SpecSet, op: OperationSpec): ResolvedMember[] {
+  return [...resolveMembers(set, op.api, op.input.members)];
+}
+
+/** The operation's output members, resolved (a fresh array over shared, read-only members). */
 export function outputMembers(set: SpecSet, op: OperationSpec): ResolvedMember[] {
-  return Object.entries(op.output.members).map(([n, m]) => resolveMember(set, op.api, n, m));
+  return [...resolveMembers(set, op.api, op.output.members)];
 }
 
 export function errorSpec(set: SpecSet, id: string): ErrorSpec {
@@ -83,6 +109,18 @@ export function codePointLength(s: string): number {
 
 export type Violation = { constraint: Constraint; reason: string };
 
+const patternCache = new Map<string, RegExp>();
+
+/** A constraint's pattern compiled once (`u` flag, no `g`/`y`: `test` keeps no state). */
+function patternRegExp(pattern: string): RegExp {
+  let re = patternCache.get(pattern);
+  if (!re) {
+    re = new RegExp(pattern, 'u');
+    patternCache.set(pattern, re);
+  }
+  return re;
+}
+
 /** Check one scalar value against its constraints; returns the first violation. */
 export function violationOf(value: unknown, m: ResolvedMember): Violation | undefined {
   for (const c of m.constraints) {
@@ -97,7 +135,7 @@ export function violationOf(value: unknown, m: ResolvedMember): Violation | unde
         break;
       }
       case 'pattern':
-        if (typeof value === 'string' && !new RegExp(c.pattern, 'u').test(value))
+        if (typeof value === 'string' && !patternRegExp(c.pattern).test(value))
           return { constraint: c, reason: `does not match ${c.pattern}` };
         break;
       case 'enum':

@@ -20,8 +20,16 @@ export function codecFor(api: Api): Codec {
 
 /** Codecs whose `claims` read the given specs (for spec sets other than the bundled one). */
 export function codecsFor(set: SpecSet): readonly Codec[] {
-  return [createJson11Codec(set), createLegacyCodec(set)];
+  let hit = codecsCache.get(set);
+  if (!hit) {
+    hit = [createJson11Codec(set), createLegacyCodec(set)];
+    codecsCache.set(set, hit);
+  }
+  return hit;
 }
+
+/** The codecs hold nothing but the spec set: one pair per set is enough. */
+const codecsCache = new WeakMap<SpecSet, readonly Codec[]>();
 
 /** Which API a request is for: 2017-01-17 by its target header, 2014-08-15 by its Operation parameter. */
 export function detectApi(req: WireRequest, set: SpecSet = loadSpecs()): Api | undefined {

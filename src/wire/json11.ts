@@ -2,7 +2,7 @@
 // Every name, status, header and envelope field comes from specs/protocols/2017-01-17.json
 // and specs/errors.json; this file only knows how JSON 1.1 works in general.
 import { loadSpecs } from '../spec/load.ts';
-import { fillMessage, outputMembers, resolveMember } from '../spec/resolve.ts';
+import { fillMessage, outputMembers, resolveMembers } from '../spec/resolve.ts';
 import type { Api, ErrorSpec, ProtocolFile, ResolvedMember, SpecSet } from '../spec/types.ts';
 import type {
   Codec,
@@ -116,15 +116,24 @@ export function toJsonValue(v: unknown, m: ResolvedMember | undefined): unknown 
   return v;
 }
 
+const structureCache = new WeakMap<readonly ResolvedMember[], ResolvedMember>();
+
+/** An operation's input or output members as one structure member (cached with the members). */
 function membersObject(set: SpecSet, members: Record<string, { shape: string }>): ResolvedMember {
-  return {
-    name: '',
-    type: 'structure',
-    shape: '',
-    required: false,
-    constraints: [],
-    members: Object.entries(members).map(([n, s]) => resolveMember(set, JSON11_API, n, s)),
-  };
+  const resolved = resolveMembers(set, JSON11_API, members);
+  let hit = structureCache.get(resolved);
+  if (!hit) {
+    hit = {
+      name: '',
+      type: 'structure',
+      shape: '',
+      required: false,
+      constraints: [],
+      members: [...resolved],
+    };
+    structureCache.set(resolved, hit);
+  }
+  return hit;
 }
 
 /** Looks up an error, falling back to the protocol's internal error for an unknown id. */

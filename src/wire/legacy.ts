@@ -3,7 +3,7 @@
 // placements and statuses come from specs/protocols/2014-08-15.json.
 import { timingSafeEqual } from 'node:crypto';
 import { loadSpecs } from '../spec/load.ts';
-import { fillMessage, resolveMember } from '../spec/resolve.ts';
+import { fillMessage, resolveMembers } from '../spec/resolve.ts';
 import type { Api, ProtocolFile, ResolvedMember, SpecSet } from '../spec/types.ts';
 import type {
   Codec,
@@ -218,8 +218,8 @@ function readMember(params: Map<string, string>, key: string, m: ResolvedMember,
   return 'error' in r ? { error: { member: key, reason: r.error } } : { value: r.value };
 }
 
-function inputShape(set: SpecSet, members: Record<string, { shape: string }>): ResolvedMember[] {
-  return Object.entries(members).map(([n, s]) => resolveMember(set, LEGACY_API, n, s));
+function inputShape(set: SpecSet, members: Record<string, { shape: string }>): readonly ResolvedMember[] {
+  return resolveMembers(set, LEGACY_API, members);
 }
 
 function decodeRequest(set: SpecSet, req: WireRequest, opts: ServerCodecOptions): DecodeResult {
@@ -359,7 +359,7 @@ function parentPath(path: string): string {
   return parts.slice(0, -1).join('/');
 }
 
-function outputShape(set: SpecSet, operation: string | undefined): ResolvedMember[] | undefined {
+function outputShape(set: SpecSet, operation: string | undefined): readonly ResolvedMember[] | undefined {
   const spec = operation === undefined ? undefined : set.apis[LEGACY_API].operations.get(operation);
   return spec ? inputShape(set, spec.output.members) : undefined;
 }
