@@ -59,8 +59,8 @@ export function createEmulator(opts: EmulatorOptions = {}): Emulator {
   const codecs = codecsFor(specs);
   const byApi = (api: string): Codec => codecs.find((c) => c.api === api)!;
   const serverOpts = {
-    lookupSecret: (id: string) =>
-      Object.hasOwn(Object.fromEntries(secrets), id) ? secrets.get(id) : undefined,
+    // a Map has no inherited keys: an id such as `__proto__` or `constructor` finds nothing
+    lookupSecret: (id: string) => (secrets.has(id) ? secrets.get(id) : undefined),
     acceptAnySignature: opts.acceptAnySignature === true,
   };
 

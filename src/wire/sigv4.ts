@@ -280,9 +280,24 @@ function computeSignature(
   ].join('\n');
   const stringToSign = [SIGV4_ALGORITHM, amzDate, credentialScope, sha256Hex(canonicalRequest)].join('\n');
 
-  let key: Buffer = hmac(`AWS4${secret}`, credentialScope.split('/')[0]!);
-  for (const part of credentialScope.split('/').slice(1)) key = hmac(key, part);
-  return createHmac('sha256', key).update(stringToSign, 'utf8').digest('hex');
+  return createHmac('sha256', signingKey(secret, credentialScope)).update(stringToSign, 'utf8').digest('hex');
+}
+
+// Signing keys depend only on (secret, date, region, service): derived once per scope and day
+// instead of four HMACs per request. Bounded, so a stream of forged scopes cannot grow it.
+const signingKeys = new Map<string, Buffer>();
+const MAX_SIGNING_KEYS = 256;
+
+function signingKey(secret: string, credentialScope: string): Buffer {
+  const cacheKey = `${credentialScope}\n${secret}`;
+  const hit = signingKeys.get(cacheKey);
+  if (hit) return hit;
+  const parts = credentialScope.split('/');
+  let key: Buffer = hmac(`AWS4${secret}`, parts[0]!);
+  for (const part of parts.slice(1)) key = hmac(key, part);
+  if (signingKeys.size >= MAX_SIGNING_KEYS) signingKeys.clear();
+  signingKeys.set(cacheKey, key);
+  return key;
 }
 
 function hmac(key: string | Buffer, data: string): Buffer {
