@@ -97,12 +97,18 @@ export function createMockHandlers(set: SpecSet, opts: MockOptions): MockHandler
   const codecs = codecsFor(set);
   const secrets = new Map(opts.credentials.map((c) => [c.accessKeyId, c.secretAccessKey]));
 
-  /** The protocol errors that mean "not (properly) signed", per API. */
+  /** The protocol errors that mean "not (properly) signed", per API (worked out once). */
+  const signatureErrorSets = new Map<Api, Set<string>>();
   const signatureErrors = (api: Api): Set<string> => {
-    const e = set.apis[api].protocol.protocolErrors;
-    return new Set(
-      [e.missingAuthentication, e.unknownAccessKey, e.signatureMismatch].filter((x): x is string => !!x),
-    );
+    let hit = signatureErrorSets.get(api);
+    if (!hit) {
+      const e = set.apis[api].protocol.protocolErrors;
+      hit = new Set(
+        [e.missingAuthentication, e.unknownAccessKey, e.signatureMismatch].filter((x): x is string => !!x),
+      );
+      signatureErrorSets.set(api, hit);
+    }
+    return hit;
   };
 
   /** The error the spec demands for a decoded request: the codec's, else member validation's. */
