@@ -26,6 +26,14 @@ import { type CheckMeta, RunError, type ServerTarget, type Target } from './type
 /** The package root (where suites/ and specs/ are), whatever the current directory. */
 export const PACKAGE_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
+/**
+ * Concurrent checks in flight (vitest's maxConcurrency; its default is 5). The server checks
+ * that may run side by side only touch their own provider states, and each waits on the target
+ * most of the time: more of them in flight keeps the target busy. Matches the transport's
+ * keep-alive sockets per host (DEFAULT_MAX_SOCKETS), so no check waits for a socket.
+ */
+export const SERVER_CHECK_CONCURRENCY = 16;
+
 export const SUITE_GLOBS: Record<'server' | 'client', string> = {
   server: 'suites/server/**/*.test.ts',
   client: 'suites/client/**/*.test.ts',
@@ -67,6 +75,8 @@ export interface RunConformanceOptions {
   /** Per-check time limit in ms (default: generous, derived from target.timeoutMs). */
   testTimeoutMs?: number;
   pool?: 'forks' | 'threads';
+  /** How many of a file's concurrent checks run at once (default: SERVER_CHECK_CONCURRENCY). */
+  maxConcurrency?: number;
   /** Called once the target passed the safety checks and the probe, right before the suite starts. */
   onStart?: () => void;
 }
@@ -224,6 +234,7 @@ export async function runConformance(options: RunConformanceOptions): Promise<Ru
     provide: { target: providedTarget(target, options.checks) } as never,
     testTimeout,
     hookTimeout: testTimeout,
+    maxConcurrency: options.maxConcurrency ?? SERVER_CHECK_CONCURRENCY,
     passWithNoTests: false,
     ...(selection.testNamePattern ? { testNamePattern: selection.testNamePattern } : {}),
     ...(inlineOwn.length > 0 ? { server: { deps: { inline: inlineOwn } } } : {}),
