@@ -6,7 +6,9 @@
 //            (and `$input.<member>` fields of its `set` where the observation shows them);
 //   status → for each `violatedBy` state, the call must surface the rule's error (or one of its
 //            `acceptErrors`) and leave the entity as the state created it;
-//   exists → an id that names no entity surfaces the rule's error.
+//   exists → an id that names no entity surfaces the rule's error;
+//   read   → the `given` state's entity (and parent) come back with its ids and `observe` values;
+//   list   → filtered on the `given` state's ids, the list holds its entity.
 // Nothing here names an operation, a member, an error code or a state.
 import fc from 'fast-check';
 import { validInput } from '../arbitraries/input.ts';
@@ -345,6 +347,82 @@ function existsCheck(set: SpecSet, op: OperationSpec, rule: RuleSpec): E2eCheckD
   };
 }
 
+function readCheck(set: SpecSet, op: OperationSpec, rule: RuleSpec): E2eCheckDef | undefined {
+  if (!rule.given || !rule.output) return undefined;
+  const given = rule.given;
+  const output = rule.output;
+  const entity = op.behaviour.entity;
+  const ent = set.model.entities[entity];
+  if (!ent) return undefined;
+  return {
+    ...head(set, op, rule, sev(rule.basis)),
+    summary: `Through the client, ${op.operation} of the ${entity} of provider state ${given} hands back ${Object.keys(output).join(', ')} with the ids of the state${rule.observe ? ` and ${show(rule.observe)}` : ''}.`,
+    run: (env) =>
+      runCases(caseCount(env, 1), async (i, log) => {
+        const ids = await createState(env, given, log);
+        const input = sample(validInput(set, op, { ids, requiredOnly: true }), env.seed + i);
+        const r = await callClient(env, op.operation, input, log);
+        if ('error' in r)
+          throw new E2eFailure(
+            `${op.operation} of the ${entity} of provider state ${given} must succeed, but the client surfaced ${show(r.error)}`,
+          );
+        for (const [key, what] of Object.entries(output)) {
+          const value = r.output[key] as Record<string, unknown> | undefined;
+          if (!value || typeof value !== 'object')
+            throw new E2eFailure(`the client hands back no ${key} (the ${what.slice(1)})`);
+          const idName =
+            what === '$entity' ? ent.id : ent.parent ? set.model.entities[ent.parent.entity]?.id : undefined;
+          const idWant = what === '$entity' ? ids[ent.id] : ent.parent ? ids[ent.parent.via] : undefined;
+          if (idName && idWant !== undefined && String(value[idName]) !== idWant)
+            throw new E2eFailure(
+              `${key}.${idName} must be ${idWant}, but the client hands back ${show(value[idName])}`,
+            );
+          if (what === '$entity')
+            for (const [k, want] of Object.entries(rule.observe ?? {}))
+              if (String(value[k]) !== String(want))
+                throw new E2eFailure(
+                  `${key}.${k} must be ${show(want)}, but the client hands back ${show(value[k])}`,
+                );
+        }
+      }),
+  };
+}
+
+function listCheck(set: SpecSet, op: OperationSpec, rule: RuleSpec): E2eCheckDef | undefined {
+  if (!rule.given || !rule.items) return undefined;
+  const given = rule.given;
+  const items = rule.items;
+  const entity = op.behaviour.entity;
+  const ent = set.model.entities[entity];
+  if (!ent) return undefined;
+  return {
+    ...head(set, op, rule, sev(rule.basis)),
+    summary: `Through the client, ${op.operation} filtered on the ids of provider state ${given} lists its ${entity} in ${items}.`,
+    run: (env) =>
+      runCases(caseCount(env, 1), async (i, log) => {
+        const ids = await createState(env, given, log);
+        const filter: Record<string, unknown> = {};
+        for (const [member, idName] of Object.entries(rule.filter ?? {}))
+          if (ids[idName] !== undefined) filter[member] = ids[idName];
+        const input = sample(validInput(set, op, { ids, requiredOnly: true, fixed: filter }), env.seed + i);
+        const r = await callClient(env, op.operation, input, log);
+        if ('error' in r)
+          throw new E2eFailure(
+            `${op.operation} for the ${entity} of provider state ${given} must succeed, but the client surfaced ${show(r.error)}`,
+          );
+        const value = r.output[items];
+        const list = value === undefined || value === null ? [] : Array.isArray(value) ? value : [value];
+        const found = list.some(
+          (x) => x && typeof x === 'object' && String((x as Record<string, unknown>)[ent.id]) === ids[ent.id],
+        );
+        if (!found)
+          throw new E2eFailure(
+            `${op.operation} must list the ${entity} ${ids[ent.id]} in ${items}, but the client hands back ${show(value)}`,
+          );
+      }),
+  };
+}
+
 function head(
   set: SpecSet,
   op: OperationSpec,
@@ -385,7 +463,11 @@ export function e2eCheckCatalogue(set: SpecSet, opts: E2eCatalogueOptions = {}):
               ? statusCheck(set, op, rule)
               : rule.kind === 'exists'
                 ? existsCheck(set, op, rule)
-                : undefined;
+                : rule.kind === 'read'
+                  ? readCheck(set, op, rule)
+                  : rule.kind === 'list'
+                    ? listCheck(set, op, rule)
+                    : undefined;
         if (!def) continue;
         if (opts.checks?.length && !opts.checks.includes(def.check) && !opts.checks.includes(def.id))
           continue;

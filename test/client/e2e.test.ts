@@ -42,7 +42,7 @@ function target(
 }
 
 describe('the e2e catalogue', () => {
-  test('one check per effect, status (with violating states) and exists rule, ids e2e.<rule id>', () => {
+  test('one check per effect, status (with violating states), exists, read and list rule, ids e2e.<rule id>', () => {
     for (const api of Object.keys(set.apis) as Api[]) {
       const defs = e2eCheckCatalogue(set, { apis: [api] });
       const want = [...set.apis[api].operations.values()].flatMap((op) =>
@@ -51,7 +51,9 @@ describe('the e2e catalogue', () => {
             (r) =>
               (r.kind === 'effect' && r.given) ||
               (r.kind === 'status' && r.error && (r.violatedBy ?? []).length > 0) ||
-              (r.kind === 'exists' && r.error),
+              (r.kind === 'exists' && r.error) ||
+              (r.kind === 'read' && r.given && r.output) ||
+              (r.kind === 'list' && r.given && r.items),
           )
           .map((r) => `${api}/${op.operation}/e2e.${r.id}`),
       );
