@@ -143,7 +143,11 @@ export function e2eReproduce(
   const args = ['npx', 'mturk-conformance', 'client'];
   if (config.client === 'driver') args.push('--driver', config.driver ?? '');
   else args.push('--client', config.client);
-  if (config.server) args.push('--server', config.server.endpoint, '--states-url', config.server.statesUrl);
+  const reference = config.server?.reference === true;
+  const server = reference
+    ? { endpoint: REFERENCE_URL, statesUrl: `${REFERENCE_URL}/_states` }
+    : config.server;
+  if (server) args.push('--server', server.endpoint, '--states-url', server.statesUrl);
   args.push('--api', def.api, '--operations', def.operation, '--check', def.id);
   args.push(
     '--seed',
@@ -153,8 +157,13 @@ export function e2eReproduce(
     '--timeout-ms',
     String(config.timeoutMs),
   );
-  return args.map(shellQuote).join(' ');
+  const line = args.map(shellQuote).join(' ');
+  return reference ? `npx mturk-conformance emulator --port ${REFERENCE_PORT} & ${line}` : line;
 }
+
+/** Where a re-run line starts the reference emulator when the run's own had a random port. */
+const REFERENCE_PORT = 8080;
+const REFERENCE_URL = `http://127.0.0.1:${REFERENCE_PORT}`;
 
 /** The record an e2e check leaves on its vitest test (task.meta.conformance). */
 export function e2eCheckRecord(

@@ -14,7 +14,7 @@ export function defaultStatesUrl(endpoint: string): string {
 /** One `<name> × emulator` target per client target, against the given server. */
 export function emulatorTargets(
   targets: readonly { target: ClientTargetConfig; name: string }[],
-  server: { endpoint: string; statesUrl: string },
+  server: { endpoint: string; statesUrl: string; reference?: boolean },
 ): { target: ClientTargetConfig; name: string }[] {
   return targets.map(({ target, name }) => ({
     name: `${name}${EMULATOR_COLUMN}`,

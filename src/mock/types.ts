@@ -23,7 +23,12 @@ export interface ClientTargetConfig {
    * Run the end-to-end family (`e2e.<rule>`, src/clients/e2e-checks.ts) against this server
    * instead of the mock family.
    */
-  server?: { endpoint: string; statesUrl: string };
+  server?: {
+    endpoint: string;
+    statesUrl: string;
+    /** The reference emulator started for this run (random port): re-run lines start one on a fixed port. */
+    reference?: boolean;
+  };
   /** The client cannot run here (e.g. the driver's runtime is missing): every check is not-run with this reason. */
   unavailable?: string;
 }

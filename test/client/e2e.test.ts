@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { bundledTargets, runClient } from '../../src/cli/commands/client.ts';
 import { e2eCheckCatalogue } from '../../src/clients/e2e-checks.ts';
-import { runE2eChecks } from '../../src/clients/e2e-session.ts';
+import { e2eReproduce, runE2eChecks } from '../../src/clients/e2e-session.ts';
 import { BOTO3_UNAVAILABLE, EMULATOR_COLUMN, emulatorTargets } from '../../src/clients/e2e-targets.ts';
 import { type RunningEmulator, startEmulator } from '../../src/emulator/server.ts';
 import type { ClientTargetConfig } from '../../src/mock/types.ts';
@@ -153,6 +153,17 @@ describe('client × emulator columns', () => {
     expect(e2e).toEqual(mock.map((n) => `${n}${EMULATOR_COLUMN}`));
     const boto3 = targets.filter((t) => t.name.startsWith('boto3'));
     for (const t of boto3) if (t.target.unavailable) expect(t.target.unavailable).toMatch(/boto3/);
+    // the run's emulator has a random port: the re-run line starts one on a fixed port
+    const sdk = targets.find((t) => t.name === `sdk-v3${EMULATOR_COLUMN}`)!.target;
+    expect(
+      e2eReproduce(sdk, {
+        id: '2017-01-17/RejectAssignment/e2e.rejects',
+        api: '2017-01-17',
+        operation: 'RejectAssignment',
+      }),
+    ).toMatch(
+      /^npx mturk-conformance emulator --port 8080 & npx mturk-conformance client --client sdk-v3 --server http:\/\/127\.0\.0\.1:8080 /,
+    );
     // without an emulator, no emulator columns
     expect(bundledTargets({ seed: 1, runs: 1, allBundled: true }).some((t) => t.target.server)).toBe(false);
   });

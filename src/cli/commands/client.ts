@@ -179,6 +179,7 @@ export function bundledTargets(options: ClientSuiteOptions): { target: ClientTar
         ...emulatorTargets(out, {
           endpoint: options.emulatorUrl,
           statesUrl: options.emulatorStatesUrl ?? defaultStatesUrl(options.emulatorUrl),
+          reference: true,
         }),
       );
   }
