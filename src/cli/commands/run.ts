@@ -120,6 +120,9 @@ export async function run(argv: string[]): Promise<number> {
       if (outcome.exitCode === 2) nothingRan = outcome.reason ?? 'no server checks ran';
       reports.push(outcome.report);
 
+      // Only --all-bundled's end-to-end columns talk to the emulator again: otherwise the entities
+      // the server suite left behind are dropped now rather than kept through the client suite.
+      if (!args['all-bundled']) emulator.emulator.reset();
       const clientSuite = args['server-only'] ? undefined : await loadClientSuite();
       if (args['server-only']) {
         say('--server-only: not running the client suite');
