@@ -16,6 +16,7 @@ import { PACKAGE_ROOT, type RunOutcome, runConformance } from '../../runner/run.
 import { RunError } from '../../runner/types.ts';
 import type { Api } from '../../spec/types.ts';
 import { helpText, type OptionSpec, parseArgs, UsageError } from '../args.ts';
+import { GATING_OPTIONS, OUTPUT_OPTIONS, SELECTION_OPTIONS } from '../suite-options.ts';
 import { finishRun, parseApis, parseOperations, randomSeed, targetSlug } from './server.ts';
 
 export const OPTIONS = {
@@ -44,30 +45,16 @@ export const OPTIONS = {
     help: 'API version to check: 2017-01-17 or 2014-08-15 (default: the one the bundled client speaks; 2017-01-17 for drivers)',
     valueName: 'VERSION',
   },
-  operations: { type: 'list', help: 'only these operations, comma separated', valueName: 'A,B' },
-  check: { type: 'list', help: 'only this check id (or glob with *); repeatable', valueName: 'ID' },
+  ...SELECTION_OPTIONS,
   runs: { type: 'int', help: 'generated cases per property check', default: 25 },
-  seed: { type: 'int', help: 'random seed (default: random, printed; reuse it to get the same cases)' },
   'report-dir': {
     type: 'string',
     help: 'where to write the report (default: reports/<client>)',
     valueName: 'DIR',
   },
-  'expected-failures': {
-    type: 'string',
-    help: 'file of check ids expected to fail (one a line, # comments)',
-    valueName: 'FILE',
-  },
-  'update-expected-failures': {
-    type: 'boolean',
-    help: 'rewrite the expected-failures file with the checks failing now',
-  },
-  strict: { type: 'boolean', help: 'fail (exit 1) on `should` failures too' },
+  ...GATING_OPTIONS,
   'timeout-ms': { type: 'int', help: 'time limit for the driver to answer one case', default: 10000 },
-  name: { type: 'string', help: 'display name of the client in reports' },
-  force: { type: 'boolean', help: 'write into a report dir that holds other files' },
-  'no-progress': { type: 'boolean', help: 'no progress line on stderr' },
-  help: { type: 'boolean', help: 'show this help' },
+  ...OUTPUT_OPTIONS,
 } satisfies Record<string, OptionSpec>;
 
 const SYNOPSIS =

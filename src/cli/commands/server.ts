@@ -11,6 +11,7 @@ import { RunError, type ServerTarget, type TargetCredentials } from '../../runne
 import { loadSpecs } from '../../spec/load.ts';
 import { APIS, type Api } from '../../spec/types.ts';
 import { helpText, type OptionSpec, parseArgs, UsageError } from '../args.ts';
+import { GATING_OPTIONS, OUTPUT_OPTIONS, SELECTION_OPTIONS } from '../suite-options.ts';
 
 export const OPTIONS = {
   endpoint: { type: 'string', help: 'base URL of the server under test (required)', valueName: 'URL' },
@@ -24,25 +25,14 @@ export const OPTIONS = {
     help: 'API version to check: 2017-01-17 or 2014-08-15 (default: both)',
     valueName: 'VERSION',
   },
-  operations: { type: 'list', help: 'only these operations, comma separated', valueName: 'A,B' },
-  check: { type: 'list', help: 'only this check id (or glob with *); repeatable', valueName: 'ID' },
+  ...SELECTION_OPTIONS,
   runs: { type: 'int', help: 'generated cases per property check', default: 100 },
-  seed: { type: 'int', help: 'random seed (default: random, printed; reuse it to get the same cases)' },
   'report-dir': {
     type: 'string',
     help: 'where to write the report (default: reports/<target>)',
     valueName: 'DIR',
   },
-  'expected-failures': {
-    type: 'string',
-    help: 'file of check ids expected to fail (one a line, # comments)',
-    valueName: 'FILE',
-  },
-  'update-expected-failures': {
-    type: 'boolean',
-    help: 'rewrite the expected-failures file with the checks failing now (keeps comments, writes FILE.bak)',
-  },
-  strict: { type: 'boolean', help: 'fail (exit 1) on `should` failures too' },
+  ...GATING_OPTIONS,
   'timeout-ms': { type: 'int', help: 'time limit per request', default: 5000 },
   'access-key': {
     type: 'list',
@@ -60,14 +50,11 @@ export const OPTIONS = {
     help: 'keep trying to reach the endpoint for this long (a server still starting)',
     default: 0,
   },
-  name: { type: 'string', help: 'display name of the target in reports' },
   'allow-remote': {
     type: 'boolean',
     help: 'allow an endpoint that is not on this machine (MTurk itself is always refused)',
   },
-  force: { type: 'boolean', help: 'write into a report dir that holds other files' },
-  'no-progress': { type: 'boolean', help: 'no progress line on stderr' },
-  help: { type: 'boolean', help: 'show this help' },
+  ...OUTPUT_OPTIONS,
 } satisfies Record<string, OptionSpec>;
 
 const SYNOPSIS = '--endpoint URL [options]';
