@@ -7,6 +7,7 @@ import type { ClientCheckOutcome } from '../mock/checks.ts';
 import {
   CLIENT_TEST_CREDENTIALS,
   type ClientFactory,
+  checkRecordOf,
   defaultFactory,
   MAX_DRIVER_RESTARTS,
 } from '../mock/session.ts';
@@ -172,28 +173,7 @@ export function e2eCheckRecord(
   config: ClientTargetConfig,
   diagnostics = '',
 ): CheckRecord {
-  const detail =
-    outcome.status === 'failed'
-      ? [
-          outcome.detail,
-          `Rule: ${def.rule}.`,
-          ...(diagnostics ? [`Client stderr (tail):\n${diagnostics}`] : []),
-        ].join('\n')
-      : outcome.detail;
-  return {
-    id: def.id,
-    api: def.api,
-    operation: def.operation,
-    check: def.check,
-    severity: def.severity,
-    rule: `${def.rule} (${def.summary})`,
-    reproduce: e2eReproduce(config, def),
-    ...(detail ? { detail } : {}),
-    ...(outcome.request ? { request: outcome.request } : {}),
-    ...(outcome.response ? { response: outcome.response } : {}),
-    ...(outcome.counterexample ? { counterexample: outcome.counterexample } : {}),
-    ...(outcome.notRunReason ? { notRunReason: outcome.notRunReason } : {}),
-  };
+  return checkRecordOf(def, outcome, e2eReproduce(config, def), diagnostics);
 }
 
 /** Runs the whole selected e2e catalogue against one client, without vitest (the tool's own tests). */

@@ -200,11 +200,17 @@ export function clientReproduce(
   return args.map(shellQuote).join(' ');
 }
 
+/** What a check definition must name for its record (client checks and e2e checks alike). */
+export type RecordedCheck = Pick<
+  ClientCheckDef,
+  'id' | 'api' | 'operation' | 'check' | 'severity' | 'rule' | 'summary'
+>;
+
 /** The record a check leaves on its vitest test (task.meta.conformance). */
-export function toCheckRecord(
-  def: ClientCheckDef,
+export function checkRecordOf(
+  def: RecordedCheck,
   outcome: ClientCheckOutcome,
-  config: ClientTargetConfig,
+  reproduce: string,
   diagnostics = '',
 ): CheckRecord {
   const detail =
@@ -222,13 +228,23 @@ export function toCheckRecord(
     check: def.check,
     severity: def.severity,
     rule: `${def.rule} (${def.summary})`,
-    reproduce: clientReproduce(config, def),
+    reproduce,
     ...(detail ? { detail } : {}),
     ...(outcome.request ? { request: outcome.request } : {}),
     ...(outcome.response ? { response: outcome.response } : {}),
     ...(outcome.counterexample ? { counterexample: outcome.counterexample } : {}),
     ...(outcome.notRunReason ? { notRunReason: outcome.notRunReason } : {}),
   };
+}
+
+/** The record of a mock-family client check. */
+export function toCheckRecord(
+  def: ClientCheckDef,
+  outcome: ClientCheckOutcome,
+  config: ClientTargetConfig,
+  diagnostics = '',
+): CheckRecord {
+  return checkRecordOf(def, outcome, clientReproduce(config, def), diagnostics);
 }
 
 export interface InProcessResult {
