@@ -7,9 +7,10 @@ import type { ClientCheckOutcome } from '../mock/checks.ts';
 import {
   CLIENT_TEST_CREDENTIALS,
   type ClientFactory,
+  ClientPool,
   checkRecordOf,
   defaultFactory,
-  MAX_DRIVER_RESTARTS,
+  guarded,
 } from '../mock/session.ts';
 import type { ClientTargetConfig, ClientUnderTest } from '../mock/types.ts';
 import type { Api, SpecSet } from '../spec/types.ts';
@@ -24,10 +25,7 @@ export class E2eSession {
   readonly set: SpecSet;
   readonly config: ClientTargetConfig;
   readonly server: { endpoint: string; statesUrl: string };
-  private readonly options: E2eSessionOptions;
-  private readonly clients = new Map<Api, ClientUnderTest | undefined>();
-  private readonly restarts = new Map<Api, number>();
-  private readonly notes: string[] = [];
+  private readonly pool: ClientPool;
   private unreachable: string | undefined;
 
   constructor(set: SpecSet, config: ClientTargetConfig, options: E2eSessionOptions = {}) {
@@ -35,7 +33,8 @@ export class E2eSession {
     this.set = set;
     this.config = config;
     this.server = config.server;
-    this.options = options;
+    const endpoint = config.server.endpoint;
+    this.pool = new ClientPool(set, config, options.factory ?? defaultFactory, async () => endpoint);
   }
 
   /** Is anybody there? A server that does not answer at all leaves every check not-run, not failed. */
@@ -51,25 +50,8 @@ export class E2eSession {
   }
 
   /** The client for an API version (started on first use, again after a driver died). */
-  async client(api: Api): Promise<ClientUnderTest | undefined> {
-    const current = this.clients.get(api);
-    const dead = (current as { deadReason?: () => string | undefined } | undefined)?.deadReason?.();
-    if (this.clients.has(api) && !dead) return current;
-    if (dead) {
-      const n = (this.restarts.get(api) ?? 0) + 1;
-      if (n > MAX_DRIVER_RESTARTS) return current;
-      this.restarts.set(api, n);
-      this.notes.push(`driver for ${api} restarted (${n}/${MAX_DRIVER_RESTARTS}) after: ${dead}`);
-      await current?.close().catch(() => undefined);
-    }
-    const factory = this.options.factory ?? defaultFactory;
-    const c = await factory(api, this.server.endpoint, {
-      set: this.set,
-      credentials: CLIENT_TEST_CREDENTIALS,
-      config: this.config,
-    });
-    this.clients.set(api, c);
-    return c;
+  client(api: Api): Promise<ClientUnderTest | undefined> {
+    return this.pool.client(api);
   }
 
   catalogue(): E2eCheckDef[] {
@@ -101,8 +83,8 @@ export class E2eSession {
         detail: '',
         notRunReason: `the client ${this.config.client} does not speak API ${def.api}`,
       };
-    try {
-      return await def.run({
+    return guarded(() =>
+      def.run({
         set: this.set,
         client,
         server: this.server,
@@ -110,25 +92,16 @@ export class E2eSession {
         runs: this.config.runs,
         seed: this.config.seed,
         timeoutMs: this.config.timeoutMs,
-      });
-    } catch (e) {
-      return {
-        status: 'failed',
-        detail: `the check could not complete: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`,
-      };
-    }
+      }),
+    );
   }
 
   diagnostics(): string {
-    return [...this.notes, ...[...this.clients.values()].map((c) => c?.diagnostics?.() ?? '')]
-      .filter(Boolean)
-      .join('\n')
-      .slice(-4000);
+    return this.pool.diagnostics();
   }
 
   async close(): Promise<void> {
-    for (const c of this.clients.values()) await c?.close().catch(() => undefined);
-    this.clients.clear();
+    await this.pool.close();
   }
 }
 

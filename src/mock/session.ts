@@ -60,15 +60,79 @@ export const defaultFactory: ClientFactory = (api, endpoint, { set, credentials,
   }
 };
 
+/**
+ * The clients of one session, one per API version: started on first use, and a driver that died
+ * gets a fresh process for the next check, a few times per run, so one crashing input does not
+ * fail every later check; then it stays down and cases fail at once. Shared by the mock session
+ * and the end-to-end session (src/clients/e2e-session.ts).
+ */
+export class ClientPool {
+  private readonly clients = new Map<Api, ClientUnderTest | undefined>();
+  private readonly restarts = new Map<Api, number>();
+  private readonly notes: string[] = [];
+
+  constructor(
+    private readonly set: SpecSet,
+    private readonly config: ClientTargetConfig,
+    private readonly factory: ClientFactory,
+    /** the endpoint the clients talk to (starting it if need be) */
+    private readonly endpoint: () => Promise<string>,
+  ) {}
+
+  /** The client for an API version; undefined when the client does not speak it. */
+  async client(api: Api): Promise<ClientUnderTest | undefined> {
+    const current = this.clients.get(api);
+    const dead = (current as { deadReason?: () => string | undefined } | undefined)?.deadReason?.();
+    if (this.clients.has(api) && !dead) return current;
+    if (dead) {
+      const n = (this.restarts.get(api) ?? 0) + 1;
+      if (n > MAX_DRIVER_RESTARTS) return current;
+      this.restarts.set(api, n);
+      this.notes.push(`driver for ${api} restarted (${n}/${MAX_DRIVER_RESTARTS}) after: ${dead}`);
+      await current?.close().catch(() => undefined);
+    }
+    const c = await this.factory(api, await this.endpoint(), {
+      set: this.set,
+      credentials: CLIENT_TEST_CREDENTIALS,
+      config: this.config,
+    });
+    this.clients.set(api, c);
+    return c;
+  }
+
+  /** The tail of every client's diagnostics (a driver's stderr) and of the restarts, for the report. */
+  diagnostics(): string {
+    return [...this.notes, ...[...this.clients.values()].map((c) => c?.diagnostics?.() ?? '')]
+      .filter(Boolean)
+      .join('\n')
+      .slice(-4000);
+  }
+
+  async close(): Promise<void> {
+    for (const c of this.clients.values()) await c?.close().catch(() => undefined);
+    this.clients.clear();
+  }
+}
+
+/** Runs one check body; an exception is the check failing to complete, reported as failed with its stack. */
+export async function guarded(run: () => Promise<ClientCheckOutcome>): Promise<ClientCheckOutcome> {
+  try {
+    return await run();
+  } catch (e) {
+    return {
+      status: 'failed',
+      detail: `the check could not complete: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`,
+    };
+  }
+}
+
 export class ClientSession {
   readonly set: SpecSet;
   readonly config: ClientTargetConfig;
   readonly mock: MockHandlers;
   private endpoint: MockEndpoint | undefined;
-  private readonly clients = new Map<Api, ClientUnderTest | undefined>();
   private readonly options: ClientSessionOptions;
-  private readonly restarts = new Map<Api, number>();
-  private readonly notes: string[] = [];
+  private readonly pool: ClientPool;
 
   constructor(set: SpecSet, config: ClientTargetConfig, options: ClientSessionOptions = {}) {
     this.set = set;
@@ -78,6 +142,10 @@ export class ClientSession {
     this.mock = createMockHandlers(set, {
       credentials: [CLIENT_TEST_CREDENTIALS],
       ...(inProcess ? { origin: IN_PROCESS_ORIGIN } : {}),
+    });
+    this.pool = new ClientPool(set, config, options.factory ?? defaultFactory, async () => {
+      await this.start();
+      return this.url;
     });
   }
 
@@ -99,28 +167,8 @@ export class ClientSession {
   }
 
   /** The client for an API version (started on first use); undefined when the client does not speak it. */
-  async client(api: Api): Promise<ClientUnderTest | undefined> {
-    const current = this.clients.get(api);
-    const dead = (current as { deadReason?: () => string | undefined } | undefined)?.deadReason?.();
-    if (this.clients.has(api) && !dead) return current;
-    if (dead) {
-      // A driver that died gets a fresh process for the next check, a few times per run, so one
-      // crashing input does not fail every later check; then it stays down and cases fail at once.
-      const n = (this.restarts.get(api) ?? 0) + 1;
-      if (n > MAX_DRIVER_RESTARTS) return current;
-      this.restarts.set(api, n);
-      this.notes.push(`driver for ${api} restarted (${n}/${MAX_DRIVER_RESTARTS}) after: ${dead}`);
-      await current?.close().catch(() => undefined);
-    }
-    await this.start();
-    const factory = this.options.factory ?? defaultFactory;
-    const c = await factory(api, this.url, {
-      set: this.set,
-      credentials: CLIENT_TEST_CREDENTIALS,
-      config: this.config,
-    });
-    this.clients.set(api, c);
-    return c;
+  client(api: Api): Promise<ClientUnderTest | undefined> {
+    return this.pool.client(api);
   }
 
   /** The checks this session's config selects. */
@@ -140,33 +188,18 @@ export class ClientSession {
         detail: '',
         notRunReason: `the client ${this.config.client} does not speak API ${def.api}`,
       };
-    try {
-      return await def.run({
-        set: this.set,
-        client,
-        mock: this.mock,
-        runs: this.config.runs,
-        seed: this.config.seed,
-      });
-    } catch (e) {
-      return {
-        status: 'failed',
-        detail: `the check could not complete: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`,
-      };
-    }
+    return guarded(() =>
+      def.run({ set: this.set, client, mock: this.mock, runs: this.config.runs, seed: this.config.seed }),
+    );
   }
 
   /** The tail of every client's diagnostics (a driver's stderr), for the report. */
   diagnostics(): string {
-    return [...this.notes, ...[...this.clients.values()].map((c) => c?.diagnostics?.() ?? '')]
-      .filter(Boolean)
-      .join('\n')
-      .slice(-4000);
+    return this.pool.diagnostics();
   }
 
   async close(): Promise<void> {
-    for (const c of this.clients.values()) await c?.close().catch(() => undefined);
-    this.clients.clear();
+    await this.pool.close();
     await this.endpoint?.close();
     this.endpoint = undefined;
   }
