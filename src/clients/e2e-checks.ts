@@ -23,7 +23,7 @@ import {
 } from '../checks/plan.ts';
 import { allowedFor } from '../checks/stateful.ts';
 import { send } from '../http/transport.ts';
-import type { ClientCheckOutcome } from '../mock/checks.ts';
+import { type CatalogueOptions, type ClientCheckOutcome, selectedOperations } from '../mock/checks.ts';
 import type { ClientResult, ClientUnderTest } from '../mock/types.ts';
 import { errorSpec } from '../spec/resolve.ts';
 import type { Api, OperationSpec, RuleSpec, Severity, SpecSet } from '../spec/types.ts';
@@ -440,39 +440,29 @@ function head(
   };
 }
 
-export interface E2eCatalogueOptions {
-  apis?: Api[];
-  operations?: string[];
-  /** check names (`e2e.rejects`) or ids to keep */
-  checks?: string[];
-}
+/** Selection as for the mock family; `checks` holds check names (`e2e.rejects`) or ids to keep. */
+export type E2eCatalogueOptions = CatalogueOptions;
 
 /** Every e2e check for the given API versions and operations, in a stable order. */
 export function e2eCheckCatalogue(set: SpecSet, opts: E2eCatalogueOptions = {}): E2eCheckDef[] {
   const out: E2eCheckDef[] = [];
-  const apis = opts.apis ?? (Object.keys(set.apis) as Api[]);
-  for (const api of apis) {
-    const ops = [...set.apis[api].operations.values()].sort((a, b) => a.operation.localeCompare(b.operation));
-    for (const op of ops) {
-      if (opts.operations?.length && !opts.operations.includes(op.operation)) continue;
-      for (const rule of op.behaviour.rules) {
-        const def =
-          rule.kind === 'effect'
-            ? effectCheck(set, op, rule)
-            : rule.kind === 'status'
-              ? statusCheck(set, op, rule)
-              : rule.kind === 'exists'
-                ? existsCheck(set, op, rule)
-                : rule.kind === 'read'
-                  ? readCheck(set, op, rule)
-                  : rule.kind === 'list'
-                    ? listCheck(set, op, rule)
-                    : undefined;
-        if (!def) continue;
-        if (opts.checks?.length && !opts.checks.includes(def.check) && !opts.checks.includes(def.id))
-          continue;
-        out.push(def);
-      }
+  for (const op of selectedOperations(set, opts)) {
+    for (const rule of op.behaviour.rules) {
+      const def =
+        rule.kind === 'effect'
+          ? effectCheck(set, op, rule)
+          : rule.kind === 'status'
+            ? statusCheck(set, op, rule)
+            : rule.kind === 'exists'
+              ? existsCheck(set, op, rule)
+              : rule.kind === 'read'
+                ? readCheck(set, op, rule)
+                : rule.kind === 'list'
+                  ? listCheck(set, op, rule)
+                  : undefined;
+      if (!def) continue;
+      if (opts.checks?.length && !opts.checks.includes(def.check) && !opts.checks.includes(def.id)) continue;
+      out.push(def);
     }
   }
   return out;

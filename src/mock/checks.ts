@@ -672,26 +672,31 @@ export interface CatalogueOptions {
   checks?: string[];
 }
 
+/** The operation specs a catalogue covers: the selected API versions and operations, in a stable order. */
+export function selectedOperations(set: SpecSet, opts: CatalogueOptions): OperationSpec[] {
+  const apis = opts.apis ?? (Object.keys(set.apis) as Api[]);
+  return apis.flatMap((api) =>
+    [...set.apis[api].operations.values()]
+      .sort((a, b) => a.operation.localeCompare(b.operation))
+      .filter((op) => !opts.operations?.length || opts.operations.includes(op.operation)),
+  );
+}
+
 /** Every client check for the given API versions and operations, in a stable order. */
 export function clientCheckCatalogue(set: SpecSet, opts: CatalogueOptions = {}): ClientCheckDef[] {
   const out: ClientCheckDef[] = [];
-  const apis = opts.apis ?? (Object.keys(set.apis) as Api[]);
-  for (const api of apis) {
-    const ops = [...set.apis[api].operations.values()].sort((a, b) => a.operation.localeCompare(b.operation));
-    for (const op of ops) {
-      if (opts.operations?.length && !opts.operations.includes(op.operation)) continue;
-      const defs = [
-        wireRequestCheck(set, op),
-        signatureCheck(set, op),
-        outputCheck(set, op),
-        errorCodeCheck(set, op),
-        invalidInputCheck(set, op),
-        ...retryChecks(set, op),
-      ].filter((d): d is ClientCheckDef => d !== undefined);
-      for (const d of defs) {
-        if (opts.checks?.length && !opts.checks.includes(d.check) && !opts.checks.includes(d.id)) continue;
-        out.push(d);
-      }
+  for (const op of selectedOperations(set, opts)) {
+    const defs = [
+      wireRequestCheck(set, op),
+      signatureCheck(set, op),
+      outputCheck(set, op),
+      errorCodeCheck(set, op),
+      invalidInputCheck(set, op),
+      ...retryChecks(set, op),
+    ].filter((d): d is ClientCheckDef => d !== undefined);
+    for (const d of defs) {
+      if (opts.checks?.length && !opts.checks.includes(d.check) && !opts.checks.includes(d.id)) continue;
+      out.push(d);
     }
   }
   return out;
