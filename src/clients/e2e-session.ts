@@ -15,6 +15,7 @@ import {
 import type { ClientTargetConfig, ClientUnderTest } from '../mock/types.ts';
 import type { Api, SpecSet } from '../spec/types.ts';
 import { type E2eCheckDef, e2eCheckCatalogue } from './e2e-checks.ts';
+import { clientReproduce } from './reproduce.ts';
 
 export interface E2eSessionOptions {
   /** Build the client under test instead of the one the config names (tests). */
@@ -105,40 +106,6 @@ export class E2eSession {
   }
 }
 
-function shellQuote(text: string): string {
-  return /^[A-Za-z0-9_./:=@%+,-]+$/.test(text) ? text : `'${text.replace(/'/g, `'\\''`)}'`;
-}
-
-/** The command line that re-runs one e2e check with the same seed against the same server. */
-export function e2eReproduce(
-  config: ClientTargetConfig,
-  def: Pick<E2eCheckDef, 'id' | 'api' | 'operation'>,
-): string {
-  const args = ['npx', 'mturk-conformance', 'client'];
-  if (config.client === 'driver') args.push('--driver', config.driver ?? '');
-  else args.push('--client', config.client);
-  const reference = config.server?.reference === true;
-  const server = reference
-    ? { endpoint: REFERENCE_URL, statesUrl: `${REFERENCE_URL}/_states` }
-    : config.server;
-  if (server) args.push('--server', server.endpoint, '--states-url', server.statesUrl);
-  args.push('--api', def.api, '--operations', def.operation, '--check', def.id);
-  args.push(
-    '--seed',
-    String(config.seed),
-    '--runs',
-    String(config.runs),
-    '--timeout-ms',
-    String(config.timeoutMs),
-  );
-  const line = args.map(shellQuote).join(' ');
-  return reference ? `npx mturk-conformance emulator --port ${REFERENCE_PORT} & ${line}` : line;
-}
-
-/** Where a re-run line starts the reference emulator when the run's own had a random port. */
-const REFERENCE_PORT = 8080;
-const REFERENCE_URL = `http://127.0.0.1:${REFERENCE_PORT}`;
-
 /** The record an e2e check leaves on its vitest test (task.meta.conformance). */
 export function e2eCheckRecord(
   def: E2eCheckDef,
@@ -146,7 +113,7 @@ export function e2eCheckRecord(
   config: ClientTargetConfig,
   diagnostics = '',
 ): CheckRecord {
-  return checkRecordOf(def, outcome, e2eReproduce(config, def), diagnostics);
+  return checkRecordOf(def, outcome, clientReproduce(config, def), diagnostics);
 }
 
 /** Runs the whole selected e2e catalogue against one client, without vitest (the tool's own tests). */

@@ -6,6 +6,7 @@ import { resolve } from 'node:path';
 import type { CheckRecord } from '../checks/types.ts';
 import { signingRegion } from '../clients/common.ts';
 import { createLegacyRestClient, LEGACY_API } from '../clients/legacy-rest.ts';
+import { clientReproduce } from '../clients/reproduce.ts';
 import { createSdkV3Client, SDK_V3_API } from '../clients/sdk-v3.ts';
 import { startDriver } from '../driver/driver-client.ts';
 import { TEST_REQUESTER_1 } from '../emulator/test-credentials.ts';
@@ -36,6 +37,8 @@ export interface ClientSessionOptions {
   factory?: ClientFactory;
   /** Working directory of a driver. */
   cwd?: string;
+  /** Checks run side by side, each lane with its own mock and clients (default: config.lanes, else IN_PROCESS_LANES in process and 1 over HTTP). */
+  lanes?: number;
 }
 
 /** The bundled clients and the driver, by the config's `client`. */
@@ -126,39 +129,40 @@ export async function guarded(run: () => Promise<ClientCheckOutcome>): Promise<C
   }
 }
 
-export class ClientSession {
-  readonly set: SpecSet;
-  readonly config: ClientTargetConfig;
-  readonly mock: MockHandlers;
-  private endpoint: MockEndpoint | undefined;
-  private readonly options: ClientSessionOptions;
-  private readonly pool: ClientPool;
+/** Checks a session runs side by side when the client runs in this process (each on its own lane). */
+export const IN_PROCESS_LANES = 4;
 
-  constructor(set: SpecSet, config: ClientTargetConfig, options: ClientSessionOptions = {}) {
-    this.set = set;
-    this.config = config;
-    this.options = options;
-    const inProcess = this.transport() === 'in-process';
+/** The origin lane `i` of the in-process mock answers on (lane 0 on IN_PROCESS_ORIGIN itself). */
+export function laneOrigin(i: number): string {
+  return i === 0 ? IN_PROCESS_ORIGIN : IN_PROCESS_ORIGIN.replace('://', `://lane-${i}.`);
+}
+
+/**
+ * One lane of a session: a mock with its own script and recorded exchanges, its own endpoint
+ * (origin or port) and its own clients. Checks on one lane run one after another, so a check
+ * sees only its own traffic; checks on different lanes run side by side.
+ */
+class Lane {
+  readonly mock: MockHandlers;
+  readonly pool: ClientPool;
+  endpoint: MockEndpoint | undefined;
+  private tail: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    set: SpecSet,
+    config: ClientTargetConfig,
+    factory: ClientFactory,
+    readonly origin: string | undefined,
+    start: () => Promise<void>,
+  ) {
     this.mock = createMockHandlers(set, {
       credentials: [CLIENT_TEST_CREDENTIALS],
-      ...(inProcess ? { origin: IN_PROCESS_ORIGIN } : {}),
+      ...(origin ? { origin } : {}),
     });
-    this.pool = new ClientPool(set, config, options.factory ?? defaultFactory, async () => {
-      await this.start();
+    this.pool = new ClientPool(set, config, factory, async () => {
+      await start();
       return this.url;
     });
-  }
-
-  transport(): 'http' | 'in-process' {
-    return this.options.transport ?? (this.config.client === 'driver' ? 'http' : 'in-process');
-  }
-
-  async start(): Promise<void> {
-    if (this.endpoint) return;
-    this.endpoint =
-      this.transport() === 'http'
-        ? await startMockServer(this.mock.handlers)
-        : await startInProcessMock(this.mock.handlers, IN_PROCESS_ORIGIN);
   }
 
   get url(): string {
@@ -166,9 +170,76 @@ export class ClientSession {
     return this.endpoint.url;
   }
 
-  /** The client for an API version (started on first use); undefined when the client does not speak it. */
+  /** Runs `job` once the lane's earlier jobs have ended. */
+  serial<T>(job: () => Promise<T>): Promise<T> {
+    const run = this.tail.then(job, job);
+    this.tail = run.catch(() => undefined);
+    return run;
+  }
+}
+
+export class ClientSession {
+  readonly set: SpecSet;
+  readonly config: ClientTargetConfig;
+  private readonly options: ClientSessionOptions;
+  private readonly lanes: Lane[];
+  private shared: MockEndpoint | undefined;
+  private starting: Promise<void> | undefined;
+  private laneOfCheck: Map<string, number> | undefined;
+
+  constructor(set: SpecSet, config: ClientTargetConfig, options: ClientSessionOptions = {}) {
+    this.set = set;
+    this.config = config;
+    this.options = options;
+    const inProcess = this.transport() === 'in-process';
+    const count = Math.max(1, options.lanes ?? config.lanes ?? (inProcess ? IN_PROCESS_LANES : 1));
+    this.lanes = Array.from(
+      { length: count },
+      (_, i) =>
+        new Lane(set, config, options.factory ?? defaultFactory, inProcess ? laneOrigin(i) : undefined, () =>
+          this.start(),
+        ),
+    );
+  }
+
+  transport(): 'http' | 'in-process' {
+    return this.options.transport ?? (this.config.client === 'driver' ? 'http' : 'in-process');
+  }
+
+  /** How many checks run side by side (each lane has its own mock and clients). */
+  get laneCount(): number {
+    return this.lanes.length;
+  }
+
+  /** The mock of the first lane (the only one when the session has one lane). */
+  get mock(): MockHandlers {
+    return this.lanes[0]!.mock;
+  }
+
+  start(): Promise<void> {
+    this.starting ??= this.startLanes();
+    return this.starting;
+  }
+
+  private async startLanes(): Promise<void> {
+    if (this.transport() === 'http') {
+      for (const lane of this.lanes) lane.endpoint = await startMockServer(lane.mock.handlers);
+      return;
+    }
+    // one interceptor for every lane: msw routes each request by its origin
+    this.shared = await startInProcessMock(this.lanes.flatMap((lane) => lane.mock.handlers));
+    for (const lane of this.lanes)
+      lane.endpoint = { url: lane.origin ?? IN_PROCESS_ORIGIN, close: async () => undefined };
+  }
+
+  /** The endpoint of the first lane. */
+  get url(): string {
+    return this.lanes[0]!.url;
+  }
+
+  /** The client of the first lane for an API version (started on first use); undefined when the client does not speak it. */
   client(api: Api): Promise<ClientUnderTest | undefined> {
-    return this.pool.client(api);
+    return this.lanes[0]!.pool.client(api);
   }
 
   /** The checks this session's config selects. */
@@ -180,57 +251,55 @@ export class ClientSession {
     });
   }
 
-  async runCheck(def: ClientCheckDef): Promise<ClientCheckOutcome> {
-    const client = await this.client(def.api);
-    if (!client)
-      return {
-        status: 'not-run',
-        detail: '',
-        notRunReason: `the client ${this.config.client} does not speak API ${def.api}`,
-      };
-    return guarded(() =>
-      def.run({ set: this.set, client, mock: this.mock, runs: this.config.runs, seed: this.config.seed }),
-    );
+  /**
+   * The lane of a check: fixed by its place in the catalogue, so every run with the same
+   * selection puts the same checks, in the same order, on the same lane and client.
+   */
+  private laneFor(def: ClientCheckDef): Lane {
+    this.laneOfCheck ??= new Map(this.catalogue().map((d, i) => [d.id, i % this.lanes.length]));
+    return this.lanes[this.laneOfCheck.get(def.id) ?? 0]!;
   }
 
-  /** The tail of every client's diagnostics (a driver's stderr), for the report. */
-  diagnostics(): string {
-    return this.pool.diagnostics();
+  async runCheck(def: ClientCheckDef): Promise<ClientCheckOutcome> {
+    const lane = this.laneFor(def);
+    return lane.serial(async () => {
+      const client = await lane.pool.client(def.api);
+      if (!client)
+        return {
+          status: 'not-run',
+          detail: '',
+          notRunReason: `the client ${this.config.client} does not speak API ${def.api}`,
+        };
+      return guarded(() =>
+        def.run({ set: this.set, client, mock: lane.mock, runs: this.config.runs, seed: this.config.seed }),
+      );
+    });
+  }
+
+  /** The tail of the clients' diagnostics (a driver's stderr), for the report: the lane of `def`, else every lane. */
+  diagnostics(def?: ClientCheckDef): string {
+    const lanes = def ? [this.laneFor(def)] : this.lanes;
+    return lanes
+      .map((lane) => lane.pool.diagnostics())
+      .filter(Boolean)
+      .join('\n')
+      .slice(-4000);
   }
 
   async close(): Promise<void> {
-    await this.pool.close();
-    await this.endpoint?.close();
-    this.endpoint = undefined;
+    for (const lane of this.lanes) {
+      await lane.pool.close();
+      await lane.endpoint?.close();
+      lane.endpoint = undefined;
+    }
+    await this.shared?.close();
+    this.shared = undefined;
+    this.starting = undefined;
   }
 }
 
 export function loadSpecsFor(config: Pick<ClientTargetConfig, 'specsDir'>): SpecSet {
   return loadSpecs(config.specsDir ? resolve(config.specsDir) : DEFAULT_SPECS_DIR);
-}
-
-function shellQuote(text: string): string {
-  return /^[A-Za-z0-9_./:=@%+,-]+$/.test(text) ? text : `'${text.replace(/'/g, `'\\''`)}'`;
-}
-
-/** The command line that re-runs one client check with the same seed. */
-export function clientReproduce(
-  config: ClientTargetConfig,
-  def: Pick<ClientCheckDef, 'id' | 'api' | 'operation'>,
-): string {
-  const args = ['npx', 'mturk-conformance', 'client'];
-  if (config.client === 'driver') args.push('--driver', config.driver ?? '');
-  else args.push('--client', config.client);
-  args.push('--api', def.api, '--operations', def.operation, '--check', def.id);
-  args.push(
-    '--seed',
-    String(config.seed),
-    '--runs',
-    String(config.runs),
-    '--timeout-ms',
-    String(config.timeoutMs),
-  );
-  return args.map(shellQuote).join(' ');
 }
 
 /** What a check definition must name for its record (client checks and e2e checks alike). */
@@ -295,7 +364,9 @@ export async function runClientChecks(
   const out: InProcessResult[] = [];
   try {
     await session.start();
-    for (const def of session.catalogue()) out.push({ def, outcome: await session.runCheck(def) });
+    const defs = session.catalogue();
+    const outcomes = await Promise.all(defs.map((def) => session.runCheck(def)));
+    for (const [i, def] of defs.entries()) out.push({ def, outcome: outcomes[i]! });
   } finally {
     await session.close();
   }

@@ -29,6 +29,11 @@ export interface ClientTargetConfig {
     /** The reference emulator started for this run (random port): re-run lines start one on a fixed port. */
     reference?: boolean;
   };
+  /**
+   * Checks run side by side, each on its own lane (its own mock and client; for a driver, its own
+   * process). Default: 4 for the in-process bundled clients, 1 for a driver.
+   */
+  lanes?: number;
   /** The client cannot run here (e.g. the driver's runtime is missing): every check is not-run with this reason. */
   unavailable?: string;
 }

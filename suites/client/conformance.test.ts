@@ -23,6 +23,7 @@ function providedTarget(): ClientTargetConfig {
 interface SuiteCheck {
   id: string;
   run(): Promise<ClientCheckOutcome>;
+  diagnostics(): string;
   record(outcome: ClientCheckOutcome, diagnostics: string): CheckRecord;
 }
 
@@ -40,11 +41,13 @@ const checks: SuiteCheck[] =
     ? session.catalogue().map((def) => ({
         id: def.id,
         run: () => session.runCheck(def),
+        diagnostics: () => session.diagnostics(),
         record: (o, d) => e2eCheckRecord(def, o, target, d),
       }))
     : session.catalogue().map((def) => ({
         id: def.id,
         run: () => (target.unavailable ? Promise.resolve(notRun(target.unavailable)) : session.runCheck(def)),
+        diagnostics: () => session.diagnostics(def),
         record: (o, d) => toCheckRecord(def, o, target, d),
       }));
 
@@ -56,10 +59,14 @@ afterAll(async () => {
   await session.close();
 });
 
+// With more than one lane (in-process clients), checks on different lanes run side by side; the
+// lanes keep each check's traffic apart. End-to-end checks share one server's state: one at a time.
+const declare = session instanceof ClientSession && session.laneCount > 1 ? test.concurrent : test;
+
 for (const check of checks) {
-  test(check.id, async (ctx) => {
+  declare(check.id, async (ctx) => {
     const outcome = await check.run();
-    const record = check.record(outcome, outcome.status === 'failed' ? session.diagnostics() : '');
+    const record = check.record(outcome, outcome.status === 'failed' ? check.diagnostics() : '');
     (ctx.task.meta as { conformance?: CheckRecord }).conformance = record;
     if (outcome.status === 'not-run') {
       ctx.skip(outcome.notRunReason ?? 'not run');

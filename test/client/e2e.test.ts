@@ -4,8 +4,9 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { bundledTargets, runClient } from '../../src/cli/commands/client.ts';
 import { e2eCheckCatalogue } from '../../src/clients/e2e-checks.ts';
-import { e2eReproduce, runE2eChecks } from '../../src/clients/e2e-session.ts';
+import { runE2eChecks } from '../../src/clients/e2e-session.ts';
 import { BOTO3_UNAVAILABLE, EMULATOR_COLUMN, emulatorTargets } from '../../src/clients/e2e-targets.ts';
+import { clientReproduce } from '../../src/clients/reproduce.ts';
 import { type RunningEmulator, startEmulator } from '../../src/emulator/server.ts';
 import type { ClientTargetConfig } from '../../src/mock/types.ts';
 import { htmlData, renderHtml } from '../../src/report/html.ts';
@@ -156,7 +157,7 @@ describe('client × emulator columns', () => {
     // the run's emulator has a random port: the re-run line starts one on a fixed port
     const sdk = targets.find((t) => t.name === `sdk-v3${EMULATOR_COLUMN}`)!.target;
     expect(
-      e2eReproduce(sdk, {
+      clientReproduce(sdk, {
         id: '2017-01-17/RejectAssignment/e2e.rejects',
         api: '2017-01-17',
         operation: 'RejectAssignment',

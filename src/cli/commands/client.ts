@@ -4,10 +4,9 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { e2eReproduce } from '../../clients/e2e-session.ts';
 import { BOTO3_UNAVAILABLE, defaultStatesUrl, emulatorTargets } from '../../clients/e2e-targets.ts';
+import { clientReproduce } from '../../clients/reproduce.ts';
 import { checkTarget } from '../../http/targets.ts';
-import { clientReproduce } from '../../mock/session.ts';
 import type { ClientTargetConfig } from '../../mock/types.ts';
 import type { ConformanceReport } from '../../report/types.ts';
 import { prepareReportDir, writeReports } from '../../runner/output.ts';
@@ -109,7 +108,7 @@ export async function runClient(options: RunClientOptions): Promise<RunOutcome> 
     reproduce: (id) => {
       const [api = '', operation = ''] = id.split('/');
       const def = { id, api: api as Api, operation };
-      return target.server ? e2eReproduce(target, def) : clientReproduce(target, def);
+      return clientReproduce(target, def);
     },
     // a check makes up to about runs + 10 calls, each bounded by the per-case timeout (plus retries)
     testTimeoutMs: Math.max(300_000, target.timeoutMs * (target.runs + 10) * 2),
