@@ -8,10 +8,12 @@ import { register } from 'tsx/esm/api';
 // modules (vitest's chunks, the SDK's hundreds of CommonJS files) makes a round trip to tsx's
 // loader thread: that cost ~150 MB of memory and ~0.7 s in this process. Later imports of the
 // same packages from src/ get these very module instances (same resolved URLs).
+// (The clients, msw and the SDK are only loaded by the suites' worker processes, which preload them
+// the same way: src/runner/worker-preload.mjs.)
 const PRELOAD = {
-  run: ['vitest/node', '@aws-sdk/client-mturk', 'msw', 'msw/node'],
+  run: ['vitest/node'],
   server: ['vitest/node'],
-  client: ['vitest/node', '@aws-sdk/client-mturk', 'msw', 'msw/node'],
+  client: ['vitest/node'],
 };
 const [command, ...rest] = process.argv.slice(2);
 const wantsHelp = rest.some((a) => a === '--help' || a === '-h');

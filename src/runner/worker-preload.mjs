@@ -1,0 +1,15 @@
+// Imported (node --import) by every suite worker process before vitest's worker code. The suites
+// run with vitest's module runner off, so the worker imports them natively: this file imports the
+// large plain-JavaScript dependencies the suite kind needs first, directly, then registers tsx's
+// loader for the TypeScript sources. Through the loader hooks, each of the dependencies' hundreds
+// of modules would make a round trip to tsx's loader thread, costing memory and start-up time;
+// the suites' own imports of the same packages get these very module instances.
+// The list comes from this module's URL: worker-preload.mjs?deps=name,name
+// The bundled SDK client warns, on every run, that its releases from 2027 need Node 22: advice for
+// whoever upgrades this tool's dependencies, not a finding about the target, so it stays out of
+// the run's output. The variable is the SDK's own switch for that warning.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+const deps = (new URL(import.meta.url).searchParams.get('deps') ?? '').split(',').filter(Boolean);
+await Promise.all(deps.map((name) => import(name)));
+const { register } = await import('tsx/esm/api');
+register();
