@@ -31,8 +31,9 @@ export interface BenchOptions {
 export const DEFAULT_BENCH_OPTIONS: BenchOptions = {
   durationMs: 2000,
   concurrency: 16,
-  serverRuns: 25,
-  clientRuns: 10,
+  // the suites' rows run as many cases per property as `npm start` does
+  serverRuns: 100,
+  clientRuns: 100,
   runsSweep: [10, 100, 1000],
   cliTimeoutMs: 300_000,
   seed: 1,

@@ -125,12 +125,14 @@ interface ClientMeasure {
   failed: number;
   notRun: number;
   wallMs: number;
-  slowest: Array<{ id: string; ms: number; cases: number }>;
-  /** the same without the retry checks (they wait for the client's own back-off) */
-  withoutRetryChecks: { checks: number; cases: number; ms: number; casesPerSecond: number };
+  /** checks in flight at once, each lane with its own mock and client (as in the suite) */
+  lanes: number;
 }
 
-/** Runs the client catalogue for one API with a session; counts cases and mock requests. */
+/**
+ * Runs the client catalogue for one API as the suite does (checks side by side on the session's
+ * lanes), without vitest around it; counts cases and client calls.
+ */
 async function measureClientSuite(
   client: 'sdk-v3' | 'driver',
   settings: SuiteBenchSettings,
@@ -148,7 +150,7 @@ async function measureClientSuite(
   };
   const set = loadSpecsFor({});
   let requests = 0;
-  // count the client calls the checks make: wrap the client the session builds
+  // count the client calls the checks make: wrap the clients the session builds
   const session = new ClientSession(set, config, {
     factory: async (api, endpoint, ctx) => {
       const c = await defaultFactory(api, endpoint, ctx);
@@ -162,44 +164,22 @@ async function measureClientSuite(
     },
   });
   const t0 = performance.now();
-  let cases = 0;
-  let failed = 0;
-  let notRunCount = 0;
-  const perCheck: Array<{ id: string; ms: number; cases: number }> = [];
   const defs = session.catalogue();
+  let outcomes: Awaited<ReturnType<typeof session.runCheck>>[];
   try {
     await session.start();
-    for (const def of defs) {
-      const c0 = performance.now();
-      const o = await session.runCheck(def);
-      const n = o.cases ?? (o.status === 'not-run' ? 0 : 1);
-      perCheck.push({ id: def.id, ms: Math.round(performance.now() - c0), cases: n });
-      cases += n;
-      if (o.status === 'failed') failed++;
-      if (o.status === 'not-run') notRunCount++;
-    }
+    outcomes = await Promise.all(defs.map((def) => session.runCheck(def)));
   } finally {
     await session.close();
   }
-  const others = perCheck.filter((c) => !/retry/.test(c.id));
-  const otherMs = others.reduce((a, c) => a + c.ms, 0);
-  const otherCases = others.reduce((a, c) => a + c.cases, 0);
-  const withoutRetryChecks = {
-    checks: others.length,
-    cases: otherCases,
-    ms: otherMs,
-    casesPerSecond: otherMs > 0 ? round((otherCases / otherMs) * 1000, 0) : 0,
-  };
-  const slowest = perCheck.sort((a, b) => b.ms - a.ms).slice(0, 5);
   return {
-    cases,
+    cases: outcomes.reduce((n, o) => n + (o.cases ?? (o.status === 'not-run' ? 0 : 1)), 0),
     requests,
     checks: defs.length,
-    failed,
-    notRun: notRunCount,
+    failed: outcomes.filter((o) => o.status === 'failed').length,
+    notRun: outcomes.filter((o) => o.status === 'not-run').length,
     wallMs: performance.now() - t0,
-    slowest,
-    withoutRetryChecks,
+    lanes: session.laneCount,
   };
 }
 
