@@ -185,7 +185,7 @@ export class ClientSession {
   private readonly lanes: Lane[];
   private shared: MockEndpoint | undefined;
   private starting: Promise<void> | undefined;
-  private laneOfCheck: Map<string, number> | undefined;
+  private laneOfOperation: Map<string, number> | undefined;
 
   constructor(set: SpecSet, config: ClientTargetConfig, options: ClientSessionOptions = {}) {
     this.set = set;
@@ -252,12 +252,23 @@ export class ClientSession {
   }
 
   /**
-   * The lane of a check: fixed by its place in the catalogue, so every run with the same
-   * selection puts the same checks, in the same order, on the same lane and client.
+   * The lane of a check. A lane takes whole operations, in catalogue order: the checks of one
+   * operation run one after another on one client, as they would in a run with one lane. That
+   * matters for clients that keep state across calls, such as the SDKs' retry budget: the
+   * error-code check's faults spend it and the successes of the other checks earn it back, so
+   * a lane given only fault-heavy checks would see its client stop retrying. The assignment
+   * depends only on the selection, so a seed replays the same run.
    */
   private laneFor(def: ClientCheckDef): Lane {
-    this.laneOfCheck ??= new Map(this.catalogue().map((d, i) => [d.id, i % this.lanes.length]));
-    return this.lanes[this.laneOfCheck.get(def.id) ?? 0]!;
+    if (!this.laneOfOperation) {
+      this.laneOfOperation = new Map();
+      for (const d of this.catalogue()) {
+        const key = `${d.api}/${d.operation}`;
+        if (!this.laneOfOperation.has(key))
+          this.laneOfOperation.set(key, this.laneOfOperation.size % this.lanes.length);
+      }
+    }
+    return this.lanes[this.laneOfOperation.get(`${def.api}/${def.operation}`) ?? 0]!;
   }
 
   async runCheck(def: ClientCheckDef): Promise<ClientCheckOutcome> {

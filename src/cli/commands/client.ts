@@ -53,11 +53,18 @@ export const OPTIONS = {
   },
   ...GATING_OPTIONS,
   'timeout-ms': { type: 'int', help: 'time limit for the driver to answer one case', default: 10000 },
+  lanes: {
+    type: 'int',
+    help: 'checks run side by side against the mock, each lane with its own mock endpoint and client (a driver: its own process); default 4 for a bundled client, 1 for a driver; end-to-end checks (--server) always run one at a time',
+  },
   ...OUTPUT_OPTIONS,
 } satisfies Record<string, OptionSpec>;
 
 const SYNOPSIS =
   '(--driver "CMD ARGS" | --client sdk-v3|legacy-rest) [--server URL [--states-url URL]] [options]';
+
+/** More lanes than this would only start more driver processes than two cores can keep busy. */
+const MAX_LANES = 16;
 
 export const BUNDLED_CLIENTS = ['sdk-v3', 'legacy-rest'] as const;
 const BUNDLED_API: Record<(typeof BUNDLED_CLIENTS)[number], Api> = {
@@ -225,6 +232,8 @@ export async function run(argv: string[]): Promise<number> {
   if (args.runs !== undefined && args.runs < 1) throw new UsageError('--runs must be at least 1');
   if (args['timeout-ms'] !== undefined && args['timeout-ms'] < 1)
     throw new UsageError('--timeout-ms must be positive');
+  if (args.lanes !== undefined && (args.lanes < 1 || args.lanes > MAX_LANES))
+    throw new UsageError(`--lanes must be between 1 and ${MAX_LANES}`);
   if (args['states-url'] && !args.server) throw new UsageError('--states-url needs --server URL');
   for (const [url, what] of [
     [args.server, '--server'],
@@ -255,6 +264,7 @@ export async function run(argv: string[]): Promise<number> {
     runs: args.runs ?? 25,
     seed,
     timeoutMs: args['timeout-ms'] ?? 10_000,
+    ...(args.lanes !== undefined ? { lanes: args.lanes } : {}),
     ...(args.server
       ? { server: { endpoint: args.server, statesUrl: args['states-url'] ?? defaultStatesUrl(args.server) } }
       : {}),
