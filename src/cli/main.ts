@@ -1,7 +1,11 @@
 // The mturk-conformance command: a thin dispatcher. Each sub-command lives in
 // commands/<name>.ts and exports `run(argv): Promise<number>` (the exit code),
 // so commands load only what they use.
+import { handleInterrupts } from '../runner/interrupt.ts';
 import { UsageError } from './args.ts';
+
+/** Commands that run suites: Ctrl-C stops them with a report of what finished (src/runner/interrupt.ts). */
+const SUITE_COMMANDS = new Set(['run', 'server', 'client']);
 
 interface Command {
   summary: string;
@@ -73,6 +77,8 @@ export async function main(argv: string[]): Promise<number> {
     return 2;
   }
   try {
+    if (SUITE_COMMANDS.has(name))
+      handleInterrupts((line) => process.stderr.write(`mturk-conformance ${name}: ${line}\n`));
     const mod = await command.load();
     return await mod.run(args);
   } catch (e) {

@@ -12,6 +12,8 @@ export interface CollectorOptions {
   /** the command line that re-runs one check */
   reproduce?: (id: string, meta: Partial<CheckMeta> | undefined) => string;
   progress?: Progress;
+  /** The detail of a check that did not run because the run was stopped, when it was (Ctrl-C). */
+  stoppedDetail?: () => string | undefined;
 }
 
 export interface Collected {
@@ -170,12 +172,16 @@ export class ConformanceCollector implements Reporter {
         return { ...base, status: 'failed', detail: message || clean(meta?.detail) || 'failed' };
       }
       case 'skipped': {
+        const stopped = meta?.notRunReason ? undefined : this.options.stoppedDetail?.();
+        if (stopped) return { ...base, status: 'not-run', detail: stopped };
         const reason = meta?.notRunReason ?? result.note;
         if (reason) return { ...base, status: 'not-run', detail: reason };
         const around = enclosingError(test);
         return { ...base, status: 'not-run', detail: around ? `not run (${around})` : 'not run' };
       }
       default: {
+        const stopped = this.options.stoppedDetail?.();
+        if (stopped) return { ...base, status: 'not-run', detail: stopped };
         const around = enclosingError(test);
         return { ...base, status: 'not-run', detail: around ? `not run (${around})` : 'not run' };
       }

@@ -16,6 +16,7 @@ import {
   type UpdateSummary,
   updateExpectedFailuresFile,
 } from './expected-failures.ts';
+import { INTERRUPTED_DETAIL, interruptSignal } from './interrupt.ts';
 import { probeEndpoint } from './probe.ts';
 import { Progress, type ProgressOptions } from './progress.ts';
 import { Redactor } from './redact.ts';
@@ -108,6 +109,11 @@ export interface RunConformanceOptions {
   maxConcurrency?: number;
   /** Called once the target passed the safety checks and the probe, right before the suite starts. */
   onStart?: () => void;
+  /**
+   * Stops the run when aborted: no more checks start, the report holds what finished and the rest
+   * as not-run (default: the process-wide Ctrl-C signal, src/runner/interrupt.ts).
+   */
+  signal?: AbortSignal;
 }
 
 export interface RunOutcome {
@@ -124,6 +130,8 @@ export interface RunOutcome {
   expectedFailures?: ExpectedFailures;
   /** What --update-expected-failures changed. */
   expectedFailuresUpdate?: UpdateSummary;
+  /** The run was stopped (Ctrl-C) before every check finished. */
+  interrupted?: boolean;
 }
 
 /** The `mturk-conformance server ...` line that re-runs one check of a server target. */
@@ -231,9 +239,11 @@ export async function runConformance(options: RunConformanceOptions): Promise<Ru
     options.reproduce?.(id) ??
     meta?.reproduce ??
     (target.kind === 'server' ? serverReproduce(target, id, options.secrets) : '');
+  const signal = options.signal ?? interruptSignal;
   const collector = new ConformanceCollector({
     selected,
     reproduce,
+    stoppedDetail: () => (signal.aborted ? INTERRUPTED_DETAIL : undefined),
     ...(progress ? { progress } : {}),
   });
   const timeoutMs = target.kind === 'server' ? target.timeoutMs : 5000;
@@ -242,6 +252,7 @@ export async function runConformance(options: RunConformanceOptions): Promise<Ru
   const started = performance.now();
   const savedExitCode = process.exitCode;
   const { createVitest } = await import('vitest/node');
+  const signalListeners = new Set([...process.listeners('SIGINT'), ...process.listeners('SIGTERM')]);
   const vitest = await createVitest('test', {
     config: false,
     root,
@@ -257,6 +268,14 @@ export async function runConformance(options: RunConformanceOptions): Promise<Ru
     ...(selection.testNamePattern ? { testNamePattern: selection.testNamePattern } : {}),
     ...workerOptions(target.kind),
   });
+  // vitest's logger quits the process on SIGINT/SIGTERM: a run stops through `signal` instead, so
+  // that the report of what finished is still written.
+  for (const name of ['SIGINT', 'SIGTERM'] as const)
+    for (const listener of process.listeners(name))
+      if (!signalListeners.has(listener)) process.off(name, listener);
+  const cancel = () => void vitest.cancelCurrentRun('keyboard-input');
+  if (signal.aborted) cancel();
+  else signal.addEventListener('abort', cancel, { once: true });
   try {
     if (shard) {
       const collected = await vitest.collect();
@@ -282,6 +301,7 @@ export async function runConformance(options: RunConformanceOptions): Promise<Ru
     }
     throw new RunError(`the suite could not run: ${redactor.text(message.split('\n', 1)[0] ?? '')}`);
   } finally {
+    signal.removeEventListener('abort', cancel);
     progress?.finish();
     await vitest.close();
     process.exitCode = savedExitCode;
@@ -291,6 +311,7 @@ export async function runConformance(options: RunConformanceOptions): Promise<Ru
   // 4. Results: redacted, expected failures applied.
   const collected = collector.result();
   let results: CheckResult[] = redactor.value(collected.results);
+  const interrupted = signal.aborted;
   const problems = collected.problems.map((p) => redactor.text(p));
   let update: UpdateSummary | undefined;
   if (expected && options.updateExpectedFailures) {
@@ -340,6 +361,7 @@ export async function runConformance(options: RunConformanceOptions): Promise<Ru
     problems,
     ...(expected ? { expectedFailures: expected } : {}),
     ...(update ? { expectedFailuresUpdate: update } : {}),
+    ...(interrupted ? { interrupted } : {}),
   };
   if (executed === 0) {
     outcome.exitCode = 2;

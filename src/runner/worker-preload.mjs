@@ -9,6 +9,10 @@
 // whoever upgrades this tool's dependencies, not a finding about the target, so it stays out of
 // the run's output. The variable is the SDK's own switch for that warning.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+// Ctrl-C reaches every process of the terminal's group, this worker too. The runner's process
+// decides what it means (finish the checks in flight, write the report: src/runner/interrupt.ts),
+// so the worker does not die under them; it ends with the run, or when that process is gone.
+process.on('SIGINT', () => {});
 const deps = (new URL(import.meta.url).searchParams.get('deps') ?? '').split(',').filter(Boolean);
 await Promise.all(deps.map((name) => import(name)));
 const { register } = await import('tsx/esm/api');

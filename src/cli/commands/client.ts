@@ -9,6 +9,7 @@ import { clientReproduce } from '../../clients/reproduce.ts';
 import { checkTarget } from '../../http/targets.ts';
 import type { ClientTargetConfig } from '../../mock/types.ts';
 import type { ConformanceReport } from '../../report/types.ts';
+import { interruptSignal } from '../../runner/interrupt.ts';
 import { prepareReportDir, writeReports } from '../../runner/output.ts';
 import { Redactor } from '../../runner/redact.ts';
 import { PACKAGE_ROOT, type RunOutcome, runConformance } from '../../runner/run.ts';
@@ -194,6 +195,8 @@ export async function runClientSuite(
 ): Promise<{ reports: ConformanceReport[]; outcomes: RunOutcome[] }> {
   const outcomes: RunOutcome[] = [];
   for (const { target, name } of bundledTargets(options)) {
+    // after Ctrl-C the clients not started yet are left out of the report
+    if (interruptSignal.aborted) break;
     const expectedFailures = bundledExpectedFailures(name);
     outcomes.push(
       await runClient({

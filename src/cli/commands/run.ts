@@ -6,12 +6,13 @@ import { resolve } from 'node:path';
 import { exitCodeFor } from '../../report/merge.ts';
 import type { ConformanceReport } from '../../report/types.ts';
 import { renderRunSummary } from '../../runner/console.ts';
+import { INTERRUPTED_EXIT, interruptSignal } from '../../runner/interrupt.ts';
 import { prepareReportDir, writeReports } from '../../runner/output.ts';
 import { runConformance, serverReproduce } from '../../runner/run.ts';
 import { RunError, type ServerTarget } from '../../runner/types.ts';
 import { APIS } from '../../spec/types.ts';
 import { helpText, type OptionSpec, parseArgs, UsageError } from '../args.ts';
-import { defaultCredentials, randomSeed } from './server.ts';
+import { defaultCredentials, interruptedSummary, randomSeed } from './server.ts';
 
 const OPTIONS = {
   runs: { type: 'int', help: 'generated cases per property check', default: 100 },
@@ -90,6 +91,7 @@ export async function run(argv: string[]): Promise<number> {
     const reports: ConformanceReport[] = [];
     let nothingRan = '';
     let clientFailed = false;
+    let interrupted = false;
 
     const { startEmulator } = await import('../../emulator/server.ts');
     const emulator = await startEmulator({ port: 0, host: '127.0.0.1' });
@@ -123,8 +125,11 @@ export async function run(argv: string[]): Promise<number> {
       // Only --all-bundled's end-to-end columns talk to the emulator again: otherwise the entities
       // the server suite left behind are dropped now rather than kept through the client suite.
       if (!args['all-bundled']) emulator.emulator.reset();
-      const clientSuite = args['server-only'] ? undefined : await loadClientSuite();
-      if (args['server-only']) {
+      const clientSuite = args['server-only'] || outcome.interrupted ? undefined : await loadClientSuite();
+      if (outcome.interrupted) {
+        interrupted = true;
+        say('interrupted: not running the client suite');
+      } else if (args['server-only']) {
         say('--server-only: not running the client suite');
       } else if (!clientSuite) {
         say('client suite not available in this build: ran the server suite only');
@@ -143,6 +148,7 @@ export async function run(argv: string[]): Promise<number> {
           );
           if (clientReports.length === 0) say('warning: the client suite returned no report');
           reports.push(...clientReports);
+          if (interruptSignal.aborted) interrupted = true;
         } catch (error) {
           // The server report is still worth writing: say what went wrong and go on.
           say(
@@ -158,6 +164,10 @@ export async function run(argv: string[]): Promise<number> {
     await writeReports(reportDir, reports, { force: args.force });
     process.stdout.write(renderRunSummary(reports));
     process.stdout.write(`report: ${resolve(reportDir, 'report.html')}\n`);
+    if (interrupted) {
+      say(interruptedSummary(reports));
+      return INTERRUPTED_EXIT;
+    }
     if (nothingRan) {
       say(nothingRan);
       return 2;

@@ -4,6 +4,7 @@ import { resolve } from 'node:path';
 import { targetSlugs } from '../../report/merge.ts';
 import type { ConformanceReport } from '../../report/types.ts';
 import { renderRunSummary } from '../../runner/console.ts';
+import { INTERRUPTED_EXIT } from '../../runner/interrupt.ts';
 import { prepareReportDir, writeReports } from '../../runner/output.ts';
 import { Redactor } from '../../runner/redact.ts';
 import { type RunOutcome, runConformance, serverReproduce } from '../../runner/run.ts';
@@ -120,6 +121,13 @@ export function randomSeed(): number {
   return randomInt(1, 2 ** 31 - 1);
 }
 
+/** One line saying how much of an interrupted run the report holds. */
+export function interruptedSummary(reports: readonly ConformanceReport[]): string {
+  const all = reports.flatMap((r) => r.results);
+  const finished = all.filter((r) => r.status !== 'not-run').length;
+  return `interrupted: the report holds the ${finished} of ${all.length} checks that finished (the others are not-run)`;
+}
+
 /** Prints what a run produced and returns the exit code (shared with `run`). */
 export function finishRun(
   outcome: RunOutcome,
@@ -140,6 +148,10 @@ export function finishRun(
   }
   out(renderRunSummary([outcome.report]));
   out(`report: ${resolve(reportDir, 'report.html')}\n`);
+  if (outcome.interrupted) {
+    err(`${command}: ${interruptedSummary([outcome.report])}\n`);
+    return INTERRUPTED_EXIT;
+  }
   if (outcome.exitCode === 2) {
     err(`${command}: ${outcome.reason ?? 'no checks ran'}\n`);
     return 2;
