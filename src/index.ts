@@ -11,11 +11,17 @@
 // (inside your test, so it works from a vitest file as well as from a plain
 // script) and returns the ConformanceReport. See docs/ci-gating.md.
 import { randomInt } from 'node:crypto';
+import { withAccessKeys } from './cli/credentials.ts';
 import { TEST_CREDENTIALS } from './emulator/test-credentials.ts';
 import type { ClientTargetConfig } from './mock/types.ts';
 import { renderRunSummary } from './runner/console.ts';
 import { writeReports } from './runner/output.ts';
-import { type RunConformanceOptions, type RunOutcome, runConformance } from './runner/run.ts';
+import {
+  type RunConformanceOptions,
+  type RunOutcome,
+  runConformance,
+  serverReproduce,
+} from './runner/run.ts';
 import { RunError, type ServerTarget, type TargetCredentials } from './runner/types.ts';
 import { APIS, type Api } from './spec/types.ts';
 
@@ -36,7 +42,10 @@ export interface ServerConformanceOptions {
   seed?: number;
   /** Time limit per request in ms (default 5000). */
   timeoutMs?: number;
-  /** Default: the reference emulator's test credentials. Secret keys given here are redacted from the report. */
+  /**
+   * Default: the reference emulator's test credentials. Secret keys given here are redacted from the
+   * report; its re-run lines name the access keys and leave the secrets to MTURK_SECRET_KEY.
+   */
   credentials?: TargetCredentials[];
   /** `i/n` */
   shard?: string;
@@ -86,6 +95,8 @@ export async function serverConformance(options: ServerConformanceOptions): Prom
   const run: RunConformanceOptions = {
     target,
     secrets: (userCredentials ?? []).map((c) => c.secretAccessKey),
+    // the line names the access keys; the secrets come from MTURK_SECRET_KEY when it is run
+    reproduce: (id) => withAccessKeys(serverReproduce(target, id), target, userCredentials !== undefined),
     progress: options.progress ?? false,
     ...(options.name ? { reportTarget: { name: options.name } } : {}),
     ...(options.checks ? { checks: options.checks } : {}),

@@ -118,6 +118,77 @@ describe('against the reference emulator', () => {
     for (const f of ['conformance.json', 'junit.xml', 'summary.md', 'report.html']) {
       expect(await readFile(join(r.cwd, 'out', f), 'utf8')).not.toContain(secret);
     }
+    // one line on stderr recommends the variable
+    const warnings = ownLines(r.stderr).filter((l) => l.includes('warning: --secret-key'));
+    expect(warnings, r.stderr).toEqual([
+      'mturk-conformance server: warning: --secret-key is visible to anyone who can list processes (ps); set MTURK_SECRET_KEY instead',
+    ]);
+  });
+
+  test('MTURK_SECRET_KEY (with --access-key or MTURK_ACCESS_KEY) signs like --secret-key, unprinted and unwarned', async () => {
+    const secret = 'cli-test-secret-do-not-print';
+    const common = [
+      'server',
+      ...emulatorArgs(),
+      '--runs',
+      '2',
+      '--seed',
+      '5',
+      '--operations',
+      'GetAssignment',
+    ];
+    const env = { MTURK_SECRET_KEY: `${secret},mturk-conformance-test-secret-2` };
+    const keys = 'AKIACLITESTUSER,AKIAMTURKCONFORMANCE2';
+    for (const r of [
+      await cli([...common, '--report-dir', 'out'], { env: { ...env, MTURK_ACCESS_KEY: keys } }),
+      await cli(
+        [
+          ...common,
+          '--access-key',
+          'AKIACLITESTUSER',
+          '--access-key',
+          'AKIAMTURKCONFORMANCE2',
+          '--report-dir',
+          'out',
+        ],
+        { env: { ...env, MTURK_ACCESS_KEY: 'AKIAOVERRIDDENBYTHEOPTION' } },
+      ),
+    ]) {
+      // the emulator knows only these keys: a wrong pairing would fail the signed checks
+      expect(r.code, r.stderr + r.stdout).toBe(0);
+      expect(r.stderr).not.toContain('warning: --secret-key');
+      expect(r.stdout + r.stderr).not.toContain(secret);
+      const report = await readReport(join(r.cwd, 'out'));
+      expect(report.summary.passed).toBeGreaterThan(0);
+      for (const f of ['conformance.json', 'junit.xml', 'summary.md', 'report.html']) {
+        expect(await readFile(join(r.cwd, 'out', f), 'utf8')).not.toContain(secret);
+      }
+    }
+  });
+
+  test('a wrong MTURK_SECRET_KEY is what signs (the variable is really read)', async () => {
+    const r = await cli(
+      [
+        'server',
+        ...emulatorArgs(),
+        '--runs',
+        '2',
+        '--seed',
+        '5',
+        '--operations',
+        'GetAssignment',
+        '--report-dir',
+        'out',
+      ],
+      {
+        env: {
+          MTURK_ACCESS_KEY: 'AKIACLITESTUSER,AKIAMTURKCONFORMANCE2',
+          MTURK_SECRET_KEY: 'not-the-secret-1,not-the-secret-2',
+        },
+      },
+    );
+    expect(r.code, r.stderr + r.stdout).toBe(1);
+    expect(r.stdout + r.stderr).not.toContain('not-the-secret-1');
   });
 });
 
@@ -228,6 +299,27 @@ describe('targets that cannot or must not be tested', () => {
     expect(report.summary.failed).toBeGreaterThan(0);
     expect(garbage.hits()).toBeGreaterThan(0);
   });
+
+  test.each(['--secret-key', 'MTURK_SECRET_KEY'])(
+    'a secret the output would hold is redacted everywhere (given with %s)',
+    async (way) => {
+      // the secret is a word every output of this run holds (the operation): unredacted, it shows
+      const secret = 'GetAssignment';
+      const args = ['server', '--endpoint', garbage.url, '--api', '2017-01-17', '--operations', secret];
+      args.push('--runs', '1', '--seed', '3', '--report-dir', 'out', '--access-key', 'AKIAREDACTIONTEST');
+      const r =
+        way === '--secret-key'
+          ? await cli([...args, '--secret-key', secret])
+          : await cli(args, { env: { MTURK_SECRET_KEY: secret } });
+      expect(r.code, r.stderr).toBe(1);
+      expect(r.stdout).toContain('<redacted>');
+      expect(r.stdout).toMatch(/re-run: npx mturk-conformance server .*--access-key AKIAREDACTIONTEST/);
+      expect(r.stdout + r.stderr).not.toContain(secret);
+      for (const f of ['conformance.json', 'junit.xml', 'summary.md', 'report.html']) {
+        expect(await readFile(join(r.cwd, 'out', f), 'utf8')).not.toContain(secret);
+      }
+    },
+  );
 
   test('a report dir holding other files is refused, --force writes anyway', async () => {
     const cwd = await scratchDir();
@@ -379,6 +471,10 @@ describe.concurrent('bad arguments → exit 2 with one line', () => {
       ['server', '--endpoint', 'http://127.0.0.1:1', '--update-expected-failures'],
       /needs --expected-failures/,
     ],
+    [
+      ['server', '--endpoint', 'http://127.0.0.1:1', '--access-key', 'A', '--secret-key', ''],
+      /--secret-key number 1 is empty/,
+    ],
     [['report'], /at least one report/],
     [['report', '/nonexistent/dir'], /cannot read/],
     [['run', '--runs', '0'], /--runs must be at least 1/],
@@ -391,6 +487,27 @@ describe.concurrent('bad arguments → exit 2 with one line', () => {
     expect(r.stderr).not.toMatch(STACK_LINE);
   });
 
+  test.each([
+    [{ MTURK_SECRET_KEY: '' }, [], /MTURK_SECRET_KEY is set but empty/],
+    [{ MTURK_SECRET_KEY: '  ' }, ['--access-key', 'A'], /MTURK_SECRET_KEY is set but empty/],
+    [{ MTURK_ACCESS_KEY: '', MTURK_SECRET_KEY: 'shh-1' }, [], /MTURK_ACCESS_KEY is set but empty/],
+    [{ MTURK_SECRET_KEY: 'shh-1,,shh-3' }, [], /MTURK_SECRET_KEY: entry 2 of 3 is empty/],
+    [
+      { MTURK_SECRET_KEY: 'shh-1' },
+      [],
+      /in pairs .*0 access keys from MTURK_ACCESS_KEY and 1 secret key from MTURK_SECRET_KEY/,
+    ],
+    [{ MTURK_ACCESS_KEY: 'A,B', MTURK_SECRET_KEY: 'shh-1' }, [], /in pairs/],
+  ])('environment %j %j', async (env, args, message) => {
+    const r = await cli(['server', '--endpoint', 'http://127.0.0.1:1', ...args], { env });
+    expect(r.code).toBe(2);
+    const lines = ownLines(r.stderr);
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(message);
+    expect(r.stderr).not.toMatch(STACK_LINE);
+    expect(r.stderr).not.toContain('shh-');
+  });
+
   test('--help exits 0 and lists the options', async () => {
     const r = await cli(['server', '--help']);
     expect(r.code).toBe(0);
@@ -401,6 +518,8 @@ describe.concurrent('bad arguments → exit 2 with one line', () => {
       '--shard',
       '--allow-remote',
       '--secret-key',
+      'MTURK_SECRET_KEY',
+      'MTURK_ACCESS_KEY',
     ]) {
       expect(r.stdout).toContain(o);
     }
