@@ -13,6 +13,7 @@ import {
   guarded,
 } from '../mock/session.ts';
 import type { ClientTargetConfig, ClientUnderTest } from '../mock/types.ts';
+import { shellQuote } from '../runner/shell.ts';
 import type { Api, SpecSet } from '../spec/types.ts';
 import { type E2eCheckDef, e2eCheckCatalogue } from './e2e-checks.ts';
 
@@ -103,10 +104,6 @@ export class E2eSession {
   async close(): Promise<void> {
     await this.pool.close();
   }
-}
-
-function shellQuote(text: string): string {
-  return /^[A-Za-z0-9_./:=@%+,-]+$/.test(text) ? text : `'${text.replace(/'/g, `'\\''`)}'`;
 }
 
 /** The command line that re-runs one e2e check with the same seed against the same server. */
