@@ -8,7 +8,15 @@ import { type RunningEmulator, startEmulator } from '../../src/emulator/server.t
 import { parseReport } from '../../src/report/load.ts';
 import type { ConformanceReport } from '../../src/report/types.ts';
 import { broken as missingRequestId } from '../fixtures/broken-emulators/missing-request-id.ts';
-import { cli, closedPort, ownLines, STACK_LINE, scratchDir, startGarbageServer } from './helpers.ts';
+import {
+  type CliResult,
+  cli,
+  closedPort,
+  ownLines,
+  STACK_LINE,
+  scratchDir,
+  startGarbageServer,
+} from './helpers.ts';
 
 let emulator: RunningEmulator;
 let garbage: Awaited<ReturnType<typeof startGarbageServer>>;
@@ -33,6 +41,14 @@ afterAll(async () => {
 
 async function readReport(dir: string): Promise<ConformanceReport> {
   return parseReport(JSON.parse(await readFile(join(dir, 'conformance.json'), 'utf8')), dir);
+}
+
+/** `text` is neither in the output of a run nor in any of its report files. */
+async function expectNowhere(r: CliResult, reportDir: string, text: string): Promise<void> {
+  expect(r.stdout + r.stderr).not.toContain(text);
+  for (const f of ['conformance.json', 'junit.xml', 'summary.md', 'report.html']) {
+    expect(await readFile(join(r.cwd, reportDir, f), 'utf8')).not.toContain(text);
+  }
 }
 
 function emulatorArgs(): string[] {
@@ -91,79 +107,39 @@ describe('against the reference emulator', () => {
     expect((await readReport(join(r.cwd, 'x'))).seed).toBe(Number(seed));
   });
 
-  test('--secret-key values never appear in output or reports', async () => {
-    const secret = 'cli-test-secret-do-not-print';
-    const r = await cli([
-      'server',
-      ...emulatorArgs(),
-      '--runs',
-      '2',
-      '--seed',
-      '5',
-      '--operations',
-      'GetAssignment',
-      '--access-key',
-      'AKIACLITESTUSER',
-      '--secret-key',
-      secret,
-      '--access-key',
-      'AKIAMTURKCONFORMANCE2',
-      '--secret-key',
-      'mturk-conformance-test-secret-2',
-      '--report-dir',
-      'out',
-    ]);
-    expect(r.code, r.stderr).not.toBe(2);
-    expect(r.stdout + r.stderr).not.toContain(secret);
-    for (const f of ['conformance.json', 'junit.xml', 'summary.md', 'report.html']) {
-      expect(await readFile(join(r.cwd, 'out', f), 'utf8')).not.toContain(secret);
-    }
-    // one line on stderr recommends the variable
-    const warnings = ownLines(r.stderr).filter((l) => l.includes('warning: --secret-key'));
-    expect(warnings, r.stderr).toEqual([
-      'mturk-conformance server: warning: --secret-key is visible to anyone who can list processes (ps); set MTURK_SECRET_KEY instead',
-    ]);
-  });
-
-  test('MTURK_SECRET_KEY (with --access-key or MTURK_ACCESS_KEY) signs like --secret-key, unprinted and unwarned', async () => {
-    const secret = 'cli-test-secret-do-not-print';
-    const common = [
-      'server',
-      ...emulatorArgs(),
-      '--runs',
-      '2',
-      '--seed',
-      '5',
-      '--operations',
-      'GetAssignment',
-    ];
-    const env = { MTURK_SECRET_KEY: `${secret},mturk-conformance-test-secret-2` };
-    const keys = 'AKIACLITESTUSER,AKIAMTURKCONFORMANCE2';
-    for (const r of [
-      await cli([...common, '--report-dir', 'out'], { env: { ...env, MTURK_ACCESS_KEY: keys } }),
-      await cli(
-        [
-          ...common,
-          '--access-key',
-          'AKIACLITESTUSER',
-          '--access-key',
-          'AKIAMTURKCONFORMANCE2',
-          '--report-dir',
-          'out',
-        ],
-        { env: { ...env, MTURK_ACCESS_KEY: 'AKIAOVERRIDDENBYTHEOPTION' } },
-      ),
-    ]) {
-      // the emulator knows only these keys: a wrong pairing would fail the signed checks
-      expect(r.code, r.stderr + r.stdout).toBe(0);
-      expect(r.stderr).not.toContain('warning: --secret-key');
-      expect(r.stdout + r.stderr).not.toContain(secret);
-      const report = await readReport(join(r.cwd, 'out'));
-      expect(report.summary.passed).toBeGreaterThan(0);
-      for (const f of ['conformance.json', 'junit.xml', 'summary.md', 'report.html']) {
-        expect(await readFile(join(r.cwd, 'out', f), 'utf8')).not.toContain(secret);
-      }
-    }
+  // the two key pairs the emulator knows, given each way; only --secret-key gets the warning
+  const SECRET = 'cli-test-secret-do-not-print';
+  const KEYS = ['AKIACLITESTUSER', 'AKIAMTURKCONFORMANCE2'];
+  const SECRETS = [SECRET, 'mturk-conformance-test-secret-2'];
+  const WARNING =
+    'mturk-conformance server: warning: --secret-key is visible to anyone who can list processes (ps); set MTURK_SECRET_KEY instead';
+  test.each<{ way: string; args: string[]; env: Record<string, string>; warnings: string[] }>([
+    {
+      way: '--access-key and --secret-key',
+      args: KEYS.flatMap((k, i) => ['--access-key', k, '--secret-key', SECRETS[i]!]),
+      env: {},
+      warnings: [WARNING],
+    },
+    {
+      way: 'MTURK_ACCESS_KEY and MTURK_SECRET_KEY',
+      args: [],
+      env: { MTURK_ACCESS_KEY: KEYS.join(','), MTURK_SECRET_KEY: SECRETS.join(',') },
+      warnings: [],
+    },
+    {
+      way: '--access-key (winning over MTURK_ACCESS_KEY) and MTURK_SECRET_KEY',
+      args: KEYS.flatMap((k) => ['--access-key', k]),
+      env: { MTURK_ACCESS_KEY: 'AKIAOVERRIDDENBYTHEOPTION', MTURK_SECRET_KEY: SECRETS.join(',') },
+      warnings: [],
+    },
+  ])('keys given with $way sign, and the secrets appear nowhere', async ({ args, env, warnings }) => {
+    const common = ['--runs', '2', '--seed', '5', '--operations', 'GetAssignment', '--report-dir', 'out'];
+    const r = await cli(['server', ...emulatorArgs(), ...common, ...args], { env });
+    // the emulator knows only these pairs: a wrong pairing would fail the signed checks
+    expect(r.code, r.stderr + r.stdout).toBe(0);
+    expect((await readReport(join(r.cwd, 'out'))).summary.passed).toBeGreaterThan(0);
+    await expectNowhere(r, 'out', SECRET);
+    expect(ownLines(r.stderr).filter((l) => l.includes('warning: --secret-key'))).toEqual(warnings);
   });
 
   test('a wrong MTURK_SECRET_KEY is what signs (the variable is really read)', async () => {
@@ -314,10 +290,7 @@ describe('targets that cannot or must not be tested', () => {
       expect(r.code, r.stderr).toBe(1);
       expect(r.stdout).toContain('<redacted>');
       expect(r.stdout).toMatch(/re-run: npx mturk-conformance server .*--access-key AKIAREDACTIONTEST/);
-      expect(r.stdout + r.stderr).not.toContain(secret);
-      for (const f of ['conformance.json', 'junit.xml', 'summary.md', 'report.html']) {
-        expect(await readFile(join(r.cwd, 'out', f), 'utf8')).not.toContain(secret);
-      }
+      await expectNowhere(r, 'out', secret);
     },
   );
 
