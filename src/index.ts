@@ -11,39 +11,37 @@
 // (inside your test, so it works from a vitest file as well as from a plain
 // script) and returns the ConformanceReport. See docs/ci-gating.md.
 import { randomInt } from 'node:crypto';
+import { withAccessKeys } from './cli/credentials.ts';
 import { TEST_CREDENTIALS } from './emulator/test-credentials.ts';
 import type { ClientTargetConfig } from './mock/types.ts';
 import { renderRunSummary } from './runner/console.ts';
 import { writeReports } from './runner/output.ts';
-import { type RunConformanceOptions, type RunOutcome, runConformance } from './runner/run.ts';
+import {
+  type RunConformanceOptions,
+  type RunOutcome,
+  runConformance,
+  serverReproduce,
+} from './runner/run.ts';
 import { RunError, type ServerTarget, type TargetCredentials } from './runner/types.ts';
 import { APIS, type Api } from './spec/types.ts';
 
-export interface ServerConformanceOptions {
-  /** Base URL of the server under test (loopback unless allowRemote; MTurk itself is always refused). */
-  endpoint: string;
-  /** Its provider-states endpoint, so state-dependent checks can run. */
-  statesUrl?: string;
-  /** API versions (default: both). */
+/** Options both suites take, with the same meaning. */
+export interface SuiteOptions {
+  /** API versions (default: both for a server; a bundled client's own, 2017-01-17 for drivers). */
   apis?: Api[];
   /** Only these operations (default: all in the specs). */
   operations?: string[];
   /** Only these check ids or globs. */
   checks?: string[];
-  /** Generated cases per property check (default 100). */
+  /** Generated cases per property check (default: 100 for a server, 25 for a client). */
   runs?: number;
   /** Random seed (default: random; the report records it). */
   seed?: number;
-  /** Time limit per request in ms (default 5000). */
+  /** Time limit per request in ms (server, default 5000), or for the client to answer one case (default 10000). */
   timeoutMs?: number;
-  /** Default: the reference emulator's test credentials. Secret keys given here are redacted from the report. */
-  credentials?: TargetCredentials[];
-  /** `i/n` */
-  shard?: string;
   /** An expected-failures file. */
   expectedFailures?: string;
   strict?: boolean;
-  allowRemote?: boolean;
   /** Also write the report files (conformance.json, junit.xml, summary.md, report.html) here. */
   reportDir?: string;
   /** Write into a reportDir that holds other files. */
@@ -54,6 +52,21 @@ export interface ServerConformanceOptions {
   progress?: boolean;
 }
 
+export interface ServerConformanceOptions extends SuiteOptions {
+  /** Base URL of the server under test (loopback unless allowRemote; MTurk itself is always refused). */
+  endpoint: string;
+  /** Its provider-states endpoint, so state-dependent checks can run. */
+  statesUrl?: string;
+  /**
+   * Default: the reference emulator's test credentials. Secret keys given here are redacted from the
+   * report; its re-run lines name the access keys and leave the secrets to MTURK_SECRET_KEY.
+   */
+  credentials?: TargetCredentials[];
+  /** `i/n` */
+  shard?: string;
+  allowRemote?: boolean;
+}
+
 export interface ConformanceResult extends RunOutcome {
   /** The text the CLI prints: a table per operation and API version, the failures, the totals. */
   summary: string;
@@ -62,6 +75,35 @@ export interface ConformanceResult extends RunOutcome {
 }
 
 export type ServerConformanceResult = ConformanceResult;
+
+/** The target fields both suites fill from the options, with the suite's defaults. */
+function suiteTarget(options: SuiteOptions, defaults: { apis: Api[]; runs: number; timeoutMs: number }) {
+  return {
+    apis: options.apis ?? defaults.apis,
+    ...(options.operations ? { operations: options.operations } : {}),
+    runs: options.runs ?? defaults.runs,
+    seed: options.seed ?? randomInt(1, 2 ** 31 - 1),
+    timeoutMs: options.timeoutMs ?? defaults.timeoutMs,
+  };
+}
+
+/** The run options both suites fill from the options. */
+function suiteRun(options: SuiteOptions) {
+  return {
+    progress: options.progress ?? false,
+    ...(options.checks ? { checks: options.checks } : {}),
+    ...(options.expectedFailures ? { expectedFailures: options.expectedFailures } : {}),
+    ...(options.strict !== undefined ? { strict: options.strict } : {}),
+  };
+}
+
+/** The outcome with the printed summary, after writing the report files if asked to. */
+async function suiteResult(options: SuiteOptions, outcome: RunOutcome): Promise<ConformanceResult> {
+  const written = options.reportDir
+    ? await writeReports(options.reportDir, [outcome.report], { force: options.force ?? false })
+    : [];
+  return { ...outcome, summary: renderRunSummary([outcome.report]), written };
+}
 
 /**
  * Runs the server conformance suite against `options.endpoint` and returns
@@ -75,52 +117,28 @@ export async function serverConformance(options: ServerConformanceOptions): Prom
     kind: 'server',
     endpoint: options.endpoint,
     ...(options.statesUrl ? { statesUrl: options.statesUrl } : {}),
-    apis: options.apis ?? [...APIS],
-    ...(options.operations ? { operations: options.operations } : {}),
-    runs: options.runs ?? 100,
-    seed: options.seed ?? randomInt(1, 2 ** 31 - 1),
-    timeoutMs: options.timeoutMs ?? 5000,
+    ...suiteTarget(options, { apis: [...APIS], runs: 100, timeoutMs: 5000 }),
     credentials: userCredentials ?? TEST_CREDENTIALS.map((c) => ({ ...c })),
     ...(options.checks ? { checks: options.checks } : {}),
   };
   const run: RunConformanceOptions = {
     target,
+    ...suiteRun(options),
     secrets: (userCredentials ?? []).map((c) => c.secretAccessKey),
-    progress: options.progress ?? false,
+    // the line names the access keys; the secrets come from MTURK_SECRET_KEY when it is run
+    reproduce: (id) => withAccessKeys(serverReproduce(target, id), target, userCredentials !== undefined),
     ...(options.name ? { reportTarget: { name: options.name } } : {}),
-    ...(options.checks ? { checks: options.checks } : {}),
     ...(options.shard ? { shard: options.shard } : {}),
-    ...(options.expectedFailures ? { expectedFailures: options.expectedFailures } : {}),
-    ...(options.strict !== undefined ? { strict: options.strict } : {}),
     ...(options.allowRemote !== undefined ? { allowRemote: options.allowRemote } : {}),
   };
-  const outcome = await runConformance(run);
-  const written = options.reportDir
-    ? await writeReports(options.reportDir, [outcome.report], { force: options.force ?? false })
-    : [];
-  return { ...outcome, summary: renderRunSummary([outcome.report]), written };
+  return suiteResult(options, await runConformance(run));
 }
 
-export interface ClientConformanceOptions {
+export interface ClientConformanceOptions extends SuiteOptions {
   /** A driver command line (docs/driver-protocol.md), e.g. "python3 my_driver.py" … */
   driver?: string;
   /** … or one of the bundled in-process clients. */
   client?: 'sdk-v3' | 'legacy-rest';
-  /** API versions (default: the bundled client's, 2017-01-17 for drivers). */
-  apis?: Api[];
-  operations?: string[];
-  checks?: string[];
-  /** Generated cases per property check (default 25). */
-  runs?: number;
-  seed?: number;
-  /** Time for the client to answer one case (default 10000 ms). */
-  timeoutMs?: number;
-  expectedFailures?: string;
-  strict?: boolean;
-  reportDir?: string;
-  force?: boolean;
-  name?: string;
-  progress?: boolean;
 }
 
 /**
@@ -136,24 +154,18 @@ export async function clientConformance(options: ClientConformanceOptions): Prom
     kind: 'client',
     client,
     ...(options.driver ? { driver: options.driver } : {}),
-    apis: options.apis ?? [client === 'legacy-rest' ? '2014-08-15' : '2017-01-17'],
-    ...(options.operations ? { operations: options.operations } : {}),
-    runs: options.runs ?? 25,
-    seed: options.seed ?? randomInt(1, 2 ** 31 - 1),
-    timeoutMs: options.timeoutMs ?? 10_000,
+    ...suiteTarget(options, {
+      apis: [client === 'legacy-rest' ? '2014-08-15' : '2017-01-17'],
+      runs: 25,
+      timeoutMs: 10_000,
+    }),
   };
   const outcome = await runClient({
     target,
+    ...suiteRun(options),
     ...(options.name ? { name: options.name } : {}),
-    ...(options.checks ? { checks: options.checks } : {}),
-    ...(options.expectedFailures ? { expectedFailures: options.expectedFailures } : {}),
-    ...(options.strict !== undefined ? { strict: options.strict } : {}),
-    progress: options.progress ?? false,
   });
-  const written = options.reportDir
-    ? await writeReports(options.reportDir, [outcome.report], { force: options.force ?? false })
-    : [];
-  return { ...outcome, summary: renderRunSummary([outcome.report]), written };
+  return suiteResult(options, outcome);
 }
 
 export type { ServerTargetConfig } from './checks/types.ts';

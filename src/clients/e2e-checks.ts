@@ -151,6 +151,35 @@ function codesOf(set: SpecSet, ids: string[]): string[] {
   return ids.map((id) => errorSpec(set, id).code);
 }
 
+/**
+ * The head of a check of an error rule (its severity also weighs the error's basis) and the codes
+ * it accepts: the rule's error and its acceptErrors.
+ */
+function errorRuleHead(set: SpecSet, op: OperationSpec, rule: RuleSpec, error: string) {
+  return {
+    ...head(set, op, rule, sev(rule.basis, errorSpec(set, error).basis)),
+    codes: codesOf(set, [error, ...(rule.acceptErrors ?? [])]),
+  };
+}
+
+/** Calls the client and demands that it surfaces one of `codes`; `what` (the call) opens the failure. */
+async function expectRefusal(
+  env: E2eEnv,
+  operation: string,
+  input: Record<string, unknown>,
+  log: Transcript,
+  expected: { what: string; codes: string[] },
+): Promise<void> {
+  const { what, codes } = expected;
+  const r = await callClient(env, operation, input, log);
+  if (!('error' in r))
+    throw new E2eFailure(`${what} must fail with ${codes.join(' or ')}, but the client returned success`);
+  if (!surfaced(r).some((c) => codes.includes(c)))
+    throw new E2eFailure(
+      `${what} must fail with ${codes.join(' or ')}, but the client surfaced ${show(r.error)}`,
+    );
+}
+
 /** The code the client surfaced: the TurkErrorCode when it has one, else its code. */
 function surfaced(r: ClientResult): string[] {
   if (!('error' in r)) return [];
@@ -281,11 +310,10 @@ function statusCheck(set: SpecSet, op: OperationSpec, rule: RuleSpec): E2eCheckD
   const violated = rule.violatedBy ?? [];
   if (!rule.error || violated.length === 0) return undefined;
   const entity = op.behaviour.entity;
-  const accepted = [rule.error, ...(rule.acceptErrors ?? [])];
-  const codes = codesOf(set, accepted);
+  const { codes, ...errorHead } = errorRuleHead(set, op, rule, rule.error);
   const observable = set.model.entities[entity]?.observe?.[op.api] !== undefined;
   return {
-    ...head(set, op, rule, sev(rule.basis, errorSpec(set, rule.error).basis)),
+    ...errorHead,
     summary: `Through the client, ${op.operation} on the ${entity} of provider state${violated.length > 1 ? 's' : ''} ${violated.join(', ')} surfaces ${codes.join(' or ')} and leaves the ${entity} as it was.`,
     run: (env) =>
       runCases(caseCount(env, violated.length), async (i, log) => {
@@ -298,15 +326,7 @@ function statusCheck(set: SpecSet, op: OperationSpec, rule: RuleSpec): E2eCheckD
             `the generated input allows status ${status} (allowedWhen); no violating input for ${state}`,
           );
         const what = `${op.operation} on the ${entity} of provider state ${state} (allowed: ${(rule.allowed ?? []).join(', ')})`;
-        const r = await callClient(env, op.operation, input, log);
-        if (!('error' in r))
-          throw new E2eFailure(
-            `${what} must fail with ${codes.join(' or ')}, but the client returned success`,
-          );
-        if (!surfaced(r).some((c) => codes.includes(c)))
-          throw new E2eFailure(
-            `${what} must fail with ${codes.join(' or ')}, but the client surfaced ${show(r.error)}`,
-          );
+        await expectRefusal(env, op.operation, input, log, { what, codes });
         if (!observable) return;
         const want = expectedObservation(set, env.client.api, entity, status);
         const got = observed(set.model.entities[entity]!, await observeThroughClient(env, entity, ids, log));
@@ -322,9 +342,9 @@ function existsCheck(set: SpecSet, op: OperationSpec, rule: RuleSpec): E2eCheckD
   if (!rule.error) return undefined;
   const entity = op.behaviour.entity;
   const select = selectMember(set, op);
-  const codes = codesOf(set, [rule.error, ...(rule.acceptErrors ?? [])]);
+  const { codes, ...errorHead } = errorRuleHead(set, op, rule, rule.error);
   return {
-    ...head(set, op, rule, sev(rule.basis, errorSpec(set, rule.error).basis)),
+    ...errorHead,
     summary: `Through the client, ${op.operation} with a ${select} that names no ${entity} surfaces ${codes.join(' or ')}.`,
     run: (env) =>
       runCases(caseCount(env, 3), async (i, log) => {
@@ -333,16 +353,8 @@ function existsCheck(set: SpecSet, op: OperationSpec, rule: RuleSpec): E2eCheckD
           validInput(set, op, { requiredOnly: true, fixed: { [select]: id } }),
           env.seed + i,
         );
-        const r = await callClient(env, op.operation, input, log);
         const what = `${op.operation} for ${select} ${id}, which names no ${entity},`;
-        if (!('error' in r))
-          throw new E2eFailure(
-            `${what} must fail with ${codes.join(' or ')}, but the client returned success`,
-          );
-        if (!surfaced(r).some((c) => codes.includes(c)))
-          throw new E2eFailure(
-            `${what} must fail with ${codes.join(' or ')}, but the client surfaced ${show(r.error)}`,
-          );
+        await expectRefusal(env, op.operation, input, log, { what, codes });
       }),
   };
 }

@@ -1,5 +1,6 @@
-// Secrets given on the command line (--secret-key) must never reach a report
-// or a log: every text the runner writes goes through a Redactor.
+// Secrets given on the command line (--secret-key), in MTURK_SECRET_KEY or to the
+// library must never reach a report or a log: every text the runner writes goes
+// through a Redactor.
 
 export const REDACTED = '<redacted>';
 

@@ -134,7 +134,11 @@ export interface RunOutcome {
   interrupted?: boolean;
 }
 
-/** The `mturk-conformance server ...` line that re-runs one check of a server target. */
+/**
+ * The `mturk-conformance server ...` line that re-runs one check of a server target. Credentials
+ * whose secret is in `secrets` (the user's own) are named by their access key ids only: the line
+ * takes the secrets from MTURK_SECRET_KEY when it is run, never from the line itself.
+ */
 export function serverReproduce(target: ServerTarget, id: string, secrets: readonly string[] = []): string {
   const api = id.split('/', 1)[0] ?? '';
   const args = ['npx', 'mturk-conformance', 'server', '--endpoint', target.endpoint];
@@ -144,10 +148,10 @@ export function serverReproduce(target: ServerTarget, id: string, secrets: reado
   args.push('--timeout-ms', String(target.timeoutMs));
   for (const c of target.credentials) {
     if (!secrets.includes(c.secretAccessKey)) continue;
-    args.push('--access-key', c.accessKeyId, '--secret-key', '"$MTURK_SECRET_KEY"');
+    args.push('--access-key', c.accessKeyId);
   }
   if (!/^https?:\/\/(127\.|localhost|\[::1\])/.test(target.endpoint)) args.push('--allow-remote');
-  return args.map((a) => (a === '"$MTURK_SECRET_KEY"' ? a : shellQuote(a))).join(' ');
+  return args.map(shellQuote).join(' ');
 }
 
 /**

@@ -21,16 +21,26 @@ export async function scratchDir(): Promise<string> {
   return mkdtemp(join(tmpdir(), 'mturk-conformance-cli-'));
 }
 
-/** Runs the CLI asynchronously (targets served from this process keep answering meanwhile). */
+/**
+ * Runs the CLI asynchronously (targets served from this process keep answering meanwhile).
+ * The credential variables of this process are not passed on; `env` sets variables of the child.
+ */
 export async function cli(
   args: string[],
-  options: { cwd?: string; timeoutMs?: number } = {},
+  options: { cwd?: string; timeoutMs?: number; env?: Record<string, string> } = {},
 ): Promise<CliResult> {
   const cwd = options.cwd ?? (await scratchDir());
   return new Promise((resolvePromise, reject) => {
     const child = spawn(process.execPath, [BIN, ...args], {
       cwd,
-      env: { ...process.env, NO_COLOR: '1', MTURK_CONFORMANCE_DEBUG: '' },
+      env: {
+        ...process.env,
+        NO_COLOR: '1',
+        MTURK_CONFORMANCE_DEBUG: '',
+        MTURK_ACCESS_KEY: undefined,
+        MTURK_SECRET_KEY: undefined,
+        ...options.env,
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';

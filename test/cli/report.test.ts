@@ -5,54 +5,34 @@ import { describe, expect, test } from 'vitest';
 import { parseReport } from '../../src/report/load.ts';
 import type { CheckResult, ConformanceReport } from '../../src/report/types.ts';
 import { writeReports } from '../../src/runner/output.ts';
+import { report, result } from '../report/fixtures.ts';
 import { cli, ownLines, scratchDir } from './helpers.ts';
 
-function result(
-  id: string,
-  status: CheckResult['status'],
-  severity: CheckResult['severity'] = 'must',
-): CheckResult {
-  const [api = '', operation = '', check = ''] = id.split('/');
-  return {
-    id,
-    api,
-    operation,
-    check,
-    severity,
-    status,
-    detail: status === 'failed' ? 'broken\nmore' : '',
-    reproduce: 'x',
-  };
+/** A check result as the report command's tests want it (a failure's detail has two lines). */
+function check(id: string, status: CheckResult['status'], severity: CheckResult['severity'] = 'must') {
+  return result(id, { status, severity, detail: status === 'failed' ? 'broken\nmore' : '', reproduce: 'x' });
 }
 
-function report(endpoint: string, shard: string | undefined, results: CheckResult[]): ConformanceReport {
-  const count = (s: CheckResult['status']) => results.filter((r) => r.status === s).length;
-  return {
-    tool: { name: 'mturk-conformance', version: '0.1.0' },
+/** A run (or one shard of it) against a server at `endpoint`. */
+function run(endpoint: string, shard: string | undefined, results: CheckResult[]): ConformanceReport {
+  return report(results, {
     target: { kind: 'server', endpoint },
     api: ['2017-01-17'],
     seed: 77,
     startedAt: '2026-01-01T00:00:00.000Z',
     durationMs: 10,
     ...(shard ? { shard } : {}),
-    summary: {
-      passed: count('passed'),
-      failed: count('failed'),
-      notRun: count('not-run'),
-      expectedFailures: 0,
-    },
-    results,
-  };
+  });
 }
 
 describe('mturk-conformance report', () => {
   test('merges the shards of one run; exit 1 on a must failure', async () => {
     const cwd = await scratchDir();
     await writeReports(join(cwd, 's1'), [
-      report('http://127.0.0.1:8080', '1/2', [result('2017-01-17/A/a', 'passed')]),
+      run('http://127.0.0.1:8080', '1/2', [check('2017-01-17/A/a', 'passed')]),
     ]);
     await writeReports(join(cwd, 's2'), [
-      report('http://127.0.0.1:8080', '2/2', [result('2017-01-17/A/b', 'failed')]),
+      run('http://127.0.0.1:8080', '2/2', [check('2017-01-17/A/b', 'failed')]),
     ]);
     const r = await cli(['report', 's1', 's2/conformance.json', '--out', 'merged'], { cwd });
     expect(r.code, r.stderr).toBe(1);
@@ -69,10 +49,10 @@ describe('mturk-conformance report', () => {
   test('a should failure gates only with --strict; several targets side by side', async () => {
     const cwd = await scratchDir();
     await writeReports(join(cwd, 'a'), [
-      report('http://127.0.0.1:1', undefined, [result('2017-01-17/A/a', 'passed')]),
+      run('http://127.0.0.1:1', undefined, [check('2017-01-17/A/a', 'passed')]),
     ]);
     await writeReports(join(cwd, 'b'), [
-      report('http://127.0.0.1:2', undefined, [result('2017-01-17/A/a', 'failed', 'should')]),
+      run('http://127.0.0.1:2', undefined, [check('2017-01-17/A/a', 'failed', 'should')]),
     ]);
     const lax = await cli(['report', 'a', 'b', '--out', 'm'], { cwd });
     expect(lax.code, lax.stderr).toBe(0);
@@ -91,7 +71,7 @@ describe('mturk-conformance report', () => {
   test('refuses an --out dir holding other files; unreadable input → exit 2', async () => {
     const cwd = await scratchDir();
     await writeReports(join(cwd, 'a'), [
-      report('http://127.0.0.1:1', undefined, [result('2017-01-17/A/a', 'passed')]),
+      run('http://127.0.0.1:1', undefined, [check('2017-01-17/A/a', 'passed')]),
     ]);
     await writeFile(join(cwd, 'keep.txt'), 'x');
     const r = await cli(['report', 'a', '--out', '.'], { cwd });

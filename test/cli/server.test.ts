@@ -8,7 +8,15 @@ import { type RunningEmulator, startEmulator } from '../../src/emulator/server.t
 import { parseReport } from '../../src/report/load.ts';
 import type { ConformanceReport } from '../../src/report/types.ts';
 import { broken as missingRequestId } from '../fixtures/broken-emulators/missing-request-id.ts';
-import { cli, closedPort, ownLines, STACK_LINE, scratchDir, startGarbageServer } from './helpers.ts';
+import {
+  type CliResult,
+  cli,
+  closedPort,
+  ownLines,
+  STACK_LINE,
+  scratchDir,
+  startGarbageServer,
+} from './helpers.ts';
 
 let emulator: RunningEmulator;
 let garbage: Awaited<ReturnType<typeof startGarbageServer>>;
@@ -33,6 +41,14 @@ afterAll(async () => {
 
 async function readReport(dir: string): Promise<ConformanceReport> {
   return parseReport(JSON.parse(await readFile(join(dir, 'conformance.json'), 'utf8')), dir);
+}
+
+/** `text` is neither in the output of a run nor in any of its report files. */
+async function expectNowhere(r: CliResult, reportDir: string, text: string): Promise<void> {
+  expect(r.stdout + r.stderr).not.toContain(text);
+  for (const f of ['conformance.json', 'junit.xml', 'summary.md', 'report.html']) {
+    expect(await readFile(join(r.cwd, reportDir, f), 'utf8')).not.toContain(text);
+  }
 }
 
 function emulatorArgs(): string[] {
@@ -91,33 +107,64 @@ describe('against the reference emulator', () => {
     expect((await readReport(join(r.cwd, 'x'))).seed).toBe(Number(seed));
   });
 
-  test('--secret-key values never appear in output or reports', async () => {
-    const secret = 'cli-test-secret-do-not-print';
-    const r = await cli([
-      'server',
-      ...emulatorArgs(),
-      '--runs',
-      '2',
-      '--seed',
-      '5',
-      '--operations',
-      'GetAssignment',
-      '--access-key',
-      'AKIACLITESTUSER',
-      '--secret-key',
-      secret,
-      '--access-key',
-      'AKIAMTURKCONFORMANCE2',
-      '--secret-key',
-      'mturk-conformance-test-secret-2',
-      '--report-dir',
-      'out',
-    ]);
-    expect(r.code, r.stderr).not.toBe(2);
-    expect(r.stdout + r.stderr).not.toContain(secret);
-    for (const f of ['conformance.json', 'junit.xml', 'summary.md', 'report.html']) {
-      expect(await readFile(join(r.cwd, 'out', f), 'utf8')).not.toContain(secret);
-    }
+  // the two key pairs the emulator knows, given each way; only --secret-key gets the warning
+  const SECRET = 'cli-test-secret-do-not-print';
+  const KEYS = ['AKIACLITESTUSER', 'AKIAMTURKCONFORMANCE2'];
+  const SECRETS = [SECRET, 'mturk-conformance-test-secret-2'];
+  const WARNING =
+    'mturk-conformance server: warning: --secret-key is visible to anyone who can list processes (ps); set MTURK_SECRET_KEY instead';
+  test.each<{ way: string; args: string[]; env: Record<string, string>; warnings: string[] }>([
+    {
+      way: '--access-key and --secret-key',
+      args: KEYS.flatMap((k, i) => ['--access-key', k, '--secret-key', SECRETS[i]!]),
+      env: {},
+      warnings: [WARNING],
+    },
+    {
+      way: 'MTURK_ACCESS_KEY and MTURK_SECRET_KEY',
+      args: [],
+      env: { MTURK_ACCESS_KEY: KEYS.join(','), MTURK_SECRET_KEY: SECRETS.join(',') },
+      warnings: [],
+    },
+    {
+      way: '--access-key (winning over MTURK_ACCESS_KEY) and MTURK_SECRET_KEY',
+      args: KEYS.flatMap((k) => ['--access-key', k]),
+      env: { MTURK_ACCESS_KEY: 'AKIAOVERRIDDENBYTHEOPTION', MTURK_SECRET_KEY: SECRETS.join(',') },
+      warnings: [],
+    },
+  ])('keys given with $way sign, and the secrets appear nowhere', async ({ args, env, warnings }) => {
+    const common = ['--runs', '2', '--seed', '5', '--operations', 'GetAssignment', '--report-dir', 'out'];
+    const r = await cli(['server', ...emulatorArgs(), ...common, ...args], { env });
+    // the emulator knows only these pairs: a wrong pairing would fail the signed checks
+    expect(r.code, r.stderr + r.stdout).toBe(0);
+    expect((await readReport(join(r.cwd, 'out'))).summary.passed).toBeGreaterThan(0);
+    await expectNowhere(r, 'out', SECRET);
+    expect(ownLines(r.stderr).filter((l) => l.includes('warning: --secret-key'))).toEqual(warnings);
+  });
+
+  test('a wrong MTURK_SECRET_KEY is what signs (the variable is really read)', async () => {
+    const r = await cli(
+      [
+        'server',
+        ...emulatorArgs(),
+        '--runs',
+        '2',
+        '--seed',
+        '5',
+        '--operations',
+        'GetAssignment',
+        '--report-dir',
+        'out',
+      ],
+      {
+        env: {
+          MTURK_ACCESS_KEY: 'AKIACLITESTUSER,AKIAMTURKCONFORMANCE2',
+          MTURK_SECRET_KEY: 'not-the-secret-1,not-the-secret-2',
+        },
+      },
+    );
+    expect(r.code, r.stderr + r.stdout).toBe(1);
+    expect(r.stdout + r.stderr).not.toContain('not-the-secret-1');
   });
 });
 
@@ -228,6 +275,24 @@ describe('targets that cannot or must not be tested', () => {
     expect(report.summary.failed).toBeGreaterThan(0);
     expect(garbage.hits()).toBeGreaterThan(0);
   });
+
+  test.each(['--secret-key', 'MTURK_SECRET_KEY'])(
+    'a secret the output would hold is redacted everywhere (given with %s)',
+    async (way) => {
+      // the secret is a word every output of this run holds (the operation): unredacted, it shows
+      const secret = 'GetAssignment';
+      const args = ['server', '--endpoint', garbage.url, '--api', '2017-01-17', '--operations', secret];
+      args.push('--runs', '1', '--seed', '3', '--report-dir', 'out', '--access-key', 'AKIAREDACTIONTEST');
+      const r =
+        way === '--secret-key'
+          ? await cli([...args, '--secret-key', secret])
+          : await cli(args, { env: { MTURK_SECRET_KEY: secret } });
+      expect(r.code, r.stderr).toBe(1);
+      expect(r.stdout).toContain('<redacted>');
+      expect(r.stdout).toMatch(/re-run: npx mturk-conformance server .*--access-key AKIAREDACTIONTEST/);
+      await expectNowhere(r, 'out', secret);
+    },
+  );
 
   test('a report dir holding other files is refused, --force writes anyway', async () => {
     const cwd = await scratchDir();
@@ -379,6 +444,10 @@ describe.concurrent('bad arguments → exit 2 with one line', () => {
       ['server', '--endpoint', 'http://127.0.0.1:1', '--update-expected-failures'],
       /needs --expected-failures/,
     ],
+    [
+      ['server', '--endpoint', 'http://127.0.0.1:1', '--access-key', 'A', '--secret-key', ''],
+      /--secret-key number 1 is empty/,
+    ],
     [['report'], /at least one report/],
     [['report', '/nonexistent/dir'], /cannot read/],
     [['run', '--runs', '0'], /--runs must be at least 1/],
@@ -391,6 +460,27 @@ describe.concurrent('bad arguments → exit 2 with one line', () => {
     expect(r.stderr).not.toMatch(STACK_LINE);
   });
 
+  test.each([
+    [{ MTURK_SECRET_KEY: '' }, [], /MTURK_SECRET_KEY is set but empty/],
+    [{ MTURK_SECRET_KEY: '  ' }, ['--access-key', 'A'], /MTURK_SECRET_KEY is set but empty/],
+    [{ MTURK_ACCESS_KEY: '', MTURK_SECRET_KEY: 'shh-1' }, [], /MTURK_ACCESS_KEY is set but empty/],
+    [{ MTURK_SECRET_KEY: 'shh-1,,shh-3' }, [], /MTURK_SECRET_KEY: entry 2 of 3 is empty/],
+    [
+      { MTURK_SECRET_KEY: 'shh-1' },
+      [],
+      /in pairs .*0 access keys from MTURK_ACCESS_KEY and 1 secret key from MTURK_SECRET_KEY/,
+    ],
+    [{ MTURK_ACCESS_KEY: 'A,B', MTURK_SECRET_KEY: 'shh-1' }, [], /in pairs/],
+  ])('environment %j %j', async (env, args, message) => {
+    const r = await cli(['server', '--endpoint', 'http://127.0.0.1:1', ...args], { env });
+    expect(r.code).toBe(2);
+    const lines = ownLines(r.stderr);
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(message);
+    expect(r.stderr).not.toMatch(STACK_LINE);
+    expect(r.stderr).not.toContain('shh-');
+  });
+
   test('--help exits 0 and lists the options', async () => {
     const r = await cli(['server', '--help']);
     expect(r.code).toBe(0);
@@ -401,6 +491,8 @@ describe.concurrent('bad arguments → exit 2 with one line', () => {
       '--shard',
       '--allow-remote',
       '--secret-key',
+      'MTURK_SECRET_KEY',
+      'MTURK_ACCESS_KEY',
     ]) {
       expect(r.stdout).toContain(o);
     }

@@ -17,6 +17,7 @@ import { LEGACY_API, legacyOperation } from '../../src/wire/legacy.ts';
 import { type LegacyScheme, signLegacyParams } from '../../src/wire/legacy-signature.ts';
 import { signSigV4 } from '../../src/wire/sigv4.ts';
 import { parseXmlSafe } from '../../src/wire/xml.ts';
+import { sampler } from '../wire/round-trip.ts';
 import { sendWire } from './helpers.ts';
 
 const set = loadSpecs();
@@ -33,29 +34,17 @@ const opsL = [...set.apis[LEGACY_API].operations.values()];
 const schemes = (pL.signing.schemes ?? []).map((s) => s.name as LegacyScheme);
 const legacyService = pL.signing.schemes?.find((s) => s.service)?.service ?? '';
 
-function sample(m: ResolvedMember, depth = 0): unknown {
-  switch (m.type) {
-    case 'string': {
-      const e = m.constraints.find((c) => c.kind === 'enum');
-      if (e?.kind === 'enum') return e.values[0];
-      const pat = m.constraints.find((c) => c.kind === 'pattern');
-      return pat?.kind === 'pattern' ? sampleFromPattern(pat.pattern, 8) : 'text';
-    }
-    case 'integer':
-    case 'long':
-      return 3;
-    case 'boolean':
-      return true;
-    case 'timestamp':
-      return new Date(1_700_000_000_000);
-    case 'structure':
-      return Object.fromEntries(
-        (m.members ?? []).map((mm) => [mm.name, depth > 3 ? undefined : sample(mm, depth + 1)]),
-      );
-    case 'list':
-      return [sample(m.item!, depth + 1)];
-  }
-}
+const sample = sampler({
+  string: (m) => {
+    const pat = m.constraints.find((c) => c.kind === 'pattern');
+    return pat?.kind === 'pattern' ? sampleFromPattern(pat.pattern, 8) : 'text';
+  },
+  integer: 3,
+  boolean: true,
+  timestamp: new Date(1_700_000_000_000),
+  maxDepth: 3,
+  listLength: 1,
+});
 const validInput = (op: OperationSpec) =>
   Object.fromEntries(inputMembers(set, op).map((m) => [m.name, sample(m)]));
 

@@ -1,6 +1,8 @@
 // The library entry used from a user's own vitest file: serverConformance runs
 // the bundled suite in a vitest instance of its own and returns the report.
 import { mkdtemp, readFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
@@ -43,6 +45,47 @@ test('serverConformance against the emulator: exit 0, a report, optional report 
   expect(result.summary).toContain('in-process emulator');
   expect(JSON.parse(await readFile(join(reportDir, 'conformance.json'), 'utf8')).seed).toBe(21);
   expect(process.exitCode).toBe(savedExitCode);
+}, 120_000);
+
+test('serverConformance with own credentials: re-run lines name the access keys, never a secret', async () => {
+  // a server that answers the wrong thing, so that checks fail and carry re-run lines
+  const server = createServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      res.writeHead(200, { 'content-type': 'application/x-amz-json-1.1' });
+      res.end('{"Unexpected":true}');
+    });
+  });
+  await new Promise<void>((ok) => server.listen(0, '127.0.0.1', () => ok()));
+  try {
+    const { port } = server.address() as AddressInfo;
+    const result = await serverConformance({
+      endpoint: `http://127.0.0.1:${port}`,
+      apis: ['2017-01-17'],
+      operations: ['GetAssignment'],
+      runs: 1,
+      seed: 5,
+      timeoutMs: 2000,
+      credentials: [
+        { accessKeyId: 'AKIALIBRARYTEST1', secretAccessKey: 'library-secret-one' },
+        { accessKeyId: 'AKIALIBRARYTEST2', secretAccessKey: 'library-secret-two' },
+      ],
+    });
+    expect(result.exitCode, result.summary).toBe(1);
+    const lines = result.report.results.filter((r) => r.status === 'failed').map((r) => r.reproduce);
+    expect(lines.length).toBeGreaterThan(0);
+    for (const line of lines) {
+      expect(line).toMatch(
+        /^npx mturk-conformance server --endpoint .*--check 2017-01-17\/GetAssignment\/.*--seed 5/,
+      );
+      expect(line).toContain('--access-key AKIALIBRARYTEST1 --access-key AKIALIBRARYTEST2');
+      expect(line).not.toContain('--secret-key');
+    }
+    expect(JSON.stringify(result.report) + result.summary).not.toContain('library-secret');
+  } finally {
+    server.closeAllConnections();
+    await new Promise<void>((ok) => server.close(() => ok()));
+  }
 }, 120_000);
 
 test('serverConformance refuses MTurk itself before sending anything', async () => {

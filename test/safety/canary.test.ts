@@ -1,13 +1,16 @@
 // A canary secret: run the server command against the emulator with
 // credentials whose secret keys are canaries registered in the emulator, then
 // search stdout, stderr and every file of the report directory for them. The
-// secrets must appear nowhere (signatures derived from them are fine).
+// secrets must appear nowhere (signatures derived from them are fine), whether
+// they came on the command line (--secret-key) or from the environment
+// (MTURK_ACCESS_KEY/MTURK_SECRET_KEY).
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningEmulator, startEmulator } from '../../src/emulator/server.ts';
+import type { ConformanceReport } from '../../src/report/types.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const BIN = join(ROOT, 'bin', 'mturk-conformance.mjs');
@@ -44,11 +47,39 @@ function files(dir: string): string[] {
   return out;
 }
 
-function run(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+type Way = 'command line' | 'environment';
+
+/** The canary key pairs as arguments and variables, given the one way or the other. */
+function keys(way: Way): { args: string[]; env: Record<string, string> } {
+  if (way === 'environment') {
+    return {
+      args: [],
+      env: {
+        MTURK_ACCESS_KEY: CANARIES.map((c) => c.accessKeyId).join(','),
+        MTURK_SECRET_KEY: CANARIES.map((c) => c.secretAccessKey).join(','),
+      },
+    };
+  }
+  return {
+    args: CANARIES.flatMap((c) => ['--access-key', c.accessKeyId, '--secret-key', c.secretAccessKey]),
+    env: {},
+  };
+}
+
+function run(
+  args: string[],
+  env: Record<string, string>,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((done) => {
     const child = spawn(process.execPath, [BIN, ...args], {
       cwd: ROOT,
-      env: { ...process.env, NO_COLOR: '1' },
+      env: {
+        ...process.env,
+        NO_COLOR: '1',
+        MTURK_ACCESS_KEY: undefined,
+        MTURK_SECRET_KEY: undefined,
+        ...env,
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';
@@ -63,11 +94,18 @@ function run(args: string[]): Promise<{ code: number | null; stdout: string; std
   });
 }
 
-describe('canary secret', () => {
+/** The warning --secret-key gets, and only --secret-key. */
+function expectWarning(way: Way, stderr: string): void {
+  const warned = /warning: --secret-key is visible .*set MTURK_SECRET_KEY instead/.test(stderr);
+  expect(warned, stderr).toBe(way === 'command line');
+}
+
+describe.each<Way>(['command line', 'environment'])('canary secret from the %s', (way) => {
+  const slug = way.replace(' ', '-');
   it('never appears in output or in any report file', { timeout: 180_000 }, async () => {
-    const reportDir = join(work, 'report');
-    const args = ['server', '--endpoint', emulator.url, '--states-url', emulator.statesUrl];
-    for (const c of CANARIES) args.push('--access-key', c.accessKeyId, '--secret-key', c.secretAccessKey);
+    const reportDir = join(work, `report-${slug}`);
+    const given = keys(way);
+    const args = ['server', '--endpoint', emulator.url, '--states-url', emulator.statesUrl, ...given.args];
     args.push(
       '--runs',
       '3',
@@ -79,7 +117,8 @@ describe('canary secret', () => {
       reportDir,
       '--no-progress',
     );
-    const r = await run(args);
+    const r = await run(args, given.env);
+    expectWarning(way, r.stderr);
     // the canary keys work: the emulator serves them, so checks pass (0) or some fail (1); never a refusal
     expect([0, 1], r.stderr).toContain(r.code);
     const written = files(reportDir);
@@ -110,10 +149,17 @@ describe('canary secret', () => {
     });
     await new Promise<void>((ok) => srv.listen(0, '127.0.0.1', () => ok()));
     const port = (srv.address() as import('node:net').AddressInfo).port;
-    const reportDir = join(work, 'report-broken');
+    const reportDir = join(work, `report-broken-${slug}`);
+    const given = keys(way);
     try {
-      const args = ['server', '--endpoint', `http://127.0.0.1:${port}/`, '--operations', 'RejectAssignment'];
-      for (const c of CANARIES) args.push('--access-key', c.accessKeyId, '--secret-key', c.secretAccessKey);
+      const args = [
+        'server',
+        '--endpoint',
+        `http://127.0.0.1:${port}/`,
+        '--operations',
+        'RejectAssignment',
+        ...given.args,
+      ];
       args.push(
         '--runs',
         '2',
@@ -125,8 +171,18 @@ describe('canary secret', () => {
         reportDir,
         '--no-progress',
       );
-      const r = await run(args);
+      const r = await run(args, given.env);
       expect(r.code).toBe(1);
+      expectWarning(way, r.stderr);
+      // the reproduce lines name the access keys and leave the secrets to MTURK_SECRET_KEY
+      const reproduce = (
+        JSON.parse(readFileSync(join(reportDir, 'conformance.json'), 'utf8')) as ConformanceReport
+      ).results.flatMap((x) => (x.status === 'failed' && x.reproduce ? [x.reproduce] : []));
+      expect(reproduce.length).toBeGreaterThan(0);
+      for (const line of reproduce) {
+        expect(line).toContain(CANARIES.map((c) => `--access-key ${c.accessKeyId}`).join(' '));
+        expect(line).not.toContain('--secret-key');
+      }
       const texts: Array<[string, string]> = [
         ['stdout', r.stdout],
         ['stderr', r.stderr],

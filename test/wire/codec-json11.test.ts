@@ -1,113 +1,53 @@
 import { describe, expect, it } from 'vitest';
 import { sampleFromPattern } from '../../src/emulator/store.ts';
-import { loadSpecs } from '../../src/spec/load.ts';
-import { fillMessage, inputMembers, messagePattern, outputMembers } from '../../src/spec/resolve.ts';
-import type { ResolvedMember } from '../../src/spec/types.ts';
+import { fillMessage } from '../../src/spec/resolve.ts';
 import type { WireRequest } from '../../src/wire/http-types.ts';
-import { codecFor, codecs, detectApi } from '../../src/wire/index.ts';
+import { codecs } from '../../src/wire/index.ts';
 import { JSON11_API } from '../../src/wire/json11.ts';
+import { codecFixture, describeRoundTrips, sampler } from './round-trip.ts';
 
-const set = loadSpecs();
-const codec = codecFor(JSON11_API);
-const p = set.apis[JSON11_API].protocol;
-const creds = { accessKeyId: 'AKIATESTJSON11', secretAccessKey: 'secret-json11' };
-const lookupSecret = (id: string) => (id === creds.accessKeyId ? creds.secretAccessKey : undefined);
-const now = new Date(Date.UTC(2025, 0, 2, 3, 4, 5, 678));
+const fixture = codecFixture(JSON11_API, { accessKeyId: 'AKIATESTJSON11', secretAccessKey: 'secret-json11' });
+const { set, codec, p, creds, lookupSecret, now } = fixture;
 const ctx = { host: '127.0.0.1:1', now };
 
-/** A type-correct value for a member (constraints honoured where easy). */
-function sample(m: ResolvedMember, depth = 0): unknown {
-  switch (m.type) {
-    case 'string': {
-      const e = m.constraints.find((c) => c.kind === 'enum');
-      if (e?.kind === 'enum') return e.values[0];
+describeRoundTrips({
+  ...fixture,
+  name: 'json11',
+  sample: sampler({
+    string: (m) => {
       const pat = m.constraints.find((c) => c.kind === 'pattern');
-      if (pat?.kind === 'pattern' && /^\^[[\]A-Z0-9a-z\-{},+]*\$$/.test(pat.pattern))
-        return sampleFromPattern(pat.pattern, 8);
-      return `v-${m.name}`;
-    }
-    case 'integer':
-    case 'long':
-      return 7;
-    case 'boolean':
-      return true;
-    case 'timestamp':
-      return new Date(Date.UTC(2024, 5, 6, 7, 8, 9, 500));
-    case 'structure':
-      return Object.fromEntries(
-        (m.members ?? []).map((mm) => [mm.name, depth > 4 ? undefined : sample(mm, depth + 1)]),
-      );
-    case 'list':
-      return [sample(m.item!, depth + 1), sample(m.item!, depth + 1)];
-  }
-}
-
-const ops = [...set.apis[JSON11_API].operations.values()];
-
-describe('json11 codec: round trips over every 2017-01-17 operation spec', () => {
-  it('has operations to test', () => expect(ops.length).toBeGreaterThan(0));
-  for (const op of ops) {
-    it(`${op.operation}: encodeRequest → decodeRequest`, () => {
-      const input = Object.fromEntries(inputMembers(set, op).map((m) => [m.name, sample(m)]));
-      const req = codec.encodeRequest(set, op.operation, input, creds, ctx);
-      expect(codec.claims(req)).toBe(true);
-      expect(detectApi(req)).toBe(JSON11_API);
-      const d = codec.decodeRequest(set, req, { lookupSecret });
-      if (!d.ok) throw new Error(JSON.stringify(d.outcome));
-      expect(d.call.operation).toBe(op.operation);
-      expect(d.call.accessKeyId).toBe(creds.accessKeyId);
-      expect(d.call.input).toEqual(input);
-    });
-    it(`${op.operation}: encodeResponse → decodeResponse (success)`, () => {
-      const output = Object.fromEntries(outputMembers(set, op).map((m) => [m.name, sample(m)]));
-      const res = codec.encodeResponse(
-        set,
-        op.operation,
-        { kind: 'success', output },
-        { requestId: 'rid-1', now },
-      );
-      const a = codec.decodeResponse(set, op.operation, res);
-      expect(a.problems).toEqual([]);
-      expect(a.kind).toBe('success');
-      if (a.kind === 'success') {
-        expect(a.output).toEqual(output);
-        expect(a.requestId).toBe('rid-1');
-      }
-      if (Object.keys(output).length === 0) expect(res.body).toBe('{}');
-    });
-  }
-});
-
-describe('json11 codec: error envelopes for every error in errors.json', () => {
-  for (const [id, e] of Object.entries(set.errors.errors)) {
-    it(id, () => {
-      const values = {
-        AssignmentId: 'X1',
-        allowed: 'Submitted',
-        CurrentState: 'Approved',
-        member: 'M',
-        reason: 'r',
-      };
-      const res = codec.encodeResponse(
-        set,
-        'RejectAssignment',
-        { kind: 'error', error: id, values },
-        { requestId: 'r', now },
-      );
-      const kind = e.fault ? p.errorEnvelope.fault! : p.errorEnvelope.request!;
-      expect(res.status).toBe(kind.status);
-      const a = codec.decodeResponse(set, 'RejectAssignment', res);
-      expect(a.kind).toBe('error');
-      expect(a.problems).toEqual([]);
-      if (a.kind !== 'error') return;
-      expect(a.code).toBe(e.code);
-      expect(a.typeName).toBe(e.wireType?.[JSON11_API] ?? kind.type);
-      expect(a.message).toMatch(messagePattern(e.message, p.errorEnvelope.messageSuffixPattern));
-      expect(
-        a.message!.endsWith(fillMessage(p.errorEnvelope.messageSuffix, { epochMs: now.getTime() })),
-      ).toBe(true);
-    });
-  }
+      return pat?.kind === 'pattern' && /^\^[[\]A-Z0-9a-z\-{},+]*\$$/.test(pat.pattern)
+        ? sampleFromPattern(pat.pattern, 8)
+        : `v-${m.name}`;
+    },
+    integer: 7,
+    boolean: true,
+    timestamp: new Date(Date.UTC(2024, 5, 6, 7, 8, 9, 500)),
+    maxDepth: 4,
+    listLength: 2,
+  }),
+  requests: [{ title: '', ctx }],
+  responseTitle: 'success',
+  responseContext: () => ({ requestId: 'rid-1', now }),
+  checkSuccess: (_op, res, a) => {
+    expect(a.requestId).toBe('rid-1');
+    if (Object.keys(a.output).length === 0) expect(res.body).toBe('{}');
+  },
+  errorValues: {
+    AssignmentId: 'X1',
+    allowed: 'Submitted',
+    CurrentState: 'Approved',
+    member: 'M',
+    reason: 'r',
+  },
+  checkError: (e, res, a) => {
+    const kind = e.fault ? p.errorEnvelope.fault! : p.errorEnvelope.request!;
+    expect(res.status).toBe(kind.status);
+    expect(a.typeName).toBe(e.wireType?.[JSON11_API] ?? kind.type);
+    expect(a.message!.endsWith(fillMessage(p.errorEnvelope.messageSuffix, { epochMs: now.getTime() }))).toBe(
+      true,
+    );
+  },
 });
 
 describe('json11 codec: decodeRequest failures', () => {

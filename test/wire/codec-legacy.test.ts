@@ -1,136 +1,85 @@
 import { describe, expect, it } from 'vitest';
-import { loadSpecs } from '../../src/spec/load.ts';
-import { fillMessage, inputMembers, messagePattern, outputMembers } from '../../src/spec/resolve.ts';
-import type { ResolvedMember } from '../../src/spec/types.ts';
+import { fillMessage, inputMembers } from '../../src/spec/resolve.ts';
 import type { WireRequest } from '../../src/wire/http-types.ts';
-import { codecFor, detectApi } from '../../src/wire/index.ts';
+import type { DecodedCall } from '../../src/wire/index.ts';
 import { LEGACY_API, legacyRootName } from '../../src/wire/legacy.ts';
 import { parseXmlSafe } from '../../src/wire/xml.ts';
+import { codecFixture, describeRoundTrips, sampler } from './round-trip.ts';
 
-const set = loadSpecs();
-const codec = codecFor(LEGACY_API);
-const p = set.apis[LEGACY_API].protocol;
-const creds = { accessKeyId: 'AKIATESTLEGACY', secretAccessKey: 'secret-legacy' };
-const lookupSecret = (id: string) => (id === creds.accessKeyId ? creds.secretAccessKey : undefined);
-const now = new Date(Date.UTC(2025, 0, 2, 3, 4, 5, 678));
+const fixture = codecFixture(LEGACY_API, { accessKeyId: 'AKIATESTLEGACY', secretAccessKey: 'secret-legacy' });
+const { set, codec, p, creds, lookupSecret, now } = fixture;
 const schemes = (p.signing.schemes ?? []).map((s) => s.name);
 
-function sample(m: ResolvedMember, depth = 0): unknown {
-  switch (m.type) {
-    case 'string': {
-      const e = m.constraints.find((c) => c.kind === 'enum');
-      return e?.kind === 'enum' ? e.values[0] : `v-${m.name} & <more>`;
-    }
-    case 'integer':
-    case 'long':
-      return 42;
-    case 'boolean':
-      return false;
-    case 'timestamp':
-      return new Date(Date.UTC(2024, 5, 6, 7, 8, 9));
-    case 'structure':
-      return Object.fromEntries(
-        (m.members ?? []).map((mm) => [mm.name, depth > 4 ? undefined : sample(mm, depth + 1)]),
-      );
-    case 'list':
-      return [sample(m.item!, depth + 1), sample(m.item!, depth + 1)];
-  }
-}
-
 const ops = [...set.apis[LEGACY_API].operations.values()];
+const legacyErrorValues: Record<string, string> = {
+  AssignmentId: 'X1',
+  allowed: 'Submitted',
+  CurrentState: 'Approved',
+  member: 'M',
+  Parameter: 'M',
+  Version: 'v',
+};
 
-describe('legacy codec: round trips over every 2014-08-15 operation spec', () => {
-  it('has operations and signature schemes to test', () => {
-    expect(ops.length).toBeGreaterThan(0);
-    expect(schemes.length).toBeGreaterThan(1);
-  });
-  for (const op of ops)
-    for (const method of ['GET', 'POST'] as const)
-      for (const scheme of schemes)
-        it(`${op.operation} ${method} ${scheme}: encodeRequest → decodeRequest`, () => {
-          const input = Object.fromEntries(inputMembers(set, op).map((m) => [m.name, sample(m)]));
-          const req = codec.encodeRequest(set, op.operation, input, creds, {
-            host: 'h',
-            now,
-            method,
-            scheme,
-            responseGroups: ['Minimal', 'Request'],
-          });
-          expect(req.method).toBe(method);
-          expect(codec.claims(req)).toBe(true);
-          expect(detectApi(req)).toBe(LEGACY_API);
-          const d = codec.decodeRequest(set, req, { lookupSecret });
-          if (!d.ok) throw new Error(JSON.stringify(d.outcome));
-          expect(d.call.operation).toBe(op.operation);
-          expect(d.call.input).toEqual(input);
-          expect(d.call.responseGroups).toEqual(['Minimal', 'Request']);
-          expect(d.call.signatureScheme).toBe(scheme);
-          expect(d.call.accessKeyId).toBe(creds.accessKeyId);
-        });
-  for (const op of ops)
-    it(`${op.operation}: encodeResponse → decodeResponse (success, with the echoed request)`, () => {
-      const output = Object.fromEntries(outputMembers(set, op).map((m) => [m.name, sample(m)]));
-      const input = Object.fromEntries(inputMembers(set, op).map((m) => [m.name, sample(m)]));
-      const req = codec.encodeRequest(set, op.operation, input, creds, {
-        host: 'h',
-        now,
-        responseGroups: ['Request'],
-      });
-      const d = codec.decodeRequest(set, req, { lookupSecret });
-      if (!d.ok) throw new Error('decode failed');
-      const res = codec.encodeResponse(
-        set,
-        op.operation,
-        { kind: 'success', output },
-        { requestId: 'rid', now, call: d.call },
-      );
-      expect(res.body.startsWith('<?xml version="1.0"?>')).toBe(true);
-      const a = codec.decodeResponse(set, op.operation, res);
-      expect(a.problems).toEqual([]);
-      expect(a.kind).toBe('success');
-      if (a.kind === 'success') expect(a.output).toEqual(output);
-      const doc = parseXmlSafe(res.body);
-      expect(doc.ok && doc.root).toBe(fillMessage(p.success.root!, { operation: op.operation }));
-      const echo = fillMessage(p.success.echo!.element, { operation: op.operation });
-      expect(res.body).toContain(`<${echo}>`);
-      // Without ResponseGroup=Request, no echo.
-      const plain = codec.encodeResponse(
-        set,
-        op.operation,
-        { kind: 'success', output },
-        { requestId: 'rid', now },
-      );
-      expect(plain.body).not.toContain(`<${echo}>`);
+it('has more than one signature scheme to test', () => expect(schemes.length).toBeGreaterThan(1));
+
+describeRoundTrips({
+  ...fixture,
+  name: 'legacy',
+  sample: sampler({
+    string: (m) => `v-${m.name} & <more>`,
+    integer: 42,
+    boolean: false,
+    timestamp: new Date(Date.UTC(2024, 5, 6, 7, 8, 9)),
+    maxDepth: 4,
+    listLength: 2,
+  }),
+  requests: (['GET', 'POST'] as const).flatMap((method) =>
+    schemes.map((scheme) => ({
+      title: `${method} ${scheme}`,
+      ctx: { host: 'h', now, method, scheme, responseGroups: ['Minimal', 'Request'] },
+      check: (req: WireRequest, call: DecodedCall) => {
+        expect(req.method).toBe(method);
+        expect(call.responseGroups).toEqual(['Minimal', 'Request']);
+        expect(call.signatureScheme).toBe(scheme);
+      },
+    })),
+  ),
+  responseTitle: 'success, with the echoed request',
+  responseContext: (op, input) => {
+    const req = codec.encodeRequest(set, op.operation, input, creds, {
+      host: 'h',
+      now,
+      responseGroups: ['Request'],
     });
+    const d = codec.decodeRequest(set, req, { lookupSecret });
+    if (!d.ok) throw new Error('decode failed');
+    return { requestId: 'rid', now, call: d.call };
+  },
+  checkSuccess: (op, res, a) => {
+    expect(res.body.startsWith('<?xml version="1.0"?>')).toBe(true);
+    const doc = parseXmlSafe(res.body);
+    expect(doc.ok && doc.root).toBe(fillMessage(p.success.root!, { operation: op.operation }));
+    const echo = fillMessage(p.success.echo!.element, { operation: op.operation });
+    expect(res.body).toContain(`<${echo}>`);
+    // Without ResponseGroup=Request, no echo.
+    const plain = codec.encodeResponse(
+      set,
+      op.operation,
+      { kind: 'success', output: a.output },
+      { requestId: 'rid', now },
+    );
+    expect(plain.body).not.toContain(`<${echo}>`);
+  },
+  errorValues: legacyErrorValues,
+  checkError: (e, res, a) => {
+    expect(res.status).toBe(e.fault ? p.errorEnvelope.faultStatus : p.errorEnvelope.status);
+    for (const k of e.data ?? []) {
+      if (k in legacyErrorValues) expect(a.data?.[k]).toBe(legacyErrorValues[k]);
+    }
+  },
 });
 
-describe('legacy codec: error envelopes for every error in errors.json', () => {
-  for (const [id, e] of Object.entries(set.errors.errors))
-    it(id, () => {
-      const values = {
-        AssignmentId: 'X1',
-        allowed: 'Submitted',
-        CurrentState: 'Approved',
-        member: 'M',
-        Parameter: 'M',
-        Version: 'v',
-      };
-      const res = codec.encodeResponse(
-        set,
-        'RejectAssignment',
-        { kind: 'error', error: id, values },
-        { requestId: 'r', now },
-      );
-      expect(res.status).toBe(e.fault ? p.errorEnvelope.faultStatus : p.errorEnvelope.status);
-      const a = codec.decodeResponse(set, 'RejectAssignment', res);
-      expect(a.problems).toEqual([]);
-      expect(a.kind).toBe('error');
-      if (a.kind !== 'error') return;
-      expect(a.code).toBe(e.code);
-      expect(a.message).toMatch(messagePattern(e.message, p.errorEnvelope.messageSuffixPattern));
-      for (const k of e.data ?? [])
-        if (k in values) expect(a.data?.[k]).toBe(String(values[k as keyof typeof values]));
-    });
+describe('legacy codec: error envelopes, placement and root', () => {
   it('places AWS.MechanicalTurk.* errors in the Result and other codes in OperationRequest', () => {
     for (const [id, e] of Object.entries(set.errors.errors)) {
       const res = codec.encodeResponse(

@@ -12,6 +12,14 @@ import { RunError, type ServerTarget, type TargetCredentials } from '../../runne
 import { loadSpecs } from '../../spec/load.ts';
 import { APIS, type Api } from '../../spec/types.ts';
 import { helpText, type OptionSpec, parseArgs, UsageError } from '../args.ts';
+import {
+  ACCESS_KEY_ENV,
+  givenSecrets,
+  readCredentials,
+  SECRET_KEY_ENV,
+  SECRET_ON_COMMAND_LINE_WARNING,
+  withAccessKeys,
+} from '../credentials.ts';
 import { GATING_OPTIONS, OUTPUT_OPTIONS, SELECTION_OPTIONS } from '../suite-options.ts';
 
 export const OPTIONS = {
@@ -37,12 +45,12 @@ export const OPTIONS = {
   'timeout-ms': { type: 'int', help: 'time limit per request', default: 5000 },
   'access-key': {
     type: 'list',
-    help: 'access key id (repeat with --secret-key; default: the emulator test keys)',
+    help: 'access key id (repeatable; default: $MTURK_ACCESS_KEY, else the emulator test keys)',
     valueName: 'ID',
   },
   'secret-key': {
     type: 'list',
-    help: 'secret key for the --access-key at the same position (never printed)',
+    help: 'secret key for the access key at the same position (never printed; visible in ps: prefer $MTURK_SECRET_KEY)',
     valueName: 'KEY',
   },
   shard: { type: 'string', help: 'run only shard i of n of the checks, e.g. 2/3', valueName: 'i/n' },
@@ -101,16 +109,6 @@ export async function defaultCredentials(): Promise<TargetCredentials[]> {
   return TEST_CREDENTIALS.map((c) => ({ ...c }));
 }
 
-export function parseCredentials(keys: string[], secrets: string[]): TargetCredentials[] | undefined {
-  if (keys.length !== secrets.length) {
-    throw new UsageError(
-      `give --access-key and --secret-key in pairs (got ${keys.length} access key${keys.length === 1 ? '' : 's'} and ${secrets.length} secret key${secrets.length === 1 ? '' : 's'})`,
-    );
-  }
-  if (keys.length === 0) return undefined;
-  return keys.map((accessKeyId, i) => ({ accessKeyId, secretAccessKey: secrets[i]! }));
-}
-
 /** The folder name for a target, like the report module names its badges. */
 export function targetSlug(endpoint: string, name?: string): string {
   const stub = { target: { kind: 'server', endpoint, ...(name ? { name } : {}) } } as ConformanceReport;
@@ -163,19 +161,19 @@ export async function run(argv: string[]): Promise<number> {
   const args = parseArgs(argv, OPTIONS);
   if (args.help) {
     process.stdout.write(
-      `${helpText('server', SYNOPSIS, OPTIONS)}\n\nExit status: 0 no \`must\` check failed (--strict: no check failed), 1 one did, 2 nothing was tested\n(bad arguments, refused or unreachable endpoint, nothing selected). MTurk's own endpoints are always refused.\nCI recipes: docs/ci-gating.md\n`,
+      `${helpText('server', SYNOPSIS, OPTIONS)}\n\nExit status: 0 no \`must\` check failed (--strict: no check failed), 1 one did, 2 nothing was tested\n(bad arguments, refused or unreachable endpoint, nothing selected). MTurk's own endpoints are always refused.\n\nEnvironment: ${SECRET_KEY_ENV} the secret keys (comma separated, paired by position with the access keys;\nused when no --secret-key is given), ${ACCESS_KEY_ENV} the access key ids (used when no --access-key is given).\nCI recipes: docs/ci-gating.md\n`,
     );
     return 0;
   }
   if (args._.length > 0) throw new UsageError(`unexpected argument '${args._[0]}' (see --help)`);
   if (!args.endpoint) throw new UsageError('--endpoint URL is required (see --help)');
-  const redactor = new Redactor(args['secret-key']);
+  const redactor = new Redactor(givenSecrets(args['secret-key']));
   const command = 'mturk-conformance server';
   try {
     const apis = parseApis(args.api);
     const operations = parseOperations(args.operations, apis);
-    const credentials =
-      parseCredentials(args['access-key'], args['secret-key']) ?? (await defaultCredentials());
+    const given = readCredentials(args['access-key'], args['secret-key']);
+    const credentials = given.credentials ?? (await defaultCredentials());
     if (args.runs !== undefined && args.runs < 1) throw new UsageError('--runs must be at least 1');
     if (args['timeout-ms'] !== undefined && args['timeout-ms'] < 1)
       throw new UsageError('--timeout-ms must be positive');
@@ -194,6 +192,8 @@ export async function run(argv: string[]): Promise<number> {
       credentials,
       ...(checks.length > 0 ? { checks } : {}),
     };
+    if (given.secretOnCommandLine)
+      process.stderr.write(`${command}: warning: ${SECRET_ON_COMMAND_LINE_WARNING}\n`);
     const reportDir = args['report-dir'] ?? `reports/${targetSlug(args.endpoint, args.name)}`;
     await prepareReportDir(reportDir, { force: args.force, clean: false });
     const outcome = await runConformance({
@@ -203,13 +203,13 @@ export async function run(argv: string[]): Promise<number> {
       ...(args.shard ? { shard: args.shard } : {}),
       ...(args['expected-failures'] ? { expectedFailures: args['expected-failures'] } : {}),
       updateExpectedFailures: args['update-expected-failures'],
-      secrets: args['secret-key'],
+      secrets: givenSecrets(args['secret-key']),
       strict: args.strict,
       allowRemote: args['allow-remote'],
       waitMs: args['wait-ms'] ?? 0,
       progress: !args['no-progress'],
       log: (line) => process.stderr.write(`${command}: ${line}\n`),
-      reproduce: (id) => serverReproduce(target, id, args['secret-key']),
+      reproduce: (id) => withAccessKeys(serverReproduce(target, id), target, given.credentials !== undefined),
       onStart: () => {
         if (!seedGiven)
           process.stderr.write(`${command}: seed ${seed} (pass --seed ${seed} to repeat this run)\n`);
