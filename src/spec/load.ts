@@ -14,6 +14,7 @@ import {
   type ErrorsFile,
   type ModelFile,
   type OperationSpec,
+  PARAMETER_ROLES,
   type ProtocolFile,
   type ShapesFile,
   type SourcesFile,
@@ -196,7 +197,7 @@ function crossCheck(set: SpecSet): SpecProblem[] {
     else if (value && typeof value === 'object') {
       for (const [k, v] of Object.entries(value)) {
         const p = `${pointer}/${escapePointer(k)}`;
-        if (/^(basis|messageBasis|statusBasis|typeFormsBasis)$/.test(k)) {
+        if (/^(basis|[a-z][A-Za-z]*Basis)$/.test(k)) {
           for (const [i, s] of ((v as Basis).sources ?? []).entries())
             if (!(s in set.sources.sources))
               out.push({ file: fileOf(doc), pointer: `${p}/sources/${i}`, message: `unknown source ${s}` });
@@ -244,6 +245,7 @@ function crossCheck(set: SpecSet): SpecProblem[] {
     for (const [k, p] of Object.entries(protocol.commonParameters ?? {}))
       for (const [v, id] of Object.entries(p.refuse ?? {}))
         needError(protocol, `/commonParameters/${k}/refuse/${v}`, id);
+    out.push(...checkRoles(protocol, fileOf(protocol)));
 
     const needShape = (doc: object, pointer: string, name: string) => {
       if (!(name in shapes.shapes))
@@ -362,6 +364,36 @@ function crossCheck(set: SpecSet): SpecProblem[] {
           message: `${c.status} is not a status of ${c.entity}`,
         });
     });
+  return out;
+}
+
+/**
+ * Common parameters are found by role: a protocol that has common parameters gives each role
+ * to exactly one of them (a missing role would leave the codec without the parameter).
+ */
+function checkRoles(protocol: ProtocolFile, file: string): SpecProblem[] {
+  const params = protocol.commonParameters;
+  if (!params) return [];
+  const out: SpecProblem[] = [];
+  const holder = new Map<string, string>();
+  for (const [name, p] of Object.entries(params)) {
+    if (p.role === undefined) continue;
+    const first = holder.get(p.role);
+    if (first !== undefined)
+      out.push({
+        file,
+        pointer: `/commonParameters/${escapePointer(name)}/role`,
+        message: `role ${p.role} is already held by ${first}: a role names one parameter`,
+      });
+    else holder.set(p.role, name);
+  }
+  for (const role of PARAMETER_ROLES)
+    if (!holder.has(role))
+      out.push({
+        file,
+        pointer: '/commonParameters',
+        message: `no common parameter has the role ${role} (every role of ${PARAMETER_ROLES.join(', ')} needs one)`,
+      });
   return out;
 }
 

@@ -3,10 +3,13 @@
 import type {
   Api,
   Basis,
+  CommonParameterSpec,
   Constraint,
   ErrorSpec,
   MemberSpec,
   OperationSpec,
+  ParameterRole,
+  ProtocolFile,
   ResolvedMember,
   Severity,
   SpecSet,
@@ -82,6 +85,19 @@ export function errorSpec(set: SpecSet, id: string): ErrorSpec {
   const e = set.errors.errors[id];
   if (!e) throw new Error(`unknown error ${id}`);
   return e;
+}
+
+/**
+ * The common parameter that has `role` in the protocol (its name and spec). Throws when none has
+ * it; the loader refuses such a protocol, so this only fires for a hand-made spec object.
+ */
+export function parameterByRole(
+  protocol: ProtocolFile,
+  role: ParameterRole,
+): { name: string; spec: CommonParameterSpec } {
+  for (const [name, spec] of Object.entries(protocol.commonParameters ?? {}))
+    if (spec.role === role) return { name, spec };
+  throw new Error(`protocols/${protocol.api}.json: no common parameter has the role ${role}`);
 }
 
 export function operation(set: SpecSet, api: Api, name: string): OperationSpec | undefined {

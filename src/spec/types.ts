@@ -108,6 +108,29 @@ export interface OperationSpec {
   officialModel?: { differences: { member: string; aspect: string; reason: string }[] };
 }
 
+/** What a legacy common parameter is for: code finds a parameter by its role, never by its name. */
+export const PARAMETER_ROLES = [
+  'service',
+  'accessKey',
+  'operation',
+  'signature',
+  'timestamp',
+  'version',
+  'responseGroup',
+] as const;
+export type ParameterRole = (typeof PARAMETER_ROLES)[number];
+
+export interface CommonParameterSpec {
+  role?: ParameterRole;
+  value?: string;
+  required: boolean;
+  values?: string[];
+  refuse?: Record<string, string>;
+  repeated?: boolean;
+  format?: string;
+  basis: Basis;
+}
+
 export interface ProtocolFile {
   kind: 'protocol';
   api: Api;
@@ -116,18 +139,7 @@ export interface ProtocolFile {
   http: { methods: string[]; path: string; formContentType?: string };
   targetPrefix?: string;
   request?: { headers: Record<string, { value: string; basis: Basis }>; body: string };
-  commonParameters?: Record<
-    string,
-    {
-      value?: string;
-      required: boolean;
-      values?: string[];
-      refuse?: Record<string, string>;
-      repeated?: boolean;
-      format?: string;
-      basis: Basis;
-    }
-  >;
+  commonParameters?: Record<string, CommonParameterSpec>;
   signing: {
     scheme?: 'sigv4';
     service?: string;
@@ -159,7 +171,6 @@ export interface ProtocolFile {
     // 2017-01-17
     request?: { status: number; type: string; basis: Basis };
     fault?: { status: number; type: string; basis: Basis };
-    contentType?: string;
     body?: { typeField: string; messageField: string; codeField: string };
     typeForms?: string[];
     typeFormsBasis?: Basis;
@@ -179,6 +190,8 @@ export interface ProtocolFile {
     placement?: { codePattern: string; at: 'result' | 'operationRequest'; basis: Basis }[];
     faultStatus?: number;
     // both
+    contentType: string;
+    contentTypeBasis: Basis;
     messageSuffix: string;
     messageSuffixPattern: string;
     messageBasis: Basis;

@@ -256,7 +256,7 @@ function encodeError(
   };
   return {
     status: kind.status,
-    headers: withId({ 'content-type': env.contentType ?? p.success.contentType }),
+    headers: withId({ 'content-type': env.contentType }),
     body: JSON.stringify(body),
   };
 }
@@ -353,7 +353,7 @@ function decodeResponse(set: SpecSet, operation: string, res: WireResponse): Dec
       problems,
     };
   }
-  const expectedCt = env.contentType ?? p.success.contentType;
+  const expectedCt = env.contentType;
   if (mediaType(ct) !== mediaType(expectedCt))
     problems.push(
       `${pointer(set, '/errorEnvelope/contentType')}: expected ${expectedCt}, got ${ct ?? '(none)'}`,
