@@ -5,6 +5,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Ajv, type ValidateFunction } from 'ajv';
+import { templatePlaceholders } from './resolve.ts';
 import {
   APIS,
   type Api,
@@ -206,6 +207,26 @@ function crossCheck(set: SpecSet): SpecProblem[] {
     }
   };
   for (const doc of set.files.keys()) if (doc !== set.sources) walkBasis(doc, doc, '');
+
+  // Each error declares the placeholders of its message template: exactly the {name}s it uses.
+  for (const [id, e] of Object.entries(set.errors.errors)) {
+    const used = templatePlaceholders(e.message);
+    const pointer = `/errors/${escapePointer(id)}/placeholders`;
+    for (const n of used)
+      if (!e.placeholders.includes(n))
+        out.push({
+          file: fileOf(set.errors),
+          pointer,
+          message: `the message uses {${n}}, which placeholders does not declare`,
+        });
+    for (const n of e.placeholders)
+      if (!used.includes(n))
+        out.push({
+          file: fileOf(set.errors),
+          pointer,
+          message: `placeholders declares ${n}, which the message does not use`,
+        });
+  }
 
   const errorIds = new Set(Object.keys(set.errors.errors));
   const needError = (doc: object, pointer: string, id: string | undefined) => {

@@ -111,10 +111,45 @@ export function fillMessage(template: string, values: Record<string, unknown>): 
   );
 }
 
-/** A regular expression that matches any message produced from the template (placeholders are free text). */
-export function messagePattern(template: string, suffixPattern: string): RegExp {
-  const parts = template.split(/\{[A-Za-z]+\}/g).map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
+/**
+ * The `{name}` placeholders a template uses, in order, each once. Only the loader reads templates
+ * this way (to check an error's declared `placeholders`); everything else reads the declaration.
+ */
+export function templatePlaceholders(template: string): string[] {
+  return [...new Set([...template.matchAll(/\{([A-Za-z]+)\}/g)].map((m) => m[1]!))];
+}
+
+const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/**
+ * A regular expression that matches any message produced from the template: the `placeholders`
+ * are free text (every `{name}` when they are not given), the protocol's suffix is optional.
+ */
+export function messagePattern(
+  template: string,
+  suffixPattern: string,
+  placeholders?: readonly string[],
+): RegExp {
+  const holes =
+    placeholders === undefined
+      ? /\{[A-Za-z]+\}/g
+      : placeholders.length
+        ? new RegExp(placeholders.map((n) => escapeRegExp(`{${n}}`)).join('|'), 'g')
+        : undefined;
+  const parts = (holes ? template.split(holes) : [template]).map(escapeRegExp);
   return new RegExp(`^${parts.join('[\\s\\S]*?')}(${suffixPattern.replace(/\$$/, '')})?$`, 'u');
+}
+
+/** The pattern of an error's messages, over its declared placeholders. */
+export function errorMessagePattern(e: ErrorSpec, suffixPattern: string): RegExp {
+  return messagePattern(e.message, suffixPattern, e.placeholders);
+}
+
+/** An error's message: its declared placeholders filled from `values` (others stay as written). */
+export function fillErrorMessage(e: ErrorSpec, values: Record<string, unknown>): string {
+  const declared: Record<string, unknown> = {};
+  for (const n of e.placeholders) if (Object.hasOwn(values, n)) declared[n] = values[n];
+  return fillMessage(e.message, declared);
 }
 
 export function codePointLength(s: string): number {

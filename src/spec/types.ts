@@ -47,7 +47,10 @@ export interface ShapesFile {
 
 export interface ErrorSpec {
   code: string;
+  /** A template: `{name}` is filled from the values the error is raised with. */
   message: string;
+  /** The names the template uses, declared (the loader checks they are exactly the template's). */
+  placeholders: string[];
   data?: string[];
   fault?: boolean;
   wireType?: Partial<Record<Api, string>>;
