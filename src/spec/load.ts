@@ -280,6 +280,29 @@ function crossCheck(set: SpecSet): SpecProblem[] {
         checkConstraints(shapes, `${base}/members/${m}`, ms.constraints);
       }
       if (shape.member) needShape(shapes, `${base}/member/shape`, shape.member.shape);
+      if (shape.money) {
+        for (const k of ['amount', 'currencyCode'] as const) {
+          const m = shape.members?.[shape.money[k]];
+          if (!m)
+            out.push({
+              file: fileOf(shapes),
+              pointer: `${base}/money/${k}`,
+              message: `${shape.money[k]} is not a member of ${name}`,
+            });
+          else if (shapes.shapes[m.shape] && shapes.shapes[m.shape]!.type !== 'string')
+            out.push({
+              file: fileOf(shapes),
+              pointer: `${base}/money/${k}`,
+              message: `${shape.money[k]} must be a string member to hold the ${k}`,
+            });
+        }
+        if (!set.model.money)
+          out.push({
+            file: fileOf(shapes),
+            pointer: `${base}/money`,
+            message: `${name} shows money, but model.json has no money.currencyCode to show with it`,
+          });
+      }
     }
 
     for (const op of operations.values()) {

@@ -36,6 +36,7 @@ export function resolveMember(
     required: spec.required === true,
     constraints: [...(shape.constraints ?? []), ...(spec.constraints ?? [])],
     ...(spec.basis ? { basis: spec.basis } : {}),
+    ...(shape.money ? { money: { amount: shape.money.amount, currencyCode: shape.money.currencyCode } } : {}),
   };
   if (depth > 8) return resolved; // the shapes are not recursive; this only guards a broken spec
   if (shape.type === 'structure' && shape.members)

@@ -30,11 +30,20 @@ export interface MemberSpec {
 
 export type ShapeType = 'string' | 'integer' | 'long' | 'boolean' | 'timestamp' | 'structure' | 'list';
 
+/** A structure that carries an amount of money: which member holds the amount, which the currency. */
+export interface MoneyShape {
+  amount: string;
+  currencyCode: string;
+  basis: Basis;
+}
+
 export interface ShapeSpec {
   type: ShapeType;
   constraints?: Constraint[];
   members?: Record<string, MemberSpec>;
   member?: MemberSpec;
+  /** A money structure: a stored amount is shown in it with the model's currency. */
+  money?: MoneyShape;
   basis?: Basis;
 }
 
@@ -229,6 +238,8 @@ export interface StateSpec {
 
 export interface ModelFile {
   kind: 'model';
+  /** The currency of every stored amount (a money shape shows it next to the amount). */
+  money?: { currencyCode: string; basis: Basis };
   entities: Record<string, EntitySpec>;
   states: Record<string, StateSpec>;
 }
@@ -249,6 +260,8 @@ export interface ResolvedMember {
   basis?: Basis;
   members?: ResolvedMember[];
   item?: ResolvedMember;
+  /** The shape is a money structure (see MoneyShape). */
+  money?: { amount: string; currencyCode: string };
 }
 
 export interface ApiSpecs {
