@@ -431,6 +431,15 @@ function checkRoles(protocol: ProtocolFile, file: string): SpecProblem[] {
       });
     else holder.set(p.role, name);
   }
+  // A string to sign names `{service}` (the scheme's service) and parameters by their roles.
+  for (const [i, scheme] of (protocol.signing.schemes ?? []).entries())
+    for (const n of templatePlaceholders(scheme.stringToSign ?? ''))
+      if (n !== 'service' && !(PARAMETER_ROLES as readonly string[]).includes(n))
+        out.push({
+          file,
+          pointer: `/signing/schemes/${i}/stringToSign`,
+          message: `{${n}} is neither {service} nor a parameter role (${PARAMETER_ROLES.join(', ')})`,
+        });
   for (const role of PARAMETER_ROLES)
     if (!holder.has(role))
       out.push({

@@ -1,13 +1,14 @@
 /**
  * The two signature schemes legacy (2014-08-15) MTurk REST clients used, both HMAC-SHA1 + Base64:
- * - 'mturk-hmac-sha1': over service + Operation + Timestamp (the MTurk API's own scheme);
- * - 'aws-query-v1':    AWS query SignatureVersion 1 (boto2), over every parameter but Signature.
- * The service name, the scheme markers and every parameter name come from the protocol spec
- * (`legacySigning`): parameters are found by their role, never by a name written here.
+ * - 'mturk-hmac-sha1': over the scheme's `stringToSign` (service + operation + timestamp, the MTurk
+ *   API's own scheme);
+ * - 'aws-query-v1':    AWS query SignatureVersion 1 (boto2), over every parameter but the signature.
+ * The service name, the string to sign, the scheme markers and every parameter name come from the
+ * protocol spec (`legacySigning`): parameters are found by their role, never by a name written here.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { parameterByRole } from '../spec/resolve.ts';
-import type { ProtocolFile } from '../spec/types.ts';
+import { fillMessage, parameterByRole, templatePlaceholders } from '../spec/resolve.ts';
+import { PARAMETER_ROLES, type ParameterRole, type ProtocolFile } from '../spec/types.ts';
 
 export type LegacyScheme = 'mturk-hmac-sha1' | 'aws-query-v1';
 
@@ -20,29 +21,54 @@ export interface LegacyCredentials {
 export interface LegacySigning {
   /** The service name the MTurk scheme signs (signing.schemes[mturk-hmac-sha1].service). */
   service: string;
+  /**
+   * The MTurk scheme's string to sign: `{service}` is `service`, any other `{role}` the value of
+   * the common parameter with that role (signing.schemes[mturk-hmac-sha1].stringToSign).
+   */
+  stringToSign: string;
   /** The common parameters by role. */
-  names: { accessKey: string; signature: string; operation: string; timestamp: string };
+  names: Record<ParameterRole, string>;
   /** The parameters that mark a request as signed with a scheme (aws-query-v1: SignatureVersion=1). */
   markers: Partial<Record<LegacyScheme, Record<string, string>>>;
 }
 
-/** The signing facts of a legacy protocol spec. */
+const signingCache = new WeakMap<ProtocolFile, LegacySigning>();
+
+/** The signing facts of a legacy protocol spec (cached: specs are read-only once loaded). */
 export function legacySigning(protocol: ProtocolFile): LegacySigning {
+  const hit = signingCache.get(protocol);
+  if (hit) return hit;
   const schemes = protocol.signing.schemes ?? [];
   const markers: LegacySigning['markers'] = {};
   for (const s of schemes) if (s.marker) markers[s.name as LegacyScheme] = s.marker;
-  const name = (role: 'accessKey' | 'signature' | 'operation' | 'timestamp') =>
-    parameterByRole(protocol, role).name;
-  return {
-    service: schemes.find((s) => s.name === 'mturk-hmac-sha1')?.service ?? '',
-    names: {
-      accessKey: name('accessKey'),
-      signature: name('signature'),
-      operation: name('operation'),
-      timestamp: name('timestamp'),
-    },
+  const mturk = schemes.find((s) => s.name === 'mturk-hmac-sha1');
+  const signing: LegacySigning = {
+    service: mturk?.service ?? '',
+    stringToSign: mturk?.stringToSign ?? '',
+    names: Object.fromEntries(
+      PARAMETER_ROLES.map((role) => [role, parameterByRole(protocol, role).name]),
+    ) as Record<ParameterRole, string>,
     markers,
   };
+  signingCache.set(protocol, signing);
+  return signing;
+}
+
+/** The roles whose parameters the MTurk scheme signs, in the order of the string to sign. */
+export function signedRoles(stringToSign: string): ParameterRole[] {
+  return templatePlaceholders(stringToSign).filter(
+    (n): n is ParameterRole => n !== 'service' && (PARAMETER_ROLES as readonly string[]).includes(n),
+  );
+}
+
+/** The MTurk scheme's string to sign for `params`, values exactly as sent. */
+export function mturkStringToSign(
+  signing: Pick<LegacySigning, 'service' | 'stringToSign' | 'names'>,
+  params: Record<string, string>,
+): string {
+  const values: Record<string, string> = { service: signing.service };
+  for (const role of signedRoles(signing.stringToSign)) values[role] = params[signing.names[role]] ?? '';
+  return fillMessage(signing.stringToSign, values);
 }
 
 export type LegacyVerdict =
@@ -53,14 +79,9 @@ function hmacSha1Base64(secret: string, data: string): string {
   return createHmac('sha1', secret).update(data, 'utf8').digest('base64');
 }
 
-/** Base64(HMAC-SHA1(secret, service + operation + timestamp)); `timestamp` exactly as sent. */
-export function mturkLegacySignature(
-  secret: string,
-  service: string,
-  operation: string,
-  timestamp: string,
-): string {
-  return hmacSha1Base64(secret, service + operation + timestamp);
+/** The MTurk scheme: Base64(HMAC-SHA1(secret, stringToSign)) (see `mturkStringToSign`). */
+export function mturkLegacySignature(secret: string, stringToSign: string): string {
+  return hmacSha1Base64(secret, stringToSign);
 }
 
 /** SignatureVersion 1: key+value of every parameter except the signature, keys ordered case-insensitively. */
@@ -89,8 +110,8 @@ function hasMarker(params: Record<string, string>, marker: Record<string, string
 
 /**
  * Returns a copy of `params` with the access key and the signature set (plus the scheme's marker,
- * e.g. SignatureVersion=1, for 'aws-query-v1'). The MTurk scheme needs the operation and the
- * timestamp in `params`.
+ * e.g. SignatureVersion=1, for 'aws-query-v1'). The MTurk scheme needs the parameters its string
+ * to sign names (the operation and the timestamp) in `params`.
  */
 export function signLegacyParams(
   params: Record<string, string>,
@@ -106,15 +127,13 @@ export function signLegacyParams(
     signed[n.signature] = querySignatureV1(creds.secretAccessKey, signed, n.signature);
     return signed;
   }
-  const operation = signed[n.operation];
-  const timestamp = signed[n.timestamp];
-  if (operation === undefined || timestamp === undefined) {
-    throw new Error(`signLegacyParams: the mturk-hmac-sha1 scheme needs ${n.operation} and ${n.timestamp}`);
-  }
+  const needed = signedRoles(signing.stringToSign).map((role) => n[role]);
+  if (needed.some((name) => signed[name] === undefined))
+    throw new Error(`signLegacyParams: the mturk-hmac-sha1 scheme needs ${needed.join(' and ')}`);
   // A leftover marker of another scheme would make verifiers pick that scheme.
   for (const [other, marker] of Object.entries(signing.markers))
     if (other !== scheme && hasMarker(signed, marker)) for (const k of Object.keys(marker)) delete signed[k];
-  signed[n.signature] = mturkLegacySignature(creds.secretAccessKey, signing.service, operation, timestamp);
+  signed[n.signature] = mturkLegacySignature(creds.secretAccessKey, mturkStringToSign(signing, signed));
   return signed;
 }
 
@@ -130,20 +149,12 @@ export function verifyLegacySignature(
     : 'mturk-hmac-sha1';
   const accessKeyId = params[n.accessKey];
   const signature = params[n.signature];
-  const operation = params[n.operation];
-  const timestamp = params[n.timestamp];
-  const absent = [
-    [n.accessKey, accessKeyId],
-    [n.signature, signature],
-    ...(scheme === 'mturk-hmac-sha1'
-      ? [
-          [n.operation, operation],
-          [n.timestamp, timestamp],
-        ]
-      : []),
-  ]
-    .filter(([, value]) => !value)
-    .map(([name]) => name);
+  const needed = [
+    n.accessKey,
+    n.signature,
+    ...(scheme === 'mturk-hmac-sha1' ? signedRoles(signing.stringToSign).map((role) => n[role]) : []),
+  ];
+  const absent = [...new Set(needed)].filter((name) => !params[name]);
   if (!accessKeyId || !signature || absent.length > 0) {
     const message = `Request is missing required parameter(s): ${absent.join(', ')}.`;
     return accessKeyId
@@ -162,7 +173,7 @@ export function verifyLegacySignature(
   const expected =
     scheme === 'aws-query-v1'
       ? querySignatureV1(secret, params, n.signature)
-      : mturkLegacySignature(secret, signing.service, operation ?? '', timestamp ?? '');
+      : mturkLegacySignature(secret, mturkStringToSign(signing, params));
   if (!constantTimeEqual(expected, signature)) {
     return {
       ok: false,

@@ -16,7 +16,12 @@ import type {
 } from './codec.ts';
 import { headerValue, parseQuery, type WireRequest, type WireResponse } from './http-types.ts';
 import { errorFor, errorMessage, JSON11_API, mediaType, targetHeader } from './json11.ts';
-import { mturkLegacySignature, querySignatureV1 } from './legacy-signature.ts';
+import {
+  legacySigning,
+  mturkLegacySignature,
+  mturkStringToSign,
+  querySignatureV1,
+} from './legacy-signature.ts';
 import { buildXml, getPath, parseXmlSafe } from './xml.ts';
 
 export const LEGACY_API: Api = '2014-08-15';
@@ -116,9 +121,10 @@ const SIGNERS: Record<
   'mturk-hmac-sha1': (secret, s, params, set) =>
     mturkLegacySignature(
       secret,
-      s.service ?? '',
-      params[legacyParam(set, 'operation')] ?? '',
-      params[legacyParam(set, 'timestamp')] ?? '',
+      mturkStringToSign(
+        { ...legacySigning(protocolOf(set)), service: s.service ?? '', stringToSign: s.stringToSign ?? '' },
+        params,
+      ),
     ),
   'aws-query-v1': (secret, _s, params, set) =>
     querySignatureV1(secret, params, legacyParam(set, 'signature')),

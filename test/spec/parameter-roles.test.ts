@@ -135,6 +135,50 @@ describe('renaming a common parameter in the spec renames it everywhere', () => 
   });
 });
 
+describe('the MTurk string to sign names parameters by role', () => {
+  it('changing the template changes the signature the codec writes and the emulator expects', () => {
+    editJson(dir, FILE, (d) => {
+      const mturk = d.signing.schemes.find((s: { name: string }) => s.name === 'mturk-hmac-sha1');
+      mturk.stringToSign = '{timestamp}{operation}{service}';
+    });
+    const set = loadSpecsUncached(dir);
+    const bundled = loadSpecs();
+    const emulator = createEmulator({ specs: set });
+    const encode = (s: SpecSet) =>
+      createLegacyCodec(s).encodeRequest(s, 'GetAssignment', { AssignmentId: 'A'.repeat(30) }, creds, {
+        host: 'h',
+        now,
+        method: 'GET',
+        scheme: 'mturk-hmac-sha1',
+      });
+    const sig = (r: WireRequest) => params(r).get('Signature');
+    expect(sig(encode(set))).not.toBe(sig(encode(bundled)));
+    const p = set.apis[LEGACY_API].protocol;
+    const codeOf = (id: string) => set.errors.errors[id]!.code;
+    const answer = (r: WireRequest) =>
+      createLegacyCodec(set).decodeResponse(set, 'GetAssignment', emulator.handleSync(r));
+    // Its own requests get past signing (to the unknown assignment); the bundled ones do not.
+    expect(answer(encode(set))).toMatchObject({ kind: 'error', code: codeOf('AssignmentDoesNotExist') });
+    expect(answer(encode(bundled))).toMatchObject({
+      kind: 'error',
+      code: codeOf(p.protocolErrors.signatureMismatch!),
+    });
+  });
+
+  it('a placeholder that is no role fails loading', () => {
+    editJson(dir, FILE, (d) => {
+      d.signing.schemes[0].stringToSign = '{service}{Operation}{timestamp}';
+    });
+    expect(problemsOf(() => loadSpecsUncached(dir))).toEqual([
+      {
+        file: FILE,
+        pointer: '/signing/schemes/0/stringToSign',
+        message: `{Operation} is neither {service} nor a parameter role (${PARAMETER_ROLES.join(', ')})`,
+      },
+    ]);
+  });
+});
+
 describe('roles that dangle fail loading', () => {
   it('a role nobody holds', () => {
     editJson(dir, FILE, (d) => {

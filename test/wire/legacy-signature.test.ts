@@ -5,6 +5,7 @@ import { loadSpecs } from '../../src/spec/load.ts';
 import {
   legacySigning,
   mturkLegacySignature,
+  mturkStringToSign,
   querySignatureV1,
   signLegacyParams,
   verifyLegacySignature,
@@ -17,25 +18,29 @@ const lookup = (id: string) => (id === CREDS.accessKeyId ? CREDS.secretAccessKey
 const hmacB64 = (secret: string, data: string) =>
   createHmac('sha1', secret).update(data, 'utf8').digest('base64');
 
-describe('mturkLegacySignature', () => {
+describe("mturkLegacySignature over the spec's string to sign", () => {
+  const sign = (secret: string, operation: string, timestamp: string) =>
+    mturkLegacySignature(secret, mturkStringToSign(SIGNING, { Operation: operation, Timestamp: timestamp }));
+
   it('is Base64(HMAC-SHA1(secret, service + operation + timestamp))', () => {
     const timestamp = '2014-08-15T12:00:00Z';
-    expect(mturkLegacySignature('secret', SERVICE, 'GetAccountBalance', timestamp)).toBe(
+    expect(mturkStringToSign(SIGNING, { Operation: 'GetAccountBalance', Timestamp: timestamp })).toBe(
+      `${SERVICE}GetAccountBalance${timestamp}`,
+    );
+    expect(sign('secret', 'GetAccountBalance', timestamp)).toBe(
       hmacB64('secret', 'AWSMechanicalTurkRequesterGetAccountBalance2014-08-15T12:00:00Z'),
     );
   });
 
   it('uses the timestamp exactly as sent', () => {
-    const a = mturkLegacySignature('secret', SERVICE, 'GetHIT', '2014-08-15T12:00:00Z');
-    const b = mturkLegacySignature('secret', SERVICE, 'GetHIT', '2014-08-15T12:00:00.000Z');
+    const a = sign('secret', 'GetHIT', '2014-08-15T12:00:00Z');
+    const b = sign('secret', 'GetHIT', '2014-08-15T12:00:00.000Z');
     expect(a).not.toBe(b);
   });
 
   it('matches a fixed vector', () => {
     // Computed with `openssl dgst -sha1 -hmac secret -binary | base64` over the string above.
-    expect(mturkLegacySignature('secret', SERVICE, 'GetAccountBalance', '2014-08-15T12:00:00Z')).toBe(
-      's9qowLOvSDnLeMcK9noMBE76cng=',
-    );
+    expect(sign('secret', 'GetAccountBalance', '2014-08-15T12:00:00Z')).toBe('s9qowLOvSDnLeMcK9noMBE76cng=');
   });
 });
 
