@@ -1,6 +1,6 @@
 // Judging answers against the specs: success envelopes, documented errors,
 // output shapes, messages. Everything expected is read from the SpecSet.
-import { errorSpec, messagePattern, outputMembers, violationOf } from '../spec/resolve.ts';
+import { errorMessagePattern, errorSpec, outputMembers, violationOf } from '../spec/resolve.ts';
 import type { Api, OperationSpec, ResolvedMember, SpecSet } from '../spec/types.ts';
 import { headerValue } from '../wire/http-types.ts';
 import { type Answered, CheckFailure } from './session.ts';
@@ -110,7 +110,7 @@ export function expectMessage(set: SpecSet, api: Api, ex: Answered, errorIds: st
   if (a.kind !== 'error' || a.message === undefined)
     throw new CheckFailure(`${what} must fail with a message, but the target answered ${summary(ex)}.`, ex);
   const suffix = set.apis[api].protocol.errorEnvelope.messageSuffixPattern;
-  const ok = errorIds.some((id) => messagePattern(errorSpec(set, id).message, suffix).test(a.message!));
+  const ok = errorIds.some((id) => errorMessagePattern(errorSpec(set, id), suffix).test(a.message!));
   if (!ok)
     throw new CheckFailure(
       `${what}: the message ${quote(a.message)} does not match the documented template ${errorIds

@@ -204,8 +204,8 @@ export function protocolChecks(set: SpecSet, op: OperationSpec): Check[] {
 
   add(
     'protocol.content-type',
-    sev(p.success.basis),
-    `${file}#/success/contentType and #/errorEnvelope/contentType: answers are ${p.success.contentType}${basisText(p.success.basis)}`,
+    sev(p.success.basis, p.errorEnvelope.contentTypeBasis),
+    `${file}#/success/contentType and #/errorEnvelope/contentType: successes are ${p.success.contentType}${basisText(p.success.basis)}; errors are ${p.errorEnvelope.contentType}${basisText(p.errorEnvelope.contentTypeBasis)}`,
     async (s) => {
       await s.requireApi(api);
       const ok = await successCall(s, set, op);
@@ -217,7 +217,7 @@ export function protocolChecks(set: SpecSet, op: OperationSpec): Check[] {
         );
       if (trigger) {
         const bad = await trigger.run(s);
-        const want = p.errorEnvelope.contentType ?? p.success.contentType;
+        const want = p.errorEnvelope.contentType;
         const ct2 = headerValue(bad.res.headers, 'content-type');
         if (mediaType(ct2) !== mediaType(want))
           throw new CheckFailure(`An error must be ${want}, but Content-Type is ${ct2 ?? '(none)'}.`, bad);

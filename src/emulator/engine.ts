@@ -99,22 +99,41 @@ export function validateInput(
   return undefined;
 }
 
-/** Projects stored fields onto an output shape: only members the shape names, of the right type. */
-export function project(value: unknown, m: ResolvedMember, depth = 0): unknown {
+/** What a projection needs from the model besides the stored fields. */
+export interface ProjectionContext {
+  /** model.json money.currencyCode: shown next to a stored amount in a money shape. */
+  currencyCode?: string;
+}
+
+export function projectionContext(set: SpecSet): ProjectionContext {
+  return set.model.money ? { currencyCode: set.model.money.currencyCode } : {};
+}
+
+/**
+ * Projects stored fields onto an output shape: only members the shape names, of the right type.
+ * A stored amount (a bare string or number) projected onto a money shape (e.g. the legacy Price)
+ * becomes that structure: the amount in its amount member, the model's currency in its currency
+ * member; members the specs cannot fill (FormattedPrice) are left out.
+ */
+export function project(value: unknown, m: ResolvedMember, ctx: ProjectionContext = {}, depth = 0): unknown {
   if (value === undefined || value === null || depth > 8) return undefined;
   switch (m.type) {
     case 'structure': {
+      if (m.money && (typeof value === 'string' || typeof value === 'number'))
+        return ctx.currencyCode === undefined
+          ? undefined
+          : { [m.money.amount]: String(value), [m.money.currencyCode]: ctx.currencyCode };
       if (!isPlainObject(value)) return undefined;
       const out: Record<string, unknown> = {};
       for (const mm of m.members ?? []) {
-        const x = project(value[mm.name], mm, depth + 1);
+        const x = project(value[mm.name], mm, ctx, depth + 1);
         if (x !== undefined) out[mm.name] = x;
       }
       return out;
     }
     case 'list':
       return Array.isArray(value) && m.item
-        ? value.map((x) => project(x, m.item!, depth + 1)).filter((x) => x !== undefined)
+        ? value.map((x) => project(x, m.item!, ctx, depth + 1)).filter((x) => x !== undefined)
         : undefined;
     case 'string':
       return typeof value === 'string' ? value : typeof value === 'number' ? String(value) : undefined;
@@ -222,7 +241,7 @@ export function executeCall(set: SpecSet, store: Store, call: DecodedCall, now: 
           const m = outMembers.get(name);
           const from = source === '$parent' ? store.parentOf(rec!) : rec;
           if (!m || !from) continue;
-          const x = project(from.fields, m);
+          const x = project(from.fields, m, projectionContext(set));
           if (x !== undefined) output[name] = x;
         }
         break;
@@ -293,7 +312,7 @@ function runList(
   const items = r.items ? outMembers.get(r.items) : undefined;
   if (r.items && items)
     output[r.items] = page
-      .map((rec) => (items.item ? project(rec.fields, items.item) : undefined))
+      .map((rec) => (items.item ? project(rec.fields, items.item, projectionContext(set)) : undefined))
       .filter((x) => x !== undefined);
   if (r.count && outMembers.has(r.count)) output[r.count] = page.length;
   if (r.total && outMembers.has(r.total)) output[r.total] = matched.length;

@@ -150,10 +150,6 @@ export function outputArb(set: SpecSet, op: OperationSpec): fc.Arbitrary<Record<
   return fc.record(model, { requiredKeys: [] }) as fc.Arbitrary<Record<string, unknown>>;
 }
 
-function placeholders(template: string): string[] {
-  return [...template.matchAll(/\{([A-Za-z]+)\}/g)].map((m) => m[1]!);
-}
-
 /** Values for an error's message template: from the input where it has the name, free text otherwise. */
 export function errorValuesArb(
   set: SpecSet,
@@ -161,7 +157,7 @@ export function errorValuesArb(
   input: Record<string, unknown>,
 ): fc.Arbitrary<Record<string, unknown>> {
   const e = set.errors.errors[errorId]!;
-  const names = [...new Set([...placeholders(e.message), ...(e.data ?? [])])];
+  const names = [...new Set([...e.placeholders, ...(e.data ?? [])])];
   const model: Record<string, fc.Arbitrary<unknown>> = {};
   for (const n of names) model[n] = input[n] !== undefined ? fc.constant(input[n]) : MESSAGE_TEXT_ARB;
   return fc.record(model);

@@ -5,6 +5,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Ajv, type ValidateFunction } from 'ajv';
+import { templatePlaceholders } from './resolve.ts';
 import {
   APIS,
   type Api,
@@ -14,6 +15,7 @@ import {
   type ErrorsFile,
   type ModelFile,
   type OperationSpec,
+  PARAMETER_ROLES,
   type ProtocolFile,
   type ShapesFile,
   type SourcesFile,
@@ -196,7 +198,7 @@ function crossCheck(set: SpecSet): SpecProblem[] {
     else if (value && typeof value === 'object') {
       for (const [k, v] of Object.entries(value)) {
         const p = `${pointer}/${escapePointer(k)}`;
-        if (/^(basis|messageBasis|statusBasis|typeFormsBasis)$/.test(k)) {
+        if (/^(basis|[a-z][A-Za-z]*Basis)$/.test(k)) {
           for (const [i, s] of ((v as Basis).sources ?? []).entries())
             if (!(s in set.sources.sources))
               out.push({ file: fileOf(doc), pointer: `${p}/sources/${i}`, message: `unknown source ${s}` });
@@ -205,6 +207,26 @@ function crossCheck(set: SpecSet): SpecProblem[] {
     }
   };
   for (const doc of set.files.keys()) if (doc !== set.sources) walkBasis(doc, doc, '');
+
+  // Each error declares the placeholders of its message template: exactly the {name}s it uses.
+  for (const [id, e] of Object.entries(set.errors.errors)) {
+    const used = templatePlaceholders(e.message);
+    const pointer = `/errors/${escapePointer(id)}/placeholders`;
+    for (const n of used)
+      if (!e.placeholders.includes(n))
+        out.push({
+          file: fileOf(set.errors),
+          pointer,
+          message: `the message uses {${n}}, which placeholders does not declare`,
+        });
+    for (const n of e.placeholders)
+      if (!used.includes(n))
+        out.push({
+          file: fileOf(set.errors),
+          pointer,
+          message: `placeholders declares ${n}, which the message does not use`,
+        });
+  }
 
   const errorIds = new Set(Object.keys(set.errors.errors));
   const needError = (doc: object, pointer: string, id: string | undefined) => {
@@ -244,6 +266,7 @@ function crossCheck(set: SpecSet): SpecProblem[] {
     for (const [k, p] of Object.entries(protocol.commonParameters ?? {}))
       for (const [v, id] of Object.entries(p.refuse ?? {}))
         needError(protocol, `/commonParameters/${k}/refuse/${v}`, id);
+    out.push(...checkRoles(protocol, fileOf(protocol)));
 
     const needShape = (doc: object, pointer: string, name: string) => {
       if (!(name in shapes.shapes))
@@ -257,6 +280,29 @@ function crossCheck(set: SpecSet): SpecProblem[] {
         checkConstraints(shapes, `${base}/members/${m}`, ms.constraints);
       }
       if (shape.member) needShape(shapes, `${base}/member/shape`, shape.member.shape);
+      if (shape.money) {
+        for (const k of ['amount', 'currencyCode'] as const) {
+          const m = shape.members?.[shape.money[k]];
+          if (!m)
+            out.push({
+              file: fileOf(shapes),
+              pointer: `${base}/money/${k}`,
+              message: `${shape.money[k]} is not a member of ${name}`,
+            });
+          else if (shapes.shapes[m.shape] && shapes.shapes[m.shape]!.type !== 'string')
+            out.push({
+              file: fileOf(shapes),
+              pointer: `${base}/money/${k}`,
+              message: `${shape.money[k]} must be a string member to hold the ${k}`,
+            });
+        }
+        if (!set.model.money)
+          out.push({
+            file: fileOf(shapes),
+            pointer: `${base}/money`,
+            message: `${name} shows money, but model.json has no money.currencyCode to show with it`,
+          });
+      }
     }
 
     for (const op of operations.values()) {
@@ -362,6 +408,45 @@ function crossCheck(set: SpecSet): SpecProblem[] {
           message: `${c.status} is not a status of ${c.entity}`,
         });
     });
+  return out;
+}
+
+/**
+ * Common parameters are found by role: a protocol that has common parameters gives each role
+ * to exactly one of them (a missing role would leave the codec without the parameter).
+ */
+function checkRoles(protocol: ProtocolFile, file: string): SpecProblem[] {
+  const params = protocol.commonParameters;
+  if (!params) return [];
+  const out: SpecProblem[] = [];
+  const holder = new Map<string, string>();
+  for (const [name, p] of Object.entries(params)) {
+    if (p.role === undefined) continue;
+    const first = holder.get(p.role);
+    if (first !== undefined)
+      out.push({
+        file,
+        pointer: `/commonParameters/${escapePointer(name)}/role`,
+        message: `role ${p.role} is already held by ${first}: a role names one parameter`,
+      });
+    else holder.set(p.role, name);
+  }
+  // A string to sign names `{service}` (the scheme's service) and parameters by their roles.
+  for (const [i, scheme] of (protocol.signing.schemes ?? []).entries())
+    for (const n of templatePlaceholders(scheme.stringToSign ?? ''))
+      if (n !== 'service' && !(PARAMETER_ROLES as readonly string[]).includes(n))
+        out.push({
+          file,
+          pointer: `/signing/schemes/${i}/stringToSign`,
+          message: `{${n}} is neither {service} nor a parameter role (${PARAMETER_ROLES.join(', ')})`,
+        });
+  for (const role of PARAMETER_ROLES)
+    if (!holder.has(role))
+      out.push({
+        file,
+        pointer: '/commonParameters',
+        message: `no common parameter has the role ${role} (every role of ${PARAMETER_ROLES.join(', ')} needs one)`,
+      });
   return out;
 }
 

@@ -3,10 +3,13 @@
 import type {
   Api,
   Basis,
+  CommonParameterSpec,
   Constraint,
   ErrorSpec,
   MemberSpec,
   OperationSpec,
+  ParameterRole,
+  ProtocolFile,
   ResolvedMember,
   Severity,
   SpecSet,
@@ -33,6 +36,7 @@ export function resolveMember(
     required: spec.required === true,
     constraints: [...(shape.constraints ?? []), ...(spec.constraints ?? [])],
     ...(spec.basis ? { basis: spec.basis } : {}),
+    ...(shape.money ? { money: { amount: shape.money.amount, currencyCode: shape.money.currencyCode } } : {}),
   };
   if (depth > 8) return resolved; // the shapes are not recursive; this only guards a broken spec
   if (shape.type === 'structure' && shape.members)
@@ -84,6 +88,19 @@ export function errorSpec(set: SpecSet, id: string): ErrorSpec {
   return e;
 }
 
+/**
+ * The common parameter that has `role` in the protocol (its name and spec). Throws when none has
+ * it; the loader refuses such a protocol, so this only fires for a hand-made spec object.
+ */
+export function parameterByRole(
+  protocol: ProtocolFile,
+  role: ParameterRole,
+): { name: string; spec: CommonParameterSpec } {
+  for (const [name, spec] of Object.entries(protocol.commonParameters ?? {}))
+    if (spec.role === role) return { name, spec };
+  throw new Error(`protocols/${protocol.api}.json: no common parameter has the role ${role}`);
+}
+
 export function operation(set: SpecSet, api: Api, name: string): OperationSpec | undefined {
   return set.apis[api].operations.get(name);
 }
@@ -95,10 +112,45 @@ export function fillMessage(template: string, values: Record<string, unknown>): 
   );
 }
 
-/** A regular expression that matches any message produced from the template (placeholders are free text). */
-export function messagePattern(template: string, suffixPattern: string): RegExp {
-  const parts = template.split(/\{[A-Za-z]+\}/g).map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
+/**
+ * The `{name}` placeholders a template uses, in order, each once. Only the loader reads templates
+ * this way (to check an error's declared `placeholders`); everything else reads the declaration.
+ */
+export function templatePlaceholders(template: string): string[] {
+  return [...new Set([...template.matchAll(/\{([A-Za-z]+)\}/g)].map((m) => m[1]!))];
+}
+
+const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/**
+ * A regular expression that matches any message produced from the template: the `placeholders`
+ * are free text (every `{name}` when they are not given), the protocol's suffix is optional.
+ */
+export function messagePattern(
+  template: string,
+  suffixPattern: string,
+  placeholders?: readonly string[],
+): RegExp {
+  const holes =
+    placeholders === undefined
+      ? /\{[A-Za-z]+\}/g
+      : placeholders.length
+        ? new RegExp(placeholders.map((n) => escapeRegExp(`{${n}}`)).join('|'), 'g')
+        : undefined;
+  const parts = (holes ? template.split(holes) : [template]).map(escapeRegExp);
   return new RegExp(`^${parts.join('[\\s\\S]*?')}(${suffixPattern.replace(/\$$/, '')})?$`, 'u');
+}
+
+/** The pattern of an error's messages, over its declared placeholders. */
+export function errorMessagePattern(e: ErrorSpec, suffixPattern: string): RegExp {
+  return messagePattern(e.message, suffixPattern, e.placeholders);
+}
+
+/** An error's message: its declared placeholders filled from `values` (others stay as written). */
+export function fillErrorMessage(e: ErrorSpec, values: Record<string, unknown>): string {
+  const declared: Record<string, unknown> = {};
+  for (const n of e.placeholders) if (Object.hasOwn(values, n)) declared[n] = values[n];
+  return fillMessage(e.message, declared);
 }
 
 export function codePointLength(s: string): number {

@@ -30,11 +30,20 @@ export interface MemberSpec {
 
 export type ShapeType = 'string' | 'integer' | 'long' | 'boolean' | 'timestamp' | 'structure' | 'list';
 
+/** A structure that carries an amount of money: which member holds the amount, which the currency. */
+export interface MoneyShape {
+  amount: string;
+  currencyCode: string;
+  basis: Basis;
+}
+
 export interface ShapeSpec {
   type: ShapeType;
   constraints?: Constraint[];
   members?: Record<string, MemberSpec>;
   member?: MemberSpec;
+  /** A money structure: a stored amount is shown in it with the model's currency. */
+  money?: MoneyShape;
   basis?: Basis;
 }
 
@@ -47,7 +56,10 @@ export interface ShapesFile {
 
 export interface ErrorSpec {
   code: string;
+  /** A template: `{name}` is filled from the values the error is raised with. */
   message: string;
+  /** The names the template uses, declared (the loader checks they are exactly the template's). */
+  placeholders: string[];
   data?: string[];
   fault?: boolean;
   wireType?: Partial<Record<Api, string>>;
@@ -108,6 +120,29 @@ export interface OperationSpec {
   officialModel?: { differences: { member: string; aspect: string; reason: string }[] };
 }
 
+/** What a legacy common parameter is for: code finds a parameter by its role, never by its name. */
+export const PARAMETER_ROLES = [
+  'service',
+  'accessKey',
+  'operation',
+  'signature',
+  'timestamp',
+  'version',
+  'responseGroup',
+] as const;
+export type ParameterRole = (typeof PARAMETER_ROLES)[number];
+
+export interface CommonParameterSpec {
+  role?: ParameterRole;
+  value?: string;
+  required: boolean;
+  values?: string[];
+  refuse?: Record<string, string>;
+  repeated?: boolean;
+  format?: string;
+  basis: Basis;
+}
+
 export interface ProtocolFile {
   kind: 'protocol';
   api: Api;
@@ -116,18 +151,7 @@ export interface ProtocolFile {
   http: { methods: string[]; path: string; formContentType?: string };
   targetPrefix?: string;
   request?: { headers: Record<string, { value: string; basis: Basis }>; body: string };
-  commonParameters?: Record<
-    string,
-    {
-      value?: string;
-      required: boolean;
-      values?: string[];
-      refuse?: Record<string, string>;
-      repeated?: boolean;
-      format?: string;
-      basis: Basis;
-    }
-  >;
+  commonParameters?: Record<string, CommonParameterSpec>;
   signing: {
     scheme?: 'sigv4';
     service?: string;
@@ -159,7 +183,6 @@ export interface ProtocolFile {
     // 2017-01-17
     request?: { status: number; type: string; basis: Basis };
     fault?: { status: number; type: string; basis: Basis };
-    contentType?: string;
     body?: { typeField: string; messageField: string; codeField: string };
     typeForms?: string[];
     typeFormsBasis?: Basis;
@@ -179,6 +202,8 @@ export interface ProtocolFile {
     placement?: { codePattern: string; at: 'result' | 'operationRequest'; basis: Basis }[];
     faultStatus?: number;
     // both
+    contentType: string;
+    contentTypeBasis: Basis;
     messageSuffix: string;
     messageSuffixPattern: string;
     messageBasis: Basis;
@@ -213,6 +238,8 @@ export interface StateSpec {
 
 export interface ModelFile {
   kind: 'model';
+  /** The currency of every stored amount (a money shape shows it next to the amount). */
+  money?: { currencyCode: string; basis: Basis };
   entities: Record<string, EntitySpec>;
   states: Record<string, StateSpec>;
 }
@@ -233,6 +260,8 @@ export interface ResolvedMember {
   basis?: Basis;
   members?: ResolvedMember[];
   item?: ResolvedMember;
+  /** The shape is a money structure (see MoneyShape). */
+  money?: { amount: string; currencyCode: string };
 }
 
 export interface ApiSpecs {

@@ -2,7 +2,7 @@
 // Every name, status, header and envelope field comes from specs/protocols/2017-01-17.json
 // and specs/errors.json; this file only knows how JSON 1.1 works in general.
 import { loadSpecs } from '../spec/load.ts';
-import { fillMessage, outputMembers, resolveMembers } from '../spec/resolve.ts';
+import { fillErrorMessage, fillMessage, outputMembers, resolveMembers } from '../spec/resolve.ts';
 import type { Api, ErrorSpec, ProtocolFile, ResolvedMember, SpecSet } from '../spec/types.ts';
 import type {
   Codec,
@@ -152,7 +152,7 @@ export function errorMessage(
   suffix: string,
   now: Date,
 ): string {
-  return fillMessage(e.message, values) + fillMessage(suffix, { epochMs: now.getTime() });
+  return fillErrorMessage(e, values) + fillMessage(suffix, { epochMs: now.getTime() });
 }
 
 function decodeRequest(set: SpecSet, req: WireRequest, opts: ServerCodecOptions): DecodeResult {
@@ -256,7 +256,7 @@ function encodeError(
   };
   return {
     status: kind.status,
-    headers: withId({ 'content-type': env.contentType ?? p.success.contentType }),
+    headers: withId({ 'content-type': env.contentType }),
     body: JSON.stringify(body),
   };
 }
@@ -353,7 +353,7 @@ function decodeResponse(set: SpecSet, operation: string, res: WireResponse): Dec
       problems,
     };
   }
-  const expectedCt = env.contentType ?? p.success.contentType;
+  const expectedCt = env.contentType;
   if (mediaType(ct) !== mediaType(expectedCt))
     problems.push(
       `${pointer(set, '/errorEnvelope/contentType')}: expected ${expectedCt}, got ${ct ?? '(none)'}`,

@@ -1,16 +1,74 @@
 /**
  * The two signature schemes legacy (2014-08-15) MTurk REST clients used, both HMAC-SHA1 + Base64:
- * - 'mturk-hmac-sha1': over service + Operation + Timestamp (the MTurk API's own scheme);
- * - 'aws-query-v1':    AWS query SignatureVersion 1 (boto2), over every parameter but Signature.
- * The service name comes from the spec, not from here.
+ * - 'mturk-hmac-sha1': over the scheme's `stringToSign` (service + operation + timestamp, the MTurk
+ *   API's own scheme);
+ * - 'aws-query-v1':    AWS query SignatureVersion 1 (boto2), over every parameter but the signature.
+ * The service name, the string to sign, the scheme markers and every parameter name come from the
+ * protocol spec (`legacySigning`): parameters are found by their role, never by a name written here.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import { fillMessage, parameterByRole, templatePlaceholders } from '../spec/resolve.ts';
+import { PARAMETER_ROLES, type ParameterRole, type ProtocolFile } from '../spec/types.ts';
 
 export type LegacyScheme = 'mturk-hmac-sha1' | 'aws-query-v1';
 
 export interface LegacyCredentials {
   accessKeyId: string;
   secretAccessKey: string;
+}
+
+/** What signing a legacy request needs from the protocol spec. */
+export interface LegacySigning {
+  /** The service name the MTurk scheme signs (signing.schemes[mturk-hmac-sha1].service). */
+  service: string;
+  /**
+   * The MTurk scheme's string to sign: `{service}` is `service`, any other `{role}` the value of
+   * the common parameter with that role (signing.schemes[mturk-hmac-sha1].stringToSign).
+   */
+  stringToSign: string;
+  /** The common parameters by role. */
+  names: Record<ParameterRole, string>;
+  /** The parameters that mark a request as signed with a scheme (aws-query-v1: SignatureVersion=1). */
+  markers: Partial<Record<LegacyScheme, Record<string, string>>>;
+}
+
+const signingCache = new WeakMap<ProtocolFile, LegacySigning>();
+
+/** The signing facts of a legacy protocol spec (cached: specs are read-only once loaded). */
+export function legacySigning(protocol: ProtocolFile): LegacySigning {
+  const hit = signingCache.get(protocol);
+  if (hit) return hit;
+  const schemes = protocol.signing.schemes ?? [];
+  const markers: LegacySigning['markers'] = {};
+  for (const s of schemes) if (s.marker) markers[s.name as LegacyScheme] = s.marker;
+  const mturk = schemes.find((s) => s.name === 'mturk-hmac-sha1');
+  const signing: LegacySigning = {
+    service: mturk?.service ?? '',
+    stringToSign: mturk?.stringToSign ?? '',
+    names: Object.fromEntries(
+      PARAMETER_ROLES.map((role) => [role, parameterByRole(protocol, role).name]),
+    ) as Record<ParameterRole, string>,
+    markers,
+  };
+  signingCache.set(protocol, signing);
+  return signing;
+}
+
+/** The roles whose parameters the MTurk scheme signs, in the order of the string to sign. */
+export function signedRoles(stringToSign: string): ParameterRole[] {
+  return templatePlaceholders(stringToSign).filter(
+    (n): n is ParameterRole => n !== 'service' && (PARAMETER_ROLES as readonly string[]).includes(n),
+  );
+}
+
+/** The MTurk scheme's string to sign for `params`, values exactly as sent. */
+export function mturkStringToSign(
+  signing: Pick<LegacySigning, 'service' | 'stringToSign' | 'names'>,
+  params: Record<string, string>,
+): string {
+  const values: Record<string, string> = { service: signing.service };
+  for (const role of signedRoles(signing.stringToSign)) values[role] = params[signing.names[role]] ?? '';
+  return fillMessage(signing.stringToSign, values);
 }
 
 export type LegacyVerdict =
@@ -21,20 +79,19 @@ function hmacSha1Base64(secret: string, data: string): string {
   return createHmac('sha1', secret).update(data, 'utf8').digest('base64');
 }
 
-/** Base64(HMAC-SHA1(secret, service + operation + timestamp)); `timestamp` exactly as sent. */
-export function mturkLegacySignature(
-  secret: string,
-  service: string,
-  operation: string,
-  timestamp: string,
-): string {
-  return hmacSha1Base64(secret, service + operation + timestamp);
+/** The MTurk scheme: Base64(HMAC-SHA1(secret, stringToSign)) (see `mturkStringToSign`). */
+export function mturkLegacySignature(secret: string, stringToSign: string): string {
+  return hmacSha1Base64(secret, stringToSign);
 }
 
-/** SignatureVersion 1: key+value of every parameter except Signature, keys ordered case-insensitively. */
-export function querySignatureV1(secret: string, params: Record<string, string>): string {
+/** SignatureVersion 1: key+value of every parameter except the signature, keys ordered case-insensitively. */
+export function querySignatureV1(
+  secret: string,
+  params: Record<string, string>,
+  signatureName: string,
+): string {
   const keys = Object.keys(params)
-    .filter((key) => key !== 'Signature')
+    .filter((key) => key !== signatureName)
     .sort(compareCaseInsensitive);
   return hmacSha1Base64(secret, keys.map((key) => key + params[key]).join(''));
 }
@@ -47,52 +104,57 @@ function compareCaseInsensitive(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
+function hasMarker(params: Record<string, string>, marker: Record<string, string> | undefined): boolean {
+  return marker !== undefined && Object.entries(marker).every(([k, v]) => params[k] === v);
+}
+
 /**
- * Returns a copy of `params` with AWSAccessKeyId and Signature set (plus SignatureVersion=1 for
- * 'aws-query-v1'). The MTurk scheme needs Operation and Timestamp in `params`.
+ * Returns a copy of `params` with the access key and the signature set (plus the scheme's marker,
+ * e.g. SignatureVersion=1, for 'aws-query-v1'). The MTurk scheme needs the parameters its string
+ * to sign names (the operation and the timestamp) in `params`.
  */
 export function signLegacyParams(
   params: Record<string, string>,
   creds: LegacyCredentials,
-  service: string,
+  signing: LegacySigning,
   scheme: LegacyScheme,
 ): Record<string, string> {
-  const signed: Record<string, string> = { ...params, AWSAccessKeyId: creds.accessKeyId };
-  delete signed.Signature;
+  const n = signing.names;
+  const signed: Record<string, string> = { ...params, [n.accessKey]: creds.accessKeyId };
+  delete signed[n.signature];
   if (scheme === 'aws-query-v1') {
-    signed.SignatureVersion = '1';
-    signed.Signature = querySignatureV1(creds.secretAccessKey, signed);
+    Object.assign(signed, signing.markers[scheme] ?? {});
+    signed[n.signature] = querySignatureV1(creds.secretAccessKey, signed, n.signature);
     return signed;
   }
-  const { Operation: operation, Timestamp: timestamp } = signed;
-  if (operation === undefined || timestamp === undefined) {
-    throw new Error('signLegacyParams: the mturk-hmac-sha1 scheme needs Operation and Timestamp');
-  }
-  // A leftover SignatureVersion=1 would make verifiers pick the other scheme.
-  if (signed.SignatureVersion === '1') delete signed.SignatureVersion;
-  signed.Signature = mturkLegacySignature(creds.secretAccessKey, service, operation, timestamp);
+  const needed = signedRoles(signing.stringToSign).map((role) => n[role]);
+  if (needed.some((name) => signed[name] === undefined))
+    throw new Error(`signLegacyParams: the mturk-hmac-sha1 scheme needs ${needed.join(' and ')}`);
+  // A leftover marker of another scheme would make verifiers pick that scheme.
+  for (const [other, marker] of Object.entries(signing.markers))
+    if (other !== scheme && hasMarker(signed, marker)) for (const k of Object.keys(marker)) delete signed[k];
+  signed[n.signature] = mturkLegacySignature(creds.secretAccessKey, mturkStringToSign(signing, signed));
   return signed;
 }
 
-/** Picks SignatureVersion 1 when the request says so, else the MTurk scheme, and checks the signature. */
+/** Picks SignatureVersion 1 when the request carries its marker, else the MTurk scheme, and checks the signature. */
 export function verifyLegacySignature(
   params: Record<string, string>,
   lookupSecret: (accessKeyId: string) => string | undefined,
-  service: string,
+  signing: LegacySigning,
 ): LegacyVerdict {
-  const scheme: LegacyScheme = params.SignatureVersion === '1' ? 'aws-query-v1' : 'mturk-hmac-sha1';
-  const {
-    AWSAccessKeyId: accessKeyId,
-    Signature: signature,
-    Operation: operation,
-    Timestamp: timestamp,
-  } = params;
-  const absent = Object.entries({ AWSAccessKeyId: accessKeyId, Signature: signature })
-    .concat(
-      scheme === 'mturk-hmac-sha1' ? Object.entries({ Operation: operation, Timestamp: timestamp }) : [],
-    )
-    .filter(([, value]) => !value)
-    .map(([name]) => name);
+  const n = signing.names;
+  const scheme: LegacyScheme = hasMarker(params, signing.markers['aws-query-v1'])
+    ? 'aws-query-v1'
+    : 'mturk-hmac-sha1';
+  const accessKeyId = params[n.accessKey];
+  const signature = params[n.signature];
+  const needed = [
+    n.accessKey,
+    n.signature,
+    ...(scheme === 'mturk-hmac-sha1' ? signedRoles(signing.stringToSign).map((role) => n[role]) : []),
+  ];
+  const absent = [...new Set(needed)].filter((name) => !params[name]);
   if (!accessKeyId || !signature || absent.length > 0) {
     const message = `Request is missing required parameter(s): ${absent.join(', ')}.`;
     return accessKeyId
@@ -110,8 +172,8 @@ export function verifyLegacySignature(
   }
   const expected =
     scheme === 'aws-query-v1'
-      ? querySignatureV1(secret, params)
-      : mturkLegacySignature(secret, service, operation ?? '', timestamp ?? '');
+      ? querySignatureV1(secret, params, n.signature)
+      : mturkLegacySignature(secret, mturkStringToSign(signing, params));
   if (!constantTimeEqual(expected, signature)) {
     return {
       ok: false,

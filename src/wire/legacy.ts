@@ -3,8 +3,8 @@
 // placements and statuses come from specs/protocols/2014-08-15.json.
 import { timingSafeEqual } from 'node:crypto';
 import { loadSpecs } from '../spec/load.ts';
-import { fillMessage, resolveMembers } from '../spec/resolve.ts';
-import type { Api, ProtocolFile, ResolvedMember, SpecSet } from '../spec/types.ts';
+import { fillMessage, parameterByRole, resolveMembers } from '../spec/resolve.ts';
+import type { Api, ParameterRole, ProtocolFile, ResolvedMember, SpecSet } from '../spec/types.ts';
 import type {
   Codec,
   Credentials,
@@ -16,36 +16,23 @@ import type {
 } from './codec.ts';
 import { headerValue, parseQuery, type WireRequest, type WireResponse } from './http-types.ts';
 import { errorFor, errorMessage, JSON11_API, mediaType, targetHeader } from './json11.ts';
-import { mturkLegacySignature, querySignatureV1 } from './legacy-signature.ts';
+import {
+  legacySigning,
+  mturkLegacySignature,
+  mturkStringToSign,
+  querySignatureV1,
+} from './legacy-signature.ts';
 import { buildXml, getPath, parseXmlSafe } from './xml.ts';
 
 export const LEGACY_API: Api = '2014-08-15';
-
-/**
- * The roles the codec gives to the common parameters, bound to their names in
- * protocol.commonParameters (checked against the spec when used: the spec has no role field).
- */
-const ROLE = {
-  operation: 'Operation',
-  accessKey: 'AWSAccessKeyId',
-  signature: 'Signature',
-  timestamp: 'Timestamp',
-  version: 'Version',
-  service: 'Service',
-  responseGroup: 'ResponseGroup',
-} as const;
-type Role = keyof typeof ROLE;
 
 function protocolOf(set: SpecSet): ProtocolFile {
   return set.apis[LEGACY_API].protocol;
 }
 
-/** The parameter name for a role, read from the spec (throws when the spec lost it). */
-export function legacyParam(set: SpecSet, role: Role): string {
-  const name = ROLE[role];
-  if (!protocolOf(set).commonParameters?.[name])
-    throw new Error(`protocols/${LEGACY_API}.json has no commonParameters/${name}`);
-  return name;
+/** The name of the common parameter that has `role` (specs/protocols/2014-08-15.json commonParameters.*.role). */
+export function legacyParam(set: SpecSet, role: ParameterRole): string {
+  return parameterByRole(protocolOf(set), role).name;
 }
 
 function pointer(set: SpecSet, path: string): string {
@@ -134,11 +121,13 @@ const SIGNERS: Record<
   'mturk-hmac-sha1': (secret, s, params, set) =>
     mturkLegacySignature(
       secret,
-      s.service ?? '',
-      params[legacyParam(set, 'operation')] ?? '',
-      params[legacyParam(set, 'timestamp')] ?? '',
+      mturkStringToSign(
+        { ...legacySigning(protocolOf(set)), service: s.service ?? '', stringToSign: s.stringToSign ?? '' },
+        params,
+      ),
     ),
-  'aws-query-v1': (secret, _s, params) => querySignatureV1(secret, params),
+  'aws-query-v1': (secret, _s, params, set) =>
+    querySignatureV1(secret, params, legacyParam(set, 'signature')),
 };
 
 function sameSecret(a: string, b: string): boolean {
@@ -386,7 +375,6 @@ function encodeResponse(
       if (/^[A-Za-z_][A-Za-z0-9_.]*$/.test(k)) out[k] = v;
     return [fillMessage(s.echo.element, { operation: call.operation }), out] as const;
   };
-  const headers = { 'content-type': s.contentType };
 
   if (outcome.kind === 'success') {
     const res: Record<string, unknown> = {};
@@ -401,7 +389,7 @@ function encodeResponse(
       }
     } else Object.assign(res, toXml(outcome.output, undefined) as Record<string, unknown>);
     doc[result] = res;
-    return { status: s.status, headers, body: buildXml(root, doc) };
+    return { status: s.status, headers: { 'content-type': s.contentType }, body: buildXml(root, doc) };
   }
 
   const e = errorFor(set, p, outcome.error);
@@ -426,7 +414,7 @@ function encodeResponse(
     doc[result] = res;
   } else setPath(doc, `${parentPath(s.requestIdPath!)}/${f.list}`, errors);
   const status = e.fault ? (env.faultStatus ?? env.status ?? s.status) : (env.status ?? s.status);
-  return { status, headers, body: buildXml(root, doc) };
+  return { status, headers: { 'content-type': env.contentType }, body: buildXml(root, doc) };
 }
 
 function encodeQuery(params: Record<string, string>): string {
@@ -555,10 +543,11 @@ function decodeResponse(set: SpecSet, operation: string, res: WireResponse): Dec
       `${pointer(set, '/success/root')}: expected ${known ? legacyRootName(set, operation) : s.root}, got ${parsed.root}`,
     );
   const ct = headerValue(res.headers, 'content-type');
-  if (mediaType(ct) !== mediaType(s.contentType))
-    problems.push(
-      `${pointer(set, '/success/contentType')}: expected ${s.contentType}, got ${ct ?? '(none)'}`,
-    );
+  /** The answer's Content-Type against the envelope it turned out to be (success or error). */
+  const checkContentType = (want: string, at: string) => {
+    if (mediaType(ct) !== mediaType(want))
+      problems.push(`${pointer(set, at)}: expected ${want}, got ${ct ?? '(none)'}`);
+  };
   const rootEl = (parsed.doc as Record<string, unknown>)[parsed.root];
   const requestId = text(getPath(rootEl, s.requestIdPath!));
   if (!requestId) problems.push(`${pointer(set, '/success/requestIdPath')}: missing ${s.requestIdPath}`);
@@ -575,6 +564,7 @@ function decodeResponse(set: SpecSet, operation: string, res: WireResponse): Dec
   const isValid = text(getPath(resultEl, s.isValidPath!));
 
   if (errorsAtResult.length || errorsAtOp.length || (isValid !== undefined && isValid !== s.isValid)) {
+    checkContentType(env.contentType, '/errorEnvelope/contentType');
     const foundAt = errorsAtResult.length ? 'result' : 'operationRequest';
     const first = (errorsAtResult.length ? errorsAtResult : errorsAtOp)[0];
     const code = text(getPath(first, f.code));
@@ -622,6 +612,7 @@ function decodeResponse(set: SpecSet, operation: string, res: WireResponse): Dec
     };
   }
 
+  checkContentType(s.contentType, '/success/contentType');
   if (resultEl === undefined)
     problems.push(`${pointer(set, '/success/result')}: missing ${resultKey ?? s.result}`);
   else if (isValid !== s.isValid)

@@ -14,7 +14,7 @@ import type { WireRequest, WireResponse } from '../../src/wire/http-types.ts';
 import { codecFor } from '../../src/wire/index.ts';
 import { JSON11_API, mediaType } from '../../src/wire/json11.ts';
 import { LEGACY_API, legacyOperation } from '../../src/wire/legacy.ts';
-import { type LegacyScheme, signLegacyParams } from '../../src/wire/legacy-signature.ts';
+import { type LegacyScheme, legacySigning, signLegacyParams } from '../../src/wire/legacy-signature.ts';
 import { signSigV4 } from '../../src/wire/sigv4.ts';
 import { parseXmlSafe } from '../../src/wire/xml.ts';
 import { sampler } from '../wire/round-trip.ts';
@@ -32,7 +32,7 @@ const scope = { service: p17.signing.service!, region: p17.signing.region! };
 const ops17 = [...set.apis[JSON11_API].operations.values()];
 const opsL = [...set.apis[LEGACY_API].operations.values()];
 const schemes = (pL.signing.schemes ?? []).map((s) => s.name as LegacyScheme);
-const legacyService = pL.signing.schemes?.find((s) => s.service)?.service ?? '';
+const legacySigningFacts = legacySigning(pL);
 
 const sample = sampler({
   string: (m) => {
@@ -257,7 +257,7 @@ const legacyHostile: fc.Arbitrary<WireRequest> = fc
     const ctx = { host: HOST, now, method, scheme };
     const input = validInput(op);
     const resign = (params: Record<string, string>): WireRequest => {
-      const signed = signLegacyParams(params, creds, legacyService, scheme);
+      const signed = signLegacyParams(params, creds, legacySigningFacts, scheme);
       const q = new URLSearchParams(signed).toString();
       return method === 'GET'
         ? { method, path: '/', query: q, headers: { host: HOST }, body: '' }

@@ -1,38 +1,46 @@
 import { createHmac } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { loadSpecs } from '../../src/spec/load.ts';
 import {
+  legacySigning,
   mturkLegacySignature,
+  mturkStringToSign,
   querySignatureV1,
   signLegacyParams,
   verifyLegacySignature,
 } from '../../src/wire/legacy-signature.ts';
 
 const SERVICE = 'AWSMechanicalTurkRequester';
+const SIGNING = legacySigning(loadSpecs().apis['2014-08-15'].protocol);
 const CREDS = { accessKeyId: 'AKIDLEGACY', secretAccessKey: 'legacy/secret+key=' };
 const lookup = (id: string) => (id === CREDS.accessKeyId ? CREDS.secretAccessKey : undefined);
 const hmacB64 = (secret: string, data: string) =>
   createHmac('sha1', secret).update(data, 'utf8').digest('base64');
 
-describe('mturkLegacySignature', () => {
+describe("mturkLegacySignature over the spec's string to sign", () => {
+  const sign = (secret: string, operation: string, timestamp: string) =>
+    mturkLegacySignature(secret, mturkStringToSign(SIGNING, { Operation: operation, Timestamp: timestamp }));
+
   it('is Base64(HMAC-SHA1(secret, service + operation + timestamp))', () => {
     const timestamp = '2014-08-15T12:00:00Z';
-    expect(mturkLegacySignature('secret', SERVICE, 'GetAccountBalance', timestamp)).toBe(
+    expect(mturkStringToSign(SIGNING, { Operation: 'GetAccountBalance', Timestamp: timestamp })).toBe(
+      `${SERVICE}GetAccountBalance${timestamp}`,
+    );
+    expect(sign('secret', 'GetAccountBalance', timestamp)).toBe(
       hmacB64('secret', 'AWSMechanicalTurkRequesterGetAccountBalance2014-08-15T12:00:00Z'),
     );
   });
 
   it('uses the timestamp exactly as sent', () => {
-    const a = mturkLegacySignature('secret', SERVICE, 'GetHIT', '2014-08-15T12:00:00Z');
-    const b = mturkLegacySignature('secret', SERVICE, 'GetHIT', '2014-08-15T12:00:00.000Z');
+    const a = sign('secret', 'GetHIT', '2014-08-15T12:00:00Z');
+    const b = sign('secret', 'GetHIT', '2014-08-15T12:00:00.000Z');
     expect(a).not.toBe(b);
   });
 
   it('matches a fixed vector', () => {
     // Computed with `openssl dgst -sha1 -hmac secret -binary | base64` over the string above.
-    expect(mturkLegacySignature('secret', SERVICE, 'GetAccountBalance', '2014-08-15T12:00:00Z')).toBe(
-      's9qowLOvSDnLeMcK9noMBE76cng=',
-    );
+    expect(sign('secret', 'GetAccountBalance', '2014-08-15T12:00:00Z')).toBe('s9qowLOvSDnLeMcK9noMBE76cng=');
   });
 });
 
@@ -57,24 +65,24 @@ describe('querySignatureV1', () => {
       'SignatureVersion1' +
       'Timestamp2014-08-15T12:00:00Z' +
       'Version2014-08-15';
-    expect(querySignatureV1('secret', params)).toBe(hmacB64('secret', expected));
+    expect(querySignatureV1('secret', params, 'Signature')).toBe(hmacB64('secret', expected));
   });
 
   it('differs from a case-sensitive ordering', () => {
     const params = { b: '1', A: '2', a: '3', C: '4' };
     // Case-insensitive: A, a, b, C. A case-sensitive sort would give A, C, a, b.
-    expect(querySignatureV1('k', params)).toBe(hmacB64('k', 'A2a3b1C4'));
-    expect(querySignatureV1('k', params)).not.toBe(hmacB64('k', 'A2C4a3b1'));
+    expect(querySignatureV1('k', params, 'Signature')).toBe(hmacB64('k', 'A2a3b1C4'));
+    expect(querySignatureV1('k', params, 'Signature')).not.toBe(hmacB64('k', 'A2C4a3b1'));
   });
 
   it('matches a fixed vector', () => {
     // Computed with `openssl dgst -sha1 -hmac secret -binary | base64` over 'aBcx yAWSAccessKeyIdAKIDOperationGetAccountBalance'.
     const params = { Operation: 'GetAccountBalance', AWSAccessKeyId: 'AKID', aBc: 'x y' };
-    expect(querySignatureV1('secret', params)).toBe('KN3SLk/0MwzLbRL1dP8Xy0SlVmg=');
+    expect(querySignatureV1('secret', params, 'Signature')).toBe('KN3SLk/0MwzLbRL1dP8Xy0SlVmg=');
   });
 
   it('signs non-ASCII values as UTF-8', () => {
-    expect(querySignatureV1('k', { Title: 'Café 😀' })).toBe(
+    expect(querySignatureV1('k', { Title: 'Café 😀' }, 'Signature')).toBe(
       createHmac('sha1', 'k').update(Buffer.from('TitleCafé 😀', 'utf8')).digest('base64'),
     );
   });
@@ -89,13 +97,13 @@ describe('signLegacyParams / verifyLegacySignature', () => {
   };
 
   it('round-trips the MTurk scheme', () => {
-    const signed = signLegacyParams(base, CREDS, SERVICE, 'mturk-hmac-sha1');
+    const signed = signLegacyParams(base, CREDS, SIGNING, 'mturk-hmac-sha1');
     expect(signed).toMatchObject({ ...base, AWSAccessKeyId: CREDS.accessKeyId });
     expect(signed.SignatureVersion).toBeUndefined();
     expect(signed.Signature).toBe(
       hmacB64(CREDS.secretAccessKey, `${SERVICE}GetAccountBalance2014-08-15T12:00:00Z`),
     );
-    expect(verifyLegacySignature(signed, lookup, SERVICE)).toEqual({
+    expect(verifyLegacySignature(signed, lookup, SIGNING)).toEqual({
       ok: true,
       accessKeyId: CREDS.accessKeyId,
       scheme: 'mturk-hmac-sha1',
@@ -103,9 +111,9 @@ describe('signLegacyParams / verifyLegacySignature', () => {
   });
 
   it('round-trips SignatureVersion 1', () => {
-    const signed = signLegacyParams(base, CREDS, SERVICE, 'aws-query-v1');
+    const signed = signLegacyParams(base, CREDS, SIGNING, 'aws-query-v1');
     expect(signed.SignatureVersion).toBe('1');
-    expect(verifyLegacySignature(signed, lookup, SERVICE)).toEqual({
+    expect(verifyLegacySignature(signed, lookup, SIGNING)).toEqual({
       ok: true,
       accessKeyId: CREDS.accessKeyId,
       scheme: 'aws-query-v1',
@@ -114,26 +122,26 @@ describe('signLegacyParams / verifyLegacySignature', () => {
 
   it('does not mutate its input and replaces an old Signature', () => {
     const input = { ...base, Signature: 'stale' };
-    const signed = signLegacyParams(input, CREDS, SERVICE, 'mturk-hmac-sha1');
+    const signed = signLegacyParams(input, CREDS, SIGNING, 'mturk-hmac-sha1');
     expect(input.Signature).toBe('stale');
     expect(signed.Signature).not.toBe('stale');
   });
 
   it('needs Operation and Timestamp for the MTurk scheme', () => {
-    expect(() => signLegacyParams({ Operation: 'GetHIT' }, CREDS, SERVICE, 'mturk-hmac-sha1')).toThrow(
+    expect(() => signLegacyParams({ Operation: 'GetHIT' }, CREDS, SIGNING, 'mturk-hmac-sha1')).toThrow(
       /Timestamp/,
     );
   });
 
   it('the MTurk scheme covers only service, Operation and Timestamp', () => {
-    const signed = signLegacyParams({ ...base, HITId: 'A' }, CREDS, SERVICE, 'mturk-hmac-sha1');
-    expect(verifyLegacySignature({ ...signed, HITId: 'B' }, lookup, SERVICE).ok).toBe(true);
-    expect(verifyLegacySignature({ ...signed, Operation: 'GetHIT' }, lookup, SERVICE)).toMatchObject({
+    const signed = signLegacyParams({ ...base, HITId: 'A' }, CREDS, SIGNING, 'mturk-hmac-sha1');
+    expect(verifyLegacySignature({ ...signed, HITId: 'B' }, lookup, SIGNING).ok).toBe(true);
+    expect(verifyLegacySignature({ ...signed, Operation: 'GetHIT' }, lookup, SIGNING)).toMatchObject({
       ok: false,
       reason: 'mismatch',
     });
     expect(
-      verifyLegacySignature({ ...signed, Timestamp: '2014-08-15T12:00:01Z' }, lookup, SERVICE),
+      verifyLegacySignature({ ...signed, Timestamp: '2014-08-15T12:00:01Z' }, lookup, SIGNING),
     ).toMatchObject({
       ok: false,
       reason: 'mismatch',
@@ -141,13 +149,13 @@ describe('signLegacyParams / verifyLegacySignature', () => {
   });
 
   it('SignatureVersion 1 covers every parameter', () => {
-    const signed = signLegacyParams({ ...base, HITId: 'A' }, CREDS, SERVICE, 'aws-query-v1');
-    expect(verifyLegacySignature({ ...signed, HITId: 'B' }, lookup, SERVICE)).toMatchObject({
+    const signed = signLegacyParams({ ...base, HITId: 'A' }, CREDS, SIGNING, 'aws-query-v1');
+    expect(verifyLegacySignature({ ...signed, HITId: 'B' }, lookup, SIGNING)).toMatchObject({
       ok: false,
       reason: 'mismatch',
       accessKeyId: CREDS.accessKeyId,
     });
-    expect(verifyLegacySignature({ ...signed, Extra: '' }, lookup, SERVICE)).toMatchObject({
+    expect(verifyLegacySignature({ ...signed, Extra: '' }, lookup, SIGNING)).toMatchObject({
       reason: 'mismatch',
     });
   });
@@ -156,23 +164,28 @@ describe('signLegacyParams / verifyLegacySignature', () => {
     const wrongSecret = signLegacyParams(
       base,
       { ...CREDS, secretAccessKey: 'nope' },
-      SERVICE,
+      SIGNING,
       'mturk-hmac-sha1',
     );
-    expect(verifyLegacySignature(wrongSecret, lookup, SERVICE)).toMatchObject({
+    expect(verifyLegacySignature(wrongSecret, lookup, SIGNING)).toMatchObject({
       ok: false,
       reason: 'mismatch',
     });
-    const otherService = signLegacyParams(base, CREDS, 'AWSMechanicalTurkWorker', 'mturk-hmac-sha1');
-    expect(verifyLegacySignature(otherService, lookup, SERVICE)).toMatchObject({
+    const otherService = signLegacyParams(
+      base,
+      CREDS,
+      { ...SIGNING, service: 'AWSMechanicalTurkWorker' },
+      'mturk-hmac-sha1',
+    );
+    expect(verifyLegacySignature(otherService, lookup, SIGNING)).toMatchObject({
       ok: false,
       reason: 'mismatch',
     });
   });
 
   it('rejects an unknown access key', () => {
-    const signed = signLegacyParams(base, { ...CREDS, accessKeyId: 'AKIDOTHER' }, SERVICE, 'aws-query-v1');
-    expect(verifyLegacySignature(signed, lookup, SERVICE)).toMatchObject({
+    const signed = signLegacyParams(base, { ...CREDS, accessKeyId: 'AKIDOTHER' }, SIGNING, 'aws-query-v1');
+    expect(verifyLegacySignature(signed, lookup, SIGNING)).toMatchObject({
       ok: false,
       reason: 'unknown-key',
       accessKeyId: 'AKIDOTHER',
@@ -180,32 +193,32 @@ describe('signLegacyParams / verifyLegacySignature', () => {
   });
 
   it.each(['AWSAccessKeyId', 'Signature', 'Operation', 'Timestamp'])('reports a missing %s', (name) => {
-    const signed: Record<string, string> = signLegacyParams(base, CREDS, SERVICE, 'mturk-hmac-sha1');
+    const signed: Record<string, string> = signLegacyParams(base, CREDS, SIGNING, 'mturk-hmac-sha1');
     delete signed[name];
-    const verdict = verifyLegacySignature(signed, lookup, SERVICE);
+    const verdict = verifyLegacySignature(signed, lookup, SIGNING);
     expect(verdict).toMatchObject({ ok: false, reason: 'missing' });
     expect(verdict.ok ? '' : verdict.message).toContain(name);
   });
 
   it('SignatureVersion 1 does not need Operation or Timestamp', () => {
-    const signed = signLegacyParams({ Foo: 'bar' }, CREDS, SERVICE, 'aws-query-v1');
-    expect(verifyLegacySignature(signed, lookup, SERVICE)).toMatchObject({
+    const signed = signLegacyParams({ Foo: 'bar' }, CREDS, SIGNING, 'aws-query-v1');
+    expect(verifyLegacySignature(signed, lookup, SIGNING)).toMatchObject({
       ok: true,
       scheme: 'aws-query-v1',
     });
     const { Signature: _omit, ...unsigned } = signed;
-    expect(verifyLegacySignature(unsigned, lookup, SERVICE)).toMatchObject({ ok: false, reason: 'missing' });
+    expect(verifyLegacySignature(unsigned, lookup, SIGNING)).toMatchObject({ ok: false, reason: 'missing' });
   });
 
   it('rejects signatures of the wrong length or encoding', () => {
-    const signed = signLegacyParams(base, CREDS, SERVICE, 'mturk-hmac-sha1');
+    const signed = signLegacyParams(base, CREDS, SIGNING, 'mturk-hmac-sha1');
     for (const Signature of [
       signed.Signature!.slice(0, -1),
       `${signed.Signature}=`,
       signed.Signature!.replace(/\+/g, ' '),
     ]) {
       if (Signature === signed.Signature) continue;
-      expect(verifyLegacySignature({ ...signed, Signature }, lookup, SERVICE)).toMatchObject({
+      expect(verifyLegacySignature({ ...signed, Signature }, lookup, SIGNING)).toMatchObject({
         reason: 'mismatch',
       });
     }
@@ -220,12 +233,12 @@ describe('signLegacyParams / verifyLegacySignature', () => {
         fc.dictionary(key, fc.string({ unit: 'grapheme', maxLength: 30 }), { minKeys: 1 }),
         (extra) => {
           for (const scheme of ['mturk-hmac-sha1', 'aws-query-v1'] as const) {
-            const signed = signLegacyParams({ ...base, ...extra }, CREDS, SERVICE, scheme);
-            expect(verifyLegacySignature(signed, lookup, SERVICE)).toMatchObject({ ok: true, scheme });
+            const signed = signLegacyParams({ ...base, ...extra }, CREDS, SIGNING, scheme);
+            expect(verifyLegacySignature(signed, lookup, SIGNING)).toMatchObject({ ok: true, scheme });
           }
-          const v1 = signLegacyParams({ ...base, ...extra }, CREDS, SERVICE, 'aws-query-v1');
+          const v1 = signLegacyParams({ ...base, ...extra }, CREDS, SIGNING, 'aws-query-v1');
           const [first] = Object.keys(extra);
-          expect(verifyLegacySignature({ ...v1, [first!]: `${v1[first!]}x` }, lookup, SERVICE).ok).toBe(
+          expect(verifyLegacySignature({ ...v1, [first!]: `${v1[first!]}x` }, lookup, SIGNING).ok).toBe(
             false,
           );
         },
