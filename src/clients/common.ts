@@ -1,5 +1,8 @@
 import { loadSpecs } from '../spec/load.ts';
-import type { SpecSet } from '../spec/types.ts';
+import type { Api, SpecSet } from '../spec/types.ts';
+
+/** The API version the bundled SDK v3 client speaks (here so that naming it does not load the SDK). */
+export const SDK_V3_API: Api = '2017-01-17';
 
 /** The region requests are signed for, from the protocol specs (the bundled ones by default). */
 export function signingRegion(set: SpecSet = loadSpecs()): string {

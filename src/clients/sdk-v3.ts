@@ -5,9 +5,8 @@
 import type { MTurkClient as MTurkClientType } from '@aws-sdk/client-mturk';
 import * as Sdk from '@aws-sdk/client-mturk';
 import type { ClientResult, ClientUnderTest } from '../mock/types.ts';
-import type { Api } from '../spec/types.ts';
 import type { Credentials } from '../wire/codec.ts';
-import { errorMessage, signingRegion, toJsonValue } from './common.ts';
+import { errorMessage, SDK_V3_API, signingRegion, toJsonValue } from './common.ts';
 
 export interface SdkV3Options {
   endpoint: string;
@@ -22,8 +21,7 @@ export interface SdkV3Options {
 
 type CommandCtor = new (input: Record<string, unknown>) => unknown;
 
-/** The API version the SDK speaks. */
-export const SDK_V3_API: Api = '2017-01-17';
+export { SDK_V3_API };
 
 /** Maps a thrown SDK error to what the user of the client sees. */
 export function sdkErrorResult(e: unknown): ClientResult {

@@ -1,7 +1,6 @@
 // Transports for the mock handlers: a real HTTP server on 127.0.0.1 (for
 // driver subprocesses) or in-process interception with msw's setupServer.
 import type { AddressInfo } from 'node:net';
-import { createServer } from '@mswjs/http-middleware';
 import type { RequestHandler } from 'msw';
 import { setupServer } from 'msw/node';
 
@@ -13,6 +12,8 @@ export interface MockEndpoint {
 
 /** Serves the handlers over HTTP on 127.0.0.1 on a free port. */
 export async function startMockServer(handlers: RequestHandler[], port = 0): Promise<MockEndpoint> {
+  // loaded here: only a driver needs a mock on a real port (the middleware brings express along)
+  const { createServer } = await import('@mswjs/http-middleware');
   // the middleware package resolves msw's CommonJS typings; the handlers are the same objects
   const app = createServer(...(handlers as never[]));
   const server = await new Promise<import('node:http').Server>((resolve, reject) => {

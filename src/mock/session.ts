@@ -4,10 +4,9 @@
 // own tests (broken clients) directly.
 import { resolve } from 'node:path';
 import type { CheckRecord } from '../checks/types.ts';
-import { signingRegion } from '../clients/common.ts';
+import { SDK_V3_API, signingRegion } from '../clients/common.ts';
 import { createLegacyRestClient, LEGACY_API } from '../clients/legacy-rest.ts';
 import { clientReproduce } from '../clients/reproduce.ts';
-import { createSdkV3Client, SDK_V3_API } from '../clients/sdk-v3.ts';
 import { startDriver } from '../driver/driver-client.ts';
 import { TEST_REQUESTER_1 } from '../emulator/test-credentials.ts';
 import { DEFAULT_SPECS_DIR, loadSpecs } from '../spec/load.ts';
@@ -41,13 +40,14 @@ export interface ClientSessionOptions {
   lanes?: number;
 }
 
-/** The bundled clients and the driver, by the config's `client`. */
-export const defaultFactory: ClientFactory = (api, endpoint, { set, credentials, config }) => {
+/** The bundled clients and the driver, by the config's `client`. The SDK is loaded only for its own client. */
+export const defaultFactory: ClientFactory = async (api, endpoint, { set, credentials, config }) => {
   switch (config.client) {
-    case 'sdk-v3':
-      return api === SDK_V3_API
-        ? createSdkV3Client({ endpoint, credentials, region: signingRegion(set) })
-        : undefined;
+    case 'sdk-v3': {
+      if (api !== SDK_V3_API) return undefined;
+      const { createSdkV3Client } = await import('../clients/sdk-v3.ts');
+      return createSdkV3Client({ endpoint, credentials, region: signingRegion(set) });
+    }
     case 'legacy-rest':
       return api === LEGACY_API ? createLegacyRestClient(set, { endpoint, credentials }) : undefined;
     case 'driver':

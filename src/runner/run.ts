@@ -36,11 +36,22 @@ export const PACKAGE_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..
  */
 export const SERVER_CHECK_CONCURRENCY = 16;
 
-/** The plain-JavaScript packages each suite kind imports, loaded by its workers before tsx's loader. */
-const WORKER_PRELOADS: Record<'server' | 'client', string[]> = {
-  server: ['fast-check', 'fast-xml-parser', 'ajv'],
-  client: ['fast-check', 'fast-xml-parser', 'ajv', '@aws-sdk/client-mturk', 'msw', 'msw/node'],
-};
+/**
+ * The large plain-JavaScript packages a suite worker will import for this target, which it loads
+ * before tsx's loader (worker-preload.mjs). Anything missing from the list still loads, only
+ * through the loader's hooks; a package listed but not needed costs its memory for nothing.
+ */
+export function workerPreloads(target: Target): string[] {
+  const base = ['fast-check', 'fast-xml-parser', 'ajv'];
+  if (target.kind === 'server') return base;
+  return [
+    ...base,
+    'msw',
+    'msw/node',
+    ...(target.client === 'sdk-v3' ? ['@aws-sdk/client-mturk'] : []),
+    ...(target.client === 'driver' ? ['@mswjs/http-middleware'] : []),
+  ];
+}
 
 /**
  * How vitest starts the suite workers. The suites are imported natively (vitest's module runner
@@ -52,12 +63,12 @@ const WORKER_PRELOADS: Record<'server' | 'client', string[]> = {
  */
 export const WORKER_HEAP_FLAGS = ['--heap-growing-percent=10', '--max-semi-space-size=2'];
 
-export function workerOptions(kind: 'server' | 'client'): {
+export function workerOptions(target: Target): {
   execArgv: string[];
   experimental: { viteModuleRunner: boolean; nodeLoader: boolean };
 } {
   const preload = new URL('./worker-preload.mjs', import.meta.url);
-  preload.searchParams.set('deps', WORKER_PRELOADS[kind].join(','));
+  preload.searchParams.set('deps', workerPreloads(target).join(','));
   return {
     execArgv: [...WORKER_HEAP_FLAGS, '--import', preload.href],
     experimental: { viteModuleRunner: false, nodeLoader: false },
@@ -270,7 +281,7 @@ export async function runConformance(options: RunConformanceOptions): Promise<Ru
     maxConcurrency: options.maxConcurrency ?? SERVER_CHECK_CONCURRENCY,
     passWithNoTests: false,
     ...(selection.testNamePattern ? { testNamePattern: selection.testNamePattern } : {}),
-    ...workerOptions(target.kind),
+    ...workerOptions(target),
   });
   // vitest's logger quits the process on SIGINT/SIGTERM: a run stops through `signal` instead, so
   // that the report of what finished is still written.

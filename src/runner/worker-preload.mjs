@@ -14,6 +14,8 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 // so the worker does not die under them; it ends with the run, or when that process is gone.
 process.on('SIGINT', () => {});
 const deps = (new URL(import.meta.url).searchParams.get('deps') ?? '').split(',').filter(Boolean);
-await Promise.all(deps.map((name) => import(name)));
+// one after the other: a CommonJS package that requires an ES module another import is still
+// loading (the msw middleware requiring msw) trips Node 20's loader when they load concurrently
+for (const name of deps) await import(name);
 const { register } = await import('tsx/esm/api');
 register();
