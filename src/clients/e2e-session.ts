@@ -10,6 +10,7 @@ import {
   ClientPool,
   checkRecordOf,
   defaultFactory,
+  doesNotSpeak,
   guarded,
 } from '../mock/session.ts';
 import type { ClientTargetConfig, ClientUnderTest } from '../mock/types.ts';
@@ -78,12 +79,7 @@ export class E2eSession {
         notRunReason: `the client could not be started: ${e instanceof Error ? e.message : String(e)}`,
       };
     }
-    if (!client)
-      return {
-        status: 'not-run',
-        detail: '',
-        notRunReason: `the client ${this.config.client} does not speak API ${def.api}`,
-      };
+    if (!client) return doesNotSpeak(this.config, def.api);
     return guarded(() =>
       def.run({
         set: this.set,

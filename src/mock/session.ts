@@ -117,6 +117,15 @@ export class ClientPool {
   }
 }
 
+/** The outcome of a check for an API version the client does not speak. */
+export function doesNotSpeak(config: ClientTargetConfig, api: Api): ClientCheckOutcome {
+  return {
+    status: 'not-run',
+    detail: '',
+    notRunReason: `the client ${config.client} does not speak API ${api}`,
+  };
+}
+
 /** Runs one check body; an exception is the check failing to complete, reported as failed with its stack. */
 export async function guarded(run: () => Promise<ClientCheckOutcome>): Promise<ClientCheckOutcome> {
   try {
@@ -275,12 +284,7 @@ export class ClientSession {
     const lane = this.laneFor(def);
     return lane.serial(async () => {
       const client = await lane.pool.client(def.api);
-      if (!client)
-        return {
-          status: 'not-run',
-          detail: '',
-          notRunReason: `the client ${this.config.client} does not speak API ${def.api}`,
-        };
+      if (!client) return doesNotSpeak(this.config, def.api);
       return guarded(() =>
         def.run({ set: this.set, client, mock: lane.mock, runs: this.config.runs, seed: this.config.seed }),
       );

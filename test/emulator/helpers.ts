@@ -1,6 +1,14 @@
 // Shared helpers for the emulator tests: wire requests over real HTTP, provider states.
 import { request } from 'node:http';
+import type { Emulator } from '../../src/emulator/server.ts';
+import { TEST_REQUESTER_1 } from '../../src/emulator/test-credentials.ts';
 import type { WireRequest, WireResponse } from '../../src/wire/http-types.ts';
+
+/** The ids of a provider state set up in process, owned by the first test requester. */
+export function stateIds(emulator: Emulator, state: string): Record<string, string> {
+  const res = emulator.handleStates(JSON.stringify({ state, requester: TEST_REQUESTER_1.accessKeyId }));
+  return JSON.parse(res.body) as Record<string, string>;
+}
 
 /** Sends a WireRequest to `base` with node:http (no header filtering, unlike fetch). */
 export function sendWire(base: string, req: WireRequest, timeoutMs = 10_000): Promise<WireResponse> {

@@ -9,6 +9,7 @@ import { loadSpecs, loadSpecsUncached } from '../../src/spec/load.ts';
 import type { Api, SpecSet } from '../../src/spec/types.ts';
 import { codecsFor } from '../../src/wire/index.ts';
 import { copySpecs, editJson, problemsOf } from '../spec/helpers.ts';
+import { stateIds } from './helpers.ts';
 
 const creds = TEST_REQUESTER_1;
 const L: Api = '2014-08-15';
@@ -24,11 +25,7 @@ afterEach(() => cleanup());
 /** GetAssignment over the wire for an assignment of a fresh provider state: the body and the decoded HIT. */
 function hitOf(set: SpecSet, api: Api): { body: string; hit: Record<string, unknown> } {
   const emulator = createEmulator({ specs: set });
-  const ids = JSON.parse(
-    emulator.handleStates(
-      JSON.stringify({ state: 'HITWithSubmittedAssignment', requester: creds.accessKeyId }),
-    ).body,
-  ) as Record<string, string>;
+  const ids = stateIds(emulator, 'HITWithSubmittedAssignment');
   const codec = codecsFor(set).find((c) => c.api === api)!;
   const res = emulator.handleSync(
     codec.encodeRequest(set, 'GetAssignment', { AssignmentId: ids.AssignmentId }, creds, {

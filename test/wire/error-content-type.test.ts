@@ -9,6 +9,7 @@ import { APIS, type Api, type SpecSet } from '../../src/spec/types.ts';
 import type { WireResponse } from '../../src/wire/http-types.ts';
 import { codecsFor } from '../../src/wire/index.ts';
 import { mediaType } from '../../src/wire/json11.ts';
+import { stateIds } from '../emulator/helpers.ts';
 import { copySpecs, editJson, problemsOf } from '../spec/helpers.ts';
 
 const creds = TEST_REQUESTER_1;
@@ -26,11 +27,7 @@ const codec = (set: SpecSet, api: Api) => codecsFor(set).find((c) => c.api === a
 /** A success and an error (an unknown assignment) from an emulator over `set`. */
 function answers(set: SpecSet, api: Api): { ok: WireResponse; bad: WireResponse } {
   const emulator = createEmulator({ specs: set });
-  const ids = JSON.parse(
-    emulator.handleStates(
-      JSON.stringify({ state: 'HITWithSubmittedAssignment', requester: creds.accessKeyId }),
-    ).body,
-  ) as Record<string, string>;
+  const ids = stateIds(emulator, 'HITWithSubmittedAssignment');
   const call = (AssignmentId: string) =>
     emulator.handleSync(
       codec(set, api).encodeRequest(set, 'GetAssignment', { AssignmentId }, creds, {
