@@ -8,7 +8,10 @@
 //            `acceptErrors`) and leave the entity as the state created it;
 //   exists → an id that names no entity surfaces the rule's error;
 //   read   → the `given` state's entity (and parent) come back with its ids and `observe` values;
-//   list   → filtered on the `given` state's ids, the list holds its entity.
+//   list   → filtered on the `given` state's ids, the list holds its entity;
+//   owner  → the `given` state is created for another requester (the emulator's other test
+//            requester) than the one the client signs as: the call must surface the rule's error,
+//            and the entity, observed with the owner's credentials, must be unchanged.
 // Nothing here names an operation, a member, an error code or a state.
 import fc from 'fast-check';
 import { validInput } from '../arbitraries/input.ts';
@@ -26,7 +29,9 @@ import { send } from '../http/transport.ts';
 import { type CatalogueOptions, type ClientCheckOutcome, selectedOperations } from '../mock/checks.ts';
 import type { ClientResult, ClientUnderTest } from '../mock/types.ts';
 import { errorSpec } from '../spec/resolve.ts';
-import type { Api, OperationSpec, RuleSpec, Severity, SpecSet } from '../spec/types.ts';
+import type { Api, EntitySpec, OperationSpec, RuleSpec, Severity, SpecSet } from '../spec/types.ts';
+import type { Credentials } from '../wire/codec.ts';
+import { codecFor } from '../wire/index.ts';
 
 /** The server an e2e check drives the client against. */
 export interface E2eServer {
@@ -40,6 +45,11 @@ export interface E2eEnv {
   server: E2eServer;
   /** The access key id the client signs with: the provider states are created for it. */
   requester: string;
+  /**
+   * Another requester the server knows (the emulator's other test requester): it owns the state of
+   * an `owner` check, and the entity is observed with its credentials. Without it those checks are not-run.
+   */
+  otherRequester?: Credentials;
   runs: number;
   seed: number;
   timeoutMs: number;
@@ -87,14 +97,15 @@ class E2eFailure extends Error {}
 /** Something outside the client went wrong (the states endpoint): the check cannot judge the client. */
 class E2eNotRun extends Error {}
 
-/** Creates a provider state for the requester; the ids it returned, as strings. */
+/** Creates a provider state owned by `requester` (default: the client's); the ids it returned, as strings. */
 export async function createState(
   env: E2eEnv,
   state: string,
   log: Transcript,
+  requester = env.requester,
 ): Promise<Record<string, string>> {
   const u = new URL(env.server.statesUrl);
-  const body = JSON.stringify({ state, requester: env.requester, params: {} });
+  const body = JSON.stringify({ state, requester, params: {} });
   const r = await send(
     u.origin,
     {
@@ -124,7 +135,9 @@ export async function createState(
   for (const key of Object.keys(env.set.model.states[state]?.returns ?? {}))
     if (ids[key] === undefined)
       throw new E2eNotRun(`provider state ${state}: the states endpoint did not return ${key}`);
-  log.push(`provider state ${state} → ${show(ids)}`);
+  log.push(
+    `provider state ${state}${requester === env.requester ? '' : ` owned by ${requester}`} → ${show(ids)}`,
+  );
   return ids;
 }
 
@@ -191,15 +204,13 @@ interface Observation {
   entity?: Record<string, unknown>;
 }
 
-/** Observes an entity through the client with its `observe` operation (model.json). */
-async function observeThroughClient(
-  env: E2eEnv,
+/** The observe operation of an entity in an API version (model.json) and its input for the ids. */
+function observation(
+  set: SpecSet,
+  api: Api,
   entityName: string,
   ids: Record<string, string>,
-  log: Transcript,
-): Promise<Observation> {
-  const { set } = env;
-  const api = env.client.api;
+): { ent: EntitySpec; operation: string; input: Record<string, unknown>; missing: string[] } {
   const ent = set.model.entities[entityName];
   const o = ent?.observe?.[api];
   if (!ent || !o) throw new E2eFailure(`model.json names no observe operation for ${entityName} in ${api}`);
@@ -209,19 +220,24 @@ async function observeThroughClient(
     else if (v === '$parent') input[k] = ent.parent ? ids[ent.parent.via] : undefined;
     else input[k] = v;
   }
-  const r = await callClient(env, o.operation, input, log);
-  if ('error' in r) {
-    const spec = set.apis[api].operations.get(o.operation);
-    const missing = codesOf(
-      set,
-      (spec?.behaviour.rules ?? []).filter((x) => x.kind === 'exists' && x.error).map((x) => x.error!),
-    );
-    if (surfaced(r).some((c) => missing.includes(c))) return { present: false };
-    throw new E2eFailure(
-      `observing the ${entityName} through ${o.operation} failed: the client surfaced ${show(r.error)}`,
-    );
-  }
-  let value: unknown = r.output;
+  // the error codes of the observe operation's exists rules: the entity is not there
+  const spec = set.apis[api].operations.get(o.operation);
+  const missing = codesOf(
+    set,
+    (spec?.behaviour.rules ?? []).filter((x) => x.kind === 'exists' && x.error).map((x) => x.error!),
+  );
+  return { ent, operation: o.operation, input, missing };
+}
+
+/** The entity in the output of its observe operation (the `path`, and the `find` item of a list). */
+function observedIn(
+  api: Api,
+  ent: EntitySpec,
+  output: Record<string, unknown>,
+  ids: Record<string, string>,
+): Observation {
+  const o = ent.observe![api]!;
+  let value: unknown = output;
   for (const seg of o.path.split(/[/.]/))
     if (seg) value = (value as Record<string, unknown> | undefined)?.[seg];
   if (o.find) {
@@ -234,6 +250,67 @@ async function observeThroughClient(
   return value && typeof value === 'object'
     ? { present: true, entity: value as Record<string, unknown> }
     : { present: false };
+}
+
+/** Observes an entity through the client with its `observe` operation (model.json). */
+async function observeThroughClient(
+  env: E2eEnv,
+  entityName: string,
+  ids: Record<string, string>,
+  log: Transcript,
+): Promise<Observation> {
+  const api = env.client.api;
+  const { ent, operation, input, missing } = observation(env.set, api, entityName, ids);
+  const r = await callClient(env, operation, input, log);
+  if ('error' in r) {
+    if (surfaced(r).some((c) => missing.includes(c))) return { present: false };
+    throw new E2eFailure(
+      `observing the ${entityName} through ${operation} failed: the client surfaced ${show(r.error)}`,
+    );
+  }
+  return observedIn(api, ent, r.output, ids);
+}
+
+/**
+ * Observes an entity as its owner sees it: the observe operation signed with the owner's
+ * credentials by the suite's own codec (the client under test holds other credentials).
+ */
+async function observeAsOwner(
+  env: E2eEnv,
+  api: Api,
+  owner: Credentials,
+  entityName: string,
+  ids: Record<string, string>,
+  log: Transcript,
+): Promise<Observation> {
+  const { set } = env;
+  const { ent, operation, input, missing } = observation(set, api, entityName, ids);
+  const endpoint = env.server.endpoint.replace(/\/+$/, '');
+  const codec = codecFor(api);
+  const req = codec.encodeRequest(set, operation, input, owner, {
+    host: new URL(endpoint).host,
+    now: new Date(),
+  });
+  const r = await send(endpoint, req, { timeoutMs: Math.max(env.timeoutMs, 1000) });
+  const what = `${operation} ${show(input)} signed by the owner ${owner.accessKeyId}`;
+  if (!r.ok) {
+    log.push(`${what} → no answer: ${r.message}`);
+    throw new E2eNotRun(`observing the ${entityName} as its owner: the server did not answer (${r.message})`);
+  }
+  const a = codec.decodeResponse(set, operation, r.res);
+  if (a.kind === 'success') {
+    const obs = observedIn(api, ent, a.output, ids);
+    log.push(`${what} → ${show(obs.entity ?? { present: obs.present })}`);
+    return obs;
+  }
+  if (a.kind === 'error' && a.code !== undefined && missing.includes(a.code)) {
+    log.push(`${what} → error ${a.code} (no such ${entityName})`);
+    return { present: false };
+  }
+  const got =
+    a.kind === 'error' ? `error ${a.code ?? `HTTP ${a.status}`}: ${a.message ?? ''}` : a.problems.join('; ');
+  log.push(`${what} → ${got}`);
+  throw new E2eFailure(`observing the ${entityName} as its owner through ${operation} failed: ${got}`);
 }
 
 function sample<T>(arb: fc.Arbitrary<T>, seed: number): T {
@@ -435,6 +512,45 @@ function listCheck(set: SpecSet, op: OperationSpec, rule: RuleSpec): E2eCheckDef
   };
 }
 
+function ownerCheck(set: SpecSet, op: OperationSpec, rule: RuleSpec): E2eCheckDef | undefined {
+  if (!rule.error || !rule.given) return undefined;
+  const given = rule.given;
+  const entity = op.behaviour.entity;
+  const { codes, ...errorHead } = errorRuleHead(set, op, rule, rule.error);
+  const observable = set.model.entities[entity]?.observe?.[op.api] !== undefined;
+  return {
+    ...errorHead,
+    summary: `Through the client, ${op.operation} on the ${entity} of provider state ${given} owned by another requester than the client's surfaces ${codes.join(' or ')}${observable ? `, and the owner still observes the ${entity} as it was` : ''}.`,
+    run: (env) =>
+      runCases(caseCount(env, 2), async (i, log) => {
+        const owner = env.otherRequester;
+        if (!owner || owner.accessKeyId === env.requester)
+          throw new E2eNotRun(
+            'no second requester known to the server: the state cannot be owned by another one',
+          );
+        const ids = await createState(env, given, log, owner.accessKeyId);
+        const api = env.client.api;
+        const before = observable ? await observeAsOwner(env, api, owner, entity, ids, log) : undefined;
+        const input = sample(validInput(set, op, { ids, requiredOnly: true }), env.seed + i);
+        const what = `${op.operation} on the ${entity} of provider state ${given}, owned by ${owner.accessKeyId} while the client signs as ${env.requester},`;
+        await expectRefusal(env, op.operation, input, log, { what, codes });
+        if (!before) return;
+        const status = stateStatus(set, given, entity);
+        const want = expectedObservation(set, api, entity, status);
+        const after = await observeAsOwner(env, api, owner, entity, ids, log);
+        const norm = observed(set.model.entities[entity]!, after);
+        if (norm.present !== want.present || (want.status !== undefined && norm.status !== want.status))
+          throw new E2eFailure(
+            `after the refused ${op.operation}, the owner must still observe the ${entity} as ${show(want)}, but observes ${show(norm)}`,
+          );
+        if (show(before) !== show(after))
+          throw new E2eFailure(
+            `the refused ${op.operation} changed the ${entity}: the owner observed ${show(before)} before and ${show(after)} after`,
+          );
+      }),
+  };
+}
+
 function head(
   set: SpecSet,
   op: OperationSpec,
@@ -467,11 +583,13 @@ export function e2eCheckCatalogue(set: SpecSet, opts: E2eCatalogueOptions = {}):
             ? statusCheck(set, op, rule)
             : rule.kind === 'exists'
               ? existsCheck(set, op, rule)
-              : rule.kind === 'read'
-                ? readCheck(set, op, rule)
-                : rule.kind === 'list'
-                  ? listCheck(set, op, rule)
-                  : undefined;
+              : rule.kind === 'owner'
+                ? ownerCheck(set, op, rule)
+                : rule.kind === 'read'
+                  ? readCheck(set, op, rule)
+                  : rule.kind === 'list'
+                    ? listCheck(set, op, rule)
+                    : undefined;
       if (!def) continue;
       if (opts.checks?.length && !opts.checks.includes(def.check) && !opts.checks.includes(def.id)) continue;
       out.push(def);

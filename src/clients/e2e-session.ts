@@ -2,6 +2,7 @@
 // emulator, or any server with a provider-states endpoint) and the e2e check family run through it.
 // The client-suite counterpart of src/mock/session.ts when the target has `server`.
 import type { CheckRecord } from '../checks/types.ts';
+import { TEST_CREDENTIALS } from '../emulator/test-credentials.ts';
 import { send } from '../http/transport.ts';
 import type { ClientCheckOutcome } from '../mock/checks.ts';
 import {
@@ -17,6 +18,14 @@ import type { ClientTargetConfig, ClientUnderTest } from '../mock/types.ts';
 import type { Api, SpecSet } from '../spec/types.ts';
 import { type E2eCheckDef, e2eCheckCatalogue } from './e2e-checks.ts';
 import { clientReproduce } from './reproduce.ts';
+
+/**
+ * The requester that owns the provider states of the `owner` checks: the emulator's documented
+ * test requester that is not the one the client holds.
+ */
+export const E2E_OTHER_REQUESTER = TEST_CREDENTIALS.find(
+  (c) => c.accessKeyId !== CLIENT_TEST_CREDENTIALS.accessKeyId,
+);
 
 export interface E2eSessionOptions {
   /** Build the client under test instead of the one the config names (tests). */
@@ -86,6 +95,7 @@ export class E2eSession {
         client,
         server: this.server,
         requester: CLIENT_TEST_CREDENTIALS.accessKeyId,
+        ...(E2E_OTHER_REQUESTER ? { otherRequester: E2E_OTHER_REQUESTER } : {}),
         runs: this.config.runs,
         seed: this.config.seed,
         timeoutMs: this.config.timeoutMs,

@@ -4,10 +4,12 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { bundledTargets, runClient } from '../../src/cli/commands/client.ts';
 import { e2eCheckCatalogue } from '../../src/clients/e2e-checks.ts';
-import { runE2eChecks } from '../../src/clients/e2e-session.ts';
+import { E2E_OTHER_REQUESTER, runE2eChecks } from '../../src/clients/e2e-session.ts';
 import { BOTO3_UNAVAILABLE, EMULATOR_COLUMN, emulatorTargets } from '../../src/clients/e2e-targets.ts';
 import { clientReproduce } from '../../src/clients/reproduce.ts';
 import { type RunningEmulator, startEmulator } from '../../src/emulator/server.ts';
+import { TEST_CREDENTIALS } from '../../src/emulator/test-credentials.ts';
+import { CLIENT_TEST_CREDENTIALS } from '../../src/mock/session.ts';
 import type { ClientTargetConfig } from '../../src/mock/types.ts';
 import { htmlData, renderHtml } from '../../src/report/html.ts';
 import { loadSpecs } from '../../src/spec/load.ts';
@@ -43,7 +45,7 @@ function target(
 }
 
 describe('the e2e catalogue', () => {
-  test('one check per effect, status (with violating states), exists, read and list rule, ids e2e.<rule id>', () => {
+  test('one check per effect, status (with violating states), exists, owner, read and list rule, ids e2e.<rule id>', () => {
     for (const api of Object.keys(set.apis) as Api[]) {
       const defs = e2eCheckCatalogue(set, { apis: [api] });
       const want = [...set.apis[api].operations.values()].flatMap((op) =>
@@ -53,6 +55,7 @@ describe('the e2e catalogue', () => {
               (r.kind === 'effect' && r.given) ||
               (r.kind === 'status' && r.error && (r.violatedBy ?? []).length > 0) ||
               (r.kind === 'exists' && r.error) ||
+              (r.kind === 'owner' && r.error && r.given) ||
               (r.kind === 'read' && r.given && r.output) ||
               (r.kind === 'list' && r.given && r.items),
           )
@@ -128,6 +131,94 @@ describe('a broken emulator', () => {
     } finally {
       await running.close();
     }
+  });
+
+  // The owner rule end to end: the state is owned by the emulator's other test requester, the
+  // client signs as its own; every owner check of the API passes on the reference emulator and
+  // fails on an emulator that serves non-owners (the call succeeds) or that changes the entity
+  // although it refuses the call (the owner's observation differs).
+  describe('the owner rule (e2e.<owner rule>)', () => {
+    const ownerChecks = (api: Api) =>
+      [...set.apis[api].operations.values()].flatMap((op) =>
+        op.behaviour.rules.filter((r) => r.kind === 'owner').map((r) => `${api}/${op.operation}/e2e.${r.id}`),
+      );
+
+    test('the owner of the states is the test requester the client does not hold', () => {
+      expect(E2E_OTHER_REQUESTER).toBeDefined();
+      expect(TEST_CREDENTIALS.map((c) => c.accessKeyId)).toContain(E2E_OTHER_REQUESTER!.accessKeyId);
+      expect(E2E_OTHER_REQUESTER!.accessKeyId).not.toBe(CLIENT_TEST_CREDENTIALS.accessKeyId);
+      for (const api of Object.keys(set.apis) as Api[]) expect(ownerChecks(api).length).toBeGreaterThan(0);
+    });
+
+    for (const [name, client, api, failing] of [
+      // serves a non-owner: the client gets a success instead of the owner error
+      ['json-ignores-ownership', 'sdk-v3', '2017-01-17', 'all'],
+      ['non-owner-may-reject', 'legacy-rest', '2014-08-15', ['2014-08-15/RejectAssignment/e2e.owner-only']],
+      // refuses a non-owner but still applies the transition: only the owner's observation shows it
+      [
+        'failed-call-changes-state',
+        'sdk-v3',
+        '2017-01-17',
+        [
+          '2017-01-17/AcceptQualificationRequest/e2e.owner-only',
+          '2017-01-17/ApproveAssignment/e2e.owner-only',
+          '2017-01-17/RejectAssignment/e2e.owner-only',
+          '2017-01-17/RejectQualificationRequest/e2e.owner-only',
+        ],
+      ],
+    ] as const) {
+      test(`${client}: passes on the reference emulator, ${name} fails ${failing === 'all' ? 'every one' : failing.join(', ')}`, async () => {
+        const ids = ownerChecks(api);
+        const good = await runE2eChecks(set, { ...target(client, api, emulator), checks: ids });
+        expect(good.map((r) => r.def.id).sort()).toEqual([...ids].sort());
+        expect(
+          good.filter((r) => r.outcome.status !== 'passed').map((r) => `${r.def.id}: ${r.outcome.detail}`),
+        ).toEqual([]);
+        const variant = brokenEmulators.find((b) => b.name === name)!;
+        const running = await variant.start();
+        try {
+          const results = await runE2eChecks(set, { ...target(client, api, running), checks: ids });
+          const failed = results.filter((r) => r.outcome.status === 'failed');
+          expect(failed.map((r) => r.def.id).sort()).toEqual(
+            failing === 'all' ? [...ids].sort() : [...failing].sort(),
+          );
+          expect(results.filter((r) => r.outcome.status === 'not-run')).toEqual([]);
+          for (const r of failed) {
+            // the state was created for the other requester, and the steps show it
+            expect(r.outcome.detail).toContain(`owned by ${E2E_OTHER_REQUESTER!.accessKeyId}`);
+            expect(r.outcome.detail).toMatch(
+              name === 'failed-call-changes-state' ? /the owner must still observe/ : /returned success/,
+            );
+          }
+        } finally {
+          await running.close();
+        }
+      });
+    }
+
+    test('without a second requester the owner checks are not-run, never passed', async () => {
+      const defs = e2eCheckCatalogue(set, { apis: ['2017-01-17'], checks: ['e2e.owner-only'] });
+      expect(defs.length).toBeGreaterThan(0);
+      const fake = {
+        api: '2017-01-17' as const,
+        name: 'unused',
+        call: async () => ({ output: {} }),
+        close: async () => undefined,
+      };
+      for (const def of defs) {
+        const outcome = await def.run({
+          set,
+          client: fake,
+          server: { endpoint: emulator.url, statesUrl: emulator.statesUrl },
+          requester: CLIENT_TEST_CREDENTIALS.accessKeyId,
+          runs: 1,
+          seed: 1,
+          timeoutMs: 2000,
+        });
+        expect(outcome.status).toBe('not-run');
+        expect(outcome.notRunReason).toMatch(/second requester/);
+      }
+    });
   });
 
   test('a server that does not answer leaves every check not-run', async () => {
