@@ -258,31 +258,40 @@ async function callLoop(
   return { calls, rps: (calls / wall) * 1000 };
 }
 
-/** (d) client-suite rows: in-process (msw) and through the SDK driver, each beside its bare client. */
-export async function clientSuiteRows(settings: SuiteBenchSettings): Promise<BenchRow[]> {
+/** One client-suite row and the bare-client row it is compared with. */
+interface ClientRowPair {
+  bareId: string;
+  bareWhat: string;
+  suiteId: string;
+  suiteWhat: string;
+  ratioOf: string;
+  bare: () => Promise<{ calls: number; rps: number }>;
+  suite: () => Promise<ClientMeasure>;
+}
+
+async function clientRowPair(p: ClientRowPair): Promise<BenchRow[]> {
   const target = '≥ 0.8 of bare client';
   const rows: BenchRow[] = [];
-  const inWhat = `client suite, bundled SDK v3 client in-process (msw), 2017-01-17, runs ${settings.clientRuns}`;
   try {
-    const bare = await bareInProcess(settings.bareMs);
+    const bare = await p.bare();
     rows.push({
-      id: 'bare-client.in-process',
-      what: 'bare SDK v3 client → msw handler answering {} (sequential calls)',
+      id: p.bareId,
+      what: p.bareWhat,
       status: 'measured',
       value: round(bare.rps, 0),
       unit: 'calls/s',
       detail: { calls: bare.calls },
     });
-    const m = await measureClientSuite('sdk-v3', settings);
+    const m = await p.suite();
     const cps = (m.cases / m.wallMs) * 1000;
     rows.push({
-      id: 'client-suite.in-process',
-      what: inWhat,
+      id: p.suiteId,
+      what: p.suiteWhat,
       status: 'measured',
       value: round(cps, 0),
       unit: 'cases/s',
       ratio: round(cps / bare.rps, 3),
-      ratioOf: 'bare client',
+      ratioOf: p.ratioOf,
       met: cps / bare.rps >= 0.8,
       target,
       detail: {
@@ -292,41 +301,33 @@ export async function clientSuiteRows(settings: SuiteBenchSettings): Promise<Ben
       },
     });
   } catch (e) {
-    rows.push(notRun('client-suite.in-process', inWhat, firstLine(e), target));
-  }
-  const drWhat = `client suite through the example SDK driver (subprocess, HTTP mock), 2017-01-17, runs ${settings.clientRuns}`;
-  try {
-    const { exampleDriverCommand } = await import('../cli/commands/client.ts');
-    const command = exampleDriverCommand('sdk-v3');
-    const bare = await bareDriver(command, settings.bareMs);
-    rows.push({
-      id: 'bare-client.driver',
-      what: 'bare SDK driver → node:http answering {} (sequential calls)',
-      status: 'measured',
-      value: round(bare.rps, 0),
-      unit: 'calls/s',
-      detail: { calls: bare.calls },
-    });
-    const m = await measureClientSuite('driver', settings, command);
-    const cps = (m.cases / m.wallMs) * 1000;
-    rows.push({
-      id: 'client-suite.driver',
-      what: drWhat,
-      status: 'measured',
-      value: round(cps, 0),
-      unit: 'cases/s',
-      ratio: round(cps / bare.rps, 3),
-      ratioOf: 'bare driver',
-      met: cps / bare.rps >= 0.8,
-      target,
-      detail: {
-        ...m,
-        wallMs: Math.round(m.wallMs),
-        clientCallsPerSecond: round((m.requests / m.wallMs) * 1000, 0),
-      },
-    });
-  } catch (e) {
-    rows.push(notRun('client-suite.driver', drWhat, firstLine(e), target));
+    rows.push(notRun(p.suiteId, p.suiteWhat, firstLine(e), target));
   }
   return rows;
+}
+
+/** (d) client-suite rows: in-process (msw) and through the SDK driver, each beside its bare client. */
+export async function clientSuiteRows(settings: SuiteBenchSettings): Promise<BenchRow[]> {
+  const { exampleDriverCommand } = await import('../cli/commands/client.ts');
+  const command = exampleDriverCommand('sdk-v3');
+  return [
+    ...(await clientRowPair({
+      bareId: 'bare-client.in-process',
+      bareWhat: 'bare SDK v3 client → msw handler answering {} (sequential calls)',
+      suiteId: 'client-suite.in-process',
+      suiteWhat: `client suite, bundled SDK v3 client in-process (msw), 2017-01-17, runs ${settings.clientRuns}`,
+      ratioOf: 'bare client',
+      bare: () => bareInProcess(settings.bareMs),
+      suite: () => measureClientSuite('sdk-v3', settings),
+    })),
+    ...(await clientRowPair({
+      bareId: 'bare-client.driver',
+      bareWhat: 'bare SDK driver → node:http answering {} (sequential calls)',
+      suiteId: 'client-suite.driver',
+      suiteWhat: `client suite through the example SDK driver (subprocess, HTTP mock), 2017-01-17, runs ${settings.clientRuns}`,
+      ratioOf: 'bare driver',
+      bare: () => bareDriver(command, settings.bareMs),
+      suite: () => measureClientSuite('driver', settings, command),
+    })),
+  ];
 }
