@@ -61,7 +61,7 @@ describe('provider-states endpoint: malformed bodies', () => {
 });
 
 describe('provider-states endpoint: known states', () => {
-  it.each(stateNames(set).map((n) => [n]))(
+  it.each(Object.keys(set.model.states).map((n) => [n]))(
     '%s creates what model.json says, owned by the requester',
     (name) => {
       const spec = set.model.states[name]!;
@@ -104,6 +104,9 @@ describe('provider-states endpoint: known states', () => {
     },
   );
 
+  it('the states it offers are the states of model.json', () => {
+    expect(stateNames(set)).toEqual(Object.keys(set.model.states));
+  });
   it('each call makes new entities with new ids', () => {
     const a = parsed(post({ state: aState, requester: OWNER, params: {} }));
     const b = parsed(post({ state: aState, requester: OWNER, params: {} }));
