@@ -497,6 +497,15 @@ function ruleChecks(set: SpecSet, op: OperationSpec, config: ServerTargetConfig)
                   obs.exchange,
                 );
             }
+            // a field the effect stamps with the time of the call ($now) is there afterwards
+            const shapeMembers = set.apis[api].shapes.shapes[entity]?.members ?? {};
+            if (obs.present && obs.entity)
+              for (const [field, v] of Object.entries(rule.set ?? {}))
+                if (v === '$now' && field in shapeMembers && !(obs.entity[field] instanceof Date))
+                  throw new CheckFailure(
+                    `After a successful ${op.operation}, the ${entity} must show ${field} (the time of the call), but it shows ${JSON.stringify(obs.entity[field])}.`,
+                    obs.exchange,
+                  );
             if (obs.present && obs.entity)
               for (const [field, v] of Object.entries(rule.set ?? {})) {
                 const m = typeof v === 'string' ? /^\$input\.(.+)$/.exec(v) : null;
@@ -560,6 +569,31 @@ function ruleChecks(set: SpecSet, op: OperationSpec, config: ServerTargetConfig)
                   ex,
                 );
             }
+          }
+        });
+        add(`rule.${rule.id}.as-created`, rule, sev(rule.basis), async (s) => {
+          await s.requireApi(api);
+          const ids = await freshIds(s, op, rule.given);
+          s.cover(`rule:${rule.id}:as-created`);
+          const ex = await s.call(api, op.operation, minimalInput(set, op, ids, s.config.seed));
+          const output = expectSuccess(
+            set,
+            op,
+            ex,
+            `${op.operation} of the ${entity} of provider state ${rule.given}`,
+          );
+          for (const [key, what] of Object.entries(rule.output ?? {})) {
+            const target = what === '$entity' ? entity : ent.parent?.entity;
+            const value = output[key];
+            const shape = outputMembers(set, op).find((m) => m.name === key);
+            if (!target || !value || typeof value !== 'object' || !shape?.members) continue;
+            expectAsCreated(
+              value as Record<string, unknown>,
+              shape.members,
+              createdFacts(set, target, rule.given, ids),
+              `${op.operation} (${key}, the ${what.slice(1)})`,
+              ex,
+            );
           }
         });
         break;
@@ -652,6 +686,178 @@ function ruleChecks(set: SpecSet, op: OperationSpec, config: ServerTargetConfig)
                 ex2,
               );
           });
+        // several entities under one filter value (pagination.given): counts, totals and a page walk
+        const many = pg?.given;
+        const n = many ? (set.model.states[many]?.creates.filter((c) => c.entity === entity).length ?? 0) : 0;
+        const itemIds = (list: unknown[]) =>
+          list.map((x) =>
+            x && typeof x === 'object' ? String((x as Record<string, unknown>)[ent.id]) : String(x),
+          );
+        if (pg && many && n > 1 && (rule.count || rule.total))
+          add(`rule.${rule.id}.counts`, rule, sev(rule.basis), async (s) => {
+            await s.requireApi(api);
+            const ids = await freshIds(s, op, many);
+            s.cover(`rule:${rule.id}:counts`);
+            for (const size of [n - 1, n]) {
+              const input: Record<string, unknown> = { ...listInput(ids), [pg.size]: size };
+              if (pg.style === 'page' && pg.page) input[pg.page] = 1;
+              const what = `${op.operation} with ${pg.size}=${size} over a filter matching the ${n} ${entity}s of provider state ${many}`;
+              const ex = await s.call(api, op.operation, input, { label: `first page of size ${size}` });
+              const out = expectSuccess(set, op, ex, what);
+              const { list } = listed(out, undefined);
+              // a short page is allowed (the page walk checks the rest); an empty or oversized one is not
+              if (list.length === 0 || list.length > size)
+                throw new CheckFailure(
+                  `${what} must list between 1 and ${size} of them, but ${items} holds ${list.length}.`,
+                  ex,
+                );
+              if (rule.count && Number(out[rule.count]) !== list.length)
+                throw new CheckFailure(
+                  `${what}: ${rule.count} must be the ${list.length} item(s) on the page, but it is ${JSON.stringify(out[rule.count])}.`,
+                  ex,
+                );
+              if (rule.total && Number(out[rule.total]) !== n)
+                throw new CheckFailure(
+                  `${what}: ${rule.total} must be all ${n} matching ${entity}s, but it is ${JSON.stringify(out[rule.total])}.`,
+                  ex,
+                );
+            }
+          });
+        if (pg && many && n > 1)
+          add(`rule.${rule.id}.pages`, rule, sev(rule.basis, pg.basis), async (s) => {
+            await s.requireApi(api);
+            const ids = await freshIds(s, op, many);
+            s.cover(`rule:${rule.id}:pages`);
+            const filterText = `a filter matching the ${n} ${entity}s of provider state ${many}`;
+            // without a page size the default page (pagination.defaultSize) holds them all
+            if (pg.defaultSize >= n) {
+              const ex = await s.call(api, op.operation, listInput(ids), { label: 'default page size' });
+              const out = expectSuccess(set, op, ex, `${op.operation} without ${pg.size}`);
+              const { list } = listed(out, undefined);
+              if (list.length !== n)
+                throw new CheckFailure(
+                  `${op.operation} without ${pg.size} over ${filterText} must list all ${n} (the default page holds ${pg.defaultSize}), but ${items} holds ${list.length}.`,
+                  ex,
+                );
+            }
+            // walk pages of n-1: every entity exactly once, no page over the size, then an empty page
+            const size = n - 1;
+            const seen: string[] = [];
+            let input: Record<string, unknown> = { ...listInput(ids), [pg.size]: size };
+            let last: Answered | undefined;
+            for (let pageNo = 1; ; pageNo++) {
+              if (pageNo > n + 2)
+                throw new CheckFailure(
+                  `${op.operation} with ${pg.size}=${size} over ${filterText} still offers another page after ${pageNo - 1} pages.`,
+                  last,
+                );
+              if (pg.style === 'page' && pg.page) input = { ...input, [pg.page]: pageNo };
+              const what = `${op.operation} page ${pageNo} with ${pg.size}=${size} over ${filterText}`;
+              const ex = await s.call(api, op.operation, input, { label: `page ${pageNo} of size ${size}` });
+              last = ex;
+              const out = expectSuccess(set, op, ex, what);
+              const got = itemIds(listed(out, undefined).list);
+              if (got.length > size)
+                throw new CheckFailure(`${what} holds ${got.length} item(s), more than the page size.`, ex);
+              const again = got.filter((id) => seen.includes(id));
+              if (again.length)
+                throw new CheckFailure(
+                  `${what} lists again ${again.join(', ')}, already on an earlier page.`,
+                  ex,
+                );
+              if (seen.length + got.length > n)
+                throw new CheckFailure(
+                  `${what} brings the pages to ${seen.length + got.length} item(s), more than the ${n} matching ${entity}s.`,
+                  ex,
+                );
+              if (pg.style === 'page' && pg.page && outputMembers(set, op).some((m) => m.name === pg.page))
+                if (Number(out[pg.page]) !== pageNo)
+                  throw new CheckFailure(
+                    `${what}: ${pg.page} must echo the page asked for (${pageNo}), but it is ${JSON.stringify(out[pg.page])}.`,
+                    ex,
+                  );
+              seen.push(...got);
+              if (pg.style === 'page') {
+                if (!got.length) break;
+                continue;
+              }
+              const token = pg.token ? out[pg.token] : undefined;
+              if (typeof token !== 'string' || token === '') break;
+              input = { ...input, [pg.token!]: token };
+            }
+            if (seen.length !== n || !seen.includes(ids[ent.id]!))
+              throw new CheckFailure(
+                `Walking the pages of ${op.operation} with ${pg.size}=${size} over ${filterText} must give each of them once, but it gave ${seen.length}: ${seen.join(', ') || '(none)'}${seen.includes(ids[ent.id]!) ? '' : ` (without ${ids[ent.id]})`}.`,
+                last,
+              );
+          });
+        add(`rule.${rule.id}.as-created`, rule, sev(rule.basis), async (s) => {
+          await s.requireApi(api);
+          const ids = await freshIds(s, op, rule.given);
+          s.cover(`rule:${rule.id}:as-created`);
+          const ex = await s.call(api, op.operation, listInput(ids));
+          const output = expectSuccess(
+            set,
+            op,
+            ex,
+            `${op.operation} filtered by ${JSON.stringify(listInput(ids))}`,
+          );
+          const item = listed(output, ids[ent.id]).list.find(
+            (x) =>
+              x && typeof x === 'object' && String((x as Record<string, unknown>)[ent.id]) === ids[ent.id],
+          );
+          if (!item)
+            throw new CheckFailure(
+              `${op.operation} must list the ${entity} ${ids[ent.id]}, but it does not.`,
+              ex,
+            );
+          expectAsCreated(
+            item as Record<string, unknown>,
+            outputMembers(set, op).find((m) => m.name === items)?.item?.members ?? [],
+            createdFacts(set, entity, rule.given, ids),
+            `${op.operation} (the listed ${entity})`,
+            ex,
+          );
+        });
+        // without the (optional) filter, the listing still holds the entity, somewhere in its pages
+        const optionalFilter = Object.keys(rule.filter ?? {}).every(
+          (member) => inputMembers(set, op).find((m) => m.name === member)?.required === false,
+        );
+        if (pg && Object.keys(rule.filter ?? {}).length && optionalFilter)
+          add(`rule.${rule.id}.unfiltered`, rule, sev(rule.basis), async (s) => {
+            await s.requireApi(api);
+            // another requester's key when there is one: its listing holds only what this check made
+            const as = s.config.credentials.length > 1 ? 1 : 0;
+            const ids = await freshIds(s, op, rule.given, as);
+            s.cover(`rule:${rule.id}:unfiltered`);
+            const sizeMember = inputMembers(set, op).find((m) => m.name === pg.size);
+            const range = sizeMember?.constraints.find((c) => c.kind === 'range');
+            const size = range?.kind === 'range' && range.max !== undefined ? range.max : pg.defaultSize;
+            let input: Record<string, unknown> = { [pg.size]: size };
+            let last: Answered | undefined;
+            let count = 0;
+            for (let pageNo = 1; pageNo <= 50; pageNo++) {
+              if (pg.style === 'page' && pg.page) input = { ...input, [pg.page]: pageNo };
+              const ex = await s.call(api, op.operation, input, { as, label: `unfiltered page ${pageNo}` });
+              last = ex;
+              const out = expectSuccess(
+                set,
+                op,
+                ex,
+                `${op.operation} without ${Object.keys(rule.filter ?? {}).join(', ')}`,
+              );
+              const page = listed(out, ids[ent.id]);
+              if (page.hit) return;
+              count += page.list.length;
+              const token = pg.token ? out[pg.token] : undefined;
+              if (pg.style === 'page' ? !page.list.length : typeof token !== 'string' || token === '') break;
+              if (pg.style === 'token') input = { ...input, [pg.token!]: token };
+            }
+            throw new CheckFailure(
+              `${op.operation} without ${Object.keys(rule.filter ?? {}).join(', ')} must list the ${entity} ${ids[ent.id]} of provider state ${rule.given} among the caller's, but its pages hold ${count} item(s) without it.`,
+              last,
+            );
+          });
         if (rule.owned)
           add(`rule.${rule.id}.owned`, rule, sev(rule.basis), async (s) => {
             await s.requireApi(api);
@@ -743,4 +949,69 @@ function literalFields(fields: Record<string, unknown>): Record<string, unknown>
 
 export function operationChecks(set: SpecSet, op: OperationSpec, config: ServerTargetConfig): Check[] {
   return [...validChecks(set, op, config), ...invalidChecks(set, op, config), ...ruleChecks(set, op, config)];
+}
+
+/**
+ * What model.json says an entity a provider state created shows, beyond literal fields: the ids
+ * the state returned (under the field's own name, as the entity's parent link, or through a
+ * `$ref:Field` template) and its `$now±N` timestamps, with their offsets.
+ */
+export function createdFacts(
+  set: SpecSet,
+  entity: string,
+  state: string | undefined,
+  ids: Record<string, string>,
+): { equal: Record<string, string>; times: { field: string; offset: number }[] } {
+  const ent = set.model.entities[entity];
+  const equal: Record<string, string> = {};
+  const times: { field: string; offset: number }[] = [];
+  if (!ent) return { equal, times };
+  const created = state ? set.model.states[state]?.creates.find((c) => c.entity === entity) : undefined;
+  const templates: Record<string, unknown> = { ...ent.fields, ...(created?.fields ?? {}) };
+  if (ids[ent.id] !== undefined) equal[ent.id] = ids[ent.id]!;
+  if (ent.parent && ids[ent.parent.via] !== undefined) equal[ent.parent.via] = ids[ent.parent.via]!;
+  for (const [field, t] of Object.entries(templates)) {
+    if (ids[field] !== undefined) equal[field] = ids[field]!;
+    const ref = typeof t === 'string' ? /^\$ref:(.+)$/.exec(t) : null;
+    if (ref && ids[ref[1]!] !== undefined) equal[field] = ids[ref[1]!]!;
+    const now = typeof t === 'string' ? /^\$now([+-]\d+)?$/.exec(t) : null;
+    if (now) times.push({ field, offset: Number(now[1] ?? 0) });
+  }
+  return { equal, times };
+}
+
+/** The entity in an output must show the ids it was created with and its timestamps, in the
+ * order of their offsets; members its output shape does not have are skipped. */
+export function expectAsCreated(
+  value: Record<string, unknown>,
+  members: ResolvedMember[],
+  facts: ReturnType<typeof createdFacts>,
+  what: string,
+  ex: Answered,
+): void {
+  const has = (f: string, types?: string[]) =>
+    members.some((m) => m.name === f && (!types || types.includes(m.type)));
+  for (const [field, want] of Object.entries(facts.equal))
+    if (has(field, ['string', 'integer', 'long']) && String(value[field]) !== want)
+      throw new CheckFailure(
+        `${what}: ${field} must be ${want} (as the provider state created it), but it is ${JSON.stringify(value[field])}.`,
+        ex,
+      );
+  const times = facts.times.filter((t) => has(t.field, ['timestamp']));
+  for (const t of times)
+    if (!(value[t.field] instanceof Date))
+      throw new CheckFailure(
+        `${what}: ${t.field} must be there (the provider state created it), but it is ${JSON.stringify(value[t.field])}.`,
+        ex,
+      );
+  const sorted = [...times].sort((a, b) => a.offset - b.offset);
+  for (let i = 1; i < sorted.length; i++) {
+    const a = sorted[i - 1]!;
+    const b = sorted[i]!;
+    if (a.offset < b.offset && (value[a.field] as Date).getTime() > (value[b.field] as Date).getTime())
+      throw new CheckFailure(
+        `${what}: ${a.field} (${(value[a.field] as Date).toISOString()}) must not be later than ${b.field} (${(value[b.field] as Date).toISOString()}): the provider state created it ${b.offset - a.offset} s earlier.`,
+        ex,
+      );
+  }
 }

@@ -80,6 +80,8 @@ export interface Pagination {
   page?: string;
   size: string;
   defaultSize: number;
+  /** A provider state that fills one filter value with several entities the rule lists (paged over). */
+  given?: string;
   basis: Basis;
 }
 

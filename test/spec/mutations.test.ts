@@ -185,6 +185,27 @@ describe('(d) referencing an unknown provider state', () => {
       }),
     );
   });
+
+  it('in a pagination given, which must make several listed entities under one parent', () => {
+    editJson(dir, '2017-01-17/ListQualificationRequests.json', (d) => {
+      d.behaviour.rules[0].pagination.given = 'QualificationTypeWithNoRequests';
+    });
+    editJson(dir, '2014-08-15/GetQualificationRequests.json', (d) => {
+      d.behaviour.rules[0].pagination.given = 'QualificationTypeWithPendingRequest';
+    });
+    const problems = problemsOf(() => loadSpecsUncached(dir));
+    expect(problems).toContainEqual({
+      file: '2017-01-17/ListQualificationRequests.json',
+      pointer: '/behaviour/rules/0/pagination/given',
+      message: 'unknown provider state QualificationTypeWithNoRequests (see model.json)',
+    });
+    expect(problems).toContainEqual({
+      file: '2014-08-15/GetQualificationRequests.json',
+      pointer: '/behaviour/rules/0/pagination/given',
+      message:
+        'state QualificationTypeWithPendingRequest does not create several listed QualificationRequests under one parent',
+    });
+  });
 });
 
 describe('(e) a malformed pattern', () => {
