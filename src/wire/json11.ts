@@ -32,12 +32,20 @@ function pointer(set: SpecSet, path: string): string {
   return `${specFile(set, p, `protocols/${JSON11_API}.json`)}#${path}`;
 }
 
+/** targetHeader's answer per protocol document (it is asked on every request). */
+const targetHeaders = new WeakMap<ProtocolFile, { name: string; template: string } | undefined>();
+
 /** The request header that names the operation (its value template contains {operation}). */
 export function targetHeader(p: ProtocolFile): { name: string; template: string } | undefined {
+  if (targetHeaders.has(p)) return targetHeaders.get(p);
+  let found: { name: string; template: string } | undefined;
   for (const [name, h] of Object.entries(p.request?.headers ?? {}))
-    if (h.value.includes('{operation}'))
-      return { name, template: fillMessage(h.value, { targetPrefix: p.targetPrefix ?? '' }) };
-  return undefined;
+    if (h.value.includes('{operation}')) {
+      found = { name, template: fillMessage(h.value, { targetPrefix: p.targetPrefix ?? '' }) };
+      break;
+    }
+  targetHeaders.set(p, found);
+  return found;
 }
 
 /** The operation named by the target header, or undefined when the request does not carry this protocol's target. */

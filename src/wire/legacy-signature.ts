@@ -54,11 +54,18 @@ export function legacySigning(protocol: ProtocolFile): LegacySigning {
   return signing;
 }
 
+const signedRolesCache = new Map<string, ParameterRole[]>();
+
 /** The roles whose parameters the MTurk scheme signs, in the order of the string to sign. */
 export function signedRoles(stringToSign: string): ParameterRole[] {
-  return templatePlaceholders(stringToSign).filter(
-    (n): n is ParameterRole => n !== 'service' && (PARAMETER_ROLES as readonly string[]).includes(n),
-  );
+  let roles = signedRolesCache.get(stringToSign);
+  if (!roles) {
+    roles = templatePlaceholders(stringToSign).filter(
+      (n): n is ParameterRole => n !== 'service' && (PARAMETER_ROLES as readonly string[]).includes(n),
+    );
+    signedRolesCache.set(stringToSign, roles);
+  }
+  return roles;
 }
 
 /** The MTurk scheme's string to sign for `params`, values exactly as sent. */

@@ -351,8 +351,16 @@ function parseAmzDate(text: string): Date | undefined {
   if (!m) return undefined;
   const [, y, mo, d, h, mi, s] = m.map(Number) as [number, number, number, number, number, number, number];
   const date = new Date(Date.UTC(y, mo - 1, d, h, mi, s));
-  // Date.UTC rolls 20240230 over to March; a real timestamp round-trips.
-  return formatAmzDate(date) === text ? date : undefined;
+  // Date.UTC rolls 20240230 over to March (and 24:00 over to the next day): a real timestamp
+  // reads back the same fields. (Compared field by field: this runs on every request.)
+  const real =
+    date.getUTCFullYear() === y &&
+    date.getUTCMonth() === mo - 1 &&
+    date.getUTCDate() === d &&
+    date.getUTCHours() === h &&
+    date.getUTCMinutes() === mi &&
+    date.getUTCSeconds() === s;
+  return real ? date : undefined;
 }
 
 function fail(reason: SigV4FailureReason, message: string, accessKeyId?: string): SigV4Verdict {
