@@ -64,6 +64,9 @@ export async function run(argv: string[]): Promise<number> {
     process.stdout.write(`${helpText('bench', '[options]', OPTIONS)}\n`);
     return 0;
   }
+  // The bench runs the bundled SDK client in this process: as in the suite workers
+  // (src/runner/worker-preload.mjs), its notice about future Node versions stays out of the table.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const groups = args.only
     .flatMap((g) => g.split(','))
     .map((g) => g.trim())
