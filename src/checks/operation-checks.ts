@@ -521,10 +521,11 @@ function ruleChecks(set: SpecSet, op: OperationSpec, config: ServerTargetConfig)
         break;
       }
       case 'read': {
-        add(`rule.${rule.id}`, rule, sev(rule.basis), async (s) => {
+        // Both read checks: a fresh provider state, the call, and its successful output.
+        const readFresh = async (s: Parameters<Check['run']>[0], coverKey: string) => {
           await s.requireApi(api);
           const ids = await freshIds(s, op, rule.given);
-          s.cover(`rule:${rule.id}`);
+          s.cover(coverKey);
           const ex = await s.call(api, op.operation, minimalInput(set, op, ids, s.config.seed));
           const output = expectSuccess(
             set,
@@ -532,6 +533,10 @@ function ruleChecks(set: SpecSet, op: OperationSpec, config: ServerTargetConfig)
             ex,
             `${op.operation} of the ${entity} of provider state ${rule.given}`,
           );
+          return { ids, ex, output };
+        };
+        add(`rule.${rule.id}`, rule, sev(rule.basis), async (s) => {
+          const { ids, ex, output } = await readFresh(s, `rule:${rule.id}`);
           const state = rule.given ? set.model.states[rule.given] : undefined;
           for (const [key, what] of Object.entries(rule.output ?? {})) {
             const value = output[key] as Record<string, unknown> | undefined;
@@ -572,16 +577,7 @@ function ruleChecks(set: SpecSet, op: OperationSpec, config: ServerTargetConfig)
           }
         });
         add(`rule.${rule.id}.as-created`, rule, sev(rule.basis), async (s) => {
-          await s.requireApi(api);
-          const ids = await freshIds(s, op, rule.given);
-          s.cover(`rule:${rule.id}:as-created`);
-          const ex = await s.call(api, op.operation, minimalInput(set, op, ids, s.config.seed));
-          const output = expectSuccess(
-            set,
-            op,
-            ex,
-            `${op.operation} of the ${entity} of provider state ${rule.given}`,
-          );
+          const { ids, ex, output } = await readFresh(s, `rule:${rule.id}:as-created`);
           for (const [key, what] of Object.entries(rule.output ?? {})) {
             const target = what === '$entity' ? entity : ent.parent?.entity;
             const value = output[key];

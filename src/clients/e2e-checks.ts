@@ -26,7 +26,12 @@ import {
 } from '../checks/plan.ts';
 import { allowedFor } from '../checks/stateful.ts';
 import { send } from '../http/transport.ts';
-import { type CatalogueOptions, type ClientCheckOutcome, selectedOperations } from '../mock/checks.ts';
+import {
+  type CatalogueOptions,
+  type ClientCheckOutcome,
+  type ClientFamilyCheckDef,
+  selectedOperations,
+} from '../mock/checks.ts';
 import type { ClientResult, ClientUnderTest } from '../mock/types.ts';
 import { errorSpec } from '../spec/resolve.ts';
 import type { Api, EntitySpec, OperationSpec, RuleSpec, Severity, SpecSet } from '../spec/types.ts';
@@ -55,19 +60,7 @@ export interface E2eEnv {
   timeoutMs: number;
 }
 
-export interface E2eCheckDef {
-  /** `<api>/<Operation>/e2e.<rule id>` */
-  id: string;
-  api: Api;
-  operation: string;
-  /** `e2e.<rule id>` */
-  check: string;
-  severity: Severity;
-  summary: string;
-  /** The spec rule the check enforces: file, JSON pointer and rule text. */
-  rule: string;
-  run(env: E2eEnv): Promise<ClientCheckOutcome>;
-}
+export type E2eCheckDef = ClientFamilyCheckDef<E2eEnv>;
 
 /** The check name prefix of the family. */
 export const E2E_PREFIX = 'e2e.';

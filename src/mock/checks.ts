@@ -38,19 +38,22 @@ export interface ClientCheckOutcome {
   cases?: number;
 }
 
-export interface ClientCheckDef {
-  /** `<api>/<Operation>/client.<check>` */
+/** A client check of either family: against the mock (`client.<check>`) or end to end (`e2e.<rule id>`). */
+export interface ClientFamilyCheckDef<Env> {
+  /** `<api>/<Operation>/<check>` */
   id: string;
   api: Api;
   operation: string;
-  /** `client.<check>` */
+  /** `client.<check>` or `e2e.<rule id>` */
   check: string;
   severity: Severity;
   summary: string;
-  /** The spec rule the check enforces: file and JSON pointer. */
+  /** The spec rule the check enforces: file and JSON pointer (and, for e2e, the rule text). */
   rule: string;
-  run(env: ClientCheckEnv): Promise<ClientCheckOutcome>;
+  run(env: Env): Promise<ClientCheckOutcome>;
 }
+
+export type ClientCheckDef = ClientFamilyCheckDef<ClientCheckEnv>;
 
 interface Failure {
   detail: string;
