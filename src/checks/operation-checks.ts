@@ -613,10 +613,11 @@ function ruleChecks(set: SpecSet, op: OperationSpec, config: ServerTargetConfig)
             ),
           };
         };
-        add(`rule.${rule.id}`, rule, sev(rule.basis), async (s) => {
+        // Both list checks: a fresh provider state, the filtered call, and its successful output.
+        const listFresh = async (s: Parameters<Check['run']>[0], coverKey: string) => {
           await s.requireApi(api);
           const ids = await freshIds(s, op, rule.given);
-          s.cover(`rule:${rule.id}`);
+          s.cover(coverKey);
           const ex = await s.call(api, op.operation, listInput(ids));
           const output = expectSuccess(
             set,
@@ -624,6 +625,10 @@ function ruleChecks(set: SpecSet, op: OperationSpec, config: ServerTargetConfig)
             ex,
             `${op.operation} filtered by ${JSON.stringify(listInput(ids))}`,
           );
+          return { ids, ex, output };
+        };
+        add(`rule.${rule.id}`, rule, sev(rule.basis), async (s) => {
+          const { ids, ex, output } = await listFresh(s, `rule:${rule.id}`);
           const { list, hit } = listed(output, ids[ent.id]);
           if (!hit)
             throw new CheckFailure(
@@ -788,16 +793,7 @@ function ruleChecks(set: SpecSet, op: OperationSpec, config: ServerTargetConfig)
               );
           });
         add(`rule.${rule.id}.as-created`, rule, sev(rule.basis), async (s) => {
-          await s.requireApi(api);
-          const ids = await freshIds(s, op, rule.given);
-          s.cover(`rule:${rule.id}:as-created`);
-          const ex = await s.call(api, op.operation, listInput(ids));
-          const output = expectSuccess(
-            set,
-            op,
-            ex,
-            `${op.operation} filtered by ${JSON.stringify(listInput(ids))}`,
-          );
+          const { ids, ex, output } = await listFresh(s, `rule:${rule.id}:as-created`);
           const item = listed(output, ids[ent.id]).list.find(
             (x) =>
               x && typeof x === 'object' && String((x as Record<string, unknown>)[ent.id]) === ids[ent.id],
