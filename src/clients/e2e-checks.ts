@@ -30,7 +30,10 @@ import {
   type CatalogueOptions,
   type ClientCheckOutcome,
   type ClientFamilyCheckDef,
+  clip,
   selectedOperations,
+  showJson,
+  showResult,
 } from '../mock/checks.ts';
 import type { ClientResult, ClientUnderTest } from '../mock/types.ts';
 import { errorSpec } from '../spec/resolve.ts';
@@ -65,22 +68,9 @@ export type E2eCheckDef = ClientFamilyCheckDef<E2eEnv>;
 /** The check name prefix of the family. */
 export const E2E_PREFIX = 'e2e.';
 
-const MAX_TEXT = 4000;
-
-function clip(s: string, n = MAX_TEXT): string {
-  return s.length > n ? `${s.slice(0, n)}… (${s.length - n} more characters)` : s;
-}
-
-function show(v: unknown): string {
-  return clip(
-    JSON.stringify(v, (_k, x) => (x instanceof Date ? x.toISOString() : x)),
-    1500,
-  );
-}
-
-function showResult(r: ClientResult): string {
-  return 'error' in r ? `error ${show(r.error)}` : `output ${show(r.output)}`;
-}
+/** How much of a value the e2e family shows in a step or a failure. */
+const SHOW_MAX = 1500;
+const show = (v: unknown) => showJson(v, SHOW_MAX);
 
 /** A step of one case, kept for the failure's transcript. */
 type Transcript = string[];
@@ -148,7 +138,7 @@ async function callClient(
     log.push(`${operation} ${show(input)} → the client could not be run`);
     throw new E2eFailure(`the client could not be run: ${e instanceof Error ? e.message : String(e)}`);
   }
-  log.push(`${operation} ${show(input)} → ${showResult(r)}`);
+  log.push(`${operation} ${show(input)} → ${showResult(r, SHOW_MAX)}`);
   return r;
 }
 

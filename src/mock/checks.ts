@@ -63,7 +63,8 @@ interface Failure {
 
 const MAX_TEXT = 4000;
 
-function clip(s: string, n = MAX_TEXT): string {
+/** `s`, cut to `n` characters with a note of how much was left out (texts for reports). */
+export function clip(s: string, n = MAX_TEXT): string {
   return s.length > n ? `${s.slice(0, n)}… (${s.length - n} more characters)` : s;
 }
 
@@ -81,15 +82,17 @@ export function formatResponse(r: WireResponse): string {
   return clip(`HTTP ${r.status}\n${headers}\n\n${r.body}`);
 }
 
-function showJson(v: unknown): string {
+/** A value as JSON for a report (Dates as ISO-8601), cut to `max` characters. */
+export function showJson(v: unknown, max = 2000): string {
   return clip(
     JSON.stringify(v, (_k, x) => (x instanceof Date ? x.toISOString() : x)),
-    2000,
+    max,
   );
 }
 
-function showResult(r: ClientResult): string {
-  return 'error' in r ? `error ${showJson(r.error)}` : `output ${showJson(r.output)}`;
+/** What a client handed back, for a report. */
+export function showResult(r: ClientResult, max = 2000): string {
+  return 'error' in r ? `error ${showJson(r.error, max)}` : `output ${showJson(r.output, max)}`;
 }
 
 function codecOf(set: SpecSet, api: Api): Codec {
