@@ -213,6 +213,46 @@ export interface ProtocolFile {
   validation: { missing: string; invalid: string };
   protocolErrors: Record<string, string>;
   endpoints: { production: string[]; sandbox: string[]; basis?: Basis };
+  /** Legacy: the SOAP 1.1 binding beside the REST form (src/wire/soap.ts). */
+  soap?: SoapBinding;
+}
+
+/** The SOAP 1.1 document/literal binding of a legacy protocol (specs/README.md, "soap"). */
+export interface SoapBinding {
+  version: '1.1';
+  basis: Basis;
+  http: { method: 'POST'; path: string; contentType: string; basis: Basis };
+  soapAction: { header: string; value: string; quoted?: boolean; basis: Basis };
+  envelope: {
+    namespace: string;
+    prefix: string;
+    envelope: string;
+    header?: string;
+    body: string;
+    basis: Basis;
+  };
+  namespace: { uri: string; qualified: boolean; basis: Basis };
+  /** The body element's name, `{operation}` filled. */
+  operationElement: { name: string; basis: Basis };
+  /** The operation element's children before the Request items, in order; `role` ties one to a common parameter role. */
+  elements: { name: string; role?: ParameterRole; required: boolean }[];
+  elementsBasis: Basis;
+  request: { element: string; responseGroup: string; basis: Basis };
+  batch: { maxItems: number; basis: Basis };
+  /** Names of `signing.schemes` that apply to SOAP requests. */
+  signing: { schemes: string[]; basis: Basis };
+  response: { basis: Basis };
+  fault: {
+    element: string;
+    status: number;
+    codeElement: string;
+    stringElement: string;
+    detailElement: string;
+    codes: { client: string; server: string; versionMismatch: string };
+    basis: Basis;
+    /** Errors marked `fault` in the catalogue are answered as a Server fault. */
+    faultErrors: { basis: Basis };
+  };
 }
 
 export interface EntitySpec {
