@@ -7,7 +7,7 @@ import { constraintSource, oneViolation, serverIssuedMembers, validInput } from 
 import { constraintsOf, freeString, lengthBounds, patternString } from '../arbitraries/values.ts';
 import { constraintKey, errorSpec, inputMembers, outputMembers } from '../spec/resolve.ts';
 import type { OperationSpec, ResolvedMember, RuleSpec, SpecSet } from '../spec/types.ts';
-import { getPath, parseXmlSafe } from '../wire/xml.ts';
+import { getPath } from '../wire/xml.ts';
 import { expectError, expectMessage, expectSuccess, summary } from './judge.ts';
 import {
   basisText,
@@ -113,7 +113,7 @@ function validChecks(set: SpecSet, op: OperationSpec, _config: ServerTargetConfi
             ex,
             `A valid ${op.operation} request with ResponseGroup=${echo.responseGroup}`,
           );
-          const parsed = parseXmlSafe(ex.res.body);
+          const parsed = s.answerDocument(api, ex.res);
           if (!parsed.ok) throw new CheckFailure(`The answer is not XML: ${parsed.message}.`, ex);
           const fill = (t: string) => t.replace('{operation}', op.operation);
           const requestPath = (p.success.isValidPath ?? '').split('/').slice(0, -1).join('/');

@@ -94,6 +94,11 @@ export interface Codec {
     ctx: { host: string; now: Date; responseGroups?: string[]; method?: 'GET' | 'POST'; scheme?: string },
   ): WireRequest;
   decodeResponse(set: SpecSet, operation: string, res: WireResponse): DecodedAnswer;
+  /** The answer document of an XML answer (SOAP: the Body's element, namespaces dropped). */
+  answerDocument?(
+    set: SpecSet,
+    res: WireResponse,
+  ): { ok: true; root: string; doc: unknown } | { ok: false; message: string };
   /** Wire forms that batch calls (SOAP): one answer for the outcomes of a request's calls, in order. */
   encodeBatch?(
     set: SpecSet,

@@ -55,12 +55,6 @@ export function soapActionValue(b: SoapBinding): string {
   return b.soapAction.quoted ? `"${b.soapAction.value}"` : b.soapAction.value;
 }
 
-/** A SOAPAction header value without its quotes. */
-function unquote(v: string): string {
-  const t = v.trim();
-  return t.length >= 2 && t.startsWith('"') && t.endsWith('"') ? t.slice(1, -1) : t;
-}
-
 // ---------------------------------------------------------------------------
 // namespace-aware elements over the hardened parser's plain objects
 
@@ -569,20 +563,8 @@ function readAnswer(set: SpecSet, res: WireResponse): ReadBody {
         : {}),
     };
   }
+  // the namespace is judged on its own (soapNamespaceProblems), so that every other check reads on
   const problems: string[] = [];
-  if (b.namespace.qualified) {
-    const stray: string[] = [];
-    const walk = (e: SoapElement, depth = 0) => {
-      if (depth > 64) return;
-      if (e.ns !== b.namespace.uri) stray.push(`${e.name} (${e.ns ?? 'no namespace'})`);
-      for (const c of e.children) walk(c, depth + 1);
-    };
-    walk(el);
-    if (stray.length)
-      problems.push(
-        `${pointer(set, '/namespace')}: every answer element must be in ${b.namespace.uri}; ${stray.slice(0, 3).join(', ')}${stray.length > 3 ? ` and ${stray.length - 3} more` : ''} are not`,
-      );
-  }
   return { kind: 'document', root: el.name, doc: { [el.name]: plain(el) }, problems };
 }
 
@@ -643,6 +625,26 @@ export function decodeSoapBatch(set: SpecSet, operation: string, res: WireRespon
   );
 }
 
+/** Answer elements outside the binding's namespace (elementFormDefault=qualified): one line per problem. */
+export function soapNamespaceProblems(set: SpecSet, res: WireResponse): string[] {
+  const b = soapBinding(set);
+  const env = parseEnvelope(set, res.body);
+  if (!env.ok || !env.content || !b.namespace.qualified) return [];
+  if (env.content.name === b.fault.element && env.content.ns === b.envelope.namespace) return [];
+  const stray: string[] = [];
+  const walk = (e: SoapElement, depth = 0) => {
+    if (depth > 64) return;
+    if (e.ns !== b.namespace.uri) stray.push(`${e.name} (${e.ns ?? 'no namespace'})`);
+    for (const c of e.children) walk(c, depth + 1);
+  };
+  walk(env.content);
+  return stray.length
+    ? [
+        `${pointer(set, '/namespace')}: every answer element must be in ${b.namespace.uri}; ${stray.slice(0, 3).join(', ')}${stray.length > 3 ? ` and ${stray.length - 3} more` : ''} are not`,
+      ]
+    : [];
+}
+
 /** Is this answer a SOAP Fault (and not an answer document)? */
 export function isSoapFault(set: SpecSet, res: WireResponse): boolean {
   return readAnswer(set, res).kind === 'fault';
@@ -659,6 +661,12 @@ export function createSoapCodec(specs?: SpecSet): Codec {
     encodeRequest,
     decodeResponse,
     encodeBatch,
+    answerDocument: (set, res) => {
+      const r = readAnswer(set, res);
+      return r.kind === 'document'
+        ? { ok: true, root: r.root, doc: r.doc }
+        : { ok: false, message: r.kind === 'fault' ? `a SOAP Fault: ${r.text}` : r.problems.join('; ') };
+    },
   };
 }
 
