@@ -9,7 +9,7 @@ import { startEmulator } from '../src/emulator/server.ts';
 import { TEST_CREDENTIALS } from '../src/emulator/test-credentials.ts';
 import { loadSpecs } from '../src/spec/load.ts';
 import { APIS } from '../src/spec/types.ts';
-import { brokenEmulators } from './fixtures/broken-emulators/index.ts';
+import { brokenEmulators, soapBrokenEmulators } from './fixtures/broken-emulators/index.ts';
 
 const set = loadSpecs();
 const RUNS = 10;
@@ -97,6 +97,27 @@ describe('broken emulators', () => {
         const failure = results.find((r) => r.record.id === b.expectFailing[0]);
         expect(failure?.record.detail).toContain('Rule broken');
         expect(failure?.record.curl?.length ?? 0).toBeGreaterThan(0);
+      } finally {
+        await running.close();
+      }
+    },
+    90_000,
+  );
+});
+
+describe('SOAP-only deviations', () => {
+  test.concurrent.each(soapBrokenEmulators.map((b) => [b.name, b] as const))(
+    '%s fails SOAP checks only: every REST check of the operation still passes',
+    async (_name, b) => {
+      const running = await b.start();
+      try {
+        const operations = [...new Set(b.expectFailing.map((id) => id.split('/')[1]!))];
+        const results = await runAll(config(running.url, running.statesUrl, operations));
+        const failed = results.filter((r) => r.status === 'failed').map((r) => r.record.id);
+        expect(failed.length).toBeGreaterThan(0);
+        expect(failed.filter((id) => !id.split('/')[2]!.startsWith('soap.'))).toEqual([]);
+        // the REST checks ran and passed
+        expect(results.some((r) => r.status === 'passed' && !r.record.check.startsWith('soap.'))).toBe(true);
       } finally {
         await running.close();
       }
