@@ -34,6 +34,11 @@ export const OPTIONS = {
     help: 'API version to check: 2017-01-17 or 2014-08-15 (default: both)',
     valueName: 'VERSION',
   },
+  'legacy-wire': {
+    type: 'string',
+    help: 'the 2014-08-15 wire forms the server speaks: rest, soap or both (default: both; each legacy check runs over each)',
+    valueName: 'FORM',
+  },
   ...SELECTION_OPTIONS,
   runs: { type: 'int', help: 'generated cases per property check', default: 100 },
   'report-dir': {
@@ -86,6 +91,15 @@ export function parseApis(values: string[]): Api[] {
     if (!out.includes(v as Api)) out.push(v as Api);
   }
   return out;
+}
+
+/** --legacy-wire rest|soap|both: the legacy wire forms every legacy check runs over. */
+export function parseLegacyWire(value: string | undefined): string[] | undefined {
+  if (value === undefined) return undefined;
+  const forms: Record<string, string[]> = { rest: ['rest'], soap: ['soap'], both: ['rest', 'soap'] };
+  const hit = forms[value.trim()];
+  if (!hit) throw new UsageError(`--legacy-wire ${value}: expected rest, soap or both`);
+  return hit;
 }
 
 /** Checks --operations against the specs of the selected API versions. */
@@ -172,6 +186,7 @@ export async function run(argv: string[]): Promise<number> {
   try {
     const apis = parseApis(args.api);
     const operations = parseOperations(args.operations, apis);
+    const legacyWires = parseLegacyWire(args['legacy-wire']);
     const given = readCredentials(args['access-key'], args['secret-key']);
     const credentials = given.credentials ?? (await defaultCredentials());
     if (args.runs !== undefined && args.runs < 1) throw new UsageError('--runs must be at least 1');
@@ -191,6 +206,7 @@ export async function run(argv: string[]): Promise<number> {
       timeoutMs: args['timeout-ms'] ?? 5000,
       credentials,
       ...(checks.length > 0 ? { checks } : {}),
+      ...(legacyWires ? { legacyWires } : {}),
     };
     if (given.secretOnCommandLine)
       process.stderr.write(`${command}: warning: ${SECRET_ON_COMMAND_LINE_WARNING}\n`);
