@@ -138,7 +138,7 @@ export interface ClientConformanceOptions extends SuiteOptions {
   /** A driver command line (docs/driver-protocol.md), e.g. "python3 my_driver.py" … */
   driver?: string;
   /** … or one of the bundled in-process clients. */
-  client?: 'sdk-v3' | 'legacy-rest';
+  client?: 'sdk-v3' | 'legacy-rest' | 'legacy-soap';
 }
 
 /**
@@ -155,7 +155,7 @@ export async function clientConformance(options: ClientConformanceOptions): Prom
     client,
     ...(options.driver ? { driver: options.driver } : {}),
     ...suiteTarget(options, {
-      apis: [client === 'legacy-rest' ? '2014-08-15' : '2017-01-17'],
+      apis: [client === 'legacy-rest' || client === 'legacy-soap' ? '2014-08-15' : '2017-01-17'],
       runs: 25,
       timeoutMs: 10_000,
     }),

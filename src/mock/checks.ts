@@ -13,6 +13,7 @@ import type { Codec, DecodedAnswer } from '../wire/codec.ts';
 import type { WireRequest, WireResponse } from '../wire/http-types.ts';
 import { headerValue } from '../wire/http-types.ts';
 import { codecsFor } from '../wire/index.ts';
+import { soapWireProblems } from '../wire/soap.ts';
 import { diffRecord } from './compare.ts';
 import type { MockHandlers } from './handlers.ts';
 import type { ClientResult, ClientUnderTest, MockScript, RecordedExchange } from './types.ts';
@@ -178,7 +179,10 @@ function decodeAnswer(
   op: string,
   ex: RecordedExchange | undefined,
 ): DecodedAnswer | undefined {
-  return ex ? codecOf(set, api).decodeResponse(set, op, ex.response) : undefined;
+  if (!ex) return undefined;
+  // the codec of the request's wire form (REST or SOAP for 2014-08-15)
+  const codec = codecsFor(set).find((c) => c.api === api && c.claims(ex.request)) ?? codecOf(set, api);
+  return codec.decodeResponse(set, op, ex.response);
 }
 
 // ---------------------------------------------------------------------------
@@ -290,6 +294,7 @@ function wireProblems(
     else if (bare(got) !== bare(want))
       problems.push(`header ${name} is ${JSON.stringify(got)}, expected ${JSON.stringify(want)}`);
   }
+  problems.push(...soapWireProblems(set, ex.request));
   const d = view.decoded;
   if (d && view.refused)
     problems.push(

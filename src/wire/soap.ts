@@ -161,6 +161,26 @@ export function isSoapRequest(set: SpecSet, req: WireRequest): boolean {
 /** An Envelope start tag near the top of a body (after an XML declaration and comments). */
 const ENVELOPE_START = /^\s*(<\?xml[^>]*\?>\s*)?(<!--[\s\S]*?-->\s*)*<([A-Za-z_][\w.-]*:)?Envelope[\s>/]/;
 
+/** What a client's SOAP request gets wrong about the binding's HTTP side (SOAPAction, Content-Type); [] for other requests. */
+export function soapWireProblems(set: SpecSet, req: WireRequest): string[] {
+  if (!isSoapRequest(set, req)) return [];
+  const b = soapBinding(set);
+  const out: string[] = [];
+  const action = headerValue(req.headers, b.soapAction.header);
+  if (action === undefined)
+    out.push(`${pointer(set, '/soapAction')}: header ${b.soapAction.header} is missing`);
+  else if (action.trim() !== soapActionValue(b))
+    out.push(
+      `${pointer(set, '/soapAction')}: header ${b.soapAction.header} is ${JSON.stringify(action)}, expected ${JSON.stringify(soapActionValue(b))}`,
+    );
+  const ct = headerValue(req.headers, 'content-type');
+  if (mediaType(ct) !== mediaType(b.http.contentType))
+    out.push(
+      `${pointer(set, '/http/contentType')}: Content-Type is ${ct ?? '(none)'}, expected ${b.http.contentType}`,
+    );
+  return out;
+}
+
 /** The operation a SOAP request names (its body element), without checking anything else. */
 export function soapOperation(set: SpecSet, req: WireRequest): string | undefined {
   if (!isSoapRequest(set, req)) return undefined;

@@ -78,6 +78,7 @@ describe('bundled clients against the reference emulator', () => {
   for (const [client, api] of [
     ['sdk-v3', '2017-01-17'],
     ['legacy-rest', '2014-08-15'],
+    ['legacy-soap', '2014-08-15'],
   ] as const) {
     test(`${client}: every e2e check passes`, async () => {
       const results = await runE2eChecks(set, target(client, api, emulator));
@@ -241,7 +242,14 @@ describe('client × emulator columns', () => {
     });
     const mock = targets.filter((t) => !t.target.server).map((t) => t.name);
     const e2e = targets.filter((t) => t.target.server).map((t) => t.name);
-    expect(mock).toEqual(['sdk-v3', 'legacy-rest', 'sdk-v3-driver', 'boto3-driver']);
+    expect(mock).toEqual([
+      'sdk-v3',
+      'legacy-rest',
+      'legacy-soap',
+      'sdk-v3-driver',
+      'legacy-soap-driver',
+      'boto3-driver',
+    ]);
     expect(e2e).toEqual(mock.map((n) => `${n}${EMULATOR_COLUMN}`));
     const boto3 = targets.filter((t) => t.name.startsWith('boto3'));
     for (const t of boto3) if (t.target.unavailable) expect(t.target.unavailable).toMatch(/boto3/);

@@ -27,7 +27,7 @@ export const OPTIONS = {
   },
   client: {
     type: 'string',
-    help: 'a bundled in-process client instead of a driver: sdk-v3 or legacy-rest',
+    help: 'a bundled in-process client instead of a driver: sdk-v3, legacy-rest or legacy-soap',
     valueName: 'NAME',
   },
   server: {
@@ -62,20 +62,22 @@ export const OPTIONS = {
 } satisfies Record<string, OptionSpec>;
 
 const SYNOPSIS =
-  '(--driver "CMD ARGS" | --client sdk-v3|legacy-rest) [--server URL [--states-url URL]] [options]';
+  '(--driver "CMD ARGS" | --client sdk-v3|legacy-rest|legacy-soap) [--server URL [--states-url URL]] [options]';
 
 /** More lanes than this would only start more driver processes than two cores can keep busy. */
 const MAX_LANES = 16;
 
-export const BUNDLED_CLIENTS = ['sdk-v3', 'legacy-rest'] as const;
+export const BUNDLED_CLIENTS = ['sdk-v3', 'legacy-rest', 'legacy-soap'] as const;
 const BUNDLED_API: Record<(typeof BUNDLED_CLIENTS)[number], Api> = {
   'sdk-v3': '2017-01-17',
   'legacy-rest': '2014-08-15',
+  'legacy-soap': '2014-08-15',
 };
 
 /** The driver command lines of the example drivers shipped in examples/drivers. */
-export function exampleDriverCommand(name: 'sdk-v3' | 'boto3'): string {
+export function exampleDriverCommand(name: 'sdk-v3' | 'boto3' | 'legacy-soap'): string {
   const dir = join(PACKAGE_ROOT, 'examples', 'drivers');
+  if (name === 'legacy-soap') return `'${process.execPath}' '${join(dir, 'legacy-soap-driver.mjs')}'`;
   return name === 'sdk-v3'
     ? `'${process.execPath}' '${join(dir, 'sdk-v3-driver.mjs')}'`
     : `/usr/bin/python3 '${join(dir, 'boto3_driver.py')}'`;
@@ -155,6 +157,16 @@ export function bundledTargets(options: ClientSuiteOptions): { target: ClientTar
         ...base,
       },
     });
+    out.push({
+      name: 'legacy-soap-driver',
+      target: {
+        kind: 'client',
+        client: 'driver',
+        driver: exampleDriverCommand('legacy-soap'),
+        apis: ['2014-08-15'],
+        ...base,
+      },
+    });
     // without boto3 its column stays, every check not-run with the reason
     const boto3 = boto3Available();
     out.push({
@@ -228,7 +240,7 @@ export async function run(argv: string[]): Promise<number> {
   }
   if (args._.length > 0) throw new UsageError(`unexpected argument '${args._[0]}' (see --help)`);
   if (!args.driver && !args.client)
-    throw new UsageError('give --driver "CMD ARGS" or --client sdk-v3|legacy-rest');
+    throw new UsageError('give --driver "CMD ARGS" or --client sdk-v3|legacy-rest|legacy-soap');
   if (args.driver && args.client) throw new UsageError('give either --driver or --client, not both');
   if (args.client && !(BUNDLED_CLIENTS as readonly string[]).includes(args.client))
     throw new UsageError(`--client ${args.client}: unknown (known: ${BUNDLED_CLIENTS.join(', ')})`);
