@@ -312,10 +312,12 @@ describe('client × emulator columns', () => {
     expect(data.columns.map((c) => c.label)).toEqual([
       'sdk-v3',
       'legacy-rest',
+      'legacy-soap',
       `sdk-v3${EMULATOR_COLUMN}`,
       `legacy-rest${EMULATOR_COLUMN}`,
+      `legacy-soap${EMULATOR_COLUMN}`,
     ]);
-    for (const r of reports.slice(2)) {
+    for (const r of reports.slice(base.length)) {
       expect(r.results.length).toBeGreaterThan(5);
       expect(r.results.every((x) => /\/e2e\./.test(x.id))).toBe(true);
       expect(r.results.filter((x) => x.status !== 'passed')).toEqual([]);
