@@ -353,7 +353,7 @@ export function signSoap(set: SpecSet, secret: string, operation: string, timest
   const p = protocolOf(set);
   const signing = legacySigning(p);
   const scheme = (p.signing.schemes ?? []).find((s) => soapBinding(set).signing.schemes.includes(s.name));
-  if (!scheme || scheme.name !== 'mturk-hmac-sha1')
+  if (scheme?.name !== 'mturk-hmac-sha1')
     throw new Error(`no signer for the SOAP scheme ${scheme?.name ?? '(none)'}`);
   const params = { [signing.names.operation]: operation, [signing.names.timestamp]: timestamp };
   return mturkLegacySignature(
