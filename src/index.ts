@@ -65,6 +65,8 @@ export interface ServerConformanceOptions extends SuiteOptions {
   /** `i/n` */
   shard?: string;
   allowRemote?: boolean;
+  /** The 2014-08-15 wire forms the server speaks ('rest', 'soap'; default both): legacy checks run over each. */
+  legacyWires?: string[];
 }
 
 export interface ConformanceResult extends RunOutcome {
@@ -120,6 +122,7 @@ export async function serverConformance(options: ServerConformanceOptions): Prom
     ...suiteTarget(options, { apis: [...APIS], runs: 100, timeoutMs: 5000 }),
     credentials: userCredentials ?? TEST_CREDENTIALS.map((c) => ({ ...c })),
     ...(options.checks ? { checks: options.checks } : {}),
+    ...(options.legacyWires ? { legacyWires: options.legacyWires } : {}),
   };
   const run: RunConformanceOptions = {
     target,

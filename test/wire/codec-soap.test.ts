@@ -157,3 +157,52 @@ describe('the emulator over SOAP', () => {
     expect(huge.body).toMatch(/RequestTooLarge|exceeds/);
   });
 });
+
+describe('signatures over SOAP', () => {
+  test('the MTurk scheme signs service + operation element + Timestamp, as over REST', async () => {
+    const { codecFor } = await import('../../src/wire/index.ts');
+    const now = new Date('2026-01-02T03:04:05Z');
+    const rest = codecFor('2014-08-15').encodeRequest(set, 'GetAssignment', {}, TEST_REQUESTER_1, {
+      host: 'h',
+      now,
+      scheme: 'mturk-hmac-sha1',
+      method: 'GET',
+    });
+    const restSig = new URLSearchParams(rest.query).get('Signature');
+    const soap = soapCodec.encodeRequest(set, 'GetAssignment', {}, TEST_REQUESTER_1, { host: 'h', now });
+    expect(soap.body).toContain(`<Signature>${restSig}</Signature>`);
+  });
+
+  test('SignatureVersion 1 is REST only: the binding names the MTurk scheme alone', () => {
+    const schemes = set.apis['2014-08-15'].protocol.signing.schemes!.map((s) => s.name);
+    expect(schemes).toContain('aws-query-v1');
+    expect(b.signing.schemes).toEqual(['mturk-hmac-sha1']);
+  });
+
+  test('a call signed with another secret, or with no Signature, is refused in the answer document', () => {
+    const em = createEmulator();
+    const other = soapCodec.encodeRequest(
+      set,
+      'GetAssignment',
+      { AssignmentId: 'x' },
+      { accessKeyId: TEST_REQUESTER_1.accessKeyId, secretAccessKey: 'not-the-secret' },
+      ctx,
+    );
+    const a = soapCodec.decodeResponse(set, 'GetAssignment', em.handleSync(other));
+    expect(a.kind === 'error' && a.code).toBe('AWS.BadClaimsSupplied');
+    const unsigned = soapCodec.encodeRequest(
+      set,
+      'GetAssignment',
+      { AssignmentId: 'x' },
+      TEST_REQUESTER_1,
+      ctx,
+    );
+    const none = em.handleSync({
+      ...unsigned,
+      body: unsigned.body.replace(/<Signature>[^<]*<\/Signature>/, ''),
+    });
+    const d = soapCodec.decodeResponse(set, 'GetAssignment', none);
+    expect(d.kind === 'error' && d.code).toBe('AWS.NotAuthorized');
+    expect(none.status).toBe(200);
+  });
+});
