@@ -15,7 +15,12 @@ const set = loadSpecs();
 const RUNS = 10;
 const SEED = 20261124;
 
-function config(url: string, statesUrl: string, operations?: string[]): ServerTargetConfig {
+function config(
+  url: string,
+  statesUrl: string,
+  operations?: string[],
+  legacyWires?: string[],
+): ServerTargetConfig {
   return {
     kind: 'server',
     endpoint: url,
@@ -26,6 +31,7 @@ function config(url: string, statesUrl: string, operations?: string[]): ServerTa
     timeoutMs: 5000,
     credentials: [...TEST_CREDENTIALS],
     ...(operations ? { operations } : {}),
+    ...(legacyWires ? { legacyWires } : {}),
   };
 }
 
@@ -85,7 +91,10 @@ describe('broken emulators', () => {
       const running = await b.start();
       try {
         const operations = [...new Set(b.expectFailing.map((id) => id.split('/')[1]!))];
-        const results = await runAll(config(running.url, running.statesUrl, operations));
+        // the deviations of the REST form are judged over REST (their SOAP twins: below); the
+        // SOAP ones over both forms
+        const wires = soapBrokenEmulators.includes(b) ? undefined : ['rest'];
+        const results = await runAll(config(running.url, running.statesUrl, operations, wires));
         const failed = results.filter((r) => r.status === 'failed').map((r) => r.record.id);
         const notRun = results.filter((r) => r.status === 'not-run').map((r) => r.record.id);
         console.log(
@@ -118,6 +127,31 @@ describe('SOAP-only deviations', () => {
         expect(failed.filter((id) => !id.split('/')[2]!.startsWith('soap.'))).toEqual([]);
         // the REST checks ran and passed
         expect(results.some((r) => r.status === 'passed' && !r.record.check.startsWith('soap.'))).toBe(true);
+      } finally {
+        await running.close();
+      }
+    },
+    90_000,
+  );
+});
+
+describe('SOAP twins of legacy checks', () => {
+  test.concurrent.each(
+    ['legacy-errors-wrong-place', 'legacy-ignores-echo', 'legacy-errors-without-data'].map((n) => [
+      n,
+      brokenEmulators.find((b) => b.name === n)!,
+    ]),
+  )(
+    '%s is caught over SOAP too, by the twins of its checks',
+    async (_name, b) => {
+      const running = await b.start();
+      try {
+        const legacy = b.expectFailing.filter((id) => id.startsWith('2014-08-15/'));
+        const operations = [...new Set(legacy.map((id) => id.split('/')[1]!))];
+        const results = await runAll(config(running.url, running.statesUrl, operations, ['soap']));
+        const failed = results.filter((r) => r.status === 'failed').map((r) => r.record.id);
+        const twins = legacy.map((id) => id.replace(/\/([^/]+)$/, '/soap.$1'));
+        expect(twins.filter((id) => !failed.includes(id))).toEqual([]);
       } finally {
         await running.close();
       }

@@ -18,7 +18,11 @@ export const codecs: readonly Codec[] = [json11Codec, legacyCodec, soapCodec];
 
 /** The codec of an API version; `wire` picks a form other than the default (2014-08-15: 'soap'). */
 export function codecFor(api: Api, wire?: string): Codec {
-  const c = codecs.find((x) => x.api === api && (wire === undefined || (x.wire ?? 'rest') === wire));
+  // the list is built at call time: through the import cycle spec/load → rules → checks → here,
+  // `codecs` can be read before legacy.ts has finished (a codec still undefined)
+  const c = [json11Codec, legacyCodec, soapCodec].find(
+    (x) => x.api === api && (wire === undefined || (x.wire ?? 'rest') === wire),
+  );
   if (!c) throw new Error(`no codec for API ${api}`);
   return c;
 }
