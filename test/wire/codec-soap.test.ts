@@ -206,3 +206,48 @@ describe('signatures over SOAP', () => {
     expect(none.status).toBe(200);
   });
 });
+
+describe('hostile SOAP bodies', () => {
+  test('cut, spliced or foreign envelopes: never a throw, never a success, the store unchanged', async () => {
+    const fc = (await import('fast-check')).default;
+    const em = createEmulator({ maxBodyBytes: 16 * 1024 });
+    stateIds(em, 'HITWithSubmittedAssignment');
+    // an id that names nothing: no splice can make this call succeed
+    const valid = soapCodec.encodeRequest(
+      set,
+      'RejectAssignment',
+      { AssignmentId: 'NOSUCHASSIGNMENT', RequesterFeedback: 'x' },
+      TEST_REQUESTER_1,
+      ctx,
+    );
+    const digest = em.store.digest();
+    const pieces = [
+      '<!DOCTYPE x [<!ENTITY e "e">]>',
+      '&e;',
+      '&#0;',
+      '<![CDATA[',
+      `</${b.request.element}>`,
+      `<${b.request.element}>`,
+      `xmlns="${b.namespace.uri}"`,
+      '<soapenv:Body>',
+      '\u0000',
+      '<a:b xmlns:a="urn:x">',
+      'x'.repeat(20_000),
+    ];
+    await fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: valid.body.length }),
+        fc.integer({ min: 0, max: valid.body.length }),
+        fc.constantFrom(...pieces),
+        (at, cut, piece) => {
+          const body = `${valid.body.slice(0, Math.min(at, cut))}${piece}${valid.body.slice(Math.max(at, cut))}`;
+          const res = em.handleSync({ ...valid, body });
+          expect([200, b.fault.status]).toContain(res.status);
+          expect(soapCodec.decodeResponse(set, 'RejectAssignment', res).kind).toBe('error');
+          expect(em.store.digest()).toBe(digest);
+        },
+      ),
+      { numRuns: 300, seed: 5 },
+    );
+  });
+});
