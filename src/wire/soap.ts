@@ -79,12 +79,14 @@ function elementsOf(qname: string, value: unknown, scope: Map<string, string>, d
   if (depth > 64) return [];
   const items = Array.isArray(value) ? value : [value];
   return items.map((v) => {
-    const local = new Map(scope);
+    // the scope is copied only where an element declares namespaces
+    let local = scope;
     const obj = v !== null && typeof v === 'object' ? (v as Record<string, unknown>) : undefined;
     if (obj)
       for (const [k, x] of Object.entries(obj)) {
-        if (k === NS_ATTR) local.set('', String(x));
-        else if (k.startsWith(`${NS_ATTR}:`)) local.set(k.slice(NS_ATTR.length + 1), String(x));
+        if (k !== NS_ATTR && !k.startsWith(`${NS_ATTR}:`)) continue;
+        if (local === scope) local = new Map(scope);
+        local.set(k === NS_ATTR ? '' : k.slice(NS_ATTR.length + 1), String(x));
       }
     const [prefix, name] = splitName(qname);
     const ns = local.get(prefix ?? '') || undefined;
