@@ -1,6 +1,6 @@
 // The bundled legacy SOAP client (src/clients/legacy-soap.ts) passes every client check of the
-// mock family, in process and as a driver (examples/drivers/legacy-soap-driver.mjs); a SOAP
-// client that gets the binding wrong is caught by client.wire-request.
+// mock family, in process and as a driver (examples/drivers/legacy-soap-driver.mjs). SOAP clients
+// that get the binding wrong: test/fixtures/broken-clients/soap-*.ts.
 import { describe, expect, test } from 'vitest';
 import { exampleDriverCommand } from '../../src/cli/commands/client.ts';
 import { createLegacySoapClient } from '../../src/clients/legacy-soap.ts';
@@ -46,27 +46,4 @@ describe('the bundled legacy SOAP client', () => {
     expect(results.length).toBeGreaterThan(5);
     expect(notPassing(results)).toEqual([]);
   }, 120_000);
-
-  test('a SOAP client sending no SOAPAction fails client.wire-request', async () => {
-    const header = soapBinding(set).soapAction.header.toLowerCase();
-    const results = await runClientChecks(
-      set,
-      { ...base, operations: ['RejectAssignment'], checks: ['client.wire-request'] },
-      {
-        transport: 'in-process',
-        factory: (_api, endpoint, ctx) =>
-          createLegacySoapClient(ctx.set, {
-            endpoint,
-            credentials: ctx.credentials,
-            tamper: (req) => {
-              const headers = { ...req.headers };
-              delete headers[header];
-              return { ...req, headers };
-            },
-          }),
-      },
-    );
-    expect(results.map((r) => r.outcome.status)).toEqual(['failed']);
-    expect(results[0]!.outcome.detail).toContain('SOAPAction');
-  }, 60_000);
 });
