@@ -3,11 +3,9 @@
 // that get the binding wrong: test/fixtures/broken-clients/soap-*.ts.
 import { describe, expect, test } from 'vitest';
 import { exampleDriverCommand } from '../../src/cli/commands/client.ts';
-import { createLegacySoapClient } from '../../src/clients/legacy-soap.ts';
 import { runClientChecks } from '../../src/mock/session.ts';
 import type { ClientTargetConfig } from '../../src/mock/types.ts';
 import { loadSpecs } from '../../src/spec/load.ts';
-import { soapBinding } from '../../src/wire/soap.ts';
 
 const set = loadSpecs();
 const base: ClientTargetConfig = {
