@@ -126,6 +126,13 @@ async function validCall(
   return s.call(op.api, op.operation, minimalInput(set, op, ids, s.config.seed), { label });
 }
 
+/** An input naming no entity (no provider state needed), when the operation has an exists rule. */
+function unknownInput(set: SpecSet, op: OperationSpec, seed: number): Record<string, unknown> | undefined {
+  if (!ruleOf(op, 'exists')?.error) return undefined;
+  const id = fc.sample(unknownIdArb(set, op), { seed, numRuns: 1 })[0]!;
+  return minimalInput(set, op, {}, seed, { [selectMember(set, op)]: id });
+}
+
 /** A valid input (own provider state) and, when the operation has an exists rule, one naming no entity. */
 async function inputs(
   s: Session,
@@ -135,9 +142,8 @@ async function inputs(
   const given = givenFor(op);
   const ids = given ? await s.state(given) : {};
   const valid = minimalInput(set, op, ids, s.config.seed);
-  if (!ruleOf(op, 'exists')?.error) return { valid };
-  const id = fc.sample(unknownIdArb(set, op), { seed: s.config.seed, numRuns: 1 })[0]!;
-  return { valid, unknown: minimalInput(set, op, {}, s.config.seed, { [selectMember(set, op)]: id }) };
+  const unknown = unknownInput(set, op, s.config.seed);
+  return unknown ? { valid, unknown } : { valid };
 }
 
 /** The text of the SOAP signature element of a request, changed or removed. */
@@ -179,10 +185,13 @@ export function soapOnlyChecks(set: SpecSet, op: OperationSpec): Check[] {
     sev(b.namespace.basis),
     `${file}#/soap/namespace: the answer document and every element in it are in ${b.namespace.uri}${basisText(b.namespace.basis)}`,
     async (s) => {
-      const { valid, unknown } = await inputs(s, set, op);
-      const exs = [await s.call(LEGACY_API, op.operation, valid, { label: 'valid call' })];
-      if (unknown) exs.push(await s.call(LEGACY_API, op.operation, unknown, { label: 'unknown id' }));
-      for (const ex of exs) {
+      // the answer that needs no provider state first, then a success
+      const unknown = unknownInput(set, op, s.config.seed);
+      const answers = async function* () {
+        if (unknown) yield await s.call(LEGACY_API, op.operation, unknown, { label: 'unknown id' });
+        yield await validCall(s, set, op);
+      };
+      for await (const ex of answers()) {
         if (isSoapFault(set, ex.res))
           throw new CheckFailure(
             `The call was answered by a SOAP Fault, not by an answer document: ${summary(ex)}.`,
@@ -200,6 +209,15 @@ export function soapOnlyChecks(set: SpecSet, op: OperationSpec): Check[] {
     sev(b.soapAction.basis),
     `${file}#/soap/soapAction: a call carrying ${b.soapAction.header}: ${b.soapAction.quoted ? `"${b.soapAction.value}"` : b.soapAction.value} (the one value of every operation) is served, the operation named by the body element${basisText(b.soapAction.basis)}`,
     async (s) => {
+      const unknown = unknownInput(set, op, s.config.seed);
+      if (unknown) {
+        const refused = await s.call(LEGACY_API, op.operation, unknown, { label: 'unknown id' });
+        if (refused.answer.kind !== 'error' || isSoapFault(set, refused.res))
+          throw new CheckFailure(
+            `A ${op.operation} call with the WSDL's ${b.soapAction.header} naming no entity must be answered by the ${op.operation}Response document with its error, but the target answered ${summary(refused)}.`,
+            refused,
+          );
+      }
       const ex = await validCall(s, set, op, `valid call with ${b.soapAction.header}`);
       expectSuccess(set, op, ex, `A valid ${op.operation} call with the WSDL's ${b.soapAction.header}`);
     },
@@ -213,11 +231,17 @@ export function soapOnlyChecks(set: SpecSet, op: OperationSpec): Check[] {
     sev(b.response.basis),
     `${file}#/soap/response and #/errorEnvelope/placement: an AWS-level error (a wrong signature) and an operation error are answered in the ${op.operation}Response document with HTTP ${p.errorEnvelope.status ?? p.success.status}, not as a SOAP Fault${basisText(b.response.basis)}`,
     async (s) => {
-      const { valid, unknown } = await inputs(s, set, op);
-      const bad = await s.call(LEGACY_API, op.operation, valid, {
-        label: 'a wrong signature',
-        mutate: (r) => editSignature(set, r, 'spoil'),
-      });
+      // no provider state needed: the signature is judged before the entity
+      const unknown = unknownInput(set, op, s.config.seed);
+      const bad = await s.call(
+        LEGACY_API,
+        op.operation,
+        unknown ?? minimalInput(set, op, {}, s.config.seed),
+        {
+          label: 'a wrong signature',
+          mutate: (r) => editSignature(set, r, 'spoil'),
+        },
+      );
       if (isSoapFault(set, bad.res))
         throw new CheckFailure(
           `A request with a wrong signature was answered by a SOAP Fault (HTTP ${bad.res.status}); an AWS-level error belongs in OperationRequest/Errors of the answer document.`,
@@ -320,11 +344,30 @@ export function soapOnlyChecks(set: SpecSet, op: OperationSpec): Check[] {
     sev(b.batch.basis, b.request.basis),
     `${file}#/soap/batch: a call with several ${b.request.element} items answers each with its own ${op.operation}Result, in the order of the items${basisText(b.batch.basis)}`,
     async (s) => {
+      const creds = s.creds(0);
+      // first without provider states: items naming no entity, each answered by its own error, in order
+      const u1 = unknownInput(set, op, s.config.seed);
+      const u2 = unknownInput(set, op, s.config.seed + 1);
+      const member = selectMember(set, op);
+      if (u1 && u2 && u1[member] !== u2[member]) {
+        const req = encodeSoapBatch(set, op.operation, [u1, u2], creds, { host: s.host, now: new Date() });
+        const ex = await s.send(req, LEGACY_API, op.operation, 'a batch of 2 items naming no entity');
+        const answers = decodeSoapBatch(set, op.operation, ex.res);
+        const named = answers.map((a) => (a.kind === 'error' ? (a.message ?? '') : ''));
+        if (
+          answers.length !== 2 ||
+          !named[0]!.includes(String(u1[member])) ||
+          !named[1]!.includes(String(u2[member]))
+        )
+          throw new CheckFailure(
+            `A batch of 2 ${b.request.element} items naming no entity (${u1[member]}, then ${u2[member]}) must be answered by 2 Results, each with its own error, in order; got ${answers.length}: ${answers.map((a) => (a.kind === 'error' ? `${a.code} "${a.message}"` : a.kind)).join(', ') || 'none'}.`,
+            ex,
+          );
+      }
       const first = await inputs(s, set, op);
       const second = await inputs(s, set, op);
       const items = [first.valid, ...(first.unknown ? [first.unknown] : []), second.valid];
       const want = ['success', ...(first.unknown ? ['error'] : []), 'success'];
-      const creds = s.creds(0);
       const req = encodeSoapBatch(set, op.operation, items, creds, { host: s.host, now: new Date() });
       const ex = await s.send(req, LEGACY_API, op.operation, `a batch of ${items.length} items`);
       const answers = decodeSoapBatch(set, op.operation, ex.res);
