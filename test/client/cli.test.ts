@@ -103,6 +103,7 @@ describe('mturk-conformance client', () => {
     expect(cli([]).status).toBe(2);
     expect(cli(['--client', 'nope']).status).toBe(2);
     expect(cli(['--client', 'sdk-v3', '--driver', 'x']).status).toBe(2);
+    expect(cli(['--client', 'sdk-v3', '--max-attempts', '0']).status).toBe(2);
   });
 });
 

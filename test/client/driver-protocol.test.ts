@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { exampleDriverCommand } from '../../src/cli/commands/client.ts';
+import { clientReproduce } from '../../src/clients/reproduce.ts';
 import { caseDeadlineMs } from '../../src/driver/deadline.ts';
 import { driverEnv, startDriver } from '../../src/driver/driver-client.ts';
 import { splitCommand } from '../../src/driver/split.ts';
@@ -163,6 +164,17 @@ describe('retries: the case deadline allows the back-off of the faults it answer
     expect(caseDeadlineMs(0, Number.POSITIVE_INFINITY, 10)).toBe(
       1000 + 2000 + 4000 + 8000 + 16_000 + 4 * 20_000,
     );
+  });
+
+  test('the re-run line of a check keeps a --max-attempts that is not the default', () => {
+    const def = {
+      id: '2017-01-17/GetAssignment/client.error-code',
+      api: '2017-01-17' as const,
+      operation: 'GetAssignment',
+    };
+    const config: ClientTargetConfig = { ...base, driver: 'my-driver', timeoutMs: 10_000 };
+    expect(clientReproduce(config, def)).not.toMatch(/--max-attempts/);
+    expect(clientReproduce({ ...config, maxAttempts: 8 }, def)).toMatch(/ --max-attempts 8$/);
   });
 
   test("a client retrying on botocore's default (legacy) schedule at its longest back-off passes every check", async () => {
