@@ -219,9 +219,9 @@ export function startDriver(opts: DriverOptions): DriverClient {
             ? ` (${opts.timeoutMs} ms plus ${deadline - opts.timeoutMs} ms for the back-off of up to ${maxAttempts} attempts on the faults this case answers)`
             : '';
         dead = `the driver did not answer case ${id} (${operation}) within ${deadline} ms; it was stopped so that nothing it still sends reaches the next case`;
-        const message = `no answer to case ${id} (${operation}) within ${deadline} ms${allowance}${stderrTail()}`;
+        const why = `no answer to case ${id} (${operation}) within ${deadline} ms${allowance}${stderrTail()}`;
         // the case fails only once the driver is gone: no late retry of it can reach the next case
-        void stop().then(() => reject(new DriverError(message)));
+        void stop().then(() => reject(new DriverError(why)));
       }, deadline);
       pending = { id, resolve, reject, timer };
       child.stdin?.write(`${JSON.stringify(message)}\n`);
