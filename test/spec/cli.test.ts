@@ -134,4 +134,31 @@ describe('mturk-conformance verify-model', () => {
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(/stale declarations \(1\):\n {2}RejectAssignment AssignmentId pattern/);
   });
+
+  it.skipIf(!findBotocoreModel())(
+    'botocore: a shared shape no specified operation uses is compared too (exit 1)',
+    () => {
+      editJson(dir, 'shapes/2017-01-17.json', (d) => {
+        d.shapes.WorkerBlock.members.Reason.required = true;
+        delete d.shapes.ReviewReport;
+      });
+      const r = cli('verify-model', '--dir', dir);
+      expect(r.code).toBe(1);
+      expect(r.stdout).toMatch(
+        /shapes\/2017-01-17\.json WorkerBlock\.Reason required: spec true, model false/,
+      );
+      expect(r.stdout).toMatch(/shapes\/2017-01-17\.json ReviewReport shape: spec absent, model present/);
+    },
+  );
+
+  it.skipIf(!findBotocoreModel())('botocore --all: every operation of the model needs a spec', () => {
+    const r = cli('verify-model', '--all', '--json');
+    const out = JSON.parse(r.stdout) as { unspecifiedOperations: string[] };
+    expect(r.code).toBe(out.unspecifiedOperations.length === 0 ? 0 : 1);
+    const plain = cli('verify-model');
+    expect(plain.stdout).toMatch(/operation specs of the model's 39/);
+    expect(plain.stdout).toMatch(
+      new RegExp(`operations without a spec \\(${out.unspecifiedOperations.length}\\)`),
+    );
+  });
 });
