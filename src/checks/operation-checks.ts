@@ -5,6 +5,8 @@ import fc from 'fast-check';
 import { coverInput } from '../arbitraries/coverage.ts';
 import { constraintSource, oneViolation, serverIssuedMembers, validInput } from '../arbitraries/input.ts';
 import { constraintsOf, freeString, lengthBounds, patternString } from '../arbitraries/values.ts';
+import { ruleKindChecks } from '../rules/index.ts';
+import { freshTokens } from '../rules/token.ts';
 import { constraintKey, errorSpec, inputMembers, outputMembers } from '../spec/resolve.ts';
 import type { OperationSpec, ResolvedMember, RuleSpec, SpecSet } from '../spec/types.ts';
 import { getPath, parseXmlSafe } from '../wire/xml.ts';
@@ -28,7 +30,7 @@ import { type Answered, CheckFailure, forAll, type Session, snapshot } from './s
 import type { Check, ServerTargetConfig } from './types.ts';
 
 /** Ids for a valid call: a fresh provider state, or none when the operation needs no entity. */
-async function freshIds(
+export async function freshIds(
   s: Session,
   op: OperationSpec,
   state = givenFor(op),
@@ -37,12 +39,12 @@ async function freshIds(
   return state ? s.state(state, as) : {};
 }
 
-function canObserve(set: SpecSet, op: OperationSpec): boolean {
+export function canObserve(set: SpecSet, op: OperationSpec): boolean {
   return set.model.entities[op.behaviour.entity]?.observe?.[op.api] !== undefined;
 }
 
 /** Observe, act, observe again: the action must not change the entity. */
-async function unchanged(
+export async function unchanged(
   s: Session,
   op: OperationSpec,
   ids: Record<string, string>,
@@ -153,7 +155,10 @@ function validChecks(set: SpecSet, op: OperationSpec, _config: ServerTargetConfi
             await s.requireApi(api);
             for (const v of values) {
               const ids = await freshIds(s, op);
-              const input = { ...minimalInput(set, op, ids, s.config.seed), [m.name]: v.value };
+              const input = freshTokens(op, {
+                ...minimalInput(set, op, ids, s.config.seed),
+                [m.name]: v.value,
+              });
               s.cover(key);
               const ex = await s.call(api, op.operation, input, { label: `${m.name} ${v.label}` });
               expectSuccess(set, op, ex, `${op.operation} with ${m.name} ${v.label}`);
@@ -872,6 +877,16 @@ function ruleChecks(set: SpecSet, op: OperationSpec, config: ServerTargetConfig)
               );
           });
         break;
+      }
+      default: {
+        const build = ruleKindChecks[rule.kind];
+        build?.({
+          set,
+          op,
+          rule,
+          config,
+          add: (suffix, severity, run) => add(`rule.${rule.id}${suffix}`, rule, severity, run),
+        });
       }
     }
   }

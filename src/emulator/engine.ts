@@ -1,10 +1,12 @@
 // The generic operation engine: validates a decoded call against its input members, then
 // interprets the operation's behaviour rules (exists, owner, status, effect, read, list) over
 // the store. No operation or entity is named here: everything comes from the specs.
+
+import { evalValue, type ValueEnv, withDefaults } from '../rules/values.ts';
 import { inputMembers, outputMembers, violationOf } from '../spec/resolve.ts';
 import type { OperationSpec, ResolvedMember, RuleSpec, SpecSet } from '../spec/types.ts';
 import type { DecodedCall, ErrorOutcome, Outcome } from '../wire/codec.ts';
-import type { Store, StoredEntity } from './store.ts';
+import { type Store, type StoredEntity, toCents } from './store.ts';
 
 function err(error: string, values: Record<string, unknown>): ErrorOutcome {
   return { kind: 'error', error, values };
@@ -152,6 +154,11 @@ interface Pending {
   fields: Record<string, unknown>;
 }
 
+/** Equal as identity fields: the same JSON (lists and structures compared by content). */
+function sameValue(a: unknown, b: unknown): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
 function inputMatches(input: Record<string, unknown>, want: Record<string, unknown>): boolean {
   return Object.entries(want).every(([k, v]) => input[k] === v);
 }
@@ -193,6 +200,18 @@ export function executeCall(set: SpecSet, store: Store, call: DecodedCall, now: 
   const pending: Pending[] = [];
   const output: Record<string, unknown> = {};
   const outMembers = new Map(outputMembers(set, op).map((m) => [m.name, m]));
+  const env: ValueEnv = {
+    input: call.input,
+    now,
+    ...(rec ? { fields: rec.fields, status: store.statusOf(rec) } : {}),
+    created: {},
+    lookup: {},
+  };
+  // what a create, delete or charge rule does, applied only once every rule passed
+  const commits: (() => void)[] = [];
+  const outputs: (() => void)[] = [];
+  let token: string | undefined;
+  let made: StoredEntity | undefined;
   const firstExistsError = b.rules.find((r) => r.kind === 'exists')?.error;
   const needEntity = (r: RuleSpec): ErrorOutcome | undefined =>
     rec ? undefined : err(firstExistsError ?? r.error ?? p.validation.invalid, { ...idValues });
@@ -224,12 +243,8 @@ export function executeCall(set: SpecSet, store: Store, call: DecodedCall, now: 
         const fields: Record<string, unknown> = {};
         for (const [field, v] of Object.entries(r.set ?? {})) {
           const target = field === '$status' ? (entitySpec.status?.field ?? field) : field;
-          if (v === '$now') fields[target] = now;
-          else if (typeof v === 'string' && v.startsWith('$input.')) {
-            const x = call.input[v.slice('$input.'.length)];
-            if (x !== undefined) fields[target] = x;
-          } else if (v === '$status') fields[target] = store.statusOf(rec!);
-          else fields[target] = v;
+          const x = evalValue(v, env);
+          if (x !== undefined) fields[target] = x;
         }
         pending.push({ rec: rec!, fields });
         break;
@@ -241,7 +256,7 @@ export function executeCall(set: SpecSet, store: Store, call: DecodedCall, now: 
           const m = outMembers.get(name);
           const from = source === '$parent' ? store.parentOf(rec!) : rec;
           if (!m || !from) continue;
-          const x = project(from.fields, m, projectionContext(set));
+          const x = project(store.view(from), m, projectionContext(set));
           if (x !== undefined) output[name] = x;
         }
         break;
@@ -252,9 +267,126 @@ export function executeCall(set: SpecSet, store: Store, call: DecodedCall, now: 
         Object.assign(output, result.output);
         break;
       }
+      case 'lookup': {
+        const member = r.member!;
+        const entity = r.entity!;
+        const id = call.input[member];
+        const found = store.get(entity, id);
+        if (!found || (r.owned && store.ownerOf(found) !== call.accessKeyId))
+          return err(r.error!, { ...idValues, [member]: id, id });
+        env.lookup![entity] = found.fields;
+        break;
+      }
+      case 'token': {
+        const t = call.input[r.member!];
+        if (typeof t !== 'string') break;
+        const key = `${call.accessKeyId}\u0000${op.operation}\u0000${t}`;
+        const seen = store.tokenSeen(key, now.getTime(), r.window ?? 86400);
+        if (seen)
+          return err(r.error!, {
+            ...idValues,
+            token: t,
+            [r.member!]: t,
+            ...(seen.id ? { [entitySpec.id]: seen.id } : {}),
+          });
+        token = key;
+        break;
+      }
+      case 'children': {
+        const missing = needEntity(r);
+        if (missing) return missing;
+        const statuses = r.statuses ?? [];
+        const child = store
+          .childrenOf(rec!, r.entity!)
+          .find((c) => statuses.includes(String(store.statusOf(c))));
+        if (child) {
+          const allowed = b.rules.find((x) => x.kind === 'status')?.allowed ?? [];
+          return err(r.error!, {
+            ...idValues,
+            CurrentState: store.statusOf(rec!),
+            allowed: allowed.join(', '),
+          });
+        }
+        break;
+      }
+      case 'threshold': {
+        const missing = needEntity(r);
+        if (missing) return missing;
+        const current = Number(rec!.fields[r.field!] ?? 0);
+        const more = Number(call.input[r.input!] ?? 0);
+        const below = r.below ?? Number.POSITIVE_INFINITY;
+        if (current < below && current + more >= below) return err(r.error!, { ...idValues });
+        break;
+      }
+      case 'charge': {
+        const cents = toCents(String(evalValue(r.amount, env) ?? ''));
+        if (!Number.isFinite(cents)) break;
+        const owner = call.accessKeyId;
+        if (store.balanceOf(owner) < cents) return err(r.error!, { ...idValues });
+        commits.push(() => store.setBalance(owner, store.balanceOf(owner) - cents));
+        break;
+      }
+      case 'create': {
+        const entity = r.entity ?? b.entity;
+        const spec = set.model.entities[entity];
+        if (!spec)
+          return err(p.protocolErrors.internal ?? p.validation.invalid, { reason: `no entity ${entity}` });
+        const parent = r.parent === '$selected' ? rec : undefined;
+        if (r.parent === '$selected') {
+          const missing = needEntity(r);
+          if (missing) return missing;
+        }
+        const local: ValueEnv = { ...env, input: withDefaults(call.input, r.defaults) };
+        const fields: Record<string, unknown> = {};
+        for (const [field, v] of Object.entries(r.set ?? {})) {
+          const x = evalValue(v, local);
+          if (x !== undefined) fields[field] = x;
+        }
+        const same = r.identity
+          ? store
+              .list(entity)
+              .find(
+                (e) =>
+                  store.ownerOf(e) === call.accessKeyId &&
+                  r.identity!.every((f) => sameValue(e.fields[f], fields[f])),
+              )
+          : undefined;
+        const id = same?.id ?? store.newId(entity);
+        env.created![r.as ?? entity] = { ...(same?.fields ?? {}), ...fields, [spec.id]: id };
+        let stored: StoredEntity | undefined = same;
+        commits.push(() => {
+          if (same) store.update(same, fields);
+          else {
+            stored = store.create(entity, parent ? { id, parent } : { id, owner: call.accessKeyId });
+            store.update(stored, fields);
+          }
+          made = stored;
+        });
+        for (const [name, what] of Object.entries(r.output ?? {})) {
+          const m = outMembers.get(name);
+          if (!m) continue;
+          outputs.push(() => {
+            if (what === '$id') output[name] = id;
+            else if (stored) {
+              const x = project(store.view(stored), m, projectionContext(set));
+              if (x !== undefined) output[name] = x;
+            }
+          });
+        }
+        break;
+      }
+      case 'delete': {
+        const missing = needEntity(r);
+        if (missing) return missing;
+        commits.push(() => store.removeTree(rec!));
+        break;
+      }
     }
   }
   for (const { rec: target, fields } of pending) store.update(target, fields);
+  for (const c of commits) c();
+  for (const o of outputs) o();
+  if (token !== undefined) store.rememberToken(token, now.getTime(), made?.id);
   return { kind: 'success', output };
 }
 
@@ -312,7 +444,7 @@ function runList(
   const items = r.items ? outMembers.get(r.items) : undefined;
   if (r.items && items)
     output[r.items] = page
-      .map((rec) => (items.item ? project(rec.fields, items.item, projectionContext(set)) : undefined))
+      .map((rec) => (items.item ? project(store.view(rec), items.item, projectionContext(set)) : undefined))
       .filter((x) => x !== undefined);
   if (r.count && outMembers.has(r.count)) output[r.count] = page.length;
   if (r.total && outMembers.has(r.total)) output[r.total] = matched.length;

@@ -20,9 +20,13 @@ export interface StoredEntity {
 export interface StoreSnapshot {
   seq: number;
   entities: [string, StoredEntity[]][];
+  tokens: [string, { at: number; id?: string }][];
+  balances: [string, number][];
 }
 
 export interface CreateOptions {
+  /** An id allocated beforehand (`newId`), so a rule can name the entity before it is stored. */
+  id?: string;
   owner?: string;
   parent?: StoredEntity;
   status?: string;
@@ -79,6 +83,10 @@ const deepClone = <T>(v: T): T => structuredClone(v);
 export class Store {
   private entities = new Map<string, Map<string, StoredEntity>>();
   private seq = 0;
+  /** Idempotency tokens seen (token rules): key → when, and the id of what the call made. */
+  private tokens = new Map<string, { at: number; id?: string }>();
+  /** Account balances in cents, per requester (charge rules); absent = the model's opening balance. */
+  private balances = new Map<string, number>();
 
   constructor(
     readonly set: SpecSet,
@@ -136,7 +144,7 @@ export class Store {
 
   create(entity: string, opts: CreateOptions = {}): StoredEntity {
     const spec = this.spec(entity);
-    const id = this.newId(entity);
+    const id = opts.id ?? this.newId(entity);
     const fields: Record<string, unknown> = { [spec.id]: id };
     if (spec.parent && opts.parent) fields[spec.parent.via] = opts.parent.id;
     const templates = { ...spec.fields, ...(opts.fields ?? {}) };
@@ -191,6 +199,61 @@ export class Store {
     this.entities.get(rec.entity)?.delete(rec.id);
   }
 
+  /** Removes an entity and everything under it (its children, their children). */
+  removeTree(rec: StoredEntity): void {
+    for (const [name, e] of Object.entries(this.set.model.entities))
+      if (e.parent?.entity === rec.entity)
+        for (const child of this.list(name)) if (child.parentId === rec.id) this.removeTree(child);
+    this.remove(rec);
+  }
+
+  /** The entity's children of one kind. */
+  childrenOf(rec: StoredEntity, entity: string): StoredEntity[] {
+    if (this.set.model.entities[entity]?.parent?.entity !== rec.entity) return [];
+    return this.list(entity).filter((c) => c.parentId === rec.id);
+  }
+
+  tokenSeen(key: string, now: number, window: number): { at: number; id?: string } | undefined {
+    const t = this.tokens.get(key);
+    return t && now - t.at < window * 1000 ? t : undefined;
+  }
+
+  rememberToken(key: string, at: number, id?: string): void {
+    this.tokens.set(key, id === undefined ? { at } : { at, id });
+  }
+
+  /** The requester's balance in cents (the model's opening balance until something is charged). */
+  balanceOf(owner: string): number {
+    return this.balances.get(owner) ?? toCents(this.set.model.account?.openingBalance ?? '0');
+  }
+
+  setBalance(owner: string, cents: number): void {
+    this.balances.set(owner, cents);
+  }
+
+  /**
+   * The entity's fields as a read shows them: the stored fields plus the model's counters, which
+   * follow its children (a HIT's NumberOfAssignmentsCompleted counts its reviewed assignments).
+   */
+  view(rec: StoredEntity): Record<string, unknown> {
+    const counters = this.set.model.entities[rec.entity]?.counters?.fields;
+    if (!counters) return rec.fields;
+    const out = { ...rec.fields };
+    for (const [field, c] of Object.entries(counters)) {
+      if (c.count !== undefined) {
+        const statuses = c.statuses;
+        out[field] = this.childrenOf(rec, c.count).filter(
+          (k) => !statuses || statuses.includes(String(this.statusOf(k))),
+        ).length;
+      } else if (c.from !== undefined) {
+        const open = !c.when || c.when.includes(String(this.statusOf(rec)));
+        const taken = c.minusCount !== undefined ? this.childrenOf(rec, c.minusCount).length : 0;
+        out[field] = open ? Math.max(0, Number(rec.fields[c.from] ?? 0) - taken) : 0;
+      }
+    }
+    return out;
+  }
+
   /** Sets fields on a stored entity. */
   update(rec: StoredEntity, fields: Record<string, unknown>): void {
     Object.assign(rec.fields, fields);
@@ -206,11 +269,15 @@ export class Store {
     return {
       seq: this.seq,
       entities: [...this.entities].map(([k, t]) => [k, [...t.values()].map(deepClone)]),
+      tokens: [...this.tokens].map(([k, v]) => [k, { ...v }]),
+      balances: [...this.balances],
     };
   }
 
   restore(s: StoreSnapshot): void {
     this.seq = s.seq;
+    this.tokens = new Map(s.tokens.map(([k, v]) => [k, { ...v }]));
+    this.balances = new Map(s.balances);
     this.entities = new Map(
       s.entities.map(([k, list]) => [k, new Map(list.map((r) => [r.id, deepClone(r)]))]),
     );
@@ -223,6 +290,19 @@ export class Store {
 
   clear(): void {
     this.entities.clear();
+    this.tokens.clear();
+    this.balances.clear();
     this.seq = 0;
   }
+}
+
+/** A money string ("5", "0.50", "10000.00") in cents; NaN when it is not one. */
+export function toCents(amount: string): number {
+  const m = /^(\d+)(?:\.(\d{0,2}))?$/.exec(amount.trim());
+  return m ? Number(m[1]) * 100 + Number((m[2] ?? '').padEnd(2, '0') || 0) : Number.NaN;
+}
+
+/** Cents as a money string with two decimals. */
+export function fromCents(cents: number): string {
+  return `${Math.floor(cents / 100)}.${String(cents % 100).padStart(2, '0')}`;
 }

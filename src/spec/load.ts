@@ -17,6 +17,7 @@ import {
   type OperationSpec,
   PARAMETER_ROLES,
   type ProtocolFile,
+  type RuleSpec,
   type ShapesFile,
   type SourcesFile,
   type SpecSet,
@@ -379,6 +380,7 @@ function crossCheck(set: SpecSet): SpecProblem[] {
               });
           });
         }
+        out.push(...newKindProblems(set, api, op, r, p, fileOf(op)));
         if (r.kind === 'effect')
           for (const field of Object.keys(r.set ?? {}))
             if (
@@ -464,6 +466,68 @@ function checkRoles(protocol: ProtocolFile, file: string): SpecProblem[] {
         pointer: '/commonParameters',
         message: `no common parameter has the role ${role} (every role of ${PARAMETER_ROLES.join(', ')} needs one)`,
       });
+  return out;
+}
+
+/**
+ * Cross-references of the rule kinds that make, remove or guard entities: the entities, input
+ * members, fields and statuses they name exist, and their violating states really violate them.
+ */
+function newKindProblems(
+  set: SpecSet,
+  api: Api,
+  op: OperationSpec,
+  r: RuleSpec,
+  p: string,
+  file: string,
+): SpecProblem[] {
+  const out: SpecProblem[] = [];
+  const problem = (pointer: string, message: string) =>
+    out.push({ file, pointer: `${p}${pointer}`, message });
+  const inputs = op.input.members;
+  const entityName = r.entity ?? op.behaviour.entity;
+  const entity = set.model.entities[entityName];
+  if (['create', 'lookup', 'children'].includes(r.kind) && !entity)
+    problem('/entity', `unknown entity ${entityName}`);
+  if ((r.kind === 'token' || r.kind === 'lookup') && r.member !== undefined && !(r.member in inputs))
+    problem('/member', `${r.member} is not an input member of ${op.operation}`);
+  if (r.kind === 'threshold' && r.input !== undefined && !(r.input in inputs))
+    problem('/input', `${r.input} is not an input member of ${op.operation}`);
+  if (r.kind === 'create' && entity) {
+    for (const f of [...Object.keys(r.set ?? {}), ...(r.identity ?? [])])
+      if (!fieldKnown(set, api, entityName, f)) problem('/set', `${f} is not a field of ${entityName}`);
+    for (const m of Object.keys(r.defaults ?? {}))
+      if (!(m in inputs)) problem('/defaults', `${m} is not an input member of ${op.operation}`);
+    if (r.parent === '$selected' && entity.parent?.entity !== op.behaviour.entity)
+      problem('/parent', `${entityName} is not a child of the selected ${op.behaviour.entity}`);
+  }
+  if (r.kind === 'children' && entity) {
+    if (entity.parent?.entity !== op.behaviour.entity)
+      problem('/entity', `${entityName} is not a child of ${op.behaviour.entity}`);
+    for (const st of r.statuses ?? [])
+      if (!entity.status?.values.includes(st)) problem('/statuses', `${st} is not a status of ${entityName}`);
+    (r.violatedBy ?? []).forEach((state, j) => {
+      const made = set.model.states[state]?.creates.some(
+        (c) => c.entity === entityName && c.status !== undefined && (r.statuses ?? []).includes(c.status),
+      );
+      if (!made)
+        problem(
+          `/violatedBy/${j}`,
+          `state ${state} does not create a ${entityName} in ${(r.statuses ?? []).join(', ')}`,
+        );
+    });
+  }
+  if (r.kind === 'threshold')
+    (r.violatedBy ?? []).forEach((state, j) => {
+      const made = set.model.states[state]?.creates.find((c) => c.entity === op.behaviour.entity);
+      const value =
+        made?.fields?.[r.field ?? ''] ?? set.model.entities[op.behaviour.entity]?.fields[r.field ?? ''];
+      if (typeof value !== 'number' || value >= (r.below ?? 0))
+        problem(
+          `/violatedBy/${j}`,
+          `state ${state} does not create a ${op.behaviour.entity} with ${r.field} below ${r.below}`,
+        );
+    });
   return out;
 }
 

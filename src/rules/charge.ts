@@ -1,0 +1,65 @@
+// The charge rule kind: the call draws an amount (a value of the value language, e.g.
+// `$input.BonusAmount`) from the caller's account balance; without enough funds it is refused
+// with the rule's error. A server's balance is finite and unknown, so valid inputs ask for modest
+// amounts (1 cent to 1 dollar): a valid call must not fail for want of funds.
+import fc from 'fast-check';
+import { expectSuccess } from '../checks/judge.ts';
+import { freshIds } from '../checks/operation-checks.ts';
+import { minimalInput, sev } from '../checks/plan.ts';
+import { CheckFailure, NotRun } from '../checks/session.ts';
+import { fromCents, toCents } from '../emulator/store.ts';
+import type { OperationSpec } from '../spec/types.ts';
+import type { RuleCheckContext } from './context.ts';
+import { evalValue, inputsOf } from './values.ts';
+
+/** The input members whose value is charged. */
+export function chargedMembers(op: OperationSpec): string[] {
+  return op.behaviour.rules.flatMap((r) => (r.kind === 'charge' ? inputsOf(r.amount) : []));
+}
+
+/** A modest amount: 0.01 to 1.00 in the two-decimal form. */
+export function modestAmount(): fc.Arbitrary<string> {
+  return fc
+    .integer({ min: 1, max: 100 })
+    .map((c) => `${Math.floor(c / 100)}.${String(c % 100).padStart(2, '0')}`);
+}
+
+/**
+ * Check rule.<id>: the caller's AvailableBalance (read through the model's account observation)
+ * drops by at least the amount of a successful call. Other checks only ever draw on the balance,
+ * so "at least" holds while they run alongside.
+ */
+export function chargeChecks(ctx: RuleCheckContext): void {
+  const { set, op, rule } = ctx;
+  const api = op.api;
+  ctx.add('', sev(rule.basis), async (s) => {
+    await s.requireApi(api);
+    const o = set.model.account?.observe?.[api];
+    if (!o || !set.apis[api].operations.has(o.operation))
+      throw new NotRun(
+        `the account balance cannot be read in ${api} (model.json account names no observe operation)`,
+      );
+    const balance = async (label: string) => {
+      const ex = await s.call(api, o.operation, {}, { label });
+      const out = expectSuccess(set, set.apis[api].operations.get(o.operation)!, ex, `${o.operation}`);
+      const cents = toCents(String(out[o.path] ?? ''));
+      if (!Number.isFinite(cents))
+        throw new CheckFailure(
+          `${o.operation} must show ${o.path} as an amount, but it is ${JSON.stringify(out[o.path])}.`,
+          ex,
+        );
+      return cents;
+    };
+    const ids = await freshIds(s, op, rule.given);
+    const input = minimalInput(set, op, ids, s.config.seed);
+    const amount = toCents(String(evalValue(rule.amount, { input, now: new Date() }) ?? ''));
+    const before = await balance('balance before');
+    s.cover(`rule:${rule.id}`);
+    expectSuccess(set, op, await s.call(api, op.operation, input), `${op.operation} (a valid call)`);
+    const after = await balance('balance after');
+    if (before - after < amount)
+      throw new CheckFailure(
+        `After ${op.operation} for ${fromCents(amount)}, ${o.path} must drop by at least that much, but it went from ${fromCents(before)} to ${fromCents(after)}.`,
+      );
+  });
+}

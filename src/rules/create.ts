@@ -1,0 +1,238 @@
+// The create rule kind: a successful call makes an entity (of `entity`, the behaviour's by
+// default) with the fields `set` gives (the value language of values.ts; `defaults` fill the
+// documented defaults of omitted input members). With `identity`, an entity of the caller's
+// with the same values of those fields is the same entity: it is reused, not made again (HIT
+// types). `output` shows the entity (`$entity`) or its id (`$id`); `observe` is what the output
+// and a read-back show afterwards. Checks:
+//   rule.<id>           valid calls succeed, the output shows the new entity as `observe` and the
+//                       input say, and reading it back (model.json observe) finds it;
+//   rule.<id>.identity  the same identity values give the same id, a changed one another id.
+import fc from 'fast-check';
+import { validInput } from '../arbitraries/input.ts';
+import { expectSuccess } from '../checks/judge.ts';
+import { freshIds } from '../checks/operation-checks.ts';
+import { givenFor, idInput, sev } from '../checks/plan.ts';
+import { type Answered, CheckFailure, forAll } from '../checks/session.ts';
+import { inputMembers, outputMembers } from '../spec/resolve.ts';
+import type { OperationSpec, ResolvedMember, RuleSpec, SpecSet } from '../spec/types.ts';
+import { type RuleCheckContext, stateField } from './context.ts';
+import { freshTokens } from './token.ts';
+import { evalValue, isExpression, withDefaults } from './values.ts';
+
+/** The value of an id field anywhere in the first two levels of an output. */
+export function findId(output: Record<string, unknown>, idField: string): string | undefined {
+  if (typeof output[idField] === 'string') return output[idField] as string;
+  for (const v of Object.values(output))
+    if (v && typeof v === 'object' && !Array.isArray(v)) {
+      const x = (v as Record<string, unknown>)[idField];
+      if (typeof x === 'string') return x;
+    }
+  return undefined;
+}
+
+/** What the created entity must show: the rule's `observe`, evaluated for this call. */
+export function expectedFields(
+  set: SpecSet,
+  op: OperationSpec,
+  rule: RuleSpec,
+  input: Record<string, unknown>,
+  given: string | undefined,
+): Record<string, unknown> {
+  const lookup: Record<string, Record<string, unknown>> = {};
+  for (const r of op.behaviour.rules)
+    if (r.kind === 'lookup' && r.entity) {
+      const ent = set.model.entities[r.entity];
+      const fields: Record<string, unknown> = {};
+      for (const f of Object.keys(ent?.fields ?? {})) {
+        const v = given ? stateField(set, given, r.entity, f) : ent?.fields[f];
+        if (!isExpression(v)) fields[f] = v;
+      }
+      lookup[r.entity] = fields;
+    }
+  const env = { input: withDefaults(input, rule.defaults), now: new Date(), created: {}, lookup };
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(rule.observe ?? {})) {
+    const x = evalValue(v, env);
+    if (x !== undefined) out[k] = x;
+  }
+  // fields set straight from an input member show the value sent
+  for (const [k, v] of Object.entries(rule.set ?? {}))
+    if (typeof v === 'string' && /^\$input\.[A-Za-z0-9]+$/.test(v) && !(k in out)) {
+      const x = env.input[v.slice('$input.'.length)];
+      if (x !== undefined && (typeof x !== 'object' || x === null)) out[k] = x;
+    }
+  return out;
+}
+
+/** The entity in an output (or an observation) against what it must show. */
+function compareEntity(
+  value: Record<string, unknown>,
+  members: ResolvedMember[] | undefined,
+  want: Record<string, unknown>,
+  timeFields: string[],
+  what: string,
+  ex: Answered,
+): void {
+  for (const [k, w] of Object.entries(want)) {
+    const m = members?.find((x) => x.name === k);
+    if (members && (!m || !['string', 'integer', 'long', 'boolean'].includes(m.type))) continue;
+    if (value[k] === undefined || String(value[k]) !== String(w))
+      throw new CheckFailure(
+        `${what}: ${k} must be ${JSON.stringify(w)}, but it is ${JSON.stringify(value[k])}.`,
+        ex,
+      );
+  }
+  for (const k of timeFields)
+    if (members?.some((m) => m.name === k && m.type === 'timestamp') && !(value[k] instanceof Date))
+      throw new CheckFailure(
+        `${what}: ${k} must be a timestamp (set when it is made), but it is ${JSON.stringify(value[k])}.`,
+        ex,
+      );
+}
+
+export function createChecks(ctx: RuleCheckContext): void {
+  const { set, op, rule, config } = ctx;
+  const api = op.api;
+  const entity = rule.entity ?? op.behaviour.entity;
+  const ent = set.model.entities[entity];
+  if (!ent) return;
+  const given = rule.given ?? givenFor(op);
+  const select = op.behaviour.select;
+  const omit = select ? [select] : [];
+  const outs = Object.entries(rule.output ?? {});
+  const idPattern = ent.idFormat ? new RegExp(ent.idFormat.pattern, 'u') : undefined;
+  const timeFields = Object.entries(rule.set ?? {})
+    .filter(([, v]) => typeof v === 'string' && v.startsWith('$now'))
+    .map(([k]) => k);
+  const outShape = (name: string) => outputMembers(set, op).find((m) => m.name === name);
+
+  if (outs.length)
+    ctx.add('', sev(rule.basis), async (s) => {
+      await s.requireApi(api);
+      await forAll(
+        s,
+        validInput(set, op, { omit }),
+        async (extra) => {
+          const ids = await freshIds(s, op, given);
+          const input = { ...extra, ...idInput(set, op, ids) };
+          s.cover(`rule:${rule.id}`);
+          const ex = await s.call(api, op.operation, input);
+          const out = expectSuccess(set, op, ex, `${op.operation} (a valid call)`);
+          const want = expectedFields(set, op, rule, input, given);
+          let id: string | undefined;
+          for (const [name, what] of outs) {
+            const v = out[name];
+            if (what === '$id') {
+              if (typeof v !== 'string' || (idPattern && !idPattern.test(v)))
+                throw new CheckFailure(
+                  `${op.operation} must return the new ${entity}'s id as ${name}${idPattern ? ` (${ent.idFormat!.pattern})` : ''}, but it is ${JSON.stringify(v)}.`,
+                  ex,
+                );
+              id = v;
+              continue;
+            }
+            if (!v || typeof v !== 'object')
+              throw new CheckFailure(
+                `${op.operation} must return the new ${entity} as ${name}, but it is missing.`,
+                ex,
+              );
+            const rec = v as Record<string, unknown>;
+            id = typeof rec[ent.id] === 'string' ? (rec[ent.id] as string) : undefined;
+            if (id === undefined || (idPattern && !idPattern.test(id)))
+              throw new CheckFailure(
+                `${op.operation} must return the new ${entity} with its ${ent.id}${idPattern ? ` (${ent.idFormat!.pattern})` : ''}, but it is ${JSON.stringify(rec[ent.id])}.`,
+                ex,
+              );
+            compareEntity(
+              rec,
+              outShape(name)?.members,
+              want,
+              timeFields,
+              `${op.operation} (${name}, the new ${entity})`,
+              ex,
+            );
+          }
+          if (id === undefined || !canObserveEntity(set, api, entity)) return;
+          const obs = await s.observe(api, entity, { ...ids, [ent.id]: id });
+          if (!obs.present || !obs.entity)
+            throw new CheckFailure(
+              `The ${entity} ${id} that ${op.operation} made cannot be read back.`,
+              obs.exchange,
+            );
+          const shape = set.apis[api].operations.get(ent.observe![api]!.operation);
+          const path = ent.observe![api]!.path.split(/[/.]/)[0] ?? '';
+          const members = shape ? outputMembers(set, shape).find((m) => m.name === path)?.members : undefined;
+          compareEntity(
+            obs.entity,
+            members,
+            want,
+            timeFields,
+            `Reading back the ${entity} ${id} that ${op.operation} made`,
+            obs.exchange,
+          );
+        },
+        { numRuns: Math.min(config.runs, 20) },
+      );
+    });
+
+  const identity = rule.identity;
+  if (identity?.length)
+    ctx.add('.identity', sev(rule.basis), async (s) => {
+      await s.requireApi(api);
+      const ids = await freshIds(s, op, given);
+      const fixedIds = idInput(set, op, ids);
+      const a = fc.sample(validInput(set, op, { omit, fixed: fixedIds }), {
+        seed: s.config.seed,
+        numRuns: 1,
+      })[0]!;
+      // another input that differs in one identity field: the first free string one, its last character changed
+      const members = inputMembers(set, op);
+      const free = identity
+        .map((f) => rule.set?.[f])
+        .map((v) =>
+          typeof v === 'string' && v.startsWith('$input.') ? v.slice('$input.'.length) : undefined,
+        )
+        .find((n) => {
+          const m = members.find((x) => x.name === n);
+          return (
+            m?.type === 'string' &&
+            !m.constraints.some((c) => c.kind === 'pattern' || c.kind === 'enum') &&
+            typeof a[n!] === 'string'
+          );
+        });
+      s.cover(`rule:${rule.id}:identity`);
+      const idOf = async (input: Record<string, unknown>, label: string) => {
+        const ex = await s.call(api, op.operation, freshTokens(op, input), { label });
+        const out = expectSuccess(set, op, ex, `${op.operation} (${label})`);
+        const id = findId(out, ent.id);
+        if (id === undefined)
+          throw new CheckFailure(
+            `${op.operation} must show the ${entity}'s ${ent.id} in its output, but it does not.`,
+            ex,
+          );
+        return { id, ex };
+      };
+      const first = await idOf(a, 'first call');
+      const again = await idOf(a, 'same properties again');
+      if (again.id !== first.id)
+        throw new CheckFailure(
+          `${op.operation} with the same ${identity.join(', ')} must give the same ${ent.id} (${first.id}), but it gave ${again.id}.`,
+          again.ex,
+        );
+      if (!free) return;
+      const old = String(a[free]);
+      const last = [...old].pop() ?? 'a';
+      const changed = { ...a, [free]: [...old].slice(0, -1).join('') + (last === 'b' ? 'c' : 'b') };
+      const other = await idOf(changed, `another ${free}`);
+      if (other.id === first.id)
+        throw new CheckFailure(
+          `${op.operation} with another ${free} must give another ${ent.id}, but it gave the same ${first.id}.`,
+          other.ex,
+        );
+    });
+}
+
+function canObserveEntity(set: SpecSet, api: OperationSpec['api'], entity: string): boolean {
+  const o = set.model.entities[entity]?.observe?.[api];
+  return o !== undefined && set.apis[api].operations.has(o.operation);
+}

@@ -1,0 +1,52 @@
+// The lookup rule kind: an input member (`member`) must name an existing `entity` (the caller's,
+// with `owned`), or the call is refused with the rule's error; later rules read the entity's
+// fields as `$lookup.<Entity>.<field>` (a HIT takes its HIT type's Title and Reward). Checks:
+//   rule.<id>        an id that names nothing is refused;
+//   rule.<id>.owned  another requester's entity is refused too.
+import { expectError } from '../checks/judge.ts';
+import { freshIds, unchanged } from '../checks/operation-checks.ts';
+import { minimalInput, sev } from '../checks/plan.ts';
+import { errorSpec } from '../spec/resolve.ts';
+import { type RuleCheckContext, unknownId } from './context.ts';
+
+export function lookupChecks(ctx: RuleCheckContext): void {
+  const { set, op, rule } = ctx;
+  const member = rule.member;
+  const entity = rule.entity;
+  if (!member || !entity || !rule.error) return;
+  const api = op.api;
+  const accepted = [rule.error, ...(rule.acceptErrors ?? [])];
+  const severity = sev(rule.basis, errorSpec(set, rule.error).basis);
+  ctx.add('', severity, async (s) => {
+    await s.requireApi(api);
+    const ids = await freshIds(s, op, rule.given);
+    const id = unknownId(set, op, entity, member, s.config.seed);
+    const input = { ...minimalInput(set, op, ids, s.config.seed), [member]: id };
+    s.cover(`rule:${rule.id}`);
+    const what = `${op.operation} with ${member} ${id}, which names no ${entity}`;
+    await unchanged(
+      s,
+      op,
+      ids,
+      async () => expectError(set, api, await s.call(api, op.operation, input), accepted, what),
+      what,
+    );
+  });
+  if (rule.owned)
+    ctx.add('.owned', severity, async (s) => {
+      await s.requireApi(api);
+      s.creds(1);
+      const ids = await freshIds(s, op, rule.given, 0);
+      const theirs = await freshIds(s, op, rule.given, 1);
+      const input = { ...minimalInput(set, op, ids, s.config.seed), [member]: theirs[member] };
+      s.cover(`rule:${rule.id}:owned`);
+      const what = `${op.operation} with ${member} ${theirs[member]}, another requester's ${entity}`;
+      await unchanged(
+        s,
+        op,
+        ids,
+        async () => expectError(set, api, await s.call(api, op.operation, input), accepted, what),
+        what,
+      );
+    });
+}

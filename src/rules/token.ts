@@ -1,0 +1,76 @@
+// The token rule kind (UniqueRequestToken): a call that repeats a token the caller already used
+// with this operation within `window` seconds is refused with the rule's error and changes
+// nothing. What the generators need from it: a token member must be fresh in every call, or two
+// unrelated checks (or two runs against the same server within a day) would collide.
+import { randomInt } from 'node:crypto';
+import fc from 'fast-check';
+import { expectError, expectSuccess } from '../checks/judge.ts';
+import { freshIds } from '../checks/operation-checks.ts';
+import { givenFor, minimalInput, sev } from '../checks/plan.ts';
+import { errorSpec } from '../spec/resolve.ts';
+import type { OperationSpec } from '../spec/types.ts';
+import type { RuleCheckContext } from './context.ts';
+
+/** The input members that carry idempotency tokens. */
+export function tokenMembers(op: OperationSpec): string[] {
+  return op.behaviour.rules.flatMap((r) => (r.kind === 'token' && r.member ? [r.member] : []));
+}
+
+const ONE_BYTE = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+
+/** A code point of the same UTF-8 width as `cp`, chosen at random. */
+function sameWidth(cp: number): number {
+  if (cp < 0x80) return ONE_BYTE.charCodeAt(randomInt(ONE_BYTE.length));
+  if (cp < 0x800) return 0xc0 + randomInt(0x17f - 0xc0);
+  if (cp < 0x10000) return 0x4e00 + randomInt(0x9fff - 0x4e00);
+  return 0x1f600 + randomInt(0x4f);
+}
+
+/**
+ * The same token shape (length in code points, UTF-8 width of each character) with new random
+ * characters, so every call sends a token never used before.
+ */
+export function freshToken(value: string): string {
+  return String.fromCodePoint(...[...value].map((c) => sameWidth(c.codePointAt(0)!)));
+}
+
+/**
+ * A token for a valid call: long enough (20 characters, or the member's maximum) that fresh ones
+ * never collide; `freshTokens` fills in its characters on every call.
+ */
+export function tokenValue(bounds: { min: number; max?: number }): fc.Arbitrary<string> {
+  const max = bounds.max ?? 64;
+  return fc.integer({ min: Math.max(bounds.min, Math.min(max, 20)), max }).map((n) => 'a'.repeat(n));
+}
+
+/** The input with every token member it holds freshened. */
+export function freshTokens(op: OperationSpec, input: Record<string, unknown>): Record<string, unknown> {
+  const members = tokenMembers(op).filter((m) => typeof input[m] === 'string' && input[m] !== '');
+  if (!members.length) return input;
+  const out = { ...input };
+  for (const m of members) out[m] = freshToken(String(input[m]));
+  return out;
+}
+
+/**
+ * Check rule.<id>: from the state a valid call needs, one call with a fresh token succeeds and
+ * the same call with the same token again is refused with the rule's error.
+ */
+export function tokenChecks(ctx: RuleCheckContext): void {
+  const { set, op, rule } = ctx;
+  const member = rule.member;
+  if (!member || !rule.error) return;
+  const api = op.api;
+  const accepted = [rule.error, ...(rule.acceptErrors ?? [])];
+  const given = rule.given ?? givenFor(op);
+  ctx.add('', sev(rule.basis, errorSpec(set, rule.error).basis), async (s) => {
+    await s.requireApi(api);
+    const ids = await freshIds(s, op, given);
+    const input = { ...minimalInput(set, op, ids, s.config.seed), [member]: freshToken('t'.repeat(32)) };
+    s.cover(`rule:${rule.id}`);
+    const first = await s.call(api, op.operation, input, { label: 'first call with the token' });
+    expectSuccess(set, op, first, `${op.operation} with a new ${member}`);
+    const again = await s.call(api, op.operation, input, { label: 'same call, same token' });
+    expectError(set, api, again, accepted, `${op.operation} repeated with the same ${member}`);
+  });
+}
