@@ -4,12 +4,12 @@
 // amounts (1 cent to 1 dollar): a valid call must not fail for want of funds.
 import fc from 'fast-check';
 import { expectSuccess } from '../checks/judge.ts';
-import { freshIds } from '../checks/operation-checks.ts';
 import { minimalInput, sev } from '../checks/plan.ts';
+import { freshIds } from '../checks/rule-support.ts';
 import { CheckFailure, NotRun } from '../checks/session.ts';
 import { fromCents, toCents } from '../emulator/store.ts';
 import type { OperationSpec } from '../spec/types.ts';
-import type { RuleCheckContext } from './context.ts';
+import type { RuleKindModule, ServerRuleContext } from './types.ts';
 import { evalValue, inputsOf } from './values.ts';
 
 /** The input members whose value is charged. */
@@ -29,10 +29,10 @@ export function modestAmount(): fc.Arbitrary<string> {
  * drops by at least the amount of a successful call. Other checks only ever draw on the balance,
  * so "at least" holds while they run alongside.
  */
-export function chargeChecks(ctx: RuleCheckContext): void {
+export function chargeChecks(ctx: ServerRuleContext): void {
   const { set, op, rule } = ctx;
   const api = op.api;
-  ctx.add('', sev(rule.basis), async (s) => {
+  ctx.add(`rule.${rule.id}`, sev(rule.basis), async (s) => {
     await s.requireApi(api);
     const o = set.model.account?.observe?.[api];
     if (!o || !set.apis[api].operations.has(o.operation))
@@ -63,3 +63,25 @@ export function chargeChecks(ctx: RuleCheckContext): void {
       );
   });
 }
+
+export const charge: RuleKindModule = {
+  kind: 'charge',
+  schema: { required: ['amount', 'error', 'given'], properties: { amount: { type: 'string' } } },
+  execute(ctx) {
+    const env = {
+      input: ctx.call.input,
+      now: ctx.now,
+      ...(ctx.rec ? { fields: ctx.rec.fields } : {}),
+      lookup: ctx.made.lookup,
+      created: ctx.made.created,
+    };
+    const cents = toCents(String(evalValue(ctx.rule.amount, env) ?? ''));
+    if (!Number.isFinite(cents)) return undefined;
+    const owner = ctx.call.accessKeyId;
+    const store = ctx.store;
+    if (store.balanceOf(owner) < cents) return ctx.error(ctx.rule.error!, { ...ctx.idValues });
+    ctx.commits.push(() => store.setBalance(owner, store.balanceOf(owner) - cents));
+    return undefined;
+  },
+  serverChecks: chargeChecks,
+};

@@ -2,18 +2,20 @@
 // in one of `statuses` (a HIT with a submission nobody reviewed cannot be deleted). Check
 // rule.<id>: from each `violatedBy` state (which makes such a child) the call is refused with
 // the rule's error and changes nothing.
-import { expectError } from '../checks/judge.ts';
-import { freshIds, unchanged } from '../checks/operation-checks.ts';
-import { minimalInput, sev } from '../checks/plan.ts';
-import { errorSpec } from '../spec/resolve.ts';
-import type { RuleCheckContext } from './context.ts';
 
-export function childrenChecks(ctx: RuleCheckContext): void {
+import { expectError } from '../checks/judge.ts';
+import { minimalInput, sev } from '../checks/plan.ts';
+import { freshIds, unchanged } from '../checks/rule-support.ts';
+import type { SpecProblem } from '../spec/load.ts';
+import { errorSpec } from '../spec/resolve.ts';
+import type { RuleKindModule, ServerRuleContext } from './types.ts';
+
+export function childrenChecks(ctx: ServerRuleContext): void {
   const { set, op, rule } = ctx;
   if (!rule.error || !rule.violatedBy?.length) return;
   const api = op.api;
   const accepted = [rule.error, ...(rule.acceptErrors ?? [])];
-  ctx.add('', sev(rule.basis, errorSpec(set, rule.error).basis), async (s) => {
+  ctx.add(`rule.${rule.id}`, sev(rule.basis, errorSpec(set, rule.error).basis), async (s) => {
     await s.requireApi(api);
     for (const state of rule.violatedBy ?? []) {
       const ids = await freshIds(s, op, state);
@@ -31,3 +33,55 @@ export function childrenChecks(ctx: RuleCheckContext): void {
     }
   });
 }
+
+export const children: RuleKindModule = {
+  kind: 'children',
+  schema: {
+    required: ['entity', 'statuses', 'error', 'given', 'violatedBy'],
+    properties: {
+      entity: { type: 'string' },
+      statuses: { type: 'array', items: { type: 'string' }, minItems: 1 },
+      violatedBy: { type: 'array', items: { type: 'string' } },
+    },
+  },
+  validate(ctx) {
+    const { rule, op, set } = ctx;
+    const out: SpecProblem[] = [];
+    const problem = (pointer: string, message: string) =>
+      out.push({ file: ctx.file, pointer: `${ctx.pointer}${pointer}`, message });
+    const child = set.model.entities[rule.entity ?? ''];
+    if (!child || child.parent?.entity !== op.behaviour.entity) {
+      problem('/entity', `${rule.entity} is not a child of ${op.behaviour.entity}`);
+      return out;
+    }
+    for (const st of rule.statuses ?? [])
+      if (!child.status?.values.includes(st)) problem('/statuses', `${st} is not a status of ${rule.entity}`);
+    (rule.violatedBy ?? []).forEach((state, j) => {
+      const made = ctx.states[state]?.creates.some(
+        (c) => c.entity === rule.entity && c.status !== undefined && (rule.statuses ?? []).includes(c.status),
+      );
+      if (!made)
+        problem(
+          `/violatedBy/${j}`,
+          `state ${state} does not create a ${rule.entity} in ${(rule.statuses ?? []).join(', ')}`,
+        );
+    });
+    return out;
+  },
+  execute(ctx) {
+    const missing = ctx.needEntity();
+    if (missing) return missing;
+    const { rule, store, op } = ctx;
+    const statuses = rule.statuses ?? [];
+    const rec = ctx.rec!;
+    if (!store.childrenOf(rec, rule.entity!).some((c) => statuses.includes(String(store.statusOf(c)))))
+      return undefined;
+    const allowed = op.behaviour.rules.find((x) => x.kind === 'status')?.allowed ?? [];
+    return ctx.error(rule.error!, {
+      ...ctx.idValues,
+      CurrentState: store.statusOf(rec),
+      allowed: allowed.join(', '),
+    });
+  },
+  serverChecks: childrenChecks,
+};

@@ -1,20 +1,8 @@
-// What a rule kind's server checks are built from: the spec, the operation, the rule, and a way
-// to add a check (`rule.<id>[.<suffix>]`, its source the rule's place in the spec file).
+// Small helpers the checks of the rule kinds that make, remove and guard entities share.
 import fc from 'fast-check';
 import { patternString, validValue } from '../arbitraries/values.ts';
-import type { Session } from '../checks/session.ts';
-import type { ServerTargetConfig } from '../checks/types.ts';
 import { inputMembers } from '../spec/resolve.ts';
-import type { OperationSpec, RuleSpec, Severity, SpecSet } from '../spec/types.ts';
-
-export interface RuleCheckContext {
-  set: SpecSet;
-  op: OperationSpec;
-  rule: RuleSpec;
-  config: ServerTargetConfig;
-  /** Adds the check `rule.<rule id><suffix>`. */
-  add(suffix: string, severity: Severity, run: (s: Session) => Promise<void>): void;
-}
+import type { OperationSpec, SpecSet } from '../spec/types.ts';
 
 /** An id of `entity` that names nothing: the entity's id format, else the member's constraints. */
 export function unknownId(

@@ -10,14 +10,17 @@
 import fc from 'fast-check';
 import { validInput } from '../arbitraries/input.ts';
 import { expectSuccess } from '../checks/judge.ts';
-import { freshIds } from '../checks/operation-checks.ts';
 import { givenFor, idInput, sev } from '../checks/plan.ts';
+import { freshIds } from '../checks/rule-support.ts';
 import { type Answered, CheckFailure, forAll } from '../checks/session.ts';
+import { project, projectionContext } from '../emulator/project.ts';
+import type { SpecProblem } from '../spec/load.ts';
 import { inputMembers, outputMembers } from '../spec/resolve.ts';
 import type { OperationSpec, ResolvedMember, RuleSpec, SpecSet } from '../spec/types.ts';
-import { type RuleCheckContext, stateField } from './context.ts';
+import { stateField } from './context.ts';
 import { freshTokens } from './token.ts';
-import { evalValue, isExpression, withDefaults } from './values.ts';
+import type { RuleKindModule, ServerRuleContext } from './types.ts';
+import { evalValue, isExpression, type ValueEnv, withDefaults } from './values.ts';
 
 /** The value of an id field anywhere in the first two levels of an output. */
 export function findId(output: Record<string, unknown>, idField: string): string | undefined {
@@ -90,7 +93,7 @@ function compareEntity(
       );
 }
 
-export function createChecks(ctx: RuleCheckContext): void {
+export function createChecks(ctx: ServerRuleContext): void {
   const { set, op, rule, config } = ctx;
   const api = op.api;
   const entity = rule.entity ?? op.behaviour.entity;
@@ -107,7 +110,7 @@ export function createChecks(ctx: RuleCheckContext): void {
   const outShape = (name: string) => outputMembers(set, op).find((m) => m.name === name);
 
   if (outs.length)
-    ctx.add('', sev(rule.basis), async (s) => {
+    ctx.add(`rule.${rule.id}`, sev(rule.basis), async (s) => {
       await s.requireApi(api);
       await forAll(
         s,
@@ -177,7 +180,7 @@ export function createChecks(ctx: RuleCheckContext): void {
 
   const identity = rule.identity;
   if (identity?.length)
-    ctx.add('.identity', sev(rule.basis), async (s) => {
+    ctx.add(`rule.${rule.id}.identity`, sev(rule.basis), async (s) => {
       await s.requireApi(api);
       const ids = await freshIds(s, op, given);
       const fixedIds = idInput(set, op, ids);
@@ -236,3 +239,99 @@ function canObserveEntity(set: SpecSet, api: OperationSpec['api'], entity: strin
   const o = set.model.entities[entity]?.observe?.[api];
   return o !== undefined && set.apis[api].operations.has(o.operation);
 }
+
+export const create: RuleKindModule = {
+  kind: 'create',
+  schema: {
+    required: ['set'],
+    properties: {
+      entity: { type: 'string' },
+      as: { type: 'string', pattern: '^[a-z][A-Za-z0-9]*$' },
+      set: { type: 'object', additionalProperties: { type: ['string', 'number', 'boolean'] } },
+      defaults: { type: 'object', additionalProperties: { type: ['string', 'number', 'boolean'] } },
+      identity: { type: 'array', items: { type: 'string' }, minItems: 1 },
+      parent: { const: '$selected' },
+      output: { type: 'object', additionalProperties: { enum: ['$entity', '$id'] } },
+    },
+  },
+  successState: true,
+  changes: true,
+
+  validate(ctx) {
+    const { set, op, rule } = ctx;
+    const out: SpecProblem[] = [];
+    const problem = (pointer: string, message: string) =>
+      out.push({ file: ctx.file, pointer: `${ctx.pointer}${pointer}`, message });
+    const entity = rule.entity ?? op.behaviour.entity;
+    const ent = set.model.entities[entity];
+    if (!ent) {
+      problem('/entity', `unknown entity ${entity}`);
+      return out;
+    }
+    for (const f of [...Object.keys(rule.set ?? {}), ...(rule.identity ?? [])])
+      if (!ctx.fieldKnownOf(entity, f)) problem('/set', `${f} is not a field of ${entity}`);
+    for (const m of Object.keys(rule.defaults ?? {}))
+      if (!(m in op.input.members)) problem('/defaults', `${m} is not an input member of ${op.operation}`);
+    if (rule.parent === '$selected' && ent.parent?.entity !== op.behaviour.entity)
+      problem('/parent', `${entity} is not a child of the selected ${op.behaviour.entity}`);
+    return out;
+  },
+
+  execute(ctx) {
+    const { set, store, op, rule, call } = ctx;
+    const entity = rule.entity ?? op.behaviour.entity;
+    const spec = set.model.entities[entity];
+    if (!spec)
+      return ctx.error(set.apis[op.api].protocol.validation.invalid, { reason: `no entity ${entity}` });
+    const parent = rule.parent === '$selected' ? ctx.rec : undefined;
+    if (rule.parent === '$selected') {
+      const missing = ctx.needEntity();
+      if (missing) return missing;
+    }
+    const env: ValueEnv = {
+      input: withDefaults(call.input, rule.defaults),
+      now: ctx.now,
+      ...(ctx.rec ? { fields: ctx.rec.fields, status: store.statusOf(ctx.rec) } : {}),
+      created: ctx.made.created,
+      lookup: ctx.made.lookup,
+    };
+    const fields: Record<string, unknown> = {};
+    for (const [field, v] of Object.entries(rule.set ?? {})) {
+      const x = evalValue(v, env);
+      if (x !== undefined) fields[field] = x;
+    }
+    const owner = call.accessKeyId;
+    const same = rule.identity
+      ? store
+          .list(entity)
+          .find(
+            (e) =>
+              store.ownerOf(e) === owner &&
+              rule.identity!.every((f) => JSON.stringify(e.fields[f]) === JSON.stringify(fields[f])),
+          )
+      : undefined;
+    const id = same?.id ?? store.newId(entity);
+    ctx.made.created[rule.as ?? entity] = { ...(same?.fields ?? {}), ...fields, [spec.id]: id };
+    ctx.commits.push(() => {
+      let stored = same;
+      if (stored) store.update(stored, fields);
+      else {
+        stored = store.create(entity, parent ? { id, parent } : { id, owner });
+        store.update(stored, fields);
+      }
+      ctx.after.created = stored;
+      for (const [name, what] of Object.entries(rule.output ?? {})) {
+        const m = ctx.outMembers.get(name);
+        if (!m) continue;
+        if (what === '$id') ctx.output[name] = id;
+        else {
+          const x = project(store.view(stored), m, projectionContext(set));
+          if (x !== undefined) ctx.output[name] = x;
+        }
+      }
+    });
+    return undefined;
+  },
+
+  serverChecks: createChecks,
+};

@@ -3,18 +3,18 @@
 // operation's own does-not-exist error. Check rule.<id>: from `given`, the call succeeds, a
 // read-back finds nothing (when the entity can be observed), and a second call is refused.
 import { expectError, expectSuccess } from '../checks/judge.ts';
-import { canObserve, freshIds } from '../checks/operation-checks.ts';
 import { minimalInput, sev } from '../checks/plan.ts';
+import { canObserve, freshIds } from '../checks/rule-support.ts';
 import { CheckFailure } from '../checks/session.ts';
 import { errorSpec } from '../spec/resolve.ts';
-import type { RuleCheckContext } from './context.ts';
+import type { RuleKindModule, ServerRuleContext } from './types.ts';
 
-export function deleteChecks(ctx: RuleCheckContext): void {
+export function deleteChecks(ctx: ServerRuleContext): void {
   const { set, op, rule } = ctx;
   const api = op.api;
   const entity = op.behaviour.entity;
   const gone = op.behaviour.rules.filter((r) => r.kind === 'exists' && r.error).map((r) => r.error!);
-  ctx.add('', sev(rule.basis, ...gone.map((e) => errorSpec(set, e).basis)), async (s) => {
+  ctx.add(`rule.${rule.id}`, sev(rule.basis, ...gone.map((e) => errorSpec(set, e).basis)), async (s) => {
     await s.requireApi(api);
     const ids = await freshIds(s, op, rule.given);
     const input = minimalInput(set, op, ids, s.config.seed);
@@ -35,3 +35,19 @@ export function deleteChecks(ctx: RuleCheckContext): void {
     }
   });
 }
+
+export const remove: RuleKindModule = {
+  kind: 'delete',
+  schema: { required: ['given'] },
+  successState: true,
+  execute(ctx) {
+    const missing = ctx.needEntity();
+    if (missing) return missing;
+    const rec = ctx.rec!;
+    ctx.commits.push(() => ctx.store.removeTree(rec));
+    return undefined;
+  },
+  // a deleted entity is no longer there: the model forgets it
+  predict: () => ({ next: undefined }),
+  serverChecks: deleteChecks,
+};

@@ -3,13 +3,16 @@
 // fields as `$lookup.<Entity>.<field>` (a HIT takes its HIT type's Title and Reward). Checks:
 //   rule.<id>        an id that names nothing is refused;
 //   rule.<id>.owned  another requester's entity is refused too.
-import { expectError } from '../checks/judge.ts';
-import { freshIds, unchanged } from '../checks/operation-checks.ts';
-import { minimalInput, sev } from '../checks/plan.ts';
-import { errorSpec } from '../spec/resolve.ts';
-import { type RuleCheckContext, unknownId } from './context.ts';
 
-export function lookupChecks(ctx: RuleCheckContext): void {
+import { expectError } from '../checks/judge.ts';
+import { minimalInput, sev } from '../checks/plan.ts';
+import { freshIds, unchanged } from '../checks/rule-support.ts';
+import type { SpecProblem } from '../spec/load.ts';
+import { errorSpec } from '../spec/resolve.ts';
+import { unknownId } from './context.ts';
+import type { RuleKindModule, ServerRuleContext } from './types.ts';
+
+export function lookupChecks(ctx: ServerRuleContext): void {
   const { set, op, rule } = ctx;
   const member = rule.member;
   const entity = rule.entity;
@@ -17,7 +20,7 @@ export function lookupChecks(ctx: RuleCheckContext): void {
   const api = op.api;
   const accepted = [rule.error, ...(rule.acceptErrors ?? [])];
   const severity = sev(rule.basis, errorSpec(set, rule.error).basis);
-  ctx.add('', severity, async (s) => {
+  ctx.add(`rule.${rule.id}`, severity, async (s) => {
     await s.requireApi(api);
     const ids = await freshIds(s, op, rule.given);
     const id = unknownId(set, op, entity, member, s.config.seed);
@@ -33,7 +36,7 @@ export function lookupChecks(ctx: RuleCheckContext): void {
     );
   });
   if (rule.owned)
-    ctx.add('.owned', severity, async (s) => {
+    ctx.add(`rule.${rule.id}.owned`, severity, async (s) => {
       await s.requireApi(api);
       s.creds(1);
       const ids = await freshIds(s, op, rule.given, 0);
@@ -50,3 +53,40 @@ export function lookupChecks(ctx: RuleCheckContext): void {
       );
     });
 }
+
+export const lookup: RuleKindModule = {
+  kind: 'lookup',
+  schema: {
+    required: ['entity', 'member', 'error', 'given'],
+    properties: { entity: { type: 'string' }, member: { type: 'string' }, owned: { type: 'boolean' } },
+  },
+  signer: true,
+  namesOther: true,
+  validate(ctx) {
+    const { rule, op, set } = ctx;
+    const out: SpecProblem[] = [];
+    if (rule.entity && !set.model.entities[rule.entity])
+      out.push({
+        file: ctx.file,
+        pointer: `${ctx.pointer}/entity`,
+        message: `unknown entity ${rule.entity}`,
+      });
+    if (rule.member && !(rule.member in op.input.members))
+      out.push({
+        file: ctx.file,
+        pointer: `${ctx.pointer}/member`,
+        message: `${rule.member} is not an input member of ${op.operation}`,
+      });
+    return out;
+  },
+  execute(ctx) {
+    const { rule, call, store } = ctx;
+    const id = call.input[rule.member!];
+    const found = store.get(rule.entity!, id);
+    if (!found || (rule.owned && store.ownerOf(found) !== call.accessKeyId))
+      return ctx.error(rule.error!, { ...ctx.idValues, [rule.member!]: id, id });
+    ctx.made.lookup[rule.entity!] = found.fields;
+    return undefined;
+  },
+  serverChecks: lookupChecks,
+};

@@ -5,11 +5,11 @@
 import { randomInt } from 'node:crypto';
 import fc from 'fast-check';
 import { expectError, expectSuccess } from '../checks/judge.ts';
-import { freshIds } from '../checks/operation-checks.ts';
 import { givenFor, minimalInput, sev } from '../checks/plan.ts';
+import { freshIds } from '../checks/rule-support.ts';
 import { errorSpec } from '../spec/resolve.ts';
 import type { OperationSpec } from '../spec/types.ts';
-import type { RuleCheckContext } from './context.ts';
+import type { RuleKindModule, ServerRuleContext } from './types.ts';
 
 /** The input members that carry idempotency tokens. */
 export function tokenMembers(op: OperationSpec): string[] {
@@ -56,14 +56,14 @@ export function freshTokens(op: OperationSpec, input: Record<string, unknown>): 
  * Check rule.<id>: from the state a valid call needs, one call with a fresh token succeeds and
  * the same call with the same token again is refused with the rule's error.
  */
-export function tokenChecks(ctx: RuleCheckContext): void {
+export function tokenChecks(ctx: ServerRuleContext): void {
   const { set, op, rule } = ctx;
   const member = rule.member;
   if (!member || !rule.error) return;
   const api = op.api;
   const accepted = [rule.error, ...(rule.acceptErrors ?? [])];
   const given = rule.given ?? givenFor(op);
-  ctx.add('', sev(rule.basis, errorSpec(set, rule.error).basis), async (s) => {
+  ctx.add(`rule.${rule.id}`, sev(rule.basis, errorSpec(set, rule.error).basis), async (s) => {
     await s.requireApi(api);
     const ids = await freshIds(s, op, given);
     const input = { ...minimalInput(set, op, ids, s.config.seed), [member]: freshToken('t'.repeat(32)) };
@@ -74,3 +74,40 @@ export function tokenChecks(ctx: RuleCheckContext): void {
     expectError(set, api, again, accepted, `${op.operation} repeated with the same ${member}`);
   });
 }
+
+export const token: RuleKindModule = {
+  kind: 'token',
+  schema: {
+    required: ['member', 'window', 'error'],
+    properties: { member: { type: 'string' }, window: { type: 'integer', minimum: 1 } },
+  },
+  validate(ctx) {
+    const m = ctx.rule.member;
+    return m !== undefined && !(m in ctx.op.input.members)
+      ? [
+          {
+            file: ctx.file,
+            pointer: `${ctx.pointer}/member`,
+            message: `${m} is not an input member of ${ctx.op.operation}`,
+          },
+        ]
+      : [];
+  },
+  execute(ctx) {
+    const { rule, call, op } = ctx;
+    const t = call.input[rule.member!];
+    if (typeof t !== 'string') return undefined;
+    const key = `${call.accessKeyId}\u0000${op.operation}\u0000${t}`;
+    const seen = ctx.store.tokenSeen(key, ctx.now.getTime(), rule.window ?? 86400);
+    if (seen)
+      return ctx.error(rule.error!, {
+        ...ctx.idValues,
+        token: t,
+        [rule.member!]: t,
+        ...(seen.id ? { [ctx.ent.id]: seen.id } : {}),
+      });
+    ctx.after.token = key;
+    return undefined;
+  },
+  serverChecks: tokenChecks,
+};

@@ -5,6 +5,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Ajv, type ValidateFunction } from 'ajv';
+import { registryVersion, ruleProblems, ruleSchema } from '../rules/index.ts';
 import { templatePlaceholders } from './resolve.ts';
 import {
   APIS,
@@ -17,7 +18,6 @@ import {
   type OperationSpec,
   PARAMETER_ROLES,
   type ProtocolFile,
-  type RuleSpec,
   type ShapesFile,
   type SourcesFile,
   type SpecSet,
@@ -65,19 +65,22 @@ export function metaSchemaAjv(metaPath: string = join(DEFAULT_SPECS_DIR, 'meta-s
       return false;
     }
   });
+  // each rule kind adds its own fragment (src/rules/<kind>.ts `schema`)
+  const rule = meta.definitions.rule as Record<string, unknown> | undefined;
+  if (rule) meta.definitions.rule = ruleSchema(rule);
   ajv.addSchema(meta, 'meta');
   return ajv;
 }
 
 function validators(metaPath: string): Map<Kind, ValidateFunction> {
-  if (cachedValidators && cachedMetaPath === metaPath) return cachedValidators;
+  if (cachedValidators && cachedMetaPath === `${metaPath}#${registryVersion()}`) return cachedValidators;
   const ajv = metaSchemaAjv(metaPath);
   const map = new Map<Kind, ValidateFunction>();
   for (const kind of ['sources', 'shapes', 'protocol', 'errors', 'model', 'operation'] as Kind[]) {
     map.set(kind, ajv.getSchema(`meta#/definitions/${kind}`)!);
   }
   cachedValidators = map;
-  cachedMetaPath = metaPath;
+  cachedMetaPath = `${metaPath}#${registryVersion()}`;
   return map;
 }
 
@@ -361,38 +364,19 @@ function crossCheck(set: SpecSet): SpecProblem[] {
               message: `state ${many} does not create several listed ${op.behaviour.entity}s under one parent`,
             });
         }
-        if (r.kind === 'status') {
-          const values = entity.status?.values ?? [];
-          for (const v of r.allowed ?? [])
-            if (!values.includes(v))
-              out.push({
-                file: fileOf(op),
-                pointer: `${p}/allowed`,
-                message: `${v} is not a status of ${op.behaviour.entity}`,
-              });
-          (r.violatedBy ?? []).forEach((s, j) => {
-            const made = states[s]?.creates.find((c) => c.entity === op.behaviour.entity)?.status;
-            if (made === undefined || (r.allowed ?? []).includes(made))
-              out.push({
-                file: fileOf(op),
-                pointer: `${p}/violatedBy/${j}`,
-                message: `state ${s} does not create a ${op.behaviour.entity} outside the allowed statuses`,
-              });
-          });
-        }
-        out.push(...newKindProblems(set, api, op, r, p, fileOf(op)));
-        if (r.kind === 'effect')
-          for (const field of Object.keys(r.set ?? {}))
-            if (
-              field !== '$status' &&
-              field !== entity.status?.field &&
-              !fieldKnown(set, api, op.behaviour.entity, field)
-            )
-              out.push({
-                file: fileOf(op),
-                pointer: `${p}/set/${field}`,
-                message: `${field} is not a field of ${op.behaviour.entity}`,
-              });
+        out.push(
+          ...ruleProblems({
+            set,
+            op,
+            rule: r,
+            ent: entity,
+            states,
+            pointer: p,
+            file: fileOf(op),
+            fieldKnown: (field) => fieldKnown(set, api, op.behaviour.entity, field),
+            fieldKnownOf: (entityName, field) => fieldKnown(set, api, entityName, field),
+          }),
+        );
       });
     }
   }
@@ -466,68 +450,6 @@ function checkRoles(protocol: ProtocolFile, file: string): SpecProblem[] {
         pointer: '/commonParameters',
         message: `no common parameter has the role ${role} (every role of ${PARAMETER_ROLES.join(', ')} needs one)`,
       });
-  return out;
-}
-
-/**
- * Cross-references of the rule kinds that make, remove or guard entities: the entities, input
- * members, fields and statuses they name exist, and their violating states really violate them.
- */
-function newKindProblems(
-  set: SpecSet,
-  api: Api,
-  op: OperationSpec,
-  r: RuleSpec,
-  p: string,
-  file: string,
-): SpecProblem[] {
-  const out: SpecProblem[] = [];
-  const problem = (pointer: string, message: string) =>
-    out.push({ file, pointer: `${p}${pointer}`, message });
-  const inputs = op.input.members;
-  const entityName = r.entity ?? op.behaviour.entity;
-  const entity = set.model.entities[entityName];
-  if (['create', 'lookup', 'children'].includes(r.kind) && !entity)
-    problem('/entity', `unknown entity ${entityName}`);
-  if ((r.kind === 'token' || r.kind === 'lookup') && r.member !== undefined && !(r.member in inputs))
-    problem('/member', `${r.member} is not an input member of ${op.operation}`);
-  if (r.kind === 'threshold' && r.input !== undefined && !(r.input in inputs))
-    problem('/input', `${r.input} is not an input member of ${op.operation}`);
-  if (r.kind === 'create' && entity) {
-    for (const f of [...Object.keys(r.set ?? {}), ...(r.identity ?? [])])
-      if (!fieldKnown(set, api, entityName, f)) problem('/set', `${f} is not a field of ${entityName}`);
-    for (const m of Object.keys(r.defaults ?? {}))
-      if (!(m in inputs)) problem('/defaults', `${m} is not an input member of ${op.operation}`);
-    if (r.parent === '$selected' && entity.parent?.entity !== op.behaviour.entity)
-      problem('/parent', `${entityName} is not a child of the selected ${op.behaviour.entity}`);
-  }
-  if (r.kind === 'children' && entity) {
-    if (entity.parent?.entity !== op.behaviour.entity)
-      problem('/entity', `${entityName} is not a child of ${op.behaviour.entity}`);
-    for (const st of r.statuses ?? [])
-      if (!entity.status?.values.includes(st)) problem('/statuses', `${st} is not a status of ${entityName}`);
-    (r.violatedBy ?? []).forEach((state, j) => {
-      const made = set.model.states[state]?.creates.some(
-        (c) => c.entity === entityName && c.status !== undefined && (r.statuses ?? []).includes(c.status),
-      );
-      if (!made)
-        problem(
-          `/violatedBy/${j}`,
-          `state ${state} does not create a ${entityName} in ${(r.statuses ?? []).join(', ')}`,
-        );
-    });
-  }
-  if (r.kind === 'threshold')
-    (r.violatedBy ?? []).forEach((state, j) => {
-      const made = set.model.states[state]?.creates.find((c) => c.entity === op.behaviour.entity);
-      const value =
-        made?.fields?.[r.field ?? ''] ?? set.model.entities[op.behaviour.entity]?.fields[r.field ?? ''];
-      if (typeof value !== 'number' || value >= (r.below ?? 0))
-        problem(
-          `/violatedBy/${j}`,
-          `state ${state} does not create a ${op.behaviour.entity} with ${r.field} below ${r.below}`,
-        );
-    });
   return out;
 }
 
