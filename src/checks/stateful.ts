@@ -35,7 +35,9 @@ export function statefulChecks(
   config: ServerTargetConfig,
   only?: Set<string>,
 ): Check[] {
-  const ops = [...set.apis[api].operations.values()].filter((o) => o.behaviour.kind === 'transition' && !rulesWith(o, 'namesOther').length);
+  const ops = [...set.apis[api].operations.values()].filter(
+    (o) => o.behaviour.kind === 'transition' && !rulesWith(o, 'namesOther').length,
+  );
   const byEntity = new Map<string, OperationSpec[]>();
   for (const o of ops) byEntity.set(o.behaviour.entity, [...(byEntity.get(o.behaviour.entity) ?? []), o]);
   const out: Check[] = [];
