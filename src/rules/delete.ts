@@ -8,6 +8,7 @@ import { canObserve, freshIds } from '../checks/rule-support.ts';
 import { CheckFailure } from '../checks/session.ts';
 import { errorSpec } from '../spec/resolve.ts';
 import type { RuleKindModule, ServerRuleContext } from './types.ts';
+import { evalValue } from './values.ts';
 
 export function deleteChecks(ctx: ServerRuleContext): void {
   const { set, op, rule } = ctx;
@@ -29,22 +30,39 @@ export function deleteChecks(ctx: ServerRuleContext): void {
           obs.exchange,
         );
     }
-    if (gone.length) {
-      const again = await s.call(api, op.operation, input, { label: 'delete again' });
-      expectError(set, api, again, gone, `A second ${op.operation} on the deleted ${entity}`);
-    }
+    const again = await s.call(api, op.operation, input, { label: 'delete again' });
+    if (rule.match)
+      // nothing left to delete is no error (e.g. unblocking a Worker who is not blocked)
+      expectSuccess(set, op, again, `A second ${op.operation} once the ${entity} is gone`);
+    else if (gone.length)
+      expectError(set, api, again, [...gone, ...(rule.acceptErrors ?? [])], `A second ${op.operation} on the deleted ${entity}`);
   });
 }
 
 export const remove: RuleKindModule = {
   kind: 'delete',
-  schema: { required: ['given'] },
+  schema: {
+    required: ['given'],
+    properties: { match: { type: 'object', additionalProperties: { type: 'string' } } },
+  },
   successState: true,
   execute(ctx) {
+    const { rule, store, op, call } = ctx;
+    if (rule.match) {
+      // no selected entity: the caller's entities whose fields match (none: nothing to do)
+      const want = Object.entries(rule.match).map(([f, v]) => [f, evalValue(v, { input: call.input, now: ctx.now })]);
+      const hits = store
+        .list(op.behaviour.entity)
+        .filter((e) => store.ownerOf(e) === call.accessKeyId && want.every(([f, v]) => e.fields[f as string] === v));
+      ctx.commits.push(() => {
+        for (const e of hits) store.removeTree(e);
+      });
+      return undefined;
+    }
     const missing = ctx.needEntity();
     if (missing) return missing;
     const rec = ctx.rec!;
-    ctx.commits.push(() => ctx.store.removeTree(rec));
+    ctx.commits.push(() => store.removeTree(rec));
     return undefined;
   },
   // a deleted entity is no longer there: the model forgets it

@@ -121,6 +121,8 @@ export interface RuleSpec {
   below?: number;
   /** charge: the amount drawn from the caller's balance (a value of the value language). */
   amount?: string;
+  /** delete: without a selected entity, the fields (values of the value language) of the caller's entities it removes. */
+  match?: Record<string, string>;
   where?: Record<string, unknown>;
   owned?: boolean;
   filter?: Record<string, string>;
