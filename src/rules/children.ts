@@ -3,9 +3,18 @@
 // rule.<id>: from each `violatedBy` state (which makes such a child) the call is refused with
 // the rule's error and changes nothing.
 
+import { validInput } from '../arbitraries/input.ts';
 import { expectError } from '../checks/judge.ts';
 import { minimalInput, sev } from '../checks/plan.ts';
 import { freshIds, unchanged } from '../checks/rule-support.ts';
+import {
+  caseCount,
+  createState,
+  errorRuleHead,
+  expectRefusal,
+  runCases,
+  sample,
+} from '../clients/e2e-support.ts';
 import type { SpecProblem } from '../spec/load.ts';
 import { errorSpec } from '../spec/resolve.ts';
 import type { RuleKindModule, ServerRuleContext } from './types.ts';
@@ -82,6 +91,28 @@ export const children: RuleKindModule = {
       CurrentState: store.statusOf(rec),
       allowed: allowed.join(', '),
     });
+  },
+  clientChecks(ctx) {
+    const { set, op, rule, entity } = ctx;
+    const violated = rule.violatedBy ?? [];
+    if (!rule.error || !violated.length) return [];
+    const { codes, ...errorHead } = errorRuleHead(set, op, rule, rule.error);
+    return [
+      {
+        ...errorHead,
+        summary: `Through the client, ${op.operation} on the ${entity} of provider state ${violated.join(', ')} surfaces ${codes.join(' or ')}.`,
+        run: (env) =>
+          runCases(caseCount(env, violated.length), async (i, log) => {
+            const state = violated[i % violated.length]!;
+            const ids = await createState(env, state, log);
+            const input = sample(validInput(set, op, { ids, requiredOnly: true, fixed: {} }), env.seed + i);
+            await expectRefusal(env, op.operation, input, log, {
+              what: `${op.operation} on the ${entity} of provider state ${state}`,
+              codes,
+            });
+          }),
+      },
+    ];
   },
   serverChecks: childrenChecks,
 };

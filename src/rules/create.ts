@@ -7,12 +7,23 @@
 //   rule.<id>           valid calls succeed, the output shows the new entity as `observe` and the
 //                       input say, and reading it back (model.json observe) finds it;
 //   rule.<id>.identity  the same identity values give the same id, a changed one another id.
+
 import fc from 'fast-check';
 import { validInput } from '../arbitraries/input.ts';
 import { expectSuccess } from '../checks/judge.ts';
 import { givenFor, idInput, sev } from '../checks/plan.ts';
 import { freshIds } from '../checks/rule-support.ts';
 import { type Answered, CheckFailure, forAll } from '../checks/session.ts';
+import {
+  callClient,
+  caseCount,
+  createState,
+  E2eFailure,
+  head,
+  runCases,
+  sample,
+  show,
+} from '../clients/e2e-support.ts';
 import { project, projectionContext } from '../emulator/project.ts';
 import type { SpecProblem } from '../spec/load.ts';
 import { inputMembers, outputMembers } from '../spec/resolve.ts';
@@ -337,5 +348,50 @@ export const create: RuleKindModule = {
     return undefined;
   },
 
+  clientChecks(ctx) {
+    const { set, op, rule } = ctx;
+    const outs = Object.entries(rule.output ?? {});
+    const entity = rule.entity ?? op.behaviour.entity;
+    const ent = set.model.entities[entity];
+    if (!outs.length || !ent) return [];
+    const given = rule.given ?? givenFor(op);
+    return [
+      {
+        ...head(set, op, rule, ctx.sev),
+        summary: `Through the client, a valid ${op.operation} succeeds and hands back the new ${entity} (${outs.map(([n]) => n).join(', ')}) as the rule says.`,
+        run: (env) =>
+          runCases(caseCount(env, 3), async (i, log) => {
+            const ids = given ? await createState(env, given, log) : {};
+            const input = sample(validInput(set, op, { ids }), env.seed + i);
+            const r = await callClient(env, op.operation, input, log);
+            if ('error' in r)
+              throw new E2eFailure(
+                `a valid ${op.operation} must succeed, but the client surfaced ${show(r.error)}`,
+              );
+            const want = expectedFields(set, op, rule, input, given);
+            for (const [name, what] of outs) {
+              const v = r.output[name];
+              if (what === '$id') {
+                if (typeof v !== 'string' || v === '')
+                  throw new E2eFailure(
+                    `the client must hand back ${name} (the new ${entity}'s id), but it gave ${show(v)}`,
+                  );
+                continue;
+              }
+              const rec = v as Record<string, unknown> | undefined;
+              if (!rec || typeof rec !== 'object' || typeof rec[ent.id] !== 'string')
+                throw new E2eFailure(
+                  `the client must hand back ${name} with its ${ent.id}, but it gave ${show(v)}`,
+                );
+              for (const [k, w] of Object.entries(want))
+                if (rec[k] !== undefined && String(rec[k]) !== String(w))
+                  throw new E2eFailure(
+                    `through the client, ${name}.${k} must be ${show(w)}, but it is ${show(rec[k])}`,
+                  );
+            }
+          }),
+      },
+    ];
+  },
   serverChecks: createChecks,
 };

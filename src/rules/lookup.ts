@@ -4,9 +4,18 @@
 //   rule.<id>        an id that names nothing is refused;
 //   rule.<id>.owned  another requester's entity is refused too.
 
+import { validInput } from '../arbitraries/input.ts';
 import { expectError } from '../checks/judge.ts';
 import { minimalInput, sev } from '../checks/plan.ts';
 import { freshIds, unchanged } from '../checks/rule-support.ts';
+import {
+  caseCount,
+  createState,
+  errorRuleHead,
+  expectRefusal,
+  runCases,
+  sample,
+} from '../clients/e2e-support.ts';
 import type { SpecProblem } from '../spec/load.ts';
 import { errorSpec } from '../spec/resolve.ts';
 import { unknownId } from './context.ts';
@@ -87,6 +96,30 @@ export const lookup: RuleKindModule = {
       return ctx.error(rule.error!, { ...ctx.idValues, [rule.member!]: id, id });
     ctx.made.lookup[rule.entity!] = found.fields;
     return undefined;
+  },
+  clientChecks(ctx) {
+    const { set, op, rule } = ctx;
+    const { member, entity, given } = rule;
+    if (!member || !entity || !rule.error || !given) return [];
+    const { codes, ...errorHead } = errorRuleHead(set, op, rule, rule.error);
+    return [
+      {
+        ...errorHead,
+        summary: `Through the client, ${op.operation} with a ${member} that names no ${entity} surfaces ${codes.join(' or ')}.`,
+        run: (env) =>
+          runCases(caseCount(env, 2), async (i, log) => {
+            const ids = await createState(env, given, log);
+            const input = {
+              ...sample(validInput(set, op, { ids, requiredOnly: true }), env.seed + i),
+              [member]: unknownId(set, op, entity, member, env.seed + i),
+            };
+            await expectRefusal(env, op.operation, input, log, {
+              what: `${op.operation} with an unknown ${member}`,
+              codes,
+            });
+          }),
+      },
+    ];
   },
   serverChecks: lookupChecks,
 };

@@ -3,9 +3,18 @@
 // extended to 10 or more). Check rule.<id>: from each `violatedBy` state, asking for exactly
 // enough to reach the bound is refused with the rule's error and changes nothing.
 
+import { validInput } from '../arbitraries/input.ts';
 import { expectError } from '../checks/judge.ts';
 import { minimalInput, sev } from '../checks/plan.ts';
 import { freshIds, unchanged } from '../checks/rule-support.ts';
+import {
+  caseCount,
+  createState,
+  errorRuleHead,
+  expectRefusal,
+  runCases,
+  sample,
+} from '../clients/e2e-support.ts';
 import type { SpecProblem } from '../spec/load.ts';
 import { errorSpec } from '../spec/resolve.ts';
 import { stateField } from './context.ts';
@@ -82,5 +91,37 @@ export const threshold: RuleKindModule = {
   },
   // the model follows statuses, not MaxAssignments: the refusal may come
   predict: (ctx) => ({ maybe: [ctx.rule.error!, ...(ctx.rule.acceptErrors ?? [])] }),
+  clientChecks(ctx) {
+    const { set, op, rule, entity } = ctx;
+    const violated = rule.violatedBy ?? [];
+    if (!rule.error || !violated.length) return [];
+    const { codes, ...errorHead } = errorRuleHead(set, op, rule, rule.error);
+    return [
+      {
+        ...errorHead,
+        summary: `Through the client, ${op.operation} on the ${entity} of provider state ${violated.join(', ')} surfaces ${codes.join(' or ')}.`,
+        run: (env) =>
+          runCases(caseCount(env, violated.length), async (i, log) => {
+            const state = violated[i % violated.length]!;
+            const ids = await createState(env, state, log);
+            const input = sample(
+              validInput(set, op, {
+                ids,
+                requiredOnly: true,
+                fixed: {
+                  [rule.input!]:
+                    (rule.below ?? 0) - Number(stateField(set, state, op.behaviour.entity, rule.field ?? '')),
+                },
+              }),
+              env.seed + i,
+            );
+            await expectRefusal(env, op.operation, input, log, {
+              what: `${op.operation} on the ${entity} of provider state ${state}`,
+              codes,
+            });
+          }),
+      },
+    ];
+  },
   serverChecks: thresholdChecks,
 };

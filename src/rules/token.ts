@@ -2,11 +2,24 @@
 // with this operation within `window` seconds is refused with the rule's error and changes
 // nothing. What the generators need from it: a token member must be fresh in every call, or two
 // unrelated checks (or two runs against the same server within a day) would collide.
+
 import { randomInt } from 'node:crypto';
 import fc from 'fast-check';
+import { validInput } from '../arbitraries/input.ts';
 import { expectError, expectSuccess } from '../checks/judge.ts';
 import { givenFor, minimalInput, sev } from '../checks/plan.ts';
 import { freshIds } from '../checks/rule-support.ts';
+import {
+  callClient,
+  caseCount,
+  createState,
+  E2eFailure,
+  errorRuleHead,
+  expectRefusal,
+  runCases,
+  sample,
+  show,
+} from '../clients/e2e-support.ts';
 import { errorSpec } from '../spec/resolve.ts';
 import type { OperationSpec } from '../spec/types.ts';
 import type { RuleKindModule, ServerRuleContext } from './types.ts';
@@ -108,6 +121,36 @@ export const token: RuleKindModule = {
       });
     ctx.after.token = key;
     return undefined;
+  },
+  clientChecks(ctx) {
+    const { set, op, rule } = ctx;
+    const member = rule.member;
+    if (!member || !rule.error) return [];
+    const given = rule.given ?? givenFor(op);
+    const { codes, ...errorHead } = errorRuleHead(set, op, rule, rule.error);
+    return [
+      {
+        ...errorHead,
+        summary: `Through the client, ${op.operation} repeated with the same ${member} surfaces ${codes.join(' or ')}.`,
+        run: (env) =>
+          runCases(caseCount(env, 2), async (i, log) => {
+            const ids = given ? await createState(env, given, log) : {};
+            const input = {
+              ...sample(validInput(set, op, { ids, requiredOnly: true }), env.seed + i),
+              [member]: freshToken('t'.repeat(32)),
+            };
+            const r = await callClient(env, op.operation, input, log);
+            if ('error' in r)
+              throw new E2eFailure(
+                `${op.operation} with a new ${member} must succeed, but the client surfaced ${show(r.error)}`,
+              );
+            await expectRefusal(env, op.operation, input, log, {
+              what: `${op.operation} repeated with the same ${member}`,
+              codes,
+            });
+          }),
+      },
+    ];
   },
   serverChecks: tokenChecks,
 };
