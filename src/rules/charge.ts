@@ -9,6 +9,7 @@ import { freshIds } from '../checks/rule-support.ts';
 import { CheckFailure, NotRun } from '../checks/session.ts';
 import { fromCents, toCents } from '../emulator/store.ts';
 import type { OperationSpec } from '../spec/types.ts';
+import { stateField } from './context.ts';
 import type { RuleKindModule, ServerRuleContext } from './types.ts';
 import { evalValue, inputsOf } from './values.ts';
 
@@ -34,14 +35,16 @@ export function chargeChecks(ctx: ServerRuleContext): void {
   const api = op.api;
   ctx.add(`rule.${rule.id}`, sev(rule.basis), async (s) => {
     await s.requireApi(api);
-    const o = set.model.account?.observe?.[api];
-    if (!o || !set.apis[api].operations.has(o.operation))
-      throw new NotRun(
-        `the account balance cannot be read in ${api} (model.json account names no observe operation)`,
-      );
+    // the balance is the account's, whichever API reads it: this API's observation, else another's
+    const observe = set.model.account?.observe ?? {};
+    const readApi = observe[api] ? api : ((Object.keys(observe)[0] as typeof api | undefined) ?? api);
+    const o = observe[readApi];
+    if (!o || !set.apis[readApi].operations.has(o.operation))
+      throw new NotRun('the account balance cannot be read (model.json account names no observe operation)');
+    await s.requireApi(readApi);
     const balance = async (label: string) => {
-      const ex = await s.call(api, o.operation, {}, { label });
-      const out = expectSuccess(set, set.apis[api].operations.get(o.operation)!, ex, `${o.operation}`);
+      const ex = await s.call(readApi, o.operation, {}, { label });
+      const out = expectSuccess(set, set.apis[readApi].operations.get(o.operation)!, ex, `${o.operation}`);
       const cents = toCents(String(out[o.path] ?? ''));
       if (!Number.isFinite(cents))
         throw new CheckFailure(
@@ -52,7 +55,27 @@ export function chargeChecks(ctx: ServerRuleContext): void {
     };
     const ids = await freshIds(s, op, rule.given);
     const input = minimalInput(set, op, ids, s.config.seed);
-    const amount = toCents(String(evalValue(rule.amount, { input, now: new Date() }) ?? ''));
+    // the amount as the state made the entity and its parent (literal model fields) and the input says
+    const entity = op.behaviour.entity;
+    const parentEntity = set.model.entities[entity]?.parent?.entity;
+    const fieldsOf = (name: string | undefined) => {
+      const out: Record<string, unknown> = {};
+      for (const f of Object.keys(name ? (set.model.entities[name]?.fields ?? {}) : {}))
+        out[f] = stateField(set, rule.given ?? '', name!, f);
+      return out;
+    };
+    const amount = toCents(
+      String(
+        evalValue(rule.amount, {
+          input,
+          now: new Date(),
+          fields: fieldsOf(entity),
+          parent: fieldsOf(parentEntity),
+        }) ?? '',
+      ),
+    );
+    if (!Number.isFinite(amount))
+      throw new Error(`${op.operation}: the amount ${rule.amount} has no value for this call`);
     const before = await balance('balance before');
     s.cover(`rule:${rule.id}`);
     expectSuccess(set, op, await s.call(api, op.operation, input), `${op.operation} (a valid call)`);
@@ -71,7 +94,7 @@ export const charge: RuleKindModule = {
     const env = {
       input: ctx.call.input,
       now: ctx.now,
-      ...(ctx.rec ? { fields: ctx.rec.fields } : {}),
+      ...(ctx.rec ? { fields: ctx.rec.fields, parent: ctx.store.parentOf(ctx.rec)?.fields ?? {} } : {}),
       lookup: ctx.made.lookup,
       created: ctx.made.created,
     };

@@ -4,6 +4,7 @@
 import type { SpecProblem } from '../spec/load.ts';
 import { severityOf } from '../spec/resolve.ts';
 import type { EntitySpec, OperationSpec, RuleSpec, SpecSet } from '../spec/types.ts';
+import { balance } from './balance.ts';
 import { charge } from './charge.ts';
 import { children } from './children.ts';
 import { create } from './create.ts';
@@ -37,6 +38,7 @@ function kinds(): Map<string, RuleKindModule> {
       children,
       threshold,
       charge,
+      balance,
       create,
       remove,
     ].map((m) => [m.kind, m]),

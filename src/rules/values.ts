@@ -157,6 +157,8 @@ export interface ValueEnv {
   fields?: Record<string, unknown>;
   /** The selected entity's status. */
   status?: unknown;
+  /** The selected entity's parent's fields (`$parent.X`: an assignment's HIT). */
+  parent?: Record<string, unknown>;
   created?: Record<string, Record<string, unknown>>;
   lookup?: Record<string, Record<string, unknown>>;
 }
@@ -173,6 +175,8 @@ function term(t: string, env: ValueEnv): unknown {
       return env.input[rest];
     case '$field':
       return env.fields?.[rest];
+    case '$parent':
+      return env.parent?.[rest];
     case '$created':
     case '$lookup': {
       const i = rest.indexOf('.');
@@ -187,7 +191,7 @@ function term(t: string, env: ValueEnv): unknown {
 export function isCompound(v: unknown): v is string {
   return (
     typeof v === 'string' &&
-    (/^\$(field|created|lookup)\./.test(v) || (v.startsWith('$') && v.includes('+$')))
+    (/^\$(field|parent|created|lookup)\./.test(v) || (v.startsWith('$') && v.includes('+$')))
   );
 }
 

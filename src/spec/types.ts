@@ -99,6 +99,8 @@ export interface RuleSpec {
   set?: Record<string, string | number | boolean>;
   observe?: Record<string, unknown>;
   output?: Record<string, '$entity' | '$parent' | '$id'>;
+  /** balance: the output member that shows the caller's balance. */
+  show?: string;
   /** create, lookup, children: the entity the rule makes, names or counts (default: the behaviour's). */
   entity?: string;
   /** create: a name later rules use for the entity it made (`$created.<as>.<field>`). */
