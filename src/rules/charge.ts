@@ -25,10 +25,23 @@ export function modestAmount(): fc.Arbitrary<string> {
     .map((c) => `${Math.floor(c / 100)}.${String(c % 100).padStart(2, '0')}`);
 }
 
+let queue: Promise<unknown> = Promise.resolve();
+/** Runs `fn` after every earlier call of it finished (a failure does not block the next). */
+function oneAtATime<T>(fn: () => Promise<T>): Promise<T> {
+  const run = queue.then(fn, fn);
+  queue = run.catch(() => undefined);
+  return run;
+}
+
+/** What a charge check pays: far more than all the other checks of a run pay meanwhile. */
+export const LARGE_CHARGE = '500.00';
+
 /**
  * Check rule.<id>: the caller's AvailableBalance (read through the model's account observation)
- * drops by at least the amount of a successful call. Other checks only ever draw on the balance,
- * so "at least" holds while they run alongside.
+ * drops by at least the amount of a successful call. Other checks run alongside and only ever
+ * draw on the balance, at most a dollar a call, so the check pays a large amount (LARGE_CHARGE:
+ * the charged input member, or the rule's `given` state makes the entity that costly): a server
+ * that does not charge this call cannot make up the drop from the others' payments.
  */
 export function chargeChecks(ctx: ServerRuleContext): void {
   const { set, op, rule } = ctx;
@@ -54,7 +67,8 @@ export function chargeChecks(ctx: ServerRuleContext): void {
       return cents;
     };
     const ids = await freshIds(s, op, rule.given);
-    const input = minimalInput(set, op, ids, s.config.seed);
+    const large = Object.fromEntries(chargedMembers(op).map((m) => [m, LARGE_CHARGE]));
+    const input = minimalInput(set, op, ids, s.config.seed, large);
     // the amount as the state made the entity and its parent (literal model fields) and the input says
     const entity = op.behaviour.entity;
     const parentEntity = set.model.entities[entity]?.parent?.entity;
@@ -76,10 +90,19 @@ export function chargeChecks(ctx: ServerRuleContext): void {
     );
     if (!Number.isFinite(amount))
       throw new Error(`${op.operation}: the amount ${rule.amount} has no value for this call`);
-    const before = await balance('balance before');
-    s.cover(`rule:${rule.id}`);
-    expectSuccess(set, op, await s.call(api, op.operation, input), `${op.operation} (a valid call)`);
-    const after = await balance('balance after');
+    if (amount < toCents(LARGE_CHARGE))
+      throw new Error(
+        `${op.operation}: the state ${rule.given} makes a call of only ${fromCents(amount)}; a charge check needs ${LARGE_CHARGE}`,
+      );
+    // the large payments of two charge checks must not overlap: one at a time in this process
+    const { before, after } = await oneAtATime(async () => {
+      const before = await balance('balance before');
+      if (before < amount)
+        throw new NotRun(`the balance (${fromCents(before)}) cannot pay ${fromCents(amount)}`);
+      s.cover(`rule:${rule.id}`);
+      expectSuccess(set, op, await s.call(api, op.operation, input), `${op.operation} (a valid call)`);
+      return { before, after: await balance('balance after') };
+    });
     if (before - after < amount)
       throw new CheckFailure(
         `After ${op.operation} for ${fromCents(amount)}, ${o.path} must drop by at least that much, but it went from ${fromCents(before)} to ${fromCents(after)}.`,
