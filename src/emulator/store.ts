@@ -25,6 +25,16 @@ export interface StoreSnapshot {
   balances: [string, number][];
 }
 
+/** A message the emulator would have sent: which operation, for which requester, to whom, what. */
+export interface OutboxEntry {
+  operation: string;
+  requester: string;
+  at: Date;
+  /** a Worker id, a notification destination, … */
+  to?: string;
+  input: Record<string, unknown>;
+}
+
 export interface CreateOptions {
   /** An id allocated beforehand (`newId`), so a rule can name the entity before it is stored. */
   id?: string;
@@ -88,6 +98,8 @@ export class Store {
   private tokens = new Map<string, { at: number; id?: string }>();
   /** Account balances in cents, per requester (charge rules); absent = the model's opening balance. */
   private balances = new Map<string, number>();
+  /** What the emulator would have sent (e-mail to Workers, notifications), oldest first. */
+  private sent: OutboxEntry[] = [];
 
   constructor(
     readonly set: SpecSet,
@@ -216,6 +228,16 @@ export class Store {
     this.tokens.set(key, id === undefined ? { at } : { at, id });
   }
 
+  /** Records a message the emulator would have sent (it sends nothing). */
+  send(entry: OutboxEntry): void {
+    this.sent.push(entry);
+  }
+
+  /** Everything the emulator would have sent so far, for tests. */
+  outbox(): readonly OutboxEntry[] {
+    return this.sent;
+  }
+
   /** The requester's balance in cents (the model's opening balance until something is charged). */
   balanceOf(owner: string): number {
     return this.balances.get(owner) ?? toCents(this.set.model.account?.openingBalance ?? '0');
@@ -284,6 +306,7 @@ export class Store {
 
   clear(): void {
     this.entities.clear();
+    this.sent = [];
     this.tokens.clear();
     this.balances.clear();
     this.seq = 0;

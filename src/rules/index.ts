@@ -13,6 +13,8 @@ import { effect } from './effect.ts';
 import { exists } from './exists.ts';
 import { list } from './list.ts';
 import { lookup } from './lookup.ts';
+import { notify } from './notify.ts';
+import { outbox } from './outbox.ts';
 import { owner } from './owner.ts';
 import { read } from './read.ts';
 import { status } from './status.ts';
@@ -39,6 +41,8 @@ function kinds(): Map<string, RuleKindModule> {
       threshold,
       charge,
       balance,
+      notify,
+      outbox,
       create,
       remove,
     ].map((m) => [m.kind, m]),

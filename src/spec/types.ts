@@ -99,8 +99,14 @@ export interface RuleSpec {
   set?: Record<string, string | number | boolean>;
   observe?: Record<string, unknown>;
   output?: Record<string, '$entity' | '$parent' | '$id'>;
-  /** balance: the output member that shows the caller's balance. */
+  /** balance, notify: the output member that shows the caller's balance / the failures. */
   show?: string;
+  /** notify: the output item for a Worker who cannot be messaged (`$worker`: the Worker's id). */
+  failure?: Record<string, string>;
+  /** notify: where that item comes from. */
+  failureBasis?: Basis;
+  /** outbox: the input member (a path: `Notification.Destination`) naming where it would be sent. */
+  to?: string;
   /** create, lookup, children: the entity the rule makes, names or counts (default: the behaviour's). */
   entity?: string;
   /** create: a name later rules use for the entity it made (`$created.<as>.<field>`). */
