@@ -43,7 +43,7 @@ const hitInput = {
   LifetimeInSeconds: 3600,
   MaxAssignments: 3,
 };
-const hit = (id: string) => ok(run('GetHIT', { HITId: id })).HIT as Record<string, unknown>;
+const hit = (id: string | undefined) => ok(run('GetHIT', { HITId: id })).HIT as Record<string, unknown>;
 
 describe('CreateHIT', () => {
   it('makes an Assignable HIT with every assignment available and Expiration = now + lifetime', () => {
