@@ -22,7 +22,6 @@ export interface StoreSnapshot {
   seq: number;
   entities: [string, StoredEntity[]][];
   tokens: [string, { at: number; id?: string }][];
-  balances: [string, number][];
 }
 
 /** A message the emulator would have sent: which operation, for which requester, to whom, what. */
@@ -96,8 +95,6 @@ export class Store {
   private seq = 0;
   /** Idempotency tokens seen (token rules): key → when, and the id of what the call made. */
   private tokens = new Map<string, { at: number; id?: string }>();
-  /** Account balances in cents, per requester (charge rules); absent = the model's opening balance. */
-  private balances = new Map<string, number>();
   /** What the emulator would have sent (e-mail to Workers, notifications), oldest first. */
   private sent: OutboxEntry[] = [];
 
@@ -238,13 +235,12 @@ export class Store {
     return this.sent;
   }
 
-  /** The requester's balance in cents (the model's opening balance until something is charged). */
-  balanceOf(owner: string): number {
-    return this.balances.get(owner) ?? toCents(this.set.model.account?.openingBalance ?? '0');
-  }
-
-  setBalance(owner: string, cents: number): void {
-    this.balances.set(owner, cents);
+  /**
+   * The requester's one entity of an owned, per-account kind (model.json `account.entity`): the
+   * one it has, or a new one made from the model's fields (an account is there from the start).
+   */
+  accountOf(entity: string, owner: string): StoredEntity {
+    return this.list(entity).find((e) => e.owner === owner) ?? this.create(entity, { owner });
   }
 
   /**
@@ -286,14 +282,12 @@ export class Store {
       seq: this.seq,
       entities: [...this.entities].map(([k, t]) => [k, [...t.values()].map(deepClone)]),
       tokens: [...this.tokens].map(([k, v]) => [k, { ...v }]),
-      balances: [...this.balances],
     };
   }
 
   restore(s: StoreSnapshot): void {
     this.seq = s.seq;
     this.tokens = new Map(s.tokens.map(([k, v]) => [k, { ...v }]));
-    this.balances = new Map(s.balances);
     this.entities = new Map(
       s.entities.map(([k, list]) => [k, new Map(list.map((r) => [r.id, deepClone(r)]))]),
     );
@@ -308,7 +302,6 @@ export class Store {
     this.entities.clear();
     this.sent = [];
     this.tokens.clear();
-    this.balances.clear();
     this.seq = 0;
   }
 }

@@ -1,8 +1,10 @@
-// The balance rule kind: the call shows the caller's account balance (the model's opening balance
-// less what charge rules drew) in the output member `show`, as a two-decimal amount. It is how
+// The balance rule kind: the call shows the caller's account balance (model.json `account`: a field
+// of the caller's account entity, the model's opening value until a charge rule draws on it) in
+// the output member `show`, as a two-decimal amount. It is how
 // checks read a balance (model.json `account.observe`); the charge rule's check holds it to
 // account for what a call paid.
 import { fromCents } from '../emulator/store.ts';
+import { balanceOf } from './charge.ts';
 import type { RuleKindModule } from './types.ts';
 
 export const balance: RuleKindModule = {
@@ -21,7 +23,7 @@ export const balance: RuleKindModule = {
       : [];
   },
   execute(ctx) {
-    ctx.output[ctx.rule.show!] = fromCents(ctx.store.balanceOf(ctx.call.accessKeyId));
+    ctx.output[ctx.rule.show!] = fromCents(balanceOf(ctx.set, ctx.store, ctx.call.accessKeyId));
     return undefined;
   },
 };

@@ -7,8 +7,9 @@ import { expectSuccess } from '../checks/judge.ts';
 import { minimalInput, sev } from '../checks/plan.ts';
 import { freshIds } from '../checks/rule-support.ts';
 import { CheckFailure, NotRun } from '../checks/session.ts';
+import type { Store } from '../emulator/store.ts';
 import { fromCents, toCents } from '../emulator/store.ts';
-import type { OperationSpec } from '../spec/types.ts';
+import type { OperationSpec, SpecSet } from '../spec/types.ts';
 import { stateField } from './context.ts';
 import type { RuleKindModule, ServerRuleContext } from './types.ts';
 import { evalValue, inputsOf } from './values.ts';
@@ -23,6 +24,16 @@ export function modestAmount(): fc.Arbitrary<string> {
   return fc
     .integer({ min: 1, max: 100 })
     .map((c) => `${Math.floor(c / 100)}.${String(c % 100).padStart(2, '0')}`);
+}
+
+/** The requester's balance in cents: its account's field, or the model's opening value. */
+export function balanceOf(set: SpecSet, store: Store, owner: string): number {
+  const account = set.model.account;
+  if (!account) return 0;
+  const rec = store.list(account.entity).find((e) => e.owner === owner);
+  return toCents(
+    String(rec ? rec.fields[account.field] : set.model.entities[account.entity]?.fields[account.field]),
+  );
 }
 
 let queue: Promise<unknown> = Promise.resolve();
@@ -123,10 +134,17 @@ export const charge: RuleKindModule = {
     };
     const cents = toCents(String(evalValue(ctx.rule.amount, env) ?? ''));
     if (!Number.isFinite(cents)) return undefined;
+    const account = ctx.set.model.account;
+    if (!account) return undefined;
     const owner = ctx.call.accessKeyId;
     const store = ctx.store;
-    if (store.balanceOf(owner) < cents) return ctx.error(ctx.rule.error!, { ...ctx.idValues });
-    ctx.commits.push(() => store.setBalance(owner, store.balanceOf(owner) - cents));
+    if (balanceOf(ctx.set, store, owner) < cents) return ctx.error(ctx.rule.error!, { ...ctx.idValues });
+    // the account is made (from the model's fields) only when the call goes through
+    ctx.commits.push(() =>
+      store.update(store.accountOf(account.entity, owner), {
+        [account.field]: fromCents(balanceOf(ctx.set, store, owner) - cents),
+      }),
+    );
     return undefined;
   },
   serverChecks: chargeChecks,

@@ -292,9 +292,10 @@ export interface ModelFile {
   kind: 'model';
   /** The currency of every stored amount (a money shape shows it next to the amount). */
   money?: { currencyCode: string; basis: Basis };
-  /** Every requester's opening balance (charge rules draw on it). */
+  /** Where a requester's balance is kept (charge rules draw on it): a field of its one `entity`. */
   account?: {
-    openingBalance: string;
+    entity: string;
+    field: string;
     /** How a check reads the caller's available balance: an operation without input and its output member. */
     observe?: Partial<Record<Api, { operation: string; path: string }>>;
     basis: Basis;
