@@ -10,7 +10,7 @@
 
 import fc from 'fast-check';
 import { validInput } from '../arbitraries/input.ts';
-import { expectSuccess } from '../checks/judge.ts';
+import { expectError, expectSuccess } from '../checks/judge.ts';
 import { givenFor, idInput, sev } from '../checks/plan.ts';
 import { freshIds } from '../checks/rule-support.ts';
 import { type Answered, CheckFailure, forAll } from '../checks/session.ts';
@@ -26,7 +26,7 @@ import {
 } from '../clients/e2e-support.ts';
 import { project, projectionContext } from '../emulator/project.ts';
 import type { SpecProblem } from '../spec/load.ts';
-import { inputMembers, outputMembers } from '../spec/resolve.ts';
+import { errorSpec, inputMembers, outputMembers } from '../spec/resolve.ts';
 import type { OperationSpec, ResolvedMember, RuleSpec, SpecSet } from '../spec/types.ts';
 import { stateField } from './context.ts';
 import { freshTokens } from './token.ts';
@@ -189,6 +189,29 @@ export function createChecks(ctx: ServerRuleContext): void {
       );
     });
 
+  const unique = rule.unique;
+  if (unique)
+    ctx.add(`rule.${rule.id}.unique`, sev(unique.basis, errorSpec(set, unique.error).basis), async (s) => {
+      await s.requireApi(api);
+      const ids = await freshIds(s, op, given);
+      const input = fc.sample(validInput(set, op, { omit, fixed: idInput(set, op, ids) }), {
+        seed: s.config.seed,
+        numRuns: 1,
+      })[0]!;
+      s.cover(`rule:${rule.id}:unique`);
+      const first = await s.call(api, op.operation, input, { label: 'first' });
+      expectSuccess(set, op, first, `${op.operation} (a valid call)`);
+      const again = await s.call(api, op.operation, freshTokens(op, input, unique.fields), {
+        label: `same ${unique.fields.join(', ')}`,
+      });
+      expectError(
+        set,
+        api,
+        again,
+        [unique.error],
+        `${op.operation} with the ${unique.fields.join(', ')} of an existing ${entity} of the caller's`,
+      );
+    });
   const identity = rule.identity;
   if (identity?.length)
     ctx.add(`rule.${rule.id}.identity`, sev(rule.basis), async (s) => {
@@ -264,12 +287,21 @@ export const create: RuleKindModule = {
       set: { type: 'object', additionalProperties: { type: ['string', 'number', 'boolean'] } },
       defaults: { type: 'object', additionalProperties: { type: ['string', 'number', 'boolean'] } },
       identity: { type: 'array', items: { type: 'string' }, minItems: 1 },
+      unique: {
+        type: 'object',
+        required: ['fields', 'error', 'basis'],
+        properties: {
+          fields: { type: 'array', items: { type: 'string' }, minItems: 1 },
+          error: { type: 'string' },
+        },
+      },
       parent: { const: '$selected' },
       output: { type: 'object', additionalProperties: { enum: ['$entity', '$id'] } },
     },
   },
+  // it makes or changes another entity than the one the stateful model follows
+  namesOther: true,
   successState: true,
-  changes: true,
 
   validate(ctx) {
     const { set, op, rule } = ctx;
@@ -325,6 +357,16 @@ export const create: RuleKindModule = {
               rule.identity!.every((f) => JSON.stringify(e.fields[f]) === JSON.stringify(fields[f])),
           )
       : undefined;
+    if (rule.unique) {
+      const taken = store
+        .list(entity)
+        .some(
+          (e) =>
+            store.ownerOf(e) === owner &&
+            rule.unique!.fields.every((f) => JSON.stringify(e.fields[f]) === JSON.stringify(fields[f])),
+        );
+      if (taken) return ctx.error(rule.unique.error, { ...ctx.idValues, ...fields });
+    }
     const id = same?.id ?? store.newId(entity);
     ctx.made.created[rule.as ?? entity] = { ...(same?.fields ?? {}), ...fields, [spec.id]: id };
     ctx.commits.push(() => {

@@ -93,7 +93,16 @@ export const effect: RuleKindModule = {
     return undefined;
   },
 
-  predict: (ctx) => ({ next: effectStatus(ctx.rule, ctx.ent) }),
+  predict: (ctx) => {
+    const next = effectStatus(ctx.rule, ctx.ent);
+    // a status taken from the input is the value sent (absent: the status stays)
+    const p = parseValue(next);
+    if (p.kind === 'input') {
+      const sent = ctx.input[p.member];
+      return { next: typeof sent === 'string' ? sent : undefined };
+    }
+    return { next };
+  },
 
   serverChecks(ctx) {
     const { set, op, rule, entity, select } = ctx;

@@ -21,6 +21,7 @@ import { status } from './status.ts';
 import { threshold } from './threshold.ts';
 import { token } from './token.ts';
 import type { RuleContext, RuleKindModule } from './types.ts';
+import { update } from './update.ts';
 
 export type { RuleContext, RuleKindModule } from './types.ts';
 
@@ -44,6 +45,7 @@ function kinds(): Map<string, RuleKindModule> {
       notify,
       outbox,
       create,
+      update,
       remove,
     ].map((m) => [m.kind, m]),
   );

@@ -26,7 +26,16 @@ import type { RuleKindModule, ServerRuleContext } from './types.ts';
 
 /** The input members that carry idempotency tokens. */
 export function tokenMembers(op: OperationSpec): string[] {
-  return op.behaviour.rules.flatMap((r) => (r.kind === 'token' && r.member ? [r.member] : []));
+  return op.behaviour.rules.flatMap((r) => {
+    if (r.kind === 'token' && r.member) return [r.member];
+    // a create rule's unique fields set from input members must be fresh in every call too
+    if (r.kind === 'create' && r.unique)
+      return r.unique.fields.flatMap((f) => {
+        const v = r.set?.[f];
+        return typeof v === 'string' && /^\$input\.[A-Za-z0-9]+$/.test(v) ? [v.slice('$input.'.length)] : [];
+      });
+    return [];
+  });
 }
 
 const ONE_BYTE = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
@@ -57,8 +66,20 @@ export function tokenValue(bounds: { min: number; max?: number }): fc.Arbitrary<
 }
 
 /** The input with every token member it holds freshened. */
-export function freshTokens(op: OperationSpec, input: Record<string, unknown>): Record<string, unknown> {
-  const members = tokenMembers(op).filter((m) => typeof input[m] === 'string' && input[m] !== '');
+export function freshTokens(
+  op: OperationSpec,
+  input: Record<string, unknown>,
+  keepFields: string[] = [],
+): Record<string, unknown> {
+  // keepFields: unique fields (of create rules) whose input members keep their value
+  const keep = new Set(
+    op.behaviour.rules.flatMap((r) =>
+      r.kind === 'create' ? keepFields.map((f) => String(r.set?.[f] ?? '').replace(/^\$input\./, '')) : [],
+    ),
+  );
+  const members = tokenMembers(op).filter(
+    (m) => !keep.has(m) && typeof input[m] === 'string' && input[m] !== '',
+  );
   if (!members.length) return input;
   const out = { ...input };
   for (const m of members) out[m] = freshToken(String(input[m]));

@@ -113,6 +113,8 @@ export interface RuleSpec {
   as?: string;
   /** create: the fields by which an existing entity of the caller's is the same one (reused, not made). */
   identity?: string[];
+  /** create: fields no two of the caller's entities may share; a call that would is refused with `error`. */
+  unique?: { fields: string[]; error: string; basis: Basis };
   /** create: documented defaults of input members the call may omit. */
   defaults?: Record<string, string | number | boolean>;
   /** create: `$selected` makes the entity a child of the operation's selected entity. */
@@ -129,6 +131,8 @@ export interface RuleSpec {
   below?: number;
   /** charge: the amount drawn from the caller's balance (a value of the value language). */
   amount?: string;
+  /** update: the error for a matching child outside `allowed`. */
+  statusError?: string;
   /** delete: without a selected entity, the fields (values of the value language) of the caller's entities it removes. */
   match?: Record<string, string>;
   where?: Record<string, unknown>;

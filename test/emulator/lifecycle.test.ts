@@ -159,6 +159,48 @@ describe('worker blocks', () => {
   });
 });
 
+describe('qualification types', () => {
+  it('names are unique per requester; grants are replaced, revoked once; a deleted type is gone', () => {
+    const type = { Name: 'Skilled', Description: 'd', QualificationTypeStatus: 'Active' };
+    const made = ok(run('CreateQualificationType', type)).QualificationType as Record<string, unknown>;
+    expect(made).toMatchObject({ Name: 'Skilled', QualificationTypeStatus: 'Active', AutoGrantedValue: 1 });
+    expect(code(run('CreateQualificationType', type))).toBe('QualificationTypeAlreadyExists');
+    expect(code(run('CreateQualificationType', type, OTHER))).toBe('success');
+    const QualificationTypeId = String(made.QualificationTypeId);
+    const WorkerId = 'A1B2C3D4E5F6G7';
+    ok(run('AssociateQualificationWithWorker', { QualificationTypeId, WorkerId }));
+    ok(run('AssociateQualificationWithWorker', { QualificationTypeId, WorkerId, IntegerValue: 7 }));
+    expect(store.list('Qualification').map((q) => [q.fields.IntegerValue, q.fields.Status])).toEqual([
+      [7, 'Granted'],
+    ]);
+    ok(run('DisassociateQualificationFromWorker', { QualificationTypeId, WorkerId }));
+    expect(code(run('DisassociateQualificationFromWorker', { QualificationTypeId, WorkerId }))).toBe(
+      'InvalidQualificationState',
+    );
+    expect(
+      code(run('DisassociateQualificationFromWorker', { QualificationTypeId, WorkerId: 'A0NOBODY000000' })),
+    ).toBe('QualificationDoesNotExist');
+    const updated = ok(
+      run('UpdateQualificationType', {
+        QualificationTypeId,
+        Description: 'new',
+        QualificationTypeStatus: 'Inactive',
+      }),
+    );
+    expect(updated.QualificationType).toMatchObject({
+      Name: 'Skilled',
+      Description: 'new',
+      QualificationTypeStatus: 'Inactive',
+    });
+    expect(code(run('AssociateQualificationWithWorker', { QualificationTypeId, WorkerId }))).toBe(
+      'InvalidQualificationTypeState',
+    );
+    ok(run('DeleteQualificationType', { QualificationTypeId }));
+    expect(code(run('GetQualificationType', { QualificationTypeId }))).toBe('QualificationTypeDoesNotExist');
+    expect(store.list('Qualification')).toHaveLength(0);
+  });
+});
+
 describe('the outbox', () => {
   it('NotifyWorkers messages Workers with reviewed work and reports the others; test events are recorded', () => {
     const { WorkerId } = state('HITWithApprovedAssignment');
