@@ -51,9 +51,15 @@ export function validInput(
     if (m.required) required.push(m.name);
   }
   // tokens are freshened on every generated value (an impure map on purpose: each call a new token)
-  return fc
-    .record(model, { requiredKeys: required })
-    .map((input) => freshTokens(op, { ...input, ...(opts.fixed ?? {}) }) as Record<string, unknown>);
+  return fc.record(model, { requiredKeys: required }).map((input) => {
+    // ids handed in stay as they are; only generated tokens are freshened
+    const given = Object.fromEntries(
+      Object.keys(input)
+        .filter((k) => ids[k] !== undefined)
+        .map((k) => [k, ids[k]]),
+    );
+    return { ...freshTokens(op, input), ...given, ...(opts.fixed ?? {}) } as Record<string, unknown>;
+  });
 }
 
 export interface ViolationCase {

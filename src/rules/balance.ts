@@ -3,7 +3,9 @@
 // the output member `show`, as a two-decimal amount. It is how
 // checks read a balance (model.json `account.observe`); the charge rule's check holds it to
 // account for what a call paid.
-import { fromCents } from '../emulator/store.ts';
+import { expectSuccess } from '../checks/judge.ts';
+import { CheckFailure } from '../checks/session.ts';
+import { fromCents, toCents } from '../emulator/store.ts';
 import { balanceOf } from './charge.ts';
 import type { RuleKindModule } from './types.ts';
 
@@ -21,6 +23,23 @@ export const balance: RuleKindModule = {
           },
         ]
       : [];
+  },
+  // rule.<id>: the caller's balance shows as a two-decimal amount (CurrencyAmount strings: MODEL)
+  serverChecks(ctx) {
+    const { set, op, rule } = ctx;
+    const show = rule.show;
+    if (!show) return;
+    ctx.add(`rule.${rule.id}`, ctx.sev, async (s) => {
+      await s.requireApi(op.api);
+      s.cover(`rule:${rule.id}`);
+      const ex = await s.call(op.api, op.operation, {});
+      const out = expectSuccess(set, op, ex, `${op.operation}`);
+      if (!Number.isFinite(toCents(String(out[show] ?? ''))))
+        throw new CheckFailure(
+          `${op.operation} must show the caller's balance as ${show}, but it is ${JSON.stringify(out[show])}.`,
+          ex,
+        );
+    });
   },
   execute(ctx) {
     ctx.output[ctx.rule.show!] = fromCents(balanceOf(ctx.set, ctx.store, ctx.call.accessKeyId));

@@ -189,6 +189,26 @@ export function createChecks(ctx: ServerRuleContext): void {
       );
     });
 
+  // nothing shows the new entity (no output, no identity): a second valid call makes another one
+  // and succeeds too (should: that repeats are allowed is inferred where no source forbids them)
+  if (!outs.length && !rule.identity?.length)
+    ctx.add(`rule.${rule.id}`, 'should', async (s) => {
+      await s.requireApi(api);
+      const ids = await freshIds(s, op, given);
+      const input = fc.sample(validInput(set, op, { omit, fixed: idInput(set, op, ids) }), {
+        seed: s.config.seed,
+        numRuns: 1,
+      })[0]!;
+      s.cover(`rule:${rule.id}`);
+      expectSuccess(
+        set,
+        op,
+        await s.call(api, op.operation, input, { label: 'first' }),
+        `${op.operation} (a valid call)`,
+      );
+      const again = await s.call(api, op.operation, freshTokens(op, input), { label: 'another' });
+      expectSuccess(set, op, again, `Another ${op.operation} from the same state`);
+    });
   const unique = rule.unique;
   if (unique)
     ctx.add(`rule.${rule.id}.unique`, sev(unique.basis, errorSpec(set, unique.error).basis), async (s) => {
