@@ -7,6 +7,7 @@ import { runCheck } from '../src/checks/run.ts';
 import type { CheckResult, ServerTargetConfig } from '../src/checks/types.ts';
 import { startEmulator } from '../src/emulator/server.ts';
 import { TEST_CREDENTIALS } from '../src/emulator/test-credentials.ts';
+import { SERVER_CHECK_CONCURRENCY } from '../src/runner/run.ts';
 import { loadSpecs } from '../src/spec/load.ts';
 import { APIS } from '../src/spec/types.ts';
 import { brokenEmulators, soapBrokenEmulators } from './fixtures/broken-emulators/index.ts';
@@ -35,9 +36,19 @@ function config(
   };
 }
 
+/** Runs the catalogue as the runner does: at most SERVER_CHECK_CONCURRENCY checks at a time. */
 async function runAll(cfg: ServerTargetConfig): Promise<CheckResult[]> {
   const checks = serverChecks(set, cfg);
-  return Promise.all(checks.map((c) => runCheck(c, set, cfg)));
+  const results: CheckResult[] = new Array(checks.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < checks.length) {
+      const i = next++;
+      results[i] = await runCheck(checks[i]!, set, cfg);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(SERVER_CHECK_CONCURRENCY, checks.length) }, worker));
+  return results;
 }
 
 describe('the reference emulator', () => {

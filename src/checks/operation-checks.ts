@@ -7,6 +7,7 @@ import { coverInput } from '../arbitraries/coverage.ts';
 import { constraintSource, oneViolation, serverIssuedMembers, validInput } from '../arbitraries/input.ts';
 import { constraintsOf, freeString, lengthBounds, patternString } from '../arbitraries/values.ts';
 import { ruleContext, ruleKind } from '../rules/index.ts';
+import { freshTokens } from '../rules/token.ts';
 import { constraintKey, errorSpec, inputMembers } from '../spec/resolve.ts';
 import type { OperationSpec, ResolvedMember, SpecSet } from '../spec/types.ts';
 import { getPath } from '../wire/xml.ts';
@@ -119,7 +120,10 @@ function validChecks(set: SpecSet, op: OperationSpec, _config: ServerTargetConfi
             await s.requireApi(api);
             for (const v of values) {
               const ids = await freshIds(s, op);
-              const input = { ...minimalInput(set, op, ids, s.config.seed), [m.name]: v.value };
+              const input = freshTokens(op, {
+                ...minimalInput(set, op, ids, s.config.seed),
+                [m.name]: v.value,
+              });
               s.cover(key);
               const ex = await s.call(api, op.operation, input, { label: `${m.name} ${v.label}` });
               expectSuccess(set, op, ex, `${op.operation} with ${m.name} ${v.label}`);

@@ -395,6 +395,7 @@ function crossCheck(set: SpecSet): SpecProblem[] {
             pointer: p,
             file: fileOf(op),
             fieldKnown: (field) => fieldKnown(set, api, op.behaviour.entity, field),
+            fieldKnownOf: (entityName, field) => fieldKnown(set, api, entityName, field),
           }),
         );
       });

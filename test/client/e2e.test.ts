@@ -45,7 +45,7 @@ function target(
 }
 
 describe('the e2e catalogue', () => {
-  test('one check per effect, status (with violating states), exists, owner, read and list rule, ids e2e.<rule id>', () => {
+  test('one check per effect, status (with violating states), exists, owner, read, list, create (with output), delete, token, lookup, children, threshold and update rule, ids e2e.<rule id>', () => {
     for (const api of Object.keys(set.apis) as Api[]) {
       const defs = e2eCheckCatalogue(set, { apis: [api] });
       const want = [...set.apis[api].operations.values()].flatMap((op) =>
@@ -57,7 +57,15 @@ describe('the e2e catalogue', () => {
               (r.kind === 'exists' && r.error) ||
               (r.kind === 'owner' && r.error && r.given) ||
               (r.kind === 'read' && r.given && r.output) ||
-              (r.kind === 'list' && r.given && r.items),
+              (r.kind === 'list' && r.given && r.items) ||
+              (r.kind === 'create' && Object.keys(r.output ?? {}).length > 0) ||
+              (r.kind === 'delete' && r.given) ||
+              (r.kind === 'token' && r.member && r.error) ||
+              (r.kind === 'lookup' && r.member && r.entity && r.error && r.given) ||
+              ((r.kind === 'children' || r.kind === 'threshold') &&
+                r.error &&
+                (r.violatedBy ?? []).length > 0) ||
+              (r.kind === 'update' && r.given && r.statusError),
           )
           .map((r) => `${api}/${op.operation}/e2e.${r.id}`),
       );
@@ -163,8 +171,10 @@ describe('a broken emulator', () => {
         [
           '2017-01-17/AcceptQualificationRequest/e2e.owner-only',
           '2017-01-17/ApproveAssignment/e2e.owner-only',
+          '2017-01-17/CreateAdditionalAssignmentsForHIT/e2e.owner-only',
           '2017-01-17/RejectAssignment/e2e.owner-only',
           '2017-01-17/RejectQualificationRequest/e2e.owner-only',
+          '2017-01-17/UpdateQualificationType/e2e.owner-only',
         ],
       ],
     ] as const) {
