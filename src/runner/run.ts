@@ -8,12 +8,15 @@ import type { TestCase, TestSpecification } from 'vitest/node';
 import { toolVersion } from '../cli/version.ts';
 import { exitCodeFor, summarize } from '../report/merge.ts';
 import type { CheckResult, ConformanceReport, ReportTarget } from '../report/types.ts';
+import { loadSpecs } from '../spec/load.ts';
+import { APIS } from '../spec/types.ts';
 import { shellQuote } from '../wire/curl.ts';
 import {
   applyExpectedFailures,
   type ExpectedFailures,
   loadExpectedFailures,
   type UpdateSummary,
+  unknownOperationWarnings,
   updateExpectedFailuresFile,
 } from './expected-failures.ts';
 import { INTERRUPTED_DETAIL, interruptSignal } from './interrupt.ts';
@@ -225,6 +228,8 @@ export async function runConformance(options: RunConformanceOptions): Promise<Ru
     if (target.operations && target.operations.length === 0) throw new RunError('no operation selected');
     if (!Number.isInteger(target.runs) || target.runs < 1) throw new RunError('--runs must be at least 1');
   }
+  if (options.waitMs !== undefined && !(Number.isFinite(options.waitMs) && options.waitMs >= 0))
+    throw new RunError(`--wait-ms must be 0 or more (got ${options.waitMs})`);
   const selection = checkSelection(options.checks);
   const shard = parseShard(options.shard);
   let expected: ExpectedFailures | undefined;
@@ -232,6 +237,11 @@ export async function runConformance(options: RunConformanceOptions): Promise<Ru
     expected = await loadExpectedFailures(options.expectedFailures, {
       mayBeMissing: options.updateExpectedFailures ?? false,
     });
+    const set = loadSpecs(target.specsDir);
+    const known = Object.fromEntries(APIS.map((api) => [api, [...set.apis[api].operations.keys()]]));
+    const warnings = unknownOperationWarnings(expected, known);
+    for (const line of warnings.slice(0, 5)) log(`warning: ${line}`);
+    if (warnings.length > 5) log(`warning: … ${warnings.length - 5} more unknown ids in ${expected.file}`);
   } else if (options.updateExpectedFailures) {
     throw new RunError('--update-expected-failures needs --expected-failures FILE');
   }

@@ -6,12 +6,14 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { BOTO3_UNAVAILABLE, defaultStatesUrl, emulatorTargets } from '../../clients/e2e-targets.ts';
 import { clientReproduce } from '../../clients/reproduce.ts';
+import { splitCommand } from '../../driver/split.ts';
 import { checkTarget } from '../../http/targets.ts';
 import type { ClientTargetConfig } from '../../mock/types.ts';
 import type { ConformanceReport } from '../../report/types.ts';
 import { interruptSignal } from '../../runner/interrupt.ts';
 import { prepareReportDir, writeReports } from '../../runner/output.ts';
 import { Redactor } from '../../runner/redact.ts';
+import { refuseUrlCredentials } from '../../runner/safety.ts';
 import { PACKAGE_ROOT, type RunOutcome, runConformance } from '../../runner/run.ts';
 import { RunError } from '../../runner/types.ts';
 import type { Api } from '../../spec/types.ts';
@@ -230,6 +232,16 @@ export async function run(argv: string[]): Promise<number> {
   if (!args.driver && !args.client)
     throw new UsageError('give --driver "CMD ARGS" or --client sdk-v3|legacy-rest');
   if (args.driver && args.client) throw new UsageError('give either --driver or --client, not both');
+  if (args.driver !== undefined) {
+    // Split once here so a typo in the command line is one error now, not a failure per check.
+    let argv: string[];
+    try {
+      argv = splitCommand(args.driver);
+    } catch (error) {
+      throw new UsageError(`--driver: ${(error as Error).message}`);
+    }
+    if (argv.length === 0) throw new UsageError('--driver: the command line is empty');
+  }
   if (args.client && !(BUNDLED_CLIENTS as readonly string[]).includes(args.client))
     throw new UsageError(`--client ${args.client}: unknown (known: ${BUNDLED_CLIENTS.join(', ')})`);
   if (args.runs !== undefined && args.runs < 1) throw new UsageError('--runs must be at least 1');
@@ -243,6 +255,7 @@ export async function run(argv: string[]): Promise<number> {
     [args['states-url'], '--states-url'],
   ] as const) {
     if (url === undefined) continue;
+    refuseUrlCredentials(url, what);
     const verdict = checkTarget(url);
     if (!verdict.ok) throw new UsageError(`${what}: ${verdict.reason}`);
   }

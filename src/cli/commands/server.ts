@@ -4,9 +4,11 @@ import { resolve } from 'node:path';
 import { targetSlugs } from '../../report/merge.ts';
 import type { ConformanceReport } from '../../report/types.ts';
 import { renderRunSummary } from '../../runner/console.ts';
+import { nearest } from '../../runner/expected-failures.ts';
 import { INTERRUPTED_EXIT } from '../../runner/interrupt.ts';
 import { prepareReportDir, writeReports } from '../../runner/output.ts';
 import { Redactor } from '../../runner/redact.ts';
+import { refuseUrlCredentials } from '../../runner/safety.ts';
 import { type RunOutcome, runConformance, serverReproduce } from '../../runner/run.ts';
 import { RunError, type ServerTarget, type TargetCredentials } from '../../runner/types.ts';
 import { loadSpecs } from '../../spec/load.ts';
@@ -97,8 +99,16 @@ export function parseOperations(values: string[], apis: readonly Api[]): string[
   const known = new Set(apis.flatMap((api) => [...set.apis[api].operations.keys()]));
   const unknown = list.filter((op) => !known.has(op));
   if (unknown.length > 0) {
+    const elsewhere = APIS.filter((api) => !apis.includes(api));
+    const hints = unknown.map((op) => {
+      const other = elsewhere.find((api) => set.apis[api].operations.has(op));
+      if (other) return `${op} is a ${other} operation (add --api ${other})`;
+      const guess = nearest(op, [...known]);
+      return guess ? `did you mean ${guess}?` : undefined;
+    });
+    const said = hints.filter((h): h is string => h !== undefined);
     throw new UsageError(
-      `unknown operation${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')} for API ${apis.join(', ')} (known: ${[...known].sort().join(', ')})`,
+      `unknown operation${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')} for API ${apis.join(', ')}${said.length > 0 ? `: ${said.join('; ')}` : ` (known: ${[...known].sort().join(', ')})`}`,
     );
   }
   return list;
@@ -167,6 +177,8 @@ export async function run(argv: string[]): Promise<number> {
   }
   if (args._.length > 0) throw new UsageError(`unexpected argument '${args._[0]}' (see --help)`);
   if (!args.endpoint) throw new UsageError('--endpoint URL is required (see --help)');
+  refuseUrlCredentials(args.endpoint, '--endpoint');
+  if (args['states-url']) refuseUrlCredentials(args['states-url'], '--states-url');
   const redactor = new Redactor(givenSecrets(args['secret-key']));
   const command = 'mturk-conformance server';
   try {
@@ -177,6 +189,8 @@ export async function run(argv: string[]): Promise<number> {
     if (args.runs !== undefined && args.runs < 1) throw new UsageError('--runs must be at least 1');
     if (args['timeout-ms'] !== undefined && args['timeout-ms'] < 1)
       throw new UsageError('--timeout-ms must be positive');
+    if (args['wait-ms'] !== undefined && args['wait-ms'] < 0)
+      throw new UsageError(`--wait-ms must be 0 or more (got ${args['wait-ms']})`);
     const seedGiven = args.seed !== undefined;
     const seed = args.seed ?? randomSeed();
     const checks = splitList(args.check);
