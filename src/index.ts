@@ -14,6 +14,7 @@ import { randomInt } from 'node:crypto';
 import { withAccessKeys } from './cli/credentials.ts';
 import { TEST_CREDENTIALS } from './emulator/test-credentials.ts';
 import type { ClientTargetConfig } from './mock/types.ts';
+import type { NotRunLimit } from './report/merge.ts';
 import { renderRunSummary } from './runner/console.ts';
 import { writeReports } from './runner/output.ts';
 import {
@@ -42,6 +43,8 @@ export interface SuiteOptions {
   /** An expected-failures file. */
   expectedFailures?: string;
   strict?: boolean;
+  /** Fail (exit code 1) when more checks than this were not run: `{ count: 0 }` or `{ percent: 10 }`. */
+  maxNotRun?: NotRunLimit;
   /** Also write the report files (conformance.json, junit.xml, summary.md, report.html) here. */
   reportDir?: string;
   /** Write into a reportDir that holds other files. */
@@ -94,6 +97,7 @@ function suiteRun(options: SuiteOptions) {
     ...(options.checks ? { checks: options.checks } : {}),
     ...(options.expectedFailures ? { expectedFailures: options.expectedFailures } : {}),
     ...(options.strict !== undefined ? { strict: options.strict } : {}),
+    ...(options.maxNotRun ? { maxNotRun: options.maxNotRun } : {}),
   };
 }
 

@@ -239,6 +239,7 @@ code, pre { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospac
 .target { border: 1px solid var(--line); border-radius: 6px; padding: .75rem 1rem; min-width: 18rem; flex: 1 1 18rem; }
 .target h2 { margin: 0 0 .25rem; overflow-wrap: anywhere; }
 .target .where { margin: 0 0 .5rem; overflow-wrap: anywhere; }
+.notrun-note { margin: .5rem 0; padding: .4rem .6rem; border-radius: 4px; background: #fff1cc; color: #6d4a00; border: 1px solid #e9cf83; font-weight: 600; }
 .totals { display: flex; gap: .5rem; margin: .5rem 0; }
 .totals div { flex: 1; border-radius: 4px; padding: .25rem .5rem; text-align: center; }
 .totals dt { font-size: .75rem; }
@@ -319,6 +320,23 @@ const SCRIPT = `
     return [el('dt', { text: name }), el('dd', { text: value })];
   }
 
+  function percentText(part, whole) {
+    const p = whole === 0 ? 0 : (100 * part) / whole;
+    if (p > 0 && p < 1) return '<1%';
+    if (p > 99 && p < 100) return '>99%';
+    return Math.round(p) + '%';
+  }
+
+  // A run that left checks not-run says so in large type: its green cells cover only what ran.
+  function notRunNote(col, i) {
+    const s = col.summary;
+    if (s.notRun === 0) return null;
+    const total = s.passed + s.failed + s.notRun + s.expectedFailures;
+    return el('p', { class: 'notrun-note', 'data-testid': 'notrun-' + i, role: 'note',
+      text: s.notRun + ' of ' + total + ' checks (' + percentText(s.notRun, total) +
+        ') were not run: the results cover only the checks that ran.' });
+  }
+
   function renderTargets() {
     const box = $('targets');
     if (data.columns.length === 0) {
@@ -342,6 +360,7 @@ const SCRIPT = `
               el('div', { class: 'status-' + status },
                 el('dt', { text: STATUS[status][0] + ' ' + STATUS[status][1] }),
                 el('dd', { 'data-testid': 'total-' + status + '-' + i, text: n })))),
+          notRunNote(col, i),
           el('dl', { class: 'facts' },
             fact('Kind', col.kind),
             col.endpoint !== null && fact('Endpoint', col.endpoint),

@@ -138,6 +138,52 @@ export function exitCodeFor(
   return reports.some((report) => report.results.some((result) => isBlockingFailure(result, strict))) ? 1 : 0;
 }
 
+/** How many checks may be not-run before a run fails the gate (--max-not-run N or P%). */
+export type NotRunLimit = { count: number } | { percent: number };
+
+/** `N` (a count) or `P%` (a share of the checks); anything else is undefined. */
+export function parseNotRunLimit(text: string): NotRunLimit | undefined {
+  const t = text.trim();
+  if (/^\d+$/.test(t)) return { count: Number(t) };
+  const m = /^(\d+(?:\.\d+)?)%$/.exec(t);
+  if (m && Number(m[1]) <= 100) return { percent: Number(m[1]) };
+  return undefined;
+}
+
+export function notRunLimitText(limit: NotRunLimit): string {
+  return 'count' in limit ? String(limit.count) : `${limit.percent}%`;
+}
+
+/** Not-run checks of the reports together: count, total and share in percent (0 with no checks). */
+export function notRunShare(reports: readonly ConformanceReport[]): {
+  notRun: number;
+  total: number;
+  percent: number;
+} {
+  const total = reports.reduce((n, r) => n + r.results.length, 0);
+  const notRun = reports.reduce((n, r) => n + r.results.filter((x) => x.status === 'not-run').length, 0);
+  return { notRun, total, percent: total === 0 ? 0 : (100 * notRun) / total };
+}
+
+/** A share as people read it: whole percent, but never 0% for a few or 100% for all but a few. */
+export function percentText(percent: number): string {
+  if (percent > 0 && percent < 1) return '<1%';
+  if (percent < 100 && percent > 99) return '>99%';
+  return `${Math.round(percent)}%`;
+}
+
+/** One line saying why the not-run checks fail the gate, or undefined when they are within the limit. */
+export function notRunVerdict(
+  reports: readonly ConformanceReport[],
+  limit: NotRunLimit | undefined,
+): string | undefined {
+  if (!limit) return undefined;
+  const { notRun, total, percent } = notRunShare(reports);
+  const over = 'count' in limit ? notRun > limit.count : percent > limit.percent;
+  if (!over) return undefined;
+  return `${notRun} of ${total} checks (${percentText(percent)}) were not run, more than --max-not-run ${notRunLimitText(limit)} allows`;
+}
+
 export interface OperationGroup {
   api: string;
   operation: string;

@@ -1,7 +1,7 @@
 // What the commands print when a run is over: a table per target (operation
 // × API version: passed / failed / not-run), the failures worth reading
 // first, one totals line, and where the report is.
-import { targetLabels } from '../report/merge.ts';
+import { notRunShare, percentText, targetLabels } from '../report/merge.ts';
 import type { CheckResult, ConformanceReport } from '../report/types.ts';
 
 interface Cell {
@@ -57,7 +57,7 @@ export function totalsLine(report: ConformanceReport): string {
   const parts = [
     `${summary.passed} passed`,
     `${summary.failed} failed${summary.failed ? ` (${must} must, ${summary.failed - must} should)` : ''}`,
-    `${summary.notRun} not run`,
+    `${summary.notRun} not run${summary.notRun ? ` (${percentText(notRunShare([report]).percent)})` : ''}`,
   ];
   if (summary.expectedFailures) parts.push(`${summary.expectedFailures} expected failures`);
   return `${parts.join(', ')}; seed ${report.seed}${report.shard ? `, shard ${report.shard}` : ''}`;
@@ -94,6 +94,16 @@ export function renderNotRun(report: ConformanceReport, limit = 3): string {
   return lines.join('\n');
 }
 
+/**
+ * The warning a run that left checks not-run gets, so a short green-looking list of results is not
+ * mistaken for a full one; undefined when every check ran.
+ */
+export function littleTestedLine(report: ConformanceReport): string | undefined {
+  const { notRun, total, percent } = notRunShare([report]);
+  if (notRun === 0) return undefined;
+  return `NOT RUN: ${notRun} of ${total} checks (${percentText(percent)}); the verdict covers only the checks that ran (--max-not-run gates on this)`;
+}
+
 /** Everything printed after a run, for one or more targets. */
 export function renderRunSummary(
   reports: readonly ConformanceReport[],
@@ -111,6 +121,8 @@ export function renderRunSummary(
     }
     const notRun = renderNotRun(report);
     if (notRun) block.push('', notRun);
+    const little = littleTestedLine(report);
+    if (little) block.push(`  ${little}`);
     block.push(`  ${totalsLine(report)}`);
     blocks.push(block.join('\n'));
   });

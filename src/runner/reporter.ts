@@ -146,6 +146,18 @@ export class ConformanceCollector implements Reporter {
   }
 
   private toResult(test: TestCase, id: string): CheckResult {
+    const result = this.rawResult(test, id);
+    // The detail may quote the suite's own re-run line: make it the one the report carries, so
+    // there is one reproduce command per failure wherever it is shown.
+    if (/^Reproduce: /m.test(result.detail)) {
+      result.detail = result.reproduce
+        ? result.detail.replace(/^Reproduce: .*$/gm, () => `Reproduce: ${result.reproduce}`)
+        : result.detail.replace(/\n*^Reproduce: .*$/gm, '');
+    }
+    return result;
+  }
+
+  private rawResult(test: TestCase, id: string): CheckResult {
     const meta = metaOf(test);
     const parts = splitId(id);
     const base: CheckResult = {

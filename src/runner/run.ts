@@ -6,7 +6,7 @@ import { dirname, isAbsolute, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { TestCase, TestSpecification } from 'vitest/node';
 import { toolVersion } from '../cli/version.ts';
-import { exitCodeFor, summarize } from '../report/merge.ts';
+import { exitCodeFor, type NotRunLimit, notRunVerdict, summarize } from '../report/merge.ts';
 import type { CheckResult, ConformanceReport, ReportTarget } from '../report/types.ts';
 import { loadSpecs } from '../spec/load.ts';
 import { APIS } from '../spec/types.ts';
@@ -106,6 +106,8 @@ export interface RunConformanceOptions {
   secrets?: string[];
   /** Count `should` failures as blocking for `exitCode`. */
   strict?: boolean;
+  /** Fail the run (exit code 1) when more checks than this were not run (--max-not-run). */
+  maxNotRun?: NotRunLimit;
   /** Allow a server endpoint that is not on this machine (MTurk's own endpoints are refused regardless). */
   allowRemote?: boolean;
   /** Probe the server endpoint (TCP) before running (default: true). */
@@ -148,6 +150,8 @@ export interface RunOutcome {
   expectedFailuresUpdate?: UpdateSummary;
   /** The run was stopped (Ctrl-C) before every check finished. */
   interrupted?: boolean;
+  /** Why the not-run checks fail the run (over --max-not-run), when they do. */
+  notRunFailure?: string;
 }
 
 /**
@@ -155,13 +159,21 @@ export interface RunOutcome {
  * whose secret is in `secrets` (the user's own) are named by their access key ids only: the line
  * takes the secrets from MTURK_SECRET_KEY when it is run, never from the line itself.
  */
-export function serverReproduce(target: ServerTarget, id: string, secrets: readonly string[] = []): string {
-  const api = id.split('/', 1)[0] ?? '';
+export function serverReproduce(
+  target: ServerTarget,
+  id: string,
+  secrets: readonly string[] = [],
+  options: { waitMs?: number } = {},
+): string {
+  const [api = '', , check = ''] = id.split('/');
   const args = ['npx', 'mturk-conformance', 'server', '--endpoint', target.endpoint];
   if (target.statesUrl) args.push('--states-url', target.statesUrl);
-  if (api) args.push('--api', api);
+  // A cross-version check (cross.*) compares the two API versions: it exists only when both run.
+  const apis = check.startsWith('cross.') ? target.apis : api ? [api] : [];
+  for (const a of apis) args.push('--api', a);
   args.push('--check', id, '--seed', String(target.seed), '--runs', String(target.runs));
   args.push('--timeout-ms', String(target.timeoutMs));
+  if (options.waitMs) args.push('--wait-ms', String(options.waitMs));
   for (const c of target.credentials) {
     if (!secrets.includes(c.secretAccessKey)) continue;
     args.push('--access-key', c.accessKeyId);
@@ -262,10 +274,10 @@ export async function runConformance(options: RunConformanceOptions): Promise<Ru
     progressOption === false ? undefined : new Progress(progressOption === true ? {} : progressOption);
   let shardSet: Set<string> | undefined;
   const selected = (id: string) => selection.matches(id) && (shardSet === undefined || shardSet.has(id));
+  // A server target's line is always the runner's (npx, every option the run used), not the suite's.
   const reproduce = (id: string, meta: Partial<CheckMeta> | undefined): string =>
     options.reproduce?.(id) ??
-    meta?.reproduce ??
-    (target.kind === 'server' ? serverReproduce(target, id, options.secrets) : '');
+    (target.kind === 'server' ? serverReproduce(target, id, options.secrets) : (meta?.reproduce ?? ''));
   const signal = options.signal ?? interruptSignal;
   const collector = new ConformanceCollector({
     selected,
@@ -390,6 +402,11 @@ export async function runConformance(options: RunConformanceOptions): Promise<Ru
     ...(update ? { expectedFailuresUpdate: update } : {}),
     ...(interrupted ? { interrupted } : {}),
   };
+  const notRunFailure = notRunVerdict([report], options.maxNotRun);
+  if (notRunFailure && executed > 0) {
+    outcome.exitCode = 1;
+    outcome.notRunFailure = notRunFailure;
+  }
   if (executed === 0) {
     outcome.exitCode = 2;
     if (results.length === 0) {

@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { exitCodeFor, mergeShards, targetLabels, targetSlugs } from '../../src/report/merge.ts';
+import {
+  exitCodeFor,
+  mergeShards,
+  notRunShare,
+  notRunVerdict,
+  parseNotRunLimit,
+  percentText,
+  targetLabels,
+  targetSlugs,
+} from '../../src/report/merge.ts';
 import { brokenEmulator, goodEmulator, report, result } from './fixtures.ts';
 
 describe('mergeShards', () => {
@@ -95,5 +104,35 @@ describe('exitCodeFor', () => {
   it('does not count expected failures or checks that did not run', () => {
     const r = report([result(id, { status: 'expected-failure' }), result(`${id}2`, { status: 'not-run' })]);
     expect(exitCodeFor([r], { strict: true })).toBe(0);
+  });
+});
+
+describe('--max-not-run', () => {
+  it('takes a count or a share, nothing else', () => {
+    expect(parseNotRunLimit('0')).toEqual({ count: 0 });
+    expect(parseNotRunLimit('12')).toEqual({ count: 12 });
+    expect(parseNotRunLimit('10%')).toEqual({ percent: 10 });
+    expect(parseNotRunLimit('2.5%')).toEqual({ percent: 2.5 });
+    for (const bad of ['-1', '101%', 'x', '', '5 %%']) expect(parseNotRunLimit(bad)).toBeUndefined();
+  });
+
+  it('fails the gate only past the limit, and says how much was not run', () => {
+    const results = [
+      result('2017-01-17/A/a'),
+      result('2017-01-17/A/b', { status: 'not-run' }),
+      result('2017-01-17/A/c', { status: 'not-run' }),
+      result('2017-01-17/A/d', { status: 'not-run' }),
+    ];
+    const r = report(results);
+    expect(notRunShare([r])).toEqual({ notRun: 3, total: 4, percent: 75 });
+    expect(notRunVerdict([r], undefined)).toBeUndefined();
+    expect(notRunVerdict([r], { count: 3 })).toBeUndefined();
+    expect(notRunVerdict([r], { percent: 75 })).toBeUndefined();
+    expect(notRunVerdict([r], { count: 2 })).toBe(
+      '3 of 4 checks (75%) were not run, more than --max-not-run 2 allows',
+    );
+    expect(notRunVerdict([r], { percent: 10 })).toMatch(/75%.*--max-not-run 10% allows/);
+    expect(percentText(0.2)).toBe('<1%');
+    expect(percentText(99.7)).toBe('>99%');
   });
 });

@@ -9,6 +9,7 @@ import { clientReproduce } from '../../clients/reproduce.ts';
 import { splitCommand } from '../../driver/split.ts';
 import { checkTarget } from '../../http/targets.ts';
 import type { ClientTargetConfig } from '../../mock/types.ts';
+import type { NotRunLimit } from '../../report/merge.ts';
 import type { ConformanceReport } from '../../report/types.ts';
 import { interruptSignal } from '../../runner/interrupt.ts';
 import { prepareReportDir, writeReports } from '../../runner/output.ts';
@@ -18,7 +19,7 @@ import { refuseUrlCredentials } from '../../runner/safety.ts';
 import { RunError } from '../../runner/types.ts';
 import type { Api } from '../../spec/types.ts';
 import { helpText, type OptionSpec, parseArgs, UsageError } from '../args.ts';
-import { GATING_OPTIONS, OUTPUT_OPTIONS, SELECTION_OPTIONS } from '../suite-options.ts';
+import { GATING_OPTIONS, OUTPUT_OPTIONS, parseMaxNotRun, SELECTION_OPTIONS } from '../suite-options.ts';
 import { finishRun, parseApis, parseOperations, randomSeed, targetSlug } from './server.ts';
 
 export const OPTIONS = {
@@ -97,6 +98,7 @@ export interface RunClientOptions {
   expectedFailures?: string;
   updateExpectedFailures?: boolean;
   strict?: boolean;
+  maxNotRun?: NotRunLimit;
   progress?: boolean;
   log?: (line: string) => void;
 }
@@ -113,6 +115,7 @@ export async function runClient(options: RunClientOptions): Promise<RunOutcome> 
     ...(options.expectedFailures ? { expectedFailures: options.expectedFailures } : {}),
     updateExpectedFailures: options.updateExpectedFailures ?? false,
     strict: options.strict ?? false,
+    ...(options.maxNotRun ? { maxNotRun: options.maxNotRun } : {}),
     progress: options.progress ?? true,
     ...(options.log ? { log: options.log } : {}),
     reproduce: (id) => {
@@ -266,6 +269,7 @@ export async function run(argv: string[]): Promise<number> {
       ? ['2017-01-17']
       : [BUNDLED_API[client as (typeof BUNDLED_CLIENTS)[number]]];
   const operations = parseOperations(args.operations, apis);
+  const maxNotRun = parseMaxNotRun(args['max-not-run']);
   const seedGiven = args.seed !== undefined;
   const seed = args.seed ?? randomSeed();
   const checks = splitList(args.check);
@@ -298,6 +302,7 @@ export async function run(argv: string[]): Promise<number> {
       ...(args['expected-failures'] ? { expectedFailures: args['expected-failures'] } : {}),
       updateExpectedFailures: args['update-expected-failures'],
       strict: args.strict,
+      ...(maxNotRun ? { maxNotRun } : {}),
       progress: !args['no-progress'],
       log: (line) => process.stderr.write(`${command}: ${line}\n`),
     });

@@ -3,11 +3,12 @@
 // directory, and exit with the merged status.
 import { resolve } from 'node:path';
 import { loadReports } from '../../report/load.ts';
-import { exitCodeFor, mergeShards } from '../../report/merge.ts';
+import { exitCodeFor, mergeShards, notRunVerdict } from '../../report/merge.ts';
 import { renderRunSummary } from '../../runner/console.ts';
 import { writeReports } from '../../runner/output.ts';
 import { RunError } from '../../runner/types.ts';
 import { helpText, type OptionSpec, parseArgs, UsageError } from '../args.ts';
+import { GATING_OPTIONS, parseMaxNotRun } from '../suite-options.ts';
 
 const OPTIONS = {
   out: {
@@ -17,6 +18,7 @@ const OPTIONS = {
     valueName: 'DIR',
   },
   strict: { type: 'boolean', help: 'exit 1 on `should` failures too' },
+  'max-not-run': GATING_OPTIONS['max-not-run'],
   force: { type: 'boolean', help: 'write into an --out dir that holds other files' },
   help: { type: 'boolean', help: 'show this help' },
 } satisfies Record<string, OptionSpec>;
@@ -35,6 +37,7 @@ export async function run(argv: string[]): Promise<number> {
     throw new UsageError('name at least one report directory or conformance.json (see --help)');
   const command = 'mturk-conformance report';
   const out = args.out ?? 'reports/merged';
+  const maxNotRun = parseMaxNotRun(args['max-not-run']);
   try {
     const reports = mergeShards(await loadReports(args._));
     await writeReports(out, reports, { force: args.force, option: '--out' });
@@ -44,6 +47,11 @@ export async function run(argv: string[]): Promise<number> {
     if (executed === 0) {
       process.stderr.write(`${command}: no check ran in any of these reports\n`);
       return 2;
+    }
+    const notRunFailure = notRunVerdict(reports, maxNotRun);
+    if (notRunFailure) {
+      process.stderr.write(`${command}: ${notRunFailure}\n`);
+      return 1;
     }
     return exitCodeFor(reports, { strict: args.strict });
   } catch (error) {

@@ -22,7 +22,7 @@ import {
   SECRET_ON_COMMAND_LINE_WARNING,
   withAccessKeys,
 } from '../credentials.ts';
-import { GATING_OPTIONS, OUTPUT_OPTIONS, SELECTION_OPTIONS } from '../suite-options.ts';
+import { GATING_OPTIONS, OUTPUT_OPTIONS, parseMaxNotRun, SELECTION_OPTIONS } from '../suite-options.ts';
 
 export const OPTIONS = {
   endpoint: { type: 'string', help: 'base URL of the server under test (required)', valueName: 'URL' },
@@ -164,6 +164,7 @@ export function finishRun(
     err(`${command}: ${outcome.reason ?? 'no checks ran'}\n`);
     return 2;
   }
+  if (outcome.notRunFailure) err(`${command}: ${outcome.notRunFailure}\n`);
   return outcome.exitCode;
 }
 
@@ -191,6 +192,7 @@ export async function run(argv: string[]): Promise<number> {
       throw new UsageError('--timeout-ms must be positive');
     if (args['wait-ms'] !== undefined && args['wait-ms'] < 0)
       throw new UsageError(`--wait-ms must be 0 or more (got ${args['wait-ms']})`);
+    const maxNotRun = parseMaxNotRun(args['max-not-run']);
     const seedGiven = args.seed !== undefined;
     const seed = args.seed ?? randomSeed();
     const checks = splitList(args.check);
@@ -219,6 +221,7 @@ export async function run(argv: string[]): Promise<number> {
       updateExpectedFailures: args['update-expected-failures'],
       secrets: givenSecrets(args['secret-key']),
       strict: args.strict,
+      ...(maxNotRun ? { maxNotRun } : {}),
       allowRemote: args['allow-remote'],
       waitMs: args['wait-ms'] ?? 0,
       progress: !args['no-progress'],

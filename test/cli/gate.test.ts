@@ -1,0 +1,162 @@
+// What a gate reads from one run, end to end against the reference emulator: a run that left
+// most checks not-run is not green (issue 12, item 10); every failure has one reproduce
+// command, the same everywhere, and running it reproduces the failure (item 13).
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { splitCommand } from '../../src/driver/split.ts';
+import { type RunningEmulator, startEmulator } from '../../src/emulator/server.ts';
+import { parseReport } from '../../src/report/load.ts';
+import type { ConformanceReport } from '../../src/report/types.ts';
+import { cli, ownLines, startGarbageServer } from './helpers.ts';
+
+let emulator: RunningEmulator;
+let garbage: Awaited<ReturnType<typeof startGarbageServer>>;
+
+beforeAll(async () => {
+  emulator = await startEmulator({ port: 0, host: '127.0.0.1' });
+  garbage = await startGarbageServer();
+});
+
+afterAll(async () => {
+  await emulator?.close();
+  await garbage?.close();
+});
+
+async function readReport(dir: string): Promise<ConformanceReport> {
+  return parseReport(JSON.parse(await readFile(join(dir, 'conformance.json'), 'utf8')), dir);
+}
+
+const SMALL = ['--api', '2017-01-17', '--operations', 'RejectAssignment', '--runs', '2', '--seed', '7'];
+
+describe('a run without --states-url', () => {
+  test('says how much was not run, is not green, and --max-not-run fails the gate', async () => {
+    const plain = await cli([
+      'server',
+      '--endpoint',
+      emulator.url,
+      ...SMALL,
+      '--report-dir',
+      'out',
+      '--no-progress',
+    ]);
+    expect(plain.code, plain.stderr).toBe(0);
+    const report = await readReport(join(plain.cwd, 'out'));
+    const { notRun } = report.summary;
+    expect(notRun).toBeGreaterThan(0);
+    const percent = Math.round((100 * notRun) / report.results.length);
+    expect(plain.stdout).toContain(`${notRun} not run (${percent}%)`);
+    expect(plain.stdout).toMatch(
+      new RegExp(`NOT RUN: ${notRun} of ${report.results.length} checks \\(${percent}%\\)`),
+    );
+    const md = await readFile(join(plain.cwd, 'out', 'summary.md'), 'utf8');
+    expect(md).not.toContain('✅');
+    expect(md).toContain(`**${notRun} of ${report.results.length} checks (${percent}%) were not run**`);
+    expect(md).toMatch(/Most common reason \(\d+\): provider state/);
+
+    const gated = await cli([
+      'server',
+      '--endpoint',
+      emulator.url,
+      ...SMALL,
+      '--max-not-run',
+      '10%',
+      '--no-progress',
+    ]);
+    expect(gated.code).toBe(1);
+    expect(ownLines(gated.stderr).at(-1)).toMatch(
+      new RegExp(
+        `${notRun} of ${report.results.length} checks \\(${percent}%\\) were not run, more than --max-not-run 10% allows`,
+      ),
+    );
+
+    const withStates = await cli([
+      'server',
+      '--endpoint',
+      emulator.url,
+      '--states-url',
+      emulator.statesUrl,
+      ...SMALL,
+      '--max-not-run',
+      '0',
+      '--no-progress',
+    ]);
+    expect(withStates.code, withStates.stderr).toBe(0);
+  });
+
+  test('--max-not-run takes a count or a share', async () => {
+    const r = await cli(['server', '--endpoint', emulator.url, '--max-not-run', 'many']);
+    expect(r.code).toBe(2);
+    expect(ownLines(r.stderr)).toEqual([
+      'mturk-conformance server: --max-not-run "many": expected a count (e.g. 0) or a share (e.g. 10%)',
+    ]);
+  });
+});
+
+describe('one reproduce command per failure', () => {
+  test('the same in conformance.json, the console, summary.md, junit.xml and the detail; a cross.* line reproduces', async () => {
+    // HTML to every MTurk request, real provider states: every story, cross.* included, fails
+    const r = await cli([
+      'server',
+      '--endpoint',
+      garbage.url,
+      '--states-url',
+      emulator.statesUrl,
+      '--operations',
+      'RejectAssignment',
+      '--runs',
+      '2',
+      '--seed',
+      '11',
+      '--report-dir',
+      'out',
+      '--no-progress',
+    ]);
+    expect(r.code, r.stderr).toBe(1);
+    const report = await readReport(join(r.cwd, 'out'));
+    const failed = report.results.filter((x) => x.status === 'failed');
+    const cross = failed.find((x) => x.check === 'cross.unknown-id');
+    expect(cross, 'a failed cross.unknown-id').toBeDefined();
+    const md = await readFile(join(r.cwd, 'out', 'summary.md'), 'utf8');
+    const junit = await readFile(join(r.cwd, 'out', 'junit.xml'), 'utf8');
+    const html = await readFile(join(r.cwd, 'out', 'report.html'), 'utf8');
+    const unescape = (s: string) =>
+      s
+        .replace(/&quot;/g, '"')
+        .replace(/&lt;/g, '<')
+        .replace(/&gt;/g, '>')
+        .replace(/&amp;/g, '&');
+    for (const f of failed) {
+      expect(f.reproduce).toMatch(/^npx mturk-conformance server --endpoint /);
+      // the detail quotes the very same line, nothing else
+      const quoted = [...f.detail.matchAll(/^Reproduce: (.*)$/gm)].map((m) => m[1]);
+      expect(
+        quoted.every((line) => line === f.reproduce),
+        f.id,
+      ).toBe(true);
+      expect(unescape(junit)).toContain(`Reproduce:\n${f.reproduce}`);
+    }
+    expect(md).toContain(cross!.reproduce);
+    expect(html).toContain(
+      JSON.stringify(cross!.reproduce)
+        .slice(1, -1)
+        .replace(/</g, '\\u003c')
+        .replace(/>/g, '\\u003e')
+        .replace(/&/g, '\\u0026'),
+    );
+    const printed = [...r.stdout.matchAll(/re-run: (.*)$/gm)].map((m) => m[1]);
+    expect(printed.length).toBeGreaterThan(0);
+    const known = new Set(failed.map((f) => f.reproduce));
+    for (const line of printed) expect(known.has(line!), line).toBe(true);
+    // the cross-version check needs both API versions: its line must select both
+    expect(cross!.reproduce).toContain('--api 2017-01-17 --api 2014-08-15');
+
+    const argv = splitCommand(cross!.reproduce);
+    expect(argv.slice(0, 2)).toEqual(['npx', 'mturk-conformance']);
+    const again = await cli([...argv.slice(2), '--report-dir', 'again', '--no-progress']);
+    expect(again.code, again.stderr).toBe(1);
+    const rerun = await readReport(join(again.cwd, 'again'));
+    expect(rerun.results.map((x) => [x.id, x.status])).toEqual([[cross!.id, 'failed']]);
+    expect(rerun.results[0]!.detail.split('\n', 1)[0]).toBe(cross!.detail.split('\n', 1)[0]);
+  });
+});
