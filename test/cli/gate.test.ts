@@ -120,7 +120,7 @@ describe('one reproduce command per failure', () => {
     const md = await readFile(join(r.cwd, 'out', 'summary.md'), 'utf8');
     const junit = await readFile(join(r.cwd, 'out', 'junit.xml'), 'utf8');
     const html = await readFile(join(r.cwd, 'out', 'report.html'), 'utf8');
-    const unescape = (s: string) =>
+    const fromXml = (s: string) =>
       s
         .replace(/&quot;/g, '"')
         .replace(/&lt;/g, '<')
@@ -134,7 +134,7 @@ describe('one reproduce command per failure', () => {
         quoted.every((line) => line === f.reproduce),
         f.id,
       ).toBe(true);
-      expect(unescape(junit)).toContain(`Reproduce:\n${f.reproduce}`);
+      expect(fromXml(junit)).toContain(`Reproduce:\n${f.reproduce}`);
     }
     expect(md).toContain(cross!.reproduce);
     expect(html).toContain(
