@@ -385,6 +385,13 @@ export async function runConformance(options: RunConformanceOptions): Promise<Ru
     startedAt: startedAt.toISOString(),
     durationMs,
     ...(shard ? { shard: `${shard.index}/${shard.count}` } : {}),
+    options: {
+      runs: target.runs,
+      timeoutMs: target.timeoutMs,
+      ...(target.operations ? { operations: [...target.operations] } : {}),
+      ...(options.checks?.length ? { checks: [...options.checks] } : {}),
+      ...(target.kind === 'server' ? { statesUrl: Boolean(target.statesUrl) } : {}),
+    },
     summary: summarize(results),
     results,
   };

@@ -6,6 +6,7 @@ import {
   notRunVerdict,
   parseNotRunLimit,
   percentText,
+  shardProblems,
   targetLabels,
   targetSlugs,
 } from '../../src/report/merge.ts';
@@ -134,5 +135,45 @@ describe('--max-not-run', () => {
     expect(notRunVerdict([r], { percent: 10 })).toMatch(/75%.*--max-not-run 10% allows/);
     expect(percentText(0.2)).toBe('<1%');
     expect(percentText(99.7)).toBe('>99%');
+  });
+});
+
+describe('shardProblems', () => {
+  const shard = (k: string, overrides: Parameters<typeof report>[1] = {}) =>
+    report([result(`2017-01-17/A/${k}`)], {
+      shard: k,
+      options: { runs: 100, timeoutMs: 5000 },
+      ...overrides,
+    });
+
+  it('accepts whole sets of shards and runs that are not sharded', () => {
+    expect(
+      shardProblems([shard('1/3'), shard('3/3'), shard('2/3'), brokenEmulator()]),
+    ).toEqual([]);
+  });
+
+  it('names a missing shard, a shard given twice and a different split', () => {
+    expect(shardProblems([shard('1/3'), shard('2/3')])).toEqual([
+      'good emulator (seed 12345): shard 3/3 is missing',
+    ]);
+    expect(shardProblems([shard('1/2'), shard('1/2'), shard('2/2')])).toEqual([
+      'shard 1/2 of good emulator is given 2 times',
+    ]);
+    expect(shardProblems([shard('1/2'), shard('2/3')])[0]).toMatch(
+      /split the run differently \(1\/2, 2\/3\)/,
+    );
+  });
+
+  it('names shards with different seeds or options, and a whole run mixed with shards', () => {
+    expect(shardProblems([shard('1/2'), shard('2/2', { seed: 9 })])).toEqual([
+      'the shards of good emulator come from runs with different seeds (12345, 9)',
+    ]);
+    expect(
+      shardProblems([shard('1/2'), shard('2/2', { options: { runs: 10, timeoutMs: 5000 } })])[0],
+    ).toMatch(/different options or tool versions .*"runs":100.* vs .*"runs":10/);
+    const whole = report([result('2017-01-17/A/x')]);
+    expect(shardProblems([whole, shard('1/1')])).toEqual([
+      'good emulator (seed 12345) has a whole run and shards of a run',
+    ]);
   });
 });
