@@ -147,9 +147,7 @@ describe('shardProblems', () => {
     });
 
   it('accepts whole sets of shards and runs that are not sharded', () => {
-    expect(
-      shardProblems([shard('1/3'), shard('3/3'), shard('2/3'), brokenEmulator()]),
-    ).toEqual([]);
+    expect(shardProblems([shard('1/3'), shard('3/3'), shard('2/3'), brokenEmulator()])).toEqual([]);
   });
 
   it('names a missing shard, a shard given twice and a different split', () => {
