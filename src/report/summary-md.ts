@@ -3,6 +3,8 @@
 // Everything coming from a report is escaped, so a hostile detail cannot
 // inject markup, and the failure list is capped to stay well under GitHub's
 // 1 MiB step-summary limit.
+
+import { type FailureGroup, failureGroups, groupCount } from './groups.ts';
 import {
   firstLine,
   isBlockingFailure,
@@ -29,6 +31,15 @@ export function renderSummaryMd(reports: readonly ConformanceReport[]): string {
     ...operationTable(reports, labels),
   );
   const anyFailed = reports.some((report) => report.summary.failed > 0);
+  if (anyFailed) {
+    out.push('', '### Failures by cause', '');
+    reports.forEach((report, i) => {
+      const groups = failureGroups(report.results);
+      if (groups.length === 0) return;
+      if (reports.length > 1) out.push(`#### ${text(labels[i]!)}`, '');
+      out.push(...causeTable(groups), '');
+    });
+  }
   out.push('', '### Failed checks', '');
   if (!anyFailed) out.push('None.');
   reports.forEach((report, i) => {
@@ -127,6 +138,31 @@ function operationCell(results: CheckResult[]): string {
   if (expected) parts.push(`${expected} expected ${expected === 1 ? 'failure' : 'failures'}`);
   const icon = failed ? '❌' : count('passed') === results.length ? '✅' : '➖';
   return `${icon} ${parts.join(', ')}`;
+}
+
+/** Causes listed per target before the list is cut short. */
+export const MAX_CAUSES_LISTED = 30;
+
+function causeTable(groups: FailureGroup[]): string[] {
+  const listed = groups.slice(0, MAX_CAUSES_LISTED);
+  const lines = [
+    row(['Cause', 'Failed checks', 'Checks', 'Reproduce (first check)']),
+    row(['---', '---:', '---', '---']),
+    ...listed.map((g) =>
+      row([
+        text(g.cause),
+        text(groupCount(g)),
+        g.results
+          .slice(0, 10)
+          .map((r) => code(r.id))
+          .join(', ') + (g.results.length > 10 ? ` … and ${g.results.length - 10} more` : ''),
+        code(g.results[0]!.reproduce),
+      ]),
+    ),
+  ];
+  if (groups.length > listed.length)
+    lines.push('', `…and ${groups.length - listed.length} more causes: see report.html.`);
+  return lines;
 }
 
 function failedTable(failed: CheckResult[]): string[] {

@@ -63,7 +63,7 @@ describe('renderSummaryMd', () => {
 
   it('caps a long failure list', () => {
     const results = Array.from({ length: MAX_FAILED_LISTED + 5 }, (_, i) =>
-      result(`2017-01-17/CreateHIT/c${i}`, { status: 'failed', detail: `d${i}` }),
+      result(`2017-01-17/CreateHIT/c${i}`, { status: 'failed', detail: `d ${i}` }),
     );
     const md = renderSummaryMd([report(results)]);
     expect(md).toContain('…and 5 more failed checks: see report.html.');
