@@ -68,6 +68,8 @@ export interface ServerConformanceOptions extends SuiteOptions {
   /** `i/n` */
   shard?: string;
   allowRemote?: boolean;
+  /** Checks in flight at once (default 16); lower it for a server that fails under load. */
+  concurrency?: number;
 }
 
 export interface ConformanceResult extends RunOutcome {
@@ -134,6 +136,7 @@ export async function serverConformance(options: ServerConformanceOptions): Prom
     ...(options.name ? { reportTarget: { name: options.name } } : {}),
     ...(options.shard ? { shard: options.shard } : {}),
     ...(options.allowRemote !== undefined ? { allowRemote: options.allowRemote } : {}),
+    ...(options.concurrency !== undefined ? { maxConcurrency: options.concurrency } : {}),
   };
   return suiteResult(options, await runConformance(run));
 }

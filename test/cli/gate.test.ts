@@ -2,6 +2,8 @@
 // most checks not-run is not green (issue 12, item 10); every failure has one reproduce
 // command, the same everywhere, and running it reproduces the failure (item 13).
 import { readFile } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { splitCommand } from '../../src/driver/split.ts';
@@ -158,5 +160,72 @@ describe('one reproduce command per failure', () => {
     const rerun = await readReport(join(again.cwd, 'again'));
     expect(rerun.results.map((x) => [x.id, x.status])).toEqual([[cross!.id, 'failed']]);
     expect(rerun.results[0]!.detail.split('\n', 1)[0]).toBe(cross!.detail.split('\n', 1)[0]);
+  });
+});
+
+describe('a states endpoint that fails', () => {
+  /** A provider-states endpoint that answers 500, or never answers. */
+  async function failingStates(mode: '500' | 'hang'): Promise<{ url: string; close: () => Promise<void> }> {
+    const server: Server = createServer((req, res) => {
+      req.resume();
+      if (mode === 'hang') return;
+      req.on('end', () => {
+        res.writeHead(500, { 'content-type': 'text/plain' });
+        res.end('database is locked');
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const { port } = server.address() as AddressInfo;
+    return {
+      url: `http://127.0.0.1:${port}/_states`,
+      close: () =>
+        new Promise<void>((r) => {
+          server.closeAllConnections();
+          server.close(() => r());
+        }),
+    };
+  }
+
+  test.each(['500', 'hang'] as const)(
+    '%s: "the state endpoint failed", with the hint, not "not supported"',
+    async (mode) => {
+      const states = await failingStates(mode);
+      try {
+        const r = await cli([
+          'server',
+          '--endpoint',
+          emulator.url,
+          '--states-url',
+          states.url,
+          ...SMALL,
+          '--timeout-ms',
+          '400',
+          '--concurrency',
+          '4',
+          '--report-dir',
+          'out',
+          '--no-progress',
+        ]);
+        expect(r.code, r.stderr).toBe(0);
+        const report = await readReport(join(r.cwd, 'out'));
+        const reasons = report.results.filter((x) => x.status === 'not-run').map((x) => x.detail);
+        expect(reasons.length).toBeGreaterThan(0);
+        expect(reasons.filter((x) => /not supported/.test(x))).toEqual([]);
+        const want =
+          mode === '500'
+            ? /^the state endpoint failed \(HTTP 500: "database is locked"\) setting up provider state \w+; if it only fails under load, raise --timeout-ms or lower --concurrency/
+            : /^the state endpoint failed \(no answer within 400 ms\) setting up provider state \w+; if it only fails under load, raise --timeout-ms or lower --concurrency/;
+        for (const reason of reasons.filter((x) => /provider state/.test(x))) expect(reason).toMatch(want);
+        expect(r.stdout).toMatch(/not run \(\d+\): the state endpoint failed/);
+      } finally {
+        await states.close();
+      }
+    },
+  );
+
+  test('--concurrency takes 1 to 64', async () => {
+    const r = await cli(['server', '--endpoint', emulator.url, '--concurrency', '0']);
+    expect(r.code).toBe(2);
+    expect(ownLines(r.stderr)).toEqual(['mturk-conformance server: --concurrency must be between 1 and 64']);
   });
 });

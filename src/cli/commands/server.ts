@@ -8,7 +8,12 @@ import { nearest } from '../../runner/expected-failures.ts';
 import { INTERRUPTED_EXIT } from '../../runner/interrupt.ts';
 import { prepareReportDir, writeReports } from '../../runner/output.ts';
 import { Redactor } from '../../runner/redact.ts';
-import { type RunOutcome, runConformance, serverReproduce } from '../../runner/run.ts';
+import {
+  type RunOutcome,
+  runConformance,
+  SERVER_CHECK_CONCURRENCY,
+  serverReproduce,
+} from '../../runner/run.ts';
 import { refuseUrlCredentials } from '../../runner/safety.ts';
 import { RunError, type ServerTarget, type TargetCredentials } from '../../runner/types.ts';
 import { loadSpecs } from '../../spec/load.ts';
@@ -45,6 +50,11 @@ export const OPTIONS = {
   },
   ...GATING_OPTIONS,
   'timeout-ms': { type: 'int', help: 'time limit per request', default: 5000 },
+  concurrency: {
+    type: 'int',
+    help: 'checks in flight at once; lower it for a server or states endpoint that fails or times out under load',
+    default: SERVER_CHECK_CONCURRENCY,
+  },
   'access-key': {
     type: 'list',
     help: 'access key id (repeatable; default: $MTURK_ACCESS_KEY, else the emulator test keys)',
@@ -69,6 +79,9 @@ export const OPTIONS = {
 } satisfies Record<string, OptionSpec>;
 
 const SYNOPSIS = '--endpoint URL [options]';
+
+/** More checks in flight than sockets per host (src/http) would only queue. */
+const MAX_CONCURRENCY = 64;
 
 function splitList(values: string[]): string[] {
   return values
@@ -192,6 +205,8 @@ export async function run(argv: string[]): Promise<number> {
       throw new UsageError('--timeout-ms must be positive');
     if (args['wait-ms'] !== undefined && args['wait-ms'] < 0)
       throw new UsageError(`--wait-ms must be 0 or more (got ${args['wait-ms']})`);
+    if (args.concurrency !== undefined && (args.concurrency < 1 || args.concurrency > MAX_CONCURRENCY))
+      throw new UsageError(`--concurrency must be between 1 and ${MAX_CONCURRENCY}`);
     const maxNotRun = parseMaxNotRun(args['max-not-run']);
     const seedGiven = args.seed !== undefined;
     const seed = args.seed ?? randomSeed();
@@ -222,6 +237,7 @@ export async function run(argv: string[]): Promise<number> {
       secrets: givenSecrets(args['secret-key']),
       strict: args.strict,
       ...(maxNotRun ? { maxNotRun } : {}),
+      ...(args.concurrency !== undefined ? { maxConcurrency: args.concurrency } : {}),
       allowRemote: args['allow-remote'],
       waitMs: args['wait-ms'] ?? 0,
       progress: !args['no-progress'],
