@@ -105,7 +105,7 @@ describe('one reproduce command per failure', () => {
       '--states-url',
       emulator.statesUrl,
       '--operations',
-      'RejectAssignment',
+      'ApproveAssignment',
       '--runs',
       '2',
       '--seed',
@@ -150,6 +150,16 @@ describe('one reproduce command per failure', () => {
     expect(printed.length).toBeGreaterThan(0);
     const known = new Set(failed.map((f) => f.reproduce));
     for (const line of printed) expect(known.has(line!), line).toBe(true);
+    // messages read as English (issue 12, item 19)
+    const details = failed.map((f) => f.detail).join('\n');
+    expect(details).toContain('An ApproveAssignment request');
+    for (const bad of [
+      /\bA [AEIOU][a-z]+[A-Z]\w* request/,
+      /must fail must fail/,
+      /\(\(absent\)\)/,
+      /answered an unreadable answer/,
+    ])
+      expect(details).not.toMatch(bad);
     // the cross-version check needs both API versions: its line must select both
     expect(cross!.reproduce).toContain('--api 2017-01-17 --api 2014-08-15');
 
