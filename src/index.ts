@@ -106,7 +106,10 @@ function suiteRun(options: SuiteOptions) {
 /** The outcome with the printed summary, after writing the report files if asked to. */
 async function suiteResult(options: SuiteOptions, outcome: RunOutcome): Promise<ConformanceResult> {
   const written = options.reportDir
-    ? await writeReports(options.reportDir, [outcome.report], { force: options.force ?? false })
+    ? await writeReports(options.reportDir, [outcome.report], {
+        force: options.force ?? false,
+        strict: options.strict ?? false,
+      })
     : [];
   return { ...outcome, summary: renderRunSummary([outcome.report]), written };
 }

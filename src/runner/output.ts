@@ -156,11 +156,12 @@ async function exists(path: string): Promise<boolean> {
 export async function writeReports(
   dir: string,
   reports: readonly ConformanceReport[],
-  options: { force?: boolean; option?: string } = {},
+  options: { force?: boolean; option?: string; strict?: boolean } = {},
 ): Promise<string[]> {
   await prepareReportDir(dir, options);
   await mkdir(dir, { recursive: true });
-  const written = await writeReportDir(dir, reports, { overwrite: true });
+  const strict = options.strict ?? false;
+  const written = await writeReportDir(dir, reports, { overwrite: true, strict });
   const merged = mergeShards(reports);
   if (merged.length > 1) {
     const slugs = targetSlugs(merged);
@@ -170,7 +171,7 @@ export async function writeReports(
       await mkdir(sub, { recursive: true });
       const json = join(sub, REPORT_FILE);
       await writeFile(json, `${JSON.stringify(report, null, 2)}\n`, 'utf8');
-      const junit = renderJunit(report);
+      const junit = renderJunit(report, { strict });
       junits.push(junit);
       await writeFile(join(sub, 'junit.xml'), junit, 'utf8');
       written.push(json, join(sub, 'junit.xml'));

@@ -306,7 +306,7 @@ export async function run(argv: string[]): Promise<number> {
       progress: !args['no-progress'],
       log: (line) => process.stderr.write(`${command}: ${line}\n`),
     });
-    await writeReports(reportDir, [outcome.report], { force: args.force });
+    await writeReports(reportDir, [outcome.report], { force: args.force, strict: args.strict });
     return finishRun(outcome, reportDir, { redactor, command });
   } catch (error) {
     if (error instanceof RunError || (error as Error)?.name === 'ReportError') {

@@ -58,7 +58,7 @@ export async function run(argv: string[]): Promise<number> {
     for (const problem of problems)
       process.stderr.write(`${command}: WARNING: ${problem}: the merged report is partial or mixed\n`);
     const reports = mergeShards(loaded);
-    await writeReports(out, reports, { force: args.force, option: '--out' });
+    await writeReports(out, reports, { force: args.force, option: '--out', strict: args.strict });
     process.stdout.write(renderRunSummary(reports));
     process.stdout.write(`report: ${resolve(out, 'report.html')}\n`);
     const executed = reports.reduce((n, r) => n + r.results.filter((x) => x.status !== 'not-run').length, 0);

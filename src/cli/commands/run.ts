@@ -161,7 +161,7 @@ export async function run(argv: string[]): Promise<number> {
       await emulator.close();
     }
 
-    await writeReports(reportDir, reports, { force: args.force });
+    await writeReports(reportDir, reports, { force: args.force, strict: args.strict });
     process.stdout.write(renderRunSummary(reports));
     process.stdout.write(`report: ${resolve(reportDir, 'report.html')}\n`);
     if (interrupted) {

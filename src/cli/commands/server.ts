@@ -248,7 +248,7 @@ export async function run(argv: string[]): Promise<number> {
           process.stderr.write(`${command}: seed ${seed} (pass --seed ${seed} to repeat this run)\n`);
       },
     });
-    await writeReports(reportDir, [outcome.report], { force: args.force });
+    await writeReports(reportDir, [outcome.report], { force: args.force, strict: args.strict });
     return finishRun(outcome, reportDir, { redactor, command });
   } catch (error) {
     if (error instanceof RunError || (error as Error)?.name === 'ReportError') {
