@@ -7,6 +7,8 @@ export interface ProgressState {
   /** `<api>/<Operation>` of the check that finished last */
   label: string;
   failed: number;
+  /** Failures of checks listed in the expected-failures file (they do not fail the run). */
+  expected?: number;
 }
 
 export interface ProgressOptions {
@@ -31,9 +33,13 @@ export class Progress {
     this.last = Date.now();
   }
 
-  static format({ done, total, label, failed }: ProgressState): string {
+  static format({ done, total, label, failed, expected = 0 }: ProgressState): string {
     const width = String(Math.max(total, done)).length;
-    const tail = failed > 0 ? ` ... ${failed} failed` : '';
+    const counts = [
+      ...(failed > 0 ? [`${failed} failed`] : []),
+      ...(expected > 0 ? [`${expected} expected ${expected === 1 ? 'failure' : 'failures'}`] : []),
+    ];
+    const tail = counts.length > 0 ? ` ... ${counts.join(', ')}` : '';
     return `[${String(done).padStart(width)}/${Math.max(total, done)}] ${label}${tail}`;
   }
 

@@ -61,6 +61,18 @@ describe.concurrent('expected-failures files that cannot be read as lines', () =
   });
 });
 
+test('unknown operations in an expected-failures file are warned about before the run', async () => {
+  const cwd = await scratchDir();
+  await writeFile(join(cwd, 'known.txt'), '2017-01-17/RejectAsignment/valid.request\n');
+  const r = await cli(['server', '--endpoint', 'http://127.0.0.1:1', '--expected-failures', 'known.txt'], {
+    cwd,
+  });
+  expect(r.code).toBe(2);
+  expect(ownLines(r.stderr)[0]).toBe(
+    'mturk-conformance server: warning: known.txt:1: 2017-01-17 has no operation "RejectAsignment" (2017-01-17/RejectAsignment/valid.request); did you mean RejectAssignment?',
+  );
+});
+
 describe.concurrent('arguments', () => {
   test('an endpoint with user:password is refused and the password is never printed', async () => {
     const withPassword = garbage.url.replace('http://', 'http://admin:hunter2@');
