@@ -18,7 +18,7 @@ export const GATING_OPTIONS = {
   },
   'update-expected-failures': {
     type: 'boolean',
-    help: 'rewrite the expected-failures file with the checks failing now (keeps comments, writes FILE.bak)',
+    help: 'rewrite the expected-failures file with the checks failing now (keeps comments; the old version goes to FILE.bak, or FILE.bak.N when that exists)',
   },
   strict: { type: 'boolean', help: 'fail (exit 1) on `should` failures too' },
   'max-not-run': {

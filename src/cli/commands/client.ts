@@ -227,7 +227,7 @@ export async function run(argv: string[]): Promise<number> {
   const args = parseArgs(argv, OPTIONS);
   if (args.help) {
     process.stdout.write(
-      `${helpText('client', SYNOPSIS, OPTIONS)}\n\nThe driver protocol is described in docs/driver-protocol.md.\n`,
+      `${helpText('client', SYNOPSIS, OPTIONS)}\n\nExit status: 0 no \`must\` check failed (--strict: no check failed), 1 one did (or more checks were not run\nthan --max-not-run allows), 2 nothing was tested (bad arguments, a driver command line that cannot be split,\nnothing selected). The driver protocol is described in docs/driver-protocol.md.\n`,
     );
     return 0;
   }

@@ -185,7 +185,7 @@ export async function run(argv: string[]): Promise<number> {
   const args = parseArgs(argv, OPTIONS);
   if (args.help) {
     process.stdout.write(
-      `${helpText('server', SYNOPSIS, OPTIONS)}\n\nExit status: 0 no \`must\` check failed (--strict: no check failed), 1 one did, 2 nothing was tested\n(bad arguments, refused or unreachable endpoint, nothing selected). MTurk's own endpoints are always refused.\n\nEnvironment: ${SECRET_KEY_ENV} the secret keys (comma separated, paired by position with the access keys;\nused when no --secret-key is given), ${ACCESS_KEY_ENV} the access key ids (used when no --access-key is given).\nCI recipes: docs/ci-gating.md\n`,
+      `${helpText('server', SYNOPSIS, OPTIONS)}\n\nExit status: 0 no \`must\` check failed (--strict: no check failed), 1 one did (or more checks were not run\nthan --max-not-run allows), 2 nothing was tested (bad arguments, refused or unreachable endpoint, unwritable\nreport dir, nothing selected). MTurk's own endpoints, and URLs with user:password@, are always refused.\nA run prints how many checks were not run; without --states-url most state-dependent checks are not run.\n\nEnvironment: ${SECRET_KEY_ENV} the secret keys (comma separated, paired by position with the access keys;\nused when no --secret-key is given), ${ACCESS_KEY_ENV} the access key ids (used when no --access-key is given).\nCI recipes: docs/ci-gating.md\n`,
     );
     return 0;
   }
