@@ -24,11 +24,12 @@ test('SIGINT during `run` writes the partial report and exits 130', async () => 
   child.stdout.on('data', (d: Buffer) => {
     stdout += d.toString('utf8');
   });
-  // the signal goes a few seconds after the suite started: checks are running by then
+  // the signal goes once the progress line shows finished checks (on a busy machine the suite
+  // may take longer than a fixed delay to start): more are running by then
   const started = new Promise<void>((resolve) => {
     child.stderr.on('data', (d: Buffer) => {
       stderr += d.toString('utf8');
-      if (/server suite: /.test(stderr)) setTimeout(resolve, 3000);
+      if (/^\[\s*[1-9]\d*\/\d+\]/m.test(stderr)) resolve();
     });
   });
   const ended = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
