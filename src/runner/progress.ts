@@ -17,6 +17,8 @@ export interface ProgressOptions {
   tty?: boolean;
   /** log style: minimum time between two lines (ms) */
   intervalMs?: number;
+  /** applied to every line before it is written (the runner's secret redaction) */
+  redact?: (line: string) => string;
 }
 
 export class Progress {
@@ -25,12 +27,14 @@ export class Progress {
   private readonly intervalMs: number;
   private last = 0;
   private drawn = false;
+  private readonly redact: (line: string) => string;
 
   constructor(options: ProgressOptions = {}) {
     this.stream = options.stream ?? process.stderr;
     this.tty = options.tty ?? Boolean(this.stream.isTTY);
     this.intervalMs = options.intervalMs ?? (this.tty ? 80 : 5000);
     this.last = Date.now();
+    this.redact = options.redact ?? ((line) => line);
   }
 
   static format({ done, total, label, failed, expected = 0 }: ProgressState): string {
@@ -51,7 +55,7 @@ export class Progress {
   }
 
   private draw(state: ProgressState): void {
-    const line = Progress.format(state);
+    const line = this.redact(Progress.format(state));
     if (this.tty) {
       const columns = this.stream.columns && this.stream.columns > 0 ? this.stream.columns : 100;
       this.stream.write(`\r\x1b[2K${line.slice(0, Math.max(20, columns - 1))}`);

@@ -274,7 +274,12 @@ export async function runConformance(options: RunConformanceOptions): Promise<Ru
   const include = options.include ?? [SUITE_GLOBS[target.kind]];
   const progressOption = options.progress ?? true;
   const progress =
-    progressOption === false ? undefined : new Progress(progressOption === true ? {} : progressOption);
+    progressOption === false
+      ? undefined
+      : new Progress({
+          ...(progressOption === true ? {} : progressOption),
+          redact: (line) => redactor.text(line),
+        });
   let shardSet: Set<string> | undefined;
   const selected = (id: string) => selection.matches(id) && (shardSet === undefined || shardSet.has(id));
   // A server target's line is always the runner's (npx, every option the run used), not the suite's.

@@ -199,6 +199,13 @@ describe('odds and ends', () => {
     p.update({ done: 1, total: 2, label: 'x', failed: 0 });
     p.finish();
     expect(chunks).toEqual(['\r\x1b[2K[1/2] x', '\r\x1b[2K']);
+    // a secret that happens to be in a label is redacted like everything else the run prints
+    const logged: string[] = [];
+    const log = { write: (s: string) => logged.push(s) !== 0, isTTY: false };
+    const r = new Redactor(['GetAssignment']);
+    const q = new Progress({ stream: log as never, intervalMs: 0, redact: (line) => r.text(line) });
+    q.update({ done: 1, total: 2, label: '2017-01-17/GetAssignment', failed: 0 });
+    expect(logged).toEqual(['[1/2] 2017-01-17/<redacted>\n']);
   });
 
   test('redaction replaces plain and URL-encoded secrets, deeply', () => {
