@@ -220,7 +220,9 @@ function invalidChecks(set: SpecSet, op: OperationSpec, config: ServerTargetConf
             );
             if (!fresh) throw new Error(`violation ${key} ${label} disappeared`);
             s.cover(key);
-            const what = `${op.operation} with ${fresh.member} ${fresh.label} (${describeValue(fresh.input[fresh.member])})`;
+            const value = fresh.input[fresh.member];
+            // a missing member has no value to show ("AssignmentId missing", not "missing ((absent))")
+            const what = `${op.operation} with ${fresh.member} ${fresh.label}${value === undefined ? '' : ` (${describeValue(value)})`}`;
             try {
               await unchanged(
                 s,

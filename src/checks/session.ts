@@ -75,6 +75,10 @@ const LONG_QUERY = 4096;
 /** Probe results per target config object (a new config, a new probe) and API version. */
 const servedCache = new WeakMap<ServerTargetConfig, Map<string, Promise<string | undefined>>>();
 
+/** What to try when the states endpoint fails under the suite's load. */
+export const STATE_HINT =
+  'if it only fails under load, raise --timeout-ms or lower --concurrency (server checks in flight at once)';
+
 export class Session {
   readonly log: Exchange[] = [];
   readonly coverage: Coverage = {};
@@ -236,13 +240,18 @@ export class Session {
     };
     const ex: Exchange = { label: `provider state ${name}`, url: u.origin, req };
     this.log.push(ex);
-    let res: WireResponse;
-    try {
-      res = await this.http(req, u.origin, ex);
-    } catch (e) {
-      throw new NotRun(`provider state ${name} could not be set up: ${(e as Error).message}`);
-    }
+    // A states endpoint that breaks (5xx, no answer) is not one that lacks the state: say which.
+    const r = await send(u.origin, req, { timeoutMs: this.config.timeoutMs });
+    if (!r.ok)
+      throw new NotRun(
+        `the state endpoint failed (${r.error === 'timeout' ? `no answer within ${this.config.timeoutMs} ms` : `${r.error}: ${r.message}`}) setting up provider state ${name}; ${STATE_HINT}`,
+      );
+    const res = r.res;
     ex.res = res;
+    if (res.status >= 500)
+      throw new NotRun(
+        `the state endpoint failed (HTTP ${res.status}${res.body.trim() ? `: ${JSON.stringify(res.body.trim().slice(0, 80))}` : ''}) setting up provider state ${name}; ${STATE_HINT}`,
+      );
     if (res.status !== 200)
       throw new NotRun(`provider state ${name} is not supported by the target (HTTP ${res.status})`);
     let doc: unknown;
