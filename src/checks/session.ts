@@ -27,6 +27,8 @@ export class NotRun extends Error {
 export class CheckFailure extends Error {
   exchange?: Exchange;
   counterexample?: string;
+  /** The operation whose call failed, when a check's run calls several (stateful.model). */
+  operation?: string;
   constructor(message: string, exchange?: Exchange) {
     super(message);
     this.name = 'CheckFailure';
