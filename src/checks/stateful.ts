@@ -209,9 +209,9 @@ function sharedRun(
   key: string,
   start: () => Promise<SharedRun>,
 ): Promise<SharedRun> {
-  let m = shared.get(config);
-  if (!m) shared.set(config, (m = new Map()));
-  let p = m.get(key);
-  if (!p) m.set(key, (p = start()));
+  const m = shared.get(config) ?? new Map<string, Promise<SharedRun>>();
+  shared.set(config, m);
+  const p = m.get(key) ?? start();
+  m.set(key, p);
   return p;
 }
