@@ -2,7 +2,7 @@
 // the API version, provider states, observations through the entity's observe
 // operation, a log of every exchange (for the failure message and curl lines)
 // and the coverage counts.
-import fc from 'fast-check';
+import type fc from 'fast-check';
 import type { Coverage } from '../arbitraries/coverage.ts';
 import { bump } from '../arbitraries/coverage.ts';
 import { send } from '../http/transport.ts';
@@ -13,6 +13,7 @@ import type { Api, SpecSet } from '../spec/types.ts';
 import type { Credentials, DecodedAnswer } from '../wire/codec.ts';
 import type { WireRequest, WireResponse } from '../wire/http-types.ts';
 import { codecFor } from '../wire/index.ts';
+import { caseLoop } from './cases.ts';
 import type { Check, ServerTargetConfig } from './types.ts';
 
 /** Thrown when a check cannot run (provider state unsupported, API not served, ...). */
@@ -287,9 +288,9 @@ export function snapshot(o: Pick<Observation, 'present' | 'entity'>): string {
 }
 
 /**
- * A fast-check property over `arb` whose body talks to the target. Runs config.runs times with
- * config.seed; on failure the shrunk counterexample is replayed once more so the session log holds
- * exactly the failing request sequence. Shrinking is capped (each try costs requests).
+ * A fast-check property over `arb` whose body talks to the target (the shared case loop,
+ * cases.ts): config.runs cases with config.seed; on failure the shrunk counterexample is replayed
+ * so the session log holds exactly the failing request sequence.
  */
 export async function forAll<T>(
   session: Session,
@@ -297,47 +298,28 @@ export async function forAll<T>(
   body: (value: T) => Promise<void>,
   opts: { numRuns?: number; shrinkBudget?: number } = {},
 ): Promise<void> {
-  let failures = 0;
-  let budget = opts.shrinkBudget ?? 30;
-  let notRun: NotRun | undefined;
-  const prop = fc.asyncProperty(arb, async (v) => {
-    if (notRun) return true;
-    if (failures > 0 && budget-- <= 0) return true;
-    session.resetLog();
-    try {
+  const r = await caseLoop(
+    arb,
+    {
+      seed: session.config.seed,
+      numRuns: opts.numRuns ?? session.config.runs,
+      ...(opts.shrinkBudget !== undefined ? { shrinkBudget: opts.shrinkBudget } : {}),
+      cannotRun: (e) => e instanceof NotRun,
+    },
+    async (v) => {
+      session.resetLog();
       await body(v);
-      return true;
-    } catch (e) {
-      if (e instanceof NotRun) {
-        notRun = e;
-        throw e;
-      }
-      failures++;
-      throw e;
-    }
-  });
-  const details = await fc.check(prop, {
-    seed: session.config.seed,
-    numRuns: opts.numRuns ?? session.config.runs,
-  });
-  if (notRun) throw notRun;
-  if (!details.failed) return;
-  const ce = details.counterexample?.[0] as T;
-  const shown = fc.stringify(ce);
-  session.resetLog();
-  try {
-    await body(ce);
-  } catch (e) {
-    if (e instanceof CheckFailure) {
-      e.counterexample = shown;
-      throw e;
-    }
-    throw e;
-  }
-  const original = details.errorInstance;
-  const f = new CheckFailure(
-    `${original instanceof Error ? original.message : String(original)} (the shrunk counterexample passed when replayed: the target is not deterministic)`,
+    },
   );
-  f.counterexample = shown;
+  if (r.kind === 'passed') return;
+  if (r.kind === 'not-run') throw r.error;
+  const e = r.error;
+  const f = r.flaky
+    ? new CheckFailure(
+        `${e instanceof Error ? e.message : String(e)} (the shrunk counterexample passed when replayed: the target is not deterministic)`,
+      )
+    : e;
+  if (!(f instanceof CheckFailure)) throw f;
+  f.counterexample = r.shown;
   throw f;
 }

@@ -8,13 +8,11 @@ import { canObserve, freshIds } from '../checks/rule-support.ts';
 import { CheckFailure, forAll } from '../checks/session.ts';
 import {
   callClient,
-  caseCount,
   createState,
   E2eFailure,
+  forCases,
   head,
   observeThroughClient,
-  runCases,
-  sample,
   show,
 } from '../clients/e2e-support.ts';
 import type { SpecProblem } from '../spec/load.ts';
@@ -120,9 +118,9 @@ export const effect: RuleKindModule = {
         ...head(set, op, rule, ctx.sev),
         summary: `Through the client, ${op.operation} on the ${entity} of provider state ${given} succeeds and an observation through the client shows ${show(rule.observe ?? {})}.`,
         run: (env) =>
-          runCases(caseCount(env, 3), async (i, log) => {
+          forCases(env, 3, validInput(set, op, { omit: [ctx.select] }), async (extra, log) => {
             const ids = await createState(env, given, log);
-            const input = sample(validInput(set, op, { ids }), env.seed + i);
+            const input = { ...extra, ...idInput(set, op, ids) };
             const r = await callClient(env, op.operation, input, log);
             if ('error' in r)
               throw new E2eFailure(

@@ -1,11 +1,10 @@
 // exists: the selected entity must exist; an id that names none is refused with the rule's error.
 import fc from 'fast-check';
-import { validInput } from '../arbitraries/input.ts';
 import { expectError, expectMessage } from '../checks/judge.ts';
 import { minimalInput, unknownIdArb } from '../checks/plan.ts';
 import { expectData } from '../checks/rule-support.ts';
 import { forAll, type Session } from '../checks/session.ts';
-import { caseCount, errorRuleHead, expectRefusal, runCases, sample } from '../clients/e2e-support.ts';
+import { errorRuleHead, expectRefusal, forCases, requiredInput } from '../clients/e2e-support.ts';
 import type { RuleKindModule } from './types.ts';
 
 export const exists: RuleKindModule = {
@@ -66,15 +65,16 @@ export const exists: RuleKindModule = {
         ...errorHead,
         summary: `Through the client, ${op.operation} with a ${select} that names no ${entity} surfaces ${codes.join(' or ')}.`,
         run: (env) =>
-          runCases(caseCount(env, 3), async (i, log) => {
-            const id = sample(unknownIdArb(set, op), env.seed + i);
-            const input = sample(
-              validInput(set, op, { requiredOnly: true, fixed: { [select]: id } }),
-              env.seed + i,
-            );
-            const what = `${op.operation} for ${select} ${id}, which names no ${entity},`;
-            await expectRefusal(env, op.operation, input, log, { what, codes });
-          }),
+          forCases(
+            env,
+            3,
+            fc.tuple(unknownIdArb(set, op), requiredInput(set, op)),
+            async ([id, extra], log) => {
+              const input = { ...extra, [select]: id };
+              const what = `${op.operation} for ${select} ${id}, which names no ${entity},`;
+              await expectRefusal(env, op.operation, input, log, { what, codes });
+            },
+          ),
       },
     ];
   },

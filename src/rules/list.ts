@@ -1,19 +1,14 @@
-// list: a successful call lists the entities of the operation's entity that match `where`
-// (statuses: `$status`), are the caller's when `owned`, and match the input members of `filter`;
-// `items` holds them, `count` the page's size, `total` all that match, paged by `pagination`.
-import { validInput } from '../arbitraries/input.ts';
 import { expectSuccess } from '../checks/judge.ts';
-import { sev } from '../checks/plan.ts';
+import { idInput, sev } from '../checks/plan.ts';
 import { expectAsCreated, freshIds } from '../checks/rule-support.ts';
 import { type Answered, CheckFailure, type Session } from '../checks/session.ts';
 import {
   callClient,
-  caseCount,
   createState,
   E2eFailure,
+  forCases,
   head,
-  runCases,
-  sample,
+  requiredInput,
   show,
 } from '../clients/e2e-support.ts';
 import { project, projectionContext } from '../emulator/project.ts';
@@ -449,15 +444,12 @@ export const list: RuleKindModule = {
         ...head(set, op, rule, ctx.sev),
         summary: `Through the client, ${op.operation} filtered on the ids of provider state ${given} lists its ${entity} in ${items}.`,
         run: (env) =>
-          runCases(caseCount(env, 1), async (i, log) => {
+          forCases(env, 1, requiredInput(set, op), async (extra, log) => {
             const ids = await createState(env, given, log);
             const filter: Record<string, unknown> = {};
             for (const [member, idName] of Object.entries(rule.filter ?? {}))
               if (ids[idName] !== undefined) filter[member] = ids[idName];
-            const input = sample(
-              validInput(set, op, { ids, requiredOnly: true, fixed: filter }),
-              env.seed + i,
-            );
+            const input = { ...extra, ...idInput(set, op, ids), ...filter };
             const r = await callClient(env, op.operation, input, log);
             if ('error' in r)
               throw new E2eFailure(

@@ -1,20 +1,18 @@
 // owner: only the requester who owns the entity (or the root of its parent chain) may call; a
 // call signed by another requester is refused with the rule's error and changes nothing.
-import { validInput } from '../arbitraries/input.ts';
 import { expectError, expectMessage } from '../checks/judge.ts';
-import { expectedObservation, minimalInput, observed, stateStatus } from '../checks/plan.ts';
+import { expectedObservation, idInput, minimalInput, observed, stateStatus } from '../checks/plan.ts';
 import { freshIds, unchanged } from '../checks/rule-support.ts';
 import type { Session } from '../checks/session.ts';
 import {
-  caseCount,
   createState,
   E2eFailure,
   E2eNotRun,
   errorRuleHead,
   expectRefusal,
+  forCases,
   observeAsOwner,
-  runCases,
-  sample,
+  requiredInput,
   show,
 } from '../clients/e2e-support.ts';
 import type { RuleKindModule } from './types.ts';
@@ -76,7 +74,7 @@ export const owner: RuleKindModule = {
         ...errorHead,
         summary: `Through the client, ${op.operation} on the ${entity} of provider state ${given} owned by another requester than the client's surfaces ${codes.join(' or ')}${observable ? `, and the owner still observes the ${entity} as it was` : ''}.`,
         run: (env) =>
-          runCases(caseCount(env, 2), async (i, log) => {
+          forCases(env, 2, requiredInput(set, op), async (extra, log) => {
             const other = env.otherRequester;
             if (!other || other.accessKeyId === env.requester)
               throw new E2eNotRun(
@@ -85,7 +83,7 @@ export const owner: RuleKindModule = {
             const ids = await createState(env, given, log, other.accessKeyId);
             const api = env.client.api;
             const before = observable ? await observeAsOwner(env, api, other, entity, ids, log) : undefined;
-            const input = sample(validInput(set, op, { ids, requiredOnly: true }), env.seed + i);
+            const input = { ...extra, ...idInput(set, op, ids) };
             const what = `${op.operation} on the ${entity} of provider state ${given}, owned by ${other.accessKeyId} while the client signs as ${env.requester},`;
             await expectRefusal(env, op.operation, input, log, { what, codes });
             if (!before) return;

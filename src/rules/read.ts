@@ -1,18 +1,16 @@
 // read: a successful call hands back the selected entity (`$entity`) and/or its parent
 // (`$parent`) in the output members `output` names, projected onto their shapes.
-import { validInput } from '../arbitraries/input.ts';
 import { expectSuccess } from '../checks/judge.ts';
-import { minimalInput, stateStatus, statusField } from '../checks/plan.ts';
+import { idInput, minimalInput, stateStatus, statusField } from '../checks/plan.ts';
 import { expectAsCreated, freshIds } from '../checks/rule-support.ts';
 import { CheckFailure, type Session } from '../checks/session.ts';
 import {
   callClient,
-  caseCount,
   createState,
   E2eFailure,
+  forCases,
   head,
-  runCases,
-  sample,
+  requiredInput,
   show,
 } from '../clients/e2e-support.ts';
 import { project, projectionContext } from '../emulator/project.ts';
@@ -131,9 +129,9 @@ export const read: RuleKindModule = {
         ...head(set, op, rule, ctx.sev),
         summary: `Through the client, ${op.operation} of the ${entity} of provider state ${given} hands back ${Object.keys(rule.output).join(', ')} with the ids of the state${rule.observe ? ` and ${show(rule.observe)}` : ''}.`,
         run: (env) =>
-          runCases(caseCount(env, 1), async (i, log) => {
+          forCases(env, 1, requiredInput(set, op), async (extra, log) => {
             const ids = await createState(env, given, log);
-            const input = sample(validInput(set, op, { ids, requiredOnly: true }), env.seed + i);
+            const input = { ...extra, ...idInput(set, op, ids) };
             const r = await callClient(env, op.operation, input, log);
             if ('error' in r)
               throw new E2eFailure(

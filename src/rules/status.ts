@@ -1,21 +1,19 @@
 // status: the call is allowed only while the entity is in one of `allowed` (or, for inputs that
 // match an `allowedWhen` entry, in its `allowed`); in any other status it is refused with the
 // rule's error and changes nothing. `violatedBy` names provider states that break the rule.
-import { validInput } from '../arbitraries/input.ts';
 import { expectError, expectMessage, expectSuccess } from '../checks/judge.ts';
-import { expectedObservation, minimalInput, observed, sev, stateStatus } from '../checks/plan.ts';
+import { expectedObservation, idInput, minimalInput, observed, sev, stateStatus } from '../checks/plan.ts';
 import { everyCase, expectData, freshIds, unchanged } from '../checks/rule-support.ts';
 import type { Session } from '../checks/session.ts';
 import {
-  caseCount,
   createState,
   E2eFailure,
   E2eNotRun,
   errorRuleHead,
   expectRefusal,
+  forCases,
   observeThroughClient,
-  runCases,
-  sample,
+  requiredInput,
   show,
 } from '../clients/e2e-support.ts';
 import type { SpecProblem } from '../spec/load.ts';
@@ -189,11 +187,11 @@ export const status: RuleKindModule = {
         ...errorHead,
         summary: `Through the client, ${op.operation} on the ${entity} of provider state${violated.length > 1 ? 's' : ''} ${violated.join(', ')} surfaces ${codes.join(' or ')} and leaves the ${entity} as it was.`,
         run: (env) =>
-          runCases(caseCount(env, violated.length), async (i, log) => {
+          forCases(env, violated.length, requiredInput(set, op), async (extra, log, i) => {
             const state = violated[i % violated.length]!;
             const ids = await createState(env, state, log);
             const current = stateStatus(set, state, entity);
-            const input = sample(validInput(set, op, { ids, requiredOnly: true }), env.seed + i);
+            const input = { ...extra, ...idInput(set, op, ids) };
             if (current !== undefined && allowedFor(rule, input).includes(current))
               throw new E2eNotRun(
                 `the generated input allows status ${current} (allowedWhen); no violating input for ${state}`,
