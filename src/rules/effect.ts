@@ -14,7 +14,7 @@ import {
   head,
   observeThroughClient,
   show,
-} from '../clients/e2e-support.ts';
+} from '../client-checks/e2e-support.ts';
 import type { SpecProblem } from '../spec/load.ts';
 import type { OperationSpec, RuleSpec, SpecSet } from '../spec/types.ts';
 import type { RuleKindModule } from './types.ts';

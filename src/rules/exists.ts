@@ -4,7 +4,7 @@ import { expectError, expectMessage } from '../checks/judge.ts';
 import { minimalInput, unknownIdArb } from '../checks/plan.ts';
 import { expectData } from '../checks/rule-support.ts';
 import { forAll, type Session } from '../checks/session.ts';
-import { errorRuleHead, expectRefusal, forCases, requiredInput } from '../clients/e2e-support.ts';
+import { errorRuleHead, expectRefusal, forCases, requiredInput } from '../client-checks/e2e-support.ts';
 import type { RuleKindModule } from './types.ts';
 
 export const exists: RuleKindModule = {

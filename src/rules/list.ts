@@ -10,7 +10,7 @@ import {
   head,
   requiredInput,
   show,
-} from '../clients/e2e-support.ts';
+} from '../client-checks/e2e-support.ts';
 import { project, projectionContext } from '../emulator/project.ts';
 import type { Store } from '../emulator/store.ts';
 import type { SpecProblem } from '../spec/load.ts';

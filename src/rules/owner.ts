@@ -14,7 +14,7 @@ import {
   observeAsOwner,
   requiredInput,
   show,
-} from '../clients/e2e-support.ts';
+} from '../client-checks/e2e-support.ts';
 import type { RuleKindModule } from './types.ts';
 
 export const owner: RuleKindModule = {

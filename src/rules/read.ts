@@ -12,7 +12,7 @@ import {
   head,
   requiredInput,
   show,
-} from '../clients/e2e-support.ts';
+} from '../client-checks/e2e-support.ts';
 import { project, projectionContext } from '../emulator/project.ts';
 import { outputMembers } from '../spec/resolve.ts';
 import type { RuleContext, RuleKindModule } from './types.ts';

@@ -15,7 +15,7 @@ import {
   observeThroughClient,
   requiredInput,
   show,
-} from '../clients/e2e-support.ts';
+} from '../client-checks/e2e-support.ts';
 import type { SpecProblem } from '../spec/load.ts';
 import type { RuleSpec } from '../spec/types.ts';
 import { rulesWith } from './index.ts';

@@ -6,7 +6,7 @@
 // Keep this interface stable: add members, do not rename or remove them (other kinds build on it).
 import type { Session } from '../checks/session.ts';
 import type { ServerTargetConfig } from '../checks/types.ts';
-import type { E2eCheckDef } from '../clients/e2e-support.ts';
+import type { E2eCheckDef } from '../client-checks/e2e-support.ts';
 import type { Store, StoredEntity } from '../emulator/store.ts';
 import type { SpecProblem } from '../spec/load.ts';
 import type {

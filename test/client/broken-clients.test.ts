@@ -2,7 +2,7 @@
 // fault, and the good bundled clients pass every `must` check (catalogue run
 // in process against the msw mock, small runs).
 import { describe, expect, test } from 'vitest';
-import { runClientChecks } from '../../src/mock/session.ts';
+import { runClientChecks } from '../../src/client-checks/lanes.ts';
 import type { ClientTargetConfig } from '../../src/mock/types.ts';
 import { loadSpecs } from '../../src/spec/load.ts';
 import { BROKEN_CLIENTS } from '../fixtures/broken-clients/index.ts';

@@ -4,8 +4,8 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { BOTO3_UNAVAILABLE, defaultStatesUrl, emulatorTargets } from '../../clients/e2e-targets.ts';
-import { clientReproduce } from '../../clients/reproduce.ts';
+import { BOTO3_UNAVAILABLE, defaultStatesUrl, emulatorTargets } from '../../client-checks/e2e-targets.ts';
+import { clientReproduce } from '../../client-checks/reproduce.ts';
 import { checkTarget } from '../../http/targets.ts';
 import type { ClientTargetConfig } from '../../mock/types.ts';
 import type { ConformanceReport } from '../../report/types.ts';

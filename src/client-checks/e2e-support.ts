@@ -7,13 +7,6 @@ import { validInput } from '../arbitraries/input.ts';
 import { caseLoop } from '../checks/cases.ts';
 import { ruleSource, selectMember, sev } from '../checks/plan.ts';
 import { send } from '../http/transport.ts';
-import {
-  type ClientCheckOutcome,
-  type ClientFamilyCheckDef,
-  clip,
-  showJson,
-  showResult,
-} from '../mock/checks.ts';
 import type { ClientResult, ClientUnderTest } from '../mock/types.ts';
 import { missingEntityErrors } from '../rules/index.ts';
 import { observeInput } from '../rules/values.ts';
@@ -21,6 +14,13 @@ import { errorSpec } from '../spec/resolve.ts';
 import type { Api, EntitySpec, OperationSpec, RuleSpec, Severity, SpecSet } from '../spec/types.ts';
 import type { Credentials } from '../wire/codec.ts';
 import { codecFor } from '../wire/index.ts';
+import {
+  type ClientCheckOutcome,
+  type ClientFamilyCheckDef,
+  clip,
+  showJson,
+  showResult,
+} from './mock-checks.ts';
 
 /** The server an e2e check drives the client against. */
 export interface E2eServer {

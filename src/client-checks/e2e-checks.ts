@@ -3,10 +3,11 @@
 // instead of the mock. Each rule kind (src/rules/<kind>.ts) generates its own checks
 // (`clientChecks`); the shared machinery is in e2e-support.ts. Nothing here names an operation, a
 // member, an error code, a state or a rule kind.
-import { type CatalogueOptions, selectedOperations } from '../mock/checks.ts';
+
 import { ruleContext, ruleKind } from '../rules/index.ts';
 import type { SpecSet } from '../spec/types.ts';
 import type { E2eCheckDef } from './e2e-support.ts';
+import { type CatalogueOptions, selectedOperations } from './mock-checks.ts';
 
 export { createState, E2E_PREFIX, type E2eCheckDef, type E2eEnv, type E2eServer } from './e2e-support.ts';
 

@@ -8,15 +8,15 @@ import fc from 'fast-check';
 import { oneViolation, validInput } from '../arbitraries/input.ts';
 import { outputValue } from '../arbitraries/values.ts';
 import { caseLoop } from '../checks/cases.ts';
+import { diffRecord } from '../mock/compare.ts';
+import type { MockHandlers } from '../mock/handlers.ts';
+import type { ClientResult, ClientUnderTest, MockScript, RecordedExchange } from '../mock/types.ts';
 import { fillMessage, inputMembers, outputMembers, severityOf } from '../spec/resolve.ts';
 import type { Api, Basis, OperationSpec, ResolvedMember, Severity, SpecSet } from '../spec/types.ts';
 import type { Codec, DecodedAnswer } from '../wire/codec.ts';
 import type { WireRequest, WireResponse } from '../wire/http-types.ts';
 import { headerValue } from '../wire/http-types.ts';
 import { codecsFor } from '../wire/index.ts';
-import { diffRecord } from './compare.ts';
-import type { MockHandlers } from './handlers.ts';
-import type { ClientResult, ClientUnderTest, MockScript, RecordedExchange } from './types.ts';
 
 export type ClientCheckName = string;
 
@@ -141,11 +141,12 @@ async function forSamples<T>(
   runs: number,
   body: (value: T, i: number) => Promise<Failure | undefined>,
   seedOffset = 0,
+  shrinkBudget = 100,
 ): Promise<ClientCheckOutcome> {
   const n = Math.max(1, runs);
   const r = await caseLoop(
     arb,
-    { seed: env.seed + seedOffset, numRuns: n, shrinkBudget: 100 },
+    { seed: env.seed + seedOffset, numRuns: n, shrinkBudget },
     async (v, caseNo) => {
       env.mock.reset();
       const f = await body(v, caseNo - 1);
@@ -561,6 +562,8 @@ function errorCodeCheck(set: SpecSet, op: OperationSpec): ClientCheckDef {
               : undefined;
           },
           2 + f,
+          // error answers may be retried by the client: shrinking would drain its retry budget
+          0,
         );
         cases += out.cases ?? 0;
         if (out.status !== 'passed') return out;
@@ -682,6 +685,7 @@ function retryChecks(set: SpecSet, op: OperationSpec): ClientCheckDef[] {
             return undefined;
           },
           10,
+          0, // each try is a retry the client may count against its budget
         ),
     };
   });
