@@ -201,10 +201,32 @@ export class Session {
 
   /** Create a provider state; its ids by name. */
   async state(name: string, as = 0): Promise<Record<string, string>> {
+    return (await this.stateAnswer(name, this.creds(as).accessKeyId, {})).ids;
+  }
+
+  /**
+   * Create a provider state for a fresh requester (a scope no other check writes to): its ids
+   * and the requester's credentials, to call as (`as`). Not-run when the target hands back none.
+   */
+  async freshState(name: string): Promise<{ ids: Record<string, string>; as: Credentials }> {
+    const { ids, doc } = await this.stateAnswer(name, this.creds(0).accessKeyId, { requester: 'fresh' });
+    const r = (doc as { requester?: Partial<Credentials> }).requester;
+    if (typeof r?.accessKeyId !== 'string' || typeof r.secretAccessKey !== 'string')
+      throw new NotRun(
+        `provider state ${name}: the states endpoint hands back no fresh requester (params.requester "fresh", docs/provider-states.md)`,
+      );
+    this.secrets.push(r.secretAccessKey);
+    return { ids, as: { accessKeyId: r.accessKeyId, secretAccessKey: r.secretAccessKey } };
+  }
+
+  private async stateAnswer(
+    name: string,
+    requester: string,
+    params: Record<string, unknown>,
+  ): Promise<{ ids: Record<string, string>; doc: object }> {
     const statesUrl = this.config.statesUrl;
     if (!statesUrl) throw new NotRun(`provider state ${name} is needed but no states URL was given`);
-    const requester = this.creds(as).accessKeyId;
-    const body = JSON.stringify({ state: name, requester, params: {} });
+    const body = JSON.stringify({ state: name, requester, params });
     const u = new URL(statesUrl);
     const req: WireRequest = {
       method: 'POST',
@@ -240,7 +262,7 @@ export class Session {
       if (ids[key] === undefined)
         throw new NotRun(`provider state ${name}: the states endpoint did not return ${key}`);
     this.cover(`state:${name}`);
-    return ids;
+    return { ids, doc: doc as object };
   }
 
   /** Observe an entity through its observe operation in this API version. */

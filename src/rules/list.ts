@@ -16,7 +16,7 @@ import type { Store } from '../emulator/store.ts';
 import type { SpecProblem } from '../spec/load.ts';
 import { inputMembers, outputMembers } from '../spec/resolve.ts';
 import type { OperationSpec, ResolvedMember, RuleSpec, SpecSet } from '../spec/types.ts';
-import type { DecodedCall, Outcome } from '../wire/codec.ts';
+import type { Credentials, DecodedCall, Outcome } from '../wire/codec.ts';
 import type { EngineContext, RuleKindModule } from './types.ts';
 import { createdFacts } from './values.ts';
 
@@ -376,6 +376,28 @@ export const list: RuleKindModule = {
     const optionalFilter = Object.keys(rule.filter ?? {}).every(
       (member) => inputMembers(set, op).find((m) => m.name === member)?.required === false,
     );
+    const filterNames = Object.keys(rule.filter ?? {}).join(', ');
+    // every page of the listing without the filter, signed as `as`
+    const unfilteredPages = async (s: Session, as: number | Credentials) => {
+      const sizeMember = inputMembers(set, op).find((m) => m.name === pg!.size);
+      const range = sizeMember?.constraints.find((c) => c.kind === 'range');
+      const size = range?.kind === 'range' && range.max !== undefined ? range.max : pg!.defaultSize;
+      let input: Record<string, unknown> = { [pg!.size]: size };
+      let last: Answered | undefined;
+      const items: unknown[] = [];
+      for (let pageNo = 1; pageNo <= 50; pageNo++) {
+        if (pg!.style === 'page' && pg!.page) input = { ...input, [pg!.page]: pageNo };
+        const ex = await s.call(api, op.operation, input, { as, label: `unfiltered page ${pageNo}` });
+        last = ex;
+        const out = expectSuccess(set, op, ex, `${op.operation} without ${filterNames}`);
+        const page = listed(out, undefined).list;
+        items.push(...page);
+        const token = pg!.token ? out[pg!.token] : undefined;
+        if (pg!.style === 'page' ? !page.length : typeof token !== 'string' || token === '') break;
+        if (pg!.style === 'token') input = { ...input, [pg!.token!]: token };
+      }
+      return { ids: itemIds(items), last };
+    };
     if (pg && Object.keys(rule.filter ?? {}).length && optionalFilter)
       ctx.add(`rule.${rule.id}.unfiltered`, ctx.sev, async (s) => {
         await s.requireApi(api);
@@ -383,33 +405,33 @@ export const list: RuleKindModule = {
         const as = s.config.credentials.length > 1 ? 1 : 0;
         const ids = await freshIds(s, op, rule.given, as);
         s.cover(`rule:${rule.id}:unfiltered`);
-        const sizeMember = inputMembers(set, op).find((m) => m.name === pg.size);
-        const range = sizeMember?.constraints.find((c) => c.kind === 'range');
-        const size = range?.kind === 'range' && range.max !== undefined ? range.max : pg.defaultSize;
-        let input: Record<string, unknown> = { [pg.size]: size };
-        let last: Answered | undefined;
-        let count = 0;
-        for (let pageNo = 1; pageNo <= 50; pageNo++) {
-          if (pg.style === 'page' && pg.page) input = { ...input, [pg.page]: pageNo };
-          const ex = await s.call(api, op.operation, input, { as, label: `unfiltered page ${pageNo}` });
-          last = ex;
-          const out = expectSuccess(
-            set,
-            op,
-            ex,
-            `${op.operation} without ${Object.keys(rule.filter ?? {}).join(', ')}`,
+        const { ids: got, last } = await unfilteredPages(s, as);
+        if (!got.includes(ids[ent.id]!))
+          throw new CheckFailure(
+            `${op.operation} without ${filterNames} must list the ${entity} ${ids[ent.id]} of provider state ${rule.given} among the caller's, but its pages hold ${got.length} item(s) without it.`,
+            last,
           );
-          const page = listed(out, ids[ent.id]);
-          if (page.hit) return;
-          count += page.list.length;
-          const token = pg.token ? out[pg.token] : undefined;
-          if (pg.style === 'page' ? !page.list.length : typeof token !== 'string' || token === '') break;
-          if (pg.style === 'token') input = { ...input, [pg.token!]: token };
-        }
-        throw new CheckFailure(
-          `${op.operation} without ${Object.keys(rule.filter ?? {}).join(', ')} must list the ${entity} ${ids[ent.id]} of provider state ${rule.given} among the caller's, but its pages hold ${count} item(s) without it.`,
-          last,
-        );
+      });
+    // a fresh requester (docs/provider-states.md) owns only what its state made: counted exactly
+    const where = rule.where?.$status;
+    const made = rule.given
+      ? (set.model.states[rule.given]?.creates.filter(
+          (c) =>
+            c.entity === entity &&
+            (where === undefined || (Array.isArray(where) ? where : [where]).includes(c.status)),
+        ).length ?? 0)
+      : 0;
+    if (pg && Object.keys(rule.filter ?? {}).length && optionalFilter && rule.owned && made > 0)
+      ctx.add(`rule.${rule.id}.unfiltered-exact`, ctx.sev, async (s) => {
+        await s.requireApi(api);
+        const { ids, as } = await s.freshState(rule.given!);
+        s.cover(`rule:${rule.id}:unfiltered-exact`);
+        const { ids: got, last } = await unfilteredPages(s, as);
+        if (got.length !== made || !got.includes(ids[ent.id]!))
+          throw new CheckFailure(
+            `${op.operation} without ${filterNames}, signed by a fresh requester that owns only the ${made} ${entity}(s) of provider state ${rule.given}, must list exactly those, but its pages hold ${got.length}: ${got.join(', ') || '(none)'}.`,
+            last,
+          );
       });
     if (rule.owned)
       ctx.add(`rule.${rule.id}.owned`, ctx.sev, async (s) => {
