@@ -6,9 +6,11 @@ import fc from 'fast-check';
 import { validInput } from '../arbitraries/input.ts';
 import { caseLoop } from '../checks/cases.ts';
 import { ruleSource, selectMember, sev } from '../checks/plan.ts';
+import type { Called, RuleCheck, RuleTarget } from '../checks/target.ts';
 import { send } from '../http/transport.ts';
 import type { ClientResult, ClientUnderTest } from '../mock/types.ts';
 import { missingEntityErrors } from '../rules/index.ts';
+import type { RuleContext } from '../rules/types.ts';
 import { observeInput } from '../rules/values.ts';
 import { errorSpec } from '../spec/resolve.ts';
 import type { Api, EntitySpec, OperationSpec, RuleSpec, Severity, SpecSet } from '../spec/types.ts';
@@ -336,6 +338,66 @@ async function loop<T>(
 /** Required members other than the selected entity's id (a case adds the ids of its provider state). */
 export function requiredInput(set: SpecSet, op: OperationSpec): fc.Arbitrary<Record<string, unknown>> {
   return validInput(set, op, { requiredOnly: true, omit: [selectMember(set, op)] });
+}
+
+/** The client audience of a rule-level check (src/checks/target.ts): calls through the client. */
+export function e2eTarget(env: E2eEnv, log: Transcript): RuleTarget {
+  const other = () => {
+    const o = env.otherRequester;
+    if (!o || o.accessKeyId === env.requester)
+      throw new E2eNotRun(
+        'no second requester known to the server: the state cannot be owned by another one',
+      );
+    return o;
+  };
+  const result = (c: Called) => c.raw as ClientResult;
+  return {
+    audience: 'client-e2e',
+    set: env.set,
+    api: env.client.api,
+    state: (name, owner) =>
+      createState(env, name, log, owner === 'other' ? other().accessKeyId : env.requester),
+    async call(op, input) {
+      const r = await callClient(env, op.operation, input, log);
+      return { ok: !('error' in r), output: 'error' in r ? {} : r.output, raw: r };
+    },
+    refused(c, _op, errors, what) {
+      const codes = codesOf(env.set, errors);
+      const r = result(c);
+      if (!('error' in r))
+        throw new E2eFailure(`${what} must fail with ${codes.join(' or ')}, but the client returned success`);
+      if (!surfaced(r).some((x) => codes.includes(x)))
+        throw new E2eFailure(
+          `${what} must fail with ${codes.join(' or ')}, but the client surfaced ${show(r.error)}`,
+        );
+    },
+    succeeded(c, _op, what) {
+      const r = result(c);
+      if ('error' in r)
+        throw new E2eFailure(`${what} must succeed, but the client surfaced ${show(r.error)}`);
+      return r.output;
+    },
+    observe: (entity, ids, by) =>
+      by === 'other'
+        ? observeAsOwner(env, env.client.api, other(), entity, ids, log)
+        : observeThroughClient(env, entity, ids, log),
+    fail(message) {
+      throw new E2eFailure(message);
+    },
+    notRun(reason) {
+      throw new E2eNotRun(reason);
+    },
+    cover: () => undefined,
+  };
+}
+
+/** A rule-level check (src/checks/target.ts) for the client audience. */
+export function e2eCheck<T>(ctx: RuleContext, rc: RuleCheck<T>): E2eCheckDef {
+  return {
+    ...head(ctx.set, ctx.op, ctx.rule, rc.severity),
+    summary: rc.summary,
+    run: (env) => forCases(env, rc.cases.client, rc.arb, (v, log, i) => rc.run(e2eTarget(env, log), v, i)),
+  };
 }
 
 /** A few seeded cases per check: each case costs real requests and a provider state. */

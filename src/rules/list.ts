@@ -2,20 +2,13 @@ import { expectSuccess } from '../checks/judge.ts';
 import { idInput, sev } from '../checks/plan.ts';
 import { expectAsCreated, freshIds } from '../checks/rule-support.ts';
 import { type Answered, CheckFailure, type Session } from '../checks/session.ts';
-import {
-  callClient,
-  createState,
-  E2eFailure,
-  forCases,
-  head,
-  requiredInput,
-  show,
-} from '../client-checks/e2e-support.ts';
+import { ruleCheck } from '../checks/target.ts';
+import { requiredInput, show } from '../client-checks/e2e-support.ts';
 import { project, projectionContext } from '../emulator/project.ts';
 import type { Store } from '../emulator/store.ts';
 import type { SpecProblem } from '../spec/load.ts';
 import { inputMembers, outputMembers } from '../spec/resolve.ts';
-import type { OperationSpec, ResolvedMember, RuleSpec, SpecSet } from '../spec/types.ts';
+import type { EntitySpec, OperationSpec, ResolvedMember, RuleSpec, SpecSet } from '../spec/types.ts';
 import type { Credentials, DecodedCall, Outcome } from '../wire/codec.ts';
 import type { EngineContext, RuleKindModule } from './types.ts';
 import { createdFacts } from './values.ts';
@@ -159,22 +152,9 @@ export const list: RuleKindModule = {
     const api = op.api;
     const items = rule.items;
     if (!items) return;
-    const listInput = (ids: Record<string, string>) => {
-      const input: Record<string, unknown> = {};
-      for (const [member, idName] of Object.entries(rule.filter ?? {}))
-        if (ids[idName]) input[member] = ids[idName];
-      return input;
-    };
-    const listed = (output: Record<string, unknown>, id: string | undefined) => {
-      const v = output[items];
-      const list = v === undefined ? [] : Array.isArray(v) ? v : [v];
-      return {
-        list,
-        hit: list.some(
-          (x) => x && typeof x === 'object' && String((x as Record<string, unknown>)[ent.id]) === id,
-        ),
-      };
-    };
+    const listInput = (ids: Record<string, string>) => filterInput(rule, ids);
+    const listed = (output: Record<string, unknown>, id: string | undefined) =>
+      listedIn(rule, ent, output, id);
     // Both list checks: a fresh provider state, the filtered call, and its successful output.
     const listFresh = async (s: Session, coverKey: string) => {
       await s.requireApi(api);
@@ -189,25 +169,6 @@ export const list: RuleKindModule = {
       );
       return { ids, ex, output };
     };
-    ctx.add(`rule.${rule.id}`, ctx.sev, async (s) => {
-      const { ids, ex, output } = await listFresh(s, `rule:${rule.id}`);
-      const { list, hit } = listed(output, ids[ent.id]);
-      if (!hit)
-        throw new CheckFailure(
-          `${op.operation} must list the ${entity} ${ids[ent.id]} of provider state ${rule.given}, but ${items} holds ${list.length} item(s) without it.`,
-          ex,
-        );
-      if (rule.count && output[rule.count] !== undefined && Number(output[rule.count]) !== list.length)
-        throw new CheckFailure(
-          `${op.operation}: ${rule.count} is ${JSON.stringify(output[rule.count])}, but ${items} holds ${list.length} item(s).`,
-          ex,
-        );
-      if (rule.total && output[rule.total] !== undefined && Number(output[rule.total]) < list.length)
-        throw new CheckFailure(
-          `${op.operation}: ${rule.total} is ${JSON.stringify(output[rule.total])}, fewer than the ${list.length} item(s) on the page.`,
-          ex,
-        );
-    });
     const pg = rule.pagination;
     const given = rule.given;
     // pagination over a filter the provider state fills with exactly one entity
@@ -456,39 +417,61 @@ export const list: RuleKindModule = {
       });
   },
 
-  clientChecks(ctx) {
+  checks(ctx) {
     const { set, op, rule, entity, ent } = ctx;
     if (!rule.given || !rule.items) return [];
-    const given = rule.given;
-    const items = rule.items;
+    const { given, items } = rule as { given: string; items: string };
     return [
-      {
-        ...head(set, op, rule, ctx.sev),
-        summary: `Through the client, ${op.operation} filtered on the ids of provider state ${given} lists its ${entity} in ${items}.`,
-        run: (env) =>
-          forCases(env, 1, requiredInput(set, op), async (extra, log) => {
-            const ids = await createState(env, given, log);
-            const filter: Record<string, unknown> = {};
-            for (const [member, idName] of Object.entries(rule.filter ?? {}))
-              if (ids[idName] !== undefined) filter[member] = ids[idName];
-            const input = { ...extra, ...idInput(set, op, ids), ...filter };
-            const r = await callClient(env, op.operation, input, log);
-            if ('error' in r)
-              throw new E2eFailure(
-                `${op.operation} for the ${entity} of provider state ${given} must succeed, but the client surfaced ${show(r.error)}`,
-              );
-            const value = r.output[items];
-            const list = value === undefined || value === null ? [] : Array.isArray(value) ? value : [value];
-            const found = list.some(
-              (x) =>
-                x && typeof x === 'object' && String((x as Record<string, unknown>)[ent.id]) === ids[ent.id],
+      ruleCheck({
+        audiences: ['server', 'client-e2e'],
+        severity: ctx.sev,
+        summary: `${op.operation} filtered on the ids of provider state ${given} lists its ${entity} in ${items}.`,
+        arb: requiredInput(set, op),
+        cases: { server: 1, client: 1 },
+        async run(t, extra) {
+          const ids = await t.state(given);
+          t.cover(`rule:${rule.id}`);
+          const filter = filterInput(rule, ids);
+          const c = await t.call(op, { ...extra, ...idInput(set, op, ids), ...filter });
+          const output = t.succeeded(c, op, `${op.operation} filtered by ${JSON.stringify(filter)}`);
+          const { list, hit } = listedIn(rule, ent, output, ids[ent.id]);
+          if (!hit)
+            t.fail(
+              `${op.operation} must list the ${entity} ${ids[ent.id]} of provider state ${given}, but ${items} holds ${list.length} item(s) without it`,
+              c.raw,
             );
-            if (!found)
-              throw new E2eFailure(
-                `${op.operation} must list the ${entity} ${ids[ent.id]} in ${items}, but the client hands back ${show(value)}`,
-              );
-          }),
-      },
+          if (rule.count && output[rule.count] !== undefined && Number(output[rule.count]) !== list.length)
+            t.fail(
+              `${op.operation}: ${rule.count} is ${show(output[rule.count])}, but ${items} holds ${list.length} item(s)`,
+              c.raw,
+            );
+          if (rule.total && output[rule.total] !== undefined && Number(output[rule.total]) < list.length)
+            t.fail(
+              `${op.operation}: ${rule.total} is ${show(output[rule.total])}, fewer than the ${list.length} item(s) on the page`,
+              c.raw,
+            );
+        },
+      }),
     ];
   },
 };
+
+/** The filter members of a list call, from the ids of a provider state. */
+function filterInput(rule: RuleSpec, ids: Record<string, string>): Record<string, unknown> {
+  const input: Record<string, unknown> = {};
+  for (const [member, idName] of Object.entries(rule.filter ?? {}))
+    if (ids[idName]) input[member] = ids[idName];
+  return input;
+}
+
+/** The listed items of an output, and whether the entity `id` is among them. */
+function listedIn(rule: RuleSpec, ent: EntitySpec, output: Record<string, unknown>, id: string | undefined) {
+  const v = rule.items ? output[rule.items] : undefined;
+  const list = v === undefined || v === null ? [] : Array.isArray(v) ? v : [v];
+  return {
+    list,
+    hit: list.some(
+      (x) => x && typeof x === 'object' && String((x as Record<string, unknown>)[ent.id]) === id,
+    ),
+  };
+}
