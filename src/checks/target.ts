@@ -63,6 +63,8 @@ export interface RuleCheck<T = unknown> {
   arb: fc.Arbitrary<T>;
   /** cases per audience (the server's never more than its `runs`) */
   cases: { server: number; client: number };
+  /** tries fast-check may make while shrinking a failing value (each costs states and calls; default 10) */
+  shrinkBudget?: number;
   run(t: RuleTarget, value: T, i: number): Promise<void>;
 }
 

@@ -286,9 +286,10 @@ export async function forCases<T>(
   cap: number,
   arb: fc.Arbitrary<T>,
   body: (value: T, log: Transcript, i: number) => Promise<void>,
+  shrinkBudget = 10,
 ): Promise<ClientCheckOutcome> {
   const cases = caseCount(env, cap);
-  return loop(cases, env.seed, arb, body);
+  return loop(cases, env.seed, arb, body, shrinkBudget);
 }
 
 /** Runs `cases` cases that draw their own values (no shrinking); kept for kinds written against it. */
@@ -296,7 +297,7 @@ export async function runCases(
   cases: number,
   body: (i: number, log: Transcript) => Promise<void>,
 ): Promise<ClientCheckOutcome> {
-  return loop(cases, 0, fc.constant(undefined), (_v, log, i) => body(i, log));
+  return loop(cases, 0, fc.constant(undefined), (_v, log, i) => body(i, log), 0);
 }
 
 async function loop<T>(
@@ -304,11 +305,12 @@ async function loop<T>(
   seed: number,
   arb: fc.Arbitrary<T>,
   body: (value: T, log: Transcript, i: number) => Promise<void>,
+  shrinkBudget: number,
 ): Promise<ClientCheckOutcome> {
   let log: Transcript = [];
   const r = await caseLoop(
     arb,
-    { seed, numRuns: cases, shrinkBudget: 10, cannotRun: (e) => e instanceof E2eNotRun },
+    { seed, numRuns: cases, shrinkBudget, cannotRun: (e) => e instanceof E2eNotRun },
     async (v, caseNo) => {
       log = [];
       await body(v, log, caseNo - 1);
@@ -396,7 +398,14 @@ export function e2eCheck<T>(ctx: RuleContext, rc: RuleCheck<T>): E2eCheckDef {
   return {
     ...head(ctx.set, ctx.op, ctx.rule, rc.severity),
     summary: rc.summary,
-    run: (env) => forCases(env, rc.cases.client, rc.arb, (v, log, i) => rc.run(e2eTarget(env, log), v, i)),
+    run: (env) =>
+      forCases(
+        env,
+        rc.cases.client,
+        rc.arb,
+        (v, log, i) => rc.run(e2eTarget(env, log), v, i),
+        rc.shrinkBudget,
+      ),
   };
 }
 

@@ -427,6 +427,7 @@ export const list: RuleKindModule = {
         severity: ctx.sev,
         summary: `${op.operation} filtered on the ids of provider state ${given} lists its ${entity} in ${items}.`,
         arb: requiredInput(set, op),
+        shrinkBudget: 3,
         cases: { server: 1, client: 1 },
         async run(t, extra) {
           const ids = await t.state(given);

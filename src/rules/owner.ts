@@ -33,6 +33,7 @@ export const owner: RuleKindModule = {
         severity: ctx.codeSeverity,
         summary: `${op.operation} on the ${entity} of provider state ${given}, owned by another requester than the caller, fails with ${accepted.join(' or ')}${observable ? `, and the owner still observes the ${entity} as it was` : ''}.`,
         arb: requiredInput(set, op),
+        shrinkBudget: 3,
         cases: { server: 1, client: 2 },
         async run(t, extra) {
           // the state belongs to another requester; the caller signs the call; the owner observes

@@ -62,6 +62,7 @@ export const read: RuleKindModule = {
         severity: ctx.sev,
         summary: `${op.operation} of the ${entity} of provider state ${given} hands back ${Object.keys(rule.output).join(', ')} with the ids of the state${rule.observe ? ` and ${show(rule.observe)}` : ''}.`,
         arb: requiredInput(set, op),
+        shrinkBudget: 3,
         cases: { server: 1, client: 1 },
         async run(t, extra) {
           const ids = await t.state(given);

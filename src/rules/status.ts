@@ -92,6 +92,7 @@ export const status: RuleKindModule = {
         severity: ctx.codeSeverity,
         summary: `${op.operation} on the ${entity} of provider state${violated.length > 1 ? 's' : ''} ${violated.join(', ')} fails with ${accepted.join(' or ')} and leaves the ${entity} as it was.`,
         arb: requiredInput(set, op),
+        shrinkBudget: 2,
         cases: { server: 1, client: 1 },
         // every violating state is tried, each failing one reported (one right answer hides no wrong one)
         run: (t, extra) =>
