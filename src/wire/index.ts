@@ -9,11 +9,20 @@ import { createLegacyCodec, LEGACY_API, legacyCodec, legacyOperation } from './l
 export type * from './codec.ts';
 export { json11Codec, legacyCodec };
 
-/** Both codecs, in routing order: the JSON target header is looked at before the legacy Operation parameter. */
-export const codecs: readonly Codec[] = [json11Codec, legacyCodec];
+/**
+ * Both codecs, in routing order: the JSON target header is looked at before the legacy Operation
+ * parameter. Read on use, not when this module is evaluated: the spec loader reaches the check
+ * code (through the rule kinds), which reaches this module back, possibly while a codec module is
+ * still being evaluated.
+ */
+const both = (): readonly Codec[] => [json11Codec, legacyCodec];
+export const codecs: readonly Codec[] = new Proxy([] as Codec[], {
+  get: (_t, k) => Reflect.get(both(), k),
+  has: (_t, k) => Reflect.has(both(), k),
+});
 
 export function codecFor(api: Api): Codec {
-  const c = codecs.find((x) => x.api === api);
+  const c = both().find((x) => x.api === api);
   if (!c) throw new Error(`no codec for API ${api}`);
   return c;
 }
