@@ -9,8 +9,8 @@ import { constraintsOf, freeString, lengthBounds, patternString } from '../arbit
 import { ruleContext, ruleKind } from '../rules/index.ts';
 import { freshTokens } from '../rules/token.ts';
 import { constraintKey, errorSpec, inputMembers } from '../spec/resolve.ts';
-import type { OperationSpec, ResolvedMember, SpecSet } from '../spec/types.ts';
-import { getPath } from '../wire/xml.ts';
+import type { OperationSpec, ResolvedMember, Severity, SpecSet } from '../spec/types.ts';
+import { getPath, parseXmlSafe } from '../wire/xml.ts';
 import { expectError, expectSuccess } from './judge.ts';
 import {
   basisText,
@@ -25,7 +25,8 @@ import {
   sev,
 } from './plan.ts';
 import { describeValue, freshIds, unchanged } from './rule-support.ts';
-import { CheckFailure, forAll } from './session.ts';
+import { CheckFailure, forAll, type Session } from './session.ts';
+import { serverTarget } from './target.ts';
 import type { Check, ServerTargetConfig } from './types.ts';
 
 // ---------------------------------------------------------------- valid requests
@@ -249,23 +250,25 @@ function invalidChecks(set: SpecSet, op: OperationSpec, config: ServerTargetConf
 
 // ---------------------------------------------------------------- behaviour rules
 
-/** The checks each rule's kind generates (src/rules/<kind>.ts, `serverChecks`). */
+/** The checks each rule's kind generates (src/rules/<kind>.ts): its rule-level checks for the
+ * server audience, then its server-only checks. */
 function ruleChecks(set: SpecSet, op: OperationSpec, config: ServerTargetConfig): Check[] {
   const out: Check[] = [];
-  const messageBasis = set.apis[op.api].protocol.errorEnvelope.messageBasis;
   for (const rule of op.behaviour.rules) {
-    const err = rule.error ? errorSpec(set, rule.error) : undefined;
-    ruleKind(rule.kind).serverChecks?.({
-      ...ruleContext(set, op, rule),
-      config,
-      codeSeverity: sev(rule.basis, err?.basis),
-      msgSeverity: sev(rule.basis, err?.messageBasis ?? err?.basis, messageBasis),
-      accepted: rule.error ? [rule.error, ...(rule.acceptErrors ?? [])] : [],
-      // legacy errors carry Data key/value pairs (errors.json `data`), where the envelope has them
-      dataKeys: set.apis[op.api].protocol.errorEnvelope.fields?.data && err ? (err.data ?? []) : [],
-      add: (check, severity, run) =>
-        out.push(makeCheck(op.api, op.operation, check, severity, ruleSource(set, op, rule), run)),
-    });
+    const ctx = ruleContext(set, op, rule);
+    const add = (check: string, severity: Severity, run: (s: Session) => Promise<void>) =>
+      out.push(makeCheck(op.api, op.operation, check, severity, ruleSource(set, op, rule), run));
+    const kind = ruleKind(rule.kind);
+    for (const rc of kind.checks?.(ctx) ?? [])
+      if (rc.audiences.includes('server'))
+        add(rc.name ?? `rule.${rule.id}`, rc.severity, async (s) => {
+          await s.requireApi(op.api);
+          const t = serverTarget(s, op.api);
+          await forAll(s, rc.arb, (v) => rc.run(t, v, 0), {
+            numRuns: Math.min(config.runs, rc.cases.server),
+          });
+        });
+    kind.serverChecks?.({ ...ctx, config, add });
   }
   return out;
 }

@@ -1,7 +1,7 @@
 // The reference emulator: both API versions on one port over one shared store. `createEmulator`
 // is transport-neutral (WireRequest in, WireResponse out) so that tests and deliberately broken
 // variants can wrap it; `startEmulator` puts it behind node:http on the loopback interface.
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse, STATUS_CODES } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { loadSpecs } from '../spec/load.ts';
@@ -57,6 +57,15 @@ export function createEmulator(opts: EmulatorOptions = {}): Emulator {
   const credentials = [...TEST_CREDENTIALS, ...(opts.credentials ?? [])];
   const secrets = new Map(credentials.map((c) => [c.accessKeyId, c.secretAccessKey]));
   const maxBodyBytes = opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  // a requester made for one provider state (a scope no other state writes to)
+  const freshRequester = (): Credentials => {
+    const c = {
+      accessKeyId: `AKIAFRESH${randomBytes(8).toString('hex').toUpperCase().slice(0, 11)}`,
+      secretAccessKey: randomBytes(20).toString('base64url'),
+    };
+    secrets.set(c.accessKeyId, c.secretAccessKey);
+    return c;
+  };
   const codecs = codecsFor(specs);
   const byApi = (api: string): Codec => codecs.find((c) => c.api === api)!;
   const serverOpts = {
@@ -186,7 +195,7 @@ export function createEmulator(opts: EmulatorOptions = {}): Emulator {
     maxBodyBytes,
     handleSync,
     handle: async (req) => handleSync(req),
-    handleStates: (body) => handleStates(specs, store, body),
+    handleStates: (body) => handleStates(specs, store, body, freshRequester),
     tooLarge,
     malformed: (reason) => {
       try {

@@ -47,8 +47,17 @@ function json(status: number, body: unknown): WireResponse {
   return { status, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) };
 }
 
-/** The endpoint over a raw JSON body; never throws. */
-export function handleStates(set: SpecSet, store: Store, body: string): WireResponse {
+/**
+ * The endpoint over a raw JSON body; never throws. With `params.requester: "fresh"` and a
+ * `fresh` maker, the state is created for a new requester no other state uses, whose
+ * credentials the answer hands back as `requester` (docs/provider-states.md).
+ */
+export function handleStates(
+  set: SpecSet,
+  store: Store,
+  body: string,
+  fresh?: () => { accessKeyId: string; secretAccessKey: string },
+): WireResponse {
   let doc: unknown;
   try {
     doc = JSON.parse(body);
@@ -63,12 +72,15 @@ export function handleStates(set: SpecSet, store: Store, body: string): WireResp
   if (params !== undefined && (params === null || typeof params !== 'object' || Array.isArray(params)))
     return json(400, { error: 'params must be an object' });
   try {
+    const scope =
+      fresh && (params as Record<string, unknown> | undefined)?.requester === 'fresh' ? fresh() : undefined;
     const r = applyState(set, store, {
       state,
-      requester,
+      requester: scope?.accessKeyId ?? requester,
       ...(params ? { params: params as Record<string, unknown> } : {}),
     });
-    return r.ok ? json(200, r.ids) : json(r.status, { error: r.message });
+    if (!r.ok) return json(r.status, { error: r.message });
+    return json(200, scope ? { ...r.ids, requester: scope } : r.ids);
   } catch (e) {
     return json(500, { error: (e as Error).message });
   }

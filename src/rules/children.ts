@@ -14,7 +14,7 @@ import {
   expectRefusal,
   runCases,
   sample,
-} from '../clients/e2e-support.ts';
+} from '../client-checks/e2e-support.ts';
 import type { SpecProblem } from '../spec/load.ts';
 import { errorSpec } from '../spec/resolve.ts';
 import type { RuleKindModule, ServerRuleContext } from './types.ts';

@@ -23,7 +23,7 @@ import {
   runCases,
   sample,
   show,
-} from '../clients/e2e-support.ts';
+} from '../client-checks/e2e-support.ts';
 import { project, projectionContext } from '../emulator/project.ts';
 import type { SpecProblem } from '../spec/load.ts';
 import { errorSpec, inputMembers, outputMembers } from '../spec/resolve.ts';

@@ -19,7 +19,7 @@ import {
   runCases,
   sample,
   show,
-} from '../clients/e2e-support.ts';
+} from '../client-checks/e2e-support.ts';
 import { errorSpec } from '../spec/resolve.ts';
 import { missingEntityErrors } from './index.ts';
 import type { RuleKindModule, ServerRuleContext } from './types.ts';

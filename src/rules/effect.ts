@@ -2,21 +2,9 @@
 // language: $now, $input.<Member>, $status, literals) and `observe` says what an observation of
 // the entity shows afterwards.
 import { validInput } from '../arbitraries/input.ts';
-import { expectSuccess } from '../checks/judge.ts';
 import { effectStatus, idInput } from '../checks/plan.ts';
-import { canObserve, freshIds } from '../checks/rule-support.ts';
-import { CheckFailure, forAll } from '../checks/session.ts';
-import {
-  callClient,
-  caseCount,
-  createState,
-  E2eFailure,
-  head,
-  observeThroughClient,
-  runCases,
-  sample,
-  show,
-} from '../clients/e2e-support.ts';
+import { ruleCheck } from '../checks/target.ts';
+import { show } from '../client-checks/e2e-support.ts';
 import type { SpecProblem } from '../spec/load.ts';
 import type { OperationSpec, RuleSpec, SpecSet } from '../spec/types.ts';
 import type { RuleKindModule } from './types.ts';
@@ -104,49 +92,29 @@ export const effect: RuleKindModule = {
     return { next };
   },
 
-  serverChecks(ctx) {
-    const { set, op, rule, entity, select } = ctx;
-    const api = op.api;
-    ctx.add(`rule.${rule.id}`, ctx.sev, async (s) => {
-      await s.requireApi(api);
-      if (!canObserve(set, op))
-        throw new CheckFailure(`model.json names no observe operation for ${entity} in ${api}`);
-      await forAll(s, validInput(set, op, { omit: [select] }), async (extra) => {
-        const ids = await freshIds(s, op, rule.given);
-        const input = { ...extra, ...idInput(set, op, ids) };
-        s.cover(`rule:${rule.id}`);
-        const ex = await s.call(api, op.operation, input);
-        expectSuccess(set, op, ex, `${op.operation} on the ${entity} of provider state ${rule.given}`);
-        const obs = await s.observe(api, entity, ids);
-        const problem = effectMismatch(set, op, rule, input, obs, true);
-        if (problem) throw new CheckFailure(`After a successful ${op.operation}, ${problem}.`, obs.exchange);
-      });
-    });
-  },
-
-  clientChecks(ctx) {
-    const { set, op, rule, entity } = ctx;
-    if (!rule.given || !ctx.ent.observe?.[op.api]) return [];
+  checks(ctx) {
+    const { set, op, rule, entity, select, ent } = ctx;
+    if (!rule.given || !ent.observe?.[op.api]) return [];
     const given = rule.given;
     return [
-      {
-        ...head(set, op, rule, ctx.sev),
-        summary: `Through the client, ${op.operation} on the ${entity} of provider state ${given} succeeds and an observation through the client shows ${show(rule.observe ?? {})}.`,
-        run: (env) =>
-          runCases(caseCount(env, 3), async (i, log) => {
-            const ids = await createState(env, given, log);
-            const input = sample(validInput(set, op, { ids }), env.seed + i);
-            const r = await callClient(env, op.operation, input, log);
-            if ('error' in r)
-              throw new E2eFailure(
-                `${op.operation} on the ${entity} of provider state ${given} must succeed, but the client surfaced ${show(r.error)}`,
-              );
-            const obs = await observeThroughClient(env, entity, ids, log);
-            const problem = effectMismatch(set, op, rule, input, obs, false);
-            if (problem)
-              throw new E2eFailure(`after a successful ${op.operation}, ${problem} through the client`);
-          }),
-      },
+      ruleCheck({
+        audiences: ['server', 'client-e2e'],
+        severity: ctx.sev,
+        summary: `${op.operation} on the ${entity} of provider state ${given} succeeds and an observation then shows ${show(rule.observe ?? {})}.`,
+        arb: validInput(set, op, { omit: [select] }),
+        cases: { server: Number.POSITIVE_INFINITY, client: 3 },
+        async run(t, extra) {
+          const ids = await t.state(given);
+          const input = { ...extra, ...idInput(set, op, ids) };
+          t.cover(`rule:${rule.id}`);
+          const c = await t.call(op, input);
+          t.succeeded(c, op, `${op.operation} on the ${entity} of provider state ${given}`);
+          const obs = await t.observe(entity, ids);
+          // the time of the call is judged on the wire only (a client may hand back a timestamp as text)
+          const problem = effectMismatch(set, op, rule, input, obs, t.audience === 'server');
+          if (problem) t.fail(`After a successful ${op.operation}, ${problem}`, obs.raw);
+        },
+      }),
     ];
   },
 };

@@ -2,7 +2,7 @@
 // its contract); the loader, the emulator, the stateful model and every check family find a
 // rule's meaning here, by the rule's `kind`. Adding a kind: write its module, list it below.
 import type { SpecProblem } from '../spec/load.ts';
-import { severityOf } from '../spec/resolve.ts';
+import { errorSpec, severityOf } from '../spec/resolve.ts';
 import type { EntitySpec, OperationSpec, RuleSpec, SpecSet } from '../spec/types.ts';
 import { balance } from './balance.ts';
 import { charge } from './charge.ts';
@@ -77,6 +77,8 @@ export function ruleKind(kind: string): RuleKindModule {
 /** The rule of an operation that a family asks about, with the entity it acts on. */
 export function ruleContext(set: SpecSet, op: OperationSpec, rule: RuleSpec): RuleContext {
   const ent = set.model.entities[op.behaviour.entity] as EntitySpec;
+  const err = rule.error ? errorSpec(set, rule.error) : undefined;
+  const envelope = set.apis[op.api].protocol.errorEnvelope;
   return {
     set,
     op,
@@ -85,6 +87,11 @@ export function ruleContext(set: SpecSet, op: OperationSpec, rule: RuleSpec): Ru
     ent,
     select: op.behaviour.select ?? ent?.id,
     sev: severityOf(rule.basis),
+    codeSeverity: severityOf(rule.basis, err?.basis),
+    msgSeverity: severityOf(rule.basis, err?.messageBasis ?? err?.basis, envelope.messageBasis),
+    accepted: rule.error ? [rule.error, ...(rule.acceptErrors ?? [])] : [],
+    // legacy errors carry Data key/value pairs (errors.json `data`), where the envelope has them
+    dataKeys: envelope.fields?.data && err ? (err.data ?? []) : [],
   };
 }
 

@@ -15,7 +15,7 @@ import {
   expectRefusal,
   runCases,
   sample,
-} from '../clients/e2e-support.ts';
+} from '../client-checks/e2e-support.ts';
 import type { SpecProblem } from '../spec/load.ts';
 import { errorSpec } from '../spec/resolve.ts';
 import { unknownId } from './context.ts';

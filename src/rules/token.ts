@@ -19,7 +19,7 @@ import {
   runCases,
   sample,
   show,
-} from '../clients/e2e-support.ts';
+} from '../client-checks/e2e-support.ts';
 import { errorSpec } from '../spec/resolve.ts';
 import type { OperationSpec } from '../spec/types.ts';
 import type { RuleKindModule, ServerRuleContext } from './types.ts';

@@ -5,8 +5,9 @@
 // but `kind` and `schema` is optional: a kind that means nothing to a family is left out of it.
 // Keep this interface stable: add members, do not rename or remove them (other kinds build on it).
 import type { Session } from '../checks/session.ts';
+import type { RuleCheck } from '../checks/target.ts';
 import type { ServerTargetConfig } from '../checks/types.ts';
-import type { E2eCheckDef } from '../clients/e2e-support.ts';
+import type { E2eCheckDef } from '../client-checks/e2e-support.ts';
 import type { Store, StoredEntity } from '../emulator/store.ts';
 import type { SpecProblem } from '../spec/load.ts';
 import type {
@@ -32,6 +33,13 @@ export interface RuleContext {
   select: string;
   /** the severity of the rule's own basis */
   sev: Severity;
+  /** severity of "fails with the rule's error" / "…with its message" */
+  codeSeverity: Severity;
+  msgSeverity: Severity;
+  /** the rule's error and its acceptErrors */
+  accepted: string[];
+  /** Data keys the error carries on the wire (legacy), or none */
+  dataKeys: string[];
 }
 
 /** The loader's view of a rule while it checks references (the schema fragment already passed). */
@@ -109,13 +117,6 @@ export type Prediction = { refuse: string[] } | { next: string | undefined } | {
 /** What a rule kind contributes to the server checks of one rule. */
 export interface ServerRuleContext extends RuleContext {
   config: ServerTargetConfig;
-  /** severity of "fails with the rule's error" / "…with its message" */
-  codeSeverity: Severity;
-  msgSeverity: Severity;
-  /** the rule's error and its acceptErrors */
-  accepted: string[];
-  /** Data keys the error carries on the wire (legacy), or none */
-  dataKeys: string[];
   /** Adds a check `<api>/<Operation>/<name>` with the rule's source as its rule text. */
   add(name: string, severity: Severity, run: (s: Session) => Promise<void>): void;
 }
@@ -144,8 +145,10 @@ export interface RuleKindModule {
   execute?(ctx: EngineContext): ErrorOutcome | undefined;
   /** The stateful model: what the call does to an entity in the model (undefined: nothing to say). */
   predict?(ctx: PredictContext): Prediction | undefined;
-  /** Checks of a server. */
+  /** Rule-level checks written once, run for each audience they apply to (src/checks/target.ts). */
+  checks?(ctx: RuleContext): RuleCheck[];
+  /** Checks of a server only. */
   serverChecks?(ctx: ServerRuleContext): void;
-  /** Checks of a client, end to end against a server with provider states. */
+  /** Checks of a client only, end to end against a server with provider states. */
   clientChecks?(ctx: RuleContext): E2eCheckDef[];
 }

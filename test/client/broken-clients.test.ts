@@ -2,7 +2,7 @@
 // fault, and the good bundled clients pass every `must` check (catalogue run
 // in process against the msw mock, small runs).
 import { describe, expect, test } from 'vitest';
-import { runClientChecks } from '../../src/mock/session.ts';
+import { runClientChecks } from '../../src/client-checks/lanes.ts';
 import type { ClientTargetConfig } from '../../src/mock/types.ts';
 import { loadSpecs } from '../../src/spec/load.ts';
 import { BROKEN_CLIENTS } from '../fixtures/broken-clients/index.ts';
@@ -85,3 +85,32 @@ describe('the good bundled clients pass every must check', () => {
     expect(failures).toEqual([]);
   });
 });
+
+// The client families share the server family's case loop: a failing value is shrunk before it is
+// shown, so what is unrelated to the failure is gone (12.16).
+test('a client failure shows a shrunk counterexample', async () => {
+  const run = async (name: string) => {
+    const b = BROKEN_CLIENTS.find((x) => x.name === name)!;
+    const config: ClientTargetConfig = {
+      ...base,
+      runs: 20,
+      client: 'sdk-v3',
+      apis: [b.api],
+      operations: [b.operation],
+    };
+    const results = await runClientChecks(set, config, {
+      transport: 'in-process',
+      factory: (_api, endpoint, ctx) => b.create(endpoint, ctx.set, ctx.credentials),
+    });
+    const mine = results.find((r) => r.def.id === b.failsOn)!;
+    expect(mine.outcome.status).toBe('failed');
+    return JSON.parse(mine.outcome.counterexample!) as Record<string, unknown>;
+  };
+  // dropping a member: the smallest input that has it (one-character values)
+  const dropped = await run('sdk-drops-feedback');
+  expect(Object.keys(dropped).sort()).toEqual(['AssignmentId', 'RequesterFeedback']);
+  for (const v of Object.values(dropped)) expect([...String(v)]).toHaveLength(1);
+  // a misread timestamp: the served output shrinks to the one member that shows it
+  const dates = (await run('sdk-misparses-dates')) as { served: Record<string, Record<string, unknown>> };
+  expect(Object.values(dates.served).flatMap((x) => Object.keys(x))).toHaveLength(1);
+}, 60_000);

@@ -6,11 +6,11 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { exampleDriverCommand } from '../../src/cli/commands/client.ts';
-import { clientReproduce } from '../../src/clients/reproduce.ts';
+import { runClientChecks } from '../../src/client-checks/lanes.ts';
+import { clientReproduce } from '../../src/client-checks/reproduce.ts';
 import { caseDeadlineMs } from '../../src/driver/deadline.ts';
 import { driverEnv, startDriver } from '../../src/driver/driver-client.ts';
 import { splitCommand } from '../../src/driver/split.ts';
-import { runClientChecks } from '../../src/mock/session.ts';
 import type { ClientTargetConfig } from '../../src/mock/types.ts';
 import { loadSpecs } from '../../src/spec/load.ts';
 

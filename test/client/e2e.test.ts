@@ -1,15 +1,15 @@
-// The end-to-end client family (src/clients/e2e-checks.ts): the bundled clients against the
+// The end-to-end client family (src/client-checks/e2e-checks.ts): the bundled clients against the
 // reference emulator pass every e2e must check, a broken emulator fails the right one, and a
 // run with the emulator columns shows them in report.html.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { bundledTargets, runClient } from '../../src/cli/commands/client.ts';
-import { e2eCheckCatalogue } from '../../src/clients/e2e-checks.ts';
-import { E2E_OTHER_REQUESTER, runE2eChecks } from '../../src/clients/e2e-session.ts';
-import { BOTO3_UNAVAILABLE, EMULATOR_COLUMN, emulatorTargets } from '../../src/clients/e2e-targets.ts';
-import { clientReproduce } from '../../src/clients/reproduce.ts';
+import { e2eCheckCatalogue } from '../../src/client-checks/e2e-checks.ts';
+import { E2E_OTHER_REQUESTER, runE2eChecks } from '../../src/client-checks/e2e-session.ts';
+import { BOTO3_UNAVAILABLE, EMULATOR_COLUMN, emulatorTargets } from '../../src/client-checks/e2e-targets.ts';
+import { CLIENT_TEST_CREDENTIALS } from '../../src/client-checks/lanes.ts';
+import { clientReproduce } from '../../src/client-checks/reproduce.ts';
 import { type RunningEmulator, startEmulator } from '../../src/emulator/server.ts';
 import { TEST_CREDENTIALS } from '../../src/emulator/test-credentials.ts';
-import { CLIENT_TEST_CREDENTIALS } from '../../src/mock/session.ts';
 import type { ClientTargetConfig } from '../../src/mock/types.ts';
 import { htmlData, renderHtml } from '../../src/report/html.ts';
 import { loadSpecs } from '../../src/spec/load.ts';

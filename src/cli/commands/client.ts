@@ -4,8 +4,8 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { BOTO3_UNAVAILABLE, defaultStatesUrl, emulatorTargets } from '../../clients/e2e-targets.ts';
-import { clientReproduce } from '../../clients/reproduce.ts';
+import { BOTO3_UNAVAILABLE, defaultStatesUrl, emulatorTargets } from '../../client-checks/e2e-targets.ts';
+import { clientReproduce } from '../../client-checks/reproduce.ts';
 import { caseDeadlineMs, DEFAULT_CLIENT_MAX_ATTEMPTS } from '../../driver/deadline.ts';
 import { preflightDriver } from '../../driver/preflight.ts';
 import { splitCommand } from '../../driver/split.ts';

@@ -6,16 +6,16 @@ import { resolve } from 'node:path';
 import type { CheckRecord } from '../checks/types.ts';
 import { SDK_V3_API, signingRegion } from '../clients/common.ts';
 import { createLegacyRestClient, LEGACY_API } from '../clients/legacy-rest.ts';
-import { clientReproduce } from '../clients/reproduce.ts';
 import { startDriver } from '../driver/driver-client.ts';
 import { TEST_REQUESTER_1 } from '../emulator/test-credentials.ts';
+import { createMockHandlers, type MockHandlers } from '../mock/handlers.ts';
+import { IN_PROCESS_ORIGIN, type MockEndpoint, startInProcessMock, startMockServer } from '../mock/server.ts';
+import type { ClientTargetConfig, ClientUnderTest } from '../mock/types.ts';
 import { DEFAULT_SPECS_DIR, loadSpecs } from '../spec/load.ts';
 import type { Api, SpecSet } from '../spec/types.ts';
 import type { Credentials } from '../wire/codec.ts';
-import { type ClientCheckDef, type ClientCheckOutcome, clientCheckCatalogue } from './checks.ts';
-import { createMockHandlers, type MockHandlers } from './handlers.ts';
-import { IN_PROCESS_ORIGIN, type MockEndpoint, startInProcessMock, startMockServer } from './server.ts';
-import type { ClientTargetConfig, ClientUnderTest } from './types.ts';
+import { type ClientCheckDef, type ClientCheckOutcome, clientCheckCatalogue } from './mock-checks.ts';
+import { clientReproduce } from './reproduce.ts';
 
 /**
  * How often a driver that died without answering a case is started again in one run. A driver that
@@ -77,7 +77,7 @@ export const defaultFactory: ClientFactory = async (api, endpoint, { set, creden
  * The clients of one session, one per API version: started on first use, and a driver that died
  * gets a fresh process for the next check, a few times per run, so one crashing input does not
  * fail every later check; then it stays down and cases fail at once. Shared by the mock session
- * and the end-to-end session (src/clients/e2e-session.ts).
+ * and the end-to-end session (src/client-checks/e2e-session.ts).
  */
 export class ClientPool {
   private readonly clients = new Map<Api, ClientUnderTest | undefined>();

@@ -7,6 +7,10 @@
 import fc from 'fast-check';
 import { oneViolation, validInput } from '../arbitraries/input.ts';
 import { outputValue } from '../arbitraries/values.ts';
+import { caseLoop } from '../checks/cases.ts';
+import { diffRecord } from '../mock/compare.ts';
+import type { MockHandlers } from '../mock/handlers.ts';
+import type { ClientResult, ClientUnderTest, MockScript, RecordedExchange } from '../mock/types.ts';
 import { fillMessage, inputMembers, outputMembers, severityOf } from '../spec/resolve.ts';
 import type { Api, Basis, OperationSpec, ResolvedMember, Severity, SpecSet } from '../spec/types.ts';
 import type { Codec, DecodedAnswer } from '../wire/codec.ts';
@@ -14,9 +18,6 @@ import type { WireRequest, WireResponse } from '../wire/http-types.ts';
 import { headerValue } from '../wire/http-types.ts';
 import { codecsFor } from '../wire/index.ts';
 import { soapWireProblems } from '../wire/soap.ts';
-import { diffRecord } from './compare.ts';
-import type { MockHandlers } from './handlers.ts';
-import type { ClientResult, ClientUnderTest, MockScript, RecordedExchange } from './types.ts';
 
 export type ClientCheckName = string;
 
@@ -125,31 +126,51 @@ async function callClient(
   }
 }
 
-/** Runs `body` on `runs` samples of `arb` (seeded); stops at the first failure. */
+/** A failed case of the mock family, thrown so the case loop can shrink its value. */
+class CaseFailed extends Error {
+  constructor(readonly failure: Failure) {
+    super(failure.detail);
+  }
+}
+
+/**
+ * Runs `runs` cases of `arb` (seeded) through the shared case loop (src/checks/cases.ts): the
+ * first failing value is shrunk and the failure of the shrunk value is reported.
+ */
 async function forSamples<T>(
   env: ClientCheckEnv,
   arb: fc.Arbitrary<T>,
   runs: number,
   body: (value: T, i: number) => Promise<Failure | undefined>,
   seedOffset = 0,
+  shrinkBudget = 100,
 ): Promise<ClientCheckOutcome> {
-  const values = fc.sample(arb, { seed: env.seed + seedOffset, numRuns: Math.max(1, runs) });
-  for (let i = 0; i < values.length; i++) {
-    env.mock.reset();
-    const f = await body(values[i]!, i);
-    if (f) {
-      return {
-        status: 'failed',
-        detail: `case ${i + 1} of ${values.length}: ${f.detail}`,
-        ...(f.exchange
-          ? { request: formatRequest(f.exchange.request), response: formatResponse(f.exchange.response) }
-          : {}),
-        ...(f.counterexample !== undefined ? { counterexample: showJson(f.counterexample) } : {}),
-        cases: i + 1,
-      };
-    }
-  }
-  return { status: 'passed', detail: `${values.length} cases`, cases: values.length };
+  const n = Math.max(1, runs);
+  const r = await caseLoop(
+    arb,
+    { seed: env.seed + seedOffset, numRuns: n, shrinkBudget },
+    async (v, caseNo) => {
+      env.mock.reset();
+      const f = await body(v, caseNo - 1);
+      if (f) throw new CaseFailed(f);
+    },
+  );
+  if (r.kind === 'passed') return { status: 'passed', detail: `${n} cases`, cases: n };
+  const f: Failure =
+    r.kind === 'failed' && r.error instanceof CaseFailed
+      ? r.error.failure
+      : {
+          detail: `the check could not complete: ${r.error instanceof Error ? r.error.message : String(r.error)}`,
+        };
+  return {
+    status: 'failed',
+    detail: `case ${r.kind === 'failed' ? r.caseNo : 1} of ${n}${r.kind === 'failed' && r.flaky ? ' (the shrunk case passed when replayed: the client is not deterministic)' : ''}: ${f.detail}`,
+    ...(f.exchange
+      ? { request: formatRequest(f.exchange.request), response: formatResponse(f.exchange.response) }
+      : {}),
+    ...(f.counterexample !== undefined ? { counterexample: showJson(f.counterexample) } : {}),
+    cases: r.kind === 'failed' ? r.caseNo : 1,
+  };
 }
 
 export function outputArb(set: SpecSet, op: OperationSpec): fc.Arbitrary<Record<string, unknown>> {
@@ -549,6 +570,8 @@ function errorCodeCheck(set: SpecSet, op: OperationSpec): ClientCheckDef {
               : undefined;
           },
           2 + f,
+          // error answers may be retried by the client: shrinking would drain its retry budget
+          0,
         );
         cases += out.cases ?? 0;
         if (out.status !== 'passed') return out;
@@ -670,6 +693,7 @@ function retryChecks(set: SpecSet, op: OperationSpec): ClientCheckDef[] {
             return undefined;
           },
           10,
+          0, // each try is a retry the client may count against its budget
         ),
     };
   });
