@@ -97,6 +97,8 @@ describe('broken emulators', () => {
         const failure = results.find((r) => r.record.id === b.expectFailing[0]);
         expect(failure?.record.detail).toContain('Rule broken');
         expect(failure?.record.curl?.length ?? 0).toBeGreaterThan(0);
+        for (const [id, text] of Object.entries(b.expectDetail ?? {}))
+          expect(results.find((r) => r.record.id === id)?.record.detail, id).toContain(text);
       } finally {
         await running.close();
       }

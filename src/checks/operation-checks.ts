@@ -8,7 +8,7 @@ import { constraintsOf, freeString, lengthBounds, patternString } from '../arbit
 import { constraintKey, errorSpec, inputMembers, outputMembers } from '../spec/resolve.ts';
 import type { OperationSpec, ResolvedMember, RuleSpec, SpecSet } from '../spec/types.ts';
 import { getPath, parseXmlSafe } from '../wire/xml.ts';
-import { expectError, expectMessage, expectSuccess, summary } from './judge.ts';
+import { expectError, expectMessage, expectSuccess, summary, timestampProblem } from './judge.ts';
 import {
   basisText,
   entityOf,
@@ -503,7 +503,7 @@ function ruleChecks(set: SpecSet, op: OperationSpec, config: ServerTargetConfig)
               for (const [field, v] of Object.entries(rule.set ?? {}))
                 if (v === '$now' && field in shapeMembers && !(obs.entity[field] instanceof Date))
                   throw new CheckFailure(
-                    `After a successful ${op.operation}, the ${entity} must show ${field} (the time of the call), but it shows ${JSON.stringify(obs.entity[field])}.`,
+                    `After a successful ${op.operation}, the ${entity} must show ${field} (the time of the call), but ${obs.entity[field] === undefined ? 'it is missing' : `its ${field} is not a timestamp: ${timestampProblem(obs.entity[field], set.apis[api].protocol.timestamps)}`}.`,
                     obs.exchange,
                   );
             if (obs.present && obs.entity)
