@@ -266,11 +266,39 @@ export interface ResolvedMember {
   money?: { amount: string; currencyCode: string };
 }
 
+/** A golden wire case (protocols/<api>.cases.json), as Smithy's httpRequestTests/httpResponseTests. */
+export interface WireCase {
+  id: string;
+  type: 'request' | 'response';
+  appliesTo: 'client' | 'server' | 'both';
+  documentation: string;
+  basis: Basis;
+  operation: string;
+  /** the members the case uses when no operation spec has them yet */
+  members?: Record<string, MemberSpec>;
+  input?: Record<string, unknown>;
+  /** legacy request: every parameter the input becomes, exactly */
+  params?: Record<string, string>;
+  headers?: Record<string, string>;
+  body?: unknown;
+  status?: number;
+  output?: Record<string, unknown>;
+}
+
+export interface CasesFile {
+  kind: 'cases';
+  api: Api;
+  note?: string;
+  cases: WireCase[];
+}
+
 export interface ApiSpecs {
   api: Api;
   protocol: ProtocolFile;
   shapes: ShapesFile;
   operations: Map<string, OperationSpec>;
+  /** the golden wire cases, when the API has a cases file */
+  cases?: CasesFile;
 }
 
 export interface SpecSet {

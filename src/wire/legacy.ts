@@ -166,14 +166,21 @@ function parseScalar(raw: string, m: ResolvedMember): { value: unknown } | { err
 
 type Read = { value?: unknown; error?: { member: string; reason: string } };
 
-/** Reads a member from flattened parameters: Name, Name.1.Field (structures), Name.N (lists). */
-function readMember(params: Map<string, string>, key: string, m: ResolvedMember, depth = 0): Read {
+/** Reads a member from flattened parameters: Name, Name.1.Field (structures), Name.N (lists),
+ * Name.N.Field (a structure in a list: the item's index is its only index). */
+function readMember(
+  params: Map<string, string>,
+  key: string,
+  m: ResolvedMember,
+  depth = 0,
+  inList = false,
+): Read {
   if (depth > 6) return {};
   if (m.type === 'structure') {
     const out: Record<string, unknown> = {};
     let any = false;
     for (const mm of m.members ?? []) {
-      for (const k of [`${key}.1.${mm.name}`, `${key}.${mm.name}`]) {
+      for (const k of inList ? [`${key}.${mm.name}`] : [`${key}.1.${mm.name}`, `${key}.${mm.name}`]) {
         const r = readMember(params, k, mm, depth + 1);
         if (r.error) return r;
         if (r.value !== undefined) {
@@ -189,7 +196,7 @@ function readMember(params: Map<string, string>, key: string, m: ResolvedMember,
     const item = m.item!;
     const out: unknown[] = [];
     for (let i = 1; i <= 1000; i++) {
-      const r = readMember(params, `${key}.${i}`, item, depth + 1);
+      const r = readMember(params, `${key}.${i}`, item, depth + 1, true);
       if (r.error) return r;
       if (r.value === undefined) break;
       out.push(r.value);
@@ -423,17 +430,23 @@ function encodeQuery(params: Record<string, string>): string {
     .join('&');
 }
 
-/** Typed value → flattened parameters (Name, Name.1.Field, Name.N). */
-function flatten(out: Record<string, string>, key: string, v: unknown, m: ResolvedMember | undefined): void {
+/** Typed value → flattened parameters (Name, Name.1.Field, Name.N, Name.N.Field for a structure in a list). */
+function flatten(
+  out: Record<string, string>,
+  key: string,
+  v: unknown,
+  m: ResolvedMember | undefined,
+  inList = false,
+): void {
   if (v === undefined || v === null) return;
   if (v instanceof Date) out[key] = isoSeconds(v);
   else if (Array.isArray(v)) {
-    for (const [i, x] of v.entries()) flatten(out, `${key}.${i + 1}`, x, m?.item);
+    for (const [i, x] of v.entries()) flatten(out, `${key}.${i + 1}`, x, m?.item, true);
   } else if (isPlainObject(v)) {
     for (const [k, x] of Object.entries(v))
       flatten(
         out,
-        `${key}.1.${k}`,
+        inList ? `${key}.${k}` : `${key}.1.${k}`,
         x,
         m?.members?.find((mm) => mm.name === k),
       );

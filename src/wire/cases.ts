@@ -1,0 +1,45 @@
+// The golden wire cases of specs/protocols/<api>.cases.json, for the codec tests and the
+// checks: a case whose members no operation spec has yet gets a stand-in operation, so the
+// codecs can encode and decode it like any other.
+import type { Api, OperationSpec, SpecSet, WireCase } from '../spec/types.ts';
+
+/** The cases of an API version that apply to this audience ('both' applies to each). */
+export function wireCases(set: SpecSet, api: Api, audience?: 'client' | 'server'): WireCase[] {
+  return (set.apis[api].cases?.cases ?? []).filter(
+    (c) => !audience || c.appliesTo === 'both' || c.appliesTo === audience,
+  );
+}
+
+/** The operation a case is about: its spec, or a stand-in holding the case's own members. */
+export function caseOperation(set: SpecSet, api: Api, c: WireCase): OperationSpec {
+  const known = set.apis[api].operations.get(c.operation);
+  if (known && !c.members) return known;
+  const side = { members: c.members ?? {} };
+  return {
+    kind: 'operation',
+    api,
+    operation: c.operation,
+    role: 'support',
+    summary: `stand-in for wire case ${c.id}`,
+    basis: c.basis,
+    input: c.type === 'request' ? side : { members: {} },
+    output: c.type === 'response' ? side : { members: {} },
+    behaviour: { kind: 'read', entity: '', rules: [] },
+  };
+}
+
+/** The specs with a stand-in operation for every case whose members no operation spec has. */
+export function withCaseOperations(set: SpecSet, api: Api): SpecSet {
+  const extra = wireCases(set, api).filter((c) => c.members && !set.apis[api].operations.has(c.operation));
+  if (!extra.length) return set;
+  const operations = new Map(set.apis[api].operations);
+  for (const c of extra) operations.set(c.operation, caseOperation(set, api, c));
+  return { ...set, apis: { ...set.apis, [api]: { ...set.apis[api], operations } } };
+}
+
+/** A case header value with {targetPrefix} and {operation} filled in. */
+export function caseHeader(set: SpecSet, api: Api, template: string, operation: string): string {
+  return template
+    .replaceAll('{targetPrefix}', set.apis[api].protocol.targetPrefix ?? '')
+    .replaceAll('{operation}', operation);
+}
