@@ -80,7 +80,13 @@ export function expectError(set: SpecSet, api: Api, ex: Answered, errorIds: stri
   const wanted = codes.length === 1 ? codes[0] : `one of ${codes.join(', ')}`;
   if (a.kind !== 'error')
     throw new CheckFailure(`${what} must fail with ${wanted}, but the target answered ${summary(ex)}.`, ex);
-  const i = a.code === undefined ? -1 : codes.indexOf(a.code);
+  const i =
+    a.code === undefined
+      ? // an AWS-wide error named by its type only (UnknownOperationException without TurkErrorCode)
+        errorIds.findIndex(
+          (e) => a.typeName !== undefined && errorSpec(set, e).wireType?.[api] === a.typeName,
+        )
+      : codes.indexOf(a.code);
   if (i < 0)
     throw new CheckFailure(`${what} must fail with ${wanted}, but the target answered ${summary(ex)}.`, ex);
   const id = errorIds[i]!;
@@ -100,6 +106,24 @@ export function expectError(set: SpecSet, api: Api, ex: Answered, errorIds: stri
   if (problems.length)
     throw new CheckFailure(
       `${what} failed with ${a.code}, but the error envelope is malformed: ${problems.join('; ')}.`,
+      ex,
+    );
+}
+
+/** A request that breaks a rule must be refused: a readable error answer of the protocol, not a
+ * success, not a server fault, not a page of another format. Which code it carries is another fact. */
+export function expectRefused(api: Api, ex: Answered, what: string): void {
+  const a = ex.answer;
+  if (a.kind === 'success')
+    throw new CheckFailure(`${what} must be refused, but the target answered ${summary(ex)}.`, ex);
+  if (a.kind === 'garbage')
+    throw new CheckFailure(
+      `${what} must be refused with an error of the ${api} protocol, but the target answered ${summary(ex)}.`,
+      ex,
+    );
+  if (a.status >= 500)
+    throw new CheckFailure(
+      `${what} must be refused as a bad request, but the target answered with a server fault: ${summary(ex)}.`,
       ex,
     );
 }

@@ -8,7 +8,7 @@ import { headerValue, parseQuery, type WireRequest } from '../wire/http-types.ts
 import { typeFormPatterns } from '../wire/json11.ts';
 import { legacyParam } from '../wire/legacy.ts';
 import { signSigV4 } from '../wire/sigv4.ts';
-import { expectError, expectSuccess, mediaType, summary } from './judge.ts';
+import { expectError, expectRefused, expectSuccess, mediaType, summary } from './judge.ts';
 import {
   basisText,
   givenFor,
@@ -20,7 +20,7 @@ import {
   sev,
   unknownIdArb,
 } from './plan.ts';
-import { type Answered, CheckFailure, type Session } from './session.ts';
+import { type Answered, CheckFailure, type Observation, type Session } from './session.ts';
 import type { Check } from './types.ts';
 
 /** A legacy request's parameters (query or form body) rewritten; the MTurk scheme does not sign them. */
@@ -66,6 +66,97 @@ function flipChar(s: string): string {
   // a trailing '=' of base64 padding: change the character before it instead
   if (last === '=') return flipChar(s.slice(0, -1)) + last;
   return s.slice(0, -1) + next;
+}
+
+/** Edit a SigV4 request, then sign it again: only the edit is wrong, never the signature. */
+function resign(
+  s: Session,
+  api: Api,
+  edit: (r: WireRequest) => WireRequest,
+): (r: WireRequest) => WireRequest {
+  const p = s.set.apis[api].protocol;
+  return (r) => {
+    const headers = { ...r.headers };
+    delete headers.authorization;
+    return signSigV4(
+      edit({ ...r, headers }),
+      s.creds(0),
+      { service: p.signing.service ?? '', region: p.signing.region ?? '' },
+      new Date(),
+    );
+  };
+}
+
+function withoutHeader(r: WireRequest, name: string): WireRequest {
+  const headers = { ...r.headers };
+  for (const k of Object.keys(headers)) if (k.toLowerCase() === name.toLowerCase()) delete headers[k];
+  return { ...r, headers };
+}
+
+type Refusal = (
+  check: string,
+  refuseSeverity: ReturnType<typeof sev>,
+  errorKey: string,
+  what: string,
+  rule: string,
+  send: (s: Session) => Promise<Answered>,
+  after?: (s: Session, ex: Answered) => Promise<void>,
+) => void;
+
+/** JSON protocols: a request without the operation header, with another content type, or
+ * without its signing date (each otherwise correctly signed) must be refused. */
+function headerChecks(set: SpecSet, op: OperationSpec, refusal: Refusal): void {
+  const api = op.api;
+  const p = set.apis[api].protocol;
+  if (p.signing.scheme !== 'sigv4' || !p.request) return;
+  const headers = Object.entries(p.request.headers);
+  const target = headers.find(([, h]) => h.value.includes('{operation}'));
+  const ct = headers.find(([n]) => n.toLowerCase() === 'content-type');
+  const minimal = (s: Session) => {
+    const given = givenFor(op);
+    return given ? s.state(given) : Promise.resolve({});
+  };
+  if (target)
+    refusal(
+      'protocol.missing-target',
+      sev(target[1].basis),
+      'missingTarget',
+      `A ${op.operation} request without ${target[0]}`,
+      `a signed request without the ${target[0]} header${basisText(target[1].basis)}`,
+      async (s) =>
+        s.call(api, op.operation, minimalInput(set, op, await minimal(s), s.config.seed), {
+          label: `without ${target[0]}`,
+          mutate: resign(s, api, (r) => withoutHeader(r, target[0])),
+        }),
+    );
+  if (ct)
+    refusal(
+      'protocol.wrong-content-type',
+      sev(ct[1].basis),
+      'wrongContentType',
+      `A ${op.operation} request with Content-Type application/json`,
+      `a signed request whose Content-Type is not ${ct[1].value}${basisText(ct[1].basis)}`,
+      async (s) =>
+        s.call(api, op.operation, minimalInput(set, op, await minimal(s), s.config.seed), {
+          label: 'another content type',
+          mutate: resign(s, api, (r) => {
+            const x = withoutHeader(r, ct[0]);
+            return { ...x, headers: { ...x.headers, 'content-type': 'application/json' } };
+          }),
+        }),
+    );
+  refusal(
+    'protocol.missing-date',
+    sev(p.signing.basis),
+    'missingDate',
+    `A ${op.operation} request without X-Amz-Date`,
+    `a request signed with SigV4 but sent without its X-Amz-Date header${basisText(p.signing.basis)}`,
+    async (s) =>
+      s.call(api, op.operation, minimalInput(set, op, await minimal(s), s.config.seed), {
+        label: 'without X-Amz-Date',
+        mutate: (r) => withoutHeader(r, 'x-amz-date'),
+      }),
+  );
 }
 
 async function successCall(s: Session, set: SpecSet, op: OperationSpec): Promise<Answered> {
@@ -116,6 +207,28 @@ export function protocolChecks(set: SpecSet, op: OperationSpec): Check[] {
     run: (s: Session) => Promise<void>,
   ) => out.push(makeCheck(api, op.operation, check, severity, rule, run));
   const trigger = errorTrigger(set, op);
+  // "must be refused" (the severity of what the request breaks) and "…with this error" (the
+  // severity of the error's own basis) are two facts, so two checks: <check> and <check>.code
+  const refusal: Refusal = (check, refuseSeverity, errorKey, what, rule, send, after) => {
+    const errId = p.protocolErrors[errorKey];
+    if (!errId) return;
+    const err = errorSpec(set, errId);
+    add(check, refuseSeverity, `${file}#/protocolErrors/${errorKey}: ${rule} must be refused`, async (s) => {
+      await s.requireApi(api);
+      const ex = await send(s);
+      expectRefused(api, ex, what);
+      await after?.(s, ex);
+    });
+    add(
+      `${check}.code`,
+      refuseSeverity === 'should' ? 'should' : sev(err.basis),
+      `${file}#/protocolErrors/${errorKey}: ${rule} fails with ${errId} (${err.code}${err.wireType?.[api] ? `, type ${err.wireType[api]}` : ''})${basisText(err.basis)}`,
+      async (s) => {
+        await s.requireApi(api);
+        expectError(set, api, await send(s), [errId], what);
+      },
+    );
+  };
 
   add(
     'protocol.success-envelope',
@@ -291,21 +404,19 @@ export function protocolChecks(set: SpecSet, op: OperationSpec): Check[] {
     );
 
   // unknown operation: the operation's name with a suffix no spec uses
-  const unknownOp = p.protocolErrors.unknownOperation;
-  if (unknownOp) {
+  if (p.protocolErrors.unknownOperation) {
     let bogus = `${op.operation}Unknown`;
     while (set.apis[api].operations.has(bogus)) bogus += 'X';
-    add(
+    refusal(
       'protocol.unknown-operation',
-      sev(errorSpec(set, unknownOp).basis),
-      `${file}#/protocolErrors/unknownOperation: an operation no spec names fails with ${unknownOp} (${errorSpec(set, unknownOp).code})${basisText(errorSpec(set, unknownOp).basis)}`,
-      async (s) => {
-        await s.requireApi(api);
-        const ex = await s.call(api, bogus, {}, { label: `unknown operation ${bogus}` });
-        expectError(set, api, ex, [unknownOp], `A call of the unknown operation ${bogus}`);
-      },
+      sev(p.basis),
+      'unknownOperation',
+      `A call of the unknown operation ${bogus}`,
+      'an operation no spec names',
+      (s) => s.call(api, bogus, {}, { label: `unknown operation ${bogus}` }),
     );
   }
+  headerChecks(set, op, refusal);
 
   const sigParam = legacySignatureParam(set, api);
   const stripSignature = (req: WireRequest): WireRequest => {
@@ -333,88 +444,86 @@ export function protocolChecks(set: SpecSet, op: OperationSpec): Check[] {
     errorKey: string,
     mutate: (r: WireRequest) => WireRequest,
     what: string,
+    refuseSeverity: ReturnType<typeof sev>,
   ) => {
-    const errId = p.protocolErrors[errorKey];
-    if (!errId) return;
-    add(
+    let before: Observation | undefined;
+    let ids: Record<string, string> = {};
+    refusal(
       check,
-      'should',
-      `${file}#/protocolErrors/${errorKey} and #/signing: ${what} fails with ${errId} (${errorSpec(set, errId).code}) and changes nothing${basisText(p.signing.basis)}`,
+      refuseSeverity,
+      errorKey,
+      `A ${op.operation} request with ${what}`,
+      `a request with ${what} (${basisText(p.signing.basis).trim()}), changing nothing,`,
       async (s) => {
-        await s.requireApi(api);
         const given = givenFor(op);
-        const ids = given ? await s.state(given) : {};
-        const input = minimalInput(set, op, ids, s.config.seed);
+        ids = given ? await s.state(given) : {};
         const ent = set.model.entities[op.behaviour.entity];
         const observable = ent?.observe?.[api] && ids[ent.id] !== undefined;
-        const before = observable ? await s.observe(api, op.behaviour.entity, ids) : undefined;
-        const ex = await s.call(api, op.operation, input, { mutate, label: what });
-        expectError(set, api, ex, [errId], `A ${op.operation} request with ${what}`);
-        if (before) {
-          const after = await s.observe(api, op.behaviour.entity, ids);
-          if (
-            JSON.stringify(before.entity) !== JSON.stringify(after.entity) ||
-            before.present !== after.present
-          )
-            throw new CheckFailure(
-              `A request with ${what} was refused but changed the ${op.behaviour.entity}.`,
-              after.exchange,
-            );
-        }
+        before = observable ? await s.observe(api, op.behaviour.entity, ids) : undefined;
+        return s.call(api, op.operation, minimalInput(set, op, ids, s.config.seed), { mutate, label: what });
+      },
+      async (s) => {
+        if (!before) return;
+        const after = await s.observe(api, op.behaviour.entity, ids);
+        if (
+          JSON.stringify(before.entity) !== JSON.stringify(after.entity) ||
+          before.present !== after.present
+        )
+          throw new CheckFailure(
+            `A request with ${what} was refused but changed the ${op.behaviour.entity}.`,
+            after.exchange,
+          );
       },
     );
   };
-  signatureCheck('protocol.missing-signature', 'missingAuthentication', stripSignature, 'no signature');
-  signatureCheck('protocol.bad-signature', 'signatureMismatch', spoilSignature, 'a wrong signature');
-  const unknownKey = p.protocolErrors.unknownAccessKey;
-  if (unknownKey)
-    add(
-      'protocol.unknown-access-key',
-      'should',
-      `${file}#/protocolErrors/unknownAccessKey: a request signed with an access key id the server does not know fails with ${unknownKey} (${errorSpec(set, unknownKey).code})${basisText(errorSpec(set, unknownKey).basis)}`,
-      async (s) => {
-        await s.requireApi(api);
-        const known = new Set(s.config.credentials.map((c) => c.accessKeyId));
-        let keyId = 'AKIAUNKNOWNCONFORMANCE';
-        while (known.has(keyId)) keyId += 'X';
-        const ex = await s.call(api, op.operation, minimalInput(set, op, {}, s.config.seed), {
-          as: { accessKeyId: keyId, secretAccessKey: `${keyId}-secret` },
-          label: 'unknown access key',
-        });
-        expectError(set, api, ex, [unknownKey], `A request signed with an unknown access key id`);
-      },
-    );
+  // an unsigned request is refused by the model's signing (must); verifying a signature is should
+  signatureCheck(
+    'protocol.missing-signature',
+    'missingAuthentication',
+    stripSignature,
+    'no signature',
+    // legacy: the signature parameter is a required common parameter
+    sev((sigParam ? p.commonParameters?.[sigParam]?.basis : undefined) ?? p.signing.basis),
+  );
+  signatureCheck(
+    'protocol.bad-signature',
+    'signatureMismatch',
+    spoilSignature,
+    'a wrong signature',
+    'should',
+  );
+  refusal(
+    'protocol.unknown-access-key',
+    'should',
+    'unknownAccessKey',
+    'A request signed with an unknown access key id',
+    'a request signed with an access key id the server does not know',
+    async (s) => {
+      const known = new Set(s.config.credentials.map((c) => c.accessKeyId));
+      let keyId = 'AKIAUNKNOWNCONFORMANCE';
+      while (known.has(keyId)) keyId += 'X';
+      return s.call(api, op.operation, minimalInput(set, op, {}, s.config.seed), {
+        as: { accessKeyId: keyId, secretAccessKey: `${keyId}-secret` },
+        label: 'unknown access key',
+      });
+    },
+  );
 
   // a body the protocol cannot parse (JSON protocols), signed correctly
-  const malformed = p.protocolErrors.malformedBody;
-  if (malformed && p.request?.body === 'json-object' && p.signing.scheme === 'sigv4')
-    add(
+  if (p.request?.body === 'json-object' && p.signing.scheme === 'sigv4')
+    refusal(
       'protocol.malformed-body',
-      sev(errorSpec(set, malformed).basis),
-      `${file}#/protocolErrors/malformedBody: a correctly signed request whose body is not a JSON object fails with ${malformed} (${errorSpec(set, malformed).code})${basisText(errorSpec(set, malformed).basis)}`,
-      async (s) => {
-        await s.requireApi(api);
-        const creds = s.creds(0);
-        const ex = await s.call(
+      sev(p.basis),
+      'malformedBody',
+      `A ${op.operation} request with a body that is not JSON`,
+      'a correctly signed request whose body is not a JSON object',
+      (s) =>
+        s.call(
           api,
           op.operation,
           {},
-          {
-            label: 'malformed body',
-            mutate: (r) => {
-              const headers = { ...r.headers };
-              delete headers.authorization;
-              return signSigV4(
-                { ...r, headers, body: '{"unterminated": ' },
-                creds,
-                { service: p.signing.service ?? '', region: p.signing.region ?? '' },
-                new Date(),
-              );
-            },
-          },
-        );
-        expectError(set, api, ex, [malformed], `A ${op.operation} request with a body that is not JSON`);
-      },
+          { label: 'malformed body', mutate: resign(s, api, (r) => ({ ...r, body: '{"unterminated": ' })) },
+        ),
     );
 
   // refused and optional common parameters (legacy Version)

@@ -179,14 +179,18 @@ export function loadSpecsUncached(dir: string): SpecSet {
     const casesFiles = byKind.cases.filter((f) => f.doc.api === api);
     for (const f of casesFiles)
       if (f.rel !== join('protocols', `${api}.cases.json`))
-        problems.push({ file: f.rel, pointer: '/api', message: `file should be named protocols/${api}.cases.json` });
+        problems.push({
+          file: f.rel,
+          pointer: '/api',
+          message: `file should be named protocols/${api}.cases.json`,
+        });
     const cases = casesFiles[0]?.doc as CasesFile | undefined;
     apis[api] = { api, protocol: protocol!, shapes: shapes!, operations, ...(cases ? { cases } : {}) };
   }
   if (problems.length) throw new SpecProblems(problems);
 
   const set: SpecSet = { dir, sources, errors, model, apis, files };
-  problems.push(...crossCheck(set), ...checkCases(set));
+  problems.push(...crossCheck(set), ...checkCases(set), ...checkExclusive(set));
   if (problems.length) throw new SpecProblems(problems);
   return set;
 }
@@ -440,6 +444,35 @@ function crossCheck(set: SpecSet): SpecProblem[] {
  * to exactly one of them (a missing role would leave the codec without the parameter).
  */
 /** Golden wire cases: unique ids, a known operation (or members of their own), known members and shapes. */
+/** Exclusive groups: members of the operation's input, optional, each in one group only. */
+function checkExclusive(set: SpecSet): SpecProblem[] {
+  const out: SpecProblem[] = [];
+  for (const api of APIS)
+    for (const op of set.apis[api].operations.values()) {
+      const file = set.files.get(op) ?? `${api}/${op.operation}.json`;
+      const seen = new Set<string>();
+      (op.input.exclusive ?? []).forEach((g, i) => {
+        const at = `/input/exclusive/${i}`;
+        if (g.error !== undefined && !(g.error in set.errors.errors))
+          out.push({ file, pointer: `${at}/error`, message: `unknown error ${g.error} (see errors.json)` });
+        g.members.forEach((m, j) => {
+          const ms = op.input.members[m];
+          if (!ms) out.push({ file, pointer: `${at}/members/${j}`, message: `${m} is not an input member` });
+          else if (ms.required)
+            out.push({
+              file,
+              pointer: `${at}/members/${j}`,
+              message: `${m} is required, so it cannot exclude another member`,
+            });
+          if (seen.has(m))
+            out.push({ file, pointer: `${at}/members/${j}`, message: `${m} is in another group already` });
+          seen.add(m);
+        });
+      });
+    }
+  return out;
+}
+
 function checkCases(set: SpecSet): SpecProblem[] {
   const out: SpecProblem[] = [];
   for (const api of APIS) {
@@ -462,7 +495,11 @@ function checkCases(set: SpecSet): SpecProblem[] {
       const members = c.members ?? op?.[side].members ?? {};
       for (const [m, ms] of Object.entries(c.members ?? {}))
         if (!(ms.shape in shapes.shapes))
-          out.push({ file, pointer: `${at}/members/${escapePointer(m)}/shape`, message: `unknown shape ${ms.shape}` });
+          out.push({
+            file,
+            pointer: `${at}/members/${escapePointer(m)}/shape`,
+            message: `unknown shape ${ms.shape}`,
+          });
       const values = c.type === 'request' ? c.input : c.output;
       for (const m of Object.keys(values ?? {}))
         if (!(m in members))

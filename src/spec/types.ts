@@ -14,7 +14,15 @@ export interface Basis {
 }
 
 export type Constraint =
-  | { kind: 'length'; min?: number; max?: number; unit: 'codepoint' | 'byte'; basis: Basis; error?: string }
+  | {
+      kind: 'length';
+      min?: number;
+      max?: number;
+      /** codepoint/byte: a string's length; item: a list's number of items */
+      unit: 'codepoint' | 'byte' | 'item';
+      basis: Basis;
+      error?: string;
+    }
   | { kind: 'pattern'; pattern: string; basis: Basis; error?: string }
   | { kind: 'enum'; values: string[]; basis: Basis; error?: string }
   | { kind: 'range'; min?: number; max?: number; basis: Basis; error?: string }
@@ -107,6 +115,15 @@ export interface RuleSpec {
   pagination?: Pagination;
 }
 
+/** Input members that exclude each other: at most one of them, or exactly one with `exactlyOne`. */
+export interface ExclusiveGroup {
+  members: string[];
+  exactlyOne?: boolean;
+  basis: Basis;
+  /** the error for two or more of them (default: the protocol's validation.invalid) */
+  error?: string;
+}
+
 export interface OperationSpec {
   kind: 'operation';
   api: Api;
@@ -116,7 +133,7 @@ export interface OperationSpec {
   basis: Basis;
   equivalent?: Record<string, unknown>;
   idempotent?: boolean;
-  input: { members: Record<string, MemberSpec> };
+  input: { members: Record<string, MemberSpec>; exclusive?: ExclusiveGroup[] };
   output: { members: Record<string, MemberSpec> };
   behaviour: { kind: 'transition' | 'read' | 'list'; entity: string; select?: string; rules: RuleSpec[] };
   officialModel?: { differences: { member: string; aspect: string; reason: string }[] };

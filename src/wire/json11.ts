@@ -175,8 +175,20 @@ function decodeRequest(set: SpecSet, req: WireRequest, opts: ServerCodecOptions)
   for (const [name, value] of fixedHeaders(p)) {
     const got = headerValue(req.headers, name);
     if (mediaType(got) !== mediaType(value))
-      return fail(errs.malformedBody!, { reason: `${name} must be ${value}` }, operation);
+      return fail(
+        (name.toLowerCase() === 'content-type' ? errs.wrongContentType : undefined) ?? errs.malformedBody!,
+        { reason: `${name} must be ${value}` },
+        operation,
+      );
   }
+  // a SigV4 request dates itself in X-Amz-Date (or Date): without either it cannot be verified
+  if (
+    errs.missingDate &&
+    headerValue(req.headers, 'authorization') !== undefined &&
+    headerValue(req.headers, 'x-amz-date') === undefined &&
+    headerValue(req.headers, 'date') === undefined
+  )
+    return fail(errs.missingDate, { reason: 'no X-Amz-Date' }, operation);
 
   // Authentication.
   let accessKeyId: string;
@@ -380,7 +392,11 @@ function decodeResponse(set: SpecSet, operation: string, res: WireResponse): Dec
       );
   }
   const code = doc[f.codeField];
-  if (typeof code !== 'string' || code === '')
+  // an AWS-wide error (UnknownOperationException, SerializationException) may come without an MTurk code
+  const awsWide = Object.values(set.errors.errors).some(
+    (e) => typeName !== undefined && e.wireType?.[JSON11_API] === typeName,
+  );
+  if ((typeof code !== 'string' || code === '') && !awsWide)
     problems.push(`${pointer(set, '/errorEnvelope/body/codeField')}: missing ${f.codeField}`);
   const message = doc[f.messageField];
   if (typeof message !== 'string')

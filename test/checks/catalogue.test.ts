@@ -46,12 +46,27 @@ describe('the server check catalogue', () => {
       }
   });
 
-  test('signature checks are should-level; INF-backed error codes too', () => {
-    for (const c of checks.filter((x) => /protocol\.(missing|bad)-signature/.test(x.check)))
-      expect(c.severity).toBe('should');
-    const missing = checks.filter((c) => c.check.endsWith('.required'));
-    expect(missing.length).toBeGreaterThan(0);
-    for (const c of missing) expect(c.severity).toBe('should');
+  test('"must be refused" takes the severity of what is broken, "…with this code" that of the code', () => {
+    const sevOf = (id: string) => checks.find((c) => c.id === id)?.severity;
+    // a model-required member missing: the refusal is must, the inferred MissingParameter code should
+    for (const api of ['2017-01-17', '2014-08-15'])
+      for (const [op, member] of [
+        ['RejectAssignment', 'RequesterFeedback'],
+        ['RejectQualificationRequest', 'QualificationRequestId'],
+      ] as const) {
+        if (api === '2014-08-15' && member === 'RequesterFeedback') continue;
+        expect(sevOf(`${api}/${op}/invalid.${member}.required`), `${api} ${op} ${member}`).toBe('must');
+        expect(sevOf(`${api}/${op}/invalid.${member}.required.code`)).toBe('should');
+      }
+    // an unknown operation and an unsigned request must be refused; their codes are inferred
+    for (const api of ['2017-01-17', '2014-08-15']) {
+      expect(sevOf(`${api}/RejectAssignment/protocol.unknown-operation`)).toBe('must');
+      expect(sevOf(`${api}/RejectAssignment/protocol.unknown-operation.code`)).toBe('should');
+      expect(sevOf(`${api}/RejectAssignment/protocol.missing-signature`)).toBe('must');
+      expect(sevOf(`${api}/RejectAssignment/protocol.missing-signature.code`)).toBe('should');
+      // verifying a signature stays should-level
+      expect(sevOf(`${api}/RejectAssignment/protocol.bad-signature`)).toBe('should');
+    }
   });
 
   test('filters: operations, apis, check ids; cross checks only with both APIs', () => {
