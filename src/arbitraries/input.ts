@@ -46,15 +46,15 @@ export function validInput(
     model[m.name] = id !== undefined ? fc.constant(id) : validValue(m, { nonEmpty: m.required });
     if (m.required) required.push(m.name);
   }
-  const groups = (op.input.exclusive ?? []).filter((g) => g.members.some((m) => m in model));
-  // an exactly-one group keeps its first member even in a required-only input
-  for (const g of groups) {
-    const first = g.members.find((m) => !omit.has(m));
-    if (g.exactlyOne && opts.requiredOnly && first && !(first in model)) {
-      const m = inputMembers(set, op).find((x) => x.name === first);
-      if (m) model[first] = validValue(m, { nonEmpty: true });
+  const groups = (op.input.exclusive ?? []).filter((g) => g.members.some((m) => !omit.has(m)));
+  // an exactly-one group has all its members generated (even in a required-only input); keepOne picks one
+  for (const g of groups.filter((x) => x.exactlyOne))
+    for (const name of g.members) {
+      const m = inputMembers(set, op).find((x) => x.name === name);
+      if (!m || omit.has(name)) continue;
+      model[name] ??= validValue(m, { nonEmpty: true });
+      required.push(name);
     }
-  }
   return fc
     .tuple(
       fc.record(model, { requiredKeys: required }),

@@ -3,6 +3,7 @@
 // and produce the same error codes.
 import fc from 'fast-check';
 import { APIS, type Api, type OperationSpec, type SpecSet } from '../spec/types.ts';
+import { summary } from './judge.ts';
 import {
   entityOf,
   givenFor,
@@ -17,7 +18,6 @@ import {
   stateStatus,
   unknownIdArb,
 } from './plan.ts';
-import { summary } from './judge.ts';
 import { type Answered, CheckFailure, type Session } from './session.ts';
 import { allowedFor } from './stateful.ts';
 import type { Check, ServerTargetConfig } from './types.ts';

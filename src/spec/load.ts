@@ -7,11 +7,11 @@ import { fileURLToPath } from 'node:url';
 import { Ajv, type ValidateFunction } from 'ajv';
 import { templatePlaceholders } from './resolve.ts';
 import {
-  type CasesFile,
   APIS,
   type Api,
   type ApiSpecs,
   type Basis,
+  type CasesFile,
   type Constraint,
   type ErrorsFile,
   type ModelFile,

@@ -22,7 +22,7 @@ describe('broken clients fail on the right check', () => {
         apis: [b.api],
         operations: [b.operation],
       };
-      const results = await runClientChecks(set, config, {
+      const results = await runClientChecks(b.specs ?? set, config, {
         transport: b.transport ?? 'in-process',
         factory: (_api, endpoint, ctx) => b.create(endpoint, ctx.set, ctx.credentials),
       });

@@ -3,8 +3,8 @@
 // decoder must read (requests), and the other way round for answers.
 import { describe, expect, it } from 'vitest';
 import { loadSpecs } from '../../src/spec/load.ts';
-import { type Api, APIS, type SpecSet, type WireCase } from '../../src/spec/types.ts';
-import { caseHeader, withCaseOperations, wireCases } from '../../src/wire/cases.ts';
+import { APIS, type Api, type SpecSet, type WireCase } from '../../src/spec/types.ts';
+import { caseHeader, wireCases, withCaseOperations } from '../../src/wire/cases.ts';
 import { headerValue, type WireRequest } from '../../src/wire/http-types.ts';
 import { codecFor } from '../../src/wire/index.ts';
 import { legacyParams } from '../../src/wire/legacy.ts';
