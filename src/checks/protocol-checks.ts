@@ -195,7 +195,33 @@ function errorTrigger(
   };
 }
 
-export function protocolChecks(set: SpecSet, op: OperationSpec): Check[] {
+/** How many operations of an API version carry the protocol family (per seed). */
+export const PROTOCOL_SAMPLE_SIZE = 2;
+
+/**
+ * The operations that carry the protocol family this run: the family (unknown operation, bad
+ * signature, error envelope, …) is one code path of a server whatever the operation, so it runs on
+ * a sample, a different one per seed and the same for the same seed and operations, while the
+ * success envelope is checked on every operation.
+ */
+export function protocolSample(operations: string[], seed: number, api: Api): Set<string> {
+  const names = [...new Set(operations)].sort();
+  // mulberry32 over the seed and the API version: deterministic, and spread over the seeds
+  let t = (seed ^ [...api].reduce((h, ch) => Math.imul(h ^ ch.charCodeAt(0), 16777619), 2166136261)) >>> 0;
+  const next = () => {
+    t = (t + 0x6d2b79f5) >>> 0;
+    let r = Math.imul(t ^ (t >>> 15), 1 | t);
+    r = (r + Math.imul(r ^ (r >>> 7), 61 | r)) ^ r;
+    return ((r ^ (r >>> 14)) >>> 0) / 4294967296;
+  };
+  for (let i = names.length - 1; i > 0; i--) {
+    const j = Math.floor(next() * (i + 1));
+    [names[i], names[j]] = [names[j]!, names[i]!];
+  }
+  return new Set(names.slice(0, PROTOCOL_SAMPLE_SIZE));
+}
+
+export function protocolChecks(set: SpecSet, op: OperationSpec, opts: { family?: boolean } = {}): Check[] {
   const api = op.api;
   const p = set.apis[api].protocol;
   const file = protocolFile(set, api);
@@ -251,6 +277,8 @@ export function protocolChecks(set: SpecSet, op: OperationSpec): Check[] {
         );
     },
   );
+
+  if (opts.family === false) return out;
 
   if (trigger) {
     const env = p.errorEnvelope;
@@ -446,8 +474,8 @@ export function protocolChecks(set: SpecSet, op: OperationSpec): Check[] {
     what: string,
     refuseSeverity: ReturnType<typeof sev>,
   ) => {
-    let before: Observation | undefined;
-    let ids: Record<string, string> = {};
+    // what was observed before the call, per check session (the refusal and .code checks run apart)
+    const seen = new WeakMap<Session, { ids: Record<string, string>; before?: Observation }>();
     refusal(
       check,
       refuseSeverity,
@@ -456,13 +484,15 @@ export function protocolChecks(set: SpecSet, op: OperationSpec): Check[] {
       `a request with ${what} (${basisText(p.signing.basis).trim()}), changing nothing,`,
       async (s) => {
         const given = givenFor(op);
-        ids = given ? await s.state(given) : {};
+        const ids = given ? await s.state(given) : {};
         const ent = set.model.entities[op.behaviour.entity];
         const observable = ent?.observe?.[api] && ids[ent.id] !== undefined;
-        before = observable ? await s.observe(api, op.behaviour.entity, ids) : undefined;
+        const before = observable ? await s.observe(api, op.behaviour.entity, ids) : undefined;
+        seen.set(s, before ? { ids, before } : { ids });
         return s.call(api, op.operation, minimalInput(set, op, ids, s.config.seed), { mutate, label: what });
       },
       async (s) => {
+        const { ids, before } = seen.get(s) ?? { ids: {} };
         if (!before) return;
         const after = await s.observe(api, op.behaviour.entity, ids);
         if (
