@@ -14,6 +14,7 @@ import {
   givenFor,
   makeCheck,
   minimalInput,
+  opFile,
   protocolFile,
   ruleOf,
   selectMember,
@@ -273,6 +274,24 @@ export function protocolChecks(set: SpecSet, op: OperationSpec, opts: { family?:
       if (ex.res.status !== p.success.status)
         throw new CheckFailure(
           `A success must come with HTTP ${p.success.status}, got ${ex.res.status}.`,
+          ex,
+        );
+    },
+  );
+
+  // members the documentation does not list: inferred to be none (the output shape is complete)
+  add(
+    'output.undeclared-members',
+    'should',
+    `${opFile(set, op)}#/output: a success carries only the members the output declares [INF: the documented output is taken as complete]`,
+    async (s) => {
+      await s.requireApi(api);
+      const ex = await successCall(s, set, op);
+      expectSuccess(set, op, ex, `A valid ${op.operation} request`);
+      const extra = ex.answer.kind === 'success' ? (ex.answer.undeclared ?? []) : [];
+      if (extra.length)
+        throw new CheckFailure(
+          `A ${op.operation} success carries ${extra.join(', ')}, which ${opFile(set, op)}#/output does not declare${Object.keys(op.output.members).length ? '' : ' (its output is empty)'}.`,
           ex,
         );
     },

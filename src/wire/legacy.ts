@@ -295,6 +295,7 @@ function decodeRequest(set: SpecSet, req: WireRequest, opts: ServerCodecOptions)
       responseGroups.push(v);
   const echoed: Record<string, string> = {};
   for (const [k, v] of params) if (Object.hasOwn(spec.input.members, k.split('.')[0]!)) echoed[k] = v;
+  const undeclared = undeclaredParams(p, params, spec.input.members);
   const call: DecodedCall = {
     api: LEGACY_API,
     operation: op,
@@ -303,8 +304,25 @@ function decodeRequest(set: SpecSet, req: WireRequest, opts: ServerCodecOptions)
     responseGroups,
     params: echoed,
     ...(scheme ? { signatureScheme: scheme.name } : {}),
+    ...(undeclared.length ? { undeclared } : {}),
   };
   return { ok: true, call };
+}
+
+/** Parameters that are neither common parameters (or a signing scheme's marker) nor under an input member. */
+function undeclaredParams(
+  p: ProtocolFile,
+  params: Map<string, string>,
+  members: Record<string, unknown>,
+): string[] {
+  const known = new Set([
+    ...Object.keys(p.commonParameters ?? {}),
+    ...(p.signing.schemes ?? []).flatMap((x) => Object.keys(x.marker ?? {})),
+  ]);
+  return [...params.keys()].filter((k) => {
+    const top = k.split('.')[0]!;
+    return !known.has(top) && !Object.hasOwn(members, top);
+  });
 }
 
 /** ISO-8601 without milliseconds, as the legacy service wrote dates. */
@@ -641,7 +659,22 @@ function decodeResponse(set: SpecSet, operation: string, res: WireResponse): Dec
       if (resultEl[m.name] !== undefined)
         output[m.name] =
           m.type === 'list' ? fromXml(resultEl[m.name], m) : fromXml(asArray(resultEl[m.name])[0], m);
-  return { kind: 'success', status: res.status, output, ...(requestId ? { requestId } : {}), problems };
+  // elements of the result beyond the output members and the request element (attributes start with @)
+  const envelope = requestPath.split('/')[0];
+  const undeclared =
+    shape && isPlainObject(resultEl)
+      ? Object.keys(resultEl).filter(
+          (k) => k !== envelope && !k.startsWith('@') && k !== '#text' && !shape.some((m) => m.name === k),
+        )
+      : [];
+  return {
+    kind: 'success',
+    status: res.status,
+    output,
+    ...(requestId ? { requestId } : {}),
+    problems,
+    ...(undeclared.length ? { undeclared } : {}),
+  };
 }
 
 /** The 2014-08-15 codec. `claims` reads parameter names from `specs` (default: the bundled specs). */
