@@ -310,6 +310,37 @@ function wireProblems(
   return problems.length ? { detail: problems.join('; '), exchange: ex, counterexample: input } : undefined;
 }
 
+/** A request carries only the members the operation declares (should: the documented input is taken as complete). */
+function undeclaredMembersCheck(set: SpecSet, op: OperationSpec): ClientCheckDef {
+  const api = op.api;
+  return {
+    id: `${api}/${op.operation}/client.undeclared-members`,
+    api,
+    operation: op.operation,
+    check: 'client.undeclared-members',
+    severity: 'should',
+    summary:
+      'A request carries only the members the operation declares (a client adding members of its own, e.g. "Force": true, relies on what the API does not document).',
+    rule: `${fileOf(set, op, `${api}/${op.operation}.json`)}#/input [INF: the documented input is taken as complete]`,
+    run: (env) =>
+      forSamples(env, validInput(set, op), env.runs, async (input) => {
+        env.mock.setScript({ kind: 'success', output: {} });
+        const r = await callClient(env, op.operation, input);
+        if ('failure' in r) return r.failure;
+        const ex = env.mock.exchanges[0];
+        const d = ex?.ignoringSignature?.decoded ?? ex?.decoded;
+        const extra = d?.ok ? (d.call.undeclared ?? []) : [];
+        return extra.length
+          ? {
+              detail: `the request carries ${extra.join(', ')}, which ${op.operation} does not declare`,
+              ...(ex ? { exchange: ex } : {}),
+              counterexample: input,
+            }
+          : undefined;
+      }),
+  };
+}
+
 function outputCheck(set: SpecSet, op: OperationSpec): ClientCheckDef {
   const api = op.api;
   const p = set.apis[api].protocol;
@@ -690,6 +721,7 @@ export function clientCheckCatalogue(set: SpecSet, opts: CatalogueOptions = {}):
   for (const op of selectedOperations(set, opts)) {
     const defs = [
       wireRequestCheck(set, op),
+      undeclaredMembersCheck(set, op),
       signatureCheck(set, op),
       outputCheck(set, op),
       errorCodeCheck(set, op),

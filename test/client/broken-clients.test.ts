@@ -6,6 +6,7 @@ import { runClientChecks } from '../../src/mock/session.ts';
 import type { ClientTargetConfig } from '../../src/mock/types.ts';
 import { loadSpecs } from '../../src/spec/load.ts';
 import { BROKEN_CLIENTS } from '../fixtures/broken-clients/index.ts';
+import { createSoapClient, soapOperation } from '../fixtures/broken-clients/legacy-speaks-soap.ts';
 
 const set = loadSpecs();
 const base = { kind: 'client', runs: 5, seed: 20261124, timeoutMs: 5000 } as const;
@@ -83,4 +84,19 @@ describe('the good bundled clients pass every must check', () => {
       .map((r) => `${r.def.id}: ${r.outcome.detail}`);
     expect(failures).toEqual([]);
   });
+});
+
+test('a client that speaks a wire form the suite does not know (SOAP checked as REST) gets one not-run reason', async () => {
+  const results = await runClientChecks(
+    set,
+    { ...base, client: 'legacy-rest', apis: ['2014-08-15'], operations: [soapOperation] },
+    { transport: 'in-process', factory: (_api, endpoint) => createSoapClient(endpoint) },
+  );
+  expect(results.length).toBeGreaterThan(3);
+  expect(results.filter((r) => r.outcome.status === 'failed').map((r) => r.def.id)).toEqual([]);
+  const reasons = new Set(results.map((r) => r.outcome.notRunReason));
+  expect(reasons.size).toBe(1);
+  expect([...reasons][0]).toMatch(
+    /speaks SOAP \(Content-Type text\/xml, SOAPAction .*a wire form this suite does not check/,
+  );
 });
