@@ -4,6 +4,7 @@
 import fc from 'fast-check';
 import { errorSpec } from '../spec/resolve.ts';
 import type { Api, OperationSpec, SpecSet } from '../spec/types.ts';
+import { ownLegacyParams, wireCases } from '../wire/cases.ts';
 import { headerValue, parseQuery, type WireRequest } from '../wire/http-types.ts';
 import { typeFormPatterns } from '../wire/json11.ts';
 import { legacyParam } from '../wire/legacy.ts';
@@ -160,6 +161,62 @@ function headerChecks(set: SpecSet, op: OperationSpec, refusal: Refusal): void {
   );
 }
 
+/** The golden request cases of the operation that apply to servers (specs/protocols/<api>.cases.json):
+ * sent as written (signed for the session), the server must understand them: whatever it answers,
+ * not a protocol or validation refusal, and a readable envelope. */
+function serverCaseChecks(set: SpecSet, op: OperationSpec): Check[] {
+  const api = op.api;
+  const p = set.apis[api].protocol;
+  const all = set.apis[api].cases?.cases ?? [];
+  const file = set.files.get(set.apis[api].cases ?? {}) ?? `protocols/${api}.cases.json`;
+  const refusalIds = [...Object.values(p.protocolErrors), p.validation.missing, p.validation.invalid].filter(
+    (e) => !errorSpec(set, e).fault,
+  );
+  const refusals = new Set(refusalIds.map((e) => errorSpec(set, e).code));
+  // AWS-wide refusals may come with their type only (UnknownOperationException)
+  const refusalTypes = new Set(refusalIds.flatMap((e) => errorSpec(set, e).wireType?.[api] ?? []));
+  return wireCases(set, api, 'server')
+    .filter((c) => c.type === 'request' && c.operation === op.operation && !c.members)
+    .map((c) =>
+      makeCheck(
+        api,
+        op.operation,
+        `protocol.case.${c.id}`,
+        sev(c.basis),
+        `${file}#/cases/${all.indexOf(c)}: ${c.documentation}${basisText(c.basis)}`,
+        async (s) => {
+          await s.requireApi(api);
+          const golden = (r: WireRequest): WireRequest =>
+            c.params
+              ? editParams(r, (m) => {
+                  for (const k of Object.keys(ownLegacyParams(set, r))) m.delete(k);
+                  for (const [k, v] of Object.entries(c.params ?? {})) m.set(k, v);
+                })
+              : resign(s, api, (x) => ({ ...x, body: JSON.stringify(c.body ?? {}) }))(r);
+          const ex = await s.call(api, op.operation, c.input ?? {}, {
+            mutate: golden,
+            label: `case ${c.id}`,
+          });
+          const a = ex.answer;
+          if (a.kind === 'garbage')
+            throw new CheckFailure(
+              `The request of case ${c.id} got an unreadable answer: ${summary(ex)}.`,
+              ex,
+            );
+          if (
+            a.kind === 'error' &&
+            ((a.code !== undefined && refusals.has(a.code)) ||
+              (a.code === undefined && a.typeName !== undefined && refusalTypes.has(a.typeName)))
+          )
+            throw new CheckFailure(
+              `The request of case ${c.id} was not understood: the target refused it with ${summary(ex)}.`,
+              ex,
+            );
+        },
+      ),
+    );
+}
+
 async function successCall(s: Session, set: SpecSet, op: OperationSpec): Promise<Answered> {
   const given = givenFor(op);
   const ids = given ? await s.state(given) : {};
@@ -296,6 +353,8 @@ export function protocolChecks(set: SpecSet, op: OperationSpec, opts: { family?:
         );
     },
   );
+
+  out.push(...serverCaseChecks(set, op));
 
   if (opts.family === false) return out;
 

@@ -4,11 +4,13 @@
 // with invalid input and retries transient faults. Each check drives the
 // client against the mock (handlers.ts) with a script and inspects what the
 // mock recorded. Nothing here names an operation, a member or an error code.
+import { isDeepStrictEqual } from 'node:util';
 import fc from 'fast-check';
 import { oneViolation, validInput } from '../arbitraries/input.ts';
 import { outputValue } from '../arbitraries/values.ts';
 import { fillMessage, inputMembers, outputMembers, severityOf } from '../spec/resolve.ts';
 import type { Api, Basis, OperationSpec, ResolvedMember, Severity, SpecSet } from '../spec/types.ts';
+import { caseRequestProblems, wireCases } from '../wire/cases.ts';
 import type { Codec, DecodedAnswer } from '../wire/codec.ts';
 import type { WireRequest, WireResponse } from '../wire/http-types.ts';
 import { headerValue } from '../wire/http-types.ts';
@@ -339,6 +341,66 @@ function undeclaredMembersCheck(set: SpecSet, op: OperationSpec): ClientCheckDef
           : undefined;
       }),
   };
+}
+
+/** The golden wire cases of the operation that apply to clients (specs/protocols/<api>.cases.json):
+ * a request case is what the client must send for its input, a response case what it must hand back. */
+function wireCaseChecks(set: SpecSet, op: OperationSpec): ClientCheckDef[] {
+  const api = op.api;
+  const file = `${fileOf(set, set.apis[api].cases ?? {}, `protocols/${api}.cases.json`)}`;
+  return wireCases(set, api, 'client')
+    .filter((c) => c.operation === op.operation && !c.members)
+    .map((c) => ({
+      id: `${api}/${op.operation}/client.case.${c.id}`,
+      api,
+      operation: op.operation,
+      check: `client.case.${c.id}`,
+      severity: severityOf(c.basis),
+      summary: c.documentation,
+      rule: `${file}#/cases/${(set.apis[api].cases?.cases ?? []).indexOf(c)}: ${c.documentation}`,
+      run: async (env): Promise<ClientCheckOutcome> => {
+        env.mock.reset();
+        const codec = codecOf(set, api);
+        const output =
+          c.type === 'response'
+            ? codec.decodeResponse(set, op.operation, {
+                status: c.status ?? 200,
+                headers: { 'content-type': set.apis[api].protocol.success.contentType },
+                body: JSON.stringify(c.body),
+              })
+            : undefined;
+        env.mock.setScript({
+          kind: 'success',
+          output: output?.kind === 'success' ? output.output : {},
+        });
+        // a response case needs only some valid call to answer
+        const input =
+          c.input ??
+          fc.sample(validInput(set, op, { requiredOnly: true }), { seed: env.seed, numRuns: 1 })[0] ??
+          {};
+        const r = await callClient(env, op.operation, input);
+        const ex = env.mock.exchanges.at(-1);
+        const failed = (detail: string): ClientCheckOutcome => ({
+          status: 'failed',
+          detail: `case ${c.id}: ${detail}`,
+          ...(ex ? { request: formatRequest(ex.request), response: formatResponse(ex.response) } : {}),
+          counterexample: showJson(input),
+          cases: 1,
+        });
+        if ('failure' in r) return failed(r.failure.detail);
+        if (!ex) return failed(`the client sent nothing (it returned ${showResult(r.result)})`);
+        if (c.type === 'request') {
+          const problems = caseRequestProblems(set, api, c, ex.request);
+          if (problems.length) return failed(problems.join('; '));
+        } else {
+          if (!('output' in r.result)) return failed(`the client returned ${showResult(r.result)}`);
+          const got = JSON.parse(JSON.stringify(r.result.output)) as unknown;
+          if (!isDeepStrictEqual(got, c.output))
+            return failed(`the client handed back ${showJson(got)}, expected ${showJson(c.output)}`);
+        }
+        return { status: 'passed', detail: `case ${c.id}`, cases: 1 };
+      },
+    }));
 }
 
 function outputCheck(set: SpecSet, op: OperationSpec): ClientCheckDef {
@@ -726,6 +788,7 @@ export function clientCheckCatalogue(set: SpecSet, opts: CatalogueOptions = {}):
       outputCheck(set, op),
       errorCodeCheck(set, op),
       invalidInputCheck(set, op),
+      ...wireCaseChecks(set, op),
       ...retryChecks(set, op),
     ].filter((d): d is ClientCheckDef => d !== undefined);
     for (const d of defs) {
