@@ -5,9 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { loadSpecs } from '../../src/spec/load.ts';
 import { APIS, type Api, type SpecSet, type WireCase } from '../../src/spec/types.ts';
 import { caseRequestProblems, wireCases, withCaseOperations } from '../../src/wire/cases.ts';
-import { headerValue, type WireRequest } from '../../src/wire/http-types.ts';
+import type { WireRequest } from '../../src/wire/http-types.ts';
 import { codecFor } from '../../src/wire/index.ts';
-import { legacyParams } from '../../src/wire/legacy.ts';
 import { signSigV4 } from '../../src/wire/sigv4.ts';
 
 const creds = { accessKeyId: 'AKIATESTCASES', secretAccessKey: 'secret-cases' };
