@@ -11,7 +11,7 @@ import { freshTokens } from '../rules/token.ts';
 import { constraintKey, errorSpec, inputMembers } from '../spec/resolve.ts';
 import type { OperationSpec, ResolvedMember, Severity, SpecSet } from '../spec/types.ts';
 import { getPath, parseXmlSafe } from '../wire/xml.ts';
-import { expectError, expectSuccess } from './judge.ts';
+import { expectError, expectRefused, expectSuccess } from './judge.ts';
 import {
   basisText,
   givenFor,
@@ -191,61 +191,70 @@ function limitValues(
 // ---------------------------------------------------------------- one-violation requests
 
 function invalidChecks(set: SpecSet, op: OperationSpec, config: ServerTargetConfig): Check[] {
-  const api = op.api;
   const placeholder: Record<string, string> = {};
   const cases = oneViolation(set, op, { ids: placeholder, seed: config.seed });
   const byKey = new Map<string, typeof cases>();
   for (const c of cases) byKey.set(c.key, [...(byKey.get(c.key) ?? []), c]);
-  const out: Check[] = [];
-  for (const [key, group] of byKey) {
-    const first = group[0]!;
-    const member = inputMembers(set, op).find((m) => m.name === first.member);
-    const errBases = [...new Set(group.map((c) => c.expectError))].map((e) => errorSpec(set, e).basis);
-    const severity = sev(first.constraint?.basis ?? member?.basis, ...errBases);
-    const errText = [
-      ...new Set(group.map((c) => `${c.expectError} (${errorSpec(set, c.expectError).code})`)),
-    ].join(', ');
-    out.push(
-      makeCheck(
-        api,
-        op.operation,
-        `invalid.${key}`,
-        severity,
-        `${first.source}: ${group.map((c) => c.label).join(', ')} must fail with ${errText} and change nothing${basisText(first.constraint?.basis ?? member?.basis)}`,
-        async (s) => {
-          await s.requireApi(api);
-          for (const label of group.map((c) => c.label)) {
-            const ids = await freshIds(s, op);
-            const fresh = oneViolation(set, op, { ids: idInput(set, op, ids), seed: s.config.seed }).find(
-              (c) => c.key === key && c.label === label,
-            );
-            if (!fresh) throw new Error(`violation ${key} ${label} disappeared`);
-            s.cover(key);
-            const value = fresh.input[fresh.member];
-            // a missing member has no value to show ("AssignmentId missing", not "missing ((absent))")
-            const what = `${op.operation} with ${fresh.member} ${fresh.label}${value === undefined ? '' : ` (${describeValue(value)})`}`;
-            try {
-              await unchanged(
-                s,
-                op,
-                ids,
-                async () => {
-                  const ex = await s.call(api, op.operation, fresh.input, { label: `${key} ${label}` });
-                  expectError(set, api, ex, [fresh.expectError], what);
-                },
-                what,
-              );
-            } catch (e) {
-              if (e instanceof CheckFailure && !e.counterexample)
-                e.counterexample = `${fresh.member} (${fresh.label}) = ${describeValue(fresh.input[fresh.member])}`;
-              throw e;
-            }
-          }
-        },
-      ),
-    );
-  }
-  return out;
+  return [...byKey].flatMap(([key, group]) => [
+    invalidCheck(set, op, key, group, 'refused'),
+    invalidCheck(set, op, key, group, 'code'),
+  ]);
+}
+
+/**
+ * One violation group as two facts: `invalid.<key>` (the request must be refused and change
+ * nothing: the severity of the constraint or member it breaks) and `invalid.<key>.code` (it fails
+ * with the documented error: that error's basis counts too).
+ */
+function invalidCheck(
+  set: SpecSet,
+  op: OperationSpec,
+  key: string,
+  group: ReturnType<typeof oneViolation>,
+  fact: 'refused' | 'code',
+): Check {
+  const api = op.api;
+  const first = group[0]!;
+  const member = inputMembers(set, op).find((m) => m.name === first.member);
+  const broken = first.constraint?.basis ?? first.basis ?? member?.basis;
+  const errBases = [...new Set(group.map((c) => c.expectError))].map((e) => errorSpec(set, e).basis);
+  const errText = [
+    ...new Set(group.map((c) => `${c.expectError} (${errorSpec(set, c.expectError).code})`)),
+  ].join(', ');
+  const labels = group.map((c) => c.label).join(', ');
+  return makeCheck(
+    api,
+    op.operation,
+    fact === 'refused' ? `invalid.${key}` : `invalid.${key}.code`,
+    fact === 'refused' ? sev(broken) : sev(broken, ...errBases),
+    fact === 'refused'
+      ? `${first.source}: ${labels} must be refused and change nothing${basisText(broken)}`
+      : `${first.source}: ${labels} must fail with ${errText}${basisText(broken)}`,
+    async (s) => {
+      await s.requireApi(api);
+      for (const label of group.map((c) => c.label)) {
+        const ids = await freshIds(s, op);
+        const fresh = oneViolation(set, op, { ids: idInput(set, op, ids), seed: s.config.seed }).find(
+          (c) => c.key === key && c.label === label,
+        );
+        if (!fresh) throw new Error(`violation ${key} ${label} disappeared`);
+        s.cover(key);
+        const value = fresh.input[fresh.member];
+        const shown = describeValue(value);
+        // a missing member has no value to show ("AssignmentId missing", not "missing ((absent))")
+        const what = `${op.operation} with ${fresh.where ?? fresh.member} ${fresh.label}${value === undefined ? '' : ` (${shown})`}`;
+        const send = () => s.call(api, op.operation, fresh.input, { label: `${key} ${label}` });
+        try {
+          if (fact === 'code') expectError(set, api, await send(), [fresh.expectError], what);
+          else await unchanged(s, op, ids, async () => expectRefused(api, await send(), what), what);
+        } catch (e) {
+          if (e instanceof CheckFailure && !e.counterexample)
+            e.counterexample = `${fresh.where ?? fresh.member} (${fresh.label}) = ${shown}`;
+          throw e;
+        }
+      }
+    },
+  );
 }
 
 // ---------------------------------------------------------------- behaviour rules

@@ -10,10 +10,11 @@ import { startDriver } from '../driver/driver-client.ts';
 import { TEST_REQUESTER_1 } from '../emulator/test-credentials.ts';
 import { createMockHandlers, type MockHandlers } from '../mock/handlers.ts';
 import { IN_PROCESS_ORIGIN, type MockEndpoint, startInProcessMock, startMockServer } from '../mock/server.ts';
-import type { ClientTargetConfig, ClientUnderTest } from '../mock/types.ts';
+import type { ClientTargetConfig, ClientUnderTest, RecordedExchange } from '../mock/types.ts';
 import { DEFAULT_SPECS_DIR, loadSpecs } from '../spec/load.ts';
 import type { Api, SpecSet } from '../spec/types.ts';
 import type { Credentials } from '../wire/codec.ts';
+import { foreignWireForm } from '../wire/http-types.ts';
 import { type ClientCheckDef, type ClientCheckOutcome, clientCheckCatalogue } from './mock-checks.ts';
 import { clientReproduce } from './reproduce.ts';
 
@@ -300,10 +301,35 @@ export class ClientSession {
     return lane.serial(async () => {
       const client = await lane.pool.client(def.api);
       if (!client) return doesNotSpeak(this.config, def.api);
-      return guarded(() =>
+      const known = this.foreign.get(def.api);
+      if (known) return known;
+      const outcome = await guarded(() =>
         def.run({ set: this.set, client, mock: lane.mock, runs: this.config.runs, seed: this.config.seed }),
       );
+      return this.speaksForeign(def, lane.mock.exchanges, outcome);
     });
+  }
+
+  /** Per API version: the not-run outcome of a client that speaks a wire form the suite does not know. */
+  private readonly foreign = new Map<Api, ClientCheckOutcome>();
+
+  /** A client whose requests are all in a foreign wire form (SOAP checked as REST) is not judged: one
+   * not-run reason for every check of the API version, instead of a failure per check. */
+  private speaksForeign(
+    def: ClientCheckDef,
+    exchanges: readonly RecordedExchange[],
+    outcome: ClientCheckOutcome,
+  ): ClientCheckOutcome {
+    if (outcome.status !== 'failed' || !exchanges.length) return outcome;
+    const forms = exchanges.map((x) => (x.unclaimed ? foreignWireForm(x.request) : undefined));
+    if (forms.some((f) => f === undefined)) return outcome;
+    const notRun: ClientCheckOutcome = {
+      status: 'not-run',
+      detail: '',
+      notRunReason: `the client ${this.config.client} speaks ${forms[0]} for API ${def.api}, a wire form this suite does not check (it checks ${this.set.apis[def.api].protocol.protocol}); no check of that API version was judged`,
+    };
+    this.foreign.set(def.api, notRun);
+    return notRun;
   }
 
   /** The tail of the clients' diagnostics (a driver's stderr), for the report: the lane of `def`, else every lane. */

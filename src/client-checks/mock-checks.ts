@@ -13,6 +13,7 @@ import type { MockHandlers } from '../mock/handlers.ts';
 import type { ClientResult, ClientUnderTest, MockScript, RecordedExchange } from '../mock/types.ts';
 import { fillMessage, inputMembers, outputMembers, severityOf } from '../spec/resolve.ts';
 import type { Api, Basis, OperationSpec, ResolvedMember, Severity, SpecSet } from '../spec/types.ts';
+import { caseRequestProblems, wireCases } from '../wire/cases.ts';
 import type { Codec, DecodedAnswer } from '../wire/codec.ts';
 import type { WireRequest, WireResponse } from '../wire/http-types.ts';
 import { headerValue } from '../wire/http-types.ts';
@@ -335,6 +336,100 @@ function wireProblems(
       );
   }
   return problems.length ? { detail: problems.join('; '), exchange: ex, counterexample: input } : undefined;
+}
+
+/** A request carries only the members the operation declares (should: the documented input is taken as complete). */
+function undeclaredMembersCheck(set: SpecSet, op: OperationSpec): ClientCheckDef {
+  const api = op.api;
+  return {
+    id: `${api}/${op.operation}/client.undeclared-members`,
+    api,
+    operation: op.operation,
+    check: 'client.undeclared-members',
+    severity: 'should',
+    summary:
+      'A request carries only the members the operation declares (a client adding members of its own, e.g. "Force": true, relies on what the API does not document).',
+    rule: `${fileOf(set, op, `${api}/${op.operation}.json`)}#/input [INF: the documented input is taken as complete]`,
+    run: (env) =>
+      forSamples(env, validInput(set, op), env.runs, async (input) => {
+        env.mock.setScript({ kind: 'success', output: {} });
+        const r = await callClient(env, op.operation, input);
+        if ('failure' in r) return r.failure;
+        const ex = env.mock.exchanges[0];
+        const d = ex?.ignoringSignature?.decoded ?? ex?.decoded;
+        const extra = d?.ok ? (d.call.undeclared ?? []) : [];
+        return extra.length
+          ? {
+              detail: `the request carries ${extra.join(', ')}, which ${op.operation} does not declare`,
+              ...(ex ? { exchange: ex } : {}),
+              counterexample: input,
+            }
+          : undefined;
+      }),
+  };
+}
+
+/** The golden wire cases of the operation that apply to clients (specs/protocols/<api>.cases.json):
+ * a request case is what the client must send for its input, a response case what it must hand back. */
+function wireCaseChecks(set: SpecSet, op: OperationSpec): ClientCheckDef[] {
+  const api = op.api;
+  const file = `${fileOf(set, set.apis[api].cases ?? {}, `protocols/${api}.cases.json`)}`;
+  return wireCases(set, api, 'client')
+    .filter((c) => c.operation === op.operation && !c.members)
+    .map((c) => ({
+      id: `${api}/${op.operation}/client.case.${c.id}`,
+      api,
+      operation: op.operation,
+      check: `client.case.${c.id}`,
+      severity: severityOf(c.basis),
+      summary: c.documentation,
+      rule: `${file}#/cases/${(set.apis[api].cases?.cases ?? []).indexOf(c)}: ${c.documentation}`,
+      run: async (env): Promise<ClientCheckOutcome> => {
+        env.mock.reset();
+        const codec = codecOf(set, api);
+        const output =
+          c.type === 'response'
+            ? codec.decodeResponse(set, op.operation, {
+                status: c.status ?? 200,
+                headers: { 'content-type': set.apis[api].protocol.success.contentType },
+                body: JSON.stringify(c.body),
+              })
+            : undefined;
+        env.mock.setScript({
+          kind: 'success',
+          output: output?.kind === 'success' ? output.output : {},
+        });
+        // a response case needs only some valid call to answer
+        const input =
+          c.input ??
+          fc.sample(validInput(set, op, { requiredOnly: true }), { seed: env.seed, numRuns: 1 })[0] ??
+          {};
+        const r = await callClient(env, op.operation, input);
+        const ex = env.mock.exchanges.at(-1);
+        const failed = (detail: string): ClientCheckOutcome => ({
+          status: 'failed',
+          detail: `case ${c.id}: ${detail}`,
+          ...(ex ? { request: formatRequest(ex.request), response: formatResponse(ex.response) } : {}),
+          counterexample: showJson(input),
+          cases: 1,
+        });
+        if ('failure' in r) return failed(r.failure.detail);
+        if (!ex) return failed(`the client sent nothing (it returned ${showResult(r.result)})`);
+        if (c.type === 'request') {
+          const problems = caseRequestProblems(set, api, c, ex.request);
+          if (problems.length) return failed(problems.join('; '));
+        } else {
+          if (!('output' in r.result)) return failed(`the client returned ${showResult(r.result)}`);
+          // compared member by member, timestamps as instants (a client may write them its own way)
+          const diffs = diffRecord(c.output ?? {}, r.result.output, outputMembers(set, op), '');
+          if (diffs.length)
+            return failed(
+              `the client handed back ${showJson(r.result.output)}, expected ${showJson(c.output)}: ${diffs.join('; ')}`,
+            );
+        }
+        return { status: 'passed', detail: `case ${c.id}`, cases: 1 };
+      },
+    }));
 }
 
 function outputCheck(set: SpecSet, op: OperationSpec): ClientCheckDef {
@@ -722,10 +817,12 @@ export function clientCheckCatalogue(set: SpecSet, opts: CatalogueOptions = {}):
   for (const op of selectedOperations(set, opts)) {
     const defs = [
       wireRequestCheck(set, op),
+      undeclaredMembersCheck(set, op),
       signatureCheck(set, op),
       outputCheck(set, op),
       errorCodeCheck(set, op),
       invalidInputCheck(set, op),
+      ...wireCaseChecks(set, op),
       ...retryChecks(set, op),
     ].filter((d): d is ClientCheckDef => d !== undefined);
     for (const d of defs) {

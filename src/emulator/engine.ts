@@ -101,6 +101,28 @@ export function validateInput(
     const e = validateValue(set, op, m.name, value, m);
     if (e) return e;
   }
+  return validateExclusive(set, op, input);
+}
+
+/** Members that exclude each other (input.exclusive): two given, or none of an exactly-one group. */
+function validateExclusive(
+  set: SpecSet,
+  op: OperationSpec,
+  input: Record<string, unknown>,
+): ErrorOutcome | undefined {
+  const p = set.apis[op.api].protocol;
+  for (const g of op.input.exclusive ?? []) {
+    const given = g.members.filter((m) => input[m] !== undefined && input[m] !== null);
+    const names = g.members.join(', ');
+    if (given.length > 1)
+      return err(g.error ?? p.validation.invalid, {
+        member: given.join(', '),
+        reason: `only one of ${names} may be given`,
+        Parameter: given[0],
+      });
+    if (g.exactlyOne && given.length === 0)
+      return err(p.validation.missing, { member: `one of ${names}`, Parameter: g.members[0] });
+  }
   return undefined;
 }
 

@@ -8,7 +8,7 @@ import { HttpResponse, http, type RequestHandler } from 'msw';
 import { validateInput } from '../emulator/engine.ts';
 import type { Api, SpecSet } from '../spec/types.ts';
 import type { Codec, Credentials, DecodeResult, ErrorOutcome, Outcome } from '../wire/codec.ts';
-import type { WireRequest, WireResponse } from '../wire/http-types.ts';
+import { foreignWireForm, type WireRequest, type WireResponse } from '../wire/http-types.ts';
 import { codecsFor } from '../wire/index.ts';
 import type { MockScript, RecordedExchange } from './types.ts';
 
@@ -172,8 +172,10 @@ export function createMockHandlers(set: SpecSet, opts: MockOptions): MockHandler
     let refused: ErrorOutcome | undefined;
     let ignoringSignature: RecordedExchange['ignoringSignature'];
     if (!codec) {
-      unclaimed =
-        'no API version claims this request (neither the JSON target header, nor a legacy Operation parameter, nor a SOAP envelope)';
+      const foreign = foreignWireForm(wire);
+      unclaimed = foreign
+        ? `the request is ${foreign}, a wire form this suite does not know`
+        : 'no API version claims this request (neither the JSON target header, nor a legacy Operation parameter, nor a SOAP envelope)';
       response = { status: 400, headers: { 'content-type': 'text/plain' }, body: unclaimed };
     } else {
       decoded = codec.decodeRequest(set, wire, { lookupSecret: (k) => secrets.get(k) });

@@ -2,6 +2,7 @@
 // language: $now, $input.<Member>, $status, literals) and `observe` says what an observation of
 // the entity shows afterwards.
 import { validInput } from '../arbitraries/input.ts';
+import { expectSuccess, timestampProblem } from '../checks/judge.ts';
 import { effectStatus, idInput } from '../checks/plan.ts';
 import { ruleCheck } from '../checks/target.ts';
 import { show } from '../client-checks/e2e-support.ts';
@@ -35,7 +36,7 @@ export function effectMismatch(
   for (const [field, v] of Object.entries(rule.set ?? {})) {
     const p = parseValue(v);
     if (times && p.kind === 'now' && field in shapeMembers && !(obs.entity[field] instanceof Date))
-      return `the ${entity} must show ${field} (the time of the call), but it shows ${show(obs.entity[field])}`;
+      return `the ${entity} must show ${field} (the time of the call), but ${obs.entity[field] === undefined ? 'it is missing' : `its ${field} is not a timestamp: ${timestampProblem(obs.entity[field], set.apis[op.api].protocol.timestamps)}`}`;
     if (p.kind !== 'input' || input[p.member] === undefined || !(field in obs.entity)) continue;
     if (String(obs.entity[field]) !== String(input[p.member]))
       return `the ${entity}'s ${field} must be the ${p.member} sent (${show(input[p.member])}), but it is ${show(obs.entity[field])}`;

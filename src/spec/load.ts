@@ -12,6 +12,7 @@ import {
   type Api,
   type ApiSpecs,
   type Basis,
+  type CasesFile,
   type Constraint,
   type ErrorsFile,
   type ModelFile,
@@ -39,7 +40,7 @@ export class SpecProblems extends Error {
   }
 }
 
-type Kind = 'sources' | 'shapes' | 'protocol' | 'errors' | 'model' | 'operation';
+type Kind = 'sources' | 'shapes' | 'protocol' | 'errors' | 'model' | 'operation' | 'cases';
 
 function listJson(dir: string): string[] {
   const out: string[] = [];
@@ -77,7 +78,7 @@ function validators(metaPath: string): Map<Kind, ValidateFunction> {
   if (cachedValidators && cachedMetaPath === `${metaPath}#${registryVersion()}`) return cachedValidators;
   const ajv = metaSchemaAjv(metaPath);
   const map = new Map<Kind, ValidateFunction>();
-  for (const kind of ['sources', 'shapes', 'protocol', 'errors', 'model', 'operation'] as Kind[]) {
+  for (const kind of ['sources', 'shapes', 'protocol', 'errors', 'model', 'operation', 'cases'] as Kind[]) {
     map.set(kind, ajv.getSchema(`meta#/definitions/${kind}`)!);
   }
   cachedValidators = map;
@@ -107,6 +108,7 @@ export function loadSpecsUncached(dir: string): SpecSet {
     errors: [],
     model: [],
     operation: [],
+    cases: [],
   };
   const vals = validators(join(dir, 'meta-schema.json'));
   for (const full of listJson(dir)) {
@@ -179,12 +181,21 @@ export function loadSpecsUncached(dir: string): SpecSet {
         problems.push({ file: f.rel, pointer: '/operation', message: `duplicate operation ${op.operation}` });
       operations.set(op.operation, op);
     }
-    apis[api] = { api, protocol: protocol!, shapes: shapes!, operations };
+    const casesFiles = byKind.cases.filter((f) => f.doc.api === api);
+    for (const f of casesFiles)
+      if (f.rel !== join('protocols', `${api}.cases.json`))
+        problems.push({
+          file: f.rel,
+          pointer: '/api',
+          message: `file should be named protocols/${api}.cases.json`,
+        });
+    const cases = casesFiles[0]?.doc as CasesFile | undefined;
+    apis[api] = { api, protocol: protocol!, shapes: shapes!, operations, ...(cases ? { cases } : {}) };
   }
   if (problems.length) throw new SpecProblems(problems);
 
   const set: SpecSet = { dir, sources, errors, model, apis, files };
-  problems.push(...crossCheck(set));
+  problems.push(...crossCheck(set), ...checkCases(set), ...checkExclusive(set));
   if (problems.length) throw new SpecProblems(problems);
   return set;
 }
@@ -439,6 +450,78 @@ function crossCheck(set: SpecSet): SpecProblem[] {
  * Common parameters are found by role: a protocol that has common parameters gives each role
  * to exactly one of them (a missing role would leave the codec without the parameter).
  */
+/** Golden wire cases: unique ids, a known operation (or members of their own), known members and shapes. */
+/** Exclusive groups: members of the operation's input, optional, each in one group only. */
+function checkExclusive(set: SpecSet): SpecProblem[] {
+  const out: SpecProblem[] = [];
+  for (const api of APIS)
+    for (const op of set.apis[api].operations.values()) {
+      const file = set.files.get(op) ?? `${api}/${op.operation}.json`;
+      const seen = new Set<string>();
+      (op.input.exclusive ?? []).forEach((g, i) => {
+        const at = `/input/exclusive/${i}`;
+        if (g.error !== undefined && !(g.error in set.errors.errors))
+          out.push({ file, pointer: `${at}/error`, message: `unknown error ${g.error} (see errors.json)` });
+        g.members.forEach((m, j) => {
+          const ms = op.input.members[m];
+          if (!ms) out.push({ file, pointer: `${at}/members/${j}`, message: `${m} is not an input member` });
+          else if (ms.required)
+            out.push({
+              file,
+              pointer: `${at}/members/${j}`,
+              message: `${m} is required, so it cannot exclude another member`,
+            });
+          if (seen.has(m))
+            out.push({ file, pointer: `${at}/members/${j}`, message: `${m} is in another group already` });
+          seen.add(m);
+        });
+      });
+    }
+  return out;
+}
+
+function checkCases(set: SpecSet): SpecProblem[] {
+  const out: SpecProblem[] = [];
+  for (const api of APIS) {
+    const { cases, operations, shapes } = set.apis[api];
+    if (!cases) continue;
+    const file = set.files.get(cases) ?? `protocols/${api}.cases.json`;
+    const seen = new Set<string>();
+    cases.cases.forEach((c, i) => {
+      const at = `/cases/${i}`;
+      if (seen.has(c.id)) out.push({ file, pointer: `${at}/id`, message: `duplicate case id ${c.id}` });
+      seen.add(c.id);
+      const op = operations.get(c.operation);
+      const side = c.type === 'request' ? 'input' : 'output';
+      if (!op && !c.members)
+        out.push({
+          file,
+          pointer: `${at}/operation`,
+          message: `unknown operation ${c.operation} (name one in ${api}/, or declare the case's members)`,
+        });
+      const members = c.members ?? op?.[side].members ?? {};
+      for (const [m, ms] of Object.entries(c.members ?? {}))
+        if (!(ms.shape in shapes.shapes))
+          out.push({
+            file,
+            pointer: `${at}/members/${escapePointer(m)}/shape`,
+            message: `unknown shape ${ms.shape}`,
+          });
+      const values = c.type === 'request' ? c.input : c.output;
+      for (const m of Object.keys(values ?? {}))
+        if (!(m in members))
+          out.push({
+            file,
+            pointer: `${at}/${side}/${escapePointer(m)}`,
+            message: `${m} is not an ${side} member of ${c.operation}`,
+          });
+      if (c.params && set.apis[api].protocol.protocol !== 'mturkRestXml')
+        out.push({ file, pointer: `${at}/params`, message: 'params are for the legacy REST protocol' });
+    });
+  }
+  return out;
+}
+
 function checkRoles(protocol: ProtocolFile, file: string): SpecProblem[] {
   const params = protocol.commonParameters;
   if (!params) return [];

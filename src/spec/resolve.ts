@@ -178,6 +178,14 @@ export function violationOf(value: unknown, m: ResolvedMember): Violation | unde
   for (const c of m.constraints) {
     switch (c.kind) {
       case 'length': {
+        if (c.unit === 'item') {
+          if (!Array.isArray(value)) break;
+          if (c.min !== undefined && value.length < c.min)
+            return { constraint: c, reason: `has fewer than ${c.min} items` };
+          if (c.max !== undefined && value.length > c.max)
+            return { constraint: c, reason: `has more than ${c.max} items` };
+          break;
+        }
         if (typeof value !== 'string') break;
         const n = c.unit === 'byte' ? Buffer.byteLength(value, 'utf8') : codePointLength(value);
         if (c.min !== undefined && n < c.min)

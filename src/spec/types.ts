@@ -14,7 +14,15 @@ export interface Basis {
 }
 
 export type Constraint =
-  | { kind: 'length'; min?: number; max?: number; unit: 'codepoint' | 'byte'; basis: Basis; error?: string }
+  | {
+      kind: 'length';
+      min?: number;
+      max?: number;
+      /** codepoint/byte: a string's length; item: a list's number of items */
+      unit: 'codepoint' | 'byte' | 'item';
+      basis: Basis;
+      error?: string;
+    }
   | { kind: 'pattern'; pattern: string; basis: Basis; error?: string }
   | { kind: 'enum'; values: string[]; basis: Basis; error?: string }
   | { kind: 'range'; min?: number; max?: number; basis: Basis; error?: string }
@@ -146,6 +154,15 @@ export interface RuleSpec {
   pagination?: Pagination;
 }
 
+/** Input members that exclude each other: at most one of them, or exactly one with `exactlyOne`. */
+export interface ExclusiveGroup {
+  members: string[];
+  exactlyOne?: boolean;
+  basis: Basis;
+  /** the error for two or more of them (default: the protocol's validation.invalid) */
+  error?: string;
+}
+
 export interface OperationSpec {
   kind: 'operation';
   api: Api;
@@ -155,7 +172,7 @@ export interface OperationSpec {
   basis: Basis;
   equivalent?: Record<string, unknown>;
   idempotent?: boolean;
-  input: { members: Record<string, MemberSpec> };
+  input: { members: Record<string, MemberSpec>; exclusive?: ExclusiveGroup[] };
   output: { members: Record<string, MemberSpec> };
   behaviour: {
     kind: 'transition' | 'read' | 'list' | 'create' | 'delete';
@@ -372,11 +389,39 @@ export interface ResolvedMember {
   money?: { amount: string; currencyCode: string };
 }
 
+/** A golden wire case (protocols/<api>.cases.json), as Smithy's httpRequestTests/httpResponseTests. */
+export interface WireCase {
+  id: string;
+  type: 'request' | 'response';
+  appliesTo: 'client' | 'server' | 'both';
+  documentation: string;
+  basis: Basis;
+  operation: string;
+  /** the members the case uses when no operation spec has them yet */
+  members?: Record<string, MemberSpec>;
+  input?: Record<string, unknown>;
+  /** legacy request: every parameter the input becomes, exactly */
+  params?: Record<string, string>;
+  headers?: Record<string, string>;
+  body?: unknown;
+  status?: number;
+  output?: Record<string, unknown>;
+}
+
+export interface CasesFile {
+  kind: 'cases';
+  api: Api;
+  note?: string;
+  cases: WireCase[];
+}
+
 export interface ApiSpecs {
   api: Api;
   protocol: ProtocolFile;
   shapes: ShapesFile;
   operations: Map<string, OperationSpec>;
+  /** the golden wire cases, when the API has a cases file */
+  cases?: CasesFile;
 }
 
 export interface SpecSet {

@@ -6,6 +6,7 @@ import { runClientChecks } from '../../src/client-checks/lanes.ts';
 import type { ClientTargetConfig } from '../../src/mock/types.ts';
 import { loadSpecs } from '../../src/spec/load.ts';
 import { BROKEN_CLIENTS } from '../fixtures/broken-clients/index.ts';
+import { createSoapClient, soapOperation } from '../fixtures/broken-clients/legacy-speaks-soap.ts';
 
 const set = loadSpecs();
 const base = { kind: 'client', runs: 5, seed: 20261124, timeoutMs: 5000 } as const;
@@ -22,7 +23,7 @@ describe('broken clients fail on the right check', () => {
         apis: [b.api],
         operations: [b.operation],
       };
-      const results = await runClientChecks(set, config, {
+      const results = await runClientChecks(b.specs ?? set, config, {
         transport: b.transport ?? 'in-process',
         factory: (_api, endpoint, ctx) => b.create(endpoint, ctx.set, ctx.credentials),
       });
@@ -114,3 +115,18 @@ test('a client failure shows a shrunk counterexample', async () => {
   const dates = (await run('sdk-misparses-dates')) as { served: Record<string, Record<string, unknown>> };
   expect(Object.values(dates.served).flatMap((x) => Object.keys(x))).toHaveLength(1);
 }, 60_000);
+
+test('a client that speaks a wire form the suite does not know (SOAP checked as REST) gets one not-run reason', async () => {
+  const results = await runClientChecks(
+    set,
+    { ...base, client: 'legacy-rest', apis: ['2014-08-15'], operations: [soapOperation] },
+    { transport: 'in-process', factory: (_api, endpoint) => createSoapClient(endpoint) },
+  );
+  expect(results.length).toBeGreaterThan(3);
+  expect(results.filter((r) => r.outcome.status === 'failed').map((r) => r.def.id)).toEqual([]);
+  const reasons = new Set(results.map((r) => r.outcome.notRunReason));
+  expect(reasons.size).toBe(1);
+  expect([...reasons][0]).toMatch(
+    /speaks SOAP \(Content-Type text\/xml, SOAPAction .*a wire form this suite does not check/,
+  );
+});
