@@ -2,7 +2,7 @@
 // language: $now, $input.<Member>, $status, literals) and `observe` says what an observation of
 // the entity shows afterwards.
 import { validInput } from '../arbitraries/input.ts';
-import { expectSuccess, timestampProblem } from '../checks/judge.ts';
+import { timestampProblem } from '../checks/judge.ts';
 import { effectStatus, idInput } from '../checks/plan.ts';
 import { ruleCheck } from '../checks/target.ts';
 import { show } from '../client-checks/e2e-support.ts';
