@@ -5,6 +5,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Ajv, type ValidateFunction } from 'ajv';
+import { checkModelDynamics } from './model-checks.ts';
 import { templatePlaceholders } from './resolve.ts';
 import {
   APIS,
@@ -425,6 +426,7 @@ function crossCheck(set: SpecSet): SpecProblem[] {
           message: `${c.status} is not a status of ${c.entity}`,
         });
     });
+  out.push(...checkModelDynamics(set, fileOf(set.model)));
   return out;
 }
 
