@@ -109,7 +109,7 @@ describe('WorkerSubmitsAssignment and WorkerSubmitsAcceptedAssignment', () => {
     expect(hitStatus(HITId)).toBe('Assignable');
     const got = call('GetAssignment', { AssignmentId: first.AssignmentId });
     expect(got.kind).toBe('success');
-    const a = (got as { output: { Assignment: Record<string, unknown> } }).output.Assignment;
+    const a = (got as unknown as { output: { Assignment: Record<string, unknown> } }).output.Assignment;
     expect(a).toMatchObject({ AssignmentStatus: 'Submitted', Answer: '<answer>1</answer>', SubmitTime: T0 });
     expect((a.AutoApprovalTime as Date).getTime()).toBe(T0.getTime() + 2592000_000);
     const accepted = ok('WorkerAcceptsAssignment', { HITId });
