@@ -227,6 +227,8 @@ export interface StartOptions extends EmulatorOptions {
   host?: string;
   /** Path of the provider-states endpoint (default '/_states'). */
   statesPath?: string;
+  /** Serve this emulator (default: a new one made from these options). */
+  emulator?: Emulator;
   /** More JSON endpoints by path (the control endpoint); each answers every method itself. */
   routes?: Record<string, ExtraRoute>;
 }
@@ -279,7 +281,7 @@ function send(res: ServerResponse, r: WireResponse, close = false): void {
 }
 
 export async function startEmulator(opts: StartOptions = {}): Promise<RunningEmulator> {
-  const emulator = createEmulator(opts);
+  const emulator = opts.emulator ?? createEmulator(opts);
   const statesPath = opts.statesPath ?? '/_states';
   const host = opts.host ?? '127.0.0.1';
   const max = emulator.maxBodyBytes;
