@@ -150,7 +150,7 @@ describe('mturkHandlers', () => {
 
   it('by default answers the emulator URL and MTurk’s own hosts (so a default client never leaves the process)', async () => {
     const e = await start();
-    const paths = mturkHandlers(e).map((h) => String((h.info as { path: unknown }).path));
+    const paths = mturkHandlers(e).map((h) => String((h.info as unknown as { path: unknown }).path));
     expect(paths.some((p) => p.includes('mturk-requester\\.us-east-1\\.amazonaws\\.com'))).toBe(true);
     expect(paths.some((p) => p.includes('mturk-requester-sandbox'))).toBe(true);
     expect(paths.some((p) => p.includes(`127\\.0\\.0\\.1:${new URL(e.url).port}`))).toBe(true);
