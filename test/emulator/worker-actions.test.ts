@@ -80,11 +80,11 @@ describe('WorkerAcceptsAssignment', () => {
 
   it('refuses a Worker the HIT owner blocked, not one another requester blocked', () => {
     const HITId = hit(2);
-    const { WorkerId } = ok('WorkerBlockedByRequester');
+    const { WorkerId } = ok('WorkerBlocked');
     const r = post('WorkerAcceptsAssignment', { HITId, WorkerId });
     expect(r.status).toBe(409);
     expect(r.body.error).toBe(`Worker ${WorkerId} is blocked by the requester of HIT ${HITId}`);
-    const other = ok('WorkerBlockedByRequester', {}, OTHER).WorkerId;
+    const other = ok('WorkerBlocked', {}, OTHER).WorkerId;
     expect(post('WorkerAcceptsAssignment', { HITId, WorkerId: other }).status).toBe(200);
   });
 
