@@ -7,6 +7,7 @@ import { createRequire } from 'node:module';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Ajv, ValidateFunction } from 'ajv';
+import { registryVersion, ruleProblems, ruleSchema } from '../rules/index.ts';
 import { checkModelDynamics } from './model-checks.ts';
 import { templatePlaceholders } from './resolve.ts';
 import {
@@ -70,19 +71,22 @@ export function metaSchemaAjv(metaPath: string = join(DEFAULT_SPECS_DIR, 'meta-s
       return false;
     }
   });
+  // each rule kind adds its own fragment (src/rules/<kind>.ts `schema`)
+  const rule = meta.definitions.rule as Record<string, unknown> | undefined;
+  if (rule) meta.definitions.rule = ruleSchema(rule);
   ajv.addSchema(meta, 'meta');
   return ajv;
 }
 
 function validators(metaPath: string): Map<Kind, ValidateFunction> {
-  if (cachedValidators && cachedMetaPath === metaPath) return cachedValidators;
+  if (cachedValidators && cachedMetaPath === `${metaPath}#${registryVersion()}`) return cachedValidators;
   const ajv = metaSchemaAjv(metaPath);
   const map = new Map<Kind, ValidateFunction>();
   for (const kind of ['sources', 'shapes', 'protocol', 'errors', 'model', 'operation'] as Kind[]) {
     map.set(kind, ajv.getSchema(`meta#/definitions/${kind}`)!);
   }
   cachedValidators = map;
-  cachedMetaPath = metaPath;
+  cachedMetaPath = `${metaPath}#${registryVersion()}`;
   return map;
 }
 
@@ -113,7 +117,9 @@ function buildValidated(dir: string): boolean {
   try {
     const path = fileURLToPath(VALIDATED_STAMP);
     if (!existsSync(path)) return false;
-    const stamp = JSON.parse(readFileSync(path, 'utf8')) as { digests?: unknown };
+    const stamp = JSON.parse(readFileSync(path, 'utf8')) as { digests?: unknown; registry?: unknown };
+    // a rule kind registered at run time changes the meta-schema: then the stamp says nothing
+    if (stamp.registry !== registryVersion()) return false;
     return Array.isArray(stamp.digests) && stamp.digests.includes(specsDigest(dir));
   } catch {
     return false;
@@ -124,7 +130,7 @@ function buildValidated(dir: string): boolean {
 export function writeValidatedStamp(dir: string = DEFAULT_SPECS_DIR): string {
   loadSpecsUncached(dir, { trustBuild: false });
   const path = fileURLToPath(VALIDATED_STAMP);
-  writeFileSync(path, `${JSON.stringify({ digests: [specsDigest(dir)] })}\n`);
+  writeFileSync(path, `${JSON.stringify({ digests: [specsDigest(dir)], registry: registryVersion() })}\n`);
   return path;
 }
 
@@ -410,37 +416,18 @@ function crossCheck(set: SpecSet): SpecProblem[] {
               message: `state ${many} does not create several listed ${op.behaviour.entity}s under one parent`,
             });
         }
-        if (r.kind === 'status') {
-          const values = entity.status?.values ?? [];
-          for (const v of r.allowed ?? [])
-            if (!values.includes(v))
-              out.push({
-                file: fileOf(op),
-                pointer: `${p}/allowed`,
-                message: `${v} is not a status of ${op.behaviour.entity}`,
-              });
-          (r.violatedBy ?? []).forEach((s, j) => {
-            const made = states[s]?.creates.find((c) => c.entity === op.behaviour.entity)?.status;
-            if (made === undefined || (r.allowed ?? []).includes(made))
-              out.push({
-                file: fileOf(op),
-                pointer: `${p}/violatedBy/${j}`,
-                message: `state ${s} does not create a ${op.behaviour.entity} outside the allowed statuses`,
-              });
-          });
-        }
-        if (r.kind === 'effect')
-          for (const field of Object.keys(r.set ?? {}))
-            if (
-              field !== '$status' &&
-              field !== entity.status?.field &&
-              !fieldKnown(set, api, op.behaviour.entity, field)
-            )
-              out.push({
-                file: fileOf(op),
-                pointer: `${p}/set/${field}`,
-                message: `${field} is not a field of ${op.behaviour.entity}`,
-              });
+        out.push(
+          ...ruleProblems({
+            set,
+            op,
+            rule: r,
+            ent: entity,
+            states,
+            pointer: p,
+            file: fileOf(op),
+            fieldKnown: (field) => fieldKnown(set, api, op.behaviour.entity, field),
+          }),
+        );
       });
     }
   }
