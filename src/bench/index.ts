@@ -5,12 +5,13 @@ import os from 'node:os';
 import { dirname } from 'node:path';
 import { cliRows } from './rows-cli.ts';
 import { type Ceiling, ceilingRow, emulatorRows, openCeiling, round } from './rows-http.ts';
+import { localRows } from './rows-local.ts';
 import { clientSuiteRows, serverSuiteRow } from './rows-suites.ts';
 import type { BenchResults, BenchRow } from './types.ts';
 
 export type { BenchResults, BenchRow } from './types.ts';
 
-export const GROUPS = ['ceiling', 'emulator', 'server-suite', 'client-suite', 'cli'] as const;
+export const GROUPS = ['ceiling', 'emulator', 'server-suite', 'client-suite', 'cli', 'local'] as const;
 export type Group = (typeof GROUPS)[number];
 
 export interface BenchOptions {
@@ -114,6 +115,10 @@ export async function runBench(opts: BenchOptions): Promise<BenchResults> {
       seed: opts.seed,
     }))
       add(r);
+  }
+  if (want('local')) {
+    log('measuring the local MTurk (startEmulator from the built package)');
+    for (const r of await localRows()) add(r);
   }
   const cpus = os.cpus();
   return {
