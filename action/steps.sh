@@ -30,7 +30,7 @@ case "${1:-}" in
     nohup "${cli[@]}" "${args[@]}" >"$log" 2>&1 </dev/null &
     pid=$!
     url=""
-    for _ in $(seq 1 300); do
+    for _ in $(seq 1 900); do
       url="$(sed -n 's/^MTurk reference emulator listening on \(http:[^ ]*\)$/\1/p' "$log" | head -n 1)"
       if [ -n "$url" ] || ! kill -0 "$pid" 2>/dev/null; then break; fi
       sleep 0.1

@@ -136,6 +136,11 @@ class Job {
 }
 
 const pids: number[] = [];
+/** Remembers an emulator to stop; only a real process id (kill(0) would signal this whole process group). */
+const remember = (pid: string | undefined) => {
+  const n = Number(pid);
+  if (Number.isSafeInteger(n) && n > 1) pids.push(n);
+};
 afterAll(() => {
   for (const pid of pids)
     try {
@@ -162,7 +167,7 @@ describe('action.yml', () => {
     try {
       const started = await job.use({ mode: 'emulator', port: '0' });
       expect(started.ok, started.stderr).toBe(true);
-      pids.push(Number(started.outputs.pid));
+      remember(started.outputs.pid);
       expect(started.outputs.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
       expect(started.outputs['states-url']).toBe(`${started.outputs.url}/_states`);
       expect(started.uploads).toEqual([]);
@@ -184,7 +189,7 @@ describe('action.yml', () => {
     const job = new Job();
     try {
       const started = await job.use({ mode: 'emulator', port: '0' });
-      pids.push(Number(started.outputs.pid));
+      remember(started.outputs.pid);
       // a check that passes but is listed as an expected failure fails the run (exit 1)
       writeFileSync(join(job.dir, 'expected.txt'), '2017-01-17/GetAssignment/rule.unknown-id\n');
       const gated = await job.use({
