@@ -30,7 +30,7 @@ describe('mturk-conformance specs', () => {
     const r = cli('specs');
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/2017-01-17 \(awsJson1_1\): 6 operations, 2 seed, 4 support/);
-    expect(r.stdout).toMatch(/2014-08-15 \(mturkRestXml\): 7 operations, 2 seed, 5 support/);
+    expect(r.stdout).toMatch(/2014-08-15 \(mturkRestXml\): 8 operations, 2 seed, 6 support/);
     expect(r.stdout).toMatch(/seed\s+RejectAssignment\s+2\s+0\s+4\s+4\s+0/);
   });
 
