@@ -7,15 +7,21 @@ import { runCheck } from '../src/checks/run.ts';
 import type { CheckResult, ServerTargetConfig } from '../src/checks/types.ts';
 import { startEmulator } from '../src/emulator/server.ts';
 import { TEST_CREDENTIALS } from '../src/emulator/test-credentials.ts';
+import { SERVER_CHECK_CONCURRENCY } from '../src/runner/run.ts';
 import { loadSpecs } from '../src/spec/load.ts';
 import { APIS } from '../src/spec/types.ts';
-import { brokenEmulators } from './fixtures/broken-emulators/index.ts';
+import { brokenEmulators, soapBrokenEmulators } from './fixtures/broken-emulators/index.ts';
 
 const set = loadSpecs();
 const RUNS = 10;
 const SEED = 20261124;
 
-function config(url: string, statesUrl: string, operations?: string[]): ServerTargetConfig {
+function config(
+  url: string,
+  statesUrl: string,
+  operations?: string[],
+  legacyWires?: string[],
+): ServerTargetConfig {
   return {
     kind: 'server',
     endpoint: url,
@@ -26,12 +32,23 @@ function config(url: string, statesUrl: string, operations?: string[]): ServerTa
     timeoutMs: 5000,
     credentials: [...TEST_CREDENTIALS],
     ...(operations ? { operations } : {}),
+    ...(legacyWires ? { legacyWires } : {}),
   };
 }
 
+/** Runs the catalogue as the runner does: at most SERVER_CHECK_CONCURRENCY checks at a time. */
 async function runAll(cfg: ServerTargetConfig): Promise<CheckResult[]> {
   const checks = serverChecks(set, cfg);
-  return Promise.all(checks.map((c) => runCheck(c, set, cfg)));
+  const results: CheckResult[] = new Array(checks.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < checks.length) {
+      const i = next++;
+      results[i] = await runCheck(checks[i]!, set, cfg);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(SERVER_CHECK_CONCURRENCY, checks.length) }, worker));
+  return results;
 }
 
 describe('the reference emulator', () => {
@@ -85,7 +102,10 @@ describe('broken emulators', () => {
       const running = await b.start();
       try {
         const operations = [...new Set(b.expectFailing.map((id) => id.split('/')[1]!))];
-        const results = await runAll(config(running.url, running.statesUrl, operations));
+        // the deviations of the REST form are judged over REST (their SOAP twins: below); the
+        // SOAP ones over both forms
+        const wires = soapBrokenEmulators.includes(b) ? undefined : ['rest'];
+        const results = await runAll(config(running.url, running.statesUrl, operations, wires));
         const failed = results.filter((r) => r.status === 'failed').map((r) => r.record.id);
         const notRun = results.filter((r) => r.status === 'not-run').map((r) => r.record.id);
         console.log(
@@ -94,9 +114,46 @@ describe('broken emulators', () => {
         const ids = new Set(results.map((r) => r.record.id));
         for (const id of b.expectFailing) expect(ids.has(id), `${id} exists`).toBe(true);
         expect(b.expectFailing.filter((id) => !failed.includes(id))).toEqual([]);
+        // a SOAP-only deviation is caught by SOAP checks alone: every REST check still passes
+        if (soapBrokenEmulators.includes(b)) {
+          expect(failed.filter((id) => !id.split('/')[2]!.startsWith('soap.'))).toEqual([]);
+          expect(results.some((r) => r.status === 'passed' && !r.record.check.startsWith('soap.'))).toBe(
+            true,
+          );
+        }
         const failure = results.find((r) => r.record.id === b.expectFailing[0]);
         expect(failure?.record.detail).toContain('Rule broken');
         expect(failure?.record.curl?.length ?? 0).toBeGreaterThan(0);
+      } finally {
+        await running.close();
+      }
+    },
+    90_000,
+  );
+});
+
+describe('SOAP twins of legacy checks', () => {
+  test.concurrent.each(
+    ['legacy-errors-wrong-place', 'legacy-ignores-echo', 'legacy-errors-without-data'].map((n) => [
+      n,
+      brokenEmulators.find((b) => b.name === n)!,
+    ]),
+  )(
+    '%s is caught over SOAP too, by the twins of its checks',
+    async (_name, b) => {
+      const running = await b.start();
+      try {
+        const legacy = b.expectFailing.filter((id) => id.startsWith('2014-08-15/'));
+        const operations = [...new Set(legacy.map((id) => id.split('/')[1]!))];
+        const twins = legacy.map((id) => id.replace(/\/([^/]+)$/, '/soap.$1'));
+        // only the twins run: the rest of the catalogue over SOAP is the reference's business
+        const results = await runAll({
+          ...config(running.url, running.statesUrl, operations, ['soap']),
+          checks: twins,
+        });
+        expect(results.map((r) => r.record.id).sort()).toEqual([...twins].sort());
+        const failed = results.filter((r) => r.status === 'failed').map((r) => r.record.id);
+        expect(twins.filter((id) => !failed.includes(id))).toEqual([]);
       } finally {
         await running.close();
       }

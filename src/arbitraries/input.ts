@@ -2,6 +2,8 @@
 // members filled from provider-state ids) and one-violation cases, each
 // breaking exactly one constraint of one member.
 import fc from 'fast-check';
+import { chargedMembers, modestAmount } from '../rules/charge.ts';
+import { freshTokens, tokenMembers, tokenValue } from '../rules/token.ts';
 import { constraintKey, inputMembers, violationOf } from '../spec/resolve.ts';
 import type { Constraint, OperationSpec, ResolvedMember, SpecSet } from '../spec/types.ts';
 import { alphabet, parsePattern } from './regex.ts';
@@ -32,16 +34,32 @@ export function validInput(
   const omit = new Set([...(opts.omit ?? []), ...serverIssuedMembers(op), ...Object.keys(opts.fixed ?? {})]);
   const model: Record<string, fc.Arbitrary<unknown>> = {};
   const required: string[] = [];
+  const charged = new Set(chargedMembers(op));
+  const tokens = new Set(tokenMembers(op));
   for (const m of inputMembers(set, op)) {
     if (omit.has(m.name)) continue;
     if (opts.requiredOnly && !m.required) continue;
     const id = ids[m.name];
-    model[m.name] = id !== undefined ? fc.constant(id) : validValue(m, { nonEmpty: m.required });
+    model[m.name] =
+      id !== undefined
+        ? fc.constant(id)
+        : charged.has(m.name)
+          ? modestAmount()
+          : tokens.has(m.name)
+            ? tokenValue(lengthBounds(m))
+            : validValue(m, { nonEmpty: m.required });
     if (m.required) required.push(m.name);
   }
-  return fc
-    .record(model, { requiredKeys: required })
-    .map((input) => ({ ...input, ...(opts.fixed ?? {}) }) as Record<string, unknown>);
+  // tokens are freshened on every generated value (an impure map on purpose: each call a new token)
+  return fc.record(model, { requiredKeys: required }).map((input) => {
+    // ids handed in stay as they are; only generated tokens are freshened
+    const given = Object.fromEntries(
+      Object.keys(input)
+        .filter((k) => ids[k] !== undefined)
+        .map((k) => [k, ids[k]]),
+    );
+    return { ...freshTokens(op, input), ...given, ...(opts.fixed ?? {}) } as Record<string, unknown>;
+  });
 }
 
 export interface ViolationCase {

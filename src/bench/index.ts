@@ -4,14 +4,22 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { dirname } from 'node:path';
 import { cliRows } from './rows-cli.ts';
-import { type Ceiling, ceilingRow, emulatorRows, openCeiling, round } from './rows-http.ts';
+import { type Ceiling, ceilingRow, emulatorRows, openCeiling, round, SOAP_FORMS } from './rows-http.ts';
 import { localRows } from './rows-local.ts';
 import { clientSuiteRows, serverSuiteRow } from './rows-suites.ts';
 import type { BenchResults, BenchRow } from './types.ts';
 
 export type { BenchResults, BenchRow } from './types.ts';
 
-export const GROUPS = ['ceiling', 'emulator', 'server-suite', 'client-suite', 'cli', 'local'] as const;
+export const GROUPS = [
+  'ceiling',
+  'emulator',
+  'emulator-soap',
+  'server-suite',
+  'client-suite',
+  'cli',
+  'local',
+] as const;
 export type Group = (typeof GROUPS)[number];
 
 export interface BenchOptions {
@@ -60,7 +68,7 @@ export async function runBench(opts: BenchOptions): Promise<BenchResults> {
     bareMs: opts.durationMs,
     seed: opts.seed,
   };
-  const needCeiling = want('ceiling') || want('emulator') || want('server-suite');
+  const needCeiling = want('ceiling') || want('emulator') || want('emulator-soap') || want('server-suite');
   try {
     if (needCeiling) {
       log('measuring the loopback ceiling');
@@ -81,6 +89,10 @@ export async function runBench(opts: BenchOptions): Promise<BenchResults> {
     if (want('emulator')) {
       log('measuring the emulator');
       for (const r of await emulatorRows(http, ceiling)) add(r);
+    }
+    if (want('emulator-soap')) {
+      log('measuring the emulator over SOAP');
+      for (const r of await emulatorRows(http, ceiling, SOAP_FORMS)) add(r);
     }
     if (want('server-suite')) {
       log('measuring the server suite');

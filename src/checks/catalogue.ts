@@ -6,6 +6,7 @@ import { crossChecks } from './cross.ts';
 import { fixtureChecks } from './fixtures.ts';
 import { operationChecks } from './operation-checks.ts';
 import { protocolChecks } from './protocol-checks.ts';
+import { soapServerChecks } from './soap-checks.ts';
 import { statefulChecks } from './stateful.ts';
 import type { Check, ServerTargetConfig } from './types.ts';
 
@@ -21,6 +22,7 @@ export function serverChecks(set: SpecSet, config: ServerTargetConfig): Check[] 
     out.push(...statefulChecks(set, api, config, only));
   }
   out.push(...crossChecks(set, config, only), ...fixtureChecks(set, config, only));
+  out.splice(0, out.length, ...soapServerChecks(set, config, out, only));
   const wanted = selector(config.checks);
   const seen = new Set<string>();
   return out.filter((c) => {

@@ -14,7 +14,7 @@ export function summary(ex: Answered): string {
   if (a.kind === 'success') return `a success (HTTP ${a.status})`;
   if (a.kind === 'error')
     return `an error ${a.code ?? '(no code)'}${a.typeName ? ` of type ${a.typeName}` : ''} (HTTP ${a.status})${a.message ? `: "${a.message}"` : ''}`;
-  return `an unreadable answer (HTTP ${a.status}: ${a.problems.join('; ')})`;
+  return `something unreadable (HTTP ${a.status}: ${a.problems.join('; ')})`;
 }
 
 /** Problems about the envelope parts that have checks of their own (content type, request id, INF status). */

@@ -7,9 +7,10 @@ import { coverInput } from '../arbitraries/coverage.ts';
 import { constraintSource, oneViolation, serverIssuedMembers, validInput } from '../arbitraries/input.ts';
 import { constraintsOf, freeString, lengthBounds, patternString } from '../arbitraries/values.ts';
 import { ruleContext, ruleKind } from '../rules/index.ts';
+import { freshTokens } from '../rules/token.ts';
 import { constraintKey, errorSpec, inputMembers } from '../spec/resolve.ts';
 import type { OperationSpec, ResolvedMember, SpecSet } from '../spec/types.ts';
-import { getPath, parseXmlSafe } from '../wire/xml.ts';
+import { getPath } from '../wire/xml.ts';
 import { expectError, expectSuccess } from './judge.ts';
 import {
   basisText,
@@ -79,7 +80,7 @@ function validChecks(set: SpecSet, op: OperationSpec, _config: ServerTargetConfi
             ex,
             `A valid ${op.operation} request with ResponseGroup=${echo.responseGroup}`,
           );
-          const parsed = parseXmlSafe(ex.res.body);
+          const parsed = s.answerDocument(api, ex.res);
           if (!parsed.ok) throw new CheckFailure(`The answer is not XML: ${parsed.message}.`, ex);
           const fill = (t: string) => t.replace('{operation}', op.operation);
           const requestPath = (p.success.isValidPath ?? '').split('/').slice(0, -1).join('/');
@@ -119,7 +120,10 @@ function validChecks(set: SpecSet, op: OperationSpec, _config: ServerTargetConfi
             await s.requireApi(api);
             for (const v of values) {
               const ids = await freshIds(s, op);
-              const input = { ...minimalInput(set, op, ids, s.config.seed), [m.name]: v.value };
+              const input = freshTokens(op, {
+                ...minimalInput(set, op, ids, s.config.seed),
+                [m.name]: v.value,
+              });
               s.cover(key);
               const ex = await s.call(api, op.operation, input, { label: `${m.name} ${v.label}` });
               expectSuccess(set, op, ex, `${op.operation} with ${m.name} ${v.label}`);
@@ -216,7 +220,9 @@ function invalidChecks(set: SpecSet, op: OperationSpec, config: ServerTargetConf
             );
             if (!fresh) throw new Error(`violation ${key} ${label} disappeared`);
             s.cover(key);
-            const what = `${op.operation} with ${fresh.member} ${fresh.label} (${describeValue(fresh.input[fresh.member])})`;
+            const value = fresh.input[fresh.member];
+            // a missing member has no value to show ("AssignmentId missing", not "missing ((absent))")
+            const what = `${op.operation} with ${fresh.member} ${fresh.label}${value === undefined ? '' : ` (${describeValue(value)})`}`;
             try {
               await unchanged(
                 s,

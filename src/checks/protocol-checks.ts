@@ -23,6 +23,11 @@ import {
 import { type Answered, CheckFailure, type Session } from './session.ts';
 import type { Check } from './types.ts';
 
+/** `an ApproveAssignment`, `a GetHIT`: the article an operation name takes when read aloud. */
+function withArticle(name: string): string {
+  return `${/^[AEIOU]/.test(name) ? 'An' : 'A'} ${name}`;
+}
+
 /** A legacy request's parameters (query or form body) rewritten; the MTurk scheme does not sign them. */
 export function editParams(req: WireRequest, edit: (p: Map<string, string>) => void): WireRequest {
   const inBody = req.body !== '' && !req.query;
@@ -78,11 +83,12 @@ async function successCall(s: Session, set: SpecSet, op: OperationSpec): Promise
 function errorTrigger(
   set: SpecSet,
   op: OperationSpec,
-): { errors: string[]; run: (s: Session) => Promise<Answered> } | undefined {
+): { errors: string[]; what: string; run: (s: Session) => Promise<Answered> } | undefined {
   const exists = ruleOf(op, 'exists');
   if (exists?.error) {
     return {
       errors: [exists.error],
+      what: `${op.operation} for an unknown ${selectMember(set, op)}`,
       run: (s) => {
         const id = fc.sample(unknownIdArb(set, op), { seed: s.config.seed, numRuns: 1 })[0]!;
         return s.call(
@@ -100,6 +106,7 @@ function errorTrigger(
   if (!required) return undefined;
   return {
     errors: [set.apis[op.api].protocol.validation.missing],
+    what: `${op.operation} without its required members`,
     run: (s) => s.call(op.api, op.operation, {}, { label: 'missing required member' }),
   };
 }
@@ -149,7 +156,7 @@ export function protocolChecks(set: SpecSet, op: OperationSpec): Check[] {
       async (s) => {
         await s.requireApi(api);
         const ex = await trigger.run(s);
-        expectError(set, api, ex, trigger.errors, `${op.operation} that must fail`);
+        expectError(set, api, ex, trigger.errors, trigger.what);
       },
     );
     const statusBasis = env.request?.basis ?? env.statusBasis;
@@ -163,10 +170,7 @@ export function protocolChecks(set: SpecSet, op: OperationSpec): Check[] {
           await s.requireApi(api);
           const ex = await trigger.run(s);
           if (ex.answer.kind !== 'error')
-            throw new CheckFailure(
-              `${op.operation} must fail here, but the target answered ${summary(ex)}.`,
-              ex,
-            );
+            throw new CheckFailure(`${trigger.what} must fail, but the target answered ${summary(ex)}.`, ex);
           if (ex.res.status !== wantStatus)
             throw new CheckFailure(
               `An error must come with HTTP ${wantStatus}, but it came with ${ex.res.status}.`,
@@ -349,7 +353,7 @@ export function protocolChecks(set: SpecSet, op: OperationSpec): Check[] {
         const observable = ent?.observe?.[api] && ids[ent.id] !== undefined;
         const before = observable ? await s.observe(api, op.behaviour.entity, ids) : undefined;
         const ex = await s.call(api, op.operation, input, { mutate, label: what });
-        expectError(set, api, ex, [errId], `A ${op.operation} request with ${what}`);
+        expectError(set, api, ex, [errId], `${withArticle(op.operation)} request with ${what}`);
         if (before) {
           const after = await s.observe(api, op.behaviour.entity, ids);
           if (
@@ -413,7 +417,13 @@ export function protocolChecks(set: SpecSet, op: OperationSpec): Check[] {
             },
           },
         );
-        expectError(set, api, ex, [malformed], `A ${op.operation} request with a body that is not JSON`);
+        expectError(
+          set,
+          api,
+          ex,
+          [malformed],
+          `${withArticle(op.operation)} request with a body that is not JSON`,
+        );
       },
     );
 
@@ -435,7 +445,7 @@ export function protocolChecks(set: SpecSet, op: OperationSpec): Check[] {
             mutate: (r) => editParams(r, (m) => m.set(name, value)),
             label: `${name}=${value}`,
           });
-          expectError(set, api, ex, [errId], `A ${op.operation} request with ${name}=${value}`);
+          expectError(set, api, ex, [errId], `${withArticle(op.operation)} request with ${name}=${value}`);
         }
         if (!param.required) {
           const given = givenFor(op);

@@ -10,9 +10,10 @@ import { missingEntityErrors } from '../rules/index.ts';
 import { observeInput } from '../rules/values.ts';
 import { errorSpec } from '../spec/resolve.ts';
 import type { Api, SpecSet } from '../spec/types.ts';
-import type { Credentials, DecodedAnswer } from '../wire/codec.ts';
+import type { Codec, Credentials, DecodedAnswer } from '../wire/codec.ts';
 import type { WireRequest, WireResponse } from '../wire/http-types.ts';
 import { codecFor } from '../wire/index.ts';
+import { parseXmlSafe } from '../wire/xml.ts';
 import type { Check, ServerTargetConfig } from './types.ts';
 
 /** Thrown when a check cannot run (provider state unsupported, API not served, ...). */
@@ -72,12 +73,18 @@ export interface CallOptions {
 const LONG_QUERY = 4096;
 
 /** Probe results per target config object (a new config, a new probe) and API version. */
-const servedCache = new WeakMap<ServerTargetConfig, Map<Api, Promise<string | undefined>>>();
+const servedCache = new WeakMap<ServerTargetConfig, Map<string, Promise<string | undefined>>>();
+
+/** What to try when the states endpoint fails under the suite's load. */
+export const STATE_HINT =
+  'if it only fails under load, raise --timeout-ms or lower --concurrency (server checks in flight at once)';
 
 export class Session {
   readonly log: Exchange[] = [];
   readonly coverage: Coverage = {};
   readonly host: string;
+  /** The wire form of the API versions that have several (2014-08-15: 'soap'); default: the first form. */
+  wire: string | undefined;
   private readonly secrets: string[];
 
   constructor(
@@ -86,6 +93,7 @@ export class Session {
     readonly check: Pick<Check, 'id' | 'api' | 'operation' | 'rule'>,
   ) {
     this.host = new URL(config.endpoint).host;
+    this.wire = undefined;
     this.secrets = config.credentials.map((c) => c.secretAccessKey);
   }
 
@@ -101,6 +109,23 @@ export class Session {
     this.log.length = 0;
   }
 
+  /** The codec a call of `api` goes through: the session's wire form where the API version has it. */
+  codec(api: Api): Codec {
+    if (this.wire !== undefined)
+      try {
+        return codecFor(api, this.wire);
+      } catch {
+        // an API version with one form only
+      }
+    return codecFor(api);
+  }
+
+  /** The XML answer document of an answer, as its codec reads it (SOAP: inside the Envelope). */
+  answerDocument(api: Api, res: WireResponse): ReturnType<typeof parseXmlSafe> {
+    const c = this.codec(api);
+    return c.answerDocument ? c.answerDocument(this.set, res) : parseXmlSafe(res.body);
+  }
+
   creds(i: number): Credentials {
     const c = this.config.credentials[i];
     if (!c)
@@ -113,7 +138,7 @@ export class Session {
   encode(api: Api, operation: string, input: Record<string, unknown>, opts: CallOptions = {}): WireRequest {
     const as = opts.as === undefined ? 0 : opts.as;
     const creds = as === null ? undefined : typeof as === 'number' ? this.creds(as) : as;
-    let req = codecFor(api).encodeRequest(this.set, operation, input, creds, {
+    let req = this.codec(api).encodeRequest(this.set, operation, input, creds, {
       host: this.host,
       now: new Date(),
       ...(opts.responseGroups ? { responseGroups: opts.responseGroups } : {}),
@@ -123,7 +148,7 @@ export class Session {
     // long inputs go in a form body where the protocol allows it (servers refuse very long URLs)
     const methods = this.set.apis[api].protocol.http.methods;
     if (!opts.method && req.query.length > LONG_QUERY && methods.includes('POST'))
-      req = codecFor(api).encodeRequest(this.set, operation, input, creds, {
+      req = this.codec(api).encodeRequest(this.set, operation, input, creds, {
         host: this.host,
         now: new Date(),
         method: 'POST',
@@ -149,7 +174,7 @@ export class Session {
     const ex: Exchange = { label, api, operation, url, req };
     this.log.push(ex);
     ex.res = await this.http(req, url, ex);
-    ex.answer = codecFor(api).decodeResponse(this.set, operation, ex.res);
+    ex.answer = this.codec(api).decodeResponse(this.set, operation, ex.res);
     return ex as Answered;
   }
 
@@ -167,11 +192,12 @@ export class Session {
       perConfig = new Map();
       servedCache.set(this.config, perConfig);
     }
-    let p = perConfig.get(api);
+    const key = `${api} ${this.codec(api).wire ?? ''}`;
+    let p = perConfig.get(key);
     if (!p) {
       // a transport hiccup is retried once before the API is declared not served
       p = this.probe(api).then((r) => (r ? this.probe(api) : r));
-      perConfig.set(api, p);
+      perConfig.set(key, p);
     }
     const reason = await p;
     if (reason) throw new NotRun(reason);
@@ -183,16 +209,18 @@ export class Session {
     if (!op) return `no operation of ${api} is specified`;
     const unknown = errorSpec(this.set, specs.protocol.protocolErrors.unknownOperation ?? '').code;
     const probe = new Session(this.set, this.config, this.check);
+    probe.wire = this.wire;
+    const form = this.codec(api).wire ? ` over ${this.codec(api).wire}` : '';
     try {
       const ex = await probe.call(api, op.operation, {}, { label: 'probe' });
       if ([404, 405, 501].includes(ex.res.status))
-        return `the target does not serve ${api} (HTTP ${ex.res.status})`;
+        return `the target does not serve ${api}${form} (HTTP ${ex.res.status})`;
       if (ex.answer.kind === 'error' && ex.answer.code === unknown)
-        return `the target does not serve ${api}: ${op.operation} is an unknown operation`;
+        return `the target does not serve ${api}${form}: ${op.operation} is an unknown operation`;
       return undefined;
     } catch (e) {
       if (e instanceof NotRun) return e.message;
-      return `the target does not answer ${api} requests: ${(e as Error).message}`;
+      return `the target does not answer ${api}${form} requests: ${(e as Error).message}`;
     }
   }
 
@@ -212,13 +240,18 @@ export class Session {
     };
     const ex: Exchange = { label: `provider state ${name}`, url: u.origin, req };
     this.log.push(ex);
-    let res: WireResponse;
-    try {
-      res = await this.http(req, u.origin, ex);
-    } catch (e) {
-      throw new NotRun(`provider state ${name} could not be set up: ${(e as Error).message}`);
-    }
+    // A states endpoint that breaks (5xx, no answer) is not one that lacks the state: say which.
+    const r = await send(u.origin, req, { timeoutMs: this.config.timeoutMs });
+    if (!r.ok)
+      throw new NotRun(
+        `the state endpoint failed (${r.error === 'timeout' ? `no answer within ${this.config.timeoutMs} ms` : `${r.error}: ${r.message}`}) setting up provider state ${name}; ${STATE_HINT}`,
+      );
+    const res = r.res;
     ex.res = res;
+    if (res.status >= 500)
+      throw new NotRun(
+        `the state endpoint failed (HTTP ${res.status}${res.body.trim() ? `: ${JSON.stringify(res.body.trim().slice(0, 80))}` : ''}) setting up provider state ${name}; ${STATE_HINT}`,
+      );
     if (res.status !== 200)
       throw new NotRun(`provider state ${name} is not supported by the target (HTTP ${res.status})`);
     let doc: unknown;

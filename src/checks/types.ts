@@ -19,6 +19,11 @@ export interface ServerTargetConfig {
   checks?: string[];
   /** specs directory (default: the bundled specs) */
   specsDir?: string;
+  /**
+   * The legacy wire forms the target speaks ('rest', 'soap'); every check of a legacy operation
+   * runs over each (SOAP twins are `soap.<check>`). Default: every form the specs bind.
+   */
+  legacyWires?: string[];
 }
 
 export interface CheckRecord {

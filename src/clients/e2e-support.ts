@@ -79,7 +79,15 @@ export async function createState(
     },
     { timeoutMs: Math.max(env.timeoutMs, 1000) },
   );
-  if (!r.ok) throw new E2eNotRun(`provider state ${state} could not be set up: ${r.message}`);
+  // A states endpoint that breaks (5xx, no answer) is not one that lacks the state: say which.
+  if (!r.ok)
+    throw new E2eNotRun(
+      `the state endpoint failed (${r.error === 'timeout' ? 'no answer in time' : r.error}: ${r.message}) setting up provider state ${state}; if it only fails under load, raise --timeout-ms`,
+    );
+  if (r.res.status >= 500)
+    throw new E2eNotRun(
+      `the state endpoint failed (HTTP ${r.res.status}) setting up provider state ${state}; if it only fails under load, raise --timeout-ms`,
+    );
   if (r.res.status !== 200)
     throw new E2eNotRun(`provider state ${state} is not supported by the server (HTTP ${r.res.status})`);
   let doc: unknown;

@@ -4,7 +4,7 @@
 
 import type { ClientUnderTest } from '../mock/types.ts';
 import type { SpecSet } from '../spec/types.ts';
-import type { Credentials } from '../wire/codec.ts';
+import type { Codec, Credentials } from '../wire/codec.ts';
 import type { WireResponse } from '../wire/http-types.ts';
 import { codecsFor } from '../wire/index.ts';
 import { LEGACY_API } from '../wire/legacy.ts';
@@ -27,13 +27,22 @@ export interface LegacyRestOptions {
 }
 
 export function createLegacyRestClient(set: SpecSet, opts: LegacyRestOptions): ClientUnderTest {
-  const codec = codecsFor(set).find((c) => c.api === LEGACY_API)!;
+  return createLegacyClient(set, opts, codecsFor(set).find((c) => c.api === LEGACY_API)!, 'legacy-rest');
+}
+
+/** A legacy client over one codec's wire form (REST here; SOAP in legacy-soap.ts). */
+export function createLegacyClient(
+  set: SpecSet,
+  opts: LegacyRestOptions,
+  codec: Codec,
+  defaultName: string,
+): ClientUnderTest {
   const base = new URL(opts.endpoint);
   const scheme = opts.scheme ?? set.apis[LEGACY_API].protocol.signing.schemes?.[0]?.name;
   const maxAttempts = opts.maxAttempts ?? 3;
   const doFetch = opts.fetchImpl ?? fetch;
   return {
-    name: opts.name ?? 'legacy-rest',
+    name: opts.name ?? defaultName,
     api: LEGACY_API,
     async call(operation, input) {
       for (let attempt = 1; ; attempt++) {

@@ -139,6 +139,9 @@ export function executeCall(set: SpecSet, store: Store, call: DecodedCall, now: 
     output: {},
     outMembers: new Map(outputMembers(set, op).map((m) => [m.name, m])),
     error: err,
+    made: { created: {}, lookup: {} },
+    commits: [],
+    after: {},
   };
   for (const rule of b.rules) {
     const needEntity = () =>
@@ -147,5 +150,8 @@ export function executeCall(set: SpecSet, store: Store, call: DecodedCall, now: 
     if (refused) return refused;
   }
   for (const { rec: target, fields } of ctx.pending) store.update(target, fields);
+  for (const commit of ctx.commits) commit();
+  if (ctx.after.token !== undefined)
+    store.rememberToken(ctx.after.token, now.getTime(), ctx.after.created?.id);
   return { kind: 'success', output: ctx.output };
 }

@@ -12,6 +12,7 @@ import { headerValue } from '../wire/http-types.ts';
 import { codecsFor } from '../wire/index.ts';
 import { JSON11_API, json11Operation, mediaType, targetHeader } from '../wire/json11.ts';
 import { LEGACY_API, legacyOperation } from '../wire/legacy.ts';
+import { SOAP_WIRE, soapOperation } from '../wire/soap.ts';
 import { runTimers } from './dynamics.ts';
 import { executeCall } from './engine.ts';
 import { handleStates } from './states.ts';
@@ -139,7 +140,12 @@ export function createEmulator(opts: EmulatorOptions = {}): Emulator {
   /** The operation a request names, as far as its codec can tell without decoding it. */
   const namedOperation = (codec: Codec, req: WireRequest): string | undefined => {
     try {
-      const op = codec.api === LEGACY_API ? legacyOperation(specs, req) : json11Operation(specs, req);
+      const op =
+        codec.wire === SOAP_WIRE
+          ? soapOperation(specs, req)
+          : codec.api === LEGACY_API
+            ? legacyOperation(specs, req)
+            : json11Operation(specs, req);
       return op === '' ? undefined : op;
     } catch {
       return undefined;
@@ -182,6 +188,21 @@ export function createEmulator(opts: EmulatorOptions = {}): Emulator {
       }
       const decoded = codec.decodeRequest(specs, req, serverOpts);
       if (!decoded.ok) return answer(codec, decoded.operation, decoded.outcome);
+      const run = (c: typeof decoded.call): Outcome => {
+        try {
+          return executeCall(specs, store, c, now());
+        } catch (e) {
+          return protocolError(codec, 'internal', { reason: String((e as Error)?.message ?? e) });
+        }
+      };
+      // SOAP batches: each Request item is its own call, answered in order in one document
+      if (decoded.calls && decoded.calls.length > 1 && codec.encodeBatch)
+        return codec.encodeBatch(
+          specs,
+          decoded.call.operation,
+          decoded.calls.map((c) => ({ call: c, outcome: run(c) })),
+          { requestId: randomUUID(), now: now() },
+        );
       const call = decoded.call;
       // The engine applies a call's effects only after every rule passed, so an error (or an
       // exception) leaves the store as it was without a per-call snapshot.

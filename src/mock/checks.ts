@@ -13,6 +13,7 @@ import type { Codec, DecodedAnswer } from '../wire/codec.ts';
 import type { WireRequest, WireResponse } from '../wire/http-types.ts';
 import { headerValue } from '../wire/http-types.ts';
 import { codecsFor } from '../wire/index.ts';
+import { soapWireProblems } from '../wire/soap.ts';
 import { diffRecord } from './compare.ts';
 import type { MockHandlers } from './handlers.ts';
 import type { ClientResult, ClientUnderTest, MockScript, RecordedExchange } from './types.ts';
@@ -179,7 +180,10 @@ function decodeAnswer(
   op: string,
   ex: RecordedExchange | undefined,
 ): DecodedAnswer | undefined {
-  return ex ? codecOf(set, api).decodeResponse(set, op, ex.response) : undefined;
+  if (!ex) return undefined;
+  // the codec of the request's wire form (REST or SOAP for 2014-08-15)
+  const codec = codecsFor(set).find((c) => c.api === api && c.claims(ex.request)) ?? codecOf(set, api);
+  return codec.decodeResponse(set, op, ex.response);
 }
 
 // ---------------------------------------------------------------------------
@@ -291,6 +295,7 @@ function wireProblems(
     else if (bare(got) !== bare(want))
       problems.push(`header ${name} is ${JSON.stringify(got)}, expected ${JSON.stringify(want)}`);
   }
+  problems.push(...soapWireProblems(set, ex.request));
   const d = view.decoded;
   if (d && view.refused)
     problems.push(
@@ -435,7 +440,7 @@ function errorCodeCheck(set: SpecSet, op: OperationSpec): ClientCheckDef {
   const env0 = p.errorEnvelope;
   // The operation's request errors; plus, in the last case of each type form, a fault that travels as
   // the protocol's own fault type (ServiceFault in 2017-01-17). Every attempt of that call fails, so
-  // the client surfaces it after its retries; once per form only, because SDKs keep a retry budget
+  // the client surfaces it after its retries; once per operation only, because SDKs keep a retry budget
   // that many failed retries would drain (and the retry checks would then see no retry at all).
   const faults = Object.entries(set.errors.errors)
     .filter(([, e]) => e.fault && !e.wireType?.[api])
@@ -479,8 +484,10 @@ function errorCodeCheck(set: SpecSet, op: OperationSpec): ClientCheckDef {
           arb,
           per,
           async (c0, i) => {
-            const faultCase = per > 1 ? i === per - 1 : f === forms.length - 1 && forms.length > 1;
-            const fault = faultCase ? faults[f % Math.max(1, faults.length)] : undefined;
+            // one fault per operation, in the last form: with every form, the SDKs' retry budget
+            // (drained by each fault's retries) ran dry before the retry checks of later operations
+            const faultCase = f === forms.length - 1 && (per > 1 ? i === per - 1 : forms.length > 1);
+            const fault = faultCase ? faults[op.operation.length % Math.max(1, faults.length)] : undefined;
             const c = fault
               ? {
                   ...c0,

@@ -173,7 +173,7 @@ export function createMockHandlers(set: SpecSet, opts: MockOptions): MockHandler
     let ignoringSignature: RecordedExchange['ignoringSignature'];
     if (!codec) {
       unclaimed =
-        'no API version claims this request (neither the JSON target header nor a legacy Operation)';
+        'no API version claims this request (neither the JSON target header, nor a legacy Operation parameter, nor a SOAP envelope)';
       response = { status: 400, headers: { 'content-type': 'text/plain' }, body: unclaimed };
     } else {
       decoded = codec.decodeRequest(set, wire, { lookupSecret: (k) => secrets.get(k) });

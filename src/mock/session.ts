@@ -54,6 +54,11 @@ export const defaultFactory: ClientFactory = async (api, endpoint, { set, creden
     }
     case 'legacy-rest':
       return api === LEGACY_API ? createLegacyRestClient(set, { endpoint, credentials }) : undefined;
+    case 'legacy-soap': {
+      if (api !== LEGACY_API) return undefined;
+      const { createLegacySoapClient } = await import('../clients/legacy-soap.ts');
+      return createLegacySoapClient(set, { endpoint, credentials });
+    }
     case 'driver':
       if (!config.driver) throw new Error('client: driver needs a driver command');
       return startDriver({

@@ -7,7 +7,7 @@ import type { WireRequest, WireResponse } from '../wire/http-types.ts';
 /** What the client suite is pointed at (provided to suites/client through vitest's `provide`). */
 export interface ClientTargetConfig {
   kind: 'client';
-  client: 'sdk-v3' | 'legacy-rest' | 'driver';
+  client: 'sdk-v3' | 'legacy-rest' | 'legacy-soap' | 'driver';
   /** The driver command line (for client: 'driver'), split without a shell. */
   driver?: string;
   apis: Api[];

@@ -20,7 +20,7 @@ import {
 import type { SpecProblem } from '../spec/load.ts';
 import type { OperationSpec, RuleSpec, SpecSet } from '../spec/types.ts';
 import type { RuleKindModule } from './types.ts';
-import { effectValue, fieldName, parseValue } from './values.ts';
+import { effectValue, evalValue, fieldName, isCompound, parseValue } from './values.ts';
 
 /**
  * What an observation after a successful call must show, or why it does not: the rule's
@@ -81,15 +81,28 @@ export const effect: RuleKindModule = {
     if (missing) return missing;
     const fields: Record<string, unknown> = {};
     const from = { now: ctx.now, input: ctx.call.input, status: ctx.store.statusOf(ctx.rec!) };
+    // sums, $field and $lookup (values.ts evalValue); an absent part leaves the field alone
+    const env = { ...from, fields: ctx.rec!.fields, lookup: ctx.made.lookup, created: ctx.made.created };
     for (const [field, v] of Object.entries(ctx.rule.set ?? {})) {
-      const x = effectValue(v, from);
+      const x = isCompound(v)
+        ? ((y) => (y === undefined ? undefined : { value: y }))(evalValue(v, env))
+        : effectValue(v, from);
       if (x) fields[fieldName(field, ctx.ent)] = x.value;
     }
     ctx.pending.push({ rec: ctx.rec!, fields });
     return undefined;
   },
 
-  predict: (ctx) => ({ next: effectStatus(ctx.rule, ctx.ent) }),
+  predict: (ctx) => {
+    const next = effectStatus(ctx.rule, ctx.ent);
+    // a status taken from the input is the value sent (absent: the status stays)
+    const p = parseValue(next);
+    if (p.kind === 'input') {
+      const sent = ctx.input[p.member];
+      return { next: typeof sent === 'string' ? sent : undefined };
+    }
+    return { next };
+  },
 
   serverChecks(ctx) {
     const { set, op, rule, entity, select } = ctx;

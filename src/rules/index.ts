@@ -4,20 +4,51 @@
 import type { SpecProblem } from '../spec/load.ts';
 import { severityOf } from '../spec/resolve.ts';
 import type { EntitySpec, OperationSpec, RuleSpec, SpecSet } from '../spec/types.ts';
+import { balance } from './balance.ts';
+import { charge } from './charge.ts';
+import { children } from './children.ts';
+import { create } from './create.ts';
+import { remove } from './delete.ts';
 import { effect } from './effect.ts';
 import { exists } from './exists.ts';
 import { list } from './list.ts';
+import { lookup } from './lookup.ts';
+import { notify } from './notify.ts';
+import { outbox } from './outbox.ts';
 import { owner } from './owner.ts';
 import { read } from './read.ts';
 import { status } from './status.ts';
+import { threshold } from './threshold.ts';
+import { token } from './token.ts';
 import type { RuleContext, RuleKindModule } from './types.ts';
+import { update } from './update.ts';
 
 export type { RuleContext, RuleKindModule } from './types.ts';
 
 // Built on first use: the modules import helpers that import this registry back.
 let registry: Map<string, RuleKindModule> | undefined;
 function kinds(): Map<string, RuleKindModule> {
-  registry ??= new Map([exists, owner, status, effect, read, list].map((m) => [m.kind, m]));
+  registry ??= new Map(
+    [
+      exists,
+      owner,
+      status,
+      effect,
+      read,
+      list,
+      lookup,
+      token,
+      children,
+      threshold,
+      charge,
+      balance,
+      notify,
+      outbox,
+      create,
+      update,
+      remove,
+    ].map((m) => [m.kind, m]),
+  );
   return registry;
 }
 
@@ -60,7 +91,7 @@ export function ruleContext(set: SpecSet, op: OperationSpec, rule: RuleSpec): Ru
 /** The rules whose kind has a trait. */
 export function rulesWith(
   op: OperationSpec,
-  trait: 'successState' | 'missingEntity' | 'signer' | 'changes',
+  trait: 'successState' | 'missingEntity' | 'signer' | 'changes' | 'namesOther',
 ): RuleSpec[] {
   return op.behaviour.rules.filter((r) => ruleKind(r.kind)[trait]);
 }

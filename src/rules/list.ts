@@ -93,7 +93,7 @@ function runList(
   const items = r.items ? outMembers.get(r.items) : undefined;
   if (r.items && items)
     output[r.items] = page
-      .map((rec) => (items.item ? project(rec.fields, items.item, projectionContext(set)) : undefined))
+      .map((rec) => (items.item ? project(store.view(rec), items.item, projectionContext(set)) : undefined))
       .filter((x) => x !== undefined);
   if (r.count && outMembers.has(r.count)) output[r.count] = page.length;
   if (r.total && outMembers.has(r.total)) output[r.total] = matched.length;

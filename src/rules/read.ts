@@ -52,13 +52,16 @@ export const read: RuleKindModule = {
   execute(ctx) {
     const missing = ctx.needEntity();
     if (missing) return missing;
-    for (const [name, source] of Object.entries(ctx.rule.output ?? {})) {
-      const m = ctx.outMembers.get(name);
-      const from = parseValue(source).kind === 'parent' ? ctx.store.parentOf(ctx.rec!) : ctx.rec;
-      if (!m || !from) continue;
-      const x = project(from.fields, m, projectionContext(ctx.set));
-      if (x !== undefined) ctx.output[name] = x;
-    }
+    // shown once every rule passed, so an operation that also changes the entity shows it changed
+    ctx.commits.push(() => {
+      for (const [name, source] of Object.entries(ctx.rule.output ?? {})) {
+        const m = ctx.outMembers.get(name);
+        const from = parseValue(source).kind === 'parent' ? ctx.store.parentOf(ctx.rec!) : ctx.rec;
+        if (!m || !from) continue;
+        const x = project(ctx.store.view(from), m, projectionContext(ctx.set));
+        if (x !== undefined) ctx.output[name] = x;
+      }
+    });
     return undefined;
   },
 

@@ -3,7 +3,14 @@
 // rule's error and changes nothing. `violatedBy` names provider states that break the rule.
 import { validInput } from '../arbitraries/input.ts';
 import { expectError, expectMessage, expectSuccess } from '../checks/judge.ts';
-import { expectedObservation, minimalInput, observed, sev, stateStatus } from '../checks/plan.ts';
+import {
+  effectStatus,
+  expectedObservation,
+  minimalInput,
+  observed,
+  sev,
+  stateStatus,
+} from '../checks/plan.ts';
 import { everyCase, expectData, freshIds, unchanged } from '../checks/rule-support.ts';
 import type { Session } from '../checks/session.ts';
 import {
@@ -141,7 +148,13 @@ export const status: RuleKindModule = {
           expectData(ex, ctx.dataKeys, input, stateStatus(set, state, entity), on(state));
         });
       });
-    if (rule.given && rulesWith(op, 'changes').length)
+    // a repeat meets a changed status only when a rule moves the entity out of the allowed ones
+    const leaves = rulesWith(op, 'changes').some((r) => {
+      const next = effectStatus(r, ctx.ent);
+      if (next === undefined) return r.kind !== 'effect';
+      return !next.startsWith('$') && !(rule.allowed ?? []).includes(next);
+    });
+    if (rule.given && leaves)
       ctx.add(`rule.${rule.id}.repeat`, ctx.codeSeverity, async (s) => {
         await s.requireApi(api);
         const ids = await freshIds(s, op, rule.given);

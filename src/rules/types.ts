@@ -47,6 +47,8 @@ export interface RuleValidationContext {
   file: string;
   /** Does an entity field of this name exist (output shape, model default or an input member)? */
   fieldKnown(field: string): boolean;
+  /** The same question about another entity (one a rule makes or names). */
+  fieldKnownOf(entity: string, field: string): boolean;
 }
 
 /** An effect waiting for the rest of the rules: applied only when every rule passed. */
@@ -76,6 +78,12 @@ export interface EngineContext {
   /** An error when the selected entity is missing (the error of the operation's missing-entity rule). */
   needEntity(): ErrorOutcome | undefined;
   error(error: string, values: Record<string, unknown>): ErrorOutcome;
+  /** What earlier rules of the call made or found, for the value language (`$created`, `$lookup`). */
+  made: { created: Record<string, Record<string, unknown>>; lookup: Record<string, Record<string, unknown>> };
+  /** Work applied once every rule passed, after `pending` (a create, a delete, a charge). */
+  commits: (() => void)[];
+  /** Once the call succeeded: a token to remember (token rules) and what the call created. */
+  after: { token?: string; created?: StoredEntity };
 }
 
 /** The stateful model's view of one call on one entity. */
@@ -91,8 +99,12 @@ export interface PredictContext {
   input: Record<string, unknown>;
 }
 
-/** A rule's prediction: the call is refused with one of these errors, or (success) the status it leaves. */
-export type Prediction = { refuse: string[] } | { next: string | undefined };
+/**
+ * A rule's prediction: the call is refused with one of these errors, or (success) the status it
+ * leaves, or it may be refused with one of these errors (the rule reads fields the model does not
+ * follow, e.g. a threshold on MaxAssignments): such a refusal leaves the entity as it was.
+ */
+export type Prediction = { refuse: string[] } | { next: string | undefined } | { maybe: string[] };
 
 /** What a rule kind contributes to the server checks of one rule. */
 export interface ServerRuleContext extends RuleContext {
@@ -125,6 +137,9 @@ export interface RuleKindModule {
   readonly signer?: boolean;
   /** The rule changes the entity (a repeated call meets the changed entity). */
   readonly changes?: boolean;
+  /** The rule names a second entity by an input member, one the stateful model does not make:
+   * operations with such a rule stay out of the model runs. */
+  readonly namesOther?: boolean;
   /** The emulator: an error refuses the call; otherwise the rule adds to ctx.pending / ctx.output. */
   execute?(ctx: EngineContext): ErrorOutcome | undefined;
   /** The stateful model: what the call does to an entity in the model (undefined: nothing to say). */

@@ -343,6 +343,7 @@ function crossCheck(set: SpecSet): SpecProblem[] {
       for (const [v, id] of Object.entries(p.refuse ?? {}))
         needError(protocol, `/commonParameters/${k}/refuse/${v}`, id);
     out.push(...checkRoles(protocol, fileOf(protocol)));
+    out.push(...checkSoap(protocol, fileOf(protocol)));
 
     const needShape = (doc: object, pointer: string, name: string) => {
       if (!(name in shapes.shapes))
@@ -446,6 +447,7 @@ function crossCheck(set: SpecSet): SpecProblem[] {
             pointer: p,
             file: fileOf(op),
             fieldKnown: (field) => fieldKnown(set, api, op.behaviour.entity, field),
+            fieldKnownOf: (entityName, field) => fieldKnown(set, api, entityName, field),
           }),
         );
       });
@@ -522,6 +524,42 @@ function checkRoles(protocol: ProtocolFile, file: string): SpecProblem[] {
         pointer: '/commonParameters',
         message: `no common parameter has the role ${role} (every role of ${PARAMETER_ROLES.join(', ')} needs one)`,
       });
+  return out;
+}
+
+/**
+ * The SOAP binding names its signing schemes among the protocol's, and ties each role to an
+ * element at most once; the roles a SOAP request needs (access key, timestamp, signature) are there.
+ */
+function checkSoap(protocol: ProtocolFile, file: string): SpecProblem[] {
+  const soap = protocol.soap;
+  if (!soap) return [];
+  const out: SpecProblem[] = [];
+  const known = new Set((protocol.signing.schemes ?? []).map((s) => s.name));
+  soap.signing.schemes.forEach((name, i) => {
+    if (!known.has(name))
+      out.push({
+        file,
+        pointer: `/soap/signing/schemes/${i}`,
+        message: `${name} is not a scheme of /signing/schemes`,
+      });
+  });
+  const roles = new Map<string, string>();
+  soap.elements.forEach((e, i) => {
+    if (!e.role) return;
+    if (roles.has(e.role))
+      out.push({
+        file,
+        pointer: `/soap/elements/${i}/role`,
+        message: `role ${e.role} is already held by ${roles.get(e.role)}`,
+      });
+    else roles.set(e.role, e.name);
+  });
+  for (const role of ['accessKey', 'timestamp', 'signature'])
+    if (!roles.has(role))
+      out.push({ file, pointer: '/soap/elements', message: `no SOAP element has the role ${role}` });
+  if (!soap.operationElement.name.includes('{operation}'))
+    out.push({ file, pointer: '/soap/operationElement/name', message: 'the name must contain {operation}' });
   return out;
 }
 

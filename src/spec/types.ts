@@ -100,7 +100,43 @@ export interface RuleSpec {
   violatedBy?: string[];
   set?: Record<string, string | number | boolean>;
   observe?: Record<string, unknown>;
-  output?: Record<string, '$entity' | '$parent'>;
+  output?: Record<string, '$entity' | '$parent' | '$id'>;
+  /** balance, notify: the output member that shows the caller's balance / the failures. */
+  show?: string;
+  /** notify: the output item for a Worker who cannot be messaged (`$worker`: the Worker's id). */
+  failure?: Record<string, string>;
+  /** notify: where that item comes from. */
+  failureBasis?: Basis;
+  /** outbox: the input member (a path: `Notification.Destination`) naming where it would be sent. */
+  to?: string;
+  /** create, lookup, children: the entity the rule makes, names or counts (default: the behaviour's). */
+  entity?: string;
+  /** create: a name later rules use for the entity it made (`$created.<as>.<field>`). */
+  as?: string;
+  /** create: the fields by which an existing entity of the caller's is the same one (reused, not made). */
+  identity?: string[];
+  /** create: fields no two of the caller's entities may share; a call that would is refused with `error`. */
+  unique?: { fields: string[]; error: string; basis: Basis };
+  /** create: documented defaults of input members the call may omit. */
+  defaults?: Record<string, string | number | boolean>;
+  /** create: `$selected` makes the entity a child of the operation's selected entity. */
+  parent?: '$selected';
+  /** token, lookup: the input member the rule reads; threshold: the entity field it limits. */
+  member?: string;
+  /** token: how long (seconds) a token is remembered. */
+  window?: number;
+  /** children: the child statuses that refuse the call. */
+  statuses?: string[];
+  /** threshold: the input member added to `field`, and the bound the sum may not reach from below. */
+  field?: string;
+  input?: string;
+  below?: number;
+  /** charge: the amount drawn from the caller's balance (a value of the value language). */
+  amount?: string;
+  /** update: the error for a matching child outside `allowed`. */
+  statusError?: string;
+  /** delete: without a selected entity, the fields (values of the value language) of the caller's entities it removes. */
+  match?: Record<string, string>;
   where?: Record<string, unknown>;
   owned?: boolean;
   filter?: Record<string, string>;
@@ -121,7 +157,12 @@ export interface OperationSpec {
   idempotent?: boolean;
   input: { members: Record<string, MemberSpec> };
   output: { members: Record<string, MemberSpec> };
-  behaviour: { kind: 'transition' | 'read' | 'list'; entity: string; select?: string; rules: RuleSpec[] };
+  behaviour: {
+    kind: 'transition' | 'read' | 'list' | 'create' | 'delete';
+    entity: string;
+    select?: string;
+    rules: RuleSpec[];
+  };
   officialModel?: { differences: { member: string; aspect: string; reason: string }[] };
   /** 2014-08-15 only: declared differences from the WSDL (src/spec/wsdl.ts). */
   wsdl?: { differences: { member: string; aspect: string; reason: string }[] };
@@ -218,6 +259,46 @@ export interface ProtocolFile {
   validation: { missing: string; invalid: string };
   protocolErrors: Record<string, string>;
   endpoints: { production: string[]; sandbox: string[]; basis?: Basis };
+  /** Legacy: the SOAP 1.1 binding beside the REST form (src/wire/soap.ts). */
+  soap?: SoapBinding;
+}
+
+/** The SOAP 1.1 document/literal binding of a legacy protocol (specs/README.md, "soap"). */
+export interface SoapBinding {
+  version: '1.1';
+  basis: Basis;
+  http: { method: 'POST'; path: string; contentType: string; basis: Basis };
+  soapAction: { header: string; value: string; quoted?: boolean; basis: Basis };
+  envelope: {
+    namespace: string;
+    prefix: string;
+    envelope: string;
+    header?: string;
+    body: string;
+    basis: Basis;
+  };
+  namespace: { uri: string; qualified: boolean; basis: Basis };
+  /** The body element's name, `{operation}` filled. */
+  operationElement: { name: string; basis: Basis };
+  /** The operation element's children before the Request items, in order; `role` ties one to a common parameter role. */
+  elements: { name: string; role?: ParameterRole; required: boolean }[];
+  elementsBasis: Basis;
+  request: { element: string; responseGroup: string; basis: Basis };
+  batch: { maxItems: number; basis: Basis };
+  /** Names of `signing.schemes` that apply to SOAP requests. */
+  signing: { schemes: string[]; basis: Basis };
+  response: { basis: Basis };
+  fault: {
+    element: string;
+    status: number;
+    codeElement: string;
+    stringElement: string;
+    detailElement: string;
+    codes: { client: string; server: string; versionMismatch: string };
+    basis: Basis;
+    /** Errors marked `fault` in the catalogue are answered as a Server fault. */
+    faultErrors: { basis: Basis };
+  };
 }
 
 export interface EntitySpec {
@@ -236,9 +317,21 @@ export interface EntitySpec {
   fields: Record<string, unknown>;
   /** How the status follows from the entity's children and time, re-derived after Worker actions and timers. */
   settle?: SettleSpec;
+  /** Fields computed from the entity's children whenever it is read. */
+  counters?: { fields: Record<string, CounterSpec>; basis: Basis };
   observe?: Partial<
     Record<Api, { operation: string; input: Record<string, string>; path: string; find?: string }>
   >;
+}
+
+/** A counter: the children of `count` in `statuses`, or `from` less all children of `minusCount`
+ * while the entity's status is one of `when` (0 otherwise). */
+export interface CounterSpec {
+  count?: string;
+  statuses?: string[];
+  from?: string;
+  minusCount?: string;
+  when?: string[];
 }
 
 export interface StateSpec {
@@ -319,6 +412,14 @@ export interface ModelFile {
   kind: 'model';
   /** The currency of every stored amount (a money shape shows it next to the amount). */
   money?: { currencyCode: string; basis: Basis };
+  /** Where a requester's balance is kept (charge rules draw on it): a field of its one `entity`. */
+  account?: {
+    entity: string;
+    field: string;
+    /** How a check reads the caller's available balance: an operation without input and its output member. */
+    observe?: Partial<Record<Api, { operation: string; path: string }>>;
+    basis: Basis;
+  };
   entities: Record<string, EntitySpec>;
   states: Record<string, StateSpec>;
   /** Worker actions, served by the provider-states endpoint next to the states. */

@@ -36,7 +36,8 @@ export interface ErrorOutcome {
 }
 
 export type DecodeResult =
-  | { ok: true; call: DecodedCall }
+  /** `calls`: every call of a batched request (SOAP Request items), `call` being the first. */
+  | { ok: true; call: DecodedCall; calls?: DecodedCall[] }
   | { ok: false; api: Api; operation?: string; outcome: ErrorOutcome };
 
 export type Outcome = { kind: 'success'; output: Record<string, unknown> } | ErrorOutcome;
@@ -74,6 +75,8 @@ export interface ServerCodecOptions {
 
 export interface Codec {
   api: Api;
+  /** The wire form, where an API version has several (2014-08-15: 'rest' and 'soap'). */
+  wire?: string;
   /** Does this request belong to this protocol (by X-Amz-Target, or by the legacy Operation parameter)? */
   claims(req: WireRequest): boolean;
   decodeRequest(set: SpecSet, req: WireRequest, opts: ServerCodecOptions): DecodeResult;
@@ -91,4 +94,16 @@ export interface Codec {
     ctx: { host: string; now: Date; responseGroups?: string[]; method?: 'GET' | 'POST'; scheme?: string },
   ): WireRequest;
   decodeResponse(set: SpecSet, operation: string, res: WireResponse): DecodedAnswer;
+  /** The answer document of an XML answer (SOAP: the Body's element, namespaces dropped). */
+  answerDocument?(
+    set: SpecSet,
+    res: WireResponse,
+  ): { ok: true; root: string; doc: unknown } | { ok: false; message: string };
+  /** Wire forms that batch calls (SOAP): one answer for the outcomes of a request's calls, in order. */
+  encodeBatch?(
+    set: SpecSet,
+    operation: string,
+    items: { call: DecodedCall; outcome: Outcome }[],
+    ctx: { requestId: string; now: Date },
+  ): WireResponse;
 }

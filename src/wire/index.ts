@@ -5,17 +5,24 @@ import type { Codec } from './codec.ts';
 import type { WireRequest } from './http-types.ts';
 import { createJson11Codec, JSON11_API, json11Codec, json11Operation } from './json11.ts';
 import { createLegacyCodec, LEGACY_API, legacyCodec, legacyOperation } from './legacy.ts';
+import { createSoapCodec, SOAP_WIRE, soapCodec, soapOperation } from './soap.ts';
 
 export type * from './codec.ts';
-export { json11Codec, legacyCodec };
+export { json11Codec, legacyCodec, SOAP_WIRE, soapCodec };
 
-/** Both codecs, in routing order: the JSON target header is looked at before the legacy Operation parameter. */
-export const codecs: readonly Codec[] = [json11Codec, legacyCodec];
+/**
+ * The codecs, in routing order: the JSON target header, then the legacy Operation parameter, then
+ * the SOAP envelope. The first codec of an API version is its default form (REST for 2014-08-15).
+ */
+export const codecs: readonly Codec[] = [json11Codec, legacyCodec, soapCodec];
 
-export function codecFor(api: Api): Codec {
+/** The codec of an API version; `wire` picks a form other than the default (2014-08-15: 'soap'). */
+export function codecFor(api: Api, wire?: string): Codec {
   // the list is built at call time: through the import cycle spec/load → rules → checks → here,
   // `codecs` can be read before legacy.ts has finished (a codec still undefined)
-  const c = [json11Codec, legacyCodec].find((x) => x.api === api);
+  const c = [json11Codec, legacyCodec, soapCodec].find(
+    (x) => x.api === api && (wire === undefined || (x.wire ?? 'rest') === wire),
+  );
   if (!c) throw new Error(`no codec for API ${api}`);
   return c;
 }
@@ -24,7 +31,11 @@ export function codecFor(api: Api): Codec {
 export function codecsFor(set: SpecSet): readonly Codec[] {
   let hit = codecsCache.get(set);
   if (!hit) {
-    hit = [createJson11Codec(set), createLegacyCodec(set)];
+    hit = [
+      createJson11Codec(set),
+      createLegacyCodec(set),
+      ...(set.apis[LEGACY_API].protocol.soap ? [createSoapCodec(set)] : []),
+    ];
     codecsCache.set(set, hit);
   }
   return hit;
@@ -37,5 +48,6 @@ const codecsCache = new WeakMap<SpecSet, readonly Codec[]>();
 export function detectApi(req: WireRequest, set: SpecSet = loadSpecs()): Api | undefined {
   if (json11Operation(set, req) !== undefined) return JSON11_API;
   if (legacyOperation(set, req) !== undefined) return LEGACY_API;
+  if (soapOperation(set, req) !== undefined) return LEGACY_API;
   return undefined;
 }

@@ -49,7 +49,8 @@ export function legacyRootName(set: SpecSet, operation: string | undefined): str
   return fillMessage(t, { operation: operation && SAFE_NAME.test(operation) ? operation : 'Error' });
 }
 
-function resultName(set: SpecSet, operation: string | undefined): string {
+/** The Result element of an answer about `operation`. */
+export function resultName(set: SpecSet, operation: string | undefined): string {
   const t = protocolOf(set).success.result ?? '{operation}';
   return fillMessage(t, { operation: operation && SAFE_NAME.test(operation) ? operation : 'Error' });
 }
@@ -140,7 +141,7 @@ const INTEGER = /^[-+]?\d{1,16}$/;
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/;
 
 /** A legacy string → typed value per shape; `{error}` when it cannot be read as that type. */
-function parseScalar(raw: string, m: ResolvedMember): { value: unknown } | { error: string } {
+export function parseScalar(raw: string, m: ResolvedMember): { value: unknown } | { error: string } {
   switch (m.type) {
     case 'integer':
     case 'long':
@@ -310,7 +311,7 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
 }
 
 /** Typed value → XML content per shape (lists become repeated elements under the member's name). */
-function toXml(v: unknown, m: ResolvedMember | undefined, depth = 0): unknown {
+export function toXml(v: unknown, m: ResolvedMember | undefined, depth = 0): unknown {
   if (v === undefined || v === null || depth > 10) return undefined;
   if (v instanceof Date) return Number.isNaN(v.getTime()) ? undefined : isoSeconds(v);
   if (Array.isArray(v)) return v.map((x) => toXml(x, m?.item, depth + 1)).filter((x) => x !== undefined);
@@ -353,12 +354,30 @@ function outputShape(set: SpecSet, operation: string | undefined): readonly Reso
   return spec ? inputShape(set, spec.output.members) : undefined;
 }
 
+/** The answer document (root name and content) of a legacy answer, before serialisation (the SOAP form wraps it). */
+export interface LegacyDocument {
+  root: string;
+  doc: Record<string, unknown>;
+  status: number;
+  contentType: string;
+}
+
 function encodeResponse(
   set: SpecSet,
   operation: string | undefined,
   outcome: Outcome,
   ctx: { requestId: string; now: Date; call?: DecodedCall },
 ): WireResponse {
+  const d = legacyResponseDocument(set, operation, outcome, ctx);
+  return { status: d.status, headers: { 'content-type': d.contentType }, body: buildXml(d.root, d.doc) };
+}
+
+export function legacyResponseDocument(
+  set: SpecSet,
+  operation: string | undefined,
+  outcome: Outcome,
+  ctx: { requestId: string; now: Date; call?: DecodedCall },
+): LegacyDocument {
   const p = protocolOf(set);
   const s = p.success;
   const env = p.errorEnvelope;
@@ -389,7 +408,7 @@ function encodeResponse(
       }
     } else Object.assign(res, toXml(outcome.output, undefined) as Record<string, unknown>);
     doc[result] = res;
-    return { status: s.status, headers: { 'content-type': s.contentType }, body: buildXml(root, doc) };
+    return { root, doc, status: s.status, contentType: s.contentType };
   }
 
   const e = errorFor(set, p, outcome.error);
@@ -414,7 +433,7 @@ function encodeResponse(
     doc[result] = res;
   } else setPath(doc, `${parentPath(s.requestIdPath!)}/${f.list}`, errors);
   const status = e.fault ? (env.faultStatus ?? env.status ?? s.status) : (env.status ?? s.status);
-  return { status, headers: { 'content-type': env.contentType }, body: buildXml(root, doc) };
+  return { root, doc, status, contentType: env.contentType };
 }
 
 function encodeQuery(params: Record<string, string>): string {
@@ -501,7 +520,7 @@ function text(v: unknown): string | undefined {
 }
 
 /** Parsed XML → typed value per shape. */
-function fromXml(v: unknown, m: ResolvedMember, depth = 0): unknown {
+export function fromXml(v: unknown, m: ResolvedMember, depth = 0): unknown {
   if (depth > 10) return undefined;
   if (m.type === 'list') return asArray(v).map((x) => fromXml(x, m.item!, depth + 1));
   if (m.type === 'structure') {
@@ -521,11 +540,6 @@ function fromXml(v: unknown, m: ResolvedMember, depth = 0): unknown {
 }
 
 function decodeResponse(set: SpecSet, operation: string, res: WireResponse): DecodedAnswer {
-  const p = protocolOf(set);
-  const s = p.success;
-  const env = p.errorEnvelope;
-  const f = env.fields!;
-  const problems: string[] = [];
   const parsed = parseXmlSafe(res.body);
   if (!parsed.ok)
     return {
@@ -533,6 +547,21 @@ function decodeResponse(set: SpecSet, operation: string, res: WireResponse): Dec
       status: res.status,
       problems: [`${pointer(set, '/success/contentType')}: ${parsed.message}`],
     };
+  return decodeLegacyDocument(set, operation, res, parsed);
+}
+
+/** Reads a parsed answer document (REST body, or the SOAP body's element with namespaces removed). */
+export function decodeLegacyDocument(
+  set: SpecSet,
+  operation: string,
+  res: WireResponse,
+  parsed: { root: string; doc: unknown },
+  problems: string[] = [],
+): DecodedAnswer {
+  const p = protocolOf(set);
+  const s = p.success;
+  const env = p.errorEnvelope;
+  const f = env.fields!;
   const known = SAFE_NAME.test(operation);
   if (
     known
@@ -635,6 +664,7 @@ function decodeResponse(set: SpecSet, operation: string, res: WireResponse): Dec
 export function createLegacyCodec(specs?: SpecSet): Codec {
   return {
     api: LEGACY_API,
+    wire: 'rest',
     claims: (req) => legacyOperation(specs ?? loadSpecs(), req) !== undefined,
     decodeRequest,
     encodeResponse,

@@ -55,6 +55,7 @@ describe('the good bundled clients pass every must check', () => {
   for (const [client, api] of [
     ['sdk-v3', '2017-01-17'],
     ['legacy-rest', '2014-08-15'],
+    ['legacy-soap', '2014-08-15'],
   ] as const) {
     test(client, async () => {
       const results = await runClientChecks(

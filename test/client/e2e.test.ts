@@ -45,7 +45,7 @@ function target(
 }
 
 describe('the e2e catalogue', () => {
-  test('one check per effect, status (with violating states), exists, owner, read and list rule, ids e2e.<rule id>', () => {
+  test('one check per effect, status (with violating states), exists, owner, read, list, create (with output), delete, token, lookup, children, threshold and update rule, ids e2e.<rule id>', () => {
     for (const api of Object.keys(set.apis) as Api[]) {
       const defs = e2eCheckCatalogue(set, { apis: [api] });
       const want = [...set.apis[api].operations.values()].flatMap((op) =>
@@ -57,7 +57,15 @@ describe('the e2e catalogue', () => {
               (r.kind === 'exists' && r.error) ||
               (r.kind === 'owner' && r.error && r.given) ||
               (r.kind === 'read' && r.given && r.output) ||
-              (r.kind === 'list' && r.given && r.items),
+              (r.kind === 'list' && r.given && r.items) ||
+              (r.kind === 'create' && Object.keys(r.output ?? {}).length > 0) ||
+              (r.kind === 'delete' && r.given) ||
+              (r.kind === 'token' && r.member && r.error) ||
+              (r.kind === 'lookup' && r.member && r.entity && r.error && r.given) ||
+              ((r.kind === 'children' || r.kind === 'threshold') &&
+                r.error &&
+                (r.violatedBy ?? []).length > 0) ||
+              (r.kind === 'update' && r.given && r.statusError),
           )
           .map((r) => `${api}/${op.operation}/e2e.${r.id}`),
       );
@@ -78,6 +86,7 @@ describe('bundled clients against the reference emulator', () => {
   for (const [client, api] of [
     ['sdk-v3', '2017-01-17'],
     ['legacy-rest', '2014-08-15'],
+    ['legacy-soap', '2014-08-15'],
   ] as const) {
     test(`${client}: every e2e check passes`, async () => {
       const results = await runE2eChecks(set, target(client, api, emulator));
@@ -162,8 +171,10 @@ describe('a broken emulator', () => {
         [
           '2017-01-17/AcceptQualificationRequest/e2e.owner-only',
           '2017-01-17/ApproveAssignment/e2e.owner-only',
+          '2017-01-17/CreateAdditionalAssignmentsForHIT/e2e.owner-only',
           '2017-01-17/RejectAssignment/e2e.owner-only',
           '2017-01-17/RejectQualificationRequest/e2e.owner-only',
+          '2017-01-17/UpdateQualificationType/e2e.owner-only',
         ],
       ],
     ] as const) {
@@ -241,7 +252,14 @@ describe('client × emulator columns', () => {
     });
     const mock = targets.filter((t) => !t.target.server).map((t) => t.name);
     const e2e = targets.filter((t) => t.target.server).map((t) => t.name);
-    expect(mock).toEqual(['sdk-v3', 'legacy-rest', 'sdk-v3-driver', 'boto3-driver']);
+    expect(mock).toEqual([
+      'sdk-v3',
+      'legacy-rest',
+      'legacy-soap',
+      'sdk-v3-driver',
+      'legacy-soap-driver',
+      'boto3-driver',
+    ]);
     expect(e2e).toEqual(mock.map((n) => `${n}${EMULATOR_COLUMN}`));
     const boto3 = targets.filter((t) => t.name.startsWith('boto3'));
     for (const t of boto3) if (t.target.unavailable) expect(t.target.unavailable).toMatch(/boto3/);
@@ -304,10 +322,12 @@ describe('client × emulator columns', () => {
     expect(data.columns.map((c) => c.label)).toEqual([
       'sdk-v3',
       'legacy-rest',
+      'legacy-soap',
       `sdk-v3${EMULATOR_COLUMN}`,
       `legacy-rest${EMULATOR_COLUMN}`,
+      `legacy-soap${EMULATOR_COLUMN}`,
     ]);
-    for (const r of reports.slice(2)) {
+    for (const r of reports.slice(base.length)) {
       expect(r.results.length).toBeGreaterThan(5);
       expect(r.results.every((x) => /\/e2e\./.test(x.id))).toBe(true);
       expect(r.results.filter((x) => x.status !== 'passed')).toEqual([]);

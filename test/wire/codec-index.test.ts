@@ -7,8 +7,13 @@ const set = loadSpecs();
 const creds = { accessKeyId: 'AKIAX', secretAccessKey: 's' };
 
 describe('codec index', () => {
-  it('has one codec per API version, in routing order', () => {
-    expect(codecs.map((c) => c.api).sort()).toEqual([...APIS].sort());
+  it('has one codec per API version and wire form, in routing order', () => {
+    // 2014-08-15 has two wire forms: REST (its default) and SOAP
+    expect(codecs.map((c) => `${c.api} ${c.wire ?? ''}`).sort()).toEqual(
+      [...APIS.map((a) => (a === '2014-08-15' ? `${a} rest` : `${a} `)), '2014-08-15 soap'].sort(),
+    );
+    expect(codecFor('2014-08-15').wire).toBe('rest');
+    expect(codecFor('2014-08-15', 'soap').wire).toBe('soap');
     for (const api of APIS) expect(codecFor(api).api).toBe(api);
     expect(() => codecFor('1999-01-01' as never)).toThrow();
   });
