@@ -182,7 +182,18 @@ export async function clientConformance(options: ClientConformanceOptions): Prom
 }
 
 export type { ServerTargetConfig } from './checks/types.ts';
-export { startEmulator } from './emulator/server.ts';
+export {
+  type AssignmentIds,
+  type HandlerOptions,
+  type LocalEmulator,
+  type LocalEmulatorOptions,
+  mturkHandlers,
+  startEmulator,
+  WorkerActionError,
+  type Workers,
+} from './emulator/local.ts';
+export { StateFileError } from './emulator/persist.ts';
+export type { EmulatorClock } from './emulator/server.ts';
 export { TEST_CREDENTIALS } from './emulator/test-credentials.ts';
 export type { ClientTargetConfig } from './mock/types.ts';
 export {

@@ -10,7 +10,7 @@ import { ruleContext, ruleKind } from '../rules/index.ts';
 import { freshTokens } from '../rules/token.ts';
 import { constraintKey, errorSpec, inputMembers } from '../spec/resolve.ts';
 import type { OperationSpec, ResolvedMember, Severity, SpecSet } from '../spec/types.ts';
-import { getPath, } from '../wire/xml.ts';
+import { getPath } from '../wire/xml.ts';
 import { expectError, expectRefused, expectSuccess } from './judge.ts';
 import {
   basisText,

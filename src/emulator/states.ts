@@ -1,8 +1,10 @@
 // The provider-states endpoint (docs/provider-states.md): POST {"state", "requester", "params"}
 // creates what specs/model.json says the state creates, owned by the requester, and answers
-// with the ids named by the state's `returns`.
+// with the ids named by the state's `returns`. A Worker action (model.json `actions`) acts on
+// the entities its params name instead (src/emulator/dynamics.ts).
 import type { SpecSet } from '../spec/types.ts';
 import type { WireResponse } from '../wire/http-types.ts';
+import { applyAction, isAction } from './dynamics.ts';
 import type { Store, StoredEntity } from './store.ts';
 
 export interface StateRequest {
@@ -48,15 +50,16 @@ function json(status: number, body: unknown): WireResponse {
 }
 
 /**
- * The endpoint over a raw JSON body; never throws. With `params.requester: "fresh"` and a
- * `fresh` maker, the state is created for a new requester no other state uses, whose
- * credentials the answer hands back as `requester` (docs/provider-states.md).
+ * The endpoint over a raw JSON body, states and Worker actions alike; never throws. With
+ * `params.requester: "fresh"` and a `fresh` maker, a state is created for a new requester no other
+ * state uses, whose credentials the answer hands back as `requester` (docs/provider-states.md).
  */
 export function handleStates(
   set: SpecSet,
   store: Store,
   body: string,
   fresh?: () => { accessKeyId: string; secretAccessKey: string },
+  now: () => Date = () => new Date(),
 ): WireResponse {
   let doc: unknown;
   try {
@@ -72,6 +75,10 @@ export function handleStates(
   if (params !== undefined && (params === null || typeof params !== 'object' || Array.isArray(params)))
     return json(400, { error: 'params must be an object' });
   try {
+    if (isAction(set, state)) {
+      const a = applyAction(set, store, state, requester, (params ?? {}) as Record<string, unknown>, now());
+      return a.ok ? json(200, a.ids) : json(a.status, { error: a.message });
+    }
     const scope =
       fresh && (params as Record<string, unknown> | undefined)?.requester === 'fresh' ? fresh() : undefined;
     const r = applyState(set, store, {

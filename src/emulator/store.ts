@@ -167,14 +167,27 @@ export class Store {
     return rec;
   }
 
+  /** Whether the requester API can see the entity (model.json `status.invisible`). */
+  visible(rec: StoredEntity): boolean {
+    const s = this.set.model.entities[rec.entity]?.status;
+    return !s?.invisible?.includes(String(rec.fields[s.field]));
+  }
+
+  /** The entity as the requester API finds it: one in an invisible status does not exist. */
   get(entity: string, id: unknown): StoredEntity | undefined {
+    const rec = this.getAny(entity, id);
+    return rec && this.visible(rec) ? rec : undefined;
+  }
+
+  /** The entity whatever its status (Worker actions, timers). */
+  getAny(entity: string, id: unknown): StoredEntity | undefined {
     if (typeof id !== 'string') return undefined;
     return this.entities.get(entity)?.get(id);
   }
 
   parentOf(rec: StoredEntity): StoredEntity | undefined {
     const p = this.set.model.entities[rec.entity]?.parent;
-    return p && rec.parentId !== undefined ? this.get(p.entity, rec.parentId) : undefined;
+    return p && rec.parentId !== undefined ? this.getAny(p.entity, rec.parentId) : undefined;
   }
 
   /** The owner of the root of the entity's parent chain. */
@@ -192,7 +205,16 @@ export class Store {
     return s ? rec.fields[s.field] : undefined;
   }
 
+  /** The entities the requester API can see, in creation order. */
   list(entity: string): StoredEntity[] {
+    const all = this.listAll(entity);
+    return this.set.model.entities[entity]?.status?.invisible?.length
+      ? all.filter((rec) => this.visible(rec))
+      : all;
+  }
+
+  /** Every entity of a kind, whatever its status. */
+  listAll(entity: string): StoredEntity[] {
     // Maps keep insertion order, which is creation order.
     return [...(this.entities.get(entity)?.values() ?? [])];
   }

@@ -1,11 +1,14 @@
 // Loads every file under specs/, validates it against specs/meta-schema.json
 // (ajv) and checks the references between files. Problems are reported with
 // the file and the JSON pointer of the offending value.
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Ajv, type ValidateFunction } from 'ajv';
+import type { Ajv, ValidateFunction } from 'ajv';
 import { registryVersion, ruleProblems, ruleSchema } from '../rules/index.ts';
+import { checkModelDynamics } from './model-checks.ts';
 import { templatePlaceholders } from './resolve.ts';
 import {
   APIS,
@@ -41,6 +44,7 @@ export class SpecProblems extends Error {
 }
 
 type Kind = 'sources' | 'shapes' | 'protocol' | 'errors' | 'model' | 'operation' | 'cases';
+const KINDS: readonly Kind[] = ['sources', 'shapes', 'protocol', 'errors', 'model', 'operation', 'cases'];
 
 function listJson(dir: string): string[] {
   const out: string[] = [];
@@ -58,7 +62,9 @@ let cachedMetaPath: string | undefined;
 /** An ajv instance holding the meta-schema under the id 'meta' (definitions at 'meta#/definitions/<kind>'). */
 export function metaSchemaAjv(metaPath: string = join(DEFAULT_SPECS_DIR, 'meta-schema.json')): Ajv {
   const meta = JSON.parse(readFileSync(metaPath, 'utf8')) as { definitions: Record<string, unknown> };
-  const ajv = new Ajv({ allErrors: true, strict: false });
+  // loaded on first use: a tree the build already validated never needs it (see VALIDATED_STAMP)
+  const { Ajv: AjvClass } = createRequire(import.meta.url)('ajv') as typeof import('ajv');
+  const ajv = new AjvClass({ allErrors: true, strict: false });
   ajv.addFormat('regex', (s: string) => {
     try {
       new RegExp(s, 'u');
@@ -88,6 +94,48 @@ function validators(metaPath: string): Map<Kind, ValidateFunction> {
 
 const cache = new Map<string, SpecSet>();
 
+/**
+ * The digests of spec trees the build validated against their meta-schema (written next to the
+ * built loader by `npm run build`; absent when running from the sources). Compiling the
+ * meta-schema costs ~0.6 s, most of the emulator's start-up; a tree whose digest is listed skips
+ * it. Any edited file changes the digest, so an edited tree is validated as always; the
+ * cross-reference checks run every time.
+ */
+const VALIDATED_STAMP = new URL('./validated-specs.json', import.meta.url);
+
+/** sha256 over the tree's JSON files (meta-schema included): relative path and bytes. */
+export function specsDigest(dir: string): string {
+  const h = createHash('sha256');
+  for (const full of [join(dir, 'meta-schema.json'), ...listJson(dir)]) {
+    h.update(relative(dir, full));
+    h.update('\0');
+    h.update(readFileSync(full));
+    h.update('\0');
+  }
+  return h.digest('hex');
+}
+
+function buildValidated(dir: string): boolean {
+  try {
+    const path = fileURLToPath(VALIDATED_STAMP);
+    if (!existsSync(path)) return false;
+    const stamp = JSON.parse(readFileSync(path, 'utf8')) as { digests?: unknown; registry?: unknown };
+    // a rule kind registered at run time changes the meta-schema: then the stamp says nothing
+    if (stamp.registry !== registryVersion()) return false;
+    return Array.isArray(stamp.digests) && stamp.digests.includes(specsDigest(dir));
+  } catch {
+    return false;
+  }
+}
+
+/** Build step: validates the default specs fully, then records their digest for buildValidated. */
+export function writeValidatedStamp(dir: string = DEFAULT_SPECS_DIR): string {
+  loadSpecsUncached(dir, { trustBuild: false });
+  const path = fileURLToPath(VALIDATED_STAMP);
+  writeFileSync(path, `${JSON.stringify({ digests: [specsDigest(dir)], registry: registryVersion() })}\n`);
+  return path;
+}
+
 /** Load and validate the specs; cached per directory (specs are read-only at run time). */
 export function loadSpecs(dir: string = DEFAULT_SPECS_DIR): SpecSet {
   const key = resolve(dir);
@@ -98,7 +146,7 @@ export function loadSpecs(dir: string = DEFAULT_SPECS_DIR): SpecSet {
   return set;
 }
 
-export function loadSpecsUncached(dir: string): SpecSet {
+export function loadSpecsUncached(dir: string, options: { trustBuild?: boolean } = {}): SpecSet {
   const problems: SpecProblem[] = [];
   const files = new Map<object, string>();
   const byKind: Record<Kind, { rel: string; doc: Record<string, unknown> }[]> = {
@@ -110,7 +158,10 @@ export function loadSpecsUncached(dir: string): SpecSet {
     operation: [],
     cases: [],
   };
-  const vals = validators(join(dir, 'meta-schema.json'));
+  const vals =
+    options.trustBuild !== false && buildValidated(dir)
+      ? undefined
+      : validators(join(dir, 'meta-schema.json'));
   for (const full of listJson(dir)) {
     const rel = relative(dir, full);
     let doc: unknown;
@@ -121,8 +172,9 @@ export function loadSpecsUncached(dir: string): SpecSet {
       continue;
     }
     const kind = (doc as { kind?: unknown })?.kind;
-    const validate = typeof kind === 'string' ? vals.get(kind as Kind) : undefined;
-    if (!validate) {
+    const known = typeof kind === 'string' && KINDS.includes(kind as Kind);
+    const validate = known && vals ? vals.get(kind as Kind) : undefined;
+    if (!known) {
       problems.push({
         file: rel,
         pointer: '/kind',
@@ -130,7 +182,7 @@ export function loadSpecsUncached(dir: string): SpecSet {
       });
       continue;
     }
-    if (!validate(doc)) {
+    if (validate && !validate(doc)) {
       for (const err of validate.errors ?? []) {
         if (err.keyword === 'if') continue; // the failing 'then' branch is reported on its own
         problems.push({
@@ -443,6 +495,7 @@ function crossCheck(set: SpecSet): SpecProblem[] {
           message: `${c.status} is not a status of ${c.entity}`,
         });
     });
+  out.push(...checkModelDynamics(set, fileOf(set.model)));
   return out;
 }
 

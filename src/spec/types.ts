@@ -323,8 +323,17 @@ export interface EntitySpec {
   idFormat?: { pattern: string };
   owned?: boolean;
   parent?: { entity: string; via: string };
-  status?: { field: string; values: string[]; hidden?: boolean; basis: Basis };
+  status?: {
+    field: string;
+    values: string[];
+    hidden?: boolean;
+    /** Statuses in which the entity exists but the requester API cannot see it (not found, not listed). */
+    invisible?: string[];
+    basis: Basis;
+  };
   fields: Record<string, unknown>;
+  /** How the status follows from the entity's children and time, re-derived after Worker actions and timers. */
+  settle?: SettleSpec;
   /** Fields computed from the entity's children whenever it is read. */
   counters?: { fields: Record<string, CounterSpec>; basis: Basis };
   observe?: Partial<
@@ -353,6 +362,69 @@ export interface StateSpec {
   returns: Record<string, string>;
 }
 
+/** A test on an entity (the `self` of a settle case): a count of its children, or a time field against a time. */
+export type SettleTest =
+  | { count: string; is?: number; atLeast?: string }
+  | { field: string; notAfter?: string; after?: string };
+
+export interface SettleSpec {
+  /** Only an entity in one of these statuses is re-derived. */
+  from: string[];
+  /** Named counts of children (by status) the cases test. */
+  counts: Record<string, { children: string; statuses: string[] }>;
+  /** The first case whose tests all hold gives the status. */
+  cases: { when?: SettleTest[]; status: string }[];
+  basis: Basis;
+}
+
+/** A condition of a Worker action's refusal: about a bound entity, or whether a matching entity exists. */
+export type ActionTest =
+  | { ref: string; status?: string[]; absent?: string }
+  | {
+      exists: string;
+      parent?: string;
+      sameOwner?: string;
+      status?: string[];
+      where?: Record<string, unknown>;
+    };
+
+/**
+ * A Worker action of the provider-states contract: it acts on entities that exist (named by its
+ * params), or refuses with 409 and the reason when it cannot apply.
+ */
+export interface ActionSpec {
+  note?: string;
+  basis: Basis;
+  /** Entity params (`entity`) must name an existing entity owned by the requester; the others are values. */
+  params: Record<
+    string,
+    { entity?: string; as?: string; parentAs?: string; optional?: boolean; type?: 'string'; basis?: Basis }
+  >;
+  /** Checked in order: `if` refuses when every test holds, `unless` when any fails. */
+  refuse?: { if?: ActionTest[]; unless?: ActionTest[]; reason: string; basis: Basis }[];
+  creates?: {
+    as: string;
+    entity: string;
+    parent?: string;
+    status?: string;
+    fields?: Record<string, unknown>;
+  }[];
+  updates?: { ref: string; status?: string; fields?: Record<string, unknown> }[];
+  /** Aliases whose status is re-derived (the entity's `settle`) afterwards. */
+  settle?: string[];
+  returns: Record<string, string>;
+}
+
+/** A time-driven transition: when `at` (a time field) is not after now, `set` applies and the named entities settle. */
+export interface TimerSpec {
+  entity: string;
+  status: string[];
+  at: string;
+  set?: Record<string, unknown>;
+  settle?: ('self' | 'parent')[];
+  basis: Basis;
+}
+
 export interface ModelFile {
   kind: 'model';
   /** The currency of every stored amount (a money shape shows it next to the amount). */
@@ -367,6 +439,10 @@ export interface ModelFile {
   };
   entities: Record<string, EntitySpec>;
   states: Record<string, StateSpec>;
+  /** Worker actions, served by the provider-states endpoint next to the states. */
+  actions?: Record<string, ActionSpec>;
+  /** What happens when emulated time passes (auto-approval, deadlines, expiry). */
+  timers?: Record<string, TimerSpec>;
 }
 
 export interface SourcesFile {

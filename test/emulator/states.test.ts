@@ -94,7 +94,9 @@ describe('provider-states endpoint: known states', () => {
             } else expect(rec.owner).toBe(OWNER);
             if (ent.status)
               expect(store.statusOf(rec)).toBe(
-                spec.creates.find((x) => x.entity === c.entity)?.status ?? ent.status.values[0],
+                spec.creates.find((x) => x.entity === c.entity)?.status ??
+                  ent.fields[ent.status.field] ??
+                  ent.status.values[0],
               );
             for (const [k, v] of Object.entries(c.fields ?? {}))
               if (typeof v === 'string' && !v.startsWith('$')) expect(rec.fields[k]).toBe(v);
