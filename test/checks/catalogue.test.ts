@@ -119,7 +119,9 @@ test('the protocol family runs on a sample of operations per API (a different on
   });
   const before = serverChecks(set, base);
   const after = serverChecks(more, base);
-  expect(family(after, '2017-01-17').length).toBe(family(before, '2017-01-17').length);
+  // the sampled operations may differ (and operations differ in how many family checks they carry),
+  // but the family does not grow by one set per added operation: unsampled, it would be ~10x larger
+  expect(family(after, '2017-01-17').length).toBeLessThan(2 * family(before, '2017-01-17').length);
   const envelopes = (cs: typeof before) => cs.filter((c) => c.check === 'protocol.success-envelope').length;
   expect(envelopes(after)).toBe(envelopes(before) + 10);
   const carriers = (cs: typeof before, api: string) =>
