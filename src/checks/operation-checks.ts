@@ -5,7 +5,14 @@ import fc from 'fast-check';
 import { coverInput } from '../arbitraries/coverage.ts';
 import { constraintSource, oneViolation, serverIssuedMembers, validInput } from '../arbitraries/input.ts';
 import { constraintsOf, freeString, lengthBounds, patternString } from '../arbitraries/values.ts';
-import { constraintKey, errorSpec, inputMembers, outputMembers } from '../spec/resolve.ts';
+import {
+  constraintKey,
+  effectFor,
+  errorSpec,
+  inputMembers,
+  outputMembers,
+  ruleInput,
+} from '../spec/resolve.ts';
 import type { OperationSpec, ResolvedMember, RuleSpec, SpecSet } from '../spec/types.ts';
 import { getPath, parseXmlSafe } from '../wire/xml.ts';
 import { expectError, expectMessage, expectSuccess, summary } from './judge.ts';
@@ -82,7 +89,8 @@ function validChecks(set: SpecSet, op: OperationSpec, _config: ServerTargetConfi
           omit: members.filter((m) => m.name === selectMember(set, op)).map((m) => m.name),
         });
         await forAll(s, template, async (input) => {
-          const ids = await freshIds(s, op);
+          // the state under which this input succeeds (an effect for this input names its own)
+          const ids = await freshIds(s, op, effectFor(set, op, input, undefined)?.given ?? given);
           const full = { ...input, ...idInput(set, op, ids) };
           coverInput(s.coverage, members, full);
           const ex = await s.call(api, op.operation, full);
@@ -484,7 +492,7 @@ function ruleChecks(set: SpecSet, op: OperationSpec, config: ServerTargetConfig)
             throw new CheckFailure(`model.json names no observe operation for ${entity} in ${api}`);
           await forAll(s, validInput(set, op, { omit: [select] }), async (extra) => {
             const ids = await freshIds(s, op, rule.given);
-            const input = { ...extra, ...idInput(set, op, ids) };
+            const input = { ...extra, ...ruleInput(rule), ...idInput(set, op, ids) };
             s.cover(`rule:${rule.id}`);
             const ex = await s.call(api, op.operation, input);
             expectSuccess(set, op, ex, `${op.operation} on the ${entity} of provider state ${rule.given}`);
@@ -510,7 +518,7 @@ function ruleChecks(set: SpecSet, op: OperationSpec, config: ServerTargetConfig)
               for (const [field, v] of Object.entries(rule.set ?? {})) {
                 const m = typeof v === 'string' ? /^\$input\.(.+)$/.exec(v) : null;
                 if (!m || input[m[1]!] === undefined || !(field in obs.entity)) continue;
-                if (obs.entity[field] !== input[m[1]!])
+                if (!sameValue(obs.entity[field], input[m[1]!]))
                   throw new CheckFailure(
                     `After a successful ${op.operation}, the ${entity}'s ${field} must be the ${m[1]} sent (${JSON.stringify(input[m[1]!])}), but it is ${JSON.stringify(obs.entity[field])}.`,
                     obs.exchange,
@@ -555,14 +563,17 @@ function ruleChecks(set: SpecSet, op: OperationSpec, config: ServerTargetConfig)
                 ex,
               );
             const expected: Record<string, unknown> = {};
-            if (what === '$entity') Object.assign(expected, rule.observe ?? {});
             const createdAs = state?.creates.find(
               (c) => c.entity === (what === '$entity' ? entity : ent.parent?.entity),
             );
+            // the model's defaults, the state's fields, the status the state names, the rule's observe
+            const statusOf = target?.status?.field;
             Object.assign(
               expected,
               literalFields(target?.fields ?? {}),
               literalFields(createdAs?.fields ?? {}),
+              statusOf && createdAs?.status !== undefined ? { [statusOf]: createdAs.status } : {},
+              what === '$entity' ? (rule.observe ?? {}) : {},
             );
             const shape = outputMembers(set, op).find((m) => m.name === key);
             for (const [field, want] of Object.entries(expected)) {
@@ -597,12 +608,14 @@ function ruleChecks(set: SpecSet, op: OperationSpec, config: ServerTargetConfig)
       case 'list': {
         const items = rule.items;
         if (!items) break;
+        // the rule's own input (e.g. a status to list), then the filters the state's ids fill
         const listInput = (ids: Record<string, string>) => {
-          const input: Record<string, unknown> = {};
+          const input: Record<string, unknown> = ruleInput(rule);
           for (const [member, idName] of Object.entries(rule.filter ?? {}))
             if (ids[idName]) input[member] = ids[idName];
           return input;
         };
+        const pgToken = rule.pagination?.style === 'token' ? rule.pagination.token : undefined;
         const listed = (output: Record<string, unknown>, id: string | undefined) => {
           const v = output[items];
           const list = v === undefined ? [] : Array.isArray(v) ? v : [v];
@@ -613,18 +626,23 @@ function ruleChecks(set: SpecSet, op: OperationSpec, config: ServerTargetConfig)
             ),
           };
         };
-        // Both list checks: a fresh provider state, the filtered call, and its successful output.
+        // Both list checks: a fresh provider state, the filtered call, and its successful output:
+        // the page that lists the entity (token pages are followed, up to 50, when no filter
+        // narrows the listing to what the state made, e.g. all of the caller's HITs)
         const listFresh = async (s: Parameters<Check['run']>[0], coverKey: string) => {
           await s.requireApi(api);
           const ids = await freshIds(s, op, rule.given);
           s.cover(coverKey);
-          const ex = await s.call(api, op.operation, listInput(ids));
-          const output = expectSuccess(
-            set,
-            op,
-            ex,
-            `${op.operation} filtered by ${JSON.stringify(listInput(ids))}`,
-          );
+          let input = listInput(ids);
+          let ex = await s.call(api, op.operation, input);
+          let output = expectSuccess(set, op, ex, `${op.operation} filtered by ${JSON.stringify(input)}`);
+          for (let page = 2; page <= 50 && pgToken && !listed(output, ids[ent.id]).hit; page++) {
+            const token = output[pgToken];
+            if (typeof token !== 'string' || token === '') break;
+            input = { ...input, [pgToken]: token };
+            ex = await s.call(api, op.operation, input, { label: `page ${page}` });
+            output = expectSuccess(set, op, ex, `${op.operation} page ${page}`);
+          }
           return { ids, ex, output };
         };
         add(`rule.${rule.id}`, rule, sev(rule.basis), async (s) => {
@@ -803,9 +821,10 @@ function ruleChecks(set: SpecSet, op: OperationSpec, config: ServerTargetConfig)
               `${op.operation} must list the ${entity} ${ids[ent.id]}, but it does not.`,
               ex,
             );
+          const itemMembers = outputMembers(set, op).find((m) => m.name === items)?.item?.members ?? [];
           expectAsCreated(
             item as Record<string, unknown>,
-            outputMembers(set, op).find((m) => m.name === items)?.item?.members ?? [],
+            rule.itemMembers ? itemMembers.filter((m) => rule.itemMembers!.includes(m.name)) : itemMembers,
             createdFacts(set, entity, rule.given, ids),
             `${op.operation} (the listed ${entity})`,
             ex,
@@ -825,7 +844,7 @@ function ruleChecks(set: SpecSet, op: OperationSpec, config: ServerTargetConfig)
             const sizeMember = inputMembers(set, op).find((m) => m.name === pg.size);
             const range = sizeMember?.constraints.find((c) => c.kind === 'range');
             const size = range?.kind === 'range' && range.max !== undefined ? range.max : pg.defaultSize;
-            let input: Record<string, unknown> = { [pg.size]: size };
+            let input: Record<string, unknown> = { ...ruleInput(rule), [pg.size]: size };
             let last: Answered | undefined;
             let count = 0;
             for (let pageNo = 1; pageNo <= 50; pageNo++) {
@@ -850,32 +869,154 @@ function ruleChecks(set: SpecSet, op: OperationSpec, config: ServerTargetConfig)
               last,
             );
           });
+        // itemMembers: each listed item shows those members and no others
+        if (rule.itemMembers)
+          add(`rule.${rule.id}.item-members`, rule, sev(rule.basis), async (s) => {
+            const { ids, ex, output } = await listFresh(s, `rule:${rule.id}:item-members`);
+            const only = rule.itemMembers!;
+            const list = listed(output, ids[ent.id]).list;
+            if (!list.length)
+              throw new CheckFailure(
+                `${op.operation} must list the ${entity} ${ids[ent.id]}, but it does not.`,
+                ex,
+              );
+            for (const item of list) {
+              const keys = item && typeof item === 'object' ? Object.keys(item) : [];
+              const extra = keys.filter((k) => !only.includes(k));
+              const missing = only.filter((k) => !keys.includes(k));
+              if (extra.length || missing.length)
+                throw new CheckFailure(
+                  `Each item of ${items} must show only ${only.join(', ')}, but one shows ${keys.join(', ') || 'nothing'}${missing.length ? ` (without ${missing.join(', ')})` : ''}.`,
+                  ex,
+                );
+            }
+          });
+        // a list-valued filter (e.g. statuses): each value lists exactly the entities in it
+        const listFilters = Object.entries(rule.filter ?? {}).filter(
+          ([member]) => inputMembers(set, op).find((m) => m.name === member)?.type === 'list',
+        );
+        if (pg && many && n > 1)
+          for (const [member, field] of listFilters)
+            add(`rule.${rule.id}.filter.${member}`, rule, sev(rule.basis), async (s) => {
+              await s.requireApi(api);
+              const ids = await freshIds(s, op, many);
+              s.cover(`rule:${rule.id}:filter:${member}`);
+              const made = (set.model.states[many]?.creates ?? []).filter((c) => c.entity === entity);
+              const values = [
+                ...new Set(made.map((c) => c.status ?? c.fields?.[field]).filter((v) => v !== undefined)),
+              ];
+              for (const v of values) {
+                const want = made.filter((c) => (c.status ?? c.fields?.[field]) === v).length;
+                const input = { ...listInput(ids), [member]: [v], [pg.size]: n };
+                const what = `${op.operation} with ${member}=${JSON.stringify([v])} over the ${n} ${entity}s of provider state ${many}`;
+                const ex = await s.call(api, op.operation, input, { label: `${member} ${String(v)}` });
+                const { list } = listed(expectSuccess(set, op, ex, what), undefined);
+                const wrong = list.filter(
+                  (x) => !x || typeof x !== 'object' || (x as Record<string, unknown>)[field] !== v,
+                );
+                if (list.length !== want || wrong.length)
+                  throw new CheckFailure(
+                    `${what} must list the ${want} in ${String(v)} and nothing else, but ${items} holds ${list.length} item(s)${wrong.length ? `, ${wrong.length} of them not in ${String(v)}` : ''}.`,
+                    ex,
+                  );
+              }
+            });
+        // page tokens are bound to the operation and its filter values (operations.md §4.3, INF)
+        const invalidErr = set.apis[api].protocol.validation.invalid;
+        if (pg?.tokenBasis && pgToken && many && n > 1 && Object.keys(rule.filter ?? {}).length)
+          add(`rule.${rule.id}.token-bound`, rule, sev(rule.basis, pg.basis, pg.tokenBasis), async (s) => {
+            await s.requireApi(api);
+            const ids = await freshIds(s, op, many);
+            const other = await freshIds(s, op, rule.given);
+            s.cover(`rule:${rule.id}:token-bound`);
+            const ex1 = await s.call(
+              api,
+              op.operation,
+              { ...listInput(ids), [pg.size]: n - 1 },
+              { label: 'first page' },
+            );
+            const token = expectSuccess(set, op, ex1, `${op.operation} with ${pg.size}=${n - 1}`)[pgToken];
+            if (typeof token !== 'string' || token === '')
+              throw new CheckFailure(
+                `${op.operation} with ${pg.size}=${n - 1} over a filter matching ${n} ${entity}s must give a ${pgToken} for the rest, but it gives none.`,
+                ex1,
+              );
+            const ex2 = await s.call(
+              api,
+              op.operation,
+              { ...listInput(other), [pg.size]: n - 1, [pgToken]: token },
+              { label: 'the token with another filter' },
+            );
+            expectError(
+              set,
+              api,
+              ex2,
+              [invalidErr],
+              `${op.operation} with a ${pgToken} issued for other filter values`,
+            );
+          });
+        if (pg?.tokenBasis && pgToken)
+          add(`rule.${rule.id}.foreign-token`, rule, sev(rule.basis, pg.tokenBasis), async (s) => {
+            await s.requireApi(api);
+            const ids = await freshIds(s, op, rule.given);
+            s.cover(`rule:${rule.id}:foreign-token`);
+            // base64 of a JSON object no server issued
+            const token = Buffer.from(JSON.stringify({ conformance: 'not a token' }), 'utf8').toString(
+              'base64',
+            );
+            const ex = await s.call(
+              api,
+              op.operation,
+              { ...listInput(ids), [pgToken]: token },
+              { label: 'a token never issued' },
+            );
+            expectError(
+              set,
+              api,
+              ex,
+              [invalidErr],
+              `${op.operation} with a ${pgToken} the server never issued`,
+            );
+          });
         if (rule.owned)
           add(`rule.${rule.id}.owned`, rule, sev(rule.basis), async (s) => {
             await s.requireApi(api);
             s.creds(1);
             const ids = await freshIds(s, op, rule.given, 0);
             s.cover(`rule:${rule.id}:owned`);
-            const ex = await s.call(api, op.operation, listInput(ids), {
-              as: 1,
-              label: 'list by a non-owner',
-            });
-            if (ex.answer.kind === 'success' && listed(ex.answer.output, ids[ent.id]).hit)
-              throw new CheckFailure(
-                `${op.operation} signed by another requester must not list the owner's ${entity} ${ids[ent.id]}, but it does.`,
-                ex,
-              );
-            if (ex.answer.kind === 'garbage')
-              throw new CheckFailure(
-                `${op.operation} by a non-owner gave an unreadable answer: ${ex.answer.problems.join('; ')}.`,
-                ex,
-              );
+            // every page the non-owner is given (up to 50): none lists the owner's entity
+            let input = listInput(ids);
+            for (let page = 1; page <= 50; page++) {
+              const ex = await s.call(api, op.operation, input, {
+                as: 1,
+                label: page === 1 ? 'list by a non-owner' : `page ${page} for a non-owner`,
+              });
+              if (ex.answer.kind === 'success' && listed(ex.answer.output, ids[ent.id]).hit)
+                throw new CheckFailure(
+                  `${op.operation} signed by another requester must not list the owner's ${entity} ${ids[ent.id]}, but it does.`,
+                  ex,
+                );
+              if (ex.answer.kind === 'garbage')
+                throw new CheckFailure(
+                  `${op.operation} by a non-owner gave an unreadable answer: ${ex.answer.problems.join('; ')}.`,
+                  ex,
+                );
+              const token = ex.answer.kind === 'success' && pgToken ? ex.answer.output[pgToken] : undefined;
+              if (typeof token !== 'string' || token === '') break;
+              input = { ...input, [pgToken!]: token };
+            }
           });
         break;
       }
     }
   }
   return out;
+}
+
+/** Equal values; timestamps to the second (the 2017 wire carries epoch seconds). */
+function sameValue(a: unknown, b: unknown): boolean {
+  if (a instanceof Date && b instanceof Date) return Math.abs(a.getTime() - b.getTime()) < 1000;
+  return a === b;
 }
 
 /** A value for a counterexample line: short values as JSON, long strings by length and start. */

@@ -5,8 +5,8 @@
 // honoured), else success and the effect's status.
 import fc from 'fast-check';
 import { validInput } from '../arbitraries/input.ts';
-import { inputMembers } from '../spec/resolve.ts';
-import type { Api, OperationSpec, RuleSpec, SpecSet } from '../spec/types.ts';
+import { effectFor, inputMatches, inputMembers } from '../spec/resolve.ts';
+import type { Api, OperationSpec, ResolvedMember, RuleSpec, SpecSet } from '../spec/types.ts';
 import { expectError, expectSuccess } from './judge.ts';
 import {
   effectStatus,
@@ -35,9 +35,13 @@ type Step =
   | { kind: 'call'; op: string; target: number; as: number; extra: Record<string, unknown> }
   | { kind: 'observe'; target: number };
 
-export function allowedFor(rule: RuleSpec, input: Record<string, unknown>): string[] {
+export function allowedFor(
+  rule: RuleSpec,
+  input: Record<string, unknown>,
+  members: ReadonlyMap<string, ResolvedMember> = new Map(),
+): string[] {
   for (const w of rule.allowedWhen ?? [])
-    if (Object.entries(w.input).every(([k, v]) => input[k] === v)) return w.allowed;
+    if (inputMatches(input, w.input, members, new Date())) return w.allowed;
   return rule.allowed ?? [];
 }
 
@@ -146,14 +150,19 @@ async function runSteps(
     for (const m of inputMembers(set, op)) if (e.ids[m.name] !== undefined) input[m.name] = e.ids[m.name];
     const owner = ruleOf(op, 'owner');
     const status = ruleOf(op, 'status');
-    const effect = ruleOf(op, 'effect');
+    // the effect for this input from this status (none: the call succeeds and changes no status)
+    const effect = effectFor(set, op, input, e.status);
     const what = `${op.operation} ${st.as === 0 ? 'by the owner' : 'by another requester'} on ${/^[AEIOU]/.test(entity) ? 'an' : 'a'} ${entity} in status ${e.status}`;
     s.cover(`model:${op.operation}`);
     const ex = await s.call(api, op.operation, input, { as: st.as, label: what });
     if (st.as !== 0 && owner?.error) {
       s.cover(`rule:${owner.id}`);
-      expectError(set, api, ex, [owner.error], what);
-    } else if (status && e.status !== undefined && !allowedFor(status, input).includes(e.status)) {
+      expectError(set, api, ex, [owner.error, ...(owner.acceptErrors ?? [])], what);
+    } else if (
+      status &&
+      e.status !== undefined &&
+      !allowedFor(status, input, new Map(inputMembers(set, op).map((m) => [m.name, m]))).includes(e.status)
+    ) {
       s.cover(`rule:${status.id}`);
       expectError(set, api, ex, [status.error!, ...(status.acceptErrors ?? [])].filter(Boolean), what);
     } else {

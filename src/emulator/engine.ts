@@ -1,7 +1,7 @@
 // The generic operation engine: validates a decoded call against its input members, then
 // interprets the operation's behaviour rules (exists, owner, status, effect, read, list) over
 // the store. No operation or entity is named here: everything comes from the specs.
-import { inputMembers, outputMembers, violationOf } from '../spec/resolve.ts';
+import { inputMatches, inputMembers, inputValue, outputMembers, violationOf } from '../spec/resolve.ts';
 import type { OperationSpec, ResolvedMember, RuleSpec, SpecSet } from '../spec/types.ts';
 import type { DecodedCall, ErrorOutcome, Outcome } from '../wire/codec.ts';
 import type { Store, StoredEntity } from './store.ts';
@@ -152,18 +152,20 @@ interface Pending {
   fields: Record<string, unknown>;
 }
 
-function inputMatches(input: Record<string, unknown>, want: Record<string, unknown>): boolean {
-  return Object.entries(want).every(([k, v]) => input[k] === v);
+/**
+ * A page token: opaque to clients, bound to the operation and the filter values it was issued
+ * for (operations.md §4.3, INF), so a token replayed elsewhere is refused instead of misread.
+ */
+function encodeToken(offset: number, binding: string): string {
+  return Buffer.from(JSON.stringify({ o: offset, b: binding }), 'utf8').toString('base64url');
 }
 
-function encodeToken(offset: number): string {
-  return Buffer.from(JSON.stringify({ o: offset }), 'utf8').toString('base64url');
-}
-
-function decodeToken(token: string): number | undefined {
+function decodeToken(token: string, binding: string): number | undefined {
   try {
-    const v = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as { o?: unknown };
-    return typeof v?.o === 'number' && Number.isSafeInteger(v.o) && v.o >= 0 ? v.o : undefined;
+    const v = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as { o?: unknown; b?: unknown };
+    return typeof v?.o === 'number' && Number.isSafeInteger(v.o) && v.o >= 0 && v.b === binding
+      ? v.o
+      : undefined;
   } catch {
     return undefined;
   }
@@ -193,6 +195,7 @@ export function executeCall(set: SpecSet, store: Store, call: DecodedCall, now: 
   const pending: Pending[] = [];
   const output: Record<string, unknown> = {};
   const outMembers = new Map(outputMembers(set, op).map((m) => [m.name, m]));
+  const inMembers = new Map(inputMembers(set, op).map((m) => [m.name, m]));
   const firstExistsError = b.rules.find((r) => r.kind === 'exists')?.error;
   const needEntity = (r: RuleSpec): ErrorOutcome | undefined =>
     rec ? undefined : err(firstExistsError ?? r.error ?? p.validation.invalid, { ...idValues });
@@ -212,7 +215,8 @@ export function executeCall(set: SpecSet, store: Store, call: DecodedCall, now: 
         const missing = needEntity(r);
         if (missing) return missing;
         let allowed = r.allowed ?? [];
-        for (const w of r.allowedWhen ?? []) if (inputMatches(call.input, w.input)) allowed = w.allowed;
+        for (const w of r.allowedWhen ?? [])
+          if (inputMatches(call.input, w.input, inMembers, now)) allowed = w.allowed;
         const current = store.statusOf(rec!);
         if (!allowed.includes(String(current)))
           return err(r.error!, { ...idValues, allowed: allowed.join(','), CurrentState: current });
@@ -221,6 +225,9 @@ export function executeCall(set: SpecSet, store: Store, call: DecodedCall, now: 
       case 'effect': {
         const missing = needEntity(r);
         if (missing) return missing;
+        // an effect for other input, or for another status, leaves the entity alone
+        if (r.input && !inputMatches(call.input, r.input, inMembers, now)) break;
+        if (r.from && !r.from.includes(String(store.statusOf(rec!)))) break;
         const fields: Record<string, unknown> = {};
         for (const [field, v] of Object.entries(r.set ?? {})) {
           const target = field === '$status' ? (entitySpec.status?.field ?? field) : field;
@@ -247,7 +254,7 @@ export function executeCall(set: SpecSet, store: Store, call: DecodedCall, now: 
         break;
       }
       case 'list': {
-        const result = runList(set, store, op, r, call, outMembers);
+        const result = runList(set, store, op, r, call, outMembers, inMembers);
         if (result.kind === 'error') return result;
         Object.assign(output, result.output);
         break;
@@ -265,6 +272,7 @@ function runList(
   r: RuleSpec,
   call: DecodedCall,
   outMembers: Map<string, ResolvedMember>,
+  inMembers: Map<string, ResolvedMember>,
 ): Outcome {
   const p = set.apis[op.api].protocol;
   const entity = op.behaviour.entity;
@@ -278,10 +286,15 @@ function runList(
     );
   if (statusField === undefined && r.where && '$status' in r.where) matched = [];
   if (r.owned) matched = matched.filter((rec) => store.ownerOf(rec) === call.accessKeyId);
+  const binding: unknown[] = [op.operation];
   for (const [member, field] of Object.entries(r.filter ?? {})) {
-    const want = call.input[member];
-    if (want !== undefined) matched = matched.filter((rec) => rec.fields[field] === want);
+    const want = inputValue(call.input, inMembers, member);
+    binding.push(want ?? null);
+    // a list-valued filter (e.g. a list of statuses) matches any of its values
+    if (Array.isArray(want)) matched = matched.filter((rec) => want.includes(rec.fields[field]));
+    else if (want !== undefined) matched = matched.filter((rec) => rec.fields[field] === want);
   }
+  const bindingKey = JSON.stringify(binding);
   const pg = r.pagination;
   let offset = 0;
   let size = matched.length;
@@ -292,11 +305,11 @@ function runList(
     if (pg.style === 'token' && pg.token) {
       const token = call.input[pg.token];
       if (typeof token === 'string') {
-        const o = decodeToken(token);
+        const o = decodeToken(token, bindingKey);
         if (o === undefined)
           return err(p.validation.invalid, {
             member: pg.token,
-            reason: 'not a token this service issued',
+            reason: 'not a token this service issued for this operation and these filters',
             Parameter: pg.token,
           });
         offset = o;
@@ -310,13 +323,19 @@ function runList(
   }
   const page = matched.slice(offset, offset + size);
   const items = r.items ? outMembers.get(r.items) : undefined;
+  // itemMembers: the service shows only these members of each item
+  const only = r.itemMembers ? new Set(r.itemMembers) : undefined;
+  const itemShape =
+    items?.item && only
+      ? { ...items.item, members: items.item.members?.filter((m) => only.has(m.name)) }
+      : items?.item;
   if (r.items && items)
     output[r.items] = page
-      .map((rec) => (items.item ? project(rec.fields, items.item, projectionContext(set)) : undefined))
+      .map((rec) => (itemShape ? project(rec.fields, itemShape, projectionContext(set)) : undefined))
       .filter((x) => x !== undefined);
   if (r.count && outMembers.has(r.count)) output[r.count] = page.length;
   if (r.total && outMembers.has(r.total)) output[r.total] = matched.length;
   if (pg?.style === 'token' && pg.token && offset + size < matched.length && outMembers.has(pg.token))
-    output[pg.token] = encodeToken(offset + size);
+    output[pg.token] = encodeToken(offset + size, bindingKey);
   return { kind: 'success', output };
 }

@@ -379,6 +379,32 @@ function crossCheck(set: SpecSet): SpecProblem[] {
               });
           });
         }
+        for (const k of Object.keys(r.input ?? {}))
+          if (!(k in op.input.members))
+            out.push({
+              file: fileOf(op),
+              pointer: `${p}/input/${k}`,
+              message: `${k} is not an input member`,
+            });
+        for (const [j, v] of (r.from ?? []).entries())
+          if (!(entity.status?.values ?? []).includes(v))
+            out.push({
+              file: fileOf(op),
+              pointer: `${p}/from/${j}`,
+              message: `${v} is not a status of ${op.behaviour.entity}`,
+            });
+        if (r.itemMembers) {
+          const list = r.items ? op.output.members[r.items] : undefined;
+          const item = list ? shapes.shapes[list.shape]?.member?.shape : undefined;
+          const known = item ? (shapes.shapes[item]?.members ?? {}) : {};
+          for (const [j, m] of r.itemMembers.entries())
+            if (!(m in known))
+              out.push({
+                file: fileOf(op),
+                pointer: `${p}/itemMembers/${j}`,
+                message: `${m} is not a member of the items of ${r.items ?? '(no items)'}`,
+              });
+        }
         if (r.kind === 'effect')
           for (const field of Object.keys(r.set ?? {}))
             if (
