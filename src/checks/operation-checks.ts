@@ -616,6 +616,11 @@ function ruleChecks(set: SpecSet, op: OperationSpec, config: ServerTargetConfig)
           return input;
         };
         const pgToken = rule.pagination?.style === 'token' ? rule.pagination.token : undefined;
+        // later pages of a walk are as large as the model allows
+        const sizeRange = inputMembers(set, op)
+          .find((m) => m.name === rule.pagination?.size)
+          ?.constraints.find((c) => c.kind === 'range');
+        const maxPageSize = sizeRange?.kind === 'range' ? sizeRange.max : undefined;
         const listed = (output: Record<string, unknown>, id: string | undefined) => {
           const v = output[items];
           const list = v === undefined ? [] : Array.isArray(v) ? v : [v];
@@ -639,7 +644,11 @@ function ruleChecks(set: SpecSet, op: OperationSpec, config: ServerTargetConfig)
           for (let page = 2; page <= 50 && pgToken && !listed(output, ids[ent.id]).hit; page++) {
             const token = output[pgToken];
             if (typeof token !== 'string' || token === '') break;
-            input = { ...input, [pgToken]: token };
+            input = {
+              ...input,
+              [pgToken]: token,
+              ...(maxPageSize ? { [rule.pagination!.size]: maxPageSize } : {}),
+            };
             ex = await s.call(api, op.operation, input, { label: `page ${page}` });
             output = expectSuccess(set, op, ex, `${op.operation} page ${page}`);
           }
@@ -1003,7 +1012,7 @@ function ruleChecks(set: SpecSet, op: OperationSpec, config: ServerTargetConfig)
                 );
               const token = ex.answer.kind === 'success' && pgToken ? ex.answer.output[pgToken] : undefined;
               if (typeof token !== 'string' || token === '') break;
-              input = { ...input, [pgToken!]: token };
+              input = { ...input, [pgToken!]: token, ...(maxPageSize ? { [pg!.size]: maxPageSize } : {}) };
             }
           });
         break;

@@ -36,7 +36,7 @@ import {
   showResult,
 } from '../mock/checks.ts';
 import type { ClientResult, ClientUnderTest } from '../mock/types.ts';
-import { errorSpec } from '../spec/resolve.ts';
+import { errorSpec, inputMembers, ruleInput } from '../spec/resolve.ts';
 import type { Api, EntitySpec, OperationSpec, RuleSpec, Severity, SpecSet } from '../spec/types.ts';
 import type { Credentials } from '../wire/codec.ts';
 import { codecFor } from '../wire/index.ts';
@@ -339,7 +339,8 @@ function effectCheck(set: SpecSet, op: OperationSpec, rule: RuleSpec): E2eCheckD
     run: (env) =>
       runCases(caseCount(env, 3), async (i, log) => {
         const ids = await createState(env, given, log);
-        const input = sample(validInput(set, op, { ids }), env.seed + i);
+        // the rule's own input (e.g. Revert, a future ExpireAt) over a generated valid one
+        const input = { ...sample(validInput(set, op, { ids }), env.seed + i), ...ruleInput(rule) };
         const r = await callClient(env, op.operation, input, log);
         if ('error' in r)
           throw new E2eFailure(
@@ -357,7 +358,7 @@ function effectCheck(set: SpecSet, op: OperationSpec, rule: RuleSpec): E2eCheckD
           for (const [field, v] of Object.entries(rule.set ?? {})) {
             const m = typeof v === 'string' ? /^\$input\.(.+)$/.exec(v) : null;
             if (!m || input[m[1]!] === undefined || !(field in obs.entity)) continue;
-            if (String(obs.entity[field]) !== String(input[m[1]!]))
+            if (!sameValue(obs.entity[field], input[m[1]!]))
               throw new E2eFailure(
                 `after a successful ${op.operation}, the ${entity}'s ${field} must be the ${m[1]} sent (${show(input[m[1]!])}), but the client observes ${show(obs.entity[field])}`,
               );
@@ -476,17 +477,37 @@ function listCheck(set: SpecSet, op: OperationSpec, rule: RuleSpec): E2eCheckDef
         const filter: Record<string, unknown> = {};
         for (const [member, idName] of Object.entries(rule.filter ?? {}))
           if (ids[idName] !== undefined) filter[member] = ids[idName];
-        const input = sample(validInput(set, op, { ids, requiredOnly: true, fixed: filter }), env.seed + i);
-        const r = await callClient(env, op.operation, input, log);
-        if ('error' in r)
-          throw new E2eFailure(
-            `${op.operation} for the ${entity} of provider state ${given} must succeed, but the client surfaced ${show(r.error)}`,
-          );
-        const value = r.output[items];
-        const list = value === undefined || value === null ? [] : Array.isArray(value) ? value : [value];
-        const found = list.some(
-          (x) => x && typeof x === 'object' && String((x as Record<string, unknown>)[ent.id]) === ids[ent.id],
+        let input = sample(
+          validInput(set, op, { ids, requiredOnly: true, fixed: { ...ruleInput(rule), ...filter } }),
+          env.seed + i,
         );
+        // token pages are followed (up to 50) while the entity is not listed: a listing without a
+        // filter holds all of the caller's entities
+        const token = rule.pagination?.style === 'token' ? rule.pagination.token : undefined;
+        const sizeName = rule.pagination?.size;
+        const range = inputMembers(set, op)
+          .find((m) => m.name === sizeName)
+          ?.constraints.find((c) => c.kind === 'range');
+        const maxSize = range?.kind === 'range' ? range.max : undefined;
+        let value: unknown;
+        let found = false;
+        for (let page = 1; page <= 50 && !found; page++) {
+          const r = await callClient(env, op.operation, input, log);
+          if ('error' in r)
+            throw new E2eFailure(
+              `${op.operation} for the ${entity} of provider state ${given} must succeed, but the client surfaced ${show(r.error)}`,
+            );
+          value = r.output[items];
+          const list = value === undefined || value === null ? [] : Array.isArray(value) ? value : [value];
+          found = list.some(
+            (x) =>
+              x && typeof x === 'object' && String((x as Record<string, unknown>)[ent.id]) === ids[ent.id],
+          );
+          const next = token ? r.output[token] : undefined;
+          if (typeof next !== 'string' || next === '') break;
+          // later pages as large as the model allows
+          input = { ...input, [token!]: next, ...(sizeName && maxSize ? { [sizeName]: maxSize } : {}) };
+        }
         if (!found)
           throw new E2eFailure(
             `${op.operation} must list the ${entity} ${ids[ent.id]} in ${items}, but the client hands back ${show(value)}`,
@@ -532,6 +553,16 @@ function ownerCheck(set: SpecSet, op: OperationSpec, rule: RuleSpec): E2eCheckDe
           );
       }),
   };
+}
+
+/** Equal values; timestamps (a Date or its text) to the second. */
+function sameValue(a: unknown, b: unknown): boolean {
+  if (a instanceof Date || b instanceof Date) {
+    const ta = new Date(a as string | number | Date).getTime();
+    const tb = new Date(b as string | number | Date).getTime();
+    return Math.abs(ta - tb) < 1000;
+  }
+  return String(a) === String(b);
 }
 
 function head(
