@@ -547,6 +547,15 @@ function ruleChecks(set: SpecSet, op: OperationSpec, config: ServerTargetConfig)
           const { ids, ex, output } = await readFresh(s, `rule:${rule.id}`);
           const state = rule.given ? set.model.states[rule.given] : undefined;
           for (const [key, what] of Object.entries(rule.output ?? {})) {
+            // one field of the entity as the member (e.g. the account's balance): it is there
+            if (what.startsWith('$entity.')) {
+              if (output[key] === undefined)
+                throw new CheckFailure(
+                  `${op.operation} must return ${key} (the ${entity}'s ${what.slice(8)}), but it is missing.`,
+                  ex,
+                );
+              continue;
+            }
             const value = output[key] as Record<string, unknown> | undefined;
             const target =
               what === '$entity' ? ent : ent.parent ? set.model.entities[ent.parent.entity] : undefined;

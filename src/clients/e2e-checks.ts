@@ -440,6 +440,10 @@ function readCheck(set: SpecSet, op: OperationSpec, rule: RuleSpec): E2eCheckDef
             `${op.operation} of the ${entity} of provider state ${given} must succeed, but the client surfaced ${show(r.error)}`,
           );
         for (const [key, what] of Object.entries(output)) {
+          if (what.startsWith('$entity.')) {
+            if (r.output[key] === undefined) throw new E2eFailure(`the client hands back no ${key}`);
+            continue;
+          }
           const value = r.output[key] as Record<string, unknown> | undefined;
           if (!value || typeof value !== 'object')
             throw new E2eFailure(`the client hands back no ${key} (the ${what.slice(1)})`);

@@ -189,7 +189,13 @@ export function executeCall(set: SpecSet, store: Store, call: DecodedCall, now: 
   if (!entitySpec)
     return err(p.protocolErrors.internal ?? p.validation.invalid, { reason: `no entity ${b.entity}` });
   const selected = b.select !== undefined ? call.input[b.select] : undefined;
-  const rec = b.select !== undefined ? store.get(b.entity, selected) : undefined;
+  // no select: the caller's own entity of that kind (e.g. the account), made on first use
+  const rec =
+    b.select !== undefined
+      ? store.get(b.entity, selected)
+      : entitySpec.owned && b.kind === 'read'
+        ? callersOwn(store, b.entity, call.accessKeyId)
+        : undefined;
   const idValues: Record<string, unknown> =
     b.select !== undefined ? { [b.select]: selected, [entitySpec.id]: selected, id: selected } : {};
   const pending: Pending[] = [];
@@ -248,7 +254,13 @@ export function executeCall(set: SpecSet, store: Store, call: DecodedCall, now: 
           const m = outMembers.get(name);
           const from = source === '$parent' ? store.parentOf(rec!) : rec;
           if (!m || !from) continue;
-          const x = project(from.fields, m, projectionContext(set));
+          // `$entity.Field`: one field of the entity as the member, else the entity as a structure
+          const field = source.startsWith('$entity.') ? source.slice('$entity.'.length) : undefined;
+          const x = project(
+            field === undefined ? from.fields : from.fields[field],
+            m,
+            projectionContext(set),
+          );
           if (x !== undefined) output[name] = x;
         }
         break;
@@ -263,6 +275,12 @@ export function executeCall(set: SpecSet, store: Store, call: DecodedCall, now: 
   }
   for (const { rec: target, fields } of pending) store.update(target, fields);
   return { kind: 'success', output };
+}
+
+/** The caller's latest entity of a kind; one is made from the model's defaults when it has none. */
+function callersOwn(store: Store, entity: string, owner: string): StoredEntity {
+  const mine = store.list(entity).filter((rec) => store.ownerOf(rec) === owner);
+  return mine.at(-1) ?? store.create(entity, { owner });
 }
 
 function runList(

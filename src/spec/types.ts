@@ -102,7 +102,8 @@ export interface RuleSpec {
   violatedBy?: string[];
   set?: Record<string, string | number | boolean>;
   observe?: Record<string, unknown>;
-  output?: Record<string, '$entity' | '$parent'>;
+  /** read: output member → `$entity`, `$parent`, or `$entity.<Field>` (one field as the member) */
+  output?: Record<string, string>;
   where?: Record<string, unknown>;
   owned?: boolean;
   filter?: Record<string, string>;
