@@ -621,7 +621,7 @@ function ruleChecks(set: SpecSet, op: OperationSpec, config: ServerTargetConfig)
         const listInput = (ids: Record<string, string>) => {
           const input: Record<string, unknown> = ruleInput(rule);
           for (const [member, idName] of Object.entries(rule.filter ?? {}))
-            if (ids[idName]) input[member] = ids[idName];
+            if ((ids[idName] ?? ids[member]) !== undefined) input[member] = ids[idName] ?? ids[member];
           return input;
         };
         const pgToken = rule.pagination?.style === 'token' ? rule.pagination.token : undefined;

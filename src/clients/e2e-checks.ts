@@ -480,7 +480,7 @@ function listCheck(set: SpecSet, op: OperationSpec, rule: RuleSpec): E2eCheckDef
         const ids = await createState(env, given, log);
         const filter: Record<string, unknown> = {};
         for (const [member, idName] of Object.entries(rule.filter ?? {}))
-          if (ids[idName] !== undefined) filter[member] = ids[idName];
+          if ((ids[idName] ?? ids[member]) !== undefined) filter[member] = ids[idName] ?? ids[member];
         let input = sample(
           validInput(set, op, { ids, requiredOnly: true, fixed: { ...ruleInput(rule), ...filter } }),
           env.seed + i,

@@ -277,6 +277,16 @@ export function executeCall(set: SpecSet, store: Store, call: DecodedCall, now: 
   return { kind: 'success', output };
 }
 
+/** A field's values: `List[].Member` gives that member of each item of a list field. */
+function fieldValues(rec: StoredEntity, field: string): unknown[] {
+  const nested = /^(.+)\[\]\.(.+)$/.exec(field);
+  if (!nested) return [rec.fields[field]];
+  const list = rec.fields[nested[1]!];
+  return Array.isArray(list)
+    ? list.map((x) => (x && typeof x === 'object' ? (x as Record<string, unknown>)[nested[2]!] : undefined))
+    : [];
+}
+
 /** The caller's latest entity of a kind; one is made from the model's defaults when it has none. */
 function callersOwn(store: Store, entity: string, owner: string): StoredEntity {
   const mine = store.list(entity).filter((rec) => store.ownerOf(rec) === owner);
@@ -303,14 +313,16 @@ function runList(
       ),
     );
   if (statusField === undefined && r.where && '$status' in r.where) matched = [];
-  if (r.owned) matched = matched.filter((rec) => store.ownerOf(rec) === call.accessKeyId);
+  // ownedWhen: only the caller's when the call asks for it (e.g. MustBeOwnedByCaller), else everyone's
+  const owned = r.owned && (!r.ownedWhen || inputMatches(call.input, r.ownedWhen, inMembers, new Date()));
+  if (owned) matched = matched.filter((rec) => store.ownerOf(rec) === call.accessKeyId);
   const binding: unknown[] = [op.operation];
   for (const [member, field] of Object.entries(r.filter ?? {})) {
     const want = inputValue(call.input, inMembers, member);
     binding.push(want ?? null);
     // a list-valued filter (e.g. a list of statuses) matches any of its values
     if (Array.isArray(want)) matched = matched.filter((rec) => want.includes(rec.fields[field]));
-    else if (want !== undefined) matched = matched.filter((rec) => rec.fields[field] === want);
+    else if (want !== undefined) matched = matched.filter((rec) => fieldValues(rec, field).includes(want));
   }
   const bindingKey = JSON.stringify(binding);
   const pg = r.pagination;

@@ -379,13 +379,14 @@ function crossCheck(set: SpecSet): SpecProblem[] {
               });
           });
         }
-        for (const k of Object.keys(r.input ?? {}))
-          if (!(k in op.input.members))
-            out.push({
-              file: fileOf(op),
-              pointer: `${p}/input/${k}`,
-              message: `${k} is not an input member`,
-            });
+        for (const key of ['input', 'ownedWhen'] as const)
+          for (const k of Object.keys(r[key] ?? {}))
+            if (!(k in op.input.members))
+              out.push({
+                file: fileOf(op),
+                pointer: `${p}/${key}/${k}`,
+                message: `${k} is not an input member`,
+              });
         for (const [j, v] of (r.from ?? []).entries())
           if (!(entity.status?.values ?? []).includes(v))
             out.push({

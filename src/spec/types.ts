@@ -106,6 +106,9 @@ export interface RuleSpec {
   output?: Record<string, string>;
   where?: Record<string, unknown>;
   owned?: boolean;
+  /** list: `owned` applies only to calls matching this input (e.g. MustBeOwnedByCaller: true) */
+  ownedWhen?: Record<string, unknown>;
+  /** list: input member → entity field it filters on (`List[].Member`: any item of a list field) */
   filter?: Record<string, string>;
   items?: string;
   count?: string;
