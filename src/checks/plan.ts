@@ -4,6 +4,7 @@
 import fc from 'fast-check';
 import { validInput } from '../arbitraries/input.ts';
 import { patternString, validValue } from '../arbitraries/values.ts';
+import { rulesWith } from '../rules/index.ts';
 import { inputMembers, severityOf } from '../spec/resolve.ts';
 import type { Api, Basis, EntitySpec, OperationSpec, RuleSpec, Severity, SpecSet } from '../spec/types.ts';
 import type { Session } from './session.ts';
@@ -28,13 +29,12 @@ export function ruleOf(op: OperationSpec, kind: RuleSpec['kind']): RuleSpec | un
   return op.behaviour.rules.find((r) => r.kind === kind);
 }
 
-/** The provider state under which a plain valid call succeeds (the effect/read/list rule's given). */
+/** The provider state under which a plain valid call succeeds (the given of a rule whose kind says so). */
 export function givenFor(op: OperationSpec): string | undefined {
-  for (const k of ['effect', 'read', 'list'] as const) {
-    const r = ruleOf(op, k);
-    if (r?.given) return r.given;
-  }
-  return op.behaviour.rules.find((r) => r.given)?.given;
+  return (
+    rulesWith(op, 'successState').find((r) => r.given)?.given ??
+    op.behaviour.rules.find((r) => r.given)?.given
+  );
 }
 
 export function ruleText(rule: RuleSpec): string {
@@ -136,7 +136,7 @@ export function visibleStatuses(set: SpecSet, api: Api, entity: string): string[
   const o = ent?.observe?.[api];
   if (!ent?.status?.hidden || !o) return undefined;
   const op = set.apis[api].operations.get(o.operation);
-  const where = op?.behaviour.rules.find((r) => r.kind === 'list' && r.where)?.where?.$status;
+  const where = op?.behaviour.rules.find((r) => r.where?.$status !== undefined)?.where?.$status;
   if (where === undefined) return undefined;
   return Array.isArray(where) ? where.map(String) : [String(where)];
 }

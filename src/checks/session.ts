@@ -6,6 +6,8 @@ import fc from 'fast-check';
 import type { Coverage } from '../arbitraries/coverage.ts';
 import { bump } from '../arbitraries/coverage.ts';
 import { send } from '../http/transport.ts';
+import { missingEntityErrors } from '../rules/index.ts';
+import { observeInput } from '../rules/values.ts';
 import { errorSpec } from '../spec/resolve.ts';
 import type { Api, SpecSet } from '../spec/types.ts';
 import type { Credentials, DecodedAnswer } from '../wire/codec.ts';
@@ -244,19 +246,12 @@ export class Session {
     const o = ent?.observe?.[api];
     if (!ent || !o)
       throw new NotRun(`${entityName} cannot be observed in ${api} (model.json names no observe operation)`);
-    const input: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(o.input)) {
-      if (v === '$id') input[k] = ids[ent.id];
-      else if (v === '$parent') input[k] = ent.parent ? ids[ent.parent.via] : undefined;
-      else input[k] = v;
-    }
+    const input = observeInput(ent, o.input, ids);
     const ex = await this.call(api, o.operation, input, { as, label: `observe ${entityName}` });
     const a = ex.answer;
     if (a.kind === 'error') {
       const spec = this.set.apis[api].operations.get(o.operation);
-      const missing = spec?.behaviour.rules
-        .filter((r) => r.kind === 'exists' && r.error)
-        .map((r) => errorSpec(this.set, r.error!).code);
+      const missing = spec && missingEntityErrors(spec).map((e) => errorSpec(this.set, e).code);
       if (a.code && missing?.includes(a.code)) return { present: false, exchange: ex };
       throw new CheckFailure(
         `Observing the ${entityName} through ${api} ${o.operation} failed with ${a.code ?? `HTTP ${a.status}`}: ${a.message ?? ''}`,

@@ -1,23 +1,15 @@
 // stateful.model: fast-check model-based testing over one entity of one API
 // version. Commands: set up a provider state that creates the entity, call a
 // transition operation (as the owner or another requester), observe. The model
-// is built from the rules: owner → error, status not allowed → error (allowedWhen
-// honoured), else success and the effect's status.
+// is built from the rules: each kind predicts (src/rules/<kind>.ts, `predict`)
+// a refusal or the status the call leaves; the first refusal decides.
 import fc from 'fast-check';
 import { validInput } from '../arbitraries/input.ts';
-import { effectFor, inputMatches, inputMembers } from '../spec/resolve.ts';
-import type { Api, OperationSpec, ResolvedMember, RuleSpec, SpecSet } from '../spec/types.ts';
+import { ruleKind, rulesWith } from '../rules/index.ts';
+import { inputMembers } from '../spec/resolve.ts';
+import type { Api, OperationSpec, SpecSet } from '../spec/types.ts';
 import { expectError, expectSuccess } from './judge.ts';
-import {
-  effectStatus,
-  expectedObservation,
-  makeCheck,
-  observed,
-  opFile,
-  ruleOf,
-  sev,
-  stateStatus,
-} from './plan.ts';
+import { expectedObservation, makeCheck, observed, opFile, sev, stateStatus } from './plan.ts';
 import { CheckFailure, forAll, type Session } from './session.ts';
 import type { Check, ServerTargetConfig } from './types.ts';
 
@@ -35,15 +27,7 @@ type Step =
   | { kind: 'call'; op: string; target: number; as: number; extra: Record<string, unknown> }
   | { kind: 'observe'; target: number };
 
-export function allowedFor(
-  rule: RuleSpec,
-  input: Record<string, unknown>,
-  members: ReadonlyMap<string, ResolvedMember> = new Map(),
-): string[] {
-  for (const w of rule.allowedWhen ?? [])
-    if (inputMatches(input, w.input, members, new Date())) return w.allowed;
-  return rule.allowed ?? [];
-}
+export { allowedFor } from '../rules/status.ts';
 
 export function statefulChecks(
   set: SpecSet,
@@ -68,8 +52,8 @@ export function statefulChecks(
     const home = (only ? sorted.find((o) => only.has(o.operation)) : undefined) ?? sorted[0]!;
     if (only && !only.has(home.operation)) continue;
     const bases = transitions.flatMap((o) => o.behaviour.rules.map((r) => r.basis));
-    const ownerRuleExists = transitions.some((o) => ruleOf(o, 'owner'));
-    const maxAs = ownerRuleExists && config.credentials.length > 1 ? 1 : 0;
+    const signerMatters = transitions.some((o) => rulesWith(o, 'signer').length);
+    const maxAs = signerMatters && config.credentials.length > 1 ? 1 : 0;
     const templates = new Map(
       transitions.map((o) => {
         const idMembers = inputMembers(set, o)
@@ -148,28 +132,25 @@ async function runSteps(
     const op = transitions.find((o) => o.operation === st.op)!;
     const input: Record<string, unknown> = { ...st.extra };
     for (const m of inputMembers(set, op)) if (e.ids[m.name] !== undefined) input[m.name] = e.ids[m.name];
-    const owner = ruleOf(op, 'owner');
-    const status = ruleOf(op, 'status');
-    // the effect for this input from this status (none: the call succeeds and changes no status)
-    const effect = effectFor(set, op, input, e.status);
     const what = `${op.operation} ${st.as === 0 ? 'by the owner' : 'by another requester'} on ${/^[AEIOU]/.test(entity) ? 'an' : 'a'} ${entity} in status ${e.status}`;
     s.cover(`model:${op.operation}`);
     const ex = await s.call(api, op.operation, input, { as: st.as, label: what });
-    if (st.as !== 0 && owner?.error) {
-      s.cover(`rule:${owner.id}`);
-      expectError(set, api, ex, [owner.error, ...(owner.acceptErrors ?? [])], what);
-    } else if (
-      status &&
-      e.status !== undefined &&
-      !allowedFor(status, input, new Map(inputMembers(set, op).map((m) => [m.name, m]))).includes(e.status)
-    ) {
-      s.cover(`rule:${status.id}`);
-      expectError(set, api, ex, [status.error!, ...(status.acceptErrors ?? [])].filter(Boolean), what);
+    // the rules in order: the first that refuses decides; otherwise the call succeeds with their changes
+    const predictions = op.behaviour.rules.map((rule) => ({
+      rule,
+      p: ruleKind(rule.kind).predict?.({ set, op, rule, ent, status: e.status, as: st.as, input }),
+    }));
+    const refusal = predictions.find((x) => x.p && 'refuse' in x.p);
+    if (refusal?.p && 'refuse' in refusal.p) {
+      s.cover(`rule:${refusal.rule.id}`);
+      expectError(set, api, ex, refusal.p.refuse, what);
     } else {
-      if (effect) s.cover(`rule:${effect.id}`);
       expectSuccess(set, op, ex, what);
-      const next = effectStatus(effect, ent);
-      if (next !== undefined) e.status = next;
+      for (const { rule, p } of predictions)
+        if (p && 'next' in p) {
+          s.cover(`rule:${rule.id}`);
+          if (p.next !== undefined) e.status = p.next;
+        }
     }
     await check(e, `After ${what}`);
   }

@@ -1,7 +1,8 @@
 // A generic in-memory store over the entities of specs/model.json. It knows ids, owners,
-// parent links, statuses and the field templates ($now, $now±N, $id, $worker, $ref:Field);
+// parent links, statuses and the field templates (read by src/rules/values.ts);
 // it knows no entity by name.
 import { randomInt } from 'node:crypto';
+import { resolveTemplate, templateOrder } from '../rules/values.ts';
 import type { EntitySpec, SpecSet } from '../spec/types.ts';
 
 export interface StoredEntity {
@@ -122,16 +123,13 @@ export class Store {
     return sampleFromPattern(`^[${ALNUM}]{14}$`);
   }
 
-  /** Resolves a field template. */
+  /** Resolves a field template (the value language: src/rules/values.ts). */
   resolveTemplate(entity: string, field: string, value: unknown, fields: Record<string, unknown>): unknown {
-    if (typeof value !== 'string' || !value.startsWith('$')) return value;
-    const now = this.now();
-    const rel = /^\$now([+-]\d+)?$/.exec(value);
-    if (rel) return new Date(now.getTime() + Number(rel[1] ?? 0) * 1000);
-    if (value === '$id') return this.newId(entity);
-    if (value === '$worker') return this.workerId(entity, field);
-    if (value.startsWith('$ref:')) return fields[value.slice(5)];
-    return value;
+    return resolveTemplate(value, field, fields, {
+      now: this.now,
+      newId: () => this.newId(entity),
+      worker: (f) => this.workerId(entity, f),
+    });
   }
 
   create(entity: string, opts: CreateOptions = {}): StoredEntity {
@@ -140,11 +138,7 @@ export class Store {
     const fields: Record<string, unknown> = { [spec.id]: id };
     if (spec.parent && opts.parent) fields[spec.parent.via] = opts.parent.id;
     const templates = { ...spec.fields, ...(opts.fields ?? {}) };
-    // Plain templates first, references last, so that $ref sees the values it names.
-    const order = Object.keys(templates).sort(
-      (a, b) =>
-        Number(String(templates[a]).startsWith('$ref:')) - Number(String(templates[b]).startsWith('$ref:')),
-    );
+    const order = templateOrder(templates);
     for (const k of order) fields[k] = this.resolveTemplate(entity, k, templates[k], fields);
     if (spec.status && opts.status !== undefined) fields[spec.status.field] = opts.status;
     else if (spec.status && fields[spec.status.field] === undefined)

@@ -5,6 +5,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Ajv, type ValidateFunction } from 'ajv';
+import { registryVersion, ruleProblems, ruleSchema } from '../rules/index.ts';
 import { templatePlaceholders } from './resolve.ts';
 import {
   APIS,
@@ -64,19 +65,22 @@ export function metaSchemaAjv(metaPath: string = join(DEFAULT_SPECS_DIR, 'meta-s
       return false;
     }
   });
+  // each rule kind adds its own fragment (src/rules/<kind>.ts `schema`)
+  const rule = meta.definitions.rule as Record<string, unknown> | undefined;
+  if (rule) meta.definitions.rule = ruleSchema(rule);
   ajv.addSchema(meta, 'meta');
   return ajv;
 }
 
 function validators(metaPath: string): Map<Kind, ValidateFunction> {
-  if (cachedValidators && cachedMetaPath === metaPath) return cachedValidators;
+  if (cachedValidators && cachedMetaPath === `${metaPath}#${registryVersion()}`) return cachedValidators;
   const ajv = metaSchemaAjv(metaPath);
   const map = new Map<Kind, ValidateFunction>();
   for (const kind of ['sources', 'shapes', 'protocol', 'errors', 'model', 'operation'] as Kind[]) {
     map.set(kind, ajv.getSchema(`meta#/definitions/${kind}`)!);
   }
   cachedValidators = map;
-  cachedMetaPath = metaPath;
+  cachedMetaPath = `${metaPath}#${registryVersion()}`;
   return map;
 }
 
@@ -360,64 +364,18 @@ function crossCheck(set: SpecSet): SpecProblem[] {
               message: `state ${many} does not create several listed ${op.behaviour.entity}s under one parent`,
             });
         }
-        if (r.kind === 'status') {
-          const values = entity.status?.values ?? [];
-          for (const v of r.allowed ?? [])
-            if (!values.includes(v))
-              out.push({
-                file: fileOf(op),
-                pointer: `${p}/allowed`,
-                message: `${v} is not a status of ${op.behaviour.entity}`,
-              });
-          (r.violatedBy ?? []).forEach((s, j) => {
-            const made = states[s]?.creates.find((c) => c.entity === op.behaviour.entity)?.status;
-            if (made === undefined || (r.allowed ?? []).includes(made))
-              out.push({
-                file: fileOf(op),
-                pointer: `${p}/violatedBy/${j}`,
-                message: `state ${s} does not create a ${op.behaviour.entity} outside the allowed statuses`,
-              });
-          });
-        }
-        for (const key of ['input', 'ownedWhen'] as const)
-          for (const k of Object.keys(r[key] ?? {}))
-            if (!(k in op.input.members))
-              out.push({
-                file: fileOf(op),
-                pointer: `${p}/${key}/${k}`,
-                message: `${k} is not an input member`,
-              });
-        for (const [j, v] of (r.from ?? []).entries())
-          if (!(entity.status?.values ?? []).includes(v))
-            out.push({
-              file: fileOf(op),
-              pointer: `${p}/from/${j}`,
-              message: `${v} is not a status of ${op.behaviour.entity}`,
-            });
-        if (r.itemMembers) {
-          const list = r.items ? op.output.members[r.items] : undefined;
-          const item = list ? shapes.shapes[list.shape]?.member?.shape : undefined;
-          const known = item ? (shapes.shapes[item]?.members ?? {}) : {};
-          for (const [j, m] of r.itemMembers.entries())
-            if (!(m in known))
-              out.push({
-                file: fileOf(op),
-                pointer: `${p}/itemMembers/${j}`,
-                message: `${m} is not a member of the items of ${r.items ?? '(no items)'}`,
-              });
-        }
-        if (r.kind === 'effect')
-          for (const field of Object.keys(r.set ?? {}))
-            if (
-              field !== '$status' &&
-              field !== entity.status?.field &&
-              !fieldKnown(set, api, op.behaviour.entity, field)
-            )
-              out.push({
-                file: fileOf(op),
-                pointer: `${p}/set/${field}`,
-                message: `${field} is not a field of ${op.behaviour.entity}`,
-              });
+        out.push(
+          ...ruleProblems({
+            set,
+            op,
+            rule: r,
+            ent: entity,
+            states,
+            pointer: p,
+            file: fileOf(op),
+            fieldKnown: (field) => fieldKnown(set, api, op.behaviour.entity, field),
+          }),
+        );
       });
     }
   }

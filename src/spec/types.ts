@@ -74,7 +74,8 @@ export interface ErrorsFile {
   errors: Record<string, ErrorSpec>;
 }
 
-export type RuleKind = 'exists' | 'owner' | 'status' | 'effect' | 'read' | 'list';
+/** A registered rule kind (src/rules/index.ts): exists, owner, status, effect, read, list, … */
+export type RuleKind = string;
 
 export interface Pagination {
   style: 'token' | 'page';

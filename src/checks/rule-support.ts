@@ -1,0 +1,151 @@
+// What the server checks of the rule kinds (src/rules/<kind>.ts, `serverChecks`) share: fresh
+// provider states, "the failed call changed nothing", the Data of a legacy error, and the entity
+// as a provider state created it.
+import type { createdFacts } from '../rules/values.ts';
+import type { OperationSpec, ResolvedMember, SpecSet } from '../spec/types.ts';
+import { summary } from './judge.ts';
+import { entityOf, givenFor } from './plan.ts';
+import { type Answered, CheckFailure, type Session, snapshot } from './session.ts';
+
+/** Ids for a valid call: a fresh provider state, or none when the operation needs no entity. */
+export async function freshIds(
+  s: Session,
+  op: OperationSpec,
+  state = givenFor(op),
+  as = 0,
+): Promise<Record<string, string>> {
+  return state ? s.state(state, as) : {};
+}
+
+export function canObserve(set: SpecSet, op: OperationSpec): boolean {
+  return set.model.entities[op.behaviour.entity]?.observe?.[op.api] !== undefined;
+}
+
+/** Observe, act, observe again: the action must not change the entity. */
+export async function unchanged(
+  s: Session,
+  op: OperationSpec,
+  ids: Record<string, string>,
+  act: () => Promise<void>,
+  what: string,
+): Promise<void> {
+  const observable = canObserve(s.set, op) && ids[entityOf(s.set, op).spec.id] !== undefined;
+  const before = observable ? await s.observe(op.api, op.behaviour.entity, ids) : undefined;
+  await act();
+  if (!before) return;
+  const after = await s.observe(op.api, op.behaviour.entity, ids);
+  if (snapshot(before) !== snapshot(after))
+    throw new CheckFailure(
+      `${what} failed, but it changed the ${op.behaviour.entity}: before ${snapshot(before)}, after ${snapshot(after)}.`,
+      after.exchange,
+    );
+}
+
+/** A value for a counterexample line: short values as JSON, long strings by length and start. */
+export function describeValue(v: unknown): string {
+  if (v === undefined) return '(absent)';
+  if (typeof v === 'string' && v.length > 80) {
+    const cps = [...v];
+    return `${JSON.stringify(cps.slice(0, 24).join(''))}… (${cps.length} code points, ${Buffer.byteLength(v, 'utf8')} UTF-8 bytes)`;
+  }
+  return JSON.stringify(v);
+}
+
+/** The error must carry each Data key; keys that are input members carry the value sent; a
+ * state error carries the entity's current status among its values. */
+export function expectData(
+  ex: Answered,
+  keys: string[],
+  input: Record<string, unknown>,
+  status: string | undefined,
+  what: string,
+): void {
+  const a = ex.answer;
+  if (a.kind !== 'error')
+    throw new CheckFailure(
+      `${what} must fail with Data ${keys.join(', ')}, but the target answered ${summary(ex)}.`,
+      ex,
+    );
+  const data = a.data ?? {};
+  const missing = keys.filter((k) => data[k] === undefined);
+  if (missing.length)
+    throw new CheckFailure(
+      `${what}: the error must carry the Data key(s) ${missing.join(', ')}, but it carries ${JSON.stringify(data)}.`,
+      ex,
+    );
+  for (const k of keys)
+    if (input[k] !== undefined && data[k] !== String(input[k]))
+      throw new CheckFailure(
+        `${what}: Data ${k} must be the ${k} sent (${String(input[k])}), but it is ${JSON.stringify(data[k])}.`,
+        ex,
+      );
+  if (status !== undefined && !Object.values(data).includes(status))
+    throw new CheckFailure(
+      `${what}: the error's Data must name the current status ${status}, but it is ${JSON.stringify(data)}.`,
+      ex,
+    );
+}
+
+/** The entity in an output must show the ids it was created with and its timestamps, in the
+ * order of their offsets; members its output shape does not have are skipped. */
+export function expectAsCreated(
+  value: Record<string, unknown>,
+  members: ResolvedMember[],
+  facts: ReturnType<typeof createdFacts>,
+  what: string,
+  ex: Answered,
+): void {
+  const has = (f: string, types?: string[]) =>
+    members.some((m) => m.name === f && (!types || types.includes(m.type)));
+  for (const [field, want] of Object.entries(facts.equal))
+    if (has(field, ['string', 'integer', 'long']) && String(value[field]) !== want)
+      throw new CheckFailure(
+        `${what}: ${field} must be ${want} (as the provider state created it), but it is ${JSON.stringify(value[field])}.`,
+        ex,
+      );
+  const times = facts.times.filter((t) => has(t.field, ['timestamp']));
+  for (const t of times)
+    if (!(value[t.field] instanceof Date))
+      throw new CheckFailure(
+        `${what}: ${t.field} must be there (the provider state created it), but it is ${JSON.stringify(value[t.field])}.`,
+        ex,
+      );
+  const sorted = [...times].sort((a, b) => a.offset - b.offset);
+  for (let i = 1; i < sorted.length; i++) {
+    const a = sorted[i - 1]!;
+    const b = sorted[i]!;
+    if (a.offset < b.offset && (value[a.field] as Date).getTime() > (value[b.field] as Date).getTime())
+      throw new CheckFailure(
+        `${what}: ${a.field} (${(value[a.field] as Date).toISOString()}) must not be later than ${b.field} (${(value[b.field] as Date).toISOString()}): the provider state created it ${b.offset - a.offset} s earlier.`,
+        ex,
+      );
+  }
+}
+
+/**
+ * Runs `body` for every case and fails with all the cases that failed, not only the first: a
+ * target may be right on one case and wrong on the next. A case that cannot run ends the check.
+ */
+export async function everyCase<T>(
+  cases: readonly T[],
+  label: (c: T) => string,
+  body: (c: T) => Promise<void>,
+): Promise<void> {
+  const failed: { c: T; f: CheckFailure }[] = [];
+  for (const c of cases)
+    try {
+      await body(c);
+    } catch (e) {
+      if (!(e instanceof CheckFailure)) throw e;
+      failed.push({ c, f: e });
+    }
+  if (!failed.length) return;
+  const first = failed[0]!.f;
+  if (failed.length === 1) throw first;
+  const f = new CheckFailure(
+    `${failed.length} of ${cases.length} cases fail. ${failed.map((x, i) => `(${i + 1}) ${label(x.c)}: ${x.f.message}`).join(' ')}`,
+    first.exchange,
+  );
+  if (first.counterexample) f.counterexample = first.counterexample;
+  throw f;
+}

@@ -1,0 +1,683 @@
+// list: a successful call lists the entities of the operation's entity that match `where`
+// (statuses: `$status`), are the caller's when `owned`, and match the input members of `filter`;
+// `items` holds them, `count` the page's size, `total` all that match, paged by `pagination`.
+import { validInput } from '../arbitraries/input.ts';
+import { expectError, expectSuccess } from '../checks/judge.ts';
+import { sev } from '../checks/plan.ts';
+import { expectAsCreated, freshIds } from '../checks/rule-support.ts';
+import { type Answered, CheckFailure, type Session } from '../checks/session.ts';
+import {
+  callClient,
+  caseCount,
+  createState,
+  E2eFailure,
+  head,
+  runCases,
+  sample,
+  show,
+} from '../clients/e2e-support.ts';
+import { project, projectionContext } from '../emulator/project.ts';
+import type { Store, StoredEntity } from '../emulator/store.ts';
+import type { SpecProblem } from '../spec/load.ts';
+import { inputMatches, inputMembers, inputValue, outputMembers, ruleInput } from '../spec/resolve.ts';
+import type { OperationSpec, ResolvedMember, RuleSpec, SpecSet } from '../spec/types.ts';
+import type { DecodedCall, Outcome } from '../wire/codec.ts';
+import type { EngineContext, RuleKindModule } from './types.ts';
+import { createdFacts } from './values.ts';
+
+/**
+ * A page token: opaque to clients, bound to the operation and the filter values it was issued
+ * for (operations.md §4.3, INF), so a token replayed elsewhere is refused instead of misread.
+ */
+function encodeToken(offset: number, binding: string): string {
+  return Buffer.from(JSON.stringify({ o: offset, b: binding }), 'utf8').toString('base64url');
+}
+
+function decodeToken(token: string, binding: string): number | undefined {
+  try {
+    const v = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as { o?: unknown; b?: unknown };
+    return typeof v?.o === 'number' && Number.isSafeInteger(v.o) && v.o >= 0 && v.b === binding
+      ? v.o
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** A field's values: `List[].Member` gives that member of each item of a list field. */
+function fieldValues(rec: StoredEntity, field: string): unknown[] {
+  const nested = /^(.+)\[\]\.(.+)$/.exec(field);
+  if (!nested) return [rec.fields[field]];
+  const list = rec.fields[nested[1]!];
+  return Array.isArray(list)
+    ? list.map((x) => (x && typeof x === 'object' ? (x as Record<string, unknown>)[nested[2]!] : undefined))
+    : [];
+}
+
+function runList(
+  ctx: Pick<EngineContext, 'error'>,
+  set: SpecSet,
+  store: Store,
+  op: OperationSpec,
+  r: RuleSpec,
+  call: DecodedCall,
+  outMembers: Map<string, ResolvedMember>,
+): Outcome {
+  const p = set.apis[op.api].protocol;
+  const entity = op.behaviour.entity;
+  const statusField = set.model.entities[entity]?.status?.field;
+  let matched = store
+    .list(entity)
+    .filter((rec) =>
+      Object.entries(r.where ?? {}).every(
+        ([k, v]) => (k === '$status' ? store.statusOf(rec) : rec.fields[k]) === v,
+      ),
+    );
+  if (statusField === undefined && r.where && '$status' in r.where) matched = [];
+  const inMembers = new Map(inputMembers(set, op).map((m) => [m.name, m]));
+  // ownedWhen: only the caller's when the call asks for it (e.g. MustBeOwnedByCaller), else everyone's
+  const owned = r.owned && (!r.ownedWhen || inputMatches(call.input, r.ownedWhen, inMembers, new Date()));
+  if (owned) matched = matched.filter((rec) => store.ownerOf(rec) === call.accessKeyId);
+  const binding: unknown[] = [op.operation];
+  for (const [member, field] of Object.entries(r.filter ?? {})) {
+    const want = inputValue(call.input, inMembers, member);
+    binding.push(want ?? null);
+    // a list-valued filter (e.g. a list of statuses) matches any of its values
+    if (Array.isArray(want)) matched = matched.filter((rec) => want.includes(rec.fields[field]));
+    else if (want !== undefined) matched = matched.filter((rec) => fieldValues(rec, field).includes(want));
+  }
+  const bindingKey = JSON.stringify(binding);
+  const pg = r.pagination;
+  let offset = 0;
+  let size = matched.length;
+  const output: Record<string, unknown> = {};
+  if (pg) {
+    const sizeIn = call.input[pg.size];
+    size = typeof sizeIn === 'number' && sizeIn > 0 ? sizeIn : pg.defaultSize;
+    if (pg.style === 'token' && pg.token) {
+      const token = call.input[pg.token];
+      if (typeof token === 'string') {
+        const o = decodeToken(token, bindingKey);
+        if (o === undefined)
+          return ctx.error(p.validation.invalid, {
+            member: pg.token,
+            reason: 'not a token this service issued for this operation and these filters',
+            Parameter: pg.token,
+          });
+        offset = o;
+      }
+    } else if (pg.style === 'page' && pg.page) {
+      const page = call.input[pg.page];
+      const n = typeof page === 'number' && page > 0 ? page : 1;
+      offset = (n - 1) * size;
+      if (outMembers.has(pg.page)) output[pg.page] = n;
+    }
+  }
+  const page = matched.slice(offset, offset + size);
+  const items = r.items ? outMembers.get(r.items) : undefined;
+  // itemMembers: the service shows only these members of each item
+  const only = r.itemMembers ? new Set(r.itemMembers) : undefined;
+  const itemShape =
+    items?.item && only
+      ? { ...items.item, members: items.item.members?.filter((m) => only.has(m.name)) }
+      : items?.item;
+  if (r.items && items)
+    output[r.items] = page
+      .map((rec) => (itemShape ? project(rec.fields, itemShape, projectionContext(set)) : undefined))
+      .filter((x) => x !== undefined);
+  if (r.count && outMembers.has(r.count)) output[r.count] = page.length;
+  if (r.total && outMembers.has(r.total)) output[r.total] = matched.length;
+  if (pg?.style === 'token' && pg.token && offset + size < matched.length && outMembers.has(pg.token))
+    output[pg.token] = encodeToken(offset + size, bindingKey);
+  return { kind: 'success', output };
+}
+
+export const list: RuleKindModule = {
+  kind: 'list',
+  schema: {
+    required: ['given', 'where', 'items', 'pagination'],
+    properties: {
+      where: { type: 'object' },
+      owned: { type: 'boolean' },
+      ownedWhen: { description: 'owned applies only to calls matching this input', type: 'object' },
+      filter: { type: 'object', additionalProperties: { type: 'string' } },
+      items: { type: 'string' },
+      itemMembers: {
+        description: 'the only members of each listed item the service shows',
+        type: 'array',
+        items: { type: 'string' },
+        minItems: 1,
+      },
+      input: { description: 'input members every call of the rule carries', type: 'object' },
+      count: { type: 'string' },
+      total: { type: 'string' },
+      pagination: {
+        type: 'object',
+        required: ['style', 'size', 'defaultSize', 'basis'],
+        properties: {
+          style: { enum: ['token', 'page'] },
+          token: { type: 'string' },
+          page: { type: 'string' },
+          size: { type: 'string' },
+          defaultSize: { type: 'integer', minimum: 1 },
+          given: { type: 'string' },
+          basis: { $ref: '#/definitions/basis' },
+          tokenBasis: {
+            description:
+              'token style: tokens are opaque and bound to the operation and its filter values; others get validation.invalid',
+            $ref: '#/definitions/basis',
+          },
+        },
+      },
+    },
+  },
+  successState: true,
+
+  validate(ctx) {
+    const { rule: r, op, states, pointer: p, file } = ctx;
+    const out: SpecProblem[] = [];
+    for (const key of ['input', 'ownedWhen'] as const)
+      for (const k of Object.keys(r[key] ?? {}))
+        if (!(k in op.input.members))
+          out.push({ file, pointer: `${p}/${key}/${k}`, message: `${k} is not an input member` });
+    if (r.itemMembers) {
+      const shapes = ctx.set.apis[op.api].shapes.shapes;
+      const listShape = r.items ? op.output.members[r.items] : undefined;
+      const item = listShape ? shapes[listShape.shape]?.member?.shape : undefined;
+      const known = item ? (shapes[item]?.members ?? {}) : {};
+      for (const [j, m] of r.itemMembers.entries())
+        if (!(m in known))
+          out.push({
+            file,
+            pointer: `${p}/itemMembers/${j}`,
+            message: `${m} is not a member of the items of ${r.items ?? '(no items)'}`,
+          });
+    }
+    const many = r.pagination?.given;
+    if (many !== undefined && states[many]) {
+      // the listed entities it makes: matching `where`'s status, all under one parent
+      const want = r.where?.$status;
+      const listed = states[many].creates.filter(
+        (c) =>
+          c.entity === op.behaviour.entity &&
+          (want === undefined || (Array.isArray(want) ? want : [want]).includes(c.status)),
+      );
+      if (listed.length < 2 || new Set(listed.map((c) => c.parent)).size !== 1)
+        out.push({
+          file,
+          pointer: `${p}/pagination/given`,
+          message: `state ${many} does not create several listed ${op.behaviour.entity}s under one parent`,
+        });
+    }
+    return out;
+  },
+
+  execute(ctx) {
+    const result = runList(ctx, ctx.set, ctx.store, ctx.op, ctx.rule, ctx.call, ctx.outMembers);
+    if (result.kind === 'error') return result;
+    Object.assign(ctx.output, result.output);
+    return undefined;
+  },
+
+  serverChecks(ctx) {
+    const { set, op, rule, entity, ent } = ctx;
+    const api = op.api;
+    const items = rule.items;
+    if (!items) return;
+    // the rule's own input (e.g. a status to list), then the filters the state's ids fill
+    const listInput = (ids: Record<string, string>) => {
+      const input: Record<string, unknown> = ruleInput(rule);
+      for (const [member, idName] of Object.entries(rule.filter ?? {}))
+        if ((ids[idName] ?? ids[member]) !== undefined) input[member] = ids[idName] ?? ids[member];
+      return input;
+    };
+    const pgToken = rule.pagination?.style === 'token' ? rule.pagination.token : undefined;
+    // later pages of a walk are as large as the model allows
+    const sizeRange = inputMembers(set, op)
+      .find((m) => m.name === rule.pagination?.size)
+      ?.constraints.find((c) => c.kind === 'range');
+    const maxPageSize = sizeRange?.kind === 'range' ? sizeRange.max : undefined;
+    const listed = (output: Record<string, unknown>, id: string | undefined) => {
+      const v = output[items];
+      const list = v === undefined ? [] : Array.isArray(v) ? v : [v];
+      return {
+        list,
+        hit: list.some(
+          (x) => x && typeof x === 'object' && String((x as Record<string, unknown>)[ent.id]) === id,
+        ),
+      };
+    };
+    // Both list checks: a fresh provider state, the filtered call, and its successful output:
+    // the page that lists the entity (token pages are followed, up to 50, when no filter
+    // narrows the listing to what the state made, e.g. all of the caller's HITs)
+    const listFresh = async (s: Session, coverKey: string) => {
+      await s.requireApi(api);
+      const ids = await freshIds(s, op, rule.given);
+      s.cover(coverKey);
+      let input = listInput(ids);
+      let ex = await s.call(api, op.operation, input);
+      let output = expectSuccess(set, op, ex, `${op.operation} filtered by ${JSON.stringify(input)}`);
+      for (let page = 2; page <= 50 && pgToken && !listed(output, ids[ent.id]).hit; page++) {
+        const token = output[pgToken];
+        if (typeof token !== 'string' || token === '') break;
+        input = {
+          ...input,
+          [pgToken]: token,
+          ...(maxPageSize ? { [rule.pagination!.size]: maxPageSize } : {}),
+        };
+        ex = await s.call(api, op.operation, input, { label: `page ${page}` });
+        output = expectSuccess(set, op, ex, `${op.operation} page ${page}`);
+      }
+      return { ids, ex, output };
+    };
+    ctx.add(`rule.${rule.id}`, ctx.sev, async (s) => {
+      const { ids, ex, output } = await listFresh(s, `rule:${rule.id}`);
+      const { list, hit } = listed(output, ids[ent.id]);
+      if (!hit)
+        throw new CheckFailure(
+          `${op.operation} must list the ${entity} ${ids[ent.id]} of provider state ${rule.given}, but ${items} holds ${list.length} item(s) without it.`,
+          ex,
+        );
+      if (rule.count && output[rule.count] !== undefined && Number(output[rule.count]) !== list.length)
+        throw new CheckFailure(
+          `${op.operation}: ${rule.count} is ${JSON.stringify(output[rule.count])}, but ${items} holds ${list.length} item(s).`,
+          ex,
+        );
+      if (rule.total && output[rule.total] !== undefined && Number(output[rule.total]) < list.length)
+        throw new CheckFailure(
+          `${op.operation}: ${rule.total} is ${JSON.stringify(output[rule.total])}, fewer than the ${list.length} item(s) on the page.`,
+          ex,
+        );
+    });
+    const pg = rule.pagination;
+    const given = rule.given;
+    // pagination over a filter the provider state fills with exactly one entity
+    const onlyOne =
+      given !== undefined &&
+      Object.keys(rule.filter ?? {}).length > 0 &&
+      (set.model.states[given]?.creates.filter((c) => c.entity === entity).length ?? 0) === 1;
+    if (pg && onlyOne)
+      ctx.add(`rule.${rule.id}.pagination`, sev(rule.basis, pg.basis), async (s) => {
+        await s.requireApi(api);
+        const ids = await freshIds(s, op, given);
+        s.cover(`rule:${rule.id}:pagination`);
+        const first: Record<string, unknown> = { ...listInput(ids), [pg.size]: 1 };
+        if (pg.style === 'page' && pg.page) first[pg.page] = 1;
+        const ex1 = await s.call(api, op.operation, first, { label: 'first page of size 1' });
+        const out1 = expectSuccess(set, op, ex1, `${op.operation} with ${pg.size}=1`);
+        const page1 = listed(out1, ids[ent.id]);
+        if (page1.list.length !== 1 || !page1.hit)
+          throw new CheckFailure(
+            `${op.operation} with ${pg.size}=1 over a filter matching one ${entity} must return exactly that ${entity}, but ${items} holds ${page1.list.length} item(s)${page1.hit ? '' : ' without it'}.`,
+            ex1,
+          );
+        if (rule.total && out1[rule.total] !== undefined && Number(out1[rule.total]) !== 1)
+          throw new CheckFailure(
+            `${op.operation}: ${rule.total} must be 1 here, but it is ${JSON.stringify(out1[rule.total])}.`,
+            ex1,
+          );
+        let next: Record<string, unknown> | undefined;
+        if (pg.style === 'page' && pg.page) next = { ...first, [pg.page]: 2 };
+        else if (pg.token && typeof out1[pg.token] === 'string' && out1[pg.token] !== '')
+          next = { ...first, [pg.token]: out1[pg.token] };
+        if (!next) return;
+        const ex2 = await s.call(api, op.operation, next, { label: 'next page' });
+        const out2 = expectSuccess(set, op, ex2, `${op.operation} for the next page`);
+        const page2 = listed(out2, ids[ent.id]);
+        if (page2.list.length !== 0)
+          throw new CheckFailure(
+            `${op.operation}: past the only ${entity} the next page must be empty, but ${items} holds ${page2.list.length} item(s).`,
+            ex2,
+          );
+      });
+    // several entities under one filter value (pagination.given): counts, totals and a page walk
+    const many = pg?.given;
+    const n = many ? (set.model.states[many]?.creates.filter((c) => c.entity === entity).length ?? 0) : 0;
+    const itemIds = (list: unknown[]) =>
+      list.map((x) =>
+        x && typeof x === 'object' ? String((x as Record<string, unknown>)[ent.id]) : String(x),
+      );
+    if (pg && many && n > 1 && (rule.count || rule.total))
+      ctx.add(`rule.${rule.id}.counts`, ctx.sev, async (s) => {
+        await s.requireApi(api);
+        const ids = await freshIds(s, op, many);
+        s.cover(`rule:${rule.id}:counts`);
+        for (const size of [n - 1, n]) {
+          const input: Record<string, unknown> = { ...listInput(ids), [pg.size]: size };
+          if (pg.style === 'page' && pg.page) input[pg.page] = 1;
+          const what = `${op.operation} with ${pg.size}=${size} over a filter matching the ${n} ${entity}s of provider state ${many}`;
+          const ex = await s.call(api, op.operation, input, { label: `first page of size ${size}` });
+          const out = expectSuccess(set, op, ex, what);
+          const { list } = listed(out, undefined);
+          // a short page is allowed (the page walk checks the rest); an empty or oversized one is not
+          if (list.length === 0 || list.length > size)
+            throw new CheckFailure(
+              `${what} must list between 1 and ${size} of them, but ${items} holds ${list.length}.`,
+              ex,
+            );
+          if (rule.count && Number(out[rule.count]) !== list.length)
+            throw new CheckFailure(
+              `${what}: ${rule.count} must be the ${list.length} item(s) on the page, but it is ${JSON.stringify(out[rule.count])}.`,
+              ex,
+            );
+          if (rule.total && Number(out[rule.total]) !== n)
+            throw new CheckFailure(
+              `${what}: ${rule.total} must be all ${n} matching ${entity}s, but it is ${JSON.stringify(out[rule.total])}.`,
+              ex,
+            );
+        }
+      });
+    if (pg && many && n > 1)
+      ctx.add(`rule.${rule.id}.pages`, sev(rule.basis, pg.basis), async (s) => {
+        await s.requireApi(api);
+        const ids = await freshIds(s, op, many);
+        s.cover(`rule:${rule.id}:pages`);
+        const filterText = `a filter matching the ${n} ${entity}s of provider state ${many}`;
+        // without a page size the default page (pagination.defaultSize) holds them all
+        if (pg.defaultSize >= n) {
+          const ex = await s.call(api, op.operation, listInput(ids), { label: 'default page size' });
+          const out = expectSuccess(set, op, ex, `${op.operation} without ${pg.size}`);
+          const { list } = listed(out, undefined);
+          if (list.length !== n)
+            throw new CheckFailure(
+              `${op.operation} without ${pg.size} over ${filterText} must list all ${n} (the default page holds ${pg.defaultSize}), but ${items} holds ${list.length}.`,
+              ex,
+            );
+        }
+        // walk pages of n-1: every entity exactly once, no page over the size, then an empty page
+        const size = n - 1;
+        const seen: string[] = [];
+        let input: Record<string, unknown> = { ...listInput(ids), [pg.size]: size };
+        let last: Answered | undefined;
+        for (let pageNo = 1; ; pageNo++) {
+          if (pageNo > n + 2)
+            throw new CheckFailure(
+              `${op.operation} with ${pg.size}=${size} over ${filterText} still offers another page after ${pageNo - 1} pages.`,
+              last,
+            );
+          if (pg.style === 'page' && pg.page) input = { ...input, [pg.page]: pageNo };
+          const what = `${op.operation} page ${pageNo} with ${pg.size}=${size} over ${filterText}`;
+          const ex = await s.call(api, op.operation, input, { label: `page ${pageNo} of size ${size}` });
+          last = ex;
+          const out = expectSuccess(set, op, ex, what);
+          const got = itemIds(listed(out, undefined).list);
+          if (got.length > size)
+            throw new CheckFailure(`${what} holds ${got.length} item(s), more than the page size.`, ex);
+          const again = got.filter((id) => seen.includes(id));
+          if (again.length)
+            throw new CheckFailure(
+              `${what} lists again ${again.join(', ')}, already on an earlier page.`,
+              ex,
+            );
+          if (seen.length + got.length > n)
+            throw new CheckFailure(
+              `${what} brings the pages to ${seen.length + got.length} item(s), more than the ${n} matching ${entity}s.`,
+              ex,
+            );
+          if (pg.style === 'page' && pg.page && outputMembers(set, op).some((m) => m.name === pg.page))
+            if (Number(out[pg.page]) !== pageNo)
+              throw new CheckFailure(
+                `${what}: ${pg.page} must echo the page asked for (${pageNo}), but it is ${JSON.stringify(out[pg.page])}.`,
+                ex,
+              );
+          seen.push(...got);
+          if (pg.style === 'page') {
+            if (!got.length) break;
+            continue;
+          }
+          const token = pg.token ? out[pg.token] : undefined;
+          if (typeof token !== 'string' || token === '') break;
+          input = { ...input, [pg.token!]: token };
+        }
+        if (seen.length !== n || !seen.includes(ids[ent.id]!))
+          throw new CheckFailure(
+            `Walking the pages of ${op.operation} with ${pg.size}=${size} over ${filterText} must give each of them once, but it gave ${seen.length}: ${seen.join(', ') || '(none)'}${seen.includes(ids[ent.id]!) ? '' : ` (without ${ids[ent.id]})`}.`,
+            last,
+          );
+      });
+    ctx.add(`rule.${rule.id}.as-created`, ctx.sev, async (s) => {
+      const { ids, ex, output } = await listFresh(s, `rule:${rule.id}:as-created`);
+      const item = listed(output, ids[ent.id]).list.find(
+        (x) => x && typeof x === 'object' && String((x as Record<string, unknown>)[ent.id]) === ids[ent.id],
+      );
+      if (!item)
+        throw new CheckFailure(
+          `${op.operation} must list the ${entity} ${ids[ent.id]}, but it does not.`,
+          ex,
+        );
+      const itemMembers = outputMembers(set, op).find((m) => m.name === items)?.item?.members ?? [];
+      expectAsCreated(
+        item as Record<string, unknown>,
+        rule.itemMembers ? itemMembers.filter((m) => rule.itemMembers!.includes(m.name)) : itemMembers,
+        createdFacts(set, entity, rule.given, ids),
+        `${op.operation} (the listed ${entity})`,
+        ex,
+      );
+    });
+    // without the (optional) filter, the listing still holds the entity, somewhere in its pages
+    const optionalFilter = Object.keys(rule.filter ?? {}).every(
+      (member) => inputMembers(set, op).find((m) => m.name === member)?.required === false,
+    );
+    if (pg && Object.keys(rule.filter ?? {}).length && optionalFilter)
+      ctx.add(`rule.${rule.id}.unfiltered`, ctx.sev, async (s) => {
+        await s.requireApi(api);
+        // another requester's key when there is one: its listing holds only what this check made
+        const as = s.config.credentials.length > 1 ? 1 : 0;
+        const ids = await freshIds(s, op, rule.given, as);
+        s.cover(`rule:${rule.id}:unfiltered`);
+        const sizeMember = inputMembers(set, op).find((m) => m.name === pg.size);
+        const range = sizeMember?.constraints.find((c) => c.kind === 'range');
+        const size = range?.kind === 'range' && range.max !== undefined ? range.max : pg.defaultSize;
+        let input: Record<string, unknown> = { ...ruleInput(rule), [pg.size]: size };
+        let last: Answered | undefined;
+        let count = 0;
+        for (let pageNo = 1; pageNo <= 50; pageNo++) {
+          if (pg.style === 'page' && pg.page) input = { ...input, [pg.page]: pageNo };
+          const ex = await s.call(api, op.operation, input, { as, label: `unfiltered page ${pageNo}` });
+          last = ex;
+          const out = expectSuccess(
+            set,
+            op,
+            ex,
+            `${op.operation} without ${Object.keys(rule.filter ?? {}).join(', ')}`,
+          );
+          const page = listed(out, ids[ent.id]);
+          if (page.hit) return;
+          count += page.list.length;
+          const token = pg.token ? out[pg.token] : undefined;
+          if (pg.style === 'page' ? !page.list.length : typeof token !== 'string' || token === '') break;
+          if (pg.style === 'token') input = { ...input, [pg.token!]: token };
+        }
+        throw new CheckFailure(
+          `${op.operation} without ${Object.keys(rule.filter ?? {}).join(', ')} must list the ${entity} ${ids[ent.id]} of provider state ${rule.given} among the caller's, but its pages hold ${count} item(s) without it.`,
+          last,
+        );
+      });
+    if (rule.owned)
+      ctx.add(`rule.${rule.id}.owned`, ctx.sev, async (s) => {
+        await s.requireApi(api);
+        s.creds(1);
+        const ids = await freshIds(s, op, rule.given, 0);
+        s.cover(`rule:${rule.id}:owned`);
+        // every page the non-owner is given (up to 50): none lists the owner's entity
+        let input = listInput(ids);
+        for (let page = 1; page <= 50; page++) {
+          const ex = await s.call(api, op.operation, input, {
+            as: 1,
+            label: page === 1 ? 'list by a non-owner' : `page ${page} for a non-owner`,
+          });
+          if (ex.answer.kind === 'success' && listed(ex.answer.output, ids[ent.id]).hit)
+            throw new CheckFailure(
+              `${op.operation} signed by another requester must not list the owner's ${entity} ${ids[ent.id]}, but it does.`,
+              ex,
+            );
+          if (ex.answer.kind === 'garbage')
+            throw new CheckFailure(
+              `${op.operation} by a non-owner gave an unreadable answer: ${ex.answer.problems.join('; ')}.`,
+              ex,
+            );
+          const token = ex.answer.kind === 'success' && pgToken ? ex.answer.output[pgToken] : undefined;
+          if (typeof token !== 'string' || token === '') break;
+          input = { ...input, [pgToken!]: token, ...(maxPageSize ? { [pg!.size]: maxPageSize } : {}) };
+        }
+      });
+    // itemMembers: each listed item shows those members and no others
+    if (rule.itemMembers)
+      ctx.add(`rule.${rule.id}.item-members`, ctx.sev, async (s) => {
+        const { ids, ex, output } = await listFresh(s, `rule:${rule.id}:item-members`);
+        const only = rule.itemMembers!;
+        const list = listed(output, ids[ent.id]).list;
+        if (!list.length)
+          throw new CheckFailure(
+            `${op.operation} must list the ${entity} ${ids[ent.id]}, but it does not.`,
+            ex,
+          );
+        for (const item of list) {
+          const keys = item && typeof item === 'object' ? Object.keys(item) : [];
+          const extra = keys.filter((k) => !only.includes(k));
+          const missing = only.filter((k) => !keys.includes(k));
+          if (extra.length || missing.length)
+            throw new CheckFailure(
+              `Each item of ${items} must show only ${only.join(', ')}, but one shows ${keys.join(', ') || 'nothing'}${missing.length ? ` (without ${missing.join(', ')})` : ''}.`,
+              ex,
+            );
+        }
+      });
+    // a list-valued filter (e.g. statuses): each value lists exactly the entities in it
+    const listFilters = Object.entries(rule.filter ?? {}).filter(
+      ([member]) => inputMembers(set, op).find((m) => m.name === member)?.type === 'list',
+    );
+    if (pg && many && n > 1)
+      for (const [member, field] of listFilters)
+        ctx.add(`rule.${rule.id}.filter.${member}`, ctx.sev, async (s) => {
+          await s.requireApi(api);
+          const ids = await freshIds(s, op, many);
+          s.cover(`rule:${rule.id}:filter:${member}`);
+          const made = (set.model.states[many]?.creates ?? []).filter((c) => c.entity === entity);
+          const values = [
+            ...new Set(made.map((c) => c.status ?? c.fields?.[field]).filter((v) => v !== undefined)),
+          ];
+          for (const v of values) {
+            const want = made.filter((c) => (c.status ?? c.fields?.[field]) === v).length;
+            const input = { ...listInput(ids), [member]: [v], [pg.size]: n };
+            const what = `${op.operation} with ${member}=${JSON.stringify([v])} over the ${n} ${entity}s of provider state ${many}`;
+            const ex = await s.call(api, op.operation, input, { label: `${member} ${String(v)}` });
+            const { list } = listed(expectSuccess(set, op, ex, what), undefined);
+            const wrong = list.filter(
+              (x) => !x || typeof x !== 'object' || (x as Record<string, unknown>)[field] !== v,
+            );
+            if (list.length !== want || wrong.length)
+              throw new CheckFailure(
+                `${what} must list the ${want} in ${String(v)} and nothing else, but ${items} holds ${list.length} item(s)${wrong.length ? `, ${wrong.length} of them not in ${String(v)}` : ''}.`,
+                ex,
+              );
+          }
+        });
+    // page tokens are bound to the operation and its filter values (operations.md §4.3, INF)
+    const invalidErr = set.apis[api].protocol.validation.invalid;
+    if (pg?.tokenBasis && pgToken && many && n > 1 && Object.keys(rule.filter ?? {}).length)
+      ctx.add(`rule.${rule.id}.token-bound`, sev(rule.basis, pg.basis, pg.tokenBasis), async (s) => {
+        await s.requireApi(api);
+        const ids = await freshIds(s, op, many);
+        const other = await freshIds(s, op, rule.given);
+        s.cover(`rule:${rule.id}:token-bound`);
+        const ex1 = await s.call(
+          api,
+          op.operation,
+          { ...listInput(ids), [pg.size]: n - 1 },
+          { label: 'first page' },
+        );
+        const token = expectSuccess(set, op, ex1, `${op.operation} with ${pg.size}=${n - 1}`)[pgToken];
+        if (typeof token !== 'string' || token === '')
+          throw new CheckFailure(
+            `${op.operation} with ${pg.size}=${n - 1} over a filter matching ${n} ${entity}s must give a ${pgToken} for the rest, but it gives none.`,
+            ex1,
+          );
+        const ex2 = await s.call(
+          api,
+          op.operation,
+          { ...listInput(other), [pg.size]: n - 1, [pgToken]: token },
+          { label: 'the token with another filter' },
+        );
+        expectError(
+          set,
+          api,
+          ex2,
+          [invalidErr],
+          `${op.operation} with a ${pgToken} issued for other filter values`,
+        );
+      });
+    if (pg?.tokenBasis && pgToken)
+      ctx.add(`rule.${rule.id}.foreign-token`, sev(rule.basis, pg.tokenBasis), async (s) => {
+        await s.requireApi(api);
+        const ids = await freshIds(s, op, rule.given);
+        s.cover(`rule:${rule.id}:foreign-token`);
+        // base64 of a JSON object no server issued
+        const token = Buffer.from(JSON.stringify({ conformance: 'not a token' }), 'utf8').toString('base64');
+        const ex = await s.call(
+          api,
+          op.operation,
+          { ...listInput(ids), [pgToken]: token },
+          { label: 'a token never issued' },
+        );
+        expectError(set, api, ex, [invalidErr], `${op.operation} with a ${pgToken} the server never issued`);
+      });
+  },
+
+  clientChecks(ctx) {
+    const { set, op, rule, entity, ent } = ctx;
+    if (!rule.given || !rule.items) return [];
+    const given = rule.given;
+    const items = rule.items;
+    return [
+      {
+        ...head(set, op, rule, ctx.sev),
+        summary: `Through the client, ${op.operation} filtered on the ids of provider state ${given} lists its ${entity} in ${items}.`,
+        run: (env) =>
+          runCases(caseCount(env, 1), async (i, log) => {
+            const ids = await createState(env, given, log);
+            const filter: Record<string, unknown> = {};
+            for (const [member, idName] of Object.entries(rule.filter ?? {}))
+              if ((ids[idName] ?? ids[member]) !== undefined) filter[member] = ids[idName] ?? ids[member];
+            let input = sample(
+              validInput(set, op, { ids, requiredOnly: true, fixed: { ...ruleInput(rule), ...filter } }),
+              env.seed + i,
+            );
+            // token pages are followed (up to 50, later ones as large as the model allows) while the
+            // entity is not listed: a listing without a filter holds all of the caller's entities
+            const token = rule.pagination?.style === 'token' ? rule.pagination.token : undefined;
+            const sizeName = rule.pagination?.size;
+            const range = inputMembers(set, op)
+              .find((m) => m.name === sizeName)
+              ?.constraints.find((c) => c.kind === 'range');
+            const maxSize = range?.kind === 'range' ? range.max : undefined;
+            let value: unknown;
+            let found = false;
+            for (let page = 1; page <= 50 && !found; page++) {
+              const r = await callClient(env, op.operation, input, log);
+              if ('error' in r)
+                throw new E2eFailure(
+                  `${op.operation} for the ${entity} of provider state ${given} must succeed, but the client surfaced ${show(r.error)}`,
+                );
+              value = r.output[items];
+              const list =
+                value === undefined || value === null ? [] : Array.isArray(value) ? value : [value];
+              found = list.some(
+                (x) =>
+                  x &&
+                  typeof x === 'object' &&
+                  String((x as Record<string, unknown>)[ent.id]) === ids[ent.id],
+              );
+              const next = token ? r.output[token] : undefined;
+              if (typeof next !== 'string' || next === '') break;
+              input = { ...input, [token!]: next, ...(sizeName && maxSize ? { [sizeName]: maxSize } : {}) };
+            }
+            if (!found)
+              throw new E2eFailure(
+                `${op.operation} must list the ${entity} ${ids[ent.id]} in ${items}, but the client hands back ${show(value)}`,
+              );
+          }),
+      },
+    ];
+  },
+};

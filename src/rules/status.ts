@@ -1,0 +1,214 @@
+// status: the call is allowed only while the entity is in one of `allowed` (or, for inputs that
+// match an `allowedWhen` entry, in its `allowed`); in any other status it is refused with the
+// rule's error and changes nothing. `violatedBy` names provider states that break the rule.
+import { validInput } from '../arbitraries/input.ts';
+import { expectError, expectMessage, expectSuccess } from '../checks/judge.ts';
+import { expectedObservation, minimalInput, observed, sev, stateStatus } from '../checks/plan.ts';
+import { everyCase, expectData, freshIds, unchanged } from '../checks/rule-support.ts';
+import type { Session } from '../checks/session.ts';
+import {
+  caseCount,
+  createState,
+  E2eFailure,
+  E2eNotRun,
+  errorRuleHead,
+  expectRefusal,
+  observeThroughClient,
+  runCases,
+  sample,
+  show,
+} from '../clients/e2e-support.ts';
+import type { SpecProblem } from '../spec/load.ts';
+import type { RuleSpec } from '../spec/types.ts';
+import { rulesWith } from './index.ts';
+import type { RuleKindModule } from './types.ts';
+
+/** The statuses the rule allows for this input (the first matching allowedWhen, else `allowed`). */
+export function allowedFor(rule: RuleSpec, input: Record<string, unknown>): string[] {
+  for (const w of rule.allowedWhen ?? [])
+    if (Object.entries(w.input).every(([k, v]) => input[k] === v)) return w.allowed;
+  return rule.allowed ?? [];
+}
+
+export const status: RuleKindModule = {
+  kind: 'status',
+  schema: {
+    required: ['allowed', 'error', 'given', 'violatedBy'],
+    properties: {
+      allowed: { type: 'array', items: { type: 'string' }, minItems: 1 },
+      allowedWhen: {
+        type: 'array',
+        items: {
+          type: 'object',
+          required: ['input', 'allowed', 'basis'],
+          properties: {
+            input: { type: 'object' },
+            allowed: { type: 'array', items: { type: 'string' } },
+            given: { type: 'string' },
+            basis: { $ref: '#/definitions/basis' },
+          },
+        },
+      },
+      violatedBy: { type: 'array', items: { type: 'string' } },
+    },
+  },
+
+  validate(ctx) {
+    const { rule: r, ent, op, states, pointer: p, file } = ctx;
+    const out: SpecProblem[] = [];
+    const values = ent.status?.values ?? [];
+    for (const v of r.allowed ?? [])
+      if (!values.includes(v))
+        out.push({
+          file,
+          pointer: `${p}/allowed`,
+          message: `${v} is not a status of ${op.behaviour.entity}`,
+        });
+    for (const [j, s] of (r.violatedBy ?? []).entries()) {
+      const made = states[s]?.creates.find((c) => c.entity === op.behaviour.entity)?.status;
+      if (made === undefined || (r.allowed ?? []).includes(made))
+        out.push({
+          file,
+          pointer: `${p}/violatedBy/${j}`,
+          message: `state ${s} does not create a ${op.behaviour.entity} outside the allowed statuses`,
+        });
+    }
+    return out;
+  },
+
+  execute(ctx) {
+    const missing = ctx.needEntity();
+    if (missing) return missing;
+    const allowed = allowedFor(ctx.rule, ctx.call.input);
+    const current = ctx.store.statusOf(ctx.rec!);
+    return allowed.includes(String(current))
+      ? undefined
+      : ctx.error(ctx.rule.error!, { ...ctx.idValues, allowed: allowed.join(','), CurrentState: current });
+  },
+
+  predict(ctx) {
+    const { rule, status: current } = ctx;
+    if (current === undefined || allowedFor(rule, ctx.input).includes(current)) return undefined;
+    return { refuse: [rule.error, ...(rule.acceptErrors ?? [])].filter((x): x is string => !!x) };
+  },
+
+  serverChecks(ctx) {
+    const { set, op, rule, entity, accepted } = ctx;
+    const api = op.api;
+    const violated = rule.violatedBy ?? [];
+    const on = (state: string | undefined) => `${op.operation} on the ${entity} of provider state ${state}`;
+    const callIn = async (s: Session, state: string) => {
+      const ids = await freshIds(s, op, state);
+      const input = minimalInput(set, op, ids, s.config.seed);
+      return { ids, input, ex: await s.call(api, op.operation, input, { label: state }) };
+    };
+    // every violating state is tried, each failing one reported (one right answer hides no wrong one)
+    const eachState = (body: (state: string) => Promise<void>) =>
+      everyCase(violated, (x) => `state ${x}`, body);
+    if (violated.length) {
+      ctx.add(`rule.${rule.id}`, ctx.codeSeverity, async (s) => {
+        await s.requireApi(api);
+        await eachState(async (state) => {
+          const ids = await freshIds(s, op, state);
+          s.cover(`rule:${rule.id}`);
+          s.cover(`rule:${rule.id}:${state}`);
+          const what = `${on(state)} (allowed: ${(rule.allowed ?? []).join(', ')})`;
+          await unchanged(
+            s,
+            op,
+            ids,
+            async () => {
+              const input = minimalInput(set, op, ids, s.config.seed);
+              const ex = await s.call(api, op.operation, input, { label: state });
+              expectError(set, api, ex, accepted, what);
+            },
+            what,
+          );
+        });
+      });
+      ctx.add(`rule.${rule.id}.message`, ctx.msgSeverity, async (s) => {
+        await s.requireApi(api);
+        await eachState(async (state) =>
+          expectMessage(set, api, (await callIn(s, state)).ex, accepted, on(state)),
+        );
+      });
+    }
+    if (violated.length && ctx.dataKeys.length)
+      ctx.add(`rule.${rule.id}.data`, ctx.codeSeverity, async (s) => {
+        await s.requireApi(api);
+        await eachState(async (state) => {
+          const { ex, input } = await callIn(s, state);
+          expectData(ex, ctx.dataKeys, input, stateStatus(set, state, entity), on(state));
+        });
+      });
+    if (rule.given && rulesWith(op, 'changes').length)
+      ctx.add(`rule.${rule.id}.repeat`, ctx.codeSeverity, async (s) => {
+        await s.requireApi(api);
+        const ids = await freshIds(s, op, rule.given);
+        const input = minimalInput(set, op, ids, s.config.seed);
+        s.cover(`rule:${rule.id}:repeat`);
+        const first = await s.call(api, op.operation, input, { label: 'first call' });
+        expectSuccess(set, op, first, `The first ${on(rule.given)}`);
+        const what = `A second ${op.operation} on the same ${entity}`;
+        await unchanged(
+          s,
+          op,
+          ids,
+          async () => {
+            const again = await s.call(api, op.operation, input, { label: 'second call' });
+            expectError(set, api, again, accepted, what);
+          },
+          what,
+        );
+      });
+    (rule.allowedWhen ?? []).forEach((w, i) => {
+      ctx.add(`rule.${rule.id}.allowed-when.${i}`, sev(w.basis), async (s) => {
+        await s.requireApi(api);
+        const ids = await freshIds(s, op, w.given ?? rule.given);
+        const input = minimalInput(set, op, ids, s.config.seed, w.input);
+        s.cover(`rule:${rule.id}:allowedWhen:${i}`);
+        const ex = await s.call(api, op.operation, input);
+        expectSuccess(
+          set,
+          op,
+          ex,
+          `${op.operation} with ${JSON.stringify(w.input)} on the ${entity} of provider state ${w.given ?? rule.given} (allowed: ${w.allowed.join(', ')})`,
+        );
+      });
+    });
+  },
+
+  clientChecks(ctx) {
+    const { set, op, rule, entity } = ctx;
+    const violated = rule.violatedBy ?? [];
+    if (!rule.error || violated.length === 0) return [];
+    const { codes, ...errorHead } = errorRuleHead(set, op, rule, rule.error);
+    const observable = ctx.ent.observe?.[op.api] !== undefined;
+    return [
+      {
+        ...errorHead,
+        summary: `Through the client, ${op.operation} on the ${entity} of provider state${violated.length > 1 ? 's' : ''} ${violated.join(', ')} surfaces ${codes.join(' or ')} and leaves the ${entity} as it was.`,
+        run: (env) =>
+          runCases(caseCount(env, violated.length), async (i, log) => {
+            const state = violated[i % violated.length]!;
+            const ids = await createState(env, state, log);
+            const current = stateStatus(set, state, entity);
+            const input = sample(validInput(set, op, { ids, requiredOnly: true }), env.seed + i);
+            if (current !== undefined && allowedFor(rule, input).includes(current))
+              throw new E2eNotRun(
+                `the generated input allows status ${current} (allowedWhen); no violating input for ${state}`,
+              );
+            const what = `${op.operation} on the ${entity} of provider state ${state} (allowed: ${(rule.allowed ?? []).join(', ')})`;
+            await expectRefusal(env, op.operation, input, log, { what, codes });
+            if (!observable) return;
+            const want = expectedObservation(set, env.client.api, entity, current);
+            const got = observed(ctx.ent, await observeThroughClient(env, entity, ids, log));
+            if (got.present !== want.present || (want.status !== undefined && got.status !== want.status))
+              throw new E2eFailure(
+                `after the refused ${op.operation}, the ${entity} must still be ${show(want)}, but the client observes ${show(got)}`,
+              );
+          }),
+      },
+    ];
+  },
+};

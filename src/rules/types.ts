@@ -1,0 +1,136 @@
+// The contract of a rule kind module (src/rules/<kind>.ts). A kind says, in one file, everything
+// the suite knows about a rule of that kind: how a spec writes it (schema fragment and
+// cross-reference checks), what it means to the reference emulator, what the stateful model
+// predicts, and which checks it generates for servers and, end to end, for clients. Every member
+// but `kind` and `schema` is optional: a kind that means nothing to a family is left out of it.
+// Keep this interface stable: add members, do not rename or remove them (other kinds build on it).
+import type { Session } from '../checks/session.ts';
+import type { ServerTargetConfig } from '../checks/types.ts';
+import type { E2eCheckDef } from '../clients/e2e-support.ts';
+import type { Store, StoredEntity } from '../emulator/store.ts';
+import type { SpecProblem } from '../spec/load.ts';
+import type {
+  EntitySpec,
+  ModelFile,
+  OperationSpec,
+  ResolvedMember,
+  RuleSpec,
+  Severity,
+  SpecSet,
+} from '../spec/types.ts';
+import type { DecodedCall, ErrorOutcome } from '../wire/codec.ts';
+
+/** What every family knows about the rule it is working on. */
+export interface RuleContext {
+  set: SpecSet;
+  op: OperationSpec;
+  rule: RuleSpec;
+  /** the operation's entity (behaviour.entity) and its model */
+  entity: string;
+  ent: EntitySpec;
+  /** the input member that names the entity */
+  select: string;
+  /** the severity of the rule's own basis */
+  sev: Severity;
+}
+
+/** The loader's view of a rule while it checks references (the schema fragment already passed). */
+export interface RuleValidationContext {
+  set: SpecSet;
+  op: OperationSpec;
+  rule: RuleSpec;
+  ent: EntitySpec;
+  states: ModelFile['states'];
+  /** the JSON pointer of the rule in its file */
+  pointer: string;
+  /** the file the operation came from */
+  file: string;
+  /** Does an entity field of this name exist (output shape, model default or an input member)? */
+  fieldKnown(field: string): boolean;
+}
+
+/** An effect waiting for the rest of the rules: applied only when every rule passed. */
+export interface PendingChange {
+  rec: StoredEntity;
+  fields: Record<string, unknown>;
+}
+
+/** The emulator's view of one call while it runs the rules in order. */
+export interface EngineContext {
+  set: SpecSet;
+  store: Store;
+  op: OperationSpec;
+  rule: RuleSpec;
+  call: DecodedCall;
+  now: Date;
+  ent: EntitySpec;
+  /** the selected entity, when the operation selects one and it exists */
+  rec: StoredEntity | undefined;
+  /** the values an error about the selected entity is raised with */
+  idValues: Record<string, unknown>;
+  /** changes to apply when every rule passed */
+  pending: PendingChange[];
+  /** the output built so far */
+  output: Record<string, unknown>;
+  outMembers: Map<string, ResolvedMember>;
+  /** An error when the selected entity is missing (the error of the operation's missing-entity rule). */
+  needEntity(): ErrorOutcome | undefined;
+  error(error: string, values: Record<string, unknown>): ErrorOutcome;
+}
+
+/** The stateful model's view of one call on one entity. */
+export interface PredictContext {
+  set: SpecSet;
+  op: OperationSpec;
+  rule: RuleSpec;
+  ent: EntitySpec;
+  /** the entity's status in the model */
+  status: string | undefined;
+  /** 0: the owner signs; otherwise another requester */
+  as: number;
+  input: Record<string, unknown>;
+}
+
+/** A rule's prediction: the call is refused with one of these errors, or (success) the status it leaves. */
+export type Prediction = { refuse: string[] } | { next: string | undefined };
+
+/** What a rule kind contributes to the server checks of one rule. */
+export interface ServerRuleContext extends RuleContext {
+  config: ServerTargetConfig;
+  /** severity of "fails with the rule's error" / "…with its message" */
+  codeSeverity: Severity;
+  msgSeverity: Severity;
+  /** the rule's error and its acceptErrors */
+  accepted: string[];
+  /** Data keys the error carries on the wire (legacy), or none */
+  dataKeys: string[];
+  /** Adds a check `<api>/<Operation>/<name>` with the rule's source as its rule text. */
+  add(name: string, severity: Severity, run: (s: Session) => Promise<void>): void;
+}
+
+export interface RuleKindModule {
+  readonly kind: string;
+  /**
+   * JSON Schema (draft-07) fragment a rule of this kind must also match: `required` members and
+   * the `properties` only this kind has. The loader adds it to specs/meta-schema.json's rule.
+   */
+  readonly schema: Record<string, unknown>;
+  /** Cross-reference problems beyond the schema (error ids and state names are checked for all kinds). */
+  validate?(ctx: RuleValidationContext): SpecProblem[];
+  /** The rule's `given` is a provider state under which a plain valid call succeeds. */
+  readonly successState?: boolean;
+  /** The rule's error is what the operation answers when the selected entity does not exist. */
+  readonly missingEntity?: boolean;
+  /** The rule depends on who signs the call (a second requester makes it observable). */
+  readonly signer?: boolean;
+  /** The rule changes the entity (a repeated call meets the changed entity). */
+  readonly changes?: boolean;
+  /** The emulator: an error refuses the call; otherwise the rule adds to ctx.pending / ctx.output. */
+  execute?(ctx: EngineContext): ErrorOutcome | undefined;
+  /** The stateful model: what the call does to an entity in the model (undefined: nothing to say). */
+  predict?(ctx: PredictContext): Prediction | undefined;
+  /** Checks of a server. */
+  serverChecks?(ctx: ServerRuleContext): void;
+  /** Checks of a client, end to end against a server with provider states. */
+  clientChecks?(ctx: RuleContext): E2eCheckDef[];
+}

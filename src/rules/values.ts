@@ -1,0 +1,144 @@
+// The specs' value language, read in one place. A `$…` string in model.json (entity fields,
+// state fields, observe inputs) or in a rule (`set`, `output`, `where`) means:
+//   $now, $now+N, $now-N   the time of the call / of the state's creation, shifted by N seconds
+//   $input.<Member>        the value of that input member in the call
+//   $ref:<Field>           the value of another field of the same entity
+//   $id                    a fresh id of the entity (model fields), or the entity's id (observe input)
+//   $parent                the parent's id (observe input); the parent entity (read `output`)
+//   $entity                the entity itself (read `output`)
+//   $status                the entity's status, whatever field holds it
+//   $worker                a worker id matching the shape's pattern for that field
+// Anything else is a literal (`<QuestionFormAnswers/>` is XML text, not a template).
+import type { EntitySpec, SpecSet } from '../spec/types.ts';
+
+export type Value =
+  | { kind: 'now'; offset: number }
+  | { kind: 'input'; member: string }
+  | { kind: 'ref'; field: string }
+  | { kind: 'id' | 'parent' | 'entity' | 'status' | 'worker' }
+  | { kind: 'literal'; value: unknown };
+
+const WORDS = new Set(['$id', '$parent', '$entity', '$status', '$worker']);
+
+/** What a spec value means. */
+export function parseValue(v: unknown): Value {
+  if (typeof v !== 'string' || !v.startsWith('$')) return { kind: 'literal', value: v };
+  const now = /^\$now([+-]\d+)?$/.exec(v);
+  if (now) return { kind: 'now', offset: Number(now[1] ?? 0) };
+  if (v.startsWith('$input.')) return { kind: 'input', member: v.slice('$input.'.length) };
+  if (v.startsWith('$ref:')) return { kind: 'ref', field: v.slice('$ref:'.length) };
+  if (WORDS.has(v)) return { kind: v.slice(1) as 'id' };
+  return { kind: 'literal', value: v };
+}
+
+/** The stored field a rule's field name means (`$status`: the entity's status field). */
+export function fieldName(field: string, ent: EntitySpec | undefined): string {
+  return field === '$status' ? (ent?.status?.field ?? field) : field;
+}
+
+/** Literal string, number and boolean fields: what any entity created from these templates shows. */
+export function literalFields(fields: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(fields)) {
+    const p = parseValue(v);
+    if (
+      p.kind === 'literal' &&
+      ['string', 'number', 'boolean'].includes(typeof v) &&
+      !String(v).startsWith('<')
+    )
+      out[k] = v;
+  }
+  return out;
+}
+
+/** Input of an observe operation (model.json `observe.<api>.input`) for the ids of a provider state. */
+export function observeInput(
+  ent: EntitySpec,
+  template: Record<string, string>,
+  ids: Record<string, string>,
+): Record<string, unknown> {
+  const input: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(template)) {
+    const p = parseValue(v);
+    if (p.kind === 'id') input[k] = ids[ent.id];
+    else if (p.kind === 'parent') input[k] = ent.parent ? ids[ent.parent.via] : undefined;
+    else input[k] = v;
+  }
+  return input;
+}
+
+/**
+ * What model.json says an entity a provider state created shows, beyond literal fields: the ids
+ * the state returned (under the field's own name, as the entity's parent link, or through a
+ * `$ref:Field` template) and its `$now±N` timestamps, with their offsets.
+ */
+export function createdFacts(
+  set: SpecSet,
+  entity: string,
+  state: string | undefined,
+  ids: Record<string, string>,
+): { equal: Record<string, string>; times: { field: string; offset: number }[] } {
+  const ent = set.model.entities[entity];
+  const equal: Record<string, string> = {};
+  const times: { field: string; offset: number }[] = [];
+  if (!ent) return { equal, times };
+  const created = state ? set.model.states[state]?.creates.find((c) => c.entity === entity) : undefined;
+  const templates: Record<string, unknown> = { ...ent.fields, ...(created?.fields ?? {}) };
+  if (ids[ent.id] !== undefined) equal[ent.id] = ids[ent.id]!;
+  if (ent.parent && ids[ent.parent.via] !== undefined) equal[ent.parent.via] = ids[ent.parent.via]!;
+  for (const [field, t] of Object.entries(templates)) {
+    if (ids[field] !== undefined) equal[field] = ids[field]!;
+    const p = parseValue(t);
+    if (p.kind === 'ref' && ids[p.field] !== undefined) equal[field] = ids[p.field]!;
+    if (p.kind === 'now') times.push({ field, offset: p.offset });
+  }
+  return { equal, times };
+}
+
+/** The hooks a store gives the templates it cannot resolve alone. */
+export interface TemplateHooks {
+  now(): Date;
+  newId(): string;
+  worker(field: string): string;
+}
+
+/** Resolves an entity field template (model.json `fields`, a state's `fields`). */
+export function resolveTemplate(
+  value: unknown,
+  field: string,
+  fields: Record<string, unknown>,
+  h: TemplateHooks,
+): unknown {
+  const p = parseValue(value);
+  switch (p.kind) {
+    case 'now':
+      return new Date(h.now().getTime() + p.offset * 1000);
+    case 'id':
+      return h.newId();
+    case 'worker':
+      return h.worker(field);
+    case 'ref':
+      return fields[p.field];
+    default:
+      return value;
+  }
+}
+
+/** Field names in the order to resolve them: plain templates first, `$ref` last (it reads the others). */
+export function templateOrder(templates: Record<string, unknown>): string[] {
+  const isRef = (k: string) => Number(parseValue(templates[k]).kind === 'ref');
+  return Object.keys(templates).sort((a, b) => isRef(a) - isRef(b));
+}
+
+/** The value an effect's `set` template gives a field for a call. */
+export function effectValue(
+  value: unknown,
+  ctx: { now: Date; input: Record<string, unknown>; status: unknown },
+): { value: unknown } | undefined {
+  const p = parseValue(value);
+  if (p.kind === 'now') return { value: new Date(ctx.now.getTime() + p.offset * 1000) };
+  if (p.kind === 'input')
+    return ctx.input[p.member] === undefined ? undefined : { value: ctx.input[p.member] };
+  if (p.kind === 'status') return { value: ctx.status };
+  return { value };
+}
