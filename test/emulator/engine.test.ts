@@ -119,7 +119,7 @@ describe('engine: rules', () => {
         const byType: Record<string, unknown> = { timestamp: new Date(), boolean: true, integer: 1, long: 1 };
         for (const [name, m] of Object.entries(op.input.members))
           if (m.required && input[name] === undefined)
-            input[name] = byType[set.apis[api].shapes.shapes[m.shape]?.type ?? ''] ?? 'text';
+            input[name] = ids[name] ?? byType[set.apis[api].shapes.shapes[m.shape]?.type ?? ''] ?? 'text';
         const o = run(api, op.operation, input, OTHER);
         expect(errorId(o), `${api} ${op.operation}`).toBe(owner.error);
         expect(store.digest()).toBe(before);
