@@ -151,7 +151,9 @@ describe('mturk-conformance verify-model', () => {
       expect(r.stdout).toMatch(
         /shapes\/2017-01-17\.json WorkerBlock\.Reason required: spec true, model false/,
       );
-      expect(r.stdout).toMatch(/shapes\/2017-01-17\.json IdempotencyToken length: spec .*"max":65.*, model .*"max":64/);
+      expect(r.stdout).toMatch(
+        /shapes\/2017-01-17\.json IdempotencyToken length: spec .*"max":65.*, model .*"max":64/,
+      );
     },
   );
 
