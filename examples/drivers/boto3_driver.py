@@ -9,7 +9,6 @@ import os
 import sys
 
 import boto3
-from botocore.config import Config
 from botocore.exceptions import ClientError
 from botocore import xform_name
 
@@ -49,7 +48,6 @@ def main():
         region_name=os.environ.get("AWS_REGION", "us-east-1"),
         aws_access_key_id=os.environ.get("AWS_ACCESS_KEY_ID"),
         aws_secret_access_key=os.environ.get("AWS_SECRET_ACCESS_KEY"),
-        config=Config(retries={"max_attempts": int(os.environ.get("AWS_MAX_ATTEMPTS", "3")), "mode": "standard"}),
     )
     for line in sys.stdin:
         line = line.strip()

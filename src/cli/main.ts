@@ -39,6 +39,10 @@ const COMMANDS: Record<string, Command> = {
     summary: "compare the 2017-01-17 specs with botocore's official model (constraints)",
     load: () => import('./commands/verify-model.ts'),
   },
+  'verify-wsdl': {
+    summary: 'compare the 2014-08-15 specs with the published WSDL (operations, members, order, occurrence)',
+    load: () => import('./commands/verify-wsdl.ts'),
+  },
   bench: {
     summary: 'measure throughput and memory, print a table, write bench/results.json',
     load: () => import('./commands/bench.ts'),

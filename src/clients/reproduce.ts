@@ -29,6 +29,7 @@ export function clientReproduce(
   args.push('--api', def.api, '--operations', def.operation, '--check', def.id);
   args.push('--seed', String(config.seed), '--runs', String(config.runs));
   args.push('--timeout-ms', String(config.timeoutMs));
+  if (config.maxAttempts !== undefined) args.push('--max-attempts', String(config.maxAttempts));
   const line = args.map(shellQuote).join(' ');
   return reference ? `npx mturk-conformance emulator --port ${REFERENCE_PORT} & ${line}` : line;
 }

@@ -11,7 +11,7 @@ import { errorMessage, SDK_V3_API, signingRegion, toJsonValue } from './common.t
 export interface SdkV3Options {
   endpoint: string;
   credentials: Credentials;
-  /** Attempts per call including retries (the SDK's maxAttempts); default 3. */
+  /** Attempts per call including retries (the SDK's maxAttempts); default: the SDK's own, as users run it. */
   maxAttempts?: number;
   region?: string;
   name?: string;
@@ -51,7 +51,7 @@ export function createSdkV3Client(opts: SdkV3Options): ClientUnderTest {
       accessKeyId: opts.credentials.accessKeyId,
       secretAccessKey: opts.credentials.secretAccessKey,
     },
-    maxAttempts: opts.maxAttempts ?? 3,
+    ...(opts.maxAttempts !== undefined ? { maxAttempts: opts.maxAttempts } : {}),
   });
   opts.customize?.(client);
   return {

@@ -1,14 +1,17 @@
 // The driver protocol, harness side: spawns a driver (no shell), writes one
 // JSON case per line on its stdin and reads one JSON answer per line from its
 // stdout. Harness-level failures (crash, hang, garbage, wrong id) make `call`
-// throw a DriverError with a clear message; a driver that stopped answering
-// is killed and every later call fails at once, so a run ends in bounded time.
+// throw a DriverError with a clear message. A driver that misses a case's
+// deadline is killed (and its exit awaited) before the case fails, so its late
+// retries cannot reach the mock of the next case; every later call fails at
+// once and the session starts a fresh driver for the next check.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { datePaths, signingRegion, toJsonValue } from '../clients/common.ts';
-import type { ClientResult, ClientUnderTest } from '../mock/types.ts';
+import type { CallOptions, ClientResult, ClientUnderTest } from '../mock/types.ts';
 import type { Api } from '../spec/types.ts';
 import type { Credentials } from '../wire/codec.ts';
+import { caseDeadlineMs, DEFAULT_CLIENT_MAX_ATTEMPTS } from './deadline.ts';
 import { splitCommand } from './split.ts';
 
 export class DriverError extends Error {
@@ -21,10 +24,10 @@ export interface DriverOptions {
   api: Api;
   endpoint: string;
   credentials: Credentials;
-  /** How long one case may take before it fails. */
+  /** How long one case may take before it fails, before the back-off allowance for its faults. */
   timeoutMs: number;
-  /** After this many unanswered cases in a row the driver is killed and the rest fail at once (default 2). */
-  maxTimeouts?: number;
+  /** The most attempts the client makes on retryable faults (the deadline allows their back-off); default 5. */
+  maxAttempts?: number;
   cwd?: string;
   /** How much of the driver's stderr is kept (the tail), in characters; default 16384. */
   maxStderr?: number;
@@ -73,18 +76,20 @@ export interface DriverClient extends ClientUnderTest {
   stderr(): string;
   /** Why the driver is no longer usable, if it is not. */
   deadReason(): string | undefined;
+  /** How many cases the driver answered (a driver that answered none and died is not worth many restarts). */
+  answered(): number;
 }
 
 export function startDriver(opts: DriverOptions): DriverClient {
   const argv = splitCommand(opts.command);
   if (argv.length === 0) throw new DriverError('the driver command is empty');
   const maxStderr = opts.maxStderr ?? 16384;
-  const maxTimeouts = opts.maxTimeouts ?? 2;
+  const maxAttempts = opts.maxAttempts ?? DEFAULT_CLIENT_MAX_ATTEMPTS;
   let stderr = '';
   let dead: string | undefined;
   let pending: Pending | undefined;
   let seq = 0;
-  let timeouts = 0;
+  let answered = 0;
   const abandoned = new Set<string>();
   let queue: Promise<unknown> = Promise.resolve();
 
@@ -176,11 +181,23 @@ export function startDriver(opts: DriverOptions): DriverClient {
       );
     pending = undefined;
     clearTimeout(p.timer);
-    timeouts = 0;
+    answered++;
     p.resolve(result);
   });
 
-  const callOnce = (operation: string, input: Record<string, unknown>): Promise<ClientResult> =>
+  /** Kills the driver and resolves once it is gone (bounded: a process that never started emits no 'close'). */
+  const stop = async (): Promise<void> => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    let giveUp: NodeJS.Timeout | undefined;
+    await Promise.race([exited, new Promise<void>((r) => (giveUp = setTimeout(r, 5000)))]);
+    clearTimeout(giveUp);
+  };
+
+  const callOnce = (
+    operation: string,
+    input: Record<string, unknown>,
+    options: CallOptions | undefined,
+  ): Promise<ClientResult> =>
     new Promise<ClientResult>((resolve, reject) => {
       if (dead) return reject(new DriverError(`${dead}${stderrTail()}`));
       const id = `c${++seq}`;
@@ -191,22 +208,21 @@ export function startDriver(opts: DriverOptions): DriverClient {
         input: toJsonValue(input),
         ...(timestamps.length ? { timestamps } : {}),
       };
+      const faults = options?.faultAnswers ?? 0;
+      const deadline = caseDeadlineMs(opts.timeoutMs, faults, maxAttempts);
       const timer = setTimeout(() => {
         if (pending?.id !== id) return;
         pending = undefined;
         abandoned.add(id);
-        timeouts++;
-        if (timeouts >= maxTimeouts) {
-          const reason = `the driver did not answer ${timeouts} cases in a row within ${opts.timeoutMs} ms each; it was stopped`;
-          dead = reason;
-          child.kill('SIGKILL');
-        }
-        reject(
-          new DriverError(
-            `no answer to case ${id} (${operation}) within ${opts.timeoutMs} ms${stderrTail()}`,
-          ),
-        );
-      }, opts.timeoutMs);
+        const allowance =
+          deadline > opts.timeoutMs
+            ? ` (${opts.timeoutMs} ms plus ${deadline - opts.timeoutMs} ms for the back-off of up to ${maxAttempts} attempts on the faults this case answers)`
+            : '';
+        dead = `the driver did not answer case ${id} (${operation}) within ${deadline} ms; it was stopped so that nothing it still sends reaches the next case`;
+        const why = `no answer to case ${id} (${operation}) within ${deadline} ms${allowance}${stderrTail()}`;
+        // the case fails only once the driver is gone: no late retry of it can reach the next case
+        void stop().then(() => reject(new DriverError(why)));
+      }, deadline);
       pending = { id, resolve, reject, timer };
       child.stdin?.write(`${JSON.stringify(message)}\n`);
     });
@@ -214,10 +230,10 @@ export function startDriver(opts: DriverOptions): DriverClient {
   return {
     name: `driver:${opts.command}`,
     api: opts.api,
-    call(operation, input) {
+    call(operation, input, options) {
       const next = queue.then(
-        () => callOnce(operation, input),
-        () => callOnce(operation, input),
+        () => callOnce(operation, input, options),
+        () => callOnce(operation, input, options),
       );
       queue = next.catch(() => undefined);
       return next;
@@ -236,5 +252,6 @@ export function startDriver(opts: DriverOptions): DriverClient {
     diagnostics: () => stderr,
     stderr: () => stderr,
     deadReason: () => dead,
+    answered: () => answered,
   };
 }

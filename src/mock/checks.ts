@@ -115,7 +115,8 @@ async function callClient(
   input: Record<string, unknown>,
 ): Promise<{ result: ClientResult } | { failure: Failure }> {
   try {
-    return { result: await env.client.call(op, input) };
+    // the faults the script will answer tell a driver how much back-off to wait for
+    return { result: await env.client.call(op, input, { faultAnswers: env.mock.faultAnswersAhead() }) };
   } catch (e) {
     return {
       failure: {

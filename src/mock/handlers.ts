@@ -31,6 +31,8 @@ export interface MockHandlers {
   setScript(script: MockScript): void;
   /** Forget the recorded exchanges and go back to the default script. */
   reset(): void;
+  /** How many retryable fault answers the script still gives (Infinity: every request gets one). */
+  faultAnswersAhead(): number;
 }
 
 const DEFAULT_SCRIPT: MockScript = { kind: 'success', output: {} };
@@ -92,6 +94,9 @@ export function createMockHandlers(set: SpecSet, opts: MockOptions): MockHandler
   const exchanges: RecordedExchange[] = [];
   let script: MockScript = DEFAULT_SCRIPT;
   let failuresServed = 0;
+  // bumped by reset(): a request that arrived before it (a late retry of an earlier case) is
+  // answered but neither recorded nor counted against the new script
+  let generation = 0;
   const now = opts.now ?? (() => new Date());
   const requestId = opts.requestId ?? (() => randomUUID());
   const codecs = codecsFor(set);
@@ -169,6 +174,7 @@ export function createMockHandlers(set: SpecSet, opts: MockOptions): MockHandler
   };
 
   const handler = http.all(opts.origin ? `${opts.origin}/*` : '*', async ({ request }) => {
+    const arrived = generation;
     const wire = await toWireRequest(request);
     const ctx = { requestId: requestId(), now: now() };
     const codec = claimingCodec(codecs, wire);
@@ -184,6 +190,15 @@ export function createMockHandlers(set: SpecSet, opts: MockOptions): MockHandler
     } else {
       decoded = codec.decodeRequest(set, wire, { lookupSecret: (k) => secrets.get(k) });
       refused = refusal(codec, decoded);
+      if (arrived !== generation) {
+        const stale = codec.encodeResponse(
+          set,
+          decoded.ok ? decoded.call.operation : decoded.operation,
+          { kind: 'success', output: {} },
+          ctx,
+        );
+        return toHttpResponse(stale);
+      }
       response = answer(codec, decoded, refused, ctx);
       // Refused for its signature: also decode it with verification off, so the wire checks can
       // judge the rest of the request apart from the signature.
@@ -220,6 +235,21 @@ export function createMockHandlers(set: SpecSet, opts: MockOptions): MockHandler
       exchanges.length = 0;
       script = DEFAULT_SCRIPT;
       failuresServed = 0;
+      generation++;
+    },
+    faultAnswersAhead() {
+      const fault = (id: string) => set.errors.errors[id]?.fault === true;
+      switch (script.kind) {
+        case 'success':
+          return 0;
+        // a recorded answer is served to every request: a fault (5xx) for ever, else none
+        case 'recorded':
+          return script.status >= 500 ? Number.POSITIVE_INFINITY : 0;
+        case 'error':
+          return fault(script.error) ? Number.POSITIVE_INFINITY : 0;
+        case 'fail-then-succeed':
+          return fault(script.error) ? Math.max(0, script.failures - failuresServed) : 0;
+      }
     },
   };
 }

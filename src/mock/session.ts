@@ -17,7 +17,11 @@ import { createMockHandlers, type MockHandlers } from './handlers.ts';
 import { IN_PROCESS_ORIGIN, type MockEndpoint, startInProcessMock, startMockServer } from './server.ts';
 import type { ClientTargetConfig, ClientUnderTest } from './types.ts';
 
-/** How often a dead driver is started again in one run. */
+/**
+ * How often a driver that died without answering a case is started again in one run. A driver that
+ * answered cases before it died (or was stopped for missing a deadline) is always started again:
+ * it works, and each of its lives costs at most one case's deadline.
+ */
 export const MAX_DRIVER_RESTARTS = 3;
 
 /** The credentials the bundled clients and drivers get (the emulator's documented test requester). */
@@ -58,6 +62,7 @@ export const defaultFactory: ClientFactory = async (api, endpoint, { set, creden
         endpoint,
         credentials,
         timeoutMs: config.timeoutMs,
+        ...(config.maxAttempts !== undefined ? { maxAttempts: config.maxAttempts } : {}),
         region: signingRegion(set),
       });
   }
@@ -84,14 +89,19 @@ export class ClientPool {
 
   /** The client for an API version; undefined when the client does not speak it. */
   async client(api: Api): Promise<ClientUnderTest | undefined> {
-    const current = this.clients.get(api);
-    const dead = (current as { deadReason?: () => string | undefined } | undefined)?.deadReason?.();
+    const current = this.clients.get(api) as
+      | (ClientUnderTest & { deadReason?: () => string | undefined; answered?: () => number })
+      | undefined;
+    const dead = current?.deadReason?.();
     if (this.clients.has(api) && !dead) return current;
     if (dead) {
-      const n = (this.restarts.get(api) ?? 0) + 1;
-      if (n > MAX_DRIVER_RESTARTS) return current;
-      this.restarts.set(api, n);
-      this.notes.push(`driver for ${api} restarted (${n}/${MAX_DRIVER_RESTARTS}) after: ${dead}`);
+      if ((current?.answered?.() ?? 0) > 0) this.notes.push(`driver for ${api} restarted after: ${dead}`);
+      else {
+        const n = (this.restarts.get(api) ?? 0) + 1;
+        if (n > MAX_DRIVER_RESTARTS) return current;
+        this.restarts.set(api, n);
+        this.notes.push(`driver for ${api} restarted (${n}/${MAX_DRIVER_RESTARTS}) after: ${dead}`);
+      }
       await current?.close().catch(() => undefined);
     }
     const c = await this.factory(api, await this.endpoint(), {

@@ -15,6 +15,12 @@ export interface ClientTargetConfig {
   runs: number;
   seed: number;
   timeoutMs: number;
+  /**
+   * The most attempts the client makes for one call on retryable faults; a case that answers
+   * faults gets their back-off on top of timeoutMs (src/driver/deadline.ts). Default 5 (botocore's
+   * legacy retry mode, the most patient official default).
+   */
+  maxAttempts?: number;
   /** Only these checks (check names such as `client.output`, or full check ids). */
   checks?: string[];
   /** Where the suite's data and specs live; defaults to the bundled specs. */
@@ -43,12 +49,21 @@ export type ClientResult =
   | { output: Record<string, unknown> }
   | { error: { code: string; message: string; turkErrorCode?: string } };
 
+/** What a check tells the client harness about one call. */
+export interface CallOptions {
+  /**
+   * How many retryable fault answers the server gives this call before a final answer
+   * (Infinity: every attempt); a driver's deadline allows for the client's back-off between them.
+   */
+  faultAnswers?: number;
+}
+
 /** One MTurk client library seen through a common interface. */
 export interface ClientUnderTest {
   name: string;
   api: Api;
   /** Calls `operation`; inputs use plain JSON values except timestamps (Date or ISO-8601 string). */
-  call(operation: string, input: Record<string, unknown>): Promise<ClientResult>;
+  call(operation: string, input: Record<string, unknown>, options?: CallOptions): Promise<ClientResult>;
   close(): Promise<void>;
   /** Diagnostic output of the client (e.g. a driver's stderr), truncated. */
   diagnostics?(): string;

@@ -22,6 +22,7 @@ import {
   type SourcesFile,
   type SpecSet,
 } from './types.ts';
+import { WSDL_API } from './wsdl.ts';
 
 export const DEFAULT_SPECS_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../../specs');
 
@@ -211,6 +212,25 @@ function crossCheck(set: SpecSet): SpecProblem[] {
     }
   };
   for (const doc of set.files.keys()) if (doc !== set.sources) walkBasis(doc, doc, '');
+
+  // Differences from the WSDL are declared only where the WSDL applies: the legacy API.
+  for (const [api, a] of Object.entries(set.apis)) {
+    if (api === WSDL_API) continue;
+    for (const op of a.operations.values())
+      if (op.wsdl)
+        out.push({
+          file: fileOf(op),
+          pointer: '/wsdl',
+          message: 'wsdl.differences is for 2014-08-15 specs only',
+        });
+    for (const [name, shape] of Object.entries(a.shapes.shapes))
+      if (shape.wsdl)
+        out.push({
+          file: fileOf(a.shapes),
+          pointer: `/shapes/${escapePointer(name)}/wsdl`,
+          message: 'wsdl.differences is for 2014-08-15 shapes only',
+        });
+  }
 
   // Each error declares the placeholders of its message template: exactly the {name}s it uses.
   for (const [id, e] of Object.entries(set.errors.errors)) {

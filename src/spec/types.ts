@@ -47,6 +47,8 @@ export interface ShapeSpec {
   /** A money structure: a stored amount is shown in it with the model's currency. */
   money?: MoneyShape;
   basis?: Basis;
+  /** 2014-08-15 structures only: declared differences from the WSDL complexType of the same role. */
+  wsdl?: { differences: { member: string; aspect: string; reason: string }[] };
 }
 
 export interface ShapesFile {
@@ -137,6 +139,8 @@ export interface OperationSpec {
   output: { members: Record<string, MemberSpec> };
   behaviour: { kind: 'transition' | 'read' | 'list'; entity: string; select?: string; rules: RuleSpec[] };
   officialModel?: { differences: { member: string; aspect: string; reason: string }[] };
+  /** 2014-08-15 only: declared differences from the WSDL (src/spec/wsdl.ts). */
+  wsdl?: { differences: { member: string; aspect: string; reason: string }[] };
 }
 
 /** What a legacy common parameter is for: code finds a parameter by its role, never by its name. */

@@ -13,7 +13,9 @@ export { json11Codec, legacyCodec };
 export const codecs: readonly Codec[] = [json11Codec, legacyCodec];
 
 export function codecFor(api: Api): Codec {
-  const c = codecs.find((x) => x.api === api);
+  // the list is built at call time: through the import cycle spec/load → rules → checks → here,
+  // `codecs` can be read before legacy.ts has finished (a codec still undefined)
+  const c = [json11Codec, legacyCodec].find((x) => x.api === api);
   if (!c) throw new Error(`no codec for API ${api}`);
   return c;
 }

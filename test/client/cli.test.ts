@@ -1,7 +1,7 @@
 // The client command end to end: through the runner (vitest Node API), the
 // report files, the exit codes, and a hanging driver that still ends in time.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
@@ -72,10 +72,38 @@ describe('mturk-conformance client', () => {
     expect(JSON.stringify(report)).not.toContain('parent-secret-must-not-leak');
   });
 
+  test('a driver that cannot start is one line on stderr and exit 2, before any check', () => {
+    const dir = tempDir();
+    const notExecutable = join(dir, 'driver.sh');
+    writeFileSync(notExecutable, '#!/bin/sh\nexit 0\n', { mode: 0o644 });
+    const cases: [string, RegExp][] = [
+      ['/nonexistent/python3 driver.py', /cannot start the driver \(\/nonexistent\/python3\): .*ENOENT/],
+      [`cd ${dir} && /usr/bin/python3 driver.py`, /cannot start the driver \(cd\).*run without a shell/],
+      [`'${notExecutable}'`, /cannot start the driver .*EACCES/],
+      [
+        `'${process.execPath}' '${join(dir, 'missing.mjs')}'`,
+        /the driver exited with code 1 when started with no cases: .*Cannot find module/,
+      ],
+    ];
+    for (const [driver, message] of cases) {
+      const reportDir = join(dir, 'report');
+      const r = cli(['--driver', driver, '--runs', '1', '--report-dir', reportDir, '--force'], 60_000);
+      expect(r.status, `${driver}: ${r.stderr}`).toBe(2);
+      const lines = r.stderr
+        .trim()
+        .split('\n')
+        .filter((l) => !/seed \d+/.test(l));
+      expect(lines, driver).toHaveLength(1);
+      expect(lines[0], driver).toMatch(message);
+      expect(existsSync(join(reportDir, 'conformance.json')), driver).toBe(false);
+    }
+  });
+
   test('usage errors exit 2', () => {
     expect(cli([]).status).toBe(2);
     expect(cli(['--client', 'nope']).status).toBe(2);
     expect(cli(['--client', 'sdk-v3', '--driver', 'x']).status).toBe(2);
+    expect(cli(['--client', 'sdk-v3', '--max-attempts', '0']).status).toBe(2);
   });
 });
 

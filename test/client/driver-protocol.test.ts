@@ -6,6 +6,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { exampleDriverCommand } from '../../src/cli/commands/client.ts';
+import { clientReproduce } from '../../src/clients/reproduce.ts';
+import { caseDeadlineMs } from '../../src/driver/deadline.ts';
 import { driverEnv, startDriver } from '../../src/driver/driver-client.ts';
 import { splitCommand } from '../../src/driver/split.ts';
 import { runClientChecks } from '../../src/mock/session.ts';
@@ -14,6 +16,7 @@ import { loadSpecs } from '../../src/spec/load.ts';
 
 const set = loadSpecs();
 const BROKEN = join(import.meta.dirname, '..', 'fixtures', 'broken-drivers');
+const RETRYING = join(import.meta.dirname, '..', 'fixtures', 'drivers');
 const node = (script: string) => `'${process.execPath}' '${join(BROKEN, script)}'`;
 const base = {
   kind: 'client' as const,
@@ -77,7 +80,7 @@ describe('the SDK as a driver subprocess', () => {
 describe('broken drivers fail their cases with a clear message, in bounded time', () => {
   const cases: [string, RegExp][] = [
     ['crash.mjs', /driver exited with code 3[\s\S]*something went badly wrong/],
-    ['hang.mjs', /no answer to case c\d+|did not answer 2 cases in a row/],
+    ['hang.mjs', /no answer to case c\d+|did not answer case c\d+/],
     ['garbage.mjs', /not a JSON object[\s\S]*not json/],
     ['wrong-id.mjs', /answered id "c\d+-other" while case "c\d+" was waiting/],
   ];
@@ -128,23 +131,86 @@ describe('broken drivers fail their cases with a clear message, in bounded time'
     for (const r of results) expect(r.outcome.detail).toMatch(/could not be started|exited/);
   });
 
-  test('a late answer to a timed-out case is not taken for the next case', async () => {
+  test('a driver that misses a deadline is stopped before its case fails; the next call fails at once', async () => {
     const driver = startDriver({
       command: `'${process.execPath}' -e "${[
         "const rl=require('readline').createInterface({input:process.stdin});",
-        'let n=0;',
-        "rl.on('line',l=>{const {id}=JSON.parse(l);n++;",
-        "setTimeout(()=>process.stdout.write(JSON.stringify({id,output:{n}})+'\\\\n'),n===1?400:0);});",
+        "rl.on('line',l=>{const {id}=JSON.parse(l);",
+        "setTimeout(()=>process.stdout.write(JSON.stringify({id,output:{}})+'\\\\n'),400);});",
       ].join('')}"`,
       api: '2017-01-17',
       endpoint: 'http://127.0.0.1:9',
       credentials: { accessKeyId: 'K', secretAccessKey: 'S' },
       timeoutMs: 200,
-      maxTimeouts: 5,
     });
-    await expect(driver.call('X', {})).rejects.toThrow(/no answer to case c1/);
-    await new Promise((r) => setTimeout(r, 400));
-    await expect(driver.call('X', {})).resolves.toEqual({ output: { n: 2 } });
+    await expect(driver.call('X', {})).rejects.toThrow(/no answer to case c1 \(X\) within 200 ms/);
+    expect(driver.deadReason()).toMatch(/stopped so that nothing it still sends reaches the next case/);
+    const started = Date.now();
+    await expect(driver.call('X', {})).rejects.toThrow(/did not answer case c1/);
+    expect(Date.now() - started).toBeLessThan(100);
     await driver.close();
   });
+});
+
+describe('retries: the case deadline allows the back-off of the faults it answers', () => {
+  const retrying = (args: string) =>
+    `'${process.execPath}' '${join(RETRYING, 'retrying-driver.mjs')}' ${args}`;
+
+  test('caseDeadlineMs: base time plus botocore legacy back-off, capped by max attempts', () => {
+    expect(caseDeadlineMs(10_000)).toBe(10_000);
+    expect(caseDeadlineMs(10_000, 1)).toBe(11_000);
+    expect(caseDeadlineMs(10_000, Number.POSITIVE_INFINITY)).toBe(25_000); // 5 attempts: 1+2+4+8 s
+    expect(caseDeadlineMs(10_000, Number.POSITIVE_INFINITY, 3)).toBe(13_000);
+    expect(caseDeadlineMs(0, Number.POSITIVE_INFINITY, 10)).toBe(
+      1000 + 2000 + 4000 + 8000 + 16_000 + 4 * 20_000,
+    );
+  });
+
+  test('the re-run line of a check keeps a --max-attempts that is not the default', () => {
+    const def = {
+      id: '2017-01-17/GetAssignment/client.error-code',
+      api: '2017-01-17' as const,
+      operation: 'GetAssignment',
+    };
+    const config: ClientTargetConfig = { ...base, driver: 'my-driver', timeoutMs: 10_000 };
+    expect(clientReproduce(config, def)).not.toMatch(/--max-attempts/);
+    expect(clientReproduce({ ...config, maxAttempts: 8 }, def)).toMatch(/ --max-attempts 8$/);
+  });
+
+  test("a client retrying on botocore's default (legacy) schedule at its longest back-off passes every check", async () => {
+    // 5 attempts, 1 + 2 + 4 + 8 s: 15 s for a call whose every attempt fails, past the 10 s limit
+    const results = await runClientChecks(set, {
+      ...base,
+      runs: 1,
+      driver: retrying('5 1000,2000,4000,8000'),
+      operations: ['RejectAssignment'],
+      timeoutMs: 10_000,
+    });
+    expect(results.length).toBeGreaterThan(3);
+    expect(
+      results.filter((r) => r.outcome.status !== 'passed').map((r) => `${r.def.id}: ${r.outcome.detail}`),
+    ).toEqual([]);
+  }, 60_000);
+
+  test('a client that retries too slowly fails the cases it misses and nothing it sends late reaches the next check', async () => {
+    // deadline of a fault case: 4 s + 1 s (2 attempts); the driver sleeps 7 s before its retry
+    const results = await runClientChecks(set, {
+      ...base,
+      runs: 1,
+      driver: retrying('2 7000'),
+      operations: ['GetAssignment'],
+      timeoutMs: 4000,
+      maxAttempts: 2,
+    });
+    const provokesFaults = (check: string) =>
+      check === 'client.error-code' || check.startsWith('client.retry-');
+    // client.invalid-input follows client.error-code: a late retry would land in its mock
+    expect(results.some((r) => r.def.check === 'client.invalid-input')).toBe(true);
+    for (const r of results) {
+      if (provokesFaults(r.def.check)) {
+        expect(r.outcome.status, r.def.id).toBe('failed');
+        expect(r.outcome.detail, r.def.id).toMatch(/no answer to case c\d+ \(\w+\) within 5000 ms/);
+      } else expect(`${r.def.id}: ${r.outcome.status} ${r.outcome.detail}`).toMatch(/: passed /);
+    }
+  }, 120_000);
 });

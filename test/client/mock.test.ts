@@ -99,6 +99,33 @@ describe('mock over HTTP on 127.0.0.1', () => {
     ]);
     expect(mock.exchanges[0]!.response.status).toBeGreaterThanOrEqual(500);
   });
+
+  test('tells how many retryable faults its script still answers (a driver case deadline allows their back-off)', async () => {
+    const fault = Object.entries(set.errors.errors).find(([, e]) => e.fault)![0];
+    const plain = Object.entries(set.errors.errors).find(([, e]) => !e.fault)![0];
+    mock.reset();
+    expect(mock.faultAnswersAhead()).toBe(0);
+    mock.setScript({ kind: 'error', error: plain, values: {} });
+    expect(mock.faultAnswersAhead()).toBe(0);
+    mock.setScript({ kind: 'error', error: fault, values: {} });
+    expect(mock.faultAnswersAhead()).toBe(Number.POSITIVE_INFINITY);
+    mock.setScript({ kind: 'fail-then-succeed', error: fault, values: {}, failures: 2, output: {} });
+    expect(mock.faultAnswersAhead()).toBe(2);
+    const client = createSdkV3Client({
+      endpoint: server.url,
+      credentials: CLIENT_TEST_CREDENTIALS,
+      maxAttempts: 2,
+    });
+    const op = set.apis['2017-01-17'].operations.get(op2017)!;
+    const input = Object.fromEntries(
+      Object.entries(op.input.members)
+        .filter(([, m]) => m.required)
+        .map(([k]) => [k, 'ABC123']),
+    );
+    await client.call(op2017, input);
+    await client.close();
+    expect(mock.faultAnswersAhead()).toBe(0);
+  });
 });
 
 describe('legacy requests', () => {

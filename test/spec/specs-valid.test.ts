@@ -47,15 +47,23 @@ describe('spec files', () => {
     }
   });
 
-  it('an equivalent names a spec of the other API version, and legacy operations all have one', () => {
+  it('an equivalent names a spec of the other API version; an operation naming none is claimed by no spec', () => {
     const set = loadSpecsUncached(DEFAULT_SPECS_DIR);
     for (const api of APIS)
       for (const op of set.apis[api].operations.values()) {
         const other = APIS.find((a) => a !== api)!;
         const name = op.equivalent?.[other];
-        // 2017 operations whose legacy counterpart is not specified (yet) may name none
-        if (api === '2017-01-17' && name === undefined) continue;
-        expect(name, `${api}/${op.operation} names no ${other} equivalent`).toBeTypeOf('string');
+        if (name === undefined) {
+          // its counterpart has no spec yet (e.g. legacy GetAssignmentsForHIT before 2017 ListAssignmentsForHIT)
+          const claimed = [...set.apis[other].operations.values()].filter(
+            (o) => o.equivalent?.[api] === op.operation,
+          );
+          expect(
+            claimed.map((o) => o.operation),
+            `${api}/${op.operation} names no ${other} equivalent`,
+          ).toEqual([]);
+          continue;
+        }
         expect(set.apis[other].operations.has(String(name))).toBe(true);
       }
   });

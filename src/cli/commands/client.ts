@@ -6,6 +6,9 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { BOTO3_UNAVAILABLE, defaultStatesUrl, emulatorTargets } from '../../clients/e2e-targets.ts';
 import { clientReproduce } from '../../clients/reproduce.ts';
+import { caseDeadlineMs, DEFAULT_CLIENT_MAX_ATTEMPTS } from '../../driver/deadline.ts';
+import { preflightDriver } from '../../driver/preflight.ts';
+import { TEST_REQUESTER_1 } from '../../emulator/test-credentials.ts';
 import { checkTarget } from '../../http/targets.ts';
 import type { ClientTargetConfig } from '../../mock/types.ts';
 import type { ConformanceReport } from '../../report/types.ts';
@@ -53,7 +56,16 @@ export const OPTIONS = {
     valueName: 'DIR',
   },
   ...GATING_OPTIONS,
-  'timeout-ms': { type: 'int', help: 'time limit for the driver to answer one case', default: 10000 },
+  'timeout-ms': {
+    type: 'int',
+    help: 'time limit for the driver to answer one case; a case answered with retryable faults gets the back-off of --max-attempts attempts on top',
+    default: 10000,
+  },
+  'max-attempts': {
+    type: 'int',
+    help: "the most attempts the client makes for one call on retryable faults (the default is botocore's legacy retry mode; SDK v3 makes 3)",
+    default: DEFAULT_CLIENT_MAX_ATTEMPTS,
+  },
   lanes: {
     type: 'int',
     help: 'checks run side by side against the mock, each lane with its own mock endpoint and client (a driver: its own process); default 4 for a bundled client, 1 for a driver; end-to-end checks (--server) always run one at a time',
@@ -118,8 +130,13 @@ export async function runClient(options: RunClientOptions): Promise<RunOutcome> 
       const def = { id, api: api as Api, operation };
       return clientReproduce(target, def);
     },
-    // a check makes up to about runs + 10 calls, each bounded by the per-case timeout (plus retries)
-    testTimeoutMs: Math.max(300_000, target.timeoutMs * (target.runs + 10) * 2),
+    // a check makes up to about runs + 10 calls, each bounded by the per-case timeout, and a few
+    // of them (one per error type form) are answered with faults on every attempt
+    testTimeoutMs: Math.max(
+      300_000,
+      target.timeoutMs * (target.runs + 10) * 2 +
+        4 * caseDeadlineMs(target.timeoutMs, Number.POSITIVE_INFINITY, target.maxAttempts),
+    ),
   });
 }
 
@@ -165,6 +182,9 @@ export function bundledTargets(options: ClientSuiteOptions): { target: ClientTar
         driver: exampleDriverCommand('boto3'),
         apis: ['2017-01-17'],
         ...base,
+        // boto3's default back-off sleeps up to 15 s on a call whose every attempt fails: other
+        // operations go on on other lanes (processes) meanwhile
+        lanes: 3,
         ...(boto3 ? {} : { unavailable: BOTO3_UNAVAILABLE }),
       },
     });
@@ -235,6 +255,8 @@ export async function run(argv: string[]): Promise<number> {
   if (args.runs !== undefined && args.runs < 1) throw new UsageError('--runs must be at least 1');
   if (args['timeout-ms'] !== undefined && args['timeout-ms'] < 1)
     throw new UsageError('--timeout-ms must be positive');
+  if (args['max-attempts'] !== undefined && (args['max-attempts'] < 1 || args['max-attempts'] > 20))
+    throw new UsageError('--max-attempts must be between 1 and 20');
   if (args.lanes !== undefined && (args.lanes < 1 || args.lanes > MAX_LANES))
     throw new UsageError(`--lanes must be between 1 and ${MAX_LANES}`);
   if (args['states-url'] && !args.server) throw new UsageError('--states-url needs --server URL');
@@ -267,11 +289,28 @@ export async function run(argv: string[]): Promise<number> {
     runs: args.runs ?? 25,
     seed,
     timeoutMs: args['timeout-ms'] ?? 10_000,
+    ...(args['max-attempts'] !== undefined && args['max-attempts'] !== DEFAULT_CLIENT_MAX_ATTEMPTS
+      ? { maxAttempts: args['max-attempts'] }
+      : {}),
     ...(args.lanes !== undefined ? { lanes: args.lanes } : {}),
     ...(args.server
       ? { server: { endpoint: args.server, statesUrl: args['states-url'] ?? defaultStatesUrl(args.server) } }
       : {}),
   };
+  if (args.driver) {
+    // a driver that cannot start would fail every check with the same message: refuse the run
+    const why = await preflightDriver({
+      command: args.driver,
+      api: apis[0]!,
+      // long enough for an interpreter to load its libraries and fail; a driver still running then has started
+      waitMs: Math.min(Math.max(target.timeoutMs, 1000), 5000),
+      credentials: TEST_REQUESTER_1, // the credentials the session gives drivers
+    });
+    if (why) {
+      process.stderr.write(`${command}: ${why}\n`);
+      return 2;
+    }
+  }
   try {
     const display = args.name ?? (args.driver ? args.driver : `${client}`);
     const reportDir = args['report-dir'] ?? `reports/${targetSlug(`client-${display}`)}`;
