@@ -38,9 +38,13 @@ describe('the server check catalogue', () => {
         const mine = checks.filter((c) => c.api === api && c.operation === op.operation).map((c) => c.check);
         expect(mine).toContain('valid.request');
         expect(mine).toContain('protocol.success-envelope');
+        expect(mine).toContain('protocol.unknown-operation');
         // an operation without input members (GetAccountBalance) has nothing to violate
         if (Object.keys(op.input.members).length)
-          expect(mine.some((c) => c.startsWith('invalid.'))).toBe(true);
+          expect(
+            mine.some((c) => c.startsWith('invalid.')),
+            `${api} ${op.operation}`,
+          ).toBe(true);
         for (const r of op.behaviour.rules)
           expect(
             mine.some((c) => c.startsWith(`rule.${r.id}`)),
