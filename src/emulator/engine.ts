@@ -126,10 +126,11 @@ function validateExclusive(
   return undefined;
 }
 
-/** The caller's latest entity of a kind; one is made from the model's defaults when it has none. */
+/** The caller's first entity of a kind; one is made from the model's defaults when it has none. */
 function callersOwn(store: Store, entity: string, owner: string): StoredEntity {
   const mine = store.list(entity).filter((rec) => store.ownerOf(rec) === owner);
-  return mine.at(-1) ?? store.create(entity, { owner });
+  // the first, as charge rules draw on it (Store.accountOf)
+  return mine[0] ?? store.create(entity, { owner });
 }
 
 /**
@@ -153,7 +154,7 @@ export function executeCall(set: SpecSet, store: Store, call: DecodedCall, now: 
   // no select: the caller's own entity of that kind (e.g. the account), made on first use
   const rec =
     b.select !== undefined
-      ? store.get(b.entity, selected)
+      ? store.select(b.entity, selected, call.input)
       : entitySpec.owned && b.kind === 'read'
         ? callersOwn(store, b.entity, call.accessKeyId)
         : undefined;

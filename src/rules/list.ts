@@ -621,9 +621,26 @@ export const list: RuleKindModule = {
           const ids = await t.state(given);
           t.cover(`rule:${rule.id}`);
           const filter = { ...ruleInput(rule), ...filterInput(rule, ids) };
-          const c = await t.call(op, { ...extra, ...idInput(set, op, ids), ...filter });
-          const output = t.succeeded(c, op, `${op.operation} filtered by ${JSON.stringify(filter)}`);
-          const { list, hit } = listedIn(rule, ent, output, ids[ent.id]);
+          let input: Record<string, unknown> = { ...extra, ...idInput(set, op, ids), ...filter };
+          let c = await t.call(op, input);
+          let output = t.succeeded(c, op, `${op.operation} filtered by ${JSON.stringify(filter)}`);
+          let { list, hit } = listedIn(rule, ent, output, ids[ent.id]);
+          // token pages are followed (up to 50, later ones as large as the model allows) while the
+          // entity is not listed: a listing no filter narrows holds all of the caller's entities
+          const pg = rule.pagination;
+          const token = pg?.style === 'token' ? pg.token : undefined;
+          const range = inputMembers(set, op)
+            .find((m) => m.name === pg?.size)
+            ?.constraints.find((x) => x.kind === 'range');
+          const maxSize = range?.kind === 'range' ? range.max : undefined;
+          for (let page = 2; page <= 50 && token && !hit; page++) {
+            const next = output[token];
+            if (typeof next !== 'string' || next === '') break;
+            input = { ...input, [token]: next, ...(pg && maxSize ? { [pg.size]: maxSize } : {}) };
+            c = await t.call(op, input);
+            output = t.succeeded(c, op, `${op.operation} page ${page}`);
+            ({ list, hit } = listedIn(rule, ent, output, ids[ent.id]));
+          }
           if (!hit)
             t.fail(
               `${op.operation} must list the ${entity} ${ids[ent.id]} of provider state ${given}, but ${items} holds ${list.length} item(s) without it`,
@@ -648,8 +665,9 @@ export const list: RuleKindModule = {
 /** The filter members of a list call, from the ids of a provider state. */
 function filterInput(rule: RuleSpec, ids: Record<string, string>): Record<string, unknown> {
   const input: Record<string, unknown> = {};
+  // a `List[].Member` filter field is filled from the state's id named like the input member
   for (const [member, idName] of Object.entries(rule.filter ?? {}))
-    if (ids[idName]) input[member] = ids[idName];
+    if ((ids[idName] ?? ids[member]) !== undefined) input[member] = ids[idName] ?? ids[member];
   return input;
 }
 

@@ -357,8 +357,9 @@ export interface EntitySpec {
   >;
 }
 
-/** A counter: the children of `count` in `statuses`, or `from` less all children of `minusCount`
- * while the entity's status is one of `when` (0 otherwise). */
+/** A counter: the children of `count` in `statuses`, or `from` less the children of `minusCount`
+ * (those in `statuses` when given) while the entity's status is one of `when` (0 otherwise).
+ * Children in invisible statuses count too (an accepted assignment). */
 export interface CounterSpec {
   count?: string;
   statuses?: string[];

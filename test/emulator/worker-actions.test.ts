@@ -59,6 +59,21 @@ describe('WorkerAcceptsAssignment', () => {
     expect(hitStatus(HITId)).toBe('Assignable');
   });
 
+  it('GetHIT counts accepted work as pending, not available; a return frees the slot', () => {
+    const HITId = hit(2);
+    const counts = () => {
+      const got = call('GetHIT', { HITId });
+      if (got.kind !== 'success') throw new Error(JSON.stringify(got));
+      const h = got.output.HIT as Record<string, unknown>;
+      return [h.NumberOfAssignmentsAvailable, h.NumberOfAssignmentsPending];
+    };
+    expect(counts()).toEqual([2, 0]);
+    const { AssignmentId } = ok('WorkerAcceptsAssignment', { HITId });
+    expect(counts()).toEqual([1, 1]);
+    ok('WorkerReturnsAssignment', { AssignmentId });
+    expect(counts()).toEqual([2, 0]);
+  });
+
   it('the last slot makes the HIT Unassignable; another accept is refused with 409', () => {
     const HITId = hit(1);
     ok('WorkerAcceptsAssignment', { HITId });
