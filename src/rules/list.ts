@@ -60,9 +60,11 @@ function runList(
   let matched = store
     .list(entity)
     .filter((rec) =>
-      Object.entries(r.where ?? {}).every(
-        ([k, v]) => (k === '$status' ? store.statusOf(rec) : rec.fields[k]) === v,
-      ),
+      Object.entries(r.where ?? {}).every(([k, v]) => {
+        const x = k === '$status' ? store.statusOf(rec) : rec.fields[k];
+        // a list of values: any of them
+        return Array.isArray(v) ? v.includes(x) : x === v;
+      }),
     );
   if (statusField === undefined && r.where && '$status' in r.where) matched = [];
   const inMembers = new Map(inputMembers(set, op).map((m) => [m.name, m]));
