@@ -57,15 +57,13 @@ function runList(
   const p = set.apis[op.api].protocol;
   const entity = op.behaviour.entity;
   const statusField = set.model.entities[entity]?.status?.field;
-  let matched = store
-    .list(entity)
-    .filter((rec) =>
-      Object.entries(r.where ?? {}).every(([k, v]) => {
-        const x = k === '$status' ? store.statusOf(rec) : rec.fields[k];
-        // a list of values: any of them
-        return Array.isArray(v) ? v.includes(x) : x === v;
-      }),
-    );
+  let matched = store.list(entity).filter((rec) =>
+    Object.entries(r.where ?? {}).every(([k, v]) => {
+      const x = k === '$status' ? store.statusOf(rec) : rec.fields[k];
+      // a list of values: any of them
+      return Array.isArray(v) ? v.includes(x) : x === v;
+    }),
+  );
   if (statusField === undefined && r.where && '$status' in r.where) matched = [];
   const inMembers = new Map(inputMembers(set, op).map((m) => [m.name, m]));
   // ownedWhen: only the caller's when the call asks for it (e.g. MustBeOwnedByCaller), else everyone's
