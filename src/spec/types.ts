@@ -115,7 +115,7 @@ export interface RuleSpec {
   observe?: Record<string, unknown>;
   /** read: output member → `$entity`, `$parent`, `$id`, or `$entity.<Field>` (one field as the member) */
   output?: Record<string, string>;
-  /** balance, notify: the output member that shows the caller's balance / the failures. */
+  /** notify: the output member that shows the failures. */
   show?: string;
   /** notify: the output item for a Worker who cannot be messaged (`$worker`: the Worker's id). */
   failure?: Record<string, string>;
