@@ -243,3 +243,36 @@ describe('the clock', () => {
     expect(() => emu.clock.advance(-1)).toThrow(RangeError);
   });
 });
+
+describe('grants made through AssociateQualificationWithWorker', () => {
+  it('GetQualificationScore and ListWorkersWithQualificationType find them; one Worker holds grants of two types', () => {
+    const a = ok('ActiveQualificationType').QualificationTypeId!;
+    const b = ok('ActiveQualificationType').QualificationTypeId!;
+    const WorkerId = 'AWORKER0000001';
+    for (const [QualificationTypeId, IntegerValue] of [
+      [a, 7],
+      [b, 9],
+    ] as const)
+      expect(
+        call('AssociateQualificationWithWorker', { QualificationTypeId, WorkerId, IntegerValue }).kind,
+      ).toBe('success');
+    for (const [QualificationTypeId, value] of [
+      [a, 7],
+      [b, 9],
+    ] as const) {
+      const got = call('GetQualificationScore', { QualificationTypeId, WorkerId });
+      if (got.kind !== 'success') throw new Error(JSON.stringify(got));
+      const q = got.output.Qualification as Record<string, unknown>;
+      expect([q.QualificationTypeId, q.WorkerId, q.IntegerValue]).toEqual([
+        QualificationTypeId,
+        WorkerId,
+        value,
+      ]);
+      const listed = call('ListWorkersWithQualificationType', { QualificationTypeId });
+      if (listed.kind !== 'success') throw new Error(JSON.stringify(listed));
+      expect((listed.output.Qualifications as Record<string, unknown>[]).map((x) => x.WorkerId)).toEqual([
+        WorkerId,
+      ]);
+    }
+  });
+});
