@@ -119,6 +119,13 @@ export class ClientPool {
     return c;
   }
 
+  /** Closes and forgets the API version's client: the next `client()` builds a fresh one. */
+  async renew(api: Api): Promise<void> {
+    const c = this.clients.get(api);
+    this.clients.delete(api);
+    await c?.close().catch(() => undefined);
+  }
+
   /** The tail of every client's diagnostics (a driver's stderr) and of the restarts, for the report. */
   diagnostics(): string {
     return [...this.notes, ...[...this.clients.values()].map((c) => c?.diagnostics?.() ?? '')]
@@ -171,6 +178,8 @@ class Lane {
   readonly mock: MockHandlers;
   readonly pool: ClientPool;
   endpoint: MockEndpoint | undefined;
+  /** the operation whose checks the lane's clients last ran */
+  lastOperation: string | undefined;
   private tail: Promise<unknown> = Promise.resolve();
 
   constructor(
@@ -299,6 +308,13 @@ export class ClientSession {
   async runCheck(def: ClientCheckDef): Promise<ClientCheckOutcome> {
     const lane = this.laneFor(def);
     return lane.serial(async () => {
+      // An in-process client is cheap: each operation gets a fresh one, so what a client keeps
+      // across calls (an SDK's retry quota, spent by the error checks' faults) is the same
+      // however many operations share a lane. A driver (a process) is kept for the session.
+      const key = `${def.api}/${def.operation}`;
+      if (this.transport() === 'in-process' && lane.lastOperation !== undefined && lane.lastOperation !== key)
+        await lane.pool.renew(def.api);
+      lane.lastOperation = key;
       const client = await lane.pool.client(def.api);
       if (!client) return doesNotSpeak(this.config, def.api);
       const known = this.foreign.get(def.api);

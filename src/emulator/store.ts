@@ -179,6 +179,22 @@ export class Store {
     return rec && this.visible(rec) ? rec : undefined;
   }
 
+  /**
+   * The entity a call selects by `id`: its store id, or its id field (a grant made through
+   * AssociateQualificationWithWorker has its own store id and the WorkerId as a field), under the
+   * parent the input names when it names one (a Worker may hold grants of several types).
+   */
+  select(entity: string, id: unknown, input: Record<string, unknown>): StoredEntity | undefined {
+    if (typeof id !== 'string') return undefined;
+    const spec = this.spec(entity);
+    const parentId = spec.parent ? input[spec.parent.via] : undefined;
+    const fits = (r: StoredEntity) =>
+      this.visible(r) && (typeof parentId !== 'string' || r.parentId === parentId);
+    const direct = this.getAny(entity, id);
+    if (direct && fits(direct)) return direct;
+    return this.listAll(entity).find((r) => r.fields[spec.id] === id && fits(r));
+  }
+
   /** The entity whatever its status (Worker actions, timers). */
   getAny(entity: string, id: unknown): StoredEntity | undefined {
     if (typeof id !== 'string') return undefined;
@@ -235,7 +251,8 @@ export class Store {
   /** The entity's children of one kind. */
   childrenOf(rec: StoredEntity, entity: string): StoredEntity[] {
     if (this.set.model.entities[entity]?.parent?.entity !== rec.entity) return [];
-    return this.list(entity).filter((c) => c.parentId === rec.id);
+    // invisible children too (an accepted, unsubmitted assignment holds a slot of its HIT)
+    return this.listAll(entity).filter((c) => c.parentId === rec.id);
   }
 
   tokenSeen(key: string, now: number, window: number): { at: number; id?: string } | undefined {
@@ -281,7 +298,13 @@ export class Store {
         ).length;
       } else if (c.from !== undefined) {
         const open = !c.when || c.when.includes(String(this.statusOf(rec)));
-        const taken = c.minusCount !== undefined ? this.childrenOf(rec, c.minusCount).length : 0;
+        const statuses = c.statuses;
+        const taken =
+          c.minusCount !== undefined
+            ? this.childrenOf(rec, c.minusCount).filter(
+                (k) => !statuses || statuses.includes(String(this.statusOf(k))),
+              ).length
+            : 0;
         out[field] = open ? Math.max(0, Number(rec.fields[c.from] ?? 0) - taken) : 0;
       }
     }

@@ -146,6 +146,18 @@ export function createMockHandlers(set: SpecSet, opts: MockOptions): MockHandler
             })
           : res;
       }
+      case 'recorded': {
+        // the protocol's headers (content type, request id) around the recorded status and body
+        const ok = script.status < 300;
+        const p = set.apis[codec.api].protocol;
+        const shaped = codec.encodeResponse(
+          set,
+          op,
+          ok ? { kind: 'success', output: {} } : { kind: 'error', error: p.validation.invalid, values: {} },
+          ctx,
+        );
+        return { ...shaped, status: script.status, body: script.body };
+      }
       case 'fail-then-succeed': {
         if (failuresServed < script.failures) {
           failuresServed++;
@@ -232,6 +244,9 @@ export function createMockHandlers(set: SpecSet, opts: MockOptions): MockHandler
       switch (script.kind) {
         case 'success':
           return 0;
+        // a recorded answer is served to every request: a fault (5xx) for ever, else none
+        case 'recorded':
+          return script.status >= 500 ? Number.POSITIVE_INFINITY : 0;
         case 'error':
           return fault(script.error) ? Number.POSITIVE_INFINITY : 0;
         case 'fail-then-succeed':

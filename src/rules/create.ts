@@ -28,7 +28,6 @@ import { project, projectionContext } from '../emulator/project.ts';
 import type { SpecProblem } from '../spec/load.ts';
 import { errorSpec, inputMembers, outputMembers } from '../spec/resolve.ts';
 import type { OperationSpec, ResolvedMember, RuleSpec, SpecSet } from '../spec/types.ts';
-import { stateField } from './context.ts';
 import { freshTokens } from './token.ts';
 import type { RuleKindModule, ServerRuleContext } from './types.ts';
 import { evalValue, isExpression, type ValueEnv, withDefaults } from './values.ts';
@@ -55,12 +54,10 @@ export function expectedFields(
   const lookup: Record<string, Record<string, unknown>> = {};
   for (const r of op.behaviour.rules)
     if (r.kind === 'lookup' && r.entity) {
-      const ent = set.model.entities[r.entity];
       const fields: Record<string, unknown> = {};
-      for (const f of Object.keys(ent?.fields ?? {})) {
-        const v = given ? stateField(set, given, r.entity, f) : ent?.fields[f];
-        if (!isExpression(v)) fields[f] = v;
-      }
+      // only what the provider state fixes: the model's defaults are the reference emulator's own
+      const made = given ? set.model.states[given]?.creates.find((c) => c.entity === r.entity) : undefined;
+      for (const [f, v] of Object.entries(made?.fields ?? {})) if (!isExpression(v)) fields[f] = v;
       lookup[r.entity] = fields;
     }
   const env = { input: withDefaults(input, rule.defaults), now: new Date(), created: {}, lookup };

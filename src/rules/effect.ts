@@ -7,6 +7,7 @@ import { effectStatus, idInput } from '../checks/plan.ts';
 import { ruleCheck } from '../checks/target.ts';
 import { show } from '../client-checks/e2e-support.ts';
 import type { SpecProblem } from '../spec/load.ts';
+import { inputMatches, inputMembers, ruleInput } from '../spec/resolve.ts';
 import type { OperationSpec, RuleSpec, SpecSet } from '../spec/types.ts';
 import type { RuleKindModule } from './types.ts';
 import { effectValue, evalValue, fieldName, isCompound, parseValue } from './values.ts';
@@ -17,6 +18,30 @@ import { effectValue, evalValue, fieldName, isCompound, parseValue } from './val
  * (when the entity's shape has it and `times` is asked for), and fields set from the input
  * ($input.<Member>) equal to the value sent (where the observation shows them).
  */
+/** Equal values; timestamps (a Date or its text) to the second (the 2017 wire carries epoch seconds). */
+function sameValue(a: unknown, b: unknown): boolean {
+  if (a instanceof Date || b instanceof Date) {
+    const ta = new Date(a as string | number | Date).getTime();
+    const tb = new Date(b as string | number | Date).getTime();
+    return Math.abs(ta - tb) < 1000;
+  }
+  return String(a) === String(b);
+}
+
+/** Does the effect apply to this call from this status (its `input` and `from`)? */
+function applies(
+  set: SpecSet,
+  op: OperationSpec,
+  rule: RuleSpec,
+  input: Record<string, unknown>,
+  status: unknown,
+  now: Date,
+): boolean {
+  if (rule.from && status !== undefined && !rule.from.includes(String(status))) return false;
+  if (typeof rule.input !== 'object') return true;
+  return inputMatches(input, rule.input, new Map(inputMembers(set, op).map((m) => [m.name, m])), now);
+}
+
 export function effectMismatch(
   set: SpecSet,
   op: OperationSpec,
@@ -38,7 +63,7 @@ export function effectMismatch(
     if (times && p.kind === 'now' && field in shapeMembers && !(obs.entity[field] instanceof Date))
       return `the ${entity} must show ${field} (the time of the call), but ${obs.entity[field] === undefined ? 'it is missing' : `its ${field} is not a timestamp: ${timestampProblem(obs.entity[field], set.apis[op.api].protocol.timestamps)}`}`;
     if (p.kind !== 'input' || input[p.member] === undefined || !(field in obs.entity)) continue;
-    if (String(obs.entity[field]) !== String(input[p.member]))
+    if (!sameValue(obs.entity[field], input[p.member]))
       return `the ${entity}'s ${field} must be the ${p.member} sent (${show(input[p.member])}), but it is ${show(obs.entity[field])}`;
   }
   return undefined;
@@ -48,13 +73,40 @@ export const effect: RuleKindModule = {
   kind: 'effect',
   schema: {
     required: ['given', 'set', 'observe'],
-    properties: { set: { type: 'object', additionalProperties: { type: ['string', 'number', 'boolean'] } } },
+    properties: {
+      set: { type: 'object', additionalProperties: { type: ['string', 'number', 'boolean'] } },
+      input: {
+        description:
+          'the call carries these members; the effect applies only to calls that match ($now±N: a timestamp)',
+        type: 'object',
+      },
+      from: {
+        description: 'the statuses the effect applies from; a call from another status succeeds without it',
+        type: 'array',
+        items: { type: 'string' },
+        minItems: 1,
+      },
+    },
   },
   successState: true,
   changes: true,
 
   validate(ctx) {
     const out: SpecProblem[] = [];
+    for (const k of Object.keys(ctx.rule.input ?? {}))
+      if (!(k in ctx.op.input.members))
+        out.push({
+          file: ctx.file,
+          pointer: `${ctx.pointer}/input/${k}`,
+          message: `${k} is not an input member`,
+        });
+    for (const [j, v] of (ctx.rule.from ?? []).entries())
+      if (!(ctx.ent.status?.values ?? []).includes(v))
+        out.push({
+          file: ctx.file,
+          pointer: `${ctx.pointer}/from/${j}`,
+          message: `${v} is not a status of ${ctx.op.behaviour.entity}`,
+        });
     for (const field of Object.keys(ctx.rule.set ?? {}))
       if (field !== '$status' && field !== ctx.ent.status?.field && !ctx.fieldKnown(field))
         out.push({
@@ -68,6 +120,9 @@ export const effect: RuleKindModule = {
   execute(ctx) {
     const missing = ctx.needEntity();
     if (missing) return missing;
+    // an effect for other input, or for another status, leaves the entity alone
+    if (!applies(ctx.set, ctx.op, ctx.rule, ctx.call.input, ctx.store.statusOf(ctx.rec!), ctx.now))
+      return undefined;
     const fields: Record<string, unknown> = {};
     const from = { now: ctx.now, input: ctx.call.input, status: ctx.store.statusOf(ctx.rec!) };
     // sums, $field and $lookup (values.ts evalValue); an absent part leaves the field alone
@@ -83,6 +138,8 @@ export const effect: RuleKindModule = {
   },
 
   predict: (ctx) => {
+    // an effect for other input, or from another status, leaves the status alone
+    if (!applies(ctx.set, ctx.op, ctx.rule, ctx.input, ctx.status, new Date())) return undefined;
     const next = effectStatus(ctx.rule, ctx.ent);
     // a status taken from the input is the value sent (absent: the status stays)
     const p = parseValue(next);
@@ -106,7 +163,8 @@ export const effect: RuleKindModule = {
         cases: { server: Number.POSITIVE_INFINITY, client: 3 },
         async run(t, extra) {
           const ids = await t.state(given);
-          const input = { ...extra, ...idInput(set, op, ids) };
+          // the rule's own input (e.g. Revert, a future ExpireAt) over a generated valid one
+          const input = { ...extra, ...ruleInput(rule), ...idInput(set, op, ids) };
           t.cover(`rule:${rule.id}`);
           const c = await t.call(op, input);
           t.succeeded(c, op, `${op.operation} on the ${entity} of provider state ${given}`);

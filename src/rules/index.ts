@@ -4,7 +4,6 @@
 import type { SpecProblem } from '../spec/load.ts';
 import { errorSpec, severityOf } from '../spec/resolve.ts';
 import type { EntitySpec, OperationSpec, RuleSpec, SpecSet } from '../spec/types.ts';
-import { balance } from './balance.ts';
 import { charge } from './charge.ts';
 import { children } from './children.ts';
 import { create } from './create.ts';
@@ -41,7 +40,6 @@ function kinds(): Map<string, RuleKindModule> {
       children,
       threshold,
       charge,
-      balance,
       notify,
       outbox,
       create,

@@ -17,7 +17,7 @@ import { createdFacts, parseValue } from './values.ts';
  */
 function targets(ctx: RuleContext, ids: Record<string, string>) {
   const { set, rule, ent, entity } = ctx;
-  return Object.entries(rule.output ?? {}).map(([key, what]) => {
+  return wholeOutputs(rule.output).map(([key, what]) => {
     const self = parseValue(what).kind === 'entity';
     const name = self ? entity : ent.parent?.entity;
     const spec = name ? set.model.entities[name] : undefined;
@@ -31,11 +31,34 @@ function targets(ctx: RuleContext, ids: Record<string, string>) {
   });
 }
 
+/** `$entity.<Field>`: one field of the entity as an output member (e.g. the account's balance). */
+function entityField(what: string): string | undefined {
+  return what.startsWith('$entity.') ? what.slice('$entity.'.length) : undefined;
+}
+
+/** The outputs that hold the entity or its parent as a whole. */
+function wholeOutputs(output: Record<string, string> | undefined): [string, string][] {
+  return Object.entries(output ?? {}).filter(([, what]) => entityField(what) === undefined);
+}
+
+/** The outputs that hold one field of the entity. */
+function fieldOutputs(output: Record<string, string> | undefined): [string, string][] {
+  return Object.entries(output ?? {}).filter(([, what]) => entityField(what) !== undefined);
+}
+
 export const read: RuleKindModule = {
   kind: 'read',
   schema: {
     required: ['given', 'output'],
-    properties: { output: { type: 'object', additionalProperties: { enum: ['$entity', '$parent'] } } },
+    properties: {
+      output: {
+        type: 'object',
+        additionalProperties: {
+          type: 'string',
+          pattern: '^\\$(entity|parent)$|^\\$entity\\.[A-Za-z][A-Za-z0-9]*$',
+        },
+      },
+    },
   },
   successState: true,
 
@@ -48,7 +71,9 @@ export const read: RuleKindModule = {
         const m = ctx.outMembers.get(name);
         const from = parseValue(source).kind === 'parent' ? ctx.store.parentOf(ctx.rec!) : ctx.rec;
         if (!m || !from) continue;
-        const x = project(ctx.store.view(from), m, projectionContext(ctx.set));
+        const field = entityField(source);
+        const v = ctx.store.view(from);
+        const x = project(field === undefined ? v : v[field], m, projectionContext(ctx.set));
         if (x !== undefined) ctx.output[name] = x;
       }
     });
@@ -72,6 +97,12 @@ export const read: RuleKindModule = {
           t.cover(`rule:${rule.id}`);
           const c = await t.call(op, { ...extra, ...idInput(set, op, ids) });
           const output = t.succeeded(c, op, `${op.operation} of the ${entity} of provider state ${given}`);
+          for (const [key, what] of fieldOutputs(rule.output))
+            if (output[key] === undefined)
+              t.fail(
+                `${op.operation} must return ${key} (the ${entity}'s ${entityField(what)}), but it is missing`,
+                c.raw,
+              );
           for (const x of targets(ctx, ids)) {
             const value = output[x.key] as Record<string, unknown> | undefined;
             if (!value || typeof value !== 'object')

@@ -23,7 +23,7 @@ import type { RuleKindModule, ServerRuleContext } from './types.ts';
 export function thresholdChecks(ctx: ServerRuleContext): void {
   const { set, op, rule } = ctx;
   const { field, input: member, below, error } = rule;
-  if (!field || !member || below === undefined || !error) return;
+  if (!field || typeof member !== 'string' || below === undefined || !error) return;
   const api = op.api;
   const accepted = [error, ...(rule.acceptErrors ?? [])];
   ctx.add(`rule.${rule.id}`, sev(rule.basis, errorSpec(set, error).basis), async (s) => {
@@ -61,7 +61,7 @@ export const threshold: RuleKindModule = {
   validate(ctx) {
     const { rule, op } = ctx;
     const out: SpecProblem[] = [];
-    if (rule.input && !(rule.input in op.input.members))
+    if (typeof rule.input === 'string' && !(rule.input in op.input.members))
       out.push({
         file: ctx.file,
         pointer: `${ctx.pointer}/input`,
@@ -83,7 +83,7 @@ export const threshold: RuleKindModule = {
     if (missing) return missing;
     const { rule, call } = ctx;
     const current = Number(ctx.rec!.fields[rule.field!] ?? 0);
-    const more = Number(call.input[rule.input!] ?? 0);
+    const more = Number(call.input[rule.input as string] ?? 0);
     const below = rule.below ?? Number.POSITIVE_INFINITY;
     return current < below && current + more >= below
       ? ctx.error(rule.error!, { ...ctx.idValues })
@@ -109,7 +109,7 @@ export const threshold: RuleKindModule = {
                 ids,
                 requiredOnly: true,
                 fixed: {
-                  [rule.input!]:
+                  [rule.input as string]:
                     (rule.below ?? 0) - Number(stateField(set, state, op.behaviour.entity, rule.field ?? '')),
                 },
               }),

@@ -31,6 +31,8 @@ export type Constraint =
 export interface MemberSpec {
   shape: string;
   required?: boolean;
+  /** The value the service assumes when the member is absent (documented, with the member's basis). */
+  default?: string | number | boolean;
   constraints?: Constraint[];
   basis?: Basis;
   note?: string;
@@ -94,6 +96,9 @@ export interface Pagination {
   /** A provider state that fills one filter value with several entities the rule lists (paged over). */
   given?: string;
   basis: Basis;
+  /** Token style: tokens are opaque and bound to the operation and its filter values; a token
+   * issued for other filters, or never issued, gets the protocol's `invalid` error. */
+  tokenBasis?: Basis;
 }
 
 export interface RuleSpec {
@@ -108,8 +113,9 @@ export interface RuleSpec {
   violatedBy?: string[];
   set?: Record<string, string | number | boolean>;
   observe?: Record<string, unknown>;
-  output?: Record<string, '$entity' | '$parent' | '$id'>;
-  /** balance, notify: the output member that shows the caller's balance / the failures. */
+  /** read: output member → `$entity`, `$parent`, `$id`, or `$entity.<Field>` (one field as the member) */
+  output?: Record<string, string>;
+  /** notify: the output member that shows the failures. */
   show?: string;
   /** notify: the output item for a Worker who cannot be messaged (`$worker`: the Worker's id). */
   failure?: Record<string, string>;
@@ -137,7 +143,6 @@ export interface RuleSpec {
   statuses?: string[];
   /** threshold: the input member added to `field`, and the bound the sum may not reach from below. */
   field?: string;
-  input?: string;
   below?: number;
   /** charge: the amount drawn from the caller's balance (a value of the value language). */
   amount?: string;
@@ -147,11 +152,22 @@ export interface RuleSpec {
   match?: Record<string, string>;
   where?: Record<string, unknown>;
   owned?: boolean;
+  /** list: `owned` applies only to calls matching this input (e.g. MustBeOwnedByCaller: true) */
+  ownedWhen?: Record<string, unknown>;
+  /** list: input member → entity field it filters on (`List[].Member`: any item of a list field) */
   filter?: Record<string, string>;
   items?: string;
   count?: string;
   total?: string;
   pagination?: Pagination;
+  /** effect/list: input members the rule's calls carry; an effect applies only to calls that match
+   * (an absent member matches its documented `default`). `$now±N` stands for a timestamp.
+   * threshold: the input member (a name) added to `field`. */
+  input?: string | Record<string, unknown>;
+  /** effect: the statuses the effect applies from (a call from another status succeeds without it) */
+  from?: string[];
+  /** list: the only members of each item the service shows (others are left out) */
+  itemMembers?: string[];
 }
 
 /** Input members that exclude each other: at most one of them, or exactly one with `exactlyOne`. */
@@ -341,8 +357,9 @@ export interface EntitySpec {
   >;
 }
 
-/** A counter: the children of `count` in `statuses`, or `from` less all children of `minusCount`
- * while the entity's status is one of `when` (0 otherwise). */
+/** A counter: the children of `count` in `statuses`, or `from` less the children of `minusCount`
+ * (those in `statuses` when given) while the entity's status is one of `when` (0 otherwise).
+ * Children in invisible statuses count too (an accepted assignment). */
 export interface CounterSpec {
   count?: string;
   statuses?: string[];
@@ -457,6 +474,7 @@ export interface ResolvedMember {
   type: ShapeType;
   shape: string;
   required: boolean;
+  default?: string | number | boolean;
   constraints: Constraint[];
   basis?: Basis;
   members?: ResolvedMember[];

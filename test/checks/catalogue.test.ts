@@ -40,7 +40,10 @@ describe('the server check catalogue', () => {
         expect(mine).toContain('protocol.success-envelope');
         // an operation without input members (GetAccountBalance) has nothing to violate
         if (Object.keys(op.input.members).length)
-          expect(mine.some((c) => c.startsWith('invalid.'))).toBe(true);
+          expect(
+            mine.some((c) => c.startsWith('invalid.')),
+            `${api} ${op.operation}`,
+          ).toBe(true);
         for (const r of op.behaviour.rules)
           expect(
             mine.some((c) => c.startsWith(`rule.${r.id}`)),

@@ -59,6 +59,21 @@ describe('WorkerAcceptsAssignment', () => {
     expect(hitStatus(HITId)).toBe('Assignable');
   });
 
+  it('GetHIT counts accepted work as pending, not available; a return frees the slot', () => {
+    const HITId = hit(2);
+    const counts = () => {
+      const got = call('GetHIT', { HITId });
+      if (got.kind !== 'success') throw new Error(JSON.stringify(got));
+      const h = got.output.HIT as Record<string, unknown>;
+      return [h.NumberOfAssignmentsAvailable, h.NumberOfAssignmentsPending];
+    };
+    expect(counts()).toEqual([2, 0]);
+    const { AssignmentId } = ok('WorkerAcceptsAssignment', { HITId });
+    expect(counts()).toEqual([1, 1]);
+    ok('WorkerReturnsAssignment', { AssignmentId });
+    expect(counts()).toEqual([2, 0]);
+  });
+
   it('the last slot makes the HIT Unassignable; another accept is refused with 409', () => {
     const HITId = hit(1);
     ok('WorkerAcceptsAssignment', { HITId });
@@ -226,5 +241,38 @@ describe('the clock', () => {
 
   it('refuses to go back', () => {
     expect(() => emu.clock.advance(-1)).toThrow(RangeError);
+  });
+});
+
+describe('grants made through AssociateQualificationWithWorker', () => {
+  it('GetQualificationScore and ListWorkersWithQualificationType find them; one Worker holds grants of two types', () => {
+    const a = ok('ActiveQualificationType').QualificationTypeId!;
+    const b = ok('ActiveQualificationType').QualificationTypeId!;
+    const WorkerId = 'AWORKER0000001';
+    for (const [QualificationTypeId, IntegerValue] of [
+      [a, 7],
+      [b, 9],
+    ] as const)
+      expect(
+        call('AssociateQualificationWithWorker', { QualificationTypeId, WorkerId, IntegerValue }).kind,
+      ).toBe('success');
+    for (const [QualificationTypeId, value] of [
+      [a, 7],
+      [b, 9],
+    ] as const) {
+      const got = call('GetQualificationScore', { QualificationTypeId, WorkerId });
+      if (got.kind !== 'success') throw new Error(JSON.stringify(got));
+      const q = got.output.Qualification as Record<string, unknown>;
+      expect([q.QualificationTypeId, q.WorkerId, q.IntegerValue]).toEqual([
+        QualificationTypeId,
+        WorkerId,
+        value,
+      ]);
+      const listed = call('ListWorkersWithQualificationType', { QualificationTypeId });
+      if (listed.kind !== 'success') throw new Error(JSON.stringify(listed));
+      expect((listed.output.Qualifications as Record<string, unknown>[]).map((x) => x.WorkerId)).toEqual([
+        WorkerId,
+      ]);
+    }
   });
 });

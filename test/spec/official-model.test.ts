@@ -145,7 +145,7 @@ describe('compareWithOfficialModel', () => {
     );
   });
 
-  it.skipIf(!botocore)('reports a shared shape that no specified operation uses (WorkerBlock)', () => {
+  it.skipIf(!botocore)('reports a shared shape that no specified operation uses (BonusPayment)', () => {
     const m = named((x) => {
       x.shapes!.WorkerBlock!.required = ['WorkerId'];
       x.shapes!.WorkerBlock!.members!.Extra = { shape: 'String' };
@@ -154,8 +154,8 @@ describe('compareWithOfficialModel', () => {
       x.shapes!.Orphan = { type: 'structure', members: {} };
       x.shapes!.GetHITResponse!.members!.Orphan = { shape: 'Orphan' };
     });
-    // ListWorkerBlocks is the only operation that shows a WorkerBlock, and it is not specified here
-    expect(set.apis['2017-01-17'].operations.has('ListWorkerBlocks')).toBe(false);
+    // ListBonusPayments is the only operation that shows a BonusPayment, and it is not specified here
+    expect(set.apis['2017-01-17'].operations.has('ListBonusPayments')).toBe(false);
     const diffs = compareSharedShapes(set, m, { constraints: true });
     const at = (member: string, aspect: string) =>
       expect(diffs).toContainEqual(
