@@ -208,8 +208,10 @@ describe('a states endpoint that fails', () => {
           '--states-url',
           states.url,
           ...SMALL,
+          // a hanging endpoint is cut by the timeout; a failing one needs no short timeout (a short one
+          // would also cut the emulator's own answers on a busy machine)
           '--timeout-ms',
-          '400',
+          mode === 'hang' ? '1500' : '10000',
           '--concurrency',
           '4',
           '--report-dir',
@@ -224,7 +226,7 @@ describe('a states endpoint that fails', () => {
         const want =
           mode === '500'
             ? /^the state endpoint failed \(HTTP 500: "database is locked"\) setting up provider state \w+; if it only fails under load, raise --timeout-ms or lower --concurrency/
-            : /^the state endpoint failed \(no answer within 400 ms\) setting up provider state \w+; if it only fails under load, raise --timeout-ms or lower --concurrency/;
+            : /^the state endpoint failed \(no answer within 1500 ms\) setting up provider state \w+; if it only fails under load, raise --timeout-ms or lower --concurrency/;
         for (const reason of reasons.filter((x) => /provider state/.test(x))) expect(reason).toMatch(want);
         expect(r.stdout).toMatch(/not run \(\d+\): the state endpoint failed/);
       } finally {
