@@ -96,9 +96,13 @@ test.each([
       workers = descendantsOf(child.pid!);
       child.kill('SIGINT');
       await new Promise((r) => setTimeout(r, 500));
-      child.kill('SIGINT');
+      // the first SIGINT may already have ended a run with nothing in flight to wait for (the server
+      // suite's reachability probe is cut at once); then there is no second signal to test here
+      const stillRunning = child.exitCode === null && child.signalCode === null;
+      if (command === 'client') expect(stillRunning, stderr).toBe(true);
+      if (stillRunning) child.kill('SIGINT');
       expect(await ended).toBe(130);
-      expect(stderr).toMatch(/SIGINT again: quitting without a report/);
+      if (stillRunning) expect(stderr).toMatch(/SIGINT again: quitting without a report/);
       const alive = () =>
         workers.filter((pid) => {
           try {
