@@ -62,7 +62,9 @@ export function statefulChecks(
       transitions.map((o) => {
         const idMembers = inputMembers(set, o)
           .map((m) => m.name)
-          .filter((n) => states.some((st) => n in (set.model.states[st]?.returns ?? {})));
+          // what every state returns is always filled in; another id (a Worker's) is generated
+          // when the entity at hand has none
+          .filter((n) => states.every((st) => n in (set.model.states[st]?.returns ?? {})));
         return [o.operation, validInput(set, o, { omit: idMembers })] as const;
       }),
     );

@@ -29,6 +29,7 @@ import type { SpecProblem } from '../spec/load.ts';
 import { errorSpec, inputMembers, outputMembers } from '../spec/resolve.ts';
 import type { OperationSpec, ResolvedMember, RuleSpec, SpecSet } from '../spec/types.ts';
 import { freshTokens } from './token.ts';
+import { rulesWith } from './index.ts';
 import type { RuleKindModule, ServerRuleContext } from './types.ts';
 import { evalValue, isExpression, type ValueEnv, withDefaults } from './values.ts';
 
@@ -188,7 +189,9 @@ export function createChecks(ctx: ServerRuleContext): void {
 
   // nothing shows the new entity (no output, no identity): a second valid call makes another one
   // and succeeds too (should: that repeats are allowed is inferred where no source forbids them)
-  if (!outs.length && !rule.identity?.length)
+  // a call that also changes the selected entity (a request once granted) cannot be repeated on it
+  const repeatable = !rulesWith(op, 'changes').length;
+  if (!outs.length && !rule.identity?.length && repeatable)
     ctx.add(`rule.${rule.id}`, 'should', async (s) => {
       await s.requireApi(api);
       const ids = await freshIds(s, op, given);
@@ -230,7 +233,7 @@ export function createChecks(ctx: ServerRuleContext): void {
       );
     });
   const identity = rule.identity;
-  if (identity?.length)
+  if (identity?.length && repeatable)
     ctx.add(`rule.${rule.id}.identity`, sev(rule.basis), async (s) => {
       await s.requireApi(api);
       const ids = await freshIds(s, op, given);
@@ -312,12 +315,14 @@ export const create: RuleKindModule = {
           error: { type: 'string' },
         },
       },
-      parent: { const: '$selected' },
+      // the selected entity, or its own parent (an accepted request grants its type's qualification)
+      parent: { enum: ['$selected', '$selected.parent'] },
       output: { type: 'object', additionalProperties: { enum: ['$entity', '$id'] } },
     },
   },
-  // it makes or changes another entity than the one the stateful model follows
-  namesOther: true,
+  // no namesOther: what it makes is new (or the caller's own, by identity), so no id the model
+  // does not follow can make the call fail (a grant by AssociateQualificationWithWorker or
+  // AcceptQualificationRequest leaves the type and the request as the model says)
   successState: true,
 
   validate(ctx) {
@@ -337,6 +342,9 @@ export const create: RuleKindModule = {
       if (!(m in op.input.members)) problem('/defaults', `${m} is not an input member of ${op.operation}`);
     if (rule.parent === '$selected' && ent.parent?.entity !== op.behaviour.entity)
       problem('/parent', `${entity} is not a child of the selected ${op.behaviour.entity}`);
+    const up = set.model.entities[op.behaviour.entity]?.parent?.entity;
+    if (rule.parent === '$selected.parent' && (up === undefined || ent.parent?.entity !== up))
+      problem('/parent', `${entity} is not a child of the selected ${op.behaviour.entity}'s parent`);
     return out;
   },
 
@@ -346,8 +354,13 @@ export const create: RuleKindModule = {
     const spec = set.model.entities[entity];
     if (!spec)
       return ctx.error(set.apis[op.api].protocol.validation.invalid, { reason: `no entity ${entity}` });
-    const parent = rule.parent === '$selected' ? ctx.rec : undefined;
-    if (rule.parent === '$selected') {
+    const parent =
+      rule.parent === '$selected'
+        ? ctx.rec
+        : rule.parent === '$selected.parent' && ctx.rec
+          ? store.parentOf(ctx.rec)
+          : undefined;
+    if (rule.parent !== undefined) {
       const missing = ctx.needEntity();
       if (missing) return missing;
     }

@@ -134,7 +134,7 @@ export interface RuleSpec {
   /** create: documented defaults of input members the call may omit. */
   defaults?: Record<string, string | number | boolean>;
   /** create: `$selected` makes the entity a child of the operation's selected entity. */
-  parent?: '$selected';
+  parent?: '$selected' | '$selected.parent';
   /** token, lookup: the input member the rule reads; threshold: the entity field it limits. */
   member?: string;
   /** token: how long (seconds) a token is remembered. */
