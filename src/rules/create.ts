@@ -28,10 +28,26 @@ import { project, projectionContext } from '../emulator/project.ts';
 import type { SpecProblem } from '../spec/load.ts';
 import { errorSpec, inputMembers, outputMembers } from '../spec/resolve.ts';
 import type { OperationSpec, ResolvedMember, RuleSpec, SpecSet } from '../spec/types.ts';
-import { freshTokens } from './token.ts';
+import { freshToken, freshTokens } from './token.ts';
 import { rulesWith } from './index.ts';
 import type { RuleKindModule, ServerRuleContext } from './types.ts';
-import { evalValue, isExpression, type ValueEnv, withDefaults } from './values.ts';
+import { evalValue, isExpression, parseValue, type ValueEnv, withDefaults } from './values.ts';
+
+/**
+ * The input with the members its create rules' `unique` fields take made new (the same shape), so
+ * a run that repeats calls (a model run, its shrinking) never meets its own earlier entity.
+ */
+export function freshUniques(op: OperationSpec, input: Record<string, unknown>): Record<string, unknown> {
+  const out = { ...input };
+  for (const r of op.behaviour.rules)
+    if (r.kind === 'create')
+      for (const f of r.unique?.fields ?? []) {
+        const p = parseValue(r.set?.[f]);
+        if (p.kind === 'input' && typeof out[p.member] === 'string' && out[p.member] !== '')
+          out[p.member] = freshToken(String(out[p.member]));
+      }
+  return out;
+}
 
 /** The value of an id field anywhere in the first two levels of an output. */
 export function findId(output: Record<string, unknown>, idField: string): string | undefined {
@@ -324,6 +340,20 @@ export const create: RuleKindModule = {
   // does not follow can make the call fail (a grant by AssociateQualificationWithWorker or
   // AcceptQualificationRequest leaves the type and the request as the model says)
   successState: true,
+
+  // a call that makes the operation's own entity: its status is the one `set` gives (a literal or
+  // the value sent); another entity it makes (a HIT's type, a grant) is none of the model's business
+  predict(ctx) {
+    const { rule, op, ent, input } = ctx;
+    if ((rule.entity ?? op.behaviour.entity) !== op.behaviour.entity) return undefined;
+    const field = ent.status?.field;
+    const v = field ? (rule.set?.[field] ?? rule.set?.$status) : undefined;
+    if (v === undefined) return { next: undefined };
+    const p = parseValue(v);
+    if (p.kind === 'literal') return { next: String(p.value) };
+    const sent = p.kind === 'input' ? input[p.member] : undefined;
+    return { next: typeof sent === 'string' ? sent : undefined };
+  },
 
   validate(ctx) {
     const { set, op, rule } = ctx;
