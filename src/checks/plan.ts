@@ -124,7 +124,10 @@ export function effectStatus(rule: RuleSpec | undefined, spec: EntitySpec): stri
 
 /** The status a provider state creates the entity in. */
 export function stateStatus(set: SpecSet, state: string, entity: string): string | undefined {
-  return createdStatus(set, set.model.states[state]?.creates.find((x) => x.entity === entity));
+  return createdStatus(
+    set,
+    set.model.states[state]?.creates.find((x) => x.entity === entity),
+  );
 }
 
 /** The statuses of the children of `entity` a provider state creates, by child entity. */

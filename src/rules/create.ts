@@ -28,8 +28,8 @@ import { project, projectionContext } from '../emulator/project.ts';
 import type { SpecProblem } from '../spec/load.ts';
 import { errorSpec, inputMembers, outputMembers } from '../spec/resolve.ts';
 import type { OperationSpec, ResolvedMember, RuleSpec, SpecSet } from '../spec/types.ts';
-import { freshToken, freshTokens } from './token.ts';
 import { rulesWith } from './index.ts';
+import { freshToken, freshTokens } from './token.ts';
 import type { RuleKindModule, ServerRuleContext } from './types.ts';
 import { evalValue, isExpression, parseValue, type ValueEnv, withDefaults } from './values.ts';
 

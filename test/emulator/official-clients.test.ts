@@ -96,7 +96,11 @@ function scenario(tag: string): Step[] {
     {
       name: 'createType',
       call: 'CreateQualificationType',
-      input: { Name: `Skilled labeller (${tag})`, Description: 'Labels well', QualificationTypeStatus: 'Active' },
+      input: {
+        Name: `Skilled labeller (${tag})`,
+        Description: 'Labels well',
+        QualificationTypeStatus: 'Active',
+      },
     },
     {
       name: 'request',
@@ -303,7 +307,7 @@ const field = (o: Record<string, unknown>, path: string): unknown =>
   path.split('.').reduce<unknown>((n, k) => (n as Record<string, unknown> | undefined)?.[k], o);
 
 /** The HIT lifecycle's steps: each asserts a documented fact a broken server would break. */
-export function judgeHit(t: Transcript): void {
+function judgeHit(t: Transcript): void {
   const hit = field(out(t, 'createHIT'), 'HIT') as Record<string, unknown>;
   // DG-RHS: a new HIT is Assignable, every slot available
   expect(hit).toMatchObject({ HITStatus: 'Assignable', MaxAssignments: 3, NumberOfAssignmentsAvailable: 3 });
@@ -355,7 +359,7 @@ export function judgeHit(t: Transcript): void {
   expect(refusal(t, 'deletedHIT')).toBe(ruleCode('GetHIT', 'exists'));
 }
 
-export function judgeQualification(t: Transcript): void {
+function judgeQualification(t: Transcript): void {
   const type = field(out(t, 'createType'), 'QualificationType') as Record<string, unknown>;
   expect(type.QualificationTypeStatus).toBe('Active');
   const req = out(t, 'request');
@@ -384,7 +388,7 @@ export function judgeQualification(t: Transcript): void {
   expect(refusal(t, 'deletedType')).toBe(ruleCode('GetQualificationType', 'exists'));
 }
 
-export function judgeBlocks(t: Transcript): void {
+function judgeBlocks(t: Transcript): void {
   const worker = out(t, 'submit2').WorkerId;
   out(t, 'block');
   // the requester's only block, with its Reason (a fresh requester: the list is exact)
