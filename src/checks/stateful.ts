@@ -103,18 +103,24 @@ export function statefulChecks(
           .chain((op) => templates.get(op)!.map((extra): Step => ({ kind: 'create', op, extra })))
       : undefined;
     const makeOne = fc.oneof(...[setup, create].filter((x): x is fc.Arbitrary<Step> => x !== undefined));
+    // a target counts back from the latest entity, mostly the latest: calls pile up on one entity
+    // and reach deep into its lifecycle
+    const target = fc.oneof({ arbitrary: fc.constant(0), weight: 2 }, { arbitrary: fc.nat(7), weight: 1 });
     const call = transitions.length
       ? fc
           .tuple(
             fc.constantFrom(...transitions.map((o) => o.operation)),
-            fc.nat(7),
-            fc.integer({ min: 0, max: maxAs }),
+            target,
+            // mostly the owner: another requester's calls are refused and change nothing
+            maxAs
+              ? fc.oneof({ arbitrary: fc.constant(0), weight: 3 }, { arbitrary: fc.constant(1), weight: 1 })
+              : fc.constant(0),
           )
           .chain(([op, target, as]) =>
             templates.get(op)!.map((extra): Step => ({ kind: 'call', op, target, as, extra })),
           )
       : undefined;
-    const observe = fc.nat(7).map((target): Step => ({ kind: 'observe', target }));
+    const observe = target.map((t): Step => ({ kind: 'observe', target: t }));
     const step: fc.Arbitrary<Step> = fc.oneof(
       { arbitrary: makeOne, weight: 2 },
       ...(call ? [{ arbitrary: call, weight: 4 }] : []),
@@ -122,7 +128,7 @@ export function statefulChecks(
     );
     // every sequence starts with a provider state or a create, so calls have something to act on
     const sequence = fc
-      .tuple(makeOne, fc.array(step, { minLength: 1, maxLength: 12, size: 'medium' }))
+      .tuple(makeOne, fc.array(step, { minLength: 1, maxLength: 12, size: 'max' }))
       .map(([first, rest]) => [first, ...rest]);
     const made = [...(states.length ? ['provider states'] : []), ...creators.map((o) => o.operation)];
     const rule = `${modelOps.map((o) => `${opFile(set, o)}#/behaviour/rules`).join(', ')} with model.json#/entities/${entity}: any sequence of ${made.join(', ')}, ${transitions.map((o) => o.operation).join('/') || 'no'} calls and ${obs.operation} observations agrees with the model built from the rules`;
@@ -132,7 +138,7 @@ export function statefulChecks(
       sharedRun(config, `${api}/${entity}`, async () => {
         const run = new Session(set, config, { ...s.check, operation: sorted[0]!.operation });
         await run.requireApi(api);
-        const numRuns = Math.max(10, Math.floor(config.runs / 10));
+        const numRuns = Math.max(20, Math.floor(config.runs / 5));
         try {
           await forAll(run, sequence, async (steps) => runSteps(run, set, api, entity, modelOps, steps), {
             numRuns,
@@ -263,7 +269,7 @@ async function runSteps(
       continue;
     }
     if (!model.entities.length) continue;
-    const e = model.entities[st.target % model.entities.length]!;
+    const e = model.entities[model.entities.length - 1 - (st.target % model.entities.length)]!;
     if (st.kind === 'observe') {
       await blame(e.lastOp, () => check(e, `Observation`));
       continue;
@@ -273,7 +279,7 @@ async function runSteps(
     await blame(op.operation, async () => {
       const input: Record<string, unknown> = freshTokens(op, { ...st.extra });
       for (const m of inputMembers(set, op)) if (e.ids[m.name] !== undefined) input[m.name] = e.ids[m.name];
-      const what = `${op.operation} ${st.as === 0 ? 'by the owner' : 'by another requester'} on ${article(entity)} ${entity} ${e.gone ? 'already deleted' : `in status ${e.status}`} (made by ${e.state})`;
+      const what = `${op.operation} ${st.as === 0 ? 'by the owner' : 'by another requester'} on ${article(entity)} ${entity} ${e.gone ? 'already deleted ' : e.status === undefined ? '' : `in status ${e.status} `}(made by ${e.state})`;
       s.cover(`model:${op.operation}`);
       const ex = await s.call(api, op.operation, input, { as: st.as, label: what });
       // the rules in order: the first that refuses decides; otherwise the call succeeds with their changes

@@ -11,9 +11,9 @@
 import fc from 'fast-check';
 import { validInput } from '../arbitraries/input.ts';
 import { expectError, expectSuccess } from '../checks/judge.ts';
-import { givenFor, idInput, sev } from '../checks/plan.ts';
+import { givenFor, idInput, minimalInput, sev } from '../checks/plan.ts';
 import { freshIds } from '../checks/rule-support.ts';
-import { type Answered, CheckFailure, forAll } from '../checks/session.ts';
+import { type Answered, CheckFailure, forAll, NotRun } from '../checks/session.ts';
 import {
   callClient,
   caseCount,
@@ -31,7 +31,7 @@ import type { OperationSpec, ResolvedMember, RuleSpec, SpecSet } from '../spec/t
 import { rulesWith } from './index.ts';
 import { freshToken, freshTokens } from './token.ts';
 import type { RuleKindModule, ServerRuleContext } from './types.ts';
-import { evalValue, isExpression, parseValue, type ValueEnv, withDefaults } from './values.ts';
+import { evalValue, isExpression, literalFields, parseValue, type ValueEnv, withDefaults } from './values.ts';
 
 /**
  * The input with the members its create rules' `unique` fields take made new (the same shape), so
@@ -225,6 +225,43 @@ export function createChecks(ctx: ServerRuleContext): void {
       const again = await s.call(api, op.operation, freshTokens(op, input), { label: 'another' });
       expectSuccess(set, op, again, `Another ${op.operation} from the same state`);
     });
+  // a call that cannot be repeated and shows nothing (an accepted request's grant): the new
+  // entity is read back through the API's read operation of it, with the state's ids
+  if (!outs.length && !repeatable) {
+    const reader = [...set.apis[api].operations.values()].find(
+      (o) => o.behaviour.kind === 'read' && o.behaviour.entity === entity,
+    );
+    const shows = reader?.behaviour.rules.find((r) => r.kind === 'read' && r.output)?.output ?? {};
+    const member = Object.entries(shows).find(([, v]) => v === '$entity')?.[0];
+    ctx.add(`rule.${rule.id}`, sev(rule.basis), async (s) => {
+      await s.requireApi(api);
+      if (!reader || !member) throw new NotRun(`${api} has no read operation that shows a ${entity}`);
+      const ids = await freshIds(s, op, given);
+      const input = minimalInput(set, op, ids, s.config.seed);
+      s.cover(`rule:${rule.id}`);
+      expectSuccess(
+        set,
+        op,
+        await s.call(api, op.operation, input),
+        `${op.operation} from provider state ${given}`,
+      );
+      const ex = await s.call(api, reader.operation, minimalInput(set, reader, ids, s.config.seed), {
+        label: `read the ${entity} back`,
+      });
+      const what = `After ${op.operation}, ${reader.operation}`;
+      const value = expectSuccess(set, reader, ex, what)[member];
+      if (!value || typeof value !== 'object')
+        throw new CheckFailure(
+          `${what} must show the new ${entity}, but ${member} is ${JSON.stringify(value)}.`,
+          ex,
+        );
+      const literal = Object.entries(literalFields(rule.set ?? {})).filter(
+        ([, v]) => typeof v !== 'string' || !v.startsWith('$'),
+      );
+      const want = { ...Object.fromEntries(literal), ...expectedFields(set, op, rule, input, given) };
+      compareEntity(value as Record<string, unknown>, undefined, want, [], `${what} shows the ${entity}`, ex);
+    });
+  }
   const unique = rule.unique;
   if (unique)
     ctx.add(`rule.${rule.id}.unique`, sev(unique.basis, errorSpec(set, unique.error).basis), async (s) => {
