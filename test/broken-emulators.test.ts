@@ -107,7 +107,9 @@ describe('broken emulators', () => {
         const wires = soapBrokenEmulators.includes(b) ? undefined : ['rest'];
         const results = await runAll(config(running.url, running.statesUrl, operations, wires), b.specs);
         const failed = results.filter((r) => r.status === 'failed').map((r) => r.record.id);
-        const notRun = results.filter((r) => r.status === 'not-run').map((r) => r.record.id);
+        const notRun = results
+          .filter((r) => r.status === 'not-run')
+          .map((r) => `${r.record.id} (${r.record.notRunReason ?? ''})`);
         console.log(
           `${b.name} (${b.deviation}): ${failed.length} of ${results.length} checks failed: ${failed.join(', ')}${notRun.length ? `; not run: ${notRun.join(', ')}` : ''}`,
         );
