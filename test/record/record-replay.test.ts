@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { type LocalEmulator, startEmulator } from '../../src/emulator/local.ts';
 import { TEST_REQUESTER_1 } from '../../src/emulator/test-credentials.ts';
+import { checkTarget, SANDBOX_KIND, serviceHosts } from '../../src/http/targets.ts';
 import { closeTransport, send } from '../../src/http/transport.ts';
 import { existingFixtures, type Recorder, startRecorder } from '../../src/record/proxy.ts';
 import { loadRecording, type ReplayOutcome, replay } from '../../src/record/replay.ts';
@@ -68,8 +69,9 @@ beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'mturk-record-'));
   recording = join(dir, 'session');
   recorder = await startRecorder({ target: source.url, port: 0, out: recording, log: (l) => lines.push(l) });
-  // 1 CreateHIT (JSON, with a security token), 2 GetHIT, 3 and 4 the HIT's assignments over legacy
-  // REST and SOAP, 5 expire it, 6 GetHIT again (a later read of changed state), 7 an error answer
+  // 1 CreateHIT (JSON, with a security token), 2 GetHIT, 3 to 5 the HIT's assignments over legacy
+  // REST (GET, MTurk's signature), SOAP and REST (POST form, SignatureVersion 1), 6 expire it,
+  // 7 GetHIT again (a later read of changed state), 8 an error answer
   const create = json.encodeRequest(set, 'CreateHIT', hitInput, TEST_REQUESTER_1, ctx());
   const created = await through({
     ...create,
@@ -84,6 +86,13 @@ beforeAll(async () => {
     }),
   );
   await through(soap.encodeRequest(set, 'GetAssignmentsForHIT', { HITId: hitId }, TEST_REQUESTER_1, ctx()));
+  await through(
+    rest.encodeRequest(set, 'GetAssignmentsForHIT', { HITId: hitId }, TEST_REQUESTER_1, {
+      ...ctx(),
+      method: 'POST',
+      scheme: 'aws-query-v1',
+    }),
+  );
   await through(
     json.encodeRequest(
       set,
@@ -110,29 +119,31 @@ const files = () =>
 
 describe('record', () => {
   test('writes one fixture per exchange, in the fixture format, one progress line each', () => {
-    expect(answers.map((a) => a.status)).toEqual([200, 200, 200, 200, 200, 200, 400]);
+    expect(answers.map((a) => a.status)).toEqual([200, 200, 200, 200, 200, 200, 200, 400]);
     const names = files().map((f) => f.slice(recording.length + 1));
     expect(names).toEqual([
       '2017-01-17/0001.CreateHIT.json',
       '2017-01-17/0002.GetHIT.json',
       '2014-08-15/0003.GetAssignmentsForHIT.json',
       '2014-08-15/0004.GetAssignmentsForHIT.json',
-      '2017-01-17/0005.UpdateExpirationForHIT.json',
-      '2017-01-17/0006.GetHIT.json',
-      '2017-01-17/0007.CreateHIT.json',
+      '2014-08-15/0005.GetAssignmentsForHIT.json',
+      '2017-01-17/0006.UpdateExpirationForHIT.json',
+      '2017-01-17/0007.GetHIT.json',
+      '2017-01-17/0008.CreateHIT.json',
     ]);
-    expect(lines.filter((l) => l.startsWith('recorded '))).toHaveLength(7);
-    expect(loadRecording([recording]).map((f) => f.fixture.session?.seq)).toEqual([1, 2, 3, 4, 5, 6, 7]);
+    expect(lines.filter((l) => l.startsWith('recorded '))).toHaveLength(8);
+    expect(loadRecording([recording]).map((f) => f.fixture.session?.seq)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
   });
 
   test('ids become references shared across the session; timestamps become tokens', () => {
-    const [create, get, restGet, soapGet, expire] = files().map((f) => readFileSync(f, 'utf8'));
+    const [create, get, restGet, soapGet, restPost, expire] = files().map((f) => readFileSync(f, 'utf8'));
     const hitId = (JSON.parse(answers[0]!.body) as { HIT: { HITId: string } }).HIT.HITId;
-    for (const text of [create, get, restGet, soapGet, expire]) expect(text).not.toContain(hitId);
+    for (const text of [create, get, restGet, soapGet, restPost, expire]) expect(text).not.toContain(hitId);
     expect(JSON.parse(JSON.parse(create!).response.body).HIT.HITId).toBe('<id:1>');
     expect(JSON.parse(JSON.parse(get!).request.body).HITId).toBe('<id:1>');
     expect(JSON.parse(restGet!).request.params.HITId).toBe('<id:1>');
     expect(JSON.parse(soapGet!).request.body).toContain('<HITId>&lt;id:1&gt;</HITId>');
+    expect(JSON.parse(restPost!).request.params.HITId).toBe('<id:1>');
     expect(JSON.parse(JSON.parse(create!).response.body).HIT.CreationTime).toBe('<timestamp:epoch>');
     expect(JSON.parse(JSON.parse(expire!).request.body).ExpireAt).toMatch(/^<timestamp:epoch:-\d+>$/);
     expect(JSON.parse(create!).response.headers['x-amzn-requestid']).toBe('<request-id>');
@@ -154,6 +165,12 @@ describe('record', () => {
     expect(restGet.request.url).not.toMatch(/Signature=[^%<]/);
     const soapGet = JSON.parse(readFileSync(files()[3]!, 'utf8'));
     expect(soapGet.request.body).toContain('<Signature>&lt;placeholder:Signature&gt;</Signature>');
+    const restPost = JSON.parse(readFileSync(files()[4]!, 'utf8'));
+    expect(restPost.request.params).toMatchObject({
+      Signature: '<placeholder:Signature>',
+      SignatureVersion: '1',
+    });
+    expect(restPost.request.body).toBeUndefined();
   });
 
   test('a target that is neither loopback nor the sandbox is refused, production too', async () => {
@@ -177,10 +194,30 @@ describe('record', () => {
     ).rejects.toThrow(/sandbox endpoint/);
   });
 
+  test('--allow-remote lets record start on each sandbox host of the specs, and no production host', async () => {
+    const sandbox = serviceHosts().filter((h) => h.kind === SANDBOX_KIND);
+    // both API generations have one (the legacy and the 2017 sandbox)
+    expect(new Set(sandbox.map((h) => h.api)).size).toBe(2);
+    for (const h of serviceHosts()) {
+      const verdict = checkTarget(`https://${h.host}/`, { allowSandbox: true });
+      expect(verdict.ok, h.host).toBe(h.kind === SANDBOX_KIND);
+      expect(checkTarget(`https://${h.host}/`).ok).toBe(false);
+    }
+    // starting sends nothing: only a request from a client would be forwarded
+    const r = await startRecorder({
+      target: `https://${sandbox[0]!.host}`,
+      port: 0,
+      out: join(dir, 'sandbox'),
+      allowSandbox: true,
+    });
+    await r.close();
+    expect(r.written).toEqual([]);
+  });
+
   test('an existing recording is never overwritten', async () => {
     const before = files().map((f) => readFileSync(f, 'utf8'));
     await expect(startRecorder({ target: source.url, port: 0, out: recording })).rejects.toThrow(
-      /already holds a recording \(7 fixture files\)/,
+      /already holds a recording \(8 fixture files\)/,
     );
     // a file that appears under a name the recorder is about to use is left as it is
     const out = join(dir, 'race');
@@ -224,8 +261,8 @@ describe('replay', () => {
     const o = await against(() => startEmulator({ verifySignatures: true }));
     expect(failed(o).map((r) => `${r.id}: ${r.detail}`)).toEqual([]);
     expect(o.report.results.filter((r) => r.status === 'not-run')).toEqual([]);
-    // code and shape for all 7, state for the 6 successes
-    expect(o.report.summary.passed).toBe(20);
+    // code and shape for all 8, state for the 7 successes
+    expect(o.report.summary.passed).toBe(23);
     expect(o.exitCode).toBe(0);
   });
 
@@ -245,14 +282,14 @@ describe('replay', () => {
   test('an expired HIT left Assignable: a later read differs in state', async () => {
     const o = await against(expireLeavesAssignable.start);
     expect(o.exitCode).toBe(1);
-    expect(failed(o).map((r) => r.id)).toEqual(['2017-01-17/GetHIT/replay.0006.state']);
+    expect(failed(o).map((r) => r.id)).toEqual(['2017-01-17/GetHIT/replay.0007.state']);
     expect(failed(o)[0]!.detail).toMatch(/HIT\.HITStatus: recorded "\w+", got "Assignable"/);
   });
 
   test('an error answer without its code: a code difference', async () => {
     const o = await against(missingCode.start);
     expect(o.exitCode).toBe(1);
-    expect(failed(o).map((r) => r.id)).toContain('2017-01-17/CreateHIT/replay.0007.code');
+    expect(failed(o).map((r) => r.id)).toContain('2017-01-17/CreateHIT/replay.0008.code');
   });
 
   test('an exchange naming an id no answer handed out is not-run, with the reason', async () => {
@@ -295,7 +332,7 @@ describe('the commands', () => {
     }
   });
 
-  test.each([
+  test.concurrent.each([
     [['record', '--target', 'http://127.0.0.1:1'], /^mturk-conformance record: --listen PORT is required/],
     [['record', '--listen', '0'], /--target URL is required/],
     [['record', '--target', 'http://127.0.0.1:1', '--listen', 'x'], /--listen takes a whole number/],
