@@ -360,6 +360,17 @@ describe('the commands', () => {
     expect(r.stderr).not.toMatch(STACK_LINE);
   });
 
+  test.concurrent.each([['record'], ['replay']])(
+    '%s --help: options, exit status and the contract',
+    async (command) => {
+      const r = await cli([command!, '--help'], { cwd, timeoutMs: 60_000 });
+      expect(r.code).toBe(0);
+      expect(r.stdout).toMatch(new RegExp(`^Usage: mturk-conformance ${command}`));
+      expect(r.stdout).toMatch(/Exit status: 0 .*\n?.*2 /);
+      expect(r.stdout).toContain('docs/record-replay.md');
+    },
+  );
+
   test('record runs until SIGINT, one line per exchange, and prints what it wrote', async () => {
     const out = join(cwd, 'cli-recording');
     const child = spawn(
