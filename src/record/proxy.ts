@@ -91,7 +91,14 @@ function flatHeaders(req: IncomingMessage): Record<string, string> {
 }
 
 /** Hop-by-hop headers: about one connection, not the exchange. */
-const HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'content-length', 'proxy-connection']);
+const HOP = new Set([
+  'connection',
+  'keep-alive',
+  'transfer-encoding',
+  'content-length',
+  'proxy-connection',
+  'expect',
+]);
 
 export async function startRecorder(opts: RecorderOptions): Promise<Recorder> {
   const verdict = checkTarget(opts.target, { allowSandbox: opts.allowSandbox });
@@ -107,6 +114,11 @@ export async function startRecorder(opts: RecorderOptions): Promise<Recorder> {
     if (statSync(opts.out).isFile()) throw new RecordError(`--out ${opts.out} is a file, not a directory`);
   } catch (e) {
     if (e instanceof RecordError) throw e;
+  }
+  try {
+    mkdirSync(opts.out, { recursive: true });
+  } catch (e) {
+    throw new RecordError(`--out ${opts.out} cannot be created: ${(e as Error).message}`);
   }
   const set = opts.specs ?? loadSpecs();
   const normaliser = new SessionNormaliser(set);

@@ -22,7 +22,7 @@ import { type LegacyScheme, legacySigning, signLegacyParams } from '../wire/lega
 import { signSigV4 } from '../wire/sigv4.ts';
 import { signSoap, soapBinding } from '../wire/soap.ts';
 import { parseXmlSafe } from '../wire/xml.ts';
-import { EPOCH_TIMESTAMP, escapeTokens, nameRules, TOKEN, unescapeTokens } from './normalise.ts';
+import { EPOCH_TIMESTAMP, escapeTokens, TOKEN, unescapeTokens } from './normalise.ts';
 import { type WireForm, wireFormOf } from './wire-form.ts';
 
 /** A replay that cannot run at all (exit 2): unreadable fixtures, several sessions, no endpoint. */
@@ -176,11 +176,12 @@ export function replayRequest(
     let out = params;
     if (signed) {
       const signing = legacySigning(set.apis[LEGACY_API].protocol);
-      const scheme: LegacyScheme = Object.entries(signing.markers['aws-query-v1'] ?? { '': '\u0000' }).every(
-        ([k, v]) => f.request.params?.[k] === v,
-      )
-        ? 'aws-query-v1'
-        : 'mturk-hmac-sha1';
+      // the scheme the recording used: SignatureVersion 1 when it carried that scheme's marker
+      const marker = signing.markers['aws-query-v1'];
+      const scheme: LegacyScheme =
+        marker && Object.entries(marker).every(([k, v]) => f.request.params?.[k] === v)
+          ? 'aws-query-v1'
+          : 'mturk-hmac-sha1';
       params[names.timestamp] = isoSeconds(now);
       out = signLegacyParams(params, creds, signing, scheme);
     }
@@ -418,7 +419,6 @@ function recordedResponse(f: Fixture): WireResponse {
 export async function replay(opts: ReplayOptions): Promise<ReplayOutcome> {
   const started = Date.now();
   const set = opts.specs ?? loadSpecs();
-  nameRules(set);
   const creds = opts.credentials ?? TEST_REQUESTER_1;
   const now = opts.now ?? (() => new Date());
   const log = opts.log ?? (() => {});

@@ -18,7 +18,7 @@ import { loadSpecs } from '../../src/spec/load.ts';
 import type { WireRequest } from '../../src/wire/http-types.ts';
 import { codecFor } from '../../src/wire/index.ts';
 import { LEGACY_API } from '../../src/wire/legacy.ts';
-import { BIN, cli, ownLines, STACK_LINE, scratchDir } from '../cli/helpers.ts';
+import { BIN, cli, closedPort, ownLines, STACK_LINE, scratchDir } from '../cli/helpers.ts';
 import { broken as expireLeavesAssignable } from '../fixtures/broken-emulators/json-expire-leaves-assignable.ts';
 import { broken as missingCode } from '../fixtures/broken-emulators/json-missing-turk-error-code.ts';
 import { broken as timestampsIso } from '../fixtures/broken-emulators/json-timestamps-iso.ts';
@@ -358,6 +358,21 @@ describe('the commands', () => {
     expect(own).toHaveLength(1);
     expect(own[0]).toMatch(message);
     expect(r.stderr).not.toMatch(STACK_LINE);
+  });
+
+  test('replay to an endpoint nothing listens on: could not replay, one line, exit 2', async () => {
+    const port = await closedPort();
+    const r = await cli(
+      ['replay', recording, '--endpoint', `http://127.0.0.1:${port}`, '--report-dir', 'closed'],
+      {
+        cwd,
+        timeoutMs: 60_000,
+      },
+    );
+    expect(r.code, r.stderr).toBe(2);
+    expect(ownLines(r.stderr)).toEqual([
+      expect.stringMatching(/^mturk-conformance replay: could not replay: .*connection refused/),
+    ]);
   });
 
   test.concurrent.each([['record'], ['replay']])(
