@@ -82,6 +82,8 @@ function collectTimestampNames(members: ResolvedMember[], out: Set<string>, dept
 /** What the specs say about names: which carry ids, request ids, clocks, signing values, timestamps. */
 export interface NameRules {
   ids: RegExp;
+  /** paging token members (rules' `pagination.token`), referenced like ids */
+  tokens: Set<string>;
   requestIds: Set<string>;
   timestamps: Set<string>;
   /** legacy parameter / SOAP element names by role */
@@ -104,10 +106,13 @@ export function nameRules(set: SpecSet): NameRules {
     if (last) requestIds.add(last.toLowerCase());
   }
   const timestamps = new Set<string>();
+  // paging tokens are opaque values the server hands out and the next call sends back: like ids
+  const tokens = new Set<string>();
   for (const api of APIS)
     for (const op of set.apis[api].operations.values()) {
       collectTimestampNames(inputMembers(set, op), timestamps);
       collectTimestampNames(outputMembers(set, op), timestamps);
+      for (const r of op.behaviour.rules) if (r.pagination?.token) tokens.add(r.pagination.token);
     }
   const names = legacySigning(set.apis[LEGACY_API].protocol).names;
   const accessKey = new Set([names.accessKey]);
@@ -119,7 +124,7 @@ export function nameRules(set: SpecSet): NameRules {
     if (e.role === 'signature') signature.add(e.name);
     if (e.role === 'timestamp') clock.add(e.name);
   }
-  const rules: NameRules = { ids: base.ids, requestIds, timestamps, accessKey, signature, clock };
+  const rules: NameRules = { ids: base.ids, tokens, requestIds, timestamps, accessKey, signature, clock };
   rulesCache.set(set, rules);
   return rules;
 }
@@ -160,6 +165,7 @@ export class SessionNormaliser {
   }
 
   private isId(name: string): boolean {
+    if (this.rules.tokens.has(name)) return true;
     return this.rules.ids.test(name) && !this.rules.requestIds.has(name.toLowerCase());
   }
 

@@ -11,6 +11,7 @@ import { type LocalEmulator, startEmulator } from '../../src/emulator/local.ts';
 import { TEST_REQUESTER_1 } from '../../src/emulator/test-credentials.ts';
 import { checkTarget, SANDBOX_KIND, serviceHosts } from '../../src/http/targets.ts';
 import { closeTransport, send } from '../../src/http/transport.ts';
+import { SessionNormaliser } from '../../src/record/normalise.ts';
 import { existingFixtures, type Recorder, startRecorder } from '../../src/record/proxy.ts';
 import { loadRecording, type ReplayOutcome, replay } from '../../src/record/replay.ts';
 import type { CheckResult } from '../../src/report/types.ts';
@@ -147,6 +148,20 @@ describe('record', () => {
     expect(JSON.parse(JSON.parse(create!).response.body).HIT.CreationTime).toBe('<timestamp:epoch>');
     expect(JSON.parse(JSON.parse(expire!).request.body).ExpireAt).toMatch(/^<timestamp:epoch:-\d+>$/);
     expect(JSON.parse(create!).response.headers['x-amzn-requestid']).toBe('<request-id>');
+  });
+
+  test('a paging token is a reference like an id, so the next page can be asked for on replay', () => {
+    const n = new SessionNormaliser(set);
+    const page = n.json(
+      { NextToken: 'opaque-token-1', HITs: [{ HITId: 'HIT0000000001' }] },
+      '',
+      undefined,
+      new Set(),
+    );
+    expect(page).toEqual({ NextToken: '<id:1>', HITs: [{ HITId: '<id:2>' }] });
+    expect(n.json({ NextToken: 'opaque-token-1' }, '', new Date(), new Set())).toEqual({
+      NextToken: '<id:1>',
+    });
   });
 
   test('no secret reaches a written file', () => {
