@@ -66,7 +66,8 @@ const host = () => new URL(recorder.url).host;
 const ctx = () => ({ host: host(), now: new Date() });
 
 beforeAll(async () => {
-  source = await startEmulator();
+  // signatures verified: the proxy forwards requests as signed (Host included)
+  source = await startEmulator({ verifySignatures: true });
   dir = await mkdtemp(join(tmpdir(), 'mturk-record-'));
   recording = join(dir, 'session');
   recorder = await startRecorder({ target: source.url, port: 0, out: recording, log: (l) => lines.push(l) });
