@@ -7,7 +7,7 @@ import { coverInput } from '../arbitraries/coverage.ts';
 import { constraintSource, oneViolation, serverIssuedMembers, validInput } from '../arbitraries/input.ts';
 import { constraintsOf, freeString, lengthBounds, patternString } from '../arbitraries/values.ts';
 import { ruleContext, ruleKind } from '../rules/index.ts';
-import { constraintKey, errorSpec, inputMembers } from '../spec/resolve.ts';
+import { constraintKey, effectFor, errorSpec, inputMembers } from '../spec/resolve.ts';
 import type { OperationSpec, ResolvedMember, SpecSet } from '../spec/types.ts';
 import { getPath, parseXmlSafe } from '../wire/xml.ts';
 import { expectError, expectSuccess } from './judge.ts';
@@ -48,7 +48,8 @@ function validChecks(set: SpecSet, op: OperationSpec, _config: ServerTargetConfi
           omit: members.filter((m) => m.name === selectMember(set, op)).map((m) => m.name),
         });
         await forAll(s, template, async (input) => {
-          const ids = await freshIds(s, op);
+          // the state under which this input succeeds (an effect for this input names its own)
+          const ids = await freshIds(s, op, effectFor(set, op, input, undefined)?.given ?? givenFor(op));
           const full = { ...input, ...idInput(set, op, ids) };
           coverInput(s.coverage, members, full);
           const ex = await s.call(api, op.operation, full);
