@@ -241,6 +241,7 @@ export function createMockHandlers(set: SpecSet, opts: MockOptions): MockHandler
       const fault = (id: string) => set.errors.errors[id]?.fault === true;
       switch (script.kind) {
         case 'success':
+        case 'recorded':
           return 0;
         case 'error':
           return fault(script.error) ? Number.POSITIVE_INFINITY : 0;
