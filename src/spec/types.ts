@@ -126,6 +126,16 @@ export interface RuleSpec {
   itemMembers?: string[];
 }
 
+/**
+ * 2014-08-15: the answer's result element when it is not `{operation}Result`: another wrapper name
+ * (`element`), or no wrapper at all (`member`: that output member's element is the result).
+ */
+export interface ResultPlacement {
+  element?: string;
+  member?: string;
+  basis: Basis;
+}
+
 export interface OperationSpec {
   kind: 'operation';
   api: Api;
@@ -136,7 +146,7 @@ export interface OperationSpec {
   equivalent?: Record<string, unknown>;
   idempotent?: boolean;
   input: { members: Record<string, MemberSpec> };
-  output: { members: Record<string, MemberSpec> };
+  output: { members: Record<string, MemberSpec>; result?: ResultPlacement };
   behaviour: { kind: 'transition' | 'read' | 'list'; entity: string; select?: string; rules: RuleSpec[] };
   officialModel?: { differences: { member: string; aspect: string; reason: string }[] };
   /** 2014-08-15 only: declared differences from the WSDL (src/spec/wsdl.ts). */
