@@ -232,6 +232,7 @@ export const list: RuleKindModule = {
       return input;
     };
     const pgToken = rule.pagination?.style === 'token' ? rule.pagination.token : undefined;
+    const pgNumber = rule.pagination?.style === 'page' ? rule.pagination.page : undefined;
     // later pages of a walk are as large as the model allows
     const sizeRange = inputMembers(set, op)
       .find((m) => m.name === rule.pagination?.size)
@@ -248,7 +249,7 @@ export const list: RuleKindModule = {
       };
     };
     // Both list checks: a fresh provider state, the filtered call, and its successful output:
-    // the page that lists the entity (token pages are followed, up to 50, when no filter
+    // the page that lists the entity (token or numbered pages are followed, up to 50, when no filter
     // narrows the listing to what the state made, e.g. all of the caller's HITs)
     const listFresh = async (s: Session, coverKey: string) => {
       await s.requireApi(api);
@@ -257,13 +258,25 @@ export const list: RuleKindModule = {
       let input = listInput(ids);
       let ex = await s.call(api, op.operation, input);
       let output = expectSuccess(set, op, ex, `${op.operation} filtered by ${JSON.stringify(input)}`);
-      for (let page = 2; page <= 50 && pgToken && !listed(output, ids[ent.id]).hit; page++) {
-        const token = output[pgToken];
-        if (typeof token !== 'string' || token === '') break;
+      for (let page = 2; page <= 50 && (pgToken || pgNumber) && !listed(output, ids[ent.id]).hit; page++) {
+        let next: Record<string, unknown>;
+        if (pgToken) {
+          const token = output[pgToken];
+          if (typeof token !== 'string' || token === '') break;
+          next = { [pgToken]: token };
+        } else {
+          // numbered pages: the next one while the answer's total says more exist (sizes stay as asked)
+          const total = rule.total === undefined ? undefined : Number(output[rule.total]);
+          const got = listed(output, undefined).list.length;
+          const size = Number(input[rule.pagination!.size] ?? rule.pagination!.defaultSize ?? got);
+          if (got === 0 || total === undefined || !Number.isFinite(total) || (page - 1) * size >= total)
+            break;
+          next = { [pgNumber!]: page };
+        }
         input = {
           ...input,
-          [pgToken]: token,
-          ...(maxPageSize ? { [rule.pagination!.size]: maxPageSize } : {}),
+          ...next,
+          ...(pgToken && maxPageSize ? { [rule.pagination!.size]: maxPageSize } : {}),
         };
         ex = await s.call(api, op.operation, input, { label: `page ${page}` });
         output = expectSuccess(set, op, ex, `${op.operation} page ${page}`);
