@@ -265,18 +265,21 @@ export const list: RuleKindModule = {
           if (typeof token !== 'string' || token === '') break;
           next = { [pgToken]: token };
         } else {
-          // numbered pages: the next one while the answer's total says more exist (sizes stay as asked)
+          // numbered pages, as large as the model allows: page 1 again at that size, then the next
+          // ones while the answer's total says more exist
           const total = rule.total === undefined ? undefined : Number(output[rule.total]);
           const got = listed(output, undefined).list.length;
           const size = Number(input[rule.pagination!.size] ?? rule.pagination!.defaultSize ?? got);
-          if (got === 0 || total === undefined || !Number.isFinite(total) || (page - 1) * size >= total)
+          const resized = maxPageSize !== undefined && size !== maxPageSize;
+          const at = resized ? 0 : Number(input[pgNumber!] ?? 1);
+          if (got === 0 || total === undefined || !Number.isFinite(total) || (!resized && at * size >= total))
             break;
-          next = { [pgNumber!]: page };
+          next = { [pgNumber!]: at + 1 };
         }
         input = {
           ...input,
           ...next,
-          ...(pgToken && maxPageSize ? { [rule.pagination!.size]: maxPageSize } : {}),
+          ...(maxPageSize ? { [rule.pagination!.size]: maxPageSize } : {}),
         };
         ex = await s.call(api, op.operation, input, { label: `page ${page}` });
         output = expectSuccess(set, op, ex, `${op.operation} page ${page}`);
