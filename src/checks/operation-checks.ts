@@ -7,9 +7,10 @@ import { coverInput } from '../arbitraries/coverage.ts';
 import { constraintSource, oneViolation, serverIssuedMembers, validInput } from '../arbitraries/input.ts';
 import { constraintsOf, freeString, lengthBounds, patternString } from '../arbitraries/values.ts';
 import { ruleContext, ruleKind } from '../rules/index.ts';
-import { constraintKey, errorSpec, inputMembers } from '../spec/resolve.ts';
+import { constraintKey, effectFor, errorSpec, inputMembers } from '../spec/resolve.ts';
 import type { OperationSpec, ResolvedMember, SpecSet } from '../spec/types.ts';
-import { getPath } from '../wire/xml.ts';
+import { legacyResultName } from '../wire/legacy.ts';
+import { getPath, parseXmlSafe } from '../wire/xml.ts';
 import { expectError, expectSuccess } from './judge.ts';
 import {
   basisText,
@@ -48,7 +49,8 @@ function validChecks(set: SpecSet, op: OperationSpec, _config: ServerTargetConfi
           omit: members.filter((m) => m.name === selectMember(set, op)).map((m) => m.name),
         });
         await forAll(s, template, async (input) => {
-          const ids = await freshIds(s, op);
+          // the state under which this input succeeds (an effect for this input names its own)
+          const ids = await freshIds(s, op, effectFor(set, op, input, undefined)?.given ?? givenFor(op));
           const full = { ...input, ...idInput(set, op, ids) };
           coverInput(s.coverage, members, full);
           const ex = await s.call(api, op.operation, full);
@@ -83,7 +85,7 @@ function validChecks(set: SpecSet, op: OperationSpec, _config: ServerTargetConfi
           if (!parsed.ok) throw new CheckFailure(`The answer is not XML: ${parsed.message}.`, ex);
           const fill = (t: string) => t.replace('{operation}', op.operation);
           const requestPath = (p.success.isValidPath ?? '').split('/').slice(0, -1).join('/');
-          const path = [parsed.root, fill(p.success.result ?? ''), requestPath, fill(echo.element)]
+          const path = [parsed.root, legacyResultName(set, op.operation), requestPath, fill(echo.element)]
             .filter(Boolean)
             .join('/');
           if (getPath(parsed.doc, path) === undefined)

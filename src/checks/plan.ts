@@ -121,7 +121,13 @@ export function effectStatus(rule: RuleSpec | undefined, spec: EntitySpec): stri
 
 /** The status a provider state creates the entity in. */
 export function stateStatus(set: SpecSet, state: string, entity: string): string | undefined {
-  return set.model.states[state]?.creates.find((c) => c.entity === entity)?.status;
+  const c = set.model.states[state]?.creates.find((x) => x.entity === entity);
+  if (!c || c.status !== undefined) return c?.status;
+  // no status named: the one its fields give, else the first (as a store creates it)
+  const st = set.model.entities[entity]?.status;
+  if (!st) return undefined;
+  const v = c.fields?.[st.field] ?? set.model.entities[entity]?.fields[st.field];
+  return typeof v === 'string' ? v : st.values[0];
 }
 
 /** For hidden statuses: the statuses under which the observe operation lists the entity. */

@@ -7,7 +7,7 @@ import type { EngineContext } from '../rules/types.ts';
 import { inputMembers, outputMembers, violationOf } from '../spec/resolve.ts';
 import type { OperationSpec, ResolvedMember, SpecSet } from '../spec/types.ts';
 import type { DecodedCall, ErrorOutcome, Outcome } from '../wire/codec.ts';
-import type { Store } from './store.ts';
+import type { Store, StoredEntity } from './store.ts';
 
 export { type ProjectionContext, project, projectionContext } from './project.ts';
 
@@ -104,6 +104,12 @@ export function validateInput(
   return undefined;
 }
 
+/** The caller's latest entity of a kind; one is made from the model's defaults when it has none. */
+function callersOwn(store: Store, entity: string, owner: string): StoredEntity {
+  const mine = store.list(entity).filter((rec) => store.ownerOf(rec) === owner);
+  return mine.at(-1) ?? store.create(entity, { owner });
+}
+
 /**
  * Runs one call: validation, then the behaviour rules in order. Effects are collected and
  * applied only when every rule passed, so a failed call changes nothing.
@@ -122,7 +128,13 @@ export function executeCall(set: SpecSet, store: Store, call: DecodedCall, now: 
   if (!entitySpec)
     return err(p.protocolErrors.internal ?? p.validation.invalid, { reason: `no entity ${b.entity}` });
   const selected = b.select !== undefined ? call.input[b.select] : undefined;
-  const rec = b.select !== undefined ? store.get(b.entity, selected) : undefined;
+  // no select: the caller's own entity of that kind (e.g. the account), made on first use
+  const rec =
+    b.select !== undefined
+      ? store.get(b.entity, selected)
+      : entitySpec.owned && b.kind === 'read'
+        ? callersOwn(store, b.entity, call.accessKeyId)
+        : undefined;
   const idValues: Record<string, unknown> =
     b.select !== undefined ? { [b.select]: selected, [entitySpec.id]: selected, id: selected } : {};
   const missingError = missingEntityErrors(op)[0];

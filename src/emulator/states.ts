@@ -28,7 +28,7 @@ export function applyState(set: SpecSet, store: Store, req: StateRequest): State
       made[c.as] = store.create(c.entity, {
         ...(parent ? { parent } : { owner: req.requester }),
         ...(c.status !== undefined ? { status: c.status } : {}),
-        ...(c.fields ? { fields: c.fields } : {}),
+        ...(c.fields ? { fields: withMade(c.fields, made) as Record<string, unknown> } : {}),
       });
     }
   } catch (e) {
@@ -41,6 +41,21 @@ export function applyState(set: SpecSet, store: Store, req: StateRequest): State
     ids[name] = made[as]?.fields[field];
   }
   return { ok: true, ids };
+}
+
+/** `$made:alias.Field` anywhere in a state's fields: that field of an entity the state made before. */
+function withMade(v: unknown, made: Record<string, StoredEntity>): unknown {
+  if (typeof v === 'string') {
+    const m = /^\$made:([^.]+)\.(.+)$/.exec(v);
+    if (!m) return v;
+    const rec = made[m[1]!];
+    if (!rec) throw new Error(`${v} names no entity made before it`);
+    return rec.fields[m[2]!];
+  }
+  if (Array.isArray(v)) return v.map((x) => withMade(x, made));
+  if (v && typeof v === 'object')
+    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, withMade(x, made)]));
+  return v;
 }
 
 function json(status: number, body: unknown): WireResponse {

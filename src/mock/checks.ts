@@ -4,9 +4,12 @@
 // with invalid input and retries transient faults. Each check drives the
 // client against the mock (handlers.ts) with a script and inspects what the
 // mock recorded. Nothing here names an operation, a member or an error code.
+import { existsSync } from 'node:fs';
+import { basename } from 'node:path';
 import fc from 'fast-check';
 import { oneViolation, validInput } from '../arbitraries/input.ts';
 import { outputValue } from '../arbitraries/values.ts';
+import { DEFAULT_FIXTURES_DIR, type LoadedFixture, loadFixtures } from '../fixtures/load.ts';
 import { fillMessage, inputMembers, outputMembers, severityOf } from '../spec/resolve.ts';
 import type { Api, Basis, OperationSpec, ResolvedMember, Severity, SpecSet } from '../spec/types.ts';
 import type { Codec, DecodedAnswer } from '../wire/codec.ts';
@@ -556,6 +559,101 @@ function errorCodeCheck(set: SpecSet, op: OperationSpec): ClientCheckDef {
   };
 }
 
+/** The recorded real answers of one operation (fixtures/<api>/), loaded once. */
+let recordedCache: LoadedFixture[] | undefined;
+function recordedAnswers(): LoadedFixture[] {
+  if (recordedCache) return recordedCache;
+  try {
+    recordedCache = existsSync(DEFAULT_FIXTURES_DIR) ? loadFixtures(DEFAULT_FIXTURES_DIR) : [];
+  } catch {
+    recordedCache = []; // a broken fixture is reported by the fixture tests, not here
+  }
+  return recordedCache;
+}
+
+/**
+ * client.fixtures.<name>: the mock answers with a real recorded answer (a whole JSON document,
+ * so 2017 only) and the client must read it: a success hands back what the recording holds, an
+ * error surfaces the recorded type, TurkErrorCode and message.
+ */
+function recordedAnswerChecks(set: SpecSet, op: OperationSpec): ClientCheckDef[] {
+  const api = op.api;
+  const p = set.apis[api].protocol;
+  const env0 = p.errorEnvelope;
+  if (p.lists !== 'json-array') return [];
+  return recordedAnswers()
+    .filter((lf) => lf.api === api && lf.operation === op.operation)
+    .map((lf): ClientCheckDef => {
+      const f = lf.fixture;
+      const name = basename(lf.file).replace(/\.json$/, '');
+      const doc = JSON.parse(f.response.body) as Record<string, unknown>;
+      const typeField = env0.body?.typeField ?? '__type';
+      const isError = typeof doc[typeField] === 'string';
+      const status = f.response.status ?? (isError ? (env0.request?.status ?? 400) : p.success.status);
+      return {
+        id: `${api}/${op.operation}/client.fixtures.${name}`,
+        api,
+        operation: op.operation,
+        check: `client.fixtures.${name}`,
+        severity: severityOf(op.basis, isError ? env0.request?.basis : p.success.basis),
+        summary: `The client reads a real recorded answer (${f.provenance.source}): ${
+          isError
+            ? 'it surfaces the recorded error type, TurkErrorCode and message'
+            : 'it hands back what the recording holds'
+        }.`,
+        rule: `fixtures/${lf.file}#/response (${f.provenance.note.slice(0, 120)})`,
+        run: async (env) => {
+          env.mock.reset();
+          env.mock.setScript({ kind: 'recorded', status, body: f.response.body });
+          const input = fc.sample(validInput(set, op, { requiredOnly: true }), {
+            seed: env.seed,
+            numRuns: 1,
+          })[0]!;
+          const r = await callClient(env, op.operation, input);
+          const ex = env.mock.exchanges.at(-1);
+          const failed = (detail: string): ClientCheckOutcome => ({
+            status: 'failed',
+            detail,
+            ...(ex ? { request: formatRequest(ex.request), response: formatResponse(ex.response) } : {}),
+            counterexample: showJson(input),
+            cases: 1,
+          });
+          if ('failure' in r) return failed(r.failure.detail);
+          const answer = decodeAnswer(set, api, op.operation, ex);
+          if (!ex || !answer) return failed('the mock saw no request from the client');
+          if (isError) {
+            if (!('error' in r.result))
+              return failed(`the client returned ${showResult(r.result)} for the recorded error answer`);
+            const got = r.result.error;
+            const problems: string[] = [];
+            if (got.code !== doc[typeField])
+              problems.push(`code ${JSON.stringify(got.code)}, recorded ${JSON.stringify(doc[typeField])}`);
+            const code = env0.body?.codeField ? doc[env0.body.codeField] : undefined;
+            if (code !== undefined && got.turkErrorCode !== code)
+              problems.push(
+                `TurkErrorCode ${JSON.stringify(got.turkErrorCode)}, recorded ${JSON.stringify(code)}`,
+              );
+            const message = env0.body?.messageField ? doc[env0.body.messageField] : undefined;
+            if (message !== undefined && got.message !== message)
+              problems.push(`message ${JSON.stringify(got.message)}, recorded ${JSON.stringify(message)}`);
+            return problems.length
+              ? failed(problems.join('; '))
+              : { status: 'passed', detail: '1 recorded answer', cases: 1 };
+          }
+          if ('error' in r.result)
+            return failed(`the client returned ${showResult(r.result)} for the recorded success answer`);
+          if (answer.kind !== 'success') return failed('the recorded answer does not decode as a success');
+          const diffs = diffRecord(answer.output, r.result.output, outputMembers(set, op), '', {
+            emptyListIsAbsent: false,
+          });
+          return diffs.length
+            ? failed(`the output differs from the recorded answer: ${diffs.join('; ')}`)
+            : { status: 'passed', detail: '1 recorded answer', cases: 1 };
+        },
+      };
+    });
+}
+
 function invalidInputCheck(set: SpecSet, op: OperationSpec): ClientCheckDef | undefined {
   const api = op.api;
   const p = set.apis[api].protocol;
@@ -701,6 +799,7 @@ export function clientCheckCatalogue(set: SpecSet, opts: CatalogueOptions = {}):
       errorCodeCheck(set, op),
       invalidInputCheck(set, op),
       ...retryChecks(set, op),
+      ...recordedAnswerChecks(set, op),
     ].filter((d): d is ClientCheckDef => d !== undefined);
     for (const d of defs) {
       if (opts.checks?.length && !opts.checks.includes(d.check) && !opts.checks.includes(d.id)) continue;

@@ -146,6 +146,18 @@ export function createMockHandlers(set: SpecSet, opts: MockOptions): MockHandler
             })
           : res;
       }
+      case 'recorded': {
+        // the protocol's headers (content type, request id) around the recorded status and body
+        const ok = script.status < 300;
+        const p = set.apis[codec.api].protocol;
+        const shaped = codec.encodeResponse(
+          set,
+          op,
+          ok ? { kind: 'success', output: {} } : { kind: 'error', error: p.validation.invalid, values: {} },
+          ctx,
+        );
+        return { ...shaped, status: script.status, body: script.body };
+      }
       case 'fail-then-succeed': {
         if (failuresServed < script.failures) {
           failuresServed++;
@@ -229,6 +241,7 @@ export function createMockHandlers(set: SpecSet, opts: MockOptions): MockHandler
       const fault = (id: string) => set.errors.errors[id]?.fault === true;
       switch (script.kind) {
         case 'success':
+        case 'recorded':
           return 0;
         case 'error':
           return fault(script.error) ? Number.POSITIVE_INFINITY : 0;

@@ -83,6 +83,12 @@ export type MockScript =
       uri?: string;
     }
   | {
+      /** a recorded answer (fixtures/), served as recorded with the protocol's headers */
+      kind: 'recorded';
+      status: number;
+      body: string;
+    }
+  | {
       kind: 'fail-then-succeed';
       /** an error id with fault:true in specs/errors.json */
       error: string;

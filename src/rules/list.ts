@@ -2,7 +2,7 @@
 // (statuses: `$status`), are the caller's when `owned`, and match the input members of `filter`;
 // `items` holds them, `count` the page's size, `total` all that match, paged by `pagination`.
 import { validInput } from '../arbitraries/input.ts';
-import { expectSuccess } from '../checks/judge.ts';
+import { expectError, expectSuccess } from '../checks/judge.ts';
 import { sev } from '../checks/plan.ts';
 import { expectAsCreated, freshIds } from '../checks/rule-support.ts';
 import { type Answered, CheckFailure, type Session } from '../checks/session.ts';
@@ -17,25 +17,41 @@ import {
   show,
 } from '../clients/e2e-support.ts';
 import { project, projectionContext } from '../emulator/project.ts';
-import type { Store } from '../emulator/store.ts';
+import type { Store, StoredEntity } from '../emulator/store.ts';
 import type { SpecProblem } from '../spec/load.ts';
-import { inputMembers, outputMembers } from '../spec/resolve.ts';
+import { inputMatches, inputMembers, inputValue, outputMembers, ruleInput } from '../spec/resolve.ts';
 import type { OperationSpec, ResolvedMember, RuleSpec, SpecSet } from '../spec/types.ts';
 import type { DecodedCall, Outcome } from '../wire/codec.ts';
 import type { EngineContext, RuleKindModule } from './types.ts';
 import { createdFacts } from './values.ts';
 
-function encodeToken(offset: number): string {
-  return Buffer.from(JSON.stringify({ o: offset }), 'utf8').toString('base64url');
+/**
+ * A page token: opaque to clients, bound to the operation and the filter values it was issued
+ * for (operations.md §4.3, INF), so a token replayed elsewhere is refused instead of misread.
+ */
+function encodeToken(offset: number, binding: string): string {
+  return Buffer.from(JSON.stringify({ o: offset, b: binding }), 'utf8').toString('base64url');
 }
 
-function decodeToken(token: string): number | undefined {
+function decodeToken(token: string, binding: string): number | undefined {
   try {
-    const v = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as { o?: unknown };
-    return typeof v?.o === 'number' && Number.isSafeInteger(v.o) && v.o >= 0 ? v.o : undefined;
+    const v = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as { o?: unknown; b?: unknown };
+    return typeof v?.o === 'number' && Number.isSafeInteger(v.o) && v.o >= 0 && v.b === binding
+      ? v.o
+      : undefined;
   } catch {
     return undefined;
   }
+}
+
+/** A field's values: `List[].Member` gives that member of each item of a list field. */
+function fieldValues(rec: StoredEntity, field: string): unknown[] {
+  const nested = /^(.+)\[\]\.(.+)$/.exec(field);
+  if (!nested) return [rec.fields[field]];
+  const list = rec.fields[nested[1]!];
+  return Array.isArray(list)
+    ? list.map((x) => (x && typeof x === 'object' ? (x as Record<string, unknown>)[nested[2]!] : undefined))
+    : [];
 }
 
 function runList(
@@ -58,11 +74,19 @@ function runList(
       ),
     );
   if (statusField === undefined && r.where && '$status' in r.where) matched = [];
-  if (r.owned) matched = matched.filter((rec) => store.ownerOf(rec) === call.accessKeyId);
+  const inMembers = new Map(inputMembers(set, op).map((m) => [m.name, m]));
+  // ownedWhen: only the caller's when the call asks for it (e.g. MustBeOwnedByCaller), else everyone's
+  const owned = r.owned && (!r.ownedWhen || inputMatches(call.input, r.ownedWhen, inMembers, new Date()));
+  if (owned) matched = matched.filter((rec) => store.ownerOf(rec) === call.accessKeyId);
+  const binding: unknown[] = [op.operation];
   for (const [member, field] of Object.entries(r.filter ?? {})) {
-    const want = call.input[member];
-    if (want !== undefined) matched = matched.filter((rec) => rec.fields[field] === want);
+    const want = inputValue(call.input, inMembers, member);
+    binding.push(want ?? null);
+    // a list-valued filter (e.g. a list of statuses) matches any of its values
+    if (Array.isArray(want)) matched = matched.filter((rec) => want.includes(rec.fields[field]));
+    else if (want !== undefined) matched = matched.filter((rec) => fieldValues(rec, field).includes(want));
   }
+  const bindingKey = JSON.stringify(binding);
   const pg = r.pagination;
   let offset = 0;
   let size = matched.length;
@@ -73,11 +97,11 @@ function runList(
     if (pg.style === 'token' && pg.token) {
       const token = call.input[pg.token];
       if (typeof token === 'string') {
-        const o = decodeToken(token);
+        const o = decodeToken(token, bindingKey);
         if (o === undefined)
           return ctx.error(p.validation.invalid, {
             member: pg.token,
-            reason: 'not a token this service issued',
+            reason: 'not a token this service issued for this operation and these filters',
             Parameter: pg.token,
           });
         offset = o;
@@ -91,14 +115,20 @@ function runList(
   }
   const page = matched.slice(offset, offset + size);
   const items = r.items ? outMembers.get(r.items) : undefined;
+  // itemMembers: the service shows only these members of each item
+  const only = r.itemMembers ? new Set(r.itemMembers) : undefined;
+  const itemShape =
+    items?.item && only
+      ? { ...items.item, members: items.item.members?.filter((m) => only.has(m.name)) }
+      : items?.item;
   if (r.items && items)
     output[r.items] = page
-      .map((rec) => (items.item ? project(rec.fields, items.item, projectionContext(set)) : undefined))
+      .map((rec) => (itemShape ? project(rec.fields, itemShape, projectionContext(set)) : undefined))
       .filter((x) => x !== undefined);
   if (r.count && outMembers.has(r.count)) output[r.count] = page.length;
   if (r.total && outMembers.has(r.total)) output[r.total] = matched.length;
   if (pg?.style === 'token' && pg.token && offset + size < matched.length && outMembers.has(pg.token))
-    output[pg.token] = encodeToken(offset + size);
+    output[pg.token] = encodeToken(offset + size, bindingKey);
   return { kind: 'success', output };
 }
 
@@ -109,8 +139,16 @@ export const list: RuleKindModule = {
     properties: {
       where: { type: 'object' },
       owned: { type: 'boolean' },
+      ownedWhen: { description: 'owned applies only to calls matching this input', type: 'object' },
       filter: { type: 'object', additionalProperties: { type: 'string' } },
       items: { type: 'string' },
+      itemMembers: {
+        description: 'the only members of each listed item the service shows',
+        type: 'array',
+        items: { type: 'string' },
+        minItems: 1,
+      },
+      input: { description: 'input members every call of the rule carries', type: 'object' },
       count: { type: 'string' },
       total: { type: 'string' },
       pagination: {
@@ -124,6 +162,11 @@ export const list: RuleKindModule = {
           defaultSize: { type: 'integer', minimum: 1 },
           given: { type: 'string' },
           basis: { $ref: '#/definitions/basis' },
+          tokenBasis: {
+            description:
+              'token style: tokens are opaque and bound to the operation and its filter values; others get validation.invalid',
+            $ref: '#/definitions/basis',
+          },
         },
       },
     },
@@ -133,6 +176,23 @@ export const list: RuleKindModule = {
   validate(ctx) {
     const { rule: r, op, states, pointer: p, file } = ctx;
     const out: SpecProblem[] = [];
+    for (const key of ['input', 'ownedWhen'] as const)
+      for (const k of Object.keys(r[key] ?? {}))
+        if (!(k in op.input.members))
+          out.push({ file, pointer: `${p}/${key}/${k}`, message: `${k} is not an input member` });
+    if (r.itemMembers) {
+      const shapes = ctx.set.apis[op.api].shapes.shapes;
+      const listShape = r.items ? op.output.members[r.items] : undefined;
+      const item = listShape ? shapes[listShape.shape]?.member?.shape : undefined;
+      const known = item ? (shapes[item]?.members ?? {}) : {};
+      for (const [j, m] of r.itemMembers.entries())
+        if (!(m in known))
+          out.push({
+            file,
+            pointer: `${p}/itemMembers/${j}`,
+            message: `${m} is not a member of the items of ${r.items ?? '(no items)'}`,
+          });
+    }
     const many = r.pagination?.given;
     if (many !== undefined && states[many]) {
       // the listed entities it makes: matching `where`'s status, all under one parent
@@ -164,12 +224,20 @@ export const list: RuleKindModule = {
     const api = op.api;
     const items = rule.items;
     if (!items) return;
+    // the rule's own input (e.g. a status to list), then the filters the state's ids fill
     const listInput = (ids: Record<string, string>) => {
-      const input: Record<string, unknown> = {};
+      const input: Record<string, unknown> = ruleInput(rule);
       for (const [member, idName] of Object.entries(rule.filter ?? {}))
-        if (ids[idName]) input[member] = ids[idName];
+        if ((ids[idName] ?? ids[member]) !== undefined) input[member] = ids[idName] ?? ids[member];
       return input;
     };
+    const pgToken = rule.pagination?.style === 'token' ? rule.pagination.token : undefined;
+    const pgNumber = rule.pagination?.style === 'page' ? rule.pagination.page : undefined;
+    // later pages of a walk are as large as the model allows
+    const sizeRange = inputMembers(set, op)
+      .find((m) => m.name === rule.pagination?.size)
+      ?.constraints.find((c) => c.kind === 'range');
+    const maxPageSize = sizeRange?.kind === 'range' ? sizeRange.max : undefined;
     const listed = (output: Record<string, unknown>, id: string | undefined) => {
       const v = output[items];
       const list = v === undefined ? [] : Array.isArray(v) ? v : [v];
@@ -180,18 +248,42 @@ export const list: RuleKindModule = {
         ),
       };
     };
-    // Both list checks: a fresh provider state, the filtered call, and its successful output.
+    // Both list checks: a fresh provider state, the filtered call, and its successful output:
+    // the page that lists the entity (token or numbered pages are followed, up to 50, when no filter
+    // narrows the listing to what the state made, e.g. all of the caller's HITs)
     const listFresh = async (s: Session, coverKey: string) => {
       await s.requireApi(api);
       const ids = await freshIds(s, op, rule.given);
       s.cover(coverKey);
-      const ex = await s.call(api, op.operation, listInput(ids));
-      const output = expectSuccess(
-        set,
-        op,
-        ex,
-        `${op.operation} filtered by ${JSON.stringify(listInput(ids))}`,
-      );
+      let input = listInput(ids);
+      let ex = await s.call(api, op.operation, input);
+      let output = expectSuccess(set, op, ex, `${op.operation} filtered by ${JSON.stringify(input)}`);
+      for (let page = 2; page <= 50 && (pgToken || pgNumber) && !listed(output, ids[ent.id]).hit; page++) {
+        let next: Record<string, unknown>;
+        if (pgToken) {
+          const token = output[pgToken];
+          if (typeof token !== 'string' || token === '') break;
+          next = { [pgToken]: token };
+        } else {
+          // numbered pages, as large as the model allows: page 1 again at that size, then the next
+          // ones while the answer's total says more exist
+          const total = rule.total === undefined ? undefined : Number(output[rule.total]);
+          const got = listed(output, undefined).list.length;
+          const size = Number(input[rule.pagination!.size] ?? rule.pagination!.defaultSize ?? got);
+          const resized = maxPageSize !== undefined && size !== maxPageSize;
+          const at = resized ? 0 : Number(input[pgNumber!] ?? 1);
+          if (got === 0 || total === undefined || !Number.isFinite(total) || (!resized && at * size >= total))
+            break;
+          next = { [pgNumber!]: at + 1 };
+        }
+        input = {
+          ...input,
+          ...next,
+          ...(maxPageSize ? { [rule.pagination!.size]: maxPageSize } : {}),
+        };
+        ex = await s.call(api, op.operation, input, { label: `page ${page}` });
+        output = expectSuccess(set, op, ex, `${op.operation} page ${page}`);
+      }
       return { ids, ex, output };
     };
     ctx.add(`rule.${rule.id}`, ctx.sev, async (s) => {
@@ -369,9 +461,10 @@ export const list: RuleKindModule = {
           `${op.operation} must list the ${entity} ${ids[ent.id]}, but it does not.`,
           ex,
         );
+      const itemMembers = outputMembers(set, op).find((m) => m.name === items)?.item?.members ?? [];
       expectAsCreated(
         item as Record<string, unknown>,
-        outputMembers(set, op).find((m) => m.name === items)?.item?.members ?? [],
+        rule.itemMembers ? itemMembers.filter((m) => rule.itemMembers!.includes(m.name)) : itemMembers,
         createdFacts(set, entity, rule.given, ids),
         `${op.operation} (the listed ${entity})`,
         ex,
@@ -391,7 +484,7 @@ export const list: RuleKindModule = {
         const sizeMember = inputMembers(set, op).find((m) => m.name === pg.size);
         const range = sizeMember?.constraints.find((c) => c.kind === 'range');
         const size = range?.kind === 'range' && range.max !== undefined ? range.max : pg.defaultSize;
-        let input: Record<string, unknown> = { [pg.size]: size };
+        let input: Record<string, unknown> = { ...ruleInput(rule), [pg.size]: size };
         let last: Answered | undefined;
         let count = 0;
         for (let pageNo = 1; pageNo <= 50; pageNo++) {
@@ -422,20 +515,128 @@ export const list: RuleKindModule = {
         s.creds(1);
         const ids = await freshIds(s, op, rule.given, 0);
         s.cover(`rule:${rule.id}:owned`);
-        const ex = await s.call(api, op.operation, listInput(ids), {
-          as: 1,
-          label: 'list by a non-owner',
+        // every page the non-owner is given (up to 50): none lists the owner's entity
+        let input = listInput(ids);
+        for (let page = 1; page <= 50; page++) {
+          const ex = await s.call(api, op.operation, input, {
+            as: 1,
+            label: page === 1 ? 'list by a non-owner' : `page ${page} for a non-owner`,
+          });
+          if (ex.answer.kind === 'success' && listed(ex.answer.output, ids[ent.id]).hit)
+            throw new CheckFailure(
+              `${op.operation} signed by another requester must not list the owner's ${entity} ${ids[ent.id]}, but it does.`,
+              ex,
+            );
+          if (ex.answer.kind === 'garbage')
+            throw new CheckFailure(
+              `${op.operation} by a non-owner gave an unreadable answer: ${ex.answer.problems.join('; ')}.`,
+              ex,
+            );
+          const token = ex.answer.kind === 'success' && pgToken ? ex.answer.output[pgToken] : undefined;
+          if (typeof token !== 'string' || token === '') break;
+          input = { ...input, [pgToken!]: token, ...(maxPageSize ? { [pg!.size]: maxPageSize } : {}) };
+        }
+      });
+    // itemMembers: each listed item shows those members and no others
+    if (rule.itemMembers)
+      ctx.add(`rule.${rule.id}.item-members`, ctx.sev, async (s) => {
+        const { ids, ex, output } = await listFresh(s, `rule:${rule.id}:item-members`);
+        const only = rule.itemMembers!;
+        const list = listed(output, ids[ent.id]).list;
+        if (!list.length)
+          throw new CheckFailure(
+            `${op.operation} must list the ${entity} ${ids[ent.id]}, but it does not.`,
+            ex,
+          );
+        for (const item of list) {
+          const keys = item && typeof item === 'object' ? Object.keys(item) : [];
+          const extra = keys.filter((k) => !only.includes(k));
+          const missing = only.filter((k) => !keys.includes(k));
+          if (extra.length || missing.length)
+            throw new CheckFailure(
+              `Each item of ${items} must show only ${only.join(', ')}, but one shows ${keys.join(', ') || 'nothing'}${missing.length ? ` (without ${missing.join(', ')})` : ''}.`,
+              ex,
+            );
+        }
+      });
+    // a list-valued filter (e.g. statuses): each value lists exactly the entities in it
+    const listFilters = Object.entries(rule.filter ?? {}).filter(
+      ([member]) => inputMembers(set, op).find((m) => m.name === member)?.type === 'list',
+    );
+    if (pg && many && n > 1)
+      for (const [member, field] of listFilters)
+        ctx.add(`rule.${rule.id}.filter.${member}`, ctx.sev, async (s) => {
+          await s.requireApi(api);
+          const ids = await freshIds(s, op, many);
+          s.cover(`rule:${rule.id}:filter:${member}`);
+          const made = (set.model.states[many]?.creates ?? []).filter((c) => c.entity === entity);
+          const values = [
+            ...new Set(made.map((c) => c.status ?? c.fields?.[field]).filter((v) => v !== undefined)),
+          ];
+          for (const v of values) {
+            const want = made.filter((c) => (c.status ?? c.fields?.[field]) === v).length;
+            const input = { ...listInput(ids), [member]: [v], [pg.size]: n };
+            const what = `${op.operation} with ${member}=${JSON.stringify([v])} over the ${n} ${entity}s of provider state ${many}`;
+            const ex = await s.call(api, op.operation, input, { label: `${member} ${String(v)}` });
+            const { list } = listed(expectSuccess(set, op, ex, what), undefined);
+            const wrong = list.filter(
+              (x) => !x || typeof x !== 'object' || (x as Record<string, unknown>)[field] !== v,
+            );
+            if (list.length !== want || wrong.length)
+              throw new CheckFailure(
+                `${what} must list the ${want} in ${String(v)} and nothing else, but ${items} holds ${list.length} item(s)${wrong.length ? `, ${wrong.length} of them not in ${String(v)}` : ''}.`,
+                ex,
+              );
+          }
         });
-        if (ex.answer.kind === 'success' && listed(ex.answer.output, ids[ent.id]).hit)
+    // page tokens are bound to the operation and its filter values (operations.md §4.3, INF)
+    const invalidErr = set.apis[api].protocol.validation.invalid;
+    if (pg?.tokenBasis && pgToken && many && n > 1 && Object.keys(rule.filter ?? {}).length)
+      ctx.add(`rule.${rule.id}.token-bound`, sev(rule.basis, pg.basis, pg.tokenBasis), async (s) => {
+        await s.requireApi(api);
+        const ids = await freshIds(s, op, many);
+        const other = await freshIds(s, op, rule.given);
+        s.cover(`rule:${rule.id}:token-bound`);
+        const ex1 = await s.call(
+          api,
+          op.operation,
+          { ...listInput(ids), [pg.size]: n - 1 },
+          { label: 'first page' },
+        );
+        const token = expectSuccess(set, op, ex1, `${op.operation} with ${pg.size}=${n - 1}`)[pgToken];
+        if (typeof token !== 'string' || token === '')
           throw new CheckFailure(
-            `${op.operation} signed by another requester must not list the owner's ${entity} ${ids[ent.id]}, but it does.`,
-            ex,
+            `${op.operation} with ${pg.size}=${n - 1} over a filter matching ${n} ${entity}s must give a ${pgToken} for the rest, but it gives none.`,
+            ex1,
           );
-        if (ex.answer.kind === 'garbage')
-          throw new CheckFailure(
-            `${op.operation} by a non-owner gave an unreadable answer: ${ex.answer.problems.join('; ')}.`,
-            ex,
-          );
+        const ex2 = await s.call(
+          api,
+          op.operation,
+          { ...listInput(other), [pg.size]: n - 1, [pgToken]: token },
+          { label: 'the token with another filter' },
+        );
+        expectError(
+          set,
+          api,
+          ex2,
+          [invalidErr],
+          `${op.operation} with a ${pgToken} issued for other filter values`,
+        );
+      });
+    if (pg?.tokenBasis && pgToken)
+      ctx.add(`rule.${rule.id}.foreign-token`, sev(rule.basis, pg.tokenBasis), async (s) => {
+        await s.requireApi(api);
+        const ids = await freshIds(s, op, rule.given);
+        s.cover(`rule:${rule.id}:foreign-token`);
+        // base64 of a JSON object no server issued
+        const token = Buffer.from(JSON.stringify({ conformance: 'not a token' }), 'utf8').toString('base64');
+        const ex = await s.call(
+          api,
+          op.operation,
+          { ...listInput(ids), [pgToken]: token },
+          { label: 'a token never issued' },
+        );
+        expectError(set, api, ex, [invalidErr], `${op.operation} with a ${pgToken} the server never issued`);
       });
   },
 
@@ -453,22 +654,40 @@ export const list: RuleKindModule = {
             const ids = await createState(env, given, log);
             const filter: Record<string, unknown> = {};
             for (const [member, idName] of Object.entries(rule.filter ?? {}))
-              if (ids[idName] !== undefined) filter[member] = ids[idName];
-            const input = sample(
-              validInput(set, op, { ids, requiredOnly: true, fixed: filter }),
+              if ((ids[idName] ?? ids[member]) !== undefined) filter[member] = ids[idName] ?? ids[member];
+            let input = sample(
+              validInput(set, op, { ids, requiredOnly: true, fixed: { ...ruleInput(rule), ...filter } }),
               env.seed + i,
             );
-            const r = await callClient(env, op.operation, input, log);
-            if ('error' in r)
-              throw new E2eFailure(
-                `${op.operation} for the ${entity} of provider state ${given} must succeed, but the client surfaced ${show(r.error)}`,
+            // token pages are followed (up to 50, later ones as large as the model allows) while the
+            // entity is not listed: a listing without a filter holds all of the caller's entities
+            const token = rule.pagination?.style === 'token' ? rule.pagination.token : undefined;
+            const sizeName = rule.pagination?.size;
+            const range = inputMembers(set, op)
+              .find((m) => m.name === sizeName)
+              ?.constraints.find((c) => c.kind === 'range');
+            const maxSize = range?.kind === 'range' ? range.max : undefined;
+            let value: unknown;
+            let found = false;
+            for (let page = 1; page <= 50 && !found; page++) {
+              const r = await callClient(env, op.operation, input, log);
+              if ('error' in r)
+                throw new E2eFailure(
+                  `${op.operation} for the ${entity} of provider state ${given} must succeed, but the client surfaced ${show(r.error)}`,
+                );
+              value = r.output[items];
+              const list =
+                value === undefined || value === null ? [] : Array.isArray(value) ? value : [value];
+              found = list.some(
+                (x) =>
+                  x &&
+                  typeof x === 'object' &&
+                  String((x as Record<string, unknown>)[ent.id]) === ids[ent.id],
               );
-            const value = r.output[items];
-            const list = value === undefined || value === null ? [] : Array.isArray(value) ? value : [value];
-            const found = list.some(
-              (x) =>
-                x && typeof x === 'object' && String((x as Record<string, unknown>)[ent.id]) === ids[ent.id],
-            );
+              const next = token ? r.output[token] : undefined;
+              if (typeof next !== 'string' || next === '') break;
+              input = { ...input, [token!]: next, ...(sizeName && maxSize ? { [sizeName]: maxSize } : {}) };
+            }
             if (!found)
               throw new E2eFailure(
                 `${op.operation} must list the ${entity} ${ids[ent.id]} in ${items}, but the client hands back ${show(value)}`,

@@ -27,7 +27,7 @@ import { createdFacts, parseValue } from './values.ts';
  */
 function targets(ctx: RuleContext, ids: Record<string, string>) {
   const { set, rule, ent, entity } = ctx;
-  return Object.entries(rule.output ?? {}).map(([key, what]) => {
+  return wholeOutputs(rule.output).map(([key, what]) => {
     const self = parseValue(what).kind === 'entity';
     const name = self ? entity : ent.parent?.entity;
     const spec = name ? set.model.entities[name] : undefined;
@@ -41,11 +41,34 @@ function targets(ctx: RuleContext, ids: Record<string, string>) {
   });
 }
 
+/** `$entity.<Field>`: one field of the entity as an output member (e.g. the account's balance). */
+function entityField(what: string): string | undefined {
+  return what.startsWith('$entity.') ? what.slice('$entity.'.length) : undefined;
+}
+
+/** The outputs that hold the entity or its parent as a whole. */
+function wholeOutputs(output: Record<string, string> | undefined): [string, string][] {
+  return Object.entries(output ?? {}).filter(([, what]) => entityField(what) === undefined);
+}
+
+/** The outputs that hold one field of the entity. */
+function fieldOutputs(output: Record<string, string> | undefined): [string, string][] {
+  return Object.entries(output ?? {}).filter(([, what]) => entityField(what) !== undefined);
+}
+
 export const read: RuleKindModule = {
   kind: 'read',
   schema: {
     required: ['given', 'output'],
-    properties: { output: { type: 'object', additionalProperties: { enum: ['$entity', '$parent'] } } },
+    properties: {
+      output: {
+        type: 'object',
+        additionalProperties: {
+          type: 'string',
+          pattern: '^\\$(entity|parent)$|^\\$entity\\.[A-Za-z][A-Za-z0-9]*$',
+        },
+      },
+    },
   },
   successState: true,
 
@@ -56,7 +79,12 @@ export const read: RuleKindModule = {
       const m = ctx.outMembers.get(name);
       const from = parseValue(source).kind === 'parent' ? ctx.store.parentOf(ctx.rec!) : ctx.rec;
       if (!m || !from) continue;
-      const x = project(from.fields, m, projectionContext(ctx.set));
+      const field = entityField(source);
+      const x = project(
+        field === undefined ? from.fields : from.fields[field],
+        m,
+        projectionContext(ctx.set),
+      );
       if (x !== undefined) ctx.output[name] = x;
     }
     return undefined;
@@ -81,6 +109,12 @@ export const read: RuleKindModule = {
     };
     ctx.add(`rule.${rule.id}`, ctx.sev, async (s) => {
       const { ids, ex, output } = await readFresh(s, `rule:${rule.id}`);
+      for (const [key, what] of fieldOutputs(rule.output))
+        if (output[key] === undefined)
+          throw new CheckFailure(
+            `${op.operation} must return ${key} (the ${entity}'s ${entityField(what)}), but it is missing.`,
+            ex,
+          );
       for (const t of targets(ctx, ids)) {
         const value = output[t.key] as Record<string, unknown> | undefined;
         if (!value || typeof value !== 'object')
@@ -139,6 +173,8 @@ export const read: RuleKindModule = {
               throw new E2eFailure(
                 `${op.operation} of the ${entity} of provider state ${given} must succeed, but the client surfaced ${show(r.error)}`,
               );
+            for (const [key] of fieldOutputs(rule.output))
+              if (r.output[key] === undefined) throw new E2eFailure(`the client hands back no ${key}`);
             for (const t of targets(ctx, ids)) {
               const value = r.output[t.key] as Record<string, unknown> | undefined;
               if (!value || typeof value !== 'object')

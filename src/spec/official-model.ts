@@ -274,3 +274,100 @@ export function readServiceModel(path: string): ServiceModel {
     throw new Error(`${path} is not a service model (no "operations")`);
   return doc;
 }
+
+/** Where shared-shape differences are reported (their `operation`). */
+export const SHARED_SHAPES_FILE = `shapes/${OFFICIAL_MODEL_API}.json`;
+
+/**
+ * The model's named shapes that its operations reach, other than the operations'
+ * own input and output structures (an operation spec writes those inline).
+ */
+export function reachableSharedShapes(model: ServiceModel): Set<string> {
+  const shapes = model.shapes ?? {};
+  const top = new Set<string>();
+  const seen = new Set<string>();
+  const visit = (ref: ModelShape | undefined) => {
+    if (!ref) return;
+    if (typeof ref.shape === 'string') {
+      if (seen.has(ref.shape)) return;
+      seen.add(ref.shape);
+      const target = shapes[ref.shape];
+      if (target) walk(target);
+    } else walk(ref);
+  };
+  const walk = (s: ModelShape) => {
+    for (const m of Object.values(s.members ?? {})) visit(m);
+    visit(s.member);
+  };
+  for (const op of Object.values(model.operations))
+    for (const io of [op.input, op.output]) {
+      if (io && typeof io.shape === 'string') top.add(io.shape);
+      visit(io);
+    }
+  return new Set([...seen].filter((n) => !top.has(n)));
+}
+
+/**
+ * Compare the shared shapes file with the model's shapes of the same names, one
+ * level deep (type, constraints, member names, required flags, member shape names;
+ * nested shapes are compared under their own names), and report every shape the
+ * model's operations reach that the file lacks. So every operation's shapes are
+ * checked, specified or not. Only a model with named shapes (botocore) can be
+ * compared this way; the file cannot declare differences: a fact the model lacks
+ * belongs on the operation member that carries it.
+ */
+export function compareSharedShapes(set: SpecSet, model: ServiceModel, opts: CompareOptions): Difference[] {
+  if (!hasNamedShapes(model)) return [];
+  const out: Difference[] = [];
+  const diff: DiffFn = (member, aspect, spec, m) =>
+    out.push({ operation: SHARED_SHAPES_FILE, member, aspect, spec, model: m });
+  const specShapes = set.apis[OFFICIAL_MODEL_API].shapes.shapes;
+  const mshapes = model.shapes ?? {};
+  for (const name of [...reachableSharedShapes(model)].sort())
+    if (!(name in specShapes)) diff(name, 'shape', 'absent', 'present');
+  for (const name of Object.keys(specShapes).sort()) {
+    const mshape = mshapes[name];
+    if (!mshape) {
+      diff(name, 'shape', 'present', 'absent');
+      continue;
+    }
+    const sm = resolveMember(set, OFFICIAL_MODEL_API, name, { shape: name });
+    const mtype = typeOf(mshape);
+    if (mtype !== sm.type) {
+      diff(name, 'type', sm.type, mtype);
+      continue;
+    }
+    if (opts.constraints) compareConstraints(sm, mshape, name, diff);
+    const own = specShapes[name]!;
+    if (sm.type === 'structure') {
+      const required = new Set(mshape.required ?? []);
+      const mmembers = mshape.members ?? {};
+      for (const [mn, ms] of Object.entries(own.members ?? {})) {
+        const path = `${name}.${mn}`;
+        const ref = mmembers[mn];
+        if (!ref) {
+          diff(path, 'member', 'present', 'absent');
+          continue;
+        }
+        if ((ms.required === true) !== required.has(mn))
+          diff(path, 'required', show(ms.required === true), show(required.has(mn)));
+        if (ref.shape !== ms.shape) diff(path, 'shape', ms.shape, show(ref.shape));
+        // A member's own constraints narrow its shape's: the model cannot say that.
+        if (ms.constraints?.length) diff(path, 'member', 'constraints', 'absent');
+      }
+      for (const mn of Object.keys(mmembers))
+        if (!(mn in (own.members ?? {}))) diff(`${name}.${mn}`, 'member', 'absent', 'present');
+    }
+    if (sm.type === 'list' && own.member?.shape !== mshape.member?.shape)
+      diff(`${name}[]`, 'shape', show(own.member?.shape), show(mshape.member?.shape));
+  }
+  return out;
+}
+
+/** The model's operations that have no spec (yet). */
+export function unspecifiedOperations(set: SpecSet, model: ServiceModel): string[] {
+  const specified = set.apis[OFFICIAL_MODEL_API].operations;
+  return Object.keys(model.operations)
+    .filter((op) => !specified.has(op))
+    .sort();
+}

@@ -11,6 +11,7 @@ import type {
   ParameterRole,
   ProtocolFile,
   ResolvedMember,
+  RuleSpec,
   Severity,
   SpecSet,
 } from './types.ts';
@@ -34,6 +35,7 @@ export function resolveMember(
     type: shape.type,
     shape: spec.shape,
     required: spec.required === true,
+    ...(spec.default !== undefined ? { default: spec.default } : {}),
     constraints: [...(shape.constraints ?? []), ...(spec.constraints ?? [])],
     ...(spec.basis ? { basis: spec.basis } : {}),
     ...(shape.money ? { money: { amount: shape.money.amount, currencyCode: shape.money.currencyCode } } : {}),
@@ -226,4 +228,62 @@ export function constraintKey(member: string, c: Constraint): string {
     default:
       return `${member}.${c.kind}`;
   }
+}
+
+/** A member's value in a call: what was sent, else its documented default. */
+export function inputValue(
+  input: Record<string, unknown>,
+  members: ReadonlyMap<string, ResolvedMember>,
+  name: string,
+): unknown {
+  return input[name] ?? members.get(name)?.default;
+}
+
+const NOW_TEMPLATE = /^\$now([+-]\d+)?$/;
+
+/**
+ * Does a call match a rule's `input` (or an allowedWhen's)? An absent member matches its
+ * documented default; a `$now+N` value matches any timestamp later than `now`, `$now-N` and
+ * `$now` any other one.
+ */
+export function inputMatches(
+  input: Record<string, unknown>,
+  want: Record<string, unknown>,
+  members: ReadonlyMap<string, ResolvedMember>,
+  now: Date,
+): boolean {
+  return Object.entries(want).every(([k, v]) => {
+    const got = inputValue(input, members, k);
+    const rel = typeof v === 'string' ? NOW_TEMPLATE.exec(v) : null;
+    if (rel && got instanceof Date)
+      return Number(rel[1] ?? 0) > 0 ? got.getTime() > now.getTime() : got.getTime() <= now.getTime();
+    return got === v;
+  });
+}
+
+/** A rule's `input` as a check sends it: `$now±N` becomes that timestamp (whole seconds). */
+export function ruleInput(rule: RuleSpec, now: Date = new Date()): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(rule.input ?? {})) {
+    const rel = typeof v === 'string' ? NOW_TEMPLATE.exec(v) : null;
+    out[k] = rel ? new Date(Math.floor(now.getTime() / 1000) * 1000 + Number(rel[1] ?? 0) * 1000) : v;
+  }
+  return out;
+}
+
+/** The effect rule a successful call applies to an entity in `status`, if any. */
+export function effectFor(
+  set: SpecSet,
+  op: OperationSpec,
+  input: Record<string, unknown>,
+  status: unknown,
+  now: Date = new Date(),
+): RuleSpec | undefined {
+  const members = new Map(inputMembers(set, op).map((m) => [m.name, m]));
+  return op.behaviour.rules.find(
+    (r) =>
+      r.kind === 'effect' &&
+      (!r.input || inputMatches(input, r.input, members, now)) &&
+      (!r.from || status === undefined || r.from.includes(String(status))),
+  );
 }

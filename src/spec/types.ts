@@ -23,6 +23,8 @@ export type Constraint =
 export interface MemberSpec {
   shape: string;
   required?: boolean;
+  /** The value the service assumes when the member is absent (documented, with the member's basis). */
+  default?: string | number | boolean;
   constraints?: Constraint[];
   basis?: Basis;
   note?: string;
@@ -86,6 +88,9 @@ export interface Pagination {
   /** A provider state that fills one filter value with several entities the rule lists (paged over). */
   given?: string;
   basis: Basis;
+  /** Token style: tokens are opaque and bound to the operation and its filter values; a token
+   * issued for other filters, or never issued, gets the protocol's `invalid` error. */
+  tokenBasis?: Basis;
 }
 
 export interface RuleSpec {
@@ -100,14 +105,35 @@ export interface RuleSpec {
   violatedBy?: string[];
   set?: Record<string, string | number | boolean>;
   observe?: Record<string, unknown>;
-  output?: Record<string, '$entity' | '$parent'>;
+  /** read: output member → `$entity`, `$parent`, or `$entity.<Field>` (one field as the member) */
+  output?: Record<string, string>;
   where?: Record<string, unknown>;
   owned?: boolean;
+  /** list: `owned` applies only to calls matching this input (e.g. MustBeOwnedByCaller: true) */
+  ownedWhen?: Record<string, unknown>;
+  /** list: input member → entity field it filters on (`List[].Member`: any item of a list field) */
   filter?: Record<string, string>;
   items?: string;
   count?: string;
   total?: string;
   pagination?: Pagination;
+  /** effect/list: input members the rule's calls carry; an effect applies only to calls that match
+   * (an absent member matches its documented `default`). `$now±N` stands for a timestamp. */
+  input?: Record<string, unknown>;
+  /** effect: the statuses the effect applies from (a call from another status succeeds without it) */
+  from?: string[];
+  /** list: the only members of each item the service shows (others are left out) */
+  itemMembers?: string[];
+}
+
+/**
+ * 2014-08-15: the answer's result element when it is not `{operation}Result`: another wrapper name
+ * (`element`), or no wrapper at all (`member`: that output member's element is the result).
+ */
+export interface ResultPlacement {
+  element?: string;
+  member?: string;
+  basis: Basis;
 }
 
 export interface OperationSpec {
@@ -120,7 +146,7 @@ export interface OperationSpec {
   equivalent?: Record<string, unknown>;
   idempotent?: boolean;
   input: { members: Record<string, MemberSpec> };
-  output: { members: Record<string, MemberSpec> };
+  output: { members: Record<string, MemberSpec>; result?: ResultPlacement };
   behaviour: { kind: 'transition' | 'read' | 'list'; entity: string; select?: string; rules: RuleSpec[] };
   officialModel?: { differences: { member: string; aspect: string; reason: string }[] };
   /** 2014-08-15 only: declared differences from the WSDL (src/spec/wsdl.ts). */
@@ -303,6 +329,7 @@ export interface ResolvedMember {
   type: ShapeType;
   shape: string;
   required: boolean;
+  default?: string | number | boolean;
   constraints: Constraint[];
   basis?: Basis;
   members?: ResolvedMember[];

@@ -49,11 +49,20 @@ export function legacyRootName(set: SpecSet, operation: string | undefined): str
   return fillMessage(t, { operation: operation && SAFE_NAME.test(operation) ? operation : 'Error' });
 }
 
-/** The Result element of an answer about `operation`. */
-export function resultName(set: SpecSet, operation: string | undefined): string {
+/** The operation's result placement, when its spec declares one (no `{operation}Result` wrapper). */
+function placementOf(set: SpecSet, operation: string | undefined) {
+  return operation === undefined ? undefined : set.apis[LEGACY_API].operations.get(operation)?.output.result;
+}
+
+/** The name of the answer's result element: the protocol's template, or the operation's own placement. */
+export function legacyResultName(set: SpecSet, operation: string | undefined): string {
+  const own = placementOf(set, operation);
+  if (own) return (own.member ?? own.element)!;
   const t = protocolOf(set).success.result ?? '{operation}';
   return fillMessage(t, { operation: operation && SAFE_NAME.test(operation) ? operation : 'Error' });
 }
+/** The Result element of an answer about `operation` (the name soap.ts uses). */
+export const resultName = legacyResultName;
 
 function templateRegex(template: string): RegExp {
   const parts = template
@@ -401,7 +410,13 @@ export function legacyResponseDocument(
     const e = echo();
     if (e) setPath(res, `${requestPath}/${e[0]}`, e[1]);
     const shape = outputShape(set, operation);
-    if (shape) {
+    const bare = placementOf(set, operation)?.member;
+    if (bare !== undefined) {
+      // no wrapper: the member's own element is the result, Request/IsValid first inside it
+      const m = shape?.find((x) => x.name === bare);
+      const x = toXml(outcome.output[bare], m);
+      Object.assign(res, isPlainObject(x) ? x : {});
+    } else if (shape) {
       for (const m of shape) {
         const x = toXml(outcome.output[m.name], m);
         if (x !== undefined) res[m.name] = x;
@@ -652,7 +667,13 @@ export function decodeLegacyDocument(
     problems.push(`${pointer(set, '/success/status')}: expected ${s.status}, got ${res.status}`);
   const output: Record<string, unknown> = {};
   const shape = outputShape(set, operation);
-  if (shape && isPlainObject(resultEl))
+  const bare = known ? placementOf(set, operation)?.member : undefined;
+  const bareMember = bare === undefined ? undefined : shape?.find((m) => m.name === bare);
+  if (bareMember && isPlainObject(resultEl)) {
+    // the element is there anyway (it holds Request/IsValid): only members of its own make an output
+    const v = fromXml(resultEl, bareMember);
+    if (isPlainObject(v) && Object.keys(v).length) output[bareMember.name] = v;
+  } else if (shape && isPlainObject(resultEl))
     for (const m of shape)
       if (resultEl[m.name] !== undefined)
         output[m.name] =

@@ -37,7 +37,12 @@ describe('the server check catalogue', () => {
         expect(mine).toContain('valid.request');
         expect(mine).toContain('protocol.success-envelope');
         expect(mine).toContain('protocol.unknown-operation');
-        expect(mine.some((c) => c.startsWith('invalid.'))).toBe(true);
+        // an operation without input members (GetAccountBalance) has nothing to violate
+        if (Object.keys(op.input.members).length)
+          expect(
+            mine.some((c) => c.startsWith('invalid.')),
+            `${api} ${op.operation}`,
+          ).toBe(true);
         for (const r of op.behaviour.rules)
           expect(
             mine.some((c) => c.startsWith(`rule.${r.id}`)),

@@ -4,7 +4,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { findBotocoreModel } from '../../src/cli/commands/verify-model.ts';
-import { DEFAULT_SPECS_DIR } from '../../src/spec/load.ts';
+import { DEFAULT_SPECS_DIR, loadSpecsUncached } from '../../src/spec/load.ts';
 import { AWS_SDK_MODEL, copySpecs, editJson } from './helpers.ts';
 
 const BIN = join(DEFAULT_SPECS_DIR, '../bin/mturk-conformance.mjs');
@@ -29,8 +29,15 @@ describe('mturk-conformance specs', () => {
   it('lists the operations per API version, seeds first, and exits 0', () => {
     const r = cli('specs');
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toMatch(/2017-01-17 \(awsJson1_1\): 6 operations, 2 seed, 4 support/);
-    expect(r.stdout).toMatch(/2014-08-15 \(mturkRestXml\): 8 operations, 2 seed, 6 support/);
+    // the 2017 count grows as operations are specified: the listing must show them all
+    const n17 = loadSpecsUncached(DEFAULT_SPECS_DIR).apis['2017-01-17'].operations.size;
+    expect(r.stdout).toMatch(
+      new RegExp(`2017-01-17 \\(awsJson1_1\\): ${n17} operations, 2 seed, ${n17 - 2} support`),
+    );
+    const n14 = loadSpecsUncached(DEFAULT_SPECS_DIR).apis['2014-08-15'].operations.size;
+    expect(r.stdout).toMatch(
+      new RegExp(`2014-08-15 \\(mturkRestXml\\): ${n14} operations, 2 seed, ${n14 - 2} support`),
+    );
     expect(r.stdout).toMatch(/seed\s+RejectAssignment\s+2\s+0\s+4\s+4\s+0/);
   });
 
@@ -133,5 +140,34 @@ describe('mturk-conformance verify-model', () => {
     const r = cli('verify-model', '--dir', dir);
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(/stale declarations \(1\):\n {2}RejectAssignment AssignmentId pattern/);
+  });
+
+  it.skipIf(!findBotocoreModel())(
+    'botocore: a shared shape no specified operation uses is compared too (exit 1)',
+    () => {
+      editJson(dir, 'shapes/2017-01-17.json', (d) => {
+        d.shapes.WorkerBlock.members.Reason.required = true;
+        d.shapes.IdempotencyToken.constraints[0].max = 65;
+      });
+      const r = cli('verify-model', '--dir', dir);
+      expect(r.code).toBe(1);
+      expect(r.stdout).toMatch(
+        /shapes\/2017-01-17\.json WorkerBlock\.Reason required: spec true, model false/,
+      );
+      expect(r.stdout).toMatch(
+        /shapes\/2017-01-17\.json IdempotencyToken length: spec .*"max":65.*, model .*"max":64/,
+      );
+    },
+  );
+
+  it.skipIf(!findBotocoreModel())('botocore --all: every operation of the model needs a spec', () => {
+    const r = cli('verify-model', '--all', '--json');
+    const out = JSON.parse(r.stdout) as { unspecifiedOperations: string[] };
+    expect(r.code).toBe(out.unspecifiedOperations.length === 0 ? 0 : 1);
+    const plain = cli('verify-model');
+    expect(plain.stdout).toMatch(/operation specs of the model's 39/);
+    expect(plain.stdout).toMatch(
+      new RegExp(`operations without a spec \\(${out.unspecifiedOperations.length}\\)`),
+    );
   });
 });

@@ -18,6 +18,7 @@ import {
 import { normaliseFixture } from '../../src/fixtures/normalise.ts';
 import { paramsOfSampleUrl, readSeed, seedFiles } from '../../src/fixtures/seeds.ts';
 import { loadSpecs } from '../../src/spec/load.ts';
+import { messagePattern } from '../../src/spec/resolve.ts';
 import { legacyCodec } from '../../src/wire/index.ts';
 
 const set = loadSpecs();
@@ -31,9 +32,48 @@ describe('fixture files', () => {
     expect(legacy.map((f) => f.operation).sort()).toEqual(seeds.map((s) => s.operation).sort());
   });
 
-  it('no 2017-01-17 exchanges are recorded (none is documented in shared/), and the README says why', () => {
-    expect(fixtures.filter((f) => f.api === '2017-01-17')).toEqual([]);
-    expect(readFileSync(join(DEFAULT_FIXTURES_DIR, '2017-01-17/README.md'), 'utf8')).toMatch(/empty/i);
+  it('2017-01-17: the real answers quoted in public threads, each with its provenance', () => {
+    const json = fixtures.filter((f) => f.api === '2017-01-17');
+    expect(json.map((f) => f.file.split('/').pop()).sort()).toEqual([
+      'GetQualificationScore.dallinger-no-grant.json',
+      'ListReviewableHITs.sdkjs-hitid-only.json',
+      'RejectAssignment.nrgi-repeat-reject.json',
+    ]);
+    const p = set.apis['2017-01-17'].protocol;
+    const codes = new Map(Object.entries(set.errors.errors).map(([id, e]) => [e.code, { id, e }]));
+    for (const { file, operation, fixture } of json) {
+      expect(set.sources.sources[fixture.provenance.source], file).toBeTypeOf('string');
+      expect(fixture.provenance.reRecordable).toBe(false);
+      expect(fixture.provenance.file).toMatch(/^github\.com\//);
+      const op = set.apis['2017-01-17'].operations.get(operation);
+      expect(op, `${file}: no spec for ${operation}`).toBeDefined();
+      const given = fixture.replay?.given;
+      if (typeof given === 'string') expect(set.model.states, file).toHaveProperty(given);
+      const doc = JSON.parse(fixture.response.body) as Record<string, unknown>;
+      const typeField = p.errorEnvelope.body!.typeField;
+      if (typeof doc[typeField] === 'string') {
+        // an error: the protocol's request type, a TurkErrorCode of errors.json, its message pattern
+        expect(doc[typeField]).toBe(p.errorEnvelope.request!.type);
+        const known = codes.get(String(doc[p.errorEnvelope.body!.codeField!]));
+        expect(known, `${file}: unknown TurkErrorCode`).toBeDefined();
+        const pattern = messagePattern(
+          known!.e.message,
+          p.errorEnvelope.messageSuffixPattern,
+          known!.e.placeholders,
+        );
+        expect(String(doc[p.errorEnvelope.body!.messageField])).toMatch(pattern);
+        expect(
+          op!.behaviour.rules.some((r) => r.error === known!.id || r.acceptErrors?.includes(known!.id)),
+        ).toBe(true);
+      } else {
+        // a success: only members of the operation's output
+        const names = Object.keys(op!.output.members);
+        for (const k of Object.keys(doc)) expect(names, `${file}: ${k}`).toContain(k);
+      }
+    }
+    expect(readFileSync(join(DEFAULT_FIXTURES_DIR, '2017-01-17/README.md'), 'utf8')).toMatch(
+      /public thread/i,
+    );
   });
 
   it.each(legacy.map((f) => [f.file, f]))(

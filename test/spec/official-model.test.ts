@@ -7,11 +7,14 @@ import { describe, expect, it } from 'vitest';
 import { findBotocoreModel } from '../../src/cli/commands/verify-model.ts';
 import { loadSpecs } from '../../src/spec/load.ts';
 import {
+  compareSharedShapes,
   compareWithOfficialModel,
   hasConstraints,
   hasNamedShapes,
+  reachableSharedShapes,
   readServiceModel,
   type ServiceModel,
+  unspecifiedOperations,
   unusedDeclarations,
 } from '../../src/spec/official-model.ts';
 import type { SpecSet } from '../../src/spec/types.ts';
@@ -64,6 +67,16 @@ describe.skipIf(!botocore)(
         'RejectAssignment RequesterFeedback length',
         'RejectAssignment RequesterFeedback forbiddenCodePoints',
       ]);
+    });
+
+    it('the shared shapes file has every shape of every operation (all 39), each as the model writes it', () => {
+      const model = readServiceModel(botocore!.path);
+      expect(Object.keys(model.operations)).toHaveLength(39);
+      expect(compareSharedShapes(set, model, { constraints: true })).toEqual([]);
+      const reached = reachableSharedShapes(model);
+      for (const name of ['WorkerBlock', 'BonusPayment', 'QualificationType', 'ReviewReport', 'HITList'])
+        expect(reached.has(name), name).toBe(true);
+      for (const name of reached) expect(set.apis['2017-01-17'].shapes.shapes, name).toHaveProperty(name);
     });
   },
 );
@@ -126,6 +139,36 @@ describe('compareWithOfficialModel', () => {
         aspect: 'member',
       }),
     );
+  });
+
+  it.skipIf(!botocore)('reports a shared shape that no specified operation uses (WorkerBlock)', () => {
+    const m = named((x) => {
+      x.shapes!.WorkerBlock!.required = ['WorkerId'];
+      x.shapes!.WorkerBlock!.members!.Extra = { shape: 'String' };
+      x.shapes!.IdempotencyToken!.max = 65;
+      x.shapes!.BonusPayment!.members!.GrantTime = { shape: 'String' };
+      x.shapes!.Orphan = { type: 'structure', members: {} };
+      x.shapes!.GetHITResponse!.members!.Orphan = { shape: 'Orphan' };
+    });
+    expect(set.apis['2017-01-17'].operations.has('CreateWorkerBlock')).toBe(false);
+    const diffs = compareSharedShapes(set, m, { constraints: true });
+    const at = (member: string, aspect: string) =>
+      expect(diffs).toContainEqual(
+        expect.objectContaining({ operation: 'shapes/2017-01-17.json', member, aspect }),
+      );
+    at('WorkerBlock.WorkerId', 'required');
+    at('WorkerBlock.Extra', 'member');
+    at('IdempotencyToken', 'length');
+    at('BonusPayment.GrantTime', 'shape');
+    at('Orphan', 'shape');
+    expect(diffs).toHaveLength(5);
+  });
+
+  it.skipIf(!botocore)('lists the operations without a spec', () => {
+    const model = readServiceModel(botocore!.path);
+    const missing = unspecifiedOperations(set, model);
+    expect(missing.length + set.apis['2017-01-17'].operations.size).toBe(39);
+    for (const op of set.apis['2017-01-17'].operations.keys()) expect(missing).not.toContain(op);
   });
 
   it.skipIf(!botocore)('reports a constraint that differs on a shared shape (EntityId max)', () => {

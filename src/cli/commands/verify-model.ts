@@ -9,6 +9,7 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { DEFAULT_SPECS_DIR, loadSpecsUncached, SpecProblems } from '../../spec/load.ts';
 import {
+  compareSharedShapes,
   compareWithOfficialModel,
   type Difference,
   hasConstraints,
@@ -16,6 +17,8 @@ import {
   OFFICIAL_MODEL_API,
   readServiceModel,
   type ServiceModel,
+  SHARED_SHAPES_FILE,
+  unspecifiedOperations,
   unusedDeclarations,
 } from '../../spec/official-model.ts';
 import type { SpecSet } from '../../spec/types.ts';
@@ -29,6 +32,7 @@ const OPTIONS = {
   },
   dir: { type: 'string', help: 'the specs directory (default: specs/ of this package)', valueName: 'DIR' },
   json: { type: 'boolean', help: 'print the differences as JSON' },
+  all: { type: 'boolean', help: 'also fail when an operation of the model has no spec' },
   help: { type: 'boolean', help: 'show this help' },
 } satisfies Record<string, OptionSpec>;
 
@@ -73,7 +77,7 @@ export async function run(argv: string[]): Promise<number> {
   const args = parseArgs(argv, OPTIONS);
   if (args.help) {
     process.stdout.write(
-      `${helpText('verify-model', '[--model PATH] [--dir DIR] [--json]', OPTIONS)}\n\nExit status: 0 every difference is declared, 1 an undeclared difference or a stale declaration, 2 no model.\n`,
+      `${helpText('verify-model', '[--model PATH] [--dir DIR] [--all] [--json]', OPTIONS)}\n\nExit status: 0 every difference is declared, 1 an undeclared difference or a stale declaration (or, with --all, an operation without a spec), 2 no model.\n`,
     );
     return 0;
   }
@@ -118,23 +122,30 @@ export async function run(argv: string[]): Promise<number> {
     return 1;
   }
   const constraints = hasConstraints(model);
-  const diffs = compareWithOfficialModel(set, model, { constraints });
+  const diffs = [
+    ...compareWithOfficialModel(set, model, { constraints }),
+    ...compareSharedShapes(set, model, { constraints }),
+  ];
+  const unspecified = unspecifiedOperations(set, model);
   const stale = unusedDeclarations(set, diffs, { constraints });
   const declared = diffs.filter((d) => d.declared !== undefined);
   const undeclared = diffs.filter((d) => d.declared === undefined);
-  const ok = undeclared.length === 0 && stale.length === 0;
+  const ok = undeclared.length === 0 && stale.length === 0 && !(args.all && unspecified.length > 0);
   if (args.json) {
     process.stdout.write(
-      `${JSON.stringify({ model: modelPath, botocore: version, constraints, ok, differences: diffs, staleDeclarations: stale }, null, 2)}\n`,
+      `${JSON.stringify({ model: modelPath, botocore: version, constraints, ok, differences: diffs, staleDeclarations: stale, unspecifiedOperations: unspecified }, null, 2)}\n`,
     );
     return ok ? 0 : 1;
   }
   const ops = set.apis[OFFICIAL_MODEL_API].operations.size;
+  const modelOps = Object.keys(model.operations).length;
   const out = [
-    `verify-model: ${ops} ${OFFICIAL_MODEL_API} operation specs (${dir})`,
+    `verify-model: ${ops} ${OFFICIAL_MODEL_API} operation specs of the model's ${modelOps} (${dir})`,
     `  against ${modelPath}${version ? ` (botocore ${version})` : ''}`,
     `  compared: operations, idempotent flags, input/output members (nested too), required flags, types${
-      hasNamedShapes(model) ? ', shape names' : ' (the model has no shape names)'
+      hasNamedShapes(model)
+        ? `, shape names, the shared shapes of every operation (${SHARED_SHAPES_FILE})`
+        : ' (the model has no shape names)'
     }${constraints ? ', constraints (min/max/pattern/enum)' : ' (the model has no constraints)'}`,
     '',
     `declared differences (${declared.length}):`,
@@ -145,10 +156,12 @@ export async function run(argv: string[]): Promise<number> {
     ...stale.map(
       (s) => `  ${s.operation} ${s.member} ${s.aspect}: declared but the model agrees (${s.reason})`,
     ),
+    `operations without a spec (${unspecified.length})${args.all ? '' : ', not a failure without --all'}:`,
+    ...(unspecified.length ? [`  ${unspecified.join(', ')}`] : []),
     '',
     ok
       ? `OK: the specs agree with the model except for ${declared.length} declared difference(s)`
-      : `FAIL: ${undeclared.length} undeclared difference(s), ${stale.length} stale declaration(s); declare a real difference under officialModel.differences in the operation spec, with its reason`,
+      : `FAIL: ${undeclared.length} undeclared difference(s), ${stale.length} stale declaration(s)${args.all ? `, ${unspecified.length} operation(s) without a spec` : ''}; declare a real difference under officialModel.differences in the operation spec, with its reason`,
   ];
   process.stdout.write(`${out.join('\n')}\n`);
   return ok ? 0 : 1;
