@@ -10,7 +10,7 @@ import { ruleContext, ruleKind } from '../rules/index.ts';
 import { constraintKey, effectFor, errorSpec, inputMembers } from '../spec/resolve.ts';
 import type { OperationSpec, ResolvedMember, SpecSet } from '../spec/types.ts';
 import { legacyResultName } from '../wire/legacy.ts';
-import { getPath, parseXmlSafe } from '../wire/xml.ts';
+import { getPath } from '../wire/xml.ts';
 import { expectError, expectSuccess } from './judge.ts';
 import {
   basisText,

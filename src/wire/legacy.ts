@@ -524,6 +524,16 @@ function encodeRequest(
   return { method, path: p.http.path, query: encodeQuery(params), headers, body: '' };
 }
 
+/** Every element at `path` (the last segment may repeat), not only the first as getPath gives. */
+function getAll(doc: unknown, path: string): unknown {
+  const parts = path.split('/').filter(Boolean);
+  const last = parts.pop();
+  const parent = parts.length ? getPath(doc, parts.join('/')) : doc;
+  if (last === undefined || parent === null || typeof parent !== 'object' || Array.isArray(parent))
+    return undefined;
+  return Object.hasOwn(parent, last) ? (parent as Record<string, unknown>)[last] : undefined;
+}
+
 function asArray(v: unknown): unknown[] {
   return v === undefined ? [] : Array.isArray(v) ? v : [v];
 }
@@ -623,7 +633,8 @@ export function decodeLegacyDocument(
         problems.push(`${pointer(set, '/errorEnvelope/fields/message')}: missing ${f.message}`);
     }
     const data: Record<string, string> = {};
-    for (const d of asArray(getPath(first, f.data))) {
+    // getPath picks the first of repeated elements; an error may carry several Data elements
+    for (const d of asArray(getAll(first, f.data))) {
       const k = text(getPath(d, f.key));
       if (k !== undefined) data[k] = text(getPath(d, f.value)) ?? '';
     }

@@ -80,6 +80,19 @@ describeRoundTrips({
 });
 
 describe('legacy codec: error envelopes, placement and root', () => {
+  it('decodes every Data pair of an error, not only the first', () => {
+    // an error whose errors.json entry names two Data keys
+    const [id, e] = Object.entries(set.errors.errors).find(([, x]) => (x.data ?? []).length > 1)!;
+    const values = Object.fromEntries((e.data ?? []).map((k, i) => [k, `V${i}`]));
+    const res = codec.encodeResponse(
+      set,
+      'GetAssignment',
+      { kind: 'error', error: id, values },
+      { requestId: 'r', now },
+    );
+    const a = codec.decodeResponse(set, 'GetAssignment', res);
+    expect(a.kind === 'error' ? a.data : undefined).toEqual(values);
+  });
   it('places AWS.MechanicalTurk.* errors in the Result and other codes in OperationRequest', () => {
     for (const [id, e] of Object.entries(set.errors.errors)) {
       const res = codec.encodeResponse(
