@@ -14,6 +14,7 @@ import { randomInt } from 'node:crypto';
 import { withAccessKeys } from './cli/credentials.ts';
 import { TEST_CREDENTIALS } from './emulator/test-credentials.ts';
 import type { ClientTargetConfig } from './mock/types.ts';
+import type { NotRunLimit } from './report/merge.ts';
 import { renderRunSummary } from './runner/console.ts';
 import { writeReports } from './runner/output.ts';
 import {
@@ -42,6 +43,8 @@ export interface SuiteOptions {
   /** An expected-failures file. */
   expectedFailures?: string;
   strict?: boolean;
+  /** Fail (exit code 1) when more checks than this were not run: `{ count: 0 }` or `{ percent: 10 }`. */
+  maxNotRun?: NotRunLimit;
   /** Also write the report files (conformance.json, junit.xml, summary.md, report.html) here. */
   reportDir?: string;
   /** Write into a reportDir that holds other files. */
@@ -67,6 +70,8 @@ export interface ServerConformanceOptions extends SuiteOptions {
   allowRemote?: boolean;
   /** The 2014-08-15 wire forms the server speaks ('rest', 'soap'; default both): legacy checks run over each. */
   legacyWires?: string[];
+  /** Checks in flight at once (default 16); lower it for a server that fails under load. */
+  concurrency?: number;
 }
 
 export interface ConformanceResult extends RunOutcome {
@@ -96,13 +101,17 @@ function suiteRun(options: SuiteOptions) {
     ...(options.checks ? { checks: options.checks } : {}),
     ...(options.expectedFailures ? { expectedFailures: options.expectedFailures } : {}),
     ...(options.strict !== undefined ? { strict: options.strict } : {}),
+    ...(options.maxNotRun ? { maxNotRun: options.maxNotRun } : {}),
   };
 }
 
 /** The outcome with the printed summary, after writing the report files if asked to. */
 async function suiteResult(options: SuiteOptions, outcome: RunOutcome): Promise<ConformanceResult> {
   const written = options.reportDir
-    ? await writeReports(options.reportDir, [outcome.report], { force: options.force ?? false })
+    ? await writeReports(options.reportDir, [outcome.report], {
+        force: options.force ?? false,
+        strict: options.strict ?? false,
+      })
     : [];
   return { ...outcome, summary: renderRunSummary([outcome.report]), written };
 }
@@ -133,6 +142,7 @@ export async function serverConformance(options: ServerConformanceOptions): Prom
     ...(options.name ? { reportTarget: { name: options.name } } : {}),
     ...(options.shard ? { shard: options.shard } : {}),
     ...(options.allowRemote !== undefined ? { allowRemote: options.allowRemote } : {}),
+    ...(options.concurrency !== undefined ? { maxConcurrency: options.concurrency } : {}),
   };
   return suiteResult(options, await runConformance(run));
 }
@@ -172,7 +182,18 @@ export async function clientConformance(options: ClientConformanceOptions): Prom
 }
 
 export type { ServerTargetConfig } from './checks/types.ts';
-export { startEmulator } from './emulator/server.ts';
+export {
+  type AssignmentIds,
+  type HandlerOptions,
+  type LocalEmulator,
+  type LocalEmulatorOptions,
+  mturkHandlers,
+  startEmulator,
+  WorkerActionError,
+  type Workers,
+} from './emulator/local.ts';
+export { StateFileError } from './emulator/persist.ts';
+export type { EmulatorClock } from './emulator/server.ts';
 export { TEST_CREDENTIALS } from './emulator/test-credentials.ts';
 export type { ClientTargetConfig } from './mock/types.ts';
 export {

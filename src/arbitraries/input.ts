@@ -2,8 +2,17 @@
 // members filled from provider-state ids) and one-violation cases, each
 // breaking exactly one constraint of one member.
 import fc from 'fast-check';
+import { chargedMembers, modestAmount } from '../rules/charge.ts';
+import { freshTokens, tokenMembers, tokenValue } from '../rules/token.ts';
 import { constraintKey, inputMembers, violationOf } from '../spec/resolve.ts';
-import type { Constraint, OperationSpec, ResolvedMember, SpecSet } from '../spec/types.ts';
+import type {
+  Basis,
+  Constraint,
+  ExclusiveGroup,
+  OperationSpec,
+  ResolvedMember,
+  SpecSet,
+} from '../spec/types.ts';
 import { alphabet, parsePattern } from './regex.ts';
 import { constraintsOf, freeString, lengthBounds, patternString, validValue } from './values.ts';
 
@@ -32,21 +41,73 @@ export function validInput(
   const omit = new Set([...(opts.omit ?? []), ...serverIssuedMembers(op), ...Object.keys(opts.fixed ?? {})]);
   const model: Record<string, fc.Arbitrary<unknown>> = {};
   const required: string[] = [];
+  const charged = new Set(chargedMembers(op));
+  const tokens = new Set(tokenMembers(op));
   for (const m of inputMembers(set, op)) {
     if (omit.has(m.name)) continue;
     if (opts.requiredOnly && !m.required) continue;
     const id = ids[m.name];
-    model[m.name] = id !== undefined ? fc.constant(id) : validValue(m, { nonEmpty: m.required });
+    model[m.name] =
+      id !== undefined
+        ? fc.constant(id)
+        : charged.has(m.name)
+          ? modestAmount()
+          : tokens.has(m.name)
+            ? tokenValue(lengthBounds(m))
+            : validValue(m, { nonEmpty: m.required });
     if (m.required) required.push(m.name);
   }
+  const groups = (op.input.exclusive ?? []).filter((g) => g.members.some((m) => !omit.has(m)));
+  // an exactly-one group has all its members generated (even in a required-only input); keepOne picks one
+  for (const g of groups.filter((x) => x.exactlyOne))
+    for (const name of g.members) {
+      const m = inputMembers(set, op).find((x) => x.name === name);
+      if (!m || omit.has(name)) continue;
+      model[name] ??= validValue(m, { nonEmpty: true });
+      required.push(name);
+    }
   return fc
-    .record(model, { requiredKeys: required })
-    .map((input) => ({ ...input, ...(opts.fixed ?? {}) }) as Record<string, unknown>);
+    .tuple(
+      fc.record(model, { requiredKeys: required }),
+      fc.tuple(...groups.map((g) => fc.nat(g.members.length - 1))),
+    )
+    .map(([input, picks]) => {
+      const out: Record<string, unknown> = { ...input };
+      groups.forEach((g, i) => {
+        keepOne(out, g, picks[i]!, opts.fixed ?? {});
+      });
+      // ids handed in stay as they are; only generated tokens are freshened (an impure map on
+      // purpose: each generated value gets a new token)
+      const given = Object.fromEntries(
+        Object.keys(out)
+          .filter((k) => ids[k] !== undefined)
+          .map((k) => [k, ids[k]]),
+      );
+      return { ...freshTokens(op, out), ...given, ...(opts.fixed ?? {}) } as Record<string, unknown>;
+    });
+}
+
+/** One member of an exclusive group stays (the picked one, when it was generated); the others go. */
+function keepOne(
+  input: Record<string, unknown>,
+  g: ExclusiveGroup,
+  pick: number,
+  fixed: Record<string, unknown>,
+): void {
+  const present = g.members.filter((m) => input[m] !== undefined || fixed[m] !== undefined);
+  const fromFixed = present.find((m) => fixed[m] !== undefined);
+  const keep = fromFixed ?? (g.exactlyOne ? present[pick % Math.max(1, present.length)] : g.members[pick]);
+  for (const m of g.members) if (m !== keep) delete input[m];
 }
 
 export interface ViolationCase {
-  /** constraintKey(member, constraint), `<member>.required` or `<member>.type` */
+  /** constraintKey(path, constraint), `<path>.required` or `<path>.type`; a path goes into
+   * structures (`Reward.Amount`) and list items (`QualificationRequirements[].Comparator`) */
   key: string;
+  /** where the broken value is, readable (`QualificationRequirements[0].Comparator`); the member when top-level */
+  where?: string;
+  /** the basis of what is broken when it is not a constraint or the top-level member (nested, groups) */
+  basis?: Basis;
   /** what exactly is broken, e.g. "length.max+1" */
   label: string;
   member: string;
@@ -197,7 +258,119 @@ function wrongType(set: SpecSet, op: OperationSpec, m: ResolvedMember): unknown 
   }
 }
 
-/** Every way to break exactly one constraint of one top-level input member. */
+/** A value broken in one way, below a member: the member's replacement value and what broke. */
+interface Inner {
+  key: string;
+  where: string;
+  label: string;
+  value: unknown;
+  error: string;
+  constraint?: Constraint;
+  basis?: Basis;
+  source: string;
+}
+
+/** A valid value of a member (required members filled), deterministic for the seed. */
+function validSample(m: ResolvedMember, seed: number): unknown {
+  return sampleOne(validValue(m, { nonEmpty: true, plain: true }), seed);
+}
+
+/** Values breaking the member's own constraints (string, number, list length). */
+function ownValueCases(m: ResolvedMember, c: Constraint, seed: number): { label: string; value: unknown }[] {
+  if (m.type === 'string') return stringValueCases(m, c, seed);
+  if (m.type === 'list' && c.kind === 'length' && c.unit === 'item') {
+    const item = m.item ? validSample(m.item, seed) : '';
+    const out: { label: string; value: unknown }[] = [];
+    if (c.max !== undefined) out.push({ label: 'items.max+1', value: Array(c.max + 1).fill(item) });
+    if (c.min !== undefined && c.min > 0)
+      out.push({ label: 'items.min-1', value: Array(c.min - 1).fill(item) });
+    return out;
+  }
+  return numberValueCases(c);
+}
+
+/** Every way to break one thing inside a structure or list member (any depth), as replacement values. */
+function innerCases(
+  set: SpecSet,
+  op: OperationSpec,
+  m: ResolvedMember,
+  key: string,
+  where: string,
+  seed: number,
+  depth = 0,
+): Inner[] {
+  if (depth > 4) return [];
+  const p = set.apis[op.api].protocol;
+  const shapesFile = set.files.get(set.apis[op.api].shapes) ?? `shapes/${op.api}.json`;
+  const out: Inner[] = [];
+  if (m.type === 'list' && m.item) {
+    const item = m.item;
+    const inList = (i: Inner): Inner => ({ ...i, value: [i.value] });
+    for (const c of item.constraints)
+      for (const v of ownValueCases(item, c, seed))
+        out.push(
+          inList({
+            key: constraintKey(`${key}[]`, c),
+            where: `${where}[0]`,
+            label: v.label,
+            value: v.value,
+            error: c.error ?? p.validation.invalid,
+            constraint: c,
+            source: `${shapesFile}#/shapes/${m.shape}/member`,
+          }),
+        );
+    for (const i of innerCases(set, op, item, `${key}[]`, `${where}[0]`, seed, depth + 1))
+      out.push(inList(i));
+    return out;
+  }
+  if (m.type !== 'structure') return out;
+  const valid = validSample(m, seed) as Record<string, unknown>;
+  for (const mm of m.members ?? []) {
+    const k = `${key}.${mm.name}`;
+    const w = `${where}.${mm.name}`;
+    const source = `${shapesFile}#/shapes/${m.shape}/members/${mm.name}`;
+    const put = (v: unknown) => ({ ...valid, [mm.name]: v });
+    if (mm.required) {
+      const rest = { ...valid };
+      delete rest[mm.name];
+      out.push({
+        key: `${k}.required`,
+        where: w,
+        label: 'missing',
+        value: rest,
+        error: p.validation.missing,
+        ...(mm.basis ? { basis: mm.basis } : {}),
+        source: `${source}/required`,
+      });
+    }
+    for (const c of mm.constraints)
+      for (const v of ownValueCases(mm, c, seed))
+        out.push({
+          key: constraintKey(k, c),
+          where: w,
+          label: v.label,
+          value: put(v.value),
+          error: c.error ?? p.validation.invalid,
+          constraint: c,
+          source,
+        });
+    const wrong = wrongType(set, op, mm);
+    if (wrong !== undefined)
+      out.push({
+        key: `${k}.type`,
+        where: w,
+        label: `type.${typeof wrong}`,
+        value: put(wrong),
+        error: p.validation.invalid,
+        ...(mm.basis ? { basis: mm.basis } : {}),
+        source: `${source}/shape`,
+      });
+    for (const i of innerCases(set, op, mm, k, w, seed, depth + 1)) out.push({ ...i, value: put(i.value) });
+  }
+  return out;
+}
+
+/** Every way to break exactly one constraint of one input member (at any depth), or one exclusive group. */
 export function oneViolation(
   set: SpecSet,
   op: OperationSpec,
@@ -211,7 +384,8 @@ export function oneViolation(
     seed,
   );
   const cases: ViolationCase[] = [];
-  for (const m of inputMembers(set, op)) {
+  const members = inputMembers(set, op);
+  for (const m of members) {
     if (m.required)
       cases.push({
         key: `${m.name}.required`,
@@ -222,7 +396,7 @@ export function oneViolation(
         source: `${opFile}#/input/members/${m.name}/required`,
       });
     for (const c of m.constraints) {
-      const values = m.type === 'string' ? stringValueCases(m, c, seed) : numberValueCases(c);
+      const values = ownValueCases(m, c, seed);
       for (const v of values)
         cases.push({
           key: constraintKey(m.name, c),
@@ -244,6 +418,66 @@ export function oneViolation(
         expectError: protocol.validation.invalid,
         source: `${opFile}#/input/members/${m.name}/shape`,
       });
+    // one broken value inside a structure or a list item; the rest of the input stays valid
+    for (const i of innerCases(set, op, m, m.name, m.name, seed))
+      cases.push({
+        key: i.key,
+        where: i.where,
+        label: i.label,
+        member: m.name,
+        input: { ...base, [m.name]: i.value },
+        expectError: i.error,
+        ...(i.constraint ? { constraint: i.constraint } : {}),
+        ...(i.basis ? { basis: i.basis } : {}),
+        source: i.source,
+      });
   }
+  cases.push(...exclusiveCases(set, op, base, members, seed));
   return cases;
+}
+
+/** Members that exclude each other: all of a group given at once, and none of an exactly-one group. */
+function exclusiveCases(
+  set: SpecSet,
+  op: OperationSpec,
+  base: Record<string, unknown>,
+  members: ResolvedMember[],
+  seed: number,
+): ViolationCase[] {
+  const protocol = set.apis[op.api].protocol;
+  const opFile = set.files.get(op) ?? `${op.api}/${op.operation}.json`;
+  const out: ViolationCase[] = [];
+  (op.input.exclusive ?? []).forEach((g, i) => {
+    const name = g.members.join('+');
+    const all: Record<string, unknown> = { ...base };
+    for (const n of g.members) {
+      const m = members.find((x) => x.name === n);
+      if (m && all[n] === undefined) all[n] = validSample(m, seed);
+    }
+    out.push({
+      key: `${name}.exclusive`,
+      where: g.members.join(' and '),
+      label: 'all given',
+      member: g.members[0]!,
+      input: all,
+      expectError: g.error ?? protocol.validation.invalid,
+      basis: g.basis,
+      source: `${opFile}#/input/exclusive/${i}`,
+    });
+    if (g.exactlyOne) {
+      const none = { ...base };
+      for (const n of g.members) delete none[n];
+      out.push({
+        key: `${name}.required`,
+        where: `one of ${g.members.join(', ')}`,
+        label: 'none given',
+        member: g.members[0]!,
+        input: none,
+        expectError: protocol.validation.missing,
+        basis: g.basis,
+        source: `${opFile}#/input/exclusive/${i}/exactlyOne`,
+      });
+    }
+  });
+  return out;
 }

@@ -5,6 +5,7 @@ import os from 'node:os';
 import { dirname } from 'node:path';
 import { cliRows } from './rows-cli.ts';
 import { type Ceiling, ceilingRow, emulatorRows, openCeiling, round, SOAP_FORMS } from './rows-http.ts';
+import { localRows } from './rows-local.ts';
 import { clientSuiteRows, serverSuiteRow } from './rows-suites.ts';
 import type { BenchResults, BenchRow } from './types.ts';
 
@@ -17,6 +18,7 @@ export const GROUPS = [
   'server-suite',
   'client-suite',
   'cli',
+  'local',
 ] as const;
 export type Group = (typeof GROUPS)[number];
 
@@ -125,6 +127,10 @@ export async function runBench(opts: BenchOptions): Promise<BenchResults> {
       seed: opts.seed,
     }))
       add(r);
+  }
+  if (want('local')) {
+    log('measuring the local MTurk (startEmulator from the built package)');
+    for (const r of await localRows()) add(r);
   }
   const cpus = os.cpus();
   return {

@@ -138,7 +138,7 @@ async function measureClientSuite(
   settings: SuiteBenchSettings,
   driver?: string,
 ): Promise<ClientMeasure> {
-  const { ClientSession, defaultFactory, loadSpecsFor } = await import('../mock/session.ts');
+  const { ClientSession, defaultFactory, loadSpecsFor } = await import('../client-checks/lanes.ts');
   const config = {
     kind: 'client' as const,
     client,

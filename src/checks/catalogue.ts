@@ -5,7 +5,7 @@ import { APIS, type SpecSet } from '../spec/types.ts';
 import { crossChecks } from './cross.ts';
 import { fixtureChecks } from './fixtures.ts';
 import { operationChecks } from './operation-checks.ts';
-import { protocolChecks } from './protocol-checks.ts';
+import { protocolChecks, protocolSample } from './protocol-checks.ts';
 import { soapServerChecks } from './soap-checks.ts';
 import { statefulChecks } from './stateful.ts';
 import type { Check, ServerTargetConfig } from './types.ts';
@@ -15,10 +15,17 @@ export function serverChecks(set: SpecSet, config: ServerTargetConfig): Check[] 
   const out: Check[] = [];
   for (const api of APIS) {
     if (!config.apis.includes(api)) continue;
-    for (const op of set.apis[api].operations.values()) {
-      if (only && !only.has(op.operation)) continue;
-      out.push(...operationChecks(set, op, config), ...protocolChecks(set, op));
-    }
+    const selected = [...set.apis[api].operations.values()].filter((op) => !only || only.has(op.operation));
+    const family = protocolSample(
+      selected.map((op) => op.operation),
+      config.seed,
+      api,
+    );
+    for (const op of selected)
+      out.push(
+        ...operationChecks(set, op, config),
+        ...protocolChecks(set, op, { family: family.has(op.operation) }),
+      );
     out.push(...statefulChecks(set, api, config, only));
   }
   out.push(...crossChecks(set, config, only), ...fixtureChecks(set, config, only));

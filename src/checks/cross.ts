@@ -4,6 +4,7 @@
 import fc from 'fast-check';
 import { ruleInput } from '../spec/resolve.ts';
 import { APIS, type Api, type OperationSpec, type RuleSpec, type SpecSet } from '../spec/types.ts';
+import { summary } from './judge.ts';
 import {
   entityOf,
   givenFor,
@@ -18,7 +19,7 @@ import {
   stateStatus,
   unknownIdArb,
 } from './plan.ts';
-import { CheckFailure, type Session } from './session.ts';
+import { type Answered, CheckFailure, type Session } from './session.ts';
 import { allowedFor } from './stateful.ts';
 import type { Check, ServerTargetConfig } from './types.ts';
 
@@ -78,6 +79,20 @@ type Step = { as: number };
 interface Told {
   codes: string[];
   observed?: { present: boolean; status?: string };
+  /** the first answer that was no MTurk envelope of its API version */
+  unreadable?: Answered;
+}
+
+/** Two stories agree only about what both told: an answer that is no MTurk envelope proves nothing. */
+function expectReadable(a: Side, ta: Told, b: Side, tb: Told, story: string): void {
+  const bad = ta.unreadable ?? tb.unreadable;
+  if (!bad) return;
+  const side = ta.unreadable ? a : b;
+  const both = ta.unreadable && tb.unreadable;
+  throw new CheckFailure(
+    `The ${story} story cannot be compared: ${both ? `neither ${a.op.api} ${a.op.operation} nor ${b.op.api} ${b.op.operation}` : `${side.op.api} ${side.op.operation}`} answered with a readable MTurk envelope (${summary(bad)}).`,
+    bad,
+  );
 }
 
 async function tell(
@@ -98,15 +113,18 @@ async function tell(
   const input = { ...minimalInput(set, op, ids, s.config.seed, fixed), ...idInput(set, op, ids) };
   if (unknownId) input[selectMember(set, op)] = unknownId;
   const codes: string[] = [];
+  let unreadable: Answered | undefined;
   for (const st of steps) {
     const ex = await s.call(op.api, op.operation, input, { as: st.as, label: `${op.api} ${op.operation}` });
     const a = ex.answer;
     codes.push(a.kind === 'success' ? 'success' : a.kind === 'error' ? (a.code ?? '(no code)') : 'garbage');
+    if (a.kind === 'garbage' || (a.kind === 'error' && a.code === undefined)) unreadable ??= ex;
   }
   const { name, spec } = entityOf(set, op);
-  if (!state || !spec.observe?.[op.api]) return { codes };
+  const told = unreadable ? { codes, unreadable } : { codes };
+  if (!state || !spec.observe?.[op.api] || unreadable) return told;
   const obs = await s.observe(op.api, name, ids);
-  return { codes, observed: observed(spec, obs) };
+  return { ...told, observed: observed(spec, obs) };
 }
 
 export function crossChecks(set: SpecSet, config: ServerTargetConfig, only?: Set<string>): Check[] {
@@ -170,6 +188,7 @@ export function crossChecks(set: SpecSet, config: ServerTargetConfig, only?: Set
             const ta = await tell(s, set, a, story.state, story.steps, unknown);
             const tb = await tell(s, set, b, story.state, story.steps, unknown);
             s.cover(`cross:${story.name}`);
+            expectReadable(a, ta, b, tb, story.name);
             const same =
               JSON.stringify(ta.codes) === JSON.stringify(tb.codes) &&
               JSON.stringify(ta.observed ?? null) === JSON.stringify(tb.observed ?? null);

@@ -1,7 +1,7 @@
 // Judging answers against the specs: success envelopes, documented errors,
 // output shapes, messages. Everything expected is read from the SpecSet.
 import { errorMessagePattern, errorSpec, outputMembers, violationOf } from '../spec/resolve.ts';
-import type { Api, OperationSpec, ResolvedMember, SpecSet } from '../spec/types.ts';
+import type { Api, OperationSpec, ProtocolFile, ResolvedMember, SpecSet } from '../spec/types.ts';
 import { headerValue } from '../wire/http-types.ts';
 import { type Answered, CheckFailure } from './session.ts';
 
@@ -14,7 +14,7 @@ export function summary(ex: Answered): string {
   if (a.kind === 'success') return `a success (HTTP ${a.status})`;
   if (a.kind === 'error')
     return `an error ${a.code ?? '(no code)'}${a.typeName ? ` of type ${a.typeName}` : ''} (HTTP ${a.status})${a.message ? `: "${a.message}"` : ''}`;
-  return `an unreadable answer (HTTP ${a.status}: ${a.problems.join('; ')})`;
+  return `something unreadable (HTTP ${a.status}: ${a.problems.join('; ')})`;
 }
 
 /** Problems about the envelope parts that have checks of their own (content type, request id, INF status). */
@@ -48,7 +48,7 @@ export function expectSuccess(
       `${what} succeeded, but the success envelope is malformed: ${problems.join('; ')}.`,
       ex,
     );
-  const shape = validateOutput(outputMembers(set, op), a.output);
+  const shape = validateOutput(outputMembers(set, op), a.output, '', 0, set.apis[op.api].protocol.timestamps);
   if (shape.length)
     throw new CheckFailure(
       `${what} succeeded, but its output does not fit the output spec: ${shape.join('; ')}.`,
@@ -80,7 +80,13 @@ export function expectError(set: SpecSet, api: Api, ex: Answered, errorIds: stri
   const wanted = codes.length === 1 ? codes[0] : `one of ${codes.join(', ')}`;
   if (a.kind !== 'error')
     throw new CheckFailure(`${what} must fail with ${wanted}, but the target answered ${summary(ex)}.`, ex);
-  const i = a.code === undefined ? -1 : codes.indexOf(a.code);
+  const i =
+    a.code === undefined
+      ? // an AWS-wide error named by its type only (UnknownOperationException without TurkErrorCode)
+        errorIds.findIndex(
+          (e) => a.typeName !== undefined && errorSpec(set, e).wireType?.[api] === a.typeName,
+        )
+      : codes.indexOf(a.code);
   if (i < 0)
     throw new CheckFailure(`${what} must fail with ${wanted}, but the target answered ${summary(ex)}.`, ex);
   const id = errorIds[i]!;
@@ -100,6 +106,24 @@ export function expectError(set: SpecSet, api: Api, ex: Answered, errorIds: stri
   if (problems.length)
     throw new CheckFailure(
       `${what} failed with ${a.code}, but the error envelope is malformed: ${problems.join('; ')}.`,
+      ex,
+    );
+}
+
+/** A request that breaks a rule must be refused: a readable error answer of the protocol, not a
+ * success, not a server fault, not a page of another format. Which code it carries is another fact. */
+export function expectRefused(api: Api, ex: Answered, what: string): void {
+  const a = ex.answer;
+  if (a.kind === 'success')
+    throw new CheckFailure(`${what} must be refused, but the target answered ${summary(ex)}.`, ex);
+  if (a.kind === 'garbage')
+    throw new CheckFailure(
+      `${what} must be refused with an error of the ${api} protocol, but the target answered ${summary(ex)}.`,
+      ex,
+    );
+  if (a.status >= 500)
+    throw new CheckFailure(
+      `${what} must be refused as a bad request, but the target answered with a server fault: ${summary(ex)}.`,
       ex,
     );
 }
@@ -124,8 +148,24 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
   return v !== null && typeof v === 'object' && !Array.isArray(v) && !(v instanceof Date);
 }
 
+/** What is wrong with a value that should be a timestamp, in the wire format of the protocol. */
+export function timestampProblem(v: unknown, format: Timestamps = 'epoch-seconds'): string {
+  const want = format === 'epoch-seconds' ? 'epoch seconds' : 'an ISO 8601 date-time';
+  if (v === undefined || v === null) return `${want} expected, got nothing`;
+  const got = typeof v === 'string' ? `the string ${quote(v)}` : `the ${typeof v} ${quote(v)}`;
+  return `${want} expected, got ${got}`;
+}
+
+type Timestamps = ProtocolFile['timestamps'];
+
 /** Walks an output against the resolved output members; returns what does not fit. */
-export function validateOutput(members: ResolvedMember[], output: unknown, path = '', depth = 0): string[] {
+export function validateOutput(
+  members: ResolvedMember[],
+  output: unknown,
+  path = '',
+  depth = 0,
+  timestamps: Timestamps = 'epoch-seconds',
+): string[] {
   const out: string[] = [];
   if (!isPlainObject(output)) return [`${path || 'the output'} is not a structure`];
   for (const m of members) {
@@ -135,12 +175,18 @@ export function validateOutput(members: ResolvedMember[], output: unknown, path 
       if (m.required) out.push(`${p} is missing`);
       continue;
     }
-    out.push(...validateValue(m, v, p, depth));
+    out.push(...validateValue(m, v, p, depth, timestamps));
   }
   return out;
 }
 
-function validateValue(m: ResolvedMember, v: unknown, p: string, depth: number): string[] {
+function validateValue(
+  m: ResolvedMember,
+  v: unknown,
+  p: string,
+  depth: number,
+  timestamps: Timestamps,
+): string[] {
   if (depth > 8) return [];
   switch (m.type) {
     case 'string': {
@@ -160,12 +206,14 @@ function validateValue(m: ResolvedMember, v: unknown, p: string, depth: number):
     case 'timestamp':
       return v instanceof Date && !Number.isNaN(v.getTime())
         ? []
-        : [`${p} should be a timestamp, got ${quote(v)}`];
+        : [`${p} should be a timestamp: ${timestampProblem(v, timestamps)}`];
     case 'structure':
-      return validateOutput(m.members ?? [], v, p, depth + 1);
+      return validateOutput(m.members ?? [], v, p, depth + 1, timestamps);
     case 'list':
       if (!Array.isArray(v)) return [`${p} should be a list, got ${quote(v)}`];
-      return m.item ? v.flatMap((x, i) => validateValue(m.item!, x, `${p}[${i}]`, depth + 1)) : [];
+      return m.item
+        ? v.flatMap((x, i) => validateValue(m.item!, x, `${p}[${i}]`, depth + 1, timestamps))
+        : [];
   }
 }
 

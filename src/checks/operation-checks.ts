@@ -7,11 +7,12 @@ import { coverInput } from '../arbitraries/coverage.ts';
 import { constraintSource, oneViolation, serverIssuedMembers, validInput } from '../arbitraries/input.ts';
 import { constraintsOf, freeString, lengthBounds, patternString } from '../arbitraries/values.ts';
 import { ruleContext, ruleKind } from '../rules/index.ts';
+import { freshTokens } from '../rules/token.ts';
 import { constraintKey, effectFor, errorSpec, inputMembers } from '../spec/resolve.ts';
-import type { OperationSpec, ResolvedMember, SpecSet } from '../spec/types.ts';
+import type { OperationSpec, ResolvedMember, Severity, SpecSet } from '../spec/types.ts';
 import { legacyResultName } from '../wire/legacy.ts';
 import { getPath } from '../wire/xml.ts';
-import { expectError, expectSuccess } from './judge.ts';
+import { expectError, expectRefused, expectSuccess } from './judge.ts';
 import {
   basisText,
   givenFor,
@@ -25,7 +26,8 @@ import {
   sev,
 } from './plan.ts';
 import { describeValue, freshIds, unchanged } from './rule-support.ts';
-import { CheckFailure, forAll } from './session.ts';
+import { CheckFailure, forAll, type Session } from './session.ts';
+import { serverTarget } from './target.ts';
 import type { Check, ServerTargetConfig } from './types.ts';
 
 // ---------------------------------------------------------------- valid requests
@@ -121,7 +123,10 @@ function validChecks(set: SpecSet, op: OperationSpec, _config: ServerTargetConfi
             await s.requireApi(api);
             for (const v of values) {
               const ids = await freshIds(s, op);
-              const input = { ...minimalInput(set, op, ids, s.config.seed), [m.name]: v.value };
+              const input = freshTokens(op, {
+                ...minimalInput(set, op, ids, s.config.seed),
+                [m.name]: v.value,
+              });
               s.cover(key);
               const ex = await s.call(api, op.operation, input, { label: `${m.name} ${v.label}` });
               expectSuccess(set, op, ex, `${op.operation} with ${m.name} ${v.label}`);
@@ -188,80 +193,93 @@ function limitValues(
 // ---------------------------------------------------------------- one-violation requests
 
 function invalidChecks(set: SpecSet, op: OperationSpec, config: ServerTargetConfig): Check[] {
-  const api = op.api;
   const placeholder: Record<string, string> = {};
   const cases = oneViolation(set, op, { ids: placeholder, seed: config.seed });
   const byKey = new Map<string, typeof cases>();
   for (const c of cases) byKey.set(c.key, [...(byKey.get(c.key) ?? []), c]);
-  const out: Check[] = [];
-  for (const [key, group] of byKey) {
-    const first = group[0]!;
-    const member = inputMembers(set, op).find((m) => m.name === first.member);
-    const errBases = [...new Set(group.map((c) => c.expectError))].map((e) => errorSpec(set, e).basis);
-    const severity = sev(first.constraint?.basis ?? member?.basis, ...errBases);
-    const errText = [
-      ...new Set(group.map((c) => `${c.expectError} (${errorSpec(set, c.expectError).code})`)),
-    ].join(', ');
-    out.push(
-      makeCheck(
-        api,
-        op.operation,
-        `invalid.${key}`,
-        severity,
-        `${first.source}: ${group.map((c) => c.label).join(', ')} must fail with ${errText} and change nothing${basisText(first.constraint?.basis ?? member?.basis)}`,
-        async (s) => {
-          await s.requireApi(api);
-          for (const label of group.map((c) => c.label)) {
-            const ids = await freshIds(s, op);
-            const fresh = oneViolation(set, op, { ids: idInput(set, op, ids), seed: s.config.seed }).find(
-              (c) => c.key === key && c.label === label,
-            );
-            if (!fresh) throw new Error(`violation ${key} ${label} disappeared`);
-            s.cover(key);
-            const what = `${op.operation} with ${fresh.member} ${fresh.label} (${describeValue(fresh.input[fresh.member])})`;
-            try {
-              await unchanged(
-                s,
-                op,
-                ids,
-                async () => {
-                  const ex = await s.call(api, op.operation, fresh.input, { label: `${key} ${label}` });
-                  expectError(set, api, ex, [fresh.expectError], what);
-                },
-                what,
-              );
-            } catch (e) {
-              if (e instanceof CheckFailure && !e.counterexample)
-                e.counterexample = `${fresh.member} (${fresh.label}) = ${describeValue(fresh.input[fresh.member])}`;
-              throw e;
-            }
-          }
-        },
-      ),
-    );
-  }
-  return out;
+  return [...byKey].flatMap(([key, group]) => [
+    invalidCheck(set, op, key, group, 'refused'),
+    invalidCheck(set, op, key, group, 'code'),
+  ]);
+}
+
+/**
+ * One violation group as two facts: `invalid.<key>` (the request must be refused and change
+ * nothing: the severity of the constraint or member it breaks) and `invalid.<key>.code` (it fails
+ * with the documented error: that error's basis counts too).
+ */
+function invalidCheck(
+  set: SpecSet,
+  op: OperationSpec,
+  key: string,
+  group: ReturnType<typeof oneViolation>,
+  fact: 'refused' | 'code',
+): Check {
+  const api = op.api;
+  const first = group[0]!;
+  const member = inputMembers(set, op).find((m) => m.name === first.member);
+  const broken = first.constraint?.basis ?? first.basis ?? member?.basis;
+  const errBases = [...new Set(group.map((c) => c.expectError))].map((e) => errorSpec(set, e).basis);
+  const errText = [
+    ...new Set(group.map((c) => `${c.expectError} (${errorSpec(set, c.expectError).code})`)),
+  ].join(', ');
+  const labels = group.map((c) => c.label).join(', ');
+  return makeCheck(
+    api,
+    op.operation,
+    fact === 'refused' ? `invalid.${key}` : `invalid.${key}.code`,
+    fact === 'refused' ? sev(broken) : sev(broken, ...errBases),
+    fact === 'refused'
+      ? `${first.source}: ${labels} must be refused and change nothing${basisText(broken)}`
+      : `${first.source}: ${labels} must fail with ${errText}${basisText(broken)}`,
+    async (s) => {
+      await s.requireApi(api);
+      for (const label of group.map((c) => c.label)) {
+        const ids = await freshIds(s, op);
+        const fresh = oneViolation(set, op, { ids: idInput(set, op, ids), seed: s.config.seed }).find(
+          (c) => c.key === key && c.label === label,
+        );
+        if (!fresh) throw new Error(`violation ${key} ${label} disappeared`);
+        s.cover(key);
+        const value = fresh.input[fresh.member];
+        const shown = describeValue(value);
+        // a missing member has no value to show ("AssignmentId missing", not "missing ((absent))")
+        const what = `${op.operation} with ${fresh.where ?? fresh.member} ${fresh.label}${value === undefined ? '' : ` (${shown})`}`;
+        const send = () => s.call(api, op.operation, fresh.input, { label: `${key} ${label}` });
+        try {
+          if (fact === 'code') expectError(set, api, await send(), [fresh.expectError], what);
+          else await unchanged(s, op, ids, async () => expectRefused(api, await send(), what), what);
+        } catch (e) {
+          if (e instanceof CheckFailure && !e.counterexample)
+            e.counterexample = `${fresh.where ?? fresh.member} (${fresh.label}) = ${shown}`;
+          throw e;
+        }
+      }
+    },
+  );
 }
 
 // ---------------------------------------------------------------- behaviour rules
 
-/** The checks each rule's kind generates (src/rules/<kind>.ts, `serverChecks`). */
+/** The checks each rule's kind generates (src/rules/<kind>.ts): its rule-level checks for the
+ * server audience, then its server-only checks. */
 function ruleChecks(set: SpecSet, op: OperationSpec, config: ServerTargetConfig): Check[] {
   const out: Check[] = [];
-  const messageBasis = set.apis[op.api].protocol.errorEnvelope.messageBasis;
   for (const rule of op.behaviour.rules) {
-    const err = rule.error ? errorSpec(set, rule.error) : undefined;
-    ruleKind(rule.kind).serverChecks?.({
-      ...ruleContext(set, op, rule),
-      config,
-      codeSeverity: sev(rule.basis, err?.basis),
-      msgSeverity: sev(rule.basis, err?.messageBasis ?? err?.basis, messageBasis),
-      accepted: rule.error ? [rule.error, ...(rule.acceptErrors ?? [])] : [],
-      // legacy errors carry Data key/value pairs (errors.json `data`), where the envelope has them
-      dataKeys: set.apis[op.api].protocol.errorEnvelope.fields?.data && err ? (err.data ?? []) : [],
-      add: (check, severity, run) =>
-        out.push(makeCheck(op.api, op.operation, check, severity, ruleSource(set, op, rule), run)),
-    });
+    const ctx = ruleContext(set, op, rule);
+    const add = (check: string, severity: Severity, run: (s: Session) => Promise<void>) =>
+      out.push(makeCheck(op.api, op.operation, check, severity, ruleSource(set, op, rule), run));
+    const kind = ruleKind(rule.kind);
+    for (const rc of kind.checks?.(ctx) ?? [])
+      if (rc.audiences.includes('server'))
+        add(rc.name ?? `rule.${rule.id}`, rc.severity, async (s) => {
+          await s.requireApi(op.api);
+          const t = serverTarget(s, op.api);
+          await forAll(s, rc.arb, (v) => rc.run(t, v, 0), {
+            numRuns: Math.min(config.runs, rc.cases.server),
+          });
+        });
+    kind.serverChecks?.({ ...ctx, config, add });
   }
   return out;
 }

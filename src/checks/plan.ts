@@ -88,6 +88,9 @@ export function unknownIdArb(set: SpecSet, op: OperationSpec): fc.Arbitrary<stri
 }
 
 export function selectMember(set: SpecSet, op: OperationSpec): string {
+  // an operation that makes or matches entities selects none (CreateWorkerBlock's WorkerId is data)
+  if (op.behaviour.select === undefined && (op.behaviour.kind === 'create' || op.behaviour.kind === 'delete'))
+    return '';
   return op.behaviour.select ?? entityOf(set, op).spec.id;
 }
 

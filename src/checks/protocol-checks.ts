@@ -4,24 +4,31 @@
 import fc from 'fast-check';
 import { errorSpec } from '../spec/resolve.ts';
 import type { Api, OperationSpec, SpecSet } from '../spec/types.ts';
+import { ownLegacyParams, wireCases } from '../wire/cases.ts';
 import { headerValue, parseQuery, type WireRequest } from '../wire/http-types.ts';
 import { typeFormPatterns } from '../wire/json11.ts';
 import { legacyParam } from '../wire/legacy.ts';
 import { signSigV4 } from '../wire/sigv4.ts';
-import { expectError, expectSuccess, mediaType, summary } from './judge.ts';
+import { expectError, expectRefused, expectSuccess, mediaType, summary } from './judge.ts';
 import {
   basisText,
   givenFor,
   makeCheck,
   minimalInput,
+  opFile,
   protocolFile,
   ruleOf,
   selectMember,
   sev,
   unknownIdArb,
 } from './plan.ts';
-import { type Answered, CheckFailure, type Session } from './session.ts';
+import { type Answered, CheckFailure, type Observation, type Session } from './session.ts';
 import type { Check } from './types.ts';
+
+/** `an ApproveAssignment`, `a GetHIT`: the article an operation name takes when read aloud. */
+function withArticle(name: string): string {
+  return `${/^[AEIOU]/.test(name) ? 'An' : 'A'} ${name}`;
+}
 
 /** A legacy request's parameters (query or form body) rewritten; the MTurk scheme does not sign them. */
 export function editParams(req: WireRequest, edit: (p: Map<string, string>) => void): WireRequest {
@@ -68,6 +75,153 @@ function flipChar(s: string): string {
   return s.slice(0, -1) + next;
 }
 
+/** Edit a SigV4 request, then sign it again: only the edit is wrong, never the signature. */
+function resign(
+  s: Session,
+  api: Api,
+  edit: (r: WireRequest) => WireRequest,
+): (r: WireRequest) => WireRequest {
+  const p = s.set.apis[api].protocol;
+  return (r) => {
+    const headers = { ...r.headers };
+    delete headers.authorization;
+    return signSigV4(
+      edit({ ...r, headers }),
+      s.creds(0),
+      { service: p.signing.service ?? '', region: p.signing.region ?? '' },
+      new Date(),
+    );
+  };
+}
+
+function withoutHeader(r: WireRequest, name: string): WireRequest {
+  const headers = { ...r.headers };
+  for (const k of Object.keys(headers)) if (k.toLowerCase() === name.toLowerCase()) delete headers[k];
+  return { ...r, headers };
+}
+
+type Refusal = (
+  check: string,
+  refuseSeverity: ReturnType<typeof sev>,
+  errorKey: string,
+  what: string,
+  rule: string,
+  send: (s: Session) => Promise<Answered>,
+  after?: (s: Session, ex: Answered) => Promise<void>,
+) => void;
+
+/** JSON protocols: a request without the operation header, with another content type, or
+ * without its signing date (each otherwise correctly signed) must be refused. */
+function headerChecks(set: SpecSet, op: OperationSpec, refusal: Refusal): void {
+  const api = op.api;
+  const p = set.apis[api].protocol;
+  if (p.signing.scheme !== 'sigv4' || !p.request) return;
+  const headers = Object.entries(p.request.headers);
+  const target = headers.find(([, h]) => h.value.includes('{operation}'));
+  const ct = headers.find(([n]) => n.toLowerCase() === 'content-type');
+  const minimal = (s: Session) => {
+    const given = givenFor(op);
+    return given ? s.state(given) : Promise.resolve({});
+  };
+  if (target)
+    refusal(
+      'protocol.missing-target',
+      sev(target[1].basis),
+      'missingTarget',
+      `${withArticle(op.operation)} request without ${target[0]}`,
+      `a signed request without the ${target[0]} header${basisText(target[1].basis)}`,
+      async (s) =>
+        s.call(api, op.operation, minimalInput(set, op, await minimal(s), s.config.seed), {
+          label: `without ${target[0]}`,
+          mutate: resign(s, api, (r) => withoutHeader(r, target[0])),
+        }),
+    );
+  if (ct)
+    refusal(
+      'protocol.wrong-content-type',
+      sev(ct[1].basis),
+      'wrongContentType',
+      `${withArticle(op.operation)} request with Content-Type application/json`,
+      `a signed request whose Content-Type is not ${ct[1].value}${basisText(ct[1].basis)}`,
+      async (s) =>
+        s.call(api, op.operation, minimalInput(set, op, await minimal(s), s.config.seed), {
+          label: 'another content type',
+          mutate: resign(s, api, (r) => {
+            const x = withoutHeader(r, ct[0]);
+            return { ...x, headers: { ...x.headers, 'content-type': 'application/json' } };
+          }),
+        }),
+    );
+  refusal(
+    'protocol.missing-date',
+    sev(p.signing.basis),
+    'missingDate',
+    `${withArticle(op.operation)} request without X-Amz-Date`,
+    `a request signed with SigV4 but sent without its X-Amz-Date header${basisText(p.signing.basis)}`,
+    async (s) =>
+      s.call(api, op.operation, minimalInput(set, op, await minimal(s), s.config.seed), {
+        label: 'without X-Amz-Date',
+        mutate: (r) => withoutHeader(r, 'x-amz-date'),
+      }),
+  );
+}
+
+/** The golden request cases of the operation that apply to servers (specs/protocols/<api>.cases.json):
+ * sent as written (signed for the session), the server must understand them: whatever it answers,
+ * not a protocol or validation refusal, and a readable envelope. */
+function serverCaseChecks(set: SpecSet, op: OperationSpec): Check[] {
+  const api = op.api;
+  const p = set.apis[api].protocol;
+  const all = set.apis[api].cases?.cases ?? [];
+  const file = set.files.get(set.apis[api].cases ?? {}) ?? `protocols/${api}.cases.json`;
+  const refusalIds = [...Object.values(p.protocolErrors), p.validation.missing, p.validation.invalid].filter(
+    (e) => !errorSpec(set, e).fault,
+  );
+  const refusals = new Set(refusalIds.map((e) => errorSpec(set, e).code));
+  // AWS-wide refusals may come with their type only (UnknownOperationException)
+  const refusalTypes = new Set(refusalIds.flatMap((e) => errorSpec(set, e).wireType?.[api] ?? []));
+  return wireCases(set, api, 'server')
+    .filter((c) => c.type === 'request' && c.operation === op.operation && !c.members)
+    .map((c) =>
+      makeCheck(
+        api,
+        op.operation,
+        `protocol.case.${c.id}`,
+        sev(c.basis),
+        `${file}#/cases/${all.indexOf(c)}: ${c.documentation}${basisText(c.basis)}`,
+        async (s) => {
+          await s.requireApi(api);
+          const golden = (r: WireRequest): WireRequest =>
+            c.params
+              ? editParams(r, (m) => {
+                  for (const k of Object.keys(ownLegacyParams(set, r))) m.delete(k);
+                  for (const [k, v] of Object.entries(c.params ?? {})) m.set(k, v);
+                })
+              : resign(s, api, (x) => ({ ...x, body: JSON.stringify(c.body ?? {}) }))(r);
+          const ex = await s.call(api, op.operation, c.input ?? {}, {
+            mutate: golden,
+            label: `case ${c.id}`,
+          });
+          const a = ex.answer;
+          if (a.kind === 'garbage')
+            throw new CheckFailure(
+              `The request of case ${c.id} got an unreadable answer: ${summary(ex)}.`,
+              ex,
+            );
+          if (
+            a.kind === 'error' &&
+            ((a.code !== undefined && refusals.has(a.code)) ||
+              (a.code === undefined && a.typeName !== undefined && refusalTypes.has(a.typeName)))
+          )
+            throw new CheckFailure(
+              `The request of case ${c.id} was not understood: the target refused it with ${summary(ex)}.`,
+              ex,
+            );
+        },
+      ),
+    );
+}
+
 async function successCall(s: Session, set: SpecSet, op: OperationSpec): Promise<Answered> {
   const given = givenFor(op);
   const ids = given ? await s.state(given) : {};
@@ -78,11 +232,12 @@ async function successCall(s: Session, set: SpecSet, op: OperationSpec): Promise
 function errorTrigger(
   set: SpecSet,
   op: OperationSpec,
-): { errors: string[]; run: (s: Session) => Promise<Answered> } | undefined {
+): { errors: string[]; what: string; run: (s: Session) => Promise<Answered> } | undefined {
   const exists = ruleOf(op, 'exists');
   if (exists?.error) {
     return {
       errors: [exists.error],
+      what: `${op.operation} for an unknown ${selectMember(set, op)}`,
       run: (s) => {
         const id = fc.sample(unknownIdArb(set, op), { seed: s.config.seed, numRuns: 1 })[0]!;
         return s.call(
@@ -100,11 +255,38 @@ function errorTrigger(
   if (!required) return undefined;
   return {
     errors: [set.apis[op.api].protocol.validation.missing],
+    what: `${op.operation} without its required members`,
     run: (s) => s.call(op.api, op.operation, {}, { label: 'missing required member' }),
   };
 }
 
-export function protocolChecks(set: SpecSet, op: OperationSpec): Check[] {
+/** How many operations of an API version carry the protocol family (per seed). */
+export const PROTOCOL_SAMPLE_SIZE = 2;
+
+/**
+ * The operations that carry the protocol family this run: the family (unknown operation, bad
+ * signature, error envelope, …) is one code path of a server whatever the operation, so it runs on
+ * a sample, a different one per seed and the same for the same seed and operations, while the
+ * success envelope is checked on every operation.
+ */
+export function protocolSample(operations: string[], seed: number, api: Api): Set<string> {
+  const names = [...new Set(operations)].sort();
+  // mulberry32 over the seed and the API version: deterministic, and spread over the seeds
+  let t = (seed ^ [...api].reduce((h, ch) => Math.imul(h ^ ch.charCodeAt(0), 16777619), 2166136261)) >>> 0;
+  const next = () => {
+    t = (t + 0x6d2b79f5) >>> 0;
+    let r = Math.imul(t ^ (t >>> 15), 1 | t);
+    r = (r + Math.imul(r ^ (r >>> 7), 61 | r)) ^ r;
+    return ((r ^ (r >>> 14)) >>> 0) / 4294967296;
+  };
+  for (let i = names.length - 1; i > 0; i--) {
+    const j = Math.floor(next() * (i + 1));
+    [names[i], names[j]] = [names[j]!, names[i]!];
+  }
+  return new Set(names.slice(0, PROTOCOL_SAMPLE_SIZE));
+}
+
+export function protocolChecks(set: SpecSet, op: OperationSpec, opts: { family?: boolean } = {}): Check[] {
   const api = op.api;
   const p = set.apis[api].protocol;
   const file = protocolFile(set, api);
@@ -116,6 +298,28 @@ export function protocolChecks(set: SpecSet, op: OperationSpec): Check[] {
     run: (s: Session) => Promise<void>,
   ) => out.push(makeCheck(api, op.operation, check, severity, rule, run));
   const trigger = errorTrigger(set, op);
+  // "must be refused" (the severity of what the request breaks) and "…with this error" (the
+  // severity of the error's own basis) are two facts, so two checks: <check> and <check>.code
+  const refusal: Refusal = (check, refuseSeverity, errorKey, what, rule, send, after) => {
+    const errId = p.protocolErrors[errorKey];
+    if (!errId) return;
+    const err = errorSpec(set, errId);
+    add(check, refuseSeverity, `${file}#/protocolErrors/${errorKey}: ${rule} must be refused`, async (s) => {
+      await s.requireApi(api);
+      const ex = await send(s);
+      expectRefused(api, ex, what);
+      await after?.(s, ex);
+    });
+    add(
+      `${check}.code`,
+      refuseSeverity === 'should' ? 'should' : sev(err.basis),
+      `${file}#/protocolErrors/${errorKey}: ${rule} fails with ${errId} (${err.code}${err.wireType?.[api] ? `, type ${err.wireType[api]}` : ''})${basisText(err.basis)}`,
+      async (s) => {
+        await s.requireApi(api);
+        expectError(set, api, await send(s), [errId], what);
+      },
+    );
+  };
 
   add(
     'protocol.success-envelope',
@@ -139,6 +343,28 @@ export function protocolChecks(set: SpecSet, op: OperationSpec): Check[] {
     },
   );
 
+  // members the documentation does not list: inferred to be none (the output shape is complete)
+  add(
+    'output.undeclared-members',
+    'should',
+    `${opFile(set, op)}#/output: a success carries only the members the output declares [INF: the documented output is taken as complete]`,
+    async (s) => {
+      await s.requireApi(api);
+      const ex = await successCall(s, set, op);
+      expectSuccess(set, op, ex, `A valid ${op.operation} request`);
+      const extra = ex.answer.kind === 'success' ? (ex.answer.undeclared ?? []) : [];
+      if (extra.length)
+        throw new CheckFailure(
+          `${withArticle(op.operation)} success carries ${extra.join(', ')}, which ${opFile(set, op)}#/output does not declare${Object.keys(op.output.members).length ? '' : ' (its output is empty)'}.`,
+          ex,
+        );
+    },
+  );
+
+  out.push(...serverCaseChecks(set, op));
+
+  if (opts.family === false) return out;
+
   if (trigger) {
     const env = p.errorEnvelope;
     const bases = [env.request?.basis, ...(env.placement ?? []).map((x) => x.basis)];
@@ -149,7 +375,7 @@ export function protocolChecks(set: SpecSet, op: OperationSpec): Check[] {
       async (s) => {
         await s.requireApi(api);
         const ex = await trigger.run(s);
-        expectError(set, api, ex, trigger.errors, `${op.operation} that must fail`);
+        expectError(set, api, ex, trigger.errors, trigger.what);
       },
     );
     const statusBasis = env.request?.basis ?? env.statusBasis;
@@ -163,10 +389,7 @@ export function protocolChecks(set: SpecSet, op: OperationSpec): Check[] {
           await s.requireApi(api);
           const ex = await trigger.run(s);
           if (ex.answer.kind !== 'error')
-            throw new CheckFailure(
-              `${op.operation} must fail here, but the target answered ${summary(ex)}.`,
-              ex,
-            );
+            throw new CheckFailure(`${trigger.what} must fail, but the target answered ${summary(ex)}.`, ex);
           if (ex.res.status !== wantStatus)
             throw new CheckFailure(
               `An error must come with HTTP ${wantStatus}, but it came with ${ex.res.status}.`,
@@ -291,21 +514,19 @@ export function protocolChecks(set: SpecSet, op: OperationSpec): Check[] {
     );
 
   // unknown operation: the operation's name with a suffix no spec uses
-  const unknownOp = p.protocolErrors.unknownOperation;
-  if (unknownOp) {
+  if (p.protocolErrors.unknownOperation) {
     let bogus = `${op.operation}Unknown`;
     while (set.apis[api].operations.has(bogus)) bogus += 'X';
-    add(
+    refusal(
       'protocol.unknown-operation',
-      sev(errorSpec(set, unknownOp).basis),
-      `${file}#/protocolErrors/unknownOperation: an operation no spec names fails with ${unknownOp} (${errorSpec(set, unknownOp).code})${basisText(errorSpec(set, unknownOp).basis)}`,
-      async (s) => {
-        await s.requireApi(api);
-        const ex = await s.call(api, bogus, {}, { label: `unknown operation ${bogus}` });
-        expectError(set, api, ex, [unknownOp], `A call of the unknown operation ${bogus}`);
-      },
+      sev(p.basis),
+      'unknownOperation',
+      `A call of the unknown operation ${bogus}`,
+      'an operation no spec names',
+      (s) => s.call(api, bogus, {}, { label: `unknown operation ${bogus}` }),
     );
   }
+  headerChecks(set, op, refusal);
 
   const sigParam = legacySignatureParam(set, api);
   const stripSignature = (req: WireRequest): WireRequest => {
@@ -333,88 +554,88 @@ export function protocolChecks(set: SpecSet, op: OperationSpec): Check[] {
     errorKey: string,
     mutate: (r: WireRequest) => WireRequest,
     what: string,
+    refuseSeverity: ReturnType<typeof sev>,
   ) => {
-    const errId = p.protocolErrors[errorKey];
-    if (!errId) return;
-    add(
+    // what was observed before the call, per check session (the refusal and .code checks run apart)
+    const seen = new WeakMap<Session, { ids: Record<string, string>; before?: Observation }>();
+    refusal(
       check,
-      'should',
-      `${file}#/protocolErrors/${errorKey} and #/signing: ${what} fails with ${errId} (${errorSpec(set, errId).code}) and changes nothing${basisText(p.signing.basis)}`,
+      refuseSeverity,
+      errorKey,
+      `${withArticle(op.operation)} request with ${what}`,
+      `a request with ${what} (${basisText(p.signing.basis).trim()}), changing nothing,`,
       async (s) => {
-        await s.requireApi(api);
         const given = givenFor(op);
         const ids = given ? await s.state(given) : {};
-        const input = minimalInput(set, op, ids, s.config.seed);
         const ent = set.model.entities[op.behaviour.entity];
         const observable = ent?.observe?.[api] && ids[ent.id] !== undefined;
         const before = observable ? await s.observe(api, op.behaviour.entity, ids) : undefined;
-        const ex = await s.call(api, op.operation, input, { mutate, label: what });
-        expectError(set, api, ex, [errId], `A ${op.operation} request with ${what}`);
-        if (before) {
-          const after = await s.observe(api, op.behaviour.entity, ids);
-          if (
-            JSON.stringify(before.entity) !== JSON.stringify(after.entity) ||
-            before.present !== after.present
-          )
-            throw new CheckFailure(
-              `A request with ${what} was refused but changed the ${op.behaviour.entity}.`,
-              after.exchange,
-            );
-        }
+        seen.set(s, before ? { ids, before } : { ids });
+        return s.call(api, op.operation, minimalInput(set, op, ids, s.config.seed), { mutate, label: what });
+      },
+      async (s) => {
+        const { ids, before } = seen.get(s) ?? { ids: {} };
+        if (!before) return;
+        const after = await s.observe(api, op.behaviour.entity, ids);
+        if (
+          JSON.stringify(before.entity) !== JSON.stringify(after.entity) ||
+          before.present !== after.present
+        )
+          throw new CheckFailure(
+            `A request with ${what} was refused but changed the ${op.behaviour.entity}.`,
+            after.exchange,
+          );
       },
     );
   };
-  signatureCheck('protocol.missing-signature', 'missingAuthentication', stripSignature, 'no signature');
-  signatureCheck('protocol.bad-signature', 'signatureMismatch', spoilSignature, 'a wrong signature');
-  const unknownKey = p.protocolErrors.unknownAccessKey;
-  if (unknownKey)
-    add(
-      'protocol.unknown-access-key',
-      'should',
-      `${file}#/protocolErrors/unknownAccessKey: a request signed with an access key id the server does not know fails with ${unknownKey} (${errorSpec(set, unknownKey).code})${basisText(errorSpec(set, unknownKey).basis)}`,
-      async (s) => {
-        await s.requireApi(api);
-        const known = new Set(s.config.credentials.map((c) => c.accessKeyId));
-        let keyId = 'AKIAUNKNOWNCONFORMANCE';
-        while (known.has(keyId)) keyId += 'X';
-        const ex = await s.call(api, op.operation, minimalInput(set, op, {}, s.config.seed), {
-          as: { accessKeyId: keyId, secretAccessKey: `${keyId}-secret` },
-          label: 'unknown access key',
-        });
-        expectError(set, api, ex, [unknownKey], `A request signed with an unknown access key id`);
-      },
-    );
+  // an unsigned request is refused by the model's signing (must); verifying a signature is should
+  signatureCheck(
+    'protocol.missing-signature',
+    'missingAuthentication',
+    stripSignature,
+    'no signature',
+    // legacy: the signature parameter is a required common parameter
+    sev((sigParam ? p.commonParameters?.[sigParam]?.basis : undefined) ?? p.signing.basis),
+  );
+  signatureCheck(
+    'protocol.bad-signature',
+    'signatureMismatch',
+    spoilSignature,
+    'a wrong signature',
+    'should',
+  );
+  refusal(
+    'protocol.unknown-access-key',
+    'should',
+    'unknownAccessKey',
+    'A request signed with an unknown access key id',
+    'a request signed with an access key id the server does not know',
+    async (s) => {
+      const known = new Set(s.config.credentials.map((c) => c.accessKeyId));
+      let keyId = 'AKIAUNKNOWNCONFORMANCE';
+      while (known.has(keyId)) keyId += 'X';
+      return s.call(api, op.operation, minimalInput(set, op, {}, s.config.seed), {
+        as: { accessKeyId: keyId, secretAccessKey: `${keyId}-secret` },
+        label: 'unknown access key',
+      });
+    },
+  );
 
   // a body the protocol cannot parse (JSON protocols), signed correctly
-  const malformed = p.protocolErrors.malformedBody;
-  if (malformed && p.request?.body === 'json-object' && p.signing.scheme === 'sigv4')
-    add(
+  if (p.request?.body === 'json-object' && p.signing.scheme === 'sigv4')
+    refusal(
       'protocol.malformed-body',
-      sev(errorSpec(set, malformed).basis),
-      `${file}#/protocolErrors/malformedBody: a correctly signed request whose body is not a JSON object fails with ${malformed} (${errorSpec(set, malformed).code})${basisText(errorSpec(set, malformed).basis)}`,
-      async (s) => {
-        await s.requireApi(api);
-        const creds = s.creds(0);
-        const ex = await s.call(
+      sev(p.basis),
+      'malformedBody',
+      `${withArticle(op.operation)} request with a body that is not JSON`,
+      'a correctly signed request whose body is not a JSON object',
+      (s) =>
+        s.call(
           api,
           op.operation,
           {},
-          {
-            label: 'malformed body',
-            mutate: (r) => {
-              const headers = { ...r.headers };
-              delete headers.authorization;
-              return signSigV4(
-                { ...r, headers, body: '{"unterminated": ' },
-                creds,
-                { service: p.signing.service ?? '', region: p.signing.region ?? '' },
-                new Date(),
-              );
-            },
-          },
-        );
-        expectError(set, api, ex, [malformed], `A ${op.operation} request with a body that is not JSON`);
-      },
+          { label: 'malformed body', mutate: resign(s, api, (r) => ({ ...r, body: '{"unterminated": ' })) },
+        ),
     );
 
   // refused and optional common parameters (legacy Version)
@@ -435,7 +656,7 @@ export function protocolChecks(set: SpecSet, op: OperationSpec): Check[] {
             mutate: (r) => editParams(r, (m) => m.set(name, value)),
             label: `${name}=${value}`,
           });
-          expectError(set, api, ex, [errId], `A ${op.operation} request with ${name}=${value}`);
+          expectError(set, api, ex, [errId], `${withArticle(op.operation)} request with ${name}=${value}`);
         }
         if (!param.required) {
           const given = givenFor(op);

@@ -130,22 +130,26 @@ export async function everyCase<T>(
   cases: readonly T[],
   label: (c: T) => string,
   body: (c: T) => Promise<void>,
+  /** failures of another audience (a client's) besides CheckFailure */
+  isFailure: (e: unknown) => boolean = () => false,
 ): Promise<void> {
-  const failed: { c: T; f: CheckFailure }[] = [];
+  const failed: { c: T; f: Error }[] = [];
   for (const c of cases)
     try {
       await body(c);
     } catch (e) {
-      if (!(e instanceof CheckFailure)) throw e;
-      failed.push({ c, f: e });
+      if (!(e instanceof CheckFailure) && !isFailure(e)) throw e;
+      failed.push({ c, f: e as Error });
     }
   if (!failed.length) return;
   const first = failed[0]!.f;
   if (failed.length === 1) throw first;
-  const f = new CheckFailure(
-    `${failed.length} of ${cases.length} cases fail. ${failed.map((x, i) => `(${i + 1}) ${label(x.c)}: ${x.f.message}`).join(' ')}`,
-    first.exchange,
-  );
+  const message = `${failed.length} of ${cases.length} cases fail. ${failed.map((x, i) => `(${i + 1}) ${label(x.c)}: ${x.f.message}`).join(' ')}`;
+  if (!(first instanceof CheckFailure)) {
+    first.message = message;
+    throw first;
+  }
+  const f = new CheckFailure(message, first.exchange);
   if (first.counterexample) f.counterexample = first.counterexample;
   throw f;
 }

@@ -2,7 +2,7 @@
 // the API version, provider states, observations through the entity's observe
 // operation, a log of every exchange (for the failure message and curl lines)
 // and the coverage counts.
-import fc from 'fast-check';
+import type fc from 'fast-check';
 import type { Coverage } from '../arbitraries/coverage.ts';
 import { bump } from '../arbitraries/coverage.ts';
 import { send } from '../http/transport.ts';
@@ -14,6 +14,7 @@ import type { Codec, Credentials, DecodedAnswer } from '../wire/codec.ts';
 import type { WireRequest, WireResponse } from '../wire/http-types.ts';
 import { codecFor } from '../wire/index.ts';
 import { parseXmlSafe } from '../wire/xml.ts';
+import { caseLoop } from './cases.ts';
 import type { Check, ServerTargetConfig } from './types.ts';
 
 /** Thrown when a check cannot run (provider state unsupported, API not served, ...). */
@@ -28,6 +29,8 @@ export class NotRun extends Error {
 export class CheckFailure extends Error {
   exchange?: Exchange;
   counterexample?: string;
+  /** The operation whose call failed, when a check's run calls several (stateful.model). */
+  operation?: string;
   constructor(message: string, exchange?: Exchange) {
     super(message);
     this.name = 'CheckFailure';
@@ -74,6 +77,10 @@ const LONG_QUERY = 4096;
 
 /** Probe results per target config object (a new config, a new probe) and API version. */
 const servedCache = new WeakMap<ServerTargetConfig, Map<string, Promise<string | undefined>>>();
+
+/** What to try when the states endpoint fails under the suite's load. */
+export const STATE_HINT =
+  'if it only fails under load, raise --timeout-ms or lower --concurrency (server checks in flight at once)';
 
 export class Session {
   readonly log: Exchange[] = [];
@@ -222,10 +229,32 @@ export class Session {
 
   /** Create a provider state; its ids by name. */
   async state(name: string, as = 0): Promise<Record<string, string>> {
+    return (await this.stateAnswer(name, this.creds(as).accessKeyId, {})).ids;
+  }
+
+  /**
+   * Create a provider state for a fresh requester (a scope no other check writes to): its ids
+   * and the requester's credentials, to call as (`as`). Not-run when the target hands back none.
+   */
+  async freshState(name: string): Promise<{ ids: Record<string, string>; as: Credentials }> {
+    const { ids, doc } = await this.stateAnswer(name, this.creds(0).accessKeyId, { requester: 'fresh' });
+    const r = (doc as { requester?: Partial<Credentials> }).requester;
+    if (typeof r?.accessKeyId !== 'string' || typeof r.secretAccessKey !== 'string')
+      throw new NotRun(
+        `provider state ${name}: the states endpoint hands back no fresh requester (params.requester "fresh", docs/provider-states.md)`,
+      );
+    this.secrets.push(r.secretAccessKey);
+    return { ids, as: { accessKeyId: r.accessKeyId, secretAccessKey: r.secretAccessKey } };
+  }
+
+  private async stateAnswer(
+    name: string,
+    requester: string,
+    params: Record<string, unknown>,
+  ): Promise<{ ids: Record<string, string>; doc: object }> {
     const statesUrl = this.config.statesUrl;
     if (!statesUrl) throw new NotRun(`provider state ${name} is needed but no states URL was given`);
-    const requester = this.creds(as).accessKeyId;
-    const body = JSON.stringify({ state: name, requester, params: {} });
+    const body = JSON.stringify({ state: name, requester, params });
     const u = new URL(statesUrl);
     const req: WireRequest = {
       method: 'POST',
@@ -236,13 +265,18 @@ export class Session {
     };
     const ex: Exchange = { label: `provider state ${name}`, url: u.origin, req };
     this.log.push(ex);
-    let res: WireResponse;
-    try {
-      res = await this.http(req, u.origin, ex);
-    } catch (e) {
-      throw new NotRun(`provider state ${name} could not be set up: ${(e as Error).message}`);
-    }
+    // A states endpoint that breaks (5xx, no answer) is not one that lacks the state: say which.
+    const r = await send(u.origin, req, { timeoutMs: this.config.timeoutMs });
+    if (!r.ok)
+      throw new NotRun(
+        `the state endpoint failed (${r.error === 'timeout' ? `no answer within ${this.config.timeoutMs} ms` : `${r.error}: ${r.message}`}) setting up provider state ${name}; ${STATE_HINT}`,
+      );
+    const res = r.res;
     ex.res = res;
+    if (res.status >= 500)
+      throw new NotRun(
+        `the state endpoint failed (HTTP ${res.status}${res.body.trim() ? `: ${JSON.stringify(res.body.trim().slice(0, 80))}` : ''}) setting up provider state ${name}; ${STATE_HINT}`,
+      );
     if (res.status !== 200)
       throw new NotRun(`provider state ${name} is not supported by the target (HTTP ${res.status})`);
     let doc: unknown;
@@ -261,7 +295,7 @@ export class Session {
       if (ids[key] === undefined)
         throw new NotRun(`provider state ${name}: the states endpoint did not return ${key}`);
     this.cover(`state:${name}`);
-    return ids;
+    return { ids, doc: doc as object };
   }
 
   /** Observe an entity through its observe operation in this API version. */
@@ -309,9 +343,9 @@ export function snapshot(o: Pick<Observation, 'present' | 'entity'>): string {
 }
 
 /**
- * A fast-check property over `arb` whose body talks to the target. Runs config.runs times with
- * config.seed; on failure the shrunk counterexample is replayed once more so the session log holds
- * exactly the failing request sequence. Shrinking is capped (each try costs requests).
+ * A fast-check property over `arb` whose body talks to the target (the shared case loop,
+ * cases.ts): config.runs cases with config.seed; on failure the shrunk counterexample is replayed
+ * so the session log holds exactly the failing request sequence.
  */
 export async function forAll<T>(
   session: Session,
@@ -319,47 +353,28 @@ export async function forAll<T>(
   body: (value: T) => Promise<void>,
   opts: { numRuns?: number; shrinkBudget?: number } = {},
 ): Promise<void> {
-  let failures = 0;
-  let budget = opts.shrinkBudget ?? 30;
-  let notRun: NotRun | undefined;
-  const prop = fc.asyncProperty(arb, async (v) => {
-    if (notRun) return true;
-    if (failures > 0 && budget-- <= 0) return true;
-    session.resetLog();
-    try {
+  const r = await caseLoop(
+    arb,
+    {
+      seed: session.config.seed,
+      numRuns: opts.numRuns ?? session.config.runs,
+      ...(opts.shrinkBudget !== undefined ? { shrinkBudget: opts.shrinkBudget } : {}),
+      cannotRun: (e) => e instanceof NotRun,
+    },
+    async (v) => {
+      session.resetLog();
       await body(v);
-      return true;
-    } catch (e) {
-      if (e instanceof NotRun) {
-        notRun = e;
-        throw e;
-      }
-      failures++;
-      throw e;
-    }
-  });
-  const details = await fc.check(prop, {
-    seed: session.config.seed,
-    numRuns: opts.numRuns ?? session.config.runs,
-  });
-  if (notRun) throw notRun;
-  if (!details.failed) return;
-  const ce = details.counterexample?.[0] as T;
-  const shown = fc.stringify(ce);
-  session.resetLog();
-  try {
-    await body(ce);
-  } catch (e) {
-    if (e instanceof CheckFailure) {
-      e.counterexample = shown;
-      throw e;
-    }
-    throw e;
-  }
-  const original = details.errorInstance;
-  const f = new CheckFailure(
-    `${original instanceof Error ? original.message : String(original)} (the shrunk counterexample passed when replayed: the target is not deterministic)`,
+    },
   );
-  f.counterexample = shown;
+  if (r.kind === 'passed') return;
+  if (r.kind === 'not-run') throw r.error;
+  const e = r.error;
+  const f = r.flaky
+    ? new CheckFailure(
+        `${e instanceof Error ? e.message : String(e)} (the shrunk counterexample passed when replayed: the target is not deterministic)`,
+      )
+    : e;
+  if (!(f instanceof CheckFailure)) throw f;
+  f.counterexample = r.shown;
   throw f;
 }

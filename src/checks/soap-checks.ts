@@ -42,7 +42,9 @@ export function legacyWires(set: SpecSet, config: ServerTargetConfig): string[] 
 }
 
 /** Checks that act on the REST form itself, with the reason they have no SOAP twin. */
-function restOnly(set: SpecSet, check: string): boolean {
+function restOnly(set: SpecSet, id: string): boolean {
+  // a refusal check and its `.code` check (the error it must give) act on the same request
+  const check = id.replace(/\.code$/, '');
   const p = set.apis[LEGACY_API].protocol;
   const soapElements = new Set(p.soap?.elements.map((e) => e.name.toLowerCase()) ?? []);
   const refusedParams = Object.entries(p.commonParameters ?? {})

@@ -1,7 +1,8 @@
 // Options every suite command (server, client) takes with the same meaning:
 // selection, seed, expected failures and gating. Declared once so the two
 // commands cannot drift apart.
-import type { OptionSpec } from './args.ts';
+import { type NotRunLimit, parseNotRunLimit } from '../report/merge.ts';
+import { type OptionSpec, UsageError } from './args.ts';
 
 export const SELECTION_OPTIONS = {
   operations: { type: 'list', help: 'only these operations, comma separated', valueName: 'A,B' },
@@ -17,9 +18,14 @@ export const GATING_OPTIONS = {
   },
   'update-expected-failures': {
     type: 'boolean',
-    help: 'rewrite the expected-failures file with the checks failing now (keeps comments, writes FILE.bak)',
+    help: 'rewrite the expected-failures file with the checks failing now (keeps comments; the old version goes to FILE.bak, or FILE.bak.N when that exists)',
   },
   strict: { type: 'boolean', help: 'fail (exit 1) on `should` failures too' },
+  'max-not-run': {
+    type: 'string',
+    help: 'fail (exit 1) when more checks than this were not run: a count (0: every selected check must run) or a share like 10%',
+    valueName: 'N|P%',
+  },
 } satisfies Record<string, OptionSpec>;
 
 export const OUTPUT_OPTIONS = {
@@ -28,3 +34,14 @@ export const OUTPUT_OPTIONS = {
   'no-progress': { type: 'boolean', help: 'no progress line on stderr' },
   help: { type: 'boolean', help: 'show this help' },
 } satisfies Record<string, OptionSpec>;
+
+/** --max-not-run as given, checked. */
+export function parseMaxNotRun(value: string | undefined): NotRunLimit | undefined {
+  if (value === undefined) return undefined;
+  const limit = parseNotRunLimit(value);
+  if (!limit)
+    throw new UsageError(
+      `--max-not-run ${JSON.stringify(value)}: expected a count (e.g. 0) or a share (e.g. 10%)`,
+    );
+  return limit;
+}

@@ -101,13 +101,36 @@ export function validateInput(
     const e = validateValue(set, op, m.name, value, m);
     if (e) return e;
   }
+  return validateExclusive(set, op, input);
+}
+
+/** Members that exclude each other (input.exclusive): two given, or none of an exactly-one group. */
+function validateExclusive(
+  set: SpecSet,
+  op: OperationSpec,
+  input: Record<string, unknown>,
+): ErrorOutcome | undefined {
+  const p = set.apis[op.api].protocol;
+  for (const g of op.input.exclusive ?? []) {
+    const given = g.members.filter((m) => input[m] !== undefined && input[m] !== null);
+    const names = g.members.join(', ');
+    if (given.length > 1)
+      return err(g.error ?? p.validation.invalid, {
+        member: given.join(', '),
+        reason: `only one of ${names} may be given`,
+        Parameter: given[0],
+      });
+    if (g.exactlyOne && given.length === 0)
+      return err(p.validation.missing, { member: `one of ${names}`, Parameter: g.members[0] });
+  }
   return undefined;
 }
 
-/** The caller's latest entity of a kind; one is made from the model's defaults when it has none. */
+/** The caller's first entity of a kind; one is made from the model's defaults when it has none. */
 function callersOwn(store: Store, entity: string, owner: string): StoredEntity {
   const mine = store.list(entity).filter((rec) => store.ownerOf(rec) === owner);
-  return mine.at(-1) ?? store.create(entity, { owner });
+  // the first, as charge rules draw on it (Store.accountOf)
+  return mine[0] ?? store.create(entity, { owner });
 }
 
 /**
@@ -131,7 +154,7 @@ export function executeCall(set: SpecSet, store: Store, call: DecodedCall, now: 
   // no select: the caller's own entity of that kind (e.g. the account), made on first use
   const rec =
     b.select !== undefined
-      ? store.get(b.entity, selected)
+      ? store.select(b.entity, selected, call.input)
       : entitySpec.owned && b.kind === 'read'
         ? callersOwn(store, b.entity, call.accessKeyId)
         : undefined;
@@ -151,6 +174,9 @@ export function executeCall(set: SpecSet, store: Store, call: DecodedCall, now: 
     output: {},
     outMembers: new Map(outputMembers(set, op).map((m) => [m.name, m])),
     error: err,
+    made: { created: {}, lookup: {} },
+    commits: [],
+    after: {},
   };
   for (const rule of b.rules) {
     const needEntity = () =>
@@ -159,5 +185,8 @@ export function executeCall(set: SpecSet, store: Store, call: DecodedCall, now: 
     if (refused) return refused;
   }
   for (const { rec: target, fields } of ctx.pending) store.update(target, fields);
+  for (const commit of ctx.commits) commit();
+  if (ctx.after.token !== undefined)
+    store.rememberToken(ctx.after.token, now.getTime(), ctx.after.created?.id);
   return { kind: 'success', output: ctx.output };
 }

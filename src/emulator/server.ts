@@ -1,7 +1,7 @@
 // The reference emulator: both API versions on one port over one shared store. `createEmulator`
 // is transport-neutral (WireRequest in, WireResponse out) so that tests and deliberately broken
 // variants can wrap it; `startEmulator` puts it behind node:http on the loopback interface.
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse, STATUS_CODES } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { loadSpecs } from '../spec/load.ts';
@@ -13,6 +13,7 @@ import { codecsFor } from '../wire/index.ts';
 import { JSON11_API, json11Operation, mediaType, targetHeader } from '../wire/json11.ts';
 import { LEGACY_API, legacyOperation } from '../wire/legacy.ts';
 import { SOAP_WIRE, soapOperation } from '../wire/soap.ts';
+import { runTimers } from './dynamics.ts';
 import { executeCall } from './engine.ts';
 import { handleStates } from './states.ts';
 import { Store } from './store.ts';
@@ -27,6 +28,18 @@ export interface EmulatorOptions {
   /** Largest request body served (default 1 MB); larger ones get the protocol's tooLarge error. */
   maxBodyBytes?: number;
   now?: () => Date;
+}
+
+/** Emulated time: the real time (or `now`) plus an offset that only grows. */
+export interface EmulatorClock {
+  /** The emulated time. */
+  now(): Date;
+  /** Moves emulated time forward and fires the timers that came due; returns how many fired. */
+  advance(seconds: number): number;
+  /** Fires the timers due now (done before every request too). */
+  tick(): number;
+  /** How far emulated time is ahead of the clock it follows, in seconds. */
+  readonly offsetSeconds: number;
 }
 
 export interface Emulator {
@@ -46,17 +59,51 @@ export interface Emulator {
   malformed(reason: string): WireResponse;
   /** Empties the store. */
   reset(): void;
+  /** Emulated time (model.json `timers`: auto-approval, deadlines, expiry). */
+  readonly clock: EmulatorClock;
 }
 
 export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
 
 export function createEmulator(opts: EmulatorOptions = {}): Emulator {
   const specs = opts.specs ?? loadSpecs();
-  const now = opts.now ?? (() => new Date());
+  const base = opts.now ?? (() => new Date());
+  let offsetMs = 0;
+  let lastTick = Number.NEGATIVE_INFINITY;
+  const now = () => new Date(base().getTime() + offsetMs);
   const store = new Store(specs, now);
+  const tick = (): number => {
+    lastTick = base().getTime();
+    return runTimers(store, now());
+  };
+  // Timers also run as real time passes: at most once a second, before a request is served.
+  const dueTick = () => {
+    if (base().getTime() - lastTick >= 1000) tick();
+  };
+  const clock: EmulatorClock = {
+    now,
+    tick,
+    advance: (seconds) => {
+      if (!Number.isFinite(seconds) || seconds < 0) throw new RangeError('seconds must be a number ≥ 0');
+      offsetMs += Math.round(seconds * 1000);
+      return tick();
+    },
+    get offsetSeconds() {
+      return offsetMs / 1000;
+    },
+  };
   const credentials = [...TEST_CREDENTIALS, ...(opts.credentials ?? [])];
   const secrets = new Map(credentials.map((c) => [c.accessKeyId, c.secretAccessKey]));
   const maxBodyBytes = opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  // a requester made for one provider state (a scope no other state writes to)
+  const freshRequester = (): Credentials => {
+    const c = {
+      accessKeyId: `AKIAFRESH${randomBytes(8).toString('hex').toUpperCase().slice(0, 11)}`,
+      secretAccessKey: randomBytes(20).toString('base64url'),
+    };
+    secrets.set(c.accessKeyId, c.secretAccessKey);
+    return c;
+  };
   const codecs = codecsFor(specs);
   const byApi = (api: string): Codec => codecs.find((c) => c.api === api)!;
   const serverOpts = {
@@ -139,6 +186,7 @@ export function createEmulator(opts: EmulatorOptions = {}): Emulator {
 
   const handleSync = (req: WireRequest): WireResponse => {
     try {
+      dueTick();
       if (Buffer.byteLength(req.body, 'utf8') > maxBodyBytes) return tooLarge(req);
       const codec = claimingCodec(req);
       if (!codec) {
@@ -186,7 +234,10 @@ export function createEmulator(opts: EmulatorOptions = {}): Emulator {
     maxBodyBytes,
     handleSync,
     handle: async (req) => handleSync(req),
-    handleStates: (body) => handleStates(specs, store, body),
+    handleStates: (body) => {
+      dueTick();
+      return handleStates(specs, store, body, freshRequester, now);
+    },
     tooLarge,
     malformed: (reason) => {
       try {
@@ -197,6 +248,7 @@ export function createEmulator(opts: EmulatorOptions = {}): Emulator {
       }
     },
     reset: () => store.clear(),
+    clock,
   };
 }
 
@@ -205,7 +257,16 @@ export interface StartOptions extends EmulatorOptions {
   host?: string;
   /** Path of the provider-states endpoint (default '/_states'). */
   statesPath?: string;
+  /** Serve this emulator (default: a new one made from these options). */
+  emulator?: Emulator;
+  /** More JSON endpoints by path (the control endpoint); each answers every method itself. */
+  routes?: Record<string, ExtraRoute>;
 }
+
+/** An extra endpoint: the method, the body and whether the caller is on the loopback interface. */
+export type ExtraRoute = (req: { method: string; body: string; loopback: boolean }) => WireResponse;
+
+const LOOPBACK_PEER = /^(127\.|::1$|::ffff:127\.)/;
 
 export interface RunningEmulator {
   url: string;
@@ -250,7 +311,7 @@ function send(res: ServerResponse, r: WireResponse, close = false): void {
 }
 
 export async function startEmulator(opts: StartOptions = {}): Promise<RunningEmulator> {
-  const emulator = createEmulator(opts);
+  const emulator = opts.emulator ?? createEmulator(opts);
   const statesPath = opts.statesPath ?? '/_states';
   const host = opts.host ?? '127.0.0.1';
   const max = emulator.maxBodyBytes;
@@ -266,14 +327,16 @@ export async function startEmulator(opts: StartOptions = {}): Promise<RunningEmu
         body: '',
       };
       const isStates = path === statesPath;
+      const route = opts.routes && Object.hasOwn(opts.routes, path) ? opts.routes[path] : undefined;
       const refuse = () => {
-        const r = isStates
-          ? {
-              status: 413,
-              headers: { 'content-type': 'application/json' },
-              body: '{"error":"body too large"}',
-            }
-          : emulator.tooLarge(wire);
+        const r =
+          isStates || route
+            ? {
+                status: 413,
+                headers: { 'content-type': 'application/json' },
+                body: '{"error":"body too large"}',
+              }
+            : emulator.tooLarge(wire);
         send(res, r, true);
         res.on('finish', () => req.destroy());
       };
@@ -304,6 +367,11 @@ export async function startEmulator(opts: StartOptions = {}): Promise<RunningEmu
         if (done) return;
         done = true;
         const body = Buffer.concat(chunks).toString('utf8');
+        if (route) {
+          const loopback = LOOPBACK_PEER.test(req.socket.remoteAddress ?? '');
+          send(res, route({ method: wire.method.toUpperCase(), body, loopback }));
+          return;
+        }
         if (isStates) {
           send(
             res,

@@ -1,8 +1,10 @@
 // The provider-states endpoint (docs/provider-states.md): POST {"state", "requester", "params"}
 // creates what specs/model.json says the state creates, owned by the requester, and answers
-// with the ids named by the state's `returns`.
+// with the ids named by the state's `returns`. A Worker action (model.json `actions`) acts on
+// the entities its params name instead (src/emulator/dynamics.ts).
 import type { SpecSet } from '../spec/types.ts';
 import type { WireResponse } from '../wire/http-types.ts';
+import { applyAction, isAction } from './dynamics.ts';
 import type { Store, StoredEntity } from './store.ts';
 
 export interface StateRequest {
@@ -62,8 +64,18 @@ function json(status: number, body: unknown): WireResponse {
   return { status, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) };
 }
 
-/** The endpoint over a raw JSON body; never throws. */
-export function handleStates(set: SpecSet, store: Store, body: string): WireResponse {
+/**
+ * The endpoint over a raw JSON body, states and Worker actions alike; never throws. With
+ * `params.requester: "fresh"` and a `fresh` maker, a state is created for a new requester no other
+ * state uses, whose credentials the answer hands back as `requester` (docs/provider-states.md).
+ */
+export function handleStates(
+  set: SpecSet,
+  store: Store,
+  body: string,
+  fresh?: () => { accessKeyId: string; secretAccessKey: string },
+  now: () => Date = () => new Date(),
+): WireResponse {
   let doc: unknown;
   try {
     doc = JSON.parse(body);
@@ -78,12 +90,19 @@ export function handleStates(set: SpecSet, store: Store, body: string): WireResp
   if (params !== undefined && (params === null || typeof params !== 'object' || Array.isArray(params)))
     return json(400, { error: 'params must be an object' });
   try {
+    if (isAction(set, state)) {
+      const a = applyAction(set, store, state, requester, (params ?? {}) as Record<string, unknown>, now());
+      return a.ok ? json(200, a.ids) : json(a.status, { error: a.message });
+    }
+    const scope =
+      fresh && (params as Record<string, unknown> | undefined)?.requester === 'fresh' ? fresh() : undefined;
     const r = applyState(set, store, {
       state,
-      requester,
+      requester: scope?.accessKeyId ?? requester,
       ...(params ? { params: params as Record<string, unknown> } : {}),
     });
-    return r.ok ? json(200, r.ids) : json(r.status, { error: r.message });
+    if (!r.ok) return json(r.status, { error: r.message });
+    return json(200, scope ? { ...r.ids, requester: scope } : r.ids);
   } catch (e) {
     return json(500, { error: (e as Error).message });
   }

@@ -21,9 +21,22 @@ export interface StoredEntity {
 export interface StoreSnapshot {
   seq: number;
   entities: [string, StoredEntity[]][];
+  tokens: [string, { at: number; id?: string }][];
+}
+
+/** A message the emulator would have sent: which operation, for which requester, to whom, what. */
+export interface OutboxEntry {
+  operation: string;
+  requester: string;
+  at: Date;
+  /** a Worker id, a notification destination, … */
+  to?: string;
+  input: Record<string, unknown>;
 }
 
 export interface CreateOptions {
+  /** An id allocated beforehand (`newId`), so a rule can name the entity before it is stored. */
+  id?: string;
   owner?: string;
   parent?: StoredEntity;
   status?: string;
@@ -80,6 +93,10 @@ const deepClone = <T>(v: T): T => structuredClone(v);
 export class Store {
   private entities = new Map<string, Map<string, StoredEntity>>();
   private seq = 0;
+  /** Idempotency tokens seen (token rules): key → when, and the id of what the call made. */
+  private tokens = new Map<string, { at: number; id?: string }>();
+  /** What the emulator would have sent (e-mail to Workers, notifications), oldest first. */
+  private sent: OutboxEntry[] = [];
 
   constructor(
     readonly set: SpecSet,
@@ -134,7 +151,7 @@ export class Store {
 
   create(entity: string, opts: CreateOptions = {}): StoredEntity {
     const spec = this.spec(entity);
-    const id = this.newId(entity);
+    const id = opts.id ?? this.newId(entity);
     const fields: Record<string, unknown> = { [spec.id]: id };
     if (spec.parent && opts.parent) fields[spec.parent.via] = opts.parent.id;
     const templates = { ...spec.fields, ...(opts.fields ?? {}) };
@@ -150,14 +167,43 @@ export class Store {
     return rec;
   }
 
+  /** Whether the requester API can see the entity (model.json `status.invisible`). */
+  visible(rec: StoredEntity): boolean {
+    const s = this.set.model.entities[rec.entity]?.status;
+    return !s?.invisible?.includes(String(rec.fields[s.field]));
+  }
+
+  /** The entity as the requester API finds it: one in an invisible status does not exist. */
   get(entity: string, id: unknown): StoredEntity | undefined {
+    const rec = this.getAny(entity, id);
+    return rec && this.visible(rec) ? rec : undefined;
+  }
+
+  /**
+   * The entity a call selects by `id`: its store id, or its id field (a grant made through
+   * AssociateQualificationWithWorker has its own store id and the WorkerId as a field), under the
+   * parent the input names when it names one (a Worker may hold grants of several types).
+   */
+  select(entity: string, id: unknown, input: Record<string, unknown>): StoredEntity | undefined {
+    if (typeof id !== 'string') return undefined;
+    const spec = this.spec(entity);
+    const parentId = spec.parent ? input[spec.parent.via] : undefined;
+    const fits = (r: StoredEntity) =>
+      this.visible(r) && (typeof parentId !== 'string' || r.parentId === parentId);
+    const direct = this.getAny(entity, id);
+    if (direct && fits(direct)) return direct;
+    return this.listAll(entity).find((r) => r.fields[spec.id] === id && fits(r));
+  }
+
+  /** The entity whatever its status (Worker actions, timers). */
+  getAny(entity: string, id: unknown): StoredEntity | undefined {
     if (typeof id !== 'string') return undefined;
     return this.entities.get(entity)?.get(id);
   }
 
   parentOf(rec: StoredEntity): StoredEntity | undefined {
     const p = this.set.model.entities[rec.entity]?.parent;
-    return p && rec.parentId !== undefined ? this.get(p.entity, rec.parentId) : undefined;
+    return p && rec.parentId !== undefined ? this.getAny(p.entity, rec.parentId) : undefined;
   }
 
   /** The owner of the root of the entity's parent chain. */
@@ -175,7 +221,16 @@ export class Store {
     return s ? rec.fields[s.field] : undefined;
   }
 
+  /** The entities the requester API can see, in creation order. */
   list(entity: string): StoredEntity[] {
+    const all = this.listAll(entity);
+    return this.set.model.entities[entity]?.status?.invisible?.length
+      ? all.filter((rec) => this.visible(rec))
+      : all;
+  }
+
+  /** Every entity of a kind, whatever its status. */
+  listAll(entity: string): StoredEntity[] {
     // Maps keep insertion order, which is creation order.
     return [...(this.entities.get(entity)?.values() ?? [])];
   }
@@ -183,6 +238,77 @@ export class Store {
   /** Removes an entity (used to undo a provider state that could not be completed). */
   remove(rec: StoredEntity): void {
     this.entities.get(rec.entity)?.delete(rec.id);
+  }
+
+  /** Removes an entity and everything under it (its children, their children). */
+  removeTree(rec: StoredEntity): void {
+    for (const [name, e] of Object.entries(this.set.model.entities))
+      if (e.parent?.entity === rec.entity)
+        for (const child of this.list(name)) if (child.parentId === rec.id) this.removeTree(child);
+    this.remove(rec);
+  }
+
+  /** The entity's children of one kind. */
+  childrenOf(rec: StoredEntity, entity: string): StoredEntity[] {
+    if (this.set.model.entities[entity]?.parent?.entity !== rec.entity) return [];
+    // invisible children too (an accepted, unsubmitted assignment holds a slot of its HIT)
+    return this.listAll(entity).filter((c) => c.parentId === rec.id);
+  }
+
+  tokenSeen(key: string, now: number, window: number): { at: number; id?: string } | undefined {
+    const t = this.tokens.get(key);
+    return t && now - t.at < window * 1000 ? t : undefined;
+  }
+
+  rememberToken(key: string, at: number, id?: string): void {
+    this.tokens.set(key, id === undefined ? { at } : { at, id });
+  }
+
+  /** Records a message the emulator would have sent (it sends nothing). */
+  send(entry: OutboxEntry): void {
+    this.sent.push(entry);
+  }
+
+  /** Everything the emulator would have sent so far, for tests. */
+  outbox(): readonly OutboxEntry[] {
+    return this.sent;
+  }
+
+  /**
+   * The requester's one entity of an owned, per-account kind (model.json `account.entity`): the
+   * one it has, or a new one made from the model's fields (an account is there from the start).
+   */
+  accountOf(entity: string, owner: string): StoredEntity {
+    return this.list(entity).find((e) => e.owner === owner) ?? this.create(entity, { owner });
+  }
+
+  /**
+   * The entity's fields as a read shows them: the stored fields plus the model's counters, which
+   * follow its children (a HIT's NumberOfAssignmentsCompleted counts its reviewed assignments).
+   */
+  view(rec: StoredEntity): Record<string, unknown> {
+    const counters = this.set.model.entities[rec.entity]?.counters?.fields;
+    if (!counters) return rec.fields;
+    const out = { ...rec.fields };
+    for (const [field, c] of Object.entries(counters)) {
+      if (c.count !== undefined) {
+        const statuses = c.statuses;
+        out[field] = this.childrenOf(rec, c.count).filter(
+          (k) => !statuses || statuses.includes(String(this.statusOf(k))),
+        ).length;
+      } else if (c.from !== undefined) {
+        const open = !c.when || c.when.includes(String(this.statusOf(rec)));
+        const statuses = c.statuses;
+        const taken =
+          c.minusCount !== undefined
+            ? this.childrenOf(rec, c.minusCount).filter(
+                (k) => !statuses || statuses.includes(String(this.statusOf(k))),
+              ).length
+            : 0;
+        out[field] = open ? Math.max(0, Number(rec.fields[c.from] ?? 0) - taken) : 0;
+      }
+    }
+    return out;
   }
 
   /** Sets fields on a stored entity. */
@@ -200,11 +326,13 @@ export class Store {
     return {
       seq: this.seq,
       entities: [...this.entities].map(([k, t]) => [k, [...t.values()].map(deepClone)]),
+      tokens: [...this.tokens].map(([k, v]) => [k, { ...v }]),
     };
   }
 
   restore(s: StoreSnapshot): void {
     this.seq = s.seq;
+    this.tokens = new Map(s.tokens.map(([k, v]) => [k, { ...v }]));
     this.entities = new Map(
       s.entities.map(([k, list]) => [k, new Map(list.map((r) => [r.id, deepClone(r)]))]),
     );
@@ -212,11 +340,34 @@ export class Store {
 
   /** A stable text form of the whole store, for comparing before and after. */
   digest(): string {
-    return JSON.stringify(this.snapshot(), (_k, v) => (v instanceof Date ? `@${v.toISOString()}` : v));
+    // straight over the live maps: a snapshot's deep copies were most of the cost
+    const state = {
+      seq: this.seq,
+      entities: [...this.entities].map(([k, t]) => [k, [...t.values()]]),
+      tokens: [...this.tokens],
+      sent: this.sent.length,
+    };
+    return JSON.stringify(state, function (this: Record<string, unknown>, k, v) {
+      const raw = this[k];
+      return raw instanceof Date ? `@${raw.toISOString()}` : v;
+    });
   }
 
   clear(): void {
     this.entities.clear();
+    this.sent = [];
+    this.tokens.clear();
     this.seq = 0;
   }
+}
+
+/** A money string ("5", "0.50", "10000.00") in cents; NaN when it is not one. */
+export function toCents(amount: string): number {
+  const m = /^(\d+)(?:\.(\d{0,2}))?$/.exec(amount.trim());
+  return m ? Number(m[1]) * 100 + Number((m[2] ?? '').padEnd(2, '0') || 0) : Number.NaN;
+}
+
+/** Cents as a money string with two decimals. */
+export function fromCents(cents: number): string {
+  return `${Math.floor(cents / 100)}.${String(cents % 100).padStart(2, '0')}`;
 }

@@ -4,9 +4,9 @@
 // error); replaying the case must give the same normalised exchanges.
 import fc from 'fast-check';
 import { validInput } from '../arbitraries/input.ts';
+import { errorValuesArb, operationErrors, outputArb } from '../client-checks/mock-checks.ts';
 import { inputMembers, outputMembers } from '../spec/resolve.ts';
 import type { Api, OperationSpec, ResolvedMember, SpecSet } from '../spec/types.ts';
-import { errorValuesArb, operationErrors, outputArb } from './checks.ts';
 import type { MockHandlers } from './handlers.ts';
 import { type NormalisedExchange, Normaliser, normaliserRules } from './normalise.ts';
 import type { ClientResult, ClientUnderTest } from './types.ts';

@@ -8,7 +8,7 @@ import { HttpResponse, http, type RequestHandler } from 'msw';
 import { validateInput } from '../emulator/engine.ts';
 import type { Api, SpecSet } from '../spec/types.ts';
 import type { Codec, Credentials, DecodeResult, ErrorOutcome, Outcome } from '../wire/codec.ts';
-import type { WireRequest, WireResponse } from '../wire/http-types.ts';
+import { foreignWireForm, type WireRequest, type WireResponse } from '../wire/http-types.ts';
 import { codecsFor } from '../wire/index.ts';
 import type { MockScript, RecordedExchange } from './types.ts';
 
@@ -184,8 +184,10 @@ export function createMockHandlers(set: SpecSet, opts: MockOptions): MockHandler
     let refused: ErrorOutcome | undefined;
     let ignoringSignature: RecordedExchange['ignoringSignature'];
     if (!codec) {
-      unclaimed =
-        'no API version claims this request (neither the JSON target header, nor a legacy Operation parameter, nor a SOAP envelope)';
+      const foreign = foreignWireForm(wire);
+      unclaimed = foreign
+        ? `the request is ${foreign}, a wire form this suite does not know`
+        : 'no API version claims this request (neither the JSON target header, nor a legacy Operation parameter, nor a SOAP envelope)';
       response = { status: 400, headers: { 'content-type': 'text/plain' }, body: unclaimed };
     } else {
       decoded = codec.decodeRequest(set, wire, { lookupSecret: (k) => secrets.get(k) });
@@ -241,8 +243,10 @@ export function createMockHandlers(set: SpecSet, opts: MockOptions): MockHandler
       const fault = (id: string) => set.errors.errors[id]?.fault === true;
       switch (script.kind) {
         case 'success':
-        case 'recorded':
           return 0;
+        // a recorded answer is served to every request: a fault (5xx) for ever, else none
+        case 'recorded':
+          return script.status >= 500 ? Number.POSITIVE_INFINITY : 0;
         case 'error':
           return fault(script.error) ? Number.POSITIVE_INFINITY : 0;
         case 'fail-then-succeed':

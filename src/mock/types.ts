@@ -26,7 +26,7 @@ export interface ClientTargetConfig {
   /** Where the suite's data and specs live; defaults to the bundled specs. */
   specsDir?: string;
   /**
-   * Run the end-to-end family (`e2e.<rule>`, src/clients/e2e-checks.ts) against this server
+   * Run the end-to-end family (`e2e.<rule>`, src/client-checks/e2e-checks.ts) against this server
    * instead of the mock family.
    */
   server?: {

@@ -5,12 +5,15 @@
 // can never become markup. A Content-Security-Policy that admits only our
 // script (by hash) and no network access backs this up.
 import { createHash } from 'node:crypto';
+import { failureGroups, groupCount } from './groups.ts';
 import { operationGroups, targetLabels } from './merge.ts';
 import type { CheckResult, CheckStatus, ConformanceReport, Severity } from './types.ts';
 
 /** What the page script receives. */
 export interface HtmlData {
   columns: HtmlColumn[];
+  /** Failures grouped by cause (src/report/groups.ts), per target: the page opens on them. */
+  failures: { col: number; cause: string; count: string; ids: string[] }[];
   groups: { api: string; operation: string; rows: HtmlRow[] }[];
   coverage: { operation: string; keys: { key: string; counts: (number | null)[] }[] }[];
 }
@@ -82,7 +85,15 @@ export function htmlData(reports: readonly ConformanceReport[]): HtmlData {
       };
     }),
   }));
-  return { columns, groups, coverage: coverageOf(reports) };
+  const failures = reports.flatMap((report, col) =>
+    failureGroups(report.results).map((g) => ({
+      col,
+      cause: g.cause,
+      count: groupCount(g),
+      ids: g.results.map((r) => r.id),
+    })),
+  );
+  return { columns, failures, groups, coverage: coverageOf(reports) };
 }
 
 function cellOf(result: CheckResult): HtmlCell {
@@ -171,9 +182,11 @@ export function renderHtml(reports: readonly ConformanceReport[]): string {
     `<label>${label} <select id="filter-${name}" data-testid="filter-${name}"><option value="">all</option>` +
     options.map(([value, text]) => `<option value="${value}">${text}</option>`).join('') +
     '</select></label>';
+  const copy =
+    ' <button type="button" id="copy-reproduce" class="copy" data-testid="copy-reproduce" aria-label="Copy the reproduce command">Copy</button>';
   const fields = DETAIL_FIELDS.map(
     ([field, heading]) =>
-      `<section id="field-${field}-section"><h3>${heading}</h3><pre id="field-${field}" data-testid="detail-${field}"></pre></section>`,
+      `<section id="field-${field}-section"><h3>${heading}${field === 'reproduce' ? copy : ''}</h3><pre id="field-${field}" data-testid="detail-${field}"></pre></section>`,
   ).join('\n');
   return `<!doctype html>
 <html lang="en">
@@ -190,6 +203,11 @@ export function renderHtml(reports: readonly ConformanceReport[]): string {
 <noscript><p>This report is drawn by a script; enable JavaScript to see it.</p></noscript>
 <main>
 <section id="targets" class="targets" aria-label="Targets"></section>
+<section id="failures" class="failures" data-testid="failures" aria-labelledby="failures-title" hidden>
+<h2 id="failures-title">Failures by cause</h2>
+<p>Failed checks that share a cause are one entry; open one to see its checks, pick a check for its detail and reproduce command.</p>
+<div id="failures-body"></div>
+</section>
 <h2>Checks</h2>
 <form id="filters" class="filters" data-testid="filters" aria-label="Filters">
 ${select('api', 'API version')}
@@ -239,6 +257,7 @@ code, pre { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospac
 .target { border: 1px solid var(--line); border-radius: 6px; padding: .75rem 1rem; min-width: 18rem; flex: 1 1 18rem; }
 .target h2 { margin: 0 0 .25rem; overflow-wrap: anywhere; }
 .target .where { margin: 0 0 .5rem; overflow-wrap: anywhere; }
+.notrun-note { margin: .5rem 0; padding: .4rem .6rem; border-radius: 4px; background: #fff1cc; color: #6d4a00; border: 1px solid #e9cf83; font-weight: 600; }
 .totals { display: flex; gap: .5rem; margin: .5rem 0; }
 .totals div { flex: 1; border-radius: 4px; padding: .25rem .5rem; text-align: center; }
 .totals dt { font-size: .75rem; }
@@ -272,6 +291,12 @@ button.status:hover, button.status.selected { outline: 2px solid var(--fg); outl
 .detail-head button { font-size: 1.2rem; line-height: 1; background: none; border: 1px solid var(--line); border-radius: 4px; cursor: pointer; }
 .detail h3 { font-size: .85rem; margin: .75rem 0 .25rem; color: var(--muted); }
 .detail pre { margin: 0; padding: .5rem; background: var(--head); border-radius: 4px; white-space: pre-wrap; overflow-wrap: anywhere; max-height: 20rem; overflow: auto; }
+.failures details { border: 1px solid #f1a39c; border-radius: 4px; margin: .35rem 0; padding: .3rem .6rem; }
+.failures summary { cursor: pointer; overflow-wrap: anywhere; }
+.failures summary strong { color: #8c1b13; }
+.failures ul { margin: .4rem 0; padding-left: 1.2rem; columns: 2 22rem; }
+.failures button.check { background: none; border: none; padding: 0; color: #0b4f9c; text-decoration: underline; cursor: pointer; font: inherit; text-align: left; overflow-wrap: anywhere; }
+button.copy { margin-left: .5rem; font-size: .75rem; padding: 0 .45rem; border: 1px solid var(--line); border-radius: 4px; background: var(--bg); cursor: pointer; }
 .coverage table { width: auto; min-width: 30rem; }
 td.count { text-align: right; font-variant-numeric: tabular-nums; }
 td.count.zero { background: #fde0de; color: #8c1b13; font-weight: 600; }
@@ -319,6 +344,23 @@ const SCRIPT = `
     return [el('dt', { text: name }), el('dd', { text: value })];
   }
 
+  function percentText(part, whole) {
+    const p = whole === 0 ? 0 : (100 * part) / whole;
+    if (p > 0 && p < 1) return '<1%';
+    if (p > 99 && p < 100) return '>99%';
+    return Math.round(p) + '%';
+  }
+
+  // A run that left checks not-run says so in large type: its green cells cover only what ran.
+  function notRunNote(col, i) {
+    const s = col.summary;
+    if (s.notRun === 0) return null;
+    const total = s.passed + s.failed + s.notRun + s.expectedFailures;
+    return el('p', { class: 'notrun-note', 'data-testid': 'notrun-' + i, role: 'note',
+      text: s.notRun + ' of ' + total + ' checks (' + percentText(s.notRun, total) +
+        ') were not run: the results cover only the checks that ran.' });
+  }
+
   function renderTargets() {
     const box = $('targets');
     if (data.columns.length === 0) {
@@ -342,6 +384,7 @@ const SCRIPT = `
               el('div', { class: 'status-' + status },
                 el('dt', { text: STATUS[status][0] + ' ' + STATUS[status][1] }),
                 el('dd', { 'data-testid': 'total-' + status + '-' + i, text: n })))),
+          notRunNote(col, i),
           el('dl', { class: 'facts' },
             fact('Kind', col.kind),
             col.endpoint !== null && fact('Endpoint', col.endpoint),
@@ -514,10 +557,60 @@ const SCRIPT = `
         body));
   }
 
+  function cellButton(id, col) {
+    return document.querySelector('[data-testid="cell"][data-check-id="' + CSS.escape(id) + '"][data-col="' + col + '"]');
+  }
+
+  // The failures, grouped by cause, come first; the first group is open.
+  function renderFailures() {
+    if (data.failures.length === 0) return;
+    const box = $('failures-body');
+    data.failures.forEach((group, i) => {
+      const who = data.columns.length > 1 ? data.columns[group.col].label + ': ' : '';
+      box.append(el('details', { 'data-testid': 'failure-group', open: i === 0 },
+        el('summary', {}, el('strong', { text: who + group.count }), ' ' + group.cause),
+        el('ul', {}, group.ids.map((id) => el('li', {},
+          el('button', { type: 'button', class: 'check', 'data-testid': 'failure-check', 'data-check-id': id,
+            text: id, on: { click: () => { const b = cellButton(id, group.col); if (b) b.click(); } } }))))));
+    });
+    $('failures').hidden = false;
+  }
+
+  function selectCopy() {
+    const range = document.createRange();
+    range.selectNodeContents($('field-reproduce'));
+    const selection = window.getSelection();
+    selection.removeAllRanges();
+    selection.addRange(range);
+  }
+
+  // Copies the reproduce command; where the clipboard is not available the text is selected instead.
+  function copyReproduce() {
+    const button = $('copy-reproduce');
+    const text = $('field-reproduce').textContent;
+    const say = (label) => {
+      button.textContent = label;
+      setTimeout(() => { button.textContent = 'Copy'; }, 2000);
+    };
+    const fallback = () => { selectCopy(); say('Selected: press Ctrl+C'); };
+    if (navigator.clipboard && navigator.clipboard.writeText)
+      navigator.clipboard.writeText(text).then(() => say('Copied'), fallback);
+    else fallback();
+  }
+
   renderTargets();
   renderMatrix();
+  renderFailures();
+  // A report with failures opens on them: the matrix shows the failed checks, the first one's detail is open.
+  if (data.failures.length > 0) $('filter-status').value = 'failed';
   setupFilters();
   renderCoverage();
+  if (data.failures.length > 0) {
+    const first = data.failures[0];
+    const button = cellButton(first.ids[0], first.col);
+    if (button) button.click();
+  }
+  $('copy-reproduce').addEventListener('click', copyReproduce);
   $('detail-close').addEventListener('click', closeDetail);
   document.addEventListener('keydown', (event) => {
     if (event.key === 'Escape' && !$('detail').hidden) closeDetail();

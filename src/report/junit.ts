@@ -1,17 +1,26 @@
 // JUnit XML for CI test viewers: one <testsuite> per run, one <testcase> per
-// check (classname "<api>.<operation>", name = check). A failed check is a
-// <failure> whatever its severity (type says which); not-run and expected
-// failures are <skipped> so they neither pass nor fail the build view.
-import { firstLine, targetLabel } from './merge.ts';
+// check (classname "<api>.<operation>", name = check). A failed check that
+// gates the run (`must`; with strict any) is a <failure> (type says its
+// severity). A failed `should` check without strict is <skipped> with the
+// failure in <system-out>: a JUnit reporter would otherwise turn a passing
+// gate red. Not-run checks and expected failures are <skipped> too.
+import { firstLine, isBlockingFailure, targetLabel } from './merge.ts';
 import type { CheckResult, ConformanceReport } from './types.ts';
 
-export function renderJunit(report: ConformanceReport): string {
+export interface JunitOptions {
+  /** `should` failures gate the run (--strict): write them as <failure>. */
+  strict?: boolean;
+}
+
+export function renderJunit(report: ConformanceReport, options: JunitOptions = {}): string {
   const { summary } = report;
+  const strict = options.strict ?? false;
+  const blocking = report.results.filter((r) => isBlockingFailure(r, strict)).length;
   const counts = {
     tests: report.results.length,
-    failures: summary.failed,
+    failures: blocking,
     errors: 0,
-    skipped: summary.notRun + summary.expectedFailures,
+    skipped: summary.notRun + summary.expectedFailures + (summary.failed - blocking),
     time: seconds(report.durationMs),
   };
   const name = `mturk-conformance: ${targetLabel(report)}`;
@@ -33,7 +42,7 @@ export function renderJunit(report: ConformanceReport): string {
       .filter(([, value]) => value !== '')
       .map(([key, value]) => `      <property ${attrs({ name: key, value })}/>`),
     '    </properties>',
-    ...report.results.map(testcase),
+    ...report.results.map((result) => testcase(result, strict)),
     '  </testsuite>',
     '</testsuites>',
     '',
@@ -41,7 +50,7 @@ export function renderJunit(report: ConformanceReport): string {
   return lines.join('\n');
 }
 
-function testcase(result: CheckResult): string {
+function testcase(result: CheckResult, strict: boolean): string {
   const open = `    <testcase ${attrs({ classname: `${result.api}.${result.operation}`, name: result.check })}`;
   switch (result.status) {
     case 'passed':
@@ -52,6 +61,8 @@ function testcase(result: CheckResult): string {
       return `${open}>\n      <skipped ${attrs({ message: `expected failure: ${firstLine(result.detail)}` })}/>\n    </testcase>`;
     case 'failed': {
       const message = firstLine(result.detail) || `${result.severity} check failed`;
+      if (!isBlockingFailure(result, strict))
+        return `${open}>\n      <skipped ${attrs({ message: `should-level failure (gates only with --strict): ${message}` })}/>\n      <system-out>${escapeXml(failureBody(result))}</system-out>\n    </testcase>`;
       return `${open}>\n      <failure ${attrs({ message, type: result.severity })}>${escapeXml(failureBody(result))}</failure>\n    </testcase>`;
     }
   }

@@ -45,6 +45,16 @@ export const conformanceSchema = {
     startedAt: text,
     durationMs: { type: 'number', minimum: 0 },
     shard: { type: 'string', pattern: '^[1-9][0-9]*/[1-9][0-9]*$' },
+    options: {
+      type: 'object',
+      properties: {
+        runs: count,
+        timeoutMs: count,
+        operations: { type: 'array', items: text },
+        checks: { type: 'array', items: text },
+        statesUrl: { type: 'boolean' },
+      },
+    },
     summary: {
       type: 'object',
       required: ['passed', 'failed', 'notRun', 'expectedFailures'],

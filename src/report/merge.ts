@@ -63,9 +63,73 @@ function mergeGroup(group: ConformanceReport[]): ConformanceReport {
     summary: summarize(results),
     results,
   };
+  if (first.options) merged.options = first.options;
   const coverage = mergeCoverage(shards.map((s) => s.coverage));
   if (coverage) merged.coverage = coverage;
   return merged;
+}
+
+/** A target without its seed: the shards of one run share it. */
+function targetKey(report: ConformanceReport): string {
+  const { kind, endpoint = '', driver = '', name = '' } = report.target;
+  return JSON.stringify([kind, endpoint, driver, name]);
+}
+
+function optionsText(report: ConformanceReport): string {
+  return JSON.stringify({ api: [...report.api].sort(), ...report.options, tool: report.tool.version });
+}
+
+/**
+ * What is wrong with the shards among these reports, one line each: a shard missing or present
+ * twice, shards of one target that disagree on the count, the seed or the options, a shard mixed
+ * with a whole run. Merging such a set would show a partial or mixed run as one: a gate refuses it.
+ */
+export function shardProblems(reports: readonly ConformanceReport[]): string[] {
+  const byTarget = new Map<string, ConformanceReport[]>();
+  for (const report of reports) {
+    if (!report.shard) continue;
+    const key = targetKey(report);
+    byTarget.set(key, [...(byTarget.get(key) ?? []), report]);
+  }
+  const problems: string[] = [];
+  for (const shards of byTarget.values()) {
+    const label = targetLabel(shards[0]!);
+    const seeds = [...new Set(shards.map((s) => s.seed))];
+    if (seeds.length > 1) {
+      problems.push(`the shards of ${label} come from runs with different seeds (${seeds.join(', ')})`);
+      continue;
+    }
+    const whole = reports.find(
+      (r) => !r.shard && targetKey(r) === targetKey(shards[0]!) && r.seed === seeds[0],
+    );
+    if (whole) problems.push(`${label} (seed ${seeds[0]}) has a whole run and shards of a run`);
+    const counts = [...new Set(shards.map((s) => Number(s.shard!.split('/')[1])))];
+    if (counts.length > 1) {
+      problems.push(
+        `the shards of ${label} split the run differently (${shards.map((s) => s.shard).join(', ')})`,
+      );
+      continue;
+    }
+    const options = [...new Set(shards.map(optionsText))];
+    if (options.length > 1)
+      problems.push(
+        `the shards of ${label} were run with different options or tool versions (${options.join(' vs ')})`,
+      );
+    const n = counts[0]!;
+    const seen = new Map<number, number>();
+    for (const s of shards) {
+      const k = Number(s.shard!.split('/')[0]);
+      seen.set(k, (seen.get(k) ?? 0) + 1);
+    }
+    for (const [k, times] of seen)
+      if (times > 1) problems.push(`shard ${k}/${n} of ${label} is given ${times} times`);
+    const missing = Array.from({ length: n }, (_, i) => i + 1).filter((k) => !seen.has(k));
+    if (missing.length > 0)
+      problems.push(
+        `${label} (seed ${seeds[0]}): shard${missing.length > 1 ? 's' : ''} ${missing.map((k) => `${k}/${n}`).join(', ')} ${missing.length > 1 ? 'are' : 'is'} missing`,
+      );
+  }
+  return problems;
 }
 
 function shardIndex(report: ConformanceReport): number {
@@ -136,6 +200,52 @@ export function exitCodeFor(
 ): 0 | 1 {
   const strict = options.strict ?? false;
   return reports.some((report) => report.results.some((result) => isBlockingFailure(result, strict))) ? 1 : 0;
+}
+
+/** How many checks may be not-run before a run fails the gate (--max-not-run N or P%). */
+export type NotRunLimit = { count: number } | { percent: number };
+
+/** `N` (a count) or `P%` (a share of the checks); anything else is undefined. */
+export function parseNotRunLimit(text: string): NotRunLimit | undefined {
+  const t = text.trim();
+  if (/^\d+$/.test(t)) return { count: Number(t) };
+  const m = /^(\d+(?:\.\d+)?)%$/.exec(t);
+  if (m && Number(m[1]) <= 100) return { percent: Number(m[1]) };
+  return undefined;
+}
+
+export function notRunLimitText(limit: NotRunLimit): string {
+  return 'count' in limit ? String(limit.count) : `${limit.percent}%`;
+}
+
+/** Not-run checks of the reports together: count, total and share in percent (0 with no checks). */
+export function notRunShare(reports: readonly ConformanceReport[]): {
+  notRun: number;
+  total: number;
+  percent: number;
+} {
+  const total = reports.reduce((n, r) => n + r.results.length, 0);
+  const notRun = reports.reduce((n, r) => n + r.results.filter((x) => x.status === 'not-run').length, 0);
+  return { notRun, total, percent: total === 0 ? 0 : (100 * notRun) / total };
+}
+
+/** A share as people read it: whole percent, but never 0% for a few or 100% for all but a few. */
+export function percentText(percent: number): string {
+  if (percent > 0 && percent < 1) return '<1%';
+  if (percent < 100 && percent > 99) return '>99%';
+  return `${Math.round(percent)}%`;
+}
+
+/** One line saying why the not-run checks fail the gate, or undefined when they are within the limit. */
+export function notRunVerdict(
+  reports: readonly ConformanceReport[],
+  limit: NotRunLimit | undefined,
+): string | undefined {
+  if (!limit) return undefined;
+  const { notRun, total, percent } = notRunShare(reports);
+  const over = 'count' in limit ? notRun > limit.count : percent > limit.percent;
+  if (!over) return undefined;
+  return `${notRun} of ${total} checks (${percentText(percent)}) were not run, more than --max-not-run ${notRunLimitText(limit)} allows`;
 }
 
 export interface OperationGroup {

@@ -3,7 +3,16 @@
 // Everything coming from a report is escaped, so a hostile detail cannot
 // inject markup, and the failure list is capped to stay well under GitHub's
 // 1 MiB step-summary limit.
-import { firstLine, isBlockingFailure, operationGroups, targetLabels } from './merge.ts';
+
+import { type FailureGroup, failureGroups, groupCount } from './groups.ts';
+import {
+  firstLine,
+  isBlockingFailure,
+  notRunShare,
+  operationGroups,
+  percentText,
+  targetLabels,
+} from './merge.ts';
 import type { CheckResult, ConformanceReport } from './types.ts';
 
 /** Failed checks listed per target before the list is cut short. */
@@ -16,11 +25,21 @@ export function renderSummaryMd(reports: readonly ConformanceReport[]): string {
   out.push(
     ...totalsTable(reports, labels),
     '',
+    ...(notRunNotes(reports, labels).length > 0 ? [...notRunNotes(reports, labels), ''] : []),
     '### Results by operation',
     '',
     ...operationTable(reports, labels),
   );
   const anyFailed = reports.some((report) => report.summary.failed > 0);
+  if (anyFailed) {
+    out.push('', '### Failures by cause', '');
+    reports.forEach((report, i) => {
+      const groups = failureGroups(report.results);
+      if (groups.length === 0) return;
+      if (reports.length > 1) out.push(`#### ${text(labels[i]!)}`, '');
+      out.push(...causeTable(groups), '');
+    });
+  }
   out.push('', '### Failed checks', '');
   if (!anyFailed) out.push('None.');
   reports.forEach((report, i) => {
@@ -43,7 +62,7 @@ function totalsTable(reports: readonly ConformanceReport[], labels: string[]): s
       report.target.kind,
       String(passed),
       String(failed),
-      String(notRun),
+      notRun ? `${notRun} (${percentText(notRunShare([report]).percent)})` : '0',
       String(expectedFailures),
       text(report.tool.version),
       `${report.seed}${shard}`,
@@ -57,11 +76,38 @@ function totalsTable(reports: readonly ConformanceReport[], labels: string[]): s
   ];
 }
 
-/** ❌ when a `must` failed, ⚠️ when only `should` checks failed, ✅ otherwise. */
+/**
+ * ❌ when a `must` failed, ⚠️ when only `should` checks failed, ➖ when nothing failed but some
+ * checks did not run (a run that tested little must not look green), ✅ otherwise.
+ */
 function verdict(report: ConformanceReport): string {
   if (report.results.some((result) => isBlockingFailure(result))) return '❌';
   if (report.summary.failed > 0) return '⚠️';
+  if (report.summary.notRun > 0) return '➖';
   return '✅';
+}
+
+/** A line per target that left checks not-run: how many, what share, and the most common reason. */
+function notRunNotes(reports: readonly ConformanceReport[], labels: string[]): string[] {
+  const out: string[] = [];
+  reports.forEach((report, i) => {
+    const { notRun, total, percent } = notRunShare([report]);
+    if (notRun === 0) return;
+    const reasons = new Map<string, number>();
+    for (const r of report.results)
+      if (r.status === 'not-run') {
+        const reason = firstLine(r.detail) || 'not run';
+        reasons.set(reason, (reasons.get(reason) ?? 0) + 1);
+      }
+    const [reason, count] = [...reasons.entries()].sort((a, b) => b[1] - a[1])[0]!;
+    const who = reports.length > 1 ? `${text(labels[i]!)}: ` : '';
+    out.push(
+      `> ⚠️ ${who}**${notRun} of ${total} checks (${percentText(percent)}) were not run**; the verdict covers only the checks that ran. Most common reason (${count}): ${text(reason)}`,
+      '>',
+    );
+  });
+  if (out.length > 0) out.pop();
+  return out;
 }
 
 function operationTable(reports: readonly ConformanceReport[], labels: string[]): string[] {
@@ -92,6 +138,31 @@ function operationCell(results: CheckResult[]): string {
   if (expected) parts.push(`${expected} expected ${expected === 1 ? 'failure' : 'failures'}`);
   const icon = failed ? '❌' : count('passed') === results.length ? '✅' : '➖';
   return `${icon} ${parts.join(', ')}`;
+}
+
+/** Causes listed per target before the list is cut short. */
+export const MAX_CAUSES_LISTED = 30;
+
+function causeTable(groups: FailureGroup[]): string[] {
+  const listed = groups.slice(0, MAX_CAUSES_LISTED);
+  const lines = [
+    row(['Cause', 'Failed checks', 'Checks', 'Reproduce (first check)']),
+    row(['---', '---:', '---', '---']),
+    ...listed.map((g) =>
+      row([
+        text(g.cause),
+        text(groupCount(g)),
+        g.results
+          .slice(0, 10)
+          .map((r) => code(r.id))
+          .join(', ') + (g.results.length > 10 ? ` … and ${g.results.length - 10} more` : ''),
+        code(g.results[0]!.reproduce),
+      ]),
+    ),
+  ];
+  if (groups.length > listed.length)
+    lines.push('', `…and ${groups.length - listed.length} more causes: see report.html.`);
+  return lines;
 }
 
 function failedTable(failed: CheckResult[]): string[] {

@@ -49,6 +49,19 @@ export interface CheckResult {
   counterexample?: string;
 }
 
+/**
+ * The options of the run that decide which checks ran and how. Shards of one run must agree on
+ * them (and on the seed); `mturk-conformance report` refuses to merge shards that do not.
+ */
+export interface RunOptions {
+  runs?: number;
+  timeoutMs?: number;
+  operations?: string[];
+  checks?: string[];
+  /** Whether a provider-states URL was given (the URL itself is in the reproduce lines). */
+  statesUrl?: boolean;
+}
+
 /** Per `<api>/<operation>`: how many generated cases exercised each constraint or rule key. */
 export type CoverageMap = Record<string, Record<string, number>>;
 
@@ -61,6 +74,7 @@ export interface ConformanceReport {
   durationMs: number;
   /** `k/n` when the run was one shard of several. */
   shard?: string;
+  options?: RunOptions;
   summary: ReportSummary;
   results: CheckResult[];
   coverage?: CoverageMap;

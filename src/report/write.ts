@@ -12,6 +12,8 @@ import type { ConformanceReport } from './types.ts';
 export interface WriteOptions {
   /** Replace files that already exist (default: refuse, so a run never clobbers another's reports by accident). */
   overwrite?: boolean;
+  /** The run gates on `should` failures too (--strict): junit.xml marks them as failures. */
+  strict?: boolean;
 }
 
 /**
@@ -30,7 +32,7 @@ export async function writeReportDir(
   files.set('report.html', renderHtml(merged));
   files.set('summary.md', renderSummaryMd(merged));
   if (merged.length === 1) {
-    files.set('junit.xml', renderJunit(merged[0]!));
+    files.set('junit.xml', renderJunit(merged[0]!, { strict: options.strict ?? false }));
     files.set(REPORT_FILE, `${JSON.stringify(merged[0], null, 2)}\n`);
   }
   const slugs = targetSlugs(merged);

@@ -2,26 +2,15 @@
 // language: $now, $input.<Member>, $status, literals) and `observe` says what an observation of
 // the entity shows afterwards.
 import { validInput } from '../arbitraries/input.ts';
-import { expectSuccess } from '../checks/judge.ts';
+import { timestampProblem } from '../checks/judge.ts';
 import { effectStatus, idInput } from '../checks/plan.ts';
-import { canObserve, freshIds } from '../checks/rule-support.ts';
-import { CheckFailure, forAll } from '../checks/session.ts';
-import {
-  callClient,
-  caseCount,
-  createState,
-  E2eFailure,
-  head,
-  observeThroughClient,
-  runCases,
-  sample,
-  show,
-} from '../clients/e2e-support.ts';
+import { ruleCheck } from '../checks/target.ts';
+import { show } from '../client-checks/e2e-support.ts';
 import type { SpecProblem } from '../spec/load.ts';
 import { inputMatches, inputMembers, ruleInput } from '../spec/resolve.ts';
 import type { OperationSpec, RuleSpec, SpecSet } from '../spec/types.ts';
 import type { RuleKindModule } from './types.ts';
-import { effectValue, fieldName, parseValue } from './values.ts';
+import { effectValue, evalValue, fieldName, isCompound, parseValue } from './values.ts';
 
 /**
  * What an observation after a successful call must show, or why it does not: the rule's
@@ -49,7 +38,7 @@ function applies(
   now: Date,
 ): boolean {
   if (rule.from && status !== undefined && !rule.from.includes(String(status))) return false;
-  if (!rule.input) return true;
+  if (typeof rule.input !== 'object') return true;
   return inputMatches(input, rule.input, new Map(inputMembers(set, op).map((m) => [m.name, m])), now);
 }
 
@@ -72,7 +61,7 @@ export function effectMismatch(
   for (const [field, v] of Object.entries(rule.set ?? {})) {
     const p = parseValue(v);
     if (times && p.kind === 'now' && field in shapeMembers && !(obs.entity[field] instanceof Date))
-      return `the ${entity} must show ${field} (the time of the call), but it shows ${show(obs.entity[field])}`;
+      return `the ${entity} must show ${field} (the time of the call), but ${obs.entity[field] === undefined ? 'it is missing' : `its ${field} is not a timestamp: ${timestampProblem(obs.entity[field], set.apis[op.api].protocol.timestamps)}`}`;
     if (p.kind !== 'input' || input[p.member] === undefined || !(field in obs.entity)) continue;
     if (!sameValue(obs.entity[field], input[p.member]))
       return `the ${entity}'s ${field} must be the ${p.member} sent (${show(input[p.member])}), but it is ${show(obs.entity[field])}`;
@@ -136,63 +125,55 @@ export const effect: RuleKindModule = {
       return undefined;
     const fields: Record<string, unknown> = {};
     const from = { now: ctx.now, input: ctx.call.input, status: ctx.store.statusOf(ctx.rec!) };
+    // sums, $field and $lookup (values.ts evalValue); an absent part leaves the field alone
+    const env = { ...from, fields: ctx.rec!.fields, lookup: ctx.made.lookup, created: ctx.made.created };
     for (const [field, v] of Object.entries(ctx.rule.set ?? {})) {
-      const x = effectValue(v, from);
+      const x = isCompound(v)
+        ? ((y) => (y === undefined ? undefined : { value: y }))(evalValue(v, env))
+        : effectValue(v, from);
       if (x) fields[fieldName(field, ctx.ent)] = x.value;
     }
     ctx.pending.push({ rec: ctx.rec!, fields });
     return undefined;
   },
 
-  predict: (ctx) =>
-    applies(ctx.set, ctx.op, ctx.rule, ctx.input, ctx.status, new Date())
-      ? { next: effectStatus(ctx.rule, ctx.ent) }
-      : undefined,
-
-  serverChecks(ctx) {
-    const { set, op, rule, entity, select } = ctx;
-    const api = op.api;
-    ctx.add(`rule.${rule.id}`, ctx.sev, async (s) => {
-      await s.requireApi(api);
-      if (!canObserve(set, op))
-        throw new CheckFailure(`model.json names no observe operation for ${entity} in ${api}`);
-      await forAll(s, validInput(set, op, { omit: [select] }), async (extra) => {
-        const ids = await freshIds(s, op, rule.given);
-        const input = { ...extra, ...ruleInput(rule), ...idInput(set, op, ids) };
-        s.cover(`rule:${rule.id}`);
-        const ex = await s.call(api, op.operation, input);
-        expectSuccess(set, op, ex, `${op.operation} on the ${entity} of provider state ${rule.given}`);
-        const obs = await s.observe(api, entity, ids);
-        const problem = effectMismatch(set, op, rule, input, obs, true);
-        if (problem) throw new CheckFailure(`After a successful ${op.operation}, ${problem}.`, obs.exchange);
-      });
-    });
+  predict: (ctx) => {
+    // an effect for other input, or from another status, leaves the status alone
+    if (!applies(ctx.set, ctx.op, ctx.rule, ctx.input, ctx.status, new Date())) return undefined;
+    const next = effectStatus(ctx.rule, ctx.ent);
+    // a status taken from the input is the value sent (absent: the status stays)
+    const p = parseValue(next);
+    if (p.kind === 'input') {
+      const sent = ctx.input[p.member];
+      return { next: typeof sent === 'string' ? sent : undefined };
+    }
+    return { next };
   },
 
-  clientChecks(ctx) {
-    const { set, op, rule, entity } = ctx;
-    if (!rule.given || !ctx.ent.observe?.[op.api]) return [];
+  checks(ctx) {
+    const { set, op, rule, entity, select, ent } = ctx;
+    if (!rule.given || !ent.observe?.[op.api]) return [];
     const given = rule.given;
     return [
-      {
-        ...head(set, op, rule, ctx.sev),
-        summary: `Through the client, ${op.operation} on the ${entity} of provider state ${given} succeeds and an observation through the client shows ${show(rule.observe ?? {})}.`,
-        run: (env) =>
-          runCases(caseCount(env, 3), async (i, log) => {
-            const ids = await createState(env, given, log);
-            // the rule's own input (e.g. Revert, a future ExpireAt) over a generated valid one
-            const input = { ...sample(validInput(set, op, { ids }), env.seed + i), ...ruleInput(rule) };
-            const r = await callClient(env, op.operation, input, log);
-            if ('error' in r)
-              throw new E2eFailure(
-                `${op.operation} on the ${entity} of provider state ${given} must succeed, but the client surfaced ${show(r.error)}`,
-              );
-            const obs = await observeThroughClient(env, entity, ids, log);
-            const problem = effectMismatch(set, op, rule, input, obs, false);
-            if (problem)
-              throw new E2eFailure(`after a successful ${op.operation}, ${problem} through the client`);
-          }),
-      },
+      ruleCheck({
+        audiences: ['server', 'client-e2e'],
+        severity: ctx.sev,
+        summary: `${op.operation} on the ${entity} of provider state ${given} succeeds and an observation then shows ${show(rule.observe ?? {})}.`,
+        arb: validInput(set, op, { omit: [select] }),
+        cases: { server: Number.POSITIVE_INFINITY, client: 3 },
+        async run(t, extra) {
+          const ids = await t.state(given);
+          // the rule's own input (e.g. Revert, a future ExpireAt) over a generated valid one
+          const input = { ...extra, ...ruleInput(rule), ...idInput(set, op, ids) };
+          t.cover(`rule:${rule.id}`);
+          const c = await t.call(op, input);
+          t.succeeded(c, op, `${op.operation} on the ${entity} of provider state ${given}`);
+          const obs = await t.observe(entity, ids);
+          // the time of the call is judged on the wire only (a client may hand back a timestamp as text)
+          const problem = effectMismatch(set, op, rule, input, obs, t.audience === 'server');
+          if (problem) t.fail(`After a successful ${op.operation}, ${problem}`, obs.raw);
+        },
+      }),
     ];
   },
 };

@@ -2,22 +2,51 @@
 // its contract); the loader, the emulator, the stateful model and every check family find a
 // rule's meaning here, by the rule's `kind`. Adding a kind: write its module, list it below.
 import type { SpecProblem } from '../spec/load.ts';
-import { severityOf } from '../spec/resolve.ts';
+import { errorSpec, severityOf } from '../spec/resolve.ts';
 import type { EntitySpec, OperationSpec, RuleSpec, SpecSet } from '../spec/types.ts';
+import { charge } from './charge.ts';
+import { children } from './children.ts';
+import { create } from './create.ts';
+import { remove } from './delete.ts';
 import { effect } from './effect.ts';
 import { exists } from './exists.ts';
 import { list } from './list.ts';
+import { lookup } from './lookup.ts';
+import { notify } from './notify.ts';
+import { outbox } from './outbox.ts';
 import { owner } from './owner.ts';
 import { read } from './read.ts';
 import { status } from './status.ts';
+import { threshold } from './threshold.ts';
+import { token } from './token.ts';
 import type { RuleContext, RuleKindModule } from './types.ts';
+import { update } from './update.ts';
 
 export type { RuleContext, RuleKindModule } from './types.ts';
 
 // Built on first use: the modules import helpers that import this registry back.
 let registry: Map<string, RuleKindModule> | undefined;
 function kinds(): Map<string, RuleKindModule> {
-  registry ??= new Map([exists, owner, status, effect, read, list].map((m) => [m.kind, m]));
+  registry ??= new Map(
+    [
+      exists,
+      owner,
+      status,
+      effect,
+      read,
+      list,
+      lookup,
+      token,
+      children,
+      threshold,
+      charge,
+      notify,
+      outbox,
+      create,
+      update,
+      remove,
+    ].map((m) => [m.kind, m]),
+  );
   return registry;
 }
 
@@ -46,6 +75,8 @@ export function ruleKind(kind: string): RuleKindModule {
 /** The rule of an operation that a family asks about, with the entity it acts on. */
 export function ruleContext(set: SpecSet, op: OperationSpec, rule: RuleSpec): RuleContext {
   const ent = set.model.entities[op.behaviour.entity] as EntitySpec;
+  const err = rule.error ? errorSpec(set, rule.error) : undefined;
+  const envelope = set.apis[op.api].protocol.errorEnvelope;
   return {
     set,
     op,
@@ -54,13 +85,18 @@ export function ruleContext(set: SpecSet, op: OperationSpec, rule: RuleSpec): Ru
     ent,
     select: op.behaviour.select ?? ent?.id,
     sev: severityOf(rule.basis),
+    codeSeverity: severityOf(rule.basis, err?.basis),
+    msgSeverity: severityOf(rule.basis, err?.messageBasis ?? err?.basis, envelope.messageBasis),
+    accepted: rule.error ? [rule.error, ...(rule.acceptErrors ?? [])] : [],
+    // legacy errors carry Data key/value pairs (errors.json `data`), where the envelope has them
+    dataKeys: envelope.fields?.data && err ? (err.data ?? []) : [],
   };
 }
 
 /** The rules whose kind has a trait. */
 export function rulesWith(
   op: OperationSpec,
-  trait: 'successState' | 'missingEntity' | 'signer' | 'changes',
+  trait: 'successState' | 'missingEntity' | 'signer' | 'changes' | 'namesOther',
 ): RuleSpec[] {
   return op.behaviour.rules.filter((r) => ruleKind(r.kind)[trait]);
 }

@@ -1,27 +1,18 @@
 // list: a successful call lists the entities of the operation's entity that match `where`
 // (statuses: `$status`), are the caller's when `owned`, and match the input members of `filter`;
 // `items` holds them, `count` the page's size, `total` all that match, paged by `pagination`.
-import { validInput } from '../arbitraries/input.ts';
 import { expectError, expectSuccess } from '../checks/judge.ts';
-import { sev } from '../checks/plan.ts';
+import { idInput, sev } from '../checks/plan.ts';
 import { expectAsCreated, freshIds } from '../checks/rule-support.ts';
 import { type Answered, CheckFailure, type Session } from '../checks/session.ts';
-import {
-  callClient,
-  caseCount,
-  createState,
-  E2eFailure,
-  head,
-  runCases,
-  sample,
-  show,
-} from '../clients/e2e-support.ts';
+import { ruleCheck } from '../checks/target.ts';
+import { requiredInput, show } from '../client-checks/e2e-support.ts';
 import { project, projectionContext } from '../emulator/project.ts';
 import type { Store, StoredEntity } from '../emulator/store.ts';
 import type { SpecProblem } from '../spec/load.ts';
 import { inputMatches, inputMembers, inputValue, outputMembers, ruleInput } from '../spec/resolve.ts';
-import type { OperationSpec, ResolvedMember, RuleSpec, SpecSet } from '../spec/types.ts';
-import type { DecodedCall, Outcome } from '../wire/codec.ts';
+import type { EntitySpec, OperationSpec, ResolvedMember, RuleSpec, SpecSet } from '../spec/types.ts';
+import type { Credentials, DecodedCall, Outcome } from '../wire/codec.ts';
 import type { EngineContext, RuleKindModule } from './types.ts';
 import { createdFacts } from './values.ts';
 
@@ -66,13 +57,13 @@ function runList(
   const p = set.apis[op.api].protocol;
   const entity = op.behaviour.entity;
   const statusField = set.model.entities[entity]?.status?.field;
-  let matched = store
-    .list(entity)
-    .filter((rec) =>
-      Object.entries(r.where ?? {}).every(
-        ([k, v]) => (k === '$status' ? store.statusOf(rec) : rec.fields[k]) === v,
-      ),
-    );
+  let matched = store.list(entity).filter((rec) =>
+    Object.entries(r.where ?? {}).every(([k, v]) => {
+      const x = k === '$status' ? store.statusOf(rec) : rec.fields[k];
+      // a list of values: any of them
+      return Array.isArray(v) ? v.includes(x) : x === v;
+    }),
+  );
   if (statusField === undefined && r.where && '$status' in r.where) matched = [];
   const inMembers = new Map(inputMembers(set, op).map((m) => [m.name, m]));
   // ownedWhen: only the caller's when the call asks for it (e.g. MustBeOwnedByCaller), else everyone's
@@ -123,7 +114,7 @@ function runList(
       : items?.item;
   if (r.items && items)
     output[r.items] = page
-      .map((rec) => (itemShape ? project(rec.fields, itemShape, projectionContext(set)) : undefined))
+      .map((rec) => (itemShape ? project(store.view(rec), itemShape, projectionContext(set)) : undefined))
       .filter((x) => x !== undefined);
   if (r.count && outMembers.has(r.count)) output[r.count] = page.length;
   if (r.total && outMembers.has(r.total)) output[r.total] = matched.length;
@@ -225,12 +216,7 @@ export const list: RuleKindModule = {
     const items = rule.items;
     if (!items) return;
     // the rule's own input (e.g. a status to list), then the filters the state's ids fill
-    const listInput = (ids: Record<string, string>) => {
-      const input: Record<string, unknown> = ruleInput(rule);
-      for (const [member, idName] of Object.entries(rule.filter ?? {}))
-        if ((ids[idName] ?? ids[member]) !== undefined) input[member] = ids[idName] ?? ids[member];
-      return input;
-    };
+    const listInput = (ids: Record<string, string>) => ({ ...ruleInput(rule), ...filterInput(rule, ids) });
     const pgToken = rule.pagination?.style === 'token' ? rule.pagination.token : undefined;
     const pgNumber = rule.pagination?.style === 'page' ? rule.pagination.page : undefined;
     // later pages of a walk are as large as the model allows
@@ -238,16 +224,8 @@ export const list: RuleKindModule = {
       .find((m) => m.name === rule.pagination?.size)
       ?.constraints.find((c) => c.kind === 'range');
     const maxPageSize = sizeRange?.kind === 'range' ? sizeRange.max : undefined;
-    const listed = (output: Record<string, unknown>, id: string | undefined) => {
-      const v = output[items];
-      const list = v === undefined ? [] : Array.isArray(v) ? v : [v];
-      return {
-        list,
-        hit: list.some(
-          (x) => x && typeof x === 'object' && String((x as Record<string, unknown>)[ent.id]) === id,
-        ),
-      };
-    };
+    const listed = (output: Record<string, unknown>, id: string | undefined) =>
+      listedIn(rule, ent, output, id);
     // Both list checks: a fresh provider state, the filtered call, and its successful output:
     // the page that lists the entity (token or numbered pages are followed, up to 50, when no filter
     // narrows the listing to what the state made, e.g. all of the caller's HITs)
@@ -286,25 +264,6 @@ export const list: RuleKindModule = {
       }
       return { ids, ex, output };
     };
-    ctx.add(`rule.${rule.id}`, ctx.sev, async (s) => {
-      const { ids, ex, output } = await listFresh(s, `rule:${rule.id}`);
-      const { list, hit } = listed(output, ids[ent.id]);
-      if (!hit)
-        throw new CheckFailure(
-          `${op.operation} must list the ${entity} ${ids[ent.id]} of provider state ${rule.given}, but ${items} holds ${list.length} item(s) without it.`,
-          ex,
-        );
-      if (rule.count && output[rule.count] !== undefined && Number(output[rule.count]) !== list.length)
-        throw new CheckFailure(
-          `${op.operation}: ${rule.count} is ${JSON.stringify(output[rule.count])}, but ${items} holds ${list.length} item(s).`,
-          ex,
-        );
-      if (rule.total && output[rule.total] !== undefined && Number(output[rule.total]) < list.length)
-        throw new CheckFailure(
-          `${op.operation}: ${rule.total} is ${JSON.stringify(output[rule.total])}, fewer than the ${list.length} item(s) on the page.`,
-          ex,
-        );
-    });
     const pg = rule.pagination;
     const given = rule.given;
     // pagination over a filter the provider state fills with exactly one entity
@@ -474,6 +433,28 @@ export const list: RuleKindModule = {
     const optionalFilter = Object.keys(rule.filter ?? {}).every(
       (member) => inputMembers(set, op).find((m) => m.name === member)?.required === false,
     );
+    const filterNames = Object.keys(rule.filter ?? {}).join(', ');
+    // every page of the listing without the filter, signed as `as`
+    const unfilteredPages = async (s: Session, as: number | Credentials) => {
+      const sizeMember = inputMembers(set, op).find((m) => m.name === pg!.size);
+      const range = sizeMember?.constraints.find((c) => c.kind === 'range');
+      const size = range?.kind === 'range' && range.max !== undefined ? range.max : pg!.defaultSize;
+      let input: Record<string, unknown> = { ...ruleInput(rule), [pg!.size]: size };
+      let last: Answered | undefined;
+      const items: unknown[] = [];
+      for (let pageNo = 1; pageNo <= 50; pageNo++) {
+        if (pg!.style === 'page' && pg!.page) input = { ...input, [pg!.page]: pageNo };
+        const ex = await s.call(api, op.operation, input, { as, label: `unfiltered page ${pageNo}` });
+        last = ex;
+        const out = expectSuccess(set, op, ex, `${op.operation} without ${filterNames}`);
+        const page = listed(out, undefined).list;
+        items.push(...page);
+        const token = pg!.token ? out[pg!.token] : undefined;
+        if (pg!.style === 'page' ? !page.length : typeof token !== 'string' || token === '') break;
+        if (pg!.style === 'token') input = { ...input, [pg!.token!]: token };
+      }
+      return { ids: itemIds(items), last };
+    };
     if (pg && Object.keys(rule.filter ?? {}).length && optionalFilter)
       ctx.add(`rule.${rule.id}.unfiltered`, ctx.sev, async (s) => {
         await s.requireApi(api);
@@ -481,33 +462,33 @@ export const list: RuleKindModule = {
         const as = s.config.credentials.length > 1 ? 1 : 0;
         const ids = await freshIds(s, op, rule.given, as);
         s.cover(`rule:${rule.id}:unfiltered`);
-        const sizeMember = inputMembers(set, op).find((m) => m.name === pg.size);
-        const range = sizeMember?.constraints.find((c) => c.kind === 'range');
-        const size = range?.kind === 'range' && range.max !== undefined ? range.max : pg.defaultSize;
-        let input: Record<string, unknown> = { ...ruleInput(rule), [pg.size]: size };
-        let last: Answered | undefined;
-        let count = 0;
-        for (let pageNo = 1; pageNo <= 50; pageNo++) {
-          if (pg.style === 'page' && pg.page) input = { ...input, [pg.page]: pageNo };
-          const ex = await s.call(api, op.operation, input, { as, label: `unfiltered page ${pageNo}` });
-          last = ex;
-          const out = expectSuccess(
-            set,
-            op,
-            ex,
-            `${op.operation} without ${Object.keys(rule.filter ?? {}).join(', ')}`,
+        const { ids: got, last } = await unfilteredPages(s, as);
+        if (!got.includes(ids[ent.id]!))
+          throw new CheckFailure(
+            `${op.operation} without ${filterNames} must list the ${entity} ${ids[ent.id]} of provider state ${rule.given} among the caller's, but its pages hold ${got.length} item(s) without it.`,
+            last,
           );
-          const page = listed(out, ids[ent.id]);
-          if (page.hit) return;
-          count += page.list.length;
-          const token = pg.token ? out[pg.token] : undefined;
-          if (pg.style === 'page' ? !page.list.length : typeof token !== 'string' || token === '') break;
-          if (pg.style === 'token') input = { ...input, [pg.token!]: token };
-        }
-        throw new CheckFailure(
-          `${op.operation} without ${Object.keys(rule.filter ?? {}).join(', ')} must list the ${entity} ${ids[ent.id]} of provider state ${rule.given} among the caller's, but its pages hold ${count} item(s) without it.`,
-          last,
-        );
+      });
+    // a fresh requester (docs/provider-states.md) owns only what its state made: counted exactly
+    const where = rule.where?.$status;
+    const made = rule.given
+      ? (set.model.states[rule.given]?.creates.filter(
+          (c) =>
+            c.entity === entity &&
+            (where === undefined || (Array.isArray(where) ? where : [where]).includes(c.status)),
+        ).length ?? 0)
+      : 0;
+    if (pg && Object.keys(rule.filter ?? {}).length && optionalFilter && rule.owned && made > 0)
+      ctx.add(`rule.${rule.id}.unfiltered-exact`, ctx.sev, async (s) => {
+        await s.requireApi(api);
+        const { ids, as } = await s.freshState(rule.given!);
+        s.cover(`rule:${rule.id}:unfiltered-exact`);
+        const { ids: got, last } = await unfilteredPages(s, as);
+        if (got.length !== made || !got.includes(ids[ent.id]!))
+          throw new CheckFailure(
+            `${op.operation} without ${filterNames}, signed by a fresh requester that owns only the ${made} ${entity}(s) of provider state ${rule.given}, must list exactly those, but its pages hold ${got.length}: ${got.join(', ') || '(none)'}.`,
+            last,
+          );
       });
     if (rule.owned)
       ctx.add(`rule.${rule.id}.owned`, ctx.sev, async (s) => {
@@ -640,60 +621,80 @@ export const list: RuleKindModule = {
       });
   },
 
-  clientChecks(ctx) {
+  checks(ctx) {
     const { set, op, rule, entity, ent } = ctx;
     if (!rule.given || !rule.items) return [];
-    const given = rule.given;
-    const items = rule.items;
+    const { given, items } = rule as { given: string; items: string };
     return [
-      {
-        ...head(set, op, rule, ctx.sev),
-        summary: `Through the client, ${op.operation} filtered on the ids of provider state ${given} lists its ${entity} in ${items}.`,
-        run: (env) =>
-          runCases(caseCount(env, 1), async (i, log) => {
-            const ids = await createState(env, given, log);
-            const filter: Record<string, unknown> = {};
-            for (const [member, idName] of Object.entries(rule.filter ?? {}))
-              if ((ids[idName] ?? ids[member]) !== undefined) filter[member] = ids[idName] ?? ids[member];
-            let input = sample(
-              validInput(set, op, { ids, requiredOnly: true, fixed: { ...ruleInput(rule), ...filter } }),
-              env.seed + i,
+      ruleCheck({
+        audiences: ['server', 'client-e2e'],
+        severity: ctx.sev,
+        summary: `${op.operation} filtered on the ids of provider state ${given} lists its ${entity} in ${items}.`,
+        arb: requiredInput(set, op),
+        shrinkBudget: 3,
+        cases: { server: 1, client: 1 },
+        async run(t, extra) {
+          const ids = await t.state(given);
+          t.cover(`rule:${rule.id}`);
+          const filter = { ...ruleInput(rule), ...filterInput(rule, ids) };
+          let input: Record<string, unknown> = { ...extra, ...idInput(set, op, ids), ...filter };
+          let c = await t.call(op, input);
+          let output = t.succeeded(c, op, `${op.operation} filtered by ${JSON.stringify(filter)}`);
+          let { list, hit } = listedIn(rule, ent, output, ids[ent.id]);
+          // token pages are followed (up to 50, later ones as large as the model allows) while the
+          // entity is not listed: a listing no filter narrows holds all of the caller's entities
+          const pg = rule.pagination;
+          const token = pg?.style === 'token' ? pg.token : undefined;
+          const range = inputMembers(set, op)
+            .find((m) => m.name === pg?.size)
+            ?.constraints.find((x) => x.kind === 'range');
+          const maxSize = range?.kind === 'range' ? range.max : undefined;
+          for (let page = 2; page <= 50 && token && !hit; page++) {
+            const next = output[token];
+            if (typeof next !== 'string' || next === '') break;
+            input = { ...input, [token]: next, ...(pg && maxSize ? { [pg.size]: maxSize } : {}) };
+            c = await t.call(op, input);
+            output = t.succeeded(c, op, `${op.operation} page ${page}`);
+            ({ list, hit } = listedIn(rule, ent, output, ids[ent.id]));
+          }
+          if (!hit)
+            t.fail(
+              `${op.operation} must list the ${entity} ${ids[ent.id]} of provider state ${given}, but ${items} holds ${list.length} item(s) without it`,
+              c.raw,
             );
-            // token pages are followed (up to 50, later ones as large as the model allows) while the
-            // entity is not listed: a listing without a filter holds all of the caller's entities
-            const token = rule.pagination?.style === 'token' ? rule.pagination.token : undefined;
-            const sizeName = rule.pagination?.size;
-            const range = inputMembers(set, op)
-              .find((m) => m.name === sizeName)
-              ?.constraints.find((c) => c.kind === 'range');
-            const maxSize = range?.kind === 'range' ? range.max : undefined;
-            let value: unknown;
-            let found = false;
-            for (let page = 1; page <= 50 && !found; page++) {
-              const r = await callClient(env, op.operation, input, log);
-              if ('error' in r)
-                throw new E2eFailure(
-                  `${op.operation} for the ${entity} of provider state ${given} must succeed, but the client surfaced ${show(r.error)}`,
-                );
-              value = r.output[items];
-              const list =
-                value === undefined || value === null ? [] : Array.isArray(value) ? value : [value];
-              found = list.some(
-                (x) =>
-                  x &&
-                  typeof x === 'object' &&
-                  String((x as Record<string, unknown>)[ent.id]) === ids[ent.id],
-              );
-              const next = token ? r.output[token] : undefined;
-              if (typeof next !== 'string' || next === '') break;
-              input = { ...input, [token!]: next, ...(sizeName && maxSize ? { [sizeName]: maxSize } : {}) };
-            }
-            if (!found)
-              throw new E2eFailure(
-                `${op.operation} must list the ${entity} ${ids[ent.id]} in ${items}, but the client hands back ${show(value)}`,
-              );
-          }),
-      },
+          if (rule.count && output[rule.count] !== undefined && Number(output[rule.count]) !== list.length)
+            t.fail(
+              `${op.operation}: ${rule.count} is ${show(output[rule.count])}, but ${items} holds ${list.length} item(s)`,
+              c.raw,
+            );
+          if (rule.total && output[rule.total] !== undefined && Number(output[rule.total]) < list.length)
+            t.fail(
+              `${op.operation}: ${rule.total} is ${show(output[rule.total])}, fewer than the ${list.length} item(s) on the page`,
+              c.raw,
+            );
+        },
+      }),
     ];
   },
 };
+
+/** The filter members of a list call, from the ids of a provider state. */
+function filterInput(rule: RuleSpec, ids: Record<string, string>): Record<string, unknown> {
+  const input: Record<string, unknown> = {};
+  // a `List[].Member` filter field is filled from the state's id named like the input member
+  for (const [member, idName] of Object.entries(rule.filter ?? {}))
+    if ((ids[idName] ?? ids[member]) !== undefined) input[member] = ids[idName] ?? ids[member];
+  return input;
+}
+
+/** The listed items of an output, and whether the entity `id` is among them. */
+function listedIn(rule: RuleSpec, ent: EntitySpec, output: Record<string, unknown>, id: string | undefined) {
+  const v = rule.items ? output[rule.items] : undefined;
+  const list = v === undefined || v === null ? [] : Array.isArray(v) ? v : [v];
+  return {
+    list,
+    hit: list.some(
+      (x) => x && typeof x === 'object' && String((x as Record<string, unknown>)[ent.id]) === id,
+    ),
+  };
+}

@@ -1,20 +1,10 @@
 // read: a successful call hands back the selected entity (`$entity`) and/or its parent
 // (`$parent`) in the output members `output` names, projected onto their shapes.
-import { validInput } from '../arbitraries/input.ts';
 import { expectSuccess } from '../checks/judge.ts';
-import { minimalInput, stateStatus, statusField } from '../checks/plan.ts';
+import { idInput, minimalInput, stateStatus, statusField } from '../checks/plan.ts';
 import { expectAsCreated, freshIds } from '../checks/rule-support.ts';
-import { CheckFailure, type Session } from '../checks/session.ts';
-import {
-  callClient,
-  caseCount,
-  createState,
-  E2eFailure,
-  head,
-  runCases,
-  sample,
-  show,
-} from '../clients/e2e-support.ts';
+import { ruleCheck } from '../checks/target.ts';
+import { requiredInput, show } from '../client-checks/e2e-support.ts';
 import { project, projectionContext } from '../emulator/project.ts';
 import { outputMembers } from '../spec/resolve.ts';
 import type { RuleContext, RuleKindModule } from './types.ts';
@@ -75,72 +65,82 @@ export const read: RuleKindModule = {
   execute(ctx) {
     const missing = ctx.needEntity();
     if (missing) return missing;
-    for (const [name, source] of Object.entries(ctx.rule.output ?? {})) {
-      const m = ctx.outMembers.get(name);
-      const from = parseValue(source).kind === 'parent' ? ctx.store.parentOf(ctx.rec!) : ctx.rec;
-      if (!m || !from) continue;
-      const field = entityField(source);
-      const x = project(
-        field === undefined ? from.fields : from.fields[field],
-        m,
-        projectionContext(ctx.set),
-      );
-      if (x !== undefined) ctx.output[name] = x;
-    }
+    // shown once every rule passed, so an operation that also changes the entity shows it changed
+    ctx.commits.push(() => {
+      for (const [name, source] of Object.entries(ctx.rule.output ?? {})) {
+        const m = ctx.outMembers.get(name);
+        const from = parseValue(source).kind === 'parent' ? ctx.store.parentOf(ctx.rec!) : ctx.rec;
+        if (!m || !from) continue;
+        const field = entityField(source);
+        const v = ctx.store.view(from);
+        const x = project(field === undefined ? v : v[field], m, projectionContext(ctx.set));
+        if (x !== undefined) ctx.output[name] = x;
+      }
+    });
     return undefined;
+  },
+
+  checks(ctx) {
+    const { set, op, rule, entity } = ctx;
+    if (!rule.given || !rule.output) return [];
+    const given = rule.given;
+    return [
+      ruleCheck({
+        audiences: ['server', 'client-e2e'],
+        severity: ctx.sev,
+        summary: `${op.operation} of the ${entity} of provider state ${given} hands back ${Object.keys(rule.output).join(', ')} with the ids of the state${rule.observe ? ` and ${show(rule.observe)}` : ''}.`,
+        arb: requiredInput(set, op),
+        shrinkBudget: 3,
+        cases: { server: 1, client: 1 },
+        async run(t, extra) {
+          const ids = await t.state(given);
+          t.cover(`rule:${rule.id}`);
+          const c = await t.call(op, { ...extra, ...idInput(set, op, ids) });
+          const output = t.succeeded(c, op, `${op.operation} of the ${entity} of provider state ${given}`);
+          for (const [key, what] of fieldOutputs(rule.output))
+            if (output[key] === undefined)
+              t.fail(
+                `${op.operation} must return ${key} (the ${entity}'s ${entityField(what)}), but it is missing`,
+                c.raw,
+              );
+          for (const x of targets(ctx, ids)) {
+            const value = output[x.key] as Record<string, unknown> | undefined;
+            if (!value || typeof value !== 'object')
+              return t.fail(`${op.operation} must return ${x.key} (the ${x.role}), but it is missing`, c.raw);
+            if (x.idName && x.idWant !== undefined && String(value[x.idName]) !== x.idWant)
+              t.fail(
+                `${op.operation} must return the ${x.role} ${x.idWant} as ${x.key}, but ${x.key}.${x.idName} is ${show(value[x.idName])}`,
+                c.raw,
+              );
+            const shape = outputMembers(set, op).find((m) => m.name === x.key);
+            for (const [field, want] of Object.entries(x.fixed)) {
+              const m = shape?.members?.find((y) => y.name === field);
+              if (!m || !['string', 'integer', 'long', 'boolean'].includes(m.type)) continue;
+              if (value[field] === undefined || String(value[field]) !== String(want))
+                t.fail(
+                  `${op.operation} must return the ${x.role} as the provider state made it: ${x.key}.${field} should be ${show(want)}, but it is ${show(value[field])}`,
+                  c.raw,
+                );
+            }
+          }
+        },
+      }),
+    ];
   },
 
   serverChecks(ctx) {
     const { set, op, rule, entity } = ctx;
-    const api = op.api;
-    // Both read checks: a fresh provider state, the call, and its successful output.
-    const readFresh = async (s: Session, coverKey: string) => {
-      await s.requireApi(api);
+    ctx.add(`rule.${rule.id}.as-created`, ctx.sev, async (s) => {
+      await s.requireApi(op.api);
       const ids = await freshIds(s, op, rule.given);
-      s.cover(coverKey);
-      const ex = await s.call(api, op.operation, minimalInput(set, op, ids, s.config.seed));
+      s.cover(`rule:${rule.id}:as-created`);
+      const ex = await s.call(op.api, op.operation, minimalInput(set, op, ids, s.config.seed));
       const output = expectSuccess(
         set,
         op,
         ex,
         `${op.operation} of the ${entity} of provider state ${rule.given}`,
       );
-      return { ids, ex, output };
-    };
-    ctx.add(`rule.${rule.id}`, ctx.sev, async (s) => {
-      const { ids, ex, output } = await readFresh(s, `rule:${rule.id}`);
-      for (const [key, what] of fieldOutputs(rule.output))
-        if (output[key] === undefined)
-          throw new CheckFailure(
-            `${op.operation} must return ${key} (the ${entity}'s ${entityField(what)}), but it is missing.`,
-            ex,
-          );
-      for (const t of targets(ctx, ids)) {
-        const value = output[t.key] as Record<string, unknown> | undefined;
-        if (!value || typeof value !== 'object')
-          throw new CheckFailure(
-            `${op.operation} must return ${t.key} (the ${t.role}), but it is missing.`,
-            ex,
-          );
-        if (t.idName && t.idWant !== undefined && String(value[t.idName]) !== t.idWant)
-          throw new CheckFailure(
-            `${op.operation} must return the ${t.role} ${t.idWant} as ${t.key}, but ${t.key}.${t.idName} is ${JSON.stringify(value[t.idName])}.`,
-            ex,
-          );
-        const shape = outputMembers(set, op).find((m) => m.name === t.key);
-        for (const [field, want] of Object.entries(t.fixed)) {
-          const m = shape?.members?.find((x) => x.name === field);
-          if (!m || !['string', 'integer', 'long', 'boolean'].includes(m.type)) continue;
-          if (value[field] === undefined || String(value[field]) !== String(want))
-            throw new CheckFailure(
-              `${op.operation} must return the ${t.role} as the provider state made it: ${t.key}.${field} should be ${JSON.stringify(want)}, but it is ${JSON.stringify(value[field])}.`,
-              ex,
-            );
-        }
-      }
-    });
-    ctx.add(`rule.${rule.id}.as-created`, ctx.sev, async (s) => {
-      const { ids, ex, output } = await readFresh(s, `rule:${rule.id}:as-created`);
       for (const t of targets(ctx, ids)) {
         const value = output[t.key];
         const shape = outputMembers(set, op).find((m) => m.name === t.key);
@@ -154,43 +154,5 @@ export const read: RuleKindModule = {
         );
       }
     });
-  },
-
-  clientChecks(ctx) {
-    const { set, op, rule, entity } = ctx;
-    if (!rule.given || !rule.output) return [];
-    const given = rule.given;
-    return [
-      {
-        ...head(set, op, rule, ctx.sev),
-        summary: `Through the client, ${op.operation} of the ${entity} of provider state ${given} hands back ${Object.keys(rule.output).join(', ')} with the ids of the state${rule.observe ? ` and ${show(rule.observe)}` : ''}.`,
-        run: (env) =>
-          runCases(caseCount(env, 1), async (i, log) => {
-            const ids = await createState(env, given, log);
-            const input = sample(validInput(set, op, { ids, requiredOnly: true }), env.seed + i);
-            const r = await callClient(env, op.operation, input, log);
-            if ('error' in r)
-              throw new E2eFailure(
-                `${op.operation} of the ${entity} of provider state ${given} must succeed, but the client surfaced ${show(r.error)}`,
-              );
-            for (const [key] of fieldOutputs(rule.output))
-              if (r.output[key] === undefined) throw new E2eFailure(`the client hands back no ${key}`);
-            for (const t of targets(ctx, ids)) {
-              const value = r.output[t.key] as Record<string, unknown> | undefined;
-              if (!value || typeof value !== 'object')
-                throw new E2eFailure(`the client hands back no ${t.key} (the ${t.role})`);
-              if (t.idName && t.idWant !== undefined && String(value[t.idName]) !== t.idWant)
-                throw new E2eFailure(
-                  `${t.key}.${t.idName} must be ${t.idWant}, but the client hands back ${show(value[t.idName])}`,
-                );
-              for (const [k, want] of Object.entries(t.fixed))
-                if (String(value[k]) !== String(want))
-                  throw new E2eFailure(
-                    `${t.key}.${k} must be ${show(want)}, but the client hands back ${show(value[k])}`,
-                  );
-            }
-          }),
-      },
-    ];
   },
 };

@@ -5,8 +5,9 @@
 // but `kind` and `schema` is optional: a kind that means nothing to a family is left out of it.
 // Keep this interface stable: add members, do not rename or remove them (other kinds build on it).
 import type { Session } from '../checks/session.ts';
+import type { RuleCheck } from '../checks/target.ts';
 import type { ServerTargetConfig } from '../checks/types.ts';
-import type { E2eCheckDef } from '../clients/e2e-support.ts';
+import type { E2eCheckDef } from '../client-checks/e2e-support.ts';
 import type { Store, StoredEntity } from '../emulator/store.ts';
 import type { SpecProblem } from '../spec/load.ts';
 import type {
@@ -32,6 +33,13 @@ export interface RuleContext {
   select: string;
   /** the severity of the rule's own basis */
   sev: Severity;
+  /** severity of "fails with the rule's error" / "…with its message" */
+  codeSeverity: Severity;
+  msgSeverity: Severity;
+  /** the rule's error and its acceptErrors */
+  accepted: string[];
+  /** Data keys the error carries on the wire (legacy), or none */
+  dataKeys: string[];
 }
 
 /** The loader's view of a rule while it checks references (the schema fragment already passed). */
@@ -47,6 +55,8 @@ export interface RuleValidationContext {
   file: string;
   /** Does an entity field of this name exist (output shape, model default or an input member)? */
   fieldKnown(field: string): boolean;
+  /** The same question about another entity (one a rule makes or names). */
+  fieldKnownOf(entity: string, field: string): boolean;
 }
 
 /** An effect waiting for the rest of the rules: applied only when every rule passed. */
@@ -76,6 +86,12 @@ export interface EngineContext {
   /** An error when the selected entity is missing (the error of the operation's missing-entity rule). */
   needEntity(): ErrorOutcome | undefined;
   error(error: string, values: Record<string, unknown>): ErrorOutcome;
+  /** What earlier rules of the call made or found, for the value language (`$created`, `$lookup`). */
+  made: { created: Record<string, Record<string, unknown>>; lookup: Record<string, Record<string, unknown>> };
+  /** Work applied once every rule passed, after `pending` (a create, a delete, a charge). */
+  commits: (() => void)[];
+  /** Once the call succeeded: a token to remember (token rules) and what the call created. */
+  after: { token?: string; created?: StoredEntity };
 }
 
 /** The stateful model's view of one call on one entity. */
@@ -91,19 +107,16 @@ export interface PredictContext {
   input: Record<string, unknown>;
 }
 
-/** A rule's prediction: the call is refused with one of these errors, or (success) the status it leaves. */
-export type Prediction = { refuse: string[] } | { next: string | undefined };
+/**
+ * A rule's prediction: the call is refused with one of these errors, or (success) the status it
+ * leaves, or it may be refused with one of these errors (the rule reads fields the model does not
+ * follow, e.g. a threshold on MaxAssignments): such a refusal leaves the entity as it was.
+ */
+export type Prediction = { refuse: string[] } | { next: string | undefined } | { maybe: string[] };
 
 /** What a rule kind contributes to the server checks of one rule. */
 export interface ServerRuleContext extends RuleContext {
   config: ServerTargetConfig;
-  /** severity of "fails with the rule's error" / "…with its message" */
-  codeSeverity: Severity;
-  msgSeverity: Severity;
-  /** the rule's error and its acceptErrors */
-  accepted: string[];
-  /** Data keys the error carries on the wire (legacy), or none */
-  dataKeys: string[];
   /** Adds a check `<api>/<Operation>/<name>` with the rule's source as its rule text. */
   add(name: string, severity: Severity, run: (s: Session) => Promise<void>): void;
 }
@@ -125,12 +138,17 @@ export interface RuleKindModule {
   readonly signer?: boolean;
   /** The rule changes the entity (a repeated call meets the changed entity). */
   readonly changes?: boolean;
+  /** The rule names a second entity by an input member, one the stateful model does not make:
+   * operations with such a rule stay out of the model runs. */
+  readonly namesOther?: boolean;
   /** The emulator: an error refuses the call; otherwise the rule adds to ctx.pending / ctx.output. */
   execute?(ctx: EngineContext): ErrorOutcome | undefined;
   /** The stateful model: what the call does to an entity in the model (undefined: nothing to say). */
   predict?(ctx: PredictContext): Prediction | undefined;
-  /** Checks of a server. */
+  /** Rule-level checks written once, run for each audience they apply to (src/checks/target.ts). */
+  checks?(ctx: RuleContext): RuleCheck[];
+  /** Checks of a server only. */
   serverChecks?(ctx: ServerRuleContext): void;
-  /** Checks of a client, end to end against a server with provider states. */
+  /** Checks of a client only, end to end against a server with provider states. */
   clientChecks?(ctx: RuleContext): E2eCheckDef[];
 }

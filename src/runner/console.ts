@@ -1,8 +1,10 @@
 // What the commands print when a run is over: a table per target (operation
 // × API version: passed / failed / not-run), the failures worth reading
 // first, one totals line, and where the report is.
-import { targetLabels } from '../report/merge.ts';
-import type { CheckResult, ConformanceReport } from '../report/types.ts';
+
+import { failureGroups, groupCount, listIds } from '../report/groups.ts';
+import { notRunShare, percentText, targetLabels } from '../report/merge.ts';
+import type { ConformanceReport } from '../report/types.ts';
 
 interface Cell {
   passed: number;
@@ -57,24 +59,46 @@ export function totalsLine(report: ConformanceReport): string {
   const parts = [
     `${summary.passed} passed`,
     `${summary.failed} failed${summary.failed ? ` (${must} must, ${summary.failed - must} should)` : ''}`,
-    `${summary.notRun} not run`,
+    `${summary.notRun} not run${summary.notRun ? ` (${percentText(notRunShare([report]).percent)})` : ''}`,
   ];
   if (summary.expectedFailures) parts.push(`${summary.expectedFailures} expected failures`);
   return `${parts.join(', ')}; seed ${report.seed}${report.shard ? `, shard ${report.shard}` : ''}`;
 }
 
-/** The failures people should read first: `must` before `should`, one line each plus how to re-run it. */
-export function renderFailures(report: ConformanceReport, limit = 15): string {
-  const failed = report.results
-    .filter((r) => r.status === 'failed')
-    .sort((a, b) => (a.severity === b.severity ? 0 : a.severity === 'must' ? -1 : 1));
-  if (failed.length === 0) return '';
-  const lines = failed.slice(0, limit).flatMap((r: CheckResult) => {
-    const out = [`  FAIL ${r.severity.padEnd(6)} ${r.id}`, `       ${firstLine(r.detail) || 'failed'}`];
-    if (r.reproduce) out.push(`       re-run: ${r.reproduce}`);
-    return out;
-  });
-  if (failed.length > limit) lines.push(`  … and ${failed.length - limit} more (see the report)`);
+/**
+ * The failures people should read first, grouped by cause (src/report/groups.ts): a group of
+ * several checks is one entry with its count, the checks and one re-run line; a lone failure is its
+ * check, its message and its re-run line. Groups with `must` failures come first.
+ */
+export function renderFailures(report: ConformanceReport, limit = 10): string {
+  const groups = failureGroups(report.results);
+  if (groups.length === 0) return '';
+  const failed = groups.reduce((n, g) => n + g.results.length, 0);
+  const lines: string[] = [];
+  if (groups.length < failed)
+    lines.push(`  ${failed} failed checks, ${groups.length} cause${groups.length === 1 ? '' : 's'}:`);
+  for (const group of groups.slice(0, limit)) {
+    const first = group.results[0]!;
+    if (group.results.length === 1) {
+      lines.push(
+        `  FAIL ${first.severity.padEnd(6)} ${first.id}`,
+        `       ${firstLine(first.detail) || 'failed'}`,
+      );
+    } else {
+      lines.push(
+        `  FAIL ${groupCount(group)}: ${group.cause}`,
+        `       checks: ${listIds(group.results)}`,
+        `       e.g. ${first.id}: ${firstLine(first.detail) || 'failed'}`,
+      );
+    }
+    if (first.reproduce) lines.push(`       re-run: ${first.reproduce}`);
+  }
+  if (groups.length > limit) {
+    const rest = groups.slice(limit).reduce((n, g) => n + g.results.length, 0);
+    lines.push(
+      `  … and ${rest} more failed checks with ${groups.length - limit} other causes (see the report)`,
+    );
+  }
   return lines.join('\n');
 }
 
@@ -94,6 +118,16 @@ export function renderNotRun(report: ConformanceReport, limit = 3): string {
   return lines.join('\n');
 }
 
+/**
+ * The warning a run that left checks not-run gets, so a short green-looking list of results is not
+ * mistaken for a full one; undefined when every check ran.
+ */
+export function littleTestedLine(report: ConformanceReport): string | undefined {
+  const { notRun, total, percent } = notRunShare([report]);
+  if (notRun === 0) return undefined;
+  return `NOT RUN: ${notRun} of ${total} checks (${percentText(percent)}); the verdict covers only the checks that ran (--max-not-run gates on this)`;
+}
+
 /** Everything printed after a run, for one or more targets. */
 export function renderRunSummary(
   reports: readonly ConformanceReport[],
@@ -111,6 +145,8 @@ export function renderRunSummary(
     }
     const notRun = renderNotRun(report);
     if (notRun) block.push('', notRun);
+    const little = littleTestedLine(report);
+    if (little) block.push(`  ${little}`);
     block.push(`  ${totalsLine(report)}`);
     blocks.push(block.join('\n'));
   });

@@ -2,8 +2,9 @@
 // there: the tool records the files it wrote in a marker file, replaces only
 // those on the next run, and refuses a directory holding anything else
 // (unless forced).
-import { mkdir, readdir, readFile, rm, rmdir, stat, writeFile } from 'node:fs/promises';
-import { join, relative, sep } from 'node:path';
+import { constants } from 'node:fs';
+import { access, mkdir, readdir, readFile, rm, rmdir, stat, writeFile } from 'node:fs/promises';
+import { dirname, join, relative, resolve, sep } from 'node:path';
 import { renderJunit } from '../report/junit.ts';
 import { REPORT_FILE } from '../report/load.ts';
 import { mergeShards, targetSlugs } from '../report/merge.ts';
@@ -39,6 +40,31 @@ async function readMarker(dir: string): Promise<Marker | undefined> {
   return undefined;
 }
 
+/** A directory that does not exist yet: its nearest existing ancestor must be a writable directory. */
+async function checkCreatable(dir: string, option: string): Promise<void> {
+  let parent = resolve(dir);
+  for (;;) {
+    const up = dirname(parent);
+    if (up === parent) return;
+    parent = up;
+    let info: Awaited<ReturnType<typeof stat>>;
+    try {
+      info = await stat(parent);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') continue;
+      throw new RunError(`${option} ${dir} cannot be created: ${parent} cannot be read`);
+    }
+    if (!info.isDirectory())
+      throw new RunError(`${option} ${dir} cannot be created: ${parent} is a file, not a directory`);
+    try {
+      await access(parent, constants.W_OK | constants.X_OK);
+    } catch {
+      throw new RunError(`${option} ${dir} cannot be created: ${parent} is not writable`);
+    }
+    return;
+  }
+}
+
 /**
  * Checks that `dir` may receive a report and removes the files an earlier
  * run of this tool wrote there. Throws a RunError when the directory holds
@@ -54,9 +80,15 @@ export async function prepareReportDir(
   try {
     info = await stat(dir);
   } catch {
-    return; // does not exist yet
+    await checkCreatable(dir, option); // does not exist yet: can it be made?
+    return;
   }
   if (!info.isDirectory()) throw new RunError(`${option} ${dir} is a file, not a directory`);
+  try {
+    await access(dir, constants.W_OK | constants.X_OK);
+  } catch {
+    throw new RunError(`${option} ${dir} is not writable: choose another directory`);
+  }
   const marker = await readMarker(dir);
   const ours = new Set(marker ? [...marker.files, MARKER_FILE] : []);
   const files = await listFiles(dir);
@@ -124,11 +156,12 @@ async function exists(path: string): Promise<boolean> {
 export async function writeReports(
   dir: string,
   reports: readonly ConformanceReport[],
-  options: { force?: boolean; option?: string } = {},
+  options: { force?: boolean; option?: string; strict?: boolean } = {},
 ): Promise<string[]> {
   await prepareReportDir(dir, options);
   await mkdir(dir, { recursive: true });
-  const written = await writeReportDir(dir, reports, { overwrite: true });
+  const strict = options.strict ?? false;
+  const written = await writeReportDir(dir, reports, { overwrite: true, strict });
   const merged = mergeShards(reports);
   if (merged.length > 1) {
     const slugs = targetSlugs(merged);
@@ -138,7 +171,7 @@ export async function writeReports(
       await mkdir(sub, { recursive: true });
       const json = join(sub, REPORT_FILE);
       await writeFile(json, `${JSON.stringify(report, null, 2)}\n`, 'utf8');
-      const junit = renderJunit(report);
+      const junit = renderJunit(report, { strict });
       junits.push(junit);
       await writeFile(join(sub, 'junit.xml'), junit, 'utf8');
       written.push(json, join(sub, 'junit.xml'));

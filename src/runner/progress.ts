@@ -7,6 +7,8 @@ export interface ProgressState {
   /** `<api>/<Operation>` of the check that finished last */
   label: string;
   failed: number;
+  /** Failures of checks listed in the expected-failures file (they do not fail the run). */
+  expected?: number;
 }
 
 export interface ProgressOptions {
@@ -15,6 +17,8 @@ export interface ProgressOptions {
   tty?: boolean;
   /** log style: minimum time between two lines (ms) */
   intervalMs?: number;
+  /** applied to every line before it is written (the runner's secret redaction) */
+  redact?: (line: string) => string;
 }
 
 export class Progress {
@@ -23,17 +27,23 @@ export class Progress {
   private readonly intervalMs: number;
   private last = 0;
   private drawn = false;
+  private readonly redact: (line: string) => string;
 
   constructor(options: ProgressOptions = {}) {
     this.stream = options.stream ?? process.stderr;
     this.tty = options.tty ?? Boolean(this.stream.isTTY);
     this.intervalMs = options.intervalMs ?? (this.tty ? 80 : 5000);
     this.last = Date.now();
+    this.redact = options.redact ?? ((line) => line);
   }
 
-  static format({ done, total, label, failed }: ProgressState): string {
+  static format({ done, total, label, failed, expected = 0 }: ProgressState): string {
     const width = String(Math.max(total, done)).length;
-    const tail = failed > 0 ? ` ... ${failed} failed` : '';
+    const counts = [
+      ...(failed > 0 ? [`${failed} failed`] : []),
+      ...(expected > 0 ? [`${expected} expected ${expected === 1 ? 'failure' : 'failures'}`] : []),
+    ];
+    const tail = counts.length > 0 ? ` ... ${counts.join(', ')}` : '';
     return `[${String(done).padStart(width)}/${Math.max(total, done)}] ${label}${tail}`;
   }
 
@@ -45,7 +55,7 @@ export class Progress {
   }
 
   private draw(state: ProgressState): void {
-    const line = Progress.format(state);
+    const line = this.redact(Progress.format(state));
     if (this.tty) {
       const columns = this.stream.columns && this.stream.columns > 0 ? this.stream.columns : 100;
       this.stream.write(`\r\x1b[2K${line.slice(0, Math.max(20, columns - 1))}`);

@@ -6,14 +6,17 @@ import { dirname, isAbsolute, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { TestCase, TestSpecification } from 'vitest/node';
 import { toolVersion } from '../cli/version.ts';
-import { exitCodeFor, summarize } from '../report/merge.ts';
+import { exitCodeFor, type NotRunLimit, notRunVerdict, summarize } from '../report/merge.ts';
 import type { CheckResult, ConformanceReport, ReportTarget } from '../report/types.ts';
+import { loadSpecs } from '../spec/load.ts';
+import { APIS } from '../spec/types.ts';
 import { shellQuote } from '../wire/curl.ts';
 import {
   applyExpectedFailures,
   type ExpectedFailures,
   loadExpectedFailures,
   type UpdateSummary,
+  unknownOperationWarnings,
   updateExpectedFailuresFile,
 } from './expected-failures.ts';
 import { INTERRUPTED_DETAIL, interruptSignal } from './interrupt.ts';
@@ -103,6 +106,8 @@ export interface RunConformanceOptions {
   secrets?: string[];
   /** Count `should` failures as blocking for `exitCode`. */
   strict?: boolean;
+  /** Fail the run (exit code 1) when more checks than this were not run (--max-not-run). */
+  maxNotRun?: NotRunLimit;
   /** Allow a server endpoint that is not on this machine (MTurk's own endpoints are refused regardless). */
   allowRemote?: boolean;
   /** Probe the server endpoint (TCP) before running (default: true). */
@@ -145,6 +150,8 @@ export interface RunOutcome {
   expectedFailuresUpdate?: UpdateSummary;
   /** The run was stopped (Ctrl-C) before every check finished. */
   interrupted?: boolean;
+  /** Why the not-run checks fail the run (over --max-not-run), when they do. */
+  notRunFailure?: string;
 }
 
 /**
@@ -152,13 +159,21 @@ export interface RunOutcome {
  * whose secret is in `secrets` (the user's own) are named by their access key ids only: the line
  * takes the secrets from MTURK_SECRET_KEY when it is run, never from the line itself.
  */
-export function serverReproduce(target: ServerTarget, id: string, secrets: readonly string[] = []): string {
-  const api = id.split('/', 1)[0] ?? '';
+export function serverReproduce(
+  target: ServerTarget,
+  id: string,
+  secrets: readonly string[] = [],
+  options: { waitMs?: number } = {},
+): string {
+  const [api = '', , check = ''] = id.split('/');
   const args = ['npx', 'mturk-conformance', 'server', '--endpoint', target.endpoint];
   if (target.statesUrl) args.push('--states-url', target.statesUrl);
-  if (api) args.push('--api', api);
+  // A cross-version check (cross.*) compares the two API versions: it exists only when both run.
+  const apis = check.startsWith('cross.') ? target.apis : api ? [api] : [];
+  for (const a of apis) args.push('--api', a);
   args.push('--check', id, '--seed', String(target.seed), '--runs', String(target.runs));
   args.push('--timeout-ms', String(target.timeoutMs));
+  if (options.waitMs) args.push('--wait-ms', String(options.waitMs));
   for (const c of target.credentials) {
     if (!secrets.includes(c.secretAccessKey)) continue;
     args.push('--access-key', c.accessKeyId);
@@ -225,6 +240,8 @@ export async function runConformance(options: RunConformanceOptions): Promise<Ru
     if (target.operations && target.operations.length === 0) throw new RunError('no operation selected');
     if (!Number.isInteger(target.runs) || target.runs < 1) throw new RunError('--runs must be at least 1');
   }
+  if (options.waitMs !== undefined && !(Number.isFinite(options.waitMs) && options.waitMs >= 0))
+    throw new RunError(`--wait-ms must be 0 or more (got ${options.waitMs})`);
   const selection = checkSelection(options.checks);
   const shard = parseShard(options.shard);
   let expected: ExpectedFailures | undefined;
@@ -234,6 +251,14 @@ export async function runConformance(options: RunConformanceOptions): Promise<Ru
     });
   } else if (options.updateExpectedFailures) {
     throw new RunError('--update-expected-failures needs --expected-failures FILE');
+  }
+  // Ids of operations the specs do not know (typos): only the bundled suites are built from the specs.
+  if (expected && !options.include) {
+    const set = loadSpecs(target.specsDir);
+    const known = Object.fromEntries(APIS.map((api) => [api, [...set.apis[api].operations.keys()]]));
+    const warnings = unknownOperationWarnings(expected, known);
+    for (const line of warnings.slice(0, 5)) log(`warning: ${line}`);
+    if (warnings.length > 5) log(`warning: … ${warnings.length - 5} more unknown ids in ${expected.file}`);
   }
 
   // 2. Is anybody there?
@@ -249,17 +274,24 @@ export async function runConformance(options: RunConformanceOptions): Promise<Ru
   const include = options.include ?? [SUITE_GLOBS[target.kind]];
   const progressOption = options.progress ?? true;
   const progress =
-    progressOption === false ? undefined : new Progress(progressOption === true ? {} : progressOption);
+    progressOption === false
+      ? undefined
+      : new Progress({
+          ...(progressOption === true ? {} : progressOption),
+          redact: (line) => redactor.text(line),
+        });
   let shardSet: Set<string> | undefined;
   const selected = (id: string) => selection.matches(id) && (shardSet === undefined || shardSet.has(id));
+  // A server target's line is always the runner's (npx, every option the run used), not the suite's.
   const reproduce = (id: string, meta: Partial<CheckMeta> | undefined): string =>
     options.reproduce?.(id) ??
-    meta?.reproduce ??
-    (target.kind === 'server' ? serverReproduce(target, id, options.secrets) : '');
+    (target.kind === 'server' ? serverReproduce(target, id, options.secrets) : (meta?.reproduce ?? ''));
   const signal = options.signal ?? interruptSignal;
+  const listed = expected;
   const collector = new ConformanceCollector({
     selected,
     reproduce,
+    ...(listed ? { listed: (id: string) => listed.entries.has(id) } : {}),
     stoppedDetail: () => (signal.aborted ? INTERRUPTED_DETAIL : undefined),
     ...(progress ? { progress } : {}),
   });
@@ -363,6 +395,13 @@ export async function runConformance(options: RunConformanceOptions): Promise<Ru
     startedAt: startedAt.toISOString(),
     durationMs,
     ...(shard ? { shard: `${shard.index}/${shard.count}` } : {}),
+    options: {
+      runs: target.runs,
+      timeoutMs: target.timeoutMs,
+      ...(target.operations ? { operations: [...target.operations] } : {}),
+      ...(options.checks?.length ? { checks: [...options.checks] } : {}),
+      ...(target.kind === 'server' ? { statesUrl: Boolean(target.statesUrl) } : {}),
+    },
     summary: summarize(results),
     results,
   };
@@ -380,6 +419,11 @@ export async function runConformance(options: RunConformanceOptions): Promise<Ru
     ...(update ? { expectedFailuresUpdate: update } : {}),
     ...(interrupted ? { interrupted } : {}),
   };
+  const notRunFailure = notRunVerdict([report], options.maxNotRun);
+  if (notRunFailure && executed > 0) {
+    outcome.exitCode = 1;
+    outcome.notRunFailure = notRunFailure;
+  }
   if (executed === 0) {
     outcome.exitCode = 2;
     if (results.length === 0) {

@@ -59,6 +59,24 @@ export interface EndpointCheck {
 }
 
 /**
+ * Refuses a URL with user:password@ (or user@) without repeating it: the password must not reach a
+ * log, a report or a directory name. Runs before anything else looks at the URL.
+ */
+export function refuseUrlCredentials(url: string, what: string): void {
+  let userInfo = /^[a-z][a-z0-9+.-]*:\/\/[^/?#]*@/i.test(url);
+  try {
+    const parsed = new URL(url);
+    userInfo = userInfo || parsed.username !== '' || parsed.password !== '';
+  } catch {
+    // not a URL at all: checkEndpoint says so
+  }
+  if (userInfo)
+    throw new RunError(
+      `${what}: the URL carries a user name or password (user:password@host); refused, and not repeated here. Pass credentials with --access-key and MTURK_SECRET_KEY`,
+    );
+}
+
+/**
  * Throws a RunError (one line) when the URL must not be used; returns a
  * warning to print when it is allowed only because of --allow-remote.
  */
@@ -66,6 +84,7 @@ export function checkEndpoint(
   { url, what }: EndpointCheck,
   options: { allowRemote?: boolean; specsDir?: string } = {},
 ): string | undefined {
+  refuseUrlCredentials(url, what);
   let parsed: URL;
   try {
     parsed = new URL(url);

@@ -1,17 +1,21 @@
 // Loads every file under specs/, validates it against specs/meta-schema.json
 // (ajv) and checks the references between files. Problems are reported with
 // the file and the JSON pointer of the offending value.
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Ajv, type ValidateFunction } from 'ajv';
+import type { Ajv, ValidateFunction } from 'ajv';
 import { registryVersion, ruleProblems, ruleSchema } from '../rules/index.ts';
+import { checkModelDynamics } from './model-checks.ts';
 import { templatePlaceholders } from './resolve.ts';
 import {
   APIS,
   type Api,
   type ApiSpecs,
   type Basis,
+  type CasesFile,
   type Constraint,
   type ErrorsFile,
   type ModelFile,
@@ -39,7 +43,8 @@ export class SpecProblems extends Error {
   }
 }
 
-type Kind = 'sources' | 'shapes' | 'protocol' | 'errors' | 'model' | 'operation';
+type Kind = 'sources' | 'shapes' | 'protocol' | 'errors' | 'model' | 'operation' | 'cases';
+const KINDS: readonly Kind[] = ['sources', 'shapes', 'protocol', 'errors', 'model', 'operation', 'cases'];
 
 function listJson(dir: string): string[] {
   const out: string[] = [];
@@ -57,7 +62,9 @@ let cachedMetaPath: string | undefined;
 /** An ajv instance holding the meta-schema under the id 'meta' (definitions at 'meta#/definitions/<kind>'). */
 export function metaSchemaAjv(metaPath: string = join(DEFAULT_SPECS_DIR, 'meta-schema.json')): Ajv {
   const meta = JSON.parse(readFileSync(metaPath, 'utf8')) as { definitions: Record<string, unknown> };
-  const ajv = new Ajv({ allErrors: true, strict: false });
+  // loaded on first use: a tree the build already validated never needs it (see VALIDATED_STAMP)
+  const { Ajv: AjvClass } = createRequire(import.meta.url)('ajv') as typeof import('ajv');
+  const ajv = new AjvClass({ allErrors: true, strict: false });
   ajv.addFormat('regex', (s: string) => {
     try {
       new RegExp(s, 'u');
@@ -77,7 +84,7 @@ function validators(metaPath: string): Map<Kind, ValidateFunction> {
   if (cachedValidators && cachedMetaPath === `${metaPath}#${registryVersion()}`) return cachedValidators;
   const ajv = metaSchemaAjv(metaPath);
   const map = new Map<Kind, ValidateFunction>();
-  for (const kind of ['sources', 'shapes', 'protocol', 'errors', 'model', 'operation'] as Kind[]) {
+  for (const kind of ['sources', 'shapes', 'protocol', 'errors', 'model', 'operation', 'cases'] as Kind[]) {
     map.set(kind, ajv.getSchema(`meta#/definitions/${kind}`)!);
   }
   cachedValidators = map;
@@ -86,6 +93,48 @@ function validators(metaPath: string): Map<Kind, ValidateFunction> {
 }
 
 const cache = new Map<string, SpecSet>();
+
+/**
+ * The digests of spec trees the build validated against their meta-schema (written next to the
+ * built loader by `npm run build`; absent when running from the sources). Compiling the
+ * meta-schema costs ~0.6 s, most of the emulator's start-up; a tree whose digest is listed skips
+ * it. Any edited file changes the digest, so an edited tree is validated as always; the
+ * cross-reference checks run every time.
+ */
+const VALIDATED_STAMP = new URL('./validated-specs.json', import.meta.url);
+
+/** sha256 over the tree's JSON files (meta-schema included): relative path and bytes. */
+export function specsDigest(dir: string): string {
+  const h = createHash('sha256');
+  for (const full of [join(dir, 'meta-schema.json'), ...listJson(dir)]) {
+    h.update(relative(dir, full));
+    h.update('\0');
+    h.update(readFileSync(full));
+    h.update('\0');
+  }
+  return h.digest('hex');
+}
+
+function buildValidated(dir: string): boolean {
+  try {
+    const path = fileURLToPath(VALIDATED_STAMP);
+    if (!existsSync(path)) return false;
+    const stamp = JSON.parse(readFileSync(path, 'utf8')) as { digests?: unknown; registry?: unknown };
+    // a rule kind registered at run time changes the meta-schema: then the stamp says nothing
+    if (stamp.registry !== registryVersion()) return false;
+    return Array.isArray(stamp.digests) && stamp.digests.includes(specsDigest(dir));
+  } catch {
+    return false;
+  }
+}
+
+/** Build step: validates the default specs fully, then records their digest for buildValidated. */
+export function writeValidatedStamp(dir: string = DEFAULT_SPECS_DIR): string {
+  loadSpecsUncached(dir, { trustBuild: false });
+  const path = fileURLToPath(VALIDATED_STAMP);
+  writeFileSync(path, `${JSON.stringify({ digests: [specsDigest(dir)], registry: registryVersion() })}\n`);
+  return path;
+}
 
 /** Load and validate the specs; cached per directory (specs are read-only at run time). */
 export function loadSpecs(dir: string = DEFAULT_SPECS_DIR): SpecSet {
@@ -97,7 +146,7 @@ export function loadSpecs(dir: string = DEFAULT_SPECS_DIR): SpecSet {
   return set;
 }
 
-export function loadSpecsUncached(dir: string): SpecSet {
+export function loadSpecsUncached(dir: string, options: { trustBuild?: boolean } = {}): SpecSet {
   const problems: SpecProblem[] = [];
   const files = new Map<object, string>();
   const byKind: Record<Kind, { rel: string; doc: Record<string, unknown> }[]> = {
@@ -107,8 +156,12 @@ export function loadSpecsUncached(dir: string): SpecSet {
     errors: [],
     model: [],
     operation: [],
+    cases: [],
   };
-  const vals = validators(join(dir, 'meta-schema.json'));
+  const vals =
+    options.trustBuild !== false && buildValidated(dir)
+      ? undefined
+      : validators(join(dir, 'meta-schema.json'));
   for (const full of listJson(dir)) {
     const rel = relative(dir, full);
     let doc: unknown;
@@ -119,8 +172,9 @@ export function loadSpecsUncached(dir: string): SpecSet {
       continue;
     }
     const kind = (doc as { kind?: unknown })?.kind;
-    const validate = typeof kind === 'string' ? vals.get(kind as Kind) : undefined;
-    if (!validate) {
+    const known = typeof kind === 'string' && KINDS.includes(kind as Kind);
+    const validate = known && vals ? vals.get(kind as Kind) : undefined;
+    if (!known) {
       problems.push({
         file: rel,
         pointer: '/kind',
@@ -128,7 +182,7 @@ export function loadSpecsUncached(dir: string): SpecSet {
       });
       continue;
     }
-    if (!validate(doc)) {
+    if (validate && !validate(doc)) {
       for (const err of validate.errors ?? []) {
         if (err.keyword === 'if') continue; // the failing 'then' branch is reported on its own
         problems.push({
@@ -179,12 +233,21 @@ export function loadSpecsUncached(dir: string): SpecSet {
         problems.push({ file: f.rel, pointer: '/operation', message: `duplicate operation ${op.operation}` });
       operations.set(op.operation, op);
     }
-    apis[api] = { api, protocol: protocol!, shapes: shapes!, operations };
+    const casesFiles = byKind.cases.filter((f) => f.doc.api === api);
+    for (const f of casesFiles)
+      if (f.rel !== join('protocols', `${api}.cases.json`))
+        problems.push({
+          file: f.rel,
+          pointer: '/api',
+          message: `file should be named protocols/${api}.cases.json`,
+        });
+    const cases = casesFiles[0]?.doc as CasesFile | undefined;
+    apis[api] = { api, protocol: protocol!, shapes: shapes!, operations, ...(cases ? { cases } : {}) };
   }
   if (problems.length) throw new SpecProblems(problems);
 
   const set: SpecSet = { dir, sources, errors, model, apis, files };
-  problems.push(...crossCheck(set));
+  problems.push(...crossCheck(set), ...checkCases(set), ...checkExclusive(set));
   if (problems.length) throw new SpecProblems(problems);
   return set;
 }
@@ -418,6 +481,7 @@ function crossCheck(set: SpecSet): SpecProblem[] {
             pointer: p,
             file: fileOf(op),
             fieldKnown: (field) => fieldKnown(set, api, op.behaviour.entity, field),
+            fieldKnownOf: (entityName, field) => fieldKnown(set, api, entityName, field),
           }),
         );
       });
@@ -454,6 +518,7 @@ function crossCheck(set: SpecSet): SpecProblem[] {
           message: `${c.status} is not a status of ${c.entity}`,
         });
     });
+  out.push(...checkModelDynamics(set, fileOf(set.model)));
   return out;
 }
 
@@ -461,6 +526,78 @@ function crossCheck(set: SpecSet): SpecProblem[] {
  * Common parameters are found by role: a protocol that has common parameters gives each role
  * to exactly one of them (a missing role would leave the codec without the parameter).
  */
+/** Golden wire cases: unique ids, a known operation (or members of their own), known members and shapes. */
+/** Exclusive groups: members of the operation's input, optional, each in one group only. */
+function checkExclusive(set: SpecSet): SpecProblem[] {
+  const out: SpecProblem[] = [];
+  for (const api of APIS)
+    for (const op of set.apis[api].operations.values()) {
+      const file = set.files.get(op) ?? `${api}/${op.operation}.json`;
+      const seen = new Set<string>();
+      (op.input.exclusive ?? []).forEach((g, i) => {
+        const at = `/input/exclusive/${i}`;
+        if (g.error !== undefined && !(g.error in set.errors.errors))
+          out.push({ file, pointer: `${at}/error`, message: `unknown error ${g.error} (see errors.json)` });
+        g.members.forEach((m, j) => {
+          const ms = op.input.members[m];
+          if (!ms) out.push({ file, pointer: `${at}/members/${j}`, message: `${m} is not an input member` });
+          else if (ms.required)
+            out.push({
+              file,
+              pointer: `${at}/members/${j}`,
+              message: `${m} is required, so it cannot exclude another member`,
+            });
+          if (seen.has(m))
+            out.push({ file, pointer: `${at}/members/${j}`, message: `${m} is in another group already` });
+          seen.add(m);
+        });
+      });
+    }
+  return out;
+}
+
+function checkCases(set: SpecSet): SpecProblem[] {
+  const out: SpecProblem[] = [];
+  for (const api of APIS) {
+    const { cases, operations, shapes } = set.apis[api];
+    if (!cases) continue;
+    const file = set.files.get(cases) ?? `protocols/${api}.cases.json`;
+    const seen = new Set<string>();
+    cases.cases.forEach((c, i) => {
+      const at = `/cases/${i}`;
+      if (seen.has(c.id)) out.push({ file, pointer: `${at}/id`, message: `duplicate case id ${c.id}` });
+      seen.add(c.id);
+      const op = operations.get(c.operation);
+      const side = c.type === 'request' ? 'input' : 'output';
+      if (!op && !c.members)
+        out.push({
+          file,
+          pointer: `${at}/operation`,
+          message: `unknown operation ${c.operation} (name one in ${api}/, or declare the case's members)`,
+        });
+      const members = c.members ?? op?.[side].members ?? {};
+      for (const [m, ms] of Object.entries(c.members ?? {}))
+        if (!(ms.shape in shapes.shapes))
+          out.push({
+            file,
+            pointer: `${at}/members/${escapePointer(m)}/shape`,
+            message: `unknown shape ${ms.shape}`,
+          });
+      const values = c.type === 'request' ? c.input : c.output;
+      for (const m of Object.keys(values ?? {}))
+        if (!(m in members))
+          out.push({
+            file,
+            pointer: `${at}/${side}/${escapePointer(m)}`,
+            message: `${m} is not an ${side} member of ${c.operation}`,
+          });
+      if (c.params && set.apis[api].protocol.protocol !== 'mturkRestXml')
+        out.push({ file, pointer: `${at}/params`, message: 'params are for the legacy REST protocol' });
+    });
+  }
+  return out;
+}
+
 function checkRoles(protocol: ProtocolFile, file: string): SpecProblem[] {
   const params = protocol.commonParameters;
   if (!params) return [];

@@ -180,6 +180,14 @@ export function violationOf(value: unknown, m: ResolvedMember): Violation | unde
   for (const c of m.constraints) {
     switch (c.kind) {
       case 'length': {
+        if (c.unit === 'item') {
+          if (!Array.isArray(value)) break;
+          if (c.min !== undefined && value.length < c.min)
+            return { constraint: c, reason: `has fewer than ${c.min} items` };
+          if (c.max !== undefined && value.length > c.max)
+            return { constraint: c, reason: `has more than ${c.max} items` };
+          break;
+        }
         if (typeof value !== 'string') break;
         const n = c.unit === 'byte' ? Buffer.byteLength(value, 'utf8') : codePointLength(value);
         if (c.min !== undefined && n < c.min)
@@ -264,7 +272,7 @@ export function inputMatches(
 /** A rule's `input` as a check sends it: `$now±N` becomes that timestamp (whole seconds). */
 export function ruleInput(rule: RuleSpec, now: Date = new Date()): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(rule.input ?? {})) {
+  for (const [k, v] of Object.entries(typeof rule.input === 'object' ? rule.input : {})) {
     const rel = typeof v === 'string' ? NOW_TEMPLATE.exec(v) : null;
     out[k] = rel ? new Date(Math.floor(now.getTime() / 1000) * 1000 + Number(rel[1] ?? 0) * 1000) : v;
   }
@@ -283,7 +291,7 @@ export function effectFor(
   return op.behaviour.rules.find(
     (r) =>
       r.kind === 'effect' &&
-      (!r.input || inputMatches(input, r.input, members, now)) &&
+      (typeof r.input !== 'object' || inputMatches(input, r.input, members, now)) &&
       (!r.from || status === undefined || r.from.includes(String(status))),
   );
 }

@@ -14,7 +14,15 @@ export interface Basis {
 }
 
 export type Constraint =
-  | { kind: 'length'; min?: number; max?: number; unit: 'codepoint' | 'byte'; basis: Basis; error?: string }
+  | {
+      kind: 'length';
+      min?: number;
+      max?: number;
+      /** codepoint/byte: a string's length; item: a list's number of items */
+      unit: 'codepoint' | 'byte' | 'item';
+      basis: Basis;
+      error?: string;
+    }
   | { kind: 'pattern'; pattern: string; basis: Basis; error?: string }
   | { kind: 'enum'; values: string[]; basis: Basis; error?: string }
   | { kind: 'range'; min?: number; max?: number; basis: Basis; error?: string }
@@ -105,8 +113,43 @@ export interface RuleSpec {
   violatedBy?: string[];
   set?: Record<string, string | number | boolean>;
   observe?: Record<string, unknown>;
-  /** read: output member → `$entity`, `$parent`, or `$entity.<Field>` (one field as the member) */
+  /** read: output member → `$entity`, `$parent`, `$id`, or `$entity.<Field>` (one field as the member) */
   output?: Record<string, string>;
+  /** notify: the output member that shows the failures. */
+  show?: string;
+  /** notify: the output item for a Worker who cannot be messaged (`$worker`: the Worker's id). */
+  failure?: Record<string, string>;
+  /** notify: where that item comes from. */
+  failureBasis?: Basis;
+  /** outbox: the input member (a path: `Notification.Destination`) naming where it would be sent. */
+  to?: string;
+  /** create, lookup, children: the entity the rule makes, names or counts (default: the behaviour's). */
+  entity?: string;
+  /** create: a name later rules use for the entity it made (`$created.<as>.<field>`). */
+  as?: string;
+  /** create: the fields by which an existing entity of the caller's is the same one (reused, not made). */
+  identity?: string[];
+  /** create: fields no two of the caller's entities may share; a call that would is refused with `error`. */
+  unique?: { fields: string[]; error: string; basis: Basis };
+  /** create: documented defaults of input members the call may omit. */
+  defaults?: Record<string, string | number | boolean>;
+  /** create: `$selected` makes the entity a child of the operation's selected entity. */
+  parent?: '$selected';
+  /** token, lookup: the input member the rule reads; threshold: the entity field it limits. */
+  member?: string;
+  /** token: how long (seconds) a token is remembered. */
+  window?: number;
+  /** children: the child statuses that refuse the call. */
+  statuses?: string[];
+  /** threshold: the input member added to `field`, and the bound the sum may not reach from below. */
+  field?: string;
+  below?: number;
+  /** charge: the amount drawn from the caller's balance (a value of the value language). */
+  amount?: string;
+  /** update: the error for a matching child outside `allowed`. */
+  statusError?: string;
+  /** delete: without a selected entity, the fields (values of the value language) of the caller's entities it removes. */
+  match?: Record<string, string>;
   where?: Record<string, unknown>;
   owned?: boolean;
   /** list: `owned` applies only to calls matching this input (e.g. MustBeOwnedByCaller: true) */
@@ -118,8 +161,9 @@ export interface RuleSpec {
   total?: string;
   pagination?: Pagination;
   /** effect/list: input members the rule's calls carry; an effect applies only to calls that match
-   * (an absent member matches its documented `default`). `$now±N` stands for a timestamp. */
-  input?: Record<string, unknown>;
+   * (an absent member matches its documented `default`). `$now±N` stands for a timestamp.
+   * threshold: the input member (a name) added to `field`. */
+  input?: string | Record<string, unknown>;
   /** effect: the statuses the effect applies from (a call from another status succeeds without it) */
   from?: string[];
   /** list: the only members of each item the service shows (others are left out) */
@@ -136,6 +180,15 @@ export interface ResultPlacement {
   basis: Basis;
 }
 
+/** Input members that exclude each other: at most one of them, or exactly one with `exactlyOne`. */
+export interface ExclusiveGroup {
+  members: string[];
+  exactlyOne?: boolean;
+  basis: Basis;
+  /** the error for two or more of them (default: the protocol's validation.invalid) */
+  error?: string;
+}
+
 export interface OperationSpec {
   kind: 'operation';
   api: Api;
@@ -145,9 +198,14 @@ export interface OperationSpec {
   basis: Basis;
   equivalent?: Record<string, unknown>;
   idempotent?: boolean;
-  input: { members: Record<string, MemberSpec> };
+  input: { members: Record<string, MemberSpec>; exclusive?: ExclusiveGroup[] };
   output: { members: Record<string, MemberSpec>; result?: ResultPlacement };
-  behaviour: { kind: 'transition' | 'read' | 'list'; entity: string; select?: string; rules: RuleSpec[] };
+  behaviour: {
+    kind: 'transition' | 'read' | 'list' | 'create' | 'delete';
+    entity: string;
+    select?: string;
+    rules: RuleSpec[];
+  };
   officialModel?: { differences: { member: string; aspect: string; reason: string }[] };
   /** 2014-08-15 only: declared differences from the WSDL (src/spec/wsdl.ts). */
   wsdl?: { differences: { member: string; aspect: string; reason: string }[] };
@@ -291,11 +349,33 @@ export interface EntitySpec {
   idFormat?: { pattern: string };
   owned?: boolean;
   parent?: { entity: string; via: string };
-  status?: { field: string; values: string[]; hidden?: boolean; basis: Basis };
+  status?: {
+    field: string;
+    values: string[];
+    hidden?: boolean;
+    /** Statuses in which the entity exists but the requester API cannot see it (not found, not listed). */
+    invisible?: string[];
+    basis: Basis;
+  };
   fields: Record<string, unknown>;
+  /** How the status follows from the entity's children and time, re-derived after Worker actions and timers. */
+  settle?: SettleSpec;
+  /** Fields computed from the entity's children whenever it is read. */
+  counters?: { fields: Record<string, CounterSpec>; basis: Basis };
   observe?: Partial<
     Record<Api, { operation: string; input: Record<string, string>; path: string; find?: string }>
   >;
+}
+
+/** A counter: the children of `count` in `statuses`, or `from` less the children of `minusCount`
+ * (those in `statuses` when given) while the entity's status is one of `when` (0 otherwise).
+ * Children in invisible statuses count too (an accepted assignment). */
+export interface CounterSpec {
+  count?: string;
+  statuses?: string[];
+  from?: string;
+  minusCount?: string;
+  when?: string[];
 }
 
 export interface StateSpec {
@@ -309,12 +389,87 @@ export interface StateSpec {
   returns: Record<string, string>;
 }
 
+/** A test on an entity (the `self` of a settle case): a count of its children, or a time field against a time. */
+export type SettleTest =
+  | { count: string; is?: number; atLeast?: string }
+  | { field: string; notAfter?: string; after?: string };
+
+export interface SettleSpec {
+  /** Only an entity in one of these statuses is re-derived. */
+  from: string[];
+  /** Named counts of children (by status) the cases test. */
+  counts: Record<string, { children: string; statuses: string[] }>;
+  /** The first case whose tests all hold gives the status. */
+  cases: { when?: SettleTest[]; status: string }[];
+  basis: Basis;
+}
+
+/** A condition of a Worker action's refusal: about a bound entity, or whether a matching entity exists. */
+export type ActionTest =
+  | { ref: string; status?: string[]; absent?: string }
+  | {
+      exists: string;
+      parent?: string;
+      sameOwner?: string;
+      status?: string[];
+      where?: Record<string, unknown>;
+    };
+
+/**
+ * A Worker action of the provider-states contract: it acts on entities that exist (named by its
+ * params), or refuses with 409 and the reason when it cannot apply.
+ */
+export interface ActionSpec {
+  note?: string;
+  basis: Basis;
+  /** Entity params (`entity`) must name an existing entity owned by the requester; the others are values. */
+  params: Record<
+    string,
+    { entity?: string; as?: string; parentAs?: string; optional?: boolean; type?: 'string'; basis?: Basis }
+  >;
+  /** Checked in order: `if` refuses when every test holds, `unless` when any fails. */
+  refuse?: { if?: ActionTest[]; unless?: ActionTest[]; reason: string; basis: Basis }[];
+  creates?: {
+    as: string;
+    entity: string;
+    parent?: string;
+    status?: string;
+    fields?: Record<string, unknown>;
+  }[];
+  updates?: { ref: string; status?: string; fields?: Record<string, unknown> }[];
+  /** Aliases whose status is re-derived (the entity's `settle`) afterwards. */
+  settle?: string[];
+  returns: Record<string, string>;
+}
+
+/** A time-driven transition: when `at` (a time field) is not after now, `set` applies and the named entities settle. */
+export interface TimerSpec {
+  entity: string;
+  status: string[];
+  at: string;
+  set?: Record<string, unknown>;
+  settle?: ('self' | 'parent')[];
+  basis: Basis;
+}
+
 export interface ModelFile {
   kind: 'model';
   /** The currency of every stored amount (a money shape shows it next to the amount). */
   money?: { currencyCode: string; basis: Basis };
+  /** Where a requester's balance is kept (charge rules draw on it): a field of its one `entity`. */
+  account?: {
+    entity: string;
+    field: string;
+    /** How a check reads the caller's available balance: an operation without input and its output member. */
+    observe?: Partial<Record<Api, { operation: string; path: string }>>;
+    basis: Basis;
+  };
   entities: Record<string, EntitySpec>;
   states: Record<string, StateSpec>;
+  /** Worker actions, served by the provider-states endpoint next to the states. */
+  actions?: Record<string, ActionSpec>;
+  /** What happens when emulated time passes (auto-approval, deadlines, expiry). */
+  timers?: Record<string, TimerSpec>;
 }
 
 export interface SourcesFile {
@@ -338,11 +493,39 @@ export interface ResolvedMember {
   money?: { amount: string; currencyCode: string };
 }
 
+/** A golden wire case (protocols/<api>.cases.json), as Smithy's httpRequestTests/httpResponseTests. */
+export interface WireCase {
+  id: string;
+  type: 'request' | 'response';
+  appliesTo: 'client' | 'server' | 'both';
+  documentation: string;
+  basis: Basis;
+  operation: string;
+  /** the members the case uses when no operation spec has them yet */
+  members?: Record<string, MemberSpec>;
+  input?: Record<string, unknown>;
+  /** legacy request: every parameter the input becomes, exactly */
+  params?: Record<string, string>;
+  headers?: Record<string, string>;
+  body?: unknown;
+  status?: number;
+  output?: Record<string, unknown>;
+}
+
+export interface CasesFile {
+  kind: 'cases';
+  api: Api;
+  note?: string;
+  cases: WireCase[];
+}
+
 export interface ApiSpecs {
   api: Api;
   protocol: ProtocolFile;
   shapes: ShapesFile;
   operations: Map<string, OperationSpec>;
+  /** the golden wire cases, when the API has a cases file */
+  cases?: CasesFile;
 }
 
 export interface SpecSet {

@@ -26,6 +26,8 @@ export interface DecodedCall {
   params?: Record<string, string>;
   /** Legacy only: the signature scheme used. */
   signatureScheme?: string;
+  /** Members the request carries that the operation does not declare (paths; left out of `input`). */
+  undeclared?: string[];
 }
 
 /** An error by its id in specs/errors.json plus the values that fill its message template and Data pairs. */
@@ -50,6 +52,8 @@ export type DecodedAnswer =
       output: Record<string, unknown>;
       requestId?: string;
       problems: string[];
+      /** Members the answer carries that the output shape does not declare (paths; left out of `output`). */
+      undeclared?: string[];
     }
   | {
       kind: 'error';

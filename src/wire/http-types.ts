@@ -37,3 +37,19 @@ export function headerValue(headers: Record<string, string>, name: string): stri
 export function parseQuery(raw: string): Array<[string, string]> {
   return [...new URLSearchParams(raw)];
 }
+
+/**
+ * A wire form no codec of this suite speaks, named from the request itself (a SOAP envelope),
+ * or undefined when the request looks like one of the suite's forms (then it is judged, not skipped).
+ */
+export function foreignWireForm(req: WireRequest): string | undefined {
+  const ct = (headerValue(req.headers, 'content-type') ?? '').split(';')[0]!.trim().toLowerCase();
+  const action = headerValue(req.headers, 'soapaction');
+  const body = req.body.trimStart();
+  const soap =
+    action !== undefined ||
+    ct === 'application/soap+xml' ||
+    /^(<\?xml[^>]*>\s*)?<([\w-]+:)?Envelope\b/.test(body);
+  if (!soap) return undefined;
+  return `SOAP (Content-Type ${ct || '(none)'}${action !== undefined ? `, SOAPAction ${JSON.stringify(action)}` : ''})`;
+}

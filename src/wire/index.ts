@@ -13,16 +13,19 @@ export { json11Codec, legacyCodec, SOAP_WIRE, soapCodec };
 /**
  * The codecs, in routing order: the JSON target header, then the legacy Operation parameter, then
  * the SOAP envelope. The first codec of an API version is its default form (REST for 2014-08-15).
+ * Read on use, not when this module is evaluated: the spec loader reaches the check code (through
+ * the rule kinds), which reaches this module back, possibly while a codec module is still being
+ * evaluated.
  */
-export const codecs: readonly Codec[] = [json11Codec, legacyCodec, soapCodec];
+const all = (): readonly Codec[] => [json11Codec, legacyCodec, soapCodec];
+export const codecs: readonly Codec[] = new Proxy([] as Codec[], {
+  get: (_t, k) => Reflect.get(all(), k),
+  has: (_t, k) => Reflect.has(all(), k),
+});
 
 /** The codec of an API version; `wire` picks a form other than the default (2014-08-15: 'soap'). */
 export function codecFor(api: Api, wire?: string): Codec {
-  // the list is built at call time: through the import cycle spec/load → rules → checks → here,
-  // `codecs` can be read before legacy.ts has finished (a codec still undefined)
-  const c = [json11Codec, legacyCodec, soapCodec].find(
-    (x) => x.api === api && (wire === undefined || (x.wire ?? 'rest') === wire),
-  );
+  const c = all().find((x) => x.api === api && (wire === undefined || (x.wire ?? 'rest') === wire));
   if (!c) throw new Error(`no codec for API ${api}`);
   return c;
 }

@@ -109,6 +109,19 @@ export function fromJsonValue(v: unknown, m: ResolvedMember | undefined): unknow
   }
 }
 
+/** Paths of the members a JSON value carries that its shape does not declare (fromJsonValue drops them). */
+export function undeclaredMembers(v: unknown, m: ResolvedMember | undefined, path = '', depth = 0): string[] {
+  if (!m || depth > 10) return [];
+  if (m.type === 'list' && Array.isArray(v))
+    return v.flatMap((x, i) => undeclaredMembers(x, m.item, `${path}[${i}]`, depth + 1));
+  if (m.type !== 'structure' || !isPlainObject(v)) return [];
+  return Object.entries(v).flatMap(([k, x]) => {
+    const mm = m.members?.find((y) => y.name === k);
+    const p = path ? `${path}.${k}` : k;
+    return mm ? undeclaredMembers(x, mm, p, depth + 1) : [p];
+  });
+}
+
 /** Typed value → JSON value per shape: timestamps become epoch seconds; unknown members are dropped. */
 export function toJsonValue(v: unknown, m: ResolvedMember | undefined): unknown {
   if (v === undefined) return undefined;
@@ -175,8 +188,20 @@ function decodeRequest(set: SpecSet, req: WireRequest, opts: ServerCodecOptions)
   for (const [name, value] of fixedHeaders(p)) {
     const got = headerValue(req.headers, name);
     if (mediaType(got) !== mediaType(value))
-      return fail(errs.malformedBody!, { reason: `${name} must be ${value}` }, operation);
+      return fail(
+        (name.toLowerCase() === 'content-type' ? errs.wrongContentType : undefined) ?? errs.malformedBody!,
+        { reason: `${name} must be ${value}` },
+        operation,
+      );
   }
+  // a SigV4 request dates itself in X-Amz-Date (or Date): without either it cannot be verified
+  if (
+    errs.missingDate &&
+    headerValue(req.headers, 'authorization') !== undefined &&
+    headerValue(req.headers, 'x-amz-date') === undefined &&
+    headerValue(req.headers, 'date') === undefined
+  )
+    return fail(errs.missingDate, { reason: 'no X-Amz-Date' }, operation);
 
   // Authentication.
   let accessKeyId: string;
@@ -216,10 +241,19 @@ function decodeRequest(set: SpecSet, req: WireRequest, opts: ServerCodecOptions)
 
   const spec = set.apis[JSON11_API].operations.get(operation);
   if (!spec) return fail(errs.unknownOperation!, { operation }, operation);
-  const input = fromJsonValue(body, membersObject(set, spec.input.members)) as Record<string, unknown>;
+  const shape = membersObject(set, spec.input.members);
+  const input = fromJsonValue(body, shape) as Record<string, unknown>;
+  const undeclared = undeclaredMembers(body, shape);
   return {
     ok: true,
-    call: { api: JSON11_API, operation, input, accessKeyId, responseGroups: [] },
+    call: {
+      api: JSON11_API,
+      operation,
+      input,
+      accessKeyId,
+      responseGroups: [],
+      ...(undeclared.length ? { undeclared } : {}),
+    },
   };
 }
 
@@ -353,12 +387,14 @@ function decodeResponse(set: SpecSet, operation: string, res: WireResponse): Dec
       for (const m of outputMembers(set, spec))
         if (m.type === 'timestamp' && output[m.name] !== undefined && !(output[m.name] instanceof Date))
           problems.push(`${pointer(set, '/timestamps')}: ${m.name} is not epoch seconds`);
+    const undeclared = spec ? undeclaredMembers(doc, membersObject(set, spec.output.members)) : [];
     return {
       kind: 'success',
       status: res.status,
       output,
       ...(requestId ? { requestId } : {}),
       problems,
+      ...(undeclared.length ? { undeclared } : {}),
     };
   }
   const expectedCt = env.contentType;
@@ -380,7 +416,11 @@ function decodeResponse(set: SpecSet, operation: string, res: WireResponse): Dec
       );
   }
   const code = doc[f.codeField];
-  if (typeof code !== 'string' || code === '')
+  // an AWS-wide error (UnknownOperationException, SerializationException) may come without an MTurk code
+  const awsWide = Object.values(set.errors.errors).some(
+    (e) => typeName !== undefined && e.wireType?.[JSON11_API] === typeName,
+  );
+  if ((typeof code !== 'string' || code === '') && !awsWide)
     problems.push(`${pointer(set, '/errorEnvelope/body/codeField')}: missing ${f.codeField}`);
   const message = doc[f.messageField];
   if (typeof message !== 'string')

@@ -176,14 +176,21 @@ export function parseScalar(raw: string, m: ResolvedMember): { value: unknown } 
 
 type Read = { value?: unknown; error?: { member: string; reason: string } };
 
-/** Reads a member from flattened parameters: Name, Name.1.Field (structures), Name.N (lists). */
-function readMember(params: Map<string, string>, key: string, m: ResolvedMember, depth = 0): Read {
+/** Reads a member from flattened parameters: Name, Name.1.Field (structures), Name.N (lists),
+ * Name.N.Field (a structure in a list: the item's index is its only index). */
+function readMember(
+  params: Map<string, string>,
+  key: string,
+  m: ResolvedMember,
+  depth = 0,
+  inList = false,
+): Read {
   if (depth > 6) return {};
   if (m.type === 'structure') {
     const out: Record<string, unknown> = {};
     let any = false;
     for (const mm of m.members ?? []) {
-      for (const k of [`${key}.1.${mm.name}`, `${key}.${mm.name}`]) {
+      for (const k of inList ? [`${key}.${mm.name}`] : [`${key}.1.${mm.name}`, `${key}.${mm.name}`]) {
         const r = readMember(params, k, mm, depth + 1);
         if (r.error) return r;
         if (r.value !== undefined) {
@@ -199,7 +206,7 @@ function readMember(params: Map<string, string>, key: string, m: ResolvedMember,
     const item = m.item!;
     const out: unknown[] = [];
     for (let i = 1; i <= 1000; i++) {
-      const r = readMember(params, `${key}.${i}`, item, depth + 1);
+      const r = readMember(params, `${key}.${i}`, item, depth + 1, true);
       if (r.error) return r;
       if (r.value === undefined) break;
       out.push(r.value);
@@ -298,6 +305,7 @@ function decodeRequest(set: SpecSet, req: WireRequest, opts: ServerCodecOptions)
       responseGroups.push(v);
   const echoed: Record<string, string> = {};
   for (const [k, v] of params) if (Object.hasOwn(spec.input.members, k.split('.')[0]!)) echoed[k] = v;
+  const undeclared = undeclaredParams(p, params, spec.input.members);
   const call: DecodedCall = {
     api: LEGACY_API,
     operation: op,
@@ -306,8 +314,25 @@ function decodeRequest(set: SpecSet, req: WireRequest, opts: ServerCodecOptions)
     responseGroups,
     params: echoed,
     ...(scheme ? { signatureScheme: scheme.name } : {}),
+    ...(undeclared.length ? { undeclared } : {}),
   };
   return { ok: true, call };
+}
+
+/** Parameters that are neither common parameters (or a signing scheme's marker) nor under an input member. */
+function undeclaredParams(
+  p: ProtocolFile,
+  params: Map<string, string>,
+  members: Record<string, unknown>,
+): string[] {
+  const known = new Set([
+    ...Object.keys(p.commonParameters ?? {}),
+    ...(p.signing.schemes ?? []).flatMap((x) => Object.keys(x.marker ?? {})),
+  ]);
+  return [...params.keys()].filter((k) => {
+    const top = k.split('.')[0]!;
+    return !known.has(top) && !Object.hasOwn(members, top);
+  });
 }
 
 /** ISO-8601 without milliseconds, as the legacy service wrote dates. */
@@ -457,17 +482,23 @@ function encodeQuery(params: Record<string, string>): string {
     .join('&');
 }
 
-/** Typed value → flattened parameters (Name, Name.1.Field, Name.N). */
-function flatten(out: Record<string, string>, key: string, v: unknown, m: ResolvedMember | undefined): void {
+/** Typed value → flattened parameters (Name, Name.1.Field, Name.N, Name.N.Field for a structure in a list). */
+function flatten(
+  out: Record<string, string>,
+  key: string,
+  v: unknown,
+  m: ResolvedMember | undefined,
+  inList = false,
+): void {
   if (v === undefined || v === null) return;
   if (v instanceof Date) out[key] = isoSeconds(v);
   else if (Array.isArray(v)) {
-    for (const [i, x] of v.entries()) flatten(out, `${key}.${i + 1}`, x, m?.item);
+    for (const [i, x] of v.entries()) flatten(out, `${key}.${i + 1}`, x, m?.item, true);
   } else if (isPlainObject(v)) {
     for (const [k, x] of Object.entries(v))
       flatten(
         out,
-        `${key}.1.${k}`,
+        inList ? `${key}.${k}` : `${key}.1.${k}`,
         x,
         m?.members?.find((mm) => mm.name === k),
       );
@@ -689,7 +720,22 @@ export function decodeLegacyDocument(
       if (resultEl[m.name] !== undefined)
         output[m.name] =
           m.type === 'list' ? fromXml(resultEl[m.name], m) : fromXml(asArray(resultEl[m.name])[0], m);
-  return { kind: 'success', status: res.status, output, ...(requestId ? { requestId } : {}), problems };
+  // elements of the result beyond the output members and the request element (attributes start with @)
+  const envelope = requestPath.split('/')[0];
+  const undeclared =
+    shape && isPlainObject(resultEl)
+      ? Object.keys(resultEl).filter(
+          (k) => k !== envelope && !k.startsWith('@') && k !== '#text' && !shape.some((m) => m.name === k),
+        )
+      : [];
+  return {
+    kind: 'success',
+    status: res.status,
+    output,
+    ...(requestId ? { requestId } : {}),
+    problems,
+    ...(undeclared.length ? { undeclared } : {}),
+  };
 }
 
 /** The 2014-08-15 codec. `claims` reads parameter names from `specs` (default: the bundled specs). */

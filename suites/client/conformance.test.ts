@@ -1,13 +1,13 @@
 // The client suite: one vitest test per client check, run against the client the runner
 // provides (inject('clientTarget'), or inject('target') with kind 'client'). Against the mock
 // (ids `<api>/<Operation>/client.<check>`) or, when the target names a server, end to end
-// against that server (ids `<api>/<Operation>/e2e.<rule>`, src/clients/e2e-checks.ts). The
+// against that server (ids `<api>/<Operation>/e2e.<rule>`, src/client-checks/e2e-checks.ts). The
 // endpoint and the client live for the whole file.
 import { afterAll, beforeAll, inject, test } from 'vitest';
 import type { CheckRecord } from '../../src/checks/types.ts';
-import { E2eSession, e2eCheckRecord } from '../../src/clients/e2e-session.ts';
-import type { ClientCheckOutcome } from '../../src/mock/checks.ts';
-import { ClientSession, loadSpecsFor, toCheckRecord } from '../../src/mock/session.ts';
+import { E2eSession, e2eCheckRecord } from '../../src/client-checks/e2e-session.ts';
+import { ClientSession, loadSpecsFor, toCheckRecord } from '../../src/client-checks/lanes.ts';
+import type { ClientCheckOutcome } from '../../src/client-checks/mock-checks.ts';
 import type { ClientTargetConfig } from '../../src/mock/types.ts';
 
 function providedTarget(): ClientTargetConfig {

@@ -85,4 +85,30 @@ describe('mturk-conformance report', () => {
       expect.stringMatching(/^mturk-conformance report: \S*bad\.json: missing required field "target"$/),
     ]);
   });
+
+  test('refuses shards that do not make up one run (exit 2), unless --allow-partial', async () => {
+    const cwd = await scratchDir();
+    const endpoint = 'http://127.0.0.1:8080';
+    await writeReports(join(cwd, 's1'), [run(endpoint, '1/3', [check('2017-01-17/A/a', 'passed')])]);
+    await writeReports(join(cwd, 's2'), [run(endpoint, '2/3', [check('2017-01-17/A/b', 'passed')])]);
+    const partial = await cli(['report', 's1', 's2', '--out', 'merged'], { cwd });
+    expect(partial.code).toBe(2);
+    expect(ownLines(partial.stderr)).toEqual([
+      'mturk-conformance report: refusing to merge: http://127.0.0.1:8080 (seed 77): shard 3/3 is missing; pass --allow-partial to merge anyway',
+    ]);
+    expect(await readdir(cwd)).not.toContain('merged');
+
+    const anyway = await cli(['report', 's1', 's2', '--out', 'merged', '--allow-partial'], { cwd });
+    expect(anyway.code).toBe(0);
+    expect(ownLines(anyway.stderr)).toEqual([
+      'mturk-conformance report: WARNING: http://127.0.0.1:8080 (seed 77): shard 3/3 is missing: the merged report is partial or mixed',
+    ]);
+
+    const other = run(endpoint, '3/3', [check('2017-01-17/A/c', 'passed')]);
+    other.seed = 78;
+    await writeReports(join(cwd, 's3'), [other]);
+    const seeds = await cli(['report', 's1', 's2', 's3', '--out', 'merged2'], { cwd });
+    expect(seeds.code).toBe(2);
+    expect(ownLines(seeds.stderr)[0]).toMatch(/different seeds \(77, 78\)/);
+  });
 });

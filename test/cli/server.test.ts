@@ -490,6 +490,8 @@ describe.concurrent('bad arguments → exit 2 with one line', () => {
       '--expected-failures',
       '--shard',
       '--allow-remote',
+      '--max-not-run',
+      '--concurrency',
       '--secret-key',
       'MTURK_SECRET_KEY',
       'MTURK_ACCESS_KEY',

@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { boto3Available, exampleDriverCommand } from '../../src/cli/commands/client.ts';
-import { runClientChecks } from '../../src/mock/session.ts';
+import { runClientChecks } from '../../src/client-checks/lanes.ts';
 import { loadSpecs } from '../../src/spec/load.ts';
 
 const EXPECTED = join(import.meta.dirname, '..', '..', 'fixtures', 'expected-failures', 'boto3-driver.txt');

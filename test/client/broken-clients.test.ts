@@ -2,10 +2,11 @@
 // fault, and the good bundled clients pass every `must` check (catalogue run
 // in process against the msw mock, small runs).
 import { describe, expect, test } from 'vitest';
-import { runClientChecks } from '../../src/mock/session.ts';
+import { runClientChecks } from '../../src/client-checks/lanes.ts';
 import type { ClientTargetConfig } from '../../src/mock/types.ts';
 import { loadSpecs } from '../../src/spec/load.ts';
 import { BROKEN_CLIENTS } from '../fixtures/broken-clients/index.ts';
+import { createSoapClient, soapOperation } from '../fixtures/broken-clients/legacy-speaks-soap.ts';
 
 const set = loadSpecs();
 const base = { kind: 'client', runs: 5, seed: 20261124, timeoutMs: 5000 } as const;
@@ -22,7 +23,7 @@ describe('broken clients fail on the right check', () => {
         apis: [b.api],
         operations: [b.operation],
       };
-      const results = await runClientChecks(set, config, {
+      const results = await runClientChecks(b.specs ?? set, config, {
         transport: b.transport ?? 'in-process',
         factory: (_api, endpoint, ctx) => b.create(endpoint, ctx.set, ctx.credentials),
       });
@@ -84,4 +85,48 @@ describe('the good bundled clients pass every must check', () => {
       .map((r) => `${r.def.id}: ${r.outcome.detail}`);
     expect(failures).toEqual([]);
   });
+});
+
+// The client families share the server family's case loop: a failing value is shrunk before it is
+// shown, so what is unrelated to the failure is gone (12.16).
+test('a client failure shows a shrunk counterexample', async () => {
+  const run = async (name: string) => {
+    const b = BROKEN_CLIENTS.find((x) => x.name === name)!;
+    const config: ClientTargetConfig = {
+      ...base,
+      runs: 20,
+      client: 'sdk-v3',
+      apis: [b.api],
+      operations: [b.operation],
+    };
+    const results = await runClientChecks(set, config, {
+      transport: 'in-process',
+      factory: (_api, endpoint, ctx) => b.create(endpoint, ctx.set, ctx.credentials),
+    });
+    const mine = results.find((r) => r.def.id === b.failsOn)!;
+    expect(mine.outcome.status).toBe('failed');
+    return JSON.parse(mine.outcome.counterexample!) as Record<string, unknown>;
+  };
+  // dropping a member: the smallest input that has it (one-character values)
+  const dropped = await run('sdk-drops-feedback');
+  expect(Object.keys(dropped).sort()).toEqual(['AssignmentId', 'RequesterFeedback']);
+  for (const v of Object.values(dropped)) expect([...String(v)]).toHaveLength(1);
+  // a misread timestamp: the served output shrinks to the one member that shows it
+  const dates = (await run('sdk-misparses-dates')) as { served: Record<string, Record<string, unknown>> };
+  expect(Object.values(dates.served).flatMap((x) => Object.keys(x))).toHaveLength(1);
+}, 60_000);
+
+test('a client that speaks a wire form the suite does not know (SOAP 1.2) gets one not-run reason', async () => {
+  const results = await runClientChecks(
+    set,
+    { ...base, client: 'legacy-rest', apis: ['2014-08-15'], operations: [soapOperation] },
+    { transport: 'in-process', factory: (_api, endpoint) => createSoapClient(endpoint) },
+  );
+  expect(results.length).toBeGreaterThan(3);
+  expect(results.filter((r) => r.outcome.status === 'failed').map((r) => r.def.id)).toEqual([]);
+  const reasons = new Set(results.map((r) => r.outcome.notRunReason));
+  expect(reasons.size).toBe(1);
+  expect([...reasons][0]).toMatch(
+    /speaks SOAP \(Content-Type application\/soap\+xml\).*a wire form this suite does not check/,
+  );
 });

@@ -1,7 +1,7 @@
 // The client check catalogue is generated from the specs: ids, severities by
 // evidence, and a new operation spec gets its client checks with no code.
 import { describe, expect, test } from 'vitest';
-import { clientCheckCatalogue } from '../../src/mock/checks.ts';
+import { clientCheckCatalogue } from '../../src/client-checks/mock-checks.ts';
 import { diffRecord, diffValue } from '../../src/mock/compare.ts';
 import { loadSpecs } from '../../src/spec/load.ts';
 import type { ResolvedMember, SpecSet } from '../../src/spec/types.ts';

@@ -111,8 +111,9 @@ describe('runClientSuite (what `mturk-conformance run` calls)', () => {
   test('returns one client report per bundled client', async () => {
     const { runClientSuite } = await import('../../src/cli/commands/client.ts');
     const { reports } = await runClientSuite({ seed: 3, runs: 1, progress: false });
-    expect(reports.map((r) => r.target.kind)).toEqual(['client', 'client']);
-    expect(reports.map((r) => r.api)).toEqual([['2017-01-17'], ['2014-08-15']]);
+    // sdk-v3, the legacy REST client and the legacy SOAP client
+    expect(reports.map((r) => r.target.kind)).toEqual(['client', 'client', 'client']);
+    expect(reports.map((r) => r.api)).toEqual([['2017-01-17'], ['2014-08-15'], ['2014-08-15']]);
     for (const r of reports)
       expect(r.results.filter((x) => x.severity === 'must' && x.status === 'failed')).toEqual([]);
   }, 240_000);

@@ -1,15 +1,15 @@
-// The end-to-end client family (src/clients/e2e-checks.ts): the bundled clients against the
+// The end-to-end client family (src/client-checks/e2e-checks.ts): the bundled clients against the
 // reference emulator pass every e2e must check, a broken emulator fails the right one, and a
 // run with the emulator columns shows them in report.html.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { bundledTargets, runClient } from '../../src/cli/commands/client.ts';
-import { e2eCheckCatalogue } from '../../src/clients/e2e-checks.ts';
-import { E2E_OTHER_REQUESTER, runE2eChecks } from '../../src/clients/e2e-session.ts';
-import { BOTO3_UNAVAILABLE, EMULATOR_COLUMN, emulatorTargets } from '../../src/clients/e2e-targets.ts';
-import { clientReproduce } from '../../src/clients/reproduce.ts';
+import { e2eCheckCatalogue } from '../../src/client-checks/e2e-checks.ts';
+import { E2E_OTHER_REQUESTER, runE2eChecks } from '../../src/client-checks/e2e-session.ts';
+import { BOTO3_UNAVAILABLE, EMULATOR_COLUMN, emulatorTargets } from '../../src/client-checks/e2e-targets.ts';
+import { CLIENT_TEST_CREDENTIALS } from '../../src/client-checks/lanes.ts';
+import { clientReproduce } from '../../src/client-checks/reproduce.ts';
 import { type RunningEmulator, startEmulator } from '../../src/emulator/server.ts';
 import { TEST_CREDENTIALS } from '../../src/emulator/test-credentials.ts';
-import { CLIENT_TEST_CREDENTIALS } from '../../src/mock/session.ts';
 import type { ClientTargetConfig } from '../../src/mock/types.ts';
 import { htmlData, renderHtml } from '../../src/report/html.ts';
 import { loadSpecs } from '../../src/spec/load.ts';
@@ -45,7 +45,7 @@ function target(
 }
 
 describe('the e2e catalogue', () => {
-  test('one check per effect, status (with violating states), exists, owner, read and list rule, ids e2e.<rule id>', () => {
+  test('one check per effect, status (with violating states), exists, owner, read, list, create (with output), delete, token, lookup, children, threshold and update rule, ids e2e.<rule id>', () => {
     for (const api of Object.keys(set.apis) as Api[]) {
       const defs = e2eCheckCatalogue(set, { apis: [api] });
       const want = [...set.apis[api].operations.values()].flatMap((op) =>
@@ -57,7 +57,15 @@ describe('the e2e catalogue', () => {
               (r.kind === 'exists' && r.error) ||
               (r.kind === 'owner' && r.error && r.given) ||
               (r.kind === 'read' && r.given && r.output) ||
-              (r.kind === 'list' && r.given && r.items),
+              (r.kind === 'list' && r.given && r.items) ||
+              (r.kind === 'create' && Object.keys(r.output ?? {}).length > 0) ||
+              (r.kind === 'delete' && r.given) ||
+              (r.kind === 'token' && r.member && r.error) ||
+              (r.kind === 'lookup' && r.member && r.entity && r.error && r.given) ||
+              ((r.kind === 'children' || r.kind === 'threshold') &&
+                r.error &&
+                (r.violatedBy ?? []).length > 0) ||
+              (r.kind === 'update' && r.given && r.statusError),
           )
           .map((r) => `${api}/${op.operation}/e2e.${r.id}`),
       );
@@ -163,8 +171,10 @@ describe('a broken emulator', () => {
         [
           '2017-01-17/AcceptQualificationRequest/e2e.owner-only',
           '2017-01-17/ApproveAssignment/e2e.owner-only',
+          '2017-01-17/CreateAdditionalAssignmentsForHIT/e2e.owner-only',
           '2017-01-17/RejectAssignment/e2e.owner-only',
           '2017-01-17/RejectQualificationRequest/e2e.owner-only',
+          '2017-01-17/UpdateQualificationType/e2e.owner-only',
           // the variant applies the first effect's status: UpdateExpirationForHIT's first sets none
           '2017-01-17/UpdateHITReviewStatus/e2e.owner-only',
         ],

@@ -6,6 +6,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { boto3Available, exampleDriverCommand } from '../../src/cli/commands/client.ts';
+import { CLIENT_TEST_CREDENTIALS } from '../../src/client-checks/lanes.ts';
 import { createLegacyRestClient } from '../../src/clients/legacy-rest.ts';
 import { createSdkV3Client } from '../../src/clients/sdk-v3.ts';
 import { startDriver } from '../../src/driver/driver-client.ts';
@@ -23,7 +24,6 @@ import {
   startInProcessMock,
   startMockServer,
 } from '../../src/mock/server.ts';
-import { CLIENT_TEST_CREDENTIALS } from '../../src/mock/session.ts';
 import type { ClientUnderTest } from '../../src/mock/types.ts';
 import { loadSpecs } from '../../src/spec/load.ts';
 import type { Api, SpecSet } from '../../src/spec/types.ts';

@@ -2,16 +2,16 @@
 // What must hold: the results do not depend on the number of lanes, every call of one operation
 // goes to one lane's endpoint, and a lane's mock records only its own checks' traffic.
 import { describe, expect, test } from 'vitest';
-import { createSdkV3Client } from '../../src/clients/sdk-v3.ts';
-import { createMockHandlers } from '../../src/mock/handlers.ts';
-import { startInProcessMock } from '../../src/mock/server.ts';
 import {
   CLIENT_TEST_CREDENTIALS,
   type ClientFactory,
   defaultFactory,
   laneOrigin,
   runClientChecks,
-} from '../../src/mock/session.ts';
+} from '../../src/client-checks/lanes.ts';
+import { createSdkV3Client } from '../../src/clients/sdk-v3.ts';
+import { createMockHandlers } from '../../src/mock/handlers.ts';
+import { startInProcessMock } from '../../src/mock/server.ts';
 import type { ClientTargetConfig } from '../../src/mock/types.ts';
 import { loadSpecs } from '../../src/spec/load.ts';
 

@@ -3,7 +3,7 @@
 // that get the binding wrong: test/fixtures/broken-clients/soap-*.ts.
 import { describe, expect, test } from 'vitest';
 import { exampleDriverCommand } from '../../src/cli/commands/client.ts';
-import { runClientChecks } from '../../src/mock/session.ts';
+import { runClientChecks } from '../../src/client-checks/lanes.ts';
 import type { ClientTargetConfig } from '../../src/mock/types.ts';
 import { loadSpecs } from '../../src/spec/load.ts';
 

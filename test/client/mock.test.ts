@@ -1,12 +1,12 @@
 // The mock endpoint: the same msw handlers over real HTTP and in process,
 // validating requests through the codecs, recording them, answering per script.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { CLIENT_TEST_CREDENTIALS, runClientChecks } from '../../src/client-checks/lanes.ts';
 import { createLegacyRestClient } from '../../src/clients/legacy-rest.ts';
 import { createSdkV3Client } from '../../src/clients/sdk-v3.ts';
 import { createMockHandlers } from '../../src/mock/handlers.ts';
 import { Normaliser, normaliserRules } from '../../src/mock/normalise.ts';
 import { type MockEndpoint, startMockServer } from '../../src/mock/server.ts';
-import { CLIENT_TEST_CREDENTIALS, runClientChecks } from '../../src/mock/session.ts';
 import { loadSpecs } from '../../src/spec/load.ts';
 import { codecFor } from '../../src/wire/index.ts';
 

@@ -1,5 +1,7 @@
 // Unit tests of the engine's rule interpretation, straight on DecodedCalls (no wire).
+import fc from 'fast-check';
 import { beforeEach, describe, expect, it } from 'vitest';
+import { validInput } from '../../src/arbitraries/input.ts';
 import { executeCall } from '../../src/emulator/engine.ts';
 import { applyState } from '../../src/emulator/states.ts';
 import { Store, sampleFromPattern } from '../../src/emulator/store.ts';
@@ -114,12 +116,11 @@ describe('engine: rules', () => {
         if (!owner || !op.behaviour.select) continue;
         const ids = state(owner.given!);
         const before = store.digest();
-        const input: Record<string, unknown> = { [op.behaviour.select]: ids[op.behaviour.select] };
-        // a required member the owner rule does not care about: any value of its type
-        const byType: Record<string, unknown> = { timestamp: new Date(), boolean: true, integer: 1, long: 1 };
-        for (const [name, m] of Object.entries(op.input.members))
-          if (m.required && input[name] === undefined)
-            input[name] = ids[name] ?? byType[set.apis[api].shapes.shapes[m.shape]?.type ?? ''] ?? 'text';
+        // required members valid by their constraints, ids from the state
+        const input = fc.sample(validInput(set, op, { ids, requiredOnly: true }), {
+          seed: 1,
+          numRuns: 1,
+        })[0]!;
         const o = run(api, op.operation, input, OTHER);
         expect(errorId(o), `${api} ${op.operation}`).toBe(owner.error);
         expect(store.digest()).toBe(before);

@@ -9,7 +9,7 @@ import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { renderHtml } from '../../src/report/html.ts';
 import type { ConformanceReport } from '../../src/report/types.ts';
-import { brokenEmulator, goodEmulator } from './fixtures.ts';
+import { brokenEmulator, goodEmulator, report, result } from './fixtures.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
 const ARGS = [
@@ -92,6 +92,9 @@ describe('report.html in Chromium', () => {
   it('filters rows by status, API version, severity and difference', async () => {
     const page = await open(reports);
     const total = reports[0]!.results.length;
+    // it opens on the failures: clear the status filter to see every row
+    await expect.poll(() => page.getByTestId('filter-status').inputValue()).toBe('failed');
+    await page.getByTestId('filter-status').selectOption('');
     await expect.poll(() => visibleRows(page).count()).toBe(total);
     await expect
       .poll(() => page.getByTestId('visible-count').textContent())
@@ -131,6 +134,7 @@ describe('report.html in Chromium', () => {
     const page = await open(reports);
     const failed = brokenEmulator().results.find((r) => r.id.endsWith('only-submitted'))!;
     const detail = page.getByTestId('detail');
+    await page.keyboard.press('Escape');
     expect(await detail.isVisible()).toBe(false);
     await page.locator(`[data-testid="cell"][data-status="failed"][data-check-id="${failed.id}"]`).click();
     expect(await detail.isVisible()).toBe(true);
@@ -141,6 +145,58 @@ describe('report.html in Chromium', () => {
     expect(await page.getByTestId('detail-status').getAttribute('data-status')).toBe('failed');
     await page.keyboard.press('Escape');
     expect(await detail.isVisible()).toBe(false);
+    await page.close();
+  });
+
+  it("opens on the failures, grouped by cause, with the first failure's detail and a copy button", async () => {
+    const failing = report([
+      ...['a', 'b', 'c'].map((k) =>
+        result(`2017-01-17/RejectAssignment/rule.${k}`, {
+          status: 'failed',
+          detail: `RejectAssignment ${k} must fail with X, but the target answered a success (HTTP 200).`,
+          reproduce: `npx mturk-conformance server --check 2017-01-17/RejectAssignment/rule.${k}`,
+        }),
+      ),
+      result('2017-01-17/GetHIT/shape', { status: 'failed', severity: 'should', detail: 'Other cause.' }),
+      result('2017-01-17/GetHIT/ok'),
+    ]);
+    const page = await open([failing]);
+    await expect.poll(() => page.getByTestId('failures').isVisible()).toBe(true);
+    const groups = page.getByTestId('failure-group');
+    expect(await groups.count()).toBe(2);
+    expect(await groups.first().locator('summary').textContent()).toBe(
+      '3 checks (3 must) the target answered a success (HTTP 200)',
+    );
+    expect(await page.getByTestId('filter-status').inputValue()).toBe('failed');
+    expect(await visibleRows(page).count()).toBe(4);
+    expect(await page.getByTestId('detail').isVisible()).toBe(true);
+    expect(await page.getByTestId('detail-title').textContent()).toBe('2017-01-17/RejectAssignment/rule.a');
+    // a check of a group opens its detail
+    await groups.first().getByTestId('failure-check').nth(2).click();
+    expect(await page.getByTestId('detail-title').textContent()).toBe('2017-01-17/RejectAssignment/rule.c');
+    await page.evaluate(() => {
+      const copied: string[] = [];
+      (window as unknown as { copied: string[] }).copied = copied;
+      Object.defineProperty(navigator, 'clipboard', {
+        value: { writeText: (text: string) => (copied.push(text), Promise.resolve()) },
+      });
+    });
+    await page.getByTestId('copy-reproduce').click();
+    await expect.poll(() => page.getByTestId('copy-reproduce').textContent()).toBe('Copied');
+    expect(await page.evaluate(() => (window as unknown as { copied: string[] }).copied)).toEqual([
+      'npx mturk-conformance server --check 2017-01-17/RejectAssignment/rule.c',
+    ]);
+    await page.close();
+  });
+
+  it('without failures: every row, no detail, no failures section; a not-run share in large type', async () => {
+    const page = await open([goodEmulator()]);
+    await expect.poll(() => visibleRows(page).count()).toBe(goodEmulator().results.length);
+    expect(await page.getByTestId('failures').isVisible()).toBe(false);
+    expect(await page.getByTestId('detail').isVisible()).toBe(false);
+    expect(await page.getByTestId('notrun-0').textContent()).toBe(
+      '1 of 7 checks (14%) were not run: the results cover only the checks that ran.',
+    );
     await page.close();
   });
 

@@ -20,8 +20,9 @@ describe('renderJunit', () => {
     const suites = parse(renderJunit(broken));
     const suite = suites.testsuite;
     expect(suites['@tests']).toBe('7');
-    expect(suite['@failures']).toBe('2');
-    expect(suite['@skipped']).toBe('1');
+    // the should-level failure does not gate without --strict: skipped, not a failure
+    expect(suite['@failures']).toBe('1');
+    expect(suite['@skipped']).toBe('2');
     expect(suite['@name']).toBe('mturk-conformance: broken emulator');
     expect(suite.testcase).toHaveLength(broken.results.length);
     const failed = suite.testcase.find((t: Record<string, string>) => t['@name'] === 'only-submitted');
@@ -30,6 +31,22 @@ describe('renderJunit', () => {
     expect(failed.failure['@message']).toBe('RejectAssignment accepted an Approved assignment');
     expect(failed.failure['#text']).toContain('Reproduce:\nmturk-conformance server --endpoint');
     expect(failed.failure['#text']).toContain('only Submitted assignments can be rejected');
+  });
+
+  it('marks should-level failures as failures only with strict', () => {
+    const shape = (strict: boolean) =>
+      parse(renderJunit(brokenEmulator(), { strict })).testsuite.testcase.find(
+        (t: Record<string, string>) => t['@name'] === 'shape',
+      );
+    const lenient = shape(false);
+    expect(lenient.failure).toBeUndefined();
+    expect(lenient.skipped['@message']).toBe(
+      'should-level failure (gates only with --strict): AvailableBalance is a number',
+    );
+    expect(lenient['system-out']).toContain('AvailableBalance is a number');
+    const strict = shape(true);
+    expect(strict.failure['@type']).toBe('should');
+    expect(parse(renderJunit(brokenEmulator(), { strict: true })).testsuite['@failures']).toBe('2');
   });
 
   it('marks not-run and expected failures as skipped', () => {

@@ -1,5 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { exitCodeFor, mergeShards, targetLabels, targetSlugs } from '../../src/report/merge.ts';
+import {
+  exitCodeFor,
+  mergeShards,
+  notRunShare,
+  notRunVerdict,
+  parseNotRunLimit,
+  percentText,
+  shardProblems,
+  targetLabels,
+  targetSlugs,
+} from '../../src/report/merge.ts';
 import { brokenEmulator, goodEmulator, report, result } from './fixtures.ts';
 
 describe('mergeShards', () => {
@@ -95,5 +105,73 @@ describe('exitCodeFor', () => {
   it('does not count expected failures or checks that did not run', () => {
     const r = report([result(id, { status: 'expected-failure' }), result(`${id}2`, { status: 'not-run' })]);
     expect(exitCodeFor([r], { strict: true })).toBe(0);
+  });
+});
+
+describe('--max-not-run', () => {
+  it('takes a count or a share, nothing else', () => {
+    expect(parseNotRunLimit('0')).toEqual({ count: 0 });
+    expect(parseNotRunLimit('12')).toEqual({ count: 12 });
+    expect(parseNotRunLimit('10%')).toEqual({ percent: 10 });
+    expect(parseNotRunLimit('2.5%')).toEqual({ percent: 2.5 });
+    for (const bad of ['-1', '101%', 'x', '', '5 %%']) expect(parseNotRunLimit(bad)).toBeUndefined();
+  });
+
+  it('fails the gate only past the limit, and says how much was not run', () => {
+    const results = [
+      result('2017-01-17/A/a'),
+      result('2017-01-17/A/b', { status: 'not-run' }),
+      result('2017-01-17/A/c', { status: 'not-run' }),
+      result('2017-01-17/A/d', { status: 'not-run' }),
+    ];
+    const r = report(results);
+    expect(notRunShare([r])).toEqual({ notRun: 3, total: 4, percent: 75 });
+    expect(notRunVerdict([r], undefined)).toBeUndefined();
+    expect(notRunVerdict([r], { count: 3 })).toBeUndefined();
+    expect(notRunVerdict([r], { percent: 75 })).toBeUndefined();
+    expect(notRunVerdict([r], { count: 2 })).toBe(
+      '3 of 4 checks (75%) were not run, more than --max-not-run 2 allows',
+    );
+    expect(notRunVerdict([r], { percent: 10 })).toMatch(/75%.*--max-not-run 10% allows/);
+    expect(percentText(0.2)).toBe('<1%');
+    expect(percentText(99.7)).toBe('>99%');
+  });
+});
+
+describe('shardProblems', () => {
+  const shard = (k: string, overrides: Parameters<typeof report>[1] = {}) =>
+    report([result(`2017-01-17/A/${k}`)], {
+      shard: k,
+      options: { runs: 100, timeoutMs: 5000 },
+      ...overrides,
+    });
+
+  it('accepts whole sets of shards and runs that are not sharded', () => {
+    expect(shardProblems([shard('1/3'), shard('3/3'), shard('2/3'), brokenEmulator()])).toEqual([]);
+  });
+
+  it('names a missing shard, a shard given twice and a different split', () => {
+    expect(shardProblems([shard('1/3'), shard('2/3')])).toEqual([
+      'good emulator (seed 12345): shard 3/3 is missing',
+    ]);
+    expect(shardProblems([shard('1/2'), shard('1/2'), shard('2/2')])).toEqual([
+      'shard 1/2 of good emulator is given 2 times',
+    ]);
+    expect(shardProblems([shard('1/2'), shard('2/3')])[0]).toMatch(
+      /split the run differently \(1\/2, 2\/3\)/,
+    );
+  });
+
+  it('names shards with different seeds or options, and a whole run mixed with shards', () => {
+    expect(shardProblems([shard('1/2'), shard('2/2', { seed: 9 })])).toEqual([
+      'the shards of good emulator come from runs with different seeds (12345, 9)',
+    ]);
+    expect(
+      shardProblems([shard('1/2'), shard('2/2', { options: { runs: 10, timeoutMs: 5000 } })])[0],
+    ).toMatch(/different options or tool versions .*"runs":100.* vs .*"runs":10/);
+    const whole = report([result('2017-01-17/A/x')]);
+    expect(shardProblems([whole, shard('1/1')])).toEqual([
+      'good emulator (seed 12345) has a whole run and shards of a run',
+    ]);
   });
 });

@@ -3,12 +3,20 @@ import { MAX_FAILED_LISTED, renderSummaryMd } from '../../src/report/summary-md.
 import { brokenEmulator, goodEmulator, report, result } from './fixtures.ts';
 
 describe('renderSummaryMd', () => {
-  it('summarises a single passing target', () => {
+  it('summarises a single passing target; a check not run keeps it from looking green', () => {
     const md = renderSummaryMd([goodEmulator()]);
     expect(md).toContain('## MTurk conformance');
     expect(md).toContain(
-      '| ✅ good emulator `http://localhost:4100` | server | 6 | 0 | 1 | 0 | 0.1.0 | 12345 |',
+      '| ➖ good emulator `http://localhost:4100` | server | 6 | 0 | 1 (14%) | 0 | 0.1.0 | 12345 |',
     );
+    expect(md).toContain(
+      '> ⚠️ **1 of 7 checks (14%) were not run**; the verdict covers only the checks that ran. Most common reason (1): skipped',
+    );
+    const all = goodEmulator();
+    all.results = all.results.map((r) => ({ ...r, status: 'passed' }));
+    all.summary = { passed: 7, failed: 0, notRun: 0, expectedFailures: 0 };
+    expect(renderSummaryMd([all])).toContain('| ✅ good emulator');
+    expect(renderSummaryMd([all])).not.toContain('were not run');
     expect(md).toContain('| API | Operation | good emulator |');
     expect(md).toContain('| 2017-01-17 | CreateHIT | ➖ 1 passed, 1 not run |');
     expect(md).toMatch(/### Failed checks\n\nNone\.\n$/);
@@ -55,7 +63,7 @@ describe('renderSummaryMd', () => {
 
   it('caps a long failure list', () => {
     const results = Array.from({ length: MAX_FAILED_LISTED + 5 }, (_, i) =>
-      result(`2017-01-17/CreateHIT/c${i}`, { status: 'failed', detail: `d${i}` }),
+      result(`2017-01-17/CreateHIT/c${i}`, { status: 'failed', detail: `d ${i}` }),
     );
     const md = renderSummaryMd([report(results)]);
     expect(md).toContain('…and 5 more failed checks: see report.html.');

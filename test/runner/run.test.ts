@@ -131,6 +131,38 @@ describe('runConformance with a fixture suite', () => {
     expect(outcome.report.summary.expectedFailures).toBe(2);
   });
 
+  test('progress counts expected failures apart from failures', async () => {
+    const dir = await tmp();
+    const file = join(dir, 'expected.txt');
+    await writeFile(file, '2017-01-17/Op/b\n2014-08-15/Op/c\n');
+    const lines: string[] = [];
+    const stream = { write: (s: string) => lines.push(s) !== 0, isTTY: false };
+    await runConformance({
+      target: demo({ failing: ['2017-01-17/Op/b', '2014-08-15/Op/c', '2014-08-15/Op/d'] }),
+      include,
+      progress: { stream: stream as never, tty: false, intervalMs: 0 },
+      expectedFailures: file,
+    });
+    expect(lines.at(-1)).toMatch(/^\[5\/5\] .* \.\.\. 1 failed, 2 expected failures\n$/);
+  });
+
+  test('--update-expected-failures never replaces a .bak that is already there', async () => {
+    const dir = await tmp();
+    const file = join(dir, 'expected.txt');
+    await writeFile(file, '2017-01-17/Op/a\n');
+    await writeFile(`${file}.bak`, 'my own notes\n');
+    const outcome = await runConformance({
+      target: demo({ failing: ['2017-01-17/Op/b'] }),
+      include,
+      progress: false,
+      expectedFailures: file,
+      updateExpectedFailures: true,
+    });
+    expect(await readFile(`${file}.bak`, 'utf8')).toBe('my own notes\n');
+    expect(await readFile(`${file}.bak.1`, 'utf8')).toBe('2017-01-17/Op/a\n');
+    expect(outcome.expectedFailuresUpdate?.backup).toBe(`${file}.bak.1`);
+  });
+
   test('listed ids that match no check are reported as stale', async () => {
     const file = join(await tmp(), 'expected.txt');
     await writeFile(file, '2017-01-17/Op/renamed-check\n1999-01-01/Op/other-api\n');

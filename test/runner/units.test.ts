@@ -5,7 +5,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import type { ConformanceReport } from '../../src/report/types.ts';
-import { parseExpectedFailures, updatedList } from '../../src/runner/expected-failures.ts';
+import {
+  parseExpectedFailures,
+  unknownOperationWarnings,
+  updatedList,
+} from '../../src/runner/expected-failures.ts';
 import { combineJunit, MARKER_FILE, prepareReportDir, writeReports } from '../../src/runner/output.ts';
 import { Progress } from '../../src/runner/progress.ts';
 import { Redactor } from '../../src/runner/redact.ts';
@@ -155,6 +159,19 @@ describe('expected-failures files', () => {
     expect(() => parseExpectedFailures('RejectAssignment\n', 'f')).toThrow(/f:1: .* is not a check id/);
   });
 
+  test('ids of unknown operations or API versions get a warning with a did-you-mean', () => {
+    const list = parseExpectedFailures(
+      '2017-01-17/RejectAsignment/x\n2017-01-17/RejectAssignment/y\n2017-01-71/GetHIT/z\n2017-01-17/Zzzzzz/q\n',
+      'f',
+    );
+    const known = { '2017-01-17': ['RejectAssignment', 'GetHIT'], '2014-08-15': ['GetHIT'] };
+    expect(unknownOperationWarnings(list, known)).toEqual([
+      'f:1: 2017-01-17 has no operation "RejectAsignment" (2017-01-17/RejectAsignment/x); did you mean RejectAssignment?',
+      'f:3: unknown API version "2017-01-71" in 2017-01-71/GetHIT/z (did you mean 2017-01-17?)',
+      'f:4: 2017-01-17 has no operation "Zzzzzz" (2017-01-17/Zzzzzz/q)',
+    ]);
+  });
+
   test('an update of a new file gets a header', () => {
     const list = parseExpectedFailures('', 'f');
     const { text, added } = updatedList(
@@ -173,12 +190,22 @@ describe('odds and ends', () => {
     expect(Progress.format({ done: 5, total: 456, label: '2017-01-17/RejectAssignment', failed: 3 })).toBe(
       '[  5/456] 2017-01-17/RejectAssignment ... 3 failed',
     );
+    expect(Progress.format({ done: 5, total: 9, label: 'x', failed: 0, expected: 1 })).toBe(
+      '[5/9] x ... 1 expected failure',
+    );
     const chunks: string[] = [];
     const stream = { write: (s: string) => chunks.push(s) !== 0, isTTY: true, columns: 80 };
     const p = new Progress({ stream: stream as never, intervalMs: 0 });
     p.update({ done: 1, total: 2, label: 'x', failed: 0 });
     p.finish();
     expect(chunks).toEqual(['\r\x1b[2K[1/2] x', '\r\x1b[2K']);
+    // a secret that happens to be in a label is redacted like everything else the run prints
+    const logged: string[] = [];
+    const log = { write: (s: string) => logged.push(s) !== 0, isTTY: false };
+    const r = new Redactor(['GetAssignment']);
+    const q = new Progress({ stream: log as never, intervalMs: 0, redact: (line) => r.text(line) });
+    q.update({ done: 1, total: 2, label: '2017-01-17/GetAssignment', failed: 0 });
+    expect(logged).toEqual(['[1/2] 2017-01-17/<redacted>\n']);
   });
 
   test('redaction replaces plain and URL-encoded secrets, deeply', () => {

@@ -3,7 +3,7 @@
 // checks match with and the mock's error values read the declaration.
 import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { errorValuesArb } from '../../src/mock/checks.ts';
+import { errorValuesArb } from '../../src/client-checks/mock-checks.ts';
 import { loadSpecs, loadSpecsUncached } from '../../src/spec/load.ts';
 import { errorMessagePattern, fillErrorMessage, templatePlaceholders } from '../../src/spec/resolve.ts';
 import { copySpecs, editJson, problemsOf } from './helpers.ts';

@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { loadSpecs } from '../../src/spec/load.ts';
 import { inputMembers, messagePattern, outputMembers } from '../../src/spec/resolve.ts';
 import type { Api, ErrorSpec, OperationSpec, ResolvedMember } from '../../src/spec/types.ts';
+import { withCaseOperations } from '../../src/wire/cases.ts';
 import type { WireRequest, WireResponse } from '../../src/wire/http-types.ts';
 import {
   type Codec,
@@ -60,7 +61,8 @@ export function sampler(leaves: LeafValues): (m: ResolvedMember) => unknown {
 
 /** What a codec's tests work with: the specs, the codec, its protocol, one key pair and a fixed clock. */
 export function codecFixture(api: Api, creds: Credentials) {
-  const set = loadSpecs();
+  // the golden cases' members too (a list of structures before any operation spec has one)
+  const set = withCaseOperations(loadSpecs(), api);
   return {
     api,
     set,

@@ -4,22 +4,25 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { BOTO3_UNAVAILABLE, defaultStatesUrl, emulatorTargets } from '../../clients/e2e-targets.ts';
-import { clientReproduce } from '../../clients/reproduce.ts';
+import { BOTO3_UNAVAILABLE, defaultStatesUrl, emulatorTargets } from '../../client-checks/e2e-targets.ts';
+import { clientReproduce } from '../../client-checks/reproduce.ts';
 import { caseDeadlineMs, DEFAULT_CLIENT_MAX_ATTEMPTS } from '../../driver/deadline.ts';
 import { preflightDriver } from '../../driver/preflight.ts';
+import { splitCommand } from '../../driver/split.ts';
 import { TEST_REQUESTER_1 } from '../../emulator/test-credentials.ts';
 import { checkTarget } from '../../http/targets.ts';
 import type { ClientTargetConfig } from '../../mock/types.ts';
+import type { NotRunLimit } from '../../report/merge.ts';
 import type { ConformanceReport } from '../../report/types.ts';
 import { interruptSignal } from '../../runner/interrupt.ts';
 import { prepareReportDir, writeReports } from '../../runner/output.ts';
 import { Redactor } from '../../runner/redact.ts';
 import { PACKAGE_ROOT, type RunOutcome, runConformance } from '../../runner/run.ts';
+import { refuseUrlCredentials } from '../../runner/safety.ts';
 import { RunError } from '../../runner/types.ts';
 import type { Api } from '../../spec/types.ts';
 import { helpText, type OptionSpec, parseArgs, UsageError } from '../args.ts';
-import { GATING_OPTIONS, OUTPUT_OPTIONS, SELECTION_OPTIONS } from '../suite-options.ts';
+import { GATING_OPTIONS, OUTPUT_OPTIONS, parseMaxNotRun, SELECTION_OPTIONS } from '../suite-options.ts';
 import { finishRun, parseApis, parseOperations, randomSeed, targetSlug } from './server.ts';
 
 export const OPTIONS = {
@@ -109,6 +112,7 @@ export interface RunClientOptions {
   expectedFailures?: string;
   updateExpectedFailures?: boolean;
   strict?: boolean;
+  maxNotRun?: NotRunLimit;
   progress?: boolean;
   log?: (line: string) => void;
 }
@@ -125,6 +129,7 @@ export async function runClient(options: RunClientOptions): Promise<RunOutcome> 
     ...(options.expectedFailures ? { expectedFailures: options.expectedFailures } : {}),
     updateExpectedFailures: options.updateExpectedFailures ?? false,
     strict: options.strict ?? false,
+    ...(options.maxNotRun ? { maxNotRun: options.maxNotRun } : {}),
     progress: options.progress ?? true,
     ...(options.log ? { log: options.log } : {}),
     reproduce: (id) => {
@@ -254,7 +259,7 @@ export async function run(argv: string[]): Promise<number> {
   const args = parseArgs(argv, OPTIONS);
   if (args.help) {
     process.stdout.write(
-      `${helpText('client', SYNOPSIS, OPTIONS)}\n\nThe driver protocol is described in docs/driver-protocol.md.\n`,
+      `${helpText('client', SYNOPSIS, OPTIONS)}\n\nExit status: 0 no \`must\` check failed (--strict: no check failed), 1 one did (or more checks were not run\nthan --max-not-run allows), 2 nothing was tested (bad arguments, a driver command line that cannot be split,\nnothing selected). The driver protocol is described in docs/driver-protocol.md.\n`,
     );
     return 0;
   }
@@ -262,6 +267,16 @@ export async function run(argv: string[]): Promise<number> {
   if (!args.driver && !args.client)
     throw new UsageError('give --driver "CMD ARGS" or --client sdk-v3|legacy-rest|legacy-soap');
   if (args.driver && args.client) throw new UsageError('give either --driver or --client, not both');
+  if (args.driver !== undefined) {
+    // Split once here so a typo in the command line is one error now, not a failure per check.
+    let argv: string[];
+    try {
+      argv = splitCommand(args.driver);
+    } catch (error) {
+      throw new UsageError(`--driver: ${(error as Error).message}`);
+    }
+    if (argv.length === 0) throw new UsageError('--driver: the command line is empty');
+  }
   if (args.client && !(BUNDLED_CLIENTS as readonly string[]).includes(args.client))
     throw new UsageError(`--client ${args.client}: unknown (known: ${BUNDLED_CLIENTS.join(', ')})`);
   if (args.runs !== undefined && args.runs < 1) throw new UsageError('--runs must be at least 1');
@@ -277,6 +292,7 @@ export async function run(argv: string[]): Promise<number> {
     [args['states-url'], '--states-url'],
   ] as const) {
     if (url === undefined) continue;
+    refuseUrlCredentials(url, what);
     const verdict = checkTarget(url);
     if (!verdict.ok) throw new UsageError(`${what}: ${verdict.reason}`);
   }
@@ -287,6 +303,7 @@ export async function run(argv: string[]): Promise<number> {
       ? ['2017-01-17']
       : [BUNDLED_API[client as (typeof BUNDLED_CLIENTS)[number]]];
   const operations = parseOperations(args.operations, apis);
+  const maxNotRun = parseMaxNotRun(args['max-not-run']);
   const seedGiven = args.seed !== undefined;
   const seed = args.seed ?? randomSeed();
   const checks = splitList(args.check);
@@ -336,10 +353,11 @@ export async function run(argv: string[]): Promise<number> {
       ...(args['expected-failures'] ? { expectedFailures: args['expected-failures'] } : {}),
       updateExpectedFailures: args['update-expected-failures'],
       strict: args.strict,
+      ...(maxNotRun ? { maxNotRun } : {}),
       progress: !args['no-progress'],
       log: (line) => process.stderr.write(`${command}: ${line}\n`),
     });
-    await writeReports(reportDir, [outcome.report], { force: args.force });
+    await writeReports(reportDir, [outcome.report], { force: args.force, strict: args.strict });
     return finishRun(outcome, reportDir, { redactor, command });
   } catch (error) {
     if (error instanceof RunError || (error as Error)?.name === 'ReportError') {

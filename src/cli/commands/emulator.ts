@@ -1,4 +1,6 @@
-// mturk-conformance emulator: runs the reference emulator until SIGINT/SIGTERM.
+// mturk-conformance emulator: runs the reference emulator until SIGINT/SIGTERM, with its
+// loopback-only control endpoint (clock, Worker actions, save) and an optional state file that is
+// loaded at start and written on exit and on a save request.
 import { readFileSync } from 'node:fs';
 import type { Credentials } from '../../wire/codec.ts';
 import { helpText, parseArgs, UsageError } from '../args.ts';
@@ -24,6 +26,11 @@ const OPTIONS = {
     help: 'path of the provider-states endpoint',
     default: '/_states',
     valueName: 'PATH',
+  },
+  'state-file': {
+    type: 'string',
+    help: 'load the store from FILE at start (when it exists); write it on exit and on POST /_control/save',
+    valueName: 'FILE',
   },
   help: { type: 'boolean', help: 'show this help' },
 } as const;
@@ -71,19 +78,45 @@ export async function run(argv: string[]): Promise<number> {
   if (port < 0 || port > 65535) throw new UsageError(`--port must be 0-65535, got ${port}`);
   const extra = args.credentials ? readCredentials(args.credentials) : [];
 
-  const { startEmulator } = await import('../../emulator/server.ts');
+  const { createEmulator, startEmulator } = await import('../../emulator/server.ts');
+  const { controlRoutes } = await import('../../emulator/local.ts');
+  const { openStateFile, saveStateFile, StateFileError } = await import('../../emulator/persist.ts');
+  const emulator = createEmulator({ credentials: extra, acceptAnySignature: args['accept-any-signature'] });
+  const stateFile = args['state-file'];
+  let loaded: 'loaded' | 'new' | undefined;
+  if (stateFile !== undefined) {
+    if (stateFile === '') throw new UsageError('--state-file needs a file name');
+    try {
+      // before listening: a file that cannot be used starts nothing and is left as it is
+      loaded = openStateFile(stateFile, emulator);
+    } catch (e) {
+      if (e instanceof StateFileError) throw new UsageError(e.message);
+      throw e;
+    }
+  }
+  const save = stateFile
+    ? () => {
+        saveStateFile(stateFile, emulator);
+        return stateFile;
+      }
+    : undefined;
   const running = await startEmulator({
+    emulator,
     host,
     port,
-    credentials: extra,
-    acceptAnySignature: args['accept-any-signature'],
     statesPath: args['states-path'] ?? '/_states',
+    routes: controlRoutes(emulator, '/_control', save),
   });
-  const { emulator } = running;
   const lines = [
     `MTurk reference emulator listening on ${running.url}`,
     `  endpoint (both API versions): ${running.url}/`,
     `  provider states:              POST ${running.statesUrl}`,
+    `  control (loopback only):      ${running.url}/_control/clock, /_control/workers, /_control/save`,
+    ...(stateFile
+      ? [
+          `  state file:                   ${stateFile} (${loaded === 'loaded' ? `loaded, ${emulator.store.size()} entities` : 'new'})`,
+        ]
+      : []),
     `  region: us-east-1   signatures: ${args['accept-any-signature'] ? 'NOT verified' : 'verified'}`,
     '  test credentials (fake, emulator only):',
     ...emulator.credentials.map(
@@ -97,10 +130,17 @@ export async function run(argv: string[]): Promise<number> {
     const stop = () => {
       process.off('SIGINT', stop);
       process.off('SIGTERM', stop);
-      running.close().then(
-        () => resolve(0),
-        () => resolve(0),
-      );
+      const finish = () => {
+        if (!save) return resolve(0);
+        try {
+          save();
+          resolve(0);
+        } catch (e) {
+          process.stderr.write(`mturk-conformance emulator: ${(e as Error).message}\n`);
+          resolve(1);
+        }
+      };
+      running.close().then(finish, finish);
     };
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);

@@ -116,7 +116,7 @@ export async function run(argv: string[]): Promise<number> {
         log: say,
         // The emulator's port is random: the re-run line starts one on a fixed port.
         reproduce: (id) =>
-          `npx mturk-conformance emulator --port 8080 & ${serverReproduce({ ...target, endpoint: 'http://127.0.0.1:8080', statesUrl: 'http://127.0.0.1:8080/_states' }, id)}`,
+          `npx mturk-conformance emulator --port 8080 & ${serverReproduce({ ...target, endpoint: 'http://127.0.0.1:8080', statesUrl: 'http://127.0.0.1:8080/_states' }, id, [], { waitMs: 10_000 })}`,
       });
       for (const problem of outcome.problems.slice(0, 5)) say(`warning: ${problem}`);
       if (outcome.exitCode === 2) nothingRan = outcome.reason ?? 'no server checks ran';
@@ -161,7 +161,7 @@ export async function run(argv: string[]): Promise<number> {
       await emulator.close();
     }
 
-    await writeReports(reportDir, reports, { force: args.force });
+    await writeReports(reportDir, reports, { force: args.force, strict: args.strict });
     process.stdout.write(renderRunSummary(reports));
     process.stdout.write(`report: ${resolve(reportDir, 'report.html')}\n`);
     if (interrupted) {

@@ -4,10 +4,17 @@ import { resolve } from 'node:path';
 import { targetSlugs } from '../../report/merge.ts';
 import type { ConformanceReport } from '../../report/types.ts';
 import { renderRunSummary } from '../../runner/console.ts';
+import { nearest } from '../../runner/expected-failures.ts';
 import { INTERRUPTED_EXIT } from '../../runner/interrupt.ts';
 import { prepareReportDir, writeReports } from '../../runner/output.ts';
 import { Redactor } from '../../runner/redact.ts';
-import { type RunOutcome, runConformance, serverReproduce } from '../../runner/run.ts';
+import {
+  type RunOutcome,
+  runConformance,
+  SERVER_CHECK_CONCURRENCY,
+  serverReproduce,
+} from '../../runner/run.ts';
+import { refuseUrlCredentials } from '../../runner/safety.ts';
 import { RunError, type ServerTarget, type TargetCredentials } from '../../runner/types.ts';
 import { loadSpecs } from '../../spec/load.ts';
 import { APIS, type Api } from '../../spec/types.ts';
@@ -20,7 +27,7 @@ import {
   SECRET_ON_COMMAND_LINE_WARNING,
   withAccessKeys,
 } from '../credentials.ts';
-import { GATING_OPTIONS, OUTPUT_OPTIONS, SELECTION_OPTIONS } from '../suite-options.ts';
+import { GATING_OPTIONS, OUTPUT_OPTIONS, parseMaxNotRun, SELECTION_OPTIONS } from '../suite-options.ts';
 
 export const OPTIONS = {
   endpoint: { type: 'string', help: 'base URL of the server under test (required)', valueName: 'URL' },
@@ -48,6 +55,11 @@ export const OPTIONS = {
   },
   ...GATING_OPTIONS,
   'timeout-ms': { type: 'int', help: 'time limit per request', default: 5000 },
+  concurrency: {
+    type: 'int',
+    help: 'checks in flight at once; lower it for a server or states endpoint that fails or times out under load',
+    default: SERVER_CHECK_CONCURRENCY,
+  },
   'access-key': {
     type: 'list',
     help: 'access key id (repeatable; default: $MTURK_ACCESS_KEY, else the emulator test keys)',
@@ -72,6 +84,9 @@ export const OPTIONS = {
 } satisfies Record<string, OptionSpec>;
 
 const SYNOPSIS = '--endpoint URL [options]';
+
+/** More checks in flight than sockets per host (src/http) would only queue. */
+const MAX_CONCURRENCY = 64;
 
 function splitList(values: string[]): string[] {
   return values
@@ -111,8 +126,16 @@ export function parseOperations(values: string[], apis: readonly Api[]): string[
   const known = new Set(apis.flatMap((api) => [...set.apis[api].operations.keys()]));
   const unknown = list.filter((op) => !known.has(op));
   if (unknown.length > 0) {
+    const elsewhere = APIS.filter((api) => !apis.includes(api));
+    const hints = unknown.map((op) => {
+      const other = elsewhere.find((api) => set.apis[api].operations.has(op));
+      if (other) return `${op} is a ${other} operation (add --api ${other})`;
+      const guess = nearest(op, [...known]);
+      return guess ? `did you mean ${guess}?` : undefined;
+    });
+    const said = hints.filter((h): h is string => h !== undefined);
     throw new UsageError(
-      `unknown operation${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')} for API ${apis.join(', ')} (known: ${[...known].sort().join(', ')})`,
+      `unknown operation${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')} for API ${apis.join(', ')}${said.length > 0 ? `: ${said.join('; ')}` : ` (known: ${[...known].sort().join(', ')})`}`,
     );
   }
   return list;
@@ -168,6 +191,7 @@ export function finishRun(
     err(`${command}: ${outcome.reason ?? 'no checks ran'}\n`);
     return 2;
   }
+  if (outcome.notRunFailure) err(`${command}: ${outcome.notRunFailure}\n`);
   return outcome.exitCode;
 }
 
@@ -175,12 +199,14 @@ export async function run(argv: string[]): Promise<number> {
   const args = parseArgs(argv, OPTIONS);
   if (args.help) {
     process.stdout.write(
-      `${helpText('server', SYNOPSIS, OPTIONS)}\n\nExit status: 0 no \`must\` check failed (--strict: no check failed), 1 one did, 2 nothing was tested\n(bad arguments, refused or unreachable endpoint, nothing selected). MTurk's own endpoints are always refused.\n\nEnvironment: ${SECRET_KEY_ENV} the secret keys (comma separated, paired by position with the access keys;\nused when no --secret-key is given), ${ACCESS_KEY_ENV} the access key ids (used when no --access-key is given).\nCI recipes: docs/ci-gating.md\n`,
+      `${helpText('server', SYNOPSIS, OPTIONS)}\n\nExit status: 0 no \`must\` check failed (--strict: no check failed), 1 one did (or more checks were not run\nthan --max-not-run allows), 2 nothing was tested (bad arguments, refused or unreachable endpoint, unwritable\nreport dir, nothing selected). MTurk's own endpoints, and URLs with user:password@, are always refused.\nA run prints how many checks were not run; without --states-url most state-dependent checks are not run.\n\nEnvironment: ${SECRET_KEY_ENV} the secret keys (comma separated, paired by position with the access keys;\nused when no --secret-key is given), ${ACCESS_KEY_ENV} the access key ids (used when no --access-key is given).\nCI recipes: docs/ci-gating.md\n`,
     );
     return 0;
   }
   if (args._.length > 0) throw new UsageError(`unexpected argument '${args._[0]}' (see --help)`);
   if (!args.endpoint) throw new UsageError('--endpoint URL is required (see --help)');
+  refuseUrlCredentials(args.endpoint, '--endpoint');
+  if (args['states-url']) refuseUrlCredentials(args['states-url'], '--states-url');
   const redactor = new Redactor(givenSecrets(args['secret-key']));
   const command = 'mturk-conformance server';
   try {
@@ -192,6 +218,11 @@ export async function run(argv: string[]): Promise<number> {
     if (args.runs !== undefined && args.runs < 1) throw new UsageError('--runs must be at least 1');
     if (args['timeout-ms'] !== undefined && args['timeout-ms'] < 1)
       throw new UsageError('--timeout-ms must be positive');
+    if (args['wait-ms'] !== undefined && args['wait-ms'] < 0)
+      throw new UsageError(`--wait-ms must be 0 or more (got ${args['wait-ms']})`);
+    if (args.concurrency !== undefined && (args.concurrency < 1 || args.concurrency > MAX_CONCURRENCY))
+      throw new UsageError(`--concurrency must be between 1 and ${MAX_CONCURRENCY}`);
+    const maxNotRun = parseMaxNotRun(args['max-not-run']);
     const seedGiven = args.seed !== undefined;
     const seed = args.seed ?? randomSeed();
     const checks = splitList(args.check);
@@ -221,6 +252,8 @@ export async function run(argv: string[]): Promise<number> {
       updateExpectedFailures: args['update-expected-failures'],
       secrets: givenSecrets(args['secret-key']),
       strict: args.strict,
+      ...(maxNotRun ? { maxNotRun } : {}),
+      ...(args.concurrency !== undefined ? { maxConcurrency: args.concurrency } : {}),
       allowRemote: args['allow-remote'],
       waitMs: args['wait-ms'] ?? 0,
       progress: !args['no-progress'],
@@ -231,7 +264,7 @@ export async function run(argv: string[]): Promise<number> {
           process.stderr.write(`${command}: seed ${seed} (pass --seed ${seed} to repeat this run)\n`);
       },
     });
-    await writeReports(reportDir, [outcome.report], { force: args.force });
+    await writeReports(reportDir, [outcome.report], { force: args.force, strict: args.strict });
     return finishRun(outcome, reportDir, { redactor, command });
   } catch (error) {
     if (error instanceof RunError || (error as Error)?.name === 'ReportError') {

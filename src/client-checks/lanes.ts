@@ -6,16 +6,17 @@ import { resolve } from 'node:path';
 import type { CheckRecord } from '../checks/types.ts';
 import { SDK_V3_API, signingRegion } from '../clients/common.ts';
 import { createLegacyRestClient, LEGACY_API } from '../clients/legacy-rest.ts';
-import { clientReproduce } from '../clients/reproduce.ts';
 import { startDriver } from '../driver/driver-client.ts';
 import { TEST_REQUESTER_1 } from '../emulator/test-credentials.ts';
+import { createMockHandlers, type MockHandlers } from '../mock/handlers.ts';
+import { IN_PROCESS_ORIGIN, type MockEndpoint, startInProcessMock, startMockServer } from '../mock/server.ts';
+import type { ClientTargetConfig, ClientUnderTest, RecordedExchange } from '../mock/types.ts';
 import { DEFAULT_SPECS_DIR, loadSpecs } from '../spec/load.ts';
 import type { Api, SpecSet } from '../spec/types.ts';
 import type { Credentials } from '../wire/codec.ts';
-import { type ClientCheckDef, type ClientCheckOutcome, clientCheckCatalogue } from './checks.ts';
-import { createMockHandlers, type MockHandlers } from './handlers.ts';
-import { IN_PROCESS_ORIGIN, type MockEndpoint, startInProcessMock, startMockServer } from './server.ts';
-import type { ClientTargetConfig, ClientUnderTest } from './types.ts';
+import { foreignWireForm } from '../wire/http-types.ts';
+import { type ClientCheckDef, type ClientCheckOutcome, clientCheckCatalogue } from './mock-checks.ts';
+import { clientReproduce } from './reproduce.ts';
 
 /**
  * How often a driver that died without answering a case is started again in one run. A driver that
@@ -77,7 +78,7 @@ export const defaultFactory: ClientFactory = async (api, endpoint, { set, creden
  * The clients of one session, one per API version: started on first use, and a driver that died
  * gets a fresh process for the next check, a few times per run, so one crashing input does not
  * fail every later check; then it stays down and cases fail at once. Shared by the mock session
- * and the end-to-end session (src/clients/e2e-session.ts).
+ * and the end-to-end session (src/client-checks/e2e-session.ts).
  */
 export class ClientPool {
   private readonly clients = new Map<Api, ClientUnderTest | undefined>();
@@ -116,6 +117,13 @@ export class ClientPool {
     });
     this.clients.set(api, c);
     return c;
+  }
+
+  /** Closes and forgets the API version's client: the next `client()` builds a fresh one. */
+  async renew(api: Api): Promise<void> {
+    const c = this.clients.get(api);
+    this.clients.delete(api);
+    await c?.close().catch(() => undefined);
   }
 
   /** The tail of every client's diagnostics (a driver's stderr) and of the restarts, for the report. */
@@ -170,6 +178,8 @@ class Lane {
   readonly mock: MockHandlers;
   readonly pool: ClientPool;
   endpoint: MockEndpoint | undefined;
+  /** the operation whose checks the lane's clients last ran */
+  lastOperation: string | undefined;
   private tail: Promise<unknown> = Promise.resolve();
 
   constructor(
@@ -298,12 +308,44 @@ export class ClientSession {
   async runCheck(def: ClientCheckDef): Promise<ClientCheckOutcome> {
     const lane = this.laneFor(def);
     return lane.serial(async () => {
+      // An in-process client is cheap: each operation gets a fresh one, so what a client keeps
+      // across calls (an SDK's retry quota, spent by the error checks' faults) is the same
+      // however many operations share a lane. A driver (a process) is kept for the session.
+      const key = `${def.api}/${def.operation}`;
+      if (this.transport() === 'in-process' && lane.lastOperation !== undefined && lane.lastOperation !== key)
+        await lane.pool.renew(def.api);
+      lane.lastOperation = key;
       const client = await lane.pool.client(def.api);
       if (!client) return doesNotSpeak(this.config, def.api);
-      return guarded(() =>
+      const known = this.foreign.get(def.api);
+      if (known) return known;
+      const outcome = await guarded(() =>
         def.run({ set: this.set, client, mock: lane.mock, runs: this.config.runs, seed: this.config.seed }),
       );
+      return this.speaksForeign(def, lane.mock.exchanges, outcome);
     });
+  }
+
+  /** Per API version: the not-run outcome of a client that speaks a wire form the suite does not know. */
+  private readonly foreign = new Map<Api, ClientCheckOutcome>();
+
+  /** A client whose requests are all in a foreign wire form (SOAP checked as REST) is not judged: one
+   * not-run reason for every check of the API version, instead of a failure per check. */
+  private speaksForeign(
+    def: ClientCheckDef,
+    exchanges: readonly RecordedExchange[],
+    outcome: ClientCheckOutcome,
+  ): ClientCheckOutcome {
+    if (outcome.status !== 'failed' || !exchanges.length) return outcome;
+    const forms = exchanges.map((x) => (x.unclaimed ? foreignWireForm(x.request) : undefined));
+    if (forms.some((f) => f === undefined)) return outcome;
+    const notRun: ClientCheckOutcome = {
+      status: 'not-run',
+      detail: '',
+      notRunReason: `the client ${this.config.client} speaks ${forms[0]} for API ${def.api}, a wire form this suite does not check (it checks ${this.set.apis[def.api].protocol.protocol}); no check of that API version was judged`,
+    };
+    this.foreign.set(def.api, notRun);
+    return notRun;
   }
 
   /** The tail of the clients' diagnostics (a driver's stderr), for the report: the lane of `def`, else every lane. */

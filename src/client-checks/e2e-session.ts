@@ -1,10 +1,12 @@
 // One end-to-end client session: the client under test pointed at a real server (the reference
 // emulator, or any server with a provider-states endpoint) and the e2e check family run through it.
-// The client-suite counterpart of src/mock/session.ts when the target has `server`.
+// The client-suite counterpart of src/client-checks/lanes.ts when the target has `server`.
 import type { CheckRecord } from '../checks/types.ts';
 import { TEST_CREDENTIALS } from '../emulator/test-credentials.ts';
 import { send } from '../http/transport.ts';
-import type { ClientCheckOutcome } from '../mock/checks.ts';
+import type { ClientTargetConfig, ClientUnderTest } from '../mock/types.ts';
+import type { Api, SpecSet } from '../spec/types.ts';
+import { type E2eCheckDef, e2eCheckCatalogue } from './e2e-checks.ts';
 import {
   CLIENT_TEST_CREDENTIALS,
   type ClientFactory,
@@ -13,10 +15,8 @@ import {
   defaultFactory,
   doesNotSpeak,
   guarded,
-} from '../mock/session.ts';
-import type { ClientTargetConfig, ClientUnderTest } from '../mock/types.ts';
-import type { Api, SpecSet } from '../spec/types.ts';
-import { type E2eCheckDef, e2eCheckCatalogue } from './e2e-checks.ts';
+} from './lanes.ts';
+import type { ClientCheckOutcome } from './mock-checks.ts';
 import { clientReproduce } from './reproduce.ts';
 
 /**

@@ -9,17 +9,19 @@ import { basename } from 'node:path';
 import fc from 'fast-check';
 import { oneViolation, validInput } from '../arbitraries/input.ts';
 import { outputValue } from '../arbitraries/values.ts';
+import { caseLoop } from '../checks/cases.ts';
 import { DEFAULT_FIXTURES_DIR, type LoadedFixture, loadFixtures } from '../fixtures/load.ts';
+import { diffRecord } from '../mock/compare.ts';
+import type { MockHandlers } from '../mock/handlers.ts';
+import type { ClientResult, ClientUnderTest, MockScript, RecordedExchange } from '../mock/types.ts';
 import { fillMessage, inputMembers, outputMembers, severityOf } from '../spec/resolve.ts';
 import type { Api, Basis, OperationSpec, ResolvedMember, Severity, SpecSet } from '../spec/types.ts';
+import { caseRequestProblems, wireCases } from '../wire/cases.ts';
 import type { Codec, DecodedAnswer } from '../wire/codec.ts';
 import type { WireRequest, WireResponse } from '../wire/http-types.ts';
 import { headerValue } from '../wire/http-types.ts';
 import { codecsFor } from '../wire/index.ts';
 import { soapWireProblems } from '../wire/soap.ts';
-import { diffRecord } from './compare.ts';
-import type { MockHandlers } from './handlers.ts';
-import type { ClientResult, ClientUnderTest, MockScript, RecordedExchange } from './types.ts';
 
 export type ClientCheckName = string;
 
@@ -128,31 +130,51 @@ async function callClient(
   }
 }
 
-/** Runs `body` on `runs` samples of `arb` (seeded); stops at the first failure. */
+/** A failed case of the mock family, thrown so the case loop can shrink its value. */
+class CaseFailed extends Error {
+  constructor(readonly failure: Failure) {
+    super(failure.detail);
+  }
+}
+
+/**
+ * Runs `runs` cases of `arb` (seeded) through the shared case loop (src/checks/cases.ts): the
+ * first failing value is shrunk and the failure of the shrunk value is reported.
+ */
 async function forSamples<T>(
   env: ClientCheckEnv,
   arb: fc.Arbitrary<T>,
   runs: number,
   body: (value: T, i: number) => Promise<Failure | undefined>,
   seedOffset = 0,
+  shrinkBudget = 100,
 ): Promise<ClientCheckOutcome> {
-  const values = fc.sample(arb, { seed: env.seed + seedOffset, numRuns: Math.max(1, runs) });
-  for (let i = 0; i < values.length; i++) {
-    env.mock.reset();
-    const f = await body(values[i]!, i);
-    if (f) {
-      return {
-        status: 'failed',
-        detail: `case ${i + 1} of ${values.length}: ${f.detail}`,
-        ...(f.exchange
-          ? { request: formatRequest(f.exchange.request), response: formatResponse(f.exchange.response) }
-          : {}),
-        ...(f.counterexample !== undefined ? { counterexample: showJson(f.counterexample) } : {}),
-        cases: i + 1,
-      };
-    }
-  }
-  return { status: 'passed', detail: `${values.length} cases`, cases: values.length };
+  const n = Math.max(1, runs);
+  const r = await caseLoop(
+    arb,
+    { seed: env.seed + seedOffset, numRuns: n, shrinkBudget },
+    async (v, caseNo) => {
+      env.mock.reset();
+      const f = await body(v, caseNo - 1);
+      if (f) throw new CaseFailed(f);
+    },
+  );
+  if (r.kind === 'passed') return { status: 'passed', detail: `${n} cases`, cases: n };
+  const f: Failure =
+    r.kind === 'failed' && r.error instanceof CaseFailed
+      ? r.error.failure
+      : {
+          detail: `the check could not complete: ${r.error instanceof Error ? r.error.message : String(r.error)}`,
+        };
+  return {
+    status: 'failed',
+    detail: `case ${r.kind === 'failed' ? r.caseNo : 1} of ${n}${r.kind === 'failed' && r.flaky ? ' (the shrunk case passed when replayed: the client is not deterministic)' : ''}: ${f.detail}`,
+    ...(f.exchange
+      ? { request: formatRequest(f.exchange.request), response: formatResponse(f.exchange.response) }
+      : {}),
+    ...(f.counterexample !== undefined ? { counterexample: showJson(f.counterexample) } : {}),
+    cases: r.kind === 'failed' ? r.caseNo : 1,
+  };
 }
 
 export function outputArb(set: SpecSet, op: OperationSpec): fc.Arbitrary<Record<string, unknown>> {
@@ -319,6 +341,100 @@ function wireProblems(
   return problems.length ? { detail: problems.join('; '), exchange: ex, counterexample: input } : undefined;
 }
 
+/** A request carries only the members the operation declares (should: the documented input is taken as complete). */
+function undeclaredMembersCheck(set: SpecSet, op: OperationSpec): ClientCheckDef {
+  const api = op.api;
+  return {
+    id: `${api}/${op.operation}/client.undeclared-members`,
+    api,
+    operation: op.operation,
+    check: 'client.undeclared-members',
+    severity: 'should',
+    summary:
+      'A request carries only the members the operation declares (a client adding members of its own, e.g. "Force": true, relies on what the API does not document).',
+    rule: `${fileOf(set, op, `${api}/${op.operation}.json`)}#/input [INF: the documented input is taken as complete]`,
+    run: (env) =>
+      forSamples(env, validInput(set, op), env.runs, async (input) => {
+        env.mock.setScript({ kind: 'success', output: {} });
+        const r = await callClient(env, op.operation, input);
+        if ('failure' in r) return r.failure;
+        const ex = env.mock.exchanges[0];
+        const d = ex?.ignoringSignature?.decoded ?? ex?.decoded;
+        const extra = d?.ok ? (d.call.undeclared ?? []) : [];
+        return extra.length
+          ? {
+              detail: `the request carries ${extra.join(', ')}, which ${op.operation} does not declare`,
+              ...(ex ? { exchange: ex } : {}),
+              counterexample: input,
+            }
+          : undefined;
+      }),
+  };
+}
+
+/** The golden wire cases of the operation that apply to clients (specs/protocols/<api>.cases.json):
+ * a request case is what the client must send for its input, a response case what it must hand back. */
+function wireCaseChecks(set: SpecSet, op: OperationSpec): ClientCheckDef[] {
+  const api = op.api;
+  const file = `${fileOf(set, set.apis[api].cases ?? {}, `protocols/${api}.cases.json`)}`;
+  return wireCases(set, api, 'client')
+    .filter((c) => c.operation === op.operation && !c.members)
+    .map((c) => ({
+      id: `${api}/${op.operation}/client.case.${c.id}`,
+      api,
+      operation: op.operation,
+      check: `client.case.${c.id}`,
+      severity: severityOf(c.basis),
+      summary: c.documentation,
+      rule: `${file}#/cases/${(set.apis[api].cases?.cases ?? []).indexOf(c)}: ${c.documentation}`,
+      run: async (env): Promise<ClientCheckOutcome> => {
+        env.mock.reset();
+        const codec = codecOf(set, api);
+        const output =
+          c.type === 'response'
+            ? codec.decodeResponse(set, op.operation, {
+                status: c.status ?? 200,
+                headers: { 'content-type': set.apis[api].protocol.success.contentType },
+                body: JSON.stringify(c.body),
+              })
+            : undefined;
+        env.mock.setScript({
+          kind: 'success',
+          output: output?.kind === 'success' ? output.output : {},
+        });
+        // a response case needs only some valid call to answer
+        const input =
+          c.input ??
+          fc.sample(validInput(set, op, { requiredOnly: true }), { seed: env.seed, numRuns: 1 })[0] ??
+          {};
+        const r = await callClient(env, op.operation, input);
+        const ex = env.mock.exchanges.at(-1);
+        const failed = (detail: string): ClientCheckOutcome => ({
+          status: 'failed',
+          detail: `case ${c.id}: ${detail}`,
+          ...(ex ? { request: formatRequest(ex.request), response: formatResponse(ex.response) } : {}),
+          counterexample: showJson(input),
+          cases: 1,
+        });
+        if ('failure' in r) return failed(r.failure.detail);
+        if (!ex) return failed(`the client sent nothing (it returned ${showResult(r.result)})`);
+        if (c.type === 'request') {
+          const problems = caseRequestProblems(set, api, c, ex.request);
+          if (problems.length) return failed(problems.join('; '));
+        } else {
+          if (!('output' in r.result)) return failed(`the client returned ${showResult(r.result)}`);
+          // compared member by member, timestamps as instants (a client may write them its own way)
+          const diffs = diffRecord(c.output ?? {}, r.result.output, outputMembers(set, op), '');
+          if (diffs.length)
+            return failed(
+              `the client handed back ${showJson(r.result.output)}, expected ${showJson(c.output)}: ${diffs.join('; ')}`,
+            );
+        }
+        return { status: 'passed', detail: `case ${c.id}`, cases: 1 };
+      },
+    }));
+}
+
 function outputCheck(set: SpecSet, op: OperationSpec): ClientCheckDef {
   const api = op.api;
   const p = set.apis[api].protocol;
@@ -443,7 +559,7 @@ function errorCodeCheck(set: SpecSet, op: OperationSpec): ClientCheckDef {
   const env0 = p.errorEnvelope;
   // The operation's request errors; plus, in the last case of each type form, a fault that travels as
   // the protocol's own fault type (ServiceFault in 2017-01-17). Every attempt of that call fails, so
-  // the client surfaces it after its retries; once per form only, because SDKs keep a retry budget
+  // the client surfaces it after its retries; once per operation only, because SDKs keep a retry budget
   // that many failed retries would drain (and the retry checks would then see no retry at all).
   const faults = Object.entries(set.errors.errors)
     .filter(([, e]) => e.fault && !e.wireType?.[api])
@@ -487,8 +603,10 @@ function errorCodeCheck(set: SpecSet, op: OperationSpec): ClientCheckDef {
           arb,
           per,
           async (c0, i) => {
-            const faultCase = per > 1 ? i === per - 1 : f === forms.length - 1 && forms.length > 1;
-            const fault = faultCase ? faults[f % Math.max(1, faults.length)] : undefined;
+            // one fault per operation, in the last form: with every form, the SDKs' retry budget
+            // (drained by each fault's retries) ran dry before the retry checks of later operations
+            const faultCase = f === forms.length - 1 && (per > 1 ? i === per - 1 : forms.length > 1);
+            const fault = faultCase ? faults[op.operation.length % Math.max(1, faults.length)] : undefined;
             const c = fault
               ? {
                   ...c0,
@@ -550,6 +668,8 @@ function errorCodeCheck(set: SpecSet, op: OperationSpec): ClientCheckDef {
               : undefined;
           },
           2 + f,
+          // error answers may be retried by the client: shrinking would drain its retry budget
+          0,
         );
         cases += out.cases ?? 0;
         if (out.status !== 'passed') return out;
@@ -766,6 +886,7 @@ function retryChecks(set: SpecSet, op: OperationSpec): ClientCheckDef[] {
             return undefined;
           },
           10,
+          0, // each try is a retry the client may count against its budget
         ),
     };
   });
@@ -794,10 +915,12 @@ export function clientCheckCatalogue(set: SpecSet, opts: CatalogueOptions = {}):
   for (const op of selectedOperations(set, opts)) {
     const defs = [
       wireRequestCheck(set, op),
+      undeclaredMembersCheck(set, op),
       signatureCheck(set, op),
       outputCheck(set, op),
       errorCodeCheck(set, op),
       invalidInputCheck(set, op),
+      ...wireCaseChecks(set, op),
       ...retryChecks(set, op),
       ...recordedAnswerChecks(set, op),
     ].filter((d): d is ClientCheckDef => d !== undefined);

@@ -3,10 +3,11 @@
 // instead of the mock. Each rule kind (src/rules/<kind>.ts) generates its own checks
 // (`clientChecks`); the shared machinery is in e2e-support.ts. Nothing here names an operation, a
 // member, an error code, a state or a rule kind.
-import { type CatalogueOptions, selectedOperations } from '../mock/checks.ts';
+
 import { ruleContext, ruleKind } from '../rules/index.ts';
 import type { SpecSet } from '../spec/types.ts';
-import type { E2eCheckDef } from './e2e-support.ts';
+import { type E2eCheckDef, e2eCheck } from './e2e-support.ts';
+import { type CatalogueOptions, selectedOperations } from './mock-checks.ts';
 
 export { createState, E2E_PREFIX, type E2eCheckDef, type E2eEnv, type E2eServer } from './e2e-support.ts';
 
@@ -18,7 +19,10 @@ export function e2eCheckCatalogue(set: SpecSet, opts: E2eCatalogueOptions = {}):
   const out: E2eCheckDef[] = [];
   for (const op of selectedOperations(set, opts)) {
     for (const rule of op.behaviour.rules) {
-      for (const def of ruleKind(rule.kind).clientChecks?.(ruleContext(set, op, rule)) ?? []) {
+      const ctx = ruleContext(set, op, rule);
+      const kind = ruleKind(rule.kind);
+      const written = (kind.checks?.(ctx) ?? []).filter((rc) => rc.audiences.includes('client-e2e'));
+      for (const def of [...written.map((rc) => e2eCheck(ctx, rc)), ...(kind.clientChecks?.(ctx) ?? [])]) {
         if (opts.checks?.length && !opts.checks.includes(def.check) && !opts.checks.includes(def.id))
           continue;
         out.push(def);

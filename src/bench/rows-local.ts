@@ -1,0 +1,131 @@
+// Row (f): the local MTurk as an app's test sees it, from the built package (dist/, what `exports`
+// points at) in a fresh node process: startEmulator() to its first answered API call, the memory it
+// adds to the process, and the store's heap after 10,000 CreateHIT calls through the SDK.
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
+import { round } from './rows-http.ts';
+import { type BenchRow, notRun } from './types.ts';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const DIST = join(ROOT, 'dist', 'index.js');
+const run = promisify(execFile);
+
+export interface LocalBenchFigures {
+  firstAnswerMs: number;
+  extraMb: number;
+  creates?: { calls: number; storeMb: number; wallMs: number; errors: number };
+  createsSkipped?: string;
+}
+
+/** The measuring script, run by a fresh `node --expose-gc` (import time is not counted: an app imports once). */
+function script(creates: number): string {
+  return `
+const mb = (b) => b / 1024 / 1024;
+const { startEmulator, loadSpecs } = await import(${JSON.stringify(pathToFileURL(DIST).href)});
+const sdk = await import('@aws-sdk/client-mturk');
+globalThis.gc(); const rss0 = process.memoryUsage().rss;
+const t0 = performance.now();
+const mturk = await startEmulator();
+const client = new sdk.MTurkClient({ endpoint: mturk.url, region: 'us-east-1', maxAttempts: 1,
+  credentials: { accessKeyId: 'AKIDBENCH', secretAccessKey: 'x' } });
+try { await client.send(new sdk.GetAssignmentCommand({ AssignmentId: 'NOSUCHASSIGNMENT' })); } catch {}
+const firstAnswerMs = performance.now() - t0;
+globalThis.gc(); const extraMb = mb(process.memoryUsage().rss - rss0);
+const out = { firstAnswerMs, extraMb };
+if (!loadSpecs().apis['2017-01-17'].operations.has('CreateHIT')) out.createsSkipped = 'no CreateHIT spec yet';
+else {
+  globalThis.gc(); const heap0 = process.memoryUsage().heapUsed;
+  const t1 = performance.now(); let errors = 0; let next = 0;
+  const worker = async () => { for (;;) { const i = next++; if (i >= ${creates}) return;
+    try { await client.send(new sdk.CreateHITCommand({ Title: 'Bench ' + i, Description: 'A HIT', Reward: '0.05',
+      LifetimeInSeconds: 3600, AssignmentDurationInSeconds: 600, MaxAssignments: 1,
+      Question: '<QuestionForm/>' })); } catch { errors++; } } };
+  await Promise.all(Array.from({ length: 16 }, worker));
+  globalThis.gc(); out.creates = { calls: ${creates}, storeMb: mb(process.memoryUsage().heapUsed - heap0), wallMs: performance.now() - t1, errors };
+}
+await mturk.close();
+console.log(JSON.stringify(out));
+`;
+}
+
+export async function measureLocal(creates = 10_000, timeoutMs = 600_000): Promise<LocalBenchFigures> {
+  const { stdout } = await run(
+    process.execPath,
+    ['--expose-gc', '--input-type=module', '-e', script(creates)],
+    {
+      cwd: ROOT,
+      timeout: timeoutMs,
+      maxBuffer: 1024 * 1024,
+    },
+  );
+  return JSON.parse(stdout.trim().split('\n').at(-1)!) as LocalBenchFigures;
+}
+
+export async function localRows(): Promise<BenchRow[]> {
+  const startWhat = 'startEmulator() (built package) to its first answered SDK call, in a fresh process';
+  const memWhat = 'memory startEmulator() adds to that process (RSS, after gc)';
+  const storeWhat = 'heap the store holds after 10,000 CreateHIT calls through the SDK (16 at a time)';
+  if (!existsSync(DIST)) {
+    const why = 'dist/ is missing: run npm run build';
+    return [
+      notRun('local.first-answer', startWhat, why, '≤ 300 ms'),
+      notRun('local.memory', memWhat, why, '≤ 60 MB'),
+      notRun('local.store-10k', storeWhat, why, '< 100 MB'),
+    ];
+  }
+  let f: LocalBenchFigures;
+  try {
+    f = await measureLocal();
+  } catch (e) {
+    const why = (e as Error).message.split('\n')[0]!.slice(0, 200);
+    return [
+      notRun('local.first-answer', startWhat, why, '≤ 300 ms'),
+      notRun('local.memory', memWhat, why, '≤ 60 MB'),
+      notRun('local.store-10k', storeWhat, why, '< 100 MB'),
+    ];
+  }
+  const rows: BenchRow[] = [
+    {
+      id: 'local.first-answer',
+      what: startWhat,
+      status: 'measured',
+      value: round(f.firstAnswerMs, 0),
+      unit: 'ms',
+      target: '≤ 300 ms',
+      met: f.firstAnswerMs <= 300,
+    },
+    {
+      id: 'local.memory',
+      what: memWhat,
+      status: 'measured',
+      value: round(f.extraMb, 1),
+      unit: 'MB',
+      target: '≤ 60 MB',
+      met: f.extraMb <= 60,
+    },
+  ];
+  if (f.creates && f.creates.errors === 0)
+    rows.push({
+      id: 'local.store-10k',
+      what: storeWhat,
+      status: 'measured',
+      value: round(f.creates.storeMb, 1),
+      unit: 'MB',
+      target: '< 100 MB',
+      met: f.creates.storeMb < 100,
+      detail: { wallMs: Math.round(f.creates.wallMs), calls: f.creates.calls },
+    });
+  else
+    rows.push(
+      notRun(
+        'local.store-10k',
+        storeWhat,
+        f.createsSkipped ?? `${f.creates?.errors} of ${f.creates?.calls} CreateHIT calls failed`,
+        '< 100 MB',
+      ),
+    );
+  return rows;
+}

@@ -1,0 +1,122 @@
+// One check model for the rule-level checks: a check is written once against a RuleTarget and
+// runs for every audience it applies to (as Smithy's protocol tests mark `appliesTo`):
+//   server      the check's calls go on the wire to a server, its answers judged by judge.ts;
+//   client-e2e  the calls go through a client under test to a server (the reference emulator or
+//               any server with provider states); what the client hands back is judged.
+// (The third audience, a client against the mock, has no provider states; its checks are the
+// operation-level ones of src/client-checks/mock-checks.ts.) A failure is a CheckFailure (the
+// client audience's E2eFailure), a check that cannot run a NotRun (E2eNotRun); nothing else.
+import type fc from 'fast-check';
+import type { Api, OperationSpec, Severity, SpecSet } from '../spec/types.ts';
+import { expectError, expectSuccess } from './judge.ts';
+import { type Answered, CheckFailure, NotRun, type Session, snapshot } from './session.ts';
+
+export type Audience = 'server' | 'client-e2e';
+
+/** Who a provider state belongs to, who signs a call, who observes: the caller, or another requester. */
+export type Party = 'caller' | 'other';
+
+/** A call's result, as the audience sees it. */
+export interface Called {
+  ok: boolean;
+  output: Record<string, unknown>;
+  /** the audience's own record of the call (an exchange, a client result) */
+  raw: unknown;
+}
+
+export interface Observed {
+  present: boolean;
+  entity?: Record<string, unknown> | undefined;
+}
+
+export interface RuleTarget {
+  readonly audience: Audience;
+  readonly set: SpecSet;
+  readonly api: Api;
+  /** A provider state owned by `owner` (default the caller); its ids. */
+  state(name: string, owner?: Party): Promise<Record<string, string>>;
+  call(op: OperationSpec, input: Record<string, unknown>, label?: string): Promise<Called>;
+  /** The call must have failed with one of these errors (ids in errors.json). */
+  refused(c: Called, op: OperationSpec, errors: string[], what: string): void;
+  /** The call must have succeeded; its output. */
+  succeeded(c: Called, op: OperationSpec, what: string): Record<string, unknown>;
+  /** The entity through its observe operation (model.json), as `by` sees it. */
+  observe(entity: string, ids: Record<string, string>, by?: Party): Promise<Observed & { raw?: unknown }>;
+  /** Fails the check; `at` is the call or observation to show. */
+  fail(message: string, at?: unknown): never;
+  notRun(reason: string): never;
+  cover(key: string): void;
+}
+
+/**
+ * A rule-level check written once: its name per audience (`rule.<id>…` for servers,
+ * `e2e.<id>` through a client), its severity, its values and its body.
+ */
+export interface RuleCheck<T = unknown> {
+  audiences: Audience[];
+  /** the check name for the server audience (default `rule.<rule id>`) */
+  name?: string;
+  severity: Severity;
+  /** what the check shows, for a client report */
+  summary: string;
+  /** the generated values of a case (shrunk on failure) */
+  arb: fc.Arbitrary<T>;
+  /** cases per audience (the server's never more than its `runs`) */
+  cases: { server: number; client: number };
+  /** tries fast-check may make while shrinking a failing value (each costs states and calls; default 10) */
+  shrinkBudget?: number;
+  run(t: RuleTarget, value: T, i: number): Promise<void>;
+}
+
+/** A rule-level check of any value type, as the registry holds it. */
+export function ruleCheck<T>(rc: RuleCheck<T>): RuleCheck {
+  return rc as unknown as RuleCheck;
+}
+
+/** The server audience over a check session. */
+export function serverTarget(s: Session, api: Api): RuleTarget {
+  const as = (p: Party = 'caller') => (p === 'caller' ? 0 : 1);
+  const ex = (c: Called) => c.raw as Answered;
+  return {
+    audience: 'server',
+    set: s.set,
+    api,
+    state: (name, owner) => s.state(name, as(owner)),
+    async call(op, input, label) {
+      const e = await s.call(api, op.operation, input, label ? { label } : {});
+      return {
+        ok: e.answer.kind === 'success',
+        output: e.answer.kind === 'success' ? e.answer.output : {},
+        raw: e,
+      };
+    },
+    refused: (c, _op, errors, what) => expectError(s.set, api, ex(c), errors, what),
+    succeeded: (c, op, what) => expectSuccess(s.set, op, ex(c), what),
+    async observe(entity, ids, by) {
+      const o = await s.observe(api, entity, ids, as(by));
+      return { present: o.present, entity: o.entity, raw: o.exchange };
+    },
+    fail(message, at) {
+      throw new CheckFailure(`${message}.`, at as Answered | undefined);
+    },
+    notRun(reason) {
+      throw new NotRun(reason);
+    },
+    cover: (key) => s.cover(key),
+  };
+}
+
+/** The entity observed after a refused call must be as it was before. */
+export function sameObservation(
+  t: RuleTarget,
+  entity: string,
+  before: Observed,
+  after: Observed & { raw?: unknown },
+  what: string,
+): void {
+  if (snapshot(before) !== snapshot(after))
+    t.fail(
+      `${what} failed, but it changed the ${entity}: before ${snapshot(before)}, after ${snapshot(after)}`,
+      after.raw,
+    );
+}

@@ -1,0 +1,151 @@
+// The charge rule kind: the call draws an amount (a value of the value language, e.g.
+// `$input.BonusAmount`) from the caller's account balance; without enough funds it is refused
+// with the rule's error. A server's balance is finite and unknown, so valid inputs ask for modest
+// amounts (1 cent to 1 dollar): a valid call must not fail for want of funds.
+import fc from 'fast-check';
+import { expectSuccess } from '../checks/judge.ts';
+import { minimalInput, sev } from '../checks/plan.ts';
+import { freshIds } from '../checks/rule-support.ts';
+import { CheckFailure, NotRun } from '../checks/session.ts';
+import type { Store } from '../emulator/store.ts';
+import { fromCents, toCents } from '../emulator/store.ts';
+import type { OperationSpec, SpecSet } from '../spec/types.ts';
+import { stateField } from './context.ts';
+import type { RuleKindModule, ServerRuleContext } from './types.ts';
+import { evalValue, inputsOf } from './values.ts';
+
+/** The input members whose value is charged. */
+export function chargedMembers(op: OperationSpec): string[] {
+  return op.behaviour.rules.flatMap((r) => (r.kind === 'charge' ? inputsOf(r.amount) : []));
+}
+
+/** A modest amount: 0.01 to 1.00 in the two-decimal form. */
+export function modestAmount(): fc.Arbitrary<string> {
+  return fc
+    .integer({ min: 1, max: 100 })
+    .map((c) => `${Math.floor(c / 100)}.${String(c % 100).padStart(2, '0')}`);
+}
+
+/** The requester's balance in cents: its account's field, or the model's opening value. */
+export function balanceOf(set: SpecSet, store: Store, owner: string): number {
+  const account = set.model.account;
+  if (!account) return 0;
+  const rec = store.list(account.entity).find((e) => e.owner === owner);
+  return toCents(
+    String(rec ? rec.fields[account.field] : set.model.entities[account.entity]?.fields[account.field]),
+  );
+}
+
+let queue: Promise<unknown> = Promise.resolve();
+/** Runs `fn` after every earlier call of it finished (a failure does not block the next). */
+function oneAtATime<T>(fn: () => Promise<T>): Promise<T> {
+  const run = queue.then(fn, fn);
+  queue = run.catch(() => undefined);
+  return run;
+}
+
+/** What a charge check pays: far more than all the other checks of a run pay meanwhile. */
+export const LARGE_CHARGE = '500.00';
+
+/**
+ * Check rule.<id>: the caller's AvailableBalance (read through the model's account observation)
+ * drops by at least the amount of a successful call. Other checks run alongside and only ever
+ * draw on the balance, at most a dollar a call, so the check pays a large amount (LARGE_CHARGE:
+ * the charged input member, or the rule's `given` state makes the entity that costly): a server
+ * that does not charge this call cannot make up the drop from the others' payments.
+ */
+export function chargeChecks(ctx: ServerRuleContext): void {
+  const { set, op, rule } = ctx;
+  const api = op.api;
+  ctx.add(`rule.${rule.id}`, sev(rule.basis), async (s) => {
+    await s.requireApi(api);
+    // the balance is the account's, whichever API reads it: this API's observation, else another's
+    const observe = set.model.account?.observe ?? {};
+    const readApi = observe[api] ? api : ((Object.keys(observe)[0] as typeof api | undefined) ?? api);
+    const o = observe[readApi];
+    if (!o || !set.apis[readApi].operations.has(o.operation))
+      throw new NotRun('the account balance cannot be read (model.json account names no observe operation)');
+    await s.requireApi(readApi);
+    const balance = async (label: string) => {
+      const ex = await s.call(readApi, o.operation, {}, { label });
+      const out = expectSuccess(set, set.apis[readApi].operations.get(o.operation)!, ex, `${o.operation}`);
+      const cents = toCents(String(out[o.path] ?? ''));
+      if (!Number.isFinite(cents))
+        throw new CheckFailure(
+          `${o.operation} must show ${o.path} as an amount, but it is ${JSON.stringify(out[o.path])}.`,
+          ex,
+        );
+      return cents;
+    };
+    const ids = await freshIds(s, op, rule.given);
+    const large = Object.fromEntries(chargedMembers(op).map((m) => [m, LARGE_CHARGE]));
+    const input = minimalInput(set, op, ids, s.config.seed, large);
+    // the amount as the state made the entity and its parent (literal model fields) and the input says
+    const entity = op.behaviour.entity;
+    const parentEntity = set.model.entities[entity]?.parent?.entity;
+    const fieldsOf = (name: string | undefined) => {
+      const out: Record<string, unknown> = {};
+      for (const f of Object.keys(name ? (set.model.entities[name]?.fields ?? {}) : {}))
+        out[f] = stateField(set, rule.given ?? '', name!, f);
+      return out;
+    };
+    const amount = toCents(
+      String(
+        evalValue(rule.amount, {
+          input,
+          now: new Date(),
+          fields: fieldsOf(entity),
+          parent: fieldsOf(parentEntity),
+        }) ?? '',
+      ),
+    );
+    if (!Number.isFinite(amount))
+      throw new Error(`${op.operation}: the amount ${rule.amount} has no value for this call`);
+    if (amount < toCents(LARGE_CHARGE))
+      throw new Error(
+        `${op.operation}: the state ${rule.given} makes a call of only ${fromCents(amount)}; a charge check needs ${LARGE_CHARGE}`,
+      );
+    // the large payments of two charge checks must not overlap: one at a time in this process
+    const { before, after } = await oneAtATime(async () => {
+      const before = await balance('balance before');
+      if (before < amount)
+        throw new NotRun(`the balance (${fromCents(before)}) cannot pay ${fromCents(amount)}`);
+      s.cover(`rule:${rule.id}`);
+      expectSuccess(set, op, await s.call(api, op.operation, input), `${op.operation} (a valid call)`);
+      return { before, after: await balance('balance after') };
+    });
+    if (before - after < amount)
+      throw new CheckFailure(
+        `After ${op.operation} for ${fromCents(amount)}, ${o.path} must drop by at least that much, but it went from ${fromCents(before)} to ${fromCents(after)}.`,
+      );
+  });
+}
+
+export const charge: RuleKindModule = {
+  kind: 'charge',
+  schema: { required: ['amount', 'error', 'given'], properties: { amount: { type: 'string' } } },
+  execute(ctx) {
+    const env = {
+      input: ctx.call.input,
+      now: ctx.now,
+      ...(ctx.rec ? { fields: ctx.rec.fields, parent: ctx.store.parentOf(ctx.rec)?.fields ?? {} } : {}),
+      lookup: ctx.made.lookup,
+      created: ctx.made.created,
+    };
+    const cents = toCents(String(evalValue(ctx.rule.amount, env) ?? ''));
+    if (!Number.isFinite(cents)) return undefined;
+    const account = ctx.set.model.account;
+    if (!account) return undefined;
+    const owner = ctx.call.accessKeyId;
+    const store = ctx.store;
+    if (balanceOf(ctx.set, store, owner) < cents) return ctx.error(ctx.rule.error!, { ...ctx.idValues });
+    // the account is made (from the model's fields) only when the call goes through
+    ctx.commits.push(() =>
+      store.update(store.accountOf(account.entity, owner), {
+        [account.field]: fromCents(balanceOf(ctx.set, store, owner) - cents),
+      }),
+    );
+    return undefined;
+  },
+  serverChecks: chargeChecks,
+};

@@ -1,0 +1,456 @@
+// The create rule kind: a successful call makes an entity (of `entity`, the behaviour's by
+// default) with the fields `set` gives (the value language of values.ts; `defaults` fill the
+// documented defaults of omitted input members). With `identity`, an entity of the caller's
+// with the same values of those fields is the same entity: it is reused, not made again (HIT
+// types). `output` shows the entity (`$entity`) or its id (`$id`); `observe` is what the output
+// and a read-back show afterwards. Checks:
+//   rule.<id>           valid calls succeed, the output shows the new entity as `observe` and the
+//                       input say, and reading it back (model.json observe) finds it;
+//   rule.<id>.identity  the same identity values give the same id, a changed one another id.
+
+import fc from 'fast-check';
+import { validInput } from '../arbitraries/input.ts';
+import { expectError, expectSuccess } from '../checks/judge.ts';
+import { givenFor, idInput, sev } from '../checks/plan.ts';
+import { freshIds } from '../checks/rule-support.ts';
+import { type Answered, CheckFailure, forAll } from '../checks/session.ts';
+import {
+  callClient,
+  caseCount,
+  createState,
+  E2eFailure,
+  head,
+  runCases,
+  sample,
+  show,
+} from '../client-checks/e2e-support.ts';
+import { project, projectionContext } from '../emulator/project.ts';
+import type { SpecProblem } from '../spec/load.ts';
+import { errorSpec, inputMembers, outputMembers } from '../spec/resolve.ts';
+import type { OperationSpec, ResolvedMember, RuleSpec, SpecSet } from '../spec/types.ts';
+import { freshTokens } from './token.ts';
+import type { RuleKindModule, ServerRuleContext } from './types.ts';
+import { evalValue, isExpression, type ValueEnv, withDefaults } from './values.ts';
+
+/** The value of an id field anywhere in the first two levels of an output. */
+export function findId(output: Record<string, unknown>, idField: string): string | undefined {
+  if (typeof output[idField] === 'string') return output[idField] as string;
+  for (const v of Object.values(output))
+    if (v && typeof v === 'object' && !Array.isArray(v)) {
+      const x = (v as Record<string, unknown>)[idField];
+      if (typeof x === 'string') return x;
+    }
+  return undefined;
+}
+
+/** What the created entity must show: the rule's `observe`, evaluated for this call. */
+export function expectedFields(
+  set: SpecSet,
+  op: OperationSpec,
+  rule: RuleSpec,
+  input: Record<string, unknown>,
+  given: string | undefined,
+): Record<string, unknown> {
+  const lookup: Record<string, Record<string, unknown>> = {};
+  for (const r of op.behaviour.rules)
+    if (r.kind === 'lookup' && r.entity) {
+      const fields: Record<string, unknown> = {};
+      // only what the provider state fixes: the model's defaults are the reference emulator's own
+      const made = given ? set.model.states[given]?.creates.find((c) => c.entity === r.entity) : undefined;
+      for (const [f, v] of Object.entries(made?.fields ?? {})) if (!isExpression(v)) fields[f] = v;
+      lookup[r.entity] = fields;
+    }
+  const env = { input: withDefaults(input, rule.defaults), now: new Date(), created: {}, lookup };
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(rule.observe ?? {})) {
+    const x = evalValue(v, env);
+    if (x !== undefined) out[k] = x;
+  }
+  // fields set straight from an input member show the value sent
+  for (const [k, v] of Object.entries(rule.set ?? {}))
+    if (typeof v === 'string' && /^\$input\.[A-Za-z0-9]+$/.test(v) && !(k in out)) {
+      const x = env.input[v.slice('$input.'.length)];
+      if (x !== undefined && (typeof x !== 'object' || x === null)) out[k] = x;
+    }
+  return out;
+}
+
+/** The entity in an output (or an observation) against what it must show. */
+function compareEntity(
+  value: Record<string, unknown>,
+  members: ResolvedMember[] | undefined,
+  want: Record<string, unknown>,
+  timeFields: string[],
+  what: string,
+  ex: Answered,
+): void {
+  for (const [k, w] of Object.entries(want)) {
+    const m = members?.find((x) => x.name === k);
+    if (members && (!m || !['string', 'integer', 'long', 'boolean'].includes(m.type))) continue;
+    if (value[k] === undefined || String(value[k]) !== String(w))
+      throw new CheckFailure(
+        `${what}: ${k} must be ${JSON.stringify(w)}, but it is ${JSON.stringify(value[k])}.`,
+        ex,
+      );
+  }
+  for (const k of timeFields)
+    if (members?.some((m) => m.name === k && m.type === 'timestamp') && !(value[k] instanceof Date))
+      throw new CheckFailure(
+        `${what}: ${k} must be a timestamp (set when it is made), but it is ${JSON.stringify(value[k])}.`,
+        ex,
+      );
+}
+
+export function createChecks(ctx: ServerRuleContext): void {
+  const { set, op, rule, config } = ctx;
+  const api = op.api;
+  const entity = rule.entity ?? op.behaviour.entity;
+  const ent = set.model.entities[entity];
+  if (!ent) return;
+  const given = rule.given ?? givenFor(op);
+  const select = op.behaviour.select;
+  const omit = select ? [select] : [];
+  const outs = Object.entries(rule.output ?? {});
+  const idPattern = ent.idFormat ? new RegExp(ent.idFormat.pattern, 'u') : undefined;
+  const timeFields = Object.entries(rule.set ?? {})
+    .filter(([, v]) => typeof v === 'string' && v.startsWith('$now'))
+    .map(([k]) => k);
+  const outShape = (name: string) => outputMembers(set, op).find((m) => m.name === name);
+
+  if (outs.length)
+    ctx.add(`rule.${rule.id}`, sev(rule.basis), async (s) => {
+      await s.requireApi(api);
+      await forAll(
+        s,
+        validInput(set, op, { omit }),
+        async (extra) => {
+          const ids = await freshIds(s, op, given);
+          const input = { ...extra, ...idInput(set, op, ids) };
+          s.cover(`rule:${rule.id}`);
+          const ex = await s.call(api, op.operation, input);
+          const out = expectSuccess(set, op, ex, `${op.operation} (a valid call)`);
+          const want = expectedFields(set, op, rule, input, given);
+          let id: string | undefined;
+          for (const [name, what] of outs) {
+            const v = out[name];
+            if (what === '$id') {
+              if (typeof v !== 'string' || (idPattern && !idPattern.test(v)))
+                throw new CheckFailure(
+                  `${op.operation} must return the new ${entity}'s id as ${name}${idPattern ? ` (${ent.idFormat!.pattern})` : ''}, but it is ${JSON.stringify(v)}.`,
+                  ex,
+                );
+              id = v;
+              continue;
+            }
+            if (!v || typeof v !== 'object')
+              throw new CheckFailure(
+                `${op.operation} must return the new ${entity} as ${name}, but it is missing.`,
+                ex,
+              );
+            const rec = v as Record<string, unknown>;
+            id = typeof rec[ent.id] === 'string' ? (rec[ent.id] as string) : undefined;
+            if (id === undefined || (idPattern && !idPattern.test(id)))
+              throw new CheckFailure(
+                `${op.operation} must return the new ${entity} with its ${ent.id}${idPattern ? ` (${ent.idFormat!.pattern})` : ''}, but it is ${JSON.stringify(rec[ent.id])}.`,
+                ex,
+              );
+            compareEntity(
+              rec,
+              outShape(name)?.members,
+              want,
+              timeFields,
+              `${op.operation} (${name}, the new ${entity})`,
+              ex,
+            );
+          }
+          if (id === undefined || !canObserveEntity(set, api, entity)) return;
+          const obs = await s.observe(api, entity, { ...ids, [ent.id]: id });
+          if (!obs.present || !obs.entity)
+            throw new CheckFailure(
+              `The ${entity} ${id} that ${op.operation} made cannot be read back.`,
+              obs.exchange,
+            );
+          const shape = set.apis[api].operations.get(ent.observe![api]!.operation);
+          const path = ent.observe![api]!.path.split(/[/.]/)[0] ?? '';
+          const members = shape ? outputMembers(set, shape).find((m) => m.name === path)?.members : undefined;
+          compareEntity(
+            obs.entity,
+            members,
+            want,
+            timeFields,
+            `Reading back the ${entity} ${id} that ${op.operation} made`,
+            obs.exchange,
+          );
+        },
+        { numRuns: Math.min(config.runs, 20) },
+      );
+    });
+
+  // nothing shows the new entity (no output, no identity): a second valid call makes another one
+  // and succeeds too (should: that repeats are allowed is inferred where no source forbids them)
+  if (!outs.length && !rule.identity?.length)
+    ctx.add(`rule.${rule.id}`, 'should', async (s) => {
+      await s.requireApi(api);
+      const ids = await freshIds(s, op, given);
+      const input = fc.sample(validInput(set, op, { omit, fixed: idInput(set, op, ids) }), {
+        seed: s.config.seed,
+        numRuns: 1,
+      })[0]!;
+      s.cover(`rule:${rule.id}`);
+      expectSuccess(
+        set,
+        op,
+        await s.call(api, op.operation, input, { label: 'first' }),
+        `${op.operation} (a valid call)`,
+      );
+      const again = await s.call(api, op.operation, freshTokens(op, input), { label: 'another' });
+      expectSuccess(set, op, again, `Another ${op.operation} from the same state`);
+    });
+  const unique = rule.unique;
+  if (unique)
+    ctx.add(`rule.${rule.id}.unique`, sev(unique.basis, errorSpec(set, unique.error).basis), async (s) => {
+      await s.requireApi(api);
+      const ids = await freshIds(s, op, given);
+      const input = fc.sample(validInput(set, op, { omit, fixed: idInput(set, op, ids) }), {
+        seed: s.config.seed,
+        numRuns: 1,
+      })[0]!;
+      s.cover(`rule:${rule.id}:unique`);
+      const first = await s.call(api, op.operation, input, { label: 'first' });
+      expectSuccess(set, op, first, `${op.operation} (a valid call)`);
+      const again = await s.call(api, op.operation, freshTokens(op, input, unique.fields), {
+        label: `same ${unique.fields.join(', ')}`,
+      });
+      expectError(
+        set,
+        api,
+        again,
+        [unique.error],
+        `${op.operation} with the ${unique.fields.join(', ')} of an existing ${entity} of the caller's`,
+      );
+    });
+  const identity = rule.identity;
+  if (identity?.length)
+    ctx.add(`rule.${rule.id}.identity`, sev(rule.basis), async (s) => {
+      await s.requireApi(api);
+      const ids = await freshIds(s, op, given);
+      const fixedIds = idInput(set, op, ids);
+      const a = fc.sample(validInput(set, op, { omit, fixed: fixedIds }), {
+        seed: s.config.seed,
+        numRuns: 1,
+      })[0]!;
+      // another input that differs in one identity field: the first free string one, its last character changed
+      const members = inputMembers(set, op);
+      const free = identity
+        .map((f) => rule.set?.[f])
+        .map((v) =>
+          typeof v === 'string' && v.startsWith('$input.') ? v.slice('$input.'.length) : undefined,
+        )
+        .find((n) => {
+          const m = members.find((x) => x.name === n);
+          return (
+            m?.type === 'string' &&
+            !m.constraints.some((c) => c.kind === 'pattern' || c.kind === 'enum') &&
+            typeof a[n!] === 'string'
+          );
+        });
+      s.cover(`rule:${rule.id}:identity`);
+      const idOf = async (input: Record<string, unknown>, label: string) => {
+        const ex = await s.call(api, op.operation, freshTokens(op, input), { label });
+        const out = expectSuccess(set, op, ex, `${op.operation} (${label})`);
+        // an operation that shows no id: the same call again must still succeed (the entity is reused)
+        if (!shown) return { id: '', ex };
+        const id = findId(out, ent.id);
+        if (id === undefined)
+          throw new CheckFailure(
+            `${op.operation} must show the ${entity}'s ${ent.id} in its output, but it does not.`,
+            ex,
+          );
+        return { id, ex };
+      };
+      const shown = JSON.stringify(outputMembers(set, op)).includes(`"name":"${ent.id}"`);
+      const first = await idOf(a, 'first call');
+      const again = await idOf(a, 'same properties again');
+      if (again.id !== first.id)
+        throw new CheckFailure(
+          `${op.operation} with the same ${identity.join(', ')} must give the same ${ent.id} (${first.id}), but it gave ${again.id}.`,
+          again.ex,
+        );
+      if (!free || !shown) return;
+      const old = String(a[free]);
+      const last = [...old].pop() ?? 'a';
+      const changed = { ...a, [free]: [...old].slice(0, -1).join('') + (last === 'b' ? 'c' : 'b') };
+      const other = await idOf(changed, `another ${free}`);
+      if (other.id === first.id)
+        throw new CheckFailure(
+          `${op.operation} with another ${free} must give another ${ent.id}, but it gave the same ${first.id}.`,
+          other.ex,
+        );
+    });
+}
+
+function canObserveEntity(set: SpecSet, api: OperationSpec['api'], entity: string): boolean {
+  const o = set.model.entities[entity]?.observe?.[api];
+  return o !== undefined && set.apis[api].operations.has(o.operation);
+}
+
+export const create: RuleKindModule = {
+  kind: 'create',
+  schema: {
+    required: ['set'],
+    properties: {
+      entity: { type: 'string' },
+      as: { type: 'string', pattern: '^[a-z][A-Za-z0-9]*$' },
+      set: { type: 'object', additionalProperties: { type: ['string', 'number', 'boolean'] } },
+      defaults: { type: 'object', additionalProperties: { type: ['string', 'number', 'boolean'] } },
+      identity: { type: 'array', items: { type: 'string' }, minItems: 1 },
+      unique: {
+        type: 'object',
+        required: ['fields', 'error', 'basis'],
+        properties: {
+          fields: { type: 'array', items: { type: 'string' }, minItems: 1 },
+          error: { type: 'string' },
+        },
+      },
+      parent: { const: '$selected' },
+      output: { type: 'object', additionalProperties: { enum: ['$entity', '$id'] } },
+    },
+  },
+  // it makes or changes another entity than the one the stateful model follows
+  namesOther: true,
+  successState: true,
+
+  validate(ctx) {
+    const { set, op, rule } = ctx;
+    const out: SpecProblem[] = [];
+    const problem = (pointer: string, message: string) =>
+      out.push({ file: ctx.file, pointer: `${ctx.pointer}${pointer}`, message });
+    const entity = rule.entity ?? op.behaviour.entity;
+    const ent = set.model.entities[entity];
+    if (!ent) {
+      problem('/entity', `unknown entity ${entity}`);
+      return out;
+    }
+    for (const f of [...Object.keys(rule.set ?? {}), ...(rule.identity ?? [])])
+      if (!ctx.fieldKnownOf(entity, f)) problem('/set', `${f} is not a field of ${entity}`);
+    for (const m of Object.keys(rule.defaults ?? {}))
+      if (!(m in op.input.members)) problem('/defaults', `${m} is not an input member of ${op.operation}`);
+    if (rule.parent === '$selected' && ent.parent?.entity !== op.behaviour.entity)
+      problem('/parent', `${entity} is not a child of the selected ${op.behaviour.entity}`);
+    return out;
+  },
+
+  execute(ctx) {
+    const { set, store, op, rule, call } = ctx;
+    const entity = rule.entity ?? op.behaviour.entity;
+    const spec = set.model.entities[entity];
+    if (!spec)
+      return ctx.error(set.apis[op.api].protocol.validation.invalid, { reason: `no entity ${entity}` });
+    const parent = rule.parent === '$selected' ? ctx.rec : undefined;
+    if (rule.parent === '$selected') {
+      const missing = ctx.needEntity();
+      if (missing) return missing;
+    }
+    const env: ValueEnv = {
+      input: withDefaults(call.input, rule.defaults),
+      now: ctx.now,
+      ...(ctx.rec ? { fields: ctx.rec.fields, status: store.statusOf(ctx.rec) } : {}),
+      created: ctx.made.created,
+      lookup: ctx.made.lookup,
+    };
+    const fields: Record<string, unknown> = {};
+    for (const [field, v] of Object.entries(rule.set ?? {})) {
+      const x = evalValue(v, env);
+      if (x !== undefined) fields[field] = x;
+    }
+    const owner = call.accessKeyId;
+    const same = rule.identity
+      ? store
+          .list(entity)
+          .find(
+            (e) =>
+              store.ownerOf(e) === owner &&
+              (parent === undefined || e.parentId === parent.id) &&
+              rule.identity!.every((f) => JSON.stringify(e.fields[f]) === JSON.stringify(fields[f])),
+          )
+      : undefined;
+    if (rule.unique) {
+      const taken = store
+        .list(entity)
+        .some(
+          (e) =>
+            store.ownerOf(e) === owner &&
+            rule.unique!.fields.every((f) => JSON.stringify(e.fields[f]) === JSON.stringify(fields[f])),
+        );
+      if (taken) return ctx.error(rule.unique.error, { ...ctx.idValues, ...fields });
+    }
+    const id = same?.id ?? store.newId(entity);
+    ctx.made.created[rule.as ?? entity] = { ...(same?.fields ?? {}), ...fields, [spec.id]: id };
+    ctx.commits.push(() => {
+      let stored = same;
+      if (stored) store.update(stored, fields);
+      else {
+        stored = store.create(entity, parent ? { id, parent } : { id, owner });
+        store.update(stored, fields);
+      }
+      ctx.after.created = stored;
+      for (const [name, what] of Object.entries(rule.output ?? {})) {
+        const m = ctx.outMembers.get(name);
+        if (!m) continue;
+        if (what === '$id') ctx.output[name] = id;
+        else {
+          const x = project(store.view(stored), m, projectionContext(set));
+          if (x !== undefined) ctx.output[name] = x;
+        }
+      }
+    });
+    return undefined;
+  },
+
+  clientChecks(ctx) {
+    const { set, op, rule } = ctx;
+    const outs = Object.entries(rule.output ?? {});
+    const entity = rule.entity ?? op.behaviour.entity;
+    const ent = set.model.entities[entity];
+    if (!outs.length || !ent) return [];
+    const given = rule.given ?? givenFor(op);
+    return [
+      {
+        ...head(set, op, rule, ctx.sev),
+        summary: `Through the client, a valid ${op.operation} succeeds and hands back the new ${entity} (${outs.map(([n]) => n).join(', ')}) as the rule says.`,
+        run: (env) =>
+          runCases(caseCount(env, 3), async (i, log) => {
+            const ids = given ? await createState(env, given, log) : {};
+            const input = sample(validInput(set, op, { ids }), env.seed + i);
+            const r = await callClient(env, op.operation, input, log);
+            if ('error' in r)
+              throw new E2eFailure(
+                `a valid ${op.operation} must succeed, but the client surfaced ${show(r.error)}`,
+              );
+            const want = expectedFields(set, op, rule, input, given);
+            for (const [name, what] of outs) {
+              const v = r.output[name];
+              if (what === '$id') {
+                if (typeof v !== 'string' || v === '')
+                  throw new E2eFailure(
+                    `the client must hand back ${name} (the new ${entity}'s id), but it gave ${show(v)}`,
+                  );
+                continue;
+              }
+              const rec = v as Record<string, unknown> | undefined;
+              if (!rec || typeof rec !== 'object' || typeof rec[ent.id] !== 'string')
+                throw new E2eFailure(
+                  `the client must hand back ${name} with its ${ent.id}, but it gave ${show(v)}`,
+                );
+              for (const [k, w] of Object.entries(want))
+                if (rec[k] !== undefined && String(rec[k]) !== String(w))
+                  throw new E2eFailure(
+                    `through the client, ${name}.${k} must be ${show(w)}, but it is ${show(rec[k])}`,
+                  );
+            }
+          }),
+      },
+    ];
+  },
+  serverChecks: createChecks,
+};

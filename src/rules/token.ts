@@ -1,0 +1,177 @@
+// The token rule kind (UniqueRequestToken): a call that repeats a token the caller already used
+// with this operation within `window` seconds is refused with the rule's error and changes
+// nothing. What the generators need from it: a token member must be fresh in every call, or two
+// unrelated checks (or two runs against the same server within a day) would collide.
+
+import { randomInt } from 'node:crypto';
+import fc from 'fast-check';
+import { validInput } from '../arbitraries/input.ts';
+import { expectError, expectSuccess } from '../checks/judge.ts';
+import { givenFor, minimalInput, sev } from '../checks/plan.ts';
+import { freshIds } from '../checks/rule-support.ts';
+import {
+  callClient,
+  caseCount,
+  createState,
+  E2eFailure,
+  errorRuleHead,
+  expectRefusal,
+  runCases,
+  sample,
+  show,
+} from '../client-checks/e2e-support.ts';
+import { errorSpec } from '../spec/resolve.ts';
+import type { OperationSpec } from '../spec/types.ts';
+import type { RuleKindModule, ServerRuleContext } from './types.ts';
+
+/** The input members that carry idempotency tokens. */
+export function tokenMembers(op: OperationSpec): string[] {
+  return op.behaviour.rules.flatMap((r) => {
+    if (r.kind === 'token' && r.member) return [r.member];
+    // a create rule's unique fields set from input members must be fresh in every call too
+    if (r.kind === 'create' && r.unique)
+      return r.unique.fields.flatMap((f) => {
+        const v = r.set?.[f];
+        return typeof v === 'string' && /^\$input\.[A-Za-z0-9]+$/.test(v) ? [v.slice('$input.'.length)] : [];
+      });
+    return [];
+  });
+}
+
+const ONE_BYTE = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+
+/** A code point of the same UTF-8 width as `cp`, chosen at random. */
+function sameWidth(cp: number): number {
+  if (cp < 0x80) return ONE_BYTE.charCodeAt(randomInt(ONE_BYTE.length));
+  if (cp < 0x800) return 0xc0 + randomInt(0x17f - 0xc0);
+  if (cp < 0x10000) return 0x4e00 + randomInt(0x9fff - 0x4e00);
+  return 0x1f600 + randomInt(0x4f);
+}
+
+/**
+ * The same token shape (length in code points, UTF-8 width of each character) with new random
+ * characters, so every call sends a token never used before.
+ */
+export function freshToken(value: string): string {
+  return String.fromCodePoint(...[...value].map((c) => sameWidth(c.codePointAt(0)!)));
+}
+
+/**
+ * A token for a valid call: long enough (20 characters, or the member's maximum) that fresh ones
+ * never collide; `freshTokens` fills in its characters on every call.
+ */
+export function tokenValue(bounds: { min: number; max?: number }): fc.Arbitrary<string> {
+  const max = bounds.max ?? 64;
+  return fc.integer({ min: Math.max(bounds.min, Math.min(max, 20)), max }).map((n) => 'a'.repeat(n));
+}
+
+/** The input with every token member it holds freshened. */
+export function freshTokens(
+  op: OperationSpec,
+  input: Record<string, unknown>,
+  keepFields: string[] = [],
+): Record<string, unknown> {
+  // keepFields: unique fields (of create rules) whose input members keep their value
+  const keep = new Set(
+    op.behaviour.rules.flatMap((r) =>
+      r.kind === 'create' ? keepFields.map((f) => String(r.set?.[f] ?? '').replace(/^\$input\./, '')) : [],
+    ),
+  );
+  const members = tokenMembers(op).filter(
+    (m) => !keep.has(m) && typeof input[m] === 'string' && input[m] !== '',
+  );
+  if (!members.length) return input;
+  const out = { ...input };
+  for (const m of members) out[m] = freshToken(String(input[m]));
+  return out;
+}
+
+/**
+ * Check rule.<id>: from the state a valid call needs, one call with a fresh token succeeds and
+ * the same call with the same token again is refused with the rule's error.
+ */
+export function tokenChecks(ctx: ServerRuleContext): void {
+  const { set, op, rule } = ctx;
+  const member = rule.member;
+  if (!member || !rule.error) return;
+  const api = op.api;
+  const accepted = [rule.error, ...(rule.acceptErrors ?? [])];
+  const given = rule.given ?? givenFor(op);
+  ctx.add(`rule.${rule.id}`, sev(rule.basis, errorSpec(set, rule.error).basis), async (s) => {
+    await s.requireApi(api);
+    const ids = await freshIds(s, op, given);
+    const input = { ...minimalInput(set, op, ids, s.config.seed), [member]: freshToken('t'.repeat(32)) };
+    s.cover(`rule:${rule.id}`);
+    const first = await s.call(api, op.operation, input, { label: 'first call with the token' });
+    expectSuccess(set, op, first, `${op.operation} with a new ${member}`);
+    const again = await s.call(api, op.operation, input, { label: 'same call, same token' });
+    expectError(set, api, again, accepted, `${op.operation} repeated with the same ${member}`);
+  });
+}
+
+export const token: RuleKindModule = {
+  kind: 'token',
+  schema: {
+    required: ['member', 'window', 'error'],
+    properties: { member: { type: 'string' }, window: { type: 'integer', minimum: 1 } },
+  },
+  validate(ctx) {
+    const m = ctx.rule.member;
+    return m !== undefined && !(m in ctx.op.input.members)
+      ? [
+          {
+            file: ctx.file,
+            pointer: `${ctx.pointer}/member`,
+            message: `${m} is not an input member of ${ctx.op.operation}`,
+          },
+        ]
+      : [];
+  },
+  execute(ctx) {
+    const { rule, call, op } = ctx;
+    const t = call.input[rule.member!];
+    if (typeof t !== 'string') return undefined;
+    const key = `${call.accessKeyId}\u0000${op.operation}\u0000${t}`;
+    const seen = ctx.store.tokenSeen(key, ctx.now.getTime(), rule.window ?? 86400);
+    if (seen)
+      return ctx.error(rule.error!, {
+        ...ctx.idValues,
+        token: t,
+        [rule.member!]: t,
+        ...(seen.id ? { [ctx.ent.id]: seen.id } : {}),
+      });
+    ctx.after.token = key;
+    return undefined;
+  },
+  clientChecks(ctx) {
+    const { set, op, rule } = ctx;
+    const member = rule.member;
+    if (!member || !rule.error) return [];
+    const given = rule.given ?? givenFor(op);
+    const { codes, ...errorHead } = errorRuleHead(set, op, rule, rule.error);
+    return [
+      {
+        ...errorHead,
+        summary: `Through the client, ${op.operation} repeated with the same ${member} surfaces ${codes.join(' or ')}.`,
+        run: (env) =>
+          runCases(caseCount(env, 2), async (i, log) => {
+            const ids = given ? await createState(env, given, log) : {};
+            const input = {
+              ...sample(validInput(set, op, { ids, requiredOnly: true }), env.seed + i),
+              [member]: freshToken('t'.repeat(32)),
+            };
+            const r = await callClient(env, op.operation, input, log);
+            if ('error' in r)
+              throw new E2eFailure(
+                `${op.operation} with a new ${member} must succeed, but the client surfaced ${show(r.error)}`,
+              );
+            await expectRefusal(env, op.operation, input, log, {
+              what: `${op.operation} repeated with the same ${member}`,
+              codes,
+            });
+          }),
+      },
+    ];
+  },
+  serverChecks: tokenChecks,
+};

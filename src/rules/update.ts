@@ -1,0 +1,172 @@
+// The update rule kind: the call changes a child of the selected entity that the input names by
+// `match` (a Worker's grant of a qualification type, by WorkerId): none matching is refused with
+// `error`; one outside `allowed` with `statusError`; otherwise its fields become `set` (the value
+// language) once every rule passed. Checks:
+//   rule.<id>          from `given` the call succeeds, and the same call again meets the changed
+//                      child: refused with `statusError` (its new status is not allowed);
+//   rule.<id>.unknown  a match naming no child is refused with `error`.
+import { validInput } from '../arbitraries/input.ts';
+import { expectError, expectSuccess } from '../checks/judge.ts';
+import { minimalInput, sev } from '../checks/plan.ts';
+import { freshIds } from '../checks/rule-support.ts';
+import {
+  callClient,
+  caseCount,
+  createState,
+  E2eFailure,
+  errorRuleHead,
+  expectRefusal,
+  runCases,
+  sample,
+  show,
+} from '../client-checks/e2e-support.ts';
+import type { SpecProblem } from '../spec/load.ts';
+import { errorSpec } from '../spec/resolve.ts';
+import { unknownId } from './context.ts';
+import type { RuleKindModule, ServerRuleContext } from './types.ts';
+import { evalValue } from './values.ts';
+
+function matchInput(rule: ServerRuleContext['rule']): string[] {
+  return Object.values(rule.match ?? {}).flatMap((v) =>
+    v.startsWith('$input.') ? [v.slice('$input.'.length)] : [],
+  );
+}
+
+function updateChecks(ctx: ServerRuleContext): void {
+  const { set, op, rule } = ctx;
+  const api = op.api;
+  if (!rule.given || !rule.error) return;
+  const given = rule.given;
+  const statusError = rule.statusError;
+  if (statusError)
+    ctx.add(`rule.${rule.id}`, sev(rule.basis, errorSpec(set, statusError).basis), async (s) => {
+      await s.requireApi(api);
+      const ids = await freshIds(s, op, given);
+      const input = minimalInput(set, op, ids, s.config.seed);
+      s.cover(`rule:${rule.id}`);
+      expectSuccess(
+        set,
+        op,
+        await s.call(api, op.operation, input, { label: 'first' }),
+        `${op.operation} from provider state ${given}`,
+      );
+      const again = await s.call(api, op.operation, input, { label: 'again' });
+      expectError(set, api, again, [statusError], `${op.operation} again on the ${rule.entity} it changed`);
+    });
+  const member = matchInput(rule)[0];
+  if (member)
+    ctx.add(`rule.${rule.id}.unknown`, sev(rule.basis, errorSpec(set, rule.error).basis), async (s) => {
+      await s.requireApi(api);
+      const ids = await freshIds(s, op, given);
+      const input = {
+        ...minimalInput(set, op, ids, s.config.seed),
+        [member]: unknownId(set, op, rule.entity ?? '', member, s.config.seed),
+      };
+      s.cover(`rule:${rule.id}:unknown`);
+      expectError(
+        set,
+        api,
+        await s.call(api, op.operation, input),
+        [rule.error!, ...(rule.acceptErrors ?? [])],
+        `${op.operation} with a ${member} that names no ${rule.entity}`,
+      );
+    });
+}
+
+export const update: RuleKindModule = {
+  kind: 'update',
+  schema: {
+    required: ['entity', 'match', 'set', 'error', 'given'],
+    properties: {
+      entity: { type: 'string' },
+      match: { type: 'object', additionalProperties: { type: 'string' } },
+      allowed: { type: 'array', items: { type: 'string' }, minItems: 1 },
+      statusError: { type: 'string' },
+      set: { type: 'object', additionalProperties: { type: ['string', 'number', 'boolean'] } },
+    },
+  },
+  // it makes or changes another entity than the one the stateful model follows
+  namesOther: true,
+  validate(ctx) {
+    const { rule, op, set } = ctx;
+    const out: SpecProblem[] = [];
+    const child = set.model.entities[rule.entity ?? ''];
+    if (child?.parent?.entity !== op.behaviour.entity)
+      out.push({
+        file: ctx.file,
+        pointer: `${ctx.pointer}/entity`,
+        message: `${rule.entity} is not a child of ${op.behaviour.entity}`,
+      });
+    for (const f of Object.keys(rule.set ?? {}))
+      if (!ctx.fieldKnownOf(rule.entity ?? '', f))
+        out.push({
+          file: ctx.file,
+          pointer: `${ctx.pointer}/set/${f}`,
+          message: `${f} is not a field of ${rule.entity}`,
+        });
+    if (rule.statusError && !set.errors.errors[rule.statusError])
+      out.push({
+        file: ctx.file,
+        pointer: `${ctx.pointer}/statusError`,
+        message: `unknown error ${rule.statusError}`,
+      });
+    return out;
+  },
+  execute(ctx) {
+    const missing = ctx.needEntity();
+    if (missing) return missing;
+    const { rule, store, call } = ctx;
+    const env = { input: call.input, now: ctx.now };
+    const want = Object.entries(rule.match ?? {}).map(([f, v]) => [f, evalValue(v, env)] as const);
+    const child = store
+      .childrenOf(ctx.rec!, rule.entity!)
+      .find((c) => want.every(([f, v]) => c.fields[f] === v));
+    if (!child) return ctx.error(rule.error!, { ...ctx.idValues, ...Object.fromEntries(want) });
+    const current = String(store.statusOf(child));
+    if (rule.allowed && !rule.allowed.includes(current))
+      return ctx.error(rule.statusError ?? rule.error!, {
+        ...ctx.idValues,
+        ...Object.fromEntries(want),
+        allowed: rule.allowed.join(','),
+        CurrentState: current,
+      });
+    const fields: Record<string, unknown> = {};
+    for (const [f, v] of Object.entries(rule.set ?? {})) {
+      const x = evalValue(v, { ...env, fields: child.fields });
+      if (x !== undefined) fields[f] = x;
+    }
+    ctx.pending.push({ rec: child, fields });
+    return undefined;
+  },
+  // the model follows the selected entity, not its children: either refusal may come
+  predict: (ctx) => ({
+    maybe: [
+      ctx.rule.error!,
+      ...(ctx.rule.statusError ? [ctx.rule.statusError] : []),
+      ...(ctx.rule.acceptErrors ?? []),
+    ],
+  }),
+  serverChecks: updateChecks,
+  clientChecks(ctx) {
+    const { set, op, rule } = ctx;
+    const statusError = rule.statusError;
+    if (!rule.given || !statusError) return [];
+    const given = rule.given;
+    const { codes, ...errorHead } = errorRuleHead(set, op, rule, statusError);
+    return [
+      {
+        ...errorHead,
+        summary: `Through the client, ${op.operation} from provider state ${given} succeeds, and the same call again surfaces ${codes.join(' or ')}.`,
+        run: (env) =>
+          runCases(caseCount(env, 2), async (i, log) => {
+            const ids = await createState(env, given, log);
+            const input = sample(validInput(set, op, { ids, requiredOnly: true }), env.seed + i);
+            const r = await callClient(env, op.operation, input, log);
+            if ('error' in r)
+              throw new E2eFailure(`${op.operation} must succeed, but the client surfaced ${show(r.error)}`);
+            await expectRefusal(env, op.operation, input, log, { what: `${op.operation} again`, codes });
+          }),
+      },
+    ];
+  },
+};
