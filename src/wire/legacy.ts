@@ -721,11 +721,13 @@ export function decodeLegacyDocument(
         output[m.name] =
           m.type === 'list' ? fromXml(resultEl[m.name], m) : fromXml(asArray(resultEl[m.name])[0], m);
   // elements of the result beyond the output members and the request element (attributes start with @)
+  // (for a bare result, the member's own structure declares what its element may hold)
   const envelope = requestPath.split('/')[0];
+  const declared = bareMember ? (bareMember.members ?? []) : shape;
   const undeclared =
-    shape && isPlainObject(resultEl)
+    declared && isPlainObject(resultEl)
       ? Object.keys(resultEl).filter(
-          (k) => k !== envelope && !k.startsWith('@') && k !== '#text' && !shape.some((m) => m.name === k),
+          (k) => k !== envelope && !k.startsWith('@') && k !== '#text' && !declared.some((m) => m.name === k),
         )
       : [];
   return {
