@@ -40,6 +40,17 @@ describe('the labelling app', () => {
     expect(Math.round((before - (await balance())) * 100)).toBe(70);
   });
 
+  it('work nobody reviews is approved and paid when the auto-approval delay passes', async () => {
+    const hitId = await publishTask(client, { title: 'Birds', reward: '0.40', workers: 2 });
+    const { AssignmentId } = mturk.workers.submit(hitId, { Answer: answer('yes') });
+    const before = await balance();
+    // the app publishes with AutoApprovalDelayInSeconds=86400
+    mturk.clock.advance(86400);
+    const out = await client.send(new GetAssignmentCommand({ AssignmentId }));
+    expect(out.Assignment.AssignmentStatus).toBe('Approved');
+    expect(Math.round((before - (await balance())) * 100)).toBe(40);
+  });
+
   it('a HIT nobody submits to times out in the app, then expires', async () => {
     const hitId = await publishTask(client, { title: 'Dogs', workers: 1 });
     await expect(waitForSubmissions(client, hitId, { count: 1, timeoutMs: 100 })).rejects.toThrow(

@@ -1,32 +1,42 @@
-"""Tests of the labelling app against the emulator's server mode (`mturk-conformance emulator`),
-pytest style: run with pytest, or with `python3 test_labelling.py` (no pytest needed).
+"""Tests of the labelling app against the emulator's server mode (`npx mturk-conformance emulator`).
 
-MTURK_ENDPOINT is the emulator's URL; Workers act through its control endpoint."""
+Plain unittest, so Debian's python runs them with nothing but boto3 installed:
+
+    npx mturk-conformance emulator --accept-any-signature &
+    MTURK_ENDPOINT=http://127.0.0.1:7017 /usr/bin/python3 -m unittest -v test_labelling
+
+(pytest collects them too.) Like moto, the emulator then takes any access key, and each key is a
+requester of its own: every test is one, with its own HITs and balance. Workers act, and time
+passes, through the emulator's control endpoint (docs/emulator.md, "The control endpoint")."""
 
 import json
 import os
-import sys
+import unittest
+import urllib.error
 import urllib.request
+import uuid
 
 import boto3
 
 from labelling import approve_and_reward, publish_task, submitted_assignments
 
 ENDPOINT = os.environ.get("MTURK_ENDPOINT", "http://127.0.0.1:7017")
+ANSWER = "<QuestionFormAnswers/>"
 
 
 def client():
-    # any key will do for the emulator started with --accept-any-signature; these are its test keys
+    """A client for a new requester: a fresh access key (the secret is not checked)."""
     return boto3.client(
         "mturk",
         endpoint_url=ENDPOINT,
         region_name="us-east-1",
-        aws_access_key_id="AKIAMTURKCONFORMANCE1",
-        aws_secret_access_key="mturk-conformance-test-secret-1",
+        aws_access_key_id="AKIDLABELLING" + uuid.uuid4().hex[:12].upper(),
+        aws_secret_access_key="any-secret-will-do",
     )
 
 
 def control(path, body):
+    """POSTs to the control endpoint; returns (HTTP status, JSON answer)."""
     req = urllib.request.Request(
         ENDPOINT + "/_control/" + path, data=json.dumps(body).encode(), method="POST"
     )
@@ -37,53 +47,68 @@ def control(path, body):
         return e.code, json.loads(e.read())
 
 
-def worker_submits(hit_id, answer):
-    status, ids = control("workers", {"action": "WorkerSubmitsAssignment", "params": {"HITId": hit_id, "Answer": answer}})
-    assert status == 200, ids
+def worker_submits(hit_id, answer=ANSWER):
+    """A Worker accepts and submits an assignment of the HIT; returns its ids."""
+    params = {"HITId": hit_id, "Answer": answer}
+    status, ids = control("workers", {"action": "WorkerSubmitsAssignment", "params": params})
+    if status != 200:
+        raise AssertionError("the Worker could not submit: %s %s" % (status, ids))
     return ids
 
 
-def test_publish_collect_approve_and_pay():
-    mturk = client()
-    before = float(mturk.get_account_balance()["AvailableBalance"])
-    hit_id = publish_task(mturk, "Cats", reward="0.10", workers=2)
-    worker_submits(hit_id, "<QuestionFormAnswers/>")
-    worker_submits(hit_id, "<QuestionFormAnswers/>")
-    submitted = submitted_assignments(mturk, hit_id)
-    assert len(submitted) == 2
-    paid = approve_and_reward(mturk, submitted, "0.25")
-    assert sorted(paid) == sorted(a["WorkerId"] for a in submitted)
-    for a in submitted:
-        assert mturk.get_assignment(AssignmentId=a["AssignmentId"])["Assignment"]["AssignmentStatus"] == "Approved"
-    after = float(mturk.get_account_balance()["AvailableBalance"])
-    assert round((before - after) * 100) == 70
+class LabellingAppTest(unittest.TestCase):
+    def setUp(self):
+        self.mturk = client()
+        self.addCleanup(self.mturk.close)
 
+    def balance(self):
+        return float(self.mturk.get_account_balance()["AvailableBalance"])
 
-def test_a_full_hit_refuses_another_worker():
-    mturk = client()
-    hit_id = publish_task(mturk, "Dogs", workers=1)
-    worker_submits(hit_id, "<QuestionFormAnswers/>")
-    status, body = control("workers", {"action": "WorkerSubmitsAssignment", "params": {"HITId": hit_id}})
-    assert status == 409
-    assert "is not Assignable" in body["error"]
+    def status_of(self, assignment_id):
+        return self.mturk.get_assignment(AssignmentId=assignment_id)["Assignment"]["AssignmentStatus"]
 
+    def test_publish_collect_approve_and_pay(self):
+        before = self.balance()
+        hit_id = publish_task(self.mturk, "Cats", reward="0.10", workers=2)
+        worker_submits(hit_id)
+        worker_submits(hit_id)
+        submitted = submitted_assignments(self.mturk, hit_id)
+        self.assertEqual(len(submitted), 2)
+        paid = approve_and_reward(self.mturk, submitted, "0.25")
+        self.assertEqual(sorted(paid), sorted(a["WorkerId"] for a in submitted))
+        for a in submitted:
+            self.assertEqual(self.status_of(a["AssignmentId"]), "Approved")
+        # two rewards and two bonuses
+        self.assertEqual(round((before - self.balance()) * 100), 70)
 
-def test_submissions_are_approved_automatically_when_time_passes():
-    mturk = client()
-    hit_id = publish_task(mturk, "Birds", workers=1)
-    ids = worker_submits(hit_id, "<QuestionFormAnswers/>")
-    status, _ = control("clock", {"advanceSeconds": 86400})
-    assert status == 200
-    assert mturk.get_assignment(AssignmentId=ids["AssignmentId"])["Assignment"]["AssignmentStatus"] == "Approved"
+    def test_a_full_hit_refuses_another_worker(self):
+        hit_id = publish_task(self.mturk, "Dogs", workers=1)
+        worker_submits(hit_id)
+        status, body = control("workers", {"action": "WorkerSubmitsAssignment", "params": {"HITId": hit_id}})
+        self.assertEqual(status, 409)
+        self.assertIn("is not Assignable", body["error"])
+
+    def test_unreviewed_work_is_approved_and_paid_when_time_passes(self):
+        hit_id = publish_task(self.mturk, "Birds", reward="0.40", workers=2)
+        ids = worker_submits(hit_id)
+        before = self.balance()
+        # the app publishes with AutoApprovalDelayInSeconds=86400
+        status, clock = control("clock", {"advanceSeconds": 86400})
+        self.assertEqual(status, 200)
+        self.assertGreaterEqual(clock["fired"], 1)
+        self.assertEqual(self.status_of(ids["AssignmentId"]), "Approved")
+        self.assertEqual(round((before - self.balance()) * 100), 40)
+
+    def test_a_hit_expires_when_its_lifetime_passes(self):
+        hit_id = publish_task(self.mturk, "Fish", workers=3)
+        self.assertEqual(self.mturk.get_hit(HITId=hit_id)["HIT"]["HITStatus"], "Assignable")
+        # the app publishes with LifetimeInSeconds=3600
+        self.assertEqual(control("clock", {"advanceSeconds": 3600})[0], 200)
+        self.assertEqual(self.mturk.get_hit(HITId=hit_id)["HIT"]["HITStatus"], "Reviewable")
+        status, body = control("workers", {"action": "WorkerAcceptsAssignment", "params": {"HITId": hit_id}})
+        self.assertEqual(status, 409)
+        self.assertIn("is not Assignable", body["error"])
 
 
 if __name__ == "__main__":
-    failed = 0
-    for name, test in sorted((n, f) for n, f in globals().items() if n.startswith("test_") and callable(f)):
-        try:
-            test()
-            print("PASS " + name)
-        except Exception as e:  # a plain runner: report and go on
-            failed += 1
-            print("FAIL " + name + ": " + (str(e).splitlines() or [repr(e)])[0])
-    sys.exit(1 if failed else 0)
+    unittest.main()
