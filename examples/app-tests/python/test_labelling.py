@@ -1,16 +1,21 @@
 """Tests of the labelling app against the emulator's server mode (`npx mturk-conformance emulator`).
 
-Plain unittest, so Debian's python runs them with nothing but boto3 installed:
+Plain unittest, so Debian's python runs them with nothing but boto3 installed (pytest collects
+them too). From the repository root, or from a project that installed mturk-conformance:
 
-    npx mturk-conformance emulator --accept-any-signature &
-    MTURK_ENDPOINT=http://127.0.0.1:7017 /usr/bin/python3 -m unittest -v test_labelling
+    /usr/bin/python3 examples/app-tests/python/test_labelling.py
 
-(pytest collects them too.) Like moto, the emulator then takes any access key, and each key is a
-requester of its own: every test is one, with its own HITs and balance. Workers act, and time
-passes, through the emulator's control endpoint (docs/emulator.md, "The control endpoint")."""
+starts `npx mturk-conformance emulator --port 0 --accept-any-signature` for the run and stops it
+after; with MTURK_ENDPOINT set, the tests use that emulator instead. Like moto, the emulator then
+takes any access key, and each key is a requester of its own: every test is one, with its own
+HITs and balance. Workers act, and time passes, through the emulator's control endpoint
+(docs/emulator.md, "The control endpoint")."""
 
 import json
 import os
+import re
+import signal
+import subprocess
 import unittest
 import urllib.error
 import urllib.request
@@ -20,8 +25,41 @@ import boto3
 
 from labelling import approve_and_reward, publish_task, submitted_assignments
 
-ENDPOINT = os.environ.get("MTURK_ENDPOINT", "http://127.0.0.1:7017")
+ENDPOINT = os.environ.get("MTURK_ENDPOINT", "")
 ANSWER = "<QuestionFormAnswers/>"
+_server = None
+
+
+def setUpModule():
+    """Starts an emulator for the run unless MTURK_ENDPOINT names one."""
+    global ENDPOINT, _server
+    if ENDPOINT:
+        return
+    _server = subprocess.Popen(
+        ["npx", "--no-install", "mturk-conformance", "emulator", "--port", "0", "--accept-any-signature"],
+        cwd=os.path.dirname(os.path.abspath(__file__)),
+        stdout=subprocess.PIPE,
+        text=True,
+        start_new_session=True,  # its own process group: npx and the emulator stop together
+    )
+    for line in _server.stdout:
+        found = re.search(r"listening on (http://\S+)", line)
+        if found:
+            ENDPOINT = found.group(1)
+            return
+    tearDownModule()
+    raise RuntimeError("the emulator did not start (is mturk-conformance installed? npm install)")
+
+
+def tearDownModule():
+    global _server
+    if _server is None:
+        return
+    if _server.poll() is None:
+        os.killpg(_server.pid, signal.SIGTERM)
+    _server.wait(timeout=30)
+    _server.stdout.close()
+    _server = None
 
 
 def client():
