@@ -157,8 +157,7 @@ export function checkModelDynamics(set: SpecSet, file: string): SpecProblem[] {
       const op = set.apis[api]?.operations.get(operation);
       const r = op?.behaviour.rules.find((x) => x.id === rule);
       if (!op) problem(`${p}/charge/operation`, `${api} has no operation ${operation}`);
-      else if (!r || r.kind !== 'charge')
-        problem(`${p}/charge/rule`, `${operation} has no charge rule ${rule}`);
+      else if (r?.kind !== 'charge') problem(`${p}/charge/rule`, `${operation} has no charge rule ${rule}`);
       else if (op.behaviour.entity !== t.entity)
         problem(`${p}/charge`, `${operation} acts on ${op.behaviour.entity}, the timer on ${t.entity}`);
       if (!set.model.account) problem(`${p}/charge`, 'model.json has no account to draw on');

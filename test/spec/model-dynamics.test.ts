@@ -87,7 +87,11 @@ describe('model.json actions, timers and settle rules', () => {
       'a timer charge of an operation on another entity',
       // biome-ignore lint/suspicious/noExplicitAny: a test edits arbitrary JSON
       (m: any) => {
-        m.timers['hit-expiry'].charge = { api: '2017-01-17', operation: 'ApproveAssignment', rule: 'pays-reward' };
+        m.timers['hit-expiry'].charge = {
+          api: '2017-01-17',
+          operation: 'ApproveAssignment',
+          rule: 'pays-reward',
+        };
       },
       'model.json#/timers/hit-expiry/charge: ApproveAssignment acts on Assignment, the timer on HIT',
     ],
