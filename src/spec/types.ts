@@ -170,6 +170,16 @@ export interface RuleSpec {
   itemMembers?: string[];
 }
 
+/**
+ * 2014-08-15: the answer's result element when it is not `{operation}Result`: another wrapper name
+ * (`element`), or no wrapper at all (`member`: that output member's element is the result).
+ */
+export interface ResultPlacement {
+  element?: string;
+  member?: string;
+  basis: Basis;
+}
+
 /** Input members that exclude each other: at most one of them, or exactly one with `exactlyOne`. */
 export interface ExclusiveGroup {
   members: string[];
@@ -189,7 +199,7 @@ export interface OperationSpec {
   equivalent?: Record<string, unknown>;
   idempotent?: boolean;
   input: { members: Record<string, MemberSpec>; exclusive?: ExclusiveGroup[] };
-  output: { members: Record<string, MemberSpec> };
+  output: { members: Record<string, MemberSpec>; result?: ResultPlacement };
   behaviour: {
     kind: 'transition' | 'read' | 'list' | 'create' | 'delete';
     entity: string;
@@ -439,6 +449,12 @@ export interface TimerSpec {
   at: string;
   set?: Record<string, unknown>;
   settle?: ('self' | 'parent')[];
+  /**
+   * A charge rule of an operation whose payment the timer makes too (auto-approval pays what
+   * ApproveAssignment pays): its amount is evaluated over the entity and its parent and drawn
+   * from the owner's account; when the account cannot pay, the timer leaves the entity as it is.
+   */
+  charge?: { api: Api; operation: string; rule: string };
   basis: Basis;
 }
 
