@@ -306,22 +306,27 @@ export class Session {
       throw new NotRun(`${entityName} cannot be observed in ${api} (model.json names no observe operation)`);
     const input = observeInput(ent, o.input, ids);
     let ex = await this.call(api, o.operation, input, { as, label: `observe ${entityName}` });
-    // a listing (find) is read page by page, by its token, until the entity turns up
+    // a listing (find) is read page by page (by its token, or numbered pages) until the entity
+    // turns up or the pages end
     const spec = this.set.apis[api].operations.get(o.operation);
-    const paging = spec?.behaviour.rules.find((r) => r.pagination?.style === 'token')?.pagination?.token;
+    const paging = spec?.behaviour.rules.find((r) => r.pagination)?.pagination;
     for (let page = 1; o.find && paging && page < 100; page++) {
       const a = ex.answer;
-      const next = a.kind === 'success' ? a.output[paging] : undefined;
-      if (
-        typeof next !== 'string' ||
-        next === '' ||
-        findIn(a.kind === 'success' ? a.output : {}, o, ent, ids)
-      )
-        break;
+      if (a.kind !== 'success' || findIn(a.output, o, ent, ids)) break;
+      let more: Record<string, unknown> | undefined;
+      if (paging.style === 'token' && paging.token) {
+        const next = a.output[paging.token];
+        if (typeof next === 'string' && next !== '') more = { [paging.token]: next };
+      } else if (paging.style === 'page' && paging.page) {
+        const items = atPath(a.output, o.path);
+        const count = items === undefined ? 0 : Array.isArray(items) ? items.length : 1;
+        if (count > 0) more = { [paging.page]: page + 1 };
+      }
+      if (!more) break;
       ex = await this.call(
         api,
         o.operation,
-        { ...input, [paging]: next },
+        { ...input, ...more },
         {
           as,
           label: `observe ${entityName} (page ${page + 1})`,

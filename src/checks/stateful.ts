@@ -6,7 +6,7 @@
 // a refusal or the status the call leaves; the first refusal decides.
 import fc from 'fast-check';
 import { validInput } from '../arbitraries/input.ts';
-import { findId, freshUniques } from '../rules/create.ts';
+import { findId, freshUniques, lifetimeMembers } from '../rules/create.ts';
 import { ruleKind, rulesWith } from '../rules/index.ts';
 import { freshTokens } from '../rules/token.ts';
 import { errorSpec, inputMembers } from '../spec/resolve.ts';
@@ -91,7 +91,14 @@ export function statefulChecks(
                   n === ent.id ||
                   (states.length > 0 && states.every((st) => n in (set.model.states[st]?.returns ?? {}))),
               );
-        return [o.operation, validInput(set, o, { omit: idMembers })] as const;
+        // what a create makes lives as long as it may: the model follows no clock
+        const longest: Record<string, unknown> = {};
+        for (const name of creators.includes(o) ? lifetimeMembers(o) : []) {
+          const m = inputMembers(set, o).find((x) => x.name === name);
+          const max = m?.constraints.find((c) => c.kind === 'range')?.max;
+          if (typeof max === 'number') longest[name] = max;
+        }
+        return [o.operation, validInput(set, o, { omit: idMembers, fixed: longest })] as const;
       }),
     );
     const setup = states.length

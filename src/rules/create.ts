@@ -49,6 +49,21 @@ export function freshUniques(op: OperationSpec, input: Record<string, unknown>):
   return out;
 }
 
+/**
+ * The input members a create rule counts a time from (`$now+$input.LifetimeInSeconds`): a model
+ * run gives them their largest valid value, so what it made does not expire while it runs.
+ */
+export function lifetimeMembers(op: OperationSpec): string[] {
+  return op.behaviour.rules.flatMap((r) =>
+    r.kind === 'create'
+      ? Object.values(r.set ?? {}).flatMap((v) => {
+          const m = typeof v === 'string' ? /^\$now\+\$input\.([A-Za-z0-9]+)$/.exec(v) : null;
+          return m ? [m[1]!] : [];
+        })
+      : [],
+  );
+}
+
 /** The value of an id field anywhere in the first two levels of an output. */
 export function findId(output: Record<string, unknown>, idField: string): string | undefined {
   if (typeof output[idField] === 'string') return output[idField] as string;
