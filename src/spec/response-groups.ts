@@ -148,6 +148,9 @@ export function checkResponseGroups(set: SpecSet, op: OperationSpec, file: strin
     at(`/groups/${echo}/adds`, `${echo} is the protocol's echo of the request; it adds no members`);
   const shapes = set.apis[op.api].shapes;
   for (const [g, spec] of Object.entries(rg.groups))
+    if (spec.given !== undefined && !(spec.given in set.model.states))
+      at(`/groups/${g}/given`, `unknown provider state ${spec.given} (see model.json)`);
+  for (const [g, spec] of Object.entries(rg.groups))
     (spec.adds ?? []).forEach((path, i) => {
       const problem = pathProblem(shapes, op.output.members, path);
       if (problem) at(`/groups/${g}/adds/${i}`, problem);

@@ -195,6 +195,8 @@ export interface ResponseGroupsSpec {
 
 export interface ResponseGroupSpec {
   adds?: string[];
+  /** the provider state whose entities show what the group adds (default: the operation's) */
+  given?: string;
   basis: Basis;
   /** the sources say the members it adds are left out when it is not asked for */
   absentBasis?: Basis;
