@@ -121,7 +121,10 @@ export type Prediction =
   | { next: string | undefined }
   | { maybe: string[] }
   /** success, and the entity is gone; later calls on it may answer these besides does-not-exist */
-  | { gone: string[] };
+  | { gone: string[] }
+  /** success, and the status is one of these (the rule reads a field the model does not follow):
+   * the observation after the call tells which */
+  | { either: string[] };
 
 /** What a rule kind contributes to the server checks of one rule. */
 export interface ServerRuleContext extends RuleContext {
