@@ -461,7 +461,7 @@ function exclusiveCases(
       member: g.members[0]!,
       input: all,
       expectError: g.error ?? protocol.validation.invalid,
-      basis: g.basis,
+      basis: g.severalBasis ?? g.basis,
       source: `${opFile}#/input/exclusive/${i}`,
     });
     if (g.exactlyOne) {

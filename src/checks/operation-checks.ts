@@ -52,7 +52,7 @@ function validChecks(set: SpecSet, op: OperationSpec, _config: ServerTargetConfi
         await forAll(s, template, async (input) => {
           // the state under which this input succeeds (an effect for this input names its own)
           const ids = await freshIds(s, op, effectFor(set, op, input, undefined)?.given ?? givenFor(op));
-          const full = { ...input, ...idInput(set, op, ids) };
+          const full = { ...input, ...idInput(set, op, ids, input) };
           coverInput(s.coverage, members, full);
           const ex = await s.call(api, op.operation, full);
           expectSuccess(set, op, ex, `A valid ${op.operation} request`);
