@@ -168,6 +168,8 @@ export interface RuleSpec {
   from?: string[];
   /** list: the only members of each item the service shows (others are left out) */
   itemMembers?: string[];
+  /** upload: why `error` is the answer here, when the catalogue's basis of the error says less */
+  errorBasis?: Basis;
   /** list: the item members that together tell the listed items apart, for items that do not
    * show the entity's id (a BonusPayment); their values come from the provider state */
   itemKey?: string[];
