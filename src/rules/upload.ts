@@ -3,7 +3,7 @@
 // else the call is refused with `error` (`errorBasis`: why this error here). A successful call
 // shows a temporary URL of the file in the output member `show` (GetFileUploadURL).
 import fc from 'fast-check';
-import { expectError, expectSuccess } from '../checks/judge.ts';
+import { expectError } from '../checks/judge.ts';
 import { idInput, minimalInput, sev } from '../checks/plan.ts';
 import { freshIds } from '../checks/rule-support.ts';
 import { CheckFailure, type Session } from '../checks/session.ts';
@@ -89,7 +89,11 @@ export const upload: RuleKindModule = {
     if (r.show && !(r.show in op.output.members))
       out.push({ file, pointer: `${p}/show`, message: `${r.show} is not an output member` });
     if (r.field && !ctx.fieldKnown(r.field))
-      out.push({ file, pointer: `${p}/field`, message: `${r.field} is not a field of ${op.behaviour.entity}` });
+      out.push({
+        file,
+        pointer: `${p}/field`,
+        message: `${r.field} is not a field of ${op.behaviour.entity}`,
+      });
     if (r.given && states[r.given]) {
       // the state must give an answer with a file (the question it returns) and one without
       const { answers, returned, plain } = stateAnswers(ctx.set, op.behaviour.entity, r);
@@ -192,13 +196,22 @@ export const upload: RuleKindModule = {
       });
       ctx.add(`rule.${rule.id}.${name}.code`, codeSev, async (s) => {
         const { ex, q } = await refuse(s);
-        expectError(set, api, ex, ctx.accepted, `${op.operation} for ${member} ${JSON.stringify(q)} (${what})`);
+        expectError(
+          set,
+          api,
+          ex,
+          ctx.accepted,
+          `${op.operation} for ${member} ${JSON.stringify(q)} (${what})`,
+        );
       });
     };
     const { plain, answers } = stateAnswers(set, entity, rule);
     both('not-upload', 'a question whose answer holds no uploaded file', () => plain);
     both('unknown-question', 'a question the answer does not have', (s) => {
-      const sample = fc.sample(fc.stringMatching(/^[a-z][a-z0-9]{5,11}$/), { seed: s.config.seed, numRuns: 5 });
+      const sample = fc.sample(fc.stringMatching(/^[a-z][a-z0-9]{5,11}$/), {
+        seed: s.config.seed,
+        numRuns: 5,
+      });
       return sample.find((x) => !answers.has(x));
     });
   },
