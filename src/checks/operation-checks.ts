@@ -4,7 +4,13 @@
 // the state model.
 import fc from 'fast-check';
 import { coverInput } from '../arbitraries/coverage.ts';
-import { constraintSource, oneViolation, serverIssuedMembers, validInput } from '../arbitraries/input.ts';
+import {
+  constraintSource,
+  oneViolation,
+  serverIssuedMembers,
+  validInput,
+  withMember,
+} from '../arbitraries/input.ts';
 import { constraintsOf, freeString, lengthBounds, patternString } from '../arbitraries/values.ts';
 import { ruleContext, ruleKind } from '../rules/index.ts';
 import { freshTokens } from '../rules/token.ts';
@@ -122,10 +128,10 @@ function validChecks(set: SpecSet, op: OperationSpec, _config: ServerTargetConfi
             await s.requireApi(api);
             for (const v of values) {
               const ids = await freshIds(s, op);
-              const input = freshTokens(op, {
-                ...minimalInput(set, op, ids, s.config.seed),
-                [m.name]: v.value,
-              });
+              const input = freshTokens(
+                op,
+                withMember(op, minimalInput(set, op, ids, s.config.seed), m.name, v.value),
+              );
               s.cover(key);
               const ex = await s.call(api, op.operation, input, { label: `${m.name} ${v.label}` });
               expectSuccess(set, op, ex, `${op.operation} with ${m.name} ${v.label}`);
