@@ -2,7 +2,8 @@
 // paired by `equivalent` in the specs) must end in the same observable state
 // and produce the same error codes.
 import fc from 'fast-check';
-import { APIS, type Api, type OperationSpec, type SpecSet } from '../spec/types.ts';
+import { ruleInput } from '../spec/resolve.ts';
+import { APIS, type Api, type OperationSpec, type RuleSpec, type SpecSet } from '../spec/types.ts';
 import { summary } from './judge.ts';
 import {
   entityOf,
@@ -47,6 +48,10 @@ function pairs(set: SpecSet, apis: Api[]): Pair[] {
         if (typeof name !== 'string') continue;
         const peer = set.apis[other].operations.get(name);
         if (!peer) continue;
+        // the peer names this operation back with an input: its pairing is the precise one
+        // (2017 UpdateExpirationForHIT ≡ legacy ForceExpireHIT only with an ExpireAt in the past)
+        const back = peer.equivalent ?? {};
+        if (!eq.input && back[api] === op.operation && back.input) continue;
         // `input` in an equivalence applies to the side that is not the declaring one
         const extraForPeer = (eq.input ?? {}) as Record<string, unknown>;
         const [first, second] =
@@ -100,7 +105,11 @@ async function tell(
 ): Promise<Told> {
   const { op } = side;
   const ids = state ? await s.state(state) : {};
-  const fixed = { ...side.extra, ...(unknownId ? { [selectMember(set, op)]: unknownId } : {}) };
+  // an equivalence's input may name times relative to the call ($now±N), as a rule's input does
+  const fixed = {
+    ...ruleInput({ input: side.extra } as RuleSpec),
+    ...(unknownId ? { [selectMember(set, op)]: unknownId } : {}),
+  };
   const base = minimalInput(set, op, ids, s.config.seed, fixed);
   const input = { ...base, ...idInput(set, op, ids, base) };
   if (unknownId) input[selectMember(set, op)] = unknownId;

@@ -16,6 +16,7 @@ import { ruleContext, ruleKind } from '../rules/index.ts';
 import { freshTokens } from '../rules/token.ts';
 import { constraintKey, effectFor, errorSpec, inputMembers } from '../spec/resolve.ts';
 import type { OperationSpec, ResolvedMember, Severity, SpecSet } from '../spec/types.ts';
+import { legacyResultName } from '../wire/legacy.ts';
 import { getPath } from '../wire/xml.ts';
 import { expectError, expectRefused, expectSuccess } from './judge.ts';
 import {
@@ -92,7 +93,7 @@ function validChecks(set: SpecSet, op: OperationSpec, _config: ServerTargetConfi
           if (!parsed.ok) throw new CheckFailure(`The answer is not XML: ${parsed.message}.`, ex);
           const fill = (t: string) => t.replace('{operation}', op.operation);
           const requestPath = (p.success.isValidPath ?? '').split('/').slice(0, -1).join('/');
-          const path = [parsed.root, fill(p.success.result ?? ''), requestPath, fill(echo.element)]
+          const path = [parsed.root, legacyResultName(set, op.operation), requestPath, fill(echo.element)]
             .filter(Boolean)
             .join('/');
           if (getPath(parsed.doc, path) === undefined)

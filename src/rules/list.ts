@@ -305,7 +305,7 @@ export const list: RuleKindModule = {
     const listed = (output: Record<string, unknown>, id: string | undefined) =>
       listedIn(rule, ent, output, id);
     // Both list checks: a fresh provider state, the filtered call, and its successful output:
-    // the page that lists the entity (token pages are followed, up to 50, when no filter
+    // the page that lists the entity (token or numbered pages are followed, up to 50, when no filter
     // narrows the listing to what the state made, e.g. all of the caller's HITs)
     const listFresh = async (s: Session, coverKey: string) => {
       await s.requireApi(api);
@@ -314,14 +314,10 @@ export const list: RuleKindModule = {
       let input = listInput(ids);
       let ex = await s.call(api, op.operation, input);
       let output = expectSuccess(set, op, ex, `${op.operation} filtered by ${JSON.stringify(input)}`);
-      for (let page = 2; page <= 50 && pgToken && !listed(output, keyFrom(ids)).hit; page++) {
-        const token = output[pgToken];
-        if (typeof token !== 'string' || token === '') break;
-        input = {
-          ...input,
-          [pgToken]: token,
-          ...(maxPageSize ? { [rule.pagination!.size]: maxPageSize } : {}),
-        };
+      for (let page = 2; page <= 50 && !listed(output, keyFrom(ids)).hit; page++) {
+        const next = nextPage(rule, input, output, listed(output, undefined).list.length, maxPageSize);
+        if (!next) break;
+        input = next;
         ex = await s.call(api, op.operation, input, { label: `page ${page}` });
         output = expectSuccess(set, op, ex, `${op.operation} page ${page}`);
       }
@@ -482,10 +478,11 @@ export const list: RuleKindModule = {
         });
         last = ex;
         const out = expectSuccess(set, op, ex, `${op.operation} (${what})`);
-        got.push(...listed(out, undefined).list);
-        const token = pgToken ? out[pgToken] : undefined;
-        if (typeof token !== 'string' || token === '') break;
-        input = { ...input, [pgToken!]: token, ...(maxPageSize ? { [pg!.size]: maxPageSize } : {}) };
+        const items = listed(out, undefined).list;
+        got.push(...items);
+        const next = nextPage(rule, input, out, items.length, maxPageSize);
+        if (!next) break;
+        input = next;
       }
       return { keys: itemIds(got), last: last! };
     };
@@ -778,18 +775,16 @@ export const list: RuleKindModule = {
           let c = await t.call(op, input);
           let output = t.succeeded(c, op, `${op.operation} filtered by ${JSON.stringify(filter)}`);
           let { list, hit } = listedIn(rule, ent, output, key);
-          // token pages are followed (up to 50, later ones as large as the model allows) while the
-          // entity is not listed: a listing no filter narrows holds all of the caller's entities
-          const pg = rule.pagination;
-          const token = pg?.style === 'token' ? pg.token : undefined;
+          // pages are followed (up to 50, later ones as large as the model allows) while the entity
+          // is not listed: a listing no filter narrows holds all of the caller's entities
           const range = inputMembers(set, op)
-            .find((m) => m.name === pg?.size)
+            .find((m) => m.name === rule.pagination?.size)
             ?.constraints.find((x) => x.kind === 'range');
           const maxSize = range?.kind === 'range' ? range.max : undefined;
-          for (let page = 2; page <= 50 && token && !hit; page++) {
-            const next = output[token];
-            if (typeof next !== 'string' || next === '') break;
-            input = { ...input, [token]: next, ...(pg && maxSize ? { [pg.size]: maxSize } : {}) };
+          for (let page = 2; page <= 50 && !hit; page++) {
+            const next = nextPage(rule, input, output, list.length, maxSize);
+            if (!next) break;
+            input = next;
             c = await t.call(op, input);
             output = t.succeeded(c, op, `${op.operation} page ${page}`);
             ({ list, hit } = listedIn(rule, ent, output, key));
@@ -896,6 +891,34 @@ export function stateKey(
   const made = state ? set.model.states[state]?.creates.find((c) => c.entity === entity) : undefined;
   const members = keyMembers(rule, ent);
   return keyText(members, Object.fromEntries(members.map((m) => [m, ids[m] ?? literal(made?.fields?.[m])])));
+}
+
+/**
+ * The input of the page after `output` (undefined at the end): the next token, or for numbered pages
+ * page 1 again at the largest size the model allows, then the next ones while the total says more exist.
+ */
+function nextPage(
+  rule: RuleSpec,
+  input: Record<string, unknown>,
+  output: Record<string, unknown>,
+  got: number,
+  maxSize: number | undefined,
+): Record<string, unknown> | undefined {
+  const pg = rule.pagination;
+  if (!pg) return undefined;
+  const sized = maxSize === undefined ? {} : { [pg.size]: maxSize };
+  if (pg.style === 'token' && pg.token) {
+    const token = output[pg.token];
+    return typeof token === 'string' && token !== '' ? { ...input, [pg.token]: token, ...sized } : undefined;
+  }
+  if (pg.style !== 'page' || !pg.page) return undefined;
+  const total = rule.total === undefined ? undefined : Number(output[rule.total]);
+  const size = Number(input[pg.size] ?? pg.defaultSize ?? got);
+  const resized = maxSize !== undefined && size !== maxSize;
+  const at = resized ? 0 : Number(input[pg.page] ?? 1);
+  if (got === 0 || total === undefined || !Number.isFinite(total) || (!resized && at * size >= total))
+    return undefined;
+  return { ...input, [pg.page]: at + 1, ...sized };
 }
 
 /** The listed items of an output, and whether the item of key `key` is among them. */

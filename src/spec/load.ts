@@ -399,6 +399,29 @@ function crossCheck(set: SpecSet): SpecProblem[] {
           needShape(op, `/${io}/members/${m}/shape`, ms.shape);
           checkConstraints(op, `/${io}/members/${m}`, ms.constraints);
         }
+      // a result placement is a legacy envelope fact; `member` must be a structure the result element can be
+      const placement = op.output.result;
+      if (placement && api !== '2014-08-15')
+        out.push({
+          file: fileOf(op),
+          pointer: '/output/result',
+          message: 'output.result is for 2014-08-15 answers (their result element); this API has none',
+        });
+      if (placement?.member !== undefined) {
+        const ms = op.output.members[placement.member];
+        if (!ms)
+          out.push({
+            file: fileOf(op),
+            pointer: '/output/result/member',
+            message: `${placement.member} is not an output member`,
+          });
+        else if (shapes.shapes[ms.shape] && shapes.shapes[ms.shape]!.type !== 'structure')
+          out.push({
+            file: fileOf(op),
+            pointer: '/output/result/member',
+            message: `${placement.member} must be a structure to be the result element (shape ${ms.shape} is a ${shapes.shapes[ms.shape]!.type})`,
+          });
+      }
       const entity = set.model.entities[op.behaviour.entity];
       if (!entity) {
         out.push({

@@ -178,6 +178,16 @@ export interface RuleSpec {
   madeBy?: { operation: string; given: string; basis: Basis };
 }
 
+/**
+ * 2014-08-15: the answer's result element when it is not `{operation}Result`: another wrapper name
+ * (`element`), or no wrapper at all (`member`: that output member's element is the result).
+ */
+export interface ResultPlacement {
+  element?: string;
+  member?: string;
+  basis: Basis;
+}
+
 /** Input members that exclude each other: at most one of them, or exactly one with `exactlyOne`. */
 export interface ExclusiveGroup {
   members: string[];
@@ -200,7 +210,7 @@ export interface OperationSpec {
   equivalent?: Record<string, unknown>;
   idempotent?: boolean;
   input: { members: Record<string, MemberSpec>; exclusive?: ExclusiveGroup[] };
-  output: { members: Record<string, MemberSpec> };
+  output: { members: Record<string, MemberSpec>; result?: ResultPlacement };
   behaviour: {
     kind: 'transition' | 'read' | 'list' | 'create' | 'delete';
     entity: string;

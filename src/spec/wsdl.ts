@@ -313,8 +313,18 @@ function compareOperation(ctx: Context, op: OperationSpec, diff: Diff): void {
   const requestIdHead = head(protocol.success.requestIdPath);
   const results = wop.response.filter((e) => !(e.ref && e.name === requestIdHead));
   const specOut = Object.entries(op.output.members).map(([n, m]) => resolveMember(set, op.api, n, m));
-  const resultName = (protocol.success.result ?? '{operation}Result').replaceAll('{operation}', op.operation);
-  const wrapped = results.length === 1 && results[0]!.name === resultName;
+  const placement = op.output.result;
+  const resultName =
+    placement?.member ??
+    placement?.element ??
+    (protocol.success.result ?? '{operation}Result').replaceAll('{operation}', op.operation);
+  const only = results.length === 1 ? results[0]! : undefined;
+  if (placement?.member !== undefined && only?.name === resultName) {
+    // the spec says there is no wrapper: the response's one element is that output member
+    compareMembers(ctx, specOut, results, 'output:', diff, true);
+    return;
+  }
+  const wrapped = placement?.member === undefined && only?.name === resultName;
   if (wrapped) {
     compareMembers(ctx, specOut, viewOf(wsdl, results[0]!.type).members ?? [], 'output:', diff);
     return;

@@ -49,11 +49,20 @@ export function legacyRootName(set: SpecSet, operation: string | undefined): str
   return fillMessage(t, { operation: operation && SAFE_NAME.test(operation) ? operation : 'Error' });
 }
 
-/** The Result element of an answer about `operation`. */
-export function resultName(set: SpecSet, operation: string | undefined): string {
+/** The operation's result placement, when its spec declares one (no `{operation}Result` wrapper). */
+function placementOf(set: SpecSet, operation: string | undefined) {
+  return operation === undefined ? undefined : set.apis[LEGACY_API].operations.get(operation)?.output.result;
+}
+
+/** The name of the answer's result element: the protocol's template, or the operation's own placement. */
+export function legacyResultName(set: SpecSet, operation: string | undefined): string {
+  const own = placementOf(set, operation);
+  if (own) return (own.member ?? own.element)!;
   const t = protocolOf(set).success.result ?? '{operation}';
   return fillMessage(t, { operation: operation && SAFE_NAME.test(operation) ? operation : 'Error' });
 }
+/** The Result element of an answer about `operation` (the name soap.ts uses). */
+export const resultName = legacyResultName;
 
 function templateRegex(template: string): RegExp {
   const parts = template
@@ -426,7 +435,13 @@ export function legacyResponseDocument(
     const e = echo();
     if (e) setPath(res, `${requestPath}/${e[0]}`, e[1]);
     const shape = outputShape(set, operation);
-    if (shape) {
+    const bare = placementOf(set, operation)?.member;
+    if (bare !== undefined) {
+      // no wrapper: the member's own element is the result, Request/IsValid first inside it
+      const m = shape?.find((x) => x.name === bare);
+      const x = toXml(outcome.output[bare], m);
+      Object.assign(res, isPlainObject(x) ? x : {});
+    } else if (shape) {
       for (const m of shape) {
         const x = toXml(outcome.output[m.name], m);
         if (x !== undefined) res[m.name] = x;
@@ -540,6 +555,16 @@ function encodeRequest(
   return { method, path: p.http.path, query: encodeQuery(params), headers, body: '' };
 }
 
+/** Every element at `path` (the last segment may repeat), not only the first as getPath gives. */
+function getAll(doc: unknown, path: string): unknown {
+  const parts = path.split('/').filter(Boolean);
+  const last = parts.pop();
+  const parent = parts.length ? getPath(doc, parts.join('/')) : doc;
+  if (last === undefined || parent === null || typeof parent !== 'object' || Array.isArray(parent))
+    return undefined;
+  return Object.hasOwn(parent, last) ? (parent as Record<string, unknown>)[last] : undefined;
+}
+
 function asArray(v: unknown): unknown[] {
   return v === undefined ? [] : Array.isArray(v) ? v : [v];
 }
@@ -639,7 +664,8 @@ export function decodeLegacyDocument(
         problems.push(`${pointer(set, '/errorEnvelope/fields/message')}: missing ${f.message}`);
     }
     const data: Record<string, string> = {};
-    for (const d of asArray(getPath(first, f.data))) {
+    // getPath picks the first of repeated elements; an error may carry several Data elements
+    for (const d of asArray(getAll(first, f.data))) {
       const k = text(getPath(d, f.key));
       if (k !== undefined) data[k] = text(getPath(d, f.value)) ?? '';
     }
@@ -683,17 +709,25 @@ export function decodeLegacyDocument(
     problems.push(`${pointer(set, '/success/status')}: expected ${s.status}, got ${res.status}`);
   const output: Record<string, unknown> = {};
   const shape = outputShape(set, operation);
-  if (shape && isPlainObject(resultEl))
+  const bare = known ? placementOf(set, operation)?.member : undefined;
+  const bareMember = bare === undefined ? undefined : shape?.find((m) => m.name === bare);
+  if (bareMember && isPlainObject(resultEl)) {
+    // the element is there anyway (it holds Request/IsValid): only members of its own make an output
+    const v = fromXml(resultEl, bareMember);
+    if (isPlainObject(v) && Object.keys(v).length) output[bareMember.name] = v;
+  } else if (shape && isPlainObject(resultEl))
     for (const m of shape)
       if (resultEl[m.name] !== undefined)
         output[m.name] =
           m.type === 'list' ? fromXml(resultEl[m.name], m) : fromXml(asArray(resultEl[m.name])[0], m);
   // elements of the result beyond the output members and the request element (attributes start with @)
+  // (for a bare result, the member's own structure declares what its element may hold)
   const envelope = requestPath.split('/')[0];
+  const declared = bareMember ? (bareMember.members ?? []) : shape;
   const undeclared =
-    shape && isPlainObject(resultEl)
+    declared && isPlainObject(resultEl)
       ? Object.keys(resultEl).filter(
-          (k) => k !== envelope && !k.startsWith('@') && k !== '#text' && !shape.some((m) => m.name === k),
+          (k) => k !== envelope && !k.startsWith('@') && k !== '#text' && !declared.some((m) => m.name === k),
         )
       : [];
   return {

@@ -140,6 +140,22 @@ describe('broken specs are caught, each by its aspect', () => {
     );
   });
 
+  it('a result placement the WSDL does not have, and one missing where the WSDL has no wrapper', () => {
+    editJson(dir, '2014-08-15/GetAssignment.json', (d) => {
+      d.output.result = { member: 'Assignment', basis: { tag: 'WSDL', sources: ['WSDL'] } };
+    });
+    editJson(dir, '2014-08-15/GetHIT.json', (d) => {
+      delete d.output.result;
+    });
+    expect(undeclared()).toEqual([
+      'GetAssignment output: result: spec Assignment, WSDL GetAssignmentResult',
+      'GetAssignment output:Assignment member: spec present, WSDL absent',
+      'GetAssignment output:HIT member: spec present, WSDL absent',
+      'GetAssignment output:GetAssignmentResult member: spec absent, WSDL present',
+      'GetHIT output: result: spec GetHITResult, WSDL HIT',
+    ]);
+  });
+
   it('a declared difference carries its reason; a declaration the WSDL no longer needs is stale', () => {
     editJson(dir, '2014-08-15/RejectAssignment.json', (d) => {
       d.input.members.AssignmentId.required = false;
@@ -162,6 +178,31 @@ describe('broken specs are caught, each by its aspect', () => {
 });
 
 describe('the loader', () => {
+  it('refuses a result placement on a 2017-01-17 spec, or naming no structure output member', () => {
+    const { dir, cleanup } = copySpecs();
+    try {
+      const basis = { tag: 'WSDL', sources: ['WSDL'] };
+      editJson(dir, '2017-01-17/GetHIT.json', (d) => {
+        d.output.result = { member: 'HIT', basis };
+      });
+      editJson(dir, '2014-08-15/GetHIT.json', (d) => {
+        d.output.result = { member: 'Assignment', basis };
+      });
+      editJson(dir, '2014-08-15/GetAssignmentsForHIT.json', (d) => {
+        d.output.result = { member: 'Assignment', basis };
+      });
+      expect(
+        problemsOf(() => loadSpecsUncached(dir)).map((p) => `${p.file}#${p.pointer}: ${p.message}`),
+      ).toEqual([
+        '2017-01-17/GetHIT.json#/output/result: output.result is for 2014-08-15 answers (their result element); this API has none',
+        '2014-08-15/GetAssignmentsForHIT.json#/output/result/member: Assignment must be a structure to be the result element (shape AssignmentList is a list)',
+        '2014-08-15/GetHIT.json#/output/result/member: Assignment is not an output member',
+      ]);
+    } finally {
+      cleanup();
+    }
+  });
+
   it('refuses WSDL declarations on a 2017-01-17 spec or shape', () => {
     const { dir, cleanup } = copySpecs();
     try {

@@ -80,6 +80,19 @@ describeRoundTrips({
 });
 
 describe('legacy codec: error envelopes, placement and root', () => {
+  it('decodes every Data pair of an error, not only the first', () => {
+    // an error whose errors.json entry names two Data keys
+    const [id, e] = Object.entries(set.errors.errors).find(([, x]) => (x.data ?? []).length > 1)!;
+    const values = Object.fromEntries((e.data ?? []).map((k, i) => [k, `V${i}`]));
+    const res = codec.encodeResponse(
+      set,
+      'GetAssignment',
+      { kind: 'error', error: id, values },
+      { requestId: 'r', now },
+    );
+    const a = codec.decodeResponse(set, 'GetAssignment', res);
+    expect(a.kind === 'error' ? a.data : undefined).toEqual(values);
+  });
   it('places AWS.MechanicalTurk.* errors in the Result and other codes in OperationRequest', () => {
     for (const [id, e] of Object.entries(set.errors.errors)) {
       const res = codec.encodeResponse(
@@ -96,6 +109,34 @@ describe('legacy codec: error envelopes, placement and root', () => {
       expect(inResult).toBe(at === 'result');
       expect(res.body).toContain(`<${f.list}><${f.item}><${f.code}>${e.code}</${f.code}>`);
     }
+  });
+  it('an operation with output.result.member answers the bare member element, Request/IsValid inside it', () => {
+    const op = ops.find((o) => o.output.result?.member !== undefined)!;
+    const member = op.output.result!.member!;
+    const res = codec.encodeResponse(
+      set,
+      op.operation,
+      { kind: 'success', output: { [member]: { [`${member}Id`]: 'ID1' } } },
+      { requestId: 'r', now },
+    );
+    const parsed = parseXmlSafe(res.body);
+    expect(parsed.ok).toBe(true);
+    if (!parsed.ok) return;
+    const root = (parsed.doc as Record<string, Record<string, unknown>>)[parsed.root]!;
+    expect(Object.keys(root)).not.toContain(fillMessage(p.success.result!, { operation: op.operation }));
+    expect(root[member]).toMatchObject({ Request: { IsValid: p.success.isValid }, [`${member}Id`]: 'ID1' });
+    const back = codec.decodeResponse(set, op.operation, res);
+    expect(back).toMatchObject({
+      kind: 'success',
+      problems: [],
+      output: { [member]: { [`${member}Id`]: 'ID1' } },
+    });
+    // wrapped the protocol's way, it is missing its result element
+    const wrapped = res.body
+      .replace(`<${member}>`, `<${op.operation}Result>`)
+      .replace(`</${member}>`, `</${op.operation}Result>`);
+    const bad = codec.decodeResponse(set, op.operation, { ...res, body: wrapped });
+    expect(bad.problems.join('\n')).toMatch(new RegExp(`missing ${member}`));
   });
   it('uses a generic root for an unknown or unusable operation name', () => {
     const bad = codec.encodeResponse(
