@@ -29,7 +29,8 @@ function config(
     apis: [...APIS],
     runs: RUNS,
     seed: SEED,
-    timeoutMs: 5000,
+    // generous: every broken emulator runs at once, and a loaded 2-core machine answers slowly
+    timeoutMs: 15000,
     credentials: [...TEST_CREDENTIALS],
     ...(operations ? { operations } : {}),
     ...(legacyWires ? { legacyWires } : {}),
