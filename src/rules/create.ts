@@ -399,7 +399,7 @@ export const create: RuleKindModule = {
         if (!m) continue;
         if (what === '$id') ctx.output[name] = id;
         else {
-          const x = project(store.view(stored), m, projectionContext(set));
+          const x = project(store.view(stored, op.api), m, projectionContext(set));
           if (x !== undefined) ctx.output[name] = x;
         }
       }

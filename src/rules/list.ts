@@ -10,7 +10,14 @@ import { requiredInput, show } from '../client-checks/e2e-support.ts';
 import { project, projectionContext } from '../emulator/project.ts';
 import type { Store, StoredEntity } from '../emulator/store.ts';
 import type { SpecProblem } from '../spec/load.ts';
-import { inputMatches, inputMembers, inputValue, outputMembers, ruleInput } from '../spec/resolve.ts';
+import {
+  apiFieldName,
+  inputMatches,
+  inputMembers,
+  inputValue,
+  outputMembers,
+  ruleInput,
+} from '../spec/resolve.ts';
 import type { EntitySpec, OperationSpec, ResolvedMember, RuleSpec, SpecSet } from '../spec/types.ts';
 import type { Credentials, DecodedCall, Outcome } from '../wire/codec.ts';
 import type { EngineContext, RuleKindModule } from './types.ts';
@@ -114,7 +121,9 @@ function runList(
       : items?.item;
   if (r.items && items)
     output[r.items] = page
-      .map((rec) => (itemShape ? project(store.view(rec), itemShape, projectionContext(set)) : undefined))
+      .map((rec) =>
+        itemShape ? project(store.view(rec, op.api), itemShape, projectionContext(set)) : undefined,
+      )
       .filter((x) => x !== undefined);
   if (r.count && outMembers.has(r.count)) output[r.count] = page.length;
   if (r.total && outMembers.has(r.total)) output[r.total] = matched.length;
@@ -223,8 +232,10 @@ export const list: RuleKindModule = {
       .find((m) => m.name === rule.pagination?.size)
       ?.constraints.find((c) => c.kind === 'range');
     const maxPageSize = sizeRange?.kind === 'range' ? sizeRange.max : undefined;
+    // the id as the API names it in a listed item (legacy shows a grant's WorkerId as SubjectId)
+    const idKey = apiFieldName(set, api, entity, ent.id);
     const listed = (output: Record<string, unknown>, id: string | undefined) =>
-      listedIn(rule, ent, output, id);
+      listedIn(rule, idKey, output, id);
     // Both list checks: a fresh provider state, the filtered call, and its successful output:
     // the page that lists the entity (token or numbered pages are followed, up to 50, when no filter
     // narrows the listing to what the state made, e.g. all of the caller's HITs)
@@ -290,7 +301,7 @@ export const list: RuleKindModule = {
     const n = many ? (set.model.states[many]?.creates.filter((c) => c.entity === entity).length ?? 0) : 0;
     const itemIds = (list: unknown[]) =>
       list.map((x) =>
-        x && typeof x === 'object' ? String((x as Record<string, unknown>)[ent.id]) : String(x),
+        x && typeof x === 'object' ? String((x as Record<string, unknown>)[idKey]) : String(x),
       );
     if (pg && many && n > 1 && (rule.count || rule.total))
       ctx.add(`rule.${rule.id}.counts`, ctx.sev, async (s) => {
@@ -393,7 +404,7 @@ export const list: RuleKindModule = {
     ctx.add(`rule.${rule.id}.as-created`, ctx.sev, async (s) => {
       const { ids, ex, output } = await listFresh(s, `rule:${rule.id}:as-created`);
       const item = listed(output, ids[ent.id]).list.find(
-        (x) => x && typeof x === 'object' && String((x as Record<string, unknown>)[ent.id]) === ids[ent.id],
+        (x) => x && typeof x === 'object' && String((x as Record<string, unknown>)[idKey]) === ids[ent.id],
       );
       if (!item)
         throw new CheckFailure(
@@ -404,7 +415,7 @@ export const list: RuleKindModule = {
       expectAsCreated(
         item as Record<string, unknown>,
         rule.itemMembers ? itemMembers.filter((m) => rule.itemMembers!.includes(m.name)) : itemMembers,
-        createdFacts(set, entity, rule.given, ids),
+        createdFacts(set, entity, rule.given, ids, api),
         `${op.operation} (the listed ${entity})`,
         ex,
       );
@@ -620,7 +631,7 @@ export const list: RuleKindModule = {
           let input: Record<string, unknown> = { ...extra, ...idInput(set, op, ids), ...filter };
           let c = await t.call(op, input);
           let output = t.succeeded(c, op, `${op.operation} filtered by ${JSON.stringify(filter)}`);
-          let { list, hit } = listedIn(rule, ent, output, ids[ent.id]);
+          let { list, hit } = listedIn(rule, apiFieldName(set, op.api, entity, ent.id), output, ids[ent.id]);
           // pages are followed (up to 50, later ones as large as the model allows) while the entity
           // is not listed: a listing no filter narrows holds all of the caller's entities
           const range = inputMembers(set, op)
@@ -633,7 +644,7 @@ export const list: RuleKindModule = {
             input = next;
             c = await t.call(op, input);
             output = t.succeeded(c, op, `${op.operation} page ${page}`);
-            ({ list, hit } = listedIn(rule, ent, output, ids[ent.id]));
+            ({ list, hit } = listedIn(rule, apiFieldName(set, op.api, entity, ent.id), output, ids[ent.id]));
           }
           if (!hit)
             t.fail(
@@ -694,13 +705,12 @@ function nextPage(
   return { ...input, [pg.page]: at + 1, ...sized };
 }
 
-function listedIn(rule: RuleSpec, ent: EntitySpec, output: Record<string, unknown>, id: string | undefined) {
+/** The listed items of an output, and whether the one whose `idKey` is `id` is among them. */
+function listedIn(rule: RuleSpec, idKey: string, output: Record<string, unknown>, id: string | undefined) {
   const v = rule.items ? output[rule.items] : undefined;
   const list = v === undefined || v === null ? [] : Array.isArray(v) ? v : [v];
   return {
     list,
-    hit: list.some(
-      (x) => x && typeof x === 'object' && String((x as Record<string, unknown>)[ent.id]) === id,
-    ),
+    hit: list.some((x) => x && typeof x === 'object' && String((x as Record<string, unknown>)[idKey]) === id),
   };
 }

@@ -3,7 +3,8 @@
 // `error`; one outside `allowed` with `statusError`; otherwise its fields become `set` (the value
 // language) once every rule passed. Checks:
 //   rule.<id>          from `given` the call succeeds, and the same call again meets the changed
-//                      child: refused with `statusError` (its new status is not allowed);
+//                      child: refused with `statusError` when `set` moves it out of `allowed`
+//                      (a revoked grant), else it succeeds again (a rescored grant stays Granted);
 //   rule.<id>.unknown  a match naming no child is refused with `error`.
 import { validInput } from '../arbitraries/input.ts';
 import { expectError, expectSuccess } from '../checks/judge.ts';
@@ -32,12 +33,33 @@ function matchInput(rule: ServerRuleContext['rule']): string[] {
   );
 }
 
+/** Whether the rule's `set` moves the changed child out of its `allowed` statuses (a repeat is refused). */
+function leavesAllowed(set: ServerRuleContext['set'], rule: ServerRuleContext['rule']): boolean {
+  const field = set.model.entities[rule.entity ?? '']?.status?.field;
+  const to = field !== undefined ? rule.set?.[field] : undefined;
+  return rule.allowed !== undefined && to !== undefined && !rule.allowed.includes(String(to));
+}
+
 function updateChecks(ctx: ServerRuleContext): void {
   const { set, op, rule } = ctx;
   const api = op.api;
   if (!rule.given || !rule.error) return;
   const given = rule.given;
-  const statusError = rule.statusError;
+  const statusError = leavesAllowed(set, rule) ? rule.statusError : undefined;
+  if (!statusError)
+    ctx.add(`rule.${rule.id}`, ctx.sev, async (s) => {
+      await s.requireApi(api);
+      const ids = await freshIds(s, op, given);
+      const input = minimalInput(set, op, ids, s.config.seed);
+      s.cover(`rule:${rule.id}`);
+      for (const label of ['first', 'again'])
+        expectSuccess(
+          set,
+          op,
+          await s.call(api, op.operation, input, { label }),
+          `${op.operation} from provider state ${given} (${label}: the ${rule.entity} stays in ${rule.allowed?.join(', ') ?? 'its status'})`,
+        );
+    });
   if (statusError)
     ctx.add(`rule.${rule.id}`, sev(rule.basis, errorSpec(set, statusError).basis), async (s) => {
       await s.requireApi(api);
@@ -149,7 +171,7 @@ export const update: RuleKindModule = {
   serverChecks: updateChecks,
   clientChecks(ctx) {
     const { set, op, rule } = ctx;
-    const statusError = rule.statusError;
+    const statusError = leavesAllowed(set, rule) ? rule.statusError : undefined;
     if (!rule.given || !statusError) return [];
     const given = rule.given;
     const { codes, ...errorHead } = errorRuleHead(set, op, rule, statusError);

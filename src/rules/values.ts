@@ -9,7 +9,8 @@
 //   $status                the entity's status, whatever field holds it
 //   $worker                a worker id matching the shape's pattern for that field
 // Anything else is a literal (`<QuestionFormAnswers/>` is XML text, not a template).
-import type { EntitySpec, SpecSet } from '../spec/types.ts';
+import { apiFieldName, namedFields } from '../spec/resolve.ts';
+import type { Api, EntitySpec, SpecSet } from '../spec/types.ts';
 
 export type Value =
   | { kind: 'now'; offset: number }
@@ -77,6 +78,7 @@ export function createdFacts(
   entity: string,
   state: string | undefined,
   ids: Record<string, string>,
+  api?: Api,
 ): { equal: Record<string, string>; times: { field: string; offset: number }[] } {
   const ent = set.model.entities[entity];
   const equal: Record<string, string> = {};
@@ -92,7 +94,11 @@ export function createdFacts(
     if (p.kind === 'ref' && ids[p.field] !== undefined) equal[field] = ids[p.field]!;
     if (p.kind === 'now') times.push({ field, offset: p.offset });
   }
-  return { equal, times };
+  if (!api) return { equal, times };
+  // the facts under the names the API shows them by (model.json names)
+  const shown = namedFields(set, api, entity, equal) as Record<string, string>;
+  const rename = (f: string) => apiFieldName(set, api, entity, f);
+  return { equal: shown, times: times.map((t) => ({ ...t, field: rename(t.field) })) };
 }
 
 /** The hooks a store gives the templates it cannot resolve alone. */

@@ -365,6 +365,12 @@ export interface EntitySpec {
   observe?: Partial<
     Record<Api, { operation: string; input: Record<string, string>; path: string; find?: string }>
   >;
+  /**
+   * What an API calls some of the entity's fields (legacy shows a Qualification's WorkerId as
+   * SubjectId): its answers show the field under that name, and an input member of that name
+   * carries the field's value (a provider state's WorkerId fills a legacy SubjectId).
+   */
+  names?: Partial<Record<Api, { fields: Record<string, string>; basis: Basis }>>;
 }
 
 /** A counter: the children of `count` in `statuses`, or `from` less the children of `minusCount`
