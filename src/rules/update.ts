@@ -10,6 +10,7 @@ import { validInput } from '../arbitraries/input.ts';
 import { expectError, expectSuccess } from '../checks/judge.ts';
 import { minimalInput, sev } from '../checks/plan.ts';
 import { freshIds } from '../checks/rule-support.ts';
+import { CheckFailure, NotRun, type Session } from '../checks/session.ts';
 import {
   callClient,
   caseCount,
@@ -22,7 +23,7 @@ import {
   show,
 } from '../client-checks/e2e-support.ts';
 import type { SpecProblem } from '../spec/load.ts';
-import { errorSpec } from '../spec/resolve.ts';
+import { apiFieldName, errorSpec } from '../spec/resolve.ts';
 import { unknownId } from './context.ts';
 import type { RuleKindModule, ServerRuleContext } from './types.ts';
 import { evalValue } from './values.ts';
@@ -59,6 +60,7 @@ function updateChecks(ctx: ServerRuleContext): void {
           await s.call(api, op.operation, input, { label }),
           `${op.operation} from provider state ${given} (${label}: the ${rule.entity} stays in ${rule.allowed?.join(', ') ?? 'its status'})`,
         );
+      await expectChanged(s, ctx, ids, input);
     });
   if (statusError)
     ctx.add(`rule.${rule.id}`, sev(rule.basis, errorSpec(set, statusError).basis), async (s) => {
@@ -93,6 +95,40 @@ function updateChecks(ctx: ServerRuleContext): void {
         `${op.operation} with a ${member} that names no ${rule.entity}`,
       );
     });
+}
+
+/**
+ * The changed child read back (model observe) by the state's ids shows the values `set` gives it
+ * from the input or as literals (a rescored grant's IntegerValue); a child the API cannot observe
+ * makes the check not-run rather than passed.
+ */
+async function expectChanged(
+  s: Session,
+  ctx: ServerRuleContext,
+  ids: Record<string, string>,
+  input: Record<string, unknown>,
+): Promise<void> {
+  const { set, op, rule } = ctx;
+  const entity = rule.entity ?? '';
+  if (!set.model.entities[entity]?.observe?.[op.api])
+    throw new NotRun(`${entity} cannot be observed in ${op.api} (model.json names no observe operation)`);
+  const obs = await s.observe(op.api, entity, ids);
+  if (!obs.present)
+    throw new CheckFailure(
+      `After ${op.operation}, the ${entity} it changed must still be there, but reading it back finds none.`,
+      obs.exchange,
+    );
+  for (const [field, v] of Object.entries(rule.set ?? {})) {
+    if (typeof v === 'string' && v.startsWith('$') && !v.startsWith('$input.')) continue;
+    const want = evalValue(v, { input, now: new Date() });
+    if (want === undefined) continue;
+    const name = apiFieldName(set, op.api, entity, field);
+    if (String(obs.entity?.[name]) !== String(want))
+      throw new CheckFailure(
+        `After ${op.operation}, the ${entity}'s ${name} must be ${JSON.stringify(want)}, but it is ${JSON.stringify(obs.entity?.[name])}.`,
+        obs.exchange,
+      );
+  }
 }
 
 export const update: RuleKindModule = {

@@ -53,6 +53,25 @@ export function literalFields(fields: Record<string, unknown>): Record<string, u
 }
 
 /** Input of an observe operation (model.json `observe.<api>.input`) for the ids of a provider state. */
+/**
+ * The inputs of an observation: one, or, when the template asks for `$status` (a list that shows
+ * one status at a time, as ListWorkersWithQualificationType's Status), one per status the API can
+ * see, in the model's order; the first that finds the entity wins.
+ */
+export function observeInputs(
+  ent: EntitySpec,
+  template: Record<string, string>,
+  ids: Record<string, string>,
+): Record<string, unknown>[] {
+  const keys = Object.keys(template).filter((k) => template[k] === '$status');
+  if (!keys.length || !ent.status) return [observeInput(ent, template, ids)];
+  const rest = Object.fromEntries(Object.entries(template).filter(([k]) => !keys.includes(k)));
+  const base = observeInput(ent, rest, ids);
+  return ent.status.values
+    .filter((s) => !ent.status!.invisible?.includes(s))
+    .map((s) => ({ ...base, ...Object.fromEntries(keys.map((k) => [k, s])) }));
+}
+
 export function observeInput(
   ent: EntitySpec,
   template: Record<string, string>,

@@ -133,8 +133,8 @@ export interface RuleSpec {
   unique?: { fields: string[]; error: string; basis: Basis };
   /** create: documented defaults of input members the call may omit. */
   defaults?: Record<string, string | number | boolean>;
-  /** create: `$selected` makes the entity a child of the operation's selected entity. */
-  parent?: '$selected';
+  /** create: `$selected` makes the entity a child of the selected entity, `$parent` a sibling of it. */
+  parent?: '$selected' | '$parent';
   /** token, lookup: the input member the rule reads; threshold: the entity field it limits. */
   member?: string;
   /** token: how long (seconds) a token is remembered. */
