@@ -351,8 +351,10 @@ export const create: RuleKindModule = {
       output: { type: 'object', additionalProperties: { enum: ['$entity', '$id'] } },
     },
   },
-  // it makes or changes another entity than the one the stateful model follows
-  namesOther: true,
+  // it makes or changes another entity than the one the stateful model follows; a grant made
+  // beside a consumed request ($parent, nothing unique) neither refuses nor touches the followed
+  // entity, so GrantQualification stays in the model
+  namesOther: (rule) => rule.parent !== '$parent' || rule.unique !== undefined,
   successState: true,
 
   validate(ctx) {
