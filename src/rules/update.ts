@@ -18,6 +18,7 @@ import {
   E2eFailure,
   errorRuleHead,
   expectRefusal,
+  head,
   runCases,
   sample,
   show,
@@ -207,10 +208,30 @@ export const update: RuleKindModule = {
   serverChecks: updateChecks,
   clientChecks(ctx) {
     const { set, op, rule } = ctx;
-    const statusError = leavesAllowed(set, rule) ? rule.statusError : undefined;
+    const statusError = rule.statusError;
     if (!rule.given || !statusError) return [];
     const given = rule.given;
     const { codes, ...errorHead } = errorRuleHead(set, op, rule, statusError);
+    // the change keeps the child allowed (a rescore): the same call again succeeds too
+    if (!leavesAllowed(set, rule))
+      return [
+        {
+          ...head(set, op, rule, ctx.sev),
+          summary: `Through the client, ${op.operation} from provider state ${given} succeeds, and the same call again succeeds too (the ${rule.entity} stays ${rule.allowed?.join(', ') ?? 'allowed'}).`,
+          run: (env) =>
+            runCases(caseCount(env, 2), async (i, log) => {
+              const ids = await createState(env, given, log);
+              const input = sample(validInput(set, op, { ids, requiredOnly: true }), env.seed + i);
+              for (const label of ['first', 'again']) {
+                const r = await callClient(env, op.operation, input, log);
+                if ('error' in r)
+                  throw new E2eFailure(
+                    `${op.operation} (${label}) must succeed, but the client surfaced ${show(r.error)}`,
+                  );
+              }
+            }),
+        },
+      ];
     return [
       {
         ...errorHead,
