@@ -21,6 +21,7 @@ import { threshold } from './threshold.ts';
 import { token } from './token.ts';
 import type { RuleContext, RuleKindModule } from './types.ts';
 import { update } from './update.ts';
+import { upload } from './upload.ts';
 
 export type { RuleContext, RuleKindModule } from './types.ts';
 
@@ -45,6 +46,7 @@ function kinds(): Map<string, RuleKindModule> {
       create,
       update,
       remove,
+      upload,
     ].map((m) => [m.kind, m]),
   );
   return registry;
