@@ -4,7 +4,7 @@
 import fc from 'fast-check';
 import { chargedMembers, modestAmount } from '../rules/charge.ts';
 import { freshTokens, tokenMembers, tokenValue } from '../rules/token.ts';
-import { constraintKey, inputMembers, violationOf } from '../spec/resolve.ts';
+import { constraintKey, inputMembers, stateValueFor, violationOf } from '../spec/resolve.ts';
 import type {
   Basis,
   Constraint,
@@ -46,7 +46,7 @@ export function validInput(
   for (const m of inputMembers(set, op)) {
     if (omit.has(m.name)) continue;
     if (opts.requiredOnly && !m.required) continue;
-    const id = ids[m.name];
+    const id = stateValueFor(set, op.api, m.name, ids);
     model[m.name] =
       id !== undefined
         ? fc.constant(id)

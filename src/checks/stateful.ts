@@ -9,7 +9,7 @@ import { validInput } from '../arbitraries/input.ts';
 import { findId, freshUniques, lifetimeMembers } from '../rules/create.ts';
 import { ruleKind, rulesWith } from '../rules/index.ts';
 import { freshTokens } from '../rules/token.ts';
-import { errorSpec, inputMembers } from '../spec/resolve.ts';
+import { errorSpec, inputMembers, stateValueFor } from '../spec/resolve.ts';
 import type { Api, OperationSpec, SpecSet } from '../spec/types.ts';
 import { expectError, expectSuccess } from './judge.ts';
 import { expectedObservation, makeCheck, observed, opFile, sev, stateChildren, stateStatus } from './plan.ts';
@@ -303,7 +303,10 @@ async function runSteps(
     e.lastOp = op.operation;
     await blame(op.operation, async () => {
       const input: Record<string, unknown> = freshTokens(op, { ...st.extra });
-      for (const m of inputMembers(set, op)) if (e.ids[m.name] !== undefined) input[m.name] = e.ids[m.name];
+      for (const m of inputMembers(set, op)) {
+        const id = stateValueFor(set, op.api, m.name, e.ids);
+        if (id !== undefined) input[m.name] = id;
+      }
       const what = `${op.operation} ${st.as === 0 ? 'by the owner' : 'by another requester'} on ${article(entity)} ${entity} ${e.gone ? 'already deleted ' : e.status === undefined ? '' : `in status ${e.status} `}(made by ${e.state})`;
       s.cover(`model:${op.operation}`);
       const ex = await s.call(api, op.operation, input, { as: st.as, label: what });

@@ -26,9 +26,8 @@ import {
 } from '../client-checks/e2e-support.ts';
 import { project, projectionContext } from '../emulator/project.ts';
 import type { SpecProblem } from '../spec/load.ts';
-import { errorSpec, inputMembers, outputMembers } from '../spec/resolve.ts';
+import { apiFieldName, errorSpec, inputMembers, outputMembers } from '../spec/resolve.ts';
 import type { OperationSpec, ResolvedMember, RuleSpec, SpecSet } from '../spec/types.ts';
-import { rulesWith } from './index.ts';
 import { freshToken, freshTokens } from './token.ts';
 import type { RuleKindModule, ServerRuleContext } from './types.ts';
 import { evalValue, isExpression, literalFields, parseValue, type ValueEnv, withDefaults } from './values.ts';
@@ -218,11 +217,41 @@ export function createChecks(ctx: ServerRuleContext): void {
       );
     });
 
+  // a sibling of the selected entity (a granted request's grant): the call consumes the selected
+  // entity, so it cannot repeat; the new entity is read back through the model's observe operation
+  // by the state's ids (its parent's id, the id field the selected entity carries)
+  if (rule.parent === '$parent')
+    ctx.add(`rule.${rule.id}`, sev(rule.basis), async (s) => {
+      await s.requireApi(api);
+      const ids = await freshIds(s, op, given);
+      s.cover(`rule:${rule.id}`);
+      expectSuccess(
+        set,
+        op,
+        await s.call(api, op.operation, minimalInput(set, op, ids, s.config.seed)),
+        `${op.operation} from provider state ${given}`,
+      );
+      if (!canObserveEntity(set, api, entity))
+        throw new NotRun(`${entity} cannot be observed in ${api} (model.json names no observe operation)`);
+      const obs = await s.observe(api, entity, ids);
+      if (!obs.present)
+        throw new CheckFailure(
+          `After ${op.operation} from provider state ${given}, the ${entity} ${ids[ent.id]} must exist (under ${ids[ent.parent?.via ?? ''] ?? 'its parent'}), but reading it back finds none.`,
+          obs.exchange,
+        );
+      for (const [field, want] of Object.entries(rule.observe ?? {})) {
+        const name = apiFieldName(set, api, entity, field);
+        if (String(obs.entity?.[name]) !== String(want))
+          throw new CheckFailure(
+            `After ${op.operation}, the ${entity}'s ${name} must be ${JSON.stringify(want)}, but it is ${JSON.stringify(obs.entity?.[name])}.`,
+            obs.exchange,
+          );
+      }
+    });
+
   // nothing shows the new entity (no output, no identity): a second valid call makes another one
   // and succeeds too (should: that repeats are allowed is inferred where no source forbids them)
-  // a call that also changes the selected entity (a request once granted) cannot be repeated on it
-  const repeatable = !rulesWith(op, 'changes').length;
-  if (!outs.length && !rule.identity?.length && repeatable)
+  if (!outs.length && !rule.identity?.length && rule.parent !== '$parent')
     ctx.add(`rule.${rule.id}`, 'should', async (s) => {
       await s.requireApi(api);
       const ids = await freshIds(s, op, given);
@@ -240,43 +269,6 @@ export function createChecks(ctx: ServerRuleContext): void {
       const again = await s.call(api, op.operation, freshTokens(op, input), { label: 'another' });
       expectSuccess(set, op, again, `Another ${op.operation} from the same state`);
     });
-  // a call that cannot be repeated and shows nothing (an accepted request's grant): the new
-  // entity is read back through the API's read operation of it, with the state's ids
-  if (!outs.length && !repeatable) {
-    const reader = [...set.apis[api].operations.values()].find(
-      (o) => o.behaviour.kind === 'read' && o.behaviour.entity === entity,
-    );
-    const shows = reader?.behaviour.rules.find((r) => r.kind === 'read' && r.output)?.output ?? {};
-    const member = Object.entries(shows).find(([, v]) => v === '$entity')?.[0];
-    ctx.add(`rule.${rule.id}`, sev(rule.basis), async (s) => {
-      await s.requireApi(api);
-      if (!reader || !member) throw new NotRun(`${api} has no read operation that shows a ${entity}`);
-      const ids = await freshIds(s, op, given);
-      const input = minimalInput(set, op, ids, s.config.seed);
-      s.cover(`rule:${rule.id}`);
-      expectSuccess(
-        set,
-        op,
-        await s.call(api, op.operation, input),
-        `${op.operation} from provider state ${given}`,
-      );
-      const ex = await s.call(api, reader.operation, minimalInput(set, reader, ids, s.config.seed), {
-        label: `read the ${entity} back`,
-      });
-      const what = `After ${op.operation}, ${reader.operation}`;
-      const value = expectSuccess(set, reader, ex, what)[member];
-      if (!value || typeof value !== 'object')
-        throw new CheckFailure(
-          `${what} must show the new ${entity}, but ${member} is ${JSON.stringify(value)}.`,
-          ex,
-        );
-      const literal = Object.entries(literalFields(rule.set ?? {})).filter(
-        ([, v]) => typeof v !== 'string' || !v.startsWith('$'),
-      );
-      const want = { ...Object.fromEntries(literal), ...expectedFields(set, op, rule, input, given) };
-      compareEntity(value as Record<string, unknown>, undefined, want, [], `${what} shows the ${entity}`, ex);
-    });
-  }
   const unique = rule.unique;
   if (unique)
     ctx.add(`rule.${rule.id}.unique`, sev(unique.basis, errorSpec(set, unique.error).basis), async (s) => {
@@ -301,7 +293,8 @@ export function createChecks(ctx: ServerRuleContext): void {
       );
     });
   const identity = rule.identity;
-  if (identity?.length && repeatable)
+  // the identity check repeats the call: a $parent rule's call consumes what it selects
+  if (identity?.length && rule.parent !== '$parent')
     ctx.add(`rule.${rule.id}.identity`, sev(rule.basis), async (s) => {
       await s.requireApi(api);
       const ids = await freshIds(s, op, given);
@@ -383,14 +376,16 @@ export const create: RuleKindModule = {
           error: { type: 'string' },
         },
       },
-      // the selected entity, or its own parent (an accepted request grants its type's qualification)
-      parent: { enum: ['$selected', '$selected.parent'] },
+      // $selected: a child of the selected entity; $parent: a sibling of it, under its parent
+      // (a granted request's Worker gets a grant of the request's type)
+      parent: { enum: ['$selected', '$parent'] },
       output: { type: 'object', additionalProperties: { enum: ['$entity', '$id'] } },
     },
   },
-  // no namesOther: what it makes is new (or the caller's own, by identity), so no id the model
-  // does not follow can make the call fail (a grant by AssociateQualificationWithWorker or
-  // AcceptQualificationRequest leaves the type and the request as the model says)
+  // a child of the selected entity named by an input member (a Worker's grant by
+  // AssociateQualificationWithWorker) stays out of the model; a create without a selected entity
+  // (CreateHIT: the model's own entity) and a grant beside a consumed request ($parent) stay in
+  namesOther: (rule) => rule.parent === '$selected',
   successState: true,
 
   // a call that makes the operation's own entity: its status is the one `set` gives (a literal or
@@ -424,9 +419,9 @@ export const create: RuleKindModule = {
       if (!(m in op.input.members)) problem('/defaults', `${m} is not an input member of ${op.operation}`);
     if (rule.parent === '$selected' && ent.parent?.entity !== op.behaviour.entity)
       problem('/parent', `${entity} is not a child of the selected ${op.behaviour.entity}`);
-    const up = set.model.entities[op.behaviour.entity]?.parent?.entity;
-    if (rule.parent === '$selected.parent' && (up === undefined || ent.parent?.entity !== up))
-      problem('/parent', `${entity} is not a child of the selected ${op.behaviour.entity}'s parent`);
+    const selectedParent = set.model.entities[op.behaviour.entity]?.parent?.entity;
+    if (rule.parent === '$parent' && (!selectedParent || ent.parent?.entity !== selectedParent))
+      problem('/parent', `${entity} is not a child of the parent of the selected ${op.behaviour.entity}`);
     return out;
   },
 
@@ -439,7 +434,7 @@ export const create: RuleKindModule = {
     const parent =
       rule.parent === '$selected'
         ? ctx.rec
-        : rule.parent === '$selected.parent' && ctx.rec
+        : rule.parent === '$parent' && ctx.rec
           ? store.parentOf(ctx.rec)
           : undefined;
     if (rule.parent !== undefined) {
@@ -494,7 +489,7 @@ export const create: RuleKindModule = {
         if (!m) continue;
         if (what === '$id') ctx.output[name] = id;
         else {
-          const x = project(store.view(stored), m, projectionContext(set));
+          const x = project(store.view(stored, op.api), m, projectionContext(set));
           if (x !== undefined) ctx.output[name] = x;
         }
       }
