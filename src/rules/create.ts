@@ -30,7 +30,7 @@ import { apiFieldName, errorSpec, inputMembers, outputMembers } from '../spec/re
 import type { OperationSpec, ResolvedMember, RuleSpec, SpecSet } from '../spec/types.ts';
 import { freshToken, freshTokens } from './token.ts';
 import type { RuleKindModule, ServerRuleContext } from './types.ts';
-import { evalValue, isExpression, literalFields, parseValue, type ValueEnv, withDefaults } from './values.ts';
+import { evalValue, isExpression, parseValue, type ValueEnv, withDefaults } from './values.ts';
 
 /**
  * The input with the members its create rules' `unique` fields take made new (the same shape), so
