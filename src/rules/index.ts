@@ -16,6 +16,7 @@ import { notify } from './notify.ts';
 import { outbox } from './outbox.ts';
 import { owner } from './owner.ts';
 import { read } from './read.ts';
+import { statistic } from './statistic.ts';
 import { status } from './status.ts';
 import { threshold } from './threshold.ts';
 import { token } from './token.ts';
@@ -45,6 +46,7 @@ function kinds(): Map<string, RuleKindModule> {
       create,
       update,
       remove,
+      statistic,
     ].map((m) => [m.kind, m]),
   );
   return registry;

@@ -168,6 +168,10 @@ export interface RuleSpec {
   from?: string[];
   /** list: the only members of each item the service shows (others are left out) */
   itemMembers?: string[];
+  /** statistic: which members name the statistic, the period and the points (src/rules/statistic.ts). */
+  series?: unknown;
+  /** statistic: where "a period other than the daily one gives one point" comes from. */
+  aggregateBasis?: Basis;
 }
 
 /**
