@@ -10,6 +10,7 @@ import { create } from './create.ts';
 import { remove } from './delete.ts';
 import { effect } from './effect.ts';
 import { exists } from './exists.ts';
+import { help } from './help.ts';
 import { list } from './list.ts';
 import { lookup } from './lookup.ts';
 import { notify } from './notify.ts';
@@ -47,6 +48,7 @@ function kinds(): Map<string, RuleKindModule> {
       update,
       remove,
       statistic,
+      help,
     ].map((m) => [m.kind, m]),
   );
   return registry;

@@ -172,6 +172,8 @@ export interface RuleSpec {
   series?: unknown;
   /** statistic: where "a period other than the daily one gives one point" comes from. */
   aggregateBasis?: Basis;
+  /** help: which members name what to describe and where the descriptions go (src/rules/help.ts). */
+  help?: unknown;
 }
 
 /**
@@ -202,6 +204,8 @@ export interface OperationSpec {
   basis: Basis;
   equivalent?: Record<string, unknown>;
   idempotent?: boolean;
+  /** 2014-08-15: the request may carry no credentials; an unsigned call is served (Help). */
+  unsigned?: { basis: Basis };
   input: { members: Record<string, MemberSpec>; exclusive?: ExclusiveGroup[] };
   output: { members: Record<string, MemberSpec>; result?: ResultPlacement };
   behaviour: {
