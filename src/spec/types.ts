@@ -186,6 +186,29 @@ export interface ResultPlacement {
   basis: Basis;
 }
 
+/**
+ * 2014-08-15: the ResponseGroup values an operation accepts, the ones it answers with when none is
+ * asked for, and the output members each adds (paths `Member`, `Member.Nested`, `List[].Nested`).
+ * A member no group names is in every answer (src/spec/response-groups.ts).
+ */
+export interface ResponseGroupsSpec {
+  groups: Record<string, ResponseGroupSpec>;
+  default: string[];
+  basis: Basis;
+  defaultBasis: Basis;
+  note?: string;
+}
+
+export interface ResponseGroupSpec {
+  adds?: string[];
+  /** the provider state whose entities show what the group adds (default: the operation's) */
+  given?: string;
+  basis: Basis;
+  /** the sources say the members it adds are left out when it is not asked for */
+  absentBasis?: Basis;
+  note?: string;
+}
+
 /** Input members that exclude each other: at most one of them, or exactly one with `exactlyOne`. */
 export interface ExclusiveGroup {
   members: string[];
@@ -207,7 +230,11 @@ export interface OperationSpec {
   /** 2014-08-15: the request may carry no credentials; an unsigned call is served (Help). */
   unsigned?: { basis: Basis };
   input: { members: Record<string, MemberSpec>; exclusive?: ExclusiveGroup[] };
-  output: { members: Record<string, MemberSpec>; result?: ResultPlacement };
+  output: {
+    members: Record<string, MemberSpec>;
+    result?: ResultPlacement;
+    responseGroups?: ResponseGroupsSpec;
+  };
   behaviour: {
     kind: 'transition' | 'read' | 'list' | 'create' | 'delete';
     entity: string;
@@ -239,6 +266,8 @@ export interface CommonParameterSpec {
   refuse?: Record<string, string>;
   repeated?: boolean;
   format?: string;
+  /** a value outside the accepted ones is refused with `error` (`basis`: that it is refused) */
+  unlisted?: { error: string; basis: Basis };
   basis: Basis;
 }
 
