@@ -164,7 +164,7 @@ export const effect: RuleKindModule = {
         async run(t, extra) {
           const ids = await t.state(given);
           // the rule's own input (e.g. Revert, a future ExpireAt) over a generated valid one
-          const input = { ...extra, ...ruleInput(rule), ...idInput(set, op, ids) };
+          const input = { ...extra, ...ruleInput(rule), ...idInput(set, op, ids, extra) };
           t.cover(`rule:${rule.id}`);
           const c = await t.call(op, input);
           t.succeeded(c, op, `${op.operation} on the ${entity} of provider state ${given}`);

@@ -23,6 +23,7 @@ import { threshold } from './threshold.ts';
 import { token } from './token.ts';
 import type { RuleContext, RuleKindModule } from './types.ts';
 import { update } from './update.ts';
+import { upload } from './upload.ts';
 
 export type { RuleContext, RuleKindModule } from './types.ts';
 
@@ -49,6 +50,7 @@ function kinds(): Map<string, RuleKindModule> {
       remove,
       statistic,
       help,
+      upload,
     ].map((m) => [m.kind, m]),
   );
   return registry;
