@@ -10,7 +10,14 @@ import { requiredInput, show } from '../client-checks/e2e-support.ts';
 import { project, projectionContext } from '../emulator/project.ts';
 import type { Store, StoredEntity } from '../emulator/store.ts';
 import type { SpecProblem } from '../spec/load.ts';
-import { inputMatches, inputMembers, inputValue, outputMembers, ruleInput } from '../spec/resolve.ts';
+import {
+  amountOf,
+  inputMatches,
+  inputMembers,
+  inputValue,
+  outputMembers,
+  ruleInput,
+} from '../spec/resolve.ts';
 import type { EntitySpec, OperationSpec, ResolvedMember, RuleSpec, SpecSet } from '../spec/types.ts';
 import type { Credentials, DecodedCall, Outcome } from '../wire/codec.ts';
 import type { EngineContext, RuleKindModule } from './types.ts';
@@ -302,8 +309,9 @@ export const list: RuleKindModule = {
       .find((m) => m.name === rule.pagination?.size)
       ?.constraints.find((c) => c.kind === 'range');
     const maxPageSize = sizeRange?.kind === 'range' ? sizeRange.max : undefined;
+    const shape = itemShape(set, op, rule);
     const listed = (output: Record<string, unknown>, id: string | undefined) =>
-      listedIn(rule, ent, output, id);
+      listedIn(rule, ent, output, id, shape);
     // Both list checks: a fresh provider state, the filtered call, and its successful output:
     // the page that lists the entity (token or numbered pages are followed, up to 50, when no filter
     // narrows the listing to what the state made, e.g. all of the caller's HITs)
@@ -367,7 +375,7 @@ export const list: RuleKindModule = {
     // several entities under one filter value (pagination.given): counts, totals and a page walk
     const many = pg?.given;
     const n = many ? (set.model.states[many]?.creates.filter((c) => c.entity === entity).length ?? 0) : 0;
-    const itemIds = (list: unknown[]) => list.map((x) => itemKeyOf(rule, ent, x));
+    const itemIds = (list: unknown[]) => list.map((x) => itemKeyOf(rule, ent, x, shape));
     if (pg && many && n > 1 && (rule.count || rule.total))
       ctx.add(`rule.${rule.id}.counts`, ctx.sev, async (s) => {
         await s.requireApi(api);
@@ -503,9 +511,13 @@ export const list: RuleKindModule = {
           `${maker.operation} (a valid call from provider state ${madeBy.given})`,
         );
         const members = rule.itemKey!;
+        // what the maker was sent (a money structure: its amount), else the state's ids
+        const sent = new Map(inputMembers(set, maker).map((m) => [m.name, m]));
         const key = keyText(
           members,
-          Object.fromEntries(members.map((m) => [m, made[m] !== undefined ? String(made[m]) : ids[m]])),
+          Object.fromEntries(
+            members.map((m) => [m, made[m] !== undefined ? String(amountOf(made[m], sent.get(m))) : ids[m]]),
+          ),
         );
         const input = listInput(ids);
         const { keys, last } = await allItems(s, input, `after ${maker.operation}`);
@@ -542,7 +554,7 @@ export const list: RuleKindModule = {
       const { ids, ex, output } = await listFresh(s, `rule:${rule.id}:as-created`);
       const key = keyFrom(ids);
       const item = listed(output, key).list.find(
-        (x) => x && typeof x === 'object' && itemKeyOf(rule, ent, x) === key,
+        (x) => x && typeof x === 'object' && itemKeyOf(rule, ent, x, shape) === key,
       );
       if (!item)
         throw new CheckFailure(`${op.operation} must list the ${entity} ${key}, but it does not.`, ex);
@@ -774,7 +786,8 @@ export const list: RuleKindModule = {
               if (!(m in filter) && g.members.some((x) => x in filter)) delete input[m];
           let c = await t.call(op, input);
           let output = t.succeeded(c, op, `${op.operation} filtered by ${JSON.stringify(filter)}`);
-          let { list, hit } = listedIn(rule, ent, output, key);
+          const shape = itemShape(set, op, rule);
+          let { list, hit } = listedIn(rule, ent, output, key, shape);
           // pages are followed (up to 50, later ones as large as the model allows) while the entity
           // is not listed: a listing no filter narrows holds all of the caller's entities
           const range = inputMembers(set, op)
@@ -787,7 +800,7 @@ export const list: RuleKindModule = {
             input = next;
             c = await t.call(op, input);
             output = t.succeeded(c, op, `${op.operation} page ${page}`);
-            ({ list, hit } = listedIn(rule, ent, output, key));
+            ({ list, hit } = listedIn(rule, ent, output, key, shape));
           }
           if (!hit)
             t.fail(
@@ -856,16 +869,23 @@ function keyText(members: string[], values: Record<string, unknown>): string {
     : members.map((m) => `${m}=${JSON.stringify(norm(values[m]) ?? null)}`).join(', ');
 }
 
+/** The members of a listed item, by name: a money structure among them (a legacy Price) keys by its amount. */
+function itemShape(set: SpecSet, op: OperationSpec, rule: RuleSpec): Map<string, ResolvedMember> {
+  const list = outputMembers(set, op).find((m) => m.name === rule.items);
+  return new Map((list?.item?.members ?? []).map((m) => [m.name, m]));
+}
+
 /** A listed item's key (its id, or its itemKey members). */
-function itemKeyOf(rule: RuleSpec, ent: EntitySpec, x: unknown): string {
+function itemKeyOf(rule: RuleSpec, ent: EntitySpec, x: unknown, shape?: Map<string, ResolvedMember>): string {
   if (!x || typeof x !== 'object') return String(x);
   const rec = x as Record<string, unknown>;
   const members = keyMembers(rule, ent);
-  // amounts and ids compare as the strings the wire carries
-  return keyText(
-    members,
-    Object.fromEntries(members.map((m) => [m, rec[m] === undefined ? undefined : String(rec[m])])),
-  );
+  // amounts and ids compare as the strings the wire carries (a money structure: its amount)
+  const text = (m: string) => {
+    const v = amountOf(rec[m], shape?.get(m));
+    return v === undefined ? undefined : String(v);
+  };
+  return keyText(members, Object.fromEntries(members.map((m) => [m, text(m)])));
 }
 
 /** A literal field value a provider state gives an entity (not a `$…` template). */
@@ -922,11 +942,19 @@ function nextPage(
 }
 
 /** The listed items of an output, and whether the item of key `key` is among them. */
-function listedIn(rule: RuleSpec, ent: EntitySpec, output: Record<string, unknown>, key: string | undefined) {
+function listedIn(
+  rule: RuleSpec,
+  ent: EntitySpec,
+  output: Record<string, unknown>,
+  key: string | undefined,
+  shape?: Map<string, ResolvedMember>,
+) {
   const v = rule.items ? output[rule.items] : undefined;
   const list = v === undefined || v === null ? [] : Array.isArray(v) ? v : [v];
   return {
     list,
-    hit: key !== undefined && list.some((x) => x && typeof x === 'object' && itemKeyOf(rule, ent, x) === key),
+    hit:
+      key !== undefined &&
+      list.some((x) => x && typeof x === 'object' && itemKeyOf(rule, ent, x, shape) === key),
   };
 }
