@@ -156,9 +156,7 @@ export function settle(store: Store, rec: StoredEntity, now: Date): void {
   for (const [name, c] of Object.entries(s.counts))
     counts.set(
       name,
-      store
-        .listAll(c.children)
-        .filter((k) => k.parentId === rec.id && c.statuses.includes(String(store.statusOf(k)))).length,
+      store.childrenOf(rec, c.children).filter((k) => c.statuses.includes(String(store.statusOf(k)))).length,
     );
   const hit = s.cases.find((k) => (k.when ?? []).every((t) => settleTest(store, rec, t, counts, now)));
   if (hit) store.update(rec, { [spec.status.field]: hit.status });

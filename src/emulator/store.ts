@@ -91,8 +91,13 @@ export function sampleFromPattern(pattern: string, openLength = 14): string {
 
 const deepClone = <T>(v: T): T => structuredClone(v);
 
+const kidKey = (entity: string, parentId: string) => `${entity}\u0000${parentId}`;
+
 export class Store {
   private entities = new Map<string, Map<string, StoredEntity>>();
+  /** children by kind and parent id, in creation order: counters and settling read them on every
+   * call, and a scan of every child of the kind made each read grow with the store */
+  private kids = new Map<string, Set<StoredEntity>>();
   private seq = 0;
   /** Idempotency tokens seen (token rules): key → when, and the id of what the call made. */
   private tokens = new Map<string, { at: number; id?: string }>();
@@ -165,6 +170,7 @@ export class Store {
     if (opts.parent) rec.parentId = opts.parent.id;
     else if (opts.owner !== undefined) rec.owner = opts.owner;
     this.table(entity).set(id, rec);
+    this.index(rec);
     return rec;
   }
 
@@ -239,6 +245,15 @@ export class Store {
   /** Removes an entity (used to undo a provider state that could not be completed). */
   remove(rec: StoredEntity): void {
     this.entities.get(rec.entity)?.delete(rec.id);
+    if (rec.parentId !== undefined) this.kids.get(kidKey(rec.entity, rec.parentId))?.delete(rec);
+  }
+
+  private index(rec: StoredEntity): void {
+    if (rec.parentId === undefined) return;
+    const key = kidKey(rec.entity, rec.parentId);
+    let set = this.kids.get(key);
+    if (!set) this.kids.set(key, (set = new Set()));
+    set.add(rec);
   }
 
   /** Removes an entity and everything under it (its children, their children). */
@@ -253,7 +268,7 @@ export class Store {
   childrenOf(rec: StoredEntity, entity: string): StoredEntity[] {
     if (this.set.model.entities[entity]?.parent?.entity !== rec.entity) return [];
     // invisible children too (an accepted, unsubmitted assignment holds a slot of its HIT)
-    return this.listAll(entity).filter((c) => c.parentId === rec.id);
+    return [...(this.kids.get(kidKey(entity, rec.id)) ?? [])];
   }
 
   tokenSeen(key: string, now: number, window: number): { at: number; id?: string } | undefined {
@@ -342,6 +357,8 @@ export class Store {
     this.entities = new Map(
       s.entities.map(([k, list]) => [k, new Map(list.map((r) => [r.id, deepClone(r)]))]),
     );
+    this.kids.clear();
+    for (const t of this.entities.values()) for (const rec of t.values()) this.index(rec);
   }
 
   /** A stable text form of the whole store, for comparing before and after. */
@@ -361,6 +378,7 @@ export class Store {
 
   clear(): void {
     this.entities.clear();
+    this.kids.clear();
     this.sent = [];
     this.tokens.clear();
     this.seq = 0;
