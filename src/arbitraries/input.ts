@@ -4,6 +4,7 @@
 import fc from 'fast-check';
 import { chargedMembers, modestAmount } from '../rules/charge.ts';
 import { freshTokens, tokenMembers, tokenValue } from '../rules/token.ts';
+import { whenMembers } from '../rules/when.ts';
 import { constraintKey, inputMembers, violationOf } from '../spec/resolve.ts';
 import type {
   Basis,
@@ -43,9 +44,14 @@ export function validInput(
   const required: string[] = [];
   const charged = new Set(chargedMembers(op));
   const tokens = new Set(tokenMembers(op));
+  // a member a rule's `when` names is never invented (a HITTypeId must name a type): ids give it
+  const chosen = new Set(whenMembers(op));
+  // members needed without another are always generated (the other may be given by the ids)
+  const needed = new Set((op.input.requiredWithout ?? []).flatMap((g) => g.members));
   for (const m of inputMembers(set, op)) {
     if (omit.has(m.name)) continue;
-    if (opts.requiredOnly && !m.required) continue;
+    if (chosen.has(m.name) && ids[m.name] === undefined) continue;
+    if (opts.requiredOnly && !m.required && !needed.has(m.name) && !chosen.has(m.name)) continue;
     const id = ids[m.name];
     model[m.name] =
       id !== undefined
@@ -55,7 +61,7 @@ export function validInput(
           : tokens.has(m.name)
             ? tokenValue(lengthBounds(m))
             : validValue(m, { nonEmpty: m.required });
-    if (m.required) required.push(m.name);
+    if (m.required || needed.has(m.name)) required.push(m.name);
   }
   const groups = (op.input.exclusive ?? []).filter((g) => g.members.some((m) => !omit.has(m)));
   // an exactly-one group has all its members generated (even in a required-only input); keepOne picks one
@@ -333,6 +339,10 @@ function innerCases(
     if (mm.required) {
       const rest = { ...valid };
       delete rest[mm.name];
+      // an empty structure never reaches the legacy wire (no parameter carries it): another member
+      // stays, so the structure is sent without the required one
+      const other = (m.members ?? []).find((x) => x.name !== mm.name && !x.required);
+      if (!Object.keys(rest).length && other) rest[other.name] = validSample(other, seed);
       out.push({
         key: `${k}.required`,
         where: w,

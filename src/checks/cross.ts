@@ -2,6 +2,7 @@
 // paired by `equivalent` in the specs) must end in the same observable state
 // and produce the same error codes.
 import fc from 'fast-check';
+import { findId } from '../rules/create.ts';
 import { ruleInput } from '../spec/resolve.ts';
 import { APIS, type Api, type OperationSpec, type RuleSpec, type SpecSet } from '../spec/types.ts';
 import { summary } from './judge.ts';
@@ -114,16 +115,20 @@ async function tell(
   if (unknownId) input[selectMember(set, op)] = unknownId;
   const codes: string[] = [];
   let unreadable: Answered | undefined;
+  const { name, spec } = entityOf(set, op);
+  // an operation that makes the entity: the one it made (the last) is what both stories observe
+  let made: string | undefined;
   for (const st of steps) {
     const ex = await s.call(op.api, op.operation, input, { as: st.as, label: `${op.api} ${op.operation}` });
     const a = ex.answer;
     codes.push(a.kind === 'success' ? 'success' : a.kind === 'error' ? (a.code ?? '(no code)') : 'garbage');
     if (a.kind === 'garbage' || (a.kind === 'error' && a.code === undefined)) unreadable ??= ex;
+    if (a.kind === 'success' && op.behaviour.kind === 'create') made = findId(a.output, spec.id) ?? made;
   }
-  const { name, spec } = entityOf(set, op);
   const told = unreadable ? { codes, unreadable } : { codes };
   if (!state || !spec.observe?.[op.api] || unreadable) return told;
-  const obs = await s.observe(op.api, name, ids);
+  if (op.behaviour.kind === 'create' && made === undefined) return told;
+  const obs = await s.observe(op.api, name, made === undefined ? ids : { ...ids, [spec.id]: made });
   return { ...told, observed: observed(spec, obs) };
 }
 

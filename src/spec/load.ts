@@ -247,7 +247,7 @@ export function loadSpecsUncached(dir: string, options: { trustBuild?: boolean }
   if (problems.length) throw new SpecProblems(problems);
 
   const set: SpecSet = { dir, sources, errors, model, apis, files };
-  problems.push(...crossCheck(set), ...checkCases(set), ...checkExclusive(set));
+  problems.push(...crossCheck(set), ...checkCases(set), ...checkExclusive(set), ...checkConditional(set));
   if (problems.length) throw new SpecProblems(problems);
   return set;
 }
@@ -550,6 +550,40 @@ function checkExclusive(set: SpecSet): SpecProblem[] {
           if (seen.has(m))
             out.push({ file, pointer: `${at}/members/${j}`, message: `${m} is in another group already` });
           seen.add(m);
+        });
+      });
+    }
+  return out;
+}
+
+/** Rules' `when` and `requiredWithout` groups name optional input members of their operation. */
+function checkConditional(set: SpecSet): SpecProblem[] {
+  const out: SpecProblem[] = [];
+  for (const api of APIS)
+    for (const op of set.apis[api].operations.values()) {
+      const file = set.files.get(op) ?? `${api}/${op.operation}.json`;
+      const optional = (m: string, pointer: string) => {
+        const ms = op.input.members[m];
+        if (!ms) out.push({ file, pointer, message: `${m} is not an input member` });
+        else if (ms.required)
+          out.push({ file, pointer, message: `${m} is required, so a call always gives it` });
+      };
+      op.behaviour.rules.forEach((r, i) => {
+        for (const side of ['present', 'absent'] as const)
+          (r.when?.[side] ?? []).forEach((m, j) => {
+            optional(m, `/behaviour/rules/${i}/when/${side}/${j}`);
+          });
+      });
+      (op.input.requiredWithout ?? []).forEach((g, i) => {
+        optional(g.member, `/input/requiredWithout/${i}/member`);
+        g.members.forEach((m, j) => {
+          optional(m, `/input/requiredWithout/${i}/members/${j}`);
+          if (m === g.member)
+            out.push({
+              file,
+              pointer: `/input/requiredWithout/${i}/members/${j}`,
+              message: `${m} cannot need itself`,
+            });
         });
       });
     }

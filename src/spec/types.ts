@@ -105,6 +105,8 @@ export interface RuleSpec {
   id: string;
   kind: RuleKind;
   basis: Basis;
+  /** Applies only to calls that give every `present` member and no `absent` one (src/rules/when.ts). */
+  when?: RuleWhen;
   given?: string;
   error?: string;
   acceptErrors?: string[];
@@ -181,6 +183,18 @@ export interface ResultPlacement {
 }
 
 /** Input members that exclude each other: at most one of them, or exactly one with `exactlyOne`. */
+export interface RuleWhen {
+  present?: string[];
+  absent?: string[];
+}
+
+/** Optional members a call must give when it leaves out `member` (the legacy CreateHIT's properties). */
+export interface RequiredWithout {
+  member: string;
+  members: string[];
+  basis: Basis;
+}
+
 export interface ExclusiveGroup {
   members: string[];
   exactlyOne?: boolean;
@@ -198,7 +212,11 @@ export interface OperationSpec {
   basis: Basis;
   equivalent?: Record<string, unknown>;
   idempotent?: boolean;
-  input: { members: Record<string, MemberSpec>; exclusive?: ExclusiveGroup[] };
+  input: {
+    members: Record<string, MemberSpec>;
+    exclusive?: ExclusiveGroup[];
+    requiredWithout?: RequiredWithout[];
+  };
   output: { members: Record<string, MemberSpec>; result?: ResultPlacement };
   behaviour: {
     kind: 'transition' | 'read' | 'list' | 'create' | 'delete';
