@@ -61,7 +61,7 @@ export function validInput(
           : tokens.has(m.name)
             ? tokenValue(lengthBounds(m))
             : validValue(m, { nonEmpty: m.required });
-    if (m.required || needed.has(m.name)) required.push(m.name);
+    if (m.required || needed.has(m.name) || (chosen.has(m.name) && id !== undefined)) required.push(m.name);
   }
   const groups = (op.input.exclusive ?? []).filter((g) => g.members.some((m) => !omit.has(m)));
   // an exactly-one group has all its members generated (even in a required-only input); keepOne picks one
@@ -281,6 +281,24 @@ function validSample(m: ResolvedMember, seed: number): unknown {
   return sampleOne(validValue(m, { nonEmpty: true, plain: true }), seed);
 }
 
+/** Does the value hold a string, number or boolean anywhere (does it reach the legacy wire)? */
+function hasScalar(v: unknown): boolean {
+  if (v === null || v === undefined) return false;
+  if (Array.isArray(v)) return v.some(hasScalar);
+  if (v instanceof Date) return true;
+  if (typeof v === 'object') return Object.values(v).some(hasScalar);
+  return true;
+}
+
+/** A valid value of the member that reaches the legacy wire (an empty list or structure does not). */
+function visibleSample(m: ResolvedMember, seed: number): unknown {
+  for (let i = 0; i < 20; i++) {
+    const v = validSample(m, seed + i);
+    if (hasScalar(v)) return v;
+  }
+  return undefined;
+}
+
 /** Values breaking the member's own constraints (string, number, list length). */
 function ownValueCases(m: ResolvedMember, c: Constraint, seed: number): { label: string; value: unknown }[] {
   if (m.type === 'string') return stringValueCases(m, c, seed);
@@ -341,8 +359,13 @@ function innerCases(
       delete rest[mm.name];
       // an empty structure never reaches the legacy wire (no parameter carries it): another member
       // stays, so the structure is sent without the required one
-      const other = (m.members ?? []).find((x) => x.name !== mm.name && !x.required);
-      if (!Object.keys(rest).length && other) rest[other.name] = validSample(other, seed);
+      if (!hasScalar(rest))
+        for (const other of (m.members ?? []).filter((x) => x.name !== mm.name && !x.required)) {
+          const v = visibleSample(other, seed);
+          if (v === undefined) continue;
+          rest[other.name] = v;
+          break;
+        }
       out.push({
         key: `${k}.required`,
         where: w,
@@ -443,7 +466,35 @@ export function oneViolation(
       });
   }
   cases.push(...exclusiveCases(set, op, base, members, seed));
+  cases.push(...requiredWithoutCases(set, op, base));
   return cases;
+}
+
+/** A member needed without another (input.requiredWithout) left out, the other left out too. */
+function requiredWithoutCases(
+  set: SpecSet,
+  op: OperationSpec,
+  base: Record<string, unknown>,
+): ViolationCase[] {
+  const protocol = set.apis[op.api].protocol;
+  const opFile = set.files.get(op) ?? `${op.api}/${op.operation}.json`;
+  return (op.input.requiredWithout ?? []).flatMap((g, i) =>
+    g.members.map((m) => {
+      const input = { ...base };
+      delete input[g.member];
+      delete input[m];
+      return {
+        key: `${m}.required`,
+        where: `${m}, without ${g.member}`,
+        label: 'missing',
+        member: m,
+        input,
+        expectError: protocol.validation.missing,
+        basis: g.basis,
+        source: `${opFile}#/input/requiredWithout/${i}`,
+      };
+    }),
+  );
 }
 
 /** Members that exclude each other: all of a group given at once, and none of an exactly-one group. */
