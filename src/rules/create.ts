@@ -126,7 +126,7 @@ export function createChecks(ctx: ServerRuleContext): void {
         validInput(set, op, { omit }),
         async (extra) => {
           const ids = await freshIds(s, op, given);
-          const input = meetWhen(rule, { ...extra, ...idInput(set, op, ids) });
+          const input = meetWhen(rule, { ...extra, ...idInput(set, op, ids) }, set, op);
           s.cover(`rule:${rule.id}`);
           const ex = await s.call(api, op.operation, input);
           const out = expectSuccess(set, op, ex, `${op.operation} (a valid call)`);
@@ -199,6 +199,8 @@ export function createChecks(ctx: ServerRuleContext): void {
           seed: s.config.seed,
           numRuns: 1,
         })[0]!,
+        set,
+        op,
       );
       s.cover(`rule:${rule.id}`);
       expectSuccess(
@@ -221,6 +223,8 @@ export function createChecks(ctx: ServerRuleContext): void {
           seed: s.config.seed,
           numRuns: 1,
         })[0]!,
+        set,
+        op,
       );
       s.cover(`rule:${rule.id}:unique`);
       const first = await s.call(api, op.operation, input, { label: 'first' });
@@ -248,6 +252,8 @@ export function createChecks(ctx: ServerRuleContext): void {
           seed: s.config.seed,
           numRuns: 1,
         })[0]!,
+        set,
+        op,
       );
       // another input that differs in one identity field: the first free string one, its last character changed
       const members = inputMembers(set, op);
@@ -431,7 +437,7 @@ export const create: RuleKindModule = {
         run: (env) =>
           runCases(caseCount(env, 3), async (i, log) => {
             const ids = given ? await createState(env, given, log) : {};
-            const input = meetWhen(rule, sample(validInput(set, op, { ids }), env.seed + i));
+            const input = meetWhen(rule, sample(validInput(set, op, { ids }), env.seed + i), set, op);
             const r = await callClient(env, op.operation, input, log);
             if ('error' in r)
               throw new E2eFailure(

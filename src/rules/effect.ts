@@ -11,6 +11,7 @@ import { inputMatches, inputMembers, ruleInput } from '../spec/resolve.ts';
 import type { OperationSpec, RuleSpec, SpecSet } from '../spec/types.ts';
 import type { RuleKindModule } from './types.ts';
 import { effectValue, evalValue, fieldName, isCompound, parseValue } from './values.ts';
+import { appliesTo, meetWhen } from './when.ts';
 
 /**
  * What an observation after a successful call must show, or why it does not: the rule's
@@ -37,6 +38,7 @@ function applies(
   status: unknown,
   now: Date,
 ): boolean {
+  if (!appliesTo(rule, input)) return false;
   if (rule.from && status !== undefined && !rule.from.includes(String(status))) return false;
   if (typeof rule.input !== 'object') return true;
   return inputMatches(input, rule.input, new Map(inputMembers(set, op).map((m) => [m.name, m])), now);
@@ -164,7 +166,7 @@ export const effect: RuleKindModule = {
         async run(t, extra) {
           const ids = await t.state(given);
           // the rule's own input (e.g. Revert, a future ExpireAt) over a generated valid one
-          const input = { ...extra, ...ruleInput(rule), ...idInput(set, op, ids) };
+          const input = meetWhen(rule, { ...extra, ...ruleInput(rule), ...idInput(set, op, ids) }, set, op);
           t.cover(`rule:${rule.id}`);
           const c = await t.call(op, input);
           t.succeeded(c, op, `${op.operation} on the ${entity} of provider state ${given}`);
