@@ -27,6 +27,15 @@ const COMMANDS: Record<string, Command> = {
     summary: 'run the reference emulator on 127.0.0.1',
     load: () => import('./commands/emulator.ts'),
   },
+  record: {
+    summary:
+      'a proxy on 127.0.0.1 that forwards to a target and writes each exchange as a normalised fixture',
+    load: () => import('./commands/record.ts'),
+  },
+  replay: {
+    summary: 'send a recorded session to another server; report differences in shape, error codes and state',
+    load: () => import('./commands/replay.ts'),
+  },
   specs: {
     summary: 'list the operation specs per API version and validate them',
     load: () => import('./commands/specs.ts'),

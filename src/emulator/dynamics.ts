@@ -2,9 +2,11 @@
 // actions (`actions`, served by the provider-states endpoint), the status an entity settles in
 // after its children changed (`entities.<E>.settle`), and what emulated time does (`timers`).
 // No entity, status or action is named here.
-import type { ActionSpec, ActionTest, SettleTest, SpecSet } from '../spec/types.ts';
+import { balanceOf } from '../rules/charge.ts';
+import { evalValue } from '../rules/values.ts';
+import type { ActionSpec, ActionTest, SettleTest, SpecSet, TimerSpec } from '../spec/types.ts';
 import type { StateResult } from './states.ts';
-import type { Store, StoredEntity } from './store.ts';
+import { fromCents, type Store, type StoredEntity, toCents } from './store.ts';
 
 interface Scope {
   now: Date;
@@ -250,8 +252,39 @@ export function applyAction(
 }
 
 /**
- * Fires every timer that is due at `now` (model.json `timers`): sets its fields on each entity in
- * one of its statuses whose `at` time has come, then settles what it names. Returns how many fired.
+ * Pays what the timer's charge rule (an operation's, e.g. ApproveAssignment's reward) asks for the
+ * entity from its owner's account. False, and nothing drawn, when the account cannot pay.
+ */
+function payTimer(store: Store, t: TimerSpec, rec: StoredEntity, at: Date): boolean {
+  const account = store.set.model.account;
+  if (!t.charge || !account) return true;
+  const rule = store.set.apis[t.charge.api].operations
+    .get(t.charge.operation)
+    ?.behaviour.rules.find((r) => r.id === t.charge!.rule);
+  if (rule?.kind !== 'charge') return true;
+  const cents = toCents(
+    String(
+      evalValue(rule.amount, {
+        input: {},
+        now: at,
+        fields: rec.fields,
+        parent: store.parentOf(rec)?.fields ?? {},
+      }) ?? '',
+    ),
+  );
+  if (!Number.isFinite(cents)) return true;
+  const owner = store.ownerOf(rec);
+  if (owner === undefined) return true;
+  const balance = balanceOf(store.set, store, owner);
+  if (balance < cents) return false;
+  store.update(store.accountOf(account.entity, owner), { [account.field]: fromCents(balance - cents) });
+  return true;
+}
+
+/**
+ * Fires every timer that is due at `now` (model.json `timers`): pays its charge, sets its fields
+ * on each entity in one of its statuses whose `at` time has come, then settles what it names.
+ * Returns how many fired.
  */
 export function runTimers(store: Store, now: Date): number {
   let fired = 0;
@@ -260,6 +293,7 @@ export function runTimers(store: Store, now: Date): number {
       if (!t.status.includes(String(store.statusOf(rec)))) continue;
       const at = rec.fields[t.at];
       if (!(at instanceof Date) || at.getTime() > now.getTime()) continue;
+      if (!payTimer(store, t, rec, at)) continue;
       const scope: Scope = { now, params: {}, bound: new Map([['self', rec]]), store, at };
       if (t.set) applyFields(store, rec, t.set, scope);
       for (const s of t.settle ?? []) {

@@ -69,11 +69,24 @@ export function serviceHostOf(host: string): ServiceHost | undefined {
 
 export type TargetVerdict = { ok: true; url: URL } | { ok: false; reason: string };
 
+/** The kind of `endpoints` entry (specs/protocols/*.json) that `record --allow-remote` may forward to. */
+export const SANDBOX_KIND = 'sandbox';
+
+export interface TargetOptions {
+  /** Hosts outside the loopback interface (MTurk's own hosts stay refused). */
+  allowRemote?: boolean;
+  /**
+   * `record --allow-remote`: MTurk's sandbox hosts (the `sandbox` endpoints of the protocol specs)
+   * and nothing else outside the loopback interface; production stays refused.
+   */
+  allowSandbox?: boolean;
+}
+
 /**
- * May the tool send requests to this base URL? MTurk's own hosts: never.
- * Anything not on the loopback interface: only with allowRemote.
+ * May the tool send requests to this base URL? MTurk's production hosts: never; its sandbox hosts
+ * only with allowSandbox. Anything else not on the loopback interface: only with allowRemote.
  */
-export function checkTarget(baseUrl: string, opts: { allowRemote?: boolean } = {}): TargetVerdict {
+export function checkTarget(baseUrl: string, opts: TargetOptions = {}): TargetVerdict {
   let url: URL;
   try {
     url = new URL(baseUrl);
@@ -87,13 +100,27 @@ export function checkTarget(baseUrl: string, opts: { allowRemote?: boolean } = {
     return { ok: false, reason: 'endpoints must not carry credentials in the URL' };
   }
   const service = serviceHostOf(url.hostname);
+  if (service && opts.allowSandbox && service.kind === SANDBOX_KIND) return { ok: true, url };
   if (service) {
+    if (opts.allowSandbox)
+      return {
+        ok: false,
+        reason: `refusing ${url.hostname}: it is the Mechanical Turk ${service.kind} endpoint (${service.api}); record forwards to MTurk's sandbox only, never to production`,
+      };
     return {
       ok: false,
       reason: `refusing ${url.hostname}: it is the Mechanical Turk ${service.kind} endpoint (${service.api}); this tool never sends requests to MTurk itself`,
     };
   }
   if (!isLoopbackHost(url.hostname) && !opts.allowRemote) {
+    if (opts.allowSandbox)
+      return {
+        ok: false,
+        reason: `refusing ${url.hostname}: --allow-remote lets record forward to MTurk's sandbox only (${serviceHosts()
+          .filter((h) => h.kind === SANDBOX_KIND)
+          .map((h) => h.host)
+          .join(', ')}); anything else must be on the loopback interface`,
+      };
     return {
       ok: false,
       reason: `refusing ${url.hostname}: not a loopback address (127.0.0.1, ::1, localhost); pass --allow-remote to check a remote server`,

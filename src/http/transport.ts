@@ -29,6 +29,8 @@ export interface SendOptions {
   maxBodyBytes?: number;
   /** Allow hosts outside the loopback interface (MTurk's own hosts stay refused). */
   allowRemote?: boolean;
+  /** `record --allow-remote`: MTurk's sandbox hosts, and no other remote host (targets.ts). */
+  allowSandbox?: boolean;
   /** Answer a 3xx as { ok: false, error: 'redirect' } instead of returning it. */
   flagRedirects?: boolean;
   /** Use this agent instead of the shared keep-alive one (e.g. a benchmark's own). */
@@ -129,7 +131,7 @@ function headersOf(raw: http.IncomingHttpHeaders): Record<string, string> {
 
 /** Send one request to baseUrl and read the whole answer, within the deadline and the size cap. */
 export function send(baseUrl: string, req: WireRequest, opts: SendOptions): Promise<SendResult> {
-  const verdict = checkTarget(baseUrl, { allowRemote: opts.allowRemote });
+  const verdict = checkTarget(baseUrl, { allowRemote: opts.allowRemote, allowSandbox: opts.allowSandbox });
   if (!verdict.ok)
     return Promise.resolve({ ok: false, error: 'refused', message: `not sent: ${verdict.reason}` });
   const url = verdict.url;

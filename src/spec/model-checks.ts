@@ -152,6 +152,16 @@ export function checkModelDynamics(set: SpecSet, file: string): SpecProblem[] {
       if (!target || !entities[target]?.settle)
         problem(`${p}/settle`, `${target ?? 'the parent'} has no settle rule`);
     }
+    if (t.charge) {
+      const { api, operation, rule } = t.charge;
+      const op = set.apis[api]?.operations.get(operation);
+      const r = op?.behaviour.rules.find((x) => x.id === rule);
+      if (!op) problem(`${p}/charge/operation`, `${api} has no operation ${operation}`);
+      else if (r?.kind !== 'charge') problem(`${p}/charge/rule`, `${operation} has no charge rule ${rule}`);
+      else if (op.behaviour.entity !== t.entity)
+        problem(`${p}/charge`, `${operation} acts on ${op.behaviour.entity}, the timer on ${t.entity}`);
+      if (!set.model.account) problem(`${p}/charge`, 'model.json has no account to draw on');
+    }
   }
   return out;
 }

@@ -467,6 +467,12 @@ export interface TimerSpec {
   at: string;
   set?: Record<string, unknown>;
   settle?: ('self' | 'parent')[];
+  /**
+   * A charge rule of an operation whose payment the timer makes too (auto-approval pays what
+   * ApproveAssignment pays): its amount is evaluated over the entity and its parent and drawn
+   * from the owner's account; when the account cannot pay, the timer leaves the entity as it is.
+   */
+  charge?: { api: Api; operation: string; rule: string };
   basis: Basis;
 }
 

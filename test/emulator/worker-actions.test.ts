@@ -215,6 +215,39 @@ describe('the clock', () => {
     expect(emu.clock.offsetSeconds).toBe(2592000);
   });
 
+  it('auto-approval pays the reward from the owner’s balance, as ApproveAssignment’s charge rule does', () => {
+    const balance = (who = OWNER) => {
+      const out = call('GetAccountBalance', {}, who);
+      if (out.kind !== 'success') throw new Error(JSON.stringify(out));
+      return out.output.AvailableBalance;
+    };
+    const HITId = hit(2);
+    emu.store.update(emu.store.getAny('HIT', HITId)!, { Reward: '1.25' });
+    const a = ok('WorkerSubmitsAssignment', { HITId }).AssignmentId!;
+    const b = ok('WorkerSubmitsAssignment', { HITId }).AssignmentId!;
+    // an explicit approval and an automatic one draw the same amount
+    expect(call('ApproveAssignment', { AssignmentId: a }).kind).toBe('success');
+    expect(balance()).toBe('9998.75');
+    expect(balance(OTHER)).toBe('10000.00');
+    emu.clock.advance(2592000);
+    expect(emu.store.statusOf(assignment(b))).toBe('Approved');
+    expect(balance()).toBe('9997.50');
+    expect(balance(OTHER)).toBe('10000.00');
+    // the approval is paid once: later ticks draw nothing more
+    emu.clock.advance(2592000);
+    expect(balance()).toBe('9997.50');
+  });
+
+  it('auto-approval the balance cannot pay is not processed (the assignment stays Submitted)', () => {
+    const HITId = hit(1);
+    const AssignmentId = ok('WorkerSubmitsAssignment', { HITId }).AssignmentId!;
+    emu.store.update(emu.store.getAny('HIT', HITId)!, { Reward: '20000.00' });
+    expect(emu.clock.advance(2592000)).toBe(0);
+    expect(emu.store.statusOf(assignment(AssignmentId))).toBe('Submitted');
+    const out = call('GetAccountBalance', {});
+    expect(out.kind === 'success' && out.output.AvailableBalance).toBe('10000.00');
+  });
+
   it('abandons accepted work at its Deadline (the slot is free again)', () => {
     const HITId = hit(1);
     const { AssignmentId } = ok('WorkerAcceptsAssignment', { HITId });

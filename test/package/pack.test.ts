@@ -3,7 +3,7 @@
 // what the cache lacks), then imported by plain `node` as ESM and through require(), and type
 // checked by a TypeScript consumer. The ESM script runs a real server check against the emulator.
 import { execFile } from 'node:child_process';
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -183,6 +183,22 @@ export const bad = () => startEmulator({ notAnOption: true });
     );
     expect(r.stdout).toBe('');
   }, 120_000);
+
+  it('runs the JavaScript example app (examples/app-tests/js) with plain node and with vitest', async () => {
+    for (const f of ['labelling.mjs', 'labelling.test.mjs', 'demo.mjs', 'vitest.config.mjs'])
+      await copyFile(join(ROOT, 'examples', 'app-tests', 'js', f), join(app, f));
+    const demo = await node('demo.mjs');
+    const out = JSON.parse(demo.stdout.trim().split('\n').at(-1)!) as { submitted: number; paid: unknown[] };
+    expect(out.submitted).toBe(2);
+    expect(out.paid).toHaveLength(2);
+    const tests = await run(
+      process.execPath,
+      [join(app, 'node_modules', 'vitest', 'vitest.mjs'), 'run', '--config', 'vitest.config.mjs'],
+      { cwd: app, timeout: 180_000, env: { ...process.env, NO_COLOR: '1', CI: 'true' } },
+    ).catch((e: { stdout?: string; stderr?: string; code?: number }) => ({ ...e, failed: true }));
+    expect('failed' in tests ? `${tests.stdout}${tests.stderr}` : 'passed').toBe('passed');
+    expect(tests.stdout).toMatch(/Tests\s+3 passed/);
+  }, 240_000);
 
   it('validates an edited spec tree in the installed package (the build stamp covers only the shipped one)', async () => {
     const specs = join(app, 'node_modules', 'mturk-conformance', 'specs');

@@ -68,6 +68,34 @@ describe('model.json actions, timers and settle rules', () => {
       'model.json#/timers/auto-approval/status/0: Waiting is not a status of Assignment',
     ],
     [
+      'a timer charge naming a rule that is not a charge',
+      // biome-ignore lint/suspicious/noExplicitAny: a test edits arbitrary JSON
+      (m: any) => {
+        m.timers['auto-approval'].charge.rule = 'approves';
+      },
+      'model.json#/timers/auto-approval/charge/rule: ApproveAssignment has no charge rule approves',
+    ],
+    [
+      'a timer charge naming an unknown operation',
+      // biome-ignore lint/suspicious/noExplicitAny: a test edits arbitrary JSON
+      (m: any) => {
+        m.timers['auto-approval'].charge.operation = 'ApproveEverything';
+      },
+      'model.json#/timers/auto-approval/charge/operation: 2017-01-17 has no operation ApproveEverything',
+    ],
+    [
+      'a timer charge of an operation on another entity',
+      // biome-ignore lint/suspicious/noExplicitAny: a test edits arbitrary JSON
+      (m: any) => {
+        m.timers['hit-expiry'].charge = {
+          api: '2017-01-17',
+          operation: 'ApproveAssignment',
+          rule: 'pays-reward',
+        };
+      },
+      'model.json#/timers/hit-expiry/charge: ApproveAssignment acts on Assignment, the timer on HIT',
+    ],
+    [
       'a settle count of an entity that is not a child',
       // biome-ignore lint/suspicious/noExplicitAny: a test edits arbitrary JSON
       (m: any) => {
