@@ -9,6 +9,7 @@ import { type LocalEmulator, startEmulator } from '../../src/emulator/local.ts';
 import { TEST_REQUESTER_1 } from '../../src/emulator/test-credentials.ts';
 import type { ClientResult, ClientUnderTest } from '../../src/mock/types.ts';
 import { loadSpecs } from '../../src/spec/load.ts';
+import { providerState } from '../emulator/helpers.ts';
 
 const set = loadSpecs();
 const code = (id: string) => set.errors.errors[id]!.code;
@@ -98,6 +99,56 @@ describe('a legacy HIT from creation to disposal through the bundled clients', (
         expect('error' in gone && gone.error.code).toBe(code('HITDoesNotExist'));
         const again = await client.call('DisposeHIT', { HITId });
         expect('error' in again && again.error.code).toBe(code('HITDoesNotExist'));
+      } finally {
+        await client.close();
+      }
+    });
+
+  for (const [name, make] of clients)
+    test(`${name}: DisableHIT approves and pays the submitted work, then the HIT is gone; a Reviewable HIT is refused`, async () => {
+      const client: ClientUnderTest = make(set, { endpoint: emulator.url, credentials: TEST_REQUESTER_1 });
+      const store = emulator.emulator.store;
+      const balance = () => {
+        const account = set.model.account!;
+        const rec = store.list(account.entity).find((e) => e.owner === TEST_REQUESTER_1.accessKeyId);
+        return Number(
+          rec?.fields[account.field] ?? set.model.entities[account.entity]!.fields[account.field],
+        );
+      };
+      try {
+        const create = async (MaxAssignments: number) =>
+          String(
+            hitOf(
+              await client.call('CreateHIT', {
+                ...properties(`Disabled over ${name}`),
+                LifetimeInSeconds: 3600,
+                MaxAssignments,
+                Question: QUESTION,
+              }),
+              'CreateHIT',
+            ).HITId,
+          );
+        // a HIT of a 500.00 reward with a submitted assignment, as the provider state makes it
+        const ids = await providerState(
+          emulator.statesUrl,
+          'AssignableHITWithCostlySubmittedAssignment',
+          TEST_REQUESTER_1.accessKeyId,
+        );
+        const HITId = ids.HITId!;
+        const done = { AssignmentId: ids.AssignmentId! };
+        emulator.workers.accept(HITId);
+        const before = balance();
+        ok(await client.call('DisableHIT', { HITId }), 'DisableHIT');
+        expect(before - balance()).toBeCloseTo(500, 2);
+        const gone = await client.call('GetHIT', { HITId });
+        expect('error' in gone && gone.error.code).toBe(code('HITDoesNotExist'));
+        const work = await client.call('GetAssignment', { AssignmentId: done.AssignmentId });
+        expect('error' in work).toBe(true);
+
+        const full = await create(1);
+        emulator.workers.submit(full);
+        const refused = await client.call('DisableHIT', { HITId: full });
+        expect('error' in refused && refused.error.code).toBe(code('InvalidHITState'));
       } finally {
         await client.close();
       }
