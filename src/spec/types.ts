@@ -133,6 +133,8 @@ export interface RuleSpec {
   identity?: string[];
   /** create: fields no two of the caller's entities may share; a call that would is refused with `error`. */
   unique?: { fields: string[]; error: string; basis: Basis };
+  /** create (legacy): the ResponseGroups its check asks for (the answer shows only what they hold). */
+  responseGroups?: string[];
   /** create: documented defaults of input members the call may omit. */
   defaults?: Record<string, string | number | boolean>;
   /** create: `$selected` makes the entity a child of the operation's selected entity. */
