@@ -80,6 +80,8 @@ type Step = { as: number };
 interface Told {
   codes: string[];
   observed?: { present: boolean; status?: string };
+  /** the same entity read back through the other API version (the across story) */
+  across?: { present: boolean; status?: string };
   /** the first answer that was no MTurk envelope of its API version */
   unreadable?: Answered;
 }
@@ -103,6 +105,8 @@ async function tell(
   state: string | undefined,
   steps: Step[],
   unknownId?: string,
+  /** read the entity back through this API version too (the across story) */
+  acrossApi?: Api,
 ): Promise<Told> {
   const { op } = side;
   const ids = state ? await s.state(state) : {};
@@ -126,10 +130,13 @@ async function tell(
     if (a.kind === 'success' && op.behaviour.kind === 'create') made = findId(a.output, spec.id) ?? made;
   }
   const told = unreadable ? { codes, unreadable } : { codes };
-  if (!state || !spec.observe?.[op.api] || unreadable) return told;
+  if ((!state && made === undefined) || !spec.observe?.[op.api] || unreadable) return told;
   if (op.behaviour.kind === 'create' && made === undefined) return told;
-  const obs = await s.observe(op.api, name, made === undefined ? ids : { ...ids, [spec.id]: made });
-  return { ...told, observed: observed(spec, obs) };
+  const which = made === undefined ? ids : { ...ids, [spec.id]: made };
+  const obs = await s.observe(op.api, name, which);
+  if (!acrossApi || !spec.observe[acrossApi]) return { ...told, observed: observed(spec, obs) };
+  const other = await s.observe(acrossApi, name, which);
+  return { ...told, observed: observed(spec, obs), across: observed(spec, other) };
 }
 
 export function crossChecks(set: SpecSet, config: ServerTargetConfig, only?: Set<string>): Check[] {
@@ -140,8 +147,32 @@ export function crossChecks(set: SpecSet, config: ServerTargetConfig, only?: Set
     if (only && !only.has(a.op.operation) && !only.has(b.op.operation)) continue;
     const plain = Object.keys(a.extra).length ? b : a;
     const rule = `${opFile(set, a.op)}#/equivalent and ${opFile(set, b.op)}#/equivalent: ${a.op.api} ${a.op.operation}${Object.keys(a.extra).length ? ` ${JSON.stringify(a.extra)}` : ''} and ${b.op.api} ${b.op.operation}${Object.keys(b.extra).length ? ` ${JSON.stringify(b.extra)}` : ''} tell the same story`;
-    const stories: { name: string; state?: string; steps: Step[]; unknown?: boolean; bases: unknown[] }[] =
-      [];
+    const stories: {
+      name: string;
+      state?: string;
+      steps: Step[];
+      unknown?: boolean;
+      /** each side's entity is read back through the other API version */
+      across?: boolean;
+      bases: unknown[];
+    }[] = [];
+    // what one API version makes, the other reads back the same way (one store)
+    if (a.op.behaviour.kind === 'create' && b.op.behaviour.kind === 'create') {
+      const ent = set.model.entities[a.op.behaviour.entity];
+      if (
+        a.op.behaviour.entity === b.op.behaviour.entity &&
+        ent?.observe?.[a.op.api] &&
+        ent.observe[b.op.api]
+      )
+        stories.push({
+          name: 'create.across',
+          // the state a side needs whatever its input (a rule gated by `when` serves another form)
+          state: [a.op, b.op].flatMap((o) => o.behaviour.rules.filter((r) => r.given && !r.when))[0]?.given,
+          steps: [{ as: 0 }],
+          across: true,
+          bases: [ruleOf(a.op, 'create')?.basis, ruleOf(b.op, 'create')?.basis],
+        });
+    }
     const effectA = ruleOf(plain.op, 'effect');
     const given = givenFor(plain.op);
     if (given)
@@ -190,10 +221,43 @@ export function crossChecks(set: SpecSet, config: ServerTargetConfig, only?: Set
             const unknown = story.unknown
               ? fc.sample(unknownIdArb(set, a.op), { seed: s.config.seed, numRuns: 1 })[0]
               : undefined;
-            const ta = await tell(s, set, a, story.state, story.steps, unknown);
-            const tb = await tell(s, set, b, story.state, story.steps, unknown);
+            const ta = await tell(
+              s,
+              set,
+              a,
+              story.state,
+              story.steps,
+              unknown,
+              story.across ? b.op.api : undefined,
+            );
+            const tb = await tell(
+              s,
+              set,
+              b,
+              story.state,
+              story.steps,
+              unknown,
+              story.across ? a.op.api : undefined,
+            );
             s.cover(`cross:${story.name}`);
             expectReadable(a, ta, b, tb, story.name);
+            // across: what each version made, the other reads back as the maker does (the inputs of
+            // the two sides differ, so the two entities need not be alike)
+            if (story.across) {
+              for (const [side, t, other] of [
+                [a, ta, b],
+                [b, tb, a],
+              ] as const)
+                if (JSON.stringify(t.observed ?? null) !== JSON.stringify(t.across ?? null))
+                  throw new CheckFailure(
+                    `What ${side.op.api} ${side.op.operation} made is seen differently: through ${side.op.api} ${JSON.stringify(t.observed ?? null)}, through ${other.op.api} ${JSON.stringify(t.across ?? null)}.`,
+                  );
+              if (JSON.stringify(ta.codes) !== JSON.stringify(tb.codes))
+                throw new CheckFailure(
+                  `The ${story.name} story ends differently: through ${a.op.api} ${a.op.operation} the answers were ${ta.codes.join(' → ')}; through ${b.op.api} ${b.op.operation} ${tb.codes.join(' → ')}.`,
+                );
+              return;
+            }
             const same =
               JSON.stringify(ta.codes) === JSON.stringify(tb.codes) &&
               JSON.stringify(ta.observed ?? null) === JSON.stringify(tb.observed ?? null);
