@@ -34,6 +34,8 @@ interface Pair {
   b: Side;
   /** where the check is registered */
   home: Side;
+  /** an `also` pairing's checks are named after the peer: cross.<Peer>.<story> */
+  tag?: string;
 }
 
 function pairs(set: SpecSet, apis: Api[]): Pair[] {
@@ -71,9 +73,28 @@ function pairs(set: SpecSet, apis: Api[]): Pair[] {
         const home = Object.keys(eq.input ?? {}).length ? { op, extra: {} } : first;
         out.push({ a: first, b: second, home });
       }
+      // `also`: more pairings, each with the input of both sides (legacy ExtendHIT with an
+      // ExpirationIncrementInSeconds ≡ UpdateExpirationForHIT with a later ExpireAt)
+      for (const more of alsoOf(op)) {
+        for (const other of APIS) {
+          if (other === api || !apis.includes(other) || typeof more[other] !== 'string') continue;
+          const peer = set.apis[other].operations.get(more[other] as string);
+          if (!peer) continue;
+          const mine = { op, extra: (more.ownInput ?? {}) as Record<string, unknown> };
+          const theirs = { op: peer, extra: (more.input ?? {}) as Record<string, unknown> };
+          const [first, second] = APIS.indexOf(api) < APIS.indexOf(other) ? [mine, theirs] : [theirs, mine];
+          out.push({ a: first, b: second, home: mine, tag: peer.operation });
+        }
+      }
     }
   }
   return out;
+}
+
+/** An operation's further pairings (`equivalent.also`). */
+export function alsoOf(op: OperationSpec): Record<string, unknown>[] {
+  const also = op.equivalent?.also;
+  return Array.isArray(also) ? (also as Record<string, unknown>[]) : [];
 }
 
 type Step = { as: number };
@@ -211,7 +232,7 @@ export function crossChecks(set: SpecSet, config: ServerTargetConfig, only?: Set
         makeCheck(
           home.op.api,
           home.op.operation,
-          `cross.${story.name}`,
+          `cross.${pair.tag ? `${pair.tag}.` : ''}${story.name}`,
           sev(...(story.bases as Parameters<typeof sev>)),
           `${rule}: ${story.name}`,
           async (s) => {

@@ -437,8 +437,22 @@ function crossCheck(set: SpecSet): SpecProblem[] {
           pointer: '/behaviour/select',
           message: `${op.behaviour.select} is not an input member`,
         });
+      const also = Array.isArray(op.equivalent?.also)
+        ? (op.equivalent.also as Record<string, unknown>[])
+        : [];
+      also.forEach((more, j) => {
+        for (const [other, name] of Object.entries(more)) {
+          if (other === 'input' || other === 'ownInput') continue;
+          if (!set.apis[other as Api]?.operations.has(String(name)))
+            out.push({
+              file: fileOf(op),
+              pointer: `/equivalent/also/${j}/${other}`,
+              message: `no spec for ${other} ${String(name)}`,
+            });
+        }
+      });
       for (const [other, name] of Object.entries(op.equivalent ?? {})) {
-        if (other === 'input') continue;
+        if (other === 'input' || other === 'also') continue;
         if (!set.apis[other as Api]?.operations.has(String(name)))
           out.push({
             file: fileOf(op),
