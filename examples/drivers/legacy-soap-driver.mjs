@@ -39,6 +39,7 @@ lines.on('line', (line) => {
     const result = await client.call(
       message.operation,
       reviveDates(message.input ?? {}, message.timestamps ?? []),
+      Array.isArray(message.responseGroups) ? { responseGroups: message.responseGroups } : undefined,
     );
     process.stdout.write(`${JSON.stringify({ id: message.id, ...result })}\n`);
   });

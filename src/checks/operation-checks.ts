@@ -25,6 +25,7 @@ import {
   selectMember,
   sev,
 } from './plan.ts';
+import { responseGroupChecks } from './response-group-checks.ts';
 import { describeValue, freshIds, unchanged } from './rule-support.ts';
 import { CheckFailure, forAll, type Session } from './session.ts';
 import { serverTarget } from './target.ts';
@@ -285,5 +286,10 @@ function ruleChecks(set: SpecSet, op: OperationSpec, config: ServerTargetConfig)
 }
 
 export function operationChecks(set: SpecSet, op: OperationSpec, config: ServerTargetConfig): Check[] {
-  return [...validChecks(set, op, config), ...invalidChecks(set, op, config), ...ruleChecks(set, op, config)];
+  return [
+    ...validChecks(set, op, config),
+    ...invalidChecks(set, op, config),
+    ...ruleChecks(set, op, config),
+    ...responseGroupChecks(set, op),
+  ];
 }

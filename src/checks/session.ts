@@ -9,6 +9,7 @@ import { send } from '../http/transport.ts';
 import { missingEntityErrors } from '../rules/index.ts';
 import { observeInput } from '../rules/values.ts';
 import { errorSpec } from '../spec/resolve.ts';
+import { everyGroup } from '../spec/response-groups.ts';
 import type { Api, SpecSet } from '../spec/types.ts';
 import type { Codec, Credentials, DecodedAnswer } from '../wire/codec.ts';
 import type { WireRequest, WireResponse } from '../wire/http-types.ts';
@@ -141,6 +142,11 @@ export class Session {
   encode(api: Api, operation: string, input: Record<string, unknown>, opts: CallOptions = {}): WireRequest {
     const as = opts.as === undefined ? 0 : opts.as;
     const creds = as === null ? undefined : typeof as === 'number' ? this.creds(as) : as;
+    // an operation with response groups is asked for every group (echo aside) unless the check
+    // names some: checks judge every member whatever the operation's default
+    const spec = this.set.apis[api].operations.get(operation);
+    const groups = opts.responseGroups ?? (spec ? everyGroup(this.set, spec) : undefined);
+    if (groups) opts = { ...opts, responseGroups: groups };
     let req = this.codec(api).encodeRequest(this.set, operation, input, creds, {
       host: this.host,
       now: new Date(),

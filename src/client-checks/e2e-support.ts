@@ -13,6 +13,7 @@ import { missingEntityErrors } from '../rules/index.ts';
 import type { RuleContext } from '../rules/types.ts';
 import { observeInput } from '../rules/values.ts';
 import { errorSpec } from '../spec/resolve.ts';
+import { everyGroup } from '../spec/response-groups.ts';
 import type { Api, EntitySpec, OperationSpec, RuleSpec, Severity, SpecSet } from '../spec/types.ts';
 import type { Credentials } from '../wire/codec.ts';
 import { codecFor } from '../wire/index.ts';
@@ -124,7 +125,10 @@ export async function callClient(
 ): Promise<ClientResult> {
   let r: ClientResult;
   try {
-    r = await env.client.call(operation, input);
+    // an operation with response groups is asked for every one, as the server checks do
+    const op = env.set.apis[env.client.api]?.operations.get(operation);
+    const responseGroups = op ? everyGroup(env.set, op) : undefined;
+    r = await env.client.call(operation, input, responseGroups ? { responseGroups } : undefined);
   } catch (e) {
     log.push(`${operation} ${show(input)} → the client could not be run`);
     throw new E2eFailure(`the client could not be run: ${e instanceof Error ? e.message : String(e)}`);

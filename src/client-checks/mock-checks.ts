@@ -15,6 +15,7 @@ import { diffRecord } from '../mock/compare.ts';
 import type { MockHandlers } from '../mock/handlers.ts';
 import type { ClientResult, ClientUnderTest, MockScript, RecordedExchange } from '../mock/types.ts';
 import { fillMessage, inputMembers, outputMembers, severityOf } from '../spec/resolve.ts';
+import { projectGroups, valuesAt } from '../spec/response-groups.ts';
 import type { Api, Basis, OperationSpec, ResolvedMember, Severity, SpecSet } from '../spec/types.ts';
 import { caseRequestProblems, wireCases } from '../wire/cases.ts';
 import type { Codec, DecodedAnswer } from '../wire/codec.ts';
@@ -116,10 +117,13 @@ async function callClient(
   env: ClientCheckEnv,
   op: string,
   input: Record<string, unknown>,
+  options: { responseGroups?: string[] } = {},
 ): Promise<{ result: ClientResult } | { failure: Failure }> {
   try {
     // the faults the script will answer tell a driver how much back-off to wait for
-    return { result: await env.client.call(op, input, { faultAnswers: env.mock.faultAnswersAhead() }) };
+    return {
+      result: await env.client.call(op, input, { ...options, faultAnswers: env.mock.faultAnswersAhead() }),
+    };
   } catch (e) {
     return {
       failure: {
@@ -488,6 +492,74 @@ function outputCheck(set: SpecSet, op: OperationSpec): ClientCheckDef {
         1,
       ),
   };
+}
+
+/**
+ * 2014-08-15 operations with response groups: asked (through the client's option) for one group,
+ * the client sends it and hands back what the answer for it holds.
+ */
+function responseGroupChecks(set: SpecSet, op: OperationSpec): ClientCheckDef[] {
+  const rg = op.output.responseGroups;
+  if (!rg) return [];
+  const api = op.api;
+  const p = set.apis[api].protocol;
+  const members = outputMembers(set, op);
+  const file = fileOf(set, op, `${api}/${op.operation}.json`);
+  return Object.entries(rg.groups).flatMap(([name, g]) => {
+    const adds = g.adds ?? [];
+    if (!adds.length) return [];
+    const shows = (o: Record<string, unknown>) =>
+      adds.some((path) => valuesAt(o, path).some((v) => v !== undefined));
+    const def: ClientCheckDef = {
+      id: `${api}/${op.operation}/client.response-group.${name}`,
+      api,
+      operation: op.operation,
+      check: `client.response-group.${name}`,
+      severity: severityOf(op.basis, p.success.basis, rg.basis, g.basis),
+      summary: `Asked for ResponseGroup=${name}, the client sends it and hands back the answer for it: what ${name} adds (${adds.join(', ')}) and the members no group names.`,
+      rule: `${file}#/output/responseGroups/groups/${name}`,
+      run: (env) =>
+        forSamples(
+          env,
+          fc.tuple(
+            validInput(set, op),
+            outputArb(set, op)
+              .map((o) => projectGroups(op, o, [name]))
+              .filter(shows),
+          ),
+          env.runs,
+          async ([input, served]) => {
+            env.mock.setScript({ kind: 'success', output: served });
+            const r = await callClient(env, op.operation, input, { responseGroups: [name] });
+            if ('failure' in r) return r.failure;
+            const ex = env.mock.exchanges.at(-1);
+            const asked = ex?.decoded?.ok ? ex.decoded.call.responseGroups : undefined;
+            const problems: string[] = [];
+            if (asked && !asked.includes(name))
+              problems.push(
+                `the request did not ask for ResponseGroup=${name} (it named ${asked.length ? asked.join(', ') : 'none'})`,
+              );
+            if ('error' in r.result)
+              problems.push(`the client returned ${showResult(r.result)} for a successful answer`);
+            else
+              problems.push(
+                ...diffRecord(served, r.result.output, members, '', {
+                  emptyListIsAbsent: p.lists === 'repeated-element',
+                }).map((d) => `the output differs from what was served: ${d}`),
+              );
+            return problems.length
+              ? {
+                  detail: problems.join('; '),
+                  ...(ex ? { exchange: ex } : {}),
+                  counterexample: { input, responseGroups: [name], served },
+                }
+              : undefined;
+          },
+          2,
+        ),
+    };
+    return [def];
+  });
 }
 
 /** A copy with `ms` milliseconds added to every Date. */
@@ -923,6 +995,7 @@ export function clientCheckCatalogue(set: SpecSet, opts: CatalogueOptions = {}):
       ...wireCaseChecks(set, op),
       ...retryChecks(set, op),
       ...recordedAnswerChecks(set, op),
+      ...responseGroupChecks(set, op),
     ].filter((d): d is ClientCheckDef => d !== undefined);
     for (const d of defs) {
       if (opts.checks?.length && !opts.checks.includes(d.check) && !opts.checks.includes(d.id)) continue;

@@ -24,6 +24,8 @@ export interface LegacyRestOptions {
   /** Change the parameters after signing (for broken clients in tests). */
   tamper?: (req: import('../wire/http-types.ts').WireRequest) => import('../wire/http-types.ts').WireRequest;
   fetchImpl?: typeof fetch;
+  /** ResponseGroup values every call asks for unless the call names its own (default: none, the operation's default). */
+  responseGroups?: string[];
 }
 
 export function createLegacyRestClient(set: SpecSet, opts: LegacyRestOptions): ClientUnderTest {
@@ -44,13 +46,15 @@ export function createLegacyClient(
   return {
     name: opts.name ?? defaultName,
     api: LEGACY_API,
-    async call(operation, input) {
+    async call(operation, input, options) {
+      const responseGroups = options?.responseGroups ?? opts.responseGroups;
       for (let attempt = 1; ; attempt++) {
         let wire = codec.encodeRequest(set, operation, input, opts.credentials, {
           host: base.host,
           now: new Date(),
           method: opts.method ?? 'POST',
           ...(scheme ? { scheme } : {}),
+          ...(responseGroups ? { responseGroups } : {}),
         });
         if (opts.tamper) wire = opts.tamper(wire);
         let res: WireResponse;

@@ -207,6 +207,7 @@ export function startDriver(opts: DriverOptions): DriverClient {
         operation,
         input: toJsonValue(input),
         ...(timestamps.length ? { timestamps } : {}),
+        ...(options?.responseGroups ? { responseGroups: options.responseGroups } : {}),
       };
       const faults = options?.faultAnswers ?? 0;
       const deadline = caseDeadlineMs(opts.timeoutMs, faults, maxAttempts);

@@ -6,6 +6,7 @@ import { missingEntityErrors, ruleKind } from '../rules/index.ts';
 import type { EngineContext } from '../rules/types.ts';
 import { appliesTo } from '../rules/when.ts';
 import { inputMembers, outputMembers, violationOf } from '../spec/resolve.ts';
+import { projectGroups, responseGroupParameter, unknownGroups } from '../spec/response-groups.ts';
 import type { OperationSpec, ResolvedMember, SpecSet } from '../spec/types.ts';
 import type { DecodedCall, ErrorOutcome, Outcome } from '../wire/codec.ts';
 import type { Store, StoredEntity } from './store.ts';
@@ -165,6 +166,8 @@ export function executeCall(set: SpecSet, store: Store, call: DecodedCall, now: 
   const op = api.operations.get(call.operation);
   if (!op)
     return err(p.protocolErrors.unknownOperation ?? p.validation.invalid, { operation: call.operation });
+  const badGroup = refuseGroups(set, op, call.responseGroups);
+  if (badGroup) return badGroup;
   const invalid = validateInput(set, op, call.input);
   if (invalid) return invalid;
 
@@ -211,5 +214,20 @@ export function executeCall(set: SpecSet, store: Store, call: DecodedCall, now: 
   for (const commit of ctx.commits) commit();
   if (ctx.after.token !== undefined)
     store.rememberToken(ctx.after.token, now.getTime(), ctx.after.created?.id);
-  return { kind: 'success', output: ctx.output };
+  // legacy: the answer holds what the groups asked for (or the default) add
+  return { kind: 'success', output: projectGroups(op, ctx.output, call.responseGroups) };
+}
+
+/** A ResponseGroup the operation does not accept, refused as the protocol says. */
+function refuseGroups(set: SpecSet, op: OperationSpec, asked: readonly string[]): ErrorOutcome | undefined {
+  const param = responseGroupParameter(set, op.api);
+  const bad = unknownGroups(set, op, asked)[0];
+  if (!param || bad === undefined) return undefined;
+  const error = param.unlisted?.error ?? set.apis[op.api].protocol.validation.invalid;
+  return err(error, {
+    value: bad,
+    member: param.name,
+    reason: `${bad} is not a response group of ${op.operation}`,
+    Parameter: param.name,
+  });
 }

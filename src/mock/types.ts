@@ -56,6 +56,11 @@ export interface CallOptions {
    * (Infinity: every attempt); a driver's deadline allows for the client's back-off between them.
    */
   faultAnswers?: number;
+  /**
+   * 2014-08-15: the ResponseGroup values the client is to ask for (its own option; the legacy
+   * clients send them as ResponseGroup.N). Absent: the client's default.
+   */
+  responseGroups?: string[];
 }
 
 /** One MTurk client library seen through a common interface. */

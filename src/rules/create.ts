@@ -128,13 +128,7 @@ export function createChecks(ctx: ServerRuleContext): void {
           const ids = await freshIds(s, op, given);
           const input = meetWhen(rule, { ...extra, ...idInput(set, op, ids) }, set, op);
           s.cover(`rule:${rule.id}`);
-          // a legacy answer shows only the response groups asked for (the default Minimal: ids only)
-          const ex = await s.call(
-            api,
-            op.operation,
-            input,
-            rule.responseGroups ? { responseGroups: rule.responseGroups } : {},
-          );
+          const ex = await s.call(api, op.operation, input);
           const out = expectSuccess(set, op, ex, `${op.operation} (a valid call)`);
           const want = expectedFields(set, op, rule, input, given);
           let id: string | undefined;
@@ -336,13 +330,6 @@ export const create: RuleKindModule = {
       },
       parent: { const: '$selected' },
       output: { type: 'object', additionalProperties: { enum: ['$entity', '$id'] } },
-      responseGroups: {
-        description:
-          'legacy: the ResponseGroups the rule.<id> check asks for, so that the answer shows what observe and the input expect',
-        type: 'array',
-        items: { type: 'string' },
-        minItems: 1,
-      },
     },
   },
   // it makes or changes another entity than the one the stateful model follows

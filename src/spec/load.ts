@@ -10,6 +10,7 @@ import type { Ajv, ValidateFunction } from 'ajv';
 import { registryVersion, ruleProblems, ruleSchema } from '../rules/index.ts';
 import { checkModelDynamics } from './model-checks.ts';
 import { templatePlaceholders } from './resolve.ts';
+import { checkResponseGroups } from './response-groups.ts';
 import {
   APIS,
   type Api,
@@ -350,9 +351,11 @@ function crossCheck(set: SpecSet): SpecProblem[] {
     needError(protocol, '/validation/invalid', protocol.validation.invalid);
     for (const [k, id] of Object.entries(protocol.protocolErrors))
       needError(protocol, `/protocolErrors/${k}`, id);
-    for (const [k, p] of Object.entries(protocol.commonParameters ?? {}))
+    for (const [k, p] of Object.entries(protocol.commonParameters ?? {})) {
       for (const [v, id] of Object.entries(p.refuse ?? {}))
         needError(protocol, `/commonParameters/${k}/refuse/${v}`, id);
+      needError(protocol, `/commonParameters/${k}/unlisted/error`, p.unlisted?.error);
+    }
     out.push(...checkRoles(protocol, fileOf(protocol)));
     out.push(...checkSoap(protocol, fileOf(protocol)));
 
@@ -422,6 +425,7 @@ function crossCheck(set: SpecSet): SpecProblem[] {
             message: `${placement.member} must be a structure to be the result element (shape ${ms.shape} is a ${shapes.shapes[ms.shape]!.type})`,
           });
       }
+      out.push(...checkResponseGroups(set, op, fileOf(op)));
       const entity = set.model.entities[op.behaviour.entity];
       if (!entity) {
         out.push({

@@ -133,8 +133,6 @@ export interface RuleSpec {
   identity?: string[];
   /** create: fields no two of the caller's entities may share; a call that would is refused with `error`. */
   unique?: { fields: string[]; error: string; basis: Basis };
-  /** create (legacy): the ResponseGroups its check asks for (the answer shows only what they hold). */
-  responseGroups?: string[];
   /** create: documented defaults of input members the call may omit. */
   defaults?: Record<string, string | number | boolean>;
   /** create: `$selected` makes the entity a child of the operation's selected entity. */
@@ -184,6 +182,29 @@ export interface ResultPlacement {
   basis: Basis;
 }
 
+/**
+ * 2014-08-15: the ResponseGroup values an operation accepts, the ones it answers with when none is
+ * asked for, and the output members each adds (paths `Member`, `Member.Nested`, `List[].Nested`).
+ * A member no group names is in every answer (src/spec/response-groups.ts).
+ */
+export interface ResponseGroupsSpec {
+  groups: Record<string, ResponseGroupSpec>;
+  default: string[];
+  basis: Basis;
+  defaultBasis: Basis;
+  note?: string;
+}
+
+export interface ResponseGroupSpec {
+  adds?: string[];
+  /** the provider state whose entities show what the group adds (default: the operation's) */
+  given?: string;
+  basis: Basis;
+  /** the sources say the members it adds are left out when it is not asked for */
+  absentBasis?: Basis;
+  note?: string;
+}
+
 /** Input members that exclude each other: at most one of them, or exactly one with `exactlyOne`. */
 export interface RuleWhen {
   present?: string[];
@@ -219,7 +240,11 @@ export interface OperationSpec {
     exclusive?: ExclusiveGroup[];
     requiredWithout?: RequiredWithout[];
   };
-  output: { members: Record<string, MemberSpec>; result?: ResultPlacement };
+  output: {
+    members: Record<string, MemberSpec>;
+    result?: ResultPlacement;
+    responseGroups?: ResponseGroupsSpec;
+  };
   behaviour: {
     kind: 'transition' | 'read' | 'list' | 'create' | 'delete';
     entity: string;
@@ -251,6 +276,8 @@ export interface CommonParameterSpec {
   refuse?: Record<string, string>;
   repeated?: boolean;
   format?: string;
+  /** a value outside the accepted ones is refused with `error` (`basis`: that it is refused) */
+  unlisted?: { error: string; basis: Basis };
   basis: Basis;
 }
 

@@ -31,6 +31,9 @@ function hitOf(set: SpecSet, api: Api): { body: string; hit: Record<string, unkn
     codec.encodeRequest(set, 'GetAssignment', { AssignmentId: ids.AssignmentId }, creds, {
       host: '127.0.0.1',
       now: new Date(),
+      // the Reward is one of the members HITDetail adds (GetAssignment's default is Minimal);
+      // a 2017 request has no groups and ignores them
+      responseGroups: ['HITDetail'],
     }),
   );
   const answer = codec.decodeResponse(set, 'GetAssignment', res);
