@@ -403,6 +403,22 @@ function innerCases(
   return out;
 }
 
+/**
+ * The input with `name` set to `value`: the other members of its exclusive groups go, so the
+ * input still breaks (or honours) one thing only.
+ */
+export function withMember(
+  op: OperationSpec,
+  input: Record<string, unknown>,
+  name: string,
+  value: unknown,
+): Record<string, unknown> {
+  const out = { ...input, [name]: value };
+  for (const g of op.input.exclusive ?? [])
+    if (g.members.includes(name)) for (const m of g.members) if (m !== name) delete out[m];
+  return out;
+}
+
 /** Every way to break exactly one constraint of one input member (at any depth), or one exclusive group. */
 export function oneViolation(
   set: SpecSet,
@@ -435,7 +451,7 @@ export function oneViolation(
           key: constraintKey(m.name, c),
           label: v.label,
           member: m.name,
-          input: { ...base, [m.name]: v.value },
+          input: withMember(op, base, m.name, v.value),
           expectError: c.error ?? protocol.validation.invalid,
           constraint: c,
           source: constraintSource(set, op, m.name, c),
@@ -447,7 +463,7 @@ export function oneViolation(
         key: `${m.name}.type`,
         label: `type.${typeof wrong}`,
         member: m.name,
-        input: { ...base, [m.name]: wrong },
+        input: withMember(op, base, m.name, wrong),
         expectError: protocol.validation.invalid,
         source: `${opFile}#/input/members/${m.name}/shape`,
       });
@@ -458,7 +474,7 @@ export function oneViolation(
         where: i.where,
         label: i.label,
         member: m.name,
-        input: { ...base, [m.name]: i.value },
+        input: withMember(op, base, m.name, i.value),
         expectError: i.error,
         ...(i.constraint ? { constraint: i.constraint } : {}),
         ...(i.basis ? { basis: i.basis } : {}),
@@ -522,7 +538,7 @@ function exclusiveCases(
       member: g.members[0]!,
       input: all,
       expectError: g.error ?? protocol.validation.invalid,
-      basis: g.basis,
+      basis: g.severalBasis ?? g.basis,
       source: `${opFile}#/input/exclusive/${i}`,
     });
     if (g.exactlyOne) {

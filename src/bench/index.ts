@@ -133,6 +133,12 @@ export async function runBench(opts: BenchOptions): Promise<BenchResults> {
     for (const r of await localRows()) add(r);
   }
   const cpus = os.cpus();
+  let checks: BenchResults['checks'];
+  try {
+    checks = await checkCounts();
+  } catch (e) {
+    log(`could not count the checks: ${(e as Error).message.split('\n')[0]}`);
+  }
   return {
     tool: 'mturk-conformance bench',
     startedAt,
@@ -147,7 +153,40 @@ export async function runBench(opts: BenchOptions): Promise<BenchResults> {
     },
     settings: { durationMs: opts.durationMs, concurrency: opts.concurrency, runsSweep: opts.runsSweep },
     rows,
+    ...(checks ? { checks } : {}),
   };
+}
+
+/** The number of checks of each suite per API version, from the catalogues (nothing is run). */
+async function checkCounts(): Promise<NonNullable<BenchResults['checks']>> {
+  const [{ loadSpecs }, { APIS }, { serverChecks }, { clientCheckCatalogue }, { e2eCheckCatalogue }, creds] =
+    await Promise.all([
+      import('../spec/load.ts'),
+      import('../spec/types.ts'),
+      import('../checks/catalogue.ts'),
+      import('../client-checks/mock-checks.ts'),
+      import('../client-checks/e2e-checks.ts'),
+      import('../emulator/test-credentials.ts'),
+    ]);
+  const set = loadSpecs();
+  const out: NonNullable<BenchResults['checks']> = {};
+  for (const api of APIS) {
+    const server = serverChecks(set, {
+      kind: 'server',
+      endpoint: 'http://127.0.0.1:1',
+      apis: [api],
+      runs: 1,
+      seed: 1,
+      timeoutMs: 1,
+      credentials: [...creds.TEST_CREDENTIALS],
+    }).length;
+    out[api] = {
+      server,
+      client: clientCheckCatalogue(set, { apis: [api] }).length,
+      clientE2e: e2eCheckCatalogue(set, { apis: [api] }).length,
+    };
+  }
+  return out;
 }
 
 function fmt(n: number): string {
@@ -179,6 +218,17 @@ export function formatTable(results: BenchResults): string {
     line(header),
     line(width.map((w) => '-'.repeat(w))),
     ...body.map(line),
+    ...(results.checks
+      ? [
+          '',
+          `checks per API: ${Object.entries(results.checks)
+            .map(
+              ([api, c]) =>
+                `${api} ${c.server} server, ${c.client} client (mock), ${c.clientE2e} client end to end`,
+            )
+            .join('; ')}`,
+        ]
+      : []),
   ].join('\n');
 }
 

@@ -1,6 +1,7 @@
 // Rows (a) and (b): the loopback ceiling and the reference emulator's
-// throughput for RejectAssignment, both served from a child process and driven
-// by the same load generator with the same settings.
+// throughput (RejectAssignment in each API version, and 2017 GetHIT, a read, and CreateHIT, a
+// create), both served from a child process and driven by the same load generator with the
+// same settings.
 import type { Api } from '../spec/types.ts';
 import type { WireRequest } from '../wire/http-types.ts';
 import { drive, type LoadResult } from './loadgen.ts';
@@ -112,13 +113,51 @@ export interface EmulatorForm {
   /** the wire form where the API version has several (2014-08-15: 'soap'); default the first */
   wire?: string;
   target: number;
+  /** the operation called (default RejectAssignment, each call on a fresh Submitted assignment) */
+  operation?: string;
+  /** the provider state of the pool the calls act on; null: no state, every call the same */
+  state?: string | null;
+  /** the call's input from one pool entry's ids */
+  input?: (ids: Record<string, unknown>) => Record<string, unknown>;
 }
 
-/** The default rows: each API version in its first wire form. */
+/** A read: GetHIT of an Assignable HIT (calls wrap around the pool, as a read changes nothing). */
+const GET_HIT: EmulatorForm = {
+  api: '2017-01-17',
+  target: 0.5,
+  operation: 'GetHIT',
+  state: 'AssignableHIT',
+  input: (ids) => ({ HITId: ids.HITId }),
+};
+
+/** A create: CreateHIT, a new HIT (of one HIT type) per call. */
+const CREATE_HIT: EmulatorForm = {
+  api: '2017-01-17',
+  target: 0.5,
+  operation: 'CreateHIT',
+  state: null,
+  input: () => ({
+    Title: 'Benchmark HIT',
+    Description: 'A HIT the benchmark makes',
+    Reward: '0.05',
+    AssignmentDurationInSeconds: 600,
+    LifetimeInSeconds: 3600,
+    MaxAssignments: 1,
+    Question: '<QuestionForm/>',
+  }),
+};
+
+/** The default rows: each API version in its first wire form, then a read and a create. */
 export const DEFAULT_FORMS: EmulatorForm[] = [
   { api: '2017-01-17', target: 0.5 },
   { api: '2014-08-15', target: 0.5 },
+  GET_HIT,
+  CREATE_HIT,
 ];
+
+const formOperation = (f: EmulatorForm) => f.operation ?? OPERATION;
+const formInput = (f: EmulatorForm, ids: Record<string, unknown>) =>
+  f.input?.(ids) ?? { AssignmentId: ids.AssignmentId, RequesterFeedback: 'benchmark' };
 
 /** The SOAP row: a legacy call in an Envelope (parsing, namespaces and the envelope cost more). */
 export const SOAP_FORMS: EmulatorForm[] = [{ api: '2014-08-15', wire: 'soap', target: 0.4 }];
@@ -130,10 +169,11 @@ export async function emulatorRows(
   forms: EmulatorForm[] = DEFAULT_FORMS,
 ): Promise<BenchRow[]> {
   const apis = forms.map((f) => f.api);
-  const idOf = (i: number) => `emulator.${forms[i]!.api}${forms[i]!.wire ? `.${forms[i]!.wire}` : ''}`;
+  const idOf = (i: number) =>
+    `emulator.${forms[i]!.api}${forms[i]!.wire ? `.${forms[i]!.wire}` : ''}${forms[i]!.operation ? `.${forms[i]!.operation}` : ''}`;
   const targetOf = (i: number) => `≥ ${forms[i]!.target} of ceiling`;
   const whatOf = (api: string, i = apis.indexOf(api as Api)) =>
-    `emulator: ${OPERATION} ${api}${forms[i]?.wire ? ` over ${forms[i]!.wire.toUpperCase()}` : ''}, valid calls on a provider-state pool`;
+    `emulator: ${forms[i] ? formOperation(forms[i]) : OPERATION} ${api}${forms[i]?.wire ? ` over ${forms[i]!.wire.toUpperCase()}` : ''}, ${forms[i]?.state === null ? 'the same valid call each time' : 'valid calls on a provider-state pool'}`;
   let server: Awaited<ReturnType<typeof startChildServer>> | undefined;
   try {
     let mods: [
@@ -175,25 +215,25 @@ export async function emulatorRows(
       const what = whatOf(api, i);
       const form = forms[i]!;
       try {
-        const pool = await server.call<Array<Record<string, unknown>>>({
-          type: 'pool',
-          state: STATE,
-          requester: TEST_REQUESTER_1.accessKeyId,
-          n: poolSize,
-          budgetMs: 5000,
-        });
+        const pool =
+          form.state === null
+            ? [{}]
+            : await server.call<Array<Record<string, unknown>>>({
+                type: 'pool',
+                state: form.state ?? STATE,
+                requester: TEST_REQUESTER_1.accessKeyId,
+                n: poolSize,
+                budgetMs: 5000,
+              });
         if (pool.length === 0) throw new Error('the emulator created no provider state');
         const codec = codecFor(api, form.wire);
         const now = new Date();
         // Encode (and sign) every request up front, so the generator only writes bytes.
         const encoded = pool.map((ids) =>
-          codec.encodeRequest(
-            set,
-            OPERATION,
-            { AssignmentId: ids.AssignmentId, RequesterFeedback: 'benchmark' },
-            TEST_REQUESTER_1,
-            { host, now },
-          ),
+          codec.encodeRequest(set, formOperation(form), formInput(form, ids), TEST_REQUESTER_1, {
+            host,
+            now,
+          }),
         );
         let sent = 0;
         const before = (await server.requests()) ?? 0;
@@ -235,8 +275,12 @@ export async function emulatorRows(
             pool: pool.length,
             poolCreateBudgetMs: 5000,
             sentIncludingWarmup: sent,
-            validCalls: Math.min(sent, pool.length),
-            alreadyRejectedCalls: Math.max(0, sent - pool.length),
+            ...(formOperation(form) === OPERATION
+              ? {
+                  validCalls: Math.min(sent, pool.length),
+                  alreadyRejectedCalls: Math.max(0, sent - pool.length),
+                }
+              : {}),
             pairedCeilingRps: paired.map((x) => round(x, 0)),
           },
         });

@@ -28,6 +28,9 @@ export interface BenchResults {
   machine: { node: string; platform: string; arch: string; cpus: number; cpuModel: string; memMb: number };
   settings: { durationMs: number; concurrency: number; runsSweep: number[] };
   rows: BenchRow[];
+  /** the checks the suites hold per API version: the server catalogue (every wire form) and
+   * the client catalogue (against the mock, and end to end) */
+  checks?: Record<string, { server: number; client: number; clientE2e: number }>;
 }
 
 export function notRun(id: string, what: string, reason: string, target?: string): BenchRow {

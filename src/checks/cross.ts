@@ -136,7 +136,8 @@ async function tell(
     ...ruleInput({ input: side.extra } as RuleSpec),
     ...(unknownId ? { [selectMember(set, op)]: unknownId } : {}),
   };
-  const input = { ...minimalInput(set, op, ids, s.config.seed, fixed), ...idInput(set, op, ids) };
+  const base = minimalInput(set, op, ids, s.config.seed, fixed);
+  const input = { ...base, ...idInput(set, op, ids, base) };
   if (unknownId) input[selectMember(set, op)] = unknownId;
   const codes: string[] = [];
   let unreadable: Answered | undefined;

@@ -4,7 +4,13 @@
 // the state model.
 import fc from 'fast-check';
 import { coverInput } from '../arbitraries/coverage.ts';
-import { constraintSource, oneViolation, serverIssuedMembers, validInput } from '../arbitraries/input.ts';
+import {
+  constraintSource,
+  oneViolation,
+  serverIssuedMembers,
+  validInput,
+  withMember,
+} from '../arbitraries/input.ts';
 import { constraintsOf, freeString, lengthBounds, patternString } from '../arbitraries/values.ts';
 import { ruleContext, ruleKind } from '../rules/index.ts';
 import { freshTokens } from '../rules/token.ts';
@@ -54,7 +60,7 @@ function validChecks(set: SpecSet, op: OperationSpec, _config: ServerTargetConfi
         await forAll(s, template, async (input) => {
           // the state under which this input succeeds (an effect for this input names its own)
           const ids = await freshIds(s, op, effectFor(set, op, input, undefined)?.given ?? givenFor(op));
-          const full = { ...input, ...idInput(set, op, ids) };
+          const full = { ...input, ...idInput(set, op, ids, input) };
           coverInput(s.coverage, members, full);
           const ex = await s.call(api, op.operation, full);
           expectSuccess(set, op, ex, `A valid ${op.operation} request`);
@@ -124,10 +130,10 @@ function validChecks(set: SpecSet, op: OperationSpec, _config: ServerTargetConfi
             await s.requireApi(api);
             for (const v of values) {
               const ids = await freshIds(s, op);
-              const input = freshTokens(op, {
-                ...minimalInput(set, op, ids, s.config.seed),
-                [m.name]: v.value,
-              });
+              const input = freshTokens(
+                op,
+                withMember(op, minimalInput(set, op, ids, s.config.seed), m.name, v.value),
+              );
               s.cover(key);
               const ex = await s.call(api, op.operation, input, { label: `${m.name} ${v.label}` });
               expectSuccess(set, op, ex, `${op.operation} with ${m.name} ${v.label}`);

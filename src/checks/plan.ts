@@ -59,9 +59,17 @@ export function idInput(
   set: SpecSet,
   op: OperationSpec,
   ids: Record<string, string>,
+  input: Record<string, unknown> = {},
 ): Record<string, string> {
   const out: Record<string, string> = {};
   for (const m of inputMembers(set, op)) if (ids[m.name] !== undefined) out[m.name] = ids[m.name]!;
+  // of members that exclude each other (input.exclusive), ids fill only the one `input` (the
+  // input they are merged into) holds, else the first
+  for (const g of op.input.exclusive ?? []) {
+    const filled = g.members.filter((m) => out[m] !== undefined);
+    const keep = g.members.find((m) => input[m] !== undefined) ?? filled[0];
+    for (const m of filled) if (m !== keep) delete out[m];
+  }
   return out;
 }
 

@@ -126,7 +126,7 @@ export function createChecks(ctx: ServerRuleContext): void {
         validInput(set, op, { omit }),
         async (extra) => {
           const ids = await freshIds(s, op, given);
-          const input = meetWhen(rule, { ...extra, ...idInput(set, op, ids) }, set, op);
+          const input = meetWhen(rule, { ...extra, ...idInput(set, op, ids, extra) }, set, op);
           s.cover(`rule:${rule.id}`);
           const ex = await s.call(api, op.operation, input);
           const out = expectSuccess(set, op, ex, `${op.operation} (a valid call)`);

@@ -191,7 +191,12 @@ export const effect: RuleKindModule = {
         async run(t, extra) {
           const ids = await t.state(given);
           // the rule's own input (e.g. Revert, a future ExpireAt) over a generated valid one
-          const input = meetWhen(rule, { ...extra, ...ruleInput(rule), ...idInput(set, op, ids) }, set, op);
+          const input = meetWhen(
+            rule,
+            { ...extra, ...ruleInput(rule), ...idInput(set, op, ids, extra) },
+            set,
+            op,
+          );
           t.cover(`rule:${rule.id}`);
           // a field set from the entity's own value (`$field.MaxAssignments+$input.…`) is judged
           // against what an observation showed before the call

@@ -22,6 +22,7 @@ import { threshold } from './threshold.ts';
 import { token } from './token.ts';
 import type { RuleContext, RuleKindModule } from './types.ts';
 import { update } from './update.ts';
+import { upload } from './upload.ts';
 
 export type { RuleContext, RuleKindModule } from './types.ts';
 
@@ -47,6 +48,7 @@ function kinds(): Map<string, RuleKindModule> {
       create,
       update,
       remove,
+      upload,
     ].map((m) => [m.kind, m]),
   );
   return registry;

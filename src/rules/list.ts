@@ -2,7 +2,7 @@
 // (statuses: `$status`), are the caller's when `owned`, and match the input members of `filter`;
 // `items` holds them, `count` the page's size, `total` all that match, paged by `pagination`.
 import { expectError, expectSuccess } from '../checks/judge.ts';
-import { idInput, sev } from '../checks/plan.ts';
+import { idInput, minimalInput, sev } from '../checks/plan.ts';
 import { expectAsCreated, freshIds } from '../checks/rule-support.ts';
 import { type Answered, CheckFailure, type Session } from '../checks/session.ts';
 import { ruleCheck } from '../checks/target.ts';
@@ -140,6 +140,26 @@ export const list: RuleKindModule = {
         minItems: 1,
       },
       input: { description: 'input members every call of the rule carries', type: 'object' },
+      itemKey: {
+        description:
+          'the item members that together tell listed items apart when items show no id of the entity (BonusPayment)',
+        type: 'array',
+        items: { type: 'string' },
+        minItems: 1,
+        uniqueItems: true,
+      },
+      madeBy: {
+        description:
+          'an operation whose successful call from the state `given` makes an entity this rule lists, found by the itemKey values its input fixes',
+        type: 'object',
+        required: ['operation', 'given', 'basis'],
+        additionalProperties: false,
+        properties: {
+          operation: { type: 'string' },
+          given: { type: 'string' },
+          basis: { $ref: '#/definitions/basis' },
+        },
+      },
       count: { type: 'string' },
       total: { type: 'string' },
       pagination: {
@@ -184,6 +204,59 @@ export const list: RuleKindModule = {
             message: `${m} is not a member of the items of ${r.items ?? '(no items)'}`,
           });
     }
+    // itemKey: members of the items, each fixed by every state the checks list from (an id the
+    // state returns under that name, or a literal field of the first listed entity it makes)
+    if (r.itemKey) {
+      const shapes = ctx.set.apis[op.api].shapes.shapes;
+      const listShape = r.items ? op.output.members[r.items] : undefined;
+      const item = listShape ? shapes[listShape.shape]?.member?.shape : undefined;
+      const known = item ? (shapes[item]?.members ?? {}) : {};
+      r.itemKey.forEach((m, j) => {
+        if (!(m in known))
+          out.push({
+            file,
+            pointer: `${p}/itemKey/${j}`,
+            message: `${m} is not a member of the items of ${r.items ?? '(no items)'}`,
+          });
+      });
+      for (const [at, state] of [
+        ['given', r.given],
+        ['pagination/given', r.pagination?.given],
+      ] as const) {
+        const st = state !== undefined ? states[state] : undefined;
+        if (!st) continue;
+        const made = st.creates.find((c) => c.entity === op.behaviour.entity);
+        for (const m of r.itemKey)
+          if (!(m in (st.returns ?? {})) && literal(made?.fields?.[m]) === undefined)
+            out.push({
+              file,
+              pointer: `${p}/${at}`,
+              message: `state ${state} fixes no ${m} of the ${op.behaviour.entity} it makes (itemKey): neither an id it returns nor a literal field`,
+            });
+      }
+    }
+    if (r.madeBy) {
+      const maker = ctx.set.apis[op.api].operations.get(r.madeBy.operation);
+      if (!maker)
+        out.push({ file, pointer: `${p}/madeBy/operation`, message: `no spec for ${r.madeBy.operation}` });
+      if (!states[r.madeBy.given])
+        out.push({ file, pointer: `${p}/madeBy/given`, message: `unknown provider state ${r.madeBy.given}` });
+      if (!r.itemKey)
+        out.push({
+          file,
+          pointer: `${p}/madeBy`,
+          message: 'madeBy finds the item by itemKey, which is missing',
+        });
+      else if (maker)
+        r.itemKey.forEach((m, j) => {
+          if (!(m in maker.input.members) && !(m in (states[r.madeBy!.given]?.returns ?? {})))
+            out.push({
+              file,
+              pointer: `${p}/itemKey/${j}`,
+              message: `${m} is neither an input member of ${r.madeBy!.operation} nor an id state ${r.madeBy!.given} returns`,
+            });
+        });
+    }
     const many = r.pagination?.given;
     if (many !== undefined && states[many]) {
       // the listed entities it makes: matching `where`'s status, all under one parent
@@ -216,7 +289,13 @@ export const list: RuleKindModule = {
     const items = rule.items;
     if (!items) return;
     // the rule's own input (e.g. a status to list), then the filters the state's ids fill
-    const listInput = (ids: Record<string, string>) => ({ ...ruleInput(rule), ...filterInput(rule, ids) });
+    const listInput = (ids: Record<string, string>, only?: string) => ({
+      ...ruleInput(rule),
+      ...filterInput(op, rule, ids, only),
+    });
+    // the key of the entity a state made (its id, or the itemKey values the state fixes)
+    const keyFrom = (ids: Record<string, string>, state = rule.given) =>
+      stateKey(set, rule, entity, state, ids);
     const pgToken = rule.pagination?.style === 'token' ? rule.pagination.token : undefined;
     // later pages of a walk are as large as the model allows
     const sizeRange = inputMembers(set, op)
@@ -235,7 +314,7 @@ export const list: RuleKindModule = {
       let input = listInput(ids);
       let ex = await s.call(api, op.operation, input);
       let output = expectSuccess(set, op, ex, `${op.operation} filtered by ${JSON.stringify(input)}`);
-      for (let page = 2; page <= 50 && !listed(output, ids[ent.id]).hit; page++) {
+      for (let page = 2; page <= 50 && !listed(output, keyFrom(ids)).hit; page++) {
         const next = nextPage(rule, input, output, listed(output, undefined).list.length, maxPageSize);
         if (!next) break;
         input = next;
@@ -260,7 +339,7 @@ export const list: RuleKindModule = {
         if (pg.style === 'page' && pg.page) first[pg.page] = 1;
         const ex1 = await s.call(api, op.operation, first, { label: 'first page of size 1' });
         const out1 = expectSuccess(set, op, ex1, `${op.operation} with ${pg.size}=1`);
-        const page1 = listed(out1, ids[ent.id]);
+        const page1 = listed(out1, keyFrom(ids, given));
         if (page1.list.length !== 1 || !page1.hit)
           throw new CheckFailure(
             `${op.operation} with ${pg.size}=1 over a filter matching one ${entity} must return exactly that ${entity}, but ${items} holds ${page1.list.length} item(s)${page1.hit ? '' : ' without it'}.`,
@@ -278,7 +357,7 @@ export const list: RuleKindModule = {
         if (!next) return;
         const ex2 = await s.call(api, op.operation, next, { label: 'next page' });
         const out2 = expectSuccess(set, op, ex2, `${op.operation} for the next page`);
-        const page2 = listed(out2, ids[ent.id]);
+        const page2 = listed(out2, keyFrom(ids, given));
         if (page2.list.length !== 0)
           throw new CheckFailure(
             `${op.operation}: past the only ${entity} the next page must be empty, but ${items} holds ${page2.list.length} item(s).`,
@@ -288,10 +367,7 @@ export const list: RuleKindModule = {
     // several entities under one filter value (pagination.given): counts, totals and a page walk
     const many = pg?.given;
     const n = many ? (set.model.states[many]?.creates.filter((c) => c.entity === entity).length ?? 0) : 0;
-    const itemIds = (list: unknown[]) =>
-      list.map((x) =>
-        x && typeof x === 'object' ? String((x as Record<string, unknown>)[ent.id]) : String(x),
-      );
+    const itemIds = (list: unknown[]) => list.map((x) => itemKeyOf(rule, ent, x));
     if (pg && many && n > 1 && (rule.count || rule.total))
       ctx.add(`rule.${rule.id}.counts`, ctx.sev, async (s) => {
         await s.requireApi(api);
@@ -384,22 +460,92 @@ export const list: RuleKindModule = {
           if (typeof token !== 'string' || token === '') break;
           input = { ...input, [pg.token!]: token };
         }
-        if (seen.length !== n || !seen.includes(ids[ent.id]!))
+        const mine = keyFrom(ids, many);
+        if (seen.length !== n || !seen.includes(mine))
           throw new CheckFailure(
-            `Walking the pages of ${op.operation} with ${pg.size}=${size} over ${filterText} must give each of them once, but it gave ${seen.length}: ${seen.join(', ') || '(none)'}${seen.includes(ids[ent.id]!) ? '' : ` (without ${ids[ent.id]})`}.`,
+            `Walking the pages of ${op.operation} with ${pg.size}=${size} over ${filterText} must give each of them once, but it gave ${seen.length}: ${seen.join('; ') || '(none)'}${seen.includes(mine) ? '' : ` (without ${mine})`}.`,
+            last,
+          );
+      });
+    // every item of a listing (its pages, up to 50, the later ones as large as the model allows)
+    const allItems = async (s: Session, first: Record<string, unknown>, what: string) => {
+      let input = first;
+      let last: Answered | undefined;
+      const got: unknown[] = [];
+      for (let page = 1; page <= 50; page++) {
+        const ex = await s.call(api, op.operation, input, {
+          label: page === 1 ? what : `${what}, page ${page}`,
+        });
+        last = ex;
+        const out = expectSuccess(set, op, ex, `${op.operation} (${what})`);
+        const items = listed(out, undefined).list;
+        got.push(...items);
+        const next = nextPage(rule, input, out, items.length, maxPageSize);
+        if (!next) break;
+        input = next;
+      }
+      return { keys: itemIds(got), last: last! };
+    };
+    // madeBy: what a successful call of the maker made is listed, found by the values its input fixes
+    const madeBy = rule.madeBy;
+    const maker = madeBy ? set.apis[api].operations.get(madeBy.operation) : undefined;
+    if (madeBy && maker && rule.itemKey)
+      ctx.add(`rule.${rule.id}.made-by`, sev(rule.basis, madeBy.basis), async (s) => {
+        await s.requireApi(api);
+        const ids = await freshIds(s, maker, madeBy.given);
+        s.cover(`rule:${rule.id}:made-by`);
+        const made = minimalInput(set, maker, ids, s.config.seed);
+        const ex1 = await s.call(api, maker.operation, made, { label: maker.operation });
+        expectSuccess(
+          set,
+          maker,
+          ex1,
+          `${maker.operation} (a valid call from provider state ${madeBy.given})`,
+        );
+        const members = rule.itemKey!;
+        const key = keyText(
+          members,
+          Object.fromEntries(members.map((m) => [m, made[m] !== undefined ? String(made[m]) : ids[m]])),
+        );
+        const input = listInput(ids);
+        const { keys, last } = await allItems(s, input, `after ${maker.operation}`);
+        if (!keys.includes(key))
+          throw new CheckFailure(
+            `After a successful ${maker.operation}, ${op.operation} filtered by ${JSON.stringify(input)} must list the ${entity} it made (${key}), but its pages hold ${keys.length} item(s) without it.`,
+            last,
+          );
+      });
+    // filter members that are alternatives (HITId or AssignmentId): each alone lists the state's
+    // entity and not that of another state of the same requester
+    for (const member of alternativeFilters(op, rule))
+      ctx.add(`rule.${rule.id}.by.${member}`, sev(rule.basis, op.input.members[member]?.basis), async (s) => {
+        await s.requireApi(api);
+        const ids = await freshIds(s, op, rule.given);
+        const other = await freshIds(s, op, rule.given);
+        s.cover(`rule:${rule.id}:by:${member}`);
+        const input = listInput(ids, member);
+        const { keys, last } = await allItems(s, input, `by ${member}`);
+        const mine = keyFrom(ids);
+        const theirs = keyFrom(other);
+        if (!keys.includes(mine))
+          throw new CheckFailure(
+            `${op.operation} filtered by ${JSON.stringify(input)} must list the ${entity} ${mine} of provider state ${rule.given}, but its pages hold ${keys.length} item(s) without it.`,
+            last,
+          );
+        if (keys.includes(theirs))
+          throw new CheckFailure(
+            `${op.operation} filtered by ${member} ${String(input[member])} must list only what that ${member} names, but it also lists ${theirs} (of another ${member}, ${String(other[rule.filter![member]!] ?? other[member])}).`,
             last,
           );
       });
     ctx.add(`rule.${rule.id}.as-created`, ctx.sev, async (s) => {
       const { ids, ex, output } = await listFresh(s, `rule:${rule.id}:as-created`);
-      const item = listed(output, ids[ent.id]).list.find(
-        (x) => x && typeof x === 'object' && String((x as Record<string, unknown>)[ent.id]) === ids[ent.id],
+      const key = keyFrom(ids);
+      const item = listed(output, key).list.find(
+        (x) => x && typeof x === 'object' && itemKeyOf(rule, ent, x) === key,
       );
       if (!item)
-        throw new CheckFailure(
-          `${op.operation} must list the ${entity} ${ids[ent.id]}, but it does not.`,
-          ex,
-        );
+        throw new CheckFailure(`${op.operation} must list the ${entity} ${key}, but it does not.`, ex);
       const itemMembers = outputMembers(set, op).find((m) => m.name === items)?.item?.members ?? [];
       expectAsCreated(
         item as Record<string, unknown>,
@@ -410,8 +556,11 @@ export const list: RuleKindModule = {
       );
     });
     // without the (optional) filter, the listing still holds the entity, somewhere in its pages
+    // (a filter that is one of an exactly-one group is not optional: the call needs one of them)
     const optionalFilter = Object.keys(rule.filter ?? {}).every(
-      (member) => inputMembers(set, op).find((m) => m.name === member)?.required === false,
+      (member) =>
+        inputMembers(set, op).find((m) => m.name === member)?.required === false &&
+        !(op.input.exclusive ?? []).some((g) => g.exactlyOne && g.members.includes(member)),
     );
     const filterNames = Object.keys(rule.filter ?? {}).join(', ');
     // every page of the listing without the filter, signed as `as`
@@ -443,9 +592,9 @@ export const list: RuleKindModule = {
         const ids = await freshIds(s, op, rule.given, as);
         s.cover(`rule:${rule.id}:unfiltered`);
         const { ids: got, last } = await unfilteredPages(s, as);
-        if (!got.includes(ids[ent.id]!))
+        if (!got.includes(keyFrom(ids)))
           throw new CheckFailure(
-            `${op.operation} without ${filterNames} must list the ${entity} ${ids[ent.id]} of provider state ${rule.given} among the caller's, but its pages hold ${got.length} item(s) without it.`,
+            `${op.operation} without ${filterNames} must list the ${entity} ${keyFrom(ids)} of provider state ${rule.given} among the caller's, but its pages hold ${got.length} item(s) without it.`,
             last,
           );
       });
@@ -464,7 +613,7 @@ export const list: RuleKindModule = {
         const { ids, as } = await s.freshState(rule.given!);
         s.cover(`rule:${rule.id}:unfiltered-exact`);
         const { ids: got, last } = await unfilteredPages(s, as);
-        if (got.length !== made || !got.includes(ids[ent.id]!))
+        if (got.length !== made || !got.includes(keyFrom(ids)))
           throw new CheckFailure(
             `${op.operation} without ${filterNames}, signed by a fresh requester that owns only the ${made} ${entity}(s) of provider state ${rule.given}, must list exactly those, but its pages hold ${got.length}: ${got.join(', ') || '(none)'}.`,
             last,
@@ -483,9 +632,9 @@ export const list: RuleKindModule = {
             as: 1,
             label: page === 1 ? 'list by a non-owner' : `page ${page} for a non-owner`,
           });
-          if (ex.answer.kind === 'success' && listed(ex.answer.output, ids[ent.id]).hit)
+          if (ex.answer.kind === 'success' && listed(ex.answer.output, keyFrom(ids)).hit)
             throw new CheckFailure(
-              `${op.operation} signed by another requester must not list the owner's ${entity} ${ids[ent.id]}, but it does.`,
+              `${op.operation} signed by another requester must not list the owner's ${entity} ${keyFrom(ids)}, but it does.`,
               ex,
             );
           if (ex.answer.kind === 'garbage')
@@ -503,10 +652,10 @@ export const list: RuleKindModule = {
       ctx.add(`rule.${rule.id}.item-members`, ctx.sev, async (s) => {
         const { ids, ex, output } = await listFresh(s, `rule:${rule.id}:item-members`);
         const only = rule.itemMembers!;
-        const list = listed(output, ids[ent.id]).list;
+        const list = listed(output, keyFrom(ids)).list;
         if (!list.length)
           throw new CheckFailure(
-            `${op.operation} must list the ${entity} ${ids[ent.id]}, but it does not.`,
+            `${op.operation} must list the ${entity} ${keyFrom(ids)}, but it does not.`,
             ex,
           );
         for (const item of list) {
@@ -616,11 +765,16 @@ export const list: RuleKindModule = {
         async run(t, extra) {
           const ids = await t.state(given);
           t.cover(`rule:${rule.id}`);
-          const filter = { ...ruleInput(rule), ...filterInput(rule, ids) };
-          let input: Record<string, unknown> = { ...extra, ...idInput(set, op, ids), ...filter };
+          const filter = { ...ruleInput(rule), ...filterInput(op, rule, ids) };
+          const key = stateKey(set, rule, entity, given, ids);
+          let input: Record<string, unknown> = { ...extra, ...idInput(set, op, ids, extra), ...filter };
+          // of members that exclude each other, only the filter's stays
+          for (const g of op.input.exclusive ?? [])
+            for (const m of g.members)
+              if (!(m in filter) && g.members.some((x) => x in filter)) delete input[m];
           let c = await t.call(op, input);
           let output = t.succeeded(c, op, `${op.operation} filtered by ${JSON.stringify(filter)}`);
-          let { list, hit } = listedIn(rule, ent, output, ids[ent.id]);
+          let { list, hit } = listedIn(rule, ent, output, key);
           // pages are followed (up to 50, later ones as large as the model allows) while the entity
           // is not listed: a listing no filter narrows holds all of the caller's entities
           const range = inputMembers(set, op)
@@ -633,11 +787,11 @@ export const list: RuleKindModule = {
             input = next;
             c = await t.call(op, input);
             output = t.succeeded(c, op, `${op.operation} page ${page}`);
-            ({ list, hit } = listedIn(rule, ent, output, ids[ent.id]));
+            ({ list, hit } = listedIn(rule, ent, output, key));
           }
           if (!hit)
             t.fail(
-              `${op.operation} must list the ${entity} ${ids[ent.id]} of provider state ${given}, but ${items} holds ${list.length} item(s) without it`,
+              `${op.operation} must list the ${entity} ${key} of provider state ${given}, but ${items} holds ${list.length} item(s) without it`,
               c.raw,
             );
           if (rule.count && output[rule.count] !== undefined && Number(output[rule.count]) !== list.length)
@@ -656,16 +810,89 @@ export const list: RuleKindModule = {
   },
 };
 
-/** The filter members of a list call, from the ids of a provider state. */
-function filterInput(rule: RuleSpec, ids: Record<string, string>): Record<string, unknown> {
+/**
+ * The filter members of a list call, from the ids of a provider state. Of filter members that
+ * exclude each other (input.exclusive), only the first the ids fill is sent, or `only` when named.
+ */
+function filterInput(
+  op: OperationSpec,
+  rule: RuleSpec,
+  ids: Record<string, string>,
+  only?: string,
+): Record<string, unknown> {
   const input: Record<string, unknown> = {};
   // a `List[].Member` filter field is filled from the state's id named like the input member
   for (const [member, idName] of Object.entries(rule.filter ?? {}))
     if ((ids[idName] ?? ids[member]) !== undefined) input[member] = ids[idName] ?? ids[member];
+  for (const g of op.input.exclusive ?? []) {
+    const given = g.members.filter((m) => input[m] !== undefined);
+    const keep = only !== undefined && given.includes(only) ? only : given[0];
+    for (const m of given) if (m !== keep) delete input[m];
+  }
   return input;
 }
 
-/** The listed items of an output, and whether the entity `id` is among them. */
+/** The filter members that are alternatives (one group of input.exclusive): each is checked alone. */
+function alternativeFilters(op: OperationSpec, rule: RuleSpec): string[] {
+  const filters = Object.keys(rule.filter ?? {});
+  return (op.input.exclusive ?? []).flatMap((g) =>
+    g.members.filter((m) => filters.includes(m)).length > 1
+      ? g.members.filter((m) => filters.includes(m))
+      : [],
+  );
+}
+
+/** The members that tell listed items apart: the rule's itemKey, else the entity's id. */
+function keyMembers(rule: RuleSpec, ent: EntitySpec): string[] {
+  return rule.itemKey ?? [ent.id];
+}
+
+function keyText(members: string[], values: Record<string, unknown>): string {
+  // a decimal string compares by its value: "5", "5.0" and "5.00" are one amount
+  const norm = (v: unknown) =>
+    typeof v === 'string' && /^[0-9]{1,15}(\.[0-9]*)?$/.test(v) && v.includes('.') ? String(Number(v)) : v;
+  return members.length === 1
+    ? String(values[members[0]!])
+    : members.map((m) => `${m}=${JSON.stringify(norm(values[m]) ?? null)}`).join(', ');
+}
+
+/** A listed item's key (its id, or its itemKey members). */
+function itemKeyOf(rule: RuleSpec, ent: EntitySpec, x: unknown): string {
+  if (!x || typeof x !== 'object') return String(x);
+  const rec = x as Record<string, unknown>;
+  const members = keyMembers(rule, ent);
+  // amounts and ids compare as the strings the wire carries
+  return keyText(
+    members,
+    Object.fromEntries(members.map((m) => [m, rec[m] === undefined ? undefined : String(rec[m])])),
+  );
+}
+
+/** A literal field value a provider state gives an entity (not a `$…` template). */
+function literal(v: unknown): string | undefined {
+  return (typeof v === 'string' && !v.startsWith('$')) || typeof v === 'number' || typeof v === 'boolean'
+    ? String(v)
+    : undefined;
+}
+
+/**
+ * The key of the entity a provider state made: its id; with an itemKey, each member from the ids
+ * the state returned (under the member's name), else the literal value the state gives the first
+ * entity of the kind it creates (the loader checks that one of them fixes every member).
+ */
+export function stateKey(
+  set: SpecSet,
+  rule: RuleSpec,
+  entity: string,
+  state: string | undefined,
+  ids: Record<string, string>,
+): string {
+  const ent = set.model.entities[entity]!;
+  const made = state ? set.model.states[state]?.creates.find((c) => c.entity === entity) : undefined;
+  const members = keyMembers(rule, ent);
+  return keyText(members, Object.fromEntries(members.map((m) => [m, ids[m] ?? literal(made?.fields?.[m])])));
+}
+
 /**
  * The input of the page after `output` (undefined at the end): the next token, or for numbered pages
  * page 1 again at the largest size the model allows, then the next ones while the total says more exist.
@@ -694,13 +921,12 @@ function nextPage(
   return { ...input, [pg.page]: at + 1, ...sized };
 }
 
-function listedIn(rule: RuleSpec, ent: EntitySpec, output: Record<string, unknown>, id: string | undefined) {
+/** The listed items of an output, and whether the item of key `key` is among them. */
+function listedIn(rule: RuleSpec, ent: EntitySpec, output: Record<string, unknown>, key: string | undefined) {
   const v = rule.items ? output[rule.items] : undefined;
   const list = v === undefined || v === null ? [] : Array.isArray(v) ? v : [v];
   return {
     list,
-    hit: list.some(
-      (x) => x && typeof x === 'object' && String((x as Record<string, unknown>)[ent.id]) === id,
-    ),
+    hit: key !== undefined && list.some((x) => x && typeof x === 'object' && itemKeyOf(rule, ent, x) === key),
   };
 }

@@ -41,7 +41,7 @@ export const owner: RuleKindModule = {
           t.cover(`rule:${rule.id}`);
           const before = observable ? await t.observe(entity, ids, 'other') : undefined;
           const what = `${op.operation} on the ${entity} of provider state ${given}, signed by another requester than its owner,`;
-          const c = await t.call(op, { ...extra, ...idInput(set, op, ids) }, 'call by a non-owner');
+          const c = await t.call(op, { ...extra, ...idInput(set, op, ids, extra) }, 'call by a non-owner');
           t.refused(c, op, accepted, what);
           if (!before) return;
           const after = await t.observe(entity, ids, 'other');

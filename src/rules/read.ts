@@ -95,7 +95,7 @@ export const read: RuleKindModule = {
         async run(t, extra) {
           const ids = await t.state(given);
           t.cover(`rule:${rule.id}`);
-          const c = await t.call(op, { ...extra, ...idInput(set, op, ids) });
+          const c = await t.call(op, { ...extra, ...idInput(set, op, ids, extra) });
           const output = t.succeeded(c, op, `${op.operation} of the ${entity} of provider state ${given}`);
           for (const [key, what] of fieldOutputs(rule.output))
             if (output[key] === undefined)

@@ -112,7 +112,7 @@ export const status: RuleKindModule = {
               t.cover(`rule:${rule.id}`);
               t.cover(`rule:${rule.id}:${state}`);
               const current = stateStatus(set, state, entity);
-              const input = { ...extra, ...idInput(set, op, ids) };
+              const input = { ...extra, ...idInput(set, op, ids, extra) };
               if (current !== undefined && allowedFor(rule, input).includes(current))
                 t.notRun(
                   `the generated input allows status ${current} (allowedWhen); no violating input for ${state}`,

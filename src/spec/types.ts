@@ -170,6 +170,14 @@ export interface RuleSpec {
   from?: string[];
   /** list: the only members of each item the service shows (others are left out) */
   itemMembers?: string[];
+  /** upload: why `error` is the answer here, when the catalogue's basis of the error says less */
+  errorBasis?: Basis;
+  /** list: the item members that together tell the listed items apart, for items that do not
+   * show the entity's id (a BonusPayment); their values come from the provider state */
+  itemKey?: string[];
+  /** list: an operation whose successful call (from the state `given`) makes an entity this rule
+   * lists; the item is found by the itemKey values the call's input fixes */
+  madeBy?: { operation: string; given: string; basis: Basis };
 }
 
 /**
@@ -222,6 +230,9 @@ export interface ExclusiveGroup {
   members: string[];
   exactlyOne?: boolean;
   basis: Basis;
+  /** exactlyOne: the basis of refusing two or more, when it is weaker than `basis` (which then
+   * backs "at least one"): "either A or B must be given" documents one, not the exclusion */
+  severalBasis?: Basis;
   /** the error for two or more of them (default: the protocol's validation.invalid) */
   error?: string;
 }

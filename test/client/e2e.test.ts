@@ -45,7 +45,7 @@ function target(
 }
 
 describe('the e2e catalogue', () => {
-  test('one check per effect, status (with violating states), exists, owner, read, list, create (with output), delete, token, lookup, children, threshold and update rule, ids e2e.<rule id>', () => {
+  test('one check per effect, status (with violating states), exists, owner, read, list, create (with output), delete, token, lookup, children, threshold, update and upload rule, ids e2e.<rule id>', () => {
     for (const api of Object.keys(set.apis) as Api[]) {
       const defs = e2eCheckCatalogue(set, { apis: [api] });
       const want = [...set.apis[api].operations.values()].flatMap((op) =>
@@ -65,7 +65,8 @@ describe('the e2e catalogue', () => {
               ((r.kind === 'children' || r.kind === 'threshold') &&
                 r.error &&
                 (r.violatedBy ?? []).length > 0) ||
-              (r.kind === 'update' && r.given && r.statusError),
+              (r.kind === 'update' && r.given && r.statusError) ||
+              (r.kind === 'upload' && r.given && r.show),
           )
           .map((r) => `${api}/${op.operation}/e2e.${r.id}`),
       );

@@ -42,6 +42,7 @@ const hitInput = {
   AssignmentDurationInSeconds: 600,
   LifetimeInSeconds: 3600,
   MaxAssignments: 3,
+  Question: '<QuestionForm/>',
 };
 const hit = (id: string | undefined) => ok(run('GetHIT', { HITId: id })).HIT as Record<string, unknown>;
 
@@ -87,14 +88,15 @@ describe('CreateHIT', () => {
 
   it('CreateHITWithHITType takes the type properties; an unknown or foreign type is refused', () => {
     const { HITTypeId } = state('HITType');
-    const h = ok(run('CreateHITWithHITType', { HITTypeId, LifetimeInSeconds: 60 })).HIT as Record<
-      string,
-      unknown
-    >;
+    const h = ok(
+      run('CreateHITWithHITType', { HITTypeId, LifetimeInSeconds: 60, Question: '<QuestionForm/>' }),
+    ).HIT as Record<string, unknown>;
     expect(h).toMatchObject({ HITTypeId, Title: 'Conformance HIT', Reward: '0.05', HITStatus: 'Assignable' });
-    expect(code(run('CreateHITWithHITType', { HITTypeId, LifetimeInSeconds: 60 }, OTHER))).toBe(
-      'HITTypeDoesNotExist',
-    );
+    expect(
+      code(
+        run('CreateHITWithHITType', { HITTypeId, LifetimeInSeconds: 60, Question: '<QuestionForm/>' }, OTHER),
+      ),
+    ).toBe('HITTypeDoesNotExist');
   });
 });
 

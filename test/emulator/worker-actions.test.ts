@@ -137,6 +137,27 @@ describe('WorkerSubmitsAssignment and WorkerSubmitsAcceptedAssignment', () => {
     expect(again.body.error).toContain('it is Approved');
   });
 
+  it('an Answer with an uploaded file (QuestionFormAnswers, D17-QFA): GetFileUploadURL hands back a URL for that question only', () => {
+    const HITId = hit(1);
+    const Answer =
+      '<QuestionFormAnswers xmlns="http://mechanicalturk.amazonaws.com/AWSMechanicalTurkDataSchemas/2005-10-01/QuestionFormAnswers.xsd">' +
+      '<Answer><QuestionIdentifier>photo</QuestionIdentifier><UploadedFileSizeInBytes>512</UploadedFileSizeInBytes>' +
+      '<UploadedFileKey>key-of-the-photo</UploadedFileKey></Answer>' +
+      '<Answer><QuestionIdentifier>note</QuestionIdentifier><FreeText>hello</FreeText></Answer></QuestionFormAnswers>';
+    const { AssignmentId } = ok('WorkerSubmitsAssignment', { HITId, Answer });
+    const got = call('GetFileUploadURL', { AssignmentId, QuestionIdentifier: 'photo' });
+    if (got.kind !== 'success') throw new Error(JSON.stringify(got));
+    const url = new URL(String(got.output.FileUploadURL));
+    expect(url.hostname).toBe('127.0.0.1');
+    expect(url.pathname).toContain('key-of-the-photo');
+    for (const QuestionIdentifier of ['note', 'nothing'])
+      expect(call('GetFileUploadURL', { AssignmentId, QuestionIdentifier })).toMatchObject({
+        kind: 'error',
+        error: 'InvalidParameterValue',
+      });
+    expect(call('GetFileUploadURL', { AssignmentId, QuestionIdentifier: 'photo' }, OTHER).kind).toBe('error');
+  });
+
   it('a HIT that is not Assignable refuses a submission', () => {
     const { HITId } = ok('HITWithSubmittedAssignment');
     const r = post('WorkerSubmitsAssignment', { HITId });

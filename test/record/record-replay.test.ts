@@ -36,6 +36,7 @@ const hitInput = {
   AssignmentDurationInSeconds: 600,
   LifetimeInSeconds: 3600,
   MaxAssignments: 3,
+  Question: '<QuestionForm/>',
 };
 
 let source: LocalEmulator;

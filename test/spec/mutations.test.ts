@@ -208,6 +208,37 @@ describe('(d) referencing an unknown provider state', () => {
   });
 });
 
+describe('(d2) list item keys, madeBy and upload rules that name what does not exist', () => {
+  it('an itemKey member the items lack or the state does not fix; a madeBy operation without a spec', () => {
+    editJson(dir, '2017-01-17/ListBonusPayments.json', (d) => {
+      d.behaviour.rules[0].itemKey = ['AssignmentId', 'Amount', 'GrantTime'];
+      d.behaviour.rules[0].madeBy.operation = 'PayBonus';
+    });
+    const problems = problemsOf(() => loadSpecsUncached(dir));
+    const at = (pointer: string, message: string) =>
+      expect(problems).toContainEqual({ file: '2017-01-17/ListBonusPayments.json', pointer, message });
+    at('/behaviour/rules/0/itemKey/1', 'Amount is not a member of the items of BonusPayments');
+    at(
+      '/behaviour/rules/0/pagination/given',
+      'state AssignmentWithThreeBonuses fixes no GrantTime of the BonusPayment it makes (itemKey): neither an id it returns nor a literal field',
+    );
+    at('/behaviour/rules/0/madeBy/operation', 'no spec for PayBonus');
+  });
+
+  it('an upload rule whose state returns no question with an uploaded file', () => {
+    editJson(dir, 'model.json', (d) => {
+      d.states.HITWithFileUploadAnswer.creates[1].fields.QuestionIdentifier = 'comment';
+    });
+    const problems = problemsOf(() => loadSpecsUncached(dir));
+    expect(problems).toContainEqual({
+      file: '2017-01-17/GetFileUploadURL.json',
+      pointer: '/behaviour/rules/2/given',
+      message:
+        'state HITWithFileUploadAnswer must return QuestionIdentifier naming a question whose answer (Answer) holds an UploadedFileKey',
+    });
+  });
+});
+
 describe('(e) a malformed pattern', () => {
   it('throws SpecProblems naming the file and the pointer', () => {
     editJson(dir, 'shapes/2017-01-17.json', (d) => {
