@@ -5,7 +5,7 @@ import fc from 'fast-check';
 import { chargedMembers, modestAmount } from '../rules/charge.ts';
 import { freshTokens, tokenMembers, tokenValue } from '../rules/token.ts';
 import { whenMembers } from '../rules/when.ts';
-import { constraintKey, inputMembers, violationOf } from '../spec/resolve.ts';
+import { constraintKey, inputMembers, stateValueFor, violationOf } from '../spec/resolve.ts';
 import type {
   Basis,
   Constraint,
@@ -50,9 +50,9 @@ export function validInput(
   const needed = new Set((op.input.requiredWithout ?? []).flatMap((g) => g.members));
   for (const m of inputMembers(set, op)) {
     if (omit.has(m.name)) continue;
-    if (chosen.has(m.name) && ids[m.name] === undefined) continue;
+    const id = stateValueFor(set, op.api, m.name, ids);
+    if (chosen.has(m.name) && id === undefined) continue;
     if (opts.requiredOnly && !m.required && !needed.has(m.name) && !chosen.has(m.name)) continue;
-    const id = ids[m.name];
     model[m.name] =
       id !== undefined
         ? fc.constant(id)

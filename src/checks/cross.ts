@@ -4,7 +4,14 @@
 import fc from 'fast-check';
 import { findId } from '../rules/create.ts';
 import { ruleInput } from '../spec/resolve.ts';
-import { APIS, type Api, type OperationSpec, type RuleSpec, type SpecSet } from '../spec/types.ts';
+import {
+  APIS,
+  type Api,
+  type Basis,
+  type OperationSpec,
+  type RuleSpec,
+  type SpecSet,
+} from '../spec/types.ts';
 import { summary } from './judge.ts';
 import {
   entityOf,
@@ -70,7 +77,11 @@ function pairs(set: SpecSet, apis: Api[]): Pair[] {
         const key = `${first.op.api}/${first.op.operation}+${JSON.stringify(first.extra)}|${second.op.api}/${second.op.operation}+${JSON.stringify(second.extra)}`;
         if (seen.has(key)) continue;
         seen.add(key);
-        const home = Object.keys(eq.input ?? {}).length ? { op, extra: {} } : first;
+        // a pairing with an input, or one the peer does not name back (UpdateQualificationScore ≡
+        // AssociateQualificationWithWorker, whose own back-link is AssignQualification), lives on
+        // the declaring operation: the peer's ids stay its own pairing's
+        const home =
+          Object.keys(eq.input ?? {}).length || back[api] !== op.operation ? { op, extra: {} } : first;
         out.push({ a: first, b: second, home });
       }
       // `also`: more pairings, each with the input of both sides (legacy ExtendHIT with an
@@ -167,7 +178,8 @@ export function crossChecks(set: SpecSet, config: ServerTargetConfig, only?: Set
   for (const pair of pairs(set, config.apis)) {
     const { a, b, home } = pair;
     if (only && !only.has(a.op.operation) && !only.has(b.op.operation)) continue;
-    const plain = Object.keys(a.extra).length ? b : a;
+    // the side whose provider state the story starts from: the plain one, else the declaring one
+    const plain = Object.keys(a.extra).length ? b : Object.keys(b.extra).length ? a : home;
     const rule = `${opFile(set, a.op)}#/equivalent and ${opFile(set, b.op)}#/equivalent: ${a.op.api} ${a.op.operation}${Object.keys(a.extra).length ? ` ${JSON.stringify(a.extra)}` : ''} and ${b.op.api} ${b.op.operation}${Object.keys(b.extra).length ? ` ${JSON.stringify(b.extra)}` : ''} tell the same story`;
     const stories: {
       name: string;
@@ -228,7 +240,10 @@ export function crossChecks(set: SpecSet, config: ServerTargetConfig, only?: Set
     for (const st of statusA?.violatedBy ?? [])
       if (refusedBy(a, st) && refusedBy(b, st))
         stories.push({ name: `status.${st}`, state: st, steps: [{ as: 0 }], bases: [statusA?.basis] });
+    // a pairing with its own basis (an INF one: equivalent only in part) bounds every story's severity
+    const pairingBases = [a.op, b.op].map((o) => o.equivalent?.basis as Basis | undefined);
     for (const story of stories) {
+      story.bases.push(...pairingBases);
       out.push(
         makeCheck(
           home.op.api,

@@ -5,7 +5,7 @@ import fc from 'fast-check';
 import { validInput } from '../arbitraries/input.ts';
 import { patternString, validValue } from '../arbitraries/values.ts';
 import { rulesWith } from '../rules/index.ts';
-import { inputMembers, severityOf } from '../spec/resolve.ts';
+import { inputMembers, severityOf, stateValueFor } from '../spec/resolve.ts';
 import type { Api, Basis, EntitySpec, OperationSpec, RuleSpec, Severity, SpecSet } from '../spec/types.ts';
 import type { Session } from './session.ts';
 import type { Check } from './types.ts';
@@ -62,7 +62,11 @@ export function idInput(
   input: Record<string, unknown> = {},
 ): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const m of inputMembers(set, op)) if (ids[m.name] !== undefined) out[m.name] = ids[m.name]!;
+  for (const m of inputMembers(set, op)) {
+    // a member the API names otherwise (model.json names: legacy SubjectId) takes the state's field
+    const v = stateValueFor(set, op.api, m.name, ids);
+    if (v !== undefined) out[m.name] = v;
+  }
   // of members that exclude each other (input.exclusive), ids fill only the one `input` (the
   // input they are merged into) holds, else the first
   for (const g of op.input.exclusive ?? []) {

@@ -7,10 +7,10 @@ import type { Coverage } from '../arbitraries/coverage.ts';
 import { bump } from '../arbitraries/coverage.ts';
 import { send } from '../http/transport.ts';
 import { missingEntityErrors } from '../rules/index.ts';
-import { observeInput } from '../rules/values.ts';
+import { observeInputs } from '../rules/values.ts';
 import { errorSpec } from '../spec/resolve.ts';
 import { everyGroup } from '../spec/response-groups.ts';
-import type { Api, SpecSet } from '../spec/types.ts';
+import type { Api, EntitySpec, SpecSet } from '../spec/types.ts';
 import type { Codec, Credentials, DecodedAnswer } from '../wire/codec.ts';
 import type { WireRequest, WireResponse } from '../wire/http-types.ts';
 import { codecFor } from '../wire/index.ts';
@@ -310,7 +310,24 @@ export class Session {
     const o = ent?.observe?.[api];
     if (!ent || !o)
       throw new NotRun(`${entityName} cannot be observed in ${api} (model.json names no observe operation)`);
-    const input = observeInput(ent, o.input, ids);
+    const inputs = observeInputs(ent, o.input, ids);
+    let seen: Observation | undefined;
+    for (const input of inputs) {
+      seen = await this.observeWith(api, entityName, ent, o, input, ids, as);
+      if (seen.present) return seen;
+    }
+    return seen!;
+  }
+
+  private async observeWith(
+    api: Api,
+    entityName: string,
+    ent: EntitySpec,
+    o: NonNullable<EntitySpec['observe']>[Api] & object,
+    input: Record<string, unknown>,
+    ids: Record<string, string>,
+    as: number,
+  ): Promise<Observation> {
     const ex = await this.call(api, o.operation, input, { as, label: `observe ${entityName}` });
     const a = ex.answer;
     if (a.kind === 'error') {

@@ -355,7 +355,11 @@ export function soapOnlyChecks(set: SpecSet, op: OperationSpec): Check[] {
         const req = encodeSoapBatch(set, op.operation, [u1, u2], creds, { host: s.host, now: new Date() });
         const ex = await s.send(req, LEGACY_API, op.operation, 'a batch of 2 items naming no entity');
         const answers = decodeSoapBatch(set, op.operation, ex.res);
-        const named = answers.map((a) => (a.kind === 'error' ? (a.message ?? '') : ''));
+        // an error names its item in its message or, where the message has no placeholder for it
+        // (QualificationDoesNotExist), in its Data
+        const named = answers.map((a) =>
+          a.kind === 'error' ? [a.message ?? '', ...Object.values(a.data ?? {})].join(' ') : '',
+        );
         if (
           answers.length !== 2 ||
           !named[0]!.includes(String(u1[member])) ||

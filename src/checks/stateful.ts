@@ -6,7 +6,7 @@
 import fc from 'fast-check';
 import { validInput } from '../arbitraries/input.ts';
 import { ruleKind, rulesWith } from '../rules/index.ts';
-import { errorSpec, inputMembers } from '../spec/resolve.ts';
+import { errorSpec, inputMembers, stateValueFor } from '../spec/resolve.ts';
 import type { Api, OperationSpec, SpecSet } from '../spec/types.ts';
 import { expectError, expectSuccess } from './judge.ts';
 import { expectedObservation, makeCheck, observed, opFile, sev, stateStatus } from './plan.ts';
@@ -164,7 +164,10 @@ async function runSteps(
     e.lastOp = op.operation;
     await blame(op.operation, async () => {
       const input: Record<string, unknown> = { ...st.extra };
-      for (const m of inputMembers(set, op)) if (e.ids[m.name] !== undefined) input[m.name] = e.ids[m.name];
+      for (const m of inputMembers(set, op)) {
+        const id = stateValueFor(set, op.api, m.name, e.ids);
+        if (id !== undefined) input[m.name] = id;
+      }
       const what = `${op.operation} ${st.as === 0 ? 'by the owner' : 'by another requester'} on ${/^[AEIOU]/.test(entity) ? 'an' : 'a'} ${entity} in status ${e.status}`;
       s.cover(`model:${op.operation}`);
       const ex = await s.call(api, op.operation, input, { as: st.as, label: what });

@@ -183,8 +183,18 @@ export function executeCall(set: SpecSet, store: Store, call: DecodedCall, now: 
       : entitySpec.owned && b.kind === 'read'
         ? callersOwn(store, b.entity, call.accessKeyId)
         : undefined;
+  // what names the selected entity, its parent's id from the input too (a Worker's grant of a type)
+  const via = entitySpec.parent?.via;
+  const parentValue = via !== undefined && via !== b.select ? call.input[via] : undefined;
   const idValues: Record<string, unknown> =
-    b.select !== undefined ? { [b.select]: selected, [entitySpec.id]: selected, id: selected } : {};
+    b.select !== undefined
+      ? {
+          ...(parentValue !== undefined ? { [via!]: parentValue } : {}),
+          [b.select]: selected,
+          [entitySpec.id]: selected,
+          id: selected,
+        }
+      : {};
   const missingError = missingEntityErrors(op)[0];
   const ctx: Omit<EngineContext, 'rule' | 'needEntity'> = {
     set,

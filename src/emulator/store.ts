@@ -3,7 +3,8 @@
 // it knows no entity by name.
 import { randomInt } from 'node:crypto';
 import { resolveTemplate, templateOrder } from '../rules/values.ts';
-import type { EntitySpec, SpecSet } from '../spec/types.ts';
+import { namedFields } from '../spec/resolve.ts';
+import type { Api, EntitySpec, SpecSet } from '../spec/types.ts';
 
 export interface StoredEntity {
   entity: string;
@@ -286,7 +287,12 @@ export class Store {
    * The entity's fields as a read shows them: the stored fields plus the model's counters, which
    * follow its children (a HIT's NumberOfAssignmentsCompleted counts its reviewed assignments).
    */
-  view(rec: StoredEntity): Record<string, unknown> {
+  view(rec: StoredEntity, api?: Api): Record<string, unknown> {
+    // an API that names some of its fields otherwise (model.json names) shows them under its names
+    return api ? namedFields(this.set, api, rec.entity, this.counted(rec)) : this.counted(rec);
+  }
+
+  private counted(rec: StoredEntity): Record<string, unknown> {
     const counters = this.set.model.entities[rec.entity]?.counters?.fields;
     if (!counters) return rec.fields;
     const out = { ...rec.fields };

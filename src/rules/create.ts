@@ -11,9 +11,9 @@
 import fc from 'fast-check';
 import { validInput } from '../arbitraries/input.ts';
 import { expectError, expectSuccess } from '../checks/judge.ts';
-import { givenFor, idInput, sev } from '../checks/plan.ts';
+import { givenFor, idInput, minimalInput, sev } from '../checks/plan.ts';
 import { freshIds } from '../checks/rule-support.ts';
-import { type Answered, CheckFailure, forAll } from '../checks/session.ts';
+import { type Answered, CheckFailure, forAll, NotRun } from '../checks/session.ts';
 import {
   callClient,
   caseCount,
@@ -26,7 +26,7 @@ import {
 } from '../client-checks/e2e-support.ts';
 import { project, projectionContext } from '../emulator/project.ts';
 import type { SpecProblem } from '../spec/load.ts';
-import { errorSpec, inputMembers, outputMembers } from '../spec/resolve.ts';
+import { apiFieldName, errorSpec, inputMembers, outputMembers } from '../spec/resolve.ts';
 import type { OperationSpec, ResolvedMember, RuleSpec, SpecSet } from '../spec/types.ts';
 import { freshTokens } from './token.ts';
 import type { RuleKindModule, ServerRuleContext } from './types.ts';
@@ -187,9 +187,41 @@ export function createChecks(ctx: ServerRuleContext): void {
       );
     });
 
+  // a sibling of the selected entity (a granted request's grant): the call consumes the selected
+  // entity, so it cannot repeat; the new entity is read back through the model's observe operation
+  // by the state's ids (its parent's id, the id field the selected entity carries)
+  if (rule.parent === '$parent')
+    ctx.add(`rule.${rule.id}`, sev(rule.basis), async (s) => {
+      await s.requireApi(api);
+      const ids = await freshIds(s, op, given);
+      s.cover(`rule:${rule.id}`);
+      expectSuccess(
+        set,
+        op,
+        await s.call(api, op.operation, minimalInput(set, op, ids, s.config.seed)),
+        `${op.operation} from provider state ${given}`,
+      );
+      if (!canObserveEntity(set, api, entity))
+        throw new NotRun(`${entity} cannot be observed in ${api} (model.json names no observe operation)`);
+      const obs = await s.observe(api, entity, ids);
+      if (!obs.present)
+        throw new CheckFailure(
+          `After ${op.operation} from provider state ${given}, the ${entity} ${ids[ent.id]} must exist (under ${ids[ent.parent?.via ?? ''] ?? 'its parent'}), but reading it back finds none.`,
+          obs.exchange,
+        );
+      for (const [field, want] of Object.entries(rule.observe ?? {})) {
+        const name = apiFieldName(set, api, entity, field);
+        if (String(obs.entity?.[name]) !== String(want))
+          throw new CheckFailure(
+            `After ${op.operation}, the ${entity}'s ${name} must be ${JSON.stringify(want)}, but it is ${JSON.stringify(obs.entity?.[name])}.`,
+            obs.exchange,
+          );
+      }
+    });
+
   // nothing shows the new entity (no output, no identity): a second valid call makes another one
   // and succeeds too (should: that repeats are allowed is inferred where no source forbids them)
-  if (!outs.length && !rule.identity?.length)
+  if (!outs.length && !rule.identity?.length && rule.parent !== '$parent')
     ctx.add(`rule.${rule.id}`, 'should', async (s) => {
       await s.requireApi(api);
       const ids = await freshIds(s, op, given);
@@ -241,7 +273,8 @@ export function createChecks(ctx: ServerRuleContext): void {
       );
     });
   const identity = rule.identity;
-  if (identity?.length)
+  // the identity check repeats the call: a $parent rule's call consumes what it selects
+  if (identity?.length && rule.parent !== '$parent')
     ctx.add(`rule.${rule.id}.identity`, sev(rule.basis), async (s) => {
       await s.requireApi(api);
       const ids = await freshIds(s, op, given);
@@ -328,12 +361,16 @@ export const create: RuleKindModule = {
           error: { type: 'string' },
         },
       },
-      parent: { const: '$selected' },
+      // $selected: a child of the selected entity; $parent: a sibling of it, under its parent
+      // (a granted request's Worker gets a grant of the request's type)
+      parent: { enum: ['$selected', '$parent'] },
       output: { type: 'object', additionalProperties: { enum: ['$entity', '$id'] } },
     },
   },
-  // it makes or changes another entity than the one the stateful model follows
-  namesOther: true,
+  // it makes or changes another entity than the one the stateful model follows; a grant made
+  // beside a consumed request ($parent, nothing unique) neither refuses nor touches the followed
+  // entity, so GrantQualification stays in the model
+  namesOther: (rule) => rule.parent !== '$parent' || rule.unique !== undefined,
   successState: true,
 
   validate(ctx) {
@@ -353,6 +390,9 @@ export const create: RuleKindModule = {
       if (!(m in op.input.members)) problem('/defaults', `${m} is not an input member of ${op.operation}`);
     if (rule.parent === '$selected' && ent.parent?.entity !== op.behaviour.entity)
       problem('/parent', `${entity} is not a child of the selected ${op.behaviour.entity}`);
+    const selectedParent = set.model.entities[op.behaviour.entity]?.parent?.entity;
+    if (rule.parent === '$parent' && (!selectedParent || ent.parent?.entity !== selectedParent))
+      problem('/parent', `${entity} is not a child of the parent of the selected ${op.behaviour.entity}`);
     return out;
   },
 
@@ -362,8 +402,13 @@ export const create: RuleKindModule = {
     const spec = set.model.entities[entity];
     if (!spec)
       return ctx.error(set.apis[op.api].protocol.validation.invalid, { reason: `no entity ${entity}` });
-    const parent = rule.parent === '$selected' ? ctx.rec : undefined;
-    if (rule.parent === '$selected') {
+    const parent =
+      rule.parent === '$selected'
+        ? ctx.rec
+        : rule.parent === '$parent' && ctx.rec
+          ? store.parentOf(ctx.rec)
+          : undefined;
+    if (rule.parent !== undefined) {
       const missing = ctx.needEntity();
       if (missing) return missing;
     }
@@ -415,7 +460,7 @@ export const create: RuleKindModule = {
         if (!m) continue;
         if (what === '$id') ctx.output[name] = id;
         else {
-          const x = project(store.view(stored), m, projectionContext(set));
+          const x = project(store.view(stored, op.api), m, projectionContext(set));
           if (x !== undefined) ctx.output[name] = x;
         }
       }

@@ -102,7 +102,10 @@ export function rulesWith(
   op: OperationSpec,
   trait: 'successState' | 'missingEntity' | 'signer' | 'changes' | 'namesOther',
 ): RuleSpec[] {
-  return op.behaviour.rules.filter((r) => ruleKind(r.kind)[trait]);
+  return op.behaviour.rules.filter((r) => {
+    const t = ruleKind(r.kind)[trait];
+    return typeof t === 'function' ? t(r) : Boolean(t);
+  });
 }
 
 /** The error ids an operation answers when the selected entity does not exist. */

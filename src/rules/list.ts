@@ -11,7 +11,7 @@ import { project, projectionContext } from '../emulator/project.ts';
 import type { Store, StoredEntity } from '../emulator/store.ts';
 import type { SpecProblem } from '../spec/load.ts';
 import { inputMatches, inputMembers, inputValue, outputMembers, ruleInput } from '../spec/resolve.ts';
-import type { EntitySpec, OperationSpec, ResolvedMember, RuleSpec, SpecSet } from '../spec/types.ts';
+import type { Api, EntitySpec, OperationSpec, ResolvedMember, RuleSpec, SpecSet } from '../spec/types.ts';
 import type { Credentials, DecodedCall, Outcome } from '../wire/codec.ts';
 import type { EngineContext, RuleKindModule } from './types.ts';
 import { createdFacts } from './values.ts';
@@ -114,7 +114,9 @@ function runList(
       : items?.item;
   if (r.items && items)
     output[r.items] = page
-      .map((rec) => (itemShape ? project(store.view(rec), itemShape, projectionContext(set)) : undefined))
+      .map((rec) =>
+        itemShape ? project(store.view(rec, op.api), itemShape, projectionContext(set)) : undefined,
+      )
       .filter((x) => x !== undefined);
   if (r.count && outMembers.has(r.count)) output[r.count] = page.length;
   if (r.total && outMembers.has(r.total)) output[r.total] = matched.length;
@@ -302,8 +304,10 @@ export const list: RuleKindModule = {
       .find((m) => m.name === rule.pagination?.size)
       ?.constraints.find((c) => c.kind === 'range');
     const maxPageSize = sizeRange?.kind === 'range' ? sizeRange.max : undefined;
+    // the key members as the API names them in a listed item (legacy shows a grant's WorkerId as SubjectId)
+    const shown = shownNames(set, api, entity);
     const listed = (output: Record<string, unknown>, id: string | undefined) =>
-      listedIn(rule, ent, output, id);
+      listedIn(rule, ent, output, id, shown);
     // Both list checks: a fresh provider state, the filtered call, and its successful output:
     // the page that lists the entity (token or numbered pages are followed, up to 50, when no filter
     // narrows the listing to what the state made, e.g. all of the caller's HITs)
@@ -367,7 +371,7 @@ export const list: RuleKindModule = {
     // several entities under one filter value (pagination.given): counts, totals and a page walk
     const many = pg?.given;
     const n = many ? (set.model.states[many]?.creates.filter((c) => c.entity === entity).length ?? 0) : 0;
-    const itemIds = (list: unknown[]) => list.map((x) => itemKeyOf(rule, ent, x));
+    const itemIds = (list: unknown[]) => list.map((x) => itemKeyOf(rule, ent, x, shown));
     if (pg && many && n > 1 && (rule.count || rule.total))
       ctx.add(`rule.${rule.id}.counts`, ctx.sev, async (s) => {
         await s.requireApi(api);
@@ -542,7 +546,7 @@ export const list: RuleKindModule = {
       const { ids, ex, output } = await listFresh(s, `rule:${rule.id}:as-created`);
       const key = keyFrom(ids);
       const item = listed(output, key).list.find(
-        (x) => x && typeof x === 'object' && itemKeyOf(rule, ent, x) === key,
+        (x) => x && typeof x === 'object' && itemKeyOf(rule, ent, x, shown) === key,
       );
       if (!item)
         throw new CheckFailure(`${op.operation} must list the ${entity} ${key}, but it does not.`, ex);
@@ -550,7 +554,7 @@ export const list: RuleKindModule = {
       expectAsCreated(
         item as Record<string, unknown>,
         rule.itemMembers ? itemMembers.filter((m) => rule.itemMembers!.includes(m.name)) : itemMembers,
-        createdFacts(set, entity, rule.given, ids),
+        createdFacts(set, entity, rule.given, ids, api),
         `${op.operation} (the listed ${entity})`,
         ex,
       );
@@ -774,7 +778,7 @@ export const list: RuleKindModule = {
               if (!(m in filter) && g.members.some((x) => x in filter)) delete input[m];
           let c = await t.call(op, input);
           let output = t.succeeded(c, op, `${op.operation} filtered by ${JSON.stringify(filter)}`);
-          let { list, hit } = listedIn(rule, ent, output, key);
+          let { list, hit } = listedIn(rule, ent, output, key, shownNames(set, op.api, entity));
           // pages are followed (up to 50, later ones as large as the model allows) while the entity
           // is not listed: a listing no filter narrows holds all of the caller's entities
           const range = inputMembers(set, op)
@@ -787,7 +791,7 @@ export const list: RuleKindModule = {
             input = next;
             c = await t.call(op, input);
             output = t.succeeded(c, op, `${op.operation} page ${page}`);
-            ({ list, hit } = listedIn(rule, ent, output, key));
+            ({ list, hit } = listedIn(rule, ent, output, key, shownNames(set, op.api, entity)));
           }
           if (!hit)
             t.fail(
@@ -857,15 +861,22 @@ function keyText(members: string[], values: Record<string, unknown>): string {
 }
 
 /** A listed item's key (its id, or its itemKey members). */
-function itemKeyOf(rule: RuleSpec, ent: EntitySpec, x: unknown): string {
+function itemKeyOf(rule: RuleSpec, ent: EntitySpec, x: unknown, shown: Record<string, string> = {}): string {
   if (!x || typeof x !== 'object') return String(x);
   const rec = x as Record<string, unknown>;
   const members = keyMembers(rule, ent);
-  // amounts and ids compare as the strings the wire carries
+  // amounts and ids compare as the strings the wire carries; a member the API names otherwise
+  // (model.json names) is read under that name
+  const at = (m: string) => rec[shown[m] ?? m];
   return keyText(
     members,
-    Object.fromEntries(members.map((m) => [m, rec[m] === undefined ? undefined : String(rec[m])])),
+    Object.fromEntries(members.map((m) => [m, at(m) === undefined ? undefined : String(at(m))])),
   );
+}
+
+/** The entity's fields the API names otherwise (model.json names), field → name. */
+function shownNames(set: SpecSet, api: Api, entity: string): Record<string, string> {
+  return set.model.entities[entity]?.names?.[api]?.fields ?? {};
 }
 
 /** A literal field value a provider state gives an entity (not a `$…` template). */
@@ -922,11 +933,19 @@ function nextPage(
 }
 
 /** The listed items of an output, and whether the item of key `key` is among them. */
-function listedIn(rule: RuleSpec, ent: EntitySpec, output: Record<string, unknown>, key: string | undefined) {
+function listedIn(
+  rule: RuleSpec,
+  ent: EntitySpec,
+  output: Record<string, unknown>,
+  key: string | undefined,
+  shown: Record<string, string> = {},
+) {
   const v = rule.items ? output[rule.items] : undefined;
   const list = v === undefined || v === null ? [] : Array.isArray(v) ? v : [v];
   return {
     list,
-    hit: key !== undefined && list.some((x) => x && typeof x === 'object' && itemKeyOf(rule, ent, x) === key),
+    hit:
+      key !== undefined &&
+      list.some((x) => x && typeof x === 'object' && itemKeyOf(rule, ent, x, shown) === key),
   };
 }

@@ -6,7 +6,7 @@ import { expectAsCreated, freshIds } from '../checks/rule-support.ts';
 import { ruleCheck } from '../checks/target.ts';
 import { requiredInput, show } from '../client-checks/e2e-support.ts';
 import { project, projectionContext } from '../emulator/project.ts';
-import { outputMembers } from '../spec/resolve.ts';
+import { apiFieldName, outputMembers } from '../spec/resolve.ts';
 import type { RuleContext, RuleKindModule } from './types.ts';
 import { createdFacts, parseValue } from './values.ts';
 
@@ -27,7 +27,9 @@ function targets(ctx: RuleContext, ids: Record<string, string>) {
     const sf = spec ? statusField(spec) : undefined;
     if (sf && made !== undefined) fixed[sf] = made;
     if (self) Object.assign(fixed, rule.observe ?? {});
-    return { key, role: what.slice(1), name, idName: spec?.id, idWant, fixed };
+    // the id as the operation's API names it (legacy shows a grant's WorkerId as SubjectId)
+    const idName = spec && name ? apiFieldName(set, ctx.op.api, name, spec.id) : undefined;
+    return { key, role: what.slice(1), name, idName, idWant, fixed };
   });
 }
 
@@ -72,7 +74,7 @@ export const read: RuleKindModule = {
         const from = parseValue(source).kind === 'parent' ? ctx.store.parentOf(ctx.rec!) : ctx.rec;
         if (!m || !from) continue;
         const field = entityField(source);
-        const v = ctx.store.view(from);
+        const v = ctx.store.view(from, ctx.op.api);
         const x = project(field === undefined ? v : v[field], m, projectionContext(ctx.set));
         if (x !== undefined) ctx.output[name] = x;
       }
@@ -148,7 +150,7 @@ export const read: RuleKindModule = {
         expectAsCreated(
           value as Record<string, unknown>,
           shape.members,
-          createdFacts(set, t.name, rule.given, ids),
+          createdFacts(set, t.name, rule.given, ids, op.api),
           `${op.operation} (${t.key}, the ${t.role})`,
           ex,
         );

@@ -139,8 +139,8 @@ export interface RuleKindModule {
   /** The rule changes the entity (a repeated call meets the changed entity). */
   readonly changes?: boolean;
   /** The rule names a second entity by an input member, one the stateful model does not make:
-   * operations with such a rule stay out of the model runs. */
-  readonly namesOther?: boolean;
+   * operations with such a rule stay out of the model runs (a predicate: only such rules of the kind). */
+  readonly namesOther?: boolean | ((rule: RuleSpec) => boolean);
   /** The emulator: an error refuses the call; otherwise the rule adds to ctx.pending / ctx.output. */
   execute?(ctx: EngineContext): ErrorOutcome | undefined;
   /** The stateful model: what the call does to an entity in the model (undefined: nothing to say). */

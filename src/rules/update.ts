@@ -3,12 +3,14 @@
 // `error`; one outside `allowed` with `statusError`; otherwise its fields become `set` (the value
 // language) once every rule passed. Checks:
 //   rule.<id>          from `given` the call succeeds, and the same call again meets the changed
-//                      child: refused with `statusError` (its new status is not allowed);
+//                      child: refused with `statusError` when `set` moves it out of `allowed`
+//                      (a revoked grant), else it succeeds again (a rescored grant stays Granted);
 //   rule.<id>.unknown  a match naming no child is refused with `error`.
 import { validInput } from '../arbitraries/input.ts';
 import { expectError, expectSuccess } from '../checks/judge.ts';
 import { minimalInput, sev } from '../checks/plan.ts';
 import { freshIds } from '../checks/rule-support.ts';
+import { CheckFailure, NotRun, type Session } from '../checks/session.ts';
 import {
   callClient,
   caseCount,
@@ -16,12 +18,13 @@ import {
   E2eFailure,
   errorRuleHead,
   expectRefusal,
+  head,
   runCases,
   sample,
   show,
 } from '../client-checks/e2e-support.ts';
 import type { SpecProblem } from '../spec/load.ts';
-import { errorSpec } from '../spec/resolve.ts';
+import { apiFieldName, errorSpec } from '../spec/resolve.ts';
 import { unknownId } from './context.ts';
 import type { RuleKindModule, ServerRuleContext } from './types.ts';
 import { evalValue } from './values.ts';
@@ -32,12 +35,34 @@ function matchInput(rule: ServerRuleContext['rule']): string[] {
   );
 }
 
+/** Whether the rule's `set` moves the changed child out of its `allowed` statuses (a repeat is refused). */
+function leavesAllowed(set: ServerRuleContext['set'], rule: ServerRuleContext['rule']): boolean {
+  const field = set.model.entities[rule.entity ?? '']?.status?.field;
+  const to = field !== undefined ? rule.set?.[field] : undefined;
+  return rule.allowed !== undefined && to !== undefined && !rule.allowed.includes(String(to));
+}
+
 function updateChecks(ctx: ServerRuleContext): void {
   const { set, op, rule } = ctx;
   const api = op.api;
   if (!rule.given || !rule.error) return;
   const given = rule.given;
-  const statusError = rule.statusError;
+  const statusError = leavesAllowed(set, rule) ? rule.statusError : undefined;
+  if (!statusError)
+    ctx.add(`rule.${rule.id}`, ctx.sev, async (s) => {
+      await s.requireApi(api);
+      const ids = await freshIds(s, op, given);
+      const input = minimalInput(set, op, ids, s.config.seed);
+      s.cover(`rule:${rule.id}`);
+      for (const label of ['first', 'again'])
+        expectSuccess(
+          set,
+          op,
+          await s.call(api, op.operation, input, { label }),
+          `${op.operation} from provider state ${given} (${label}: the ${rule.entity} stays in ${rule.allowed?.join(', ') ?? 'its status'})`,
+        );
+      await expectChanged(s, ctx, ids, input);
+    });
   if (statusError)
     ctx.add(`rule.${rule.id}`, sev(rule.basis, errorSpec(set, statusError).basis), async (s) => {
       await s.requireApi(api);
@@ -71,6 +96,40 @@ function updateChecks(ctx: ServerRuleContext): void {
         `${op.operation} with a ${member} that names no ${rule.entity}`,
       );
     });
+}
+
+/**
+ * The changed child read back (model observe) by the state's ids shows the values `set` gives it
+ * from the input or as literals (a rescored grant's IntegerValue); a child the API cannot observe
+ * makes the check not-run rather than passed.
+ */
+async function expectChanged(
+  s: Session,
+  ctx: ServerRuleContext,
+  ids: Record<string, string>,
+  input: Record<string, unknown>,
+): Promise<void> {
+  const { set, op, rule } = ctx;
+  const entity = rule.entity ?? '';
+  if (!set.model.entities[entity]?.observe?.[op.api])
+    throw new NotRun(`${entity} cannot be observed in ${op.api} (model.json names no observe operation)`);
+  const obs = await s.observe(op.api, entity, ids);
+  if (!obs.present)
+    throw new CheckFailure(
+      `After ${op.operation}, the ${entity} it changed must still be there, but reading it back finds none.`,
+      obs.exchange,
+    );
+  for (const [field, v] of Object.entries(rule.set ?? {})) {
+    if (typeof v === 'string' && v.startsWith('$') && !v.startsWith('$input.')) continue;
+    const want = evalValue(v, { input, now: new Date() });
+    if (want === undefined) continue;
+    const name = apiFieldName(set, op.api, entity, field);
+    if (String(obs.entity?.[name]) !== String(want))
+      throw new CheckFailure(
+        `After ${op.operation}, the ${entity}'s ${name} must be ${JSON.stringify(want)}, but it is ${JSON.stringify(obs.entity?.[name])}.`,
+        obs.exchange,
+      );
+  }
 }
 
 export const update: RuleKindModule = {
@@ -153,6 +212,26 @@ export const update: RuleKindModule = {
     if (!rule.given || !statusError) return [];
     const given = rule.given;
     const { codes, ...errorHead } = errorRuleHead(set, op, rule, statusError);
+    // the change keeps the child allowed (a rescore): the same call again succeeds too
+    if (!leavesAllowed(set, rule))
+      return [
+        {
+          ...head(set, op, rule, ctx.sev),
+          summary: `Through the client, ${op.operation} from provider state ${given} succeeds, and the same call again succeeds too (the ${rule.entity} stays ${rule.allowed?.join(', ') ?? 'allowed'}).`,
+          run: (env) =>
+            runCases(caseCount(env, 2), async (i, log) => {
+              const ids = await createState(env, given, log);
+              const input = sample(validInput(set, op, { ids, requiredOnly: true }), env.seed + i);
+              for (const label of ['first', 'again']) {
+                const r = await callClient(env, op.operation, input, log);
+                if ('error' in r)
+                  throw new E2eFailure(
+                    `${op.operation} (${label}) must succeed, but the client surfaced ${show(r.error)}`,
+                  );
+              }
+            }),
+        },
+      ];
     return [
       {
         ...errorHead,

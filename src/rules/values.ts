@@ -9,7 +9,8 @@
 //   $status                the entity's status, whatever field holds it
 //   $worker                a worker id matching the shape's pattern for that field
 // Anything else is a literal (`<QuestionFormAnswers/>` is XML text, not a template).
-import type { EntitySpec, SpecSet } from '../spec/types.ts';
+import { apiFieldName, namedFields } from '../spec/resolve.ts';
+import type { Api, EntitySpec, SpecSet } from '../spec/types.ts';
 
 export type Value =
   | { kind: 'now'; offset: number }
@@ -52,6 +53,25 @@ export function literalFields(fields: Record<string, unknown>): Record<string, u
 }
 
 /** Input of an observe operation (model.json `observe.<api>.input`) for the ids of a provider state. */
+/**
+ * The inputs of an observation: one, or, when the template asks for `$status` (a list that shows
+ * one status at a time, as ListWorkersWithQualificationType's Status), one per status the API can
+ * see, in the model's order; the first that finds the entity wins.
+ */
+export function observeInputs(
+  ent: EntitySpec,
+  template: Record<string, string>,
+  ids: Record<string, string>,
+): Record<string, unknown>[] {
+  const keys = Object.keys(template).filter((k) => template[k] === '$status');
+  if (!keys.length || !ent.status) return [observeInput(ent, template, ids)];
+  const rest = Object.fromEntries(Object.entries(template).filter(([k]) => !keys.includes(k)));
+  const base = observeInput(ent, rest, ids);
+  return ent.status.values
+    .filter((s) => !ent.status!.invisible?.includes(s))
+    .map((s) => ({ ...base, ...Object.fromEntries(keys.map((k) => [k, s])) }));
+}
+
 export function observeInput(
   ent: EntitySpec,
   template: Record<string, string>,
@@ -77,6 +97,7 @@ export function createdFacts(
   entity: string,
   state: string | undefined,
   ids: Record<string, string>,
+  api?: Api,
 ): { equal: Record<string, string>; times: { field: string; offset: number }[] } {
   const ent = set.model.entities[entity];
   const equal: Record<string, string> = {};
@@ -92,7 +113,11 @@ export function createdFacts(
     if (p.kind === 'ref' && ids[p.field] !== undefined) equal[field] = ids[p.field]!;
     if (p.kind === 'now') times.push({ field, offset: p.offset });
   }
-  return { equal, times };
+  if (!api) return { equal, times };
+  // the facts under the names the API shows them by (model.json names)
+  const shown = namedFields(set, api, entity, equal) as Record<string, string>;
+  const rename = (f: string) => apiFieldName(set, api, entity, f);
+  return { equal: shown, times: times.map((t) => ({ ...t, field: rename(t.field) })) };
 }
 
 /** The hooks a store gives the templates it cannot resolve alone. */

@@ -456,7 +456,7 @@ function crossCheck(set: SpecSet): SpecProblem[] {
         }
       });
       for (const [other, name] of Object.entries(op.equivalent ?? {})) {
-        if (other === 'input' || other === 'also') continue;
+        if (other === 'input' || other === 'also' || other === 'basis') continue;
         if (!set.apis[other as Api]?.operations.has(String(name)))
           out.push({
             file: fileOf(op),
@@ -519,6 +519,16 @@ function crossCheck(set: SpecSet): SpecProblem[] {
           pointer: `/entities/${name}/observe/${api}`,
           message: `no spec for ${o.operation}`,
         });
+    // a renamed field must be one the entity has: its id, parent link, status or a default field
+    const own = new Set([e.id, e.parent?.via, e.status?.field, ...Object.keys(e.fields)]);
+    for (const [api, n] of Object.entries(e.names ?? {}))
+      for (const field of Object.keys(n?.fields ?? {}))
+        if (!own.has(field))
+          out.push({
+            file: fileOf(set.model),
+            pointer: `/entities/${name}/names/${api}/fields/${field}`,
+            message: `${field} is not a field of ${name}`,
+          });
   }
   for (const [name, s] of Object.entries(states))
     s.creates.forEach((c, i) => {

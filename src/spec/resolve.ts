@@ -303,3 +303,41 @@ export function effectFor(
       (!r.from || status === undefined || r.from.includes(String(status))),
   );
 }
+
+/** What an API calls an entity's field (model.json `names`): legacy shows a grant's WorkerId as SubjectId. */
+export function apiFieldName(set: SpecSet, api: Api, entity: string, field: string): string {
+  return set.model.entities[entity]?.names?.[api]?.fields[field] ?? field;
+}
+
+/** The model field an input member of that name carries in an API (`names`), when some entity renames one to it. */
+export function fieldNamedBy(set: SpecSet, api: Api, member: string): string | undefined {
+  for (const e of Object.values(set.model.entities))
+    for (const [field, name] of Object.entries(e.names?.[api]?.fields ?? {}))
+      if (name === member) return field;
+  return undefined;
+}
+
+/** An entity's fields as an API shows them: each field the API renames (`names`) also under its name there. */
+export function namedFields(
+  set: SpecSet,
+  api: Api,
+  entity: string,
+  fields: Record<string, unknown>,
+): Record<string, unknown> {
+  const names = set.model.entities[entity]?.names?.[api]?.fields;
+  if (!names) return fields;
+  const out = { ...fields };
+  for (const [field, name] of Object.entries(names))
+    if (fields[field] !== undefined) out[name] = fields[field];
+  return out;
+}
+
+/** The provider state's value for an input member: by its name, or the field the API names it after (`names`). */
+export function stateValueFor(
+  set: SpecSet,
+  api: Api,
+  member: string,
+  ids: Record<string, string>,
+): string | undefined {
+  return ids[member] ?? ids[fieldNamedBy(set, api, member) ?? ''];
+}

@@ -135,8 +135,8 @@ export interface RuleSpec {
   unique?: { fields: string[]; error: string; basis: Basis };
   /** create: documented defaults of input members the call may omit. */
   defaults?: Record<string, string | number | boolean>;
-  /** create: `$selected` makes the entity a child of the operation's selected entity. */
-  parent?: '$selected';
+  /** create: `$selected` makes the entity a child of the selected entity, `$parent` a sibling of it. */
+  parent?: '$selected' | '$parent';
   /** token, lookup: the input member the rule reads; threshold: the entity field it limits. */
   member?: string;
   /** token: how long (seconds) a token is remembered. */
@@ -423,6 +423,12 @@ export interface EntitySpec {
   observe?: Partial<
     Record<Api, { operation: string; input: Record<string, string>; path: string; find?: string }>
   >;
+  /**
+   * What an API calls some of the entity's fields (legacy shows a Qualification's WorkerId as
+   * SubjectId): its answers show the field under that name, and an input member of that name
+   * carries the field's value (a provider state's WorkerId fills a legacy SubjectId).
+   */
+  names?: Partial<Record<Api, { fields: Record<string, string>; basis: Basis }>>;
 }
 
 /** A counter: the children of `count` in `statuses`, or `from` less the children of `minusCount`

@@ -52,11 +52,12 @@ export async function providerState(
   statesUrl: string,
   state: string,
   requester: string,
+  params: Record<string, unknown> = {},
 ): Promise<Record<string, string>> {
   const res = await fetch(statesUrl, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ state, requester, params: {} }),
+    body: JSON.stringify({ state, requester, params }),
   });
   if (res.status !== 200) throw new Error(`provider state ${state}: ${res.status} ${await res.text()}`);
   return (await res.json()) as Record<string, string>;
