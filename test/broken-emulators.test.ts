@@ -29,7 +29,8 @@ function config(
     apis: [...APIS],
     runs: RUNS,
     seed: SEED,
-    timeoutMs: 5000,
+    // generous: every broken emulator runs at once, and a loaded 2-core machine answers slowly
+    timeoutMs: 15000,
     credentials: [...TEST_CREDENTIALS],
     ...(operations ? { operations } : {}),
     ...(legacyWires ? { legacyWires } : {}),
@@ -107,14 +108,24 @@ describe('broken emulators', () => {
         const wires = soapBrokenEmulators.includes(b) ? undefined : ['rest'];
         const results = await runAll(config(running.url, running.statesUrl, operations, wires), b.specs);
         const failed = results.filter((r) => r.status === 'failed').map((r) => r.record.id);
-        const notRun = results.filter((r) => r.status === 'not-run').map((r) => r.record.id);
+        const notRun = results
+          .filter((r) => r.status === 'not-run')
+          .map((r) => `${r.record.id} (${r.record.notRunReason ?? ''})`);
         console.log(
           `${b.name} (${b.deviation}): ${failed.length} of ${results.length} checks failed: ${failed.join(', ')}${notRun.length ? `; not run: ${notRun.join(', ')}` : ''}`,
         );
         const ids = new Set(results.map((r) => r.record.id));
         for (const id of b.expectFailing) expect(ids.has(id), `${id} exists`).toBe(true);
         expect(b.expectFailing.filter((id) => !failed.includes(id))).toEqual([]);
-        if (b.caughtOnlyBy) expect(failed.filter((id) => !id.includes(b.caughtOnlyBy!))).toEqual([]);
+        // no other check catches the deviation (a check that got no answer in time, on a loaded
+        // machine, says nothing about it)
+        if (b.caughtOnlyBy)
+          expect(
+            results
+              .filter((r) => r.status === 'failed' && !r.record.id.includes(b.caughtOnlyBy!))
+              .filter((r) => !/^The request to \S+ failed \(/.test(r.record.detail ?? ''))
+              .map((r) => r.record.id),
+          ).toEqual([]);
         // a SOAP-only deviation is caught by SOAP checks alone: every REST check still passes
         if (soapBrokenEmulators.includes(b)) {
           expect(failed.filter((id) => !id.split('/')[2]!.startsWith('soap.'))).toEqual([]);

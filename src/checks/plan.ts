@@ -136,8 +136,29 @@ export function effectStatus(rule: RuleSpec | undefined, spec: EntitySpec): stri
 
 /** The status a provider state creates the entity in. */
 export function stateStatus(set: SpecSet, state: string, entity: string): string | undefined {
-  const c = set.model.states[state]?.creates.find((x) => x.entity === entity);
+  return createdStatus(
+    set,
+    set.model.states[state]?.creates.find((x) => x.entity === entity),
+  );
+}
+
+/** The statuses of the children of `entity` a provider state creates, by child entity. */
+export function stateChildren(set: SpecSet, state: string, entity: string): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  for (const c of set.model.states[state]?.creates ?? [])
+    if (set.model.entities[c.entity]?.parent?.entity === entity) {
+      const st = createdStatus(set, c);
+      if (st !== undefined) out[c.entity] = [...(out[c.entity] ?? []), st];
+    }
+  return out;
+}
+
+function createdStatus(
+  set: SpecSet,
+  c: SpecSet['model']['states'][string]['creates'][number] | undefined,
+): string | undefined {
   if (!c || c.status !== undefined) return c?.status;
+  const entity = c.entity;
   // no status named: the one its fields give, else the first (as a store creates it)
   const st = set.model.entities[entity]?.status;
   if (!st) return undefined;

@@ -328,10 +328,36 @@ export class Session {
     ids: Record<string, string>,
     as: number,
   ): Promise<Observation> {
-    const ex = await this.call(api, o.operation, input, { as, label: `observe ${entityName}` });
+    let ex = await this.call(api, o.operation, input, { as, label: `observe ${entityName}` });
+    // a listing (find) is read page by page (by its token, or numbered pages) until the entity
+    // turns up or the pages end
+    const spec = this.set.apis[api].operations.get(o.operation);
+    const paging = spec?.behaviour.rules.find((r) => r.pagination)?.pagination;
+    for (let page = 1; o.find && paging && page < 100; page++) {
+      const a = ex.answer;
+      if (a.kind !== 'success' || findIn(a.output, o, ent, ids)) break;
+      let more: Record<string, unknown> | undefined;
+      if (paging.style === 'token' && paging.token) {
+        const next = a.output[paging.token];
+        if (typeof next === 'string' && next !== '') more = { [paging.token]: next };
+      } else if (paging.style === 'page' && paging.page) {
+        const items = atPath(a.output, o.path);
+        const count = items === undefined ? 0 : Array.isArray(items) ? items.length : 1;
+        if (count > 0) more = { [paging.page]: page + 1 };
+      }
+      if (!more) break;
+      ex = await this.call(
+        api,
+        o.operation,
+        { ...input, ...more },
+        {
+          as,
+          label: `observe ${entityName} (page ${page + 1})`,
+        },
+      );
+    }
     const a = ex.answer;
     if (a.kind === 'error') {
-      const spec = this.set.apis[api].operations.get(o.operation);
       const missing = spec && missingEntityErrors(spec).map((e) => errorSpec(this.set, e).code);
       if (a.code && missing?.includes(a.code)) return { present: false, exchange: ex };
       throw new CheckFailure(
@@ -344,20 +370,36 @@ export class Session {
         `Observing the ${entityName} through ${api} ${o.operation} gave an unreadable answer: ${a.problems.join('; ')}`,
         ex,
       );
-    let value: unknown = a.output;
-    for (const seg of o.path.split(/[/.]/))
-      if (seg) value = (value as Record<string, unknown> | undefined)?.[seg];
     if (o.find) {
-      const list = value === undefined ? [] : Array.isArray(value) ? value : [value];
-      const item = list.find(
-        (x) => x && typeof x === 'object' && String((x as Record<string, unknown>)[o.find!]) === ids[ent.id],
-      ) as Record<string, unknown> | undefined;
+      const item = findIn(a.output, o, ent, ids);
       return item ? { present: true, entity: item, exchange: ex } : { present: false, exchange: ex };
     }
+    const value = atPath(a.output, o.path);
     return value && typeof value === 'object'
       ? { present: true, entity: value as Record<string, unknown>, exchange: ex }
       : { present: false, exchange: ex };
   }
+}
+
+function atPath(output: Record<string, unknown>, path: string): unknown {
+  let value: unknown = output;
+  for (const seg of path.split(/[/.]/))
+    if (seg) value = (value as Record<string, unknown> | undefined)?.[seg];
+  return value;
+}
+
+/** The entity in a listing's answer (model.json observe `find`), if it is there. */
+function findIn(
+  output: Record<string, unknown>,
+  o: { path: string; find?: string },
+  ent: EntitySpec,
+  ids: Record<string, string>,
+): Record<string, unknown> | undefined {
+  const value = atPath(output, o.path);
+  const list = value === undefined ? [] : Array.isArray(value) ? value : [value];
+  return list.find(
+    (x) => x && typeof x === 'object' && String((x as Record<string, unknown>)[o.find!]) === ids[ent.id],
+  ) as Record<string, unknown> | undefined;
 }
 
 /** A stable text for comparing observations. */

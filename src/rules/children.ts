@@ -92,6 +92,15 @@ export const children: RuleKindModule = {
       allowed: allowed.join(', '),
     });
   },
+  // refused while the model knows of a child in one of the statuses; unknown children: it may be
+  predict(ctx) {
+    const errors = [ctx.rule.error!, ...(ctx.rule.acceptErrors ?? [])];
+    if (!ctx.children) return { maybe: errors };
+    const statuses = ctx.rule.statuses ?? [];
+    return (ctx.children[ctx.rule.entity ?? ''] ?? []).some((s) => statuses.includes(s))
+      ? { refuse: errors }
+      : undefined;
+  },
   clientChecks(ctx) {
     const { set, op, rule, entity } = ctx;
     const violated = rule.violatedBy ?? [];

@@ -28,10 +28,41 @@ import { project, projectionContext } from '../emulator/project.ts';
 import type { SpecProblem } from '../spec/load.ts';
 import { apiFieldName, errorSpec, inputMembers, outputMembers } from '../spec/resolve.ts';
 import type { OperationSpec, ResolvedMember, RuleSpec, SpecSet } from '../spec/types.ts';
-import { freshTokens } from './token.ts';
+import { freshToken, freshTokens } from './token.ts';
 import type { RuleKindModule, ServerRuleContext } from './types.ts';
-import { evalValue, isExpression, type ValueEnv, withDefaults } from './values.ts';
+import { evalValue, isExpression, parseValue, type ValueEnv, withDefaults } from './values.ts';
 import { meetWhen } from './when.ts';
+
+/**
+ * The input with the members its create rules' `unique` fields take made new (the same shape), so
+ * a run that repeats calls (a model run, its shrinking) never meets its own earlier entity.
+ */
+export function freshUniques(op: OperationSpec, input: Record<string, unknown>): Record<string, unknown> {
+  const out = { ...input };
+  for (const r of op.behaviour.rules)
+    if (r.kind === 'create')
+      for (const f of r.unique?.fields ?? []) {
+        const p = parseValue(r.set?.[f]);
+        if (p.kind === 'input' && typeof out[p.member] === 'string' && out[p.member] !== '')
+          out[p.member] = freshToken(String(out[p.member]));
+      }
+  return out;
+}
+
+/**
+ * The input members a create rule counts a time from (`$now+$input.LifetimeInSeconds`): a model
+ * run gives them their largest valid value, so what it made does not expire while it runs.
+ */
+export function lifetimeMembers(op: OperationSpec): string[] {
+  return op.behaviour.rules.flatMap((r) =>
+    r.kind === 'create'
+      ? Object.values(r.set ?? {}).flatMap((v) => {
+          const m = typeof v === 'string' ? /^\$now\+\$input\.([A-Za-z0-9]+)$/.exec(v) : null;
+          return m ? [m[1]!] : [];
+        })
+      : [],
+  );
+}
 
 /** The value of an id field anywhere in the first two levels of an output. */
 export function findId(output: Record<string, unknown>, idField: string): string | undefined {
@@ -367,11 +398,25 @@ export const create: RuleKindModule = {
       output: { type: 'object', additionalProperties: { enum: ['$entity', '$id'] } },
     },
   },
-  // it makes or changes another entity than the one the stateful model follows; a grant made
-  // beside a consumed request ($parent, nothing unique) neither refuses nor touches the followed
-  // entity, so GrantQualification stays in the model
-  namesOther: (rule) => rule.parent !== '$parent' || rule.unique !== undefined,
+  // a child of the selected entity named by an input member (a Worker's grant by
+  // AssociateQualificationWithWorker) stays out of the model; a create without a selected entity
+  // (CreateHIT: the model's own entity) and a grant beside a consumed request ($parent) stay in
+  namesOther: (rule) => rule.parent === '$selected',
   successState: true,
+
+  // a call that makes the operation's own entity: its status is the one `set` gives (a literal or
+  // the value sent); another entity it makes (a HIT's type, a grant) is none of the model's business
+  predict(ctx) {
+    const { rule, op, ent, input } = ctx;
+    if ((rule.entity ?? op.behaviour.entity) !== op.behaviour.entity) return undefined;
+    const field = ent.status?.field;
+    const v = field ? (rule.set?.[field] ?? rule.set?.$status) : undefined;
+    if (v === undefined) return { next: undefined };
+    const p = parseValue(v);
+    if (p.kind === 'literal') return { next: String(p.value) };
+    const sent = p.kind === 'input' ? input[p.member] : undefined;
+    return { next: typeof sent === 'string' ? sent : undefined };
+  },
 
   validate(ctx) {
     const { set, op, rule } = ctx;

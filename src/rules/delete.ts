@@ -91,8 +91,9 @@ export const remove: RuleKindModule = {
     ctx.commits.push(() => store.removeTree(rec));
     return undefined;
   },
-  // a deleted entity is no longer there: the model forgets it
-  predict: () => ({ next: undefined }),
+  // the entity is gone (a repeat may meet it still being removed: acceptErrors); a delete by
+  // match removes the caller's own matching entities only, none of another requester's
+  predict: (ctx) => (ctx.rule.match && ctx.as !== 0 ? undefined : { gone: ctx.rule.acceptErrors ?? [] }),
   clientChecks(ctx) {
     const { set, op, rule, entity } = ctx;
     if (!rule.given) return [];

@@ -113,6 +113,11 @@ export const effect: RuleKindModule = {
         items: { type: 'string' },
         minItems: 1,
       },
+      unlessPast: {
+        description:
+          'a timestamp field of the entity: while it is at or before now, the status `set` gives does not apply',
+        type: 'string',
+      },
     },
   },
   successState: true,
@@ -134,6 +139,12 @@ export const effect: RuleKindModule = {
           pointer: `${ctx.pointer}/from/${j}`,
           message: `${v} is not a status of ${ctx.op.behaviour.entity}`,
         });
+    if (ctx.rule.unlessPast !== undefined && !ctx.fieldKnown(ctx.rule.unlessPast))
+      out.push({
+        file: ctx.file,
+        pointer: `${ctx.pointer}/unlessPast`,
+        message: `${ctx.rule.unlessPast} is not a field of ${ctx.op.behaviour.entity}`,
+      });
     for (const field of Object.keys(ctx.rule.set ?? {}))
       if (field !== '$status' && field !== ctx.ent.status?.field && !ctx.fieldKnown(field))
         out.push({
@@ -160,6 +171,10 @@ export const effect: RuleKindModule = {
         : effectValue(v, from);
       if (x) fields[fieldName(field, ctx.ent)] = x.value;
     }
+    // past the `unlessPast` time the status stays (an expired HIT given more slots stays expired)
+    const until = ctx.rule.unlessPast ? ctx.rec!.fields[ctx.rule.unlessPast] : undefined;
+    const at = until instanceof Date ? until.getTime() : typeof until === 'string' ? Date.parse(until) : NaN;
+    if (ctx.ent.status && !Number.isNaN(at) && at <= ctx.now.getTime()) delete fields[ctx.ent.status.field];
     ctx.pending.push({ rec: ctx.rec!, fields });
     return undefined;
   },
@@ -174,6 +189,9 @@ export const effect: RuleKindModule = {
       const sent = ctx.input[p.member];
       return { next: typeof sent === 'string' ? sent : undefined };
     }
+    // the model does not follow the entity's times: either the status moves or it stays
+    if (ctx.rule.unlessPast && next !== undefined && ctx.status !== undefined && next !== ctx.status)
+      return { either: [next, ctx.status] };
     return { next };
   },
 

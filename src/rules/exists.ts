@@ -14,6 +14,11 @@ export const exists: RuleKindModule = {
   missingEntity: true,
 
   execute: (ctx) => (ctx.rec ? undefined : ctx.error(ctx.rule.error!, { ...ctx.idValues })),
+  // an entity a call of the model deleted no longer exists
+  predict: (ctx) =>
+    ctx.gone && ctx.rule.error
+      ? { refuse: [ctx.rule.error, ...(ctx.rule.acceptErrors ?? []), ...ctx.gone] }
+      : undefined,
 
   checks(ctx) {
     const { set, op, rule, select, entity, accepted } = ctx;

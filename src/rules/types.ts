@@ -105,6 +105,10 @@ export interface PredictContext {
   /** 0: the owner signs; otherwise another requester */
   as: number;
   input: Record<string, unknown>;
+  /** A call of the model deleted the entity: what a call on it may answer besides does-not-exist. */
+  gone?: string[];
+  /** The statuses of the entity's children, by child entity, when the model knows them. */
+  children?: Record<string, string[]>;
 }
 
 /**
@@ -112,7 +116,15 @@ export interface PredictContext {
  * leaves, or it may be refused with one of these errors (the rule reads fields the model does not
  * follow, e.g. a threshold on MaxAssignments): such a refusal leaves the entity as it was.
  */
-export type Prediction = { refuse: string[] } | { next: string | undefined } | { maybe: string[] };
+export type Prediction =
+  | { refuse: string[] }
+  | { next: string | undefined }
+  | { maybe: string[] }
+  /** success, and the entity is gone; later calls on it may answer these besides does-not-exist */
+  | { gone: string[] }
+  /** success, and the status is one of these (the rule reads a field the model does not follow):
+   * the observation after the call tells which */
+  | { either: string[] };
 
 /** What a rule kind contributes to the server checks of one rule. */
 export interface ServerRuleContext extends RuleContext {
@@ -143,7 +155,10 @@ export interface RuleKindModule {
   readonly namesOther?: boolean | ((rule: RuleSpec) => boolean);
   /** The emulator: an error refuses the call; otherwise the rule adds to ctx.pending / ctx.output. */
   execute?(ctx: EngineContext): ErrorOutcome | undefined;
-  /** The stateful model: what the call does to an entity in the model (undefined: nothing to say). */
+  /**
+   * The stateful model: what the call does to an entity in the model (undefined: nothing to say).
+   * A create rule's `next` for a call that makes the operation's entity is the new entity's status.
+   */
   predict?(ctx: PredictContext): Prediction | undefined;
   /** Rule-level checks written once, run for each audience they apply to (src/checks/target.ts). */
   checks?(ctx: RuleContext): RuleCheck[];

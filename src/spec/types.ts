@@ -168,6 +168,9 @@ export interface RuleSpec {
   input?: string | Record<string, unknown>;
   /** effect: the statuses the effect applies from (a call from another status succeeds without it) */
   from?: string[];
+  /** effect: a timestamp field of the entity; while it is at or before now, the status `set` gives
+   * does not apply (the rest does): an expired HIT stays expired */
+  unlessPast?: string;
   /** list: the only members of each item the service shows (others are left out) */
   itemMembers?: string[];
   /** upload: why `error` is the answer here, when the catalogue's basis of the error says less */
