@@ -5,7 +5,7 @@ import fc from 'fast-check';
 import { chargedMembers, modestAmount } from '../rules/charge.ts';
 import { freshTokens, tokenMembers, tokenValue } from '../rules/token.ts';
 import { whenMembers } from '../rules/when.ts';
-import { constraintKey, inputMembers, stateValueFor, violationOf } from '../spec/resolve.ts';
+import { constraintKey, inputMembers, moneyValue, stateValueFor, violationOf } from '../spec/resolve.ts';
 import type {
   Basis,
   Constraint,
@@ -57,7 +57,7 @@ export function validInput(
       id !== undefined
         ? fc.constant(id)
         : charged.has(m.name)
-          ? modestAmount()
+          ? modestAmount().map((a) => moneyValue(set, m, a))
           : tokens.has(m.name)
             ? tokenValue(lengthBounds(m))
             : validValue(m, { nonEmpty: m.required });

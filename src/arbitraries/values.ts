@@ -175,7 +175,11 @@ export function validValue(m: ResolvedMember, opts: ValueOptions = {}): fc.Arbit
     case 'list': {
       if (!m.item) return fc.constant([]);
       const items = m.constraints.filter((c) => c.kind === 'length' && c.unit === 'item');
-      const minLength = Math.max(0, ...items.map((c) => (c.kind === 'length' ? (c.min ?? 0) : 0)));
+      // a required list has an item: the legacy wire cannot tell an empty list from a missing one
+      const minLength = Math.max(
+        opts.nonEmpty ? 1 : 0,
+        ...items.map((c) => (c.kind === 'length' ? (c.min ?? 0) : 0)),
+      );
       const maxLength = Math.min(3, ...items.map((c) => (c.kind === 'length' ? (c.max ?? 3) : 3)));
       return fc.array(validValue(m.item, opts), { minLength: Math.min(minLength, maxLength), maxLength });
     }

@@ -588,15 +588,34 @@ export function protocolChecks(set: SpecSet, op: OperationSpec, opts: { family?:
       },
     );
   };
-  // an unsigned request is refused by the model's signing (must); verifying a signature is should
-  signatureCheck(
-    'protocol.missing-signature',
-    'missingAuthentication',
-    stripSignature,
-    'no signature',
-    // legacy: the signature parameter is a required common parameter
-    sev((sigParam ? p.commonParameters?.[sigParam]?.basis : undefined) ?? p.signing.basis),
-  );
+  // an unsigned request is refused by the model's signing (must); verifying a signature is should.
+  // An operation whose credentials are optional (Help) serves it instead.
+  const unsigned = op.unsigned;
+  if (unsigned)
+    add(
+      'protocol.unsigned',
+      sev(unsigned.basis),
+      `${opFile(set, op)}#/unsigned: a request without a signature is served${basisText(unsigned.basis)}`,
+      async (s) => {
+        await s.requireApi(api);
+        const given = givenFor(op);
+        const ids = given ? await s.state(given) : {};
+        const ex = await s.call(api, op.operation, minimalInput(set, op, ids, s.config.seed), {
+          mutate: stripSignature,
+          label: 'no signature',
+        });
+        expectSuccess(set, op, ex, `${withArticle(op.operation)} request without a signature`);
+      },
+    );
+  else
+    signatureCheck(
+      'protocol.missing-signature',
+      'missingAuthentication',
+      stripSignature,
+      'no signature',
+      // legacy: the signature parameter is a required common parameter
+      sev((sigParam ? p.commonParameters?.[sigParam]?.basis : undefined) ?? p.signing.basis),
+    );
   signatureCheck(
     'protocol.bad-signature',
     'signatureMismatch',

@@ -57,6 +57,7 @@ function restOnly(set: SpecSet, id: string): boolean {
     check === 'protocol.signature-schemes' ||
     // these edit the Signature parameter: their SOAP forms are below
     check === 'protocol.missing-signature' ||
+    check === 'protocol.unsigned' ||
     check === 'protocol.bad-signature' ||
     // Version and the like are REST-only common parameters
     refusedParams.includes(check) ||
@@ -310,6 +311,25 @@ export function soapOnlyChecks(set: SpecSet, op: OperationSpec): Check[] {
     ['protocol.bad-signature', sigErr, 'spoil', 'a wrong Signature'],
   ] as const) {
     if (!errId) continue;
+    // an operation whose credentials are optional (Help): served without a Signature element
+    if (op.unsigned && edit === 'remove') {
+      const basis = op.unsigned.basis;
+      add(
+        'protocol.unsigned',
+        sev(basis),
+        `${set.files.get(op) ?? op.operation}#/unsigned: a call with ${what} is served${basisText(basis)}`,
+        async (s) => {
+          const given = givenFor(op);
+          const ids = given ? await s.state(given) : {};
+          const ex = await s.call(LEGACY_API, op.operation, minimalInput(set, op, ids, s.config.seed), {
+            mutate: (r) => editSignature(set, r, edit),
+            label: what,
+          });
+          expectSuccess(set, op, ex, `A ${op.operation} call with ${what}`);
+        },
+      );
+      continue;
+    }
     add(
       check,
       'should',

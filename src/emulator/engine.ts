@@ -5,7 +5,7 @@
 import { missingEntityErrors, ruleKind } from '../rules/index.ts';
 import type { EngineContext } from '../rules/types.ts';
 import { appliesTo } from '../rules/when.ts';
-import { inputMembers, outputMembers, violationOf } from '../spec/resolve.ts';
+import { inputMembers, moneyAsAmounts, outputMembers, violationOf } from '../spec/resolve.ts';
 import { projectGroups, responseGroupParameter, unknownGroups } from '../spec/response-groups.ts';
 import type { OperationSpec, ResolvedMember, SpecSet } from '../spec/types.ts';
 import type { DecodedCall, ErrorOutcome, Outcome } from '../wire/codec.ts';
@@ -160,16 +160,18 @@ function callersOwn(store: Store, entity: string, owner: string): StoredEntity {
  * Runs one call: validation, then the behaviour rules in order. Effects are collected and
  * applied only when every rule passed, so a failed call changes nothing.
  */
-export function executeCall(set: SpecSet, store: Store, call: DecodedCall, now: Date): Outcome {
-  const api = set.apis[call.api];
+export function executeCall(set: SpecSet, store: Store, decoded: DecodedCall, now: Date): Outcome {
+  const api = set.apis[decoded.api];
   const p = api.protocol;
-  const op = api.operations.get(call.operation);
+  const op = api.operations.get(decoded.operation);
   if (!op)
-    return err(p.protocolErrors.unknownOperation ?? p.validation.invalid, { operation: call.operation });
-  const badGroup = refuseGroups(set, op, call.responseGroups);
+    return err(p.protocolErrors.unknownOperation ?? p.validation.invalid, { operation: decoded.operation });
+  const badGroup = refuseGroups(set, op, decoded.responseGroups);
   if (badGroup) return badGroup;
-  const invalid = validateInput(set, op, call.input);
+  const invalid = validateInput(set, op, decoded.input);
   if (invalid) return invalid;
+  // the rules see amounts, never the legacy Price structures that carry them
+  const call: DecodedCall = { ...decoded, input: moneyAsAmounts(set, op, decoded.input) };
 
   const b = op.behaviour;
   const entitySpec = set.model.entities[b.entity];

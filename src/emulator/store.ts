@@ -367,9 +367,12 @@ export class Store {
   }
 }
 
-/** A money string ("5", "0.50", "10000.00") in cents; NaN when it is not one. */
+/**
+ * A money string ("5", "0.50", "10000.00", the legacy sample's "10000.000") in cents; NaN when it
+ * is not one (negative, or a fraction of a cent).
+ */
 export function toCents(amount: string): number {
-  const m = /^(\d+)(?:\.(\d{0,2}))?$/.exec(amount.trim());
+  const m = /^(\d+)(?:\.(\d{0,2})0*)?$/.exec(amount.trim());
   return m ? Number(m[1]) * 100 + Number((m[2] ?? '').padEnd(2, '0') || 0) : Number.NaN;
 }
 

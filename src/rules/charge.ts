@@ -9,6 +9,7 @@ import { freshIds } from '../checks/rule-support.ts';
 import { CheckFailure, NotRun } from '../checks/session.ts';
 import type { Store } from '../emulator/store.ts';
 import { fromCents, toCents } from '../emulator/store.ts';
+import { amountOf, inputMembers, moneyAsAmounts, moneyValue, outputMembers } from '../spec/resolve.ts';
 import type { OperationSpec, SpecSet } from '../spec/types.ts';
 import { stateField } from './context.ts';
 import type { RuleKindModule, ServerRuleContext } from './types.ts';
@@ -68,18 +69,35 @@ export function chargeChecks(ctx: ServerRuleContext): void {
     await s.requireApi(readApi);
     const balance = async (label: string) => {
       const ex = await s.call(readApi, o.operation, {}, { label });
-      const out = expectSuccess(set, set.apis[readApi].operations.get(o.operation)!, ex, `${o.operation}`);
-      const cents = toCents(String(out[o.path] ?? ''));
+      const readOp = set.apis[readApi].operations.get(o.operation)!;
+      const out = expectSuccess(set, readOp, ex, `${o.operation}`);
+      // a legacy balance is a Price: its amount is what drops
+      const shown = amountOf(
+        out[o.path],
+        outputMembers(set, readOp).find((m) => m.name === o.path),
+      );
+      const cents = toCents(String(shown ?? ''));
       if (!Number.isFinite(cents))
         throw new CheckFailure(
-          `${o.operation} must show ${o.path} as an amount, but it is ${JSON.stringify(out[o.path])}.`,
+          `${o.operation} must show ${o.path} as an amount, but it is ${JSON.stringify(shown)}.`,
           ex,
         );
       return cents;
     };
     const ids = await freshIds(s, op, rule.given);
-    const large = Object.fromEntries(chargedMembers(op).map((m) => [m, LARGE_CHARGE]));
-    const input = minimalInput(set, op, ids, s.config.seed, large);
+    const members = inputMembers(set, op);
+    const large = Object.fromEntries(
+      chargedMembers(op).map((m) => [
+        m,
+        moneyValue(
+          set,
+          members.find((x) => x.name === m),
+          LARGE_CHARGE,
+        ),
+      ]),
+    );
+    const sent = minimalInput(set, op, ids, s.config.seed, large);
+    const input = moneyAsAmounts(set, op, sent);
     // the amount as the state made the entity and its parent (literal model fields) and the input says
     const entity = op.behaviour.entity;
     const parentEntity = set.model.entities[entity]?.parent?.entity;
@@ -111,7 +129,7 @@ export function chargeChecks(ctx: ServerRuleContext): void {
       if (before < amount)
         throw new NotRun(`the balance (${fromCents(before)}) cannot pay ${fromCents(amount)}`);
       s.cover(`rule:${rule.id}`);
-      expectSuccess(set, op, await s.call(api, op.operation, input), `${op.operation} (a valid call)`);
+      expectSuccess(set, op, await s.call(api, op.operation, sent), `${op.operation} (a valid call)`);
       return { before, after: await balance('balance after') };
     });
     if (before - after < amount)
@@ -132,8 +150,16 @@ export const charge: RuleKindModule = {
       lookup: ctx.made.lookup,
       created: ctx.made.created,
     };
-    const cents = toCents(String(evalValue(ctx.rule.amount, env) ?? ''));
-    if (!Number.isFinite(cents)) return undefined;
+    const amount = evalValue(ctx.rule.amount, env);
+    if (amount === undefined) return undefined;
+    const cents = toCents(String(amount));
+    // an amount the balance cannot be drawn by (negative, a fraction of a cent) is refused, never
+    // let through unpaid
+    if (!Number.isFinite(cents))
+      return ctx.error(ctx.set.apis[ctx.op.api].protocol.validation.invalid, {
+        member: inputsOf(ctx.rule.amount)[0] ?? ctx.rule.amount,
+        reason: `${String(amount)} is not an amount in whole cents`,
+      });
     const account = ctx.set.model.account;
     if (!account) return undefined;
     const owner = ctx.call.accessKeyId;

@@ -11,12 +11,14 @@ import { create } from './create.ts';
 import { remove } from './delete.ts';
 import { effect } from './effect.ts';
 import { exists } from './exists.ts';
+import { help } from './help.ts';
 import { list } from './list.ts';
 import { lookup } from './lookup.ts';
 import { notify } from './notify.ts';
 import { outbox } from './outbox.ts';
 import { owner } from './owner.ts';
 import { read } from './read.ts';
+import { statistic } from './statistic.ts';
 import { status } from './status.ts';
 import { threshold } from './threshold.ts';
 import { token } from './token.ts';
@@ -48,6 +50,8 @@ function kinds(): Map<string, RuleKindModule> {
       create,
       update,
       remove,
+      statistic,
+      help,
       upload,
     ].map((m) => [m.kind, m]),
   );

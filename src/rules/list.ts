@@ -10,7 +10,14 @@ import { requiredInput, show } from '../client-checks/e2e-support.ts';
 import { project, projectionContext } from '../emulator/project.ts';
 import type { Store, StoredEntity } from '../emulator/store.ts';
 import type { SpecProblem } from '../spec/load.ts';
-import { inputMatches, inputMembers, inputValue, outputMembers, ruleInput } from '../spec/resolve.ts';
+import {
+  amountOf,
+  inputMatches,
+  inputMembers,
+  inputValue,
+  outputMembers,
+  ruleInput,
+} from '../spec/resolve.ts';
 import type { Api, EntitySpec, OperationSpec, ResolvedMember, RuleSpec, SpecSet } from '../spec/types.ts';
 import type { Credentials, DecodedCall, Outcome } from '../wire/codec.ts';
 import type { EngineContext, RuleKindModule } from './types.ts';
@@ -304,10 +311,12 @@ export const list: RuleKindModule = {
       .find((m) => m.name === rule.pagination?.size)
       ?.constraints.find((c) => c.kind === 'range');
     const maxPageSize = sizeRange?.kind === 'range' ? sizeRange.max : undefined;
-    // the key members as the API names them in a listed item (legacy shows a grant's WorkerId as SubjectId)
+    // the key members as the API names them in a listed item (legacy shows a grant's WorkerId as
+    // SubjectId), and their shapes (a legacy Price keys by its amount)
     const shown = shownNames(set, api, entity);
+    const shape = itemShape(set, op, rule);
     const listed = (output: Record<string, unknown>, id: string | undefined) =>
-      listedIn(rule, ent, output, id, shown);
+      listedIn(rule, ent, output, id, shown, shape);
     // Both list checks: a fresh provider state, the filtered call, and its successful output:
     // the page that lists the entity (token or numbered pages are followed, up to 50, when no filter
     // narrows the listing to what the state made, e.g. all of the caller's HITs)
@@ -371,7 +380,7 @@ export const list: RuleKindModule = {
     // several entities under one filter value (pagination.given): counts, totals and a page walk
     const many = pg?.given;
     const n = many ? (set.model.states[many]?.creates.filter((c) => c.entity === entity).length ?? 0) : 0;
-    const itemIds = (list: unknown[]) => list.map((x) => itemKeyOf(rule, ent, x, shown));
+    const itemIds = (list: unknown[]) => list.map((x) => itemKeyOf(rule, ent, x, shown, shape));
     if (pg && many && n > 1 && (rule.count || rule.total))
       ctx.add(`rule.${rule.id}.counts`, ctx.sev, async (s) => {
         await s.requireApi(api);
@@ -507,9 +516,13 @@ export const list: RuleKindModule = {
           `${maker.operation} (a valid call from provider state ${madeBy.given})`,
         );
         const members = rule.itemKey!;
+        // what the maker was sent (a money structure: its amount), else the state's ids
+        const sent = new Map(inputMembers(set, maker).map((m) => [m.name, m]));
         const key = keyText(
           members,
-          Object.fromEntries(members.map((m) => [m, made[m] !== undefined ? String(made[m]) : ids[m]])),
+          Object.fromEntries(
+            members.map((m) => [m, made[m] !== undefined ? String(amountOf(made[m], sent.get(m))) : ids[m]]),
+          ),
         );
         const input = listInput(ids);
         const { keys, last } = await allItems(s, input, `after ${maker.operation}`);
@@ -546,7 +559,7 @@ export const list: RuleKindModule = {
       const { ids, ex, output } = await listFresh(s, `rule:${rule.id}:as-created`);
       const key = keyFrom(ids);
       const item = listed(output, key).list.find(
-        (x) => x && typeof x === 'object' && itemKeyOf(rule, ent, x, shown) === key,
+        (x) => x && typeof x === 'object' && itemKeyOf(rule, ent, x, shown, shape) === key,
       );
       if (!item)
         throw new CheckFailure(`${op.operation} must list the ${entity} ${key}, but it does not.`, ex);
@@ -778,7 +791,9 @@ export const list: RuleKindModule = {
               if (!(m in filter) && g.members.some((x) => x in filter)) delete input[m];
           let c = await t.call(op, input);
           let output = t.succeeded(c, op, `${op.operation} filtered by ${JSON.stringify(filter)}`);
-          let { list, hit } = listedIn(rule, ent, output, key, shownNames(set, op.api, entity));
+          const shown = shownNames(set, op.api, entity);
+          const shape = itemShape(set, op, rule);
+          let { list, hit } = listedIn(rule, ent, output, key, shown, shape);
           // pages are followed (up to 50, later ones as large as the model allows) while the entity
           // is not listed: a listing no filter narrows holds all of the caller's entities
           const range = inputMembers(set, op)
@@ -791,7 +806,7 @@ export const list: RuleKindModule = {
             input = next;
             c = await t.call(op, input);
             output = t.succeeded(c, op, `${op.operation} page ${page}`);
-            ({ list, hit } = listedIn(rule, ent, output, key, shownNames(set, op.api, entity)));
+            ({ list, hit } = listedIn(rule, ent, output, key, shown, shape));
           }
           if (!hit)
             t.fail(
@@ -860,18 +875,30 @@ function keyText(members: string[], values: Record<string, unknown>): string {
     : members.map((m) => `${m}=${JSON.stringify(norm(values[m]) ?? null)}`).join(', ');
 }
 
+/** The members of a listed item, by name: a money structure among them (a legacy Price) keys by its amount. */
+function itemShape(set: SpecSet, op: OperationSpec, rule: RuleSpec): Map<string, ResolvedMember> {
+  const list = outputMembers(set, op).find((m) => m.name === rule.items);
+  return new Map((list?.item?.members ?? []).map((m) => [m.name, m]));
+}
+
 /** A listed item's key (its id, or its itemKey members). */
-function itemKeyOf(rule: RuleSpec, ent: EntitySpec, x: unknown, shown: Record<string, string> = {}): string {
+function itemKeyOf(
+  rule: RuleSpec,
+  ent: EntitySpec,
+  x: unknown,
+  shown: Record<string, string> = {},
+  shape?: Map<string, ResolvedMember>,
+): string {
   if (!x || typeof x !== 'object') return String(x);
   const rec = x as Record<string, unknown>;
   const members = keyMembers(rule, ent);
-  // amounts and ids compare as the strings the wire carries; a member the API names otherwise
-  // (model.json names) is read under that name
-  const at = (m: string) => rec[shown[m] ?? m];
-  return keyText(
-    members,
-    Object.fromEntries(members.map((m) => [m, at(m) === undefined ? undefined : String(at(m))])),
-  );
+  // amounts and ids compare as the strings the wire carries (a money structure: its amount); a
+  // member the API names otherwise (model.json names) is read under that name
+  const text = (m: string) => {
+    const v = amountOf(rec[shown[m] ?? m], shape?.get(m));
+    return v === undefined ? undefined : String(v);
+  };
+  return keyText(members, Object.fromEntries(members.map((m) => [m, text(m)])));
 }
 
 /** The entity's fields the API names otherwise (model.json names), field → name. */
@@ -939,6 +966,7 @@ function listedIn(
   output: Record<string, unknown>,
   key: string | undefined,
   shown: Record<string, string> = {},
+  shape?: Map<string, ResolvedMember>,
 ) {
   const v = rule.items ? output[rule.items] : undefined;
   const list = v === undefined || v === null ? [] : Array.isArray(v) ? v : [v];
@@ -946,6 +974,6 @@ function listedIn(
     list,
     hit:
       key !== undefined &&
-      list.some((x) => x && typeof x === 'object' && itemKeyOf(rule, ent, x, shown) === key),
+      list.some((x) => x && typeof x === 'object' && itemKeyOf(rule, ent, x, shown, shape) === key),
   };
 }

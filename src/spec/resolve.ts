@@ -84,6 +84,38 @@ export function outputMembers(set: SpecSet, op: OperationSpec): ResolvedMember[]
   return [...resolveMembers(set, op.api, op.output.members)];
 }
 
+/** A money structure's amount (`{Amount: "5.00", CurrencyCode: "USD"}` → "5.00"); any other value as it is. */
+export function amountOf(value: unknown, m: ResolvedMember | undefined): unknown {
+  if (!m?.money || value === null || typeof value !== 'object' || Array.isArray(value)) return value;
+  return (value as Record<string, unknown>)[m.money.amount];
+}
+
+/**
+ * The input with each money structure given (the legacy Price: BonusAmount, Reward) replaced by
+ * its amount: stored amounts are bare strings, as 2017 sends and shows them, and a money shape
+ * shows them again with the model's currency (project in src/emulator/project.ts).
+ */
+export function moneyAsAmounts(
+  set: SpecSet,
+  op: OperationSpec,
+  input: Record<string, unknown>,
+): Record<string, unknown> {
+  let out = input;
+  for (const m of resolveMembers(set, op.api, op.input.members))
+    if (m.money && input[m.name] !== undefined) {
+      if (out === input) out = { ...input };
+      out[m.name] = amountOf(input[m.name], m);
+    }
+  return out;
+}
+
+/** A money value of a member: the bare amount, or for a money structure the structure in the model's currency. */
+export function moneyValue(set: SpecSet, m: ResolvedMember | undefined, amount: string): unknown {
+  return m?.money
+    ? { [m.money.amount]: amount, [m.money.currencyCode]: set.model.money?.currencyCode }
+    : amount;
+}
+
 export function errorSpec(set: SpecSet, id: string): ErrorSpec {
   const e = set.errors.errors[id];
   if (!e) throw new Error(`unknown error ${id}`);

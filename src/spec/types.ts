@@ -173,6 +173,12 @@ export interface RuleSpec {
   unlessPast?: string;
   /** list: the only members of each item the service shows (others are left out) */
   itemMembers?: string[];
+  /** statistic: which members name the statistic, the period and the points (src/rules/statistic.ts). */
+  series?: unknown;
+  /** statistic: where "a period other than the daily one gives one point" comes from. */
+  aggregateBasis?: Basis;
+  /** help: which members name what to describe and where the descriptions go (src/rules/help.ts). */
+  help?: unknown;
   /** upload: why `error` is the answer here, when the catalogue's basis of the error says less */
   errorBasis?: Basis;
   /** list: the item members that together tell the listed items apart, for items that do not
@@ -249,6 +255,8 @@ export interface OperationSpec {
   basis: Basis;
   equivalent?: Record<string, unknown>;
   idempotent?: boolean;
+  /** 2014-08-15: the request may carry no credentials; an unsigned call is served (Help). */
+  unsigned?: { basis: Basis };
   input: {
     members: Record<string, MemberSpec>;
     exclusive?: ExclusiveGroup[];

@@ -39,6 +39,8 @@ export interface WsdlModel {
   operations: Map<string, WsdlOperation>;
   complexTypes: Map<string, WsdlElement[]>;
   simpleTypes: Map<string, { base: string; values: string[] }>;
+  /** top-level elements (a result that is an `<xs:element ref>`, Help's Information): their sequence */
+  elements?: Map<string, WsdlElement[]>;
 }
 
 export type WsdlAspect =
@@ -103,13 +105,35 @@ const localType = (qname: string): string => (qname.startsWith('xs:') ? qname : 
 const occurs = (v: string | undefined, dflt: number): number =>
   v === undefined ? dflt : v === 'unbounded' ? Number.POSITIVE_INFINITY : Number(v);
 
-function sequenceOf(complexType: Node | undefined): WsdlElement[] {
+type SimpleTypes = Map<string, { base: string; values: string[] }>;
+
+/** A `<xs:simpleType>` restriction: its base and enumerated values. */
+function restrictionOf(st: Node): { base: string; values: string[] } | undefined {
+  const restriction = nodes(st['xs:restriction'])[0];
+  if (!restriction) return undefined;
+  return {
+    base: localType(attr(restriction, 'base') ?? 'xs:string'),
+    values: nodes(restriction['xs:enumeration'])
+      .map((e) => attr(e, 'value'))
+      .filter((v): v is string => v !== undefined),
+  };
+}
+
+/**
+ * The elements of a complexType's sequence. An element whose simple type is declared inline (Help's
+ * HelpType) gets it registered in `inline` as `<owner>.<element>`.
+ */
+function sequenceOf(complexType: Node | undefined, owner = '', inline?: SimpleTypes): WsdlElement[] {
   const seq = nodes(complexType?.['xs:sequence'])[0];
   return nodes(seq?.['xs:element']).map((e) => {
     const ref = attr(e, 'ref');
+    const name = ref ? localType(ref) : (attr(e, 'name') ?? '');
+    const anonymous = !ref && !attr(e, 'type') ? nodes(e['xs:simpleType'])[0] : undefined;
+    const simple = anonymous ? restrictionOf(anonymous) : undefined;
+    if (simple && inline) inline.set(`${owner}.${name}`, simple);
     return {
-      name: ref ? localType(ref) : (attr(e, 'name') ?? ''),
-      type: ref ? '' : localType(attr(e, 'type') ?? 'xs:anyType'),
+      name,
+      type: ref ? '' : simple && inline ? `${owner}.${name}` : localType(attr(e, 'type') ?? 'xs:anyType'),
       ...(ref ? { ref: true } : {}),
       min: occurs(attr(e, 'minOccurs'), 1),
       max: occurs(attr(e, 'maxOccurs'), 1),
@@ -127,22 +151,17 @@ export function parseWsdl(text: string): WsdlModel {
   const schema = nodes(nodes(defs.types)[0]?.['xs:schema'])[0];
   if (!schema) throw new Error('the WSDL has no <types><xs:schema>');
 
+  const simpleTypes: SimpleTypes = new Map();
   const complexTypes = new Map<string, WsdlElement[]>();
   for (const ct of nodes(schema['xs:complexType'])) {
     const name = attr(ct, 'name');
-    if (name) complexTypes.set(name, sequenceOf(ct));
+    if (name) complexTypes.set(name, sequenceOf(ct, name, simpleTypes));
   }
-  const simpleTypes = new Map<string, { base: string; values: string[] }>();
   for (const st of nodes(schema['xs:simpleType'])) {
     const name = attr(st, 'name');
-    const restriction = nodes(st['xs:restriction'])[0];
+    const restriction = restrictionOf(st);
     if (!name || !restriction) continue;
-    simpleTypes.set(name, {
-      base: localType(attr(restriction, 'base') ?? 'xs:string'),
-      values: nodes(restriction['xs:enumeration'])
-        .map((e) => attr(e, 'value'))
-        .filter((v): v is string => v !== undefined),
-    });
+    simpleTypes.set(name, restriction);
   }
   /** top-level elements: their anonymous sequence (or their named type's) */
   const elements = new Map<string, WsdlElement[]>();
@@ -179,7 +198,13 @@ export function parseWsdl(text: string): WsdlModel {
       });
     }
   const targetNamespace = attr(defs, 'targetNamespace');
-  return { ...(targetNamespace ? { targetNamespace } : {}), operations, complexTypes, simpleTypes };
+  return {
+    ...(targetNamespace ? { targetNamespace } : {}),
+    operations,
+    complexTypes,
+    simpleTypes,
+    elements,
+  };
 }
 
 export function readWsdl(path: string): WsdlModel {
@@ -326,7 +351,9 @@ function compareOperation(ctx: Context, op: OperationSpec, diff: Diff): void {
   }
   const wrapped = placement?.member === undefined && only?.name === resultName;
   if (wrapped) {
-    compareMembers(ctx, specOut, viewOf(wsdl, results[0]!.type).members ?? [], 'output:', diff);
+    // the result is a type's element, or a reference to a top-level element (Help's Information)
+    const members = only!.ref ? wsdl.elements?.get(only!.name) : viewOf(wsdl, only!.type).members;
+    compareMembers(ctx, specOut, members ?? [], 'output:', diff);
     return;
   }
   diff('output:', 'result', resultName, results.map((e) => e.name).join(', ') || 'absent');

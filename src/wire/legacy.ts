@@ -268,19 +268,23 @@ function decodeRequest(set: SpecSet, req: WireRequest, opts: ServerCodecOptions)
   // Authentication parameters, then the timestamp, then the signature.
   const keyName = legacyParam(set, 'accessKey');
   const sigName = legacyParam(set, 'signature');
-  const accessKeyId = params.get(keyName);
-  if (!accessKeyId) return fail(errs.missingAuthentication!, { reason: `${keyName} is missing` }, op);
-  if (!opts.acceptAnySignature && !params.get(sigName))
+  // an operation whose credentials are optional (Help) is served unsigned, as nobody's
+  const optional = set.apis[LEGACY_API].operations.get(op)?.unsigned !== undefined;
+  const anonymous = optional && !params.get(sigName);
+  const accessKeyId = anonymous ? '' : params.get(keyName);
+  if (!accessKeyId && !anonymous)
+    return fail(errs.missingAuthentication!, { reason: `${keyName} is missing` }, op);
+  if (!opts.acceptAnySignature && !anonymous && !params.get(sigName))
     return fail(errs.missingAuthentication!, { reason: `${sigName} is missing`, accessKeyId }, op);
   const tsName = legacyParam(set, 'timestamp');
   const timestamp = params.get(tsName);
-  if (timestamp === undefined || timestamp === '')
+  if (!anonymous && (timestamp === undefined || timestamp === ''))
     return fail(p.validation.missing, { member: tsName, Parameter: tsName }, op);
-  if (common[tsName]?.format === 'date-time' && !ISO_DATE.test(timestamp))
+  if (timestamp && common[tsName]?.format === 'date-time' && !ISO_DATE.test(timestamp))
     return invalid(tsName, 'not an ISO-8601 date-time');
 
   const scheme = schemeFor(p, params);
-  if (!opts.acceptAnySignature) {
+  if (!opts.acceptAnySignature && !anonymous && accessKeyId) {
     const secret = opts.lookupSecret(accessKeyId);
     if (secret === undefined) return fail(errs.unknownAccessKey!, { accessKeyId }, op);
     const signer = scheme ? SIGNERS[scheme.name] : undefined;
@@ -310,7 +314,7 @@ function decodeRequest(set: SpecSet, req: WireRequest, opts: ServerCodecOptions)
     api: LEGACY_API,
     operation: op,
     input,
-    accessKeyId,
+    accessKeyId: accessKeyId ?? '',
     responseGroups,
     params: echoed,
     ...(scheme ? { signatureScheme: scheme.name } : {}),

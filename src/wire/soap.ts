@@ -280,14 +280,17 @@ function decodeRequest(set: SpecSet, req: WireRequest, opts: ServerCodecOptions)
   const keyName = byRole('accessKey');
   const sigName = byRole('signature');
   const tsName = byRole('timestamp');
-  const accessKeyId = child(keyName)?.text.trim();
-  if (!accessKeyId) return fail(errs.missingAuthentication!, { reason: `${keyName} is missing` }, op);
   const signature = child(sigName)?.text.trim();
-  if (!opts.acceptAnySignature && !signature)
+  // an operation whose credentials are optional (Help) is served unsigned, as nobody's
+  const anonymous = set.apis[LEGACY_API].operations.get(op)?.unsigned !== undefined && !signature;
+  const accessKeyId = anonymous ? '' : child(keyName)?.text.trim();
+  if (!accessKeyId && !anonymous)
+    return fail(errs.missingAuthentication!, { reason: `${keyName} is missing` }, op);
+  if (!opts.acceptAnySignature && !anonymous && !signature)
     return fail(errs.missingAuthentication!, { reason: `${sigName} is missing`, accessKeyId }, op);
   const timestamp = child(tsName)?.text.trim();
-  if (!timestamp) return fail(p.validation.missing, { member: tsName, Parameter: tsName }, op);
-  if (!ISO_DATE.test(timestamp))
+  if (!timestamp && !anonymous) return fail(p.validation.missing, { member: tsName, Parameter: tsName }, op);
+  if (timestamp && !ISO_DATE.test(timestamp))
     return fail(
       p.validation.invalid,
       { member: tsName, reason: 'not an ISO-8601 date-time', Parameter: tsName },
@@ -296,7 +299,7 @@ function decodeRequest(set: SpecSet, req: WireRequest, opts: ServerCodecOptions)
 
   const schemes = (p.signing.schemes ?? []).filter((s) => b.signing.schemes.includes(s.name));
   const scheme = schemes[0];
-  if (!opts.acceptAnySignature) {
+  if (!opts.acceptAnySignature && !anonymous && accessKeyId && timestamp) {
     const secret = opts.lookupSecret(accessKeyId);
     if (secret === undefined) return fail(errs.unknownAccessKey!, { accessKeyId }, op);
     const want = scheme ? signSoap(set, secret, op, timestamp) : undefined;
@@ -341,7 +344,7 @@ function decodeRequest(set: SpecSet, req: WireRequest, opts: ServerCodecOptions)
       api: LEGACY_API,
       operation: op,
       input,
-      accessKeyId,
+      accessKeyId: accessKeyId ?? '',
       responseGroups,
       params,
       ...(scheme ? { signatureScheme: scheme.name } : {}),

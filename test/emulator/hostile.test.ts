@@ -280,7 +280,9 @@ const legacyHostile: fc.Arbitrary<WireRequest> = fc
       const required = members.filter((m) => m.required);
       const params = paramsOf(input);
       for (const m of typed) params[m.name] = `not-a-${m.type}${text}`;
-      for (const m of required) delete params[m.name];
+      // a required list goes with its flattened items (About.1, About.2, …)
+      for (const m of required)
+        for (const k of Object.keys(params)) if (k === m.name || k.startsWith(`${m.name}.`)) delete params[k];
       return typed.length || required.length ? params : undefined;
     };
     switch (mutation) {
@@ -295,7 +297,11 @@ const legacyHostile: fc.Arbitrary<WireRequest> = fc
           ctx,
         );
       case 'noSignature':
-        return legacy.encodeRequest(set, op.operation, input, undefined, ctx);
+        // an operation whose credentials are optional (Help) serves an unsigned call: a wrong
+        // signature is what it refuses
+        return op.unsigned
+          ? legacy.encodeRequest(set, op.operation, input, { ...creds, secretAccessKey: 'x' }, ctx)
+          : legacy.encodeRequest(set, op.operation, input, undefined, ctx);
       case 'version': {
         const refused = Object.keys(pL.commonParameters?.Version?.refuse ?? {})[0] ?? text;
         return resign({ ...paramsOf(input), Version: refused });
