@@ -4,6 +4,7 @@
 import fc from 'fast-check';
 import { chargedMembers, modestAmount } from '../rules/charge.ts';
 import { freshTokens, tokenMembers, tokenValue } from '../rules/token.ts';
+import { whenMembers } from '../rules/when.ts';
 import { constraintKey, inputMembers, moneyValue, stateValueFor, violationOf } from '../spec/resolve.ts';
 import type {
   Basis,
@@ -43,10 +44,15 @@ export function validInput(
   const required: string[] = [];
   const charged = new Set(chargedMembers(op));
   const tokens = new Set(tokenMembers(op));
+  // a member a rule's `when` names is never invented (a HITTypeId must name a type): ids give it
+  const chosen = new Set(whenMembers(op));
+  // members needed without another are always generated (the other may be given by the ids)
+  const needed = new Set((op.input.requiredWithout ?? []).flatMap((g) => g.members));
   for (const m of inputMembers(set, op)) {
     if (omit.has(m.name)) continue;
-    if (opts.requiredOnly && !m.required) continue;
     const id = stateValueFor(set, op.api, m.name, ids);
+    if (chosen.has(m.name) && id === undefined) continue;
+    if (opts.requiredOnly && !m.required && !needed.has(m.name) && !chosen.has(m.name)) continue;
     model[m.name] =
       id !== undefined
         ? fc.constant(id)
@@ -55,7 +61,7 @@ export function validInput(
           : tokens.has(m.name)
             ? tokenValue(lengthBounds(m))
             : validValue(m, { nonEmpty: m.required });
-    if (m.required) required.push(m.name);
+    if (m.required || needed.has(m.name) || (chosen.has(m.name) && id !== undefined)) required.push(m.name);
   }
   const groups = (op.input.exclusive ?? []).filter((g) => g.members.some((m) => !omit.has(m)));
   // an exactly-one group has all its members generated (even in a required-only input); keepOne picks one
@@ -275,6 +281,24 @@ function validSample(m: ResolvedMember, seed: number): unknown {
   return sampleOne(validValue(m, { nonEmpty: true, plain: true }), seed);
 }
 
+/** Does the value hold a string, number or boolean anywhere (does it reach the legacy wire)? */
+function hasScalar(v: unknown): boolean {
+  if (v === null || v === undefined) return false;
+  if (Array.isArray(v)) return v.some(hasScalar);
+  if (v instanceof Date) return true;
+  if (typeof v === 'object') return Object.values(v).some(hasScalar);
+  return true;
+}
+
+/** A valid value of the member that reaches the legacy wire (an empty list or structure does not). */
+function visibleSample(m: ResolvedMember, seed: number): unknown {
+  for (let i = 0; i < 20; i++) {
+    const v = validSample(m, seed + i);
+    if (hasScalar(v)) return v;
+  }
+  return undefined;
+}
+
 /** Values breaking the member's own constraints (string, number, list length). */
 function ownValueCases(m: ResolvedMember, c: Constraint, seed: number): { label: string; value: unknown }[] {
   if (m.type === 'string') return stringValueCases(m, c, seed);
@@ -333,6 +357,15 @@ function innerCases(
     if (mm.required) {
       const rest = { ...valid };
       delete rest[mm.name];
+      // an empty structure never reaches the legacy wire (no parameter carries it): another member
+      // stays, so the structure is sent without the required one
+      if (!hasScalar(rest))
+        for (const other of (m.members ?? []).filter((x) => x.name !== mm.name && !x.required)) {
+          const v = visibleSample(other, seed);
+          if (v === undefined) continue;
+          rest[other.name] = v;
+          break;
+        }
       out.push({
         key: `${k}.required`,
         where: w,
@@ -449,7 +482,35 @@ export function oneViolation(
       });
   }
   cases.push(...exclusiveCases(set, op, base, members, seed));
+  cases.push(...requiredWithoutCases(set, op, base));
   return cases;
+}
+
+/** A member needed without another (input.requiredWithout) left out, the other left out too. */
+function requiredWithoutCases(
+  set: SpecSet,
+  op: OperationSpec,
+  base: Record<string, unknown>,
+): ViolationCase[] {
+  const protocol = set.apis[op.api].protocol;
+  const opFile = set.files.get(op) ?? `${op.api}/${op.operation}.json`;
+  return (op.input.requiredWithout ?? []).flatMap((g, i) =>
+    g.members.map((m) => {
+      const input = { ...base };
+      delete input[g.member];
+      delete input[m];
+      return {
+        key: `${m}.required`,
+        where: `${m}, without ${g.member}`,
+        label: 'missing',
+        member: m,
+        input,
+        expectError: protocol.validation.missing,
+        basis: g.basis,
+        source: `${opFile}#/input/requiredWithout/${i}`,
+      };
+    }),
+  );
 }
 
 /** Members that exclude each other: all of a group given at once, and none of an exactly-one group. */

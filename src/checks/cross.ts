@@ -2,6 +2,7 @@
 // paired by `equivalent` in the specs) must end in the same observable state
 // and produce the same error codes.
 import fc from 'fast-check';
+import { findId } from '../rules/create.ts';
 import { ruleInput } from '../spec/resolve.ts';
 import {
   APIS,
@@ -40,6 +41,8 @@ interface Pair {
   b: Side;
   /** where the check is registered */
   home: Side;
+  /** an `also` pairing's checks are named after the peer: cross.<Peer>.<story> */
+  tag?: string;
 }
 
 function pairs(set: SpecSet, apis: Api[]): Pair[] {
@@ -81,15 +84,36 @@ function pairs(set: SpecSet, apis: Api[]): Pair[] {
           Object.keys(eq.input ?? {}).length || back[api] !== op.operation ? { op, extra: {} } : first;
         out.push({ a: first, b: second, home });
       }
+      // `also`: more pairings, each with the input of both sides (legacy ExtendHIT with an
+      // ExpirationIncrementInSeconds ≡ UpdateExpirationForHIT with a later ExpireAt)
+      for (const more of alsoOf(op)) {
+        for (const other of APIS) {
+          if (other === api || !apis.includes(other) || typeof more[other] !== 'string') continue;
+          const peer = set.apis[other].operations.get(more[other] as string);
+          if (!peer) continue;
+          const mine = { op, extra: (more.ownInput ?? {}) as Record<string, unknown> };
+          const theirs = { op: peer, extra: (more.input ?? {}) as Record<string, unknown> };
+          const [first, second] = APIS.indexOf(api) < APIS.indexOf(other) ? [mine, theirs] : [theirs, mine];
+          out.push({ a: first, b: second, home: mine, tag: peer.operation });
+        }
+      }
     }
   }
   return out;
+}
+
+/** An operation's further pairings (`equivalent.also`). */
+export function alsoOf(op: OperationSpec): Record<string, unknown>[] {
+  const also = op.equivalent?.also;
+  return Array.isArray(also) ? (also as Record<string, unknown>[]) : [];
 }
 
 type Step = { as: number };
 interface Told {
   codes: string[];
   observed?: { present: boolean; status?: string };
+  /** the same entity read back through the other API version (the across story) */
+  across?: { present: boolean; status?: string };
   /** the first answer that was no MTurk envelope of its API version */
   unreadable?: Answered;
 }
@@ -113,6 +137,8 @@ async function tell(
   state: string | undefined,
   steps: Step[],
   unknownId?: string,
+  /** read the entity back through this API version too (the across story) */
+  acrossApi?: Api,
 ): Promise<Told> {
   const { op } = side;
   const ids = state ? await s.state(state) : {};
@@ -126,17 +152,24 @@ async function tell(
   if (unknownId) input[selectMember(set, op)] = unknownId;
   const codes: string[] = [];
   let unreadable: Answered | undefined;
+  const { name, spec } = entityOf(set, op);
+  // an operation that makes the entity: the one it made (the last) is what both stories observe
+  let made: string | undefined;
   for (const st of steps) {
     const ex = await s.call(op.api, op.operation, input, { as: st.as, label: `${op.api} ${op.operation}` });
     const a = ex.answer;
     codes.push(a.kind === 'success' ? 'success' : a.kind === 'error' ? (a.code ?? '(no code)') : 'garbage');
     if (a.kind === 'garbage' || (a.kind === 'error' && a.code === undefined)) unreadable ??= ex;
+    if (a.kind === 'success' && op.behaviour.kind === 'create') made = findId(a.output, spec.id) ?? made;
   }
-  const { name, spec } = entityOf(set, op);
   const told = unreadable ? { codes, unreadable } : { codes };
-  if (!state || !spec.observe?.[op.api] || unreadable) return told;
-  const obs = await s.observe(op.api, name, ids);
-  return { ...told, observed: observed(spec, obs) };
+  if ((!state && made === undefined) || !spec.observe?.[op.api] || unreadable) return told;
+  if (op.behaviour.kind === 'create' && made === undefined) return told;
+  const which = made === undefined ? ids : { ...ids, [spec.id]: made };
+  const obs = await s.observe(op.api, name, which);
+  if (!acrossApi || !spec.observe[acrossApi]) return { ...told, observed: observed(spec, obs) };
+  const other = await s.observe(acrossApi, name, which);
+  return { ...told, observed: observed(spec, obs), across: observed(spec, other) };
 }
 
 export function crossChecks(set: SpecSet, config: ServerTargetConfig, only?: Set<string>): Check[] {
@@ -148,8 +181,32 @@ export function crossChecks(set: SpecSet, config: ServerTargetConfig, only?: Set
     // the side whose provider state the story starts from: the plain one, else the declaring one
     const plain = Object.keys(a.extra).length ? b : Object.keys(b.extra).length ? a : home;
     const rule = `${opFile(set, a.op)}#/equivalent and ${opFile(set, b.op)}#/equivalent: ${a.op.api} ${a.op.operation}${Object.keys(a.extra).length ? ` ${JSON.stringify(a.extra)}` : ''} and ${b.op.api} ${b.op.operation}${Object.keys(b.extra).length ? ` ${JSON.stringify(b.extra)}` : ''} tell the same story`;
-    const stories: { name: string; state?: string; steps: Step[]; unknown?: boolean; bases: unknown[] }[] =
-      [];
+    const stories: {
+      name: string;
+      state?: string;
+      steps: Step[];
+      unknown?: boolean;
+      /** each side's entity is read back through the other API version */
+      across?: boolean;
+      bases: unknown[];
+    }[] = [];
+    // what one API version makes, the other reads back the same way (one store)
+    if (a.op.behaviour.kind === 'create' && b.op.behaviour.kind === 'create') {
+      const ent = set.model.entities[a.op.behaviour.entity];
+      if (
+        a.op.behaviour.entity === b.op.behaviour.entity &&
+        ent?.observe?.[a.op.api] &&
+        ent.observe[b.op.api]
+      )
+        stories.push({
+          name: 'create.across',
+          // the state a side needs whatever its input (a rule gated by `when` serves another form)
+          state: [a.op, b.op].flatMap((o) => o.behaviour.rules.filter((r) => r.given && !r.when))[0]?.given,
+          steps: [{ as: 0 }],
+          across: true,
+          bases: [ruleOf(a.op, 'create')?.basis, ruleOf(b.op, 'create')?.basis],
+        });
+    }
     const effectA = ruleOf(plain.op, 'effect');
     const given = givenFor(plain.op);
     if (given)
@@ -191,7 +248,7 @@ export function crossChecks(set: SpecSet, config: ServerTargetConfig, only?: Set
         makeCheck(
           home.op.api,
           home.op.operation,
-          `cross.${story.name}`,
+          `cross.${pair.tag ? `${pair.tag}.` : ''}${story.name}`,
           sev(...(story.bases as Parameters<typeof sev>)),
           `${rule}: ${story.name}`,
           async (s) => {
@@ -201,10 +258,43 @@ export function crossChecks(set: SpecSet, config: ServerTargetConfig, only?: Set
             const unknown = story.unknown
               ? fc.sample(unknownIdArb(set, a.op), { seed: s.config.seed, numRuns: 1 })[0]
               : undefined;
-            const ta = await tell(s, set, a, story.state, story.steps, unknown);
-            const tb = await tell(s, set, b, story.state, story.steps, unknown);
+            const ta = await tell(
+              s,
+              set,
+              a,
+              story.state,
+              story.steps,
+              unknown,
+              story.across ? b.op.api : undefined,
+            );
+            const tb = await tell(
+              s,
+              set,
+              b,
+              story.state,
+              story.steps,
+              unknown,
+              story.across ? a.op.api : undefined,
+            );
             s.cover(`cross:${story.name}`);
             expectReadable(a, ta, b, tb, story.name);
+            // across: what each version made, the other reads back as the maker does (the inputs of
+            // the two sides differ, so the two entities need not be alike)
+            if (story.across) {
+              for (const [side, t, other] of [
+                [a, ta, b],
+                [b, tb, a],
+              ] as const)
+                if (JSON.stringify(t.observed ?? null) !== JSON.stringify(t.across ?? null))
+                  throw new CheckFailure(
+                    `What ${side.op.api} ${side.op.operation} made is seen differently: through ${side.op.api} ${JSON.stringify(t.observed ?? null)}, through ${other.op.api} ${JSON.stringify(t.across ?? null)}.`,
+                  );
+              if (JSON.stringify(ta.codes) !== JSON.stringify(tb.codes))
+                throw new CheckFailure(
+                  `The ${story.name} story ends differently: through ${a.op.api} ${a.op.operation} the answers were ${ta.codes.join(' → ')}; through ${b.op.api} ${b.op.operation} ${tb.codes.join(' → ')}.`,
+                );
+              return;
+            }
             const same =
               JSON.stringify(ta.codes) === JSON.stringify(tb.codes) &&
               JSON.stringify(ta.observed ?? null) === JSON.stringify(tb.observed ?? null);

@@ -1,8 +1,10 @@
 // Legacy ResponseGroups (output.responseGroups): each group adds what its sources say, the default
 // is what the operation answers with when no group is named, members are left out only where the
 // sources say so (absentBasis), several groups at once, and an unknown group is refused.
+import fc from 'fast-check';
+import { validValue } from '../arbitraries/values.ts';
 import { parseValue } from '../rules/values.ts';
-import { errorSpec, severityOf } from '../spec/resolve.ts';
+import { errorSpec, inputMembers, meetsWhen, severityOf } from '../spec/resolve.ts';
 import {
   acceptedGroups,
   echoGroup,
@@ -96,6 +98,30 @@ function addedFields(rg: ResponseGroupsSpec, groups: readonly string[]): Map<str
   return out;
 }
 
+/**
+ * Optional scalar input members named like fields the groups add (a HIT's Question, Title): a
+ * valid value of each, one per exclusive group, so that the answer has them to show.
+ */
+function inputsShown(
+  set: SpecSet,
+  op: OperationSpec,
+  fields: Map<string, Set<string>>,
+  seed: number,
+): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  const taken = new Set<unknown>();
+  const members = inputMembers(set, op);
+  for (const f of [...fields.values()].flatMap((x) => [...x])) {
+    const m = members.find((x) => x.name === f);
+    if (!m || m.required || !['string', 'integer', 'long', 'boolean'].includes(m.type)) continue;
+    const group = op.input.exclusive?.find((g) => g.members.includes(f));
+    if (group && taken.has(group)) continue;
+    taken.add(group);
+    out[f] = fc.sample(validValue(m, { nonEmpty: true, plain: true }), { seed, numRuns: 1 })[0];
+  }
+  return out;
+}
+
 export function responseGroupChecks(set: SpecSet, op: OperationSpec): Check[] {
   const rg = op.output.responseGroups;
   const param = responseGroupParameter(set, op.api);
@@ -110,13 +136,17 @@ export function responseGroupChecks(set: SpecSet, op: OperationSpec): Check[] {
     `${file}#/output/responseGroups${pointer}${basisText(b)}`;
   const out: Check[] = [];
 
-  const call = async (s: Session, ids: Record<string, string>, groups: string[], label: string) => {
-    const ex = await s.call(api, op.operation, minimalInput(set, op, ids, s.config.seed), {
-      responseGroups: groups,
-      label,
-    });
+  const call = async (
+    s: Session,
+    ids: Record<string, string>,
+    groups: string[],
+    label: string,
+    fixed: Record<string, unknown> = {},
+  ) => {
+    const input = minimalInput(set, op, ids, s.config.seed, fixed);
+    const ex = await s.call(api, op.operation, input, { responseGroups: groups, label });
     const what = `${op.operation} with ${groups.length ? `ResponseGroup ${groups.join(', ')}` : 'no ResponseGroup'}`;
-    return { ex, output: expectSuccess(set, op, ex, what), what };
+    return { ex, output: expectSuccess(set, op, ex, what), what, input };
   };
 
   /** The groups' fields that the answer must show: fixed by the state, or shown by `full`. */
@@ -126,6 +156,7 @@ export function responseGroupChecks(set: SpecSet, op: OperationSpec): Check[] {
     got: { ex: Answered; output: Record<string, unknown>; what: string },
     full: Record<string, unknown> | undefined,
     groupsText: string,
+    sent: Record<string, unknown> = {},
   ) => {
     let judged = 0;
     let listed = 0;
@@ -139,7 +170,8 @@ export function responseGroupChecks(set: SpecSet, op: OperationSpec): Check[] {
         listed++;
         const other = byId.get(String(rec[h.idField]));
         for (const f of wanted) {
-          if (!fixed.has(f) && other?.[f] === undefined) continue;
+          // fixed by the state, sent in the call, or shown by the answer for every group
+          if (!fixed.has(f) && sent[f] === undefined && other?.[f] === undefined) continue;
           judged++;
           if (rec[f] === undefined) missing.add(`${top}${h.list ? '[]' : ''}.${f}`);
         }
@@ -194,9 +226,18 @@ export function responseGroupChecks(set: SpecSet, op: OperationSpec): Check[] {
         async (s) => {
           await s.requireApi(api);
           const ids = await freshIds(s, op, given);
-          const full = await call(s, ids, every, 'every group');
-          const got = await call(s, ids, [g], g);
-          expectShown(given, addedFields(rg, [g]), got, full.output, g);
+          // what the group adds that the call itself sets (CreateHIT's Question) is sent
+          const sent = inputsShown(set, op, addedFields(rg, [g]), s.config.seed);
+          const full = await call(s, ids, every, 'every group', sent);
+          const got = await call(s, ids, [g], g, sent);
+          // only what a rule that applies to the call stores as sent (a HIT of a named type takes
+          // the type's Title, whatever the call says)
+          const stored = Object.fromEntries(
+            Object.entries(sent).filter(([f]) =>
+              op.behaviour.rules.some((r) => r.set?.[f] === `$input.${f}` && meetsWhen(r, got.input)),
+            ),
+          );
+          expectShown(given, addedFields(rg, [g]), got, full.output, g, stored);
         },
       ),
     );

@@ -4,6 +4,7 @@
 
 import { missingEntityErrors, ruleKind } from '../rules/index.ts';
 import type { EngineContext } from '../rules/types.ts';
+import { appliesTo } from '../rules/when.ts';
 import { inputMembers, moneyAsAmounts, outputMembers, violationOf } from '../spec/resolve.ts';
 import { projectGroups, responseGroupParameter, unknownGroups } from '../spec/response-groups.ts';
 import type { OperationSpec, ResolvedMember, SpecSet } from '../spec/types.ts';
@@ -102,7 +103,28 @@ export function validateInput(
     const e = validateValue(set, op, m.name, value, m);
     if (e) return e;
   }
-  return validateExclusive(set, op, input);
+  return validateExclusive(set, op, input) ?? validateRequiredWithout(set, op, input);
+}
+
+/** Members a call must give when it leaves out another (input.requiredWithout). */
+function validateRequiredWithout(
+  set: SpecSet,
+  op: OperationSpec,
+  input: Record<string, unknown>,
+): ErrorOutcome | undefined {
+  const p = set.apis[op.api].protocol;
+  const given = (m: string) => input[m] !== undefined && input[m] !== null;
+  for (const g of op.input.requiredWithout ?? []) {
+    if (given(g.member)) continue;
+    const missing = g.members.find((m) => !given(m));
+    if (missing !== undefined)
+      return err(p.validation.missing, {
+        member: missing,
+        Parameter: missing,
+        reason: `without ${g.member}`,
+      });
+  }
+  return undefined;
 }
 
 /** Members that exclude each other (input.exclusive): two given, or none of an exactly-one group. */
@@ -194,6 +216,7 @@ export function executeCall(set: SpecSet, store: Store, decoded: DecodedCall, no
     after: {},
   };
   for (const rule of b.rules) {
+    if (!appliesTo(rule, call.input)) continue;
     const needEntity = () =>
       rec ? undefined : err(missingError ?? rule.error ?? p.validation.invalid, { ...idValues });
     const refused = ruleKind(rule.kind).execute?.({ ...ctx, rule, needEntity });

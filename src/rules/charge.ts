@@ -39,7 +39,7 @@ export function balanceOf(set: SpecSet, store: Store, owner: string): number {
 
 let queue: Promise<unknown> = Promise.resolve();
 /** Runs `fn` after every earlier call of it finished (a failure does not block the next). */
-function oneAtATime<T>(fn: () => Promise<T>): Promise<T> {
+export function oneAtATime<T>(fn: () => Promise<T>): Promise<T> {
   const run = queue.then(fn, fn);
   queue = run.catch(() => undefined);
   return run;

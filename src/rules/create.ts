@@ -31,6 +31,7 @@ import type { OperationSpec, ResolvedMember, RuleSpec, SpecSet } from '../spec/t
 import { freshToken, freshTokens } from './token.ts';
 import type { RuleKindModule, ServerRuleContext } from './types.ts';
 import { evalValue, isExpression, parseValue, type ValueEnv, withDefaults } from './values.ts';
+import { meetWhen } from './when.ts';
 
 /**
  * The input with the members its create rules' `unique` fields take made new (the same shape), so
@@ -156,7 +157,7 @@ export function createChecks(ctx: ServerRuleContext): void {
         validInput(set, op, { omit }),
         async (extra) => {
           const ids = await freshIds(s, op, given);
-          const input = { ...extra, ...idInput(set, op, ids, extra) };
+          const input = meetWhen(rule, { ...extra, ...idInput(set, op, ids, extra) }, set, op);
           s.cover(`rule:${rule.id}`);
           const ex = await s.call(api, op.operation, input);
           const out = expectSuccess(set, op, ex, `${op.operation} (a valid call)`);
@@ -255,10 +256,15 @@ export function createChecks(ctx: ServerRuleContext): void {
     ctx.add(`rule.${rule.id}`, 'should', async (s) => {
       await s.requireApi(api);
       const ids = await freshIds(s, op, given);
-      const input = fc.sample(validInput(set, op, { omit, fixed: idInput(set, op, ids) }), {
-        seed: s.config.seed,
-        numRuns: 1,
-      })[0]!;
+      const input = meetWhen(
+        rule,
+        fc.sample(validInput(set, op, { omit, fixed: idInput(set, op, ids) }), {
+          seed: s.config.seed,
+          numRuns: 1,
+        })[0]!,
+        set,
+        op,
+      );
       s.cover(`rule:${rule.id}`);
       expectSuccess(
         set,
@@ -274,10 +280,15 @@ export function createChecks(ctx: ServerRuleContext): void {
     ctx.add(`rule.${rule.id}.unique`, sev(unique.basis, errorSpec(set, unique.error).basis), async (s) => {
       await s.requireApi(api);
       const ids = await freshIds(s, op, given);
-      const input = fc.sample(validInput(set, op, { omit, fixed: idInput(set, op, ids) }), {
-        seed: s.config.seed,
-        numRuns: 1,
-      })[0]!;
+      const input = meetWhen(
+        rule,
+        fc.sample(validInput(set, op, { omit, fixed: idInput(set, op, ids) }), {
+          seed: s.config.seed,
+          numRuns: 1,
+        })[0]!,
+        set,
+        op,
+      );
       s.cover(`rule:${rule.id}:unique`);
       const first = await s.call(api, op.operation, input, { label: 'first' });
       expectSuccess(set, op, first, `${op.operation} (a valid call)`);
@@ -299,10 +310,15 @@ export function createChecks(ctx: ServerRuleContext): void {
       await s.requireApi(api);
       const ids = await freshIds(s, op, given);
       const fixedIds = idInput(set, op, ids);
-      const a = fc.sample(validInput(set, op, { omit, fixed: fixedIds }), {
-        seed: s.config.seed,
-        numRuns: 1,
-      })[0]!;
+      const a = meetWhen(
+        rule,
+        fc.sample(validInput(set, op, { omit, fixed: fixedIds }), {
+          seed: s.config.seed,
+          numRuns: 1,
+        })[0]!,
+        set,
+        op,
+      );
       // another input that differs in one identity field: the first free string one, its last character changed
       const members = inputMembers(set, op);
       const free = identity
@@ -511,7 +527,7 @@ export const create: RuleKindModule = {
         run: (env) =>
           runCases(caseCount(env, 3), async (i, log) => {
             const ids = given ? await createState(env, given, log) : {};
-            const input = sample(validInput(set, op, { ids }), env.seed + i);
+            const input = meetWhen(rule, sample(validInput(set, op, { ids }), env.seed + i), set, op);
             const r = await callClient(env, op.operation, input, log);
             if ('error' in r)
               throw new E2eFailure(

@@ -11,6 +11,7 @@ import { inputMatches, inputMembers, ruleInput } from '../spec/resolve.ts';
 import type { OperationSpec, RuleSpec, SpecSet } from '../spec/types.ts';
 import type { RuleKindModule } from './types.ts';
 import { effectValue, evalValue, fieldName, isCompound, parseValue } from './values.ts';
+import { appliesTo, meetWhen } from './when.ts';
 
 /**
  * What an observation after a successful call must show, or why it does not: the rule's
@@ -37,6 +38,7 @@ function applies(
   status: unknown,
   now: Date,
 ): boolean {
+  if (!appliesTo(rule, input)) return false;
   if (rule.from && status !== undefined && !rule.from.includes(String(status))) return false;
   if (typeof rule.input !== 'object') return true;
   return inputMatches(input, rule.input, new Map(inputMembers(set, op).map((m) => [m.name, m])), now);
@@ -65,6 +67,31 @@ export function effectMismatch(
     if (p.kind !== 'input' || input[p.member] === undefined || !(field in obs.entity)) continue;
     if (!sameValue(obs.entity[field], input[p.member]))
       return `the ${entity}'s ${field} must be the ${p.member} sent (${show(input[p.member])}), but it is ${show(obs.entity[field])}`;
+  }
+  return undefined;
+}
+
+/** A field set relative to its own earlier value: the new value against the one shown before. */
+function relativeMismatch(
+  relative: [string, unknown][],
+  input: Record<string, unknown>,
+  before: Record<string, unknown> | undefined,
+  after: Record<string, unknown> | undefined,
+  entity: string,
+): string | undefined {
+  if (!before || !after) return undefined;
+  for (const [field, v] of relative) {
+    // only fields both observations show (a legacy answer shows what its groups hold)
+    if (after[field] === undefined) continue;
+    const fields = Object.fromEntries(
+      Object.entries(before).map(([k, x]) => [
+        k,
+        typeof x === 'string' && /^\d{4}-\d\d-\d\dT/.test(x) ? new Date(x) : x,
+      ]),
+    );
+    const want = evalValue(v, { input, now: new Date(), fields });
+    if (want !== undefined && !sameValue(after[field], want))
+      return `the ${entity}'s ${field} must be ${show(want instanceof Date ? want.toISOString() : want)} (${String(v)}, from ${show(before[field])} before the call), but it is ${show(after[field])}`;
   }
   return undefined;
 }
@@ -182,13 +209,26 @@ export const effect: RuleKindModule = {
         async run(t, extra) {
           const ids = await t.state(given);
           // the rule's own input (e.g. Revert, a future ExpireAt) over a generated valid one
-          const input = { ...extra, ...ruleInput(rule), ...idInput(set, op, ids, extra) };
+          const input = meetWhen(
+            rule,
+            { ...extra, ...ruleInput(rule), ...idInput(set, op, ids, extra) },
+            set,
+            op,
+          );
           t.cover(`rule:${rule.id}`);
+          // a field set from the entity's own value (`$field.MaxAssignments+$input.…`) is judged
+          // against what an observation showed before the call
+          const relative = Object.entries(rule.set ?? {}).filter(
+            ([, v]) => typeof v === 'string' && v.startsWith('$field.') && !v.includes('$now'),
+          );
+          const before = relative.length ? await t.observe(entity, ids) : undefined;
           const c = await t.call(op, input);
           t.succeeded(c, op, `${op.operation} on the ${entity} of provider state ${given}`);
           const obs = await t.observe(entity, ids);
           // the time of the call is judged on the wire only (a client may hand back a timestamp as text)
-          const problem = effectMismatch(set, op, rule, input, obs, t.audience === 'server');
+          const problem =
+            effectMismatch(set, op, rule, input, obs, t.audience === 'server') ??
+            relativeMismatch(relative, input, before?.entity, obs.entity, entity);
           if (problem) t.fail(`After a successful ${op.operation}, ${problem}`, obs.raw);
         },
       }),

@@ -4,6 +4,7 @@
 import type { SpecProblem } from '../spec/load.ts';
 import { errorSpec, severityOf } from '../spec/resolve.ts';
 import type { EntitySpec, OperationSpec, RuleSpec, SpecSet } from '../spec/types.ts';
+import { cascade } from './cascade.ts';
 import { charge } from './charge.ts';
 import { children } from './children.ts';
 import { create } from './create.ts';
@@ -43,6 +44,7 @@ function kinds(): Map<string, RuleKindModule> {
       children,
       threshold,
       charge,
+      cascade,
       notify,
       outbox,
       create,

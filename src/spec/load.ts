@@ -248,7 +248,7 @@ export function loadSpecsUncached(dir: string, options: { trustBuild?: boolean }
   if (problems.length) throw new SpecProblems(problems);
 
   const set: SpecSet = { dir, sources, errors, model, apis, files };
-  problems.push(...crossCheck(set), ...checkCases(set), ...checkExclusive(set));
+  problems.push(...crossCheck(set), ...checkCases(set), ...checkExclusive(set), ...checkConditional(set));
   if (problems.length) throw new SpecProblems(problems);
   return set;
 }
@@ -441,8 +441,22 @@ function crossCheck(set: SpecSet): SpecProblem[] {
           pointer: '/behaviour/select',
           message: `${op.behaviour.select} is not an input member`,
         });
+      const also = Array.isArray(op.equivalent?.also)
+        ? (op.equivalent.also as Record<string, unknown>[])
+        : [];
+      also.forEach((more, j) => {
+        for (const [other, name] of Object.entries(more)) {
+          if (other === 'input' || other === 'ownInput') continue;
+          if (!set.apis[other as Api]?.operations.has(String(name)))
+            out.push({
+              file: fileOf(op),
+              pointer: `/equivalent/also/${j}/${other}`,
+              message: `no spec for ${other} ${String(name)}`,
+            });
+        }
+      });
       for (const [other, name] of Object.entries(op.equivalent ?? {})) {
-        if (other === 'input' || other === 'basis') continue;
+        if (other === 'input' || other === 'also' || other === 'basis') continue;
         if (!set.apis[other as Api]?.operations.has(String(name)))
           out.push({
             file: fileOf(op),
@@ -564,6 +578,40 @@ function checkExclusive(set: SpecSet): SpecProblem[] {
           if (seen.has(m))
             out.push({ file, pointer: `${at}/members/${j}`, message: `${m} is in another group already` });
           seen.add(m);
+        });
+      });
+    }
+  return out;
+}
+
+/** Rules' `when` and `requiredWithout` groups name optional input members of their operation. */
+function checkConditional(set: SpecSet): SpecProblem[] {
+  const out: SpecProblem[] = [];
+  for (const api of APIS)
+    for (const op of set.apis[api].operations.values()) {
+      const file = set.files.get(op) ?? `${api}/${op.operation}.json`;
+      const optional = (m: string, pointer: string) => {
+        const ms = op.input.members[m];
+        if (!ms) out.push({ file, pointer, message: `${m} is not an input member` });
+        else if (ms.required)
+          out.push({ file, pointer, message: `${m} is required, so a call always gives it` });
+      };
+      op.behaviour.rules.forEach((r, i) => {
+        for (const side of ['present', 'absent'] as const)
+          (r.when?.[side] ?? []).forEach((m, j) => {
+            optional(m, `/behaviour/rules/${i}/when/${side}/${j}`);
+          });
+      });
+      (op.input.requiredWithout ?? []).forEach((g, i) => {
+        optional(g.member, `/input/requiredWithout/${i}/member`);
+        g.members.forEach((m, j) => {
+          optional(m, `/input/requiredWithout/${i}/members/${j}`);
+          if (m === g.member)
+            out.push({
+              file,
+              pointer: `/input/requiredWithout/${i}/members/${j}`,
+              message: `${m} cannot need itself`,
+            });
         });
       });
     }

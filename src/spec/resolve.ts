@@ -311,6 +311,13 @@ export function ruleInput(rule: RuleSpec, now: Date = new Date()): Record<string
   return out;
 }
 
+/** Does the call meet the rule's `when` (every `present` member given, no `absent` one)? */
+export function meetsWhen(rule: RuleSpec, input: Record<string, unknown>): boolean {
+  const given = (m: string) => input[m] !== undefined && input[m] !== null;
+  const w = rule.when;
+  return !w || ((w.present ?? []).every(given) && !(w.absent ?? []).some(given));
+}
+
 /** The effect rule a successful call applies to an entity in `status`, if any. */
 export function effectFor(
   set: SpecSet,
@@ -323,6 +330,7 @@ export function effectFor(
   return op.behaviour.rules.find(
     (r) =>
       r.kind === 'effect' &&
+      meetsWhen(r, input) &&
       (typeof r.input !== 'object' || inputMatches(input, r.input, members, now)) &&
       (!r.from || status === undefined || r.from.includes(String(status))),
   );

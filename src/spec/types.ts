@@ -105,6 +105,8 @@ export interface RuleSpec {
   id: string;
   kind: RuleKind;
   basis: Basis;
+  /** Applies only to calls that give every `present` member and no `absent` one (src/rules/when.ts). */
+  when?: RuleWhen;
   given?: string;
   error?: string;
   acceptErrors?: string[];
@@ -221,6 +223,18 @@ export interface ResponseGroupSpec {
 }
 
 /** Input members that exclude each other: at most one of them, or exactly one with `exactlyOne`. */
+export interface RuleWhen {
+  present?: string[];
+  absent?: string[];
+}
+
+/** Optional members a call must give when it leaves out `member` (the legacy CreateHIT's properties). */
+export interface RequiredWithout {
+  member: string;
+  members: string[];
+  basis: Basis;
+}
+
 export interface ExclusiveGroup {
   members: string[];
   exactlyOne?: boolean;
@@ -243,7 +257,11 @@ export interface OperationSpec {
   idempotent?: boolean;
   /** 2014-08-15: the request may carry no credentials; an unsigned call is served (Help). */
   unsigned?: { basis: Basis };
-  input: { members: Record<string, MemberSpec>; exclusive?: ExclusiveGroup[] };
+  input: {
+    members: Record<string, MemberSpec>;
+    exclusive?: ExclusiveGroup[];
+    requiredWithout?: RequiredWithout[];
+  };
   output: {
     members: Record<string, MemberSpec>;
     result?: ResultPlacement;

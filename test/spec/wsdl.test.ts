@@ -244,7 +244,7 @@ describe('npm run verify:wsdl (mturk-conformance verify-wsdl)', () => {
     expect(r.code, r.stdout + r.stderr).toBe(0);
     expect(r.stdout).toMatch(/^ok {3}RejectAssignment$/m);
     expect(r.stdout).toMatch(/reason: The WSDL types Amount as xs:decimal/);
-    expect(r.stdout).toMatch(/WSDL operations without a spec yet \(\d+, not a failure\): .*CreateHIT/);
+    expect(r.stdout).toMatch(/WSDL operations without a spec yet \(\d+, not a failure\): \w+/);
   });
 
   it('exit 1 on a spec that disagrees, naming it and what', () => {
