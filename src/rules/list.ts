@@ -132,6 +132,13 @@ function runList(
   return { kind: 'success', output };
 }
 
+/**
+ * How many pages a walk looking for one entity follows: a listing no filter narrows holds every
+ * entity of the caller, which a long run (or a busy server) makes thousands of; the walk ends
+ * sooner when the answer says there are no more pages.
+ */
+const WALK_PAGES = 1000;
+
 export const list: RuleKindModule = {
   kind: 'list',
   schema: {
@@ -318,7 +325,7 @@ export const list: RuleKindModule = {
     const listed = (output: Record<string, unknown>, id: string | undefined) =>
       listedIn(rule, ent, output, id, shown, shape);
     // Both list checks: a fresh provider state, the filtered call, and its successful output:
-    // the page that lists the entity (token or numbered pages are followed, up to 50, when no filter
+    // the page that lists the entity (token or numbered pages are followed, up to WALK_PAGES, when no filter
     // narrows the listing to what the state made, e.g. all of the caller's HITs)
     const listFresh = async (s: Session, coverKey: string) => {
       await s.requireApi(api);
@@ -327,7 +334,7 @@ export const list: RuleKindModule = {
       let input = listInput(ids);
       let ex = await s.call(api, op.operation, input);
       let output = expectSuccess(set, op, ex, `${op.operation} filtered by ${JSON.stringify(input)}`);
-      for (let page = 2; page <= 50 && !listed(output, keyFrom(ids)).hit; page++) {
+      for (let page = 2; page <= WALK_PAGES && !listed(output, keyFrom(ids)).hit; page++) {
         const next = nextPage(rule, input, output, listed(output, undefined).list.length, maxPageSize);
         if (!next) break;
         input = next;
@@ -794,13 +801,13 @@ export const list: RuleKindModule = {
           const shown = shownNames(set, op.api, entity);
           const shape = itemShape(set, op, rule);
           let { list, hit } = listedIn(rule, ent, output, key, shown, shape);
-          // pages are followed (up to 50, later ones as large as the model allows) while the entity
+          // pages are followed (up to WALK_PAGES, later ones as large as the model allows) while the entity
           // is not listed: a listing no filter narrows holds all of the caller's entities
           const range = inputMembers(set, op)
             .find((m) => m.name === rule.pagination?.size)
             ?.constraints.find((x) => x.kind === 'range');
           const maxSize = range?.kind === 'range' ? range.max : undefined;
-          for (let page = 2; page <= 50 && !hit; page++) {
+          for (let page = 2; page <= WALK_PAGES && !hit; page++) {
             const next = nextPage(rule, input, output, list.length, maxSize);
             if (!next) break;
             input = next;
