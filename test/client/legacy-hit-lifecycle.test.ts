@@ -1,11 +1,12 @@
 // A legacy HIT's whole life through the bundled legacy clients against the reference emulator, over
 // REST and over SOAP (issue 14): CreateHIT, two Workers submit, GetAssignmentsForHIT, one approved
-// and one rejected, ForceExpireHIT, DisposeHIT; GetHIT then fails with the documented code. Error
+// and one rejected, GrantBonus drawn on GetAccountBalance, ForceExpireHIT, DisposeHIT; GetHIT then fails with the documented code. Error
 // codes come from the specs; the Workers are the emulator's Worker actions (no sleeps).
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createLegacyRestClient } from '../../src/clients/legacy-rest.ts';
 import { createLegacySoapClient } from '../../src/clients/legacy-soap.ts';
 import { type LocalEmulator, startEmulator } from '../../src/emulator/local.ts';
+import { toCents } from '../../src/emulator/store.ts';
 import { TEST_REQUESTER_1 } from '../../src/emulator/test-credentials.ts';
 import type { ClientResult, ClientUnderTest } from '../../src/mock/types.ts';
 import { loadSpecs } from '../../src/spec/load.ts';
@@ -25,6 +26,8 @@ function ok(r: ClientResult, what: string): Rec {
   return r.output;
 }
 const hitOf = (r: ClientResult, what: string) => ok(r, what).HIT as Rec;
+const balanceOf = (r: ClientResult) =>
+  toCents(String((ok(r, 'GetAccountBalance').AvailableBalance as Rec | undefined)?.Amount));
 const QUESTION =
   '<ExternalQuestion xmlns="http://mechanicalturk.amazonaws.com/AWSMechanicalTurkDataSchemas/2006-07-14/ExternalQuestion.xsd"><ExternalURL>https://example.com/task</ExternalURL><FrameHeight>400</FrameHeight></ExternalQuestion>';
 const properties = (title: string) => ({
@@ -90,6 +93,20 @@ describe('a legacy HIT from creation to disposal through the bundled clients', (
           [first.AssignmentId]: 'Approved',
           [second.AssignmentId]: 'Rejected',
         });
+
+        // a bonus to the approved Worker is drawn on the balance, as GetAccountBalance shows
+        const before = balanceOf(await client.call('GetAccountBalance', {}));
+        ok(
+          await client.call('GrantBonus', {
+            WorkerId: first.WorkerId,
+            AssignmentId: first.AssignmentId,
+            BonusAmount: { Amount: '1.50', CurrencyCode: 'USD' },
+            Reason: 'Thorough work.',
+            UniqueRequestToken: `lifecycle-${name}`,
+          }),
+          'GrantBonus',
+        );
+        expect(before - balanceOf(await client.call('GetAccountBalance', {}))).toBeGreaterThanOrEqual(150);
 
         ok(await client.call('ForceExpireHIT', { HITId }), 'ForceExpireHIT');
         expect(hitOf(await getHIT(), 'GetHIT').HITStatus).toBe('Reviewable');
