@@ -15,7 +15,14 @@ import type {
   SpecSet,
 } from '../spec/types.ts';
 import { alphabet, parsePattern } from './regex.ts';
-import { constraintsOf, freeString, lengthBounds, patternString, validValue } from './values.ts';
+import {
+  carriesValue,
+  constraintsOf,
+  freeString,
+  lengthBounds,
+  patternString,
+  validValue,
+} from './values.ts';
 
 export interface InputOptions {
   /** Values from a provider state, by member name (AssignmentId, QualificationTypeId, ...). */
@@ -281,20 +288,11 @@ function validSample(m: ResolvedMember, seed: number): unknown {
   return sampleOne(validValue(m, { nonEmpty: true, plain: true }), seed);
 }
 
-/** Does the value hold a string, number or boolean anywhere (does it reach the legacy wire)? */
-function hasScalar(v: unknown): boolean {
-  if (v === null || v === undefined) return false;
-  if (Array.isArray(v)) return v.some(hasScalar);
-  if (v instanceof Date) return true;
-  if (typeof v === 'object') return Object.values(v).some(hasScalar);
-  return true;
-}
-
 /** A valid value of the member that reaches the legacy wire (an empty list or structure does not). */
 function visibleSample(m: ResolvedMember, seed: number): unknown {
   for (let i = 0; i < 20; i++) {
     const v = validSample(m, seed + i);
-    if (hasScalar(v)) return v;
+    if (carriesValue(v)) return v;
   }
   return undefined;
 }
@@ -359,7 +357,7 @@ function innerCases(
       delete rest[mm.name];
       // an empty structure never reaches the legacy wire (no parameter carries it): another member
       // stays, so the structure is sent without the required one
-      if (!hasScalar(rest))
+      if (!carriesValue(rest))
         for (const other of (m.members ?? []).filter((x) => x.name !== mm.name && !x.required)) {
           const v = visibleSample(other, seed);
           if (v === undefined) continue;
