@@ -92,7 +92,10 @@ export async function localRows(): Promise<BenchRow[]> {
   try {
     f = await measureLocal();
   } catch (e) {
-    const why = (e as Error).message.split('\n')[0]!.slice(0, 200);
+    // the child's own last words say why (a stale dist/, a missing SDK), not the command line
+    const err = e as Error & { stderr?: string };
+    const said = (err.stderr ?? '').trim().split('\n').filter(Boolean).at(-1);
+    const why = (said ?? err.message.split('\n')[0]!).slice(0, 200);
     return [
       notRun('local.first-answer', startWhat, why, '≤ 300 ms'),
       notRun('local.memory', memWhat, why, '≤ 60 MB'),
