@@ -251,9 +251,9 @@ export class Store {
   private index(rec: StoredEntity): void {
     if (rec.parentId === undefined) return;
     const key = kidKey(rec.entity, rec.parentId);
-    let set = this.kids.get(key);
-    if (!set) this.kids.set(key, (set = new Set()));
-    set.add(rec);
+    const set = this.kids.get(key);
+    if (set) set.add(rec);
+    else this.kids.set(key, new Set([rec]));
   }
 
   /** Removes an entity and everything under it (its children, their children). */

@@ -178,7 +178,12 @@ describe('report.html in Chromium', () => {
       const copied: string[] = [];
       (window as unknown as { copied: string[] }).copied = copied;
       Object.defineProperty(navigator, 'clipboard', {
-        value: { writeText: (text: string) => (copied.push(text), Promise.resolve()) },
+        value: {
+          writeText: (text: string) => {
+            copied.push(text);
+            return Promise.resolve();
+          },
+        },
       });
     });
     await page.getByTestId('copy-reproduce').click();
