@@ -269,7 +269,9 @@ describe('targets that cannot or must not be tested', () => {
     ]);
     expect(r.code, r.stderr).toBe(1);
     // one failing check is named; many of one cause are grouped, each group naming its checks
-    expect(r.stdout).toMatch(/FAIL must\s+\S+\/\S+\/\S+|FAIL \d+ checks \(\d+ must\)[^\n]*\n\s+checks: \S+\/\S+\/\S+/);
+    expect(r.stdout).toMatch(
+      /FAIL must\s+\S+\/\S+\/\S+|FAIL \d+ checks \(\d+ must\)[^\n]*\n\s+checks: \S+\/\S+\/\S+/,
+    );
     expect(r.stdout).toMatch(/re-run: npx mturk-conformance server --endpoint /);
     expect(r.stdout + r.stderr).not.toMatch(STACK_LINE);
     const report = await readReport(join(r.cwd, 'out'));
