@@ -53,7 +53,14 @@ function sameWidth(cp: number): number {
  * characters, so every call sends a token never used before.
  */
 export function freshToken(value: string): string {
-  return String.fromCodePoint(...[...value].map((c) => sameWidth(c.codePointAt(0)!)));
+  const chars = [...value];
+  // a token of one or two one-byte characters has only 62 or 3,844 values, which a server that keeps
+  // tokens for 24 hours has soon seen: wider characters (as many code points, more bytes, so still
+  // within a length minimum) make a repeat unlikely
+  const widen = chars.length <= 2;
+  return String.fromCodePoint(
+    ...chars.map((c) => sameWidth(widen ? Math.max(c.codePointAt(0)!, 0x800) : c.codePointAt(0)!)),
+  );
 }
 
 /**
