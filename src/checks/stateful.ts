@@ -258,7 +258,7 @@ async function runSteps(
       const op = modelOps.find((o) => o.operation === st.op)!;
       await blame(op.operation, async () => {
         // new tokens and unique names on every call: a replay while shrinking meets nothing of its own
-        const input = freshUniques(op, freshTokens(op, st.extra));
+        const input = freshUniques(set, op, freshTokens(op, st.extra));
         const what = `${op.operation} by the owner`;
         s.cover(`model:${op.operation}`);
         const ex = await s.call(api, op.operation, input, { label: what });

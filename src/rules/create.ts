@@ -25,6 +25,7 @@ import {
   show,
 } from '../client-checks/e2e-support.ts';
 import { project, projectionContext } from '../emulator/project.ts';
+import { sampleFromPattern } from '../emulator/store.ts';
 import type { SpecProblem } from '../spec/load.ts';
 import { apiFieldName, errorSpec, inputMembers, outputMembers } from '../spec/resolve.ts';
 import type { OperationSpec, ResolvedMember, RuleSpec, SpecSet } from '../spec/types.ts';
@@ -37,15 +38,26 @@ import { meetWhen } from './when.ts';
  * The input with the members its create rules' `unique` fields take made new (the same shape), so
  * a run that repeats calls (a model run, its shrinking) never meets its own earlier entity.
  */
-export function freshUniques(op: OperationSpec, input: Record<string, unknown>): Record<string, unknown> {
+export function freshUniques(
+  set: SpecSet,
+  op: OperationSpec,
+  input: Record<string, unknown>,
+): Record<string, unknown> {
   const out = { ...input };
-  for (const r of op.behaviour.rules)
-    if (r.kind === 'create')
-      for (const f of r.unique?.fields ?? []) {
-        const p = parseValue(r.set?.[f]);
-        if (p.kind === 'input' && typeof out[p.member] === 'string' && out[p.member] !== '')
-          out[p.member] = freshToken(String(out[p.member]));
-      }
+  for (const r of op.behaviour.rules) {
+    if (r.kind !== 'create') continue;
+    for (const f of r.unique?.fields ?? []) {
+      const p = parseValue(r.set?.[f]);
+      if (p.kind === 'input' && typeof out[p.member] === 'string' && out[p.member] !== '')
+        out[p.member] = freshToken(String(out[p.member]));
+    }
+    // an entity named by the caller (a block names its Worker): a short generated id ('AC') is
+    // soon another check's too on a shared target, so a new one of the entity's id format
+    const ent = set.model.entities[r.entity ?? op.behaviour.entity];
+    const p = ent?.idFormat && r.identity?.includes(ent.id) ? parseValue(r.set?.[ent.id]) : undefined;
+    if (ent?.idFormat && p?.kind === 'input' && typeof out[p.member] === 'string')
+      out[p.member] = sampleFromPattern(ent.idFormat.pattern);
+  }
   return out;
 }
 

@@ -59,6 +59,8 @@ function wrongTypeFor(m: ResolvedMember): fc.Arbitrary<unknown> {
     fc.object({ maxDepth: 1 }),
   );
   return any.filter((v) => {
+    // NaN and ±Infinity are sent as null, which JSON 1.1 servers read as an omitted member
+    if (JSON.stringify(v) === 'null') return false;
     switch (m.type) {
       case 'string':
         return typeof v !== 'string';
