@@ -148,6 +148,19 @@ describe('fixture files', () => {
     }
   });
 
+  it('reports a rendering or a repeat of the wrong type', () => {
+    const f = JSON.parse(
+      readFileSync(join(DEFAULT_FIXTURES_DIR, '2017-01-17/GetHIT.awscli-unknown-hit.json'), 'utf8'),
+    );
+    expect(fixtureProblems(f)).toEqual([]);
+    f.response.rendering = 42;
+    f.replay.repeat = 'yes';
+    expect(fixtureProblems(f)).toEqual([
+      { pointer: '/response/rendering', message: 'rendering should be string, is number' },
+      { pointer: '/replay/repeat', message: 'repeat should be boolean, is string' },
+    ]);
+  });
+
   it('the format check accepts every committed fixture', () => {
     for (const f of readdirSync(join(DEFAULT_FIXTURES_DIR, '2014-08-15')).filter((n) => n.endsWith('.json')))
       expect(
