@@ -3,7 +3,15 @@
 // and produce the same error codes.
 import fc from 'fast-check';
 import { findId } from '../rules/create.ts';
-import { ruleInput } from '../spec/resolve.ts';
+import {
+  amountOf,
+  apiFieldName,
+  canonicalJson,
+  inputMembers,
+  moneyValue,
+  renameMembers,
+  ruleInput,
+} from '../spec/resolve.ts';
 import {
   APIS,
   type Api,
@@ -108,12 +116,108 @@ export function alsoOf(op: OperationSpec): Record<string, unknown>[] {
   return Array.isArray(also) ? (also as Record<string, unknown>[]) : [];
 }
 
+/** An operation's own input for the across stories (`equivalent.across.input`). */
+export function acrossInput(op: OperationSpec): Record<string, unknown> {
+  const across = op.equivalent?.across as { input?: Record<string, unknown> } | undefined;
+  return across?.input ?? {};
+}
+
+/**
+ * The fields of an entity that the API versions name otherwise (model.json `names`), as compared
+ * across versions: under their stored names, without the members some version lacks.
+ */
+function namedFieldsOf(set: SpecSet, entity: string): string[] {
+  const names = set.model.entities[entity]?.names ?? {};
+  return [...new Set(Object.values(names).flatMap((n) => Object.keys(n?.fields ?? {})))];
+}
+
+/** The bases of an entity's `names` (and of what a version lacks, when that is compared around). */
+function namesBases(set: SpecSet, entity: string): Basis[] {
+  return Object.values(set.model.entities[entity]?.names ?? {}).flatMap((n) => (n ? [n.basis] : []));
+}
+
+/** The entity as one API version showed it: each field `names` maps, as stored, lacked members left out. */
+function comparable(
+  set: SpecSet,
+  api: Api,
+  entity: string,
+  shown: Record<string, unknown> | undefined,
+): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  if (!shown) return out;
+  const names = set.model.entities[entity]?.names ?? {};
+  const lacked = (field: string) => Object.values(names).flatMap((n) => n?.lacks?.[field] ?? []);
+  for (const field of namedFieldsOf(set, entity)) {
+    const v = shown[apiFieldName(set, api, entity, field)];
+    if (v === undefined) continue;
+    const map = names[api]?.members?.[field] ?? {};
+    const back = renameMembers(v, Object.fromEntries(Object.entries(map).map(([k, x]) => [x, k])));
+    const drop = new Set(lacked(field));
+    const strip = (x: unknown): unknown =>
+      Array.isArray(x)
+        ? x.map(strip)
+        : x && typeof x === 'object' && !(x instanceof Date)
+          ? Object.fromEntries(Object.entries(x).filter(([k]) => !drop.has(k)))
+          : x;
+    out[field] = JSON.parse(canonicalJson(strip(back)));
+  }
+  return out;
+}
+
+/**
+ * The identity members of one side's input written as the other side's (the same properties):
+ * each identity field the two create rules set from an input member, the amount of a money
+ * structure as the other side's money shape, the members inside renamed by `names`.
+ */
+function translateIdentity(
+  set: SpecSet,
+  from: { op: OperationSpec; rule: RuleSpec },
+  to: { op: OperationSpec; rule: RuleSpec },
+  input: Record<string, unknown>,
+  base: Record<string, unknown>,
+): Record<string, unknown> {
+  const entity = from.rule.entity ?? from.op.behaviour.entity;
+  const names = set.model.entities[entity]?.names ?? {};
+  const memberOf = (rule: RuleSpec, f: string) => {
+    const v = rule.set?.[f];
+    return typeof v === 'string' && /^\$input\.[A-Za-z0-9]+$/.test(v) ? v.slice('$input.'.length) : undefined;
+  };
+  const fromMembers = inputMembers(set, from.op);
+  const toMembers = inputMembers(set, to.op);
+  const out = { ...base };
+  for (const f of from.rule.identity ?? []) {
+    const a = memberOf(from.rule, f);
+    const b = to.rule.identity?.includes(f) ? memberOf(to.rule, f) : undefined;
+    if (!a || !b) continue;
+    if (input[a] === undefined) {
+      delete out[b];
+      continue;
+    }
+    const amount = amountOf(
+      input[a],
+      fromMembers.find((m) => m.name === a),
+    );
+    const mapFrom = names[from.op.api]?.members?.[f] ?? {};
+    const stored = renameMembers(amount, Object.fromEntries(Object.entries(mapFrom).map(([k, x]) => [x, k])));
+    const shown = renameMembers(stored, names[to.op.api]?.members?.[f]);
+    const mb = toMembers.find((m) => m.name === b);
+    out[b] = mb?.money && typeof shown === 'string' ? moneyValue(set, mb, shown) : shown;
+  }
+  return out;
+}
+
+/** The create rule of an operation that gives its entity by identity (a HIT type), if any. */
+function identityRule(op: OperationSpec): RuleSpec | undefined {
+  return op.behaviour.rules.find((r) => r.kind === 'create' && r.identity?.length && r.parent === undefined);
+}
+
 type Step = { as: number };
+type Seen = { present: boolean; status?: string; fields?: Record<string, unknown> };
 interface Told {
   codes: string[];
-  observed?: { present: boolean; status?: string };
+  observed?: Seen;
   /** the same entity read back through the other API version (the across story) */
-  across?: { present: boolean; status?: string };
+  across?: Seen;
   /** the first answer that was no MTurk envelope of its API version */
   unreadable?: Answered;
 }
@@ -145,6 +249,8 @@ async function tell(
   // an equivalence's input may name times relative to the call ($now±N), as a rule's input does
   const fixed = {
     ...ruleInput({ input: side.extra } as RuleSpec),
+    // the across story also gives what the versions name otherwise (a HIT's requirements)
+    ...(acrossApi ? acrossInput(op) : {}),
     ...(unknownId ? { [selectMember(set, op)]: unknownId } : {}),
   };
   const base = minimalInput(set, op, ids, s.config.seed, fixed);
@@ -169,7 +275,14 @@ async function tell(
   const obs = await s.observe(op.api, name, which);
   if (!acrossApi || !spec.observe[acrossApi]) return { ...told, observed: observed(spec, obs) };
   const other = await s.observe(acrossApi, name, which);
-  return { ...told, observed: observed(spec, obs), across: observed(spec, other) };
+  // the fields the versions name otherwise, as stored: what one made the other must show alike
+  const withFields = (seen: Seen, api: Api, entity?: Record<string, unknown>): Seen =>
+    namedFieldsOf(set, name).length ? { ...seen, fields: comparable(set, api, name, entity) } : seen;
+  return {
+    ...told,
+    observed: withFields(observed(spec, obs), op.api, obs.entity),
+    across: withFields(observed(spec, other), acrossApi, other.entity),
+  };
 }
 
 export function crossChecks(set: SpecSet, config: ServerTargetConfig, only?: Set<string>): Check[] {
@@ -188,6 +301,8 @@ export function crossChecks(set: SpecSet, config: ServerTargetConfig, only?: Set
       unknown?: boolean;
       /** each side's entity is read back through the other API version */
       across?: boolean;
+      /** the identity story: the same properties through both versions give one entity */
+      identity?: { a: RuleSpec; b: RuleSpec };
       bases: unknown[];
     }[] = [];
     // what one API version makes, the other reads back the same way (one store)
@@ -204,9 +319,28 @@ export function crossChecks(set: SpecSet, config: ServerTargetConfig, only?: Set
           state: [a.op, b.op].flatMap((o) => o.behaviour.rules.filter((r) => r.given && !r.when))[0]?.given,
           steps: [{ as: 0 }],
           across: true,
-          bases: [ruleOf(a.op, 'create')?.basis, ruleOf(b.op, 'create')?.basis],
+          bases: [
+            ruleOf(a.op, 'create')?.basis,
+            ruleOf(b.op, 'create')?.basis,
+            ...namesBases(set, a.op.behaviour.entity),
+          ],
         });
     }
+    // the same properties give the same entity through either version (a HIT type: one store)
+    const idA = identityRule(a.op);
+    const idB = identityRule(b.op);
+    if (
+      idA &&
+      idB &&
+      (idA.entity ?? a.op.behaviour.entity) === (idB.entity ?? b.op.behaviour.entity) &&
+      JSON.stringify(outputIdNames(set, a.op)) !== '[]'
+    )
+      stories.push({
+        name: 'identity',
+        steps: [{ as: 0 }],
+        identity: { a: idA, b: idB },
+        bases: [idA.basis, idB.basis, ...namesBases(set, idA.entity ?? a.op.behaviour.entity)],
+      });
     const effectA = ruleOf(plain.op, 'effect');
     const given = givenFor(plain.op);
     if (given)
@@ -255,6 +389,7 @@ export function crossChecks(set: SpecSet, config: ServerTargetConfig, only?: Set
             await s.requireApi(a.op.api);
             await s.requireApi(b.op.api);
             if (story.steps.some((x) => x.as > 0)) s.creds(1);
+            if (story.identity) return tellIdentity(s, set, a, b, story.identity);
             const unknown = story.unknown
               ? fc.sample(unknownIdArb(set, a.op), { seed: s.config.seed, numRuns: 1 })[0]
               : undefined;
@@ -308,4 +443,65 @@ export function crossChecks(set: SpecSet, config: ServerTargetConfig, only?: Set
     }
   }
   return out;
+}
+
+/** The id fields an operation's output shows (the identity story compares them). */
+function outputIdNames(set: SpecSet, op: OperationSpec): string[] {
+  const rule = identityRule(op);
+  const ent = rule ? set.model.entities[rule.entity ?? op.behaviour.entity] : undefined;
+  return ent && JSON.stringify(op.output.members).includes(`"${ent.id}"`) ? [ent.id] : [];
+}
+
+/**
+ * The identity story: one version's call with some properties, then the other's with the same
+ * properties (its own names and shapes), must give the same id (a HIT type is its properties).
+ */
+async function tellIdentity(
+  s: Session,
+  set: SpecSet,
+  a: Side,
+  b: Side,
+  rules: { a: RuleSpec; b: RuleSpec },
+): Promise<void> {
+  const entity = rules.a.entity ?? a.op.behaviour.entity;
+  const idField = set.model.entities[entity]!.id;
+  s.cover('cross:identity');
+  const inputA = minimalInput(set, a.op, {}, s.config.seed, {
+    ...ruleInput({ input: a.extra } as RuleSpec),
+    ...acrossInput(a.op),
+  });
+  const inputB = translateIdentity(
+    set,
+    { op: a.op, rule: rules.a },
+    { op: b.op, rule: rules.b },
+    inputA,
+    minimalInput(set, b.op, {}, s.config.seed, ruleInput({ input: b.extra } as RuleSpec)),
+  );
+  const made: { id?: string; ex: Answered }[] = [];
+  for (const [side, input] of [
+    [a, inputA],
+    [b, inputB],
+  ] as const) {
+    const ex = await s.call(side.op.api, side.op.operation, input, {
+      label: `${side.op.api} ${side.op.operation}`,
+    });
+    const ans = ex.answer;
+    if (ans.kind !== 'success')
+      throw new CheckFailure(
+        `${side.op.api} ${side.op.operation} with the properties of the identity story must succeed, but it answered ${summary(ex)}.`,
+        ex,
+      );
+    made.push({ id: findId(ans.output, idField), ex });
+  }
+  const [first, second] = made as [{ id?: string; ex: Answered }, { id?: string; ex: Answered }];
+  if (first.id === undefined || second.id === undefined)
+    throw new CheckFailure(
+      `Both ${a.op.api} ${a.op.operation} and ${b.op.api} ${b.op.operation} must show the ${entity}'s ${idField}, but ${first.id === undefined ? a.op.api : b.op.api} did not.`,
+      first.id === undefined ? first.ex : second.ex,
+    );
+  if (first.id !== second.id)
+    throw new CheckFailure(
+      `The same ${(rules.a.identity ?? []).join(', ')} through ${a.op.api} ${a.op.operation} and ${b.op.api} ${b.op.operation} must give one ${entity}: ${a.op.api} gave ${idField} ${first.id}, ${b.op.api} gave ${second.id}.`,
+      second.ex,
+    );
 }
