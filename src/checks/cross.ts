@@ -117,9 +117,12 @@ export function alsoOf(op: OperationSpec): Record<string, unknown>[] {
 }
 
 /** An operation's own input for the across stories (`equivalent.across.input`). */
-export function acrossInput(op: OperationSpec): Record<string, unknown> {
-  const across = op.equivalent?.across as { input?: Record<string, unknown> } | undefined;
-  return across?.input ?? {};
+export function acrossInput(
+  op: OperationSpec,
+  which: 'input' | 'lacking' = 'input',
+): Record<string, unknown> {
+  const across = op.equivalent?.across as Record<string, Record<string, unknown> | undefined> | undefined;
+  return across?.[which] ?? {};
 }
 
 /**
@@ -131,9 +134,11 @@ function namedFieldsOf(set: SpecSet, entity: string): string[] {
   return [...new Set(Object.values(names).flatMap((n) => Object.keys(n?.fields ?? {})))];
 }
 
-/** The bases of an entity's `names` (and of what a version lacks, when that is compared around). */
-function namesBases(set: SpecSet, entity: string): Basis[] {
-  return Object.values(set.model.entities[entity]?.names ?? {}).flatMap((n) => (n ? [n.basis] : []));
+/** The bases of an entity's `names` (with `lacking`: of what a version lacks and keeps instead too). */
+function namesBases(set: SpecSet, entity: string, lacking = false): Basis[] {
+  return Object.values(set.model.entities[entity]?.names ?? {}).flatMap((n) =>
+    n ? [n.basis, ...(lacking && n.lacksBasis ? [n.lacksBasis] : [])] : [],
+  );
 }
 
 /** The entity as one API version showed it: each field `names` maps, as stored, lacked members left out. */
@@ -243,6 +248,8 @@ async function tell(
   unknownId?: string,
   /** read the entity back through this API version too (the across story) */
   acrossApi?: Api,
+  /** which of the operation's across inputs the story gives (`equivalent.across`) */
+  acrossWith: 'input' | 'lacking' = 'input',
 ): Promise<Told> {
   const { op } = side;
   const ids = state ? await s.state(state) : {};
@@ -250,7 +257,7 @@ async function tell(
   const fixed = {
     ...ruleInput({ input: side.extra } as RuleSpec),
     // the across story also gives what the versions name otherwise (a HIT's requirements)
-    ...(acrossApi ? acrossInput(op) : {}),
+    ...(acrossApi ? acrossInput(op, acrossWith) : {}),
     ...(unknownId ? { [selectMember(set, op)]: unknownId } : {}),
   };
   const base = minimalInput(set, op, ids, s.config.seed, fixed);
@@ -301,6 +308,8 @@ export function crossChecks(set: SpecSet, config: ServerTargetConfig, only?: Set
       unknown?: boolean;
       /** each side's entity is read back through the other API version */
       across?: boolean;
+      /** across, told only by the sides with a `lacking` input, with that input */
+      lacking?: boolean;
       /** the identity story: the same properties through both versions give one entity */
       identity?: { a: RuleSpec; b: RuleSpec };
       bases: unknown[];
@@ -323,6 +332,26 @@ export function crossChecks(set: SpecSet, config: ServerTargetConfig, only?: Set
             ruleOf(a.op, 'create')?.basis,
             ruleOf(b.op, 'create')?.basis,
             ...namesBases(set, a.op.behaviour.entity),
+          ],
+        });
+      // a side that gives members the other version lacks (2017 ActionsGuarded): the other shows
+      // the rest as the maker does (should: what is kept instead is the project's reading)
+      if (
+        a.op.behaviour.entity === b.op.behaviour.entity &&
+        ent?.observe?.[a.op.api] &&
+        ent.observe[b.op.api] &&
+        [a, b].some((x) => Object.keys(acrossInput(x.op, 'lacking')).length)
+      )
+        stories.push({
+          name: 'create.across.lacking',
+          state: [a.op, b.op].flatMap((o) => o.behaviour.rules.filter((r) => r.given && !r.when))[0]?.given,
+          steps: [{ as: 0 }],
+          across: true,
+          lacking: true,
+          bases: [
+            ruleOf(a.op, 'create')?.basis,
+            ruleOf(b.op, 'create')?.basis,
+            ...namesBases(set, a.op.behaviour.entity, true),
           ],
         });
     }
@@ -390,6 +419,31 @@ export function crossChecks(set: SpecSet, config: ServerTargetConfig, only?: Set
             await s.requireApi(b.op.api);
             if (story.steps.some((x) => x.as > 0)) s.creds(1);
             if (story.identity) return tellIdentity(s, set, a, b, story.identity);
+            if (story.lacking) {
+              s.cover(`cross:${story.name}`);
+              for (const [side, other] of [
+                [a, b],
+                [b, a],
+              ] as const) {
+                if (!Object.keys(acrossInput(side.op, 'lacking')).length) continue;
+                const t = await tell(
+                  s,
+                  set,
+                  side,
+                  story.state,
+                  story.steps,
+                  undefined,
+                  other.op.api,
+                  'lacking',
+                );
+                if (t.unreadable) expectReadable(side, t, side, t, story.name);
+                if (JSON.stringify(t.observed ?? null) !== JSON.stringify(t.across ?? null))
+                  throw new CheckFailure(
+                    `What ${side.op.api} ${side.op.operation} made with members ${other.op.api} lacks is seen differently (those members left out): through ${side.op.api} ${JSON.stringify(t.observed ?? null)}, through ${other.op.api} ${JSON.stringify(t.across ?? null)}.`,
+                  );
+              }
+              return;
+            }
             const unknown = story.unknown
               ? fc.sample(unknownIdArb(set, a.op), { seed: s.config.seed, numRuns: 1 })[0]
               : undefined;

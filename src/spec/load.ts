@@ -456,13 +456,14 @@ function crossCheck(set: SpecSet): SpecProblem[] {
         }
       });
       // the across stories' input names members of this operation, at every depth
-      const across = (op.equivalent?.across as { input?: Record<string, unknown> } | undefined)?.input;
-      for (const path of strayMembers(set, api, op.input.members, across ?? {}, ''))
-        out.push({
-          file: fileOf(op),
-          pointer: `/equivalent/across/input${path}`,
-          message: `not a member of ${op.operation}'s input`,
-        });
+      const across = op.equivalent?.across as Record<string, Record<string, unknown>> | undefined;
+      for (const which of ['input', 'lacking'])
+        for (const path of strayMembers(set, api, op.input.members, across?.[which] ?? {}, ''))
+          out.push({
+            file: fileOf(op),
+            pointer: `/equivalent/across/${which}${path}`,
+            message: `not a member of ${op.operation}'s input`,
+          });
       for (const [other, name] of Object.entries(op.equivalent ?? {})) {
         if (other === 'input' || other === 'also' || other === 'basis' || other === 'across') continue;
         if (!set.apis[other as Api]?.operations.has(String(name)))
