@@ -508,7 +508,8 @@ function outputIdNames(set: SpecSet, op: OperationSpec): string[] {
 
 /**
  * The identity story: one version's call with some properties, then the other's with the same
- * properties (its own names and shapes), must give the same id (a HIT type is its properties).
+ * properties (its own names and shapes), must give the same id (a HIT type is its properties);
+ * then the other way round, with one free text property changed so the type is a new one.
  */
 async function tellIdentity(
   s: Session,
@@ -520,24 +521,73 @@ async function tellIdentity(
   const entity = rules.a.entity ?? a.op.behaviour.entity;
   const idField = set.model.entities[entity]!.id;
   s.cover('cross:identity');
-  const inputA = minimalInput(set, a.op, {}, s.config.seed, {
-    ...ruleInput({ input: a.extra } as RuleSpec),
-    ...acrossInput(a.op),
-  });
+  const minimal = (side: Side, more: Record<string, unknown> = {}) =>
+    minimalInput(set, side.op, {}, s.config.seed, {
+      ...ruleInput({ input: side.extra } as RuleSpec),
+      ...more,
+    });
+  const inputA = minimal(a, acrossInput(a.op));
   const inputB = translateIdentity(
     set,
     { op: a.op, rule: rules.a },
     { op: b.op, rule: rules.b },
     inputA,
-    minimalInput(set, b.op, {}, s.config.seed, ruleInput({ input: b.extra } as RuleSpec)),
+    minimal(b),
   );
-  const made: { id?: string; ex: Answered }[] = [];
-  for (const [side, input] of [
-    [a, inputA],
-    [b, inputB],
-  ] as const) {
+  await sameId(s, idField, entity, rules.a, [a, inputA], [b, inputB]);
+  // the other way round: a type the second version makes first (one of its free text properties
+  // changed: a new type) is the one the first version gets for the same properties
+  const free = freeMember(set, b.op, rules.b, inputB);
+  if (!free) return;
+  const old = String(inputB[free]);
+  const last = [...old].pop() ?? 'a';
+  const newB = { ...inputB, [free]: [...old].slice(0, -1).join('') + (last === 'x' ? 'y' : 'x') };
+  const newA = translateIdentity(
+    set,
+    { op: b.op, rule: rules.b },
+    { op: a.op, rule: rules.a },
+    newB,
+    minimal(a),
+  );
+  await sameId(s, idField, entity, rules.a, [b, newB], [a, newA]);
+}
+
+/** The input member of the first identity field a create rule takes straight from a free string member. */
+function freeMember(
+  set: SpecSet,
+  op: OperationSpec,
+  rule: RuleSpec,
+  input: Record<string, unknown>,
+): string | undefined {
+  const members = inputMembers(set, op);
+  for (const f of rule.identity ?? []) {
+    const v = rule.set?.[f];
+    const n = typeof v === 'string' && v.startsWith('$input.') ? v.slice('$input.'.length) : undefined;
+    const m = members.find((x) => x.name === n);
+    if (
+      n &&
+      m?.type === 'string' &&
+      !m.constraints.some((c) => c.kind === 'pattern' || c.kind === 'enum') &&
+      typeof input[n] === 'string' &&
+      input[n] !== ''
+    )
+      return n;
+  }
+  return undefined;
+}
+
+/** Two calls, one per version, with the same properties: both succeed and show one id. */
+async function sameId(
+  s: Session,
+  idField: string,
+  entity: string,
+  rule: RuleSpec,
+  ...calls: [Side, Record<string, unknown>][]
+): Promise<void> {
+  const made: { side: Side; id?: string; ex: Answered }[] = [];
+  for (const [side, input] of calls) {
     const ex = await s.call(side.op.api, side.op.operation, input, {
-      label: `${side.op.api} ${side.op.operation}`,
+      label: `${side.op.api} ${side.op.operation}${made.length ? ' (same properties)' : ''}`,
     });
     const ans = ex.answer;
     if (ans.kind !== 'success')
@@ -545,17 +595,18 @@ async function tellIdentity(
         `${side.op.api} ${side.op.operation} with the properties of the identity story must succeed, but it answered ${summary(ex)}.`,
         ex,
       );
-    made.push({ id: findId(ans.output, idField), ex });
+    made.push({ side, id: findId(ans.output, idField), ex });
   }
-  const [first, second] = made as [{ id?: string; ex: Answered }, { id?: string; ex: Answered }];
-  if (first.id === undefined || second.id === undefined)
+  const [first, second] = made as [(typeof made)[0], (typeof made)[0]];
+  const missing = made.find((m) => m.id === undefined);
+  if (missing)
     throw new CheckFailure(
-      `Both ${a.op.api} ${a.op.operation} and ${b.op.api} ${b.op.operation} must show the ${entity}'s ${idField}, but ${first.id === undefined ? a.op.api : b.op.api} did not.`,
-      first.id === undefined ? first.ex : second.ex,
+      `${missing.side.op.api} ${missing.side.op.operation} must show the ${entity}'s ${idField}, but it does not.`,
+      missing.ex,
     );
   if (first.id !== second.id)
     throw new CheckFailure(
-      `The same ${(rules.a.identity ?? []).join(', ')} through ${a.op.api} ${a.op.operation} and ${b.op.api} ${b.op.operation} must give one ${entity}: ${a.op.api} gave ${idField} ${first.id}, ${b.op.api} gave ${second.id}.`,
+      `The same ${(rule.identity ?? []).join(', ')} through ${first.side.op.api} ${first.side.op.operation} and then ${second.side.op.api} ${second.side.op.operation} must give one ${entity}: ${first.side.op.api} gave ${idField} ${first.id}, ${second.side.op.api} gave ${second.id}.`,
       second.ex,
     );
 }
