@@ -4,7 +4,7 @@
 import { randomInt } from 'node:crypto';
 import { resolveTemplate, templateOrder } from '../rules/values.ts';
 import { namedFields } from '../spec/resolve.ts';
-import type { Api, EntitySpec, SpecSet } from '../spec/types.ts';
+import type { Api, EntitySpec, SpecSet, TimerSpec } from '../spec/types.ts';
 
 export interface StoredEntity {
   entity: string;
@@ -93,6 +93,52 @@ const deepClone = <T>(v: T): T => structuredClone(v);
 
 const kidKey = (entity: string, parentId: string) => `${entity}\u0000${parentId}`;
 
+/** When a timer's entity comes due, as it stood when the entity was last written. */
+interface DueEntry {
+  at: number;
+  rec: StoredEntity;
+}
+
+/** A timer and the entities that were in one of its statuses with its time set when last written. */
+interface TimerIndex {
+  timer: TimerSpec;
+  /** a binary min-heap on `at`; entries of entities written since are stale and dropped lazily */
+  heap: DueEntry[];
+}
+
+/** An invalid Date is due at once (the timer scan fires it: NaN is never later than now). */
+const dueTime = (d: Date): number => {
+  const t = d.getTime();
+  return Number.isNaN(t) ? Number.NEGATIVE_INFINITY : t;
+};
+
+function heapPush(heap: DueEntry[], e: DueEntry): void {
+  let i = heap.push(e) - 1;
+  while (i > 0) {
+    const up = (i - 1) >> 1;
+    if (heap[up]!.at <= e.at) break;
+    heap[i] = heap[up]!;
+    i = up;
+  }
+  heap[i] = e;
+}
+
+function heapPop(heap: DueEntry[]): void {
+  const last = heap.pop()!;
+  if (heap.length === 0) return;
+  let i = 0;
+  for (;;) {
+    const l = 2 * i + 1;
+    if (l >= heap.length) break;
+    const r = l + 1;
+    const c = r < heap.length && heap[r]!.at < heap[l]!.at ? r : l;
+    if (heap[c]!.at >= last.at) break;
+    heap[i] = heap[c]!;
+    i = c;
+  }
+  heap[i] = last;
+}
+
 export class Store {
   private entities = new Map<string, Map<string, StoredEntity>>();
   /** children by kind and parent id, in creation order: counters and settling read them on every
@@ -103,11 +149,69 @@ export class Store {
   private tokens = new Map<string, { at: number; id?: string }>();
   /** What the emulator would have sent (e-mail to Workers, notifications), oldest first. */
   private sent: OutboxEntry[] = [];
+  /** The timers of each entity kind with what may come due (model.json `timers`): the timer run
+   * that comes before a request looked at every entity of the kind, once a second. */
+  private timers = new Map<string, TimerIndex[]>();
 
   constructor(
     readonly set: SpecSet,
     private readonly now: () => Date = () => new Date(),
-  ) {}
+  ) {
+    for (const timer of Object.values(set.model.timers ?? {})) {
+      const list = this.timers.get(timer.entity) ?? [];
+      list.push({ timer, heap: [] });
+      this.timers.set(timer.entity, list);
+    }
+  }
+
+  /** Notes when the entity comes due for each timer of its kind, as its fields stand now. */
+  private noteDue(rec: StoredEntity): void {
+    const list = this.timers.get(rec.entity);
+    if (!list) return;
+    for (const x of list) {
+      const at = rec.fields[x.timer.at];
+      if (!(at instanceof Date) || !x.timer.status.includes(String(this.statusOf(rec)))) continue;
+      heapPush(x.heap, { at: dueTime(at), rec });
+      // entries of entities written again pile up: past twice the kind's count, start afresh
+      if (x.heap.length > 2 * (this.entities.get(rec.entity)?.size ?? 0) + 1024)
+        this.reindexTimers(rec.entity);
+    }
+  }
+
+  private reindexTimers(entity?: string): void {
+    for (const [kind, list] of this.timers) {
+      if (entity !== undefined && kind !== entity) continue;
+      for (const x of list) x.heap = [];
+      for (const rec of this.entities.get(kind)?.values() ?? []) this.noteDue(rec);
+    }
+  }
+
+  /**
+   * Whether some timer may be due at `nowMs`: false only when no entity is in a timer's status
+   * with its time at or before then (the timer run then has nothing to do and can skip its scan).
+   */
+  timersMaybeDue(nowMs: number): boolean {
+    for (const list of this.timers.values())
+      for (const x of list) {
+        const heap = x.heap;
+        while (heap.length > 0) {
+          const { at, rec } = heap[0]!;
+          const v = rec.fields[x.timer.at];
+          const live =
+            this.entities.get(rec.entity)?.get(rec.id) === rec &&
+            v instanceof Date &&
+            dueTime(v) === at &&
+            x.timer.status.includes(String(this.statusOf(rec)));
+          if (!live) {
+            heapPop(heap);
+            continue;
+          }
+          if (at <= nowMs) return true;
+          break;
+        }
+      }
+    return false;
+  }
 
   spec(entity: string): EntitySpec {
     const e = this.set.model.entities[entity];
@@ -171,6 +275,7 @@ export class Store {
     else if (opts.owner !== undefined) rec.owner = opts.owner;
     this.table(entity).set(id, rec);
     this.index(rec);
+    this.noteDue(rec);
     return rec;
   }
 
@@ -335,6 +440,7 @@ export class Store {
   /** Sets fields on a stored entity. */
   update(rec: StoredEntity, fields: Record<string, unknown>): void {
     Object.assign(rec.fields, fields);
+    this.noteDue(rec);
   }
 
   size(): number {
@@ -359,6 +465,7 @@ export class Store {
     );
     this.kids.clear();
     for (const t of this.entities.values()) for (const rec of t.values()) this.index(rec);
+    this.reindexTimers();
   }
 
   /** A stable text form of the whole store, for comparing before and after. */
@@ -379,6 +486,7 @@ export class Store {
   clear(): void {
     this.entities.clear();
     this.kids.clear();
+    for (const list of this.timers.values()) for (const x of list) x.heap = [];
     this.sent = [];
     this.tokens.clear();
     this.seq = 0;
