@@ -1,7 +1,7 @@
 // A generic in-memory store over the entities of specs/model.json. It knows ids, owners,
 // parent links, statuses and the field templates (read by src/rules/values.ts);
 // it knows no entity by name.
-import { randomInt } from 'node:crypto';
+import { randomFillSync, randomInt } from 'node:crypto';
 import { resolveTemplate, templateOrder } from '../rules/values.ts';
 import { namedFields } from '../spec/resolve.ts';
 import type { Api, EntitySpec, SpecSet, TimerSpec } from '../spec/types.ts';
@@ -46,13 +46,22 @@ export interface CreateOptions {
 
 const ALNUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
 
-/**
- * Generates a string matching a simple anchored pattern: literals, character classes such as
- * [A-Z0-9] and the quantifiers {n}, {n,m}, + and *. Enough for the id formats in the specs.
- */
-export function sampleFromPattern(pattern: string, openLength = 14): string {
+/** One step of a pattern: a character set and how many characters of it (`+`: up to the open length). */
+interface PatternPiece {
+  chars: string;
+  count: number;
+  plus: boolean;
+}
+
+// Ids are made on every create: each pattern is read once (bounded: patterns come from the specs,
+// and from tests).
+const compiledPatterns = new Map<string, PatternPiece[]>();
+
+function compilePattern(pattern: string): PatternPiece[] {
+  const hit = compiledPatterns.get(pattern);
+  if (hit) return hit;
   let src = pattern.replace(/^\^/, '').replace(/\$$/, '');
-  let out = '';
+  const pieces: PatternPiece[] = [];
   const classChars = (body: string): string => {
     let chars = '';
     for (let i = 0; i < body.length; i++) {
@@ -77,19 +86,57 @@ export function sampleFromPattern(pattern: string, openLength = 14): string {
       src = src.slice(1);
     }
     let count = 1;
+    let plus = false;
     const q = /^(\{(\d+)(,(\d*))?\}|\+|\*|\?)/.exec(src);
     if (q) {
-      if (q[1] === '+') count = Math.max(1, openLength - out.length);
+      if (q[1] === '+') plus = true;
       else if (q[1] === '*' || q[1] === '?') count = 1;
       else count = Number(q[2]);
       src = src.slice(q[0].length);
     }
-    for (let i = 0; i < count; i++) out += chars[randomInt(chars.length)];
+    pieces.push({ chars, count, plus });
+  }
+  if (compiledPatterns.size >= 256) compiledPatterns.clear();
+  compiledPatterns.set(pattern, pieces);
+  return pieces;
+}
+
+// Random bytes drawn in blocks: a crypto call per character of every id was a visible share of a create.
+const randomPool = Buffer.alloc(4096);
+let randomAt = randomPool.length;
+
+/** A uniform random index below n (crypto-random, as randomInt). */
+function randomIndex(n: number): number {
+  if (n <= 1) return 0;
+  if (n > 256) return randomInt(n);
+  // rejection keeps every index equally likely
+  const limit = 256 - (256 % n);
+  for (;;) {
+    if (randomAt >= randomPool.length) {
+      randomFillSync(randomPool);
+      randomAt = 0;
+    }
+    const b = randomPool[randomAt++]!;
+    if (b < limit) return b % n;
+  }
+}
+
+/**
+ * Generates a string matching a simple anchored pattern: literals, character classes such as
+ * [A-Z0-9] and the quantifiers {n}, {n,m}, + and *. Enough for the id formats in the specs.
+ */
+export function sampleFromPattern(pattern: string, openLength = 14): string {
+  let out = '';
+  for (const piece of compilePattern(pattern)) {
+    const count = piece.plus ? Math.max(1, openLength - out.length) : piece.count;
+    for (let i = 0; i < count; i++) out += piece.chars[randomIndex(piece.chars.length)];
   }
   return out;
 }
 
 const deepClone = <T>(v: T): T => structuredClone(v);
+
+const fieldOrders = new WeakMap<EntitySpec, string[]>();
 
 const kidKey = (entity: string, parentId: string) => `${entity}\u0000${parentId}`;
 
@@ -264,8 +311,8 @@ export class Store {
     const id = opts.id ?? this.newId(entity);
     const fields: Record<string, unknown> = { [spec.id]: id };
     if (spec.parent && opts.parent) fields[spec.parent.via] = opts.parent.id;
-    const templates = { ...spec.fields, ...(opts.fields ?? {}) };
-    const order = templateOrder(templates);
+    const templates = opts.fields ? { ...spec.fields, ...opts.fields } : spec.fields;
+    const order = opts.fields ? templateOrder(templates) : this.fieldOrder(spec);
     for (const k of order) fields[k] = this.resolveTemplate(entity, k, templates[k], fields);
     if (spec.status && opts.status !== undefined) fields[spec.status.field] = opts.status;
     else if (spec.status && fields[spec.status.field] === undefined)
@@ -277,6 +324,16 @@ export class Store {
     this.index(rec);
     this.noteDue(rec);
     return rec;
+  }
+
+  /** The order of an entity kind's own field templates (model.json is read-only once loaded). */
+  private fieldOrder(spec: EntitySpec): string[] {
+    let order = fieldOrders.get(spec);
+    if (!order) {
+      order = templateOrder(spec.fields);
+      fieldOrders.set(spec, order);
+    }
+    return order;
   }
 
   /** Whether the requester API can see the entity (model.json `status.invisible`). */

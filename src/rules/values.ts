@@ -21,9 +21,22 @@ export type Value =
 
 const WORDS = new Set(['$id', '$parent', '$entity', '$status', '$worker']);
 
+// Spec values are read on every call (effects, templates): each `$…` string is read once. Bounded,
+// as a value may come from outside the specs.
+const parsedValues = new Map<string, Value>();
+
 /** What a spec value means. */
 export function parseValue(v: unknown): Value {
   if (typeof v !== 'string' || !v.startsWith('$')) return { kind: 'literal', value: v };
+  const hit = parsedValues.get(v);
+  if (hit) return { ...hit };
+  const parsed = readValue(v);
+  if (parsedValues.size >= 4096) parsedValues.clear();
+  parsedValues.set(v, parsed);
+  return { ...parsed };
+}
+
+function readValue(v: string): Value {
   const now = /^\$now([+-]\d+)?$/.exec(v);
   if (now) return { kind: 'now', offset: Number(now[1] ?? 0) };
   if (v.startsWith('$input.')) return { kind: 'input', member: v.slice('$input.'.length) };

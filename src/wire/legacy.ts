@@ -323,16 +323,23 @@ function decodeRequest(set: SpecSet, req: WireRequest, opts: ServerCodecOptions)
   return { ok: true, call };
 }
 
+/** The common parameters and marker parameters of a protocol document, once per document. */
+const knownParams = new WeakMap<ProtocolFile, Set<string>>();
+
 /** Parameters that are neither common parameters (or a signing scheme's marker) nor under an input member. */
 function undeclaredParams(
   p: ProtocolFile,
   params: Map<string, string>,
   members: Record<string, unknown>,
 ): string[] {
-  const known = new Set([
-    ...Object.keys(p.commonParameters ?? {}),
-    ...(p.signing.schemes ?? []).flatMap((x) => Object.keys(x.marker ?? {})),
-  ]);
+  let known = knownParams.get(p);
+  if (!known) {
+    known = new Set([
+      ...Object.keys(p.commonParameters ?? {}),
+      ...(p.signing.schemes ?? []).flatMap((x) => Object.keys(x.marker ?? {})),
+    ]);
+    knownParams.set(p, known);
+  }
   return [...params.keys()].filter((k) => {
     const top = k.split('.')[0]!;
     return !known.has(top) && !Object.hasOwn(members, top);

@@ -90,7 +90,11 @@ function newParser(arrayNames: Set<string>, arrayPaths: Set<string>): XMLParser 
 const parsers = new Map<string, XMLParser>();
 const MAX_PARSERS = 64;
 
+let plainParser: XMLParser | undefined;
+
 function parserFor(opts: ParseXmlOptions): XMLParser {
+  if (opts.arrayNames === undefined && opts.arrayPaths === undefined)
+    return (plainParser ??= newParser(new Set(), new Set()));
   const arrayNames = new Set(opts.arrayNames ?? []);
   // fast-xml-parser reports paths with '.' separators; ours use '/' like getPath.
   const arrayPaths = new Set([...(opts.arrayPaths ?? [])].map((path) => path.split('/').join('.')));
@@ -254,7 +258,11 @@ const ESCAPES: Record<string, string> = {
 };
 
 /** Escapes text for element content or attribute values; illegal characters become U+FFFD. */
+/** Whether text holds anything escapeXml changes (most values hold nothing of the kind). */
+const NEEDS_ESCAPE = /[&<>"'\r\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF\uD800-\uDFFF]/;
+
 export function escapeXml(text: string): string {
+  if (!NEEDS_ESCAPE.test(text)) return text;
   return text.replace(ILLEGAL_XML_CHARS, '\uFFFD').replace(/[&<>"'\r]/g, (c) => ESCAPES[c]!);
 }
 
