@@ -93,8 +93,10 @@ const MAX_PARSERS = 64;
 let plainParser: XMLParser | undefined;
 
 function parserFor(opts: ParseXmlOptions): XMLParser {
-  if (opts.arrayNames === undefined && opts.arrayPaths === undefined)
-    return (plainParser ??= newParser(new Set(), new Set()));
+  if (opts.arrayNames === undefined && opts.arrayPaths === undefined) {
+    plainParser ??= newParser(new Set(), new Set());
+    return plainParser;
+  }
   const arrayNames = new Set(opts.arrayNames ?? []);
   // fast-xml-parser reports paths with '.' separators; ours use '/' like getPath.
   const arrayPaths = new Set([...(opts.arrayPaths ?? [])].map((path) => path.split('/').join('.')));
