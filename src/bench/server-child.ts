@@ -65,7 +65,10 @@ process.on('message', async (m: Msg) => {
       reply({ url, statesUrl });
     } else if (m.type === 'stats') reply(count());
     else if (m.type === 'size') reply(storeSize());
-    else if (m.type === 'pool')
+    else if (m.type === 'cpu') {
+      const u = process.cpuUsage();
+      reply(u.user + u.system);
+    } else if (m.type === 'pool')
       reply(pool(String(m.state), String(m.requester), Number(m.n), Number(m.budgetMs ?? 5000)));
     else throw new Error(`unknown message ${m.type}`);
   } catch (e) {
