@@ -165,6 +165,9 @@ interface OperationPlan {
   kinds: RuleKindModule[];
   /** the rule kind registry's version the plan was made with (a kind registered later counts) */
   version: number;
+  /** the rules and output members the plan was made from (a spec edited in place gets a new plan) */
+  rules: OperationSpec['behaviour']['rules'];
+  output: OperationSpec['output']['members'];
 }
 
 // Per operation spec (the specs are read-only once loaded): building these on every call was a
@@ -173,12 +176,19 @@ const plans = new WeakMap<OperationSpec, OperationPlan>();
 
 function planOf(set: SpecSet, op: OperationSpec): OperationPlan {
   let plan = plans.get(op);
-  if (!plan || plan.version !== registryVersion()) {
+  if (
+    !plan ||
+    plan.version !== registryVersion() ||
+    plan.rules !== op.behaviour.rules ||
+    plan.output !== op.output.members
+  ) {
     plan = {
       outMembers: new Map(outputMembers(set, op).map((m) => [m.name, m])),
       missingError: missingEntityErrors(op)[0],
       kinds: op.behaviour.rules.map((r) => ruleKind(r.kind)),
       version: registryVersion(),
+      rules: op.behaviour.rules,
+      output: op.output.members,
     };
     plans.set(op, plan);
   }
