@@ -5,7 +5,7 @@
 import { missingEntityErrors, type RuleKindModule, registryVersion, ruleKind } from '../rules/index.ts';
 import type { EngineContext } from '../rules/types.ts';
 import { appliesTo } from '../rules/when.ts';
-import { inputMembers, moneyAsAmounts, outputMembers, violationOf } from '../spec/resolve.ts';
+import { inputMembers, moneyAsAmounts, outputMembers, storedFields, violationOf } from '../spec/resolve.ts';
 import { projectGroups, responseGroupParameter, unknownGroups } from '../spec/response-groups.ts';
 import type { OperationSpec, ResolvedMember, RuleSpec, SpecSet } from '../spec/types.ts';
 import type { DecodedCall, ErrorOutcome, Outcome } from '../wire/codec.ts';
@@ -292,7 +292,8 @@ export function executeCall(set: SpecSet, store: Store, decoded: DecodedCall, no
     if (refused) return refused;
   }
   const ctx = base;
-  for (const { rec: target, fields } of ctx.pending) store.update(target, fields);
+  for (const { rec: target, fields } of ctx.pending)
+    store.update(target, storedFields(set, op.api, target.entity, fields));
   for (const commit of ctx.commits) commit();
   if (ctx.after.token !== undefined)
     store.rememberToken(ctx.after.token, now.getTime(), ctx.after.created?.id);
