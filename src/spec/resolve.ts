@@ -130,10 +130,27 @@ export function parameterByRole(
   protocol: ProtocolFile,
   role: ParameterRole,
 ): { name: string; spec: CommonParameterSpec } {
+  let perProtocol = byRoleCache.get(protocol);
+  if (!perProtocol) {
+    perProtocol = new Map();
+    byRoleCache.set(protocol, perProtocol);
+  }
+  const hit = perProtocol.get(role);
+  if (hit) return { ...hit };
   for (const [name, spec] of Object.entries(protocol.commonParameters ?? {}))
-    if (spec.role === role) return { name, spec };
+    if (spec.role === role) {
+      perProtocol.set(role, { name, spec });
+      return { name, spec };
+    }
   throw new Error(`protocols/${protocol.api}.json: no common parameter has the role ${role}`);
 }
+
+// The legacy codec asks for a role's parameter several times per request: found once per protocol
+// document (read-only once loaded).
+const byRoleCache = new WeakMap<
+  ProtocolFile,
+  Map<ParameterRole, { name: string; spec: CommonParameterSpec }>
+>();
 
 export function operation(set: SpecSet, api: Api, name: string): OperationSpec | undefined {
   return set.apis[api].operations.get(name);
@@ -141,6 +158,7 @@ export function operation(set: SpecSet, api: Api, name: string): OperationSpec |
 
 /** Fill a message template: {Name} from the values given, unknown names left as they are. */
 export function fillMessage(template: string, values: Record<string, unknown>): string {
+  if (!template.includes('{')) return template;
   return template.replace(/\{([A-Za-z]+)\}/g, (whole, name: string) =>
     values[name] === undefined ? whole : String(values[name]),
   );
