@@ -277,25 +277,34 @@ export class Session {
   }
 
   /**
-   * From now on the owner (credentials 0) is a fresh requester (docs/provider-states.md): its
-   * unfiltered listings hold only what this session makes, so a walk for one entity stays short
-   * however much other checks made. A target that hands back no fresh requester leaves the owner
-   * as it was (false): the check still runs, over the shared listings.
+   * A fresh requester (docs/provider-states.md), a scope no other check writes to: its unfiltered
+   * listings hold only what is made for it. Undefined when the target hands back none.
    */
-  async isolate(): Promise<boolean> {
+  async freshRequester(): Promise<Credentials | undefined> {
     const state = scopeState(this.set);
-    if (freshSupport.get(this.config) === false || state === undefined) return false;
+    if (freshSupport.get(this.config) === false || state === undefined) return undefined;
     try {
       const { as } = await this.freshState(state);
-      this.owner = as;
       freshSupport.set(this.config, true);
-      return true;
+      return as;
     } catch (e) {
       if (!(e instanceof NotRun)) throw e;
       // only an answer without a requester says the target has none; a failure may pass
       if (e.message.includes(NO_FRESH_REQUESTER)) freshSupport.set(this.config, false);
-      return false;
+      return undefined;
     }
+  }
+
+  /**
+   * From now on the owner (credentials 0) is a fresh requester: its unfiltered listings hold only
+   * what this session makes, so a walk for one entity stays short however much other checks made.
+   * A target that hands back no fresh requester leaves the owner as it was (false): the check
+   * still runs, over the shared listings.
+   */
+  async isolate(): Promise<boolean> {
+    const fresh = await this.freshRequester();
+    if (fresh) this.owner = fresh;
+    return fresh !== undefined;
   }
 
   private async stateAnswer(

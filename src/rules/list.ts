@@ -71,7 +71,8 @@ function candidates(
       const want = field === parent.via ? inputValue(call.input, inMembers, member) : undefined;
       if (typeof want !== 'string') continue;
       const rec = store.getAny(parent.entity, want);
-      return rec ? store.childrenOf(rec, entity).filter((k) => store.visible(k)) : [];
+      if (!rec || (owned && store.ownerOf(rec) !== call.accessKeyId)) return [];
+      return store.childrenOf(rec, entity).filter((k) => store.visible(k));
     }
   return owned ? store.listOwned(entity, call.accessKeyId) : store.list(entity);
 }
@@ -636,8 +637,9 @@ export const list: RuleKindModule = {
     if (pg && Object.keys(rule.filter ?? {}).length && optionalFilter)
       ctx.add(`rule.${rule.id}.unfiltered`, ctx.sev, async (s) => {
         await s.requireApi(api);
-        // another requester's key when there is one: its listing holds only what this check made
-        const as = s.config.credentials.length > 1 ? 1 : 0;
+        // a fresh requester, else another requester's key when there is one: its listing holds
+        // (nearly) only what this check made
+        const as = (await s.isolate()) ? 0 : s.config.credentials.length > 1 ? 1 : 0;
         const ids = await freshIds(s, op, rule.given, as);
         s.cover(`rule:${rule.id}:unfiltered`);
         const { ids: got, last } = await unfilteredPages(s, as);
@@ -674,11 +676,13 @@ export const list: RuleKindModule = {
         s.creds(1);
         const ids = await freshIds(s, op, rule.given, 0);
         s.cover(`rule:${rule.id}:owned`);
+        // a fresh requester as the non-owner where the target has them: its pages are its own few
+        const other = (await s.freshRequester()) ?? 1;
         // every page the non-owner is given (up to 50): none lists the owner's entity
         let input = listInput(ids);
         for (let page = 1; page <= 50; page++) {
           const ex = await s.call(api, op.operation, input, {
-            as: 1,
+            as: other,
             label: page === 1 ? 'list by a non-owner' : `page ${page} for a non-owner`,
           });
           if (ex.answer.kind === 'success' && listed(ex.answer.output, keyFrom(ids)).hit)
