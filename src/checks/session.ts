@@ -79,6 +79,26 @@ const LONG_QUERY = 4096;
 /** Probe results per target config object (a new config, a new probe) and API version. */
 const servedCache = new WeakMap<ServerTargetConfig, Map<string, Promise<string | undefined>>>();
 
+const NO_FRESH_REQUESTER = 'hands back no fresh requester';
+
+/** Whether the target hands back fresh requesters, per target config (asked once it said no). */
+const freshSupport = new WeakMap<ServerTargetConfig, boolean>();
+
+/**
+ * The provider state a fresh requester is asked for when a check only wants the scope: the one
+ * that makes least (no ids to return, fewest entities), so the scope starts (nearly) empty.
+ */
+export function scopeState(set: SpecSet): string | undefined {
+  const rank = (n: string) => {
+    const st = set.model.states[n]!;
+    return [Object.keys(st.returns ?? {}).length, st.creates.length];
+  };
+  return Object.keys(set.model.states).sort((a, b) => {
+    const [ra, rb] = [rank(a), rank(b)];
+    return ra[0]! - rb[0]! || ra[1]! - rb[1]! || a.localeCompare(b);
+  })[0];
+}
+
 /** What to try when the states endpoint fails under the suite's load. */
 export const STATE_HINT =
   'if it only fails under load, raise --timeout-ms or lower --concurrency (server checks in flight at once)';
@@ -90,6 +110,8 @@ export class Session {
   /** The wire form of the API versions that have several (2014-08-15: 'soap'); default: the first form. */
   wire: string | undefined;
   private readonly secrets: string[];
+  /** A fresh requester standing in for credentials 0 (the owner), once `isolate` found one. */
+  private owner: Credentials | undefined;
 
   constructor(
     readonly set: SpecSet,
@@ -131,6 +153,7 @@ export class Session {
   }
 
   creds(i: number): Credentials {
+    if (i === 0 && this.owner) return this.owner;
     const c = this.config.credentials[i];
     if (!c)
       throw new NotRun(
@@ -247,10 +270,41 @@ export class Session {
     const r = (doc as { requester?: Partial<Credentials> }).requester;
     if (typeof r?.accessKeyId !== 'string' || typeof r.secretAccessKey !== 'string')
       throw new NotRun(
-        `provider state ${name}: the states endpoint hands back no fresh requester (params.requester "fresh", docs/provider-states.md)`,
+        `provider state ${name}: the states endpoint ${NO_FRESH_REQUESTER} (params.requester "fresh", docs/provider-states.md)`,
       );
     this.secrets.push(r.secretAccessKey);
     return { ids, as: { accessKeyId: r.accessKeyId, secretAccessKey: r.secretAccessKey } };
+  }
+
+  /**
+   * A fresh requester (docs/provider-states.md), a scope no other check writes to: its unfiltered
+   * listings hold only what is made for it. Undefined when the target hands back none.
+   */
+  async freshRequester(): Promise<Credentials | undefined> {
+    const state = scopeState(this.set);
+    if (freshSupport.get(this.config) === false || state === undefined) return undefined;
+    try {
+      const { as } = await this.freshState(state);
+      freshSupport.set(this.config, true);
+      return as;
+    } catch (e) {
+      if (!(e instanceof NotRun)) throw e;
+      // only an answer without a requester says the target has none; a failure may pass
+      if (e.message.includes(NO_FRESH_REQUESTER)) freshSupport.set(this.config, false);
+      return undefined;
+    }
+  }
+
+  /**
+   * From now on the owner (credentials 0) is a fresh requester: its unfiltered listings hold only
+   * what this session makes, so a walk for one entity stays short however much other checks made.
+   * A target that hands back no fresh requester leaves the owner as it was (false): the check
+   * still runs, over the shared listings.
+   */
+  async isolate(): Promise<boolean> {
+    const fresh = await this.freshRequester();
+    if (fresh) this.owner = fresh;
+    return fresh !== undefined;
   }
 
   private async stateAnswer(

@@ -217,6 +217,10 @@ async function runSteps(
 ): Promise<void> {
   const model: Model = { entities: [] };
   const ent = set.model.entities[entity]!;
+  // each sequence as a fresh requester where the target has them: an observation that walks the
+  // owner's listing (ListWorkerBlocks) then reads this sequence's entities only, not the thousands
+  // the rest of the suite made
+  await s.isolate();
   const check = async (e: ModelEntity, when: string) => {
     const obs = await s.observe(api, entity, e.ids);
     const got = observed(ent, obs);

@@ -35,6 +35,11 @@ export interface RuleTarget {
   readonly api: Api;
   /** A provider state owned by `owner` (default the caller); its ids. */
   state(name: string, owner?: Party): Promise<Record<string, string>>;
+  /**
+   * From now on the caller's unfiltered listings hold only what this check makes, where the
+   * audience can do that (a server: a fresh requester as the caller; a client signs as itself).
+   */
+  isolate(): Promise<void>;
   call(op: OperationSpec, input: Record<string, unknown>, label?: string): Promise<Called>;
   /** The call must have failed with one of these errors (ids in errors.json). */
   refused(c: Called, op: OperationSpec, errors: string[], what: string): void;
@@ -82,6 +87,9 @@ export function serverTarget(s: Session, api: Api): RuleTarget {
     set: s.set,
     api,
     state: (name, owner) => s.state(name, as(owner)),
+    isolate: async () => {
+      await s.isolate();
+    },
     async call(op, input, label) {
       const e = await s.call(api, op.operation, input, label ? { label } : {});
       return {

@@ -191,6 +191,11 @@ export class Store {
   /** children by kind and parent id, in creation order: counters and settling read them on every
    * call, and a scan of every child of the kind made each read grow with the store */
   private kids = new Map<string, Set<StoredEntity>>();
+  /** root entities by kind and owner, in creation order: a list of the caller's own (ListHITs)
+   * filtered every entity of the kind, which a long run makes tens of thousands of */
+  private owned = new Map<string, Set<StoredEntity>>();
+  /** kinds with an entity whose id field is not its store id (`select` looks those up by field) */
+  private aliased = new Set<string>();
   private seq = 0;
   /** Idempotency tokens seen (token rules): key → when, and the id of what the call made. */
   private tokens = new Map<string, { at: number; id?: string }>();
@@ -361,7 +366,13 @@ export class Store {
       this.visible(r) && (typeof parentId !== 'string' || r.parentId === parentId);
     const direct = this.getAny(entity, id);
     if (direct && fits(direct)) return direct;
-    return this.listAll(entity).find((r) => r.fields[spec.id] === id && fits(r));
+    // a scan of every entity of the kind, only for kinds whose id field can differ from the store
+    // id (an unknown id, which many checks send, found nothing after reading them all)
+    if (!this.aliased.has(entity)) return undefined;
+    const parent =
+      typeof parentId === 'string' && spec.parent ? this.getAny(spec.parent.entity, parentId) : undefined;
+    const pool = parent ? this.childrenOf(parent, entity) : this.listAll(entity);
+    return pool.find((r) => r.fields[spec.id] === id && fits(r));
   }
 
   /** The entity whatever its status (Worker actions, timers). */
@@ -404,14 +415,35 @@ export class Store {
     return [...(this.entities.get(entity)?.values() ?? [])];
   }
 
+  /**
+   * The entities of a kind that `owner` owns (through their parent chain) and the requester API
+   * can see, in creation order: `list` narrowed to one owner, from an index for root kinds.
+   */
+  listOwned(entity: string, owner: string): StoredEntity[] {
+    if (this.spec(entity).parent) return this.list(entity).filter((rec) => this.ownerOf(rec) === owner);
+    const mine = [...(this.owned.get(kidKey(entity, owner)) ?? [])];
+    return this.set.model.entities[entity]?.status?.invisible?.length
+      ? mine.filter((rec) => this.visible(rec))
+      : mine;
+  }
+
   /** Removes an entity (used to undo a provider state that could not be completed). */
   remove(rec: StoredEntity): void {
     this.entities.get(rec.entity)?.delete(rec.id);
     if (rec.parentId !== undefined) this.kids.get(kidKey(rec.entity, rec.parentId))?.delete(rec);
+    else if (rec.owner !== undefined) this.owned.get(kidKey(rec.entity, rec.owner))?.delete(rec);
   }
 
   private index(rec: StoredEntity): void {
-    if (rec.parentId === undefined) return;
+    this.noteAlias(rec);
+    if (rec.parentId === undefined) {
+      if (rec.owner === undefined) return;
+      const key = kidKey(rec.entity, rec.owner);
+      const mine = this.owned.get(key);
+      if (mine) mine.add(rec);
+      else this.owned.set(key, new Set([rec]));
+      return;
+    }
     const key = kidKey(rec.entity, rec.parentId);
     const set = this.kids.get(key);
     if (set) set.add(rec);
@@ -457,7 +489,7 @@ export class Store {
    * one it has, or a new one made from the model's fields (an account is there from the start).
    */
   accountOf(entity: string, owner: string): StoredEntity {
-    return this.list(entity).find((e) => e.owner === owner) ?? this.create(entity, { owner });
+    return this.listOwned(entity, owner)[0] ?? this.create(entity, { owner });
   }
 
   /**
@@ -494,10 +526,16 @@ export class Store {
     return out;
   }
 
+  private noteAlias(rec: StoredEntity): void {
+    const idField = this.set.model.entities[rec.entity]?.id;
+    if (idField !== undefined && rec.fields[idField] !== rec.id) this.aliased.add(rec.entity);
+  }
+
   /** Sets fields on a stored entity. */
   update(rec: StoredEntity, fields: Record<string, unknown>): void {
     Object.assign(rec.fields, fields);
     this.noteDue(rec);
+    this.noteAlias(rec);
   }
 
   size(): number {
@@ -521,6 +559,8 @@ export class Store {
       s.entities.map(([k, list]) => [k, new Map(list.map((r) => [r.id, deepClone(r)]))]),
     );
     this.kids.clear();
+    this.owned.clear();
+    this.aliased.clear();
     for (const t of this.entities.values()) for (const rec of t.values()) this.index(rec);
     this.reindexTimers();
   }
@@ -544,6 +584,8 @@ export class Store {
     this.entities.clear();
     this.kids.clear();
     for (const list of this.timers.values()) for (const x of list) x.heap = [];
+    this.owned.clear();
+    this.aliased.clear();
     this.sent = [];
     this.tokens.clear();
     this.seq = 0;

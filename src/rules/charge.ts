@@ -31,7 +31,7 @@ export function modestAmount(): fc.Arbitrary<string> {
 export function balanceOf(set: SpecSet, store: Store, owner: string): number {
   const account = set.model.account;
   if (!account) return 0;
-  const rec = store.list(account.entity).find((e) => e.owner === owner);
+  const rec = store.listOwned(account.entity, owner)[0];
   return toCents(
     String(rec ? rec.fields[account.field] : set.model.entities[account.entity]?.fields[account.field]),
   );

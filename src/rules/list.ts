@@ -52,6 +52,31 @@ function fieldValues(rec: StoredEntity, field: string): unknown[] {
     : [];
 }
 
+/**
+ * Where a listing's items come from, in creation order, before its conditions are applied: the
+ * children of the parent a filter names, else the caller's own, else every entity of the kind.
+ * (A scan of every entity on each call grew with the store, which a long run fills.)
+ */
+function candidates(
+  store: Store,
+  entity: string,
+  r: RuleSpec,
+  call: DecodedCall,
+  inMembers: Map<string, ResolvedMember>,
+  owned: boolean | undefined,
+): StoredEntity[] {
+  const parent = store.set.model.entities[entity]?.parent;
+  if (parent)
+    for (const [member, field] of Object.entries(r.filter ?? {})) {
+      const want = field === parent.via ? inputValue(call.input, inMembers, member) : undefined;
+      if (typeof want !== 'string') continue;
+      const rec = store.getAny(parent.entity, want);
+      if (!rec || (owned && store.ownerOf(rec) !== call.accessKeyId)) return [];
+      return store.childrenOf(rec, entity).filter((k) => store.visible(k));
+    }
+  return owned ? store.listOwned(entity, call.accessKeyId) : store.list(entity);
+}
+
 function runList(
   ctx: Pick<EngineContext, 'error'>,
   set: SpecSet,
@@ -64,7 +89,10 @@ function runList(
   const p = set.apis[op.api].protocol;
   const entity = op.behaviour.entity;
   const statusField = set.model.entities[entity]?.status?.field;
-  let matched = store.list(entity).filter((rec) =>
+  // ownedWhen: only the caller's when the call asks for it (e.g. MustBeOwnedByCaller), else everyone's
+  const inMembers = new Map(inputMembers(set, op).map((m) => [m.name, m]));
+  const owned = r.owned && (!r.ownedWhen || inputMatches(call.input, r.ownedWhen, inMembers, new Date()));
+  let matched = candidates(store, entity, r, call, inMembers, owned).filter((rec) =>
     Object.entries(r.where ?? {}).every(([k, v]) => {
       const x = k === '$status' ? store.statusOf(rec) : rec.fields[k];
       // a list of values: any of them
@@ -72,10 +100,6 @@ function runList(
     }),
   );
   if (statusField === undefined && r.where && '$status' in r.where) matched = [];
-  const inMembers = new Map(inputMembers(set, op).map((m) => [m.name, m]));
-  // ownedWhen: only the caller's when the call asks for it (e.g. MustBeOwnedByCaller), else everyone's
-  const owned = r.owned && (!r.ownedWhen || inputMatches(call.input, r.ownedWhen, inMembers, new Date()));
-  if (owned) matched = matched.filter((rec) => store.ownerOf(rec) === call.accessKeyId);
   const binding: unknown[] = [op.operation];
   for (const [member, field] of Object.entries(r.filter ?? {})) {
     const want = inputValue(call.input, inMembers, member);
@@ -329,6 +353,8 @@ export const list: RuleKindModule = {
     // narrows the listing to what the state made, e.g. all of the caller's HITs)
     const listFresh = async (s: Session, coverKey: string) => {
       await s.requireApi(api);
+      // the caller's listing holds what every check made: a fresh requester's holds this one
+      if (rule.owned) await s.isolate();
       const ids = await freshIds(s, op, rule.given);
       s.cover(coverKey);
       let input = listInput(ids);
@@ -611,8 +637,9 @@ export const list: RuleKindModule = {
     if (pg && Object.keys(rule.filter ?? {}).length && optionalFilter)
       ctx.add(`rule.${rule.id}.unfiltered`, ctx.sev, async (s) => {
         await s.requireApi(api);
-        // another requester's key when there is one: its listing holds only what this check made
-        const as = s.config.credentials.length > 1 ? 1 : 0;
+        // a fresh requester, else another requester's key when there is one: its listing holds
+        // (nearly) only what this check made
+        const as = (await s.isolate()) ? 0 : s.config.credentials.length > 1 ? 1 : 0;
         const ids = await freshIds(s, op, rule.given, as);
         s.cover(`rule:${rule.id}:unfiltered`);
         const { ids: got, last } = await unfilteredPages(s, as);
@@ -649,11 +676,13 @@ export const list: RuleKindModule = {
         s.creds(1);
         const ids = await freshIds(s, op, rule.given, 0);
         s.cover(`rule:${rule.id}:owned`);
+        // a fresh requester as the non-owner where the target has them: its pages are its own few
+        const other = (await s.freshRequester()) ?? 1;
         // every page the non-owner is given (up to 50): none lists the owner's entity
         let input = listInput(ids);
         for (let page = 1; page <= 50; page++) {
           const ex = await s.call(api, op.operation, input, {
-            as: 1,
+            as: other,
             label: page === 1 ? 'list by a non-owner' : `page ${page} for a non-owner`,
           });
           if (ex.answer.kind === 'success' && listed(ex.answer.output, keyFrom(ids)).hit)
@@ -787,6 +816,8 @@ export const list: RuleKindModule = {
         shrinkBudget: 3,
         cases: { server: 1, client: 1 },
         async run(t, extra) {
+          // the caller's listing holds what every check made: a fresh requester's holds this one
+          if (rule.owned) await t.isolate();
           const ids = await t.state(given);
           t.cover(`rule:${rule.id}`);
           const filter = { ...ruleInput(rule), ...filterInput(op, rule, ids) };
