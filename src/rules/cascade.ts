@@ -141,5 +141,8 @@ export const cascade: RuleKindModule = {
     );
     return undefined;
   },
+  // the model follows statuses, not the balance (a server's own, spent by other checks and runs):
+  // the documented refusal for want of funds may come whenever the cascade pays
+  predict: (ctx) => ({ maybe: [ctx.rule.error!] }),
   serverChecks: cascadeChecks,
 };

@@ -173,5 +173,8 @@ export const charge: RuleKindModule = {
     );
     return undefined;
   },
+  // the model follows statuses, not the balance: a server's balance is its own (other checks, other
+  // runs spend it), so the documented refusal for want of funds may come on any charged call
+  predict: (ctx) => ({ maybe: [ctx.rule.error!] }),
   serverChecks: chargeChecks,
 };
