@@ -54,3 +54,18 @@ describe('a balance other runs spent', () => {
     expect(rs.filter((r) => r.status === 'passed').length).toBeGreaterThan(0);
   }, 60_000);
 });
+
+describe('a block list other runs filled', () => {
+  test('the WorkerBlock model runs find their blocks past the hundredth page of ten', async () => {
+    // what earlier runs leave: more blocks than a hundred pages of the default ten hold
+    const store = em.emulator.store;
+    for (let i = 0; i < 1010; i++) store.create('WorkerBlock', { owner: TEST_REQUESTER_1.accessKeyId });
+    const rs = await run(
+      em,
+      ['CreateWorkerBlock', 'DeleteWorkerBlock', 'BlockWorker', 'UnblockWorker'],
+      /^(2017-01-17|2014-08-15)\/[A-Za-z]+\/stateful\.model$/,
+    );
+    expect(failures(rs)).toEqual([]);
+    expect(rs.filter((r) => r.status === 'passed').length).toBe(rs.length);
+  }, 90_000);
+});
