@@ -394,6 +394,16 @@ export function toCents(amount: string): number {
   return m ? Number(m[1]) * 100 + Number((m[2] ?? '').padEnd(2, '0') || 0) : Number.NaN;
 }
 
+/**
+ * A decimal amount in whole cents in its two-decimal form ("+5" is "5.00", ".5" "0.50",
+ * "10000.000" "10000.00"); undefined when it is not one (negative, a fraction of a cent, no digit).
+ */
+export function canonicalAmount(amount: string): string | undefined {
+  const m = /^\+?(\d*)(?:\.(\d{0,2})0*)?$/.exec(amount.trim());
+  if (!m || (m[1] === '' && (m[2] ?? '') === '')) return undefined;
+  return `${m[1]!.replace(/^0+(?=\d)/, '') || '0'}.${(m[2] ?? '').padEnd(2, '0')}`;
+}
+
 /** Cents as a money string with two decimals. */
 export function fromCents(cents: number): string {
   return `${Math.floor(cents / 100)}.${String(cents % 100).padStart(2, '0')}`;
