@@ -6,9 +6,9 @@
 // reference-of-facts comparison or the official-model comparison.
 import { readFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { serverChecks } from '../../src/checks/catalogue.ts';
 import { compareFactsWithSpec, readFacts } from '../../src/fixtures/facts.ts';
 import { compareSeedWithSpec, parseSeed, readSeed, seedFiles } from '../../src/fixtures/seeds.ts';
-import { serverChecks } from '../../src/checks/catalogue.ts';
 import { loadSpecsUncached } from '../../src/spec/load.ts';
 import { compareWithOfficialModel, readServiceModel } from '../../src/spec/official-model.ts';
 import type { SpecSet } from '../../src/spec/types.ts';
