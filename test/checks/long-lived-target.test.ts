@@ -4,6 +4,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { serverChecks } from '../../src/checks/catalogue.ts';
 import { runCheck } from '../../src/checks/run.ts';
+import { Session } from '../../src/checks/session.ts';
 import type { CheckResult, ServerTargetConfig } from '../../src/checks/types.ts';
 import { type RunningEmulator, startEmulator } from '../../src/emulator/server.ts';
 import { TEST_CREDENTIALS, TEST_REQUESTER_1 } from '../../src/emulator/test-credentials.ts';
@@ -44,22 +45,43 @@ afterAll(async () => em?.close());
 
 describe('a balance other runs spent', () => {
   test('the model runs of charged calls take the documented InsufficientFunds refusal', async () => {
-    // what many earlier runs leave: a cent
+    // a server whose every account (a fresh requester's too) holds a cent, as many runs leave one
     const account = set.model.account!;
-    const store = em.emulator.store;
-    store.update(store.accountOf(account.entity, TEST_REQUESTER_1.accessKeyId), { [account.field]: '0.01' });
-    const rs = await run(em, ['ApproveAssignment', 'DisableHIT'], /\/stateful\.model$/);
-    expect(failures(rs)).toEqual([]);
-    // the runs met the refusal (the drained balance is what they ran against)
-    expect(rs.filter((r) => r.status === 'passed').length).toBeGreaterThan(0);
+    const specs = structuredClone(set);
+    specs.model.entities[account.entity]!.fields[account.field] = '0.01';
+    const poor = await startEmulator({ port: 0, host: '127.0.0.1', specs });
+    try {
+      const rs = await run(poor, ['ApproveAssignment', 'DisableHIT'], /\/stateful\.model$/);
+      expect(failures(rs)).toEqual([]);
+      expect(rs.filter((r) => r.status === 'passed').length).toBe(rs.length);
+    } finally {
+      await poor.close();
+    }
   }, 60_000);
 });
 
 describe('a block list other runs filled', () => {
-  test('the WorkerBlock model runs find their blocks past the hundredth page of ten', async () => {
-    // what earlier runs leave: more blocks than a hundred pages of the default ten hold
+  test('an observation finds a block past the hundredth page of ten, in both APIs', async () => {
+    // what earlier runs leave: more blocks than a hundred pages of the default ten hold, and then
+    // the one the check looks for
     const store = em.emulator.store;
-    for (let i = 0; i < 1010; i++) store.create('WorkerBlock', { owner: TEST_REQUESTER_1.accessKeyId });
+    const owner = TEST_REQUESTER_1.accessKeyId;
+    for (let i = 0; i < 1010; i++) store.create('WorkerBlock', { owner });
+    const last = store.create('WorkerBlock', { owner });
+    const s = new Session(set, config(em, []), {
+      id: 'test/observe',
+      api: '2017-01-17',
+      operation: 'ListWorkerBlocks',
+      rule: 'test',
+    });
+    for (const api of APIS) {
+      const seen = await s.observe(api, 'WorkerBlock', { WorkerId: last.id });
+      expect(seen.present, api).toBe(true);
+    }
+  }, 30_000);
+
+  test('the WorkerBlock model runs sign with a fresh requester: their list holds only their own blocks', async () => {
+    const before = new Set(em.emulator.store.list('WorkerBlock').map((b) => b.id));
     const rs = await run(
       em,
       ['CreateWorkerBlock', 'DeleteWorkerBlock', 'BlockWorker', 'UnblockWorker'],
@@ -67,5 +89,11 @@ describe('a block list other runs filled', () => {
     );
     expect(failures(rs)).toEqual([]);
     expect(rs.filter((r) => r.status === 'passed').length).toBe(rs.length);
-  }, 90_000);
+    const made = em.emulator.store.list('WorkerBlock').filter((b) => !before.has(b.id));
+    expect(made.length).toBeGreaterThan(0);
+    const testKeys = TEST_CREDENTIALS.map((c) => c.accessKeyId);
+    expect(made.filter((b) => b.owner !== undefined && testKeys.includes(b.owner)).map((b) => b.id)).toEqual(
+      [],
+    );
+  }, 60_000);
 });
