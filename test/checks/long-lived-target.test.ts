@@ -60,6 +60,30 @@ describe('a balance other runs spent', () => {
   }, 60_000);
 });
 
+describe("the usual requester's balance spent", () => {
+  test('the charge checks pay from a fresh requester, whose balance nobody spent', async () => {
+    // the usual requester's account as earlier runs leave it: a cent
+    const account = set.model.account!;
+    const store = em.emulator.store;
+    store.update(store.accountOf(account.entity, TEST_REQUESTER_1.accessKeyId), { [account.field]: '0.01' });
+    const charged = APIS.flatMap((api) =>
+      [...set.apis[api].operations.values()].flatMap((op) =>
+        op.behaviour.rules
+          .filter((r) => r.kind === 'charge' || r.kind === 'cascade')
+          .map((r) => `${api}/${op.operation}/rule.${r.id}`),
+      ),
+    );
+    const operations = [...new Set(charged.map((id) => id.split('/')[1]!))];
+    const rs = await run(em, operations, new RegExp(`^(${charged.join('|')})$`));
+    expect(rs.length).toBeGreaterThan(3);
+    expect(
+      rs
+        .filter((r) => r.status !== 'passed')
+        .map((r) => `${r.record.id}: ${r.record.notRunReason ?? r.record.detail}`),
+    ).toEqual([]);
+  }, 60_000);
+});
+
 describe('a block list other runs filled', () => {
   test('an observation finds a block past the hundredth page of ten, in both APIs', async () => {
     // what earlier runs leave: more blocks than a hundred pages of the default ten hold, and then
