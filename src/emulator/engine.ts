@@ -157,8 +157,8 @@ function callersOwn(store: Store, entity: string, owner: string): StoredEntity {
 }
 
 /**
- * A money structure's amount as the store keeps it: in its two-decimal form ("+5", ".5" and
- * "10000.000" are 5.00, 0.50 and 10000.00), the form 2017 shows every amount in.
+ * A money structure's amount as the store keeps it: in a form 2017 can show ("+5", ".5" and
+ * "10000.000" are kept as 5, 0.5 and 10000.00), since one store serves both versions.
  */
 function keptAmounts(
   set: SpecSet,

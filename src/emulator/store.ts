@@ -395,13 +395,15 @@ export function toCents(amount: string): number {
 }
 
 /**
- * A decimal amount in whole cents in its two-decimal form ("+5" is "5.00", ".5" "0.50",
- * "10000.000" "10000.00"); undefined when it is not one (negative, a fraction of a cent, no digit).
+ * A decimal amount in whole cents as 2017 can show it, with the digits it was given: no sign, a
+ * digit before the point, at most two decimals ("+5" is "5", ".5" "0.5", "10000.000" "10000.00";
+ * "5" stays "5", so a type made with "5" in either version is one type). Undefined when it is not
+ * one (negative, a fraction of a cent, no digit).
  */
 export function canonicalAmount(amount: string): string | undefined {
-  const m = /^\+?(\d*)(?:\.(\d{0,2})0*)?$/.exec(amount.trim());
-  if (!m || (m[1] === '' && (m[2] ?? '') === '')) return undefined;
-  return `${m[1]!.replace(/^0+(?=\d)/, '') || '0'}.${(m[2] ?? '').padEnd(2, '0')}`;
+  const m = /^\+?(\d*)(?:(\.)(\d{0,2})0*)?$/.exec(amount.trim());
+  if (!m || (m[1] === '' && (m[3] ?? '') === '')) return undefined;
+  return `${m[1] || '0'}${m[2] ?? ''}${m[3] ?? ''}`;
 }
 
 /** Cents as a money string with two decimals. */
