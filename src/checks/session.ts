@@ -8,9 +8,9 @@ import { bump } from '../arbitraries/coverage.ts';
 import { send } from '../http/transport.ts';
 import { missingEntityErrors } from '../rules/index.ts';
 import { observeInputs } from '../rules/values.ts';
-import { errorSpec } from '../spec/resolve.ts';
+import { errorSpec, inputMembers } from '../spec/resolve.ts';
 import { everyGroup } from '../spec/response-groups.ts';
-import type { Api, EntitySpec, SpecSet } from '../spec/types.ts';
+import type { Api, EntitySpec, Pagination, SpecSet } from '../spec/types.ts';
 import type { Codec, Credentials, DecodedAnswer } from '../wire/codec.ts';
 import type { WireRequest, WireResponse } from '../wire/http-types.ts';
 import { codecFor } from '../wire/index.ts';
@@ -75,6 +75,8 @@ export interface CallOptions {
 
 /** Queries longer than this are sent as a form body instead, when the protocol allows POST. */
 const LONG_QUERY = 4096;
+/** How many pages an observation reads at most (a listing that never ends is the target's failure). */
+const MAX_OBSERVE_PAGES = 1000;
 
 /** Probe results per target config object (a new config, a new probe) and API version. */
 const servedCache = new WeakMap<ServerTargetConfig, Map<string, Promise<string | undefined>>>();
@@ -382,34 +384,23 @@ export class Session {
     ids: Record<string, string>,
     as: number,
   ): Promise<Observation> {
-    let ex = await this.call(api, o.operation, input, { as, label: `observe ${entityName}` });
-    // a listing (find) is read page by page (by its token, or numbered pages) until the entity
-    // turns up or the pages end
     const spec = this.set.apis[api].operations.get(o.operation);
     const paging = spec?.behaviour.rules.find((r) => r.pagination)?.pagination;
-    for (let page = 1; o.find && paging && page < 100; page++) {
+    let ex: Answered;
+    if (o.find && paging && spec) {
+      // a listing holds whatever every other check (and every earlier run) made: read it in the
+      // largest pages it documents, to its end, and once more before calling the entity absent
+      // (an item can slip past a page boundary while other checks add to the list)
+      const size = inputMembers(this.set, spec)
+        .find((m) => m.name === paging.size)
+        ?.constraints.find((c) => c.kind === 'range')?.max;
+      const walkInput =
+        size !== undefined && input[paging.size] === undefined ? { ...input, [paging.size]: size } : input;
+      ex = await this.walk(api, entityName, ent, o, paging, walkInput, ids, as);
       const a = ex.answer;
-      if (a.kind !== 'success' || findIn(a.output, o, ent, ids)) break;
-      let more: Record<string, unknown> | undefined;
-      if (paging.style === 'token' && paging.token) {
-        const next = a.output[paging.token];
-        if (typeof next === 'string' && next !== '') more = { [paging.token]: next };
-      } else if (paging.style === 'page' && paging.page) {
-        const items = atPath(a.output, o.path);
-        const count = items === undefined ? 0 : Array.isArray(items) ? items.length : 1;
-        if (count > 0) more = { [paging.page]: page + 1 };
-      }
-      if (!more) break;
-      ex = await this.call(
-        api,
-        o.operation,
-        { ...input, ...more },
-        {
-          as,
-          label: `observe ${entityName} (page ${page + 1})`,
-        },
-      );
-    }
+      if (a.kind === 'success' && !findIn(a.output, o, ent, ids))
+        ex = await this.walk(api, entityName, ent, o, paging, walkInput, ids, as);
+    } else ex = await this.call(api, o.operation, input, { as, label: `observe ${entityName}` });
     const a = ex.answer;
     if (a.kind === 'error') {
       const missing = spec && missingEntityErrors(spec).map((e) => errorSpec(this.set, e).code);
@@ -432,6 +423,41 @@ export class Session {
     return value && typeof value === 'object'
       ? { present: true, entity: value as Record<string, unknown>, exchange: ex }
       : { present: false, exchange: ex };
+  }
+
+  /** A listing read page by page (by its token, or numbered pages) until the entity turns up or the pages end. */
+  private async walk(
+    api: Api,
+    entityName: string,
+    ent: EntitySpec,
+    o: { operation: string; path: string; find?: string },
+    paging: Pagination,
+    input: Record<string, unknown>,
+    ids: Record<string, string>,
+    as: number,
+  ): Promise<Answered> {
+    let ex = await this.call(api, o.operation, input, { as, label: `observe ${entityName}` });
+    for (let page = 1; page < MAX_OBSERVE_PAGES; page++) {
+      const a = ex.answer;
+      if (a.kind !== 'success' || findIn(a.output, o, ent, ids)) break;
+      let more: Record<string, unknown> | undefined;
+      if (paging.style === 'token' && paging.token) {
+        const next = a.output[paging.token];
+        if (typeof next === 'string' && next !== '') more = { [paging.token]: next };
+      } else if (paging.style === 'page' && paging.page) {
+        const items = atPath(a.output, o.path);
+        const count = items === undefined ? 0 : Array.isArray(items) ? items.length : 1;
+        if (count > 0) more = { [paging.page]: page + 1 };
+      }
+      if (!more) break;
+      ex = await this.call(
+        api,
+        o.operation,
+        { ...input, ...more },
+        { as, label: `observe ${entityName} (page ${page + 1})` },
+      );
+    }
+    return ex;
   }
 }
 

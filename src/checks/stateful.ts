@@ -145,7 +145,8 @@ export function statefulChecks(
     // the operation whose call failed (or whose call the failing observation followed).
     const model = (s: Session) =>
       sharedRun(config, `${api}/${entity}`, async () => {
-        const run = new Session(set, config, { ...s.check, operation: sorted[0]!.operation });
+        const check = { ...s.check, operation: sorted[0]!.operation };
+        const run = new Session(set, await freshScope(new Session(set, config, check), states[0]), check);
         await run.requireApi(api);
         const numRuns = Math.max(20, Math.floor(config.runs / 5));
         try {
@@ -180,6 +181,22 @@ export function statefulChecks(
       );
   }
   return out;
+}
+
+/**
+ * The config a model run signs with: a fresh requester's when the target makes one
+ * (docs/provider-states.md), so the run's listings hold only what it made and its balance is
+ * one no other check or earlier run spent; else the config as given (the run then reads
+ * listings shared with every other check, to their end).
+ */
+async function freshScope(s: Session, state: string | undefined): Promise<ServerTargetConfig> {
+  if (state === undefined) return s.config;
+  try {
+    const { as } = await s.freshState(state);
+    return { ...s.config, credentials: [as, ...s.config.credentials.slice(1)] };
+  } catch {
+    return s.config;
+  }
 }
 
 /** What the rules of an operation predict for a call, in order (the first refusal decides). */

@@ -9,7 +9,7 @@ import { inputMembers, moneyAsAmounts, outputMembers, storedFields, violationOf 
 import { projectGroups, responseGroupParameter, unknownGroups } from '../spec/response-groups.ts';
 import type { OperationSpec, ResolvedMember, RuleSpec, SpecSet } from '../spec/types.ts';
 import type { DecodedCall, ErrorOutcome, Outcome } from '../wire/codec.ts';
-import type { Store, StoredEntity } from './store.ts';
+import { canonicalAmount, type Store, type StoredEntity } from './store.ts';
 
 export { type ProjectionContext, project, projectionContext } from './project.ts';
 
@@ -224,6 +224,26 @@ function ruleContext(
 }
 
 /**
+ * A money structure's amount as the store keeps it: in a form 2017 can show ("+5", ".5" and
+ * "10000.000" are kept as 5, 0.5 and 10000.00), since one store serves both versions.
+ */
+function keptAmounts(
+  set: SpecSet,
+  op: OperationSpec,
+  input: Record<string, unknown>,
+): Record<string, unknown> {
+  let out = input;
+  for (const m of inputMembers(set, op))
+    if (m.money && typeof input[m.name] === 'string') {
+      const kept = canonicalAmount(input[m.name] as string);
+      if (kept === undefined) continue;
+      if (out === input) out = { ...input };
+      out[m.name] = kept;
+    }
+  return out;
+}
+
+/**
  * Runs one call: validation, then the behaviour rules in order. Effects are collected and
  * applied only when every rule passed, so a failed call changes nothing.
  */
@@ -238,7 +258,10 @@ export function executeCall(set: SpecSet, store: Store, decoded: DecodedCall, no
   const invalid = validateInput(set, op, decoded.input);
   if (invalid) return invalid;
   // the rules see amounts, never the legacy Price structures that carry them
-  const call: DecodedCall = { ...decoded, input: moneyAsAmounts(set, op, decoded.input) };
+  const call: DecodedCall = {
+    ...decoded,
+    input: keptAmounts(set, op, moneyAsAmounts(set, op, decoded.input)),
+  };
 
   const b = op.behaviour;
   const entitySpec = set.model.entities[b.entity];

@@ -601,6 +601,18 @@ export function toCents(amount: string): number {
   return m ? Number(m[1]) * 100 + Number((m[2] ?? '').padEnd(2, '0') || 0) : Number.NaN;
 }
 
+/**
+ * A decimal amount in whole cents as 2017 can show it, with the digits it was given: no sign, a
+ * digit before the point, at most two decimals ("+5" is "5", ".5" "0.5", "10000.000" "10000.00";
+ * "5" stays "5", so a type made with "5" in either version is one type). Undefined when it is not
+ * one (negative, a fraction of a cent, no digit).
+ */
+export function canonicalAmount(amount: string): string | undefined {
+  const m = /^\+?(\d*)(?:(\.)(\d{0,2})0*)?$/.exec(amount.trim());
+  if (!m || (m[1] === '' && (m[3] ?? '') === '')) return undefined;
+  return `${m[1] || '0'}${m[2] ?? ''}${m[3] ?? ''}`;
+}
+
 /** Cents as a money string with two decimals. */
 export function fromCents(cents: number): string {
   return `${Math.floor(cents / 100)}.${String(cents % 100).padStart(2, '0')}`;

@@ -7,12 +7,11 @@
 // every child the state makes in those statuses.
 import { expectSuccess } from '../checks/judge.ts';
 import { minimalInput, sev } from '../checks/plan.ts';
-import { freshIds } from '../checks/rule-support.ts';
 import { CheckFailure, NotRun } from '../checks/session.ts';
 import { fromCents, toCents } from '../emulator/store.ts';
 import type { SpecProblem } from '../spec/load.ts';
 import { outputMembers } from '../spec/resolve.ts';
-import { balanceOf, LARGE_CHARGE, oneAtATime } from './charge.ts';
+import { balanceOf, LARGE_CHARGE, oneAtATime, payerState } from './charge.ts';
 import { stateField } from './context.ts';
 import type { RuleKindModule, ServerRuleContext } from './types.ts';
 import { effectValue, evalValue, fieldName } from './values.ts';
@@ -32,7 +31,7 @@ function cascadeChecks(ctx: ServerRuleContext): void {
     await s.requireApi(readApi);
     const readOp = set.apis[readApi].operations.get(o.operation)!;
     const balance = async (label: string) => {
-      const ex = await s.call(readApi, o.operation, {}, { label });
+      const ex = await s.call(readApi, o.operation, {}, { label, as });
       const out = expectSuccess(set, readOp, ex, o.operation);
       // a money structure (the legacy Price) shows its amount in its amount member
       const m = outputMembers(set, readOp).find((x) => x.name === o.path);
@@ -61,14 +60,19 @@ function cascadeChecks(ctx: ServerRuleContext): void {
       throw new Error(
         `${op.operation}: the state ${given} makes ${count} ${rule.entity} of ${fromCents(each)}; the check needs ${LARGE_CHARGE} in all`,
       );
-    const ids = await freshIds(s, op, given);
+    const { ids, as } = await payerState(s, op, given);
     const input = minimalInput(set, op, ids, s.config.seed);
     const { before, after } = await oneAtATime(async () => {
       const before = await balance('balance before');
       if (before < amount)
         throw new NotRun(`the balance (${fromCents(before)}) cannot pay ${fromCents(amount)}`);
       s.cover(`rule:${rule.id}`);
-      expectSuccess(set, op, await s.call(api, op.operation, input), `${op.operation} (a valid call)`);
+      expectSuccess(
+        set,
+        op,
+        await s.call(api, op.operation, input, { as }),
+        `${op.operation} (a valid call)`,
+      );
       return { before, after: await balance('balance after') };
     });
     if (before - after < amount)
@@ -141,5 +145,8 @@ export const cascade: RuleKindModule = {
     );
     return undefined;
   },
+  // the model follows statuses, not the balance (a server's own, spent by other checks and runs):
+  // the documented refusal for want of funds may come whenever the cascade pays
+  predict: (ctx) => ({ maybe: [ctx.rule.error!] }),
   serverChecks: cascadeChecks,
 };

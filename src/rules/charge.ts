@@ -6,11 +6,12 @@ import fc from 'fast-check';
 import { expectSuccess } from '../checks/judge.ts';
 import { minimalInput, sev } from '../checks/plan.ts';
 import { freshIds } from '../checks/rule-support.ts';
-import { CheckFailure, NotRun } from '../checks/session.ts';
+import { CheckFailure, NotRun, type Session } from '../checks/session.ts';
 import type { Store } from '../emulator/store.ts';
 import { fromCents, toCents } from '../emulator/store.ts';
 import { amountOf, inputMembers, moneyAsAmounts, moneyValue, outputMembers } from '../spec/resolve.ts';
 import type { OperationSpec, SpecSet } from '../spec/types.ts';
+import type { Credentials } from '../wire/codec.ts';
 import { stateField } from './context.ts';
 import type { RuleKindModule, ServerRuleContext } from './types.ts';
 import { evalValue, inputsOf } from './values.ts';
@@ -45,6 +46,25 @@ export function oneAtATime<T>(fn: () => Promise<T>): Promise<T> {
   return run;
 }
 
+/**
+ * The provider state a charge check pays on, and whom it signs as: a fresh requester
+ * (docs/provider-states.md), whose balance no other check and no earlier run spent, when the
+ * target makes one; else the usual requester (its balance may be spent: the check is then not run).
+ */
+export async function payerState(
+  s: Session,
+  op: OperationSpec,
+  given: string | undefined,
+): Promise<{ ids: Record<string, string>; as: Credentials | number }> {
+  if (given !== undefined)
+    try {
+      return await s.freshState(given);
+    } catch (e) {
+      if (!(e instanceof NotRun)) throw e;
+    }
+  return { ids: await freshIds(s, op, given), as: 0 };
+}
+
 /** What a charge check pays: far more than all the other checks of a run pay meanwhile. */
 export const LARGE_CHARGE = '500.00';
 
@@ -68,7 +88,7 @@ export function chargeChecks(ctx: ServerRuleContext): void {
       throw new NotRun('the account balance cannot be read (model.json account names no observe operation)');
     await s.requireApi(readApi);
     const balance = async (label: string) => {
-      const ex = await s.call(readApi, o.operation, {}, { label });
+      const ex = await s.call(readApi, o.operation, {}, { label, as });
       const readOp = set.apis[readApi].operations.get(o.operation)!;
       const out = expectSuccess(set, readOp, ex, `${o.operation}`);
       // a legacy balance is a Price: its amount is what drops
@@ -84,7 +104,7 @@ export function chargeChecks(ctx: ServerRuleContext): void {
         );
       return cents;
     };
-    const ids = await freshIds(s, op, rule.given);
+    const { ids, as } = await payerState(s, op, rule.given);
     const members = inputMembers(set, op);
     const large = Object.fromEntries(
       chargedMembers(op).map((m) => [
@@ -129,7 +149,7 @@ export function chargeChecks(ctx: ServerRuleContext): void {
       if (before < amount)
         throw new NotRun(`the balance (${fromCents(before)}) cannot pay ${fromCents(amount)}`);
       s.cover(`rule:${rule.id}`);
-      expectSuccess(set, op, await s.call(api, op.operation, sent), `${op.operation} (a valid call)`);
+      expectSuccess(set, op, await s.call(api, op.operation, sent, { as }), `${op.operation} (a valid call)`);
       return { before, after: await balance('balance after') };
     });
     if (before - after < amount)
@@ -173,5 +193,8 @@ export const charge: RuleKindModule = {
     );
     return undefined;
   },
+  // the model follows statuses, not the balance: a server's balance is its own (other checks, other
+  // runs spend it), so the documented refusal for want of funds may come on any charged call
+  predict: (ctx) => ({ maybe: [ctx.rule.error!] }),
   serverChecks: chargeChecks,
 };

@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import type { Ajv, ValidateFunction } from 'ajv';
 import { registryVersion, ruleProblems, ruleSchema } from '../rules/index.ts';
 import { checkModelDynamics } from './model-checks.ts';
-import { templatePlaceholders } from './resolve.ts';
+import { constraintKey, templatePlaceholders } from './resolve.ts';
 import { checkResponseGroups } from './response-groups.ts';
 import {
   APIS,
@@ -326,9 +326,27 @@ function crossCheck(set: SpecSet): SpecProblem[] {
     if (name !== undefined && !(name in states))
       out.push({ file: fileOf(doc), pointer, message: `unknown provider state ${name} (see model.json)` });
   };
-  const checkConstraints = (doc: object, pointer: string, cs: Constraint[] | undefined) => {
+  const checkConstraints = (
+    doc: object,
+    pointer: string,
+    cs: Constraint[] | undefined,
+    inherited: Constraint[] = [],
+  ) => {
+    // a constraint's checks are named by its kind: two of one kind share them, and so their
+    // severity, which is wrong when one is inferred and the other is not (they need ids)
+    const inf = (c: Constraint) => c.basis.tag === 'INF';
+    const seen = new Map(inherited.map((c) => [constraintKey('', c), c]));
     (cs ?? []).forEach((c, i) => {
       const p = `${pointer}/constraints/${i}`;
+      const key = constraintKey('', c);
+      const other = seen.get(key);
+      if (other && inf(other) !== inf(c))
+        out.push({
+          file: fileOf(doc),
+          pointer: p,
+          message: `a second ${c.kind} constraint of the member, one inferred and one not, needs an id (both would be checked as invalid${key}, at one severity)`,
+        });
+      seen.set(key, c);
       needError(doc, `${p}/error`, c.error);
       if (
         (c.kind === 'length' || c.kind === 'range') &&
@@ -368,7 +386,12 @@ function crossCheck(set: SpecSet): SpecProblem[] {
       checkConstraints(shapes, base, shape.constraints);
       for (const [m, ms] of Object.entries(shape.members ?? {})) {
         needShape(shapes, `${base}/members/${m}/shape`, ms.shape);
-        checkConstraints(shapes, `${base}/members/${m}`, ms.constraints);
+        checkConstraints(
+          shapes,
+          `${base}/members/${m}`,
+          ms.constraints,
+          shapes.shapes[ms.shape]?.constraints,
+        );
       }
       if (shape.member) needShape(shapes, `${base}/member/shape`, shape.member.shape);
       if (shape.money) {
@@ -400,7 +423,7 @@ function crossCheck(set: SpecSet): SpecProblem[] {
       for (const io of ['input', 'output'] as const)
         for (const [m, ms] of Object.entries(op[io].members)) {
           needShape(op, `/${io}/members/${m}/shape`, ms.shape);
-          checkConstraints(op, `/${io}/members/${m}`, ms.constraints);
+          checkConstraints(op, `/${io}/members/${m}`, ms.constraints, shapes.shapes[ms.shape]?.constraints);
         }
       // a result placement is a legacy envelope fact; `member` must be a structure the result element can be
       const placement = op.output.result;

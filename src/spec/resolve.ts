@@ -278,6 +278,7 @@ export function violationOf(value: unknown, m: ResolvedMember): Violation | unde
 
 /** A stable key for a constraint, used in coverage counts and check ids. */
 export function constraintKey(member: string, c: Constraint): string {
+  if (c.id !== undefined) return `${member}.${c.id}`;
   switch (c.kind) {
     case 'length':
       return `${member}.length`;

@@ -13,7 +13,7 @@ export interface Basis {
   note?: string;
 }
 
-export type Constraint =
+export type Constraint = (
   | {
       kind: 'length';
       min?: number;
@@ -26,7 +26,12 @@ export type Constraint =
   | { kind: 'pattern'; pattern: string; basis: Basis; error?: string }
   | { kind: 'enum'; values: string[]; basis: Basis; error?: string }
   | { kind: 'range'; min?: number; max?: number; basis: Basis; error?: string }
-  | { kind: 'forbiddenCodePoints'; ranges: [number, number][]; basis: Basis; error?: string };
+  | { kind: 'forbiddenCodePoints'; ranges: [number, number][]; basis: Basis; error?: string }
+) & {
+  /** Names the constraint's checks (`invalid.<member>.<id>`) instead of its kind: needed when a
+   * member has two constraints of one kind. */
+  id?: string;
+};
 
 export interface MemberSpec {
   shape: string;

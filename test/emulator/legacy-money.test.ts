@@ -70,3 +70,61 @@ describe('legacy money in', () => {
     expect(toCents('-1')).toBeNaN();
   });
 });
+
+describe('legacy money kept, as 2017 shows it', () => {
+  // one store serves both versions: an amount a legacy call keeps is one 2017 can show (a
+  // CurrencyAmount), so a legacy Reward is refused unless in whole cents and kept in two decimals
+  const question = (emulator: ReturnType<typeof createEmulator>) =>
+    emulator.store.set.model.entities.HIT!.fields.Question as string;
+  const createHIT = (emulator: ReturnType<typeof createEmulator>, Amount: string) =>
+    caller(emulator)(L, 'CreateHIT', {
+      Title: 'money',
+      Description: 'money',
+      Question: question(emulator),
+      Reward: { Amount, CurrencyCode: 'USD' },
+      AssignmentDurationInSeconds: 3600,
+      LifetimeInSeconds: 3600,
+    });
+  const pattern = new RegExp(
+    (set.apis[J].shapes.shapes.CurrencyAmount!.constraints ?? []).find((c) => c.kind === 'pattern')!
+      .pattern as string,
+  );
+
+  it('an xs:decimal in whole cents, in any of its forms, shows through 2017 as a CurrencyAmount of the same value', () => {
+    const emulator = createEmulator({ specs: set });
+    const call = caller(emulator);
+    for (const [Amount, shown] of [
+      ['10000.000', '10000.00'],
+      ['+5', '5'],
+      ['.5', '0.5'],
+      ['5', '5'],
+      ['0.250', '0.25'],
+    ]) {
+      const made = createHIT(emulator, Amount!);
+      expect(made.kind, Amount).toBe('success');
+      if (made.kind !== 'success') continue;
+      const HITId = (made.output.HIT as Record<string, unknown>).HITId as string;
+      const got = call(J, 'GetHIT', { HITId });
+      if (got.kind !== 'success') throw new Error('GetHIT failed');
+      const reward = (got.output.HIT as Record<string, unknown>).Reward as string;
+      expect(reward, Amount).toMatch(pattern);
+      expect(reward, Amount).toBe(shown);
+      // the legacy view shows the same amount
+      const legacy = call(L, 'GetHIT', { HITId });
+      if (legacy.kind !== 'success') throw new Error('legacy GetHIT failed');
+      expect(toCents(String((legacy.output.HIT as { Reward: { Amount: string } }).Reward.Amount))).toBe(
+        toCents(shown!),
+      );
+    }
+  });
+
+  it('an amount 2017 could not show (a fraction of a cent, below zero) is refused and changes nothing', () => {
+    const emulator = createEmulator({ specs: set });
+    const digest = emulator.store.digest();
+    for (const Amount of ['.7956728410216527', '+69206978171.8309', '-5', '0.005']) {
+      const a = createHIT(emulator, Amount);
+      expect(a.kind, Amount).toBe('error');
+    }
+    expect(emulator.store.digest()).toBe(digest);
+  });
+});

@@ -6,6 +6,7 @@
 // reference-of-facts comparison or the official-model comparison.
 import { readFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { serverChecks } from '../../src/checks/catalogue.ts';
 import { compareFactsWithSpec, readFacts } from '../../src/fixtures/facts.ts';
 import { compareSeedWithSpec, parseSeed, readSeed, seedFiles } from '../../src/fixtures/seeds.ts';
 import { loadSpecsUncached } from '../../src/spec/load.ts';
@@ -286,5 +287,34 @@ describe('the other way round: a changed seed text is caught against the unchang
   it('a seed whose parameter table lost its Required column does not parse', () => {
     const text = raw.replace(/(The assignment ID[\s\S]*?Default: None\s+)Yes/, '$1');
     expect(() => parseSeed(text, file)).toThrow(/expected a parameter name|no Required column/);
+  });
+});
+
+describe('two constraints of one kind', () => {
+  it('one inferred and one not, without an id, are refused: their checks would share one name and one severity', () => {
+    editJson(dir, 'shapes/2014-08-15.json', (doc) => {
+      delete doc.shapes.Price.members.Amount.constraints[0].id;
+    });
+    const problems = problemsOf(() => loadSpecsUncached(dir));
+    expect(problems.map((p) => `${p.file}#${p.pointer}`)).toContain(
+      'shapes/2014-08-15.json#/shapes/Price/members/Amount/constraints/1',
+    );
+    expect(problems.map((p) => p.message).join('\n')).toMatch(/needs an id/);
+  });
+
+  it('with an id, each is its own check, at its own severity', () => {
+    const set = loadSpecsUncached(dir);
+    const ids = serverChecks(set, {
+      kind: 'server',
+      endpoint: 'http://127.0.0.1:9',
+      apis: ['2014-08-15'],
+      runs: 1,
+      seed: 1,
+      timeoutMs: 1000,
+      credentials: [],
+      operations: ['CreateHIT'],
+    }).map((c) => [c.check, c.severity]);
+    expect(ids).toContainEqual(['invalid.Reward.Amount.cents', 'should']);
+    expect(ids).toContainEqual(['invalid.Reward.Amount.pattern', 'must']);
   });
 });
