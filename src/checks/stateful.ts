@@ -146,7 +146,7 @@ export function statefulChecks(
     const model = (s: Session) =>
       sharedRun(config, `${api}/${entity}`, async () => {
         const check = { ...s.check, operation: sorted[0]!.operation };
-        const run = new Session(set, await freshScope(new Session(set, config, check), states[0]), check);
+        const run = new Session(set, config, check);
         await run.requireApi(api);
         const numRuns = Math.max(20, Math.floor(config.runs / 5));
         try {
@@ -181,22 +181,6 @@ export function statefulChecks(
       );
   }
   return out;
-}
-
-/**
- * The config a model run signs with: a fresh requester's when the target makes one
- * (docs/provider-states.md), so the run's listings hold only what it made and its balance is
- * one no other check or earlier run spent; else the config as given (the run then reads
- * listings shared with every other check, to their end).
- */
-async function freshScope(s: Session, state: string | undefined): Promise<ServerTargetConfig> {
-  if (state === undefined) return s.config;
-  try {
-    const { as } = await s.freshState(state);
-    return { ...s.config, credentials: [as, ...s.config.credentials.slice(1)] };
-  } catch {
-    return s.config;
-  }
 }
 
 /** What the rules of an operation predict for a call, in order (the first refusal decides). */
@@ -236,7 +220,7 @@ async function runSteps(
   const ent = set.model.entities[entity]!;
   // each sequence as a fresh requester where the target has them: an observation that walks the
   // owner's listing (ListWorkerBlocks) then reads this sequence's entities only, not the thousands
-  // the rest of the suite made
+  // the rest of the suite made, and its charges draw on a balance no other check spent
   await s.isolate();
   const check = async (e: ModelEntity, when: string) => {
     const obs = await s.observe(api, entity, e.ids);
