@@ -1,5 +1,5 @@
 // The same seed gives the same cases and the same results: the server suite
-// runs three times with one seed, each against a fresh emulator, and the
+// runs twice with one seed, each against a fresh emulator, and the
 // conformance.json files agree once what legitimately differs between runs is
 // normalised (ports, request ids, entity ids, timestamps, durations).
 import { spawn } from 'node:child_process';
@@ -53,6 +53,10 @@ async function runOnce(
       '5',
       '--seed',
       String(seed),
+      // a long time limit: a call cut short on a loaded machine changes a result, and this test is
+      // about the seed, not about the machine's speed
+      '--timeout-ms',
+      '30000',
       '--report-dir',
       dir,
       '--no-progress',
@@ -103,21 +107,22 @@ describe('determinism', () => {
     );
   });
 
-  it('one seed, three fresh emulators: the same checks, cases and results', {
+  // Two runs show what a third would (each is a whole catalogue, ~20 s of CPU); the CLI's same-seed
+  // test was this one for 2017-01-17 only, and is folded in here.
+  it('one seed, two fresh emulators: the same checks, cases and results', {
     timeout: 400_000,
   }, async () => {
     const runs = [];
-    for (let i = 0; i < 3; i++) runs.push(await runOnce(i));
+    for (let i = 0; i < 2; i++) runs.push(await runOnce(i));
     for (const r of runs) {
       expect(r.code, r.stderr.slice(-500)).not.toBe(2);
       expect((r.report.results as Result[]).length).toBeGreaterThan(0);
       expect(r.report.seed).toBe(SEED);
     }
-    const [a, b, c] = runs.map((r) => comparable(r.report));
+    const [a, b] = runs.map((r) => comparable(r.report));
     expect(b).toEqual(a);
-    expect(c).toEqual(a);
     // the comparison has teeth: another seed generates other cases (coverage counts differ)
-    const other = await runOnce(3, SEED + 1);
+    const other = await runOnce(2, SEED + 1);
     expect(comparable(other.report)).not.toEqual({ ...(a as object) });
     expect(JSON.stringify((comparable(other.report) as { coverage: unknown }).coverage)).not.toBe(
       JSON.stringify((a as { coverage: unknown }).coverage),
