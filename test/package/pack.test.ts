@@ -117,7 +117,7 @@ console.log(JSON.stringify({ refused, status: out.Assignment.AssignmentStatus })
     const out = JSON.parse(stdout.trim().split('\n').at(-1)!) as { refused: string; status: string };
     expect(out.refused).toBe('409');
     expect(out.status).toBe('Approved');
-  }, 120_000);
+  }, 180_000);
 
   it('ships the build stamp of its own specs, so the installed loader skips compiling the meta-schema', async () => {
     // What keeps startEmulator() fast (its time is measured by `npm run bench`, not bounded in a
@@ -151,7 +151,7 @@ console.log(JSON.stringify({ refused, status: out.Assignment.AssignmentStatus })
       status: 200,
       ids: ['AssignmentId', 'HITId', 'WorkerId'],
     });
-  }, 120_000);
+  }, 180_000);
 
   it('gives a TypeScript consumer the declarations', async () => {
     await writeFile(
@@ -187,7 +187,7 @@ export const bad = () => startEmulator({ notAnOption: true });
       (e: { stdout?: string; code?: number }) => ({ stdout: e.stdout ?? '', stderr: '', code: e.code }),
     );
     expect(r.stdout).toBe('');
-  }, 120_000);
+  }, 180_000);
 
   it('runs the JavaScript example app (examples/app-tests/js) with plain node and with vitest', async () => {
     for (const f of ['labelling.mjs', 'labelling.test.mjs', 'demo.mjs', 'vitest.config.mjs'])
@@ -221,5 +221,5 @@ try { loadSpecs(); console.log('loaded'); } catch (e) { console.log(e.name + ': 
     const { stdout } = await node('edited.mjs');
     await writeFile(file, original);
     expect(stdout.trim()).toMatch(/^SpecProblems: model\.json#\/entities\/HIT\/id: must be string/);
-  }, 60_000);
+  }, 180_000);
 });

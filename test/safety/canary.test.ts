@@ -136,7 +136,7 @@ describe.each<Way>(['command line', 'environment'])('canary secret from the %s',
     expect(report.includes('AKIACANARYREQUESTER1') || r.stdout.includes('AKIACANARYREQUESTER1')).toBe(true);
   });
 
-  it('a failing run (target broken) does not print it either', { timeout: 120_000 }, async () => {
+  it('a failing run (target broken) does not print it either', { timeout: 180_000 }, async () => {
     // a server that answers the wrong thing makes checks fail: failure messages, curl lines and
     // reproduce lines are where a secret could slip in
     const http = await import('node:http');
