@@ -14,6 +14,9 @@ export interface HttpBenchSettings {
 }
 
 const OPERATION = 'RejectAssignment';
+/** Each emulator row's unrecorded warm-up: as long as the ceiling's first one, so that neither
+ * side is measured before its JIT has settled (the rows' calls differ from the pool's). */
+const EMULATOR_WARMUP_MS = 1000;
 const STATE = 'HITWithSubmittedAssignment';
 
 function loadDetail(r: LoadResult, settings: HttpBenchSettings): Record<string, unknown> {
@@ -54,6 +57,8 @@ export interface Ceiling {
   measure(): Promise<LoadResult>;
   /** every measurement so far, req/s */
   readonly samples: number[];
+  /** the server's CPU time per request answered in each measurement (warm-up included), µs */
+  readonly cpuSamples: (number | undefined)[];
   close(): Promise<void>;
 }
 
@@ -67,12 +72,15 @@ export async function openCeiling(settings: HttpBenchSettings): Promise<Ceiling>
     request = { method: 'POST', path: '/', query: '', headers: { host }, body: '{}' };
   }
   const samples: number[] = [];
+  const cpuSamples: (number | undefined)[] = [];
   // a longer warm-up than drive's own, not recorded: the first window otherwise runs
   // before the child's JIT has settled and reads low
   await drive({ url: server.url, request, concurrency: settings.concurrency, durationMs: 1000, warmupMs: 0 });
   return {
     samples,
+    cpuSamples,
     measure: async () => {
+      const before = await serverCost(server);
       const r = await drive({
         url: server.url,
         request,
@@ -81,10 +89,36 @@ export async function openCeiling(settings: HttpBenchSettings): Promise<Ceiling>
       });
       if (r.requests === 0) throw new Error('no answer from the ceiling server');
       samples.push(r.rps);
+      cpuSamples.push(cpuPerRequest(before, await serverCost(server)));
       return r;
     },
     close: () => server.close(),
   };
+}
+
+/** The server's CPU time and answered requests so far. */
+async function serverCost(server: {
+  cpu: () => Promise<number | undefined>;
+  requests: () => Promise<number | undefined>;
+}): Promise<{ cpu?: number; requests?: number }> {
+  const [cpu, requests] = await Promise.all([server.cpu(), server.requests().catch(() => undefined)]);
+  return { ...(cpu !== undefined ? { cpu } : {}), ...(requests !== undefined ? { requests } : {}) };
+}
+
+/**
+ * CPU µs the server spent per request it answered between two readings. Unlike req/s it hardly
+ * moves with the machine's load (other processes take wall time, not this process's CPU time):
+ * the ratio of two such figures says what the throughput ratio would be on an idle machine,
+ * where the server is the side that limits.
+ */
+function cpuPerRequest(
+  a: { cpu?: number; requests?: number },
+  b: { cpu?: number; requests?: number },
+): number | undefined {
+  if (a.cpu === undefined || b.cpu === undefined || a.requests === undefined || b.requests === undefined)
+    return undefined;
+  const n = b.requests - a.requests;
+  return n > 0 ? round((b.cpu - a.cpu) / n, 1) : undefined;
 }
 
 /** (a) the loopback ceiling: a minimal node:http server answering `{}`. */
@@ -100,7 +134,12 @@ export async function ceilingRow(settings: HttpBenchSettings, ceiling: Ceiling |
       status: 'measured',
       value: round(r.rps, 0),
       unit: 'req/s',
-      detail: loadDetail(r, settings),
+      detail: {
+        ...loadDetail(r, settings),
+        ...(ceiling.cpuSamples.at(-1) !== undefined
+          ? { serverCpuUsPerRequest: ceiling.cpuSamples.at(-1) }
+          : {}),
+      },
     };
   } catch (e) {
     return notRun(id, what, (e as Error).message);
@@ -207,7 +246,9 @@ export async function emulatorRows(
       60_000,
       Math.max(
         2_000,
-        Math.ceil((((ceiling?.samples.at(-1) ?? 10_000) * (settings.durationMs + 300)) / 1000) * 1.2),
+        Math.ceil(
+          (((ceiling?.samples.at(-1) ?? 10_000) * (settings.durationMs + EMULATOR_WARMUP_MS)) / 1000) * 1.2,
+        ),
       ),
     );
     const rows: BenchRow[] = [];
@@ -237,6 +278,9 @@ export async function emulatorRows(
         );
         let sent = 0;
         const before = (await server.requests()) ?? 0;
+        const costBefore = await serverCost(server);
+        // the entities the row's calls find in the store (every earlier row's pool is there too)
+        const storeEntities = await server.call<number | undefined>({ type: 'size' }).catch(() => undefined);
         const r = await drive({
           url: server.url,
           request: (seq) => {
@@ -245,8 +289,11 @@ export async function emulatorRows(
           },
           concurrency: settings.concurrency,
           durationMs: settings.durationMs,
+          warmupMs: EMULATOR_WARMUP_MS,
         });
         const served = ((await server.requests()) ?? 0) - before;
+        const cpuUs = cpuPerRequest(costBefore, await serverCost(server));
+        const cpuPrior = ceiling?.cpuSamples.at(-1);
         const rps = r.rps;
         // the ceiling measured just before and just after this row: the ratio uses their mean,
         // so that a change in the machine's load during the run moves both sides alike
@@ -258,6 +305,14 @@ export async function emulatorRows(
           after = undefined;
         }
         const paired = [prior, after].filter((x): x is number => x !== undefined);
+        // the ceiling's CPU cost per request around the row, as its req/s are paired
+        const cpuPaired = [cpuPrior, after !== undefined ? ceiling?.cpuSamples.at(-1) : undefined].filter(
+          (x): x is number => x !== undefined,
+        );
+        const ceilingCpuUs =
+          cpuPaired.length > 0
+            ? round(cpuPaired.reduce((a, b) => a + b, 0) / cpuPaired.length, 1)
+            : undefined;
         const ceilingRps = paired.length > 0 ? paired.reduce((a, b) => a + b, 0) / paired.length : undefined;
         rows.push({
           id: idOf(i),
@@ -273,6 +328,8 @@ export async function emulatorRows(
             ...loadDetail(r, settings),
             served,
             pool: pool.length,
+            ...(storeEntities !== undefined ? { storeEntities } : {}),
+            warmupMs: EMULATOR_WARMUP_MS,
             poolCreateBudgetMs: 5000,
             sentIncludingWarmup: sent,
             ...(formOperation(form) === OPERATION
@@ -282,6 +339,12 @@ export async function emulatorRows(
                 }
               : {}),
             pairedCeilingRps: paired.map((x) => round(x, 0)),
+            ...(cpuUs !== undefined ? { serverCpuUsPerRequest: cpuUs } : {}),
+            // the ratio the CPU costs give (ceiling's over this row's): what req/s would show with
+            // the server as the limit on an idle machine; the target is judged on req/s
+            ...(cpuUs !== undefined && ceilingCpuUs !== undefined
+              ? { ceilingCpuUsPerRequest: ceilingCpuUs, cpuCostRatio: round(ceilingCpuUs / cpuUs, 3) }
+              : {}),
           },
         });
       } catch (e) {

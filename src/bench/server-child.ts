@@ -11,6 +11,7 @@ let statesUrl: string | undefined;
 let url = '';
 let closeServer: () => Promise<void> = async () => {};
 let handleStates: ((body: string) => WireResponse) | undefined;
+let storeSize: () => number | undefined = () => undefined;
 
 async function start(): Promise<void> {
   if (kind === 'ceiling') {
@@ -28,6 +29,7 @@ async function start(): Promise<void> {
     closeServer = running.close;
     const emulator = running.emulator;
     handleStates = (body) => emulator.handleStates(body);
+    storeSize = () => emulator.store.size();
     // Count the requests the emulator answers: wrap its handler (the server looks it up per call).
     let n = 0;
     const inner = emulator.handleSync.bind(emulator);
@@ -62,7 +64,11 @@ process.on('message', async (m: Msg) => {
       await start();
       reply({ url, statesUrl });
     } else if (m.type === 'stats') reply(count());
-    else if (m.type === 'pool')
+    else if (m.type === 'size') reply(storeSize());
+    else if (m.type === 'cpu') {
+      const u = process.cpuUsage();
+      reply(u.user + u.system);
+    } else if (m.type === 'pool')
       reply(pool(String(m.state), String(m.requester), Number(m.n), Number(m.budgetMs ?? 5000)));
     else throw new Error(`unknown message ${m.type}`);
   } catch (e) {

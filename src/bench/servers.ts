@@ -15,6 +15,8 @@ export interface ChildServer {
   statesUrl?: string;
   /** requests the server answered so far (ceiling: all; emulator: its request counter, when it has one) */
   requests: () => Promise<number | undefined>;
+  /** the child's CPU time so far, µs (user + system) */
+  cpu: () => Promise<number | undefined>;
   /** ask the child to do something (e.g. build a provider-state pool); resolves with its answer */
   call: <T>(msg: Record<string, unknown>) => Promise<T>;
   close: () => Promise<void>;
@@ -104,6 +106,7 @@ export function startChildServer(kind: ServerKind, timeoutMs = 30_000): Promise<
       url: ready.url,
       ...(ready.statesUrl ? { statesUrl: ready.statesUrl } : {}),
       requests: () => call<number | undefined>({ type: 'stats' }),
+      cpu: () => call<number | undefined>({ type: 'cpu' }).catch(() => undefined),
       call,
       close,
     }),

@@ -2,12 +2,12 @@
 // the operation's behaviour rules in order, each through its kind's module (src/rules/), over
 // the store. No operation or entity is named here: everything comes from the specs.
 
-import { missingEntityErrors, ruleKind } from '../rules/index.ts';
+import { missingEntityErrors, type RuleKindModule, registryVersion, ruleKind } from '../rules/index.ts';
 import type { EngineContext } from '../rules/types.ts';
 import { appliesTo } from '../rules/when.ts';
-import { inputMembers, moneyAsAmounts, outputMembers, violationOf } from '../spec/resolve.ts';
+import { inputMembers, moneyAsAmounts, outputMembers, storedFields, violationOf } from '../spec/resolve.ts';
 import { projectGroups, responseGroupParameter, unknownGroups } from '../spec/response-groups.ts';
-import type { OperationSpec, ResolvedMember, SpecSet } from '../spec/types.ts';
+import type { OperationSpec, ResolvedMember, RuleSpec, SpecSet } from '../spec/types.ts';
 import type { DecodedCall, ErrorOutcome, Outcome } from '../wire/codec.ts';
 import type { Store, StoredEntity } from './store.ts';
 
@@ -156,6 +156,73 @@ function callersOwn(store: Store, entity: string, owner: string): StoredEntity {
   return mine[0] ?? store.create(entity, { owner });
 }
 
+/** What a call of an operation needs from its spec that does not change between calls. */
+interface OperationPlan {
+  outMembers: Map<string, ResolvedMember>;
+  /** the error of the operation's missing-entity rule */
+  missingError: string | undefined;
+  /** each rule's kind module, by the rule's index */
+  kinds: RuleKindModule[];
+  /** the rule kind registry's version the plan was made with (a kind registered later counts) */
+  version: number;
+  /** the rules and output members the plan was made from (a spec edited in place gets a new plan) */
+  rules: OperationSpec['behaviour']['rules'];
+  output: OperationSpec['output']['members'];
+}
+
+// Per operation spec (the specs are read-only once loaded): building these on every call was a
+// visible share of a call's cost.
+const plans = new WeakMap<OperationSpec, OperationPlan>();
+
+function planOf(set: SpecSet, op: OperationSpec): OperationPlan {
+  let plan = plans.get(op);
+  if (
+    !plan ||
+    plan.version !== registryVersion() ||
+    plan.rules !== op.behaviour.rules ||
+    plan.output !== op.output.members
+  ) {
+    plan = {
+      outMembers: new Map(outputMembers(set, op).map((m) => [m.name, m])),
+      missingError: missingEntityErrors(op)[0],
+      kinds: op.behaviour.rules.map((r) => ruleKind(r.kind)),
+      version: registryVersion(),
+      rules: op.behaviour.rules,
+      output: op.output.members,
+    };
+    plans.set(op, plan);
+  }
+  return plan;
+}
+
+/** One rule's context: the call's shared parts plus the rule (a literal: a spread of the shared
+ * object per rule cost more than the rule itself). */
+function ruleContext(
+  c: Omit<EngineContext, 'rule' | 'needEntity'>,
+  rule: RuleSpec,
+  needEntity: () => ErrorOutcome | undefined,
+): EngineContext {
+  return {
+    set: c.set,
+    store: c.store,
+    op: c.op,
+    rule,
+    call: c.call,
+    now: c.now,
+    ent: c.ent,
+    rec: c.rec,
+    idValues: c.idValues,
+    pending: c.pending,
+    output: c.output,
+    outMembers: c.outMembers,
+    needEntity,
+    error: c.error,
+    made: c.made,
+    commits: c.commits,
+    after: c.after,
+  };
+}
+
 /**
  * Runs one call: validation, then the behaviour rules in order. Effects are collected and
  * applied only when every rule passed, so a failed call changes nothing.
@@ -197,8 +264,8 @@ export function executeCall(set: SpecSet, store: Store, decoded: DecodedCall, no
           id: selected,
         }
       : {};
-  const missingError = missingEntityErrors(op)[0];
-  const ctx: Omit<EngineContext, 'rule' | 'needEntity'> = {
+  const plan = planOf(set, op);
+  const base: Omit<EngineContext, 'rule' | 'needEntity'> = {
     set,
     store,
     op,
@@ -209,20 +276,24 @@ export function executeCall(set: SpecSet, store: Store, decoded: DecodedCall, no
     idValues,
     pending: [],
     output: {},
-    outMembers: new Map(outputMembers(set, op).map((m) => [m.name, m])),
+    outMembers: plan.outMembers,
     error: err,
     made: { created: {}, lookup: {} },
     commits: [],
     after: {},
   };
-  for (const rule of b.rules) {
+  for (const [i, rule] of b.rules.entries()) {
     if (!appliesTo(rule, call.input)) continue;
+    const kind = plan.kinds[i]!;
+    if (!kind.execute) continue;
     const needEntity = () =>
-      rec ? undefined : err(missingError ?? rule.error ?? p.validation.invalid, { ...idValues });
-    const refused = ruleKind(rule.kind).execute?.({ ...ctx, rule, needEntity });
+      rec ? undefined : err(plan.missingError ?? rule.error ?? p.validation.invalid, { ...idValues });
+    const refused = kind.execute(ruleContext(base, rule, needEntity));
     if (refused) return refused;
   }
-  for (const { rec: target, fields } of ctx.pending) store.update(target, fields);
+  const ctx = base;
+  for (const { rec: target, fields } of ctx.pending)
+    store.update(target, storedFields(set, op.api, target.entity, fields));
   for (const commit of ctx.commits) commit();
   if (ctx.after.token !== undefined)
     store.rememberToken(ctx.after.token, now.getTime(), ctx.after.created?.id);
@@ -232,6 +303,8 @@ export function executeCall(set: SpecSet, store: Store, decoded: DecodedCall, no
 
 /** A ResponseGroup the operation does not accept, refused as the protocol says. */
 function refuseGroups(set: SpecSet, op: OperationSpec, asked: readonly string[]): ErrorOutcome | undefined {
+  // a call that asks for no group asks for none the operation does not accept
+  if (asked.length === 0) return undefined;
   const param = responseGroupParameter(set, op.api);
   const bad = unknownGroups(set, op, asked)[0];
   if (!param || bad === undefined) return undefined;

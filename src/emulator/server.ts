@@ -288,7 +288,10 @@ function splitTarget(raw: string): { path: string; query: string } {
 
 function flatHeaders(req: IncomingMessage): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(req.headers)) {
+  const headers = req.headers;
+  // for…in over node's own header object: no entries array per request
+  for (const k in headers) {
+    const v = headers[k];
     if (v === undefined) continue;
     out[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : v;
   }

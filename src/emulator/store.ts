@@ -1,10 +1,10 @@
 // A generic in-memory store over the entities of specs/model.json. It knows ids, owners,
 // parent links, statuses and the field templates (read by src/rules/values.ts);
 // it knows no entity by name.
-import { randomInt } from 'node:crypto';
+import { randomFillSync, randomInt } from 'node:crypto';
 import { resolveTemplate, templateOrder } from '../rules/values.ts';
 import { namedFields } from '../spec/resolve.ts';
-import type { Api, EntitySpec, SpecSet } from '../spec/types.ts';
+import type { Api, EntitySpec, SpecSet, TimerSpec } from '../spec/types.ts';
 
 export interface StoredEntity {
   entity: string;
@@ -46,13 +46,22 @@ export interface CreateOptions {
 
 const ALNUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
 
-/**
- * Generates a string matching a simple anchored pattern: literals, character classes such as
- * [A-Z0-9] and the quantifiers {n}, {n,m}, + and *. Enough for the id formats in the specs.
- */
-export function sampleFromPattern(pattern: string, openLength = 14): string {
+/** One step of a pattern: a character set and how many characters of it (`+`: up to the open length). */
+interface PatternPiece {
+  chars: string;
+  count: number;
+  plus: boolean;
+}
+
+// Ids are made on every create: each pattern is read once (bounded: patterns come from the specs,
+// and from tests).
+const compiledPatterns = new Map<string, PatternPiece[]>();
+
+function compilePattern(pattern: string): PatternPiece[] {
+  const hit = compiledPatterns.get(pattern);
+  if (hit) return hit;
   let src = pattern.replace(/^\^/, '').replace(/\$$/, '');
-  let out = '';
+  const pieces: PatternPiece[] = [];
   const classChars = (body: string): string => {
     let chars = '';
     for (let i = 0; i < body.length; i++) {
@@ -77,21 +86,105 @@ export function sampleFromPattern(pattern: string, openLength = 14): string {
       src = src.slice(1);
     }
     let count = 1;
+    let plus = false;
     const q = /^(\{(\d+)(,(\d*))?\}|\+|\*|\?)/.exec(src);
     if (q) {
-      if (q[1] === '+') count = Math.max(1, openLength - out.length);
+      if (q[1] === '+') plus = true;
       else if (q[1] === '*' || q[1] === '?') count = 1;
       else count = Number(q[2]);
       src = src.slice(q[0].length);
     }
-    for (let i = 0; i < count; i++) out += chars[randomInt(chars.length)];
+    pieces.push({ chars, count, plus });
+  }
+  if (compiledPatterns.size >= 256) compiledPatterns.clear();
+  compiledPatterns.set(pattern, pieces);
+  return pieces;
+}
+
+// Random bytes drawn in blocks: a crypto call per character of every id was a visible share of a create.
+const randomPool = Buffer.alloc(4096);
+let randomAt = randomPool.length;
+
+/** A uniform random index below n (crypto-random, as randomInt). */
+function randomIndex(n: number): number {
+  if (n <= 1) return 0;
+  if (n > 256) return randomInt(n);
+  // rejection keeps every index equally likely
+  const limit = 256 - (256 % n);
+  for (;;) {
+    if (randomAt >= randomPool.length) {
+      randomFillSync(randomPool);
+      randomAt = 0;
+    }
+    const b = randomPool[randomAt++]!;
+    if (b < limit) return b % n;
+  }
+}
+
+/**
+ * Generates a string matching a simple anchored pattern: literals, character classes such as
+ * [A-Z0-9] and the quantifiers {n}, {n,m}, + and *. Enough for the id formats in the specs.
+ */
+export function sampleFromPattern(pattern: string, openLength = 14): string {
+  let out = '';
+  for (const piece of compilePattern(pattern)) {
+    const count = piece.plus ? Math.max(1, openLength - out.length) : piece.count;
+    for (let i = 0; i < count; i++) out += piece.chars[randomIndex(piece.chars.length)];
   }
   return out;
 }
 
 const deepClone = <T>(v: T): T => structuredClone(v);
 
+const fieldOrders = new WeakMap<EntitySpec, string[]>();
+
 const kidKey = (entity: string, parentId: string) => `${entity}\u0000${parentId}`;
+
+/** When a timer's entity comes due, as it stood when the entity was last written. */
+interface DueEntry {
+  at: number;
+  rec: StoredEntity;
+}
+
+/** A timer and the entities that were in one of its statuses with its time set when last written. */
+interface TimerIndex {
+  timer: TimerSpec;
+  /** a binary min-heap on `at`; entries of entities written since are stale and dropped lazily */
+  heap: DueEntry[];
+}
+
+/** An invalid Date is due at once (the timer scan fires it: NaN is never later than now). */
+const dueTime = (d: Date): number => {
+  const t = d.getTime();
+  return Number.isNaN(t) ? Number.NEGATIVE_INFINITY : t;
+};
+
+function heapPush(heap: DueEntry[], e: DueEntry): void {
+  let i = heap.push(e) - 1;
+  while (i > 0) {
+    const up = (i - 1) >> 1;
+    if (heap[up]!.at <= e.at) break;
+    heap[i] = heap[up]!;
+    i = up;
+  }
+  heap[i] = e;
+}
+
+function heapPop(heap: DueEntry[]): void {
+  const last = heap.pop()!;
+  if (heap.length === 0) return;
+  let i = 0;
+  for (;;) {
+    const l = 2 * i + 1;
+    if (l >= heap.length) break;
+    const r = l + 1;
+    const c = r < heap.length && heap[r]!.at < heap[l]!.at ? r : l;
+    if (heap[c]!.at >= last.at) break;
+    heap[i] = heap[c]!;
+    i = c;
+  }
+  heap[i] = last;
+}
 
 export class Store {
   private entities = new Map<string, Map<string, StoredEntity>>();
@@ -103,11 +196,69 @@ export class Store {
   private tokens = new Map<string, { at: number; id?: string }>();
   /** What the emulator would have sent (e-mail to Workers, notifications), oldest first. */
   private sent: OutboxEntry[] = [];
+  /** The timers of each entity kind with what may come due (model.json `timers`): the timer run
+   * that comes before a request looked at every entity of the kind, once a second. */
+  private timers = new Map<string, TimerIndex[]>();
 
   constructor(
     readonly set: SpecSet,
     private readonly now: () => Date = () => new Date(),
-  ) {}
+  ) {
+    for (const timer of Object.values(set.model.timers ?? {})) {
+      const list = this.timers.get(timer.entity) ?? [];
+      list.push({ timer, heap: [] });
+      this.timers.set(timer.entity, list);
+    }
+  }
+
+  /** Notes when the entity comes due for each timer of its kind, as its fields stand now. */
+  private noteDue(rec: StoredEntity): void {
+    const list = this.timers.get(rec.entity);
+    if (!list) return;
+    for (const x of list) {
+      const at = rec.fields[x.timer.at];
+      if (!(at instanceof Date) || !x.timer.status.includes(String(this.statusOf(rec)))) continue;
+      heapPush(x.heap, { at: dueTime(at), rec });
+      // entries of entities written again pile up: past twice the kind's count, start afresh
+      if (x.heap.length > 2 * (this.entities.get(rec.entity)?.size ?? 0) + 1024)
+        this.reindexTimers(rec.entity);
+    }
+  }
+
+  private reindexTimers(entity?: string): void {
+    for (const [kind, list] of this.timers) {
+      if (entity !== undefined && kind !== entity) continue;
+      for (const x of list) x.heap = [];
+      for (const rec of this.entities.get(kind)?.values() ?? []) this.noteDue(rec);
+    }
+  }
+
+  /**
+   * Whether some timer may be due at `nowMs`: false only when no entity is in a timer's status
+   * with its time at or before then (the timer run then has nothing to do and can skip its scan).
+   */
+  timersMaybeDue(nowMs: number): boolean {
+    for (const list of this.timers.values())
+      for (const x of list) {
+        const heap = x.heap;
+        while (heap.length > 0) {
+          const { at, rec } = heap[0]!;
+          const v = rec.fields[x.timer.at];
+          const live =
+            this.entities.get(rec.entity)?.get(rec.id) === rec &&
+            v instanceof Date &&
+            dueTime(v) === at &&
+            x.timer.status.includes(String(this.statusOf(rec)));
+          if (!live) {
+            heapPop(heap);
+            continue;
+          }
+          if (at <= nowMs) return true;
+          break;
+        }
+      }
+    return false;
+  }
 
   spec(entity: string): EntitySpec {
     const e = this.set.model.entities[entity];
@@ -160,8 +311,8 @@ export class Store {
     const id = opts.id ?? this.newId(entity);
     const fields: Record<string, unknown> = { [spec.id]: id };
     if (spec.parent && opts.parent) fields[spec.parent.via] = opts.parent.id;
-    const templates = { ...spec.fields, ...(opts.fields ?? {}) };
-    const order = templateOrder(templates);
+    const templates = opts.fields ? { ...spec.fields, ...opts.fields } : spec.fields;
+    const order = opts.fields ? templateOrder(templates) : this.fieldOrder(spec);
     for (const k of order) fields[k] = this.resolveTemplate(entity, k, templates[k], fields);
     if (spec.status && opts.status !== undefined) fields[spec.status.field] = opts.status;
     else if (spec.status && fields[spec.status.field] === undefined)
@@ -171,7 +322,18 @@ export class Store {
     else if (opts.owner !== undefined) rec.owner = opts.owner;
     this.table(entity).set(id, rec);
     this.index(rec);
+    this.noteDue(rec);
     return rec;
+  }
+
+  /** The order of an entity kind's own field templates (model.json is read-only once loaded). */
+  private fieldOrder(spec: EntitySpec): string[] {
+    let order = fieldOrders.get(spec);
+    if (!order) {
+      order = templateOrder(spec.fields);
+      fieldOrders.set(spec, order);
+    }
+    return order;
   }
 
   /** Whether the requester API can see the entity (model.json `status.invisible`). */
@@ -335,6 +497,7 @@ export class Store {
   /** Sets fields on a stored entity. */
   update(rec: StoredEntity, fields: Record<string, unknown>): void {
     Object.assign(rec.fields, fields);
+    this.noteDue(rec);
   }
 
   size(): number {
@@ -359,6 +522,7 @@ export class Store {
     );
     this.kids.clear();
     for (const t of this.entities.values()) for (const rec of t.values()) this.index(rec);
+    this.reindexTimers();
   }
 
   /** A stable text form of the whole store, for comparing before and after. */
@@ -379,6 +543,7 @@ export class Store {
   clear(): void {
     this.entities.clear();
     this.kids.clear();
+    for (const list of this.timers.values()) for (const x of list) x.heap = [];
     this.sent = [];
     this.tokens.clear();
     this.seq = 0;

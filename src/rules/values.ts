@@ -21,9 +21,22 @@ export type Value =
 
 const WORDS = new Set(['$id', '$parent', '$entity', '$status', '$worker']);
 
+// Spec values are read on every call (effects, templates): each `$…` string is read once. Bounded,
+// as a value may come from outside the specs.
+const parsedValues = new Map<string, Value>();
+
 /** What a spec value means. */
 export function parseValue(v: unknown): Value {
   if (typeof v !== 'string' || !v.startsWith('$')) return { kind: 'literal', value: v };
+  const hit = parsedValues.get(v);
+  if (hit) return { ...hit };
+  const parsed = readValue(v);
+  if (parsedValues.size >= 4096) parsedValues.clear();
+  parsedValues.set(v, parsed);
+  return { ...parsed };
+}
+
+function readValue(v: string): Value {
   const now = /^\$now([+-]\d+)?$/.exec(v);
   if (now) return { kind: 'now', offset: Number(now[1] ?? 0) };
   if (v.startsWith('$input.')) return { kind: 'input', member: v.slice('$input.'.length) };
@@ -188,28 +201,77 @@ export interface ValueEnv {
   lookup?: Record<string, Record<string, unknown>>;
 }
 
-function term(t: string, env: ValueEnv): unknown {
-  if (t === '$now') return env.now;
-  if (t === '$status') return env.status;
-  if (/^-?\d+(\.\d+)?$/.test(t)) return Number(t);
+/** One term of an expression, read once (the rules evaluate theirs on every call). */
+type Term =
+  | { kind: 'now' | 'status' }
+  | { kind: 'number'; value: number }
+  | { kind: 'input' | 'field' | 'parent'; name: string }
+  | { kind: 'created' | 'lookup'; bag: string | undefined; name: string }
+  | { kind: 'text'; text: string };
+
+function readTerm(t: string): Term {
+  if (t === '$now') return { kind: 'now' };
+  if (t === '$status') return { kind: 'status' };
+  if (/^-?\d+(\.\d+)?$/.test(t)) return { kind: 'number', value: Number(t) };
   const dot = t.indexOf('.');
   const head = dot < 0 ? t : t.slice(0, dot);
   const rest = dot < 0 ? '' : t.slice(dot + 1);
   switch (head) {
     case '$input':
-      return env.input[rest];
+      return { kind: 'input', name: rest };
     case '$field':
-      return env.fields?.[rest];
+      return { kind: 'field', name: rest };
     case '$parent':
-      return env.parent?.[rest];
+      return { kind: 'parent', name: rest };
     case '$created':
     case '$lookup': {
       const i = rest.indexOf('.');
-      const bag = head === '$created' ? env.created : env.lookup;
-      return i < 0 ? undefined : bag?.[rest.slice(0, i)]?.[rest.slice(i + 1)];
+      return {
+        kind: head === '$created' ? 'created' : 'lookup',
+        bag: i < 0 ? undefined : rest.slice(0, i),
+        name: i < 0 ? '' : rest.slice(i + 1),
+      };
     }
   }
-  return t;
+  return { kind: 'text', text: t };
+}
+
+function term(t: Term, env: ValueEnv): unknown {
+  switch (t.kind) {
+    case 'now':
+      return env.now;
+    case 'status':
+      return env.status;
+    case 'number':
+      return t.value;
+    case 'input':
+      return env.input[t.name];
+    case 'field':
+      return env.fields?.[t.name];
+    case 'parent':
+      return env.parent?.[t.name];
+    case 'created':
+    case 'lookup': {
+      if (t.bag === undefined) return undefined;
+      const bag = t.kind === 'created' ? env.created : env.lookup;
+      return bag?.[t.bag]?.[t.name];
+    }
+    case 'text':
+      return t.text;
+  }
+}
+
+// Expressions come from the specs: each is split into its terms once. Bounded all the same.
+const expressions = new Map<string, Term[]>();
+
+function termsOf(v: string): Term[] {
+  let hit = expressions.get(v);
+  if (!hit) {
+    hit = v.split('+').map(readTerm);
+    if (expressions.size >= 4096) expressions.clear();
+    expressions.set(v, hit);
+  }
+  return hit;
 }
 
 /** An expression only evalValue reads: a sum, `$field.X`, `$created.…` or `$lookup.…`. */
@@ -231,8 +293,7 @@ export function isExpression(v: unknown): v is string {
  */
 export function evalValue(v: unknown, env: ValueEnv): unknown {
   if (!isExpression(v)) return v;
-  const parts = v.split('+');
-  const values = parts.map((p) => term(p, env));
+  const values = termsOf(v).map((p) => term(p, env));
   if (values.some((x) => x === undefined)) return undefined;
   if (values.length === 1) return values[0];
   const [first, ...more] = values;

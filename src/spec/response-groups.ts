@@ -100,8 +100,28 @@ export function projectGroups(
 ): Record<string, unknown> {
   if (!op.output.responseGroups) return output;
   let out: unknown = output;
-  for (const path of leftOutPaths(op, effectiveGroups(op, asked))) out = without(out, pathSteps(path));
+  for (const steps of leftOutSteps(op, asked)) out = without(out, steps);
   return out as Record<string, unknown>;
+}
+
+// The paths left out per operation and groups asked (the specs are read-only once loaded): an
+// answer works them out on every call otherwise. Bounded per operation: the groups are the caller's.
+const leftOutCache = new WeakMap<OperationSpec, Map<string, { name: string; list: boolean }[][]>>();
+
+function leftOutSteps(op: OperationSpec, asked: readonly string[]): { name: string; list: boolean }[][] {
+  let perOp = leftOutCache.get(op);
+  if (!perOp) {
+    perOp = new Map();
+    leftOutCache.set(op, perOp);
+  }
+  const key = asked.join('\u0000');
+  let hit = perOp.get(key);
+  if (!hit) {
+    hit = leftOutPaths(op, effectiveGroups(op, asked)).map(pathSteps);
+    if (perOp.size >= 64) perOp.clear();
+    perOp.set(key, hit);
+  }
+  return hit;
 }
 
 /** The values at a path of an output (one per list item on the way); `undefined` where absent. */

@@ -54,17 +54,37 @@ export function json11Operation(set: SpecSet, req: WireRequest): string | undefi
   if (!t) return undefined;
   const value = headerValue(req.headers, t.name);
   if (value === undefined) return undefined;
-  const [before, after = ''] = t.template.split('{operation}') as [string, string?];
+  const [before, after] = templateParts(t.template);
   if (!value.startsWith(before) || !value.endsWith(after) || value.length < before.length + after.length)
     return undefined;
   return value.slice(before.length, value.length - after.length);
 }
 
-/** Fixed-value request headers (no placeholder), e.g. the content type. */
+/** The target template around its {operation}, split once per template (asked on every request). */
+const templateSplits = new Map<string, [string, string]>();
+function templateParts(template: string): [string, string] {
+  let hit = templateSplits.get(template);
+  if (!hit) {
+    const [before, after = ''] = template.split('{operation}') as [string, string?];
+    hit = [before, after];
+    if (templateSplits.size >= 64) templateSplits.clear();
+    templateSplits.set(template, hit);
+  }
+  return hit;
+}
+
+const fixedHeaderLists = new WeakMap<ProtocolFile, [string, string][]>();
+
+/** Fixed-value request headers (no placeholder), e.g. the content type (per protocol document). */
 function fixedHeaders(p: ProtocolFile): [string, string][] {
-  return Object.entries(p.request?.headers ?? {})
-    .filter(([, h]) => !h.value.includes('{'))
-    .map(([n, h]) => [n, h.value]);
+  let hit = fixedHeaderLists.get(p);
+  if (!hit) {
+    hit = Object.entries(p.request?.headers ?? {})
+      .filter(([, h]) => !h.value.includes('{'))
+      .map(([n, h]) => [n, h.value]);
+    fixedHeaderLists.set(p, hit);
+  }
+  return hit;
 }
 
 export function mediaType(value: string | undefined): string {

@@ -89,6 +89,29 @@ function isForm(set: SpecSet, req: WireRequest): boolean {
 
 /** All parameters of a legacy request, query first then form body; the first occurrence of a name wins. */
 export function legacyParams(set: SpecSet, req: WireRequest): Map<string, string> {
+  // the server reads a request's parameters twice (which codec claims it, then its decoding):
+  // the last request's are kept while its parts are the same strings
+  const form = isForm(set, req);
+  const last = lastParams.get(req);
+  if (
+    last &&
+    last.query === req.query &&
+    last.path === req.path &&
+    last.form === form &&
+    last.body === req.body
+  )
+    return new Map(last.params);
+  const params = readParams(req, form);
+  lastParams.set(req, { query: req.query, path: req.path, form, body: req.body, params });
+  return new Map(params);
+}
+
+const lastParams = new WeakMap<
+  WireRequest,
+  { query: string; path: string; form: boolean; body: string; params: Map<string, string> }
+>();
+
+function readParams(req: WireRequest, form: boolean): Map<string, string> {
   const out = new Map<string, string>();
   const add = (raw: string) => {
     for (const [k, v] of parseQuery(raw)) if (!out.has(k)) out.set(k, v);
@@ -96,7 +119,7 @@ export function legacyParams(set: SpecSet, req: WireRequest): Map<string, string
   add(req.query);
   const q = req.path.indexOf('?');
   if (q !== -1) add(req.path.slice(q + 1));
-  if (isForm(set, req)) add(req.body);
+  if (form) add(req.body);
   return out;
 }
 
@@ -323,16 +346,23 @@ function decodeRequest(set: SpecSet, req: WireRequest, opts: ServerCodecOptions)
   return { ok: true, call };
 }
 
+/** The common parameters and marker parameters of a protocol document, once per document. */
+const knownParams = new WeakMap<ProtocolFile, Set<string>>();
+
 /** Parameters that are neither common parameters (or a signing scheme's marker) nor under an input member. */
 function undeclaredParams(
   p: ProtocolFile,
   params: Map<string, string>,
   members: Record<string, unknown>,
 ): string[] {
-  const known = new Set([
-    ...Object.keys(p.commonParameters ?? {}),
-    ...(p.signing.schemes ?? []).flatMap((x) => Object.keys(x.marker ?? {})),
-  ]);
+  let known = knownParams.get(p);
+  if (!known) {
+    known = new Set([
+      ...Object.keys(p.commonParameters ?? {}),
+      ...(p.signing.schemes ?? []).flatMap((x) => Object.keys(x.marker ?? {})),
+    ]);
+    knownParams.set(p, known);
+  }
   return [...params.keys()].filter((k) => {
     const top = k.split('.')[0]!;
     return !known.has(top) && !Object.hasOwn(members, top);

@@ -3,7 +3,7 @@
  * Signing and verification share one canonicalisation so they cannot drift apart; tests pin both
  * against @smithy/signature-v4, which is what @aws-sdk/client-mturk uses.
  */
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 import type { WireRequest } from './http-types.ts';
 import { headerValue, parseQuery } from './http-types.ts';
 
@@ -166,7 +166,7 @@ export function verifySigV4(
     secret,
   );
   // Both are 64 lower-case hex digits here (parseAuthorization checked the format).
-  if (!timingSafeEqual(Buffer.from(expected, 'latin1'), Buffer.from(signature, 'latin1'))) {
+  if (!sameHex(expected, signature)) {
     return fail(
       'mismatch',
       'The request signature we calculated does not match the signature you provided.',
@@ -174,6 +174,14 @@ export function verifySigV4(
     );
   }
   return { ok: true, accessKeyId };
+}
+
+/** Constant-time comparison of two hex strings of one length (no Buffers for 64 characters). */
+function sameHex(a: string, b: string): boolean {
+  if (a.length !== b.length) return false;
+  let diff = 0;
+  for (let i = 0; i < a.length; i++) diff |= a.charCodeAt(i) ^ b.charCodeAt(i);
+  return diff === 0;
 }
 
 interface ParsedAuthorization {
@@ -314,6 +322,7 @@ function rfc3986(text: string): string {
 
 /** Non-S3 services normalise the path and encode the (already encoded) segments once more. */
 function canonicalUri(path: string): string {
+  if (path === '/') return path;
   const segments: string[] = [];
   for (const segment of path.split('/')) {
     if (segment === '' || segment === '.') continue;
@@ -325,6 +334,7 @@ function canonicalUri(path: string): string {
 }
 
 function canonicalQuery(query: string): string {
+  if (query === '') return '';
   return parseQuery(query)
     .map(([key, value]) => [rfc3986(key), rfc3986(value)] as const)
     .sort(([ka, va], [kb, vb]) => (ka < kb ? -1 : ka > kb ? 1 : va < vb ? -1 : va > vb ? 1 : 0))
@@ -332,7 +342,11 @@ function canonicalQuery(query: string): string {
     .join('&');
 }
 
+/** What canonicalHeaderValue changes: a line break, a tab, a run of spaces, an edge space. */
+const NOT_CANONICAL = /[\r\n\t]| {2}|^ | $/;
+
 function canonicalHeaderValue(value: string): string {
+  if (!NOT_CANONICAL.test(value)) return value;
   return value
     .replace(/[\r\n]/g, ' ')
     .replace(/[ \t]+/g, ' ')

@@ -190,14 +190,24 @@ export function soapOperation(set: SpecSet, req: WireRequest): string | undefine
   return env.ok ? operationOfElement(soapBinding(set), env.content) : undefined;
 }
 
+// The operation element's pattern per template (read on every request; bounded: templates come
+// from the specs).
+const operationPatterns = new Map<string, RegExp>();
+
 function operationOfElement(b: SoapBinding, el: SoapElement | undefined): string | undefined {
   if (!el) return undefined;
-  const re = new RegExp(
-    `^${b.operationElement.name
-      .split('{operation}')
-      .map((x) => x.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
-      .join('([A-Za-z_][A-Za-z0-9_]*)')}$`,
-  );
+  const template = b.operationElement.name;
+  let re = operationPatterns.get(template);
+  if (!re) {
+    re = new RegExp(
+      `^${template
+        .split('{operation}')
+        .map((x) => x.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
+        .join('([A-Za-z_][A-Za-z0-9_]*)')}$`,
+    );
+    if (operationPatterns.size >= 64) operationPatterns.clear();
+    operationPatterns.set(template, re);
+  }
   return re.exec(el.name)?.[1];
 }
 

@@ -61,6 +61,55 @@ function isXmlChar(cp: number): boolean {
   );
 }
 
+function newParser(arrayNames: Set<string>, arrayPaths: Set<string>): XMLParser {
+  return new XMLParser({
+    ignoreAttributes: false,
+    attributeNamePrefix: XML_ATTRIBUTE_PREFIX,
+    textNodeName: XML_TEXT_KEY,
+    parseTagValue: false,
+    parseAttributeValue: false,
+    // Text values are kept exactly as sent (feedback may start or end with spaces);
+    // the indentation between child elements is dropped after parsing instead.
+    trimValues: false,
+    ignoreDeclaration: true,
+    ignorePiTags: true,
+    // Entity handling is on only so that our restricted decoder runs; DTDs were refused above.
+    processEntities: true,
+    htmlEntities: false,
+    entityDecoder,
+    // callbacks get the path matcher itself, made into a string only when a path is asked about
+    // (the string form of every element's path was a visible share of a parse)
+    jPath: false,
+    isArray: (name, jpath, _isLeaf, isAttribute) =>
+      !isAttribute && (arrayNames.has(name) || (arrayPaths.size > 0 && arrayPaths.has(String(jpath)))),
+  });
+}
+
+// A parser holds only its options (each parse makes its own state): one per set of array names
+// and paths, as building the options was a visible share of parsing a small envelope.
+const parsers = new Map<string, XMLParser>();
+const MAX_PARSERS = 64;
+
+let plainParser: XMLParser | undefined;
+
+function parserFor(opts: ParseXmlOptions): XMLParser {
+  if (opts.arrayNames === undefined && opts.arrayPaths === undefined) {
+    plainParser ??= newParser(new Set(), new Set());
+    return plainParser;
+  }
+  const arrayNames = new Set(opts.arrayNames ?? []);
+  // fast-xml-parser reports paths with '.' separators; ours use '/' like getPath.
+  const arrayPaths = new Set([...(opts.arrayPaths ?? [])].map((path) => path.split('/').join('.')));
+  const key = JSON.stringify([[...arrayNames].sort(), [...arrayPaths].sort()]);
+  let parser = parsers.get(key);
+  if (!parser) {
+    if (parsers.size >= MAX_PARSERS) parsers.clear();
+    parser = newParser(arrayNames, arrayPaths);
+    parsers.set(key, parser);
+  }
+  return parser;
+}
+
 /**
  * Parses `text` into plain objects: attributes under '@_name', text under '#text' when an element
  * also has attributes or children, repeated elements as arrays. Never throws.
@@ -80,28 +129,7 @@ export function parseXmlSafe(text: string, opts: ParseXmlOptions = {}): ParseXml
     return { ok: false, message: `XML is not well-formed: ${msg} (line ${line}, column ${col ?? '?'}).` };
   }
 
-  const arrayNames = new Set(opts.arrayNames ?? []);
-  // fast-xml-parser reports paths with '.' separators; ours use '/' like getPath.
-  const arrayPaths = new Set([...(opts.arrayPaths ?? [])].map((path) => path.split('/').join('.')));
-  const parser = new XMLParser({
-    ignoreAttributes: false,
-    attributeNamePrefix: XML_ATTRIBUTE_PREFIX,
-    textNodeName: XML_TEXT_KEY,
-    parseTagValue: false,
-    parseAttributeValue: false,
-    // Text values are kept exactly as sent (feedback may start or end with spaces);
-    // the indentation between child elements is dropped after parsing instead.
-    trimValues: false,
-    ignoreDeclaration: true,
-    ignorePiTags: true,
-    // Entity handling is on only so that our restricted decoder runs; DTDs were refused above.
-    processEntities: true,
-    htmlEntities: false,
-    entityDecoder,
-    isArray: (name, jpath, _isLeaf, isAttribute) =>
-      !isAttribute && (arrayNames.has(name) || arrayPaths.has(String(jpath))),
-  });
-
+  const parser = parserFor(opts);
   let doc: unknown;
   try {
     doc = parser.parse(text);
@@ -232,7 +260,11 @@ const ESCAPES: Record<string, string> = {
 };
 
 /** Escapes text for element content or attribute values; illegal characters become U+FFFD. */
+/** Whether text holds anything escapeXml changes (most values hold nothing of the kind). */
+const NEEDS_ESCAPE = /[&<>"'\r\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF\uD800-\uDFFF]/;
+
 export function escapeXml(text: string): string {
+  if (!NEEDS_ESCAPE.test(text)) return text;
   return text.replace(ILLEGAL_XML_CHARS, '\uFFFD').replace(/[&<>"'\r]/g, (c) => ESCAPES[c]!);
 }
 
