@@ -1,9 +1,9 @@
 // The same seed gives the same cases and the same results: the server suite
-// runs three times with one seed, each against a fresh emulator, and the
+// runs twice with one seed, each against a fresh emulator, and the
 // conformance.json files agree once what legitimately differs between runs is
 // normalised (ports, request ids, entity ids, timestamps, durations).
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -53,6 +53,10 @@ async function runOnce(
       '5',
       '--seed',
       String(seed),
+      // a long time limit: a call cut short on a loaded machine changes a result, and this test is
+      // about the seed, not about the machine's speed
+      '--timeout-ms',
+      '30000',
       '--report-dir',
       dir,
       '--no-progress',
@@ -61,13 +65,17 @@ async function runOnce(
       const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
       let err = '';
       child.stderr.on('data', (d: Buffer) => (err += d));
-      const t = setTimeout(() => child.kill('SIGKILL'), 150_000);
+      // only a run that hangs is cut: a whole catalogue took over 150 s on a loaded machine
+      const t = setTimeout(() => child.kill('SIGKILL'), 480_000);
       child.on('close', (c) => {
         clearTimeout(t);
         done({ code: c, stderr: err });
       });
     });
-    const report = JSON.parse(readFileSync(join(dir, 'conformance.json'), 'utf8')) as Record<string, unknown>;
+    const file = join(dir, 'conformance.json');
+    if (!existsSync(file))
+      throw new Error(`run ${n} wrote no report (exit ${code}): ${stderr.slice(-500) || 'no stderr'}`);
+    const report = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
     return { code, report, stderr };
   } finally {
     await emulator.close();
@@ -103,21 +111,23 @@ describe('determinism', () => {
     );
   });
 
-  it('one seed, three fresh emulators: the same checks, cases and results', {
-    timeout: 400_000,
+  // Two runs show what a third would (each is a whole catalogue, ~20 s of CPU); the CLI's same-seed
+  // test was this one for 2017-01-17 only, and is folded in here.
+  it('one seed, two fresh emulators: the same checks, cases and results', {
+    // three whole-catalogue runs: ~20 s each on an idle machine, minutes each on a loaded one
+    timeout: 1_200_000,
   }, async () => {
     const runs = [];
-    for (let i = 0; i < 3; i++) runs.push(await runOnce(i));
+    for (let i = 0; i < 2; i++) runs.push(await runOnce(i));
     for (const r of runs) {
       expect(r.code, r.stderr.slice(-500)).not.toBe(2);
       expect((r.report.results as Result[]).length).toBeGreaterThan(0);
       expect(r.report.seed).toBe(SEED);
     }
-    const [a, b, c] = runs.map((r) => comparable(r.report));
+    const [a, b] = runs.map((r) => comparable(r.report));
     expect(b).toEqual(a);
-    expect(c).toEqual(a);
     // the comparison has teeth: another seed generates other cases (coverage counts differ)
-    const other = await runOnce(3, SEED + 1);
+    const other = await runOnce(2, SEED + 1);
     expect(comparable(other.report)).not.toEqual({ ...(a as object) });
     expect(JSON.stringify((comparable(other.report) as { coverage: unknown }).coverage)).not.toBe(
       JSON.stringify((a as { coverage: unknown }).coverage),

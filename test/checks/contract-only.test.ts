@@ -48,4 +48,4 @@ test('provider states with other titles, descriptions, rewards and feedback pass
   } finally {
     await server.close();
   }
-}, 90_000);
+}, 180_000);

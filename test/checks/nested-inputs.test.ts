@@ -61,7 +61,7 @@ test('the reference emulator refuses every nested violation with the documented 
   } finally {
     await server.close();
   }
-}, 60_000);
+}, 180_000);
 
 test('the bundled legacy client surfaces the refusal of a nested violation (client.invalid-input)', async () => {
   const results = await runClientChecks(
@@ -80,4 +80,4 @@ test('the bundled legacy client surfaces the refusal of a nested violation (clie
   const invalid = results.find((r) => r.def.check === 'client.invalid-input');
   expect(invalid?.outcome.status, invalid?.outcome.detail).toBe('passed');
   expect(invalid?.outcome.detail).toMatch(/\d+ one-violation inputs/);
-}, 60_000);
+}, 180_000);

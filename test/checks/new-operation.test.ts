@@ -72,7 +72,7 @@ test('a new operation spec gets valid, invalid, rule and protocol checks, and th
   } finally {
     await server.close();
   }
-}, 60_000);
+}, 180_000);
 
 // A new rule kind: one kind module (test/fixtures/rule-kinds/echo-id.ts, the shape of a file under
 // src/rules/) and one operation spec file that uses it. The loader validates the rule with the
@@ -178,5 +178,5 @@ describe('a new rule kind', () => {
     } finally {
       await emulator.close();
     }
-  }, 60_000);
+  }, 180_000);
 });

@@ -53,8 +53,9 @@ test('a mis-signed legacy request fails client.signature only: the rest of it is
 });
 
 describe('the good bundled clients pass every must check', () => {
+  // sdk-v3: the next test, which holds it to every check, must and should alike (running its
+  // catalogue twice showed nothing more)
   for (const [client, api] of [
-    ['sdk-v3', '2017-01-17'],
     ['legacy-rest', '2014-08-15'],
     ['legacy-soap', '2014-08-15'],
   ] as const) {
@@ -80,9 +81,10 @@ describe('the good bundled clients pass every must check', () => {
       { ...base, client: 'sdk-v3', apis: ['2017-01-17'] },
       { transport: 'in-process' },
     );
+    expect(results.length).toBeGreaterThan(0);
     const failures = results
       .filter((r) => r.outcome.status !== 'passed')
-      .map((r) => `${r.def.id}: ${r.outcome.detail}`);
+      .map((r) => `${r.def.id}: ${r.outcome.status} ${r.outcome.detail}`);
     expect(failures).toEqual([]);
   });
 });
@@ -114,7 +116,7 @@ test('a client failure shows a shrunk counterexample', async () => {
   // a misread timestamp: the served output shrinks to the one member that shows it
   const dates = (await run('sdk-misparses-dates')) as { served: Record<string, Record<string, unknown>> };
   expect(Object.values(dates.served).flatMap((x) => Object.keys(x))).toHaveLength(1);
-}, 60_000);
+}, 180_000);
 
 test('a client that speaks a wire form the suite does not know (SOAP 1.2) gets one not-run reason', async () => {
   const results = await runClientChecks(

@@ -77,16 +77,17 @@ describe('the SDK as a driver subprocess', () => {
   });
 });
 
+// "In bounded time" is each case's deadline, shown by the messages (no answer within 800 ms); the
+// test timeout ends a run that ignores it. A wall-clock bound measured the machine's load too.
 describe('broken drivers fail their cases with a clear message, in bounded time', () => {
   const cases: [string, RegExp][] = [
     ['crash.mjs', /driver exited with code 3[\s\S]*something went badly wrong/],
-    ['hang.mjs', /no answer to case c\d+|did not answer case c\d+/],
+    ['hang.mjs', /(no answer to|did not answer) case c\d+ \(RejectAssignment\) within 800 ms/],
     ['garbage.mjs', /not a JSON object[\s\S]*not json/],
     ['wrong-id.mjs', /answered id "c\d+-other" while case "c\d+" was waiting/],
   ];
   for (const [script, message] of cases) {
     test(script, async () => {
-      const started = Date.now();
       const config: ClientTargetConfig = {
         ...base,
         driver: node(script),
@@ -94,14 +95,12 @@ describe('broken drivers fail their cases with a clear message, in bounded time'
         timeoutMs: 800,
       };
       const results = await runClientChecks(set, config);
-      const elapsed = Date.now() - started;
       expect(results.length).toBeGreaterThan(3);
       for (const r of results) {
         expect(r.outcome.status, r.def.id).toBe('failed');
         expect(r.outcome.detail).toMatch(/the client could not be run/);
       }
       expect(results.map((r) => r.outcome.detail).join('\n')).toMatch(message);
-      expect(elapsed).toBeLessThan(20_000);
     });
   }
 
@@ -145,9 +144,14 @@ describe('broken drivers fail their cases with a clear message, in bounded time'
     });
     await expect(driver.call('X', {})).rejects.toThrow(/no answer to case c1 \(X\) within 200 ms/);
     expect(driver.deadReason()).toMatch(/stopped so that nothing it still sends reaches the next case/);
-    const started = Date.now();
-    await expect(driver.call('X', {})).rejects.toThrow(/did not answer case c1/);
-    expect(Date.now() - started).toBeLessThan(100);
+    // "at once": the call is refused before any timer or I/O callback could run (a driver still
+    // waited on would need its deadline timer), not within a wall-clock bound
+    const call = driver.call('X', {}).then(
+      () => 'answered',
+      (e: Error) => e.message,
+    );
+    const first = await Promise.race([call, new Promise((r) => setImmediate(() => r('still waiting')))]);
+    expect(first).toMatch(/did not answer case c1/);
     await driver.close();
   });
 });
@@ -190,7 +194,7 @@ describe('retries: the case deadline allows the back-off of the faults it answer
     expect(
       results.filter((r) => r.outcome.status !== 'passed').map((r) => `${r.def.id}: ${r.outcome.detail}`),
     ).toEqual([]);
-  }, 60_000);
+  }, 180_000);
 
   test('a client that retries too slowly fails the cases it misses and nothing it sends late reaches the next check', async () => {
     // deadline of a fault case: 4 s + 1 s (2 attempts); the driver sleeps 7 s before its retry
@@ -214,5 +218,5 @@ describe('retries: the case deadline allows the back-off of the faults it answer
         );
       } else expect(`${r.def.id}: ${r.outcome.status} ${r.outcome.detail}`).toMatch(/: passed /);
     }
-  }, 120_000);
+  }, 180_000);
 });

@@ -307,7 +307,7 @@ describe('client × emulator columns', () => {
         expect(r.detail).toContain(BOTO3_UNAVAILABLE);
       }
     }
-  }, 60_000);
+  }, 180_000);
 
   test('report.html has a column per client against the mock and against the emulator', async () => {
     const base = bundledTargets({ seed: 4, runs: 1 });
@@ -339,5 +339,5 @@ describe('client × emulator columns', () => {
     const html = renderHtml(reports);
     expect(html).toContain(`sdk-v3${EMULATOR_COLUMN}`);
     expect(html).toContain('2017-01-17/RejectAssignment/e2e.rejects');
-  }, 60_000);
+  }, 180_000);
 });

@@ -16,10 +16,24 @@ import type { ClientTargetConfig } from '../../src/mock/types.ts';
 import { loadSpecs } from '../../src/spec/load.ts';
 
 const set = loadSpecs();
+// A sample of operations, not the catalogue: what is checked here is how checks are spread over
+// lanes, and six operations (a list, a write with money, a timestamp input, ...) on four lanes
+// put two operations on some lanes and one on others. The whole catalogue runs against the
+// bundled clients elsewhere (test/client/cli.test.ts, test/cli/run.test.ts); here, three times
+// over, it took more than the test timeout on a loaded machine.
+const OPERATIONS = [
+  'CreateHIT',
+  'GetAssignment',
+  'ListHITs',
+  'RejectAssignment',
+  'SendBonus',
+  'UpdateExpirationForHIT',
+];
 const config: ClientTargetConfig = {
   kind: 'client',
   client: 'sdk-v3',
   apis: ['2017-01-17'],
+  operations: OPERATIONS,
   runs: 5,
   seed: 11,
   timeoutMs: 10_000,
@@ -46,6 +60,7 @@ describe('client suite lanes', () => {
     const one = await runClientChecks(set, config, { lanes: 1 });
     const four = await runClientChecks(set, config, { lanes: 4 });
     const view = (rs: typeof one) => rs.map((r) => [r.def.id, r.outcome.status, r.outcome.cases]);
+    expect(new Set(one.map((r) => r.def.operation))).toEqual(new Set(OPERATIONS));
     expect(view(four)).toEqual(view(one));
     expect(one.every((r) => r.outcome.status === 'passed')).toBe(true);
   });
@@ -53,7 +68,7 @@ describe('client suite lanes', () => {
   test('each operation stays on one lane, and the operations spread over the lanes', async () => {
     const calls = new Map<string, Set<string>>();
     await runClientChecks(set, config, { lanes: 3, factory: recordingFactory(calls) });
-    expect(calls.size).toBeGreaterThan(1);
+    expect([...calls.keys()].sort()).toEqual(OPERATIONS);
     for (const [operation, endpoints] of calls) expect([operation, endpoints.size]).toEqual([operation, 1]);
     const used = new Set([...calls.values()].flatMap((s) => [...s]));
     expect(used).toEqual(new Set([0, 1, 2].map(laneOrigin)));

@@ -27,7 +27,7 @@ describe('the bundled legacy SOAP client', () => {
     const results = await runClientChecks(set, base, { transport: 'in-process' });
     expect(results.length).toBeGreaterThan(20);
     expect(notPassing(results)).toEqual([]);
-  }, 120_000);
+  }, 180_000);
 
   test('as a driver over HTTP: every client check of two operations passes', async () => {
     const results = await runClientChecks(
@@ -43,5 +43,5 @@ describe('the bundled legacy SOAP client', () => {
     );
     expect(results.length).toBeGreaterThan(5);
     expect(notPassing(results)).toEqual([]);
-  }, 120_000);
+  }, 180_000);
 });

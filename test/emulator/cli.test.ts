@@ -19,11 +19,17 @@ describe('mturk-conformance emulator', () => {
     await expect(run(['--bogus'])).rejects.toBeInstanceOf(UsageError);
   });
   it('serves until SIGTERM and then resolves 0', async () => {
-    const write = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
+    // waits for the "listening" line itself, not for a fixed number of polls (starting the
+    // emulator can take longer than 50 × 20 ms on a loaded machine)
+    let listening: () => void = () => undefined;
+    const ready = new Promise<void>((r) => (listening = r));
+    const write = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
+      if (String(chunk).includes('listening')) listening();
+      return true;
+    });
     try {
       const done = run(['--port', '0']);
-      for (let i = 0; i < 50 && !write.mock.calls.some((c) => String(c[0]).includes('listening')); i++)
-        await new Promise((r) => setTimeout(r, 20));
+      await Promise.race([ready, done]);
       const out = write.mock.calls.map((c) => String(c[0])).join('');
       const url = /listening on (http:\/\/\S+)/.exec(out)?.[1];
       expect(url).toBeTruthy();

@@ -45,15 +45,13 @@ const errorName = (p: Promise<unknown>) =>
   );
 
 describe('startEmulator (library)', () => {
-  it('serves on loopback with any access key and signature (time to the first answer logged)', async () => {
-    const t0 = performance.now();
+  // how soon it answers is measured by `npm run bench` (startEmulator row), not bounded here: a
+  // time bound in a test failed on a loaded machine
+  it('serves on loopback with any access key and signature', async () => {
     const e = await start();
     const { HITId } = await state(e, 'AssignableHIT', 'AKIDMYAPP');
     const { AssignmentId } = e.workers.submit(HITId!, { Answer: '<a/>' });
     const out = await client(e.url, 'AKIDMYAPP').send(new GetAssignmentCommand({ AssignmentId }));
-    const ms = performance.now() - t0;
-    console.log(`startEmulator → first answer: ${ms.toFixed(0)} ms`);
-    expect(ms).toBeLessThan(3000);
     expect(e.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     expect(out.Assignment?.AssignmentStatus).toBe('Submitted');
     expect(out.Assignment?.Answer).toBe('<a/>');

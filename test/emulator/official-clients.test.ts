@@ -428,7 +428,7 @@ describe.each(clients)('through %s', (_name, tag, run) => {
       secretAccessKey: 'made-up-test-secret',
       steps: scenario(tag),
     });
-  }, 20_000);
+  }, 180_000);
 
   it('a HIT: create, two Workers submit, list, approve + reject, bonus, balance, expire, delete', () =>
     judgeHit(t));

@@ -165,7 +165,7 @@ describe('emulator --state-file', () => {
     expect(clock.offsetSeconds).toBe(60);
     second.child.kill('SIGINT');
     expect((await second.exit).code).toBe(0);
-  }, 60_000);
+  }, 180_000);
 
   it('SIGKILL after a save: the saved file is whole and the restart finds what it held', async () => {
     const first = await started();
@@ -177,7 +177,7 @@ describe('emulator --state-file', () => {
     const second = await started();
     expect(await hitKnown(second, a)).toBe(true);
     expect(await hitKnown(second, b)).toBe(false);
-  }, 60_000);
+  }, 180_000);
 
   it.each([
     ['not JSON', '{"format": "mturk-conformance-emulator-state", "version": 1, "store": {', /is damaged/],
@@ -208,7 +208,7 @@ describe('emulator --state-file', () => {
       expect(statSync(file).mtimeMs).toBe(written);
       expect(readdirSync(dir)).toEqual(['state.json']);
     },
-    30_000,
+    180_000,
   );
 });
 

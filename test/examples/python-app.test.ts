@@ -17,7 +17,7 @@ describe('examples/app-tests/python', () => {
     const r = await run('/usr/bin/python3', ['examples/app-tests/python/test_labelling.py', '-v'], {
       cwd: ROOT,
       env: { ...env, PYTHONDONTWRITEBYTECODE: '1' },
-      timeout: 120_000,
+      timeout: 180_000,
     }).catch((e: { stdout?: string; stderr?: string; code?: number }) => ({ ...e, failed: true }));
     // unittest reports on stderr
     const out = `${r.stdout ?? ''}${r.stderr ?? ''}`;

@@ -8,6 +8,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { registryVersion } from '../../src/rules/index.ts';
+import { specsDigest } from '../../src/spec/load.ts';
 
 const run = promisify(execFile);
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -93,16 +95,14 @@ try {
     expect(out.summary.passed).toBeGreaterThan(0);
   }, 180_000);
 
-  it('gives a plain node script the local MTurk: any key, Workers, the clock; fast to start', async () => {
+  it('gives a plain node script the local MTurk: any key, Workers, the clock', async () => {
     await writeFile(
       join(app, 'local.mjs'),
       `import { startEmulator, WorkerActionError } from 'mturk-conformance';
 import { MTurkClient, GetAssignmentCommand } from '@aws-sdk/client-mturk';
-const t0 = performance.now();
 const mturk = await startEmulator();
 const res = await fetch(mturk.statesUrl, { method: 'POST', body: JSON.stringify({ state: 'AssignableHIT', requester: 'AKIDMYAPP' }) });
 const { HITId } = await res.json();
-const firstMs = performance.now() - t0;
 const { AssignmentId } = mturk.workers.submit(HITId, { Answer: '<a/>' });
 let refused = '';
 try { mturk.workers.submit(HITId); } catch (e) { refused = e instanceof WorkerActionError ? String(e.status) : 'other'; }
@@ -110,21 +110,26 @@ mturk.clock.advance(30 * 86400);
 const client = new MTurkClient({ endpoint: mturk.url, region: 'us-east-1', credentials: { accessKeyId: 'AKIDMYAPP', secretAccessKey: 'x' } });
 const out = await client.send(new GetAssignmentCommand({ AssignmentId }));
 await mturk.close();
-console.log(JSON.stringify({ firstMs, refused, status: out.Assignment.AssignmentStatus }));
+console.log(JSON.stringify({ refused, status: out.Assignment.AssignmentStatus }));
 `,
     );
     const { stdout } = await node('local.mjs');
-    const out = JSON.parse(stdout.trim().split('\n').at(-1)!) as {
-      firstMs: number;
-      refused: string;
-      status: string;
-    };
-    console.log(`startEmulator() → first answer from the installed package: ${out.firstMs.toFixed(0)} ms`);
+    const out = JSON.parse(stdout.trim().split('\n').at(-1)!) as { refused: string; status: string };
     expect(out.refused).toBe('409');
     expect(out.status).toBe('Approved');
-    // the issue's figure is 300 ms (npm run bench); this bound only catches a lost build stamp on a busy machine
-    expect(out.firstMs).toBeLessThan(1500);
-  }, 120_000);
+  }, 180_000);
+
+  it('ships the build stamp of its own specs, so the installed loader skips compiling the meta-schema', async () => {
+    // What keeps startEmulator() fast (its time is measured by `npm run bench`, not bounded in a
+    // test): the stamp lists the digest of the shipped spec tree, for this rule registry.
+    const pkg = join(app, 'node_modules', 'mturk-conformance');
+    const stamp = JSON.parse(await readFile(join(pkg, 'dist', 'spec', 'validated-specs.json'), 'utf8')) as {
+      digests: string[];
+      registry: number;
+    };
+    expect(stamp.registry).toBe(registryVersion());
+    expect(stamp.digests).toContain(specsDigest(join(pkg, 'specs')));
+  });
 
   it('loads through require() and serves the provider states', async () => {
     await writeFile(
@@ -146,7 +151,7 @@ console.log(JSON.stringify({ firstMs, refused, status: out.Assignment.Assignment
       status: 200,
       ids: ['AssignmentId', 'HITId', 'WorkerId'],
     });
-  }, 120_000);
+  }, 180_000);
 
   it('gives a TypeScript consumer the declarations', async () => {
     await writeFile(
@@ -182,7 +187,7 @@ export const bad = () => startEmulator({ notAnOption: true });
       (e: { stdout?: string; code?: number }) => ({ stdout: e.stdout ?? '', stderr: '', code: e.code }),
     );
     expect(r.stdout).toBe('');
-  }, 120_000);
+  }, 180_000);
 
   it('runs the JavaScript example app (examples/app-tests/js) with plain node and with vitest', async () => {
     for (const f of ['labelling.mjs', 'labelling.test.mjs', 'demo.mjs', 'vitest.config.mjs'])
@@ -216,5 +221,5 @@ try { loadSpecs(); console.log('loaded'); } catch (e) { console.log(e.name + ': 
     const { stdout } = await node('edited.mjs');
     await writeFile(file, original);
     expect(stdout.trim()).toMatch(/^SpecProblems: model\.json#\/entities\/HIT\/id: must be string/);
-  }, 60_000);
+  }, 180_000);
 });

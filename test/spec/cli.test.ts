@@ -12,7 +12,7 @@ const cli = (...args: string[]) => cliEnv({}, ...args);
 const cliEnv = (env: Record<string, string>, ...args: string[]) => {
   const r = spawnSync(process.execPath, [BIN, ...args], {
     encoding: 'utf8',
-    timeout: 60_000,
+    timeout: 180_000,
     env: { ...process.env, ...env },
   });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };

@@ -234,7 +234,7 @@ describe('npm run verify:wsdl (mturk-conformance verify-wsdl)', () => {
   const cli = (...args: string[]) => {
     const r = spawnSync(process.execPath, [BIN, 'verify-wsdl', ...args], {
       encoding: 'utf8',
-      timeout: 60_000,
+      timeout: 180_000,
     });
     return { code: r.status, stdout: r.stdout, stderr: r.stderr };
   };
