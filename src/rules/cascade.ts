@@ -5,15 +5,13 @@
 // it). `amount` reads the selected entity (`$field.Reward`). Check rule.<id>: from `given` (a
 // state whose children cost at least LARGE_CHARGE), the balance drops by at least the amount of
 // every child the state makes in those statuses.
-import { expectSuccess } from '../checks/judge.ts';
 import { minimalInput, sev } from '../checks/plan.ts';
 import { freshIds } from '../checks/rule-support.ts';
-import { CheckFailure, NotRun } from '../checks/session.ts';
+import { CheckFailure } from '../checks/session.ts';
 import { fromCents, toCents } from '../emulator/store.ts';
 import type { SpecProblem } from '../spec/load.ts';
-import { outputMembers } from '../spec/resolve.ts';
-import { balanceOf, LARGE_CHARGE, oneAtATime } from './charge.ts';
-import { stateField } from './context.ts';
+import { accountOf, balanceOf, LARGE_CHARGE, paidOnce } from './charge.ts';
+import { childStatusesKnown, stateField } from './context.ts';
 import type { RuleKindModule, ServerRuleContext } from './types.ts';
 import { effectValue, evalValue, fieldName } from './values.ts';
 
@@ -24,29 +22,7 @@ function cascadeChecks(ctx: ServerRuleContext): void {
   if (!given || !rule.amount) return;
   ctx.add(`rule.${rule.id}`, sev(rule.basis), async (s) => {
     await s.requireApi(api);
-    const observe = set.model.account?.observe ?? {};
-    const readApi = observe[api] ? api : ((Object.keys(observe)[0] as typeof api | undefined) ?? api);
-    const o = observe[readApi];
-    if (!o || !set.apis[readApi].operations.has(o.operation))
-      throw new NotRun('the account balance cannot be read (model.json account names no observe operation)');
-    await s.requireApi(readApi);
-    const readOp = set.apis[readApi].operations.get(o.operation)!;
-    const balance = async (label: string) => {
-      const ex = await s.call(readApi, o.operation, {}, { label });
-      const out = expectSuccess(set, readOp, ex, o.operation);
-      // a money structure (the legacy Price) shows its amount in its amount member
-      const m = outputMembers(set, readOp).find((x) => x.name === o.path);
-      const raw = out[o.path];
-      const shown =
-        m?.money && raw && typeof raw === 'object' ? (raw as Record<string, unknown>)[m.money.amount] : raw;
-      const cents = toCents(String(shown ?? ''));
-      if (!Number.isFinite(cents))
-        throw new CheckFailure(
-          `${o.operation} must show ${o.path} as an amount, but it is ${JSON.stringify(shown)}.`,
-          ex,
-        );
-      return cents;
-    };
+    const account = await accountOf(s, set, api);
     // what the state makes: the selected entity's literal fields, and its children in the statuses
     const entity = op.behaviour.entity;
     const fields: Record<string, unknown> = {};
@@ -63,17 +39,10 @@ function cascadeChecks(ctx: ServerRuleContext): void {
       );
     const ids = await freshIds(s, op, given);
     const input = minimalInput(set, op, ids, s.config.seed);
-    const { before, after } = await oneAtATime(async () => {
-      const before = await balance('balance before');
-      if (before < amount)
-        throw new NotRun(`the balance (${fromCents(before)}) cannot pay ${fromCents(amount)}`);
-      s.cover(`rule:${rule.id}`);
-      expectSuccess(set, op, await s.call(api, op.operation, input), `${op.operation} (a valid call)`);
-      return { before, after: await balance('balance after') };
-    });
+    const { before, after } = await paidOnce(s, op, rule.id, input, amount, account);
     if (before - after < amount)
       throw new CheckFailure(
-        `After ${op.operation} on the ${entity} of provider state ${given}, with ${count} ${rule.entity} in ${(rule.statuses ?? []).join(', ')} at ${fromCents(each)}, ${o.path} must drop by at least ${fromCents(amount)}, but it went from ${fromCents(before)} to ${fromCents(after)}.`,
+        `After ${op.operation} on the ${entity} of provider state ${given}, with ${count} ${rule.entity} in ${(rule.statuses ?? []).join(', ')} at ${fromCents(each)}, ${account.path} must drop by at least ${fromCents(amount)}, but it went from ${fromCents(before)} to ${fromCents(after)}.`,
       );
   });
 }
@@ -90,21 +59,13 @@ export const cascade: RuleKindModule = {
     },
   },
   validate(ctx) {
-    const { rule, op, set } = ctx;
+    const { rule } = ctx;
     const out: SpecProblem[] = [];
-    const problem = (pointer: string, message: string) =>
-      out.push({ file: ctx.file, pointer: `${ctx.pointer}${pointer}`, message });
-    const child = set.model.entities[rule.entity ?? ''];
-    if (!child || child.parent?.entity !== op.behaviour.entity) {
-      problem('/entity', `${rule.entity} is not a child of ${op.behaviour.entity}`);
-      return out;
-    }
-    for (const st of rule.statuses ?? [])
-      if (!child.status?.values.includes(st)) problem('/statuses', `${st} is not a status of ${rule.entity}`);
+    if (!childStatusesKnown(ctx, out)) return out;
     for (const field of Object.keys(rule.set ?? {}))
       if (field !== '$status' && !ctx.fieldKnownOf(rule.entity!, field))
-        problem(`/set/${field}`, `${field} is not a field of ${rule.entity}`);
-    if (!set.model.account) problem('/amount', 'model.json has no account to draw on');
+        out.push(ctx.problem(`/set/${field}`, `${field} is not a field of ${rule.entity}`));
+    if (!ctx.set.model.account) out.push(ctx.problem('/amount', 'model.json has no account to draw on'));
     return out;
   },
   execute(ctx) {

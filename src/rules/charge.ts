@@ -6,11 +6,11 @@ import fc from 'fast-check';
 import { expectSuccess } from '../checks/judge.ts';
 import { minimalInput, sev } from '../checks/plan.ts';
 import { freshIds } from '../checks/rule-support.ts';
-import { CheckFailure, NotRun } from '../checks/session.ts';
+import { CheckFailure, NotRun, type Session } from '../checks/session.ts';
 import type { Store } from '../emulator/store.ts';
 import { fromCents, toCents } from '../emulator/store.ts';
 import { amountOf, inputMembers, moneyAsAmounts, moneyValue, outputMembers } from '../spec/resolve.ts';
-import type { OperationSpec, SpecSet } from '../spec/types.ts';
+import type { Api, OperationSpec, SpecSet } from '../spec/types.ts';
 import { stateField } from './context.ts';
 import type { RuleKindModule, ServerRuleContext } from './types.ts';
 import { evalValue, inputsOf } from './values.ts';
@@ -60,30 +60,7 @@ export function chargeChecks(ctx: ServerRuleContext): void {
   const api = op.api;
   ctx.add(`rule.${rule.id}`, sev(rule.basis), async (s) => {
     await s.requireApi(api);
-    // the balance is the account's, whichever API reads it: this API's observation, else another's
-    const observe = set.model.account?.observe ?? {};
-    const readApi = observe[api] ? api : ((Object.keys(observe)[0] as typeof api | undefined) ?? api);
-    const o = observe[readApi];
-    if (!o || !set.apis[readApi].operations.has(o.operation))
-      throw new NotRun('the account balance cannot be read (model.json account names no observe operation)');
-    await s.requireApi(readApi);
-    const balance = async (label: string) => {
-      const ex = await s.call(readApi, o.operation, {}, { label });
-      const readOp = set.apis[readApi].operations.get(o.operation)!;
-      const out = expectSuccess(set, readOp, ex, `${o.operation}`);
-      // a legacy balance is a Price: its amount is what drops
-      const shown = amountOf(
-        out[o.path],
-        outputMembers(set, readOp).find((m) => m.name === o.path),
-      );
-      const cents = toCents(String(shown ?? ''));
-      if (!Number.isFinite(cents))
-        throw new CheckFailure(
-          `${o.operation} must show ${o.path} as an amount, but it is ${JSON.stringify(shown)}.`,
-          ex,
-        );
-      return cents;
-    };
+    const account = await accountOf(s, set, api);
     const ids = await freshIds(s, op, rule.given);
     const members = inputMembers(set, op);
     const large = Object.fromEntries(
@@ -123,19 +100,72 @@ export function chargeChecks(ctx: ServerRuleContext): void {
       throw new Error(
         `${op.operation}: the state ${rule.given} makes a call of only ${fromCents(amount)}; a charge check needs ${LARGE_CHARGE}`,
       );
-    // the large payments of two charge checks must not overlap: one at a time in this process
-    const { before, after } = await oneAtATime(async () => {
-      const before = await balance('balance before');
-      if (before < amount)
-        throw new NotRun(`the balance (${fromCents(before)}) cannot pay ${fromCents(amount)}`);
-      s.cover(`rule:${rule.id}`);
-      expectSuccess(set, op, await s.call(api, op.operation, sent), `${op.operation} (a valid call)`);
-      return { before, after: await balance('balance after') };
-    });
+    const { before, after } = await paidOnce(s, op, rule.id, sent, amount, account);
     if (before - after < amount)
       throw new CheckFailure(
-        `After ${op.operation} for ${fromCents(amount)}, ${o.path} must drop by at least that much, but it went from ${fromCents(before)} to ${fromCents(after)}.`,
+        `After ${op.operation} for ${fromCents(amount)}, ${account.path} must drop by at least that much, but it went from ${fromCents(before)} to ${fromCents(after)}.`,
       );
+  });
+}
+
+/** The caller's balance as a check reads it: the member shown and a reading in cents. */
+export interface AccountReader {
+  path: string;
+  balance(label: string): Promise<number>;
+}
+
+/**
+ * The caller's balance, read through the model's account observation: the balance is the
+ * account's, whichever API reads it (this API's observation, else another's).
+ */
+export async function accountOf(s: Session, set: SpecSet, api: Api): Promise<AccountReader> {
+  const observe = set.model.account?.observe ?? {};
+  const readApi = observe[api] ? api : ((Object.keys(observe)[0] as Api | undefined) ?? api);
+  const o = observe[readApi];
+  if (!o || !set.apis[readApi].operations.has(o.operation))
+    throw new NotRun('the account balance cannot be read (model.json account names no observe operation)');
+  await s.requireApi(readApi);
+  const readOp = set.apis[readApi].operations.get(o.operation)!;
+  return {
+    path: o.path,
+    async balance(label) {
+      const ex = await s.call(readApi, o.operation, {}, { label });
+      const out = expectSuccess(set, readOp, ex, o.operation);
+      // a legacy balance is a Price: its amount is what drops
+      const shown = amountOf(
+        out[o.path],
+        outputMembers(set, readOp).find((m) => m.name === o.path),
+      );
+      const cents = toCents(String(shown ?? ''));
+      if (!Number.isFinite(cents))
+        throw new CheckFailure(
+          `${o.operation} must show ${o.path} as an amount, but it is ${JSON.stringify(shown)}.`,
+          ex,
+        );
+      return cents;
+    },
+  };
+}
+
+/**
+ * The balance before and after one valid call of `op` that costs `amount` (cents). The large
+ * payments of two checks must not overlap: one at a time in this process.
+ */
+export function paidOnce(
+  s: Session,
+  op: OperationSpec,
+  ruleId: string,
+  input: Record<string, unknown>,
+  amount: number,
+  account: AccountReader,
+): Promise<{ before: number; after: number }> {
+  return oneAtATime(async () => {
+    const before = await account.balance('balance before');
+    if (before < amount)
+      throw new NotRun(`the balance (${fromCents(before)}) cannot pay ${fromCents(amount)}`);
+    s.cover(`rule:${ruleId}`);
+    expectSuccess(s.set, op, await s.call(op.api, op.operation, input), `${op.operation} (a valid call)`);
+    return { before, after: await account.balance('balance after') };
   });
 }
 

@@ -1,8 +1,23 @@
-// Small helpers the checks of the rule kinds that make, remove and guard entities share.
+// Small helpers the rule kinds that make, remove and guard entities share.
 import fc from 'fast-check';
+import { validInput } from '../arbitraries/input.ts';
 import { patternString, validValue } from '../arbitraries/values.ts';
-import { inputMembers } from '../spec/resolve.ts';
+import { expectError } from '../checks/judge.ts';
+import { minimalInput, sev } from '../checks/plan.ts';
+import { freshIds, unchanged } from '../checks/rule-support.ts';
+import {
+  caseCount,
+  createState,
+  type E2eCheckDef,
+  errorRuleHead,
+  expectRefusal,
+  runCases,
+  sample,
+} from '../client-checks/e2e-support.ts';
+import type { SpecProblem } from '../spec/load.ts';
+import { errorSpec, inputMembers } from '../spec/resolve.ts';
 import type { OperationSpec, SpecSet } from '../spec/types.ts';
+import type { RuleContext, RuleValidationContext, ServerRuleContext } from './types.ts';
 
 /** An id of `entity` that names nothing: the entity's id format, else the member's constraints. */
 export function unknownId(
@@ -26,4 +41,84 @@ export function unknownId(
 export function stateField(set: SpecSet, state: string, entity: string, field: string): unknown {
   const made = set.model.states[state]?.creates.find((c) => c.entity === entity);
   return made?.fields?.[field] ?? set.model.entities[entity]?.fields[field];
+}
+
+/** A guard a provider state breaks (children, threshold): what a call from `state` sends and is. */
+export interface StateGuard {
+  /** the members a call from `state` fixes (the rest: required members, ids of the state) */
+  fixed(state: string): Record<string, unknown>;
+  /** the call, for a server's failure message */
+  what(state: string): string;
+}
+
+/**
+ * Check rule.<id> of a guard: from each `violatedBy` state the call is refused with the rule's
+ * error and changes nothing.
+ */
+export function guardServerCheck(ctx: ServerRuleContext, guard: StateGuard): void {
+  const { set, op, rule } = ctx;
+  const api = op.api;
+  const error = rule.error!;
+  const accepted = [error, ...(rule.acceptErrors ?? [])];
+  ctx.add(`rule.${rule.id}`, sev(rule.basis, errorSpec(set, error).basis), async (s) => {
+    await s.requireApi(api);
+    for (const state of rule.violatedBy ?? []) {
+      const ids = await freshIds(s, op, state);
+      s.cover(`rule:${rule.id}:${state}`);
+      const what = guard.what(state);
+      const input = minimalInput(set, op, ids, s.config.seed, guard.fixed(state));
+      await unchanged(
+        s,
+        op,
+        ids,
+        async () =>
+          expectError(set, api, await s.call(api, op.operation, input, { label: state }), accepted, what),
+        what,
+      );
+    }
+  });
+}
+
+/** The guard's check through a client: from each `violatedBy` state the client surfaces the error. */
+export function guardClientChecks(ctx: RuleContext, fixed: StateGuard['fixed']): E2eCheckDef[] {
+  const { set, op, rule, entity } = ctx;
+  const violated = rule.violatedBy ?? [];
+  if (!rule.error || !violated.length) return [];
+  const { codes, ...errorHead } = errorRuleHead(set, op, rule, rule.error);
+  return [
+    {
+      ...errorHead,
+      summary: `Through the client, ${op.operation} on the ${entity} of provider state ${violated.join(', ')} surfaces ${codes.join(' or ')}.`,
+      run: (env) =>
+        runCases(caseCount(env, violated.length), async (i, log) => {
+          const state = violated[i % violated.length]!;
+          const ids = await createState(env, state, log);
+          const input = sample(
+            validInput(set, op, { ids, requiredOnly: true, fixed: fixed(state) }),
+            env.seed + i,
+          );
+          await expectRefusal(env, op.operation, input, log, {
+            what: `${op.operation} on the ${entity} of provider state ${state}`,
+            codes,
+          });
+        }),
+    },
+  ];
+}
+
+/**
+ * The rule's `entity` must be a child of the operation's entity and its `statuses` statuses of
+ * that child; problems go to `out`. False when the entity is no such child (nothing more to check).
+ */
+export function childStatusesKnown(ctx: RuleValidationContext, out: SpecProblem[]): boolean {
+  const { rule, op, set } = ctx;
+  const child = set.model.entities[rule.entity ?? ''];
+  if (!child || child.parent?.entity !== op.behaviour.entity) {
+    out.push(ctx.problem('/entity', `${rule.entity} is not a child of ${op.behaviour.entity}`));
+    return false;
+  }
+  for (const st of rule.statuses ?? [])
+    if (!child.status?.values.includes(st))
+      out.push(ctx.problem('/statuses', `${st} is not a status of ${rule.entity}`));
+  return true;
 }

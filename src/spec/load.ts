@@ -498,6 +498,7 @@ function crossCheck(set: SpecSet): SpecProblem[] {
             states,
             pointer: p,
             file: fileOf(op),
+            problem: (pointer, message) => ({ file: fileOf(op), pointer: `${p}${pointer}`, message }),
             fieldKnown: (field) => fieldKnown(set, api, op.behaviour.entity, field),
             fieldKnownOf: (entityName, field) => fieldKnown(set, api, entityName, field),
           }),
