@@ -160,6 +160,14 @@ export function createChecks(ctx: ServerRuleContext): void {
     .filter(([, v]) => typeof v === 'string' && v.startsWith('$now'))
     .map(([k]) => k);
   const outShape = (name: string) => outputMembers(set, op).find((m) => m.name === name);
+  // one valid input for the state's ids, as the rule's `when` wants it
+  const oneInput = (ids: Record<string, string>, seed: number) =>
+    meetWhen(
+      rule,
+      fc.sample(validInput(set, op, { omit, fixed: idInput(set, op, ids) }), { seed, numRuns: 1 })[0]!,
+      set,
+      op,
+    );
 
   if (outs.length)
     ctx.add(`rule.${rule.id}`, sev(rule.basis), async (s) => {
@@ -268,15 +276,7 @@ export function createChecks(ctx: ServerRuleContext): void {
     ctx.add(`rule.${rule.id}`, 'should', async (s) => {
       await s.requireApi(api);
       const ids = await freshIds(s, op, given);
-      const input = meetWhen(
-        rule,
-        fc.sample(validInput(set, op, { omit, fixed: idInput(set, op, ids) }), {
-          seed: s.config.seed,
-          numRuns: 1,
-        })[0]!,
-        set,
-        op,
-      );
+      const input = oneInput(ids, s.config.seed);
       s.cover(`rule:${rule.id}`);
       expectSuccess(
         set,
@@ -292,15 +292,7 @@ export function createChecks(ctx: ServerRuleContext): void {
     ctx.add(`rule.${rule.id}.unique`, sev(unique.basis, errorSpec(set, unique.error).basis), async (s) => {
       await s.requireApi(api);
       const ids = await freshIds(s, op, given);
-      const input = meetWhen(
-        rule,
-        fc.sample(validInput(set, op, { omit, fixed: idInput(set, op, ids) }), {
-          seed: s.config.seed,
-          numRuns: 1,
-        })[0]!,
-        set,
-        op,
-      );
+      const input = oneInput(ids, s.config.seed);
       s.cover(`rule:${rule.id}:unique`);
       const first = await s.call(api, op.operation, input, { label: 'first' });
       expectSuccess(set, op, first, `${op.operation} (a valid call)`);
@@ -321,16 +313,7 @@ export function createChecks(ctx: ServerRuleContext): void {
     ctx.add(`rule.${rule.id}.identity`, sev(rule.basis), async (s) => {
       await s.requireApi(api);
       const ids = await freshIds(s, op, given);
-      const fixedIds = idInput(set, op, ids);
-      const a = meetWhen(
-        rule,
-        fc.sample(validInput(set, op, { omit, fixed: fixedIds }), {
-          seed: s.config.seed,
-          numRuns: 1,
-        })[0]!,
-        set,
-        op,
-      );
+      const a = oneInput(ids, s.config.seed);
       // another input that differs in one identity field: the first free string one, its last character changed
       const members = inputMembers(set, op);
       const free = identity

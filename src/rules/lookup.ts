@@ -75,17 +75,9 @@ export const lookup: RuleKindModule = {
     const { rule, op, set } = ctx;
     const out: SpecProblem[] = [];
     if (rule.entity && !set.model.entities[rule.entity])
-      out.push({
-        file: ctx.file,
-        pointer: `${ctx.pointer}/entity`,
-        message: `unknown entity ${rule.entity}`,
-      });
+      out.push(ctx.problem('/entity', `unknown entity ${rule.entity}`));
     if (rule.member && !(rule.member in op.input.members))
-      out.push({
-        file: ctx.file,
-        pointer: `${ctx.pointer}/member`,
-        message: `${rule.member} is not an input member of ${op.operation}`,
-      });
+      out.push(ctx.problem('/member', `${rule.member} is not an input member of ${op.operation}`));
     return out;
   },
   execute(ctx) {

@@ -51,24 +51,21 @@ export const status: RuleKindModule = {
   },
 
   validate(ctx) {
-    const { rule: r, ent, op, states, pointer: p, file } = ctx;
+    const { rule: r, ent, op, states } = ctx;
     const out: SpecProblem[] = [];
     const values = ent.status?.values ?? [];
     for (const v of r.allowed ?? [])
       if (!values.includes(v))
-        out.push({
-          file,
-          pointer: `${p}/allowed`,
-          message: `${v} is not a status of ${op.behaviour.entity}`,
-        });
+        out.push(ctx.problem('/allowed', `${v} is not a status of ${op.behaviour.entity}`));
     for (const [j, s] of (r.violatedBy ?? []).entries()) {
       const made = states[s]?.creates.find((c) => c.entity === op.behaviour.entity)?.status;
       if (made === undefined || (r.allowed ?? []).includes(made))
-        out.push({
-          file,
-          pointer: `${p}/violatedBy/${j}`,
-          message: `state ${s} does not create a ${op.behaviour.entity} outside the allowed statuses`,
-        });
+        out.push(
+          ctx.problem(
+            `/violatedBy/${j}`,
+            `state ${s} does not create a ${op.behaviour.entity} outside the allowed statuses`,
+          ),
+        );
     }
     return out;
   },

@@ -125,13 +125,7 @@ export const token: RuleKindModule = {
   validate(ctx) {
     const m = ctx.rule.member;
     return m !== undefined && !(m in ctx.op.input.members)
-      ? [
-          {
-            file: ctx.file,
-            pointer: `${ctx.pointer}/member`,
-            message: `${m} is not an input member of ${ctx.op.operation}`,
-          },
-        ]
+      ? [ctx.problem('/member', `${m} is not an input member of ${ctx.op.operation}`)]
       : [];
   },
   execute(ctx) {

@@ -151,24 +151,12 @@ export const update: RuleKindModule = {
     const out: SpecProblem[] = [];
     const child = set.model.entities[rule.entity ?? ''];
     if (child?.parent?.entity !== op.behaviour.entity)
-      out.push({
-        file: ctx.file,
-        pointer: `${ctx.pointer}/entity`,
-        message: `${rule.entity} is not a child of ${op.behaviour.entity}`,
-      });
+      out.push(ctx.problem('/entity', `${rule.entity} is not a child of ${op.behaviour.entity}`));
     for (const f of Object.keys(rule.set ?? {}))
       if (!ctx.fieldKnownOf(rule.entity ?? '', f))
-        out.push({
-          file: ctx.file,
-          pointer: `${ctx.pointer}/set/${f}`,
-          message: `${f} is not a field of ${rule.entity}`,
-        });
+        out.push(ctx.problem(`/set/${f}`, `${f} is not a field of ${rule.entity}`));
     if (rule.statusError && !set.errors.errors[rule.statusError])
-      out.push({
-        file: ctx.file,
-        pointer: `${ctx.pointer}/statusError`,
-        message: `unknown error ${rule.statusError}`,
-      });
+      out.push(ctx.problem('/statusError', `unknown error ${rule.statusError}`));
     return out;
   },
   execute(ctx) {

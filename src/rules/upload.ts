@@ -82,33 +82,31 @@ export const upload: RuleKindModule = {
   successState: true,
 
   validate(ctx) {
-    const { rule: r, op, states, pointer: p, file } = ctx;
+    const { rule: r, op, states } = ctx;
     const out: SpecProblem[] = [];
     if (r.member && !(r.member in op.input.members))
-      out.push({ file, pointer: `${p}/member`, message: `${r.member} is not an input member` });
+      out.push(ctx.problem('/member', `${r.member} is not an input member`));
     if (r.show && !(r.show in op.output.members))
-      out.push({ file, pointer: `${p}/show`, message: `${r.show} is not an output member` });
+      out.push(ctx.problem('/show', `${r.show} is not an output member`));
     if (r.field && !ctx.fieldKnown(r.field))
-      out.push({
-        file,
-        pointer: `${p}/field`,
-        message: `${r.field} is not a field of ${op.behaviour.entity}`,
-      });
+      out.push(ctx.problem('/field', `${r.field} is not a field of ${op.behaviour.entity}`));
     if (r.given && states[r.given]) {
       // the state must give an answer with a file (the question it returns) and one without
       const { answers, returned, plain } = stateAnswers(ctx.set, op.behaviour.entity, r);
       if (returned === undefined || answers.get(returned) === undefined)
-        out.push({
-          file,
-          pointer: `${p}/given`,
-          message: `state ${r.given} must return ${r.member} naming a question whose answer (${r.field}) holds an UploadedFileKey`,
-        });
+        out.push(
+          ctx.problem(
+            '/given',
+            `state ${r.given} must return ${r.member} naming a question whose answer (${r.field}) holds an UploadedFileKey`,
+          ),
+        );
       if (plain === undefined)
-        out.push({
-          file,
-          pointer: `${p}/given`,
-          message: `state ${r.given} must give, in ${r.field}, an answer without an uploaded file (the refusal checks ask for it)`,
-        });
+        out.push(
+          ctx.problem(
+            '/given',
+            `state ${r.given} must give, in ${r.field}, an answer without an uploaded file (the refusal checks ask for it)`,
+          ),
+        );
     }
     return out;
   },
