@@ -286,6 +286,42 @@ export function protocolSample(operations: string[], seed: number, api: Api): Se
   return new Set(names.slice(0, PROTOCOL_SAMPLE_SIZE));
 }
 
+/**
+ * A minimal valid call from the operation's provider state, edited on the wire by `mutate` (a
+ * signature removed or spoilt); with `observe`, the entity as it was before (when it can be read).
+ */
+export async function editedCall(
+  s: Session,
+  op: OperationSpec,
+  api: Api,
+  mutate: (r: WireRequest) => WireRequest,
+  label: string,
+  observe = false,
+): Promise<{ ex: Answered; ids: Record<string, string>; before?: Observation }> {
+  const given = givenFor(op);
+  const ids = given ? await s.state(given) : {};
+  const ent = s.set.model.entities[op.behaviour.entity];
+  const observable = observe && ent?.observe?.[api] && ids[ent.id] !== undefined;
+  const before = observable ? await s.observe(api, op.behaviour.entity, ids) : undefined;
+  const ex = await s.call(api, op.operation, minimalInput(s.set, op, ids, s.config.seed), { mutate, label });
+  return before ? { ex, ids, before } : { ex, ids };
+}
+
+/** After a refused call (`what`), the entity observed before it must be unchanged. */
+export async function unchangedSince(
+  s: Session,
+  api: Api,
+  op: OperationSpec,
+  ids: Record<string, string>,
+  before: Observation | undefined,
+  what: string,
+): Promise<void> {
+  if (!before) return;
+  const after = await s.observe(api, op.behaviour.entity, ids);
+  if (JSON.stringify(before.entity) !== JSON.stringify(after.entity) || before.present !== after.present)
+    throw new CheckFailure(`${what} was refused but changed the ${op.behaviour.entity}.`, after.exchange);
+}
+
 export function protocolChecks(set: SpecSet, op: OperationSpec, opts: { family?: boolean } = {}): Check[] {
   const api = op.api;
   const p = set.apis[api].protocol;
@@ -565,26 +601,13 @@ export function protocolChecks(set: SpecSet, op: OperationSpec, opts: { family?:
       `${withArticle(op.operation)} request with ${what}`,
       `a request with ${what} (${basisText(p.signing.basis).trim()}), changing nothing,`,
       async (s) => {
-        const given = givenFor(op);
-        const ids = given ? await s.state(given) : {};
-        const ent = set.model.entities[op.behaviour.entity];
-        const observable = ent?.observe?.[api] && ids[ent.id] !== undefined;
-        const before = observable ? await s.observe(api, op.behaviour.entity, ids) : undefined;
+        const { ex, ids, before } = await editedCall(s, op, api, mutate, what, true);
         seen.set(s, before ? { ids, before } : { ids });
-        return s.call(api, op.operation, minimalInput(set, op, ids, s.config.seed), { mutate, label: what });
+        return ex;
       },
       async (s) => {
         const { ids, before } = seen.get(s) ?? { ids: {} };
-        if (!before) return;
-        const after = await s.observe(api, op.behaviour.entity, ids);
-        if (
-          JSON.stringify(before.entity) !== JSON.stringify(after.entity) ||
-          before.present !== after.present
-        )
-          throw new CheckFailure(
-            `A request with ${what} was refused but changed the ${op.behaviour.entity}.`,
-            after.exchange,
-          );
+        await unchangedSince(s, api, op, ids, before, `A request with ${what}`);
       },
     );
   };
@@ -598,12 +621,7 @@ export function protocolChecks(set: SpecSet, op: OperationSpec, opts: { family?:
       `${opFile(set, op)}#/unsigned: a request without a signature is served${basisText(unsigned.basis)}`,
       async (s) => {
         await s.requireApi(api);
-        const given = givenFor(op);
-        const ids = given ? await s.state(given) : {};
-        const ex = await s.call(api, op.operation, minimalInput(set, op, ids, s.config.seed), {
-          mutate: stripSignature,
-          label: 'no signature',
-        });
+        const { ex } = await editedCall(s, op, api, stripSignature, 'no signature');
         expectSuccess(set, op, ex, `${withArticle(op.operation)} request without a signature`);
       },
     );
