@@ -153,6 +153,35 @@ export function errorRuleHead(set: SpecSet, op: OperationSpec, rule: RuleSpec, e
   };
 }
 
+/** What the client handed back for a call that must succeed (`what` opens the failure). */
+export function clientOutput(r: ClientResult, what: string): Record<string, unknown> {
+  if ('error' in r) throw new E2eFailure(`${what} must succeed, but the client surfaced ${show(r.error)}`);
+  return r.output;
+}
+
+/** Calls the client and demands success; `what` (the call) opens the failure. */
+export async function expectSuccessThrough(
+  env: E2eEnv,
+  operation: string,
+  input: Record<string, unknown>,
+  log: Transcript,
+  what: string,
+): Promise<Record<string, unknown>> {
+  return clientOutput(await callClient(env, operation, input, log), what);
+}
+
+/** A fresh provider state's ids (none without a state) and the required members of case `i` from it. */
+export async function stateCall(
+  env: E2eEnv,
+  op: OperationSpec,
+  given: string | undefined,
+  i: number,
+  log: Transcript,
+): Promise<{ ids: Record<string, string>; input: Record<string, unknown> }> {
+  const ids = given ? await createState(env, given, log) : {};
+  return { ids, input: sample(validInput(env.set, op, { ids, requiredOnly: true }), env.seed + i) };
+}
+
 /** Calls the client and demands that it surfaces one of `codes`; `what` (the call) opens the failure. */
 export async function expectRefusal(
   env: E2eEnv,
@@ -410,12 +439,7 @@ export function e2eTarget(env: E2eEnv, log: Transcript): RuleTarget {
           `${what} must fail with ${codes.join(' or ')}, but the client surfaced ${show(r.error)}`,
         );
     },
-    succeeded(c, _op, what) {
-      const r = result(c);
-      if ('error' in r)
-        throw new E2eFailure(`${what} must succeed, but the client surfaced ${show(r.error)}`);
-      return r.output;
-    },
+    succeeded: (c, _op, what) => clientOutput(result(c), what),
     observe: (entity, ids, by) =>
       by === 'other'
         ? observeAsOwner(env, env.client.api, other(), entity, ids, log)

@@ -15,10 +15,10 @@ import { givenFor, idInput, minimalInput, sev } from '../checks/plan.ts';
 import { freshIds } from '../checks/rule-support.ts';
 import { type Answered, CheckFailure, forAll, NotRun } from '../checks/session.ts';
 import {
-  callClient,
   caseCount,
   createState,
   E2eFailure,
+  expectSuccessThrough,
   head,
   runCases,
   sample,
@@ -523,14 +523,16 @@ export const create: RuleKindModule = {
           runCases(caseCount(env, 3), async (i, log) => {
             const ids = given ? await createState(env, given, log) : {};
             const input = meetWhen(rule, sample(validInput(set, op, { ids }), env.seed + i), set, op);
-            const r = await callClient(env, op.operation, input, log);
-            if ('error' in r)
-              throw new E2eFailure(
-                `a valid ${op.operation} must succeed, but the client surfaced ${show(r.error)}`,
-              );
+            const output = await expectSuccessThrough(
+              env,
+              op.operation,
+              input,
+              log,
+              `a valid ${op.operation}`,
+            );
             const want = expectedFields(set, op, rule, input, given);
             for (const [name, what] of outs) {
-              const v = r.output[name];
+              const v = output[name];
               if (what === '$id') {
                 if (typeof v !== 'string' || v === '')
                   throw new E2eFailure(

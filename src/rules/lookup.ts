@@ -4,17 +4,15 @@
 //   rule.<id>        an id that names nothing is refused;
 //   rule.<id>.owned  another requester's entity is refused too.
 
-import { validInput } from '../arbitraries/input.ts';
 import { expectError } from '../checks/judge.ts';
 import { minimalInput, sev } from '../checks/plan.ts';
 import { freshIds, unchanged } from '../checks/rule-support.ts';
 import {
   caseCount,
-  createState,
   errorRuleHead,
   expectRefusal,
   runCases,
-  sample,
+  stateCall,
 } from '../client-checks/e2e-support.ts';
 import type { SpecProblem } from '../spec/load.ts';
 import { errorSpec } from '../spec/resolve.ts';
@@ -100,9 +98,8 @@ export const lookup: RuleKindModule = {
         summary: `Through the client, ${op.operation} with a ${member} that names no ${entity} surfaces ${codes.join(' or ')}.`,
         run: (env) =>
           runCases(caseCount(env, 2), async (i, log) => {
-            const ids = await createState(env, given, log);
             const input = {
-              ...sample(validInput(set, op, { ids, requiredOnly: true }), env.seed + i),
+              ...(await stateCall(env, op, given, i, log)).input,
               [member]: unknownId(set, op, entity, member, env.seed + i),
             };
             await expectRefusal(env, op.operation, input, log, {

@@ -6,22 +6,18 @@
 //                      child: refused with `statusError` when `set` moves it out of `allowed`
 //                      (a revoked grant), else it succeeds again (a rescored grant stays Granted);
 //   rule.<id>.unknown  a match naming no child is refused with `error`.
-import { validInput } from '../arbitraries/input.ts';
 import { expectError, expectSuccess } from '../checks/judge.ts';
 import { minimalInput, sev } from '../checks/plan.ts';
 import { freshIds } from '../checks/rule-support.ts';
 import { CheckFailure, NotRun, type Session } from '../checks/session.ts';
 import {
-  callClient,
   caseCount,
-  createState,
-  E2eFailure,
   errorRuleHead,
   expectRefusal,
+  expectSuccessThrough,
   head,
   runCases,
-  sample,
-  show,
+  stateCall,
 } from '../client-checks/e2e-support.ts';
 import type { SpecProblem } from '../spec/load.ts';
 import { apiFieldName, errorSpec } from '../spec/resolve.ts';
@@ -208,15 +204,9 @@ export const update: RuleKindModule = {
           summary: `Through the client, ${op.operation} from provider state ${given} succeeds, and the same call again succeeds too (the ${rule.entity} stays ${rule.allowed?.join(', ') ?? 'allowed'}).`,
           run: (env) =>
             runCases(caseCount(env, 2), async (i, log) => {
-              const ids = await createState(env, given, log);
-              const input = sample(validInput(set, op, { ids, requiredOnly: true }), env.seed + i);
-              for (const label of ['first', 'again']) {
-                const r = await callClient(env, op.operation, input, log);
-                if ('error' in r)
-                  throw new E2eFailure(
-                    `${op.operation} (${label}) must succeed, but the client surfaced ${show(r.error)}`,
-                  );
-              }
+              const { input } = await stateCall(env, op, given, i, log);
+              for (const label of ['first', 'again'])
+                await expectSuccessThrough(env, op.operation, input, log, `${op.operation} (${label})`);
             }),
         },
       ];
@@ -226,11 +216,8 @@ export const update: RuleKindModule = {
         summary: `Through the client, ${op.operation} from provider state ${given} succeeds, and the same call again surfaces ${codes.join(' or ')}.`,
         run: (env) =>
           runCases(caseCount(env, 2), async (i, log) => {
-            const ids = await createState(env, given, log);
-            const input = sample(validInput(set, op, { ids, requiredOnly: true }), env.seed + i);
-            const r = await callClient(env, op.operation, input, log);
-            if ('error' in r)
-              throw new E2eFailure(`${op.operation} must succeed, but the client surfaced ${show(r.error)}`);
+            const { input } = await stateCall(env, op, given, i, log);
+            await expectSuccessThrough(env, op.operation, input, log, op.operation);
             await expectRefusal(env, op.operation, input, log, { what: `${op.operation} again`, codes });
           }),
       },
