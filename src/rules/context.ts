@@ -5,12 +5,14 @@ import { patternString, validValue } from '../arbitraries/values.ts';
 import { expectError } from '../checks/judge.ts';
 import { minimalInput, sev } from '../checks/plan.ts';
 import { freshIds, unchanged } from '../checks/rule-support.ts';
+import { type RuleCheck, type RuleTarget, ruleCheck } from '../checks/target.ts';
 import {
   caseCount,
   createState,
   type E2eCheckDef,
   errorRuleHead,
   expectRefusal,
+  requiredInput,
   runCases,
   sample,
 } from '../client-checks/e2e-support.ts';
@@ -121,4 +123,29 @@ export function childStatusesKnown(ctx: RuleValidationContext, out: SpecProblem[
     if (!child.status?.values.includes(st))
       out.push(ctx.problem('/statuses', `${st} is not a status of ${rule.entity}`));
   return true;
+}
+
+/**
+ * A rule-level check for both audiences with one case (the shrinker's budget small: every try
+ * costs a state): a fresh `given` state, then `run` with its ids and the required members.
+ */
+export function fromStateCheck(
+  ctx: RuleContext,
+  given: string,
+  summary: string,
+  run: (t: RuleTarget, extra: Record<string, unknown>, ids: Record<string, string>) => Promise<void>,
+): RuleCheck {
+  return ruleCheck({
+    audiences: ['server', 'client-e2e'],
+    severity: ctx.sev,
+    summary,
+    arb: requiredInput(ctx.set, ctx.op),
+    shrinkBudget: 3,
+    cases: { server: 1, client: 1 },
+    async run(t, extra) {
+      const ids = await t.state(given);
+      t.cover(`rule:${ctx.rule.id}`);
+      await run(t, extra, ids);
+    },
+  });
 }

@@ -5,8 +5,7 @@ import { expectError, expectSuccess } from '../checks/judge.ts';
 import { idInput, minimalInput, sev } from '../checks/plan.ts';
 import { expectAsCreated, freshIds } from '../checks/rule-support.ts';
 import { type Answered, CheckFailure, type Session } from '../checks/session.ts';
-import { ruleCheck } from '../checks/target.ts';
-import { requiredInput, show } from '../client-checks/e2e-support.ts';
+import { show } from '../client-checks/e2e-support.ts';
 import { project, projectionContext } from '../emulator/project.ts';
 import type { Store, StoredEntity } from '../emulator/store.ts';
 import type { SpecProblem } from '../spec/load.ts';
@@ -20,6 +19,7 @@ import {
 } from '../spec/resolve.ts';
 import type { Api, EntitySpec, OperationSpec, ResolvedMember, RuleSpec, SpecSet } from '../spec/types.ts';
 import type { Credentials, DecodedCall, Outcome } from '../wire/codec.ts';
+import { fromStateCheck } from './context.ts';
 import type { EngineContext, RuleKindModule } from './types.ts';
 import { createdFacts } from './values.ts';
 
@@ -774,16 +774,11 @@ export const list: RuleKindModule = {
     if (!rule.given || !rule.items) return [];
     const { given, items } = rule as { given: string; items: string };
     return [
-      ruleCheck({
-        audiences: ['server', 'client-e2e'],
-        severity: ctx.sev,
-        summary: `${op.operation} filtered on the ids of provider state ${given} lists its ${entity} in ${items}.`,
-        arb: requiredInput(set, op),
-        shrinkBudget: 3,
-        cases: { server: 1, client: 1 },
-        async run(t, extra) {
-          const ids = await t.state(given);
-          t.cover(`rule:${rule.id}`);
+      fromStateCheck(
+        ctx,
+        given,
+        `${op.operation} filtered on the ids of provider state ${given} lists its ${entity} in ${items}.`,
+        async (t, extra, ids) => {
           const filter = { ...ruleInput(rule), ...filterInput(op, rule, ids) };
           const key = stateKey(set, rule, entity, given, ids);
           let input: Record<string, unknown> = { ...extra, ...idInput(set, op, ids, extra), ...filter };
@@ -826,7 +821,7 @@ export const list: RuleKindModule = {
               c.raw,
             );
         },
-      }),
+      ),
     ];
   },
 };

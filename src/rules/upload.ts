@@ -7,12 +7,12 @@ import { expectError } from '../checks/judge.ts';
 import { idInput, minimalInput, sev } from '../checks/plan.ts';
 import { freshIds } from '../checks/rule-support.ts';
 import { CheckFailure, type Session } from '../checks/session.ts';
-import { ruleCheck } from '../checks/target.ts';
-import { requiredInput, show } from '../client-checks/e2e-support.ts';
+import { show } from '../client-checks/e2e-support.ts';
 import type { SpecProblem } from '../spec/load.ts';
 import { errorSpec } from '../spec/resolve.ts';
 import type { RuleSpec, SpecSet } from '../spec/types.ts';
 import { parseXmlSafe } from '../wire/xml.ts';
+import { fromStateCheck } from './context.ts';
 import type { RuleKindModule } from './types.ts';
 
 /** The local name of an element (a `prefix:` dropped). */
@@ -138,16 +138,11 @@ export const upload: RuleKindModule = {
     const given = rule.given;
     const out = rule.show;
     return [
-      ruleCheck({
-        audiences: ['server', 'client-e2e'],
-        severity: ctx.sev,
-        summary: `${op.operation} for the uploaded answer of the ${entity} of provider state ${given} hands back ${out}, a URL.`,
-        arb: requiredInput(set, op),
-        shrinkBudget: 3,
-        cases: { server: 1, client: 1 },
-        async run(t, extra) {
-          const ids = await t.state(given);
-          t.cover(`rule:${rule.id}`);
+      fromStateCheck(
+        ctx,
+        given,
+        `${op.operation} for the uploaded answer of the ${entity} of provider state ${given} hands back ${out}, a URL.`,
+        async (t, extra, ids) => {
           const c = await t.call(op, { ...extra, ...idInput(set, op, ids, extra) });
           const output = t.succeeded(
             c,
@@ -163,7 +158,7 @@ export const upload: RuleKindModule = {
           }
           if (!ok) t.fail(`${op.operation} must hand back ${out} as a URL, but it is ${show(url)}`, c.raw);
         },
-      }),
+      ),
     ];
   },
 
