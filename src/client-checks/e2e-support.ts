@@ -6,6 +6,7 @@ import fc from 'fast-check';
 import { validInput } from '../arbitraries/input.ts';
 import { caseLoop } from '../checks/cases.ts';
 import { ruleSource, selectMember, sev } from '../checks/plan.ts';
+import { stateAnswerIds } from '../checks/session.ts';
 import type { Called, RuleCheck, RuleTarget } from '../checks/target.ts';
 import { send } from '../http/transport.ts';
 import type { ClientResult, ClientUnderTest } from '../mock/types.ts';
@@ -95,21 +96,7 @@ export async function createState(
     );
   if (r.res.status !== 200)
     throw new E2eNotRun(`provider state ${state} is not supported by the server (HTTP ${r.res.status})`);
-  let doc: unknown;
-  try {
-    doc = JSON.parse(r.res.body);
-  } catch {
-    throw new E2eNotRun(`provider state ${state}: the states endpoint answered something other than JSON`);
-  }
-  const src = (
-    doc && typeof doc === 'object' && 'ids' in doc && typeof doc.ids === 'object' ? doc.ids : doc
-  ) as Record<string, unknown> | null;
-  const ids: Record<string, string> = {};
-  for (const [k, v] of Object.entries(src ?? {}))
-    if (typeof v === 'string' || typeof v === 'number') ids[k] = String(v);
-  for (const key of Object.keys(env.set.model.states[state]?.returns ?? {}))
-    if (ids[key] === undefined)
-      throw new E2eNotRun(`provider state ${state}: the states endpoint did not return ${key}`);
+  const { ids } = stateAnswerIds(env.set, state, r.res.body, (reason) => new E2eNotRun(reason));
   log.push(
     `provider state ${state}${requester === env.requester ? '' : ` owned by ${requester}`} → ${show(ids)}`,
   );
