@@ -91,3 +91,11 @@ export function specsForCommand(dir: string, command: string): SpecSet | undefin
     return undefined;
   }
 }
+
+/** Repeated list options: each may hold several comma-separated values. */
+export function splitList(values: string[]): string[] {
+  return values
+    .flatMap((v) => v.split(','))
+    .map((v) => v.trim())
+    .filter(Boolean);
+}
