@@ -10,6 +10,7 @@ import fc from 'fast-check';
 import { oneViolation, validInput } from '../arbitraries/input.ts';
 import { outputValue } from '../arbitraries/values.ts';
 import { caseLoop } from '../checks/cases.ts';
+import type { CheckHead } from '../checks/types.ts';
 import { DEFAULT_FIXTURES_DIR, type LoadedFixture, loadFixtures } from '../fixtures/load.ts';
 import { diffRecord } from '../mock/compare.ts';
 import type { MockHandlers } from '../mock/handlers.ts';
@@ -46,14 +47,8 @@ export interface ClientCheckOutcome {
 }
 
 /** A client check of either family: against the mock (`client.<check>`) or end to end (`e2e.<rule id>`). */
-export interface ClientFamilyCheckDef<Env> {
-  /** `<api>/<Operation>/<check>` */
-  id: string;
-  api: Api;
-  operation: string;
-  /** `client.<check>` or `e2e.<rule id>` */
-  check: string;
-  severity: Severity;
+export interface ClientFamilyCheckDef<Env> extends CheckHead {
+  /** its `check`: `client.<check>` or `e2e.<rule id>` */
   summary: string;
   /** The spec rule the check enforces: file and JSON pointer (and, for e2e, the rule text). */
   rule: string;
