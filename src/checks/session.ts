@@ -356,15 +356,21 @@ export class Session {
         `Observing the ${entityName} through ${api} ${o.operation} gave an unreadable answer: ${a.problems.join('; ')}`,
         ex,
       );
-    if (o.find) {
-      const item = findIn(a.output, o, ent, ids);
-      return item ? { present: true, entity: item, exchange: ex } : { present: false, exchange: ex };
-    }
-    const value = atPath(a.output, o.path);
-    return value && typeof value === 'object'
-      ? { present: true, entity: value as Record<string, unknown>, exchange: ex }
-      : { present: false, exchange: ex };
+    return { ...observedIn(o, ent, a.output, ids), exchange: ex };
   }
+}
+
+/** The entity in the answer of its observe operation (model.json: `path`, a listing's `find` item). */
+export function observedIn(
+  o: { path: string; find?: string },
+  ent: EntitySpec,
+  output: Record<string, unknown>,
+  ids: Record<string, string>,
+): Pick<Observation, 'present' | 'entity'> {
+  const value = o.find ? findIn(output, o, ent, ids) : atPath(output, o.path);
+  return value && typeof value === 'object'
+    ? { present: true, entity: value as Record<string, unknown> }
+    : { present: false };
 }
 
 function atPath(output: Record<string, unknown>, path: string): unknown {

@@ -6,7 +6,7 @@ import fc from 'fast-check';
 import { validInput } from '../arbitraries/input.ts';
 import { caseLoop } from '../checks/cases.ts';
 import { ruleSource, selectMember, sev } from '../checks/plan.ts';
-import { stateAnswerIds } from '../checks/session.ts';
+import { observedIn, stateAnswerIds } from '../checks/session.ts';
 import type { Called, RuleCheck, RuleTarget } from '../checks/target.ts';
 import { send } from '../http/transport.ts';
 import type { ClientResult, ClientUnderTest } from '../mock/types.ts';
@@ -216,29 +216,6 @@ export function observation(
   return { ent, operation: o.operation, inputs, missing };
 }
 
-/** The entity in the output of its observe operation (the `path`, and the `find` item of a list). */
-export function observedIn(
-  api: Api,
-  ent: EntitySpec,
-  output: Record<string, unknown>,
-  ids: Record<string, string>,
-): Observation {
-  const o = ent.observe![api]!;
-  let value: unknown = output;
-  for (const seg of o.path.split(/[/.]/))
-    if (seg) value = (value as Record<string, unknown> | undefined)?.[seg];
-  if (o.find) {
-    const list = value === undefined || value === null ? [] : Array.isArray(value) ? value : [value];
-    const item = list.find(
-      (x) => x && typeof x === 'object' && String((x as Record<string, unknown>)[o.find!]) === ids[ent.id],
-    ) as Record<string, unknown> | undefined;
-    return item ? { present: true, entity: item } : { present: false };
-  }
-  return value && typeof value === 'object'
-    ? { present: true, entity: value as Record<string, unknown> }
-    : { present: false };
-}
-
 /** Observes an entity through the client with its `observe` operation (model.json). */
 export async function observeThroughClient(
   env: E2eEnv,
@@ -257,7 +234,7 @@ export async function observeThroughClient(
         `observing the ${entityName} through ${operation} failed: the client surfaced ${show(r.error)}`,
       );
     }
-    seen = observedIn(api, ent, r.output, ids);
+    seen = observedIn(ent.observe![api]!, ent, r.output, ids);
     if (seen.present) return seen;
   }
   return seen;
@@ -310,7 +287,7 @@ async function observeAsOwnerWith(
   }
   const a = codec.decodeResponse(set, operation, r.res);
   if (a.kind === 'success') {
-    const obs = observedIn(api, ent, a.output, ids);
+    const obs = observedIn(ent.observe![api]!, ent, a.output, ids);
     log.push(`${what} → ${show(obs.entity ?? { present: obs.present })}`);
     return obs;
   }
