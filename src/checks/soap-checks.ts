@@ -19,7 +19,6 @@ import {
   soapNamespaceProblems,
 } from '../wire/soap.ts';
 import { expectError, expectSuccess, summary } from './judge.ts';
-import { editedCall, unchangedSince } from './protocol-checks.ts';
 import {
   basisText,
   givenFor,
@@ -31,6 +30,7 @@ import {
   sev,
   unknownIdArb,
 } from './plan.ts';
+import { editedCall, unchangedSince } from './protocol-checks.ts';
 import { type Answered, CheckFailure, type Session } from './session.ts';
 import type { Check, ServerTargetConfig } from './types.ts';
 

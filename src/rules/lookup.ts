@@ -4,9 +4,8 @@
 //   rule.<id>        an id that names nothing is refused;
 //   rule.<id>.owned  another requester's entity is refused too.
 
-import { expectError } from '../checks/judge.ts';
 import { minimalInput, sev } from '../checks/plan.ts';
-import { freshIds, unchanged } from '../checks/rule-support.ts';
+import { freshIds, refusedUnchanged } from '../checks/rule-support.ts';
 import {
   caseCount,
   errorRuleHead,
@@ -34,13 +33,7 @@ export function lookupChecks(ctx: ServerRuleContext): void {
     const input = { ...minimalInput(set, op, ids, s.config.seed), [member]: id };
     s.cover(`rule:${rule.id}`);
     const what = `${op.operation} with ${member} ${id}, which names no ${entity}`;
-    await unchanged(
-      s,
-      op,
-      ids,
-      async () => expectError(set, api, await s.call(api, op.operation, input), accepted, what),
-      what,
-    );
+    await refusedUnchanged(s, op, ids, input, accepted, what);
   });
   if (rule.owned)
     ctx.add(`rule.${rule.id}.owned`, severity, async (s) => {
@@ -51,13 +44,7 @@ export function lookupChecks(ctx: ServerRuleContext): void {
       const input = { ...minimalInput(set, op, ids, s.config.seed), [member]: theirs[member] };
       s.cover(`rule:${rule.id}:owned`);
       const what = `${op.operation} with ${member} ${theirs[member]}, another requester's ${entity}`;
-      await unchanged(
-        s,
-        op,
-        ids,
-        async () => expectError(set, api, await s.call(api, op.operation, input), accepted, what),
-        what,
-      );
+      await refusedUnchanged(s, op, ids, input, accepted, what);
     });
 }
 
