@@ -10,7 +10,7 @@ import { freshIds } from '../checks/rule-support.ts';
 import { CheckFailure } from '../checks/session.ts';
 import { fromCents, toCents } from '../emulator/store.ts';
 import type { SpecProblem } from '../spec/load.ts';
-import { accountOf, balanceOf, LARGE_CHARGE, paidOnce } from './charge.ts';
+import { accountOf, draw, LARGE_CHARGE, paidOnce } from './charge.ts';
 import { childStatusesKnown, stateField } from './context.ts';
 import type { RuleKindModule, ServerRuleContext } from './types.ts';
 import { effectValue, evalValue, fieldName } from './values.ts';
@@ -90,17 +90,7 @@ export const cascade: RuleKindModule = {
     const each = toCents(
       String(evalValue(rule.amount, { input: ctx.call.input, now: ctx.now, fields: rec.fields }) ?? ''),
     );
-    const account = ctx.set.model.account;
-    if (!Number.isFinite(each) || !account) return undefined;
-    const owner = ctx.call.accessKeyId;
-    const total = each * kids.length;
-    if (balanceOf(ctx.set, store, owner) < total) return ctx.error(rule.error!, { ...ctx.idValues });
-    ctx.commits.push(() =>
-      store.update(store.accountOf(account.entity, owner), {
-        [account.field]: fromCents(balanceOf(ctx.set, store, owner) - total),
-      }),
-    );
-    return undefined;
+    return Number.isFinite(each) ? draw(ctx, each * kids.length) : undefined;
   },
   serverChecks: cascadeChecks,
 };

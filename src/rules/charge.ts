@@ -11,8 +11,9 @@ import type { Store } from '../emulator/store.ts';
 import { fromCents, toCents } from '../emulator/store.ts';
 import { amountOf, inputMembers, moneyAsAmounts, moneyValue, outputMembers } from '../spec/resolve.ts';
 import type { Api, OperationSpec, SpecSet } from '../spec/types.ts';
+import type { ErrorOutcome } from '../wire/codec.ts';
 import { stateField } from './context.ts';
-import type { RuleKindModule, ServerRuleContext } from './types.ts';
+import type { EngineContext, RuleKindModule, ServerRuleContext } from './types.ts';
 import { evalValue, inputsOf } from './values.ts';
 
 /** The input members whose value is charged. */
@@ -35,6 +36,24 @@ export function balanceOf(set: SpecSet, store: Store, owner: string): number {
   return toCents(
     String(rec ? rec.fields[account.field] : set.model.entities[account.entity]?.fields[account.field]),
   );
+}
+
+/**
+ * Draws `cents` on the caller's balance once the call goes through (the account is made, from
+ * the model's fields, only then); without the funds the call is refused with the rule's error.
+ */
+export function draw(ctx: EngineContext, cents: number): ErrorOutcome | undefined {
+  const { set, store } = ctx;
+  const account = set.model.account;
+  if (!account) return undefined;
+  const owner = ctx.call.accessKeyId;
+  if (balanceOf(set, store, owner) < cents) return ctx.error(ctx.rule.error!, { ...ctx.idValues });
+  ctx.commits.push(() =>
+    store.update(store.accountOf(account.entity, owner), {
+      [account.field]: fromCents(balanceOf(set, store, owner) - cents),
+    }),
+  );
+  return undefined;
 }
 
 let queue: Promise<unknown> = Promise.resolve();
@@ -190,18 +209,7 @@ export const charge: RuleKindModule = {
         member: inputsOf(ctx.rule.amount)[0] ?? ctx.rule.amount,
         reason: `${String(amount)} is not an amount in whole cents`,
       });
-    const account = ctx.set.model.account;
-    if (!account) return undefined;
-    const owner = ctx.call.accessKeyId;
-    const store = ctx.store;
-    if (balanceOf(ctx.set, store, owner) < cents) return ctx.error(ctx.rule.error!, { ...ctx.idValues });
-    // the account is made (from the model's fields) only when the call goes through
-    ctx.commits.push(() =>
-      store.update(store.accountOf(account.entity, owner), {
-        [account.field]: fromCents(balanceOf(ctx.set, store, owner) - cents),
-      }),
-    );
-    return undefined;
+    return draw(ctx, cents);
   },
   serverChecks: chargeChecks,
 };
