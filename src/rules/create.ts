@@ -12,7 +12,7 @@ import fc from 'fast-check';
 import { validInput } from '../arbitraries/input.ts';
 import { expectError, expectSuccess } from '../checks/judge.ts';
 import { givenFor, idInput, minimalInput, sev } from '../checks/plan.ts';
-import { freshIds } from '../checks/rule-support.ts';
+import { callSucceeds, freshIds } from '../checks/rule-support.ts';
 import { type Answered, CheckFailure, forAll, NotRun } from '../checks/session.ts';
 import {
   caseCount,
@@ -246,10 +246,10 @@ export function createChecks(ctx: ServerRuleContext): void {
       await s.requireApi(api);
       const ids = await freshIds(s, op, given);
       s.cover(`rule:${rule.id}`);
-      expectSuccess(
-        set,
+      await callSucceeds(
+        s,
         op,
-        await s.call(api, op.operation, minimalInput(set, op, ids, s.config.seed)),
+        minimalInput(set, op, ids, s.config.seed),
         `${op.operation} from provider state ${given}`,
       );
       if (!canObserveEntity(set, api, entity))
@@ -278,12 +278,7 @@ export function createChecks(ctx: ServerRuleContext): void {
       const ids = await freshIds(s, op, given);
       const input = oneInput(ids, s.config.seed);
       s.cover(`rule:${rule.id}`);
-      expectSuccess(
-        set,
-        op,
-        await s.call(api, op.operation, input, { label: 'first' }),
-        `${op.operation} (a valid call)`,
-      );
+      await callSucceeds(s, op, input, `${op.operation} (a valid call)`, 'first');
       const again = await s.call(api, op.operation, freshTokens(op, input), { label: 'another' });
       expectSuccess(set, op, again, `Another ${op.operation} from the same state`);
     });

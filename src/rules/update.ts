@@ -6,9 +6,9 @@
 //                      child: refused with `statusError` when `set` moves it out of `allowed`
 //                      (a revoked grant), else it succeeds again (a rescored grant stays Granted);
 //   rule.<id>.unknown  a match naming no child is refused with `error`.
-import { expectError, expectSuccess } from '../checks/judge.ts';
+import { expectError } from '../checks/judge.ts';
 import { minimalInput, sev } from '../checks/plan.ts';
-import { freshIds } from '../checks/rule-support.ts';
+import { callSucceeds, freshIds } from '../checks/rule-support.ts';
 import { CheckFailure, NotRun, type Session } from '../checks/session.ts';
 import {
   caseCount,
@@ -51,11 +51,12 @@ function updateChecks(ctx: ServerRuleContext): void {
       const input = minimalInput(set, op, ids, s.config.seed);
       s.cover(`rule:${rule.id}`);
       for (const label of ['first', 'again'])
-        expectSuccess(
-          set,
+        await callSucceeds(
+          s,
           op,
-          await s.call(api, op.operation, input, { label }),
+          input,
           `${op.operation} from provider state ${given} (${label}: the ${rule.entity} stays in ${rule.allowed?.join(', ') ?? 'its status'})`,
+          label,
         );
       await expectChanged(s, ctx, ids, input);
     });
@@ -65,12 +66,7 @@ function updateChecks(ctx: ServerRuleContext): void {
       const ids = await freshIds(s, op, given);
       const input = minimalInput(set, op, ids, s.config.seed);
       s.cover(`rule:${rule.id}`);
-      expectSuccess(
-        set,
-        op,
-        await s.call(api, op.operation, input, { label: 'first' }),
-        `${op.operation} from provider state ${given}`,
-      );
+      await callSucceeds(s, op, input, `${op.operation} from provider state ${given}`, 'first');
       const again = await s.call(api, op.operation, input, { label: 'again' });
       expectError(set, api, again, [statusError], `${op.operation} again on the ${rule.entity} it changed`);
     });
