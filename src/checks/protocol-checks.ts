@@ -12,7 +12,6 @@ import { signSigV4 } from '../wire/sigv4.ts';
 import { expectError, expectRefused, expectSuccess, mediaType, summary } from './judge.ts';
 import {
   basisText,
-  givenFor,
   makeCheck,
   minimalInput,
   opFile,
@@ -22,6 +21,7 @@ import {
   sev,
   unknownIdArb,
 } from './plan.ts';
+import { freshIds } from './rule-support.ts';
 import { type Answered, CheckFailure, type Observation, type Session } from './session.ts';
 import type { Check } from './types.ts';
 
@@ -119,10 +119,7 @@ function headerChecks(set: SpecSet, op: OperationSpec, refusal: Refusal): void {
   const headers = Object.entries(p.request.headers);
   const target = headers.find(([, h]) => h.value.includes('{operation}'));
   const ct = headers.find(([n]) => n.toLowerCase() === 'content-type');
-  const minimal = (s: Session) => {
-    const given = givenFor(op);
-    return given ? s.state(given) : Promise.resolve({});
-  };
+  const minimal = (s: Session) => freshIds(s, op);
   if (target)
     refusal(
       'protocol.missing-target',
@@ -223,8 +220,7 @@ function serverCaseChecks(set: SpecSet, op: OperationSpec): Check[] {
 }
 
 async function successCall(s: Session, set: SpecSet, op: OperationSpec): Promise<Answered> {
-  const given = givenFor(op);
-  const ids = given ? await s.state(given) : {};
+  const ids = await freshIds(s, op);
   return s.call(op.api, op.operation, minimalInput(set, op, ids, s.config.seed), { label: 'valid call' });
 }
 
@@ -298,8 +294,7 @@ export async function editedCall(
   label: string,
   observe = false,
 ): Promise<{ ex: Answered; ids: Record<string, string>; before?: Observation }> {
-  const given = givenFor(op);
-  const ids = given ? await s.state(given) : {};
+  const ids = await freshIds(s, op);
   const ent = s.set.model.entities[op.behaviour.entity];
   const observable = observe && ent?.observe?.[api] && ids[ent.id] !== undefined;
   const before = observable ? await s.observe(api, op.behaviour.entity, ids) : undefined;
@@ -517,8 +512,7 @@ export function protocolChecks(set: SpecSet, op: OperationSpec, opts: { family?:
       async (s) => {
         await s.requireApi(api);
         for (const method of p.http.methods) {
-          const given = givenFor(op);
-          const ids = given ? await s.state(given) : {};
+          const ids = await freshIds(s, op);
           const ex = await s.call(api, op.operation, minimalInput(set, op, ids, s.config.seed), {
             method: method as 'GET' | 'POST',
             label: `over ${method}`,
@@ -538,8 +532,7 @@ export function protocolChecks(set: SpecSet, op: OperationSpec, opts: { family?:
       async (s) => {
         await s.requireApi(api);
         for (const scheme of schemes) {
-          const given = givenFor(op);
-          const ids = given ? await s.state(given) : {};
+          const ids = await freshIds(s, op);
           const ex = await s.call(api, op.operation, minimalInput(set, op, ids, s.config.seed), {
             scheme: scheme.name,
             label: `signed with ${scheme.name}`,
@@ -687,8 +680,7 @@ export function protocolChecks(set: SpecSet, op: OperationSpec, opts: { family?:
       async (s) => {
         await s.requireApi(api);
         for (const [value, errId] of refusals) {
-          const given = givenFor(op);
-          const ids = given ? await s.state(given) : {};
+          const ids = await freshIds(s, op);
           const ex = await s.call(api, op.operation, minimalInput(set, op, ids, s.config.seed), {
             mutate: (r) => editParams(r, (m) => m.set(name, value)),
             label: `${name}=${value}`,
@@ -696,8 +688,7 @@ export function protocolChecks(set: SpecSet, op: OperationSpec, opts: { family?:
           expectError(set, api, ex, [errId], `${withArticle(op.operation)} request with ${name}=${value}`);
         }
         if (!param.required) {
-          const given = givenFor(op);
-          const ids = given ? await s.state(given) : {};
+          const ids = await freshIds(s, op);
           const ex = await s.call(api, op.operation, minimalInput(set, op, ids, s.config.seed), {
             mutate: (r) => editParams(r, (m) => m.delete(name)),
             label: `without ${name}`,

@@ -21,7 +21,6 @@ import {
 import { expectError, expectSuccess, summary } from './judge.ts';
 import {
   basisText,
-  givenFor,
   makeCheck,
   minimalInput,
   protocolFile,
@@ -31,6 +30,7 @@ import {
   unknownIdArb,
 } from './plan.ts';
 import { editedCall, unchangedSince } from './protocol-checks.ts';
+import { freshIds } from './rule-support.ts';
 import { type Answered, CheckFailure, type Session } from './session.ts';
 import type { Check, ServerTargetConfig } from './types.ts';
 
@@ -125,8 +125,7 @@ async function validCall(
   op: OperationSpec,
   label = 'valid call',
 ): Promise<Answered> {
-  const given = givenFor(op);
-  const ids = given ? await s.state(given) : {};
+  const ids = await freshIds(s, op);
   return s.call(op.api, op.operation, minimalInput(set, op, ids, s.config.seed), { label });
 }
 
@@ -143,8 +142,7 @@ async function inputs(
   set: SpecSet,
   op: OperationSpec,
 ): Promise<{ valid: Record<string, unknown>; unknown?: Record<string, unknown> }> {
-  const given = givenFor(op);
-  const ids = given ? await s.state(given) : {};
+  const ids = await freshIds(s, op);
   const valid = minimalInput(set, op, ids, s.config.seed);
   const unknown = unknownInput(set, op, s.config.seed);
   return unknown ? { valid, unknown } : { valid };
