@@ -11,7 +11,7 @@ import { CheckFailure } from '../checks/session.ts';
 import { fromCents, toCents } from '../emulator/store.ts';
 import type { SpecProblem } from '../spec/load.ts';
 import { accountOf, draw, LARGE_CHARGE, paidOnce } from './charge.ts';
-import { childStatusesKnown, stateField } from './context.ts';
+import { childStatusesKnown, stateFields } from './context.ts';
 import type { RuleKindModule, ServerRuleContext } from './types.ts';
 import { effectValue, evalValue, fieldName } from './values.ts';
 
@@ -25,9 +25,7 @@ function cascadeChecks(ctx: ServerRuleContext): void {
     const account = await accountOf(s, set, api);
     // what the state makes: the selected entity's literal fields, and its children in the statuses
     const entity = op.behaviour.entity;
-    const fields: Record<string, unknown> = {};
-    for (const f of Object.keys(set.model.entities[entity]?.fields ?? {}))
-      fields[f] = stateField(set, given, entity, f);
+    const fields = stateFields(set, given, entity);
     const count = (set.model.states[given]?.creates ?? []).filter(
       (c) => c.entity === rule.entity && c.status !== undefined && (rule.statuses ?? []).includes(c.status),
     ).length;

@@ -12,7 +12,7 @@ import { fromCents, toCents } from '../emulator/store.ts';
 import { amountOf, inputMembers, moneyAsAmounts, moneyValue, outputMembers } from '../spec/resolve.ts';
 import type { Api, OperationSpec, SpecSet } from '../spec/types.ts';
 import type { ErrorOutcome } from '../wire/codec.ts';
-import { stateField } from './context.ts';
+import { stateFields } from './context.ts';
 import type { EngineContext, RuleKindModule, ServerRuleContext } from './types.ts';
 import { evalValue, inputsOf } from './values.ts';
 
@@ -97,19 +97,13 @@ export function chargeChecks(ctx: ServerRuleContext): void {
     // the amount as the state made the entity and its parent (literal model fields) and the input says
     const entity = op.behaviour.entity;
     const parentEntity = set.model.entities[entity]?.parent?.entity;
-    const fieldsOf = (name: string | undefined) => {
-      const out: Record<string, unknown> = {};
-      for (const f of Object.keys(name ? (set.model.entities[name]?.fields ?? {}) : {}))
-        out[f] = stateField(set, rule.given ?? '', name!, f);
-      return out;
-    };
     const amount = toCents(
       String(
         evalValue(rule.amount, {
           input,
           now: new Date(),
-          fields: fieldsOf(entity),
-          parent: fieldsOf(parentEntity),
+          fields: stateFields(set, rule.given ?? '', entity),
+          parent: stateFields(set, rule.given ?? '', parentEntity),
         }) ?? '',
       ),
     );

@@ -38,6 +38,18 @@ export function unknownId(
   return String(fc.sample(arb, { seed, numRuns: 1 })[0]);
 }
 
+/** Every model field of `entity` as a provider state creates it (none without an entity). */
+export function stateFields(
+  set: SpecSet,
+  state: string,
+  entity: string | undefined,
+): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const f of Object.keys(entity ? (set.model.entities[entity]?.fields ?? {}) : {}))
+    out[f] = stateField(set, state, entity!, f);
+  return out;
+}
+
 /** The value of `field` of the entity a provider state creates (its own fields, else the model's). */
 export function stateField(set: SpecSet, state: string, entity: string, field: string): unknown {
   const made = set.model.states[state]?.creates.find((c) => c.entity === entity);
