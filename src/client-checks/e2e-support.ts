@@ -177,8 +177,11 @@ export async function expectRefusal(
   log: Transcript,
   expected: { what: string; codes: string[] },
 ): Promise<void> {
-  const { what, codes } = expected;
-  const r = await callClient(env, operation, input, log);
+  clientRefusal(await callClient(env, operation, input, log), expected.codes, expected.what);
+}
+
+/** What the client handed back for a call (`what`) that must fail with one of `codes`. */
+export function clientRefusal(r: ClientResult, codes: string[], what: string): void {
   if (!('error' in r))
     throw new E2eFailure(`${what} must fail with ${codes.join(' or ')}, but the client returned success`);
   if (!surfaced(r).some((c) => codes.includes(c)))
@@ -393,16 +396,7 @@ export function e2eTarget(env: E2eEnv, log: Transcript): RuleTarget {
       const r = await callClient(env, op.operation, input, log);
       return { ok: !('error' in r), output: 'error' in r ? {} : r.output, raw: r };
     },
-    refused(c, _op, errors, what) {
-      const codes = codesOf(env.set, errors);
-      const r = result(c);
-      if (!('error' in r))
-        throw new E2eFailure(`${what} must fail with ${codes.join(' or ')}, but the client returned success`);
-      if (!surfaced(r).some((x) => codes.includes(x)))
-        throw new E2eFailure(
-          `${what} must fail with ${codes.join(' or ')}, but the client surfaced ${show(r.error)}`,
-        );
-    },
+    refused: (c, _op, errors, what) => clientRefusal(result(c), codesOf(env.set, errors), what),
     succeeded: (c, _op, what) => clientOutput(result(c), what),
     observe: (entity, ids, by) =>
       by === 'other'
