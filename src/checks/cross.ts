@@ -3,7 +3,15 @@
 // and produce the same error codes.
 import fc from 'fast-check';
 import { findId } from '../rules/create.ts';
-import { ruleInput } from '../spec/resolve.ts';
+import {
+  amountOf,
+  apiFieldName,
+  canonicalJson,
+  inputMembers,
+  moneyValue,
+  renameMembers,
+  ruleInput,
+} from '../spec/resolve.ts';
 import {
   APIS,
   type Api,
@@ -108,12 +116,113 @@ export function alsoOf(op: OperationSpec): Record<string, unknown>[] {
   return Array.isArray(also) ? (also as Record<string, unknown>[]) : [];
 }
 
+/** An operation's own input for the across stories (`equivalent.across.input`). */
+export function acrossInput(
+  op: OperationSpec,
+  which: 'input' | 'lacking' = 'input',
+): Record<string, unknown> {
+  const across = op.equivalent?.across as Record<string, Record<string, unknown> | undefined> | undefined;
+  return across?.[which] ?? {};
+}
+
+/**
+ * The fields of an entity that the API versions name otherwise (model.json `names`), as compared
+ * across versions: under their stored names, without the members some version lacks.
+ */
+function namedFieldsOf(set: SpecSet, entity: string): string[] {
+  const names = set.model.entities[entity]?.names ?? {};
+  return [...new Set(Object.values(names).flatMap((n) => Object.keys(n?.fields ?? {})))];
+}
+
+/** The bases of an entity's `names` (with `lacking`: of what a version lacks and keeps instead too). */
+function namesBases(set: SpecSet, entity: string, lacking = false): Basis[] {
+  return Object.values(set.model.entities[entity]?.names ?? {}).flatMap((n) =>
+    n ? [n.basis, ...(lacking && n.lacksBasis ? [n.lacksBasis] : [])] : [],
+  );
+}
+
+/** The entity as one API version showed it: each field `names` maps, as stored, lacked members left out. */
+function comparable(
+  set: SpecSet,
+  api: Api,
+  entity: string,
+  shown: Record<string, unknown> | undefined,
+): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  if (!shown) return out;
+  const names = set.model.entities[entity]?.names ?? {};
+  const lacked = (field: string) => Object.values(names).flatMap((n) => n?.lacks?.[field] ?? []);
+  for (const field of namedFieldsOf(set, entity)) {
+    const v = shown[apiFieldName(set, api, entity, field)];
+    if (v === undefined) continue;
+    const map = names[api]?.members?.[field] ?? {};
+    const back = renameMembers(v, Object.fromEntries(Object.entries(map).map(([k, x]) => [x, k])));
+    const drop = new Set(lacked(field));
+    const strip = (x: unknown): unknown =>
+      Array.isArray(x)
+        ? x.map(strip)
+        : x && typeof x === 'object' && !(x instanceof Date)
+          ? Object.fromEntries(Object.entries(x).filter(([k]) => !drop.has(k)))
+          : x;
+    out[field] = JSON.parse(canonicalJson(strip(back)));
+  }
+  return out;
+}
+
+/**
+ * The identity members of one side's input written as the other side's (the same properties):
+ * each identity field the two create rules set from an input member, the amount of a money
+ * structure as the other side's money shape, the members inside renamed by `names`.
+ */
+function translateIdentity(
+  set: SpecSet,
+  from: { op: OperationSpec; rule: RuleSpec },
+  to: { op: OperationSpec; rule: RuleSpec },
+  input: Record<string, unknown>,
+  base: Record<string, unknown>,
+): Record<string, unknown> {
+  const entity = from.rule.entity ?? from.op.behaviour.entity;
+  const names = set.model.entities[entity]?.names ?? {};
+  const memberOf = (rule: RuleSpec, f: string) => {
+    const v = rule.set?.[f];
+    return typeof v === 'string' && /^\$input\.[A-Za-z0-9]+$/.test(v) ? v.slice('$input.'.length) : undefined;
+  };
+  const fromMembers = inputMembers(set, from.op);
+  const toMembers = inputMembers(set, to.op);
+  const out = { ...base };
+  for (const f of from.rule.identity ?? []) {
+    const a = memberOf(from.rule, f);
+    const b = to.rule.identity?.includes(f) ? memberOf(to.rule, f) : undefined;
+    if (!a || !b) continue;
+    if (input[a] === undefined) {
+      delete out[b];
+      continue;
+    }
+    const amount = amountOf(
+      input[a],
+      fromMembers.find((m) => m.name === a),
+    );
+    const mapFrom = names[from.op.api]?.members?.[f] ?? {};
+    const stored = renameMembers(amount, Object.fromEntries(Object.entries(mapFrom).map(([k, x]) => [x, k])));
+    const shown = renameMembers(stored, names[to.op.api]?.members?.[f]);
+    const mb = toMembers.find((m) => m.name === b);
+    out[b] = mb?.money && typeof shown === 'string' ? moneyValue(set, mb, shown) : shown;
+  }
+  return out;
+}
+
+/** The create rule of an operation that gives its entity by identity (a HIT type), if any. */
+function identityRule(op: OperationSpec): RuleSpec | undefined {
+  return op.behaviour.rules.find((r) => r.kind === 'create' && r.identity?.length && r.parent === undefined);
+}
+
 type Step = { as: number };
+type Seen = { present: boolean; status?: string; fields?: Record<string, unknown> };
 interface Told {
   codes: string[];
-  observed?: { present: boolean; status?: string };
+  observed?: Seen;
   /** the same entity read back through the other API version (the across story) */
-  across?: { present: boolean; status?: string };
+  across?: Seen;
   /** the first answer that was no MTurk envelope of its API version */
   unreadable?: Answered;
 }
@@ -139,12 +248,16 @@ async function tell(
   unknownId?: string,
   /** read the entity back through this API version too (the across story) */
   acrossApi?: Api,
+  /** which of the operation's across inputs the story gives (`equivalent.across`) */
+  acrossWith: 'input' | 'lacking' = 'input',
 ): Promise<Told> {
   const { op } = side;
   const ids = state ? await s.state(state) : {};
   // an equivalence's input may name times relative to the call ($now±N), as a rule's input does
   const fixed = {
     ...ruleInput({ input: side.extra } as RuleSpec),
+    // the across story also gives what the versions name otherwise (a HIT's requirements)
+    ...(acrossApi ? acrossInput(op, acrossWith) : {}),
     ...(unknownId ? { [selectMember(set, op)]: unknownId } : {}),
   };
   const base = minimalInput(set, op, ids, s.config.seed, fixed);
@@ -169,7 +282,14 @@ async function tell(
   const obs = await s.observe(op.api, name, which);
   if (!acrossApi || !spec.observe[acrossApi]) return { ...told, observed: observed(spec, obs) };
   const other = await s.observe(acrossApi, name, which);
-  return { ...told, observed: observed(spec, obs), across: observed(spec, other) };
+  // the fields the versions name otherwise, as stored: what one made the other must show alike
+  const withFields = (seen: Seen, api: Api, entity?: Record<string, unknown>): Seen =>
+    namedFieldsOf(set, name).length ? { ...seen, fields: comparable(set, api, name, entity) } : seen;
+  return {
+    ...told,
+    observed: withFields(observed(spec, obs), op.api, obs.entity),
+    across: withFields(observed(spec, other), acrossApi, other.entity),
+  };
 }
 
 export function crossChecks(set: SpecSet, config: ServerTargetConfig, only?: Set<string>): Check[] {
@@ -188,6 +308,10 @@ export function crossChecks(set: SpecSet, config: ServerTargetConfig, only?: Set
       unknown?: boolean;
       /** each side's entity is read back through the other API version */
       across?: boolean;
+      /** across, told only by the sides with a `lacking` input, with that input */
+      lacking?: boolean;
+      /** the identity story: the same properties through both versions give one entity */
+      identity?: { a: RuleSpec; b: RuleSpec };
       bases: unknown[];
     }[] = [];
     // what one API version makes, the other reads back the same way (one store)
@@ -204,9 +328,48 @@ export function crossChecks(set: SpecSet, config: ServerTargetConfig, only?: Set
           state: [a.op, b.op].flatMap((o) => o.behaviour.rules.filter((r) => r.given && !r.when))[0]?.given,
           steps: [{ as: 0 }],
           across: true,
-          bases: [ruleOf(a.op, 'create')?.basis, ruleOf(b.op, 'create')?.basis],
+          bases: [
+            ruleOf(a.op, 'create')?.basis,
+            ruleOf(b.op, 'create')?.basis,
+            ...namesBases(set, a.op.behaviour.entity),
+          ],
+        });
+      // a side that gives members the other version lacks (2017 ActionsGuarded): the other shows
+      // the rest as the maker does (should: what is kept instead is the project's reading)
+      if (
+        a.op.behaviour.entity === b.op.behaviour.entity &&
+        ent?.observe?.[a.op.api] &&
+        ent.observe[b.op.api] &&
+        [a, b].some((x) => Object.keys(acrossInput(x.op, 'lacking')).length)
+      )
+        stories.push({
+          name: 'create.across.lacking',
+          state: [a.op, b.op].flatMap((o) => o.behaviour.rules.filter((r) => r.given && !r.when))[0]?.given,
+          steps: [{ as: 0 }],
+          across: true,
+          lacking: true,
+          bases: [
+            ruleOf(a.op, 'create')?.basis,
+            ruleOf(b.op, 'create')?.basis,
+            ...namesBases(set, a.op.behaviour.entity, true),
+          ],
         });
     }
+    // the same properties give the same entity through either version (a HIT type: one store)
+    const idA = identityRule(a.op);
+    const idB = identityRule(b.op);
+    if (
+      idA &&
+      idB &&
+      (idA.entity ?? a.op.behaviour.entity) === (idB.entity ?? b.op.behaviour.entity) &&
+      JSON.stringify(outputIdNames(set, a.op)) !== '[]'
+    )
+      stories.push({
+        name: 'identity',
+        steps: [{ as: 0 }],
+        identity: { a: idA, b: idB },
+        bases: [idA.basis, idB.basis, ...namesBases(set, idA.entity ?? a.op.behaviour.entity)],
+      });
     const effectA = ruleOf(plain.op, 'effect');
     const given = givenFor(plain.op);
     if (given)
@@ -255,6 +418,32 @@ export function crossChecks(set: SpecSet, config: ServerTargetConfig, only?: Set
             await s.requireApi(a.op.api);
             await s.requireApi(b.op.api);
             if (story.steps.some((x) => x.as > 0)) s.creds(1);
+            if (story.identity) return tellIdentity(s, set, a, b, story.identity);
+            if (story.lacking) {
+              s.cover(`cross:${story.name}`);
+              for (const [side, other] of [
+                [a, b],
+                [b, a],
+              ] as const) {
+                if (!Object.keys(acrossInput(side.op, 'lacking')).length) continue;
+                const t = await tell(
+                  s,
+                  set,
+                  side,
+                  story.state,
+                  story.steps,
+                  undefined,
+                  other.op.api,
+                  'lacking',
+                );
+                if (t.unreadable) expectReadable(side, t, side, t, story.name);
+                if (JSON.stringify(t.observed ?? null) !== JSON.stringify(t.across ?? null))
+                  throw new CheckFailure(
+                    `What ${side.op.api} ${side.op.operation} made with members ${other.op.api} lacks is seen differently (those members left out): through ${side.op.api} ${JSON.stringify(t.observed ?? null)}, through ${other.op.api} ${JSON.stringify(t.across ?? null)}.`,
+                  );
+              }
+              return;
+            }
             const unknown = story.unknown
               ? fc.sample(unknownIdArb(set, a.op), { seed: s.config.seed, numRuns: 1 })[0]
               : undefined;
@@ -295,4 +484,116 @@ export function crossChecks(set: SpecSet, config: ServerTargetConfig, only?: Set
     }
   }
   return out;
+}
+
+/** The id fields an operation's output shows (the identity story compares them). */
+function outputIdNames(set: SpecSet, op: OperationSpec): string[] {
+  const rule = identityRule(op);
+  const ent = rule ? set.model.entities[rule.entity ?? op.behaviour.entity] : undefined;
+  return ent && JSON.stringify(op.output.members).includes(`"${ent.id}"`) ? [ent.id] : [];
+}
+
+/**
+ * The identity story: one version's call with some properties, then the other's with the same
+ * properties (its own names and shapes), must give the same id (a HIT type is its properties);
+ * then the other way round, with one free text property changed so the type is a new one.
+ */
+async function tellIdentity(
+  s: Session,
+  set: SpecSet,
+  a: Side,
+  b: Side,
+  rules: { a: RuleSpec; b: RuleSpec },
+): Promise<void> {
+  const entity = rules.a.entity ?? a.op.behaviour.entity;
+  const idField = set.model.entities[entity]!.id;
+  s.cover('cross:identity');
+  const minimal = (side: Side, more: Record<string, unknown> = {}) =>
+    minimalInput(set, side.op, {}, s.config.seed, {
+      ...ruleInput({ input: side.extra } as RuleSpec),
+      ...more,
+    });
+  const inputA = minimal(a, acrossInput(a.op));
+  const inputB = translateIdentity(
+    set,
+    { op: a.op, rule: rules.a },
+    { op: b.op, rule: rules.b },
+    inputA,
+    minimal(b),
+  );
+  await sameId(s, idField, entity, rules.a, [a, inputA], [b, inputB]);
+  // the other way round: a type the second version makes first (one of its free text properties
+  // changed: a new type) is the one the first version gets for the same properties
+  const free = freeMember(set, b.op, rules.b, inputB);
+  if (!free) return;
+  const old = String(inputB[free]);
+  const last = [...old].pop() ?? 'a';
+  const newB = { ...inputB, [free]: [...old].slice(0, -1).join('') + (last === 'x' ? 'y' : 'x') };
+  const newA = translateIdentity(
+    set,
+    { op: b.op, rule: rules.b },
+    { op: a.op, rule: rules.a },
+    newB,
+    minimal(a),
+  );
+  await sameId(s, idField, entity, rules.a, [b, newB], [a, newA]);
+}
+
+/** The input member of the first identity field a create rule takes straight from a free string member. */
+function freeMember(
+  set: SpecSet,
+  op: OperationSpec,
+  rule: RuleSpec,
+  input: Record<string, unknown>,
+): string | undefined {
+  const members = inputMembers(set, op);
+  for (const f of rule.identity ?? []) {
+    const v = rule.set?.[f];
+    const n = typeof v === 'string' && v.startsWith('$input.') ? v.slice('$input.'.length) : undefined;
+    const m = members.find((x) => x.name === n);
+    if (
+      n &&
+      m?.type === 'string' &&
+      !m.constraints.some((c) => c.kind === 'pattern' || c.kind === 'enum') &&
+      typeof input[n] === 'string' &&
+      input[n] !== ''
+    )
+      return n;
+  }
+  return undefined;
+}
+
+/** Two calls, one per version, with the same properties: both succeed and show one id. */
+async function sameId(
+  s: Session,
+  idField: string,
+  entity: string,
+  rule: RuleSpec,
+  ...calls: [Side, Record<string, unknown>][]
+): Promise<void> {
+  const made: { side: Side; id?: string; ex: Answered }[] = [];
+  for (const [side, input] of calls) {
+    const ex = await s.call(side.op.api, side.op.operation, input, {
+      label: `${side.op.api} ${side.op.operation}${made.length ? ' (same properties)' : ''}`,
+    });
+    const ans = ex.answer;
+    if (ans.kind !== 'success')
+      throw new CheckFailure(
+        `${side.op.api} ${side.op.operation} with the properties of the identity story must succeed, but it answered ${summary(ex)}.`,
+        ex,
+      );
+    made.push({ side, id: findId(ans.output, idField), ex });
+  }
+  const [first, second] = made as [(typeof made)[0], (typeof made)[0]];
+  const missing = made.find((m) => m.id === undefined);
+  if (missing)
+    throw new CheckFailure(
+      `${missing.side.op.api} ${missing.side.op.operation} must show the ${entity}'s ${idField}, but it does not.`,
+      missing.ex,
+    );
+  if (first.id !== second.id)
+    throw new CheckFailure(
+      `The same ${(rule.identity ?? []).join(', ')} through ${first.side.op.api} ${first.side.op.operation} and then ${second.side.op.api} ${second.side.op.operation} must give one ${entity}: ${first.side.op.api} gave ${idField} ${first.id}, ${second.side.op.api} gave ${second.id}.`,
+      second.ex,
+    );
 }

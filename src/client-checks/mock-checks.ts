@@ -765,7 +765,10 @@ function recordedAnswerChecks(set: SpecSet, op: OperationSpec): ClientCheckDef[]
           `fixtures.${name}`,
           severityOf(op.basis, isError ? env0.request?.basis : p.success.basis),
         ),
-        summary: `The client reads a real recorded answer (${f.provenance.source}): ${
+        summary: `The client reads a real recorded answer (${f.provenance.source}${
+          // a rendering shows some members only: the mock serves those (TurkErrorCode is optional in the model)
+          f.response.rendering !== undefined ? ', the members its client rendering shows' : ''
+        }): ${
           isError
             ? 'it surfaces the recorded error type, TurkErrorCode and message'
             : 'it hands back what the recording holds'

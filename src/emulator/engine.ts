@@ -5,7 +5,7 @@
 import { missingEntityErrors, ruleKind } from '../rules/index.ts';
 import type { EngineContext } from '../rules/types.ts';
 import { appliesTo } from '../rules/when.ts';
-import { inputMembers, moneyAsAmounts, outputMembers, violationOf } from '../spec/resolve.ts';
+import { inputMembers, moneyAsAmounts, outputMembers, storedFields, violationOf } from '../spec/resolve.ts';
 import { projectGroups, responseGroupParameter, unknownGroups } from '../spec/response-groups.ts';
 import type { OperationSpec, ResolvedMember, SpecSet } from '../spec/types.ts';
 import type { DecodedCall, ErrorOutcome, Outcome } from '../wire/codec.ts';
@@ -222,7 +222,8 @@ export function executeCall(set: SpecSet, store: Store, decoded: DecodedCall, no
     const refused = ruleKind(rule.kind).execute?.({ ...ctx, rule, needEntity });
     if (refused) return refused;
   }
-  for (const { rec: target, fields } of ctx.pending) store.update(target, fields);
+  for (const { rec: target, fields } of ctx.pending)
+    store.update(target, storedFields(set, op.api, target.entity, fields));
   for (const commit of ctx.commits) commit();
   if (ctx.after.token !== undefined)
     store.rememberToken(ctx.after.token, now.getTime(), ctx.after.created?.id);

@@ -27,7 +27,14 @@ import {
 import { project, projectionContext } from '../emulator/project.ts';
 import { sampleFromPattern } from '../emulator/store.ts';
 import type { SpecProblem } from '../spec/load.ts';
-import { apiFieldName, errorSpec, inputMembers, outputMembers } from '../spec/resolve.ts';
+import {
+  apiFieldName,
+  canonicalJson,
+  errorSpec,
+  inputMembers,
+  outputMembers,
+  storedFields,
+} from '../spec/resolve.ts';
 import type { OperationSpec, ResolvedMember, RuleSpec, SpecSet } from '../spec/types.ts';
 import { freshToken, freshTokens } from './token.ts';
 import type { RuleKindModule, ServerRuleContext } from './types.ts';
@@ -454,21 +461,22 @@ export const create: RuleKindModule = {
       created: ctx.made.created,
       lookup: ctx.made.lookup,
     };
-    const fields: Record<string, unknown> = {};
+    const given: Record<string, unknown> = {};
     for (const [field, v] of Object.entries(rule.set ?? {})) {
       const x = evalValue(v, env);
-      if (x !== undefined) fields[field] = x;
+      if (x !== undefined) given[field] = x;
     }
+    // kept under the stored member names whatever API wrote them (names.<api>.members)
+    const fields = storedFields(set, op.api, entity, given);
     const owner = call.accessKeyId;
     const same = rule.identity
-      ? store
-          .list(entity)
-          .find(
-            (e) =>
-              store.ownerOf(e) === owner &&
-              (parent === undefined || e.parentId === parent.id) &&
-              rule.identity!.every((f) => JSON.stringify(e.fields[f]) === JSON.stringify(fields[f])),
-          )
+      ? store.list(entity).find(
+          (e) =>
+            store.ownerOf(e) === owner &&
+            (parent === undefined || e.parentId === parent.id) &&
+            // member order is the caller's: the same properties in another order are the same
+            rule.identity!.every((f) => canonicalJson(e.fields[f]) === canonicalJson(fields[f])),
+        )
       : undefined;
     if (rule.unique) {
       const taken = store

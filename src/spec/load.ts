@@ -455,8 +455,17 @@ function crossCheck(set: SpecSet): SpecProblem[] {
             });
         }
       });
+      // the across stories' input names members of this operation, at every depth
+      const across = op.equivalent?.across as Record<string, Record<string, unknown>> | undefined;
+      for (const which of ['input', 'lacking'])
+        for (const path of strayMembers(set, api, op.input.members, across?.[which] ?? {}, ''))
+          out.push({
+            file: fileOf(op),
+            pointer: `/equivalent/across/${which}${path}`,
+            message: `not a member of ${op.operation}'s input`,
+          });
       for (const [other, name] of Object.entries(op.equivalent ?? {})) {
-        if (other === 'input' || other === 'also' || other === 'basis') continue;
+        if (other === 'input' || other === 'also' || other === 'basis' || other === 'across') continue;
         if (!set.apis[other as Api]?.operations.has(String(name)))
           out.push({
             file: fileOf(op),
@@ -505,16 +514,18 @@ function crossCheck(set: SpecSet): SpecProblem[] {
           pointer: `/entities/${name}/observe/${api}`,
           message: `no spec for ${o.operation}`,
         });
-    // a renamed field must be one the entity has: its id, parent link, status or a default field
+    // a renamed field must be one the entity has: its id, parent link, status, a default field or
+    // one an API shows or writes (under the name that API gives it)
     const own = new Set([e.id, e.parent?.via, e.status?.field, ...Object.keys(e.fields)]);
     for (const [api, n] of Object.entries(e.names ?? {}))
       for (const field of Object.keys(n?.fields ?? {}))
-        if (!own.has(field))
+        if (!own.has(field) && !APIS.some((a) => fieldKnown(set, a, name, field)))
           out.push({
             file: fileOf(set.model),
             pointer: `/entities/${name}/names/${api}/fields/${field}`,
             message: `${field} is not a field of ${name}`,
           });
+    out.push(...memberNameProblems(set, name));
   }
   for (const [name, s] of Object.entries(states))
     s.creates.forEach((c, i) => {
@@ -718,10 +729,117 @@ function checkSoap(protocol: ProtocolFile, file: string): SpecProblem[] {
 }
 
 /** A field is known when the entity's output structure in this API names it, or the model gives it a default. */
+/** JSON pointers (below `at`) of the keys of a value that its structure's members do not name. */
+function strayMembers(
+  set: SpecSet,
+  api: Api,
+  members: Record<string, { shape: string }>,
+  value: Record<string, unknown>,
+  at: string,
+): string[] {
+  const shapes = set.apis[api].shapes.shapes;
+  const out: string[] = [];
+  const walk = (shapeName: string, v: unknown, path: string): void => {
+    const shape = shapes[shapeName];
+    if (shape?.type === 'list' && shape.member && Array.isArray(v))
+      for (const [i, x] of v.entries()) walk(shape.member.shape, x, `${path}/${i}`);
+    else if (shape?.type === 'structure' && shape.members && v && typeof v === 'object')
+      out.push(...strayMembers(set, api, shape.members, v as Record<string, unknown>, path));
+  };
+  for (const [k, v] of Object.entries(value)) {
+    const m = members[k];
+    if (!m) out.push(`${at}/${escapePointer(k)}`);
+    else walk(m.shape, v, `${at}/${escapePointer(k)}`);
+  }
+  return out;
+}
+
+/**
+ * The members of the structure an entity's field holds in an API (the item's, for a list): from
+ * the entity's output structure, else from an input member of that name of an operation on the
+ * entity (a HIT type's requirements: RegisterHITType's input). Undefined when no shape says.
+ */
+function fieldStructure(set: SpecSet, api: Api, entity: string, field: string): Set<string> | undefined {
+  const shapes = set.apis[api].shapes.shapes;
+  const shown = set.model.entities[entity]?.names?.[api]?.fields[field] ?? field;
+  let m = shapes[entity]?.members?.[shown];
+  for (const op of set.apis[api].operations.values())
+    if (!m && op.behaviour.entity === entity) m = op.input.members[shown];
+  let shape = m ? shapes[m.shape] : undefined;
+  for (let i = 0; shape?.type === 'list' && i < 4; i++)
+    shape = shape.member ? shapes[shape.member.shape] : undefined;
+  return shape?.members ? new Set(Object.keys(shape.members)) : undefined;
+}
+
+/**
+ * `names.<api>.members` and `lacks`: each renamed member is one of the API's structure, its stored
+ * name one of another API's; each lacked member is missing from the API's structure and in
+ * another's; and every stored member another API has is mapped, kept by name or lacked here.
+ */
+function memberNameProblems(set: SpecSet, entity: string): SpecProblem[] {
+  const e = set.model.entities[entity]!;
+  const out: SpecProblem[] = [];
+  const problem = (pointer: string, message: string) =>
+    out.push({
+      file: set.files.get(set.model) ?? '?',
+      pointer: `/entities/${entity}/names${pointer}`,
+      message,
+    });
+  // a structure's members under their stored names (an API's own names mapped back)
+  const stored = (api: Api, field: string) => {
+    const own = fieldStructure(set, api, entity, field);
+    if (!own) return undefined;
+    const map = e.names?.[api]?.members?.[field] ?? {};
+    const back = Object.fromEntries(Object.entries(map).map(([k, v]) => [v, k]));
+    return new Set([...own].map((m) => back[m] ?? m));
+  };
+  for (const [apiKey, n] of Object.entries(e.names ?? {})) {
+    const api = apiKey as Api;
+    const others = APIS.filter((a) => a !== api);
+    for (const field of new Set([...Object.keys(n?.members ?? {}), ...Object.keys(n?.lacks ?? {})])) {
+      const own = fieldStructure(set, api, entity, field);
+      if (!own) {
+        problem(`/${api}`, `no ${api} shape says what ${field} of ${entity} holds`);
+        continue;
+      }
+      const theirs = others.map((a) => stored(a, field)).filter((x) => x !== undefined);
+      const inOther = (m: string) => theirs.some((t) => t.has(m));
+      for (const [from, to] of Object.entries(n?.members?.[field] ?? {})) {
+        if (!own.has(to))
+          problem(`/${api}/members/${field}/${from}`, `${to} is not a member of ${api} ${field}`);
+        if (!inOther(from))
+          problem(
+            `/${api}/members/${field}/${from}`,
+            `${from} is a member of ${field} in no other API version`,
+          );
+      }
+      const lacks = n?.lacks?.[field] ?? [];
+      for (const m of lacks) {
+        if (own.has(m))
+          problem(`/${api}/lacks/${field}`, `${api} ${field} has a member ${m}: it is not lacking`);
+        if (!inOther(m))
+          problem(`/${api}/lacks/${field}`, `${m} is a member of ${field} in no other API version`);
+      }
+      const mine = stored(api, field)!;
+      for (const t of theirs)
+        for (const m of t)
+          if (!mine.has(m) && !lacks.includes(m))
+            problem(
+              `/${api}`,
+              `${field}'s member ${m} has no ${api} counterpart: name it (members) or say the API lacks it (lacks)`,
+            );
+    }
+  }
+  return out;
+}
+
 function fieldKnown(set: SpecSet, api: Api, entity: string, field: string): boolean {
   const e = set.model.entities[entity];
   if (!e) return false;
   if (field === e.id || field in e.fields) return true;
+  // a field this API shows under another name (model.json names) is known by that name
+  const shown = e.names?.[api]?.fields[field];
+  if (shown !== undefined && shown !== field && fieldKnown(set, api, entity, shown)) return true;
   const shape = set.apis[api].shapes.shapes[entity];
   if (shape?.members && field in shape.members) return true;
   // Fields written from input members (e.g. Reason, IntegerValue) are stored even when no output shows them.

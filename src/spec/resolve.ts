@@ -356,12 +356,51 @@ export function namedFields(
   entity: string,
   fields: Record<string, unknown>,
 ): Record<string, unknown> {
-  const names = set.model.entities[entity]?.names?.[api]?.fields;
-  if (!names) return fields;
+  const n = set.model.entities[entity]?.names?.[api];
+  if (!n) return fields;
   const out = { ...fields };
-  for (const [field, name] of Object.entries(names))
-    if (fields[field] !== undefined) out[name] = fields[field];
+  for (const [field, name] of Object.entries(n.fields))
+    if (fields[field] !== undefined) out[name] = renameMembers(fields[field], n.members?.[field]);
   return out;
+}
+
+/**
+ * Fields written through an API as the store keeps them: the members inside a field that the API
+ * names otherwise (`names.<api>.members`) under their stored names (legacy IntegerValue is kept as
+ * IntegerValues), so one stored HIT shows the same requirements through both API versions.
+ */
+export function storedFields(
+  set: SpecSet,
+  api: Api,
+  entity: string,
+  fields: Record<string, unknown>,
+): Record<string, unknown> {
+  const members = set.model.entities[entity]?.names?.[api]?.members;
+  if (!members) return fields;
+  const out = { ...fields };
+  for (const [field, map] of Object.entries(members))
+    if (out[field] !== undefined)
+      out[field] = renameMembers(out[field], Object.fromEntries(Object.entries(map).map(([k, v]) => [v, k])));
+  return out;
+}
+
+/** A structure (or each structure of a list) with its members renamed by `map` (from → to); order kept. */
+export function renameMembers(value: unknown, map: Record<string, string> | undefined): unknown {
+  if (!map) return value;
+  if (Array.isArray(value)) return value.map((x) => renameMembers(x, map));
+  if (!value || typeof value !== 'object' || value instanceof Date) return value;
+  return Object.fromEntries(Object.entries(value).map(([k, v]) => [map[k] ?? k, v]));
+}
+
+/** JSON with every object's keys sorted: two values that differ only in member order compare equal. */
+export function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_k, v: unknown) =>
+    v && typeof v === 'object' && !Array.isArray(v) && !(v instanceof Date)
+      ? Object.fromEntries(
+          Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
+        )
+      : v,
+  );
 }
 
 /** The provider state's value for an input member: by its name, or the field the API names it after (`names`). */

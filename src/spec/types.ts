@@ -439,7 +439,23 @@ export interface EntitySpec {
    * SubjectId): its answers show the field under that name, and an input member of that name
    * carries the field's value (a provider state's WorkerId fills a legacy SubjectId).
    */
-  names?: Partial<Record<Api, { fields: Record<string, string>; basis: Basis }>>;
+  names?: Partial<Record<Api, EntityNames>>;
+}
+
+/** What one API calls an entity's fields and the members inside them (model.json `names.<api>`). */
+export interface EntityNames {
+  /** field → the API's name for it */
+  fields: Record<string, string>;
+  /**
+   * field → (stored member → the API's member) inside the field's value, a structure or a list of
+   * structures (legacy QualificationRequirement's IntegerValue is the stored IntegerValues)
+   */
+  members?: Record<string, Record<string, string>>;
+  /** field → stored members the API has no member for: its answers leave them out */
+  lacks?: Record<string, string[]>;
+  basis: Basis;
+  /** where what `lacks` says (and what is kept instead) comes from */
+  lacksBasis?: Basis;
 }
 
 /** A counter: the children of `count` in `statuses`, or `from` less the children of `minusCount`

@@ -237,3 +237,88 @@ describe('engine: rules', () => {
     expect(errorId(run(J, 'Nope', {}))).toBe(set.apis[J].protocol.protocolErrors.unknownOperation);
   });
 });
+
+describe('requirements across API versions (model.json names members)', () => {
+  const hitInput = (api: Api) => ({
+    LifetimeInSeconds: 3600,
+    AssignmentDurationInSeconds: 600,
+    Reward: api === L ? { Amount: '0.10', CurrencyCode: 'USD' } : '0.10',
+    Title: 'cross-version requirements',
+    Description: 'one stored HIT',
+    Question: '<HTMLQuestion/>',
+  });
+  const legacyReq = [
+    { QualificationTypeId: 'T1', Comparator: 'In', IntegerValue: [1, 2] },
+    {
+      QualificationTypeId: 'T2',
+      Comparator: 'EqualTo',
+      LocaleValue: [{ Country: 'US' }],
+      RequiredToPreview: true,
+    },
+  ];
+  const jsonReq = [
+    { QualificationTypeId: 'T1', Comparator: 'In', IntegerValues: [1, 2] },
+    {
+      QualificationTypeId: 'T2',
+      Comparator: 'EqualTo',
+      LocaleValues: [{ Country: 'US' }],
+      RequiredToPreview: true,
+    },
+  ];
+  const hitOf = (o: Outcome) => (o.kind === 'success' ? (o.output.HIT as Record<string, unknown>) : o);
+
+  it('a legacy-made HIT shows its requirements through 2017, and is found by type through both', () => {
+    const made = hitOf(run(L, 'CreateHIT', { ...hitInput(L), QualificationRequirement: legacyReq }));
+    const id = (made as Record<string, unknown>).HITId as string;
+    expect(
+      (hitOf(run(J, 'GetHIT', { HITId: id })) as Record<string, unknown>).QualificationRequirements,
+    ).toEqual(jsonReq);
+    const legacy = executeCall(
+      set,
+      store,
+      {
+        api: L,
+        operation: 'GetHIT',
+        input: { HITId: id },
+        accessKeyId: OWNER,
+        responseGroups: ['HITDetail'],
+      },
+      now,
+    );
+    expect((hitOf(legacy) as Record<string, unknown>).QualificationRequirement).toEqual(legacyReq);
+    const found = run(L, 'GetHITsForQualificationType', { QualificationTypeId: 'T2' });
+    expect(JSON.stringify(found)).toContain(id);
+  });
+
+  it('a 2017-made HIT shows them through legacy without ActionsGuarded, and the same type is one HIT type', () => {
+    const guarded = [{ ...jsonReq[0], ActionsGuarded: 'PreviewAndAccept' }, jsonReq[1]];
+    const made = hitOf(run(J, 'CreateHIT', { ...hitInput(J), QualificationRequirements: guarded }));
+    const legacy = executeCall(
+      set,
+      store,
+      {
+        api: L,
+        operation: 'GetHIT',
+        input: { HITId: (made as Record<string, unknown>).HITId },
+        accessKeyId: OWNER,
+        responseGroups: ['HITDetail'],
+      },
+      now,
+    );
+    expect((hitOf(legacy) as Record<string, unknown>).QualificationRequirement).toEqual(legacyReq);
+    // RegisterHITType with the same properties (requirements in another member order) ≡ CreateHITType
+    const type = (o: Outcome) => (o.kind === 'success' ? o.output.HITTypeId : o);
+    const props = { AssignmentDurationInSeconds: 600, Title: 't', Description: 'd' };
+    const j = type(run(J, 'CreateHITType', { ...props, Reward: '0.10', QualificationRequirements: jsonReq }));
+    const reordered = legacyReq.map((r) => Object.fromEntries(Object.entries(r).reverse()));
+    const l = type(
+      run(L, 'RegisterHITType', {
+        ...props,
+        Reward: { Amount: '0.10', CurrencyCode: 'USD' },
+        QualificationRequirement: reordered,
+      }),
+    );
+    expect(typeof j).toBe('string');
+    expect(l).toBe(j);
+  });
+});

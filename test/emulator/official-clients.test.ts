@@ -282,7 +282,7 @@ function judgeHit(t: Transcript): void {
     AssignmentStatus: 'Rejected',
     RequesterFeedback: 'Not what was asked',
   });
-  // an Assignable HIT cannot be deleted (the service lists Reviewable, Reviewing)
+  // an Assignable HIT cannot be deleted (the service lists Reviewing, Reviewable)
   expect(refusal(t, 'deleteTooEarly')).toBe(ruleCode('DeleteHIT', 'status'));
   out(t, 'bonus');
   if (hasBonusList) {

@@ -35,9 +35,14 @@ describe('fixture files', () => {
   it('2017-01-17: the real answers quoted in public threads, each with its provenance', () => {
     const json = fixtures.filter((f) => f.api === '2017-01-17');
     expect(json.map((f) => f.file.split('/').pop()).sort()).toEqual([
+      'ApproveAssignment.dallinger-repeat-approve.json',
+      'CreateQualificationType.dallinger-duplicate-name.json',
+      'DeleteHIT.boto3-unreviewed-submission.json',
+      'GetHIT.awscli-unknown-hit.json',
       'GetQualificationScore.dallinger-no-grant.json',
       'ListReviewableHITs.sdkjs-hitid-only.json',
       'RejectAssignment.nrgi-repeat-reject.json',
+      'SendBonus.mephisto-in-flight.json',
     ]);
     const p = set.apis['2017-01-17'].protocol;
     const codes = new Map(Object.entries(set.errors.errors).map(([id, e]) => [e.code, { id, e }]));
@@ -51,20 +56,42 @@ describe('fixture files', () => {
       if (typeof given === 'string') expect(set.model.states, file).toHaveProperty(given);
       const doc = JSON.parse(fixture.response.body) as Record<string, unknown>;
       const typeField = p.errorEnvelope.body!.typeField;
-      if (typeof doc[typeField] === 'string') {
-        // an error: the protocol's request type, a TurkErrorCode of errors.json, its message pattern
-        expect(doc[typeField]).toBe(p.errorEnvelope.request!.type);
-        const known = codes.get(String(doc[p.errorEnvelope.body!.codeField!]));
-        expect(known, `${file}: unknown TurkErrorCode`).toBeDefined();
-        const pattern = messagePattern(
-          known!.e.message,
-          p.errorEnvelope.messageSuffixPattern,
-          known!.e.placeholders,
+      const message = String(doc[p.errorEnvelope.body!.messageField]);
+      const patternOf = (e: (typeof set.errors.errors)[string]) =>
+        messagePattern(e.message, p.errorEnvelope.messageSuffixPattern, e.placeholders);
+      // the errors a rule of the operation answers with
+      const opErrors = new Set(
+        op!.behaviour.rules.flatMap((r) => [
+          ...(r.error ? [r.error] : []),
+          ...(r.acceptErrors ?? []),
+          ...(r.unique?.error ? [r.unique.error] : []),
+        ]),
+      );
+      const rendering = fixture.response.rendering;
+      if (rendering !== undefined) {
+        // a rendering: the body is exactly the type and message it shows (line breaks are the reporter's)
+        expect(Object.keys(doc).sort(), file).toEqual([typeField, p.errorEnvelope.body!.messageField].sort());
+        expect(rendering.replaceAll('\n', ''), file).toContain(
+          `(${String(doc[typeField])}) when calling the ${operation} operation: ${message}`,
         );
-        expect(String(doc[p.errorEnvelope.body!.messageField])).toMatch(pattern);
+      }
+      if (typeof doc[typeField] === 'string') {
+        // an error: the protocol's request type, a TurkErrorCode of errors.json (when shown), its message pattern
+        expect(doc[typeField]).toBe(p.errorEnvelope.request!.type);
+        const code = doc[p.errorEnvelope.body!.codeField!];
+        const known =
+          code !== undefined
+            ? codes.get(String(code))
+            : [...opErrors]
+                .map((id) => ({ id, e: set.errors.errors[id]! }))
+                .find(({ e }) => patternOf(e).test(message.replaceAll('[..]', 'X')));
         expect(
-          op!.behaviour.rules.some((r) => r.error === known!.id || r.acceptErrors?.includes(known!.id)),
-        ).toBe(true);
+          known,
+          `${file}: unknown TurkErrorCode, or no error of ${operation} has this message`,
+        ).toBeDefined();
+        // a reporter's redaction ([..]) stands for an id
+        expect(message.replaceAll('[..]', 'X')).toMatch(patternOf(known!.e));
+        expect(opErrors.has(known!.id), `${file}: ${operation} never answers ${known!.id}`).toBe(true);
       } else {
         // a success: only members of the operation's output
         const names = Object.keys(op!.output.members);
@@ -119,6 +146,19 @@ describe('fixture files', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it('reports a rendering or a repeat of the wrong type', () => {
+    const f = JSON.parse(
+      readFileSync(join(DEFAULT_FIXTURES_DIR, '2017-01-17/GetHIT.awscli-unknown-hit.json'), 'utf8'),
+    );
+    expect(fixtureProblems(f)).toEqual([]);
+    f.response.rendering = 42;
+    f.replay.repeat = 'yes';
+    expect(fixtureProblems(f)).toEqual([
+      { pointer: '/response/rendering', message: 'rendering should be string, is number' },
+      { pointer: '/replay/repeat', message: 'repeat should be boolean, is string' },
+    ]);
   });
 
   it('the format check accepts every committed fixture', () => {
