@@ -447,24 +447,11 @@ export function crossChecks(set: SpecSet, config: ServerTargetConfig, only?: Set
             const unknown = story.unknown
               ? fc.sample(unknownIdArb(set, a.op), { seed: s.config.seed, numRuns: 1 })[0]
               : undefined;
-            const ta = await tell(
-              s,
-              set,
-              a,
-              story.state,
-              story.steps,
-              unknown,
-              story.across ? b.op.api : undefined,
-            );
-            const tb = await tell(
-              s,
-              set,
-              b,
-              story.state,
-              story.steps,
-              unknown,
-              story.across ? a.op.api : undefined,
-            );
+            // the same story told through each operation (across: the state made in the other's API)
+            const told = (x: typeof a, other: typeof a) =>
+              tell(s, set, x, story.state, story.steps, unknown, story.across ? other.op.api : undefined);
+            const ta = await told(a, b);
+            const tb = await told(b, a);
             s.cover(`cross:${story.name}`);
             expectReadable(a, ta, b, tb, story.name);
             // across: what each version made, the other reads back as the maker does (the inputs of

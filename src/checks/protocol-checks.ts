@@ -12,7 +12,6 @@ import { signSigV4 } from '../wire/sigv4.ts';
 import { expectError, expectRefused, expectSuccess, mediaType, summary } from './judge.ts';
 import {
   basisText,
-  givenFor,
   makeCheck,
   minimalInput,
   opFile,
@@ -22,6 +21,7 @@ import {
   sev,
   unknownIdArb,
 } from './plan.ts';
+import { freshIds } from './rule-support.ts';
 import { type Answered, CheckFailure, type Observation, type Session } from './session.ts';
 import type { Check } from './types.ts';
 
@@ -119,10 +119,10 @@ function headerChecks(set: SpecSet, op: OperationSpec, refusal: Refusal): void {
   const headers = Object.entries(p.request.headers);
   const target = headers.find(([, h]) => h.value.includes('{operation}'));
   const ct = headers.find(([n]) => n.toLowerCase() === 'content-type');
-  const minimal = (s: Session) => {
-    const given = givenFor(op);
-    return given ? s.state(given) : Promise.resolve({});
-  };
+  // a minimal valid call from the operation's state, edited on the wire
+  const edited =
+    (label: string, edit: (s: Session) => (r: WireRequest) => WireRequest) => async (s: Session) =>
+      (await editedCall(s, op, api, edit(s), label)).ex;
   if (target)
     refusal(
       'protocol.missing-target',
@@ -130,11 +130,7 @@ function headerChecks(set: SpecSet, op: OperationSpec, refusal: Refusal): void {
       'missingTarget',
       `${withArticle(op.operation)} request without ${target[0]}`,
       `a signed request without the ${target[0]} header${basisText(target[1].basis)}`,
-      async (s) =>
-        s.call(api, op.operation, minimalInput(set, op, await minimal(s), s.config.seed), {
-          label: `without ${target[0]}`,
-          mutate: resign(s, api, (r) => withoutHeader(r, target[0])),
-        }),
+      edited(`without ${target[0]}`, (s) => resign(s, api, (r) => withoutHeader(r, target[0]))),
     );
   if (ct)
     refusal(
@@ -143,14 +139,12 @@ function headerChecks(set: SpecSet, op: OperationSpec, refusal: Refusal): void {
       'wrongContentType',
       `${withArticle(op.operation)} request with Content-Type application/json`,
       `a signed request whose Content-Type is not ${ct[1].value}${basisText(ct[1].basis)}`,
-      async (s) =>
-        s.call(api, op.operation, minimalInput(set, op, await minimal(s), s.config.seed), {
-          label: 'another content type',
-          mutate: resign(s, api, (r) => {
-            const x = withoutHeader(r, ct[0]);
-            return { ...x, headers: { ...x.headers, 'content-type': 'application/json' } };
-          }),
+      edited('another content type', (s) =>
+        resign(s, api, (r) => {
+          const x = withoutHeader(r, ct[0]);
+          return { ...x, headers: { ...x.headers, 'content-type': 'application/json' } };
         }),
+      ),
     );
   refusal(
     'protocol.missing-date',
@@ -158,11 +152,7 @@ function headerChecks(set: SpecSet, op: OperationSpec, refusal: Refusal): void {
     'missingDate',
     `${withArticle(op.operation)} request without X-Amz-Date`,
     `a request signed with SigV4 but sent without its X-Amz-Date header${basisText(p.signing.basis)}`,
-    async (s) =>
-      s.call(api, op.operation, minimalInput(set, op, await minimal(s), s.config.seed), {
-        label: 'without X-Amz-Date',
-        mutate: (r) => withoutHeader(r, 'x-amz-date'),
-      }),
+    edited('without X-Amz-Date', () => (r) => withoutHeader(r, 'x-amz-date')),
   );
 }
 
@@ -223,8 +213,7 @@ function serverCaseChecks(set: SpecSet, op: OperationSpec): Check[] {
 }
 
 async function successCall(s: Session, set: SpecSet, op: OperationSpec): Promise<Answered> {
-  const given = givenFor(op);
-  const ids = given ? await s.state(given) : {};
+  const ids = await freshIds(s, op);
   return s.call(op.api, op.operation, minimalInput(set, op, ids, s.config.seed), { label: 'valid call' });
 }
 
@@ -284,6 +273,41 @@ export function protocolSample(operations: string[], seed: number, api: Api): Se
     [names[i], names[j]] = [names[j]!, names[i]!];
   }
   return new Set(names.slice(0, PROTOCOL_SAMPLE_SIZE));
+}
+
+/**
+ * A minimal valid call from the operation's provider state, edited on the wire by `mutate` (a
+ * signature removed or spoilt); with `observe`, the entity as it was before (when it can be read).
+ */
+export async function editedCall(
+  s: Session,
+  op: OperationSpec,
+  api: Api,
+  mutate: (r: WireRequest) => WireRequest,
+  label: string,
+  observe = false,
+): Promise<{ ex: Answered; ids: Record<string, string>; before?: Observation }> {
+  const ids = await freshIds(s, op);
+  const ent = s.set.model.entities[op.behaviour.entity];
+  const observable = observe && ent?.observe?.[api] && ids[ent.id] !== undefined;
+  const before = observable ? await s.observe(api, op.behaviour.entity, ids) : undefined;
+  const ex = await s.call(api, op.operation, minimalInput(s.set, op, ids, s.config.seed), { mutate, label });
+  return before ? { ex, ids, before } : { ex, ids };
+}
+
+/** After a refused call (`what`), the entity observed before it must be unchanged. */
+export async function unchangedSince(
+  s: Session,
+  api: Api,
+  op: OperationSpec,
+  ids: Record<string, string>,
+  before: Observation | undefined,
+  what: string,
+): Promise<void> {
+  if (!before) return;
+  const after = await s.observe(api, op.behaviour.entity, ids);
+  if (JSON.stringify(before.entity) !== JSON.stringify(after.entity) || before.present !== after.present)
+    throw new CheckFailure(`${what} was refused but changed the ${op.behaviour.entity}.`, after.exchange);
 }
 
 export function protocolChecks(set: SpecSet, op: OperationSpec, opts: { family?: boolean } = {}): Check[] {
@@ -481,8 +505,7 @@ export function protocolChecks(set: SpecSet, op: OperationSpec, opts: { family?:
       async (s) => {
         await s.requireApi(api);
         for (const method of p.http.methods) {
-          const given = givenFor(op);
-          const ids = given ? await s.state(given) : {};
+          const ids = await freshIds(s, op);
           const ex = await s.call(api, op.operation, minimalInput(set, op, ids, s.config.seed), {
             method: method as 'GET' | 'POST',
             label: `over ${method}`,
@@ -502,8 +525,7 @@ export function protocolChecks(set: SpecSet, op: OperationSpec, opts: { family?:
       async (s) => {
         await s.requireApi(api);
         for (const scheme of schemes) {
-          const given = givenFor(op);
-          const ids = given ? await s.state(given) : {};
+          const ids = await freshIds(s, op);
           const ex = await s.call(api, op.operation, minimalInput(set, op, ids, s.config.seed), {
             scheme: scheme.name,
             label: `signed with ${scheme.name}`,
@@ -565,26 +587,13 @@ export function protocolChecks(set: SpecSet, op: OperationSpec, opts: { family?:
       `${withArticle(op.operation)} request with ${what}`,
       `a request with ${what} (${basisText(p.signing.basis).trim()}), changing nothing,`,
       async (s) => {
-        const given = givenFor(op);
-        const ids = given ? await s.state(given) : {};
-        const ent = set.model.entities[op.behaviour.entity];
-        const observable = ent?.observe?.[api] && ids[ent.id] !== undefined;
-        const before = observable ? await s.observe(api, op.behaviour.entity, ids) : undefined;
+        const { ex, ids, before } = await editedCall(s, op, api, mutate, what, true);
         seen.set(s, before ? { ids, before } : { ids });
-        return s.call(api, op.operation, minimalInput(set, op, ids, s.config.seed), { mutate, label: what });
+        return ex;
       },
       async (s) => {
         const { ids, before } = seen.get(s) ?? { ids: {} };
-        if (!before) return;
-        const after = await s.observe(api, op.behaviour.entity, ids);
-        if (
-          JSON.stringify(before.entity) !== JSON.stringify(after.entity) ||
-          before.present !== after.present
-        )
-          throw new CheckFailure(
-            `A request with ${what} was refused but changed the ${op.behaviour.entity}.`,
-            after.exchange,
-          );
+        await unchangedSince(s, api, op, ids, before, `A request with ${what}`);
       },
     );
   };
@@ -598,12 +607,7 @@ export function protocolChecks(set: SpecSet, op: OperationSpec, opts: { family?:
       `${opFile(set, op)}#/unsigned: a request without a signature is served${basisText(unsigned.basis)}`,
       async (s) => {
         await s.requireApi(api);
-        const given = givenFor(op);
-        const ids = given ? await s.state(given) : {};
-        const ex = await s.call(api, op.operation, minimalInput(set, op, ids, s.config.seed), {
-          mutate: stripSignature,
-          label: 'no signature',
-        });
+        const { ex } = await editedCall(s, op, api, stripSignature, 'no signature');
         expectSuccess(set, op, ex, `${withArticle(op.operation)} request without a signature`);
       },
     );
@@ -669,8 +673,7 @@ export function protocolChecks(set: SpecSet, op: OperationSpec, opts: { family?:
       async (s) => {
         await s.requireApi(api);
         for (const [value, errId] of refusals) {
-          const given = givenFor(op);
-          const ids = given ? await s.state(given) : {};
+          const ids = await freshIds(s, op);
           const ex = await s.call(api, op.operation, minimalInput(set, op, ids, s.config.seed), {
             mutate: (r) => editParams(r, (m) => m.set(name, value)),
             label: `${name}=${value}`,
@@ -678,8 +681,7 @@ export function protocolChecks(set: SpecSet, op: OperationSpec, opts: { family?:
           expectError(set, api, ex, [errId], `${withArticle(op.operation)} request with ${name}=${value}`);
         }
         if (!param.required) {
-          const given = givenFor(op);
-          const ids = given ? await s.state(given) : {};
+          const ids = await freshIds(s, op);
           const ex = await s.call(api, op.operation, minimalInput(set, op, ids, s.config.seed), {
             mutate: (r) => editParams(r, (m) => m.delete(name)),
             label: `without ${name}`,

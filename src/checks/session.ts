@@ -341,23 +341,9 @@ export class Session {
       );
     if (res.status !== 200)
       throw new NotRun(`provider state ${name} is not supported by the target (HTTP ${res.status})`);
-    let doc: unknown;
-    try {
-      doc = JSON.parse(res.body);
-    } catch {
-      throw new NotRun(`provider state ${name}: the states endpoint answered something other than JSON`);
-    }
-    const src = (
-      doc && typeof doc === 'object' && 'ids' in doc && typeof doc.ids === 'object' ? doc.ids : doc
-    ) as Record<string, unknown>;
-    const ids: Record<string, string> = {};
-    for (const [k, v] of Object.entries(src ?? {}))
-      if (typeof v === 'string' || typeof v === 'number') ids[k] = String(v);
-    for (const key of Object.keys(this.set.model.states[name]?.returns ?? {}))
-      if (ids[key] === undefined)
-        throw new NotRun(`provider state ${name}: the states endpoint did not return ${key}`);
+    const { ids, doc } = stateAnswerIds(this.set, name, res.body, (reason) => new NotRun(reason));
     this.cover(`state:${name}`);
-    return { ids, doc: doc as object };
+    return { ids, doc };
   }
 
   /** Observe an entity through its observe operation in this API version. */
@@ -415,14 +401,7 @@ export class Session {
         `Observing the ${entityName} through ${api} ${o.operation} gave an unreadable answer: ${a.problems.join('; ')}`,
         ex,
       );
-    if (o.find) {
-      const item = findIn(a.output, o, ent, ids);
-      return item ? { present: true, entity: item, exchange: ex } : { present: false, exchange: ex };
-    }
-    const value = atPath(a.output, o.path);
-    return value && typeof value === 'object'
-      ? { present: true, entity: value as Record<string, unknown>, exchange: ex }
-      : { present: false, exchange: ex };
+    return { ...observedIn(o, ent, a.output, ids), exchange: ex };
   }
 
   /** A listing read page by page (by its token, or numbered pages) until the entity turns up or the pages end. */
@@ -459,6 +438,19 @@ export class Session {
     }
     return ex;
   }
+}
+
+/** The entity in the answer of its observe operation (model.json: `path`, a listing's `find` item). */
+export function observedIn(
+  o: { path: string; find?: string },
+  ent: EntitySpec,
+  output: Record<string, unknown>,
+  ids: Record<string, string>,
+): Pick<Observation, 'present' | 'entity'> {
+  const value = o.find ? findIn(output, o, ent, ids) : atPath(output, o.path);
+  return value && typeof value === 'object'
+    ? { present: true, entity: value as Record<string, unknown> }
+    : { present: false };
 }
 
 function atPath(output: Record<string, unknown>, path: string): unknown {
@@ -522,4 +514,32 @@ export async function forAll<T>(
   if (!(f instanceof CheckFailure)) throw f;
   f.counterexample = r.shown;
   throw f;
+}
+
+/**
+ * The ids a provider-state answer gives (its `ids` object, or the document itself), as strings;
+ * `notRun` makes the error for an answer that is not JSON or lacks an id the state returns.
+ */
+export function stateAnswerIds(
+  set: SpecSet,
+  name: string,
+  body: string,
+  notRun: (reason: string) => Error,
+): { ids: Record<string, string>; doc: object } {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(body);
+  } catch {
+    throw notRun(`provider state ${name}: the states endpoint answered something other than JSON`);
+  }
+  const src = (
+    doc && typeof doc === 'object' && 'ids' in doc && typeof doc.ids === 'object' ? doc.ids : doc
+  ) as Record<string, unknown> | null;
+  const ids: Record<string, string> = {};
+  for (const [k, v] of Object.entries(src ?? {}))
+    if (typeof v === 'string' || typeof v === 'number') ids[k] = String(v);
+  for (const key of Object.keys(set.model.states[name]?.returns ?? {}))
+    if (ids[key] === undefined)
+      throw notRun(`provider state ${name}: the states endpoint did not return ${key}`);
+  return { ids, doc: doc as object };
 }

@@ -21,7 +21,6 @@ import {
 import { expectError, expectSuccess, summary } from './judge.ts';
 import {
   basisText,
-  givenFor,
   makeCheck,
   minimalInput,
   protocolFile,
@@ -30,6 +29,8 @@ import {
   sev,
   unknownIdArb,
 } from './plan.ts';
+import { editedCall, unchangedSince } from './protocol-checks.ts';
+import { freshIds } from './rule-support.ts';
 import { type Answered, CheckFailure, type Session } from './session.ts';
 import type { Check, ServerTargetConfig } from './types.ts';
 
@@ -124,8 +125,7 @@ async function validCall(
   op: OperationSpec,
   label = 'valid call',
 ): Promise<Answered> {
-  const given = givenFor(op);
-  const ids = given ? await s.state(given) : {};
+  const ids = await freshIds(s, op);
   return s.call(op.api, op.operation, minimalInput(set, op, ids, s.config.seed), { label });
 }
 
@@ -142,8 +142,7 @@ async function inputs(
   set: SpecSet,
   op: OperationSpec,
 ): Promise<{ valid: Record<string, unknown>; unknown?: Record<string, unknown> }> {
-  const given = givenFor(op);
-  const ids = given ? await s.state(given) : {};
+  const ids = await freshIds(s, op);
   const valid = minimalInput(set, op, ids, s.config.seed);
   const unknown = unknownInput(set, op, s.config.seed);
   return unknown ? { valid, unknown } : { valid };
@@ -319,12 +318,8 @@ export function soapOnlyChecks(set: SpecSet, op: OperationSpec): Check[] {
         sev(basis),
         `${set.files.get(op) ?? op.operation}#/unsigned: a call with ${what} is served${basisText(basis)}`,
         async (s) => {
-          const given = givenFor(op);
-          const ids = given ? await s.state(given) : {};
-          const ex = await s.call(LEGACY_API, op.operation, minimalInput(set, op, ids, s.config.seed), {
-            mutate: (r) => editSignature(set, r, edit),
-            label: what,
-          });
+          const mutate = (r: WireRequest) => editSignature(set, r, edit);
+          const { ex } = await editedCall(s, op, LEGACY_API, mutate, what);
           expectSuccess(set, op, ex, `A ${op.operation} call with ${what}`);
         },
       );
@@ -335,28 +330,10 @@ export function soapOnlyChecks(set: SpecSet, op: OperationSpec): Check[] {
       'should',
       `${file}#/soap/signing and #/protocolErrors: a call with ${what} fails with ${errId} (${errorSpec(set, errId).code}) and changes nothing${basisText(b.signing.basis)}`,
       async (s) => {
-        const given = givenFor(op);
-        const ids = given ? await s.state(given) : {};
-        const input = minimalInput(set, op, ids, s.config.seed);
-        const ent = set.model.entities[op.behaviour.entity];
-        const observable = ent?.observe?.[LEGACY_API] && ids[ent.id] !== undefined;
-        const before = observable ? await s.observe(LEGACY_API, op.behaviour.entity, ids) : undefined;
-        const ex = await s.call(LEGACY_API, op.operation, input, {
-          mutate: (r) => editSignature(set, r, edit),
-          label: what,
-        });
+        const mutate = (r: WireRequest) => editSignature(set, r, edit);
+        const { ex, ids, before } = await editedCall(s, op, LEGACY_API, mutate, what, true);
         expectError(set, LEGACY_API, ex, [errId], `A ${op.operation} call with ${what}`);
-        if (before) {
-          const after = await s.observe(LEGACY_API, op.behaviour.entity, ids);
-          if (
-            JSON.stringify(before.entity) !== JSON.stringify(after.entity) ||
-            before.present !== after.present
-          )
-            throw new CheckFailure(
-              `A call with ${what} was refused but changed the ${op.behaviour.entity}.`,
-              after.exchange,
-            );
-        }
+        await unchangedSince(s, LEGACY_API, op, ids, before, `A call with ${what}`);
       },
     );
   }

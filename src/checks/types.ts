@@ -26,12 +26,16 @@ export interface ServerTargetConfig {
   legacyWires?: string[];
 }
 
-export interface CheckRecord {
+/** What names a check in every family and report: `<api>/<Operation>/<check>` and its severity. */
+export interface CheckHead {
   id: string;
   api: Api;
   operation: string;
   check: string;
   severity: Severity;
+}
+
+export interface CheckRecord extends CheckHead {
   detail?: string;
   request?: string;
   response?: string;
@@ -64,12 +68,7 @@ declare module '@vitest/runner' {
 }
 
 /** What a check body gets: the session it sends through (see session.ts). */
-export interface Check {
-  id: string;
-  api: Api;
-  operation: string;
-  check: string;
-  severity: Severity;
+export interface Check extends CheckHead {
   /** spec file + JSON pointer + the rule text */
   rule: string;
   /** true when the check may run alongside others (it only touches its own provider states) */

@@ -1,5 +1,7 @@
 // A small, strict option parser shared by the sub-commands: every option is
 // declared, unknown ones are refused with a clear message (UsageError → exit 2).
+import { loadSpecsUncached, SpecProblems } from '../spec/load.ts';
+import type { SpecSet } from '../spec/types.ts';
 
 export class UsageError extends Error {
   override name = 'UsageError';
@@ -73,4 +75,27 @@ export function helpText(command: string, synopsis: string, options: Record<stri
     '',
     ...rows.map(([l, r]) => `  ${l.padEnd(width)}  ${r}`),
   ].join('\n');
+}
+
+/**
+ * The specs of `dir` for a command that compares them with something: invalid specs print their
+ * problems on stdout, one line on stderr, and give undefined (exit 1).
+ */
+export function specsForCommand(dir: string, command: string): SpecSet | undefined {
+  try {
+    return loadSpecsUncached(dir);
+  } catch (e) {
+    if (!(e instanceof SpecProblems)) throw e;
+    for (const p of e.problems) process.stdout.write(`${p.file}#${p.pointer}: ${p.message}\n`);
+    process.stderr.write(`${command}: the specs are invalid (${e.problems.length} problems)\n`);
+    return undefined;
+  }
+}
+
+/** Repeated list options: each may hold several comma-separated values. */
+export function splitList(values: string[]): string[] {
+  return values
+    .flatMap((v) => v.split(','))
+    .map((v) => v.trim())
+    .filter(Boolean);
 }

@@ -6,6 +6,7 @@ import fc from 'fast-check';
 import { validInput } from '../arbitraries/input.ts';
 import { caseLoop } from '../checks/cases.ts';
 import { ruleSource, selectMember, sev } from '../checks/plan.ts';
+import { observedIn, stateAnswerIds } from '../checks/session.ts';
 import type { Called, RuleCheck, RuleTarget } from '../checks/target.ts';
 import { send } from '../http/transport.ts';
 import type { ClientResult, ClientUnderTest } from '../mock/types.ts';
@@ -95,21 +96,7 @@ export async function createState(
     );
   if (r.res.status !== 200)
     throw new E2eNotRun(`provider state ${state} is not supported by the server (HTTP ${r.res.status})`);
-  let doc: unknown;
-  try {
-    doc = JSON.parse(r.res.body);
-  } catch {
-    throw new E2eNotRun(`provider state ${state}: the states endpoint answered something other than JSON`);
-  }
-  const src = (
-    doc && typeof doc === 'object' && 'ids' in doc && typeof doc.ids === 'object' ? doc.ids : doc
-  ) as Record<string, unknown> | null;
-  const ids: Record<string, string> = {};
-  for (const [k, v] of Object.entries(src ?? {}))
-    if (typeof v === 'string' || typeof v === 'number') ids[k] = String(v);
-  for (const key of Object.keys(env.set.model.states[state]?.returns ?? {}))
-    if (ids[key] === undefined)
-      throw new E2eNotRun(`provider state ${state}: the states endpoint did not return ${key}`);
+  const { ids } = stateAnswerIds(env.set, state, r.res.body, (reason) => new E2eNotRun(reason));
   log.push(
     `provider state ${state}${requester === env.requester ? '' : ` owned by ${requester}`} → ${show(ids)}`,
   );
@@ -153,6 +140,35 @@ export function errorRuleHead(set: SpecSet, op: OperationSpec, rule: RuleSpec, e
   };
 }
 
+/** What the client handed back for a call that must succeed (`what` opens the failure). */
+export function clientOutput(r: ClientResult, what: string): Record<string, unknown> {
+  if ('error' in r) throw new E2eFailure(`${what} must succeed, but the client surfaced ${show(r.error)}`);
+  return r.output;
+}
+
+/** Calls the client and demands success; `what` (the call) opens the failure. */
+export async function expectSuccessThrough(
+  env: E2eEnv,
+  operation: string,
+  input: Record<string, unknown>,
+  log: Transcript,
+  what: string,
+): Promise<Record<string, unknown>> {
+  return clientOutput(await callClient(env, operation, input, log), what);
+}
+
+/** A fresh provider state's ids (none without a state) and the required members of case `i` from it. */
+export async function stateCall(
+  env: E2eEnv,
+  op: OperationSpec,
+  given: string | undefined,
+  i: number,
+  log: Transcript,
+): Promise<{ ids: Record<string, string>; input: Record<string, unknown> }> {
+  const ids = given ? await createState(env, given, log) : {};
+  return { ids, input: sample(validInput(env.set, op, { ids, requiredOnly: true }), env.seed + i) };
+}
+
 /** Calls the client and demands that it surfaces one of `codes`; `what` (the call) opens the failure. */
 export async function expectRefusal(
   env: E2eEnv,
@@ -161,8 +177,11 @@ export async function expectRefusal(
   log: Transcript,
   expected: { what: string; codes: string[] },
 ): Promise<void> {
-  const { what, codes } = expected;
-  const r = await callClient(env, operation, input, log);
+  clientRefusal(await callClient(env, operation, input, log), expected.codes, expected.what);
+}
+
+/** What the client handed back for a call (`what`) that must fail with one of `codes`. */
+export function clientRefusal(r: ClientResult, codes: string[], what: string): void {
   if (!('error' in r))
     throw new E2eFailure(`${what} must fail with ${codes.join(' or ')}, but the client returned success`);
   if (!surfaced(r).some((c) => codes.includes(c)))
@@ -200,29 +219,6 @@ export function observation(
   return { ent, operation: o.operation, inputs, missing };
 }
 
-/** The entity in the output of its observe operation (the `path`, and the `find` item of a list). */
-export function observedIn(
-  api: Api,
-  ent: EntitySpec,
-  output: Record<string, unknown>,
-  ids: Record<string, string>,
-): Observation {
-  const o = ent.observe![api]!;
-  let value: unknown = output;
-  for (const seg of o.path.split(/[/.]/))
-    if (seg) value = (value as Record<string, unknown> | undefined)?.[seg];
-  if (o.find) {
-    const list = value === undefined || value === null ? [] : Array.isArray(value) ? value : [value];
-    const item = list.find(
-      (x) => x && typeof x === 'object' && String((x as Record<string, unknown>)[o.find!]) === ids[ent.id],
-    ) as Record<string, unknown> | undefined;
-    return item ? { present: true, entity: item } : { present: false };
-  }
-  return value && typeof value === 'object'
-    ? { present: true, entity: value as Record<string, unknown> }
-    : { present: false };
-}
-
 /** Observes an entity through the client with its `observe` operation (model.json). */
 export async function observeThroughClient(
   env: E2eEnv,
@@ -241,7 +237,7 @@ export async function observeThroughClient(
         `observing the ${entityName} through ${operation} failed: the client surfaced ${show(r.error)}`,
       );
     }
-    seen = observedIn(api, ent, r.output, ids);
+    seen = observedIn(ent.observe![api]!, ent, r.output, ids);
     if (seen.present) return seen;
   }
   return seen;
@@ -294,7 +290,7 @@ async function observeAsOwnerWith(
   }
   const a = codec.decodeResponse(set, operation, r.res);
   if (a.kind === 'success') {
-    const obs = observedIn(api, ent, a.output, ids);
+    const obs = observedIn(ent.observe![api]!, ent, a.output, ids);
     log.push(`${what} → ${show(obs.entity ?? { present: obs.present })}`);
     return obs;
   }
@@ -402,22 +398,8 @@ export function e2eTarget(env: E2eEnv, log: Transcript): RuleTarget {
       const r = await callClient(env, op.operation, input, log);
       return { ok: !('error' in r), output: 'error' in r ? {} : r.output, raw: r };
     },
-    refused(c, _op, errors, what) {
-      const codes = codesOf(env.set, errors);
-      const r = result(c);
-      if (!('error' in r))
-        throw new E2eFailure(`${what} must fail with ${codes.join(' or ')}, but the client returned success`);
-      if (!surfaced(r).some((x) => codes.includes(x)))
-        throw new E2eFailure(
-          `${what} must fail with ${codes.join(' or ')}, but the client surfaced ${show(r.error)}`,
-        );
-    },
-    succeeded(c, _op, what) {
-      const r = result(c);
-      if ('error' in r)
-        throw new E2eFailure(`${what} must succeed, but the client surfaced ${show(r.error)}`);
-      return r.output;
-    },
+    refused: (c, _op, errors, what) => clientRefusal(result(c), codesOf(env.set, errors), what),
+    succeeded: (c, _op, what) => clientOutput(result(c), what),
     observe: (entity, ids, by) =>
       by === 'other'
         ? observeAsOwner(env, env.client.api, other(), entity, ids, log)

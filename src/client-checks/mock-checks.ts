@@ -10,6 +10,7 @@ import fc from 'fast-check';
 import { oneViolation, validInput } from '../arbitraries/input.ts';
 import { outputValue } from '../arbitraries/values.ts';
 import { caseLoop } from '../checks/cases.ts';
+import type { CheckHead } from '../checks/types.ts';
 import { DEFAULT_FIXTURES_DIR, type LoadedFixture, loadFixtures } from '../fixtures/load.ts';
 import { diffRecord } from '../mock/compare.ts';
 import type { MockHandlers } from '../mock/handlers.ts';
@@ -46,14 +47,8 @@ export interface ClientCheckOutcome {
 }
 
 /** A client check of either family: against the mock (`client.<check>`) or end to end (`e2e.<rule id>`). */
-export interface ClientFamilyCheckDef<Env> {
-  /** `<api>/<Operation>/<check>` */
-  id: string;
-  api: Api;
-  operation: string;
-  /** `client.<check>` or `e2e.<rule id>` */
-  check: string;
-  severity: Severity;
+export interface ClientFamilyCheckDef<Env> extends CheckHead {
+  /** its `check`: `client.<check>` or `e2e.<rule id>` */
   summary: string;
   /** The spec rule the check enforces: file and JSON pointer (and, for e2e, the rule text). */
   rule: string;
@@ -106,6 +101,12 @@ function codecOf(set: SpecSet, api: Api): Codec {
   const c = codecsFor(set).find((x) => x.api === api);
   if (!c) throw new Error(`no codec for ${api}`);
   return c;
+}
+
+/** The id, api, operation, check (`client.<name>`) and severity of a client check of `op`. */
+function clientHead(op: OperationSpec, name: string, severity: Severity): CheckHead {
+  const check = `client.${name}`;
+  return { id: `${op.api}/${op.operation}/${check}`, api: op.api, operation: op.operation, check, severity };
 }
 
 function fileOf(set: SpecSet, doc: object, fallback: string): string {
@@ -230,11 +231,11 @@ function wireRequestCheck(set: SpecSet, op: OperationSpec): ClientCheckDef {
   const members = inputMembers(set, op);
   const separateSignature = signingInferred(set, api);
   return {
-    id: `${api}/${op.operation}/client.wire-request`,
-    api,
-    operation: op.operation,
-    check: 'client.wire-request',
-    severity: severityOf(op.basis, p.basis, ...headerBases, ...(separateSignature ? [] : [p.signing.basis])),
+    ...clientHead(
+      op,
+      'wire-request',
+      severityOf(op.basis, p.basis, ...headerBases, ...(separateSignature ? [] : [p.signing.basis])),
+    ),
     summary: `A valid input goes on the wire as a request the spec accepts: method, path, headers, ${
       separateSignature
         ? 'common parameters (the signature is client.signature)'
@@ -263,11 +264,7 @@ function signatureCheck(set: SpecSet, op: OperationSpec): ClientCheckDef | undef
   if (!signingInferred(set, api)) return undefined;
   const schemes = (p.signing.schemes ?? []).map((x) => x.name);
   return {
-    id: `${api}/${op.operation}/client.signature`,
-    api,
-    operation: op.operation,
-    check: 'client.signature',
-    severity: severityOf(p.signing.basis),
+    ...clientHead(op, 'signature', severityOf(p.signing.basis)),
     summary: `The request is signed for the test credentials by one of the spec's schemes${
       schemes.length ? ` (${schemes.join(', ')})` : ''
     }.`,
@@ -349,11 +346,7 @@ function wireProblems(
 function undeclaredMembersCheck(set: SpecSet, op: OperationSpec): ClientCheckDef {
   const api = op.api;
   return {
-    id: `${api}/${op.operation}/client.undeclared-members`,
-    api,
-    operation: op.operation,
-    check: 'client.undeclared-members',
-    severity: 'should',
+    ...clientHead(op, 'undeclared-members', 'should'),
     summary:
       'A request carries only the members the operation declares (a client adding members of its own, e.g. "Force": true, relies on what the API does not document).',
     rule: `${fileOf(set, op, `${api}/${op.operation}.json`)}#/input [INF: the documented input is taken as complete]`,
@@ -384,11 +377,7 @@ function wireCaseChecks(set: SpecSet, op: OperationSpec): ClientCheckDef[] {
   return wireCases(set, api, 'client')
     .filter((c) => c.operation === op.operation && !c.members)
     .map((c) => ({
-      id: `${api}/${op.operation}/client.case.${c.id}`,
-      api,
-      operation: op.operation,
-      check: `client.case.${c.id}`,
-      severity: severityOf(c.basis),
+      ...clientHead(op, `case.${c.id}`, severityOf(c.basis)),
       summary: c.documentation,
       rule: `${file}#/cases/${(set.apis[api].cases?.cases ?? []).indexOf(c)}: ${c.documentation}`,
       run: async (env): Promise<ClientCheckOutcome> => {
@@ -444,11 +433,7 @@ function outputCheck(set: SpecSet, op: OperationSpec): ClientCheckDef {
   const p = set.apis[api].protocol;
   const members = outputMembers(set, op);
   return {
-    id: `${api}/${op.operation}/client.output`,
-    api,
-    operation: op.operation,
-    check: 'client.output',
-    severity: severityOf(op.basis, p.success.basis),
+    ...clientHead(op, 'output', severityOf(op.basis, p.success.basis)),
     summary:
       'The output the client hands back equals what the server sent (timestamps compared as instants, unicode strings intact, empty and full lists).',
     rule: `${fileOf(set, op, `${api}/${op.operation}.json`)}#/output; ${fileOf(set, p, `protocols/${api}.json`)}#/success`,
@@ -511,11 +496,7 @@ function responseGroupChecks(set: SpecSet, op: OperationSpec): ClientCheckDef[] 
     const shows = (o: Record<string, unknown>) =>
       adds.some((path) => valuesAt(o, path).some((v) => v !== undefined));
     const def: ClientCheckDef = {
-      id: `${api}/${op.operation}/client.response-group.${name}`,
-      api,
-      operation: op.operation,
-      check: `client.response-group.${name}`,
-      severity: severityOf(op.basis, p.success.basis, rg.basis, g.basis),
+      ...clientHead(op, `response-group.${name}`, severityOf(op.basis, p.success.basis, rg.basis, g.basis)),
       summary: `Asked for ResponseGroup=${name}, the client sends it and hands back the answer for it: what ${name} adds (${adds.join(', ')}) and the members no group names.`,
       rule: `${file}#/output/responseGroups/groups/${name}`,
       run: (env) =>
@@ -647,11 +628,7 @@ function errorCodeCheck(set: SpecSet, op: OperationSpec): ClientCheckDef {
     ...(env0.placement ?? []).map((x) => x.basis),
   ];
   return {
-    id: `${api}/${op.operation}/client.error-code`,
-    api,
-    operation: op.operation,
-    check: 'client.error-code',
-    severity: severityOf(...bases),
+    ...clientHead(op, 'error-code', severityOf(...bases)),
     summary: `An error answer reaches the user with its type, TurkErrorCode (legacy: Code) and message${
       env0.typeForms?.length ? `, for each error type form (${env0.typeForms.join(', ')})` : ''
     }.`,
@@ -783,11 +760,11 @@ function recordedAnswerChecks(set: SpecSet, op: OperationSpec): ClientCheckDef[]
       const isError = typeof doc[typeField] === 'string';
       const status = f.response.status ?? (isError ? (env0.request?.status ?? 400) : p.success.status);
       return {
-        id: `${api}/${op.operation}/client.fixtures.${name}`,
-        api,
-        operation: op.operation,
-        check: `client.fixtures.${name}`,
-        severity: severityOf(op.basis, isError ? env0.request?.basis : p.success.basis),
+        ...clientHead(
+          op,
+          `fixtures.${name}`,
+          severityOf(op.basis, isError ? env0.request?.basis : p.success.basis),
+        ),
         summary: `The client reads a real recorded answer (${f.provenance.source}${
           // a rendering shows some members only: the mock serves those (TurkErrorCode is optional in the model)
           f.response.rendering !== undefined ? ', the members its client rendering shows' : ''
@@ -855,11 +832,7 @@ function invalidInputCheck(set: SpecSet, op: OperationSpec): ClientCheckDef | un
   const probe = oneViolation(set, op, { seed: 1 });
   if (!probe.length) return undefined;
   return {
-    id: `${api}/${op.operation}/client.invalid-input`,
-    api,
-    operation: op.operation,
-    check: 'client.invalid-input',
-    severity: 'should',
+    ...clientHead(op, 'invalid-input', 'should'),
     summary:
       "An input that breaks one constraint is either refused by the client before sending, or sent and the server's error is surfaced; it is never silently made valid.",
     rule: `${fileOf(set, op, `${api}/${op.operation}.json`)}#/input; ${fileOf(set, p, `protocols/${api}.json`)}#/validation`,

@@ -5,14 +5,12 @@
 // it). `amount` reads the selected entity (`$field.Reward`). Check rule.<id>: from `given` (a
 // state whose children cost at least LARGE_CHARGE), the balance drops by at least the amount of
 // every child the state makes in those statuses.
-import { expectSuccess } from '../checks/judge.ts';
 import { minimalInput, sev } from '../checks/plan.ts';
-import { CheckFailure, NotRun } from '../checks/session.ts';
+import { CheckFailure } from '../checks/session.ts';
 import { fromCents, toCents } from '../emulator/store.ts';
 import type { SpecProblem } from '../spec/load.ts';
-import { outputMembers } from '../spec/resolve.ts';
-import { balanceOf, LARGE_CHARGE, oneAtATime, payerState } from './charge.ts';
-import { stateField } from './context.ts';
+import { accountOf, draw, LARGE_CHARGE, paidOnce, payerState } from './charge.ts';
+import { childStatusesKnown, stateFields } from './context.ts';
 import type { RuleKindModule, ServerRuleContext } from './types.ts';
 import { effectValue, evalValue, fieldName } from './values.ts';
 
@@ -23,34 +21,9 @@ function cascadeChecks(ctx: ServerRuleContext): void {
   if (!given || !rule.amount) return;
   ctx.add(`rule.${rule.id}`, sev(rule.basis), async (s) => {
     await s.requireApi(api);
-    const observe = set.model.account?.observe ?? {};
-    const readApi = observe[api] ? api : ((Object.keys(observe)[0] as typeof api | undefined) ?? api);
-    const o = observe[readApi];
-    if (!o || !set.apis[readApi].operations.has(o.operation))
-      throw new NotRun('the account balance cannot be read (model.json account names no observe operation)');
-    await s.requireApi(readApi);
-    const readOp = set.apis[readApi].operations.get(o.operation)!;
-    const balance = async (label: string) => {
-      const ex = await s.call(readApi, o.operation, {}, { label, as });
-      const out = expectSuccess(set, readOp, ex, o.operation);
-      // a money structure (the legacy Price) shows its amount in its amount member
-      const m = outputMembers(set, readOp).find((x) => x.name === o.path);
-      const raw = out[o.path];
-      const shown =
-        m?.money && raw && typeof raw === 'object' ? (raw as Record<string, unknown>)[m.money.amount] : raw;
-      const cents = toCents(String(shown ?? ''));
-      if (!Number.isFinite(cents))
-        throw new CheckFailure(
-          `${o.operation} must show ${o.path} as an amount, but it is ${JSON.stringify(shown)}.`,
-          ex,
-        );
-      return cents;
-    };
     // what the state makes: the selected entity's literal fields, and its children in the statuses
     const entity = op.behaviour.entity;
-    const fields: Record<string, unknown> = {};
-    for (const f of Object.keys(set.model.entities[entity]?.fields ?? {}))
-      fields[f] = stateField(set, given, entity, f);
+    const fields = stateFields(set, given, entity);
     const count = (set.model.states[given]?.creates ?? []).filter(
       (c) => c.entity === rule.entity && c.status !== undefined && (rule.statuses ?? []).includes(c.status),
     ).length;
@@ -61,23 +34,12 @@ function cascadeChecks(ctx: ServerRuleContext): void {
         `${op.operation}: the state ${given} makes ${count} ${rule.entity} of ${fromCents(each)}; the check needs ${LARGE_CHARGE} in all`,
       );
     const { ids, as } = await payerState(s, op, given);
+    const account = await accountOf(s, set, api, as);
     const input = minimalInput(set, op, ids, s.config.seed);
-    const { before, after } = await oneAtATime(async () => {
-      const before = await balance('balance before');
-      if (before < amount)
-        throw new NotRun(`the balance (${fromCents(before)}) cannot pay ${fromCents(amount)}`);
-      s.cover(`rule:${rule.id}`);
-      expectSuccess(
-        set,
-        op,
-        await s.call(api, op.operation, input, { as }),
-        `${op.operation} (a valid call)`,
-      );
-      return { before, after: await balance('balance after') };
-    });
+    const { before, after } = await paidOnce(s, op, rule.id, input, amount, account, as);
     if (before - after < amount)
       throw new CheckFailure(
-        `After ${op.operation} on the ${entity} of provider state ${given}, with ${count} ${rule.entity} in ${(rule.statuses ?? []).join(', ')} at ${fromCents(each)}, ${o.path} must drop by at least ${fromCents(amount)}, but it went from ${fromCents(before)} to ${fromCents(after)}.`,
+        `After ${op.operation} on the ${entity} of provider state ${given}, with ${count} ${rule.entity} in ${(rule.statuses ?? []).join(', ')} at ${fromCents(each)}, ${account.path} must drop by at least ${fromCents(amount)}, but it went from ${fromCents(before)} to ${fromCents(after)}.`,
       );
   });
 }
@@ -94,21 +56,13 @@ export const cascade: RuleKindModule = {
     },
   },
   validate(ctx) {
-    const { rule, op, set } = ctx;
+    const { rule } = ctx;
     const out: SpecProblem[] = [];
-    const problem = (pointer: string, message: string) =>
-      out.push({ file: ctx.file, pointer: `${ctx.pointer}${pointer}`, message });
-    const child = set.model.entities[rule.entity ?? ''];
-    if (!child || child.parent?.entity !== op.behaviour.entity) {
-      problem('/entity', `${rule.entity} is not a child of ${op.behaviour.entity}`);
-      return out;
-    }
-    for (const st of rule.statuses ?? [])
-      if (!child.status?.values.includes(st)) problem('/statuses', `${st} is not a status of ${rule.entity}`);
+    if (!childStatusesKnown(ctx, out)) return out;
     for (const field of Object.keys(rule.set ?? {}))
       if (field !== '$status' && !ctx.fieldKnownOf(rule.entity!, field))
-        problem(`/set/${field}`, `${field} is not a field of ${rule.entity}`);
-    if (!set.model.account) problem('/amount', 'model.json has no account to draw on');
+        out.push(ctx.problem(`/set/${field}`, `${field} is not a field of ${rule.entity}`));
+    if (!ctx.set.model.account) out.push(ctx.problem('/amount', 'model.json has no account to draw on'));
     return out;
   },
   execute(ctx) {
@@ -133,17 +87,7 @@ export const cascade: RuleKindModule = {
     const each = toCents(
       String(evalValue(rule.amount, { input: ctx.call.input, now: ctx.now, fields: rec.fields }) ?? ''),
     );
-    const account = ctx.set.model.account;
-    if (!Number.isFinite(each) || !account) return undefined;
-    const owner = ctx.call.accessKeyId;
-    const total = each * kids.length;
-    if (balanceOf(ctx.set, store, owner) < total) return ctx.error(rule.error!, { ...ctx.idValues });
-    ctx.commits.push(() =>
-      store.update(store.accountOf(account.entity, owner), {
-        [account.field]: fromCents(balanceOf(ctx.set, store, owner) - total),
-      }),
-    );
-    return undefined;
+    return Number.isFinite(each) ? draw(ctx, each * kids.length) : undefined;
   },
   // the model follows statuses, not the balance (a server's own, spent by other checks and runs):
   // the documented refusal for want of funds may come whenever the cascade pays

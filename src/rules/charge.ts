@@ -10,10 +10,10 @@ import { CheckFailure, NotRun, type Session } from '../checks/session.ts';
 import type { Store } from '../emulator/store.ts';
 import { fromCents, toCents } from '../emulator/store.ts';
 import { amountOf, inputMembers, moneyAsAmounts, moneyValue, outputMembers } from '../spec/resolve.ts';
-import type { OperationSpec, SpecSet } from '../spec/types.ts';
-import type { Credentials } from '../wire/codec.ts';
-import { stateField } from './context.ts';
-import type { RuleKindModule, ServerRuleContext } from './types.ts';
+import type { Api, OperationSpec, SpecSet } from '../spec/types.ts';
+import type { Credentials, ErrorOutcome } from '../wire/codec.ts';
+import { stateFields } from './context.ts';
+import type { EngineContext, RuleKindModule, ServerRuleContext } from './types.ts';
 import { evalValue, inputsOf } from './values.ts';
 
 /** The input members whose value is charged. */
@@ -36,6 +36,24 @@ export function balanceOf(set: SpecSet, store: Store, owner: string): number {
   return toCents(
     String(rec ? rec.fields[account.field] : set.model.entities[account.entity]?.fields[account.field]),
   );
+}
+
+/**
+ * Draws `cents` on the caller's balance once the call goes through (the account is made, from
+ * the model's fields, only then); without the funds the call is refused with the rule's error.
+ */
+export function draw(ctx: EngineContext, cents: number): ErrorOutcome | undefined {
+  const { set, store } = ctx;
+  const account = set.model.account;
+  if (!account) return undefined;
+  const owner = ctx.call.accessKeyId;
+  if (balanceOf(set, store, owner) < cents) return ctx.error(ctx.rule.error!, { ...ctx.idValues });
+  ctx.commits.push(() =>
+    store.update(store.accountOf(account.entity, owner), {
+      [account.field]: fromCents(balanceOf(set, store, owner) - cents),
+    }),
+  );
+  return undefined;
 }
 
 let queue: Promise<unknown> = Promise.resolve();
@@ -80,31 +98,8 @@ export function chargeChecks(ctx: ServerRuleContext): void {
   const api = op.api;
   ctx.add(`rule.${rule.id}`, sev(rule.basis), async (s) => {
     await s.requireApi(api);
-    // the balance is the account's, whichever API reads it: this API's observation, else another's
-    const observe = set.model.account?.observe ?? {};
-    const readApi = observe[api] ? api : ((Object.keys(observe)[0] as typeof api | undefined) ?? api);
-    const o = observe[readApi];
-    if (!o || !set.apis[readApi].operations.has(o.operation))
-      throw new NotRun('the account balance cannot be read (model.json account names no observe operation)');
-    await s.requireApi(readApi);
-    const balance = async (label: string) => {
-      const ex = await s.call(readApi, o.operation, {}, { label, as });
-      const readOp = set.apis[readApi].operations.get(o.operation)!;
-      const out = expectSuccess(set, readOp, ex, `${o.operation}`);
-      // a legacy balance is a Price: its amount is what drops
-      const shown = amountOf(
-        out[o.path],
-        outputMembers(set, readOp).find((m) => m.name === o.path),
-      );
-      const cents = toCents(String(shown ?? ''));
-      if (!Number.isFinite(cents))
-        throw new CheckFailure(
-          `${o.operation} must show ${o.path} as an amount, but it is ${JSON.stringify(shown)}.`,
-          ex,
-        );
-      return cents;
-    };
     const { ids, as } = await payerState(s, op, rule.given);
+    const account = await accountOf(s, set, api, as);
     const members = inputMembers(set, op);
     const large = Object.fromEntries(
       chargedMembers(op).map((m) => [
@@ -121,19 +116,13 @@ export function chargeChecks(ctx: ServerRuleContext): void {
     // the amount as the state made the entity and its parent (literal model fields) and the input says
     const entity = op.behaviour.entity;
     const parentEntity = set.model.entities[entity]?.parent?.entity;
-    const fieldsOf = (name: string | undefined) => {
-      const out: Record<string, unknown> = {};
-      for (const f of Object.keys(name ? (set.model.entities[name]?.fields ?? {}) : {}))
-        out[f] = stateField(set, rule.given ?? '', name!, f);
-      return out;
-    };
     const amount = toCents(
       String(
         evalValue(rule.amount, {
           input,
           now: new Date(),
-          fields: fieldsOf(entity),
-          parent: fieldsOf(parentEntity),
+          fields: stateFields(set, rule.given ?? '', entity),
+          parent: stateFields(set, rule.given ?? '', parentEntity),
         }) ?? '',
       ),
     );
@@ -143,19 +132,78 @@ export function chargeChecks(ctx: ServerRuleContext): void {
       throw new Error(
         `${op.operation}: the state ${rule.given} makes a call of only ${fromCents(amount)}; a charge check needs ${LARGE_CHARGE}`,
       );
-    // the large payments of two charge checks must not overlap: one at a time in this process
-    const { before, after } = await oneAtATime(async () => {
-      const before = await balance('balance before');
-      if (before < amount)
-        throw new NotRun(`the balance (${fromCents(before)}) cannot pay ${fromCents(amount)}`);
-      s.cover(`rule:${rule.id}`);
-      expectSuccess(set, op, await s.call(api, op.operation, sent, { as }), `${op.operation} (a valid call)`);
-      return { before, after: await balance('balance after') };
-    });
+    const { before, after } = await paidOnce(s, op, rule.id, sent, amount, account, as);
     if (before - after < amount)
       throw new CheckFailure(
-        `After ${op.operation} for ${fromCents(amount)}, ${o.path} must drop by at least that much, but it went from ${fromCents(before)} to ${fromCents(after)}.`,
+        `After ${op.operation} for ${fromCents(amount)}, ${account.path} must drop by at least that much, but it went from ${fromCents(before)} to ${fromCents(after)}.`,
       );
+  });
+}
+
+/** The caller's balance as a check reads it: the member shown and a reading in cents. */
+export interface AccountReader {
+  path: string;
+  balance(label: string): Promise<number>;
+}
+
+/**
+ * The caller's balance, read through the model's account observation: the balance is the
+ * account's, whichever API reads it (this API's observation, else another's).
+ */
+export async function accountOf(
+  s: Session,
+  set: SpecSet,
+  api: Api,
+  as: Credentials | number = 0,
+): Promise<AccountReader> {
+  const observe = set.model.account?.observe ?? {};
+  const readApi = observe[api] ? api : ((Object.keys(observe)[0] as Api | undefined) ?? api);
+  const o = observe[readApi];
+  if (!o || !set.apis[readApi].operations.has(o.operation))
+    throw new NotRun('the account balance cannot be read (model.json account names no observe operation)');
+  await s.requireApi(readApi);
+  const readOp = set.apis[readApi].operations.get(o.operation)!;
+  return {
+    path: o.path,
+    async balance(label) {
+      const ex = await s.call(readApi, o.operation, {}, { label, as });
+      const out = expectSuccess(set, readOp, ex, o.operation);
+      // a legacy balance is a Price: its amount is what drops
+      const shown = amountOf(
+        out[o.path],
+        outputMembers(set, readOp).find((m) => m.name === o.path),
+      );
+      const cents = toCents(String(shown ?? ''));
+      if (!Number.isFinite(cents))
+        throw new CheckFailure(
+          `${o.operation} must show ${o.path} as an amount, but it is ${JSON.stringify(shown)}.`,
+          ex,
+        );
+      return cents;
+    },
+  };
+}
+
+/**
+ * The balance before and after one valid call of `op` that costs `amount` (cents). The large
+ * payments of two checks must not overlap: one at a time in this process.
+ */
+export function paidOnce(
+  s: Session,
+  op: OperationSpec,
+  ruleId: string,
+  input: Record<string, unknown>,
+  amount: number,
+  account: AccountReader,
+  as: Credentials | number = 0,
+): Promise<{ before: number; after: number }> {
+  return oneAtATime(async () => {
+    const before = await account.balance('balance before');
+    if (before < amount)
+      throw new NotRun(`the balance (${fromCents(before)}) cannot pay ${fromCents(amount)}`);
+    s.cover(`rule:${ruleId}`);
+    expectSuccess(s.set, op, await s.call(op.api, op.operation, input, { as }), `${op.operation} (a valid call)`);
+    return { before, after: await account.balance('balance after') };
   });
 }
 
@@ -180,18 +228,7 @@ export const charge: RuleKindModule = {
         member: inputsOf(ctx.rule.amount)[0] ?? ctx.rule.amount,
         reason: `${String(amount)} is not an amount in whole cents`,
       });
-    const account = ctx.set.model.account;
-    if (!account) return undefined;
-    const owner = ctx.call.accessKeyId;
-    const store = ctx.store;
-    if (balanceOf(ctx.set, store, owner) < cents) return ctx.error(ctx.rule.error!, { ...ctx.idValues });
-    // the account is made (from the model's fields) only when the call goes through
-    ctx.commits.push(() =>
-      store.update(store.accountOf(account.entity, owner), {
-        [account.field]: fromCents(balanceOf(ctx.set, store, owner) - cents),
-      }),
-    );
-    return undefined;
+    return draw(ctx, cents);
   },
   // the model follows statuses, not the balance: a server's balance is its own (other checks, other
   // runs spend it), so the documented refusal for want of funds may come on any charged call

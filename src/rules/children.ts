@@ -3,43 +3,17 @@
 // rule.<id>: from each `violatedBy` state (which makes such a child) the call is refused with
 // the rule's error and changes nothing.
 
-import { validInput } from '../arbitraries/input.ts';
-import { expectError } from '../checks/judge.ts';
-import { minimalInput, sev } from '../checks/plan.ts';
-import { freshIds, unchanged } from '../checks/rule-support.ts';
-import {
-  caseCount,
-  createState,
-  errorRuleHead,
-  expectRefusal,
-  runCases,
-  sample,
-} from '../client-checks/e2e-support.ts';
 import type { SpecProblem } from '../spec/load.ts';
-import { errorSpec } from '../spec/resolve.ts';
+import { childStatusesKnown, guardClientChecks, guardServerCheck } from './context.ts';
 import type { RuleKindModule, ServerRuleContext } from './types.ts';
 
 export function childrenChecks(ctx: ServerRuleContext): void {
-  const { set, op, rule } = ctx;
+  const { op, rule } = ctx;
   if (!rule.error || !rule.violatedBy?.length) return;
-  const api = op.api;
-  const accepted = [rule.error, ...(rule.acceptErrors ?? [])];
-  ctx.add(`rule.${rule.id}`, sev(rule.basis, errorSpec(set, rule.error).basis), async (s) => {
-    await s.requireApi(api);
-    for (const state of rule.violatedBy ?? []) {
-      const ids = await freshIds(s, op, state);
-      s.cover(`rule:${rule.id}:${state}`);
-      const what = `${op.operation} on the ${op.behaviour.entity} of provider state ${state}, which has a ${rule.entity} in ${(rule.statuses ?? []).join(', ')}`;
-      const input = minimalInput(set, op, ids, s.config.seed);
-      await unchanged(
-        s,
-        op,
-        ids,
-        async () =>
-          expectError(set, api, await s.call(api, op.operation, input, { label: state }), accepted, what),
-        what,
-      );
-    }
+  guardServerCheck(ctx, {
+    fixed: () => ({}),
+    what: (state) =>
+      `${op.operation} on the ${op.behaviour.entity} of provider state ${state}, which has a ${rule.entity} in ${(rule.statuses ?? []).join(', ')}`,
   });
 }
 
@@ -54,25 +28,19 @@ export const children: RuleKindModule = {
     },
   },
   validate(ctx) {
-    const { rule, op, set } = ctx;
+    const { rule } = ctx;
     const out: SpecProblem[] = [];
-    const problem = (pointer: string, message: string) =>
-      out.push({ file: ctx.file, pointer: `${ctx.pointer}${pointer}`, message });
-    const child = set.model.entities[rule.entity ?? ''];
-    if (!child || child.parent?.entity !== op.behaviour.entity) {
-      problem('/entity', `${rule.entity} is not a child of ${op.behaviour.entity}`);
-      return out;
-    }
-    for (const st of rule.statuses ?? [])
-      if (!child.status?.values.includes(st)) problem('/statuses', `${st} is not a status of ${rule.entity}`);
+    if (!childStatusesKnown(ctx, out)) return out;
     (rule.violatedBy ?? []).forEach((state, j) => {
       const made = ctx.states[state]?.creates.some(
         (c) => c.entity === rule.entity && c.status !== undefined && (rule.statuses ?? []).includes(c.status),
       );
       if (!made)
-        problem(
-          `/violatedBy/${j}`,
-          `state ${state} does not create a ${rule.entity} in ${(rule.statuses ?? []).join(', ')}`,
+        out.push(
+          ctx.problem(
+            `/violatedBy/${j}`,
+            `state ${state} does not create a ${rule.entity} in ${(rule.statuses ?? []).join(', ')}`,
+          ),
         );
     });
     return out;
@@ -101,27 +69,6 @@ export const children: RuleKindModule = {
       ? { refuse: errors }
       : undefined;
   },
-  clientChecks(ctx) {
-    const { set, op, rule, entity } = ctx;
-    const violated = rule.violatedBy ?? [];
-    if (!rule.error || !violated.length) return [];
-    const { codes, ...errorHead } = errorRuleHead(set, op, rule, rule.error);
-    return [
-      {
-        ...errorHead,
-        summary: `Through the client, ${op.operation} on the ${entity} of provider state ${violated.join(', ')} surfaces ${codes.join(' or ')}.`,
-        run: (env) =>
-          runCases(caseCount(env, violated.length), async (i, log) => {
-            const state = violated[i % violated.length]!;
-            const ids = await createState(env, state, log);
-            const input = sample(validInput(set, op, { ids, requiredOnly: true, fixed: {} }), env.seed + i);
-            await expectRefusal(env, op.operation, input, log, {
-              what: `${op.operation} on the ${entity} of provider state ${state}`,
-              codes,
-            });
-          }),
-      },
-    ];
-  },
+  clientChecks: (ctx) => guardClientChecks(ctx, () => ({})),
   serverChecks: childrenChecks,
 };

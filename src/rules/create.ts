@@ -12,13 +12,13 @@ import fc from 'fast-check';
 import { validInput } from '../arbitraries/input.ts';
 import { expectError, expectSuccess } from '../checks/judge.ts';
 import { givenFor, idInput, minimalInput, sev } from '../checks/plan.ts';
-import { freshIds } from '../checks/rule-support.ts';
+import { callSucceeds, freshIds } from '../checks/rule-support.ts';
 import { type Answered, CheckFailure, forAll, NotRun } from '../checks/session.ts';
 import {
-  callClient,
   caseCount,
   createState,
   E2eFailure,
+  expectSuccessThrough,
   head,
   runCases,
   sample,
@@ -167,6 +167,14 @@ export function createChecks(ctx: ServerRuleContext): void {
     .filter(([, v]) => typeof v === 'string' && v.startsWith('$now'))
     .map(([k]) => k);
   const outShape = (name: string) => outputMembers(set, op).find((m) => m.name === name);
+  // one valid input for the state's ids, as the rule's `when` wants it
+  const oneInput = (ids: Record<string, string>, seed: number) =>
+    meetWhen(
+      rule,
+      fc.sample(validInput(set, op, { omit, fixed: idInput(set, op, ids) }), { seed, numRuns: 1 })[0]!,
+      set,
+      op,
+    );
 
   if (outs.length)
     ctx.add(`rule.${rule.id}`, sev(rule.basis), async (s) => {
@@ -245,10 +253,10 @@ export function createChecks(ctx: ServerRuleContext): void {
       await s.requireApi(api);
       const ids = await freshIds(s, op, given);
       s.cover(`rule:${rule.id}`);
-      expectSuccess(
-        set,
+      await callSucceeds(
+        s,
         op,
-        await s.call(api, op.operation, minimalInput(set, op, ids, s.config.seed)),
+        minimalInput(set, op, ids, s.config.seed),
         `${op.operation} from provider state ${given}`,
       );
       if (!canObserveEntity(set, api, entity))
@@ -275,22 +283,9 @@ export function createChecks(ctx: ServerRuleContext): void {
     ctx.add(`rule.${rule.id}`, 'should', async (s) => {
       await s.requireApi(api);
       const ids = await freshIds(s, op, given);
-      const input = meetWhen(
-        rule,
-        fc.sample(validInput(set, op, { omit, fixed: idInput(set, op, ids) }), {
-          seed: s.config.seed,
-          numRuns: 1,
-        })[0]!,
-        set,
-        op,
-      );
+      const input = oneInput(ids, s.config.seed);
       s.cover(`rule:${rule.id}`);
-      expectSuccess(
-        set,
-        op,
-        await s.call(api, op.operation, input, { label: 'first' }),
-        `${op.operation} (a valid call)`,
-      );
+      await callSucceeds(s, op, input, `${op.operation} (a valid call)`, 'first');
       const again = await s.call(api, op.operation, freshTokens(op, input), { label: 'another' });
       expectSuccess(set, op, again, `Another ${op.operation} from the same state`);
     });
@@ -299,15 +294,7 @@ export function createChecks(ctx: ServerRuleContext): void {
     ctx.add(`rule.${rule.id}.unique`, sev(unique.basis, errorSpec(set, unique.error).basis), async (s) => {
       await s.requireApi(api);
       const ids = await freshIds(s, op, given);
-      const input = meetWhen(
-        rule,
-        fc.sample(validInput(set, op, { omit, fixed: idInput(set, op, ids) }), {
-          seed: s.config.seed,
-          numRuns: 1,
-        })[0]!,
-        set,
-        op,
-      );
+      const input = oneInput(ids, s.config.seed);
       s.cover(`rule:${rule.id}:unique`);
       const first = await s.call(api, op.operation, input, { label: 'first' });
       expectSuccess(set, op, first, `${op.operation} (a valid call)`);
@@ -328,16 +315,7 @@ export function createChecks(ctx: ServerRuleContext): void {
     ctx.add(`rule.${rule.id}.identity`, sev(rule.basis), async (s) => {
       await s.requireApi(api);
       const ids = await freshIds(s, op, given);
-      const fixedIds = idInput(set, op, ids);
-      const a = meetWhen(
-        rule,
-        fc.sample(validInput(set, op, { omit, fixed: fixedIds }), {
-          seed: s.config.seed,
-          numRuns: 1,
-        })[0]!,
-        set,
-        op,
-      );
+      const a = oneInput(ids, s.config.seed);
       // another input that differs in one identity field: the first free string one, its last character changed
       const members = inputMembers(set, op);
       const free = identity
@@ -548,14 +526,16 @@ export const create: RuleKindModule = {
           runCases(caseCount(env, 3), async (i, log) => {
             const ids = given ? await createState(env, given, log) : {};
             const input = meetWhen(rule, sample(validInput(set, op, { ids }), env.seed + i), set, op);
-            const r = await callClient(env, op.operation, input, log);
-            if ('error' in r)
-              throw new E2eFailure(
-                `a valid ${op.operation} must succeed, but the client surfaced ${show(r.error)}`,
-              );
+            const output = await expectSuccessThrough(
+              env,
+              op.operation,
+              input,
+              log,
+              `a valid ${op.operation}`,
+            );
             const want = expectedFields(set, op, rule, input, given);
             for (const [name, what] of outs) {
-              const v = r.output[name];
+              const v = output[name];
               if (what === '$id') {
                 if (typeof v !== 'string' || v === '')
                   throw new E2eFailure(

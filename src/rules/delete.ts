@@ -3,7 +3,6 @@
 // operation's own does-not-exist error. Check rule.<id>: from `given`, the call succeeds, a
 // read-back finds nothing (when the entity can be observed), and a second call is refused.
 
-import { validInput } from '../arbitraries/input.ts';
 import { expectError, expectSuccess } from '../checks/judge.ts';
 import { minimalInput, sev } from '../checks/plan.ts';
 import { canObserve, freshIds } from '../checks/rule-support.ts';
@@ -12,13 +11,13 @@ import {
   callClient,
   caseCount,
   codesOf,
-  createState,
   E2eFailure,
   expectRefusal,
+  expectSuccessThrough,
   head,
   runCases,
-  sample,
   show,
+  stateCall,
 } from '../client-checks/e2e-support.ts';
 import { errorSpec } from '../spec/resolve.ts';
 import { missingEntityErrors } from './index.ts';
@@ -108,11 +107,8 @@ export const remove: RuleKindModule = {
           : `Through the client, ${op.operation} on the ${entity} of provider state ${given} succeeds, and the same call again surfaces ${gone.join(' or ')}.`,
         run: (env) =>
           runCases(caseCount(env, 2), async (i, log) => {
-            const ids = await createState(env, given, log);
-            const input = sample(validInput(set, op, { ids, requiredOnly: true }), env.seed + i);
-            const r = await callClient(env, op.operation, input, log);
-            if ('error' in r)
-              throw new E2eFailure(`${op.operation} must succeed, but the client surfaced ${show(r.error)}`);
+            const { input } = await stateCall(env, op, given, i, log);
+            await expectSuccessThrough(env, op.operation, input, log, op.operation);
             if (rule.match) {
               const again = await callClient(env, op.operation, input, log);
               if ('error' in again)

@@ -126,32 +126,17 @@ export const effect: RuleKindModule = {
   validate(ctx) {
     const out: SpecProblem[] = [];
     for (const k of Object.keys(ctx.rule.input ?? {}))
-      if (!(k in ctx.op.input.members))
-        out.push({
-          file: ctx.file,
-          pointer: `${ctx.pointer}/input/${k}`,
-          message: `${k} is not an input member`,
-        });
+      if (!(k in ctx.op.input.members)) out.push(ctx.problem(`/input/${k}`, `${k} is not an input member`));
     for (const [j, v] of (ctx.rule.from ?? []).entries())
       if (!(ctx.ent.status?.values ?? []).includes(v))
-        out.push({
-          file: ctx.file,
-          pointer: `${ctx.pointer}/from/${j}`,
-          message: `${v} is not a status of ${ctx.op.behaviour.entity}`,
-        });
+        out.push(ctx.problem(`/from/${j}`, `${v} is not a status of ${ctx.op.behaviour.entity}`));
     if (ctx.rule.unlessPast !== undefined && !ctx.fieldKnown(ctx.rule.unlessPast))
-      out.push({
-        file: ctx.file,
-        pointer: `${ctx.pointer}/unlessPast`,
-        message: `${ctx.rule.unlessPast} is not a field of ${ctx.op.behaviour.entity}`,
-      });
+      out.push(
+        ctx.problem('/unlessPast', `${ctx.rule.unlessPast} is not a field of ${ctx.op.behaviour.entity}`),
+      );
     for (const field of Object.keys(ctx.rule.set ?? {}))
       if (field !== '$status' && field !== ctx.ent.status?.field && !ctx.fieldKnown(field))
-        out.push({
-          file: ctx.file,
-          pointer: `${ctx.pointer}/set/${field}`,
-          message: `${field} is not a field of ${ctx.op.behaviour.entity}`,
-        });
+        out.push(ctx.problem(`/set/${field}`, `${field} is not a field of ${ctx.op.behaviour.entity}`));
     return out;
   },
 

@@ -127,24 +127,14 @@ export const help: RuleKindModule = {
     const out = [];
     for (const k of ['about', 'type'] as const)
       if (!(h[k] in ctx.op.input.members))
-        out.push({
-          file: ctx.file,
-          pointer: `${ctx.pointer}/help/${k}`,
-          message: `${h[k]} is not an input member of ${ctx.op.operation}`,
-        });
+        out.push(ctx.problem(`/help/${k}`, `${h[k]} is not an input member of ${ctx.op.operation}`));
     for (const k of ['operations', 'groups'] as const)
       if (!(h[k].show in ctx.op.output.members))
-        out.push({
-          file: ctx.file,
-          pointer: `${ctx.pointer}/help/${k}/show`,
-          message: `${h[k].show} is not an output member of ${ctx.op.operation}`,
-        });
+        out.push(
+          ctx.problem(`/help/${k}/show`, `${h[k].show} is not an output member of ${ctx.op.operation}`),
+        );
     if (!(h.default in shows(h)))
-      out.push({
-        file: ctx.file,
-        pointer: `${ctx.pointer}/help/default`,
-        message: `${h.default} is neither the operations' nor the groups' value`,
-      });
+      out.push(ctx.problem('/help/default', `${h.default} is neither the operations' nor the groups' value`));
     return out;
   },
   execute(ctx) {

@@ -5,8 +5,7 @@ import { expectError, expectSuccess } from '../checks/judge.ts';
 import { idInput, minimalInput, sev } from '../checks/plan.ts';
 import { expectAsCreated, freshIds } from '../checks/rule-support.ts';
 import { type Answered, CheckFailure, type Session } from '../checks/session.ts';
-import { ruleCheck } from '../checks/target.ts';
-import { requiredInput, show } from '../client-checks/e2e-support.ts';
+import { show } from '../client-checks/e2e-support.ts';
 import { project, projectionContext } from '../emulator/project.ts';
 import type { Store, StoredEntity } from '../emulator/store.ts';
 import type { SpecProblem } from '../spec/load.ts';
@@ -20,6 +19,7 @@ import {
 } from '../spec/resolve.ts';
 import type { Api, EntitySpec, OperationSpec, ResolvedMember, RuleSpec, SpecSet } from '../spec/types.ts';
 import type { Credentials, DecodedCall, Outcome } from '../wire/codec.ts';
+import { fromStateCheck } from './context.ts';
 import type { EngineContext, RuleKindModule } from './types.ts';
 import { createdFacts } from './values.ts';
 
@@ -225,12 +225,11 @@ export const list: RuleKindModule = {
   successState: true,
 
   validate(ctx) {
-    const { rule: r, op, states, pointer: p, file } = ctx;
+    const { rule: r, op, states } = ctx;
     const out: SpecProblem[] = [];
     for (const key of ['input', 'ownedWhen'] as const)
       for (const k of Object.keys(r[key] ?? {}))
-        if (!(k in op.input.members))
-          out.push({ file, pointer: `${p}/${key}/${k}`, message: `${k} is not an input member` });
+        if (!(k in op.input.members)) out.push(ctx.problem(`/${key}/${k}`, `${k} is not an input member`));
     if (r.itemMembers) {
       const shapes = ctx.set.apis[op.api].shapes.shapes;
       const listShape = r.items ? op.output.members[r.items] : undefined;
@@ -238,11 +237,12 @@ export const list: RuleKindModule = {
       const known = item ? (shapes[item]?.members ?? {}) : {};
       for (const [j, m] of r.itemMembers.entries())
         if (!(m in known))
-          out.push({
-            file,
-            pointer: `${p}/itemMembers/${j}`,
-            message: `${m} is not a member of the items of ${r.items ?? '(no items)'}`,
-          });
+          out.push(
+            ctx.problem(
+              `/itemMembers/${j}`,
+              `${m} is not a member of the items of ${r.items ?? '(no items)'}`,
+            ),
+          );
     }
     // itemKey: members of the items, each fixed by every state the checks list from (an id the
     // state returns under that name, or a literal field of the first listed entity it makes)
@@ -253,11 +253,9 @@ export const list: RuleKindModule = {
       const known = item ? (shapes[item]?.members ?? {}) : {};
       r.itemKey.forEach((m, j) => {
         if (!(m in known))
-          out.push({
-            file,
-            pointer: `${p}/itemKey/${j}`,
-            message: `${m} is not a member of the items of ${r.items ?? '(no items)'}`,
-          });
+          out.push(
+            ctx.problem(`/itemKey/${j}`, `${m} is not a member of the items of ${r.items ?? '(no items)'}`),
+          );
       });
       for (const [at, state] of [
         ['given', r.given],
@@ -268,33 +266,29 @@ export const list: RuleKindModule = {
         const made = st.creates.find((c) => c.entity === op.behaviour.entity);
         for (const m of r.itemKey)
           if (!(m in (st.returns ?? {})) && literal(made?.fields?.[m]) === undefined)
-            out.push({
-              file,
-              pointer: `${p}/${at}`,
-              message: `state ${state} fixes no ${m} of the ${op.behaviour.entity} it makes (itemKey): neither an id it returns nor a literal field`,
-            });
+            out.push(
+              ctx.problem(
+                `/${at}`,
+                `state ${state} fixes no ${m} of the ${op.behaviour.entity} it makes (itemKey): neither an id it returns nor a literal field`,
+              ),
+            );
       }
     }
     if (r.madeBy) {
       const maker = ctx.set.apis[op.api].operations.get(r.madeBy.operation);
-      if (!maker)
-        out.push({ file, pointer: `${p}/madeBy/operation`, message: `no spec for ${r.madeBy.operation}` });
+      if (!maker) out.push(ctx.problem('/madeBy/operation', `no spec for ${r.madeBy.operation}`));
       if (!states[r.madeBy.given])
-        out.push({ file, pointer: `${p}/madeBy/given`, message: `unknown provider state ${r.madeBy.given}` });
-      if (!r.itemKey)
-        out.push({
-          file,
-          pointer: `${p}/madeBy`,
-          message: 'madeBy finds the item by itemKey, which is missing',
-        });
+        out.push(ctx.problem('/madeBy/given', `unknown provider state ${r.madeBy.given}`));
+      if (!r.itemKey) out.push(ctx.problem('/madeBy', 'madeBy finds the item by itemKey, which is missing'));
       else if (maker)
         r.itemKey.forEach((m, j) => {
           if (!(m in maker.input.members) && !(m in (states[r.madeBy!.given]?.returns ?? {})))
-            out.push({
-              file,
-              pointer: `${p}/itemKey/${j}`,
-              message: `${m} is neither an input member of ${r.madeBy!.operation} nor an id state ${r.madeBy!.given} returns`,
-            });
+            out.push(
+              ctx.problem(
+                `/itemKey/${j}`,
+                `${m} is neither an input member of ${r.madeBy!.operation} nor an id state ${r.madeBy!.given} returns`,
+              ),
+            );
         });
     }
     const many = r.pagination?.given;
@@ -307,11 +301,12 @@ export const list: RuleKindModule = {
           (want === undefined || (Array.isArray(want) ? want : [want]).includes(c.status)),
       );
       if (listed.length < 2 || new Set(listed.map((c) => c.parent)).size !== 1)
-        out.push({
-          file,
-          pointer: `${p}/pagination/given`,
-          message: `state ${many} does not create several listed ${op.behaviour.entity}s under one parent`,
-        });
+        out.push(
+          ctx.problem(
+            '/pagination/given',
+            `state ${many} does not create several listed ${op.behaviour.entity}s under one parent`,
+          ),
+        );
     }
     return out;
   },
@@ -808,18 +803,11 @@ export const list: RuleKindModule = {
     if (!rule.given || !rule.items) return [];
     const { given, items } = rule as { given: string; items: string };
     return [
-      ruleCheck({
-        audiences: ['server', 'client-e2e'],
-        severity: ctx.sev,
-        summary: `${op.operation} filtered on the ids of provider state ${given} lists its ${entity} in ${items}.`,
-        arb: requiredInput(set, op),
-        shrinkBudget: 3,
-        cases: { server: 1, client: 1 },
-        async run(t, extra) {
-          // the caller's listing holds what every check made: a fresh requester's holds this one
-          if (rule.owned) await t.isolate();
-          const ids = await t.state(given);
-          t.cover(`rule:${rule.id}`);
+      fromStateCheck(
+        ctx,
+        given,
+        `${op.operation} filtered on the ids of provider state ${given} lists its ${entity} in ${items}.`,
+        async (t, extra, ids) => {
           const filter = { ...ruleInput(rule), ...filterInput(op, rule, ids) };
           const key = stateKey(set, rule, entity, given, ids);
           let input: Record<string, unknown> = { ...extra, ...idInput(set, op, ids, extra), ...filter };
@@ -862,7 +850,8 @@ export const list: RuleKindModule = {
               c.raw,
             );
         },
-      }),
+        { isolate: rule.owned === true },
+      ),
     ];
   },
 };

@@ -4,17 +4,14 @@
 //   rule.<id>        an id that names nothing is refused;
 //   rule.<id>.owned  another requester's entity is refused too.
 
-import { validInput } from '../arbitraries/input.ts';
-import { expectError } from '../checks/judge.ts';
 import { minimalInput, sev } from '../checks/plan.ts';
-import { freshIds, unchanged } from '../checks/rule-support.ts';
+import { freshIds, refusedUnchanged } from '../checks/rule-support.ts';
 import {
   caseCount,
-  createState,
   errorRuleHead,
   expectRefusal,
   runCases,
-  sample,
+  stateCall,
 } from '../client-checks/e2e-support.ts';
 import type { SpecProblem } from '../spec/load.ts';
 import { errorSpec } from '../spec/resolve.ts';
@@ -36,13 +33,7 @@ export function lookupChecks(ctx: ServerRuleContext): void {
     const input = { ...minimalInput(set, op, ids, s.config.seed), [member]: id };
     s.cover(`rule:${rule.id}`);
     const what = `${op.operation} with ${member} ${id}, which names no ${entity}`;
-    await unchanged(
-      s,
-      op,
-      ids,
-      async () => expectError(set, api, await s.call(api, op.operation, input), accepted, what),
-      what,
-    );
+    await refusedUnchanged(s, op, ids, input, accepted, what);
   });
   if (rule.owned)
     ctx.add(`rule.${rule.id}.owned`, severity, async (s) => {
@@ -53,13 +44,7 @@ export function lookupChecks(ctx: ServerRuleContext): void {
       const input = { ...minimalInput(set, op, ids, s.config.seed), [member]: theirs[member] };
       s.cover(`rule:${rule.id}:owned`);
       const what = `${op.operation} with ${member} ${theirs[member]}, another requester's ${entity}`;
-      await unchanged(
-        s,
-        op,
-        ids,
-        async () => expectError(set, api, await s.call(api, op.operation, input), accepted, what),
-        what,
-      );
+      await refusedUnchanged(s, op, ids, input, accepted, what);
     });
 }
 
@@ -75,17 +60,9 @@ export const lookup: RuleKindModule = {
     const { rule, op, set } = ctx;
     const out: SpecProblem[] = [];
     if (rule.entity && !set.model.entities[rule.entity])
-      out.push({
-        file: ctx.file,
-        pointer: `${ctx.pointer}/entity`,
-        message: `unknown entity ${rule.entity}`,
-      });
+      out.push(ctx.problem('/entity', `unknown entity ${rule.entity}`));
     if (rule.member && !(rule.member in op.input.members))
-      out.push({
-        file: ctx.file,
-        pointer: `${ctx.pointer}/member`,
-        message: `${rule.member} is not an input member of ${op.operation}`,
-      });
+      out.push(ctx.problem('/member', `${rule.member} is not an input member of ${op.operation}`));
     return out;
   },
   execute(ctx) {
@@ -108,9 +85,8 @@ export const lookup: RuleKindModule = {
         summary: `Through the client, ${op.operation} with a ${member} that names no ${entity} surfaces ${codes.join(' or ')}.`,
         run: (env) =>
           runCases(caseCount(env, 2), async (i, log) => {
-            const ids = await createState(env, given, log);
             const input = {
-              ...sample(validInput(set, op, { ids, requiredOnly: true }), env.seed + i),
+              ...(await stateCall(env, op, given, i, log)).input,
               [member]: unknownId(set, op, entity, member, env.seed + i),
             };
             await expectRefusal(env, op.operation, input, log, {

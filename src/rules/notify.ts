@@ -86,17 +86,9 @@ export const notify: RuleKindModule = {
     const { rule, op } = ctx;
     const out = [];
     if (rule.member && !(rule.member in op.input.members))
-      out.push({
-        file: ctx.file,
-        pointer: `${ctx.pointer}/member`,
-        message: `${rule.member} is not an input member of ${op.operation}`,
-      });
+      out.push(ctx.problem('/member', `${rule.member} is not an input member of ${op.operation}`));
     if (rule.show && !(rule.show in op.output.members))
-      out.push({
-        file: ctx.file,
-        pointer: `${ctx.pointer}/show`,
-        message: `${rule.show} is not an output member of ${op.operation}`,
-      });
+      out.push(ctx.problem('/show', `${rule.show} is not an output member of ${op.operation}`));
     return out;
   },
   execute(ctx) {

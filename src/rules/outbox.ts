@@ -4,9 +4,8 @@
 // member that names the destination (a path such as `Notification.Destination`). No server check
 // can see an outbox through the API, so the kind generates none: the call's own input checks
 // (valid and invalid requests) are what a server is held to.
-import { expectSuccess } from '../checks/judge.ts';
 import { givenFor, minimalInput } from '../checks/plan.ts';
-import { freshIds } from '../checks/rule-support.ts';
+import { callSucceeds, freshIds } from '../checks/rule-support.ts';
 import type { RuleKindModule } from './types.ts';
 
 function at(input: Record<string, unknown>, path: string): unknown {
@@ -26,18 +25,8 @@ export const outbox: RuleKindModule = {
       const ids = await freshIds(s, op, rule.given ?? givenFor(op));
       const input = minimalInput(set, op, ids, s.config.seed);
       s.cover(`rule:${rule.id}`);
-      expectSuccess(
-        set,
-        op,
-        await s.call(op.api, op.operation, input, { label: 'first' }),
-        `${op.operation}`,
-      );
-      expectSuccess(
-        set,
-        op,
-        await s.call(op.api, op.operation, input, { label: 'again' }),
-        `${op.operation} again`,
-      );
+      await callSucceeds(s, op, input, `${op.operation}`, 'first');
+      await callSucceeds(s, op, input, `${op.operation} again`, 'again');
     });
   },
   execute(ctx) {

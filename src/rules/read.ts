@@ -3,10 +3,10 @@
 import { expectSuccess } from '../checks/judge.ts';
 import { idInput, minimalInput, stateStatus, statusField } from '../checks/plan.ts';
 import { expectAsCreated, freshIds } from '../checks/rule-support.ts';
-import { ruleCheck } from '../checks/target.ts';
-import { requiredInput, show } from '../client-checks/e2e-support.ts';
+import { show } from '../client-checks/e2e-support.ts';
 import { project, projectionContext } from '../emulator/project.ts';
 import { apiFieldName, outputMembers } from '../spec/resolve.ts';
+import { fromStateCheck } from './context.ts';
 import type { RuleContext, RuleKindModule } from './types.ts';
 import { createdFacts, parseValue } from './values.ts';
 
@@ -87,16 +87,11 @@ export const read: RuleKindModule = {
     if (!rule.given || !rule.output) return [];
     const given = rule.given;
     return [
-      ruleCheck({
-        audiences: ['server', 'client-e2e'],
-        severity: ctx.sev,
-        summary: `${op.operation} of the ${entity} of provider state ${given} hands back ${Object.keys(rule.output).join(', ')} with the ids of the state${rule.observe ? ` and ${show(rule.observe)}` : ''}.`,
-        arb: requiredInput(set, op),
-        shrinkBudget: 3,
-        cases: { server: 1, client: 1 },
-        async run(t, extra) {
-          const ids = await t.state(given);
-          t.cover(`rule:${rule.id}`);
+      fromStateCheck(
+        ctx,
+        given,
+        `${op.operation} of the ${entity} of provider state ${given} hands back ${Object.keys(rule.output).join(', ')} with the ids of the state${rule.observe ? ` and ${show(rule.observe)}` : ''}.`,
+        async (t, extra, ids) => {
           const c = await t.call(op, { ...extra, ...idInput(set, op, ids, extra) });
           const output = t.succeeded(c, op, `${op.operation} of the ${entity} of provider state ${given}`);
           for (const [key, what] of fieldOutputs(rule.output))
@@ -126,7 +121,7 @@ export const read: RuleKindModule = {
             }
           }
         },
-      }),
+      ),
     ];
   },
 

@@ -154,36 +154,19 @@ export const statistic: RuleKindModule = {
     const s = seriesOf(rule);
     if (!s) return [];
     const out = [];
-    const at = (k: string) => `${ctx.pointer}/series/${k}`;
+    const at = (k: string) => `/series/${k}`;
     for (const k of ['statistic', 'period', 'count', 'echo', 'worker'] as const)
       for (const name of ([] as string[]).concat(s[k] ?? []))
         if (!(name in op.input.members))
-          out.push({
-            file: ctx.file,
-            pointer: at(k),
-            message: `${name} is not an input member of ${op.operation}`,
-          });
+          out.push(ctx.problem(at(k), `${name} is not an input member of ${op.operation}`));
     if (!(s.points in op.output.members))
-      out.push({
-        file: ctx.file,
-        pointer: at('points'),
-        message: `${s.points} is not an output member of ${op.operation}`,
-      });
+      out.push(ctx.problem(at('points'), `${s.points} is not an output member of ${op.operation}`));
     for (const [name, c] of Object.entries(s.counts ?? {})) {
       const ent = set.model.entities[c.entity];
-      if (!ent)
-        out.push({
-          file: ctx.file,
-          pointer: at(`counts/${name}/entity`),
-          message: `unknown entity ${c.entity}`,
-        });
+      if (!ent) out.push(ctx.problem(at(`counts/${name}/entity`), `unknown entity ${c.entity}`));
       for (const st of c.statuses ?? [])
         if (ent && !ent.status?.values.includes(st))
-          out.push({
-            file: ctx.file,
-            pointer: at(`counts/${name}/statuses`),
-            message: `${st} is not a status of ${c.entity}`,
-          });
+          out.push(ctx.problem(at(`counts/${name}/statuses`), `${st} is not a status of ${c.entity}`));
     }
     return out;
   },

@@ -1,7 +1,7 @@
 // status: the call is allowed only while the entity is in one of `allowed` (or, for inputs that
 // match an `allowedWhen` entry, in its `allowed`); in any other status it is refused with the
 // rule's error and changes nothing. `violatedBy` names provider states that break the rule.
-import { expectError, expectMessage, expectSuccess } from '../checks/judge.ts';
+import { expectMessage, expectSuccess } from '../checks/judge.ts';
 import {
   effectStatus,
   expectedObservation,
@@ -11,7 +11,7 @@ import {
   sev,
   stateStatus,
 } from '../checks/plan.ts';
-import { everyCase, expectData, freshIds, unchanged } from '../checks/rule-support.ts';
+import { everyCase, expectData, freshIds, refusedUnchanged } from '../checks/rule-support.ts';
 import type { Session } from '../checks/session.ts';
 import { ruleCheck, sameObservation } from '../checks/target.ts';
 import { E2eFailure, requiredInput } from '../client-checks/e2e-support.ts';
@@ -51,24 +51,21 @@ export const status: RuleKindModule = {
   },
 
   validate(ctx) {
-    const { rule: r, ent, op, states, pointer: p, file } = ctx;
+    const { rule: r, ent, op, states } = ctx;
     const out: SpecProblem[] = [];
     const values = ent.status?.values ?? [];
     for (const v of r.allowed ?? [])
       if (!values.includes(v))
-        out.push({
-          file,
-          pointer: `${p}/allowed`,
-          message: `${v} is not a status of ${op.behaviour.entity}`,
-        });
+        out.push(ctx.problem('/allowed', `${v} is not a status of ${op.behaviour.entity}`));
     for (const [j, s] of (r.violatedBy ?? []).entries()) {
       const made = states[s]?.creates.find((c) => c.entity === op.behaviour.entity)?.status;
       if (made === undefined || (r.allowed ?? []).includes(made))
-        out.push({
-          file,
-          pointer: `${p}/violatedBy/${j}`,
-          message: `state ${s} does not create a ${op.behaviour.entity} outside the allowed statuses`,
-        });
+        out.push(
+          ctx.problem(
+            `/violatedBy/${j}`,
+            `state ${s} does not create a ${op.behaviour.entity} outside the allowed statuses`,
+          ),
+        );
     }
     return out;
   },
@@ -181,16 +178,7 @@ export const status: RuleKindModule = {
         const first = await s.call(api, op.operation, input, { label: 'first call' });
         expectSuccess(set, op, first, `The first ${on(rule.given)}`);
         const what = `A second ${op.operation} on the same ${entity}`;
-        await unchanged(
-          s,
-          op,
-          ids,
-          async () => {
-            const again = await s.call(api, op.operation, input, { label: 'second call' });
-            expectError(set, api, again, accepted, what);
-          },
-          what,
-        );
+        await refusedUnchanged(s, op, ids, input, accepted, what, 'second call');
       });
     (rule.allowedWhen ?? []).forEach((w, i) => {
       ctx.add(`rule.${rule.id}.allowed-when.${i}`, sev(w.basis), async (s) => {

@@ -5,20 +5,16 @@
 
 import { randomInt } from 'node:crypto';
 import fc from 'fast-check';
-import { validInput } from '../arbitraries/input.ts';
 import { expectError, expectSuccess } from '../checks/judge.ts';
 import { givenFor, minimalInput, sev } from '../checks/plan.ts';
 import { freshIds } from '../checks/rule-support.ts';
 import {
-  callClient,
   caseCount,
-  createState,
-  E2eFailure,
   errorRuleHead,
   expectRefusal,
+  expectSuccessThrough,
   runCases,
-  sample,
-  show,
+  stateCall,
 } from '../client-checks/e2e-support.ts';
 import { errorSpec } from '../spec/resolve.ts';
 import type { OperationSpec } from '../spec/types.ts';
@@ -125,13 +121,7 @@ export const token: RuleKindModule = {
   validate(ctx) {
     const m = ctx.rule.member;
     return m !== undefined && !(m in ctx.op.input.members)
-      ? [
-          {
-            file: ctx.file,
-            pointer: `${ctx.pointer}/member`,
-            message: `${m} is not an input member of ${ctx.op.operation}`,
-          },
-        ]
+      ? [ctx.problem('/member', `${m} is not an input member of ${ctx.op.operation}`)]
       : [];
   },
   execute(ctx) {
@@ -162,16 +152,11 @@ export const token: RuleKindModule = {
         summary: `Through the client, ${op.operation} repeated with the same ${member} surfaces ${codes.join(' or ')}.`,
         run: (env) =>
           runCases(caseCount(env, 2), async (i, log) => {
-            const ids = given ? await createState(env, given, log) : {};
             const input = {
-              ...sample(validInput(set, op, { ids, requiredOnly: true }), env.seed + i),
+              ...(await stateCall(env, op, given, i, log)).input,
               [member]: freshToken('t'.repeat(32)),
             };
-            const r = await callClient(env, op.operation, input, log);
-            if ('error' in r)
-              throw new E2eFailure(
-                `${op.operation} with a new ${member} must succeed, but the client surfaced ${show(r.error)}`,
-              );
+            await expectSuccessThrough(env, op.operation, input, log, `${op.operation} with a new ${member}`);
             await expectRefusal(env, op.operation, input, log, {
               what: `${op.operation} repeated with the same ${member}`,
               codes,

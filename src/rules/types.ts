@@ -53,6 +53,8 @@ export interface RuleValidationContext {
   pointer: string;
   /** the file the operation came from */
   file: string;
+  /** A problem at `pointer` below the rule's own pointer, in its file. */
+  problem(pointer: string, message: string): SpecProblem;
   /** Does an entity field of this name exist (output shape, model default or an input member)? */
   fieldKnown(field: string): boolean;
   /** The same question about another entity (one a rule makes or names). */

@@ -6,22 +6,18 @@
 //                      child: refused with `statusError` when `set` moves it out of `allowed`
 //                      (a revoked grant), else it succeeds again (a rescored grant stays Granted);
 //   rule.<id>.unknown  a match naming no child is refused with `error`.
-import { validInput } from '../arbitraries/input.ts';
-import { expectError, expectSuccess } from '../checks/judge.ts';
+import { expectError } from '../checks/judge.ts';
 import { minimalInput, sev } from '../checks/plan.ts';
-import { freshIds } from '../checks/rule-support.ts';
+import { callSucceeds, freshIds } from '../checks/rule-support.ts';
 import { CheckFailure, NotRun, type Session } from '../checks/session.ts';
 import {
-  callClient,
   caseCount,
-  createState,
-  E2eFailure,
   errorRuleHead,
   expectRefusal,
+  expectSuccessThrough,
   head,
   runCases,
-  sample,
-  show,
+  stateCall,
 } from '../client-checks/e2e-support.ts';
 import type { SpecProblem } from '../spec/load.ts';
 import { apiFieldName, errorSpec } from '../spec/resolve.ts';
@@ -55,11 +51,12 @@ function updateChecks(ctx: ServerRuleContext): void {
       const input = minimalInput(set, op, ids, s.config.seed);
       s.cover(`rule:${rule.id}`);
       for (const label of ['first', 'again'])
-        expectSuccess(
-          set,
+        await callSucceeds(
+          s,
           op,
-          await s.call(api, op.operation, input, { label }),
+          input,
           `${op.operation} from provider state ${given} (${label}: the ${rule.entity} stays in ${rule.allowed?.join(', ') ?? 'its status'})`,
+          label,
         );
       await expectChanged(s, ctx, ids, input);
     });
@@ -69,12 +66,7 @@ function updateChecks(ctx: ServerRuleContext): void {
       const ids = await freshIds(s, op, given);
       const input = minimalInput(set, op, ids, s.config.seed);
       s.cover(`rule:${rule.id}`);
-      expectSuccess(
-        set,
-        op,
-        await s.call(api, op.operation, input, { label: 'first' }),
-        `${op.operation} from provider state ${given}`,
-      );
+      await callSucceeds(s, op, input, `${op.operation} from provider state ${given}`, 'first');
       const again = await s.call(api, op.operation, input, { label: 'again' });
       expectError(set, api, again, [statusError], `${op.operation} again on the ${rule.entity} it changed`);
     });
@@ -151,24 +143,12 @@ export const update: RuleKindModule = {
     const out: SpecProblem[] = [];
     const child = set.model.entities[rule.entity ?? ''];
     if (child?.parent?.entity !== op.behaviour.entity)
-      out.push({
-        file: ctx.file,
-        pointer: `${ctx.pointer}/entity`,
-        message: `${rule.entity} is not a child of ${op.behaviour.entity}`,
-      });
+      out.push(ctx.problem('/entity', `${rule.entity} is not a child of ${op.behaviour.entity}`));
     for (const f of Object.keys(rule.set ?? {}))
       if (!ctx.fieldKnownOf(rule.entity ?? '', f))
-        out.push({
-          file: ctx.file,
-          pointer: `${ctx.pointer}/set/${f}`,
-          message: `${f} is not a field of ${rule.entity}`,
-        });
+        out.push(ctx.problem(`/set/${f}`, `${f} is not a field of ${rule.entity}`));
     if (rule.statusError && !set.errors.errors[rule.statusError])
-      out.push({
-        file: ctx.file,
-        pointer: `${ctx.pointer}/statusError`,
-        message: `unknown error ${rule.statusError}`,
-      });
+      out.push(ctx.problem('/statusError', `unknown error ${rule.statusError}`));
     return out;
   },
   execute(ctx) {
@@ -220,15 +200,9 @@ export const update: RuleKindModule = {
           summary: `Through the client, ${op.operation} from provider state ${given} succeeds, and the same call again succeeds too (the ${rule.entity} stays ${rule.allowed?.join(', ') ?? 'allowed'}).`,
           run: (env) =>
             runCases(caseCount(env, 2), async (i, log) => {
-              const ids = await createState(env, given, log);
-              const input = sample(validInput(set, op, { ids, requiredOnly: true }), env.seed + i);
-              for (const label of ['first', 'again']) {
-                const r = await callClient(env, op.operation, input, log);
-                if ('error' in r)
-                  throw new E2eFailure(
-                    `${op.operation} (${label}) must succeed, but the client surfaced ${show(r.error)}`,
-                  );
-              }
+              const { input } = await stateCall(env, op, given, i, log);
+              for (const label of ['first', 'again'])
+                await expectSuccessThrough(env, op.operation, input, log, `${op.operation} (${label})`);
             }),
         },
       ];
@@ -238,11 +212,8 @@ export const update: RuleKindModule = {
         summary: `Through the client, ${op.operation} from provider state ${given} succeeds, and the same call again surfaces ${codes.join(' or ')}.`,
         run: (env) =>
           runCases(caseCount(env, 2), async (i, log) => {
-            const ids = await createState(env, given, log);
-            const input = sample(validInput(set, op, { ids, requiredOnly: true }), env.seed + i);
-            const r = await callClient(env, op.operation, input, log);
-            if ('error' in r)
-              throw new E2eFailure(`${op.operation} must succeed, but the client surfaced ${show(r.error)}`);
+            const { input } = await stateCall(env, op, given, i, log);
+            await expectSuccessThrough(env, op.operation, input, log, op.operation);
             await expectRefusal(env, op.operation, input, log, { what: `${op.operation} again`, codes });
           }),
       },

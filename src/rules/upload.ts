@@ -7,12 +7,12 @@ import { expectError } from '../checks/judge.ts';
 import { idInput, minimalInput, sev } from '../checks/plan.ts';
 import { freshIds } from '../checks/rule-support.ts';
 import { CheckFailure, type Session } from '../checks/session.ts';
-import { ruleCheck } from '../checks/target.ts';
-import { requiredInput, show } from '../client-checks/e2e-support.ts';
+import { show } from '../client-checks/e2e-support.ts';
 import type { SpecProblem } from '../spec/load.ts';
 import { errorSpec } from '../spec/resolve.ts';
 import type { RuleSpec, SpecSet } from '../spec/types.ts';
 import { parseXmlSafe } from '../wire/xml.ts';
+import { fromStateCheck } from './context.ts';
 import type { RuleKindModule } from './types.ts';
 
 /** The local name of an element (a `prefix:` dropped). */
@@ -82,33 +82,31 @@ export const upload: RuleKindModule = {
   successState: true,
 
   validate(ctx) {
-    const { rule: r, op, states, pointer: p, file } = ctx;
+    const { rule: r, op, states } = ctx;
     const out: SpecProblem[] = [];
     if (r.member && !(r.member in op.input.members))
-      out.push({ file, pointer: `${p}/member`, message: `${r.member} is not an input member` });
+      out.push(ctx.problem('/member', `${r.member} is not an input member`));
     if (r.show && !(r.show in op.output.members))
-      out.push({ file, pointer: `${p}/show`, message: `${r.show} is not an output member` });
+      out.push(ctx.problem('/show', `${r.show} is not an output member`));
     if (r.field && !ctx.fieldKnown(r.field))
-      out.push({
-        file,
-        pointer: `${p}/field`,
-        message: `${r.field} is not a field of ${op.behaviour.entity}`,
-      });
+      out.push(ctx.problem('/field', `${r.field} is not a field of ${op.behaviour.entity}`));
     if (r.given && states[r.given]) {
       // the state must give an answer with a file (the question it returns) and one without
       const { answers, returned, plain } = stateAnswers(ctx.set, op.behaviour.entity, r);
       if (returned === undefined || answers.get(returned) === undefined)
-        out.push({
-          file,
-          pointer: `${p}/given`,
-          message: `state ${r.given} must return ${r.member} naming a question whose answer (${r.field}) holds an UploadedFileKey`,
-        });
+        out.push(
+          ctx.problem(
+            '/given',
+            `state ${r.given} must return ${r.member} naming a question whose answer (${r.field}) holds an UploadedFileKey`,
+          ),
+        );
       if (plain === undefined)
-        out.push({
-          file,
-          pointer: `${p}/given`,
-          message: `state ${r.given} must give, in ${r.field}, an answer without an uploaded file (the refusal checks ask for it)`,
-        });
+        out.push(
+          ctx.problem(
+            '/given',
+            `state ${r.given} must give, in ${r.field}, an answer without an uploaded file (the refusal checks ask for it)`,
+          ),
+        );
     }
     return out;
   },
@@ -140,16 +138,11 @@ export const upload: RuleKindModule = {
     const given = rule.given;
     const out = rule.show;
     return [
-      ruleCheck({
-        audiences: ['server', 'client-e2e'],
-        severity: ctx.sev,
-        summary: `${op.operation} for the uploaded answer of the ${entity} of provider state ${given} hands back ${out}, a URL.`,
-        arb: requiredInput(set, op),
-        shrinkBudget: 3,
-        cases: { server: 1, client: 1 },
-        async run(t, extra) {
-          const ids = await t.state(given);
-          t.cover(`rule:${rule.id}`);
+      fromStateCheck(
+        ctx,
+        given,
+        `${op.operation} for the uploaded answer of the ${entity} of provider state ${given} hands back ${out}, a URL.`,
+        async (t, extra, ids) => {
           const c = await t.call(op, { ...extra, ...idInput(set, op, ids, extra) });
           const output = t.succeeded(
             c,
@@ -165,7 +158,7 @@ export const upload: RuleKindModule = {
           }
           if (!ok) t.fail(`${op.operation} must hand back ${out} as a URL, but it is ${show(url)}`, c.raw);
         },
-      }),
+      ),
     ];
   },
 

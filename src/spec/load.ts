@@ -504,23 +504,8 @@ function crossCheck(set: SpecSet): SpecProblem[] {
         for (const [j, s] of (r.violatedBy ?? []).entries()) needState(op, `${p}/violatedBy/${j}`, s);
         for (const [j, w] of (r.allowedWhen ?? []).entries())
           needState(op, `${p}/allowedWhen/${j}/given`, w.given);
-        const many = r.pagination?.given;
-        needState(op, `${p}/pagination/given`, many);
-        if (many !== undefined && states[many]) {
-          // the listed entities it makes: matching `where`'s status, all under one parent
-          const want = r.where?.$status;
-          const listed = states[many].creates.filter(
-            (c) =>
-              c.entity === op.behaviour.entity &&
-              (want === undefined || (Array.isArray(want) ? want : [want]).includes(c.status)),
-          );
-          if (listed.length < 2 || new Set(listed.map((c) => c.parent)).size !== 1)
-            out.push({
-              file: fileOf(op),
-              pointer: `${p}/pagination/given`,
-              message: `state ${many} does not create several listed ${op.behaviour.entity}s under one parent`,
-            });
-        }
+        // (that it makes several listed entities is the list kind's check)
+        needState(op, `${p}/pagination/given`, r.pagination?.given);
         out.push(
           ...ruleProblems({
             set,
@@ -530,6 +515,7 @@ function crossCheck(set: SpecSet): SpecProblem[] {
             states,
             pointer: p,
             file: fileOf(op),
+            problem: (pointer, message) => ({ file: fileOf(op), pointer: `${p}${pointer}`, message }),
             fieldKnown: (field) => fieldKnown(set, api, op.behaviour.entity, field),
             fieldKnownOf: (entityName, field) => fieldKnown(set, api, entityName, field),
           }),

@@ -130,7 +130,11 @@ export function legacyOperation(set: SpecSet, req: WireRequest): string | undefi
   return legacyParams(set, req).get(legacyParam(set, 'operation'));
 }
 
-function fail(error: string, values: Record<string, unknown>, operation?: string): DecodeResult {
+function fail(
+  error: string,
+  values: Record<string, unknown>,
+  operation?: string,
+): DecodeResult & { ok: false } {
   return operation === undefined
     ? { ok: false, api: LEGACY_API, outcome: { kind: 'error', error, values } }
     : { ok: false, api: LEGACY_API, operation, outcome: { kind: 'error', error, values } };
@@ -163,14 +167,7 @@ const SIGNERS: Record<
     querySignatureV1(secret, params, legacyParam(set, 'signature')),
 };
 
-function sameSecret(a: string, b: string): boolean {
-  const x = Buffer.from(a, 'utf8');
-  const y = Buffer.from(b, 'utf8');
-  return x.length === y.length && timingSafeEqual(x, y);
-}
-
 const INTEGER = /^[-+]?\d{1,16}$/;
-const ISO_DATE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/;
 
 /** A legacy string → typed value per shape; `{error}` when it cannot be read as that type. */
 export function parseScalar(raw: string, m: ResolvedMember): { value: unknown } | { error: string } {
@@ -288,33 +285,21 @@ function decodeRequest(set: SpecSet, req: WireRequest, opts: ServerCodecOptions)
       return invalid(versionName, `not one of ${spec.values.join(', ')}`);
   }
 
-  // Authentication parameters, then the timestamp, then the signature.
-  const keyName = legacyParam(set, 'accessKey');
   const sigName = legacyParam(set, 'signature');
-  // an operation whose credentials are optional (Help) is served unsigned, as nobody's
-  const optional = set.apis[LEGACY_API].operations.get(op)?.unsigned !== undefined;
-  const anonymous = optional && !params.get(sigName);
-  const accessKeyId = anonymous ? '' : params.get(keyName);
-  if (!accessKeyId && !anonymous)
-    return fail(errs.missingAuthentication!, { reason: `${keyName} is missing` }, op);
-  if (!opts.acceptAnySignature && !anonymous && !params.get(sigName))
-    return fail(errs.missingAuthentication!, { reason: `${sigName} is missing`, accessKeyId }, op);
   const tsName = legacyParam(set, 'timestamp');
-  const timestamp = params.get(tsName);
-  if (!anonymous && (timestamp === undefined || timestamp === ''))
-    return fail(p.validation.missing, { member: tsName, Parameter: tsName }, op);
-  if (timestamp && common[tsName]?.format === 'date-time' && !ISO_DATE.test(timestamp))
-    return invalid(tsName, 'not an ISO-8601 date-time');
-
   const scheme = schemeFor(p, params);
-  if (!opts.acceptAnySignature && !anonymous && accessKeyId) {
-    const secret = opts.lookupSecret(accessKeyId);
-    if (secret === undefined) return fail(errs.unknownAccessKey!, { accessKeyId }, op);
-    const signer = scheme ? SIGNERS[scheme.name] : undefined;
-    const flat = Object.fromEntries(params);
-    if (!signer || !scheme || !sameSecret(signer(secret, scheme, flat, set), params.get(sigName)!))
-      return fail(errs.signatureMismatch!, { accessKeyId, reason: 'the signature does not match' }, op);
-  }
+  const signer = scheme ? SIGNERS[scheme.name] : undefined;
+  const accessKeyId = legacyAuthentication(set, op, opts, {
+    names: { key: legacyParam(set, 'accessKey'), sig: sigName, ts: tsName },
+    accessKeyId: params.get(legacyParam(set, 'accessKey')),
+    signature: params.get(sigName),
+    timestamp: params.get(tsName),
+    iso: common[tsName]?.format === 'date-time',
+    invalid,
+    expected: (secret) =>
+      signer && scheme ? signer(secret, scheme, Object.fromEntries(params), set) : undefined,
+  });
+  if (typeof accessKeyId !== 'string') return accessKeyId;
 
   const spec = set.apis[LEGACY_API].operations.get(op);
   if (!spec) return fail(errs.unknownOperation!, { operation: op }, op);
@@ -337,13 +322,67 @@ function decodeRequest(set: SpecSet, req: WireRequest, opts: ServerCodecOptions)
     api: LEGACY_API,
     operation: op,
     input,
-    accessKeyId: accessKeyId ?? '',
+    accessKeyId,
     responseGroups,
     params: echoed,
     ...(scheme ? { signatureScheme: scheme.name } : {}),
     ...(undeclared.length ? { undeclared } : {}),
   };
   return { ok: true, call };
+}
+
+export { fail as legacyFail, protocolOf as legacyProtocol };
+
+/** The credentials a legacy request carries, as its wire form (REST parameters, SOAP elements) reads them. */
+export interface LegacyCredentials {
+  /** the names of the access key, signature and timestamp, for messages */
+  names: { key: string; sig: string; ts: string };
+  accessKeyId: string | undefined;
+  signature: string | undefined;
+  timestamp: string | undefined;
+  /** the timestamp must be an ISO-8601 date-time */
+  iso: boolean;
+  /** the refusal of a member with an invalid value */
+  invalid(member: string, reason: string): DecodeResult & { ok: false };
+  /** the signature the request must carry under `secret` (undefined: no scheme signs it) */
+  expected(secret: string): string | undefined;
+}
+
+const ISO_DATE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/;
+
+/**
+ * The authentication both legacy wire forms judge, in this order: the access key, the signature,
+ * the timestamp, the key's secret, the signature's value. The caller's access key id ('' for an
+ * operation whose credentials are optional, Help, called unsigned: it is served as nobody's), or
+ * the refusal.
+ */
+export function legacyAuthentication(
+  set: SpecSet,
+  op: string,
+  opts: ServerCodecOptions,
+  c: LegacyCredentials,
+): string | (DecodeResult & { ok: false }) {
+  const p = protocolOf(set);
+  const errs = p.protocolErrors;
+  const { key, sig, ts } = c.names;
+  const anonymous = set.apis[LEGACY_API].operations.get(op)?.unsigned !== undefined && !c.signature;
+  const accessKeyId = anonymous ? '' : c.accessKeyId;
+  if (!accessKeyId && !anonymous)
+    return fail(errs.missingAuthentication!, { reason: `${key} is missing` }, op);
+  if (!opts.acceptAnySignature && !anonymous && !c.signature)
+    return fail(errs.missingAuthentication!, { reason: `${sig} is missing`, accessKeyId }, op);
+  if (!anonymous && !c.timestamp) return fail(p.validation.missing, { member: ts, Parameter: ts }, op);
+  if (c.timestamp && c.iso && !ISO_DATE.test(c.timestamp)) return c.invalid(ts, 'not an ISO-8601 date-time');
+  if (!opts.acceptAnySignature && !anonymous && accessKeyId) {
+    const secret = opts.lookupSecret(accessKeyId);
+    if (secret === undefined) return fail(errs.unknownAccessKey!, { accessKeyId }, op);
+    const want = c.expected(secret);
+    const x = Buffer.from(want ?? '', 'utf8');
+    const y = Buffer.from(c.signature!, 'utf8');
+    if (want === undefined || x.length !== y.length || !timingSafeEqual(x, y))
+      return fail(errs.signatureMismatch!, { accessKeyId, reason: 'the signature does not match' }, op);
+  }
+  return accessKeyId!;
 }
 
 /** The common parameters and marker parameters of a protocol document, once per document. */

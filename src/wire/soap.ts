@@ -1,13 +1,6 @@
-// The legacy 2014-08-15 SOAP 1.1 wire form (document/literal), beside the REST form of
-// legacy.ts: an Envelope whose Body holds the operation element (AWSAccessKeyId, Timestamp,
-// Signature, then one or more Request items) in the 2014-08-15 namespace, answered by the REST
-// answer document inside an Envelope, or by a SOAP Fault for what cannot be answered in the body.
-// Every name, namespace, header and status is read from specs/protocols/2014-08-15.json#/soap;
-// the answer document itself is legacy.ts's (one schema for both forms).
-import { timingSafeEqual } from 'node:crypto';
 import { loadSpecs } from '../spec/load.ts';
 import { fillMessage, resolveMembers } from '../spec/resolve.ts';
-import type { ProtocolFile, ResolvedMember, SoapBinding, SpecSet } from '../spec/types.ts';
+import type { ResolvedMember, SoapBinding, SpecSet } from '../spec/types.ts';
 import type {
   Codec,
   Credentials,
@@ -23,6 +16,9 @@ import {
   decodeLegacyDocument,
   isoSeconds,
   LEGACY_API,
+  legacyAuthentication,
+  legacyFail,
+  legacyProtocol,
   legacyResponseDocument,
   legacyRootName,
   parseScalar,
@@ -34,9 +30,7 @@ import { buildXml, parseXmlSafe, XML_ATTRIBUTE_PREFIX, XML_TEXT_KEY } from './xm
 
 export const SOAP_WIRE = 'soap';
 
-function protocolOf(set: SpecSet): ProtocolFile {
-  return set.apis[LEGACY_API].protocol;
-}
+const protocolOf = legacyProtocol;
 
 /** The SOAP binding of the legacy protocol; throws when the specs have none. */
 export function soapBinding(set: SpecSet): SoapBinding {
@@ -211,15 +205,7 @@ function operationOfElement(b: SoapBinding, el: SoapElement | undefined): string
   return re.exec(el.name)?.[1];
 }
 
-function fail(
-  error: string,
-  values: Record<string, unknown>,
-  operation?: string,
-): DecodeResult & { ok: false } {
-  return operation === undefined
-    ? { ok: false, api: LEGACY_API, outcome: { kind: 'error', error, values } }
-    : { ok: false, api: LEGACY_API, operation, outcome: { kind: 'error', error, values } };
-}
+const fail = legacyFail;
 
 /** Value key under which a refused envelope carries the fault it is answered with. */
 const FAULT_KEY = 'soapFault';
@@ -257,14 +243,6 @@ function readElement(els: SoapElement[], m: ResolvedMember, path: string, depth 
   return 'error' in r ? { error: { member: path, reason: r.error } } : { value: r.value };
 }
 
-function sameText(a: string, b: string): boolean {
-  const x = Buffer.from(a, 'utf8');
-  const y = Buffer.from(b, 'utf8');
-  return x.length === y.length && timingSafeEqual(x, y);
-}
-
-const ISO_DATE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/;
-
 function decodeRequest(set: SpecSet, req: WireRequest, opts: ServerCodecOptions): DecodeResult {
   const p = protocolOf(set);
   const b = soapBinding(set);
@@ -287,35 +265,20 @@ function decodeRequest(set: SpecSet, req: WireRequest, opts: ServerCodecOptions)
   const inNs = (c: SoapElement) => !b.namespace.qualified || c.ns === b.namespace.uri;
   const child = (name: string) => el.children.find((c) => c.name === name && inNs(c));
   const byRole = (role: string) => b.elements.find((e) => e.role === role)?.name ?? role;
-  const keyName = byRole('accessKey');
-  const sigName = byRole('signature');
   const tsName = byRole('timestamp');
-  const signature = child(sigName)?.text.trim();
-  // an operation whose credentials are optional (Help) is served unsigned, as nobody's
-  const anonymous = set.apis[LEGACY_API].operations.get(op)?.unsigned !== undefined && !signature;
-  const accessKeyId = anonymous ? '' : child(keyName)?.text.trim();
-  if (!accessKeyId && !anonymous)
-    return fail(errs.missingAuthentication!, { reason: `${keyName} is missing` }, op);
-  if (!opts.acceptAnySignature && !anonymous && !signature)
-    return fail(errs.missingAuthentication!, { reason: `${sigName} is missing`, accessKeyId }, op);
   const timestamp = child(tsName)?.text.trim();
-  if (!timestamp && !anonymous) return fail(p.validation.missing, { member: tsName, Parameter: tsName }, op);
-  if (timestamp && !ISO_DATE.test(timestamp))
-    return fail(
-      p.validation.invalid,
-      { member: tsName, reason: 'not an ISO-8601 date-time', Parameter: tsName },
-      op,
-    );
-
   const schemes = (p.signing.schemes ?? []).filter((s) => b.signing.schemes.includes(s.name));
   const scheme = schemes[0];
-  if (!opts.acceptAnySignature && !anonymous && accessKeyId && timestamp) {
-    const secret = opts.lookupSecret(accessKeyId);
-    if (secret === undefined) return fail(errs.unknownAccessKey!, { accessKeyId }, op);
-    const want = scheme ? signSoap(set, secret, op, timestamp) : undefined;
-    if (!want || !sameText(want, signature!))
-      return fail(errs.signatureMismatch!, { accessKeyId, reason: 'the signature does not match' }, op);
-  }
+  const accessKeyId = legacyAuthentication(set, op, opts, {
+    names: { key: byRole('accessKey'), sig: byRole('signature'), ts: tsName },
+    accessKeyId: child(byRole('accessKey'))?.text.trim(),
+    signature: child(byRole('signature'))?.text.trim(),
+    timestamp,
+    iso: true,
+    invalid: (member, reason) => fail(p.validation.invalid, { member, reason, Parameter: member }, op),
+    expected: (secret) => (scheme && timestamp ? signSoap(set, secret, op, timestamp) : undefined),
+  });
+  if (typeof accessKeyId !== 'string') return accessKeyId;
 
   const spec = set.apis[LEGACY_API].operations.get(op);
   if (!spec) return fail(errs.unknownOperation!, { operation: op }, op);
@@ -354,7 +317,7 @@ function decodeRequest(set: SpecSet, req: WireRequest, opts: ServerCodecOptions)
       api: LEGACY_API,
       operation: op,
       input,
-      accessKeyId: accessKeyId ?? '',
+      accessKeyId,
       responseGroups,
       params,
       ...(scheme ? { signatureScheme: scheme.name } : {}),

@@ -51,128 +51,74 @@ const hitInput = (tag: string) => ({
     '<ExternalQuestion xmlns="http://mechanicalturk.amazonaws.com/AWSMechanicalTurkDataSchemas/2006-07-14/ExternalQuestion.xsd"><ExternalURL>https://example.com/task</ExternalURL><FrameHeight>400</FrameHeight></ExternalQuestion>',
 });
 
+const call = (name: string, op: string, input?: Record<string, unknown>): Step =>
+  input ? { name, call: op, input } : { name, call: op };
+const worker = (name: string, action: string, params: Record<string, unknown>): Step => ({
+  name,
+  worker: action,
+  params,
+});
+/** The ids the scenario's entities are named by, from earlier steps' answers. */
+const HIT = { HITId: '$createHIT.HIT.HITId' };
+const TYPE = { QualificationTypeId: '$createType.QualificationType.QualificationTypeId' };
+const BLOCKED = { WorkerId: '$submit2.WorkerId' };
+
 /** The scenario: a HIT's life, a qualification type's, a worker block's. `tag` keeps names apart. */
 function scenario(tag: string): Step[] {
   return [
-    { name: 'balanceBefore', call: 'GetAccountBalance' },
-    { name: 'createHIT', call: 'CreateHIT', input: hitInput(tag) },
-    { name: 'submit1', worker: 'WorkerSubmitsAssignment', params: { HITId: '$createHIT.HIT.HITId' } },
-    { name: 'submit2', worker: 'WorkerSubmitsAssignment', params: { HITId: '$createHIT.HIT.HITId' } },
-    { name: 'listAssignments', call: 'ListAssignmentsForHIT', input: { HITId: '$createHIT.HIT.HITId' } },
-    { name: 'approve', call: 'ApproveAssignment', input: { AssignmentId: '$submit1.AssignmentId' } },
-    {
-      name: 'reject',
-      call: 'RejectAssignment',
-      input: { AssignmentId: '$submit2.AssignmentId', RequesterFeedback: 'Not what was asked' },
-    },
-    { name: 'approved', call: 'GetAssignment', input: { AssignmentId: '$submit1.AssignmentId' } },
-    { name: 'rejected', call: 'GetAssignment', input: { AssignmentId: '$submit2.AssignmentId' } },
+    call('balanceBefore', 'GetAccountBalance'),
+    call('createHIT', 'CreateHIT', hitInput(tag)),
+    worker('submit1', 'WorkerSubmitsAssignment', HIT),
+    worker('submit2', 'WorkerSubmitsAssignment', HIT),
+    call('listAssignments', 'ListAssignmentsForHIT', HIT),
+    call('approve', 'ApproveAssignment', { AssignmentId: '$submit1.AssignmentId' }),
+    call('reject', 'RejectAssignment', {
+      AssignmentId: '$submit2.AssignmentId',
+      RequesterFeedback: 'Not what was asked',
+    }),
+    call('approved', 'GetAssignment', { AssignmentId: '$submit1.AssignmentId' }),
+    call('rejected', 'GetAssignment', { AssignmentId: '$submit2.AssignmentId' }),
     // one slot is still free: the HIT is Assignable and cannot be deleted yet
-    { name: 'deleteTooEarly', call: 'DeleteHIT', input: { HITId: '$createHIT.HIT.HITId' } },
-    {
-      name: 'bonus',
-      call: 'SendBonus',
-      input: {
-        WorkerId: '$submit1.WorkerId',
-        AssignmentId: '$submit1.AssignmentId',
-        BonusAmount: BONUS,
-        Reason: 'Careful work',
-        UniqueRequestToken: `bonus-${tag}`,
-      },
-    },
-    ...(hasBonusList
-      ? [{ name: 'bonuses', call: 'ListBonusPayments', input: { HITId: '$createHIT.HIT.HITId' } }]
-      : []),
-    { name: 'balanceAfter', call: 'GetAccountBalance' },
-    {
-      name: 'expire',
-      call: 'UpdateExpirationForHIT',
-      input: { HITId: '$createHIT.HIT.HITId', ExpireAt: { $date: 0 } },
-    },
-    { name: 'expired', call: 'GetHIT', input: { HITId: '$createHIT.HIT.HITId' } },
-    { name: 'deleteHIT', call: 'DeleteHIT', input: { HITId: '$createHIT.HIT.HITId' } },
-    { name: 'deletedHIT', call: 'GetHIT', input: { HITId: '$createHIT.HIT.HITId' } },
+    call('deleteTooEarly', 'DeleteHIT', HIT),
+    call('bonus', 'SendBonus', {
+      WorkerId: '$submit1.WorkerId',
+      AssignmentId: '$submit1.AssignmentId',
+      BonusAmount: BONUS,
+      Reason: 'Careful work',
+      UniqueRequestToken: `bonus-${tag}`,
+    }),
+    ...(hasBonusList ? [call('bonuses', 'ListBonusPayments', HIT)] : []),
+    call('balanceAfter', 'GetAccountBalance'),
+    call('expire', 'UpdateExpirationForHIT', { ...HIT, ExpireAt: { $date: 0 } }),
+    call('expired', 'GetHIT', HIT),
+    call('deleteHIT', 'DeleteHIT', HIT),
+    call('deletedHIT', 'GetHIT', HIT),
 
-    {
-      name: 'createType',
-      call: 'CreateQualificationType',
-      input: {
-        Name: `Skilled labeller (${tag})`,
-        Description: 'Labels well',
-        QualificationTypeStatus: 'Active',
-      },
-    },
-    {
-      name: 'request',
-      worker: 'WorkerRequestsQualification',
-      params: { QualificationTypeId: '$createType.QualificationType.QualificationTypeId' },
-    },
-    {
-      name: 'requests',
-      call: 'ListQualificationRequests',
-      input: { QualificationTypeId: '$createType.QualificationType.QualificationTypeId' },
-    },
-    {
-      name: 'acceptRequest',
-      call: 'AcceptQualificationRequest',
-      input: { QualificationRequestId: '$request.QualificationRequestId', IntegerValue: 7 },
-    },
-    {
-      name: 'requestsAfter',
-      call: 'ListQualificationRequests',
-      input: { QualificationTypeId: '$createType.QualificationType.QualificationTypeId' },
-    },
-    {
-      name: 'score',
-      call: 'GetQualificationScore',
-      input: {
-        QualificationTypeId: '$createType.QualificationType.QualificationTypeId',
-        WorkerId: '$request.WorkerId',
-      },
-    },
-    {
-      name: 'deactivate',
-      call: 'UpdateQualificationType',
-      input: {
-        QualificationTypeId: '$createType.QualificationType.QualificationTypeId',
-        QualificationTypeStatus: 'Inactive',
-      },
-    },
-    {
-      name: 'requestInactive',
-      worker: 'WorkerRequestsQualification',
-      params: { QualificationTypeId: '$createType.QualificationType.QualificationTypeId' },
-    },
-    {
-      name: 'deleteType',
-      call: 'DeleteQualificationType',
-      input: { QualificationTypeId: '$createType.QualificationType.QualificationTypeId' },
-    },
-    {
-      name: 'deletedType',
-      call: 'GetQualificationType',
-      input: { QualificationTypeId: '$createType.QualificationType.QualificationTypeId' },
-    },
+    call('createType', 'CreateQualificationType', {
+      Name: `Skilled labeller (${tag})`,
+      Description: 'Labels well',
+      QualificationTypeStatus: 'Active',
+    }),
+    worker('request', 'WorkerRequestsQualification', TYPE),
+    call('requests', 'ListQualificationRequests', TYPE),
+    call('acceptRequest', 'AcceptQualificationRequest', {
+      QualificationRequestId: '$request.QualificationRequestId',
+      IntegerValue: 7,
+    }),
+    call('requestsAfter', 'ListQualificationRequests', TYPE),
+    call('score', 'GetQualificationScore', { ...TYPE, WorkerId: '$request.WorkerId' }),
+    call('deactivate', 'UpdateQualificationType', { ...TYPE, QualificationTypeStatus: 'Inactive' }),
+    worker('requestInactive', 'WorkerRequestsQualification', TYPE),
+    call('deleteType', 'DeleteQualificationType', TYPE),
+    call('deletedType', 'GetQualificationType', TYPE),
 
-    {
-      name: 'block',
-      call: 'CreateWorkerBlock',
-      input: { WorkerId: '$submit2.WorkerId', Reason: 'Rejected work' },
-    },
-    { name: 'blocks', call: 'ListWorkerBlocks' },
-    { name: 'hitForBlocked', call: 'CreateHIT', input: hitInput(tag) },
-    {
-      name: 'blockedSubmits',
-      worker: 'WorkerSubmitsAssignment',
-      params: { HITId: '$hitForBlocked.HIT.HITId', WorkerId: '$submit2.WorkerId' },
-    },
-    { name: 'unblock', call: 'DeleteWorkerBlock', input: { WorkerId: '$submit2.WorkerId' } },
-    { name: 'blocksAfter', call: 'ListWorkerBlocks' },
-    {
-      name: 'unblockedSubmits',
-      worker: 'WorkerSubmitsAssignment',
-      params: { HITId: '$hitForBlocked.HIT.HITId', WorkerId: '$submit2.WorkerId' },
-    },
+    call('block', 'CreateWorkerBlock', { ...BLOCKED, Reason: 'Rejected work' }),
+    call('blocks', 'ListWorkerBlocks'),
+    call('hitForBlocked', 'CreateHIT', hitInput(tag)),
+    worker('blockedSubmits', 'WorkerSubmitsAssignment', { HITId: '$hitForBlocked.HIT.HITId', ...BLOCKED }),
+    call('unblock', 'DeleteWorkerBlock', BLOCKED),
+    call('blocksAfter', 'ListWorkerBlocks'),
+    worker('unblockedSubmits', 'WorkerSubmitsAssignment', { HITId: '$hitForBlocked.HIT.HITId', ...BLOCKED }),
   ];
 }
 

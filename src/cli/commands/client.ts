@@ -21,7 +21,7 @@ import { PACKAGE_ROOT, type RunOutcome, runConformance } from '../../runner/run.
 import { refuseUrlCredentials } from '../../runner/safety.ts';
 import { RunError } from '../../runner/types.ts';
 import type { Api } from '../../spec/types.ts';
-import { helpText, type OptionSpec, parseArgs, UsageError } from '../args.ts';
+import { helpText, type OptionSpec, parseArgs, splitList, UsageError } from '../args.ts';
 import { GATING_OPTIONS, OUTPUT_OPTIONS, parseMaxNotRun, SELECTION_OPTIONS } from '../suite-options.ts';
 import { finishRun, parseApis, parseOperations, randomSeed, targetSlug } from './server.ts';
 
@@ -246,13 +246,6 @@ export async function runClientSuite(
     );
   }
   return { reports: outcomes.map((o) => o.report), outcomes };
-}
-
-function splitList(values: string[]): string[] {
-  return values
-    .flatMap((v) => v.split(','))
-    .map((v) => v.trim())
-    .filter(Boolean);
 }
 
 export async function run(argv: string[]): Promise<number> {

@@ -18,7 +18,7 @@ import { refuseUrlCredentials } from '../../runner/safety.ts';
 import { RunError, type ServerTarget, type TargetCredentials } from '../../runner/types.ts';
 import { loadSpecs } from '../../spec/load.ts';
 import { APIS, type Api } from '../../spec/types.ts';
-import { helpText, type OptionSpec, parseArgs, UsageError } from '../args.ts';
+import { helpText, type OptionSpec, parseArgs, splitList, UsageError } from '../args.ts';
 import {
   ACCESS_KEY_ENV,
   givenSecrets,
@@ -87,13 +87,6 @@ const SYNOPSIS = '--endpoint URL [options]';
 
 /** More checks in flight than sockets per host (src/http) would only queue. */
 const MAX_CONCURRENCY = 64;
-
-function splitList(values: string[]): string[] {
-  return values
-    .flatMap((v) => v.split(','))
-    .map((v) => v.trim())
-    .filter(Boolean);
-}
 
 export function parseApis(values: string[]): Api[] {
   const list = splitList(values);

@@ -7,7 +7,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { DEFAULT_SPECS_DIR, loadSpecsUncached, SpecProblems } from '../../spec/load.ts';
+import { DEFAULT_SPECS_DIR } from '../../spec/load.ts';
 import {
   compareSharedShapes,
   compareWithOfficialModel,
@@ -21,8 +21,7 @@ import {
   unspecifiedOperations,
   unusedDeclarations,
 } from '../../spec/official-model.ts';
-import type { SpecSet } from '../../spec/types.ts';
-import { helpText, type OptionSpec, parseArgs } from '../args.ts';
+import { helpText, type OptionSpec, parseArgs, specsForCommand } from '../args.ts';
 
 const OPTIONS = {
   model: {
@@ -110,17 +109,8 @@ export async function run(argv: string[]): Promise<number> {
     return 2;
   }
   const dir = args.dir === undefined ? DEFAULT_SPECS_DIR : resolve(args.dir);
-  let set: SpecSet;
-  try {
-    set = loadSpecsUncached(dir);
-  } catch (e) {
-    if (!(e instanceof SpecProblems)) throw e;
-    for (const p of e.problems) process.stdout.write(`${p.file}#${p.pointer}: ${p.message}\n`);
-    process.stderr.write(
-      `mturk-conformance verify-model: the specs are invalid (${e.problems.length} problems)\n`,
-    );
-    return 1;
-  }
+  const set = specsForCommand(dir, 'mturk-conformance verify-model');
+  if (!set) return 1;
   const constraints = hasConstraints(model);
   const diffs = [
     ...compareWithOfficialModel(set, model, { constraints }),

@@ -7,8 +7,7 @@
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
-import { DEFAULT_SPECS_DIR, loadSpecsUncached, SpecProblems } from '../../spec/load.ts';
-import type { SpecSet } from '../../spec/types.ts';
+import { DEFAULT_SPECS_DIR } from '../../spec/load.ts';
 import {
   compareWithWsdl,
   operationsWithoutSpec,
@@ -19,7 +18,7 @@ import {
   WSDL_IN_PACKAGE,
   type WsdlModel,
 } from '../../spec/wsdl.ts';
-import { helpText, type OptionSpec, parseArgs } from '../args.ts';
+import { helpText, type OptionSpec, parseArgs, specsForCommand } from '../args.ts';
 
 const OPTIONS = {
   wsdl: {
@@ -66,15 +65,8 @@ export async function run(argv: string[]): Promise<number> {
     return 2;
   }
   const dir = args.dir === undefined ? DEFAULT_SPECS_DIR : resolve(args.dir);
-  let set: SpecSet;
-  try {
-    set = loadSpecsUncached(dir);
-  } catch (e) {
-    if (!(e instanceof SpecProblems)) throw e;
-    for (const p of e.problems) process.stdout.write(`${p.file}#${p.pointer}: ${p.message}\n`);
-    process.stderr.write(`${COMMAND}: the specs are invalid (${e.problems.length} problems)\n`);
-    return 1;
-  }
+  const set = specsForCommand(dir, COMMAND);
+  if (!set) return 1;
   const diffs = compareWithWsdl(set, wsdl);
   const stale = staleWsdlDeclarations(set, diffs);
   const missing = operationsWithoutSpec(set, wsdl);
