@@ -202,7 +202,12 @@ export function paidOnce(
     if (before < amount)
       throw new NotRun(`the balance (${fromCents(before)}) cannot pay ${fromCents(amount)}`);
     s.cover(`rule:${ruleId}`);
-    expectSuccess(s.set, op, await s.call(op.api, op.operation, input, { as }), `${op.operation} (a valid call)`);
+    expectSuccess(
+      s.set,
+      op,
+      await s.call(op.api, op.operation, input, { as }),
+      `${op.operation} (a valid call)`,
+    );
     return { before, after: await account.balance('balance after') };
   });
 }
