@@ -3,8 +3,8 @@
 // wire form: never a success (an empty output fits an operation whose output members are all optional)
 // and never an error. This is what keeps checks that expect a success or an error from passing garbage.
 import { describe, expect, it } from 'vitest';
-import { type Answered, CheckFailure } from '../../src/checks/session.ts';
 import { expectError, expectRefused, expectSuccess } from '../../src/checks/judge.ts';
+import { type Answered, CheckFailure } from '../../src/checks/session.ts';
 import { loadSpecs } from '../../src/spec/load.ts';
 import type { Api } from '../../src/spec/types.ts';
 import { codecFor, SOAP_WIRE } from '../../src/wire/index.ts';
