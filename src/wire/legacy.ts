@@ -720,6 +720,24 @@ export function decodeLegacyDocument(
   const errorsAtResult = asArray(getPath(resultEl, `${requestPath}/${f.list}/${f.item}`));
   const errorsAtOp = asArray(getPath(rootEl, `${parentPath(s.requestIdPath!)}/${f.list}/${f.item}`));
   const isValid = text(getPath(resultEl, s.isValidPath!));
+  // a document with none of the envelope's parts (no OperationRequest, no result, no errors: an HTML
+  // page, an empty root) is not an answer of the protocol: neither a success nor an error, whatever
+  // the (inferred, hence lenient) success envelope would forgive
+  const operationRequest = getPath(rootEl, parentPath(s.requestIdPath!));
+  if (
+    operationRequest === undefined &&
+    resultEl === undefined &&
+    !errorsAtResult.length &&
+    !errorsAtOp.length
+  )
+    return {
+      kind: 'garbage',
+      status: res.status,
+      problems: [
+        `${pointer(set, '/success/root')}: not an answer document of the protocol: a <${parsed.root}> element with neither ${parentPath(s.requestIdPath!)}, ${resultKey ?? s.result} nor ${f.list} (Content-Type ${ct ?? '(none)'})`,
+        ...problems,
+      ],
+    };
 
   if (errorsAtResult.length || errorsAtOp.length || (isValid !== undefined && isValid !== s.isValid)) {
     checkContentType(env.contentType, '/errorEnvelope/contentType');

@@ -627,7 +627,10 @@ export function decodeSoapBatch(set: SpecSet, operation: string, res: WireRespon
 export function soapNamespaceProblems(set: SpecSet, res: WireResponse): string[] {
   const b = soapBinding(set);
   const env = parseEnvelope(set, res.body);
-  if (!env.ok || !env.content || !b.namespace.qualified) return [];
+  // an unreadable answer has no namespace to be right about: it fails this rule as well
+  if (!env.ok) return [`${pointer(set, '/envelope')}: not a SOAP envelope: ${env.reason}`];
+  if (!env.content) return [`${pointer(set, '/envelope')}: the Body is empty`];
+  if (!b.namespace.qualified) return [];
   if (env.content.name === b.fault.element && env.content.ns === b.envelope.namespace) return [];
   const stray: string[] = [];
   const walk = (e: SoapElement, depth = 0) => {

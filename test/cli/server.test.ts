@@ -319,6 +319,49 @@ describe('targets that cannot or must not be tested', () => {
     expect(garbage.hits()).toBeGreaterThan(0);
   });
 
+  // the legacy checks that passed this server before the decoder read a document with none of the
+  // envelope's parts as an empty success (and soap.namespace read no namespace in it as no problem)
+  const FORMERLY_PASSING = [
+    ...['valid.request', 'valid.WorkerId.length', 'rule.blocks.identity'].map((c) => `BlockWorker/${c}`),
+    ...['valid.request', 'valid.Keywords.length', 'valid.Description.length'].map(
+      (c) => `CreateQualificationType/${c}`,
+    ),
+    'Help/valid.request',
+    ...['valid.request', 'valid.Title.length', 'valid.Keywords.length', 'valid.Description.length'].map(
+      (c) => `RegisterHITType/${c}`,
+    ),
+    'RegisterHITType/valid.AutoApprovalDelayInSeconds.range',
+    'RegisterHITType/valid.AssignmentDurationInSeconds.range',
+    'SendTestEventNotification/valid.request',
+    'SendTestEventNotification/rule.sends-test-event',
+    ...[
+      'BlockWorker',
+      'CreateQualificationType',
+      'Help',
+      'RegisterHITType',
+      'SendTestEventNotification',
+    ].flatMap((op) => [`${op}/output.undeclared-members`, `${op}/soap.namespace`]),
+  ].map((id) => `2014-08-15/${id}`);
+
+  test('a garbage server passes none of the checks it once passed', async () => {
+    const r = await cli([
+      'server',
+      '--endpoint',
+      garbage.url,
+      ...FORMERLY_PASSING.flatMap((id) => ['--check', id]),
+      '--runs',
+      '1',
+      '--seed',
+      '1',
+      '--report-dir',
+      'former',
+    ]);
+    expect(r.code, r.stderr).toBe(1);
+    const report = await readReport(join(r.cwd, 'former'));
+    const status = Object.fromEntries(report.results.map((x) => [x.id, x.status]));
+    expect(status).toEqual(Object.fromEntries(FORMERLY_PASSING.map((id) => [id, 'failed'])));
+  });
+
   test.each(['--secret-key', 'MTURK_SECRET_KEY'])(
     'a secret the output would hold is redacted everywhere (given with %s)',
     async (way) => {
