@@ -142,7 +142,20 @@ export function parsePattern(pattern: string): RegexNode {
 }
 
 /** The [min, max] length in code points of what a node matches. */
-export function lengthRange(n: RegexNode): [number, number] {
+export function lengthRange(n: RegexNode): readonly [number, number] {
+  let r = ranges.get(n);
+  if (!r) {
+    r = rangeOf(n);
+    ranges.set(n, r);
+  }
+  return r;
+}
+
+// A node's range is asked for at every step of a generation, and each answer walked the whole
+// subtree again: parsed nodes are never changed, so each is worked out once.
+const ranges = new WeakMap<RegexNode, readonly [number, number]>();
+
+function rangeOf(n: RegexNode): readonly [number, number] {
   switch (n.k) {
     case 'set':
       return [1, 1];
@@ -237,22 +250,30 @@ function genParts(
   rnd: (n: number) => number,
   budget: Budget,
 ): string | undefined {
-  if (items.length === 0) return len === 0 ? '' : undefined;
-  if (budget.steps < 0) return undefined;
-  const [a, b] = lengthRange(items[0]!);
-  const rest = items.slice(1).map(lengthRange);
-  const restMin = rest.reduce((x, r) => x + r[0], 0);
-  const restMax = rest.reduce((x, r) => x + r[1], 0);
-  const lo = Math.max(a, len - restMax);
-  const hi = Math.min(b, len - restMin);
-  for (const first of orderFrom(lo, hi, rnd, 16)) {
-    const head = gen(items[0]!, first, rnd, budget);
-    if (head === undefined) continue;
-    const tail = genParts(items.slice(1), len - first, rnd, budget);
-    if (tail !== undefined) return head + tail;
-    if (budget.steps < 0) return undefined;
+  // the least and most the items from i on can take (one pass, not a sum over the rest per item)
+  const minFrom = new Array<number>(items.length + 1).fill(0);
+  const maxFrom = new Array<number>(items.length + 1).fill(0);
+  for (let i = items.length - 1; i >= 0; i--) {
+    const [a, b] = lengthRange(items[i]!);
+    minFrom[i] = minFrom[i + 1]! + a;
+    maxFrom[i] = maxFrom[i + 1]! + b;
   }
-  return undefined;
+  const from = (i: number, left: number): string | undefined => {
+    if (i === items.length) return left === 0 ? '' : undefined;
+    if (budget.steps < 0) return undefined;
+    const [a, b] = lengthRange(items[i]!);
+    const lo = Math.max(a, left - maxFrom[i + 1]!);
+    const hi = Math.min(b, left - minFrom[i + 1]!);
+    for (const first of orderFrom(lo, hi, rnd, 16)) {
+      const head = gen(items[i]!, first, rnd, budget);
+      if (head === undefined) continue;
+      const tail = from(i + 1, left - first);
+      if (tail !== undefined) return head + tail;
+      if (budget.steps < 0) return undefined;
+    }
+    return undefined;
+  };
+  return from(0, len);
 }
 
 /** Every character a pattern can produce at any position (used to find characters outside it). */

@@ -45,6 +45,7 @@ function validChecks(set: SpecSet, op: OperationSpec, _config: ServerTargetConfi
   const file = opFile(set, op);
   const given = givenFor(op);
   const members = inputMembers(set, op);
+  const ownedList = op.behaviour.rules.some((r) => r.kind === 'list' && r.owned);
   out.push(
     makeCheck(
       api,
@@ -58,6 +59,9 @@ function validChecks(set: SpecSet, op: OperationSpec, _config: ServerTargetConfi
           omit: members.filter((m) => m.name === selectMember(set, op)).map((m) => m.name),
         });
         await forAll(s, template, async (input) => {
+          // each case as a new requester: the caller's own listing then holds what this case made,
+          // not pages of what every check made (docs/provider-states.md, a fresh requester)
+          if (ownedList) await s.isolate();
           // the state under which this input succeeds (an effect for this input names its own)
           const ids = await freshIds(s, op, effectFor(set, op, input, undefined)?.given ?? givenFor(op));
           const full = { ...input, ...idInput(set, op, ids, input) };

@@ -80,15 +80,22 @@ function holds(t: ActionTest, scope: Scope): boolean {
   const parent = t.parent !== undefined ? scope.bound.get(t.parent) : undefined;
   const ownerOf = t.sameOwner !== undefined ? scope.bound.get(t.sameOwner) : undefined;
   const owner = ownerOf ? store.ownerOf(ownerOf) : undefined;
-  return store
-    .listAll(t.exists)
-    .some(
-      (rec) =>
-        (!parent || rec.parentId === parent.id) &&
-        (!ownerOf || store.ownerOf(rec) === owner) &&
-        (!t.status || t.status.includes(String(store.statusOf(rec)))) &&
-        Object.entries(t.where ?? {}).every(([f, test]) => passes(field(store, rec, f), test, scope)),
-    );
+  // from the parent's children or the owner's own where the kind has that index: a scan of every
+  // entity of the kind made each Worker action cost as much as the store was large
+  const kind = store.spec(t.exists);
+  const pool =
+    parent && kind.parent?.entity === parent.entity
+      ? store.childrenOf(parent, t.exists)
+      : ownerOf && owner !== undefined && !kind.parent
+        ? store.ownedAny(t.exists, owner)
+        : store.listAll(t.exists);
+  return pool.some(
+    (rec) =>
+      (!parent || rec.parentId === parent.id) &&
+      (!ownerOf || store.ownerOf(rec) === owner) &&
+      (!t.status || t.status.includes(String(store.statusOf(rec)))) &&
+      Object.entries(t.where ?? {}).every(([f, test]) => passes(field(store, rec, f), test, scope)),
+  );
 }
 
 function fillReason(template: string, scope: Scope): string {
@@ -113,7 +120,7 @@ function applyFields(
     const target = k === '$status' ? statusField : k;
     if (target === undefined) continue;
     if (v === null) {
-      delete rec.fields[target];
+      store.unset(rec, target);
       continue;
     }
     const x = resolveValue(v, scope);
@@ -218,27 +225,28 @@ export function applyAction(
       : !(r.unless ?? []).every((t) => holds(t, scope));
     if (refused) return { ok: false, status: 409, message: fillReason(r.reason, scope) };
   }
-  const before = store.snapshot();
   try {
-    for (const c of spec.creates ?? []) {
-      const parent = c.parent !== undefined ? scope.bound.get(c.parent) : undefined;
-      const rec = store.create(c.entity, {
-        ...(parent ? { parent } : { owner: requester }),
-        ...(c.status !== undefined ? { status: c.status } : {}),
-      });
-      applyFields(store, rec, c.fields ?? {}, scope);
-      scope.bound.set(c.as, rec);
-    }
-    for (const u of spec.updates ?? []) {
-      const rec = scope.bound.get(u.ref);
-      if (rec) applyFields(store, rec, u.fields ?? {}, scope, u.status);
-    }
-    for (const alias of spec.settle ?? []) {
-      const rec = scope.bound.get(alias);
-      if (rec) settle(store, rec, now);
-    }
+    // undone on an exception: only what the action touched (a snapshot copied the whole store)
+    store.journal(() => {
+      for (const c of spec.creates ?? []) {
+        const parent = c.parent !== undefined ? scope.bound.get(c.parent) : undefined;
+        const rec = store.create(c.entity, {
+          ...(parent ? { parent } : { owner: requester }),
+          ...(c.status !== undefined ? { status: c.status } : {}),
+        });
+        applyFields(store, rec, c.fields ?? {}, scope);
+        scope.bound.set(c.as, rec);
+      }
+      for (const u of spec.updates ?? []) {
+        const rec = scope.bound.get(u.ref);
+        if (rec) applyFields(store, rec, u.fields ?? {}, scope, u.status);
+      }
+      for (const alias of spec.settle ?? []) {
+        const rec = scope.bound.get(alias);
+        if (rec) settle(store, rec, now);
+      }
+    });
   } catch (e) {
-    store.restore(before);
     return { ok: false, status: 500, message: (e as Error).message };
   }
   const ids: Record<string, unknown> = {};

@@ -204,6 +204,14 @@ export class Store {
   /** The timers of each entity kind with what may come due (model.json `timers`): the timer run
    * that comes before a request looked at every entity of the kind, once a second. */
   private timers = new Map<string, TimerIndex[]>();
+  /** While a change is journalled (`journal`): what it made, and each touched entity's fields as
+   * they were, so a failed Worker action undoes only what it touched (a snapshot copied the store). */
+  private undo?: {
+    seq: number;
+    kinds: Set<string>;
+    made: StoredEntity[];
+    fields: Map<StoredEntity, Record<string, unknown>>;
+  };
 
   constructor(
     readonly set: SpecSet,
@@ -328,6 +336,7 @@ export class Store {
     this.table(entity).set(id, rec);
     this.index(rec);
     this.noteDue(rec);
+    this.undo?.made.push(rec);
     return rec;
   }
 
@@ -425,6 +434,11 @@ export class Store {
     return this.set.model.entities[entity]?.status?.invisible?.length
       ? mine.filter((rec) => this.visible(rec))
       : mine;
+  }
+
+  /** The root entities of a kind that `owner` owns, whatever their status, in creation order. */
+  ownedAny(entity: string, owner: string): StoredEntity[] {
+    return [...(this.owned.get(kidKey(entity, owner)) ?? [])];
   }
 
   /** Removes an entity (used to undo a provider state that could not be completed). */
@@ -533,9 +547,54 @@ export class Store {
 
   /** Sets fields on a stored entity. */
   update(rec: StoredEntity, fields: Record<string, unknown>): void {
+    this.touch(rec);
     Object.assign(rec.fields, fields);
     this.noteDue(rec);
     this.noteAlias(rec);
+  }
+
+  /** Removes one field of a stored entity. */
+  unset(rec: StoredEntity, field: string): void {
+    this.touch(rec);
+    delete rec.fields[field];
+    this.noteDue(rec);
+  }
+
+  private touch(rec: StoredEntity): void {
+    if (this.undo && !this.undo.fields.has(rec)) this.undo.fields.set(rec, deepClone(rec.fields));
+  }
+
+  /**
+   * Runs `change`; when it throws, undoes what it made and wrote through this store (creates,
+   * `update`, `unset`) and throws again. Costs what the change touches, not the store's size.
+   */
+  journal<T>(change: () => T): T {
+    if (this.undo) return change();
+    const undo = {
+      seq: this.seq,
+      // the kinds with a table: one the change opened goes too (as a snapshot had no table for it)
+      kinds: new Set(this.entities.keys()),
+      made: [] as StoredEntity[],
+      fields: new Map<StoredEntity, Record<string, unknown>>(),
+    };
+    this.undo = undo;
+    try {
+      return change();
+    } catch (e) {
+      for (const rec of undo.made.reverse()) this.remove(rec);
+      for (const [rec, fields] of undo.fields) {
+        if (undo.made.includes(rec)) continue;
+        for (const k of Object.keys(rec.fields)) delete rec.fields[k];
+        Object.assign(rec.fields, fields);
+        this.noteDue(rec);
+        this.noteAlias(rec);
+      }
+      for (const kind of [...this.entities.keys()]) if (!undo.kinds.has(kind)) this.entities.delete(kind);
+      this.seq = undo.seq;
+      throw e;
+    } finally {
+      this.undo = undefined;
+    }
   }
 
   size(): number {

@@ -24,6 +24,17 @@ describe('regex subset generator', () => {
     '^[a-z]+(-[a-z]+)?$',
     '^(abc|de)+$',
   ];
+  test("a node's length range is worked out once: a generation asks for it at every step", () => {
+    const ast = parsePattern('^[a-z]+(-[a-z]+)?$');
+    expect(lengthRange(ast)).toBe(lengthRange(ast));
+    // the same strings for a seed as before the ranges were kept
+    expect([0, 1, 2].map((seed) => generateExact(parsePattern('^(abc|de)+$'), 7, prng(seed)))).toEqual([
+      'deabcde',
+      'deabcde',
+      'dedeabc',
+    ]);
+  });
+
   test.each(patterns)('%s: generated values match, at every reachable length', (p) => {
     const ast = parsePattern(p);
     const re = new RegExp(p, 'u');

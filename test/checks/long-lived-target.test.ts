@@ -120,4 +120,25 @@ describe('a block list other runs filled', () => {
       [],
     );
   }, 60_000);
+
+  test('the valid requests of owned listings run each case as a fresh requester: a page holds what that case made', async () => {
+    const testKeys = TEST_CREDENTIALS.map((c) => c.accessKeyId);
+    const before = new Set(em.emulator.store.list('HIT').map((b) => b.id));
+    const blocks = new Set(em.emulator.store.list('WorkerBlock').map((b) => b.id));
+    const rs = await run(
+      em,
+      ['ListHITs', 'SearchHITs', 'ListWorkerBlocks', 'GetBlockedWorkers'],
+      /^(2017-01-17|2014-08-15)\/[A-Za-z]+\/valid\.request$/,
+    );
+    expect(failures(rs)).toEqual([]);
+    expect(rs.filter((r) => r.status === 'passed').length).toBe(rs.length);
+    const made = [
+      ...em.emulator.store.list('HIT').filter((h) => !before.has(h.id)),
+      ...em.emulator.store.list('WorkerBlock').filter((b) => !blocks.has(b.id)),
+    ];
+    expect(made.length).toBeGreaterThan(0);
+    expect(made.filter((e) => testKeys.includes(String(em.emulator.store.ownerOf(e))))).toEqual([]);
+    // a requester per case, not one per check
+    expect(new Set(made.map((e) => em.emulator.store.ownerOf(e))).size).toBeGreaterThan(rs.length);
+  }, 60_000);
 });

@@ -1,7 +1,7 @@
 // The Worker actions of the provider-states contract (model.json `actions`, docs/provider-states.md)
 // and the emulator's clock (model.json `timers`): each action on the entities its params name, the
 // HIT lifecycle they drive (DG-RHS), the 409 refusals with their reasons, and what time does.
-import { beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { executeCall } from '../../src/emulator/engine.ts';
 import { createEmulator, type Emulator } from '../../src/emulator/server.ts';
 import { TEST_REQUESTER_1, TEST_REQUESTER_2 } from '../../src/emulator/test-credentials.ts';
@@ -41,6 +41,41 @@ const hit = (slots = 1) => {
   emu.store.update(emu.store.getAny('HIT', HITId)!, { MaxAssignments: slots });
   return HITId!;
 };
+
+describe('an action over a large store', () => {
+  it('costs what it touches: no copy of the store, no scan of a whole kind', () => {
+    for (let i = 0; i < 20; i++) ok('WorkerBlocked');
+    const HITId = hit(2);
+    const snapshot = vi.spyOn(emu.store, 'snapshot');
+    const listAll = vi.spyOn(emu.store, 'listAll');
+    ok('WorkerSubmitsAssignment', { HITId });
+    expect(post('WorkerSubmitsAssignment', { HITId, WorkerId: 'A1BLOCKED' }).status).toBe(200);
+    expect(snapshot).not.toHaveBeenCalled();
+    expect(listAll).not.toHaveBeenCalled();
+  });
+
+  it('an exception half-way undoes what it made and wrote: 500, the store as it was', () => {
+    const HITId = hit(1);
+    ok('ActiveQualificationType');
+    const before = emu.store.digest();
+    const update = emu.store.update.bind(emu.store);
+    // the HIT's settle (its last step) writes its status, then fails
+    vi.spyOn(emu.store, 'update').mockImplementation((rec, fields) => {
+      update(rec, fields);
+      if (rec.entity === 'HIT') throw new Error('disk on fire');
+    });
+    const r = post('WorkerSubmitsAssignment', { HITId });
+    expect(r.status).toBe(500);
+    expect(r.body.error).toBe('disk on fire');
+    vi.restoreAllMocks();
+    expect(emu.store.digest()).toBe(before);
+    expect(hitStatus(HITId)).toBe('Assignable');
+    expect(emu.store.childrenOf(emu.store.getAny('HIT', HITId)!, 'Assignment')).toEqual([]);
+    // and the store still works: the same action now applies
+    expect(post('WorkerSubmitsAssignment', { HITId }).status).toBe(200);
+    expect(hitStatus(HITId)).not.toBe('Assignable');
+  });
+});
 
 describe('WorkerAcceptsAssignment', () => {
   it('takes a slot: the assignment exists, accepted, invisible to the requester API', () => {
