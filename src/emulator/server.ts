@@ -412,6 +412,10 @@ export async function startEmulator(opts: StartOptions = {}): Promise<RunningEmu
     }
   });
 
+  // Node closes an idle kept-alive connection after 5 s; a busy client (a suite under load) reuses
+  // one just then and sees a reset: idle connections are kept a minute, as load balancers do
+  server.keepAliveTimeout = 60_000;
+
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(opts.port ?? 0, host, () => {

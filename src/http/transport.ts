@@ -187,7 +187,9 @@ export function send(baseUrl: string, req: WireRequest, opts: SendOptions): Prom
           method: req.method,
           path,
           headers,
-          agent: opts.agent ?? sharedAgent(url.protocol),
+          // the retry after a reset on a reused socket takes a new connection: the pool may hold
+          // more sockets the server already closed
+          agent: retry ? false : (opts.agent ?? sharedAgent(url.protocol)),
         });
       } catch (e) {
         const c = classifyError(e);
