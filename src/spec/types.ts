@@ -337,6 +337,8 @@ export interface ProtocolFile {
     contentType: string;
     requestIdHeader?: string;
     root?: string;
+    /** When the document element's name has a firmer basis than the envelope as a whole. */
+    rootBasis?: Basis;
     requestIdPath?: string;
     result?: string;
     isValidPath?: string;
