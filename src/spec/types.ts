@@ -86,6 +86,9 @@ export interface ErrorSpec {
 
 export interface ErrorsFile {
   kind: 'errors';
+  /** how a placeholder naming several values ({allowed}) joins them */
+  listSeparator: string;
+  listSeparatorBasis: Basis;
   errors: Record<string, ErrorSpec>;
 }
 
