@@ -4,14 +4,14 @@
 // flows into the following GetHIT). Each exchange is three checks in the project's report format:
 // `replay.<seq>.code` (success or error, HTTP status, error code), `replay.<seq>.shape` (members
 // and their types) and `replay.<seq>.state` (the values: ids by reference, times by type only).
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { readFileSync, statSync } from 'node:fs';
+import { relative } from 'node:path';
 import { describeRequest, describeResponse } from '../checks/run.ts';
 import { TEST_REQUESTER_1 } from '../emulator/test-credentials.ts';
 import { type Fixture, fixtureProblems } from '../fixtures/load.ts';
 import { send } from '../http/transport.ts';
 import type { CheckResult, ConformanceReport } from '../report/types.ts';
-import { loadSpecs } from '../spec/load.ts';
+import { listJson, loadSpecs } from '../spec/load.ts';
 import type { Api, SpecSet } from '../spec/types.ts';
 import type { Credentials, DecodedAnswer } from '../wire/codec.ts';
 import { shellQuote } from '../wire/curl.ts';
@@ -35,18 +35,6 @@ export interface RecordedFixture {
   fixture: Fixture;
 }
 
-function listJson(path: string): string[] {
-  const info = statSync(path);
-  if (!info.isDirectory()) return [path];
-  const out: string[] = [];
-  for (const name of readdirSync(path).sort()) {
-    const full = join(path, name);
-    if (statSync(full).isDirectory()) out.push(...listJson(full));
-    else if (name.endsWith('.json')) out.push(full);
-  }
-  return out;
-}
-
 /**
  * The fixtures named on the command line (files, or directories read recursively), in replay
  * order: a recorded session by its sequence numbers, fixtures without a session as given.
@@ -55,7 +43,7 @@ export function loadRecording(paths: string[]): RecordedFixture[] {
   const files: string[] = [];
   for (const p of paths) {
     try {
-      files.push(...listJson(p));
+      files.push(...(statSync(p).isDirectory() ? listJson(p) : [p]));
     } catch (e) {
       throw new ReplayError(
         `${p}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file or directory' : (e as Error).message}`,

@@ -47,15 +47,18 @@ export class SpecProblems extends Error {
 type Kind = 'sources' | 'shapes' | 'protocol' | 'errors' | 'model' | 'operation' | 'cases';
 const KINDS: readonly Kind[] = ['sources', 'shapes', 'protocol', 'errors', 'model', 'operation', 'cases'];
 
-function listJson(dir: string): string[] {
+/** The .json files below `dir`, depth first, names sorted at each level; `except`: names left out. */
+export function listJson(dir: string, except: readonly string[] = []): string[] {
   const out: string[] = [];
   for (const name of readdirSync(dir).sort()) {
     const full = join(dir, name);
-    if (statSync(full).isDirectory()) out.push(...listJson(full));
-    else if (name.endsWith('.json') && name !== 'meta-schema.json') out.push(full);
+    if (statSync(full).isDirectory()) out.push(...listJson(full, except));
+    else if (name.endsWith('.json') && !except.includes(name)) out.push(full);
   }
   return out;
 }
+
+const SPEC_FILES_EXCEPT = ['meta-schema.json'];
 
 let cachedValidators: Map<Kind, ValidateFunction> | undefined;
 let cachedMetaPath: string | undefined;
@@ -107,7 +110,7 @@ const VALIDATED_STAMP = new URL('./validated-specs.json', import.meta.url);
 /** sha256 over the tree's JSON files (meta-schema included): relative path and bytes. */
 export function specsDigest(dir: string): string {
   const h = createHash('sha256');
-  for (const full of [join(dir, 'meta-schema.json'), ...listJson(dir)]) {
+  for (const full of [join(dir, 'meta-schema.json'), ...listJson(dir, SPEC_FILES_EXCEPT)]) {
     h.update(relative(dir, full));
     h.update('\0');
     h.update(readFileSync(full));
@@ -163,7 +166,7 @@ export function loadSpecsUncached(dir: string, options: { trustBuild?: boolean }
     options.trustBuild !== false && buildValidated(dir)
       ? undefined
       : validators(join(dir, 'meta-schema.json'));
-  for (const full of listJson(dir)) {
+  for (const full of listJson(dir, SPEC_FILES_EXCEPT)) {
     const rel = relative(dir, full);
     let doc: unknown;
     try {
