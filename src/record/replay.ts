@@ -12,6 +12,7 @@ import { type Fixture, fixtureProblems } from '../fixtures/load.ts';
 import { send } from '../http/transport.ts';
 import type { CheckResult, ConformanceReport } from '../report/types.ts';
 import { listJson, loadSpecs } from '../spec/load.ts';
+import { escapeRegExp } from '../spec/resolve.ts';
 import type { Api, SpecSet } from '../spec/types.ts';
 import type { Credentials, DecodedAnswer } from '../wire/codec.ts';
 import { shellQuote } from '../wire/curl.ts';
@@ -261,8 +262,6 @@ function show(v: unknown): string {
   return s === undefined ? 'absent' : s.length > 100 ? `${s.slice(0, 100)}…` : s;
 }
 
-const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-
 /** Does a replayed string match a recorded one, tokens standing for what they stand for? Binds whole ids. */
 function matchText(recorded: string, actual: string, b: Bindings): boolean {
   const whole = /^<id:\d+>$/.test(recorded);
@@ -280,9 +279,9 @@ function matchText(recorded: string, actual: string, b: Bindings): boolean {
       /(<id:\d+>|<timestamp(?::epoch)?(?::[+-]\d+)?>|<request-id>|<placeholder:[A-Za-z0-9_.-]+>|<redacted>)/,
     )
     .map((part, i) => {
-      if (i % 2 === 0) return escapeRe(part);
+      if (i % 2 === 0) return escapeRegExp(part);
       const bound = b.get(part);
-      return bound !== undefined ? escapeRe(bound) : '.+?';
+      return bound !== undefined ? escapeRegExp(bound) : '.+?';
     })
     .join('');
   return new RegExp(`^${re}$`, 's').test(actual);
