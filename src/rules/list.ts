@@ -230,33 +230,21 @@ export const list: RuleKindModule = {
     for (const key of ['input', 'ownedWhen'] as const)
       for (const k of Object.keys(r[key] ?? {}))
         if (!(k in op.input.members)) out.push(ctx.problem(`/${key}/${k}`, `${k} is not an input member`));
-    if (r.itemMembers) {
-      const shapes = ctx.set.apis[op.api].shapes.shapes;
-      const listShape = r.items ? op.output.members[r.items] : undefined;
-      const item = listShape ? shapes[listShape.shape]?.member?.shape : undefined;
-      const known = item ? (shapes[item]?.members ?? {}) : {};
-      for (const [j, m] of r.itemMembers.entries())
+    // itemMembers and itemKey name members of the listed items
+    const shapes = ctx.set.apis[op.api].shapes.shapes;
+    const listShape = r.items ? op.output.members[r.items] : undefined;
+    const item = listShape ? shapes[listShape.shape]?.member?.shape : undefined;
+    const known = item ? (shapes[item]?.members ?? {}) : {};
+    for (const key of ['itemMembers', 'itemKey'] as const)
+      (r[key] ?? []).forEach((m, j) => {
         if (!(m in known))
           out.push(
-            ctx.problem(
-              `/itemMembers/${j}`,
-              `${m} is not a member of the items of ${r.items ?? '(no items)'}`,
-            ),
-          );
-    }
-    // itemKey: members of the items, each fixed by every state the checks list from (an id the
-    // state returns under that name, or a literal field of the first listed entity it makes)
-    if (r.itemKey) {
-      const shapes = ctx.set.apis[op.api].shapes.shapes;
-      const listShape = r.items ? op.output.members[r.items] : undefined;
-      const item = listShape ? shapes[listShape.shape]?.member?.shape : undefined;
-      const known = item ? (shapes[item]?.members ?? {}) : {};
-      r.itemKey.forEach((m, j) => {
-        if (!(m in known))
-          out.push(
-            ctx.problem(`/itemKey/${j}`, `${m} is not a member of the items of ${r.items ?? '(no items)'}`),
+            ctx.problem(`/${key}/${j}`, `${m} is not a member of the items of ${r.items ?? '(no items)'}`),
           );
       });
+    // itemKey: each fixed by every state the checks list from (an id the state returns under that
+    // name, or a literal field of the first listed entity it makes)
+    if (r.itemKey) {
       for (const [at, state] of [
         ['given', r.given],
         ['pagination/given', r.pagination?.given],
