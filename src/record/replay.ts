@@ -86,23 +86,31 @@ export function recordedRequest(f: Fixture): WireRequest {
   const url = new URL(f.request.url, 'http://recorded.invalid');
   const headers: Record<string, string> = {};
   for (const [k, v] of Object.entries(f.request.headers ?? {})) headers[k.toLowerCase()] = v;
-  if (f.request.params) {
-    const encoded = new URLSearchParams(f.request.params).toString();
-    const get = f.request.method.toUpperCase() === 'GET';
-    return {
-      method: f.request.method,
-      path: url.pathname,
-      query: get ? encoded : '',
-      headers,
-      body: get ? '' : encoded,
-    };
-  }
+  if (f.request.params) return paramsRequest(f.request.method, url.pathname, headers, f.request.params);
   return {
     method: f.request.method,
     path: url.pathname,
     query: url.search.slice(1),
     headers,
     body: f.request.body ?? '',
+  };
+}
+
+/** A legacy REST request: its parameters on the query of a GET, else in the form body. */
+function paramsRequest(
+  method: string,
+  path: string,
+  headers: Record<string, string>,
+  params: Record<string, string>,
+): WireRequest {
+  const encoded = new URLSearchParams(params).toString();
+  const get = method.toUpperCase() === 'GET';
+  return {
+    method,
+    path,
+    query: get ? encoded : '',
+    headers,
+    body: get ? '' : encoded,
   };
 }
 
@@ -158,13 +166,13 @@ export function replayRequest(
   headers.host = endpoint.host;
   let req: WireRequest;
   if (form.wire === 'rest') {
-    const names = legacySigning(set.apis[LEGACY_API].protocol).names;
+    const signing = legacySigning(set.apis[LEGACY_API].protocol);
+    const names = signing.names;
     const params: Record<string, string> = {};
     for (const [k, v] of Object.entries(f.request.params ?? {})) params[k] = fill(v, b, now, missing);
     const signed = isPlaceholder(f.request.params?.[names.signature]);
     let out = params;
     if (signed) {
-      const signing = legacySigning(set.apis[LEGACY_API].protocol);
       // the scheme the recording used: SignatureVersion 1 when it carried that scheme's marker
       const marker = signing.markers['aws-query-v1'];
       const scheme: LegacyScheme =
@@ -174,15 +182,7 @@ export function replayRequest(
       params[names.timestamp] = isoSeconds(now);
       out = signLegacyParams(params, creds, signing, scheme);
     }
-    const encoded = new URLSearchParams(out).toString();
-    const get = rec.method.toUpperCase() === 'GET';
-    req = {
-      method: rec.method,
-      path: rec.path,
-      query: get ? encoded : '',
-      headers,
-      body: get ? '' : encoded,
-    };
+    req = paramsRequest(rec.method, rec.path, headers, out);
   } else if (form.wire === 'soap') {
     // tokens filled, what is left (placeholders) escaped again, then the signing elements set
     let body = escapeTokens(fill(unescapeTokens(rec.body), b, now, missing));
