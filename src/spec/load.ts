@@ -46,6 +46,7 @@ export class SpecProblems extends Error {
 
 type Kind = 'sources' | 'shapes' | 'protocol' | 'errors' | 'model' | 'operation' | 'cases';
 const KINDS: readonly Kind[] = ['sources', 'shapes', 'protocol', 'errors', 'model', 'operation', 'cases'];
+type KindFile = { rel: string; doc: Record<string, unknown> };
 
 /** The .json files below `dir`, depth first, names sorted at each level; `except`: names left out. */
 export function listJson(dir: string, except: readonly string[] = []): string[] {
@@ -88,9 +89,7 @@ function validators(metaPath: string): Map<Kind, ValidateFunction> {
   if (cachedValidators && cachedMetaPath === `${metaPath}#${registryVersion()}`) return cachedValidators;
   const ajv = metaSchemaAjv(metaPath);
   const map = new Map<Kind, ValidateFunction>();
-  for (const kind of ['sources', 'shapes', 'protocol', 'errors', 'model', 'operation', 'cases'] as Kind[]) {
-    map.set(kind, ajv.getSchema(`meta#/definitions/${kind}`)!);
-  }
+  for (const kind of KINDS) map.set(kind, ajv.getSchema(`meta#/definitions/${kind}`)!);
   cachedValidators = map;
   cachedMetaPath = `${metaPath}#${registryVersion()}`;
   return map;
@@ -153,14 +152,10 @@ export function loadSpecs(dir: string = DEFAULT_SPECS_DIR): SpecSet {
 export function loadSpecsUncached(dir: string, options: { trustBuild?: boolean } = {}): SpecSet {
   const problems: SpecProblem[] = [];
   const files = new Map<object, string>();
-  const byKind: Record<Kind, { rel: string; doc: Record<string, unknown> }[]> = {
-    sources: [],
-    shapes: [],
-    protocol: [],
-    errors: [],
-    model: [],
-    operation: [],
-    cases: [],
+  const byKind = {} as Record<Kind, KindFile[]>;
+  for (const k of KINDS) byKind[k] = [];
+  const problem = (file: string, pointer: string, message: string) => {
+    problems.push({ file, pointer, message });
   };
   const vals =
     options.trustBuild !== false && buildValidated(dir)
@@ -172,28 +167,24 @@ export function loadSpecsUncached(dir: string, options: { trustBuild?: boolean }
     try {
       doc = JSON.parse(readFileSync(full, 'utf8'));
     } catch (e) {
-      problems.push({ file: rel, pointer: '', message: `not valid JSON: ${(e as Error).message}` });
+      problem(rel, '', `not valid JSON: ${(e as Error).message}`);
       continue;
     }
     const kind = (doc as { kind?: unknown })?.kind;
     const known = typeof kind === 'string' && KINDS.includes(kind as Kind);
     const validate = known && vals ? vals.get(kind as Kind) : undefined;
     if (!known) {
-      problems.push({
-        file: rel,
-        pointer: '/kind',
-        message: `unknown or missing kind ${JSON.stringify(kind)}`,
-      });
+      problem(rel, '/kind', `unknown or missing kind ${JSON.stringify(kind)}`);
       continue;
     }
     if (validate && !validate(doc)) {
       for (const err of validate.errors ?? []) {
         if (err.keyword === 'if') continue; // the failing 'then' branch is reported on its own
-        problems.push({
-          file: rel,
-          pointer: err.instancePath || '/',
-          message: `${err.message ?? 'invalid'}${err.params && 'allowedValues' in err.params ? ` (${(err.params.allowedValues as unknown[]).join(', ')})` : ''}${err.params && 'additionalProperty' in err.params ? ` (${String(err.params.additionalProperty)})` : ''}`,
-        });
+        problem(
+          rel,
+          err.instancePath || '/',
+          `${err.message ?? 'invalid'}${err.params && 'allowedValues' in err.params ? ` (${(err.params.allowedValues as unknown[]).join(', ')})` : ''}${err.params && 'additionalProperty' in err.params ? ` (${String(err.params.additionalProperty)})` : ''}`,
+        );
       }
       continue;
     }
@@ -205,11 +196,7 @@ export function loadSpecsUncached(dir: string, options: { trustBuild?: boolean }
   const one = <T>(kind: Kind): T => {
     const found = byKind[kind];
     if (found.length !== 1) {
-      problems.push({
-        file: kind,
-        pointer: '',
-        message: `expected exactly one ${kind} file, found ${found.length}`,
-      });
+      problem(kind, '', `expected exactly one ${kind} file, found ${found.length}`);
       return {} as T;
     }
     return found[0]!.doc as T;
@@ -223,28 +210,21 @@ export function loadSpecsUncached(dir: string, options: { trustBuild?: boolean }
   for (const api of APIS) {
     const protocol = byKind.protocol.find((f) => f.doc.api === api)?.doc as ProtocolFile | undefined;
     const shapes = byKind.shapes.find((f) => f.doc.api === api)?.doc as ShapesFile | undefined;
-    if (!protocol)
-      problems.push({ file: `protocols/${api}.json`, pointer: '', message: 'missing protocol file' });
-    if (!shapes) problems.push({ file: `shapes/${api}.json`, pointer: '', message: 'missing shapes file' });
+    if (!protocol) problem(`protocols/${api}.json`, '', 'missing protocol file');
+    if (!shapes) problem(`shapes/${api}.json`, '', 'missing shapes file');
     const operations = new Map<string, OperationSpec>();
     for (const f of byKind.operation) {
       const op = f.doc as unknown as OperationSpec;
       if (op.api !== api) continue;
       const expected = join(api, `${op.operation}.json`);
-      if (f.rel !== expected)
-        problems.push({ file: f.rel, pointer: '/operation', message: `file should be named ${expected}` });
-      if (operations.has(op.operation))
-        problems.push({ file: f.rel, pointer: '/operation', message: `duplicate operation ${op.operation}` });
+      if (f.rel !== expected) problem(f.rel, '/operation', `file should be named ${expected}`);
+      if (operations.has(op.operation)) problem(f.rel, '/operation', `duplicate operation ${op.operation}`);
       operations.set(op.operation, op);
     }
     const casesFiles = byKind.cases.filter((f) => f.doc.api === api);
     for (const f of casesFiles)
       if (f.rel !== join('protocols', `${api}.cases.json`))
-        problems.push({
-          file: f.rel,
-          pointer: '/api',
-          message: `file should be named protocols/${api}.cases.json`,
-        });
+        problem(f.rel, '/api', `file should be named protocols/${api}.cases.json`);
     const cases = casesFiles[0]?.doc as CasesFile | undefined;
     apis[api] = { api, protocol: protocol!, shapes: shapes!, operations, ...(cases ? { cases } : {}) };
   }
