@@ -89,13 +89,15 @@ export async function cliRows(settings: CliBenchSettings): Promise<BenchRow[]> {
 
   const startWhat2 = '`npm start` (node bin/mturk-conformance.mjs run, defaults), wall time';
   const memWhat = '`npm start`: peak memory (sum of the process tree RSS, sampled)';
+  const notMeasured = (why: string) => {
+    rows.push(notRun('npm-start.wall', startWhat2, why, '≤ 10 s'));
+    rows.push(notRun('npm-start.memory', memWhat, why, '≤ 400 MB'));
+  };
   try {
     const m = await runCli(['run', '--seed', String(settings.seed), '--no-progress'], settings.timeoutMs);
     const why = usable(m);
-    if (why) {
-      rows.push(notRun('npm-start.wall', startWhat2, why, '≤ 10 s'));
-      rows.push(notRun('npm-start.memory', memWhat, why, '≤ 400 MB'));
-    } else {
+    if (why) notMeasured(why);
+    else {
       const s = m.wallMs / 1000;
       rows.push({
         id: 'npm-start.wall',
@@ -124,8 +126,7 @@ export async function cliRows(settings: CliBenchSettings): Promise<BenchRow[]> {
       );
     }
   } catch (e) {
-    rows.push(notRun('npm-start.wall', startWhat2, (e as Error).message, '≤ 10 s'));
-    rows.push(notRun('npm-start.memory', memWhat, (e as Error).message, '≤ 400 MB'));
+    notMeasured((e as Error).message);
   }
 
   for (const runs of settings.runsSweep) {
