@@ -23,7 +23,7 @@ import type { SpecProblem } from '../spec/load.ts';
 import { apiFieldName, errorSpec } from '../spec/resolve.ts';
 import { unknownId } from './context.ts';
 import type { RuleKindModule, ServerRuleContext } from './types.ts';
-import { evalValue } from './values.ts';
+import { evalValue, evalValues } from './values.ts';
 
 function matchInput(rule: ServerRuleContext['rule']): string[] {
   return Object.values(rule.match ?? {}).flatMap((v) =>
@@ -169,12 +169,7 @@ export const update: RuleKindModule = {
         allowed: rule.allowed.join(','),
         CurrentState: current,
       });
-    const fields: Record<string, unknown> = {};
-    for (const [f, v] of Object.entries(rule.set ?? {})) {
-      const x = evalValue(v, { ...env, fields: child.fields });
-      if (x !== undefined) fields[f] = x;
-    }
-    ctx.pending.push({ rec: child, fields });
+    ctx.pending.push({ rec: child, fields: evalValues(rule.set ?? {}, { ...env, fields: child.fields }) });
     return undefined;
   },
   // the model follows the selected entity, not its children: either refusal may come

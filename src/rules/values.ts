@@ -287,6 +287,16 @@ export function evalValue(v: unknown, env: ValueEnv): unknown {
   return Number(first) + seconds;
 }
 
+/** Each of `values` evaluated; a member whose value cannot be worked out (undefined) is left out. */
+export function evalValues(values: Record<string, unknown>, env: ValueEnv): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(values)) {
+    const x = evalValue(v, env);
+    if (x !== undefined) out[k] = x;
+  }
+  return out;
+}
+
 /** The input members a value reads (`$input.X` terms). */
 export function inputsOf(v: unknown): string[] {
   if (!isExpression(v)) return [];
