@@ -414,8 +414,7 @@ export const create: RuleKindModule = {
   validate(ctx) {
     const { set, op, rule } = ctx;
     const out: SpecProblem[] = [];
-    const problem = (pointer: string, message: string) =>
-      out.push({ file: ctx.file, pointer: `${ctx.pointer}${pointer}`, message });
+    const problem = (pointer: string, message: string) => out.push(ctx.problem(pointer, message));
     const entity = rule.entity ?? op.behaviour.entity;
     const ent = set.model.entities[entity];
     if (!ent) {
