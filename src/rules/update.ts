@@ -72,7 +72,7 @@ function updateChecks(ctx: ServerRuleContext): void {
     });
   const member = matchInput(rule)[0];
   if (member)
-    ctx.add(`rule.${rule.id}.unknown`, sev(rule.basis, errorSpec(set, rule.error).basis), async (s) => {
+    ctx.add(`rule.${rule.id}.unknown`, ctx.codeSeverity, async (s) => {
       await s.requireApi(api);
       const ids = await freshIds(s, op, given);
       const input = {
@@ -84,7 +84,7 @@ function updateChecks(ctx: ServerRuleContext): void {
         set,
         api,
         await s.call(api, op.operation, input),
-        [rule.error!, ...(rule.acceptErrors ?? [])],
+        ctx.accepted,
         `${op.operation} with a ${member} that names no ${rule.entity}`,
       );
     });
