@@ -2,7 +2,7 @@
 // parent links, statuses and the field templates (read by src/rules/values.ts);
 // it knows no entity by name.
 import { randomFillSync, randomInt } from 'node:crypto';
-import { resolveTemplate, templateOrder } from '../rules/values.ts';
+import { resolveTemplate, type TemplateHooks, templateOrder } from '../rules/values.ts';
 import { namedFields } from '../spec/resolve.ts';
 import type { Api, EntitySpec, SpecSet, TimerSpec } from '../spec/types.ts';
 
@@ -312,11 +312,23 @@ export class Store {
 
   /** Resolves a field template (the value language: src/rules/values.ts). */
   resolveTemplate(entity: string, field: string, value: unknown, fields: Record<string, unknown>): unknown {
-    return resolveTemplate(value, field, fields, {
-      now: this.now,
-      newId: () => this.newId(entity),
-      worker: (f) => this.workerId(entity, f),
-    });
+    return resolveTemplate(value, field, fields, this.hooksOf(entity));
+  }
+
+  /** The template hooks of an entity kind, made once (a create resolves every field template). */
+  private hooks = new Map<string, TemplateHooks>();
+
+  private hooksOf(entity: string): TemplateHooks {
+    let h = this.hooks.get(entity);
+    if (!h) {
+      h = {
+        now: this.now,
+        newId: () => this.newId(entity),
+        worker: (f) => this.workerId(entity, f),
+      };
+      this.hooks.set(entity, h);
+    }
+    return h;
   }
 
   create(entity: string, opts: CreateOptions = {}): StoredEntity {

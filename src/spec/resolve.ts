@@ -332,9 +332,10 @@ export function ruleInput(rule: RuleSpec, now: Date = new Date()): Record<string
 
 /** Does the call meet the rule's `when` (every `present` member given, no `absent` one)? */
 export function meetsWhen(rule: RuleSpec, input: Record<string, unknown>): boolean {
-  const given = (m: string) => input[m] !== undefined && input[m] !== null;
   const w = rule.when;
-  return !w || ((w.present ?? []).every(given) && !(w.absent ?? []).some(given));
+  if (!w) return true; // most rules: no closure made (this runs for every rule of every call)
+  const given = (m: string) => input[m] !== undefined && input[m] !== null;
+  return (w.present ?? []).every(given) && !(w.absent ?? []).some(given);
 }
 
 /** The effect rule a successful call applies to an entity in `status`, if any. */
