@@ -204,7 +204,8 @@ export function parseSimpleXml(text: string): { doc: Record<string, unknown>; ro
       if (reserved(a[1]!)) return undefined;
       const key = `${XML_ATTRIBUTE_PREFIX}${a[1]}`;
       if (attrs?.some(([k]) => k === key)) return undefined;
-      (attrs ??= []).push([key, a[2] ?? a[3] ?? '']);
+      attrs ??= [];
+      attrs.push([key, a[2] ?? a[3] ?? '']);
       i = SIMPLE_ATTRIBUTE.lastIndex;
     }
     let content = '';
