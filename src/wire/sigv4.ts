@@ -358,7 +358,17 @@ function formatAmzDate(date: Date): string {
     .replace(/[-:]/g, '');
 }
 
+/** The last X-Amz-Date read and what it read as (a burst of requests is dated within one second). */
+let lastAmzDate: { text: string; date: Date | undefined } | undefined;
+
 function parseAmzDate(text: string): Date | undefined {
+  if (lastAmzDate?.text === text) return lastAmzDate.date && new Date(lastAmzDate.date.getTime());
+  const date = readAmzDate(text);
+  lastAmzDate = { text, date };
+  return date && new Date(date.getTime());
+}
+
+function readAmzDate(text: string): Date | undefined {
   const m = AMZ_DATE_PATTERN.exec(text);
   if (!m) return undefined;
   const [, y, mo, d, h, mi, s] = m.map(Number) as [number, number, number, number, number, number, number];
