@@ -117,9 +117,10 @@ function validateRequiredWithout(
   op: OperationSpec,
   input: Record<string, unknown>,
 ): ErrorOutcome | undefined {
+  if (!op.input.requiredWithout) return undefined; // most operations: no closure made
   const p = set.apis[op.api].protocol;
   const given = (m: string) => input[m] !== undefined && input[m] !== null;
-  for (const g of op.input.requiredWithout ?? []) {
+  for (const g of op.input.requiredWithout) {
     if (given(g.member)) continue;
     const missing = g.members.find((m) => !given(m));
     if (missing !== undefined)

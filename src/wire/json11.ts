@@ -306,17 +306,15 @@ function encodeResponse(
 ): WireResponse {
   const p = protocolOf(set);
   const idHeader = (p.success.requestIdHeader ?? '').toLowerCase();
-  const withId = (h: Record<string, string>) => (idHeader ? { ...h, [idHeader]: ctx.requestId } : h);
   if (outcome.kind === 'success') {
     const spec = operation === undefined ? undefined : set.apis[JSON11_API].operations.get(operation);
     const shape = spec ? membersObject(set, spec.output.members) : undefined;
     const body = toJsonValue(outcome.output, shape) ?? {};
-    return {
-      status: p.success.status,
-      headers: withId({ 'content-type': p.success.contentType }),
-      body: JSON.stringify(body),
-    };
+    const headers: Record<string, string> = { 'content-type': p.success.contentType };
+    if (idHeader) headers[idHeader] = ctx.requestId;
+    return { status: p.success.status, headers, body: JSON.stringify(body) };
   }
+  const withId = (h: Record<string, string>) => (idHeader ? { ...h, [idHeader]: ctx.requestId } : h);
   return encodeError(set, outcome, ctx, withId);
 }
 
