@@ -3,7 +3,7 @@
 // breaking exactly one constraint of one member.
 import fc from 'fast-check';
 import { chargedMembers, modestAmount } from '../rules/charge.ts';
-import { freshTokens, tokenMembers, tokenValue } from '../rules/token.ts';
+import { freshToken, freshTokens, tokenMembers, tokenValue } from '../rules/token.ts';
 import { whenMembers } from '../rules/when.ts';
 import { constraintKey, inputMembers, moneyValue, stateValueFor, violationOf } from '../spec/resolve.ts';
 import type {
@@ -505,10 +505,54 @@ function violationBase(
   op: OperationSpec,
   opts: { ids?: Record<string, string>; seed?: number },
 ): Record<string, unknown> {
-  return sampleOne(
-    validInput(set, op, { requiredOnly: true, ...(opts.ids ? { ids: opts.ids } : {}) }),
-    opts.seed ?? 1,
-  );
+  return sampleInput(set, op, { requiredOnly: true, ...(opts.ids ? { ids: opts.ids } : {}) }, opts.seed ?? 1);
+}
+
+/** Sampled inputs per operation and options, with a placeholder where each id goes. */
+const inputSamples = new WeakMap<OperationSpec, Map<string, Record<string, unknown>>>();
+const placeholder = (key: string) => `\u0000${key}\u0000`;
+
+/**
+ * The first value of validInput(set, op, opts) for the seed. The ids go in as constants, which
+ * draw nothing from the seeded stream: the other members are the same whatever the ids, so they
+ * are sampled once per operation, options and id names, and each call puts its ids in and
+ * freshens the tokens (validInput's own map gives every generated value new ones).
+ */
+export function sampleInput(
+  set: SpecSet,
+  op: OperationSpec,
+  opts: InputOptions,
+  seed: number,
+): Record<string, unknown> {
+  const ids = opts.ids ?? {};
+  const fixed = opts.fixed ?? {};
+  // only fixed values that compare as text can key the cache
+  if (Object.values(fixed).some((v) => v !== null && typeof v === 'object'))
+    return sampleOne(validInput(set, op, opts), seed);
+  const names = Object.keys(ids)
+    .filter((n) => ids[n] !== undefined)
+    .sort();
+  const key = JSON.stringify([seed, opts.requiredOnly ?? false, opts.omit ?? [], fixed, names]);
+  let perOp = inputSamples.get(op);
+  if (!perOp) {
+    perOp = new Map();
+    inputSamples.set(op, perOp);
+  }
+  let template = perOp.get(key);
+  if (!template) {
+    const marked = Object.fromEntries(names.map((n) => [n, placeholder(n)]));
+    template = sampleOne(validInput(set, op, { ...opts, ids: marked }), seed);
+    perOp.set(key, template);
+  }
+  const byMark = new Map(names.map((n) => [placeholder(n), ids[n]!]));
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(template))
+    out[k] = typeof v === 'string' && byMark.has(v) ? byMark.get(v) : copy(v);
+  for (const m of tokenMembers(op)) {
+    const v = out[m];
+    if (typeof v === 'string' && v !== '' && ids[m] === undefined && !(m in fixed)) out[m] = freshToken(v);
+  }
+  return out;
 }
 
 function withInput(r: ViolationRecipe, base: Record<string, unknown>): ViolationCase {
