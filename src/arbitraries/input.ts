@@ -526,9 +526,13 @@ export function sampleInput(
 ): Record<string, unknown> {
   const ids = opts.ids ?? {};
   const fixed = opts.fixed ?? {};
-  // only fixed values that compare as text can key the cache
-  if (Object.values(fixed).some((v) => v !== null && typeof v === 'object'))
-    return sampleOne(validInput(set, op, opts), seed);
+  // only fixed values JSON spells apart can key the cache (it drops undefined, NaN reads as null)
+  const plain = (v: unknown) =>
+    v === null ||
+    typeof v === 'string' ||
+    typeof v === 'boolean' ||
+    (typeof v === 'number' && Number.isFinite(v));
+  if (!Object.values(fixed).every(plain)) return sampleOne(validInput(set, op, opts), seed);
   const names = Object.keys(ids)
     .filter((n) => ids[n] !== undefined)
     .sort();
