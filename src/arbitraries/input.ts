@@ -3,7 +3,7 @@
 // breaking exactly one constraint of one member.
 import fc from 'fast-check';
 import { chargedMembers, modestAmount } from '../rules/charge.ts';
-import { freshTokens, tokenMembers, tokenValue } from '../rules/token.ts';
+import { freshToken, freshTokens, tokenMembers, tokenValue } from '../rules/token.ts';
 import { whenMembers } from '../rules/when.ts';
 import { constraintKey, inputMembers, moneyValue, stateValueFor, violationOf } from '../spec/resolve.ts';
 import type {
@@ -417,39 +417,53 @@ export function withMember(
   return out;
 }
 
-/** Every way to break exactly one constraint of one input member (at any depth), or one exclusive group. */
-export function oneViolation(
-  set: SpecSet,
-  op: OperationSpec,
-  opts: { ids?: Record<string, string>; seed?: number } = {},
-): ViolationCase[] {
-  const seed = opts.seed ?? 1;
+/** A violation case without its input: what it changes in a valid base input. */
+type ViolationRecipe = Omit<ViolationCase, 'input'> & {
+  build: (base: Record<string, unknown>) => Record<string, unknown>;
+};
+
+/**
+ * The violation recipes of an operation per seed: every broken value is a pure function of the
+ * member, the constraint and the seed, so it is worked out once; only the valid base input (which
+ * holds the provider state's ids) is new per call.
+ */
+const recipes = new WeakMap<OperationSpec, Map<number, ViolationRecipe[]>>();
+
+/** A copy of a broken value (a list or structure), so no call shares one with another. */
+const copy = <T>(v: T): T => (v !== null && typeof v === 'object' ? structuredClone(v) : v);
+
+function violationRecipes(set: SpecSet, op: OperationSpec, seed: number): ViolationRecipe[] {
+  let perSeed = recipes.get(op);
+  if (!perSeed) {
+    perSeed = new Map();
+    recipes.set(op, perSeed);
+  }
+  const hit = perSeed.get(seed);
+  if (hit) return hit;
   const protocol = set.apis[op.api].protocol;
   const opFile = set.files.get(op) ?? `${op.api}/${op.operation}.json`;
-  const base = sampleOne(
-    validInput(set, op, { requiredOnly: true, ...(opts.ids ? { ids: opts.ids } : {}) }),
-    seed,
-  );
-  const cases: ViolationCase[] = [];
+  const out: ViolationRecipe[] = [];
   const members = inputMembers(set, op);
+  const put = (name: string, value: unknown) => (base: Record<string, unknown>) =>
+    withMember(op, base, name, copy(value));
   for (const m of members) {
     if (m.required)
-      cases.push({
+      out.push({
         key: `${m.name}.required`,
         label: 'missing',
         member: m.name,
-        input: Object.fromEntries(Object.entries(base).filter(([k]) => k !== m.name)),
+        build: (base) => Object.fromEntries(Object.entries(base).filter(([k]) => k !== m.name)),
         expectError: protocol.validation.missing,
         source: `${opFile}#/input/members/${m.name}/required`,
       });
     for (const c of m.constraints) {
       const values = ownValueCases(m, c, seed);
       for (const v of values)
-        cases.push({
+        out.push({
           key: constraintKey(m.name, c),
           label: v.label,
           member: m.name,
-          input: withMember(op, base, m.name, v.value),
+          build: put(m.name, v.value),
           expectError: c.error ?? protocol.validation.invalid,
           constraint: c,
           source: constraintSource(set, op, m.name, c),
@@ -457,57 +471,141 @@ export function oneViolation(
     }
     const wrong = wrongType(set, op, m);
     if (wrong !== undefined)
-      cases.push({
+      out.push({
         key: `${m.name}.type`,
         label: `type.${typeof wrong}`,
         member: m.name,
-        input: withMember(op, base, m.name, wrong),
+        build: put(m.name, wrong),
         expectError: protocol.validation.invalid,
         source: `${opFile}#/input/members/${m.name}/shape`,
       });
     // one broken value inside a structure or a list item; the rest of the input stays valid
     for (const i of innerCases(set, op, m, m.name, m.name, seed))
-      cases.push({
+      out.push({
         key: i.key,
         where: i.where,
         label: i.label,
         member: m.name,
-        input: withMember(op, base, m.name, i.value),
+        build: put(m.name, i.value),
         expectError: i.error,
         ...(i.constraint ? { constraint: i.constraint } : {}),
         ...(i.basis ? { basis: i.basis } : {}),
         source: i.source,
       });
   }
-  cases.push(...exclusiveCases(set, op, base, members, seed));
-  cases.push(...requiredWithoutCases(set, op, base));
-  return cases;
+  out.push(...exclusiveCases(set, op, members, seed));
+  out.push(...requiredWithoutCases(set, op));
+  perSeed.set(seed, out);
+  return out;
+}
+
+/** The valid base input every violation case of the operation breaks one thing of. */
+function violationBase(
+  set: SpecSet,
+  op: OperationSpec,
+  opts: { ids?: Record<string, string>; seed?: number },
+): Record<string, unknown> {
+  return sampleInput(set, op, { requiredOnly: true, ...(opts.ids ? { ids: opts.ids } : {}) }, opts.seed ?? 1);
+}
+
+/** Sampled inputs per operation and options, with a placeholder where each id goes. */
+const inputSamples = new WeakMap<OperationSpec, Map<string, Record<string, unknown>>>();
+const placeholder = (key: string) => `\u0000${key}\u0000`;
+
+/**
+ * The first value of validInput(set, op, opts) for the seed. The ids go in as constants, which
+ * draw nothing from the seeded stream: the other members are the same whatever the ids, so they
+ * are sampled once per operation, options and id names, and each call puts its ids in and
+ * freshens the tokens (validInput's own map gives every generated value new ones).
+ */
+export function sampleInput(
+  set: SpecSet,
+  op: OperationSpec,
+  opts: InputOptions,
+  seed: number,
+): Record<string, unknown> {
+  const ids = opts.ids ?? {};
+  const fixed = opts.fixed ?? {};
+  // only fixed values JSON spells apart can key the cache (it drops undefined, NaN reads as null)
+  const plain = (v: unknown) =>
+    v === null ||
+    typeof v === 'string' ||
+    typeof v === 'boolean' ||
+    (typeof v === 'number' && Number.isFinite(v));
+  if (!Object.values(fixed).every(plain)) return sampleOne(validInput(set, op, opts), seed);
+  const names = Object.keys(ids)
+    .filter((n) => ids[n] !== undefined)
+    .sort();
+  const key = JSON.stringify([seed, opts.requiredOnly ?? false, opts.omit ?? [], fixed, names]);
+  let perOp = inputSamples.get(op);
+  if (!perOp) {
+    perOp = new Map();
+    inputSamples.set(op, perOp);
+  }
+  let template = perOp.get(key);
+  if (!template) {
+    const marked = Object.fromEntries(names.map((n) => [n, placeholder(n)]));
+    template = sampleOne(validInput(set, op, { ...opts, ids: marked }), seed);
+    perOp.set(key, template);
+  }
+  const byMark = new Map(names.map((n) => [placeholder(n), ids[n]!]));
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(template))
+    out[k] = typeof v === 'string' && byMark.has(v) ? byMark.get(v) : copy(v);
+  for (const m of tokenMembers(op)) {
+    const v = out[m];
+    if (typeof v === 'string' && v !== '' && ids[m] === undefined && !(m in fixed)) out[m] = freshToken(v);
+  }
+  return out;
+}
+
+function withInput(r: ViolationRecipe, base: Record<string, unknown>): ViolationCase {
+  const { build, ...head } = r;
+  return { ...head, input: build(base) };
+}
+
+/** Every way to break exactly one constraint of one input member (at any depth), or one exclusive group. */
+export function oneViolation(
+  set: SpecSet,
+  op: OperationSpec,
+  opts: { ids?: Record<string, string>; seed?: number } = {},
+): ViolationCase[] {
+  const base = violationBase(set, op, opts);
+  return violationRecipes(set, op, opts.seed ?? 1).map((r) => withInput(r, base));
+}
+
+/** The one case of oneViolation with this key and label (undefined: the operation has none). */
+export function violationCase(
+  set: SpecSet,
+  op: OperationSpec,
+  opts: { ids?: Record<string, string>; seed?: number },
+  key: string,
+  label: string,
+): ViolationCase | undefined {
+  const r = violationRecipes(set, op, opts.seed ?? 1).find((c) => c.key === key && c.label === label);
+  return r && withInput(r, violationBase(set, op, opts));
 }
 
 /** A member needed without another (input.requiredWithout) left out, the other left out too. */
-function requiredWithoutCases(
-  set: SpecSet,
-  op: OperationSpec,
-  base: Record<string, unknown>,
-): ViolationCase[] {
+function requiredWithoutCases(set: SpecSet, op: OperationSpec): ViolationRecipe[] {
   const protocol = set.apis[op.api].protocol;
   const opFile = set.files.get(op) ?? `${op.api}/${op.operation}.json`;
   return (op.input.requiredWithout ?? []).flatMap((g, i) =>
-    g.members.map((m) => {
-      const input = { ...base };
-      delete input[g.member];
-      delete input[m];
-      return {
-        key: `${m}.required`,
-        where: `${m}, without ${g.member}`,
-        label: 'missing',
-        member: m,
-        input,
-        expectError: protocol.validation.missing,
-        basis: g.basis,
-        source: `${opFile}#/input/requiredWithout/${i}`,
-      };
-    }),
+    g.members.map((m) => ({
+      key: `${m}.required`,
+      where: `${m}, without ${g.member}`,
+      label: 'missing',
+      member: m,
+      build: (base: Record<string, unknown>) => {
+        const input = { ...base };
+        delete input[g.member];
+        delete input[m];
+        return input;
+      },
+      expectError: protocol.validation.missing,
+      basis: g.basis,
+      source: `${opFile}#/input/requiredWithout/${i}`,
+    })),
   );
 }
 
@@ -515,39 +613,45 @@ function requiredWithoutCases(
 function exclusiveCases(
   set: SpecSet,
   op: OperationSpec,
-  base: Record<string, unknown>,
   members: ResolvedMember[],
   seed: number,
-): ViolationCase[] {
+): ViolationRecipe[] {
   const protocol = set.apis[op.api].protocol;
   const opFile = set.files.get(op) ?? `${op.api}/${op.operation}.json`;
-  const out: ViolationCase[] = [];
+  const out: ViolationRecipe[] = [];
   (op.input.exclusive ?? []).forEach((g, i) => {
     const name = g.members.join('+');
-    const all: Record<string, unknown> = { ...base };
+    // a member the base input lacks gets a valid sample (the same for the seed every time)
+    const samples = new Map<string, unknown>();
     for (const n of g.members) {
       const m = members.find((x) => x.name === n);
-      if (m && all[n] === undefined) all[n] = validSample(m, seed);
+      if (m) samples.set(n, validSample(m, seed));
     }
     out.push({
       key: `${name}.exclusive`,
       where: g.members.join(' and '),
       label: 'all given',
       member: g.members[0]!,
-      input: all,
+      build: (base) => {
+        const all: Record<string, unknown> = { ...base };
+        for (const [n, v] of samples) if (all[n] === undefined) all[n] = copy(v);
+        return all;
+      },
       expectError: g.error ?? protocol.validation.invalid,
       basis: g.severalBasis ?? g.basis,
       source: `${opFile}#/input/exclusive/${i}`,
     });
     if (g.exactlyOne) {
-      const none = { ...base };
-      for (const n of g.members) delete none[n];
       out.push({
         key: `${name}.required`,
         where: `one of ${g.members.join(', ')}`,
         label: 'none given',
         member: g.members[0]!,
-        input: none,
+        build: (base) => {
+          const none = { ...base };
+          for (const n of g.members) delete none[n];
+          return none;
+        },
         expectError: protocol.validation.missing,
         basis: g.basis,
         source: `${opFile}#/input/exclusive/${i}/exactlyOne`,

@@ -9,6 +9,7 @@ import {
   oneViolation,
   serverIssuedMembers,
   validInput,
+  violationCase,
   withMember,
 } from '../arbitraries/input.ts';
 import { constraintsOf, freeString, lengthBounds, patternString } from '../arbitraries/values.ts';
@@ -247,9 +248,7 @@ function invalidCheck(
       await s.requireApi(api);
       for (const label of group.map((c) => c.label)) {
         const ids = await freshIds(s, op);
-        const fresh = oneViolation(set, op, { ids: idInput(set, op, ids), seed: s.config.seed }).find(
-          (c) => c.key === key && c.label === label,
-        );
+        const fresh = violationCase(set, op, { ids: idInput(set, op, ids), seed: s.config.seed }, key, label);
         if (!fresh) throw new Error(`violation ${key} ${label} disappeared`);
         s.cover(key);
         const value = fresh.input[fresh.member];

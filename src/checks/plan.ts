@@ -2,7 +2,7 @@
 // entity, the provider state a successful call needs, rule sources and texts,
 // unknown ids, and the minimal valid input for a given set of ids.
 import fc from 'fast-check';
-import { validInput } from '../arbitraries/input.ts';
+import { sampleInput } from '../arbitraries/input.ts';
 import { patternString, validValue } from '../arbitraries/values.ts';
 import { rulesWith } from '../rules/index.ts';
 import { inputMembers, severityOf, stateValueFor } from '../spec/resolve.ts';
@@ -85,8 +85,7 @@ export function minimalInput(
   seed: number,
   fixed: Record<string, unknown> = {},
 ): Record<string, unknown> {
-  const arb = validInput(set, op, { ids, requiredOnly: true, fixed });
-  return fc.sample(arb, { seed, numRuns: 1 })[0]!;
+  return sampleInput(set, op, { ids, requiredOnly: true, fixed }, seed);
 }
 
 /** An id that names no entity: matches the entity's id format (or the member's constraints). */

@@ -58,6 +58,8 @@ export interface CheckResult {
 declare module 'vitest' {
   interface ProvidedContext {
     target: ServerTargetConfig;
+    /** the digest of the spec tree the runner's process validated (src/spec/load.ts) */
+    validatedSpecs?: string;
   }
 }
 

@@ -8,7 +8,7 @@ import type { TestCase, TestSpecification } from 'vitest/node';
 import { toolVersion } from '../cli/version.ts';
 import { exitCodeFor, type NotRunLimit, notRunVerdict, summarize } from '../report/merge.ts';
 import type { CheckResult, ConformanceReport, ReportTarget } from '../report/types.ts';
-import { loadSpecs } from '../spec/load.ts';
+import { loadedSpecsDigest, loadSpecs } from '../spec/load.ts';
 import { APIS } from '../spec/types.ts';
 import { shellQuote } from '../wire/curl.ts';
 import {
@@ -309,7 +309,12 @@ export async function runConformance(options: RunConformanceOptions): Promise<Ru
     watch: false,
     pool: options.pool ?? 'forks',
     reporters: [collector],
-    provide: { target: providedTarget(target, options.checks) } as never,
+    // the specs this process validated (the emulator of `run` loaded them): the worker skips
+    // compiling the meta-schema for the very same bytes
+    provide: {
+      target: providedTarget(target, options.checks),
+      validatedSpecs: loadedSpecsDigest(target.specsDir),
+    } as never,
     testTimeout,
     hookTimeout: testTimeout,
     maxConcurrency: options.maxConcurrency ?? SERVER_CHECK_CONCURRENCY,

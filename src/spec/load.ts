@@ -118,7 +118,22 @@ export function specsDigest(dir: string): string {
   return h.digest('hex');
 }
 
+/** Digests of spec trees the runner's process loaded, so validated, for this run (src/runner/run.ts). */
+const trusted = new Set<string>();
+
+/** A suite worker trusts the tree its runner validated: the same bytes skip the meta-schema compile. */
+export function trustValidatedSpecs(digest: unknown): void {
+  if (typeof digest === 'string') trusted.add(digest);
+}
+
+/** The digest of a tree this process has loaded, so validated (undefined: not loaded). */
+export function loadedSpecsDigest(dir: string = DEFAULT_SPECS_DIR): string | undefined {
+  const key = resolve(dir);
+  return cache.has(key) ? specsDigest(key) : undefined;
+}
+
 function buildValidated(dir: string): boolean {
+  if (trusted.size > 0 && trusted.has(specsDigest(dir))) return true;
   try {
     const path = fileURLToPath(VALIDATED_STAMP);
     if (!existsSync(path)) return false;

@@ -6,13 +6,14 @@ import { inject, test } from 'vitest';
 import { serverChecks } from '../../src/checks/catalogue.ts';
 import { runCheck } from '../../src/checks/run.ts';
 import type { ServerTargetConfig } from '../../src/checks/types.ts';
-import { loadSpecs } from '../../src/spec/load.ts';
+import { loadSpecs, trustValidatedSpecs } from '../../src/spec/load.ts';
 
 const target = inject('target') as ServerTargetConfig | undefined;
 
 if (target?.kind !== 'server') {
   test.skip('no server target was provided (run through `mturk-conformance server`)', () => {});
 } else {
+  trustValidatedSpecs(inject('validatedSpecs'));
   const set = target.specsDir ? loadSpecs(target.specsDir) : loadSpecs();
   const checks = serverChecks(set, target);
   // each check sends a few requests per run; give it room beyond the per-request timeout

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
-import { oneViolation, validInput } from '../../src/arbitraries/input.ts';
+import { oneViolation, sampleInput, validInput, violationCase } from '../../src/arbitraries/input.ts';
 import {
   generateExact,
   lengthRange,
@@ -9,6 +9,7 @@ import {
   UnsupportedPattern,
 } from '../../src/arbitraries/regex.ts';
 import { patternString, validValue } from '../../src/arbitraries/values.ts';
+import { tokenMembers } from '../../src/rules/token.ts';
 import { codePointLength, inputMembers, loadSpecs, violationOf } from '../../src/spec/index.ts';
 import { APIS } from '../../src/spec/types.ts';
 
@@ -148,5 +149,61 @@ describe('one-violation cases', () => {
       .map((c) => c.label);
     expect(labels).toContain('U+0000');
     expect(labels).toContain('U+001F');
+  });
+});
+
+describe('cached samples (the same inputs as sampling afresh)', () => {
+  const ops = APIS.flatMap((api) => [...set.apis[api].operations.values()]);
+  const ids = { HITId: 'H1', AssignmentId: 'A1', QualificationTypeId: 'Q1', WorkerId: 'W1', HITTypeId: 'T1' };
+  // tokens are random on every call: compared by their shape (code points, UTF-8 widths)
+  const shape = (op: (typeof ops)[number], input: Record<string, unknown>) => {
+    const out = { ...input };
+    for (const m of tokenMembers(op))
+      if (typeof out[m] === 'string')
+        out[m] = [...(out[m] as string)].map((c) => Buffer.byteLength(c)).join('');
+    return out;
+  };
+  test('sampleInput gives what validInput gives for the seed, ids and fixed values, with fresh tokens', () => {
+    for (const op of ops)
+      for (const opts of [
+        { ids, requiredOnly: true },
+        { ids: {}, requiredOnly: true },
+        { ids, fixed: { X: 1 } },
+      ])
+        for (const seed of [1, 77]) {
+          const fresh = fc.sample(validInput(set, op, opts), { seed, numRuns: 1 })[0]!;
+          const first = sampleInput(set, op, opts, seed);
+          const again = sampleInput(
+            set,
+            op,
+            { ...opts, ids: Object.fromEntries(Object.keys(opts.ids).map((k) => [k, `${k}2`])) },
+            seed,
+          );
+          expect(shape(op, first)).toEqual(shape(op, fresh));
+          for (const k of Object.keys(opts.ids)) if (k in again) expect(again[k]).toBe(`${k}2`);
+          for (const m of tokenMembers(op))
+            if (typeof first[m] === 'string' && (first[m] as string).length > 8)
+              expect(again[m]).not.toBe(first[m]);
+        }
+  });
+  test('a fixed undefined (member left out) is not the cached sample without it', () => {
+    const op = set.apis['2017-01-17'].operations.get('CreateQualificationType')!;
+    const member = inputMembers(set, op).find((m) => !m.required)!.name;
+    const plain = sampleInput(set, op, { fixed: {} }, 3);
+    const without = sampleInput(set, op, { fixed: { [member]: undefined } }, 3);
+    expect(shape(op, without)).toEqual(
+      shape(
+        op,
+        fc.sample(validInput(set, op, { fixed: { [member]: undefined } }), { seed: 3, numRuns: 1 })[0]!,
+      ),
+    );
+    expect(Object.keys(plain)).not.toEqual(Object.keys(without));
+  });
+  test('violationCase is the case oneViolation lists under that key and label', () => {
+    for (const op of ops.slice(0, 20))
+      for (const c of oneViolation(set, op, { ids, seed: 5 })) {
+        const one = violationCase(set, op, { ids, seed: 5 }, c.key, c.label)!;
+        expect({ ...one, input: shape(op, one.input) }).toEqual({ ...c, input: shape(op, c.input) });
+      }
   });
 });
