@@ -11,6 +11,7 @@ import {
 } from '../../src/client-checks/lanes.ts';
 import { createSdkV3Client } from '../../src/clients/sdk-v3.ts';
 import { createMockHandlers } from '../../src/mock/handlers.ts';
+import { mswHandlers } from '../../src/mock/msw.ts';
 import { startInProcessMock } from '../../src/mock/server.ts';
 import type { ClientTargetConfig } from '../../src/mock/types.ts';
 import { loadSpecs } from '../../src/spec/load.ts';
@@ -79,7 +80,7 @@ describe('client suite lanes', () => {
     const mocks = [0, 1].map((i) =>
       createMockHandlers(set, { credentials: [CLIENT_TEST_CREDENTIALS], origin: laneOrigin(i) }),
     );
-    const endpoint = await startInProcessMock(mocks.flatMap((m) => m.handlers));
+    const endpoint = await startInProcessMock(mocks.flatMap((m) => mswHandlers(m)));
     const client = createSdkV3Client({ endpoint: laneOrigin(1), credentials: CLIENT_TEST_CREDENTIALS });
     try {
       const operation = [...set.apis['2017-01-17'].operations.keys()][0]!;
