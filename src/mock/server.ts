@@ -51,7 +51,9 @@ export async function startWireServer(mock: Pick<MockHandlers, 'receive'>, port 
       writeWire(res, answer(wire));
     });
   });
-  server.keepAliveTimeout = 5000;
+  // a lane idle through a long back-off (or a busy process) keeps its connections: a request
+  // racing the server closing an idle one would fail with a reset
+  server.keepAliveTimeout = 60_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, '127.0.0.1', () => {
