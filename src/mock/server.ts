@@ -12,6 +12,9 @@ export interface MockEndpoint {
   close(): Promise<void>;
 }
 
+/** The longest request line and headers the mock reads (a query of inputs at their spec's maximum lengths). */
+const MAX_REQUEST_HEAD = 8 * 1024 * 1024;
+
 /** What a fetch Response gives a string body that has no content type of its own (msw's answers). */
 const DEFAULT_CONTENT_TYPE = 'text/plain;charset=UTF-8';
 
@@ -24,33 +27,38 @@ const DEFAULT_CONTENT_TYPE = 'text/plain;charset=UTF-8';
  */
 export async function startWireServer(mock: Pick<MockHandlers, 'receive'>, port = 0): Promise<MockEndpoint> {
   const decoder = new TextDecoder();
-  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
-    const answer = mock.receive();
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => {
-      const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-      // every header as sent, a repeated one joined with ', ' (as fetch's Headers does; node's
-      // req.headers would keep only the first of a repeated Authorization or Content-Type)
-      const headers: Record<string, string> = {};
-      const raw = req.rawHeaders;
-      for (let i = 0; i + 1 < raw.length; i += 2) {
-        const name = raw[i]!.toLowerCase();
-        const seen = headers[name];
-        headers[name] = seen === undefined ? raw[i + 1]! : `${seen}, ${raw[i + 1]!}`;
-      }
-      const method = req.method ?? 'GET';
-      const wire: WireRequest = {
-        method,
-        path: url.pathname,
-        query: url.search.replace(/^\?/, ''),
-        headers,
-        // as fetch's Request.text() reads it (UTF-8, a leading BOM dropped)
-        body: method === 'GET' || method === 'HEAD' ? '' : decoder.decode(Buffer.concat(chunks)),
-      };
-      writeWire(res, answer(wire));
-    });
-  });
+  // A legacy GET carries the whole input in its query: a generated input can be far longer than
+  // node's 16 KB limit on the request line and headers, which the server would refuse on its own.
+  const server = createServer(
+    { maxHeaderSize: MAX_REQUEST_HEAD },
+    (req: IncomingMessage, res: ServerResponse) => {
+      const answer = mock.receive();
+      const chunks: Buffer[] = [];
+      req.on('data', (chunk: Buffer) => chunks.push(chunk));
+      req.on('end', () => {
+        const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+        // every header as sent, a repeated one joined with ', ' (as fetch's Headers does; node's
+        // req.headers would keep only the first of a repeated Authorization or Content-Type)
+        const headers: Record<string, string> = {};
+        const raw = req.rawHeaders;
+        for (let i = 0; i + 1 < raw.length; i += 2) {
+          const name = raw[i]!.toLowerCase();
+          const seen = headers[name];
+          headers[name] = seen === undefined ? raw[i + 1]! : `${seen}, ${raw[i + 1]!}`;
+        }
+        const method = req.method ?? 'GET';
+        const wire: WireRequest = {
+          method,
+          path: url.pathname,
+          query: url.search.replace(/^\?/, ''),
+          headers,
+          // as fetch's Request.text() reads it (UTF-8, a leading BOM dropped)
+          body: method === 'GET' || method === 'HEAD' ? '' : decoder.decode(Buffer.concat(chunks)),
+        };
+        writeWire(res, answer(wire));
+      });
+    },
+  );
   // a lane idle through a long back-off (or a busy process) keeps its connections: a request
   // racing the server closing an idle one would fail with a reset
   server.keepAliveTimeout = 60_000;

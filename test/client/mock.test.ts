@@ -145,7 +145,6 @@ describe('legacy requests', () => {
             checks: ['client.wire-request'],
           },
           {
-            transport: 'in-process',
             factory: (_api, endpoint, ctx) =>
               createLegacyRestClient(ctx.set, { endpoint, credentials: ctx.credentials, scheme, method }),
           },
