@@ -9,8 +9,14 @@ import { createLegacyRestClient, LEGACY_API } from '../clients/legacy-rest.ts';
 import { startDriver } from '../driver/driver-client.ts';
 import { TEST_REQUESTER_1 } from '../emulator/test-credentials.ts';
 import { createMockHandlers, type MockHandlers } from '../mock/handlers.ts';
-import { IN_PROCESS_ORIGIN, type MockEndpoint, startInProcessMock, startMockServer } from '../mock/server.ts';
-import type { ClientTargetConfig, ClientUnderTest, RecordedExchange } from '../mock/types.ts';
+import { IN_PROCESS_ORIGIN, type MockEndpoint, startInProcessMock, startWireServer } from '../mock/server.ts';
+import {
+  type ClientTargetConfig,
+  type ClientUnderTest,
+  defaultLaneCount,
+  IN_PROCESS_LANES,
+  type RecordedExchange,
+} from '../mock/types.ts';
 import { DEFAULT_SPECS_DIR, loadSpecs } from '../spec/load.ts';
 import type { Api, SpecSet } from '../spec/types.ts';
 import type { Credentials } from '../wire/codec.ts';
@@ -35,13 +41,17 @@ export type ClientFactory = (
 ) => ClientUnderTest | undefined | Promise<ClientUnderTest | undefined>;
 
 export interface ClientSessionOptions {
-  /** 'http' serves the mock on 127.0.0.1; 'in-process' intercepts with msw (default: http for drivers). */
+  /**
+   * 'http' serves the mock on 127.0.0.1 (node:http, src/mock/server.ts), each lane on its own port;
+   * 'in-process' intercepts the client's node:http and fetch with msw, each lane on its own origin.
+   * Default: http (a third of the time of msw's interception for the bundled clients).
+   */
   transport?: 'http' | 'in-process';
   /** Build the client under test instead of the one the config names (tests, broken clients). */
   factory?: ClientFactory;
   /** Working directory of a driver. */
   cwd?: string;
-  /** Checks run side by side, each lane with its own mock and clients (default: config.lanes, else IN_PROCESS_LANES in process and 1 over HTTP). */
+  /** Checks run side by side, each lane with its own mock and clients (default: config.lanes, else IN_PROCESS_LANES for an in-process client and 1 for a driver). */
   lanes?: number;
 }
 
@@ -161,8 +171,7 @@ export async function guarded(run: () => Promise<ClientCheckOutcome>): Promise<C
   }
 }
 
-/** Checks a session runs side by side when the client runs in this process (each on its own lane). */
-export const IN_PROCESS_LANES = 4;
+export { IN_PROCESS_LANES };
 
 /** The origin lane `i` of the in-process mock answers on (lane 0 on IN_PROCESS_ORIGIN itself). */
 export function laneOrigin(i: number): string {
@@ -226,7 +235,7 @@ export class ClientSession {
     this.config = config;
     this.options = options;
     const inProcess = this.transport() === 'in-process';
-    const count = Math.max(1, options.lanes ?? config.lanes ?? (inProcess ? IN_PROCESS_LANES : 1));
+    const count = Math.max(1, options.lanes ?? defaultLaneCount(config));
     this.lanes = Array.from(
       { length: count },
       (_, i) =>
@@ -237,7 +246,7 @@ export class ClientSession {
   }
 
   transport(): 'http' | 'in-process' {
-    return this.options.transport ?? (this.config.client === 'driver' ? 'http' : 'in-process');
+    return this.options.transport ?? 'http';
   }
 
   /** How many checks run side by side (each lane has its own mock and clients). */
@@ -257,11 +266,12 @@ export class ClientSession {
 
   private async startLanes(): Promise<void> {
     if (this.transport() === 'http') {
-      for (const lane of this.lanes) lane.endpoint = await startMockServer(lane.mock.handlers);
+      for (const lane of this.lanes) lane.endpoint = await startWireServer(lane.mock);
       return;
     }
     // one interceptor for every lane: msw routes each request by its origin
-    this.shared = await startInProcessMock(this.lanes.flatMap((lane) => lane.mock.handlers));
+    const { mswHandlers } = await import('../mock/msw.ts');
+    this.shared = await startInProcessMock(this.lanes.flatMap((lane) => mswHandlers(lane.mock)));
     for (const lane of this.lanes)
       lane.endpoint = { url: lane.origin ?? IN_PROCESS_ORIGIN, close: async () => undefined };
   }
@@ -276,13 +286,16 @@ export class ClientSession {
     return this.lanes[0]!.pool.client(api);
   }
 
-  /** The checks this session's config selects. */
+  private defs: ClientCheckDef[] | undefined;
+
+  /** The checks this session's config selects (built once: building them generates inputs). */
   catalogue(): ClientCheckDef[] {
-    return clientCheckCatalogue(this.set, {
+    this.defs ??= clientCheckCatalogue(this.set, {
       apis: this.config.apis,
       ...(this.config.operations ? { operations: this.config.operations } : {}),
       ...(this.config.checks ? { checks: this.config.checks } : {}),
     });
+    return this.defs;
   }
 
   /**
@@ -312,7 +325,7 @@ export class ClientSession {
       // across calls (an SDK's retry quota, spent by the error checks' faults) is the same
       // however many operations share a lane. A driver (a process) is kept for the session.
       const key = `${def.api}/${def.operation}`;
-      if (this.transport() === 'in-process' && lane.lastOperation !== undefined && lane.lastOperation !== key)
+      if (this.config.client !== 'driver' && lane.lastOperation !== undefined && lane.lastOperation !== key)
         await lane.pool.renew(def.api);
       lane.lastOperation = key;
       const client = await lane.pool.client(def.api);

@@ -1,10 +1,8 @@
-// The mock MTurk endpoint as msw request handlers. The handlers are data:
-// they validate every request against the specs through the codecs'
-// decodeRequest, record it, and answer per the script the check set. The
-// transport (in-process interception or a real HTTP server) is separate, in
-// server.ts.
+// The mock MTurk endpoint: it validates every request against the specs through the codecs'
+// decodeRequest, records it, and answers per the script the check set. The transports (a
+// node:http server, msw's interception or its HTTP middleware) are separate, in server.ts and
+// msw.ts.
 import { randomUUID } from 'node:crypto';
-import { HttpResponse, http, type RequestHandler } from 'msw';
 import { validateInput } from '../emulator/engine.ts';
 import type { Api, SpecSet } from '../spec/types.ts';
 import type { Codec, Credentials, DecodeResult, ErrorOutcome, Outcome } from '../wire/codec.ts';
@@ -15,7 +13,7 @@ import type { MockScript, RecordedExchange } from './types.ts';
 export interface MockOptions {
   /** The credentials the mock accepts (the test credentials). */
   credentials: Credentials[];
-  /** Only intercept requests to this origin (e.g. http://mturk.mock.test); default: every request. */
+  /** msw transports: only take requests to this origin (e.g. http://mturk.mock.test); default: every request. */
   origin?: string;
   /** Clock for the responses; default: the real time. */
   now?: () => Date;
@@ -24,7 +22,14 @@ export interface MockOptions {
 }
 
 export interface MockHandlers {
-  handlers: RequestHandler[];
+  /** The origin the msw transports take requests for (MockOptions.origin). */
+  readonly origin: string | undefined;
+  /**
+   * What a transport calls when a request arrives; then the function it returns, with the whole
+   * request, gives the answer. A request that arrived before a reset() is answered but neither
+   * recorded nor counted against the new script.
+   */
+  receive(): (request: WireRequest) => WireResponse;
   /** Every exchange, oldest first. */
   readonly exchanges: RecordedExchange[];
   /** How the next requests are answered (until the next call). */
@@ -46,15 +51,6 @@ export async function toWireRequest(request: Request): Promise<WireRequest> {
   if (headers.host === undefined) headers.host = url.host;
   const body = request.method === 'GET' || request.method === 'HEAD' ? '' : await request.text();
   return { method: request.method, path: url.pathname, query: url.search.replace(/^\?/, ''), headers, body };
-}
-
-function toHttpResponse(res: WireResponse): Response {
-  const headers = new Headers();
-  for (const [k, v] of Object.entries(res.headers)) {
-    // the transport sets the length of the body it really sends
-    if (k.toLowerCase() !== 'content-length') headers.set(k, v);
-  }
-  return new HttpResponse(res.body, { status: res.status, headers });
 }
 
 /** Which codec claims the request (the JSON target header first, then the legacy Operation). */
@@ -173,9 +169,7 @@ export function createMockHandlers(set: SpecSet, opts: MockOptions): MockHandler
     }
   };
 
-  const handler = http.all(opts.origin ? `${opts.origin}/*` : '*', async ({ request }) => {
-    const arrived = generation;
-    const wire = await toWireRequest(request);
+  const serve = (arrived: number, wire: WireRequest): WireResponse => {
     const ctx = { requestId: requestId(), now: now() };
     const codec = claimingCodec(codecs, wire);
     let decoded: DecodeResult | undefined;
@@ -199,7 +193,7 @@ export function createMockHandlers(set: SpecSet, opts: MockOptions): MockHandler
           { kind: 'success', output: {} },
           ctx,
         );
-        return toHttpResponse(stale);
+        return stale;
       }
       response = answer(codec, decoded, refused, ctx);
       // Refused for its signature: also decode it with verification off, so the wire checks can
@@ -223,11 +217,15 @@ export function createMockHandlers(set: SpecSet, opts: MockOptions): MockHandler
       ...(ignoringSignature ? { ignoringSignature } : {}),
       response,
     });
-    return toHttpResponse(response);
-  });
+    return response;
+  };
 
   return {
-    handlers: [handler],
+    origin: opts.origin,
+    receive() {
+      const arrived = generation;
+      return (wire) => serve(arrived, wire);
+    },
     exchanges,
     setScript(s) {
       script = s;

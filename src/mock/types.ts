@@ -37,11 +37,23 @@ export interface ClientTargetConfig {
   };
   /**
    * Checks run side by side, each on its own lane (its own mock and client; for a driver, its own
-   * process). Default: 4 for the in-process bundled clients, 1 for a driver.
+   * process). Default: IN_PROCESS_LANES for the in-process bundled clients, 1 for a driver.
    */
   lanes?: number;
   /** The client cannot run here (e.g. the driver's runtime is missing): every check is not-run with this reason. */
   unavailable?: string;
+}
+
+/**
+ * Checks a session runs side by side when the client runs in this process (each on its own lane).
+ * A lane waits through its client's retry back-off (most of a bundled client's run at a small
+ * --runs); the other lanes keep the process busy meanwhile.
+ */
+export const IN_PROCESS_LANES = 8;
+
+/** The lanes a session of this target has: its own `lanes`, else IN_PROCESS_LANES, or 1 for a driver. */
+export function defaultLaneCount(config: Pick<ClientTargetConfig, 'client' | 'lanes'>): number {
+  return Math.max(1, config.lanes ?? (config.client === 'driver' ? 1 : IN_PROCESS_LANES));
 }
 
 /** The answer a client hands back to its user for one call. */

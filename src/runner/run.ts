@@ -47,13 +47,8 @@ export const SERVER_CHECK_CONCURRENCY = 16;
 export function workerPreloads(target: Target): string[] {
   const base = ['fast-check', 'fast-xml-parser', 'ajv'];
   if (target.kind === 'server') return base;
-  return [
-    ...base,
-    'msw',
-    'msw/node',
-    ...(target.client === 'sdk-v3' ? ['@aws-sdk/client-mturk'] : []),
-    ...(target.client === 'driver' ? ['@mswjs/http-middleware'] : []),
-  ];
+  // the client suite serves its mock with node:http (src/mock/server.ts): msw is not loaded
+  return [...base, ...(target.client === 'sdk-v3' ? ['@aws-sdk/client-mturk'] : [])];
 }
 
 /**

@@ -11,6 +11,7 @@ import {
 } from '../../src/client-checks/lanes.ts';
 import { createSdkV3Client } from '../../src/clients/sdk-v3.ts';
 import { createMockHandlers } from '../../src/mock/handlers.ts';
+import { mswHandlers } from '../../src/mock/msw.ts';
 import { startInProcessMock } from '../../src/mock/server.ts';
 import type { ClientTargetConfig } from '../../src/mock/types.ts';
 import { loadSpecs } from '../../src/spec/load.ts';
@@ -70,8 +71,9 @@ describe('client suite lanes', () => {
     await runClientChecks(set, config, { lanes: 3, factory: recordingFactory(calls) });
     expect([...calls.keys()].sort()).toEqual(OPERATIONS);
     for (const [operation, endpoints] of calls) expect([operation, endpoints.size]).toEqual([operation, 1]);
+    // each lane has its own endpoint (a port of its own on 127.0.0.1)
     const used = new Set([...calls.values()].flatMap((s) => [...s]));
-    expect(used).toEqual(new Set([0, 1, 2].map(laneOrigin)));
+    expect(used.size).toBe(3);
   });
 
   test("a lane's mock records only the requests sent to its own origin", async () => {
@@ -79,7 +81,7 @@ describe('client suite lanes', () => {
     const mocks = [0, 1].map((i) =>
       createMockHandlers(set, { credentials: [CLIENT_TEST_CREDENTIALS], origin: laneOrigin(i) }),
     );
-    const endpoint = await startInProcessMock(mocks.flatMap((m) => m.handlers));
+    const endpoint = await startInProcessMock(mocks.flatMap((m) => mswHandlers(m)));
     const client = createSdkV3Client({ endpoint: laneOrigin(1), credentials: CLIENT_TEST_CREDENTIALS });
     try {
       const operation = [...set.apis['2017-01-17'].operations.keys()][0]!;

@@ -5,6 +5,7 @@ import { CLIENT_TEST_CREDENTIALS, runClientChecks } from '../../src/client-check
 import { createLegacyRestClient } from '../../src/clients/legacy-rest.ts';
 import { createSdkV3Client } from '../../src/clients/sdk-v3.ts';
 import { createMockHandlers } from '../../src/mock/handlers.ts';
+import { mswHandlers } from '../../src/mock/msw.ts';
 import { Normaliser, normaliserRules } from '../../src/mock/normalise.ts';
 import { type MockEndpoint, startMockServer } from '../../src/mock/server.ts';
 import { loadSpecs } from '../../src/spec/load.ts';
@@ -15,7 +16,7 @@ const mock = createMockHandlers(set, { credentials: [CLIENT_TEST_CREDENTIALS] })
 let server: MockEndpoint;
 
 beforeAll(async () => {
-  server = await startMockServer(mock.handlers);
+  server = await startMockServer(mswHandlers(mock));
 });
 afterAll(async () => {
   await server.close();
@@ -144,7 +145,6 @@ describe('legacy requests', () => {
             checks: ['client.wire-request'],
           },
           {
-            transport: 'in-process',
             factory: (_api, endpoint, ctx) =>
               createLegacyRestClient(ctx.set, { endpoint, credentials: ctx.credentials, scheme, method }),
           },

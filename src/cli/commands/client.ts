@@ -11,13 +11,13 @@ import { preflightDriver } from '../../driver/preflight.ts';
 import { splitCommand } from '../../driver/split.ts';
 import { TEST_REQUESTER_1 } from '../../emulator/test-credentials.ts';
 import { checkTarget } from '../../http/targets.ts';
-import type { ClientTargetConfig } from '../../mock/types.ts';
+import { type ClientTargetConfig, defaultLaneCount, IN_PROCESS_LANES } from '../../mock/types.ts';
 import type { NotRunLimit } from '../../report/merge.ts';
 import type { ConformanceReport } from '../../report/types.ts';
 import { interruptSignal } from '../../runner/interrupt.ts';
 import { prepareReportDir, writeReports } from '../../runner/output.ts';
 import { Redactor } from '../../runner/redact.ts';
-import { PACKAGE_ROOT, type RunOutcome, runConformance } from '../../runner/run.ts';
+import { PACKAGE_ROOT, type RunOutcome, runConformance, SERVER_CHECK_CONCURRENCY } from '../../runner/run.ts';
 import { refuseUrlCredentials } from '../../runner/safety.ts';
 import { RunError } from '../../runner/types.ts';
 import type { Api } from '../../spec/types.ts';
@@ -71,13 +71,16 @@ export const OPTIONS = {
   },
   lanes: {
     type: 'int',
-    help: 'checks run side by side against the mock, each lane with its own mock endpoint and client (a driver: its own process); default 4 for a bundled client, 1 for a driver; end-to-end checks (--server) always run one at a time',
+    help: `checks run side by side against the mock, each lane with its own mock endpoint and client (a driver: its own process); default ${IN_PROCESS_LANES} for a bundled client, 1 for a driver; end-to-end checks (--server) always run one at a time`,
   },
   ...OUTPUT_OPTIONS,
 } satisfies Record<string, OptionSpec>;
 
 const SYNOPSIS =
   '(--driver "CMD ARGS" | --client sdk-v3|legacy-rest|legacy-soap) [--server URL [--states-url URL]] [options]';
+
+/** Client checks vitest keeps in flight per lane: the checks of about two operations. */
+const CHECKS_IN_FLIGHT_PER_LANE = 16;
 
 /** More lanes than this would only start more driver processes than two cores can keep busy. */
 const MAX_LANES = 16;
@@ -137,6 +140,10 @@ export async function runClient(options: RunClientOptions): Promise<RunOutcome> 
       const def = { id, api: api as Api, operation };
       return clientReproduce(target, def);
     },
+    // A lane takes whole operations in catalogue order, and vitest starts concurrent tests in
+    // declaration order: the checks in flight must span a few operations per lane, or most lanes
+    // wait for the few operations vitest has started.
+    maxConcurrency: Math.max(SERVER_CHECK_CONCURRENCY, defaultLaneCount(target) * CHECKS_IN_FLIGHT_PER_LANE),
     // a check makes up to about runs + 10 calls, each bounded by the per-case timeout, and a few
     // of them (one per error type form) are answered with faults on every attempt
     testTimeoutMs: Math.max(
