@@ -20,7 +20,7 @@ import {
   unknownOperationWarnings,
   updateExpectedFailuresFile,
 } from './expected-failures.ts';
-import { INTERRUPTED_DETAIL, interruptSignal } from './interrupt.ts';
+import { INTERRUPTED_DETAIL, interruptSignal, stopSuiteThreads } from './interrupt.ts';
 import { probeEndpoint } from './probe.ts';
 import { Progress, type ProgressOptions, type ProgressSink } from './progress.ts';
 import { Redactor } from './redact.ts';
@@ -78,7 +78,12 @@ let threadHeapFlagsSet = false;
 function setThreadHeapFlags(): void {
   if (threadHeapFlagsSet) return;
   threadHeapFlagsSet = true;
-  setFlagsFromString(WORKER_HEAP_FLAGS.join(' '));
+  setFlagsFromString(
+    [
+      ...WORKER_HEAP_FLAGS,
+      ...(process.env.PAR_SEMI ? [`--max-semi-space-size=${process.env.PAR_SEMI}`] : []),
+    ].join(' '),
+  );
 }
 
 export function workerOptions(
@@ -351,7 +356,10 @@ export async function runConformance(options: RunConformanceOptions): Promise<Ru
   for (const name of ['SIGINT', 'SIGTERM'] as const)
     for (const listener of process.listeners(name))
       if (!signalListeners.has(listener)) process.off(name, listener);
-  const cancel = () => void vitest.cancelCurrentRun('keyboard-input');
+  const cancel = () => {
+    if (pool === 'threads') stopSuiteThreads();
+    void vitest.cancelCurrentRun('keyboard-input');
+  };
   if (signal.aborted) cancel();
   else signal.addEventListener('abort', cancel, { once: true });
   try {

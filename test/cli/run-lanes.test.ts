@@ -103,7 +103,14 @@ describe('SuiteProgress', () => {
   function stream(tty: boolean) {
     let text = '';
     return {
-      out: { write: (s: string) => ((text += s), true), isTTY: tty, columns: 200 } as never,
+      out: {
+        write: (s: string) => {
+          text += s;
+          return true;
+        },
+        isTTY: tty,
+        columns: 200,
+      } as never,
       text: () => text,
     };
   }
