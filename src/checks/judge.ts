@@ -23,6 +23,9 @@ function separatelyChecked(set: SpecSet, api: Api, problem: string): boolean {
   if (/#\/(success\/contentType|errorEnvelope\/contentType|success\/requestId(Header|Path))\b/.test(problem))
     return true;
   if (/#\/errorEnvelope\/status\b/.test(problem) && p.errorEnvelope.statusBasis?.tag === 'INF') return true;
+  // a document element naming another operation is judged by every check when its name is a fact
+  if (/#\/success\/root\b/.test(problem) && p.success.rootBasis && p.success.rootBasis.tag !== 'INF')
+    return false;
   // an inferred success envelope is judged by protocol.success-envelope (should), not by every check
   if (/#\/success\//.test(problem) && p.success.basis.tag === 'INF') return true;
   return false;

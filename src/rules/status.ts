@@ -77,7 +77,7 @@ export const status: RuleKindModule = {
     const current = ctx.store.statusOf(ctx.rec!);
     return allowed.includes(String(current))
       ? undefined
-      : ctx.error(ctx.rule.error!, { ...ctx.idValues, allowed: allowed.join(','), CurrentState: current });
+      : ctx.error(ctx.rule.error!, { ...ctx.idValues, allowed, CurrentState: current });
   },
 
   predict(ctx) {

@@ -166,7 +166,7 @@ export const update: RuleKindModule = {
       return ctx.error(rule.statusError ?? rule.error!, {
         ...ctx.idValues,
         ...Object.fromEntries(want),
-        allowed: rule.allowed.join(','),
+        allowed: rule.allowed,
         CurrentState: current,
       });
     const fields: Record<string, unknown> = {};

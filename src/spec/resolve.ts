@@ -198,10 +198,21 @@ export function errorMessagePattern(e: ErrorSpec, suffixPattern: string): RegExp
   return messagePattern(e.message, suffixPattern, e.placeholders);
 }
 
-/** An error's message: its declared placeholders filled from `values` (others stay as written). */
-export function fillErrorMessage(e: ErrorSpec, values: Record<string, unknown>): string {
+/**
+ * An error's message: its declared placeholders filled from `values` (others stay as written); a
+ * value that names several (an array) is joined with the catalogue's `listSeparator`.
+ */
+export function fillErrorMessage(
+  e: ErrorSpec,
+  values: Record<string, unknown>,
+  listSeparator: string,
+): string {
   const declared: Record<string, unknown> = {};
-  for (const n of e.placeholders) if (Object.hasOwn(values, n)) declared[n] = values[n];
+  for (const n of e.placeholders)
+    if (Object.hasOwn(values, n)) {
+      const v = values[n];
+      declared[n] = Array.isArray(v) ? v.join(listSeparator) : v;
+    }
   return fillMessage(e.message, declared);
 }
 

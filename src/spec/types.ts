@@ -86,6 +86,9 @@ export interface ErrorSpec {
 
 export interface ErrorsFile {
   kind: 'errors';
+  /** how a placeholder naming several values ({allowed}) joins them */
+  listSeparator: string;
+  listSeparatorBasis: Basis;
   errors: Record<string, ErrorSpec>;
 }
 
@@ -337,6 +340,8 @@ export interface ProtocolFile {
     contentType: string;
     requestIdHeader?: string;
     root?: string;
+    /** When the document element's name has a firmer basis than the envelope as a whole. */
+    rootBasis?: Basis;
     requestIdPath?: string;
     result?: string;
     isValidPath?: string;

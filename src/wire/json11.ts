@@ -188,12 +188,15 @@ export function errorFor(set: SpecSet, p: ProtocolFile, id: string): ErrorSpec {
 
 /** The message an error answer carries: the filled template plus the protocol's suffix. */
 export function errorMessage(
+  set: SpecSet,
   e: ErrorSpec,
   values: Record<string, unknown>,
   suffix: string,
   now: Date,
 ): string {
-  return fillErrorMessage(e, values) + fillMessage(suffix, { epochMs: now.getTime() });
+  return (
+    fillErrorMessage(e, values, set.errors.listSeparator) + fillMessage(suffix, { epochMs: now.getTime() })
+  );
 }
 
 function decodeRequest(set: SpecSet, req: WireRequest, opts: ServerCodecOptions): DecodeResult {
@@ -313,7 +316,7 @@ function encodeError(
   const f = env.body!;
   const body = {
     [f.typeField]: type,
-    [f.messageField]: errorMessage(e, outcome.values, env.messageSuffix, ctx.now),
+    [f.messageField]: errorMessage(set, e, outcome.values, env.messageSuffix, ctx.now),
     [f.codeField]: e.code,
   };
   return {

@@ -528,7 +528,7 @@ export function legacyResponseDocument(
   const f = env.fields!;
   const error: Record<string, unknown> = {
     [f.code]: e.code,
-    [f.message]: errorMessage(e, outcome.values, env.messageSuffix, ctx.now),
+    [f.message]: errorMessage(set, e, outcome.values, env.messageSuffix, ctx.now),
   };
   const data = (e.data ?? [])
     .filter((k) => outcome.values[k] !== undefined && outcome.values[k] !== null)

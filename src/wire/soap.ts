@@ -394,7 +394,13 @@ function encodeResponse(
   const b = soapBinding(set);
   if (outcome.kind === 'error') {
     const e = errorFor(set, protocolOf(set), outcome.error);
-    const message = errorMessage(e, outcome.values, protocolOf(set).errorEnvelope.messageSuffix, ctx.now);
+    const message = errorMessage(
+      set,
+      e,
+      outcome.values,
+      protocolOf(set).errorEnvelope.messageSuffix,
+      ctx.now,
+    );
     const fault = outcome.values[FAULT_KEY];
     // what cannot be read as a call of an operation, and service faults, are SOAP faults
     if (fault === 'client' || fault === 'versionMismatch' || operation === undefined)

@@ -114,7 +114,13 @@ describe('the HIT lifecycle', () => {
   });
 
   it('an Assignable HIT cannot be deleted; extending a Reviewable one makes it Assignable again', () => {
-    expect(code(run('DeleteHIT', { HITId: state('AssignableHIT').HITId }))).toBe('InvalidHITState');
+    const refused = run('DeleteHIT', { HITId: state('AssignableHIT').HITId });
+    expect(code(refused)).toBe('InvalidHITState');
+    // the statuses go to the message as a list, in the spec's (observed) order; the wire joins them
+    expect(refused.kind === 'error' && refused.values).toMatchObject({
+      CurrentState: 'Assignable',
+      allowed: ['Reviewing', 'Reviewable'],
+    });
     const { HITId } = state('ExpiredHITOfTen');
     ok(run('CreateAdditionalAssignmentsForHIT', { HITId, NumberOfAdditionalAssignments: 2 }));
     expect(hit(HITId)).toMatchObject({

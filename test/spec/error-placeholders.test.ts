@@ -82,17 +82,34 @@ describe('code reads the declaration', () => {
     expect(keys(changed)).toEqual(['AssignmentId', 'HITId']);
 
     const e = changed.errors.errors[ID]!;
-    const filled = fillErrorMessage(e, { AssignmentId: 'A1', HITId: 'H1' });
+    const filled = fillErrorMessage(e, { AssignmentId: 'A1', HITId: 'H1' }, ', ');
     expect(filled).toBe('Assignment A1 of HIT H1 does not exist.');
     expect(errorMessagePattern(e, SUFFIX).test(`${filled} (1700000000000 s)`)).toBe(true);
-    const old = fillErrorMessage(loadSpecs().errors.errors[ID]!, { AssignmentId: 'A1' });
+    const old = fillErrorMessage(loadSpecs().errors.errors[ID]!, { AssignmentId: 'A1' }, ', ');
     expect(errorMessagePattern(e, SUFFIX).test(old)).toBe(false);
   });
 
   it('an undeclared {name} is literal text to the filler and the pattern (the loader keeps them in step)', () => {
     const e = { ...loadSpecs().errors.errors[ID]!, placeholders: [] };
-    expect(fillErrorMessage(e, { AssignmentId: 'A1' })).toBe('Assignment {AssignmentId} does not exist.');
+    expect(fillErrorMessage(e, { AssignmentId: 'A1' }, ', ')).toBe(
+      'Assignment {AssignmentId} does not exist.',
+    );
     expect(errorMessagePattern(e, SUFFIX).test('Assignment A1 does not exist.')).toBe(false);
     expect(errorMessagePattern(e, SUFFIX).test('Assignment {AssignmentId} does not exist.')).toBe(true);
+  });
+
+  it("a value naming several is joined with the catalogue's listSeparator, as the service's DeleteHIT answer lists them", () => {
+    const set = loadSpecs();
+    const e = set.errors.errors.InvalidHITState!;
+    expect(set.errors.listSeparator).toBe(', ');
+    expect(
+      fillErrorMessage(
+        e,
+        { CurrentState: 'Reviewable', allowed: ['Reviewing', 'Reviewable'] },
+        set.errors.listSeparator,
+      ),
+    ).toBe(
+      "This HIT is currently in the state 'Reviewable'.  This operation can be called with a status of: Reviewing, Reviewable",
+    );
   });
 });
