@@ -3,6 +3,7 @@
 import { describe, expect, test } from 'vitest';
 import { runSideBySide, type SuiteJob } from '../../src/cli/commands/run.ts';
 import { SuiteProgress } from '../../src/runner/progress.ts';
+import { cli, ownLines, STACK_LINE } from './helpers.ts';
 
 /** Jobs that record when they run; each ends when the test says so. */
 function jobs(specs: { name: string; group?: string }[]) {
@@ -136,4 +137,12 @@ describe('SuiteProgress', () => {
     lines.log('run: hello', s.out);
     expect(s.text()).toBe('\r\x1b[2K[1/2] server 1/2\r\x1b[2Krun: hello\n');
   });
+});
+
+test.each(['0', '5'])('run --jobs %s: one line, exit 2, nothing started', async (n) => {
+  const r = await cli(['run', '--jobs', n, '--no-progress'], { timeoutMs: 60_000 });
+  expect(r.code, r.stderr).toBe(2);
+  expect(ownLines(r.stderr)).toEqual([expect.stringMatching(/--jobs must be between 1 and 4/)]);
+  expect(r.stderr).not.toMatch(STACK_LINE);
+  expect(r.stderr).not.toMatch(/emulator listening/);
 });

@@ -2,7 +2,6 @@
 // target to bring. Starts the reference emulator on 127.0.0.1, runs the
 // server suite against it (both API versions), then the client suite when it
 // is available, and writes one merged report to reports/latest/.
-import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { exitCodeFor } from '../../report/merge.ts';
 import type { ConformanceReport } from '../../report/types.ts';
@@ -15,6 +14,14 @@ import { RunError, type ServerTarget } from '../../runner/types.ts';
 import { APIS } from '../../spec/types.ts';
 import { helpText, type OptionSpec, parseArgs, UsageError } from '../args.ts';
 import { defaultCredentials, interruptedSummary, randomSeed } from './server.ts';
+
+/**
+ * The most suites `run --jobs` runs at once. Each runs in a worker thread of this process (a heap
+ * of its own, but no Node process, tsx loader or esbuild service), and each one more costs its
+ * heap: on the 2-core machine `npm start` is sized for, 2 use both cores for ~60 MB more at the
+ * peak (measured: docs/benchmark.md), past the memory target; so the default is 1.
+ */
+export const MAX_RUN_JOBS = 4;
 
 const OPTIONS = {
   runs: { type: 'int', help: 'generated cases per property check', default: 100 },
@@ -31,6 +38,11 @@ const OPTIONS = {
     help: 'also run the example drivers, and every bundled client end to end against the emulator (columns "<client> × emulator")',
   },
   'server-only': { type: 'boolean', help: 'run the server suite only' },
+  jobs: {
+    type: 'int',
+    help: `suites run at once (at most ${MAX_RUN_JOBS}): 2 puts the client suites beside the server suite on a second core, for more memory`,
+    default: 1,
+  },
   force: { type: 'boolean', help: 'write into a report dir that holds other files' },
   'no-progress': { type: 'boolean', help: 'no progress line on stderr' },
   help: { type: 'boolean', help: 'show this help' },
@@ -58,13 +70,6 @@ async function loadClientSuite(): Promise<ClientModule | undefined> {
     return undefined;
   }
 }
-
-/**
- * Suites that run at once. Each runs in a worker thread of this process (one V8 heap each, no
- * Node process, tsx loader or esbuild service of its own), so two of them fit in the memory the
- * run may take; more would not find a core on the 2-core machine `npm start` is sized for.
- */
-export const RUN_LANES = Math.max(1, Math.min(2, availableParallelism()));
 
 /** One suite of the run. Jobs of the same `group` never run at the same time. */
 export interface SuiteJob {
@@ -116,6 +121,9 @@ export async function run(argv: string[]): Promise<number> {
   }
   if (args._.length > 0) throw new UsageError(`unexpected argument '${args._[0]}' (see --help)`);
   if (args.runs !== undefined && args.runs < 1) throw new UsageError('--runs must be at least 1');
+  const jobsAtOnce = args.jobs ?? 1;
+  if (jobsAtOnce < 1 || jobsAtOnce > MAX_RUN_JOBS)
+    throw new UsageError(`--jobs must be between 1 and ${MAX_RUN_JOBS}`);
   const command = 'mturk-conformance run';
   const reportDir = args['report-dir'] ?? 'reports/latest';
   const runs = args.runs ?? 100;
@@ -224,9 +232,9 @@ export async function run(argv: string[]): Promise<number> {
       else if (!clientSuite) say('client suite not available in this build: ran the server suite only');
       else
         say(
-          `client suite: bundled clients${args['all-bundled'] ? ' (all)' : ''}, ${RUN_LANES > 1 ? `beside the server suite (${RUN_LANES} at a time)` : 'after the server suite'}`,
+          `client suite: bundled clients${args['all-bundled'] ? ' (all)' : ''}, ${jobsAtOnce > 1 ? `beside the server suite (${jobsAtOnce} suites at a time)` : 'after the server suite'}`,
         );
-      const left = await runSideBySide(jobs, RUN_LANES, () => interruptSignal.aborted);
+      const left = await runSideBySide(jobs, jobsAtOnce, () => interruptSignal.aborted);
       lines?.finish();
       if (interruptSignal.aborted) interrupted = true;
       if (left.length > 0) say(`interrupted: not running ${left.join(', ')}`);
