@@ -90,6 +90,25 @@ describe('runSideBySide', () => {
     expect(await done).toEqual(['b']);
   });
 
+  test('a job that throws: no other starts, its error comes once those running have ended', async () => {
+    const j = jobs([{ name: 'a' }, { name: 'c' }]);
+    let ended = false;
+    const failing: SuiteJob = {
+      name: 'server',
+      run: async () => {
+        throw new Error('the suite could not run');
+      },
+    };
+    const done = runSideBySide([failing, ...j.list], 2, () => false).finally(() => {
+      ended = true;
+    });
+    done.catch(() => {});
+    await j.end('a');
+    expect(j.running.has('c')).toBe(false);
+    expect(ended).toBe(true);
+    await expect(done).rejects.toThrow('the suite could not run');
+  });
+
   test('one lane runs the jobs one after the other', async () => {
     const j = jobs([{ name: 'server' }, { name: 'a' }]);
     const done = runSideBySide(j.list, 1, () => false);

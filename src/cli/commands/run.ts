@@ -80,15 +80,18 @@ export interface SuiteJob {
 
 /**
  * Runs the jobs on `lanes` lanes: a free lane takes the first job, in list order, whose group is
- * not busy. Once `stopped()` (Ctrl-C) no job starts; those running finish.
+ * not busy. Once `stopped()` (Ctrl-C) no job starts; those running finish. A job that throws
+ * stops the others from starting too, and its error is thrown once those running have ended.
+ * Returns the names of the jobs left unstarted.
  */
 export async function runSideBySide(jobs: readonly SuiteJob[], lanes: number, stopped: () => boolean) {
   const pending = [...jobs];
   const busy = new Set<string>();
   let waiters: (() => void)[] = [];
+  let failure: { error: unknown } | undefined;
   const changed = () => new Promise<void>((resolve) => waiters.push(resolve));
   const lane = async (): Promise<void> => {
-    while (pending.length > 0 && !stopped()) {
+    while (pending.length > 0 && !stopped() && !failure) {
       const index = pending.findIndex((job) => job.group === undefined || !busy.has(job.group));
       if (index === -1) {
         await changed();
@@ -99,6 +102,8 @@ export async function runSideBySide(jobs: readonly SuiteJob[], lanes: number, st
       if (job.group !== undefined) busy.add(job.group);
       try {
         await job.run();
+      } catch (error) {
+        failure ??= { error };
       } finally {
         if (job.group !== undefined) busy.delete(job.group);
         const woken = waiters;
@@ -108,6 +113,7 @@ export async function runSideBySide(jobs: readonly SuiteJob[], lanes: number, st
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, lanes) }, lane));
+  if (failure) throw failure.error;
   return pending.map((job) => job.name);
 }
 
