@@ -53,38 +53,51 @@ function usable(m: ProcMeasure): string | undefined {
   return undefined;
 }
 
+/**
+ * A row of one command's wall time, in s: not-run when the command did not end (with `exitZero`,
+ * when it did not exit 0).
+ */
+async function wallRow(
+  id: string,
+  what: string,
+  args: string[],
+  timeoutMs: number,
+  exitZero = false,
+): Promise<BenchRow> {
+  try {
+    const m = await runCli(args, timeoutMs);
+    const why = exitZero ? (m.exitCode === 0 ? undefined : (usable(m) ?? `exit ${m.exitCode}`)) : usable(m);
+    if (why) return notRun(id, what, why);
+    return {
+      id,
+      what,
+      status: 'measured',
+      value: round(m.wallMs / 1000, 2),
+      unit: 's',
+      detail: detailOf(m),
+    };
+  } catch (e) {
+    return notRun(id, what, (e as Error).message);
+  }
+}
+
 export async function cliRows(settings: CliBenchSettings): Promise<BenchRow[]> {
   const rows: BenchRow[] = [];
   // start-up alone: load the CLI and the run command, print help
   const startWhat = 'start-up: `run --help` (tsx load + command module), wall';
-  try {
-    const m = await runCli(['run', '--help'], 60_000);
-    const why = m.exitCode === 0 ? undefined : (usable(m) ?? `exit ${m.exitCode}`);
-    rows.push(
-      why
-        ? notRun('startup', startWhat, why)
-        : {
-            id: 'startup',
-            what: startWhat,
-            status: 'measured',
-            value: round(m.wallMs / 1000, 2),
-            unit: 's',
-            detail: detailOf(m),
-          },
-    );
-  } catch (e) {
-    rows.push(notRun('startup', startWhat, (e as Error).message));
-  }
+  rows.push(await wallRow('startup', startWhat, ['run', '--help'], 60_000, true));
 
   const startWhat2 = '`npm start` (node bin/mturk-conformance.mjs run, defaults), wall time';
   const memWhat = '`npm start`: peak memory (sum of the process tree RSS, sampled)';
+  const notMeasured = (why: string) => {
+    rows.push(notRun('npm-start.wall', startWhat2, why, '≤ 10 s'));
+    rows.push(notRun('npm-start.memory', memWhat, why, '≤ 400 MB'));
+  };
   try {
     const m = await runCli(['run', '--seed', String(settings.seed), '--no-progress'], settings.timeoutMs);
     const why = usable(m);
-    if (why) {
-      rows.push(notRun('npm-start.wall', startWhat2, why, '≤ 10 s'));
-      rows.push(notRun('npm-start.memory', memWhat, why, '≤ 400 MB'));
-    } else {
+    if (why) notMeasured(why);
+    else {
       const s = m.wallMs / 1000;
       rows.push({
         id: 'npm-start.wall',
@@ -113,33 +126,13 @@ export async function cliRows(settings: CliBenchSettings): Promise<BenchRow[]> {
       );
     }
   } catch (e) {
-    rows.push(notRun('npm-start.wall', startWhat2, (e as Error).message, '≤ 10 s'));
-    rows.push(notRun('npm-start.memory', memWhat, (e as Error).message, '≤ 400 MB'));
+    notMeasured((e as Error).message);
   }
 
   for (const runs of settings.runsSweep) {
     const what = `\`run --runs ${runs}\`, wall time (start-up included; see the start-up row)`;
-    try {
-      const m = await runCli(
-        ['run', '--runs', String(runs), '--seed', String(settings.seed), '--no-progress'],
-        settings.timeoutMs,
-      );
-      const why = usable(m);
-      rows.push(
-        why
-          ? notRun(`runs.${runs}`, what, why)
-          : {
-              id: `runs.${runs}`,
-              what,
-              status: 'measured',
-              value: round(m.wallMs / 1000, 2),
-              unit: 's',
-              detail: detailOf(m),
-            },
-      );
-    } catch (e) {
-      rows.push(notRun(`runs.${runs}`, what, (e as Error).message));
-    }
+    const args = ['run', '--runs', String(runs), '--seed', String(settings.seed), '--no-progress'];
+    rows.push(await wallRow(`runs.${runs}`, what, args, settings.timeoutMs));
   }
   return rows;
 }

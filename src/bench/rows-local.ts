@@ -80,14 +80,12 @@ export async function localRows(): Promise<BenchRow[]> {
   const startWhat = 'startEmulator() (built package) to its first answered SDK call, in a fresh process';
   const memWhat = 'memory the package import and startEmulator() add to that process (RSS, after gc)';
   const storeWhat = 'heap the store holds after 10,000 CreateHIT calls through the SDK (16 at a time)';
-  if (!existsSync(DIST)) {
-    const why = 'dist/ is missing: run npm run build';
-    return [
-      notRun('local.first-answer', startWhat, why, '≤ 300 ms'),
-      notRun('local.memory', memWhat, why, '≤ 60 MB'),
-      notRun('local.store-10k', storeWhat, why, '< 100 MB'),
-    ];
-  }
+  const notMeasured = (why: string): BenchRow[] => [
+    notRun('local.first-answer', startWhat, why, '≤ 300 ms'),
+    notRun('local.memory', memWhat, why, '≤ 60 MB'),
+    notRun('local.store-10k', storeWhat, why, '< 100 MB'),
+  ];
+  if (!existsSync(DIST)) return notMeasured('dist/ is missing: run npm run build');
   let f: LocalBenchFigures;
   try {
     f = await measureLocal();
@@ -95,12 +93,7 @@ export async function localRows(): Promise<BenchRow[]> {
     // the child's own last words say why (a stale dist/, a missing SDK), not the command line
     const err = e as Error & { stderr?: string };
     const said = (err.stderr ?? '').trim().split('\n').filter(Boolean).at(-1);
-    const why = (said ?? err.message.split('\n')[0]!).slice(0, 200);
-    return [
-      notRun('local.first-answer', startWhat, why, '≤ 300 ms'),
-      notRun('local.memory', memWhat, why, '≤ 60 MB'),
-      notRun('local.store-10k', storeWhat, why, '< 100 MB'),
-    ];
+    return notMeasured((said ?? err.message.split('\n')[0]!).slice(0, 200));
   }
   const rows: BenchRow[] = [
     {

@@ -201,10 +201,7 @@ async function bareInProcess(ms: number): Promise<{ calls: number; rps: number }
   server.listen({ onUnhandledRequest: 'bypass' });
   const client = createSdkV3Client({ endpoint: origin, credentials: TEST_REQUESTER_1 });
   try {
-    return await callLoop(
-      (i) => client.call('RejectAssignment', { AssignmentId: `A${i}`, RequesterFeedback: 'x' }),
-      ms,
-    );
+    return await callLoop(client, ms);
   } finally {
     await client.close();
     server.close();
@@ -226,10 +223,7 @@ async function bareDriver(command: string, ms: number): Promise<{ calls: number;
     timeoutMs: 10_000,
   });
   try {
-    return await callLoop(
-      (i) => client.call('RejectAssignment', { AssignmentId: `A${i}`, RequesterFeedback: 'x' }),
-      ms,
-    );
+    return await callLoop(client, ms);
   } finally {
     await client.close();
     await new Promise<void>((r) => {
@@ -239,10 +233,13 @@ async function bareDriver(command: string, ms: number): Promise<{ calls: number;
   }
 }
 
+/** RejectAssignment calls (any id: the server answers `{}`) for `ms`, after a warm-up. */
 async function callLoop(
-  call: (i: number) => Promise<unknown>,
+  client: { call(operation: string, input: Record<string, unknown>): Promise<unknown> },
   ms: number,
 ): Promise<{ calls: number; rps: number }> {
+  const call = (i: number) =>
+    client.call('RejectAssignment', { AssignmentId: `A${i}`, RequesterFeedback: 'x' });
   // warm-up (first calls load modules, open sockets)
   for (let i = 0; i < 20; i++) await call(i);
   const t0 = performance.now();

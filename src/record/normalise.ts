@@ -9,10 +9,9 @@
 import type { Fixture } from '../fixtures/load.ts';
 import { Normaliser as MockNormaliser, normaliserRules } from '../mock/normalise.ts';
 import { inputMembers, outputMembers } from '../spec/resolve.ts';
-import type { Api, ResolvedMember, SpecSet } from '../spec/types.ts';
+import type { ResolvedMember, SpecSet } from '../spec/types.ts';
 import { APIS } from '../spec/types.ts';
 import { headerValue, parseQuery, type WireRequest, type WireResponse } from '../wire/http-types.ts';
-import { JSON11_API } from '../wire/json11.ts';
 import { LEGACY_API } from '../wire/legacy.ts';
 import { legacySigning } from '../wire/legacy-signature.ts';
 import { soapBinding } from '../wire/soap.ts';
@@ -345,5 +344,3 @@ export function exchangeFixture(n: SessionNormaliser, x: RecordedExchange, toolV
   ];
   return scrubStrings(fixture, scrub) as Fixture;
 }
-
-export const FIXTURE_APIS: readonly Api[] = [JSON11_API, LEGACY_API];

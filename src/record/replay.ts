@@ -4,14 +4,15 @@
 // flows into the following GetHIT). Each exchange is three checks in the project's report format:
 // `replay.<seq>.code` (success or error, HTTP status, error code), `replay.<seq>.shape` (members
 // and their types) and `replay.<seq>.state` (the values: ids by reference, times by type only).
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { readFileSync, statSync } from 'node:fs';
+import { relative } from 'node:path';
 import { describeRequest, describeResponse } from '../checks/run.ts';
 import { TEST_REQUESTER_1 } from '../emulator/test-credentials.ts';
 import { type Fixture, fixtureProblems } from '../fixtures/load.ts';
 import { send } from '../http/transport.ts';
 import type { CheckResult, ConformanceReport } from '../report/types.ts';
-import { loadSpecs } from '../spec/load.ts';
+import { listJson, loadSpecs } from '../spec/load.ts';
+import { escapeRegExp } from '../spec/resolve.ts';
 import type { Api, SpecSet } from '../spec/types.ts';
 import type { Credentials, DecodedAnswer } from '../wire/codec.ts';
 import { shellQuote } from '../wire/curl.ts';
@@ -35,18 +36,6 @@ export interface RecordedFixture {
   fixture: Fixture;
 }
 
-function listJson(path: string): string[] {
-  const info = statSync(path);
-  if (!info.isDirectory()) return [path];
-  const out: string[] = [];
-  for (const name of readdirSync(path).sort()) {
-    const full = join(path, name);
-    if (statSync(full).isDirectory()) out.push(...listJson(full));
-    else if (name.endsWith('.json')) out.push(full);
-  }
-  return out;
-}
-
 /**
  * The fixtures named on the command line (files, or directories read recursively), in replay
  * order: a recorded session by its sequence numbers, fixtures without a session as given.
@@ -55,7 +44,7 @@ export function loadRecording(paths: string[]): RecordedFixture[] {
   const files: string[] = [];
   for (const p of paths) {
     try {
-      files.push(...listJson(p));
+      files.push(...(statSync(p).isDirectory() ? listJson(p) : [p]));
     } catch (e) {
       throw new ReplayError(
         `${p}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file or directory' : (e as Error).message}`,
@@ -97,23 +86,31 @@ export function recordedRequest(f: Fixture): WireRequest {
   const url = new URL(f.request.url, 'http://recorded.invalid');
   const headers: Record<string, string> = {};
   for (const [k, v] of Object.entries(f.request.headers ?? {})) headers[k.toLowerCase()] = v;
-  if (f.request.params) {
-    const encoded = new URLSearchParams(f.request.params).toString();
-    const get = f.request.method.toUpperCase() === 'GET';
-    return {
-      method: f.request.method,
-      path: url.pathname,
-      query: get ? encoded : '',
-      headers,
-      body: get ? '' : encoded,
-    };
-  }
+  if (f.request.params) return paramsRequest(f.request.method, url.pathname, headers, f.request.params);
   return {
     method: f.request.method,
     path: url.pathname,
     query: url.search.slice(1),
     headers,
     body: f.request.body ?? '',
+  };
+}
+
+/** A legacy REST request: its parameters on the query of a GET, else in the form body. */
+function paramsRequest(
+  method: string,
+  path: string,
+  headers: Record<string, string>,
+  params: Record<string, string>,
+): WireRequest {
+  const encoded = new URLSearchParams(params).toString();
+  const get = method.toUpperCase() === 'GET';
+  return {
+    method,
+    path,
+    query: get ? encoded : '',
+    headers,
+    body: get ? '' : encoded,
   };
 }
 
@@ -169,13 +166,13 @@ export function replayRequest(
   headers.host = endpoint.host;
   let req: WireRequest;
   if (form.wire === 'rest') {
-    const names = legacySigning(set.apis[LEGACY_API].protocol).names;
+    const signing = legacySigning(set.apis[LEGACY_API].protocol);
+    const names = signing.names;
     const params: Record<string, string> = {};
     for (const [k, v] of Object.entries(f.request.params ?? {})) params[k] = fill(v, b, now, missing);
     const signed = isPlaceholder(f.request.params?.[names.signature]);
     let out = params;
     if (signed) {
-      const signing = legacySigning(set.apis[LEGACY_API].protocol);
       // the scheme the recording used: SignatureVersion 1 when it carried that scheme's marker
       const marker = signing.markers['aws-query-v1'];
       const scheme: LegacyScheme =
@@ -185,15 +182,7 @@ export function replayRequest(
       params[names.timestamp] = isoSeconds(now);
       out = signLegacyParams(params, creds, signing, scheme);
     }
-    const encoded = new URLSearchParams(out).toString();
-    const get = rec.method.toUpperCase() === 'GET';
-    req = {
-      method: rec.method,
-      path: rec.path,
-      query: get ? encoded : '',
-      headers,
-      body: get ? '' : encoded,
-    };
+    req = paramsRequest(rec.method, rec.path, headers, out);
   } else if (form.wire === 'soap') {
     // tokens filled, what is left (placeholders) escaped again, then the signing elements set
     let body = escapeTokens(fill(unescapeTokens(rec.body), b, now, missing));
@@ -273,8 +262,6 @@ function show(v: unknown): string {
   return s === undefined ? 'absent' : s.length > 100 ? `${s.slice(0, 100)}…` : s;
 }
 
-const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-
 /** Does a replayed string match a recorded one, tokens standing for what they stand for? Binds whole ids. */
 function matchText(recorded: string, actual: string, b: Bindings): boolean {
   const whole = /^<id:\d+>$/.test(recorded);
@@ -292,9 +279,9 @@ function matchText(recorded: string, actual: string, b: Bindings): boolean {
       /(<id:\d+>|<timestamp(?::epoch)?(?::[+-]\d+)?>|<request-id>|<placeholder:[A-Za-z0-9_.-]+>|<redacted>)/,
     )
     .map((part, i) => {
-      if (i % 2 === 0) return escapeRe(part);
+      if (i % 2 === 0) return escapeRegExp(part);
       const bound = b.get(part);
-      return bound !== undefined ? escapeRe(bound) : '.+?';
+      return bound !== undefined ? escapeRegExp(bound) : '.+?';
     })
     .join('');
   return new RegExp(`^${re}$`, 's').test(actual);

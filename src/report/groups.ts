@@ -3,6 +3,7 @@
 // The cause is read from the first line of a failure's detail: what the target answered when the
 // message says so ("…, but the target answered X"), else the message itself with the parts that
 // vary from check to check (operation, API version, ids, quoted values, numbers) made generic.
+import { escapeRegExp } from '../spec/resolve.ts';
 import { firstLine } from './merge.ts';
 import type { CheckResult } from './types.ts';
 
@@ -13,10 +14,6 @@ export interface FailureGroup {
   results: CheckResult[];
   must: number;
   should: number;
-}
-
-function escapeRegExp(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
 /** The message with what varies between checks replaced by placeholders. */

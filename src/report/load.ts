@@ -5,6 +5,7 @@ import type { Stats } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { Ajv, type ErrorObject } from 'ajv';
+import { firstLine } from './merge.ts';
 import type { ConformanceReport } from './types.ts';
 import { CHECK_STATUSES, SEVERITIES } from './types.ts';
 
@@ -124,7 +125,7 @@ export async function loadReportFile(file: string): Promise<ConformanceReport> {
   try {
     value = JSON.parse(raw);
   } catch (error) {
-    throw new ReportError(`${file}: not valid JSON (${firstLine(String((error as Error).message))})`);
+    throw new ReportError(`${file}: not valid JSON (${firstLine(String((error as Error).message)).trim()})`);
   }
   return parseReport(value, file);
 }
@@ -181,11 +182,7 @@ function systemReason(error: unknown): string {
   if (code === 'ENOENT') return 'no such file or directory';
   if (code === 'EACCES') return 'permission denied';
   if (code === 'EISDIR') return 'is a directory';
-  return firstLine(code ?? String(error));
-}
-
-function firstLine(message: string): string {
-  return message.split('\n')[0]!.trim();
+  return firstLine(code ?? String(error)).trim();
 }
 
 /** Turns an ajv error into "where: what", naming the offending check by id when inside results. */

@@ -4,8 +4,7 @@ import type { CheckResult, ConformanceReport, CoverageMap, ReportSummary } from 
 
 /** Reports with the same key come from one run of one target (possibly split into shards). */
 export function runKey(report: ConformanceReport): string {
-  const { kind, endpoint = '', driver = '', name = '' } = report.target;
-  return JSON.stringify([kind, endpoint, driver, name, report.seed]);
+  return JSON.stringify([targetKey(report), report.seed]);
 }
 
 export function summarize(results: readonly CheckResult[]): ReportSummary {

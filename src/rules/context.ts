@@ -2,7 +2,7 @@
 import fc from 'fast-check';
 import { validInput } from '../arbitraries/input.ts';
 import { patternString, validValue } from '../arbitraries/values.ts';
-import { minimalInput, sev } from '../checks/plan.ts';
+import { minimalInput } from '../checks/plan.ts';
 import { freshIds, refusedUnchanged } from '../checks/rule-support.ts';
 import { type RuleCheck, type RuleTarget, ruleCheck } from '../checks/target.ts';
 import {
@@ -16,7 +16,7 @@ import {
   sample,
 } from '../client-checks/e2e-support.ts';
 import type { SpecProblem } from '../spec/load.ts';
-import { errorSpec, inputMembers } from '../spec/resolve.ts';
+import { inputMembers } from '../spec/resolve.ts';
 import type { OperationSpec, SpecSet } from '../spec/types.ts';
 import type { RuleContext, RuleValidationContext, ServerRuleContext } from './types.ts';
 
@@ -71,9 +71,8 @@ export interface StateGuard {
 export function guardServerCheck(ctx: ServerRuleContext, guard: StateGuard): void {
   const { set, op, rule } = ctx;
   const api = op.api;
-  const error = rule.error!;
-  const accepted = [error, ...(rule.acceptErrors ?? [])];
-  ctx.add(`rule.${rule.id}`, sev(rule.basis, errorSpec(set, error).basis), async (s) => {
+  const accepted = ctx.accepted;
+  ctx.add(`rule.${rule.id}`, ctx.codeSeverity, async (s) => {
     await s.requireApi(api);
     for (const state of rule.violatedBy ?? []) {
       const ids = await freshIds(s, op, state);

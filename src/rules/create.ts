@@ -38,7 +38,7 @@ import {
 import type { OperationSpec, ResolvedMember, RuleSpec, SpecSet } from '../spec/types.ts';
 import { freshToken, freshTokens } from './token.ts';
 import type { RuleKindModule, ServerRuleContext } from './types.ts';
-import { evalValue, isExpression, parseValue, type ValueEnv, withDefaults } from './values.ts';
+import { evalValues, isExpression, parseValue, type ValueEnv, withDefaults } from './values.ts';
 import { meetWhen } from './when.ts';
 
 /**
@@ -112,11 +112,7 @@ export function expectedFields(
       lookup[r.entity] = fields;
     }
   const env = { input: withDefaults(input, rule.defaults), now: new Date(), created: {}, lookup };
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(rule.observe ?? {})) {
-    const x = evalValue(v, env);
-    if (x !== undefined) out[k] = x;
-  }
+  const out = evalValues(rule.observe ?? {}, env);
   // fields set straight from an input member show the value sent
   for (const [k, v] of Object.entries(rule.set ?? {}))
     if (typeof v === 'string' && /^\$input\.[A-Za-z0-9]+$/.test(v) && !(k in out)) {
@@ -418,8 +414,7 @@ export const create: RuleKindModule = {
   validate(ctx) {
     const { set, op, rule } = ctx;
     const out: SpecProblem[] = [];
-    const problem = (pointer: string, message: string) =>
-      out.push({ file: ctx.file, pointer: `${ctx.pointer}${pointer}`, message });
+    const problem = (pointer: string, message: string) => out.push(ctx.problem(pointer, message));
     const entity = rule.entity ?? op.behaviour.entity;
     const ent = set.model.entities[entity];
     if (!ent) {
@@ -461,11 +456,7 @@ export const create: RuleKindModule = {
       created: ctx.made.created,
       lookup: ctx.made.lookup,
     };
-    const given: Record<string, unknown> = {};
-    for (const [field, v] of Object.entries(rule.set ?? {})) {
-      const x = evalValue(v, env);
-      if (x !== undefined) given[field] = x;
-    }
+    const given = evalValues(rule.set ?? {}, env);
     // kept under the stored member names whatever API wrote them (names.<api>.members)
     const fields = storedFields(set, op.api, entity, given);
     const owner = call.accessKeyId;

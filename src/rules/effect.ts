@@ -13,12 +13,6 @@ import type { RuleKindModule } from './types.ts';
 import { effectValue, evalValue, fieldName, isCompound, parseValue } from './values.ts';
 import { appliesTo, meetWhen } from './when.ts';
 
-/**
- * What an observation after a successful call must show, or why it does not: the rule's
- * `observe` values, a field stamped with the time of the call ($now) present as a timestamp
- * (when the entity's shape has it and `times` is asked for), and fields set from the input
- * ($input.<Member>) equal to the value sent (where the observation shows them).
- */
 /** Equal values; timestamps (a Date or its text) to the second (the 2017 wire carries epoch seconds). */
 function sameValue(a: unknown, b: unknown): boolean {
   if (a instanceof Date || b instanceof Date) {
@@ -44,6 +38,12 @@ function applies(
   return inputMatches(input, rule.input, new Map(inputMembers(set, op).map((m) => [m.name, m])), now);
 }
 
+/**
+ * What an observation after a successful call must show, or why it does not: the rule's
+ * `observe` values, a field stamped with the time of the call ($now) present as a timestamp
+ * (when the entity's shape has it and `times` is asked for), and fields set from the input
+ * ($input.<Member>) equal to the value sent (where the observation shows them).
+ */
 export function effectMismatch(
   set: SpecSet,
   op: OperationSpec,

@@ -230,33 +230,21 @@ export const list: RuleKindModule = {
     for (const key of ['input', 'ownedWhen'] as const)
       for (const k of Object.keys(r[key] ?? {}))
         if (!(k in op.input.members)) out.push(ctx.problem(`/${key}/${k}`, `${k} is not an input member`));
-    if (r.itemMembers) {
-      const shapes = ctx.set.apis[op.api].shapes.shapes;
-      const listShape = r.items ? op.output.members[r.items] : undefined;
-      const item = listShape ? shapes[listShape.shape]?.member?.shape : undefined;
-      const known = item ? (shapes[item]?.members ?? {}) : {};
-      for (const [j, m] of r.itemMembers.entries())
+    // itemMembers and itemKey name members of the listed items
+    const shapes = ctx.set.apis[op.api].shapes.shapes;
+    const listShape = r.items ? op.output.members[r.items] : undefined;
+    const item = listShape ? shapes[listShape.shape]?.member?.shape : undefined;
+    const known = item ? (shapes[item]?.members ?? {}) : {};
+    for (const key of ['itemMembers', 'itemKey'] as const)
+      (r[key] ?? []).forEach((m, j) => {
         if (!(m in known))
           out.push(
-            ctx.problem(
-              `/itemMembers/${j}`,
-              `${m} is not a member of the items of ${r.items ?? '(no items)'}`,
-            ),
-          );
-    }
-    // itemKey: members of the items, each fixed by every state the checks list from (an id the
-    // state returns under that name, or a literal field of the first listed entity it makes)
-    if (r.itemKey) {
-      const shapes = ctx.set.apis[op.api].shapes.shapes;
-      const listShape = r.items ? op.output.members[r.items] : undefined;
-      const item = listShape ? shapes[listShape.shape]?.member?.shape : undefined;
-      const known = item ? (shapes[item]?.members ?? {}) : {};
-      r.itemKey.forEach((m, j) => {
-        if (!(m in known))
-          out.push(
-            ctx.problem(`/itemKey/${j}`, `${m} is not a member of the items of ${r.items ?? '(no items)'}`),
+            ctx.problem(`/${key}/${j}`, `${m} is not a member of the items of ${r.items ?? '(no items)'}`),
           );
       });
+    // itemKey: each fixed by every state the checks list from (an id the state returns under that
+    // name, or a literal field of the first listed entity it makes)
+    if (r.itemKey) {
       for (const [at, state] of [
         ['given', r.given],
         ['pagination/given', r.pagination?.given],
@@ -333,10 +321,7 @@ export const list: RuleKindModule = {
       stateKey(set, rule, entity, state, ids);
     const pgToken = rule.pagination?.style === 'token' ? rule.pagination.token : undefined;
     // later pages of a walk are as large as the model allows
-    const sizeRange = inputMembers(set, op)
-      .find((m) => m.name === rule.pagination?.size)
-      ?.constraints.find((c) => c.kind === 'range');
-    const maxPageSize = sizeRange?.kind === 'range' ? sizeRange.max : undefined;
+    const maxPageSize = largestPage(set, op, rule);
     // the key members as the API names them in a listed item (legacy shows a grant's WorkerId as
     // SubjectId), and their shapes (a legacy Price keys by its amount)
     const shown = shownNames(set, api, entity);
@@ -610,10 +595,7 @@ export const list: RuleKindModule = {
     const filterNames = Object.keys(rule.filter ?? {}).join(', ');
     // every page of the listing without the filter, signed as `as`
     const unfilteredPages = async (s: Session, as: number | Credentials) => {
-      const sizeMember = inputMembers(set, op).find((m) => m.name === pg!.size);
-      const range = sizeMember?.constraints.find((c) => c.kind === 'range');
-      const size = range?.kind === 'range' && range.max !== undefined ? range.max : pg!.defaultSize;
-      let input: Record<string, unknown> = { ...ruleInput(rule), [pg!.size]: size };
+      let input: Record<string, unknown> = { ...ruleInput(rule), [pg!.size]: maxPageSize ?? pg!.defaultSize };
       let last: Answered | undefined;
       const items: unknown[] = [];
       for (let pageNo = 1; pageNo <= 50; pageNo++) {
@@ -822,10 +804,7 @@ export const list: RuleKindModule = {
           let { list, hit } = listedIn(rule, ent, output, key, shown, shape);
           // pages are followed (up to WALK_PAGES, later ones as large as the model allows) while the entity
           // is not listed: a listing no filter narrows holds all of the caller's entities
-          const range = inputMembers(set, op)
-            .find((m) => m.name === rule.pagination?.size)
-            ?.constraints.find((x) => x.kind === 'range');
-          const maxSize = range?.kind === 'range' ? range.max : undefined;
+          const maxSize = largestPage(set, op, rule);
           for (let page = 2; page <= WALK_PAGES && !hit; page++) {
             const next = nextPage(rule, input, output, list.length, maxSize);
             if (!next) break;
@@ -956,6 +935,14 @@ export function stateKey(
   const made = state ? set.model.states[state]?.creates.find((c) => c.entity === entity) : undefined;
   const members = keyMembers(rule, ent);
   return keyText(members, Object.fromEntries(members.map((m) => [m, ids[m] ?? literal(made?.fields?.[m])])));
+}
+
+/** The largest page size the model allows (the page-size member's range), if it says. */
+function largestPage(set: SpecSet, op: OperationSpec, rule: RuleSpec): number | undefined {
+  const range = inputMembers(set, op)
+    .find((m) => m.name === rule.pagination?.size)
+    ?.constraints.find((c) => c.kind === 'range');
+  return range?.kind === 'range' ? range.max : undefined;
 }
 
 /**

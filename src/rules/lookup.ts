@@ -4,7 +4,7 @@
 //   rule.<id>        an id that names nothing is refused;
 //   rule.<id>.owned  another requester's entity is refused too.
 
-import { minimalInput, sev } from '../checks/plan.ts';
+import { minimalInput } from '../checks/plan.ts';
 import { freshIds, refusedUnchanged } from '../checks/rule-support.ts';
 import {
   caseCount,
@@ -14,7 +14,6 @@ import {
   stateCall,
 } from '../client-checks/e2e-support.ts';
 import type { SpecProblem } from '../spec/load.ts';
-import { errorSpec } from '../spec/resolve.ts';
 import { unknownId } from './context.ts';
 import type { RuleKindModule, ServerRuleContext } from './types.ts';
 
@@ -24,8 +23,7 @@ export function lookupChecks(ctx: ServerRuleContext): void {
   const entity = rule.entity;
   if (!member || !entity || !rule.error) return;
   const api = op.api;
-  const accepted = [rule.error, ...(rule.acceptErrors ?? [])];
-  const severity = sev(rule.basis, errorSpec(set, rule.error).basis);
+  const { accepted, codeSeverity: severity } = ctx;
   ctx.add(`rule.${rule.id}`, severity, async (s) => {
     await s.requireApi(api);
     const ids = await freshIds(s, op, rule.given);

@@ -6,7 +6,7 @@
 import { randomInt } from 'node:crypto';
 import fc from 'fast-check';
 import { expectError, expectSuccess } from '../checks/judge.ts';
-import { givenFor, minimalInput, sev } from '../checks/plan.ts';
+import { givenFor, minimalInput } from '../checks/plan.ts';
 import { freshIds } from '../checks/rule-support.ts';
 import {
   caseCount,
@@ -16,7 +16,6 @@ import {
   runCases,
   stateCall,
 } from '../client-checks/e2e-support.ts';
-import { errorSpec } from '../spec/resolve.ts';
 import type { OperationSpec } from '../spec/types.ts';
 import type { RuleKindModule, ServerRuleContext } from './types.ts';
 
@@ -98,9 +97,9 @@ export function tokenChecks(ctx: ServerRuleContext): void {
   const member = rule.member;
   if (!member || !rule.error) return;
   const api = op.api;
-  const accepted = [rule.error, ...(rule.acceptErrors ?? [])];
+  const { accepted } = ctx;
   const given = rule.given ?? givenFor(op);
-  ctx.add(`rule.${rule.id}`, sev(rule.basis, errorSpec(set, rule.error).basis), async (s) => {
+  ctx.add(`rule.${rule.id}`, ctx.codeSeverity, async (s) => {
     await s.requireApi(api);
     const ids = await freshIds(s, op, given);
     const input = { ...minimalInput(set, op, ids, s.config.seed), [member]: freshToken('t'.repeat(32)) };

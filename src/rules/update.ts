@@ -23,7 +23,7 @@ import type { SpecProblem } from '../spec/load.ts';
 import { apiFieldName, errorSpec } from '../spec/resolve.ts';
 import { unknownId } from './context.ts';
 import type { RuleKindModule, ServerRuleContext } from './types.ts';
-import { evalValue } from './values.ts';
+import { evalValue, evalValues } from './values.ts';
 
 function matchInput(rule: ServerRuleContext['rule']): string[] {
   return Object.values(rule.match ?? {}).flatMap((v) =>
@@ -72,7 +72,7 @@ function updateChecks(ctx: ServerRuleContext): void {
     });
   const member = matchInput(rule)[0];
   if (member)
-    ctx.add(`rule.${rule.id}.unknown`, sev(rule.basis, errorSpec(set, rule.error).basis), async (s) => {
+    ctx.add(`rule.${rule.id}.unknown`, ctx.codeSeverity, async (s) => {
       await s.requireApi(api);
       const ids = await freshIds(s, op, given);
       const input = {
@@ -84,7 +84,7 @@ function updateChecks(ctx: ServerRuleContext): void {
         set,
         api,
         await s.call(api, op.operation, input),
-        [rule.error!, ...(rule.acceptErrors ?? [])],
+        ctx.accepted,
         `${op.operation} with a ${member} that names no ${rule.entity}`,
       );
     });
@@ -169,12 +169,7 @@ export const update: RuleKindModule = {
         allowed: rule.allowed,
         CurrentState: current,
       });
-    const fields: Record<string, unknown> = {};
-    for (const [f, v] of Object.entries(rule.set ?? {})) {
-      const x = evalValue(v, { ...env, fields: child.fields });
-      if (x !== undefined) fields[f] = x;
-    }
-    ctx.pending.push({ rec: child, fields });
+    ctx.pending.push({ rec: child, fields: evalValues(rule.set ?? {}, { ...env, fields: child.fields }) });
     return undefined;
   },
   // the model follows the selected entity, not its children: either refusal may come

@@ -50,22 +50,6 @@ export function fieldName(field: string, ent: EntitySpec | undefined): string {
   return field === '$status' ? (ent?.status?.field ?? field) : field;
 }
 
-/** Literal string, number and boolean fields: what any entity created from these templates shows. */
-export function literalFields(fields: Record<string, unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(fields)) {
-    const p = parseValue(v);
-    if (
-      p.kind === 'literal' &&
-      ['string', 'number', 'boolean'].includes(typeof v) &&
-      !String(v).startsWith('<')
-    )
-      out[k] = v;
-  }
-  return out;
-}
-
-/** Input of an observe operation (model.json `observe.<api>.input`) for the ids of a provider state. */
 /**
  * The inputs of an observation: one, or, when the template asks for `$status` (a list that shows
  * one status at a time, as ListWorkersWithQualificationType's Status), one per status the API can
@@ -85,6 +69,7 @@ export function observeInputs(
     .map((s) => ({ ...base, ...Object.fromEntries(keys.map((k) => [k, s])) }));
 }
 
+/** Input of an observe operation (model.json `observe.<api>.input`) for the ids of a provider state. */
 export function observeInput(
   ent: EntitySpec,
   template: Record<string, string>,
@@ -300,6 +285,16 @@ export function evalValue(v: unknown, env: ValueEnv): unknown {
   const seconds = more.reduce<number>((a, x) => a + Number(x), 0);
   if (first instanceof Date) return new Date(first.getTime() + seconds * 1000);
   return Number(first) + seconds;
+}
+
+/** Each of `values` evaluated; a member whose value cannot be worked out (undefined) is left out. */
+export function evalValues(values: Record<string, unknown>, env: ValueEnv): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(values)) {
+    const x = evalValue(v, env);
+    if (x !== undefined) out[k] = x;
+  }
+  return out;
 }
 
 /** The input members a value reads (`$input.X` terms). */

@@ -46,16 +46,20 @@ export class SpecProblems extends Error {
 
 type Kind = 'sources' | 'shapes' | 'protocol' | 'errors' | 'model' | 'operation' | 'cases';
 const KINDS: readonly Kind[] = ['sources', 'shapes', 'protocol', 'errors', 'model', 'operation', 'cases'];
+type KindFile = { rel: string; doc: Record<string, unknown> };
 
-function listJson(dir: string): string[] {
+/** The .json files below `dir`, depth first, names sorted at each level; `except`: names left out. */
+export function listJson(dir: string, except: readonly string[] = []): string[] {
   const out: string[] = [];
   for (const name of readdirSync(dir).sort()) {
     const full = join(dir, name);
-    if (statSync(full).isDirectory()) out.push(...listJson(full));
-    else if (name.endsWith('.json') && name !== 'meta-schema.json') out.push(full);
+    if (statSync(full).isDirectory()) out.push(...listJson(full, except));
+    else if (name.endsWith('.json') && !except.includes(name)) out.push(full);
   }
   return out;
 }
+
+const SPEC_FILES_EXCEPT = ['meta-schema.json'];
 
 let cachedValidators: Map<Kind, ValidateFunction> | undefined;
 let cachedMetaPath: string | undefined;
@@ -85,9 +89,7 @@ function validators(metaPath: string): Map<Kind, ValidateFunction> {
   if (cachedValidators && cachedMetaPath === `${metaPath}#${registryVersion()}`) return cachedValidators;
   const ajv = metaSchemaAjv(metaPath);
   const map = new Map<Kind, ValidateFunction>();
-  for (const kind of ['sources', 'shapes', 'protocol', 'errors', 'model', 'operation', 'cases'] as Kind[]) {
-    map.set(kind, ajv.getSchema(`meta#/definitions/${kind}`)!);
-  }
+  for (const kind of KINDS) map.set(kind, ajv.getSchema(`meta#/definitions/${kind}`)!);
   cachedValidators = map;
   cachedMetaPath = `${metaPath}#${registryVersion()}`;
   return map;
@@ -107,7 +109,7 @@ const VALIDATED_STAMP = new URL('./validated-specs.json', import.meta.url);
 /** sha256 over the tree's JSON files (meta-schema included): relative path and bytes. */
 export function specsDigest(dir: string): string {
   const h = createHash('sha256');
-  for (const full of [join(dir, 'meta-schema.json'), ...listJson(dir)]) {
+  for (const full of [join(dir, 'meta-schema.json'), ...listJson(dir, SPEC_FILES_EXCEPT)]) {
     h.update(relative(dir, full));
     h.update('\0');
     h.update(readFileSync(full));
@@ -150,47 +152,39 @@ export function loadSpecs(dir: string = DEFAULT_SPECS_DIR): SpecSet {
 export function loadSpecsUncached(dir: string, options: { trustBuild?: boolean } = {}): SpecSet {
   const problems: SpecProblem[] = [];
   const files = new Map<object, string>();
-  const byKind: Record<Kind, { rel: string; doc: Record<string, unknown> }[]> = {
-    sources: [],
-    shapes: [],
-    protocol: [],
-    errors: [],
-    model: [],
-    operation: [],
-    cases: [],
+  const byKind = {} as Record<Kind, KindFile[]>;
+  for (const k of KINDS) byKind[k] = [];
+  const problem = (file: string, pointer: string, message: string) => {
+    problems.push({ file, pointer, message });
   };
   const vals =
     options.trustBuild !== false && buildValidated(dir)
       ? undefined
       : validators(join(dir, 'meta-schema.json'));
-  for (const full of listJson(dir)) {
+  for (const full of listJson(dir, SPEC_FILES_EXCEPT)) {
     const rel = relative(dir, full);
     let doc: unknown;
     try {
       doc = JSON.parse(readFileSync(full, 'utf8'));
     } catch (e) {
-      problems.push({ file: rel, pointer: '', message: `not valid JSON: ${(e as Error).message}` });
+      problem(rel, '', `not valid JSON: ${(e as Error).message}`);
       continue;
     }
     const kind = (doc as { kind?: unknown })?.kind;
     const known = typeof kind === 'string' && KINDS.includes(kind as Kind);
     const validate = known && vals ? vals.get(kind as Kind) : undefined;
     if (!known) {
-      problems.push({
-        file: rel,
-        pointer: '/kind',
-        message: `unknown or missing kind ${JSON.stringify(kind)}`,
-      });
+      problem(rel, '/kind', `unknown or missing kind ${JSON.stringify(kind)}`);
       continue;
     }
     if (validate && !validate(doc)) {
       for (const err of validate.errors ?? []) {
         if (err.keyword === 'if') continue; // the failing 'then' branch is reported on its own
-        problems.push({
-          file: rel,
-          pointer: err.instancePath || '/',
-          message: `${err.message ?? 'invalid'}${err.params && 'allowedValues' in err.params ? ` (${(err.params.allowedValues as unknown[]).join(', ')})` : ''}${err.params && 'additionalProperty' in err.params ? ` (${String(err.params.additionalProperty)})` : ''}`,
-        });
+        problem(
+          rel,
+          err.instancePath || '/',
+          `${err.message ?? 'invalid'}${err.params && 'allowedValues' in err.params ? ` (${(err.params.allowedValues as unknown[]).join(', ')})` : ''}${err.params && 'additionalProperty' in err.params ? ` (${String(err.params.additionalProperty)})` : ''}`,
+        );
       }
       continue;
     }
@@ -202,11 +196,7 @@ export function loadSpecsUncached(dir: string, options: { trustBuild?: boolean }
   const one = <T>(kind: Kind): T => {
     const found = byKind[kind];
     if (found.length !== 1) {
-      problems.push({
-        file: kind,
-        pointer: '',
-        message: `expected exactly one ${kind} file, found ${found.length}`,
-      });
+      problem(kind, '', `expected exactly one ${kind} file, found ${found.length}`);
       return {} as T;
     }
     return found[0]!.doc as T;
@@ -220,28 +210,21 @@ export function loadSpecsUncached(dir: string, options: { trustBuild?: boolean }
   for (const api of APIS) {
     const protocol = byKind.protocol.find((f) => f.doc.api === api)?.doc as ProtocolFile | undefined;
     const shapes = byKind.shapes.find((f) => f.doc.api === api)?.doc as ShapesFile | undefined;
-    if (!protocol)
-      problems.push({ file: `protocols/${api}.json`, pointer: '', message: 'missing protocol file' });
-    if (!shapes) problems.push({ file: `shapes/${api}.json`, pointer: '', message: 'missing shapes file' });
+    if (!protocol) problem(`protocols/${api}.json`, '', 'missing protocol file');
+    if (!shapes) problem(`shapes/${api}.json`, '', 'missing shapes file');
     const operations = new Map<string, OperationSpec>();
     for (const f of byKind.operation) {
       const op = f.doc as unknown as OperationSpec;
       if (op.api !== api) continue;
       const expected = join(api, `${op.operation}.json`);
-      if (f.rel !== expected)
-        problems.push({ file: f.rel, pointer: '/operation', message: `file should be named ${expected}` });
-      if (operations.has(op.operation))
-        problems.push({ file: f.rel, pointer: '/operation', message: `duplicate operation ${op.operation}` });
+      if (f.rel !== expected) problem(f.rel, '/operation', `file should be named ${expected}`);
+      if (operations.has(op.operation)) problem(f.rel, '/operation', `duplicate operation ${op.operation}`);
       operations.set(op.operation, op);
     }
     const casesFiles = byKind.cases.filter((f) => f.doc.api === api);
     for (const f of casesFiles)
       if (f.rel !== join('protocols', `${api}.cases.json`))
-        problems.push({
-          file: f.rel,
-          pointer: '/api',
-          message: `file should be named protocols/${api}.cases.json`,
-        });
+        problem(f.rel, '/api', `file should be named protocols/${api}.cases.json`);
     const cases = casesFiles[0]?.doc as CasesFile | undefined;
     apis[api] = { api, protocol: protocol!, shapes: shapes!, operations, ...(cases ? { cases } : {}) };
   }
@@ -257,6 +240,9 @@ export function loadSpecsUncached(dir: string, options: { trustBuild?: boolean }
 function crossCheck(set: SpecSet): SpecProblem[] {
   const out: SpecProblem[] = [];
   const fileOf = (doc: object) => set.files.get(doc) ?? '?';
+  const problem = (doc: object, pointer: string, message: string) => {
+    out.push({ file: fileOf(doc), pointer, message });
+  };
 
   // Every basis anywhere must name known sources.
   const walkBasis = (doc: object, value: unknown, pointer: string) => {
@@ -269,8 +255,7 @@ function crossCheck(set: SpecSet): SpecProblem[] {
         const p = `${pointer}/${escapePointer(k)}`;
         if (/^(basis|[a-z][A-Za-z]*Basis)$/.test(k)) {
           for (const [i, s] of ((v as Basis).sources ?? []).entries())
-            if (!(s in set.sources.sources))
-              out.push({ file: fileOf(doc), pointer: `${p}/sources/${i}`, message: `unknown source ${s}` });
+            if (!(s in set.sources.sources)) problem(doc, `${p}/sources/${i}`, `unknown source ${s}`);
         } else walkBasis(doc, v, p);
       }
     }
@@ -281,19 +266,14 @@ function crossCheck(set: SpecSet): SpecProblem[] {
   for (const [api, a] of Object.entries(set.apis)) {
     if (api === WSDL_API) continue;
     for (const op of a.operations.values())
-      if (op.wsdl)
-        out.push({
-          file: fileOf(op),
-          pointer: '/wsdl',
-          message: 'wsdl.differences is for 2014-08-15 specs only',
-        });
+      if (op.wsdl) problem(op, '/wsdl', 'wsdl.differences is for 2014-08-15 specs only');
     for (const [name, shape] of Object.entries(a.shapes.shapes))
       if (shape.wsdl)
-        out.push({
-          file: fileOf(a.shapes),
-          pointer: `/shapes/${escapePointer(name)}/wsdl`,
-          message: 'wsdl.differences is for 2014-08-15 shapes only',
-        });
+        problem(
+          a.shapes,
+          `/shapes/${escapePointer(name)}/wsdl`,
+          'wsdl.differences is for 2014-08-15 shapes only',
+        );
   }
 
   // Each error declares the placeholders of its message template: exactly the {name}s it uses.
@@ -302,29 +282,20 @@ function crossCheck(set: SpecSet): SpecProblem[] {
     const pointer = `/errors/${escapePointer(id)}/placeholders`;
     for (const n of used)
       if (!e.placeholders.includes(n))
-        out.push({
-          file: fileOf(set.errors),
-          pointer,
-          message: `the message uses {${n}}, which placeholders does not declare`,
-        });
+        problem(set.errors, pointer, `the message uses {${n}}, which placeholders does not declare`);
     for (const n of e.placeholders)
       if (!used.includes(n))
-        out.push({
-          file: fileOf(set.errors),
-          pointer,
-          message: `placeholders declares ${n}, which the message does not use`,
-        });
+        problem(set.errors, pointer, `placeholders declares ${n}, which the message does not use`);
   }
 
   const errorIds = new Set(Object.keys(set.errors.errors));
   const needError = (doc: object, pointer: string, id: string | undefined) => {
-    if (id !== undefined && !errorIds.has(id))
-      out.push({ file: fileOf(doc), pointer, message: `unknown error ${id} (see errors.json)` });
+    if (id !== undefined && !errorIds.has(id)) problem(doc, pointer, `unknown error ${id} (see errors.json)`);
   };
   const states = set.model.states;
   const needState = (doc: object, pointer: string, name: string | undefined) => {
     if (name !== undefined && !(name in states))
-      out.push({ file: fileOf(doc), pointer, message: `unknown provider state ${name} (see model.json)` });
+      problem(doc, pointer, `unknown provider state ${name} (see model.json)`);
   };
   const checkConstraints = (
     doc: object,
@@ -341,11 +312,11 @@ function crossCheck(set: SpecSet): SpecProblem[] {
       const key = constraintKey('', c);
       const other = seen.get(key);
       if (other && inf(other) !== inf(c))
-        out.push({
-          file: fileOf(doc),
-          pointer: p,
-          message: `a second ${c.kind} constraint of the member, one inferred and one not, needs an id (both would be checked as invalid${key}, at one severity)`,
-        });
+        problem(
+          doc,
+          p,
+          `a second ${c.kind} constraint of the member, one inferred and one not, needs an id (both would be checked as invalid${key}, at one severity)`,
+        );
       seen.set(key, c);
       needError(doc, `${p}/error`, c.error);
       if (
@@ -354,11 +325,10 @@ function crossCheck(set: SpecSet): SpecProblem[] {
         c.max !== undefined &&
         c.min > c.max
       )
-        out.push({ file: fileOf(doc), pointer: p, message: 'min is greater than max' });
+        problem(doc, p, 'min is greater than max');
       if (c.kind === 'forbiddenCodePoints')
         c.ranges.forEach(([lo, hi], j) => {
-          if (lo > hi)
-            out.push({ file: fileOf(doc), pointer: `${p}/ranges/${j}`, message: 'range start after end' });
+          if (lo > hi) problem(doc, `${p}/ranges/${j}`, 'range start after end');
         });
     });
   };
@@ -378,8 +348,7 @@ function crossCheck(set: SpecSet): SpecProblem[] {
     out.push(...checkSoap(protocol, fileOf(protocol)));
 
     const needShape = (doc: object, pointer: string, name: string) => {
-      if (!(name in shapes.shapes))
-        out.push({ file: fileOf(doc), pointer, message: `unknown shape ${name} in shapes/${api}.json` });
+      if (!(name in shapes.shapes)) problem(doc, pointer, `unknown shape ${name} in shapes/${api}.json`);
     };
     for (const [name, shape] of Object.entries(shapes.shapes)) {
       const base = `/shapes/${name}`;
@@ -397,25 +366,20 @@ function crossCheck(set: SpecSet): SpecProblem[] {
       if (shape.money) {
         for (const k of ['amount', 'currencyCode'] as const) {
           const m = shape.members?.[shape.money[k]];
-          if (!m)
-            out.push({
-              file: fileOf(shapes),
-              pointer: `${base}/money/${k}`,
-              message: `${shape.money[k]} is not a member of ${name}`,
-            });
+          if (!m) problem(shapes, `${base}/money/${k}`, `${shape.money[k]} is not a member of ${name}`);
           else if (shapes.shapes[m.shape] && shapes.shapes[m.shape]!.type !== 'string')
-            out.push({
-              file: fileOf(shapes),
-              pointer: `${base}/money/${k}`,
-              message: `${shape.money[k]} must be a string member to hold the ${k}`,
-            });
+            problem(
+              shapes,
+              `${base}/money/${k}`,
+              `${shape.money[k]} must be a string member to hold the ${k}`,
+            );
         }
         if (!set.model.money)
-          out.push({
-            file: fileOf(shapes),
-            pointer: `${base}/money`,
-            message: `${name} shows money, but model.json has no money.currencyCode to show with it`,
-          });
+          problem(
+            shapes,
+            `${base}/money`,
+            `${name} shows money, but model.json has no money.currencyCode to show with it`,
+          );
       }
     }
 
@@ -428,42 +392,29 @@ function crossCheck(set: SpecSet): SpecProblem[] {
       // a result placement is a legacy envelope fact; `member` must be a structure the result element can be
       const placement = op.output.result;
       if (placement && api !== '2014-08-15')
-        out.push({
-          file: fileOf(op),
-          pointer: '/output/result',
-          message: 'output.result is for 2014-08-15 answers (their result element); this API has none',
-        });
+        problem(
+          op,
+          '/output/result',
+          'output.result is for 2014-08-15 answers (their result element); this API has none',
+        );
       if (placement?.member !== undefined) {
         const ms = op.output.members[placement.member];
-        if (!ms)
-          out.push({
-            file: fileOf(op),
-            pointer: '/output/result/member',
-            message: `${placement.member} is not an output member`,
-          });
+        if (!ms) problem(op, '/output/result/member', `${placement.member} is not an output member`);
         else if (shapes.shapes[ms.shape] && shapes.shapes[ms.shape]!.type !== 'structure')
-          out.push({
-            file: fileOf(op),
-            pointer: '/output/result/member',
-            message: `${placement.member} must be a structure to be the result element (shape ${ms.shape} is a ${shapes.shapes[ms.shape]!.type})`,
-          });
+          problem(
+            op,
+            '/output/result/member',
+            `${placement.member} must be a structure to be the result element (shape ${ms.shape} is a ${shapes.shapes[ms.shape]!.type})`,
+          );
       }
       out.push(...checkResponseGroups(set, op, fileOf(op)));
       const entity = set.model.entities[op.behaviour.entity];
       if (!entity) {
-        out.push({
-          file: fileOf(op),
-          pointer: '/behaviour/entity',
-          message: `unknown entity ${op.behaviour.entity}`,
-        });
+        problem(op, '/behaviour/entity', `unknown entity ${op.behaviour.entity}`);
         continue;
       }
       if (op.behaviour.select && !(op.behaviour.select in op.input.members))
-        out.push({
-          file: fileOf(op),
-          pointer: '/behaviour/select',
-          message: `${op.behaviour.select} is not an input member`,
-        });
+        problem(op, '/behaviour/select', `${op.behaviour.select} is not an input member`);
       const also = Array.isArray(op.equivalent?.also)
         ? (op.equivalent.also as Record<string, unknown>[])
         : [];
@@ -471,30 +422,18 @@ function crossCheck(set: SpecSet): SpecProblem[] {
         for (const [other, name] of Object.entries(more)) {
           if (other === 'input' || other === 'ownInput') continue;
           if (!set.apis[other as Api]?.operations.has(String(name)))
-            out.push({
-              file: fileOf(op),
-              pointer: `/equivalent/also/${j}/${other}`,
-              message: `no spec for ${other} ${String(name)}`,
-            });
+            problem(op, `/equivalent/also/${j}/${other}`, `no spec for ${other} ${String(name)}`);
         }
       });
       // the across stories' input names members of this operation, at every depth
       const across = op.equivalent?.across as Record<string, Record<string, unknown>> | undefined;
       for (const which of ['input', 'lacking'])
         for (const path of strayMembers(set, api, op.input.members, across?.[which] ?? {}, ''))
-          out.push({
-            file: fileOf(op),
-            pointer: `/equivalent/across/${which}${path}`,
-            message: `not a member of ${op.operation}'s input`,
-          });
+          problem(op, `/equivalent/across/${which}${path}`, `not a member of ${op.operation}'s input`);
       for (const [other, name] of Object.entries(op.equivalent ?? {})) {
         if (other === 'input' || other === 'also' || other === 'basis' || other === 'across') continue;
         if (!set.apis[other as Api]?.operations.has(String(name)))
-          out.push({
-            file: fileOf(op),
-            pointer: `/equivalent/${other}`,
-            message: `no spec for ${other} ${String(name)}`,
-          });
+          problem(op, `/equivalent/${other}`, `no spec for ${other} ${String(name)}`);
       }
       op.behaviour.rules.forEach((r, i) => {
         const p = `/behaviour/rules/${i}`;
@@ -525,78 +464,58 @@ function crossCheck(set: SpecSet): SpecProblem[] {
   }
   for (const [name, e] of Object.entries(set.model.entities)) {
     if (e.parent && !(e.parent.entity in set.model.entities))
-      out.push({
-        file: fileOf(set.model),
-        pointer: `/entities/${name}/parent`,
-        message: `unknown entity ${e.parent.entity}`,
-      });
+      problem(set.model, `/entities/${name}/parent`, `unknown entity ${e.parent.entity}`);
     for (const [api, o] of Object.entries(e.observe ?? {}))
       if (o && !set.apis[api as Api].operations.has(o.operation))
-        out.push({
-          file: fileOf(set.model),
-          pointer: `/entities/${name}/observe/${api}`,
-          message: `no spec for ${o.operation}`,
-        });
+        problem(set.model, `/entities/${name}/observe/${api}`, `no spec for ${o.operation}`);
     // a renamed field must be one the entity has: its id, parent link, status, a default field or
     // one an API shows or writes (under the name that API gives it)
     const own = new Set([e.id, e.parent?.via, e.status?.field, ...Object.keys(e.fields)]);
     for (const [api, n] of Object.entries(e.names ?? {}))
       for (const field of Object.keys(n?.fields ?? {}))
         if (!own.has(field) && !APIS.some((a) => fieldKnown(set, a, name, field)))
-          out.push({
-            file: fileOf(set.model),
-            pointer: `/entities/${name}/names/${api}/fields/${field}`,
-            message: `${field} is not a field of ${name}`,
-          });
+          problem(
+            set.model,
+            `/entities/${name}/names/${api}/fields/${field}`,
+            `${field} is not a field of ${name}`,
+          );
     out.push(...memberNameProblems(set, name));
   }
   for (const [name, s] of Object.entries(states))
     s.creates.forEach((c, i) => {
       const e = set.model.entities[c.entity];
-      if (!e)
-        out.push({
-          file: fileOf(set.model),
-          pointer: `/states/${name}/creates/${i}`,
-          message: `unknown entity ${c.entity}`,
-        });
+      if (!e) problem(set.model, `/states/${name}/creates/${i}`, `unknown entity ${c.entity}`);
       else if (c.status !== undefined && !e.status?.values.includes(c.status))
-        out.push({
-          file: fileOf(set.model),
-          pointer: `/states/${name}/creates/${i}/status`,
-          message: `${c.status} is not a status of ${c.entity}`,
-        });
+        problem(
+          set.model,
+          `/states/${name}/creates/${i}/status`,
+          `${c.status} is not a status of ${c.entity}`,
+        );
     });
   out.push(...checkModelDynamics(set, fileOf(set.model)));
   return out;
 }
 
-/**
- * Common parameters are found by role: a protocol that has common parameters gives each role
- * to exactly one of them (a missing role would leave the codec without the parameter).
- */
-/** Golden wire cases: unique ids, a known operation (or members of their own), known members and shapes. */
 /** Exclusive groups: members of the operation's input, optional, each in one group only. */
 function checkExclusive(set: SpecSet): SpecProblem[] {
   const out: SpecProblem[] = [];
   for (const api of APIS)
     for (const op of set.apis[api].operations.values()) {
       const file = set.files.get(op) ?? `${api}/${op.operation}.json`;
+      const problem = (pointer: string, message: string) => {
+        out.push({ file, pointer, message });
+      };
       const seen = new Set<string>();
       (op.input.exclusive ?? []).forEach((g, i) => {
         const at = `/input/exclusive/${i}`;
         if (g.error !== undefined && !(g.error in set.errors.errors))
-          out.push({ file, pointer: `${at}/error`, message: `unknown error ${g.error} (see errors.json)` });
+          problem(`${at}/error`, `unknown error ${g.error} (see errors.json)`);
         g.members.forEach((m, j) => {
           const ms = op.input.members[m];
-          if (!ms) out.push({ file, pointer: `${at}/members/${j}`, message: `${m} is not an input member` });
+          if (!ms) problem(`${at}/members/${j}`, `${m} is not an input member`);
           else if (ms.required)
-            out.push({
-              file,
-              pointer: `${at}/members/${j}`,
-              message: `${m} is required, so it cannot exclude another member`,
-            });
-          if (seen.has(m))
-            out.push({ file, pointer: `${at}/members/${j}`, message: `${m} is in another group already` });
+            problem(`${at}/members/${j}`, `${m} is required, so it cannot exclude another member`);
+          if (seen.has(m)) problem(`${at}/members/${j}`, `${m} is in another group already`);
           seen.add(m);
         });
       });
@@ -610,11 +529,13 @@ function checkConditional(set: SpecSet): SpecProblem[] {
   for (const api of APIS)
     for (const op of set.apis[api].operations.values()) {
       const file = set.files.get(op) ?? `${api}/${op.operation}.json`;
+      const problem = (pointer: string, message: string) => {
+        out.push({ file, pointer, message });
+      };
       const optional = (m: string, pointer: string) => {
         const ms = op.input.members[m];
-        if (!ms) out.push({ file, pointer, message: `${m} is not an input member` });
-        else if (ms.required)
-          out.push({ file, pointer, message: `${m} is required, so a call always gives it` });
+        if (!ms) problem(pointer, `${m} is not an input member`);
+        else if (ms.required) problem(pointer, `${m} is required, so a call always gives it`);
       };
       op.behaviour.rules.forEach((r, i) => {
         for (const side of ['present', 'absent'] as const)
@@ -626,92 +547,86 @@ function checkConditional(set: SpecSet): SpecProblem[] {
         optional(g.member, `/input/requiredWithout/${i}/member`);
         g.members.forEach((m, j) => {
           optional(m, `/input/requiredWithout/${i}/members/${j}`);
-          if (m === g.member)
-            out.push({
-              file,
-              pointer: `/input/requiredWithout/${i}/members/${j}`,
-              message: `${m} cannot need itself`,
-            });
+          if (m === g.member) problem(`/input/requiredWithout/${i}/members/${j}`, `${m} cannot need itself`);
         });
       });
     }
   return out;
 }
 
+/** Golden wire cases: unique ids, a known operation (or members of their own), known members and shapes. */
 function checkCases(set: SpecSet): SpecProblem[] {
   const out: SpecProblem[] = [];
   for (const api of APIS) {
     const { cases, operations, shapes } = set.apis[api];
     if (!cases) continue;
     const file = set.files.get(cases) ?? `protocols/${api}.cases.json`;
+    const problem = (pointer: string, message: string) => {
+      out.push({ file, pointer, message });
+    };
     const seen = new Set<string>();
     cases.cases.forEach((c, i) => {
       const at = `/cases/${i}`;
-      if (seen.has(c.id)) out.push({ file, pointer: `${at}/id`, message: `duplicate case id ${c.id}` });
+      if (seen.has(c.id)) problem(`${at}/id`, `duplicate case id ${c.id}`);
       seen.add(c.id);
       const op = operations.get(c.operation);
       const side = c.type === 'request' ? 'input' : 'output';
       if (!op && !c.members)
-        out.push({
-          file,
-          pointer: `${at}/operation`,
-          message: `unknown operation ${c.operation} (name one in ${api}/, or declare the case's members)`,
-        });
+        problem(
+          `${at}/operation`,
+          `unknown operation ${c.operation} (name one in ${api}/, or declare the case's members)`,
+        );
       const members = c.members ?? op?.[side].members ?? {};
       for (const [m, ms] of Object.entries(c.members ?? {}))
         if (!(ms.shape in shapes.shapes))
-          out.push({
-            file,
-            pointer: `${at}/members/${escapePointer(m)}/shape`,
-            message: `unknown shape ${ms.shape}`,
-          });
+          problem(`${at}/members/${escapePointer(m)}/shape`, `unknown shape ${ms.shape}`);
       const values = c.type === 'request' ? c.input : c.output;
       for (const m of Object.keys(values ?? {}))
         if (!(m in members))
-          out.push({
-            file,
-            pointer: `${at}/${side}/${escapePointer(m)}`,
-            message: `${m} is not an ${side} member of ${c.operation}`,
-          });
+          problem(`${at}/${side}/${escapePointer(m)}`, `${m} is not an ${side} member of ${c.operation}`);
       if (c.params && set.apis[api].protocol.protocol !== 'mturkRestXml')
-        out.push({ file, pointer: `${at}/params`, message: 'params are for the legacy REST protocol' });
+        problem(`${at}/params`, 'params are for the legacy REST protocol');
     });
   }
   return out;
 }
 
+/**
+ * Common parameters are found by role: a protocol that has common parameters gives each role
+ * to exactly one of them (a missing role would leave the codec without the parameter).
+ */
 function checkRoles(protocol: ProtocolFile, file: string): SpecProblem[] {
   const params = protocol.commonParameters;
   if (!params) return [];
   const out: SpecProblem[] = [];
+  const problem = (pointer: string, message: string) => {
+    out.push({ file, pointer, message });
+  };
   const holder = new Map<string, string>();
   for (const [name, p] of Object.entries(params)) {
     if (p.role === undefined) continue;
     const first = holder.get(p.role);
     if (first !== undefined)
-      out.push({
-        file,
-        pointer: `/commonParameters/${escapePointer(name)}/role`,
-        message: `role ${p.role} is already held by ${first}: a role names one parameter`,
-      });
+      problem(
+        `/commonParameters/${escapePointer(name)}/role`,
+        `role ${p.role} is already held by ${first}: a role names one parameter`,
+      );
     else holder.set(p.role, name);
   }
   // A string to sign names `{service}` (the scheme's service) and parameters by their roles.
   for (const [i, scheme] of (protocol.signing.schemes ?? []).entries())
     for (const n of templatePlaceholders(scheme.stringToSign ?? ''))
       if (n !== 'service' && !(PARAMETER_ROLES as readonly string[]).includes(n))
-        out.push({
-          file,
-          pointer: `/signing/schemes/${i}/stringToSign`,
-          message: `{${n}} is neither {service} nor a parameter role (${PARAMETER_ROLES.join(', ')})`,
-        });
+        problem(
+          `/signing/schemes/${i}/stringToSign`,
+          `{${n}} is neither {service} nor a parameter role (${PARAMETER_ROLES.join(', ')})`,
+        );
   for (const role of PARAMETER_ROLES)
     if (!holder.has(role))
-      out.push({
-        file,
-        pointer: '/commonParameters',
-        message: `no common parameter has the role ${role} (every role of ${PARAMETER_ROLES.join(', ')} needs one)`,
-      });
+      problem(
+        '/commonParameters',
+        `no common parameter has the role ${role} (every role of ${PARAMETER_ROLES.join(', ')} needs one)`,
+      );
   return out;
 }
 
@@ -723,35 +638,28 @@ function checkSoap(protocol: ProtocolFile, file: string): SpecProblem[] {
   const soap = protocol.soap;
   if (!soap) return [];
   const out: SpecProblem[] = [];
+  const problem = (pointer: string, message: string) => {
+    out.push({ file, pointer, message });
+  };
   const known = new Set((protocol.signing.schemes ?? []).map((s) => s.name));
   soap.signing.schemes.forEach((name, i) => {
     if (!known.has(name))
-      out.push({
-        file,
-        pointer: `/soap/signing/schemes/${i}`,
-        message: `${name} is not a scheme of /signing/schemes`,
-      });
+      problem(`/soap/signing/schemes/${i}`, `${name} is not a scheme of /signing/schemes`);
   });
   const roles = new Map<string, string>();
   soap.elements.forEach((e, i) => {
     if (!e.role) return;
     if (roles.has(e.role))
-      out.push({
-        file,
-        pointer: `/soap/elements/${i}/role`,
-        message: `role ${e.role} is already held by ${roles.get(e.role)}`,
-      });
+      problem(`/soap/elements/${i}/role`, `role ${e.role} is already held by ${roles.get(e.role)}`);
     else roles.set(e.role, e.name);
   });
   for (const role of ['accessKey', 'timestamp', 'signature'])
-    if (!roles.has(role))
-      out.push({ file, pointer: '/soap/elements', message: `no SOAP element has the role ${role}` });
+    if (!roles.has(role)) problem('/soap/elements', `no SOAP element has the role ${role}`);
   if (!soap.operationElement.name.includes('{operation}'))
-    out.push({ file, pointer: '/soap/operationElement/name', message: 'the name must contain {operation}' });
+    problem('/soap/operationElement/name', 'the name must contain {operation}');
   return out;
 }
 
-/** A field is known when the entity's output structure in this API names it, or the model gives it a default. */
 /** JSON pointers (below `at`) of the keys of a value that its structure's members do not name. */
 function strayMembers(
   set: SpecSet,
@@ -856,6 +764,7 @@ function memberNameProblems(set: SpecSet, entity: string): SpecProblem[] {
   return out;
 }
 
+/** A field is known when the entity's output structure in this API names it, or the model gives it a default. */
 function fieldKnown(set: SpecSet, api: Api, entity: string, field: string): boolean {
   const e = set.model.entities[entity];
   if (!e) return false;

@@ -405,21 +405,19 @@ export function compareWithWsdl(set: SpecSet, wsdl: WsdlModel): WsdlDifference[]
   }
   const declarations = wsdlDeclarations(set);
   return found.map((d) => {
-    const reason = declarations.find(
-      (x) => x.owner === d.owner && x.name === d.name && x.member === d.member && x.aspect === d.aspect,
-    )?.reason;
+    const reason = declarations.find((x) => sameSpot(x, d))?.reason;
     return reason === undefined ? d : { ...d, declared: reason };
   });
 }
 
+/** Does a declaration speak of this difference (same owner, name, member and aspect)? */
+function sameSpot(x: WsdlDeclaration, d: WsdlDifference): boolean {
+  return x.owner === d.owner && x.name === d.name && x.member === d.member && x.aspect === d.aspect;
+}
+
 /** Declarations that match no difference: stale, they would hide a future one. */
 export function staleWsdlDeclarations(set: SpecSet, differences: WsdlDifference[]): WsdlDeclaration[] {
-  return wsdlDeclarations(set).filter(
-    (x) =>
-      !differences.some(
-        (d) => d.owner === x.owner && d.name === x.name && d.member === x.member && d.aspect === x.aspect,
-      ),
-  );
+  return wsdlDeclarations(set).filter((x) => !differences.some((d) => sameSpot(x, d)));
 }
 
 /** The WSDL's operations no legacy spec covers yet (informational). */

@@ -137,7 +137,10 @@ describe('engine: rules', () => {
     const before = store.digest();
     const o = run(J, 'RejectAssignment', { AssignmentId: ids.AssignmentId, RequesterFeedback: 'b' });
     expect(errorId(o)).toBe(ruleError(J, 'RejectAssignment', 'status'));
-    expect(o.kind === 'error' && o.values).toMatchObject({ allowed: 'Submitted', CurrentState: 'Rejected' });
+    expect(o.kind === 'error' && o.values).toMatchObject({
+      allowed: ['Submitted'],
+      CurrentState: 'Rejected',
+    });
     expect(store.digest()).toBe(before);
   });
   it('OverrideRejection: approving a Rejected assignment needs the flag', () => {
@@ -170,7 +173,10 @@ describe('engine: rules', () => {
     const submitted = state('HITWithSubmittedAssignment');
     const o = run(L, 'ApproveRejectedAssignment', { AssignmentId: submitted.AssignmentId });
     expect(errorId(o)).toBe(ruleError(L, 'ApproveRejectedAssignment', 'status'));
-    expect(o.kind === 'error' && o.values).toMatchObject({ allowed: 'Rejected', CurrentState: 'Submitted' });
+    expect(o.kind === 'error' && o.values).toMatchObject({
+      allowed: ['Rejected'],
+      CurrentState: 'Submitted',
+    });
   });
   it('an effect with an absent $input member leaves the field alone', () => {
     const ids = state('HITWithRejectedAssignment');

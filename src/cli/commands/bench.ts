@@ -10,7 +10,7 @@ import {
   runBench,
   writeResults,
 } from '../../bench/index.ts';
-import { helpText, type OptionSpec, parseArgs, UsageError } from '../args.ts';
+import { helpText, type OptionSpec, parseArgs, splitList, UsageError } from '../args.ts';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
@@ -67,23 +67,16 @@ export async function run(argv: string[]): Promise<number> {
   // The bench runs the bundled SDK client in this process: as in the suite workers
   // (src/runner/worker-preload.mjs), its notice about future Node versions stays out of the table.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-  const groups = args.only
-    .flatMap((g) => g.split(','))
-    .map((g) => g.trim())
-    .filter(Boolean);
+  const groups = splitList(args.only);
   for (const g of groups) {
     if (!(GROUPS as readonly string[]).includes(g))
       throw new UsageError(`unknown group '${g}' (${GROUPS.join(', ')})`);
   }
-  const sweep = (args['runs-sweep'] ?? '')
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean)
-    .map((s) => {
-      if (!/^\d+$/.test(s) || Number(s) < 1)
-        throw new UsageError(`--runs-sweep takes whole numbers ≥ 1, got '${s}'`);
-      return Number(s);
-    });
+  const sweep = splitList([args['runs-sweep'] ?? '']).map((s) => {
+    if (!/^\d+$/.test(s) || Number(s) < 1)
+      throw new UsageError(`--runs-sweep takes whole numbers ≥ 1, got '${s}'`);
+    return Number(s);
+  });
   const d = DEFAULT_BENCH_OPTIONS;
   const results = await runBench({
     durationMs: positive('duration-ms', args['duration-ms'], d.durationMs, 100),
