@@ -74,8 +74,19 @@ export async function drive(spec: LoadSpec): Promise<LoadResult> {
   const base = new URL(spec.url);
   const agent = new http.Agent({ keepAlive: true, maxSockets: spec.concurrency });
   const fixed = typeof spec.request === 'function' ? undefined : prepare(base, spec.request, agent);
-  const make = (seq: number): Prepared =>
-    fixed ?? prepare(base, (spec.request as (s: number) => WireRequest)(seq), agent);
+  // a request seen before is sent as prepared then (as the fixed one is): the generator's work per
+  // request is the same whether it sends one request or a pool of them
+  const prepared = new WeakMap<WireRequest, Prepared>();
+  const make = (seq: number): Prepared => {
+    if (fixed) return fixed;
+    const req = (spec.request as (s: number) => WireRequest)(seq);
+    let p = prepared.get(req);
+    if (!p) {
+      p = prepare(base, req, agent);
+      prepared.set(req, p);
+    }
+    return p;
+  };
   const timeoutMs = spec.timeoutMs ?? 5000;
   let seq = 0;
 

@@ -61,12 +61,17 @@ function validateValue(
   depth = 0,
 ): ErrorOutcome | undefined {
   const p = set.apis[op.api].protocol;
-  const invalid = (reason: string, error = p.validation.invalid) =>
-    err(error, { member: path, reason, Parameter: path, [path]: value });
+  // no closure for the refusal: this runs for every member of every call
   const tp = typeProblem(value, m);
-  if (tp) return invalid(tp);
+  if (tp) return err(p.validation.invalid, { member: path, reason: tp, Parameter: path, [path]: value });
   const v = violationOf(value, m);
-  if (v) return invalid(v.reason, v.constraint.error ?? p.validation.invalid);
+  if (v)
+    return err(v.constraint.error ?? p.validation.invalid, {
+      member: path,
+      reason: v.reason,
+      Parameter: path,
+      [path]: value,
+    });
   if (depth > 8) return undefined;
   if (m.type === 'structure' && isPlainObject(value))
     for (const mm of m.members ?? []) {
@@ -112,9 +117,10 @@ function validateRequiredWithout(
   op: OperationSpec,
   input: Record<string, unknown>,
 ): ErrorOutcome | undefined {
+  if (!op.input.requiredWithout) return undefined; // most operations: no closure made
   const p = set.apis[op.api].protocol;
   const given = (m: string) => input[m] !== undefined && input[m] !== null;
-  for (const g of op.input.requiredWithout ?? []) {
+  for (const g of op.input.requiredWithout) {
     if (given(g.member)) continue;
     const missing = g.members.find((m) => !given(m));
     if (missing !== undefined)
@@ -305,12 +311,17 @@ export function executeCall(set: SpecSet, store: Store, decoded: DecodedCall, no
     commits: [],
     after: {},
   };
-  for (const [i, rule] of b.rules.entries()) {
+  // one needEntity per call, reading the rule being run (rules ask it only while they run)
+  let running: RuleSpec | undefined;
+  const needEntity = () =>
+    rec ? undefined : err(plan.missingError ?? running?.error ?? p.validation.invalid, { ...idValues });
+  const rules = b.rules;
+  for (let i = 0; i < rules.length; i++) {
+    const rule = rules[i]!;
     if (!appliesTo(rule, call.input)) continue;
     const kind = plan.kinds[i]!;
     if (!kind.execute) continue;
-    const needEntity = () =>
-      rec ? undefined : err(plan.missingError ?? rule.error ?? p.validation.invalid, { ...idValues });
+    running = rule;
     const refused = kind.execute(ruleContext(base, rule, needEntity));
     if (refused) return refused;
   }

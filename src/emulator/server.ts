@@ -278,7 +278,8 @@ export interface RunningEmulator {
 /** Splits a request target into path and query; absolute-form targets lose their scheme and authority. */
 function splitTarget(raw: string): { path: string; query: string } {
   let target = raw;
-  const abs = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/?#]*/.exec(target);
+  // origin-form (every ordinary request) cannot carry a scheme: the pattern is for the rest
+  const abs = raw.charCodeAt(0) === 47 ? null : /^[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/?#]*/.exec(target);
   if (abs) target = target.slice(abs[0].length) || '/';
   const hash = target.indexOf('#');
   if (hash !== -1) target = target.slice(0, hash);

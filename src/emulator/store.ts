@@ -2,7 +2,7 @@
 // parent links, statuses and the field templates (read by src/rules/values.ts);
 // it knows no entity by name.
 import { randomFillSync, randomInt } from 'node:crypto';
-import { resolveTemplate, templateOrder } from '../rules/values.ts';
+import { resolveTemplate, type TemplateHooks, templateOrder } from '../rules/values.ts';
 import { namedFields } from '../spec/resolve.ts';
 import type { Api, EntitySpec, SpecSet, TimerSpec } from '../spec/types.ts';
 
@@ -312,11 +312,23 @@ export class Store {
 
   /** Resolves a field template (the value language: src/rules/values.ts). */
   resolveTemplate(entity: string, field: string, value: unknown, fields: Record<string, unknown>): unknown {
-    return resolveTemplate(value, field, fields, {
-      now: this.now,
-      newId: () => this.newId(entity),
-      worker: (f) => this.workerId(entity, f),
-    });
+    return resolveTemplate(value, field, fields, this.hooksOf(entity));
+  }
+
+  /** The template hooks of an entity kind, made once (a create resolves every field template). */
+  private hooks = new Map<string, TemplateHooks>();
+
+  private hooksOf(entity: string): TemplateHooks {
+    let h = this.hooks.get(entity);
+    if (!h) {
+      h = {
+        now: this.now,
+        newId: () => this.newId(entity),
+        worker: (f) => this.workerId(entity, f),
+      };
+      this.hooks.set(entity, h);
+    }
+    return h;
   }
 
   create(entity: string, opts: CreateOptions = {}): StoredEntity {
@@ -371,13 +383,15 @@ export class Store {
     if (typeof id !== 'string') return undefined;
     const spec = this.spec(entity);
     const parentId = spec.parent ? input[spec.parent.via] : undefined;
-    const fits = (r: StoredEntity) =>
-      this.visible(r) && (typeof parentId !== 'string' || r.parentId === parentId);
     const direct = this.getAny(entity, id);
-    if (direct && fits(direct)) return direct;
+    // (the direct case written out: no closure made on every call)
+    if (direct && this.visible(direct) && (typeof parentId !== 'string' || direct.parentId === parentId))
+      return direct;
     // a scan of every entity of the kind, only for kinds whose id field can differ from the store
     // id (an unknown id, which many checks send, found nothing after reading them all)
     if (!this.aliased.has(entity)) return undefined;
+    const fits = (r: StoredEntity) =>
+      this.visible(r) && (typeof parentId !== 'string' || r.parentId === parentId);
     const parent =
       typeof parentId === 'string' && spec.parent ? this.getAny(spec.parent.entity, parentId) : undefined;
     const pool = parent ? this.childrenOf(parent, entity) : this.listAll(entity);
@@ -519,25 +533,28 @@ export class Store {
     const counters = this.set.model.entities[rec.entity]?.counters?.fields;
     if (!counters) return rec.fields;
     const out = { ...rec.fields };
-    for (const [field, c] of Object.entries(counters)) {
-      if (c.count !== undefined) {
-        const statuses = c.statuses;
-        out[field] = this.childrenOf(rec, c.count).filter(
-          (k) => !statuses || statuses.includes(String(this.statusOf(k))),
-        ).length;
-      } else if (c.from !== undefined) {
+    for (const field in counters) {
+      const c = counters[field]!;
+      if (c.count !== undefined) out[field] = this.countChildren(rec, c.count, c.statuses);
+      else if (c.from !== undefined) {
         const open = !c.when || c.when.includes(String(this.statusOf(rec)));
-        const statuses = c.statuses;
-        const taken =
-          c.minusCount !== undefined
-            ? this.childrenOf(rec, c.minusCount).filter(
-                (k) => !statuses || statuses.includes(String(this.statusOf(k))),
-              ).length
-            : 0;
+        const taken = c.minusCount !== undefined ? this.countChildren(rec, c.minusCount, c.statuses) : 0;
         out[field] = open ? Math.max(0, Number(rec.fields[c.from] ?? 0) - taken) : 0;
       }
     }
     return out;
+  }
+
+  /** How many of the entity's children of a kind are in one of `statuses` (any, without) — every
+   * read of a HIT counts: no arrays made. */
+  private countChildren(rec: StoredEntity, entity: string, statuses: readonly string[] | undefined): number {
+    if (this.set.model.entities[entity]?.parent?.entity !== rec.entity) return 0;
+    const kids = this.kids.get(kidKey(entity, rec.id));
+    if (!kids) return 0;
+    if (!statuses) return kids.size;
+    let n = 0;
+    for (const k of kids) if (statuses.includes(String(this.statusOf(k)))) n++;
+    return n;
   }
 
   private noteAlias(rec: StoredEntity): void {

@@ -367,6 +367,13 @@ function canObserveEntity(set: SpecSet, api: OperationSpec['api'], entity: strin
   return o !== undefined && set.apis[api].operations.has(o.operation);
 }
 
+/** canonicalJson equality, with the common cases (one value, two strings) decided without it. */
+function sameValue(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a === 'string' && typeof b === 'string') return false;
+  return canonicalJson(a) === canonicalJson(b);
+}
+
 export const create: RuleKindModule = {
   kind: 'create',
   schema: {
@@ -461,12 +468,11 @@ export const create: RuleKindModule = {
     const fields = storedFields(set, op.api, entity, given);
     const owner = call.accessKeyId;
     const same = rule.identity
-      ? store.list(entity).find(
+      ? store.listOwned(entity, owner).find(
           (e) =>
-            store.ownerOf(e) === owner &&
             (parent === undefined || e.parentId === parent.id) &&
             // member order is the caller's: the same properties in another order are the same
-            rule.identity!.every((f) => canonicalJson(e.fields[f]) === canonicalJson(fields[f])),
+            rule.identity!.every((f) => sameValue(e.fields[f], fields[f])),
         )
       : undefined;
     if (rule.unique) {

@@ -278,7 +278,9 @@ export function isExpression(v: unknown): v is string {
  */
 export function evalValue(v: unknown, env: ValueEnv): unknown {
   if (!isExpression(v)) return v;
-  const values = termsOf(v).map((p) => term(p, env));
+  const terms = termsOf(v);
+  if (terms.length === 1) return term(terms[0]!, env); // most values: no arrays, no closures
+  const values = terms.map((p) => term(p, env));
   if (values.some((x) => x === undefined)) return undefined;
   if (values.length === 1) return values[0];
   const [first, ...more] = values;

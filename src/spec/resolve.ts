@@ -156,12 +156,24 @@ export function operation(set: SpecSet, api: Api, name: string): OperationSpec |
   return set.apis[api].operations.get(name);
 }
 
+const templateParts = new Map<string, string[]>();
+
 /** Fill a message template: {Name} from the values given, unknown names left as they are. */
 export function fillMessage(template: string, values: Record<string, unknown>): string {
   if (!template.includes('{')) return template;
-  return template.replace(/\{([A-Za-z]+)\}/g, (whole, name: string) =>
-    values[name] === undefined ? whole : String(values[name]),
-  );
+  // each template split once (text, name, text, …): answers fill theirs on every call
+  let parts = templateParts.get(template);
+  if (!parts) {
+    parts = template.split(/\{([A-Za-z]+)\}/);
+    if (templateParts.size >= 1024) templateParts.clear();
+    templateParts.set(template, parts);
+  }
+  let out = parts[0]!;
+  for (let i = 1; i < parts.length; i += 2) {
+    const v = values[parts[i]!];
+    out += (v === undefined ? `{${parts[i]}}` : String(v)) + parts[i + 1];
+  }
+  return out;
 }
 
 /**
@@ -344,9 +356,10 @@ export function ruleInput(rule: RuleSpec, now: Date = new Date()): Record<string
 
 /** Does the call meet the rule's `when` (every `present` member given, no `absent` one)? */
 export function meetsWhen(rule: RuleSpec, input: Record<string, unknown>): boolean {
-  const given = (m: string) => input[m] !== undefined && input[m] !== null;
   const w = rule.when;
-  return !w || ((w.present ?? []).every(given) && !(w.absent ?? []).some(given));
+  if (!w) return true; // most rules: no closure made (this runs for every rule of every call)
+  const given = (m: string) => input[m] !== undefined && input[m] !== null;
+  return (w.present ?? []).every(given) && !(w.absent ?? []).some(given);
 }
 
 /** The effect rule a successful call applies to an entity in `status`, if any. */

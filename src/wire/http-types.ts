@@ -35,7 +35,31 @@ export function headerValue(headers: Record<string, string>, name: string): stri
  * Form semantics: '+' is a space; malformed percent escapes are kept literally rather than throwing.
  */
 export function parseQuery(raw: string): Array<[string, string]> {
+  // decodeURIComponent where it can tell (every legacy request is read so): it throws on what
+  // URLSearchParams would read leniently (a stray '%', bytes that are not UTF-8), and a surrogate
+  // URLSearchParams would replace; those strings go to URLSearchParams itself
+  if (!SURROGATE.test(raw))
+    try {
+      const out: Array<[string, string]> = [];
+      for (const piece of (raw.charCodeAt(0) === 63 ? raw.slice(1) : raw).split('&')) {
+        if (piece === '') continue;
+        const eq = piece.indexOf('=');
+        out.push(
+          eq === -1
+            ? [formDecode(piece), '']
+            : [formDecode(piece.slice(0, eq)), formDecode(piece.slice(eq + 1))],
+        );
+      }
+      return out;
+    } catch {}
   return [...new URLSearchParams(raw)];
+}
+
+const SURROGATE = /[\uD800-\uDFFF]/;
+
+function formDecode(text: string): string {
+  const spaced = text.includes('+') ? text.replace(/\+/g, ' ') : text;
+  return spaced.includes('%') ? decodeURIComponent(spaced) : spaced;
 }
 
 /**

@@ -131,15 +131,36 @@ export function fromJsonValue(v: unknown, m: ResolvedMember | undefined): unknow
 
 /** Paths of the members a JSON value carries that its shape does not declare (fromJsonValue drops them). */
 export function undeclaredMembers(v: unknown, m: ResolvedMember | undefined, path = '', depth = 0): string[] {
-  if (!m || depth > 10) return [];
-  if (m.type === 'list' && Array.isArray(v))
-    return v.flatMap((x, i) => undeclaredMembers(x, m.item, `${path}[${i}]`, depth + 1));
-  if (m.type !== 'structure' || !isPlainObject(v)) return [];
-  return Object.entries(v).flatMap(([k, x]) => {
-    const mm = m.members?.find((y) => y.name === k);
+  const out: string[] = [];
+  collectUndeclared(v, m, path, depth, out);
+  return out;
+}
+
+// into one array, without a closure or an array per member: every call's input is walked
+function collectUndeclared(
+  v: unknown,
+  m: ResolvedMember | undefined,
+  path: string,
+  depth: number,
+  out: string[],
+): void {
+  if (!m || depth > 10) return;
+  if (m.type === 'list' && Array.isArray(v)) {
+    for (let i = 0; i < v.length; i++) collectUndeclared(v[i], m.item, `${path}[${i}]`, depth + 1, out);
+    return;
+  }
+  if (m.type !== 'structure' || !isPlainObject(v)) return;
+  for (const k of Object.keys(v)) {
+    let mm: ResolvedMember | undefined;
+    for (const y of m.members ?? [])
+      if (y.name === k) {
+        mm = y;
+        break;
+      }
     const p = path ? `${path}.${k}` : k;
-    return mm ? undeclaredMembers(x, mm, p, depth + 1) : [p];
-  });
+    if (mm) collectUndeclared(v[k], mm, p, depth + 1, out);
+    else out.push(p);
+  }
 }
 
 /** Typed value → JSON value per shape: timestamps become epoch seconds; unknown members are dropped. */
@@ -288,17 +309,15 @@ function encodeResponse(
 ): WireResponse {
   const p = protocolOf(set);
   const idHeader = (p.success.requestIdHeader ?? '').toLowerCase();
-  const withId = (h: Record<string, string>) => (idHeader ? { ...h, [idHeader]: ctx.requestId } : h);
   if (outcome.kind === 'success') {
     const spec = operation === undefined ? undefined : set.apis[JSON11_API].operations.get(operation);
     const shape = spec ? membersObject(set, spec.output.members) : undefined;
     const body = toJsonValue(outcome.output, shape) ?? {};
-    return {
-      status: p.success.status,
-      headers: withId({ 'content-type': p.success.contentType }),
-      body: JSON.stringify(body),
-    };
+    const headers: Record<string, string> = { 'content-type': p.success.contentType };
+    if (idHeader) headers[idHeader] = ctx.requestId;
+    return { status: p.success.status, headers, body: JSON.stringify(body) };
   }
+  const withId = (h: Record<string, string>) => (idHeader ? { ...h, [idHeader]: ctx.requestId } : h);
   return encodeError(set, outcome, ctx, withId);
 }
 

@@ -92,6 +92,8 @@ export function legacyParams(set: SpecSet, req: WireRequest): Map<string, string
   // the server reads a request's parameters twice (which codec claims it, then its decoding):
   // the last request's are kept while its parts are the same strings
   const form = isForm(set, req);
+  // no query and no form body (a SOAP or JSON request the legacy codec is asked about): nothing to read
+  if (!form && req.query === '' && !req.path.includes('?')) return new Map();
   const last = lastParams.get(req);
   if (
     last &&

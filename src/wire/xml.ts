@@ -120,6 +120,13 @@ export function parseXmlSafe(text: string, opts: ParseXmlOptions = {}): ParseXml
   if (size > maxBytes)
     return { ok: false, message: `XML document is ${size} bytes, over the ${maxBytes}-byte limit.` };
 
+  // most documents (every envelope the suites send) are plain elements, attributes and text:
+  // read those in one pass; anything else goes through the validator and the full parser
+  if (opts.arrayNames === undefined && opts.arrayPaths === undefined) {
+    const simple = parseSimpleXml(text);
+    if (simple) return { ok: true, ...simple };
+  }
+
   const dtdProblem = findDtd(text);
   if (dtdProblem) return { ok: false, message: dtdProblem };
 
@@ -145,6 +152,103 @@ export function parseXmlSafe(text: string, opts: ParseXmlOptions = {}): ParseXml
     return { ok: false, message: `XML document must have exactly one root element, found ${roots.length}.` };
   }
   return { ok: true, doc, root: roots[0]! };
+}
+
+const SIMPLE_DECLARATION = /^<\?xml version="1\.0"(?: encoding="(?:UTF-8|utf-8)")?\?>/;
+const SIMPLE_NAME = /[A-Za-z_][\w.-]*(?::[A-Za-z_][\w.-]*)?/y;
+const SIMPLE_ATTRIBUTE =
+  /([A-Za-z_][\w.-]*(?::[A-Za-z_][\w.-]*)?)=(?:"([^"<&\u0000-\u001F]*)"|'([^'<&\u0000-\u001F]*)')/y;
+/** Text the simple reader takes as it is: no reference, no '>', no control character but tab and LF. */
+const SIMPLE_TEXT = /^[^&>\u0000-\u0008\u000B-\u001F]*$/;
+const SIMPLE_MAX_DEPTH = 64;
+/** Names the full parser renames or refuses (they are properties of every object). */
+const reserved = (name: string) => name in Object.prototype || name === 'prototype';
+
+/**
+ * Reads a document of plain elements, attributes and text (no references, comments, CDATA,
+ * processing instructions or DTD; at most the usual XML declaration) into what parseXmlSafe gives
+ * without array options: the same keys in the same order. Undefined for any other document (also
+ * for one that is not well-formed): the full parser then reads it, or says what is wrong.
+ */
+export function parseSimpleXml(text: string): { doc: Record<string, unknown>; root: string } | undefined {
+  let i = 0;
+  const decl = SIMPLE_DECLARATION.exec(text);
+  if (decl) i = decl[0].length;
+  const skipSpace = (): boolean => {
+    const from = i;
+    for (let c = text.charCodeAt(i); c === 32 || c === 10 || c === 9; c = text.charCodeAt(++i));
+    return i > from;
+  };
+  const element = (depth: number): [string, unknown] | undefined => {
+    if (text.charCodeAt(i) !== 60 || depth > SIMPLE_MAX_DEPTH) return undefined;
+    SIMPLE_NAME.lastIndex = i + 1;
+    const name = SIMPLE_NAME.exec(text)?.[0];
+    if (name === undefined || reserved(name)) return undefined;
+    i = SIMPLE_NAME.lastIndex;
+    let attrs: [string, string][] | undefined;
+    for (;;) {
+      const spaced = skipSpace();
+      const c = text.charCodeAt(i);
+      if (c === 62) {
+        i++;
+        break;
+      }
+      if (c === 47 && text.charCodeAt(i + 1) === 62) {
+        i += 2;
+        return [name, leaf(attrs, '')];
+      }
+      if (!spaced) return undefined;
+      SIMPLE_ATTRIBUTE.lastIndex = i;
+      const a = SIMPLE_ATTRIBUTE.exec(text);
+      if (!a) return undefined;
+      if (reserved(a[1]!)) return undefined;
+      const key = `${XML_ATTRIBUTE_PREFIX}${a[1]}`;
+      if (attrs?.some(([k]) => k === key)) return undefined;
+      attrs ??= [];
+      attrs.push([key, a[2] ?? a[3] ?? '']);
+      i = SIMPLE_ATTRIBUTE.lastIndex;
+    }
+    let content = '';
+    let kids: Record<string, unknown> | undefined;
+    for (;;) {
+      const lt = text.indexOf('<', i);
+      if (lt < 0) return undefined;
+      const chunk = text.slice(i, lt);
+      if (!SIMPLE_TEXT.test(chunk)) return undefined;
+      content += chunk;
+      i = lt;
+      if (text.charCodeAt(i + 1) === 47) {
+        if (!text.startsWith(name, i + 2) || text.charCodeAt(i + 2 + name.length) !== 62) return undefined;
+        i += name.length + 3;
+        break;
+      }
+      const kid = element(depth + 1);
+      if (!kid) return undefined;
+      kids ??= {};
+      const [k, v] = kid;
+      const prev = kids[k];
+      if (prev === undefined) kids[k] = v;
+      else if (Array.isArray(prev)) prev.push(v);
+      else kids[k] = [prev, v];
+    }
+    if (!kids) return [name, leaf(attrs, content)];
+    // text beside child elements: layout (dropped, as dropLayoutText does) or mixed content (not simple)
+    if (content.trim() !== '') return undefined;
+    for (const [k, v] of attrs ?? []) kids[k] = v;
+    return [name, kids];
+  };
+  const leaf = (attrs: [string, string][] | undefined, content: string): unknown => {
+    if (!attrs) return content;
+    const out: Record<string, unknown> = {};
+    if (content !== '') out[XML_TEXT_KEY] = content;
+    for (const [k, v] of attrs) out[k] = v;
+    return out;
+  };
+  skipSpace();
+  const root = element(0);
+  skipSpace();
+  if (!root || i !== text.length) return undefined;
+  return { doc: { [root[0]]: root[1] }, root: root[0] };
 }
 
 /** Whitespace-only text beside child elements is layout, not content: remove it. */
