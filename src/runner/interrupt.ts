@@ -17,6 +17,42 @@ export const INTERRUPTED_EXIT = 130;
 /** The detail of a check the interruption kept from finishing. */
 export const INTERRUPTED_DETAIL = 'not run: the run was interrupted (Ctrl-C) before this check finished';
 
+/**
+ * Suites in worker threads of this process (`run`) hear of a stop on this channel, besides vitest's
+ * own cancel: vitest's list of running tests loses entries when concurrent tests end
+ * (`tests.splice(tests.indexOf(test))` in @vitest/runner 4.1 drops every later one), and with that
+ * list empty its cancel skips nothing, so a stopped run went on starting checks.
+ */
+const STOP_CHANNEL = 'mturk-conformance:stop';
+
+/** Tells the suites running in this process's worker threads to start no more checks. */
+export function stopSuiteThreads(): void {
+  const channel = new BroadcastChannel(STOP_CHANNEL);
+  channel.postMessage('stop');
+  channel.close();
+}
+
+let stopHeard = false;
+let listening = false;
+
+/**
+ * In a suite: true once the runner stopped the run (stopSuiteThreads). The first call starts
+ * listening, so a suite calls it once when it loads.
+ */
+export function suiteStopped(): boolean {
+  if (!listening) {
+    listening = true;
+    const channel = new BroadcastChannel(STOP_CHANNEL);
+    channel.onmessage = () => {
+      stopHeard = true;
+      channel.close();
+    };
+    // the channel must not keep the worker alive
+    (channel as { unref?: () => void }).unref?.();
+  }
+  return stopHeard;
+}
+
 /** Installs the SIGINT/SIGTERM handlers (once); `say` prints one line on stderr. */
 export function handleInterrupts(say: (line: string) => void): void {
   if (installed) return;

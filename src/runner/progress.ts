@@ -21,7 +21,13 @@ export interface ProgressOptions {
   redact?: (line: string) => string;
 }
 
-export class Progress {
+/** Where a run's progress goes: a Progress of its own, or one suite's share of a SuiteProgress line. */
+export interface ProgressSink {
+  update(state: ProgressState): void;
+  finish(): void;
+}
+
+export class Progress implements ProgressSink {
   private readonly stream: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
   private readonly tty: boolean;
   private readonly intervalMs: number;
@@ -69,5 +75,62 @@ export class Progress {
   finish(): void {
     if (this.tty && this.drawn) this.stream.write('\r\x1b[2K');
     this.drawn = false;
+  }
+}
+
+/**
+ * One progress line for suites that run side by side (`run`): the sums first, in the format of
+ * a single suite's line (`[done/total]`), then each suite's own counts, e.g.
+ * `[1423/4385] server 1200/4103, sdk-v3 223/282 ... 2 failed`. Log lines go through `log`, which
+ * takes the in-place line away first so the two never end up on one line.
+ */
+export class SuiteProgress {
+  private readonly progress: Progress;
+  private readonly states = new Map<string, ProgressState & { finished: boolean }>();
+
+  constructor(options: ProgressOptions = {}) {
+    this.progress = new Progress(options);
+  }
+
+  /** The sink of one suite (named in the line); call in the order the suites should be listed. */
+  channel(name: string): ProgressSink {
+    return {
+      update: (state) => {
+        this.states.set(name, { ...state, finished: false });
+        this.progress.update(this.combined());
+      },
+      finish: () => {
+        const state = this.states.get(name);
+        if (state) state.finished = true;
+      },
+    };
+  }
+
+  /** The line as drawn now (for tests). */
+  combined(): ProgressState {
+    let done = 0;
+    let total = 0;
+    let failed = 0;
+    let expected = 0;
+    const parts: string[] = [];
+    for (const [name, s] of this.states) {
+      done += s.done;
+      total += Math.max(s.total, s.done);
+      failed += s.failed;
+      expected += s.expected ?? 0;
+      // a finished suite stays in the sums, not in the list
+      if (!s.finished) parts.push(`${name} ${s.done}/${Math.max(s.total, s.done)}`);
+    }
+    return { done, total, label: parts.join(', '), failed, ...(expected > 0 ? { expected } : {}) };
+  }
+
+  /** Writes a line of its own on the stream, never into the progress line. */
+  log(line: string, stream: NodeJS.WritableStream = process.stderr): void {
+    this.progress.finish();
+    stream.write(`${line}\n`);
+  }
+
+  finish(): void {
+    this.progress.finish();
   }
 }

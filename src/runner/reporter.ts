@@ -3,7 +3,7 @@
 // vitest's own reporters, so the run prints nothing else.
 import type { Reporter, SerializedError, TestCase, TestModule, TestSuite } from 'vitest/node';
 import type { CheckResult, CoverageMap } from '../report/types.ts';
-import type { Progress } from './progress.ts';
+import type { ProgressSink } from './progress.ts';
 import type { CheckMeta } from './types.ts';
 
 export interface CollectorOptions {
@@ -11,7 +11,7 @@ export interface CollectorOptions {
   selected?: (id: string) => boolean;
   /** the command line that re-runs one check */
   reproduce?: (id: string, meta: Partial<CheckMeta> | undefined) => string;
-  progress?: Progress;
+  progress?: ProgressSink;
   /** true for a check id listed as an expected failure: its failure is counted apart */
   listed?: (id: string) => boolean;
   /** The detail of a check that did not run because the run was stopped, when it was (Ctrl-C). */

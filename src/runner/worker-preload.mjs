@@ -1,5 +1,5 @@
-// Imported (node --import) by every suite worker process before vitest's worker code. The suites
-// run with vitest's module runner off, so the worker imports them natively: this file imports the
+// Imported (node --import) by every suite worker, process or thread (`run`), before vitest's
+// worker code. The suites run with vitest's module runner off, so the worker imports them natively: this file imports the
 // large plain-JavaScript dependencies the suite kind needs first, directly, then registers tsx's
 // loader for the TypeScript sources. Through the loader hooks, each of the dependencies' hundreds
 // of modules would make a round trip to tsx's loader thread, costing memory and start-up time;

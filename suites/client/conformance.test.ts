@@ -9,6 +9,7 @@ import { E2eSession, e2eCheckRecord } from '../../src/client-checks/e2e-session.
 import { ClientSession, loadSpecsFor, toCheckRecord } from '../../src/client-checks/lanes.ts';
 import type { ClientCheckOutcome } from '../../src/client-checks/mock-checks.ts';
 import type { ClientTargetConfig } from '../../src/mock/types.ts';
+import { suiteStopped } from '../../src/runner/interrupt.ts';
 
 function providedTarget(): ClientTargetConfig {
   const own = inject('clientTarget') as ClientTargetConfig | undefined;
@@ -28,6 +29,7 @@ interface SuiteCheck {
 }
 
 const target = providedTarget();
+suiteStopped();
 const set = loadSpecsFor(target);
 const session = target.server ? new E2eSession(set, target) : new ClientSession(set, target);
 const notRun = (reason: string): ClientCheckOutcome => ({
@@ -65,6 +67,8 @@ const declare = session instanceof ClientSession && session.laneCount > 1 ? test
 
 for (const check of checks) {
   declare(check.id, async (ctx) => {
+    // the run was stopped (Ctrl-C): reported not-run, as the runner says why
+    if (suiteStopped()) return ctx.skip();
     const outcome = await check.run();
     const record = check.record(outcome, outcome.status === 'failed' ? check.diagnostics() : '');
     (ctx.task.meta as { conformance?: CheckRecord }).conformance = record;

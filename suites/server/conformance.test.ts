@@ -6,6 +6,7 @@ import { inject, test } from 'vitest';
 import { serverChecks } from '../../src/checks/catalogue.ts';
 import { runCheck } from '../../src/checks/run.ts';
 import type { ServerTargetConfig } from '../../src/checks/types.ts';
+import { suiteStopped } from '../../src/runner/interrupt.ts';
 import { loadSpecs, trustValidatedSpecs } from '../../src/spec/load.ts';
 
 const target = inject('target') as ServerTargetConfig | undefined;
@@ -16,12 +17,15 @@ if (target?.kind !== 'server') {
   trustValidatedSpecs(inject('validatedSpecs'));
   const set = target.specsDir ? loadSpecs(target.specsDir) : loadSpecs();
   const checks = serverChecks(set, target);
+  suiteStopped();
   // each check sends a few requests per run; give it room beyond the per-request timeout
   const timeout = Math.max(60_000, target.timeoutMs * Math.max(20, target.runs * 4));
   if (checks.length === 0) test.skip('no check matches the selection', () => {});
   for (const check of checks) {
     const define = check.concurrent ? test.concurrent : test;
     define(check.id, { timeout }, async (ctx) => {
+      // the run was stopped (Ctrl-C): reported not-run, as the runner says why
+      if (suiteStopped()) return ctx.skip();
       const result = await runCheck(check, set, target);
       ctx.task.meta.conformance = result.record;
       if (result.status === 'not-run') {

@@ -16,6 +16,7 @@ import type { NotRunLimit } from '../../report/merge.ts';
 import type { ConformanceReport } from '../../report/types.ts';
 import { interruptSignal } from '../../runner/interrupt.ts';
 import { prepareReportDir, writeReports } from '../../runner/output.ts';
+import type { ProgressSink } from '../../runner/progress.ts';
 import { Redactor } from '../../runner/redact.ts';
 import { PACKAGE_ROOT, type RunOutcome, runConformance, SERVER_CHECK_CONCURRENCY } from '../../runner/run.ts';
 import { refuseUrlCredentials } from '../../runner/safety.ts';
@@ -116,8 +117,10 @@ export interface RunClientOptions {
   updateExpectedFailures?: boolean;
   strict?: boolean;
   maxNotRun?: NotRunLimit;
-  progress?: boolean;
+  progress?: boolean | ProgressSink;
   log?: (line: string) => void;
+  /** Where the suite runs (runConformance's pool; `run` uses threads). */
+  pool?: 'forks' | 'threads';
 }
 
 /** One client through the runner: the client suite (suites/client) with the target provided. */
@@ -135,6 +138,7 @@ export async function runClient(options: RunClientOptions): Promise<RunOutcome> 
     ...(options.maxNotRun ? { maxNotRun: options.maxNotRun } : {}),
     progress: options.progress ?? true,
     ...(options.log ? { log: options.log } : {}),
+    ...(options.pool ? { pool: options.pool } : {}),
     reproduce: (id) => {
       const [api = '', operation = ''] = id.split('/');
       const def = { id, api: api as Api, operation };

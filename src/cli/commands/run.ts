@@ -8,11 +8,20 @@ import type { ConformanceReport } from '../../report/types.ts';
 import { renderRunSummary } from '../../runner/console.ts';
 import { INTERRUPTED_EXIT, interruptSignal } from '../../runner/interrupt.ts';
 import { prepareReportDir, writeReports } from '../../runner/output.ts';
-import { runConformance, serverReproduce } from '../../runner/run.ts';
+import { SuiteProgress } from '../../runner/progress.ts';
+import { type RunOutcome, runConformance, serverReproduce } from '../../runner/run.ts';
 import { RunError, type ServerTarget } from '../../runner/types.ts';
 import { APIS } from '../../spec/types.ts';
 import { helpText, type OptionSpec, parseArgs, UsageError } from '../args.ts';
 import { defaultCredentials, interruptedSummary, randomSeed } from './server.ts';
+
+/**
+ * The most suites `run --jobs` runs at once. Each runs in a worker thread of this process (a heap
+ * of its own, but no Node process, tsx loader or esbuild service), and each one more costs its
+ * heap: on the 2-core machine `npm start` is sized for, 2 use both cores for ~60 MB more at the
+ * peak (measured: docs/benchmark.md), past the memory target; so the default is 1.
+ */
+export const MAX_RUN_JOBS = 4;
 
 const OPTIONS = {
   runs: { type: 'int', help: 'generated cases per property check', default: 100 },
@@ -29,44 +38,83 @@ const OPTIONS = {
     help: 'also run the example drivers, and every bundled client end to end against the emulator (columns "<client> × emulator")',
   },
   'server-only': { type: 'boolean', help: 'run the server suite only' },
+  jobs: {
+    type: 'int',
+    help: `suites run at once (at most ${MAX_RUN_JOBS}): 2 puts the client suites beside the server suite on a second core, for more memory`,
+    default: 1,
+  },
   force: { type: 'boolean', help: 'write into a report dir that holds other files' },
   'no-progress': { type: 'boolean', help: 'no progress line on stderr' },
   help: { type: 'boolean', help: 'show this help' },
 } satisfies Record<string, OptionSpec>;
 
 /** What this command needs from the client suite (src/cli/commands/client.ts). */
-type ClientSuiteRunner = (options: {
-  seed: number;
-  runs: number;
-  allBundled: boolean;
-  emulatorUrl?: string;
-  emulatorStatesUrl?: string;
-  progress: boolean;
-}) => Promise<unknown>;
+type ClientModule = Pick<
+  typeof import('./client.ts'),
+  'runClient' | 'bundledTargets' | 'bundledExpectedFailures'
+>;
 
-function asReports(value: unknown): ConformanceReport[] {
-  const list = Array.isArray(value) ? value : [value];
-  const out: ConformanceReport[] = [];
-  for (const item of list) {
-    if (!item || typeof item !== 'object') continue;
-    const v = item as { report?: unknown; reports?: unknown; results?: unknown };
-    if (Array.isArray(v.results)) out.push(item as ConformanceReport);
-    else if (v.report) out.push(...asReports(v.report));
-    else if (v.reports) out.push(...asReports(v.reports));
-  }
-  return out;
-}
-
-async function loadClientSuite(): Promise<ClientSuiteRunner | undefined> {
+async function loadClientSuite(): Promise<ClientModule | undefined> {
   try {
     // Loaded by name so this command works in builds without the client suite.
     const path = './client.ts';
-    const mod = (await import(path)) as Record<string, unknown>;
-    const fn = mod.runClientSuite ?? mod.runBundledClients;
-    return typeof fn === 'function' ? (fn as ClientSuiteRunner) : undefined;
+    const mod = (await import(path)) as Partial<ClientModule>;
+    const { runClient, bundledTargets, bundledExpectedFailures } = mod;
+    if (typeof runClient !== 'function' || typeof bundledTargets !== 'function') return undefined;
+    return {
+      runClient,
+      bundledTargets,
+      bundledExpectedFailures: bundledExpectedFailures ?? (() => undefined),
+    };
   } catch {
     return undefined;
   }
+}
+
+/** One suite of the run. Jobs of the same `group` never run at the same time. */
+export interface SuiteJob {
+  name: string;
+  group?: string;
+  run(): Promise<void>;
+}
+
+/**
+ * Runs the jobs on `lanes` lanes: a free lane takes the first job, in list order, whose group is
+ * not busy. Once `stopped()` (Ctrl-C) no job starts; those running finish. A job that throws
+ * stops the others from starting too, and its error is thrown once those running have ended.
+ * Returns the names of the jobs left unstarted.
+ */
+export async function runSideBySide(jobs: readonly SuiteJob[], lanes: number, stopped: () => boolean) {
+  const pending = [...jobs];
+  const busy = new Set<string>();
+  let waiters: (() => void)[] = [];
+  let failure: { error: unknown } | undefined;
+  const changed = () => new Promise<void>((resolve) => waiters.push(resolve));
+  const lane = async (): Promise<void> => {
+    while (pending.length > 0 && !stopped() && !failure) {
+      const index = pending.findIndex((job) => job.group === undefined || !busy.has(job.group));
+      if (index === -1) {
+        await changed();
+        continue;
+      }
+      const [job] = pending.splice(index, 1);
+      if (!job) continue;
+      if (job.group !== undefined) busy.add(job.group);
+      try {
+        await job.run();
+      } catch (error) {
+        failure ??= { error };
+      } finally {
+        if (job.group !== undefined) busy.delete(job.group);
+        const woken = waiters;
+        waiters = [];
+        for (const wake of woken) wake();
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, lanes) }, lane));
+  if (failure) throw failure.error;
+  return pending.map((job) => job.name);
 }
 
 export async function run(argv: string[]): Promise<number> {
@@ -79,16 +127,24 @@ export async function run(argv: string[]): Promise<number> {
   }
   if (args._.length > 0) throw new UsageError(`unexpected argument '${args._[0]}' (see --help)`);
   if (args.runs !== undefined && args.runs < 1) throw new UsageError('--runs must be at least 1');
+  const jobsAtOnce = args.jobs ?? 1;
+  if (jobsAtOnce < 1 || jobsAtOnce > MAX_RUN_JOBS)
+    throw new UsageError(`--jobs must be between 1 and ${MAX_RUN_JOBS}`);
   const command = 'mturk-conformance run';
   const reportDir = args['report-dir'] ?? 'reports/latest';
   const runs = args.runs ?? 100;
   const seed = args.seed ?? randomSeed();
-  const progress = !args['no-progress'];
-  const say = (line: string) => process.stderr.write(`${command}: ${line}\n`);
+  const lines = args['no-progress'] ? undefined : new SuiteProgress();
+  const say = (line: string) => {
+    const text = `${command}: ${line}`;
+    if (lines) lines.log(text);
+    else process.stderr.write(`${text}\n`);
+  };
   try {
     await prepareReportDir(reportDir, { force: args.force, clean: false });
     if (args.seed === undefined) say(`seed ${seed} (pass --seed ${seed} to repeat this run)`);
-    const reports: ConformanceReport[] = [];
+    // one slot per suite, in the order of the report whatever the order they finish in
+    const slots: ConformanceReport[][] = [];
     let nothingRan = '';
     let clientFailed = false;
     let interrupted = false;
@@ -107,59 +163,91 @@ export async function run(argv: string[]): Promise<number> {
         timeoutMs: 5000,
         credentials: await defaultCredentials(),
       };
-      say(`server suite: reference emulator, API ${target.apis.join(' and ')}, ${runs} runs per property`);
-      const outcome = await runConformance({
-        target,
-        reportTarget: { name: 'reference emulator' },
-        strict: args.strict,
-        progress,
-        log: say,
-        // The emulator's port is random: the re-run line starts one on a fixed port.
-        reproduce: (id) =>
-          `npx mturk-conformance emulator --port 8080 & ${serverReproduce({ ...target, endpoint: 'http://127.0.0.1:8080', statesUrl: 'http://127.0.0.1:8080/_states' }, id, [], { waitMs: 10_000 })}`,
+      const clientSuite = args['server-only'] ? undefined : await loadClientSuite();
+      const clients = clientSuite
+        ? clientSuite.bundledTargets({
+            seed,
+            runs,
+            allBundled: args['all-bundled'],
+            emulatorUrl: emulator.url,
+            emulatorStatesUrl: emulator.statesUrl,
+          })
+        : [];
+      // The server suite and the end-to-end columns (`<client> × emulator`, --all-bundled) share
+      // the emulator: they take turns (the group), the server suite first, so that no check of one
+      // meets the other's traffic. The client suites against the mock run beside either.
+      const EMULATOR = 'emulator';
+      const jobs: SuiteJob[] = [];
+      const serverSlot = slots.push([]) - 1;
+      const serverProgress = lines?.channel('server');
+      jobs.push({
+        name: 'server suite',
+        group: EMULATOR,
+        run: async () => {
+          const outcome = await runConformance({
+            target,
+            reportTarget: { name: 'reference emulator' },
+            strict: args.strict,
+            progress: serverProgress ?? false,
+            pool: 'threads',
+            log: say,
+            // The emulator's port is random: the re-run line starts one on a fixed port.
+            reproduce: (id) =>
+              `npx mturk-conformance emulator --port 8080 & ${serverReproduce({ ...target, endpoint: 'http://127.0.0.1:8080', statesUrl: 'http://127.0.0.1:8080/_states' }, id, [], { waitMs: 10_000 })}`,
+          });
+          for (const problem of outcome.problems.slice(0, 5)) say(`warning: ${problem}`);
+          if (outcome.exitCode === 2) nothingRan = outcome.reason ?? 'no server checks ran';
+          if (outcome.interrupted) interrupted = true;
+          slots[serverSlot] = [outcome.report];
+          // Only --all-bundled's end-to-end columns talk to the emulator again: otherwise the
+          // entities the server suite left behind are dropped now rather than kept to the end.
+          if (!args['all-bundled']) emulator.emulator.reset();
+        },
       });
-      for (const problem of outcome.problems.slice(0, 5)) say(`warning: ${problem}`);
-      if (outcome.exitCode === 2) nothingRan = outcome.reason ?? 'no server checks ran';
-      reports.push(outcome.report);
-
-      // Only --all-bundled's end-to-end columns talk to the emulator again: otherwise the entities
-      // the server suite left behind are dropped now rather than kept through the client suite.
-      if (!args['all-bundled']) emulator.emulator.reset();
-      const clientSuite = args['server-only'] || outcome.interrupted ? undefined : await loadClientSuite();
-      if (outcome.interrupted) {
-        interrupted = true;
-        say('interrupted: not running the client suite');
-      } else if (args['server-only']) {
-        say('--server-only: not running the client suite');
-      } else if (!clientSuite) {
-        say('client suite not available in this build: ran the server suite only');
-      } else {
-        say(`client suite: bundled clients${args['all-bundled'] ? ' (all)' : ''}`);
-        try {
-          const clientReports = asReports(
-            await clientSuite({
-              seed,
-              runs,
-              allBundled: args['all-bundled'],
-              emulatorUrl: emulator.url,
-              emulatorStatesUrl: emulator.statesUrl,
-              progress,
-            }),
-          );
-          if (clientReports.length === 0) say('warning: the client suite returned no report');
-          reports.push(...clientReports);
-          if (interruptSignal.aborted) interrupted = true;
-        } catch (error) {
-          // The server report is still worth writing: say what went wrong and go on.
-          say(
-            `warning: the client suite could not run: ${String((error as Error)?.message ?? error).split('\n', 1)[0]}`,
-          );
-          clientFailed = true;
-        }
+      for (const { target: clientTarget, name } of clients) {
+        const slot = slots.push([]) - 1;
+        const progress = lines?.channel(name);
+        jobs.push({
+          name,
+          ...(clientTarget.server ? { group: EMULATOR } : {}),
+          run: async () => {
+            const expectedFailures = clientSuite?.bundledExpectedFailures(name);
+            try {
+              const outcome: RunOutcome = await clientSuite!.runClient({
+                target: clientTarget,
+                name,
+                ...(expectedFailures ? { expectedFailures } : {}),
+                progress: progress ?? false,
+                pool: 'threads',
+                log: say,
+              });
+              slots[slot] = [outcome.report];
+              if (outcome.interrupted) interrupted = true;
+            } catch (error) {
+              // The other reports are still worth writing: say what went wrong and go on.
+              say(
+                `warning: the client suite could not run for ${name}: ${String((error as Error)?.message ?? error).split('\n', 1)[0]}`,
+              );
+              clientFailed = true;
+            }
+          },
+        });
       }
+      say(`server suite: reference emulator, API ${target.apis.join(' and ')}, ${runs} runs per property`);
+      if (args['server-only']) say('--server-only: not running the client suite');
+      else if (!clientSuite) say('client suite not available in this build: ran the server suite only');
+      else
+        say(
+          `client suite: bundled clients${args['all-bundled'] ? ' (all)' : ''}, ${jobsAtOnce > 1 ? `beside the server suite (${jobsAtOnce} suites at a time)` : 'after the server suite'}`,
+        );
+      const left = await runSideBySide(jobs, jobsAtOnce, () => interruptSignal.aborted);
+      lines?.finish();
+      if (interruptSignal.aborted) interrupted = true;
+      if (left.length > 0) say(`interrupted: not running ${left.join(', ')}`);
     } finally {
       await emulator.close();
     }
+    const reports = slots.flat();
 
     await writeReports(reportDir, reports, { force: args.force, strict: args.strict });
     process.stdout.write(renderRunSummary(reports));
