@@ -81,6 +81,9 @@ async function wallRow(
   }
 }
 
+// issues #13 and #14: `npm start` with all 39 + 44 operations in stays within 20 s and 400 MB
+const START_WALL_TARGET_S = 20;
+
 export async function cliRows(settings: CliBenchSettings): Promise<BenchRow[]> {
   const rows: BenchRow[] = [];
   // start-up alone: load the CLI and the run command, print help
@@ -90,7 +93,7 @@ export async function cliRows(settings: CliBenchSettings): Promise<BenchRow[]> {
   const startWhat2 = '`npm start` (node bin/mturk-conformance.mjs run, defaults), wall time';
   const memWhat = '`npm start`: peak memory (sum of the process tree RSS, sampled)';
   const notMeasured = (why: string) => {
-    rows.push(notRun('npm-start.wall', startWhat2, why, '≤ 10 s'));
+    rows.push(notRun('npm-start.wall', startWhat2, why, `≤ ${START_WALL_TARGET_S} s`));
     rows.push(notRun('npm-start.memory', memWhat, why, '≤ 400 MB'));
   };
   try {
@@ -105,8 +108,8 @@ export async function cliRows(settings: CliBenchSettings): Promise<BenchRow[]> {
         status: 'measured',
         value: round(s, 2),
         unit: 's',
-        target: '≤ 10 s',
-        met: s <= 10,
+        target: `≤ ${START_WALL_TARGET_S} s`,
+        met: s <= START_WALL_TARGET_S,
         detail: detailOf(m),
       });
       const mb = m.peakTreeMb ?? m.maxRssMb;
