@@ -87,7 +87,11 @@ test.each([
       // wait for the suite's workers to exist
       // the client suite's worker starts the driver: wait for that grandchild
       const want = command === 'server' ? 1 : 3;
-      for (let i = 0; i < 600 && workers.length < want; i++) {
+      // and for the seed line, which the command prints after its signal handlers are in: the
+      // TypeScript loader's own child process appears before them, and a SIGINT sent then ends the
+      // process by the signal's default action (no exit status)
+      const started = () => /: seed \d+ /.test(stderr);
+      for (let i = 0; i < 600 && (workers.length < want || !started()); i++) {
         await new Promise((r) => setTimeout(r, 100));
         workers = descendantsOf(child.pid!);
       }
