@@ -7,7 +7,7 @@ import http from 'node:http';
 import type { ClientUnderTest } from '../mock/types.ts';
 import type { SpecSet } from '../spec/types.ts';
 import type { Codec, Credentials } from '../wire/codec.ts';
-import type { WireRequest, WireResponse } from '../wire/http-types.ts';
+import { joinedHeaders, type WireRequest, type WireResponse } from '../wire/http-types.ts';
 import { codecsFor } from '../wire/index.ts';
 import { LEGACY_API } from '../wire/legacy.ts';
 import { errorMessage, toJsonValue } from './common.ts';
@@ -132,13 +132,7 @@ function viaNodeHttp(
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('error', reject);
       res.on('end', () => {
-        const resHeaders: Record<string, string> = {};
-        const raw = res.rawHeaders;
-        for (let i = 0; i + 1 < raw.length; i += 2) {
-          const name = raw[i]!.toLowerCase();
-          const seen = resHeaders[name];
-          resHeaders[name] = seen === undefined ? raw[i + 1]! : `${seen}, ${raw[i + 1]!}`;
-        }
+        const resHeaders = joinedHeaders(res.rawHeaders);
         resolve({
           status: res.statusCode ?? 0,
           headers: resHeaders,

@@ -3,7 +3,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { RequestHandler } from 'msw';
-import type { WireRequest, WireResponse } from '../wire/http-types.ts';
+import { joinedHeaders, type WireRequest, type WireResponse } from '../wire/http-types.ts';
 import type { MockHandlers } from './handlers.ts';
 
 export interface MockEndpoint {
@@ -39,13 +39,7 @@ export async function startWireServer(mock: Pick<MockHandlers, 'receive'>, port 
         const url = new URL(req.url ?? '/', 'http://127.0.0.1');
         // every header as sent, a repeated one joined with ', ' (as fetch's Headers does; node's
         // req.headers would keep only the first of a repeated Authorization or Content-Type)
-        const headers: Record<string, string> = {};
-        const raw = req.rawHeaders;
-        for (let i = 0; i + 1 < raw.length; i += 2) {
-          const name = raw[i]!.toLowerCase();
-          const seen = headers[name];
-          headers[name] = seen === undefined ? raw[i + 1]! : `${seen}, ${raw[i + 1]!}`;
-        }
+        const headers = joinedHeaders(req.rawHeaders);
         const method = req.method ?? 'GET';
         const wire: WireRequest = {
           method,

@@ -77,3 +77,14 @@ export function foreignWireForm(req: WireRequest): string | undefined {
   if (!soap) return undefined;
   return `SOAP (Content-Type ${ct || '(none)'}${action !== undefined ? `, SOAPAction ${JSON.stringify(action)}` : ''})`;
 }
+
+/** Every header of a Node message by lower-case name, a repeated one joined with ', ' (as fetch's Headers does). */
+export function joinedHeaders(raw: string[]): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const name = raw[i]!.toLowerCase();
+    const seen = headers[name];
+    headers[name] = seen === undefined ? raw[i + 1]! : `${seen}, ${raw[i + 1]!}`;
+  }
+  return headers;
+}
