@@ -13,6 +13,9 @@ export interface OptionSpec {
   help: string;
   default?: string | number | boolean;
   valueName?: string;
+  /** 'int': the bounds a value must keep (a value out of them is a UsageError) */
+  min?: number;
+  max?: number;
 }
 
 export type Parsed<T extends Record<string, OptionSpec>> = {
@@ -56,7 +59,14 @@ export function parseArgs<T extends Record<string, OptionSpec>>(argv: string[], 
     if (value === undefined) throw new UsageError(`--${name} needs a value`);
     if (o.type === 'int') {
       if (!/^-?\d+$/.test(value)) throw new UsageError(`--${name} takes a whole number, got '${value}'`);
-      out[name] = Number(value);
+      const n = Number(value);
+      if (o.max !== undefined && (n < (o.min ?? 0) || n > o.max))
+        throw new UsageError(`--${name} must be between ${o.min ?? 0} and ${o.max}`);
+      if (o.min !== undefined && n < o.min)
+        throw new UsageError(
+          `--${name} must be ${o.min === 0 ? `0 or more (got ${n})` : `at least ${o.min}`}`,
+        );
+      out[name] = n;
     } else if (o.type === 'list') (out[name] as string[]).push(value);
     else out[name] = value;
   }

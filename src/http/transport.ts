@@ -43,44 +43,33 @@ export interface TransportStats {
   errors: Record<TransportErrorKind, number>;
 }
 
-function emptyStats(): TransportStats {
-  return {
-    sent: 0,
-    ok: 0,
-    errors: { timeout: 0, 'too-large': 0, reset: 0, refused: 0, redirect: 0, protocol: 0 },
-  };
-}
+const stats: TransportStats = {
+  sent: 0,
+  ok: 0,
+  errors: { timeout: 0, 'too-large': 0, reset: 0, refused: 0, redirect: 0, protocol: 0 },
+};
 
-let stats = emptyStats();
-
-/** Counters of this process's transport use (the benchmark reads them). */
+/** Counters of this process's transport use (tests read them). */
 export function transportStats(): TransportStats {
   return { ...stats, errors: { ...stats.errors } };
-}
-
-export function resetTransportStats(): void {
-  stats = emptyStats();
 }
 
 let httpAgent: http.Agent | undefined;
 let httpsAgent: https.Agent | undefined;
 
+const AGENT_OPTIONS: http.AgentOptions = {
+  keepAlive: true,
+  maxSockets: DEFAULT_MAX_SOCKETS,
+  maxFreeSockets: DEFAULT_MAX_SOCKETS,
+  maxTotalSockets: DEFAULT_MAX_SOCKETS * 4,
+};
+
 function sharedAgent(protocol: string): http.Agent {
   if (protocol === 'https:') {
-    httpsAgent ??= new https.Agent({
-      keepAlive: true,
-      maxSockets: DEFAULT_MAX_SOCKETS,
-      maxFreeSockets: DEFAULT_MAX_SOCKETS,
-      maxTotalSockets: DEFAULT_MAX_SOCKETS * 4,
-    });
+    httpsAgent ??= new https.Agent(AGENT_OPTIONS);
     return httpsAgent;
   }
-  httpAgent ??= new http.Agent({
-    keepAlive: true,
-    maxSockets: DEFAULT_MAX_SOCKETS,
-    maxFreeSockets: DEFAULT_MAX_SOCKETS,
-    maxTotalSockets: DEFAULT_MAX_SOCKETS * 4,
-  });
+  httpAgent ??= new http.Agent(AGENT_OPTIONS);
   return httpAgent;
 }
 
@@ -120,7 +109,8 @@ export function classifyError(err: unknown): { error: TransportErrorKind; messag
   return { error: 'reset', message: `connection failed (${code ? `${code}: ` : ''}${msg})` };
 }
 
-function headersOf(raw: http.IncomingHttpHeaders): Record<string, string> {
+/** A Node message's headers, names lower-cased, repeated values joined with ', '. */
+export function headersOf(raw: http.IncomingHttpHeaders): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(raw)) {
     if (v === undefined) continue;

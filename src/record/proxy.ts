@@ -9,7 +9,7 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { checkTarget } from '../http/targets.ts';
-import { send } from '../http/transport.ts';
+import { headersOf, send } from '../http/transport.ts';
 import { loadSpecs } from '../spec/load.ts';
 import { APIS, type SpecSet } from '../spec/types.ts';
 import type { WireRequest, WireResponse } from '../wire/http-types.ts';
@@ -81,13 +81,6 @@ function readBody(req: IncomingMessage): Promise<string | undefined> {
     req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
     req.on('error', reject);
   });
-}
-
-function flatHeaders(req: IncomingMessage): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(req.headers))
-    if (v !== undefined) out[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : v;
-  return out;
 }
 
 /** Hop-by-hop headers: about one connection, not the exchange. */
@@ -175,7 +168,7 @@ export async function startRecorder(opts: RecorderOptions): Promise<Recorder> {
         if (body === undefined) return fail(413, `record: request body over ${MAX_BODY_BYTES} bytes`);
         const raw = req.url ?? '/';
         const q = raw.indexOf('?');
-        const headers = flatHeaders(req);
+        const headers = headersOf(req.headers);
         // the answer must be readable to be recorded: no compressed bodies
         delete headers['accept-encoding'];
         for (const h of HOP) delete headers[h];

@@ -152,10 +152,6 @@ const byRoleCache = new WeakMap<
   Map<ParameterRole, { name: string; spec: CommonParameterSpec }>
 >();
 
-export function operation(set: SpecSet, api: Api, name: string): OperationSpec | undefined {
-  return set.apis[api].operations.get(name);
-}
-
 const templateParts = new Map<string, string[]>();
 
 /** Fill a message template: {Name} from the values given, unknown names left as they are. */

@@ -26,6 +26,9 @@ import { helpText, type OptionSpec, parseArgs, splitList, UsageError } from '../
 import { GATING_OPTIONS, OUTPUT_OPTIONS, parseMaxNotRun, SELECTION_OPTIONS } from '../suite-options.ts';
 import { finishRun, parseApis, parseOperations, randomSeed, targetSlug } from './server.ts';
 
+/** More lanes than this would only start more driver processes than two cores can keep busy. */
+const MAX_LANES = 16;
+
 export const OPTIONS = {
   driver: {
     type: 'string',
@@ -53,7 +56,7 @@ export const OPTIONS = {
     valueName: 'VERSION',
   },
   ...SELECTION_OPTIONS,
-  runs: { type: 'int', help: 'generated cases per property check', default: 25 },
+  runs: { type: 'int', help: 'generated cases per property check', default: 25, min: 1 },
   'report-dir': {
     type: 'string',
     help: 'where to write the report (default: reports/<client>)',
@@ -64,15 +67,20 @@ export const OPTIONS = {
     type: 'int',
     help: 'time limit for the driver to answer one case; a case answered with retryable faults gets the back-off of --max-attempts attempts on top',
     default: 10000,
+    min: 1,
   },
   'max-attempts': {
     type: 'int',
     help: "the most attempts the client makes for one call on retryable faults (the default is botocore's legacy retry mode; SDK v3 makes 3)",
     default: DEFAULT_CLIENT_MAX_ATTEMPTS,
+    min: 1,
+    max: 20,
   },
   lanes: {
     type: 'int',
     help: `checks run side by side against the mock, each lane with its own mock endpoint and client (a driver: its own process); default ${IN_PROCESS_LANES} for a bundled client, 1 for a driver; end-to-end checks (--server) always run one at a time`,
+    min: 1,
+    max: MAX_LANES,
   },
   ...OUTPUT_OPTIONS,
 } satisfies Record<string, OptionSpec>;
@@ -82,9 +90,6 @@ const SYNOPSIS =
 
 /** Client checks vitest keeps in flight per lane: the checks of about two operations. */
 const CHECKS_IN_FLIGHT_PER_LANE = 16;
-
-/** More lanes than this would only start more driver processes than two cores can keep busy. */
-const MAX_LANES = 16;
 
 export const BUNDLED_CLIENTS = ['sdk-v3', 'legacy-rest', 'legacy-soap'] as const;
 const BUNDLED_API: Record<(typeof BUNDLED_CLIENTS)[number], Api> = {
@@ -283,13 +288,6 @@ export async function run(argv: string[]): Promise<number> {
   }
   if (args.client && !(BUNDLED_CLIENTS as readonly string[]).includes(args.client))
     throw new UsageError(`--client ${args.client}: unknown (known: ${BUNDLED_CLIENTS.join(', ')})`);
-  if (args.runs !== undefined && args.runs < 1) throw new UsageError('--runs must be at least 1');
-  if (args['timeout-ms'] !== undefined && args['timeout-ms'] < 1)
-    throw new UsageError('--timeout-ms must be positive');
-  if (args['max-attempts'] !== undefined && (args['max-attempts'] < 1 || args['max-attempts'] > 20))
-    throw new UsageError('--max-attempts must be between 1 and 20');
-  if (args.lanes !== undefined && (args.lanes < 1 || args.lanes > MAX_LANES))
-    throw new UsageError(`--lanes must be between 1 and ${MAX_LANES}`);
   if (args['states-url'] && !args.server) throw new UsageError('--states-url needs --server URL');
   for (const [url, what] of [
     [args.server, '--server'],

@@ -18,7 +18,7 @@ export const OPTIONS = {
     type: 'boolean',
     help: 'let --target be MTurk’s sandbox (both API generations’ hosts); production and other hosts stay refused',
   },
-  'timeout-ms': { type: 'int', help: 'deadline of one forwarded exchange', default: 30000 },
+  'timeout-ms': { type: 'int', help: 'deadline of one forwarded exchange', default: 30000, min: 1 },
   help: { type: 'boolean', help: 'show this help' },
 } satisfies Record<string, OptionSpec>;
 
@@ -50,8 +50,6 @@ export async function run(argv: string[]): Promise<number> {
   if (args._.length > 0) throw new UsageError(`unexpected argument '${args._[0]}' (see --help)`);
   if (!args.target) throw new UsageError('--target URL is required (see --help)');
   if (args.listen === undefined) throw new UsageError('--listen PORT is required (see --help)');
-  if (args['timeout-ms'] !== undefined && args['timeout-ms'] < 1)
-    throw new UsageError('--timeout-ms must be positive');
   if (args.out === '') throw new UsageError('--out needs a directory name');
   const out = args.out ?? defaultOut(new Date());
   const { startRecorder, RecordError } = await import('../../record/proxy.ts');

@@ -6,14 +6,18 @@ import { helpText, type OptionSpec, parseArgs, UsageError } from '../args.ts';
 
 export const OPTIONS = {
   endpoint: { type: 'string', help: 'base URL of the server to replay against (required)', valueName: 'URL' },
-  through: { type: 'int', help: 'replay exchanges 1..N only (what each failure’s reproduce line uses)' },
+  through: {
+    type: 'int',
+    help: 'replay exchanges 1..N only (what each failure’s reproduce line uses)',
+    min: 1,
+  },
   'report-dir': {
     type: 'string',
     help: 'where to write the report',
     default: 'reports/replay',
     valueName: 'DIR',
   },
-  'timeout-ms': { type: 'int', help: 'time limit per request', default: 10000 },
+  'timeout-ms': { type: 'int', help: 'time limit per request', default: 10000, min: 1 },
   'allow-remote': {
     type: 'boolean',
     help: 'allow an endpoint that is not on this machine (MTurk itself is always refused)',
@@ -43,9 +47,6 @@ export async function run(argv: string[]): Promise<number> {
   if (!args.endpoint) throw new UsageError('--endpoint URL is required (see --help)');
   if (args._.length === 0)
     throw new UsageError('name the recorded fixtures (files or directories) to replay (see --help)');
-  if (args.through !== undefined && args.through < 1) throw new UsageError('--through must be at least 1');
-  if (args['timeout-ms'] !== undefined && args['timeout-ms'] < 1)
-    throw new UsageError('--timeout-ms must be positive');
   const verdict = checkTarget(args.endpoint, { allowRemote: args['allow-remote'] });
   if (!verdict.ok) throw new UsageError(`--endpoint ${verdict.reason}`);
   const { loadRecording, replay, replayReproduce, ReplayError } = await import('../../record/replay.ts');

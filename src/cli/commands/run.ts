@@ -24,7 +24,7 @@ import { defaultCredentials, interruptedSummary, randomSeed } from './server.ts'
 export const MAX_RUN_JOBS = 4;
 
 const OPTIONS = {
-  runs: { type: 'int', help: 'generated cases per property check', default: 100 },
+  runs: { type: 'int', help: 'generated cases per property check', default: 100, min: 1 },
   seed: { type: 'int', help: 'random seed (default: random, printed; reuse it to get the same cases)' },
   'report-dir': {
     type: 'string',
@@ -42,6 +42,8 @@ const OPTIONS = {
     type: 'int',
     help: `suites run at once (at most ${MAX_RUN_JOBS}): 2 puts the client suites beside the server suite on a second core, for more memory`,
     default: 1,
+    min: 1,
+    max: MAX_RUN_JOBS,
   },
   force: { type: 'boolean', help: 'write into a report dir that holds other files' },
   'no-progress': { type: 'boolean', help: 'no progress line on stderr' },
@@ -126,10 +128,7 @@ export async function run(argv: string[]): Promise<number> {
     return 0;
   }
   if (args._.length > 0) throw new UsageError(`unexpected argument '${args._[0]}' (see --help)`);
-  if (args.runs !== undefined && args.runs < 1) throw new UsageError('--runs must be at least 1');
   const jobsAtOnce = args.jobs ?? 1;
-  if (jobsAtOnce < 1 || jobsAtOnce > MAX_RUN_JOBS)
-    throw new UsageError(`--jobs must be between 1 and ${MAX_RUN_JOBS}`);
   const command = 'mturk-conformance run';
   const reportDir = args['report-dir'] ?? 'reports/latest';
   const runs = args.runs ?? 100;

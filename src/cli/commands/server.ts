@@ -29,6 +29,9 @@ import {
 } from '../credentials.ts';
 import { GATING_OPTIONS, OUTPUT_OPTIONS, parseMaxNotRun, SELECTION_OPTIONS } from '../suite-options.ts';
 
+/** More checks in flight than sockets per host (src/http) would only queue. */
+const MAX_CONCURRENCY = 64;
+
 export const OPTIONS = {
   endpoint: { type: 'string', help: 'base URL of the server under test (required)', valueName: 'URL' },
   'states-url': {
@@ -47,18 +50,20 @@ export const OPTIONS = {
     valueName: 'FORM',
   },
   ...SELECTION_OPTIONS,
-  runs: { type: 'int', help: 'generated cases per property check', default: 100 },
+  runs: { type: 'int', help: 'generated cases per property check', default: 100, min: 1 },
   'report-dir': {
     type: 'string',
     help: 'where to write the report (default: reports/<target>)',
     valueName: 'DIR',
   },
   ...GATING_OPTIONS,
-  'timeout-ms': { type: 'int', help: 'time limit per request', default: 5000 },
+  'timeout-ms': { type: 'int', help: 'time limit per request', default: 5000, min: 1 },
   concurrency: {
     type: 'int',
     help: 'checks in flight at once; lower it for a server or states endpoint that fails or times out under load',
     default: SERVER_CHECK_CONCURRENCY,
+    min: 1,
+    max: MAX_CONCURRENCY,
   },
   'access-key': {
     type: 'list',
@@ -75,6 +80,7 @@ export const OPTIONS = {
     type: 'int',
     help: 'keep trying to reach the endpoint for this long (a server still starting)',
     default: 0,
+    min: 0,
   },
   'allow-remote': {
     type: 'boolean',
@@ -84,9 +90,6 @@ export const OPTIONS = {
 } satisfies Record<string, OptionSpec>;
 
 const SYNOPSIS = '--endpoint URL [options]';
-
-/** More checks in flight than sockets per host (src/http) would only queue. */
-const MAX_CONCURRENCY = 64;
 
 export function parseApis(values: string[]): Api[] {
   const list = splitList(values);
@@ -208,13 +211,6 @@ export async function run(argv: string[]): Promise<number> {
     const legacyWires = parseLegacyWire(args['legacy-wire']);
     const given = readCredentials(args['access-key'], args['secret-key']);
     const credentials = given.credentials ?? (await defaultCredentials());
-    if (args.runs !== undefined && args.runs < 1) throw new UsageError('--runs must be at least 1');
-    if (args['timeout-ms'] !== undefined && args['timeout-ms'] < 1)
-      throw new UsageError('--timeout-ms must be positive');
-    if (args['wait-ms'] !== undefined && args['wait-ms'] < 0)
-      throw new UsageError(`--wait-ms must be 0 or more (got ${args['wait-ms']})`);
-    if (args.concurrency !== undefined && (args.concurrency < 1 || args.concurrency > MAX_CONCURRENCY))
-      throw new UsageError(`--concurrency must be between 1 and ${MAX_CONCURRENCY}`);
     const maxNotRun = parseMaxNotRun(args['max-not-run']);
     const seedGiven = args.seed !== undefined;
     const seed = args.seed ?? randomSeed();
