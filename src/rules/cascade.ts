@@ -10,7 +10,7 @@ import { CheckFailure } from '../checks/session.ts';
 import { fromCents, toCents } from '../emulator/store.ts';
 import type { SpecProblem } from '../spec/load.ts';
 import { accountOf, draw, LARGE_CHARGE, paidOnce, payerState } from './charge.ts';
-import { childStatusesKnown, stateFields } from './context.ts';
+import { childStatusesKnown, onEntity, stateFields } from './context.ts';
 import type { RuleKindModule, ServerRuleContext } from './types.ts';
 import { effectValue, evalValue, fieldName } from './values.ts';
 
@@ -65,11 +65,8 @@ export const cascade: RuleKindModule = {
     if (!ctx.set.model.account) out.push(ctx.problem('/amount', 'model.json has no account to draw on'));
     return out;
   },
-  execute(ctx) {
-    const missing = ctx.needEntity();
-    if (missing) return missing;
+  execute: onEntity((ctx, rec) => {
     const { rule, store } = ctx;
-    const rec = ctx.rec!;
     const childSpec = ctx.set.model.entities[rule.entity!];
     const kids = store
       .childrenOf(rec, rule.entity!)
@@ -88,7 +85,7 @@ export const cascade: RuleKindModule = {
       String(evalValue(rule.amount, { input: ctx.call.input, now: ctx.now, fields: rec.fields }) ?? ''),
     );
     return Number.isFinite(each) ? draw(ctx, each * kids.length) : undefined;
-  },
+  }),
   // the model follows statuses, not the balance (a server's own, spent by other checks and runs):
   // the documented refusal for want of funds may come whenever the cascade pays
   predict: (ctx) => ({ maybe: [ctx.rule.error!] }),

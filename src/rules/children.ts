@@ -4,7 +4,7 @@
 // the rule's error and changes nothing.
 
 import type { SpecProblem } from '../spec/load.ts';
-import { childStatusesKnown, guardClientChecks, guardServerCheck } from './context.ts';
+import { childStatusesKnown, guardClientChecks, guardServerCheck, onEntity } from './context.ts';
 import type { RuleKindModule, ServerRuleContext } from './types.ts';
 
 export function childrenChecks(ctx: ServerRuleContext): void {
@@ -45,12 +45,9 @@ export const children: RuleKindModule = {
     });
     return out;
   },
-  execute(ctx) {
-    const missing = ctx.needEntity();
-    if (missing) return missing;
+  execute: onEntity((ctx, rec) => {
     const { rule, store, op } = ctx;
     const statuses = rule.statuses ?? [];
-    const rec = ctx.rec!;
     if (!store.childrenOf(rec, rule.entity!).some((c) => statuses.includes(String(store.statusOf(c)))))
       return undefined;
     const allowed = op.behaviour.rules.find((x) => x.kind === 'status')?.allowed ?? [];
@@ -59,7 +56,7 @@ export const children: RuleKindModule = {
       CurrentState: store.statusOf(rec),
       allowed: allowed.join(', '),
     });
-  },
+  }),
   // refused while the model knows of a child in one of the statuses; unknown children: it may be
   predict(ctx) {
     const errors = [ctx.rule.error!, ...(ctx.rule.acceptErrors ?? [])];

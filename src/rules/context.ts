@@ -15,10 +15,12 @@ import {
   runCases,
   sample,
 } from '../client-checks/e2e-support.ts';
+import type { StoredEntity } from '../emulator/store.ts';
 import type { SpecProblem } from '../spec/load.ts';
 import { inputMembers } from '../spec/resolve.ts';
 import type { OperationSpec, SpecSet } from '../spec/types.ts';
-import type { RuleContext, RuleValidationContext, ServerRuleContext } from './types.ts';
+import type { ErrorOutcome } from '../wire/codec.ts';
+import type { EngineContext, RuleContext, RuleValidationContext, ServerRuleContext } from './types.ts';
 
 /** An id of `entity` that names nothing: the entity's id format, else the member's constraints. */
 export function unknownId(
@@ -36,6 +38,13 @@ export function unknownId(
       ? validValue(m, { nonEmpty: true, plain: true }).map(String)
       : fc.string({ minLength: 8, maxLength: 16 });
   return String(fc.sample(arb, { seed, numRuns: 1 })[0]);
+}
+
+/** An emulator meaning that needs the selected entity: without one, the missing-entity error. */
+export function onEntity(
+  run: (ctx: EngineContext, rec: StoredEntity) => ErrorOutcome | undefined,
+): (ctx: EngineContext) => ErrorOutcome | undefined {
+  return (ctx) => ctx.needEntity() ?? run(ctx, ctx.rec!);
 }
 
 /** Every model field of `entity` as a provider state creates it (none without an entity). */

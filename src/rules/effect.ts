@@ -9,6 +9,7 @@ import { show } from '../client-checks/e2e-support.ts';
 import type { SpecProblem } from '../spec/load.ts';
 import { inputMatches, inputMembers, ruleInput } from '../spec/resolve.ts';
 import type { OperationSpec, RuleSpec, SpecSet } from '../spec/types.ts';
+import { onEntity } from './context.ts';
 import type { RuleKindModule } from './types.ts';
 import { effectValue, evalValue, fieldName, isCompound, parseValue } from './values.ts';
 import { appliesTo, meetWhen } from './when.ts';
@@ -140,16 +141,14 @@ export const effect: RuleKindModule = {
     return out;
   },
 
-  execute(ctx) {
-    const missing = ctx.needEntity();
-    if (missing) return missing;
+  execute: onEntity((ctx, rec) => {
     // an effect for other input, or for another status, leaves the entity alone
-    if (!applies(ctx.set, ctx.op, ctx.rule, ctx.call.input, ctx.store.statusOf(ctx.rec!), ctx.now))
+    if (!applies(ctx.set, ctx.op, ctx.rule, ctx.call.input, ctx.store.statusOf(rec), ctx.now))
       return undefined;
     const fields: Record<string, unknown> = {};
-    const from = { now: ctx.now, input: ctx.call.input, status: ctx.store.statusOf(ctx.rec!) };
+    const from = { now: ctx.now, input: ctx.call.input, status: ctx.store.statusOf(rec) };
     // sums, $field and $lookup (values.ts evalValue); an absent part leaves the field alone
-    const env = { ...from, fields: ctx.rec!.fields, lookup: ctx.made.lookup, created: ctx.made.created };
+    const env = { ...from, fields: rec.fields, lookup: ctx.made.lookup, created: ctx.made.created };
     for (const [field, v] of Object.entries(ctx.rule.set ?? {})) {
       const x = isCompound(v)
         ? ((y) => (y === undefined ? undefined : { value: y }))(evalValue(v, env))
@@ -157,12 +156,12 @@ export const effect: RuleKindModule = {
       if (x) fields[fieldName(field, ctx.ent)] = x.value;
     }
     // past the `unlessPast` time the status stays (an expired HIT given more slots stays expired)
-    const until = ctx.rule.unlessPast ? ctx.rec!.fields[ctx.rule.unlessPast] : undefined;
+    const until = ctx.rule.unlessPast ? rec.fields[ctx.rule.unlessPast] : undefined;
     const at = until instanceof Date ? until.getTime() : typeof until === 'string' ? Date.parse(until) : NaN;
     if (ctx.ent.status && !Number.isNaN(at) && at <= ctx.now.getTime()) delete fields[ctx.ent.status.field];
-    ctx.pending.push({ rec: ctx.rec!, fields });
+    ctx.pending.push({ rec, fields });
     return undefined;
-  },
+  }),
 
   predict: (ctx) => {
     // an effect for other input, or from another status, leaves the status alone

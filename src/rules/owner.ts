@@ -5,6 +5,7 @@ import { expectedObservation, idInput, minimalInput, observed, stateStatus } fro
 import { freshIds } from '../checks/rule-support.ts';
 import { ruleCheck, sameObservation } from '../checks/target.ts';
 import { requiredInput } from '../client-checks/e2e-support.ts';
+import { onEntity } from './context.ts';
 import type { RuleKindModule } from './types.ts';
 
 export const owner: RuleKindModule = {
@@ -12,13 +13,11 @@ export const owner: RuleKindModule = {
   schema: { required: ['error', 'given'] },
   signer: true,
 
-  execute(ctx) {
-    const missing = ctx.needEntity();
-    if (missing) return missing;
-    return ctx.store.ownerOf(ctx.rec!) !== ctx.call.accessKeyId
+  execute: onEntity((ctx, rec) => {
+    return ctx.store.ownerOf(rec) !== ctx.call.accessKeyId
       ? ctx.error(ctx.rule.error!, { ...ctx.idValues })
       : undefined;
-  },
+  }),
 
   predict: (ctx) => (ctx.as !== 0 && ctx.rule.error ? { refuse: [ctx.rule.error] } : undefined),
 

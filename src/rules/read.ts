@@ -6,7 +6,7 @@ import { expectAsCreated, freshIds } from '../checks/rule-support.ts';
 import { show } from '../client-checks/e2e-support.ts';
 import { project, projectionContext } from '../emulator/project.ts';
 import { apiFieldName, outputMembers } from '../spec/resolve.ts';
-import { fromStateCheck } from './context.ts';
+import { fromStateCheck, onEntity } from './context.ts';
 import type { RuleContext, RuleKindModule } from './types.ts';
 import { createdFacts, parseValue } from './values.ts';
 
@@ -64,14 +64,12 @@ export const read: RuleKindModule = {
   },
   successState: true,
 
-  execute(ctx) {
-    const missing = ctx.needEntity();
-    if (missing) return missing;
+  execute: onEntity((ctx, rec) => {
     // shown once every rule passed, so an operation that also changes the entity shows it changed
     ctx.commits.push(() => {
       for (const [name, source] of Object.entries(ctx.rule.output ?? {})) {
         const m = ctx.outMembers.get(name);
-        const from = parseValue(source).kind === 'parent' ? ctx.store.parentOf(ctx.rec!) : ctx.rec;
+        const from = parseValue(source).kind === 'parent' ? ctx.store.parentOf(rec) : rec;
         if (!m || !from) continue;
         const field = entityField(source);
         const v = ctx.store.view(from, ctx.op.api);
@@ -80,7 +78,7 @@ export const read: RuleKindModule = {
       }
     });
     return undefined;
-  },
+  }),
 
   checks(ctx) {
     const { set, op, rule, entity } = ctx;

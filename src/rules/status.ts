@@ -17,6 +17,7 @@ import { ruleCheck, sameObservation } from '../checks/target.ts';
 import { E2eFailure, requiredInput } from '../client-checks/e2e-support.ts';
 import type { SpecProblem } from '../spec/load.ts';
 import type { RuleSpec } from '../spec/types.ts';
+import { onEntity } from './context.ts';
 import { rulesWith } from './index.ts';
 import type { RuleKindModule } from './types.ts';
 
@@ -70,15 +71,13 @@ export const status: RuleKindModule = {
     return out;
   },
 
-  execute(ctx) {
-    const missing = ctx.needEntity();
-    if (missing) return missing;
+  execute: onEntity((ctx, rec) => {
     const allowed = allowedFor(ctx.rule, ctx.call.input);
-    const current = ctx.store.statusOf(ctx.rec!);
+    const current = ctx.store.statusOf(rec);
     return allowed.includes(String(current))
       ? undefined
       : ctx.error(ctx.rule.error!, { ...ctx.idValues, allowed, CurrentState: current });
-  },
+  }),
 
   predict(ctx) {
     const { rule, status: current } = ctx;

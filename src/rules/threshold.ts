@@ -5,7 +5,7 @@
 
 import type { SpecProblem } from '../spec/load.ts';
 import type { RuleSpec, SpecSet } from '../spec/types.ts';
-import { guardClientChecks, guardServerCheck, stateField } from './context.ts';
+import { guardClientChecks, guardServerCheck, onEntity, stateField } from './context.ts';
 import type { RuleKindModule, ServerRuleContext } from './types.ts';
 
 /** What a call from `state` asks for: exactly enough to reach the bound; the entity's value. */
@@ -55,17 +55,15 @@ export const threshold: RuleKindModule = {
     });
     return out;
   },
-  execute(ctx) {
-    const missing = ctx.needEntity();
-    if (missing) return missing;
+  execute: onEntity((ctx, rec) => {
     const { rule, call } = ctx;
-    const current = Number(ctx.rec!.fields[rule.field!] ?? 0);
+    const current = Number(rec.fields[rule.field!] ?? 0);
     const more = Number(call.input[rule.input as string] ?? 0);
     const below = rule.below ?? Number.POSITIVE_INFINITY;
     return current < below && current + more >= below
       ? ctx.error(rule.error!, { ...ctx.idValues })
       : undefined;
-  },
+  }),
   // the model follows statuses, not MaxAssignments: the refusal may come
   predict: (ctx) => ({ maybe: [ctx.rule.error!, ...(ctx.rule.acceptErrors ?? [])] }),
   clientChecks: (ctx) =>

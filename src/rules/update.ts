@@ -21,7 +21,7 @@ import {
 } from '../client-checks/e2e-support.ts';
 import type { SpecProblem } from '../spec/load.ts';
 import { apiFieldName, errorSpec } from '../spec/resolve.ts';
-import { unknownId } from './context.ts';
+import { onEntity, unknownId } from './context.ts';
 import type { RuleKindModule, ServerRuleContext } from './types.ts';
 import { evalValue, evalValues } from './values.ts';
 
@@ -151,15 +151,11 @@ export const update: RuleKindModule = {
       out.push(ctx.problem('/statusError', `unknown error ${rule.statusError}`));
     return out;
   },
-  execute(ctx) {
-    const missing = ctx.needEntity();
-    if (missing) return missing;
+  execute: onEntity((ctx, rec) => {
     const { rule, store, call } = ctx;
     const env = { input: call.input, now: ctx.now };
     const want = Object.entries(rule.match ?? {}).map(([f, v]) => [f, evalValue(v, env)] as const);
-    const child = store
-      .childrenOf(ctx.rec!, rule.entity!)
-      .find((c) => want.every(([f, v]) => c.fields[f] === v));
+    const child = store.childrenOf(rec, rule.entity!).find((c) => want.every(([f, v]) => c.fields[f] === v));
     if (!child) return ctx.error(rule.error!, { ...ctx.idValues, ...Object.fromEntries(want) });
     const current = String(store.statusOf(child));
     if (rule.allowed && !rule.allowed.includes(current))
@@ -171,7 +167,7 @@ export const update: RuleKindModule = {
       });
     ctx.pending.push({ rec: child, fields: evalValues(rule.set ?? {}, { ...env, fields: child.fields }) });
     return undefined;
-  },
+  }),
   // the model follows the selected entity, not its children: either refusal may come
   predict: (ctx) => ({
     maybe: [

@@ -12,7 +12,7 @@ import type { SpecProblem } from '../spec/load.ts';
 import { errorSpec } from '../spec/resolve.ts';
 import type { RuleSpec, SpecSet } from '../spec/types.ts';
 import { parseXmlSafe } from '../wire/xml.ts';
-import { fromStateCheck } from './context.ts';
+import { fromStateCheck, onEntity } from './context.ts';
 import type { RuleKindModule } from './types.ts';
 
 /** The local name of an element (a `prefix:` dropped). */
@@ -111,12 +111,10 @@ export const upload: RuleKindModule = {
     return out;
   },
 
-  execute(ctx) {
-    const missing = ctx.needEntity();
-    if (missing) return missing;
+  execute: onEntity((ctx, rec) => {
     const { rule, call } = ctx;
     const q = call.input[rule.member!];
-    const key = typeof q === 'string' ? questionAnswers(ctx.rec!.fields[rule.field!]).get(q) : undefined;
+    const key = typeof q === 'string' ? questionAnswers(rec.fields[rule.field!]).get(q) : undefined;
     if (key === undefined)
       return ctx.error(rule.error!, {
         ...ctx.idValues,
@@ -126,11 +124,11 @@ export const upload: RuleKindModule = {
       });
     // a loopback URL, valid for 60 seconds as documented; nothing serves it
     const expires = Math.floor(ctx.now.getTime() / 1000) + 60;
-    const id = encodeURIComponent(String(ctx.rec!.id));
+    const id = encodeURIComponent(String(rec.id));
     ctx.output[rule.show!] =
       `http://127.0.0.1/uploads/${id}/${encodeURIComponent(q as string)}/${encodeURIComponent(key)}?expires=${expires}`;
     return undefined;
-  },
+  }),
 
   checks(ctx) {
     const { set, op, rule, entity } = ctx;

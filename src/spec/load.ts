@@ -246,7 +246,7 @@ export function loadSpecsUncached(dir: string, options: { trustBuild?: boolean }
   if (problems.length) throw new SpecProblems(problems);
 
   const set: SpecSet = { dir, sources, errors, model, apis, files };
-  problems.push(...crossCheck(set), ...checkCases(set), ...checkExclusive(set), ...checkConditional(set));
+  problems.push(...crossCheck(set), ...checkCases(set), ...checkInputGroups(set));
   if (problems.length) throw new SpecProblems(problems);
   return set;
 }
@@ -511,14 +511,22 @@ function crossCheck(set: SpecSet): SpecProblem[] {
   return out;
 }
 
-/** Exclusive groups: members of the operation's input, optional, each in one group only. */
-function checkExclusive(set: SpecSet): SpecProblem[] {
+/**
+ * Exclusive groups: members of the operation's input, optional, each in one group only. Rules'
+ * `when` and `requiredWithout` groups name optional input members of their operation too.
+ */
+function checkInputGroups(set: SpecSet): SpecProblem[] {
   const out: SpecProblem[] = [];
   for (const api of APIS)
     for (const op of set.apis[api].operations.values()) {
       const file = set.files.get(op) ?? `${api}/${op.operation}.json`;
       const problem = (pointer: string, message: string) => {
         out.push({ file, pointer, message });
+      };
+      const optional = (m: string, pointer: string, required = 'a call always gives it') => {
+        const ms = op.input.members[m];
+        if (!ms) problem(pointer, `${m} is not an input member`);
+        else if (ms.required) problem(pointer, `${m} is required, so ${required}`);
       };
       const seen = new Set<string>();
       (op.input.exclusive ?? []).forEach((g, i) => {
@@ -526,32 +534,11 @@ function checkExclusive(set: SpecSet): SpecProblem[] {
         if (g.error !== undefined && !(g.error in set.errors.errors))
           problem(`${at}/error`, `unknown error ${g.error} (see errors.json)`);
         g.members.forEach((m, j) => {
-          const ms = op.input.members[m];
-          if (!ms) problem(`${at}/members/${j}`, `${m} is not an input member`);
-          else if (ms.required)
-            problem(`${at}/members/${j}`, `${m} is required, so it cannot exclude another member`);
+          optional(m, `${at}/members/${j}`, 'it cannot exclude another member');
           if (seen.has(m)) problem(`${at}/members/${j}`, `${m} is in another group already`);
           seen.add(m);
         });
       });
-    }
-  return out;
-}
-
-/** Rules' `when` and `requiredWithout` groups name optional input members of their operation. */
-function checkConditional(set: SpecSet): SpecProblem[] {
-  const out: SpecProblem[] = [];
-  for (const api of APIS)
-    for (const op of set.apis[api].operations.values()) {
-      const file = set.files.get(op) ?? `${api}/${op.operation}.json`;
-      const problem = (pointer: string, message: string) => {
-        out.push({ file, pointer, message });
-      };
-      const optional = (m: string, pointer: string) => {
-        const ms = op.input.members[m];
-        if (!ms) problem(pointer, `${m} is not an input member`);
-        else if (ms.required) problem(pointer, `${m} is required, so a call always gives it`);
-      };
       op.behaviour.rules.forEach((r, i) => {
         for (const side of ['present', 'absent'] as const)
           (r.when?.[side] ?? []).forEach((m, j) => {
