@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { measureCommand, type ProcMeasure } from './proc.ts';
 import { round } from './rows-http.ts';
-import { type BenchRow, notRun } from './types.ts';
+import { type BenchRow, measured, notRun } from './types.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const BIN = join(ROOT, 'bin', 'mturk-conformance.mjs');
@@ -69,11 +69,7 @@ async function wallRow(
     const why = exitZero ? (m.exitCode === 0 ? undefined : (usable(m) ?? `exit ${m.exitCode}`)) : usable(m);
     if (why) return notRun(id, what, why);
     return {
-      id,
-      what,
-      status: 'measured',
-      value: round(m.wallMs / 1000, 2),
-      unit: 's',
+      ...measured(id, what, round(m.wallMs / 1000, 2), 's'),
       detail: detailOf(m),
     };
   } catch (e) {
@@ -103,11 +99,7 @@ export async function cliRows(settings: CliBenchSettings): Promise<BenchRow[]> {
     else {
       const s = m.wallMs / 1000;
       rows.push({
-        id: 'npm-start.wall',
-        what: startWhat2,
-        status: 'measured',
-        value: round(s, 2),
-        unit: 's',
+        ...measured('npm-start.wall', startWhat2, round(s, 2), 's'),
         target: `≤ ${START_WALL_TARGET_S} s`,
         met: s <= START_WALL_TARGET_S,
         detail: detailOf(m),
@@ -117,11 +109,7 @@ export async function cliRows(settings: CliBenchSettings): Promise<BenchRow[]> {
         mb === undefined
           ? notRun('npm-start.memory', memWhat, 'neither /proc nor /usr/bin/time available', '≤ 400 MB')
           : {
-              id: 'npm-start.memory',
-              what: memWhat,
-              status: 'measured',
-              value: round(mb, 0),
-              unit: 'MB',
+              ...measured('npm-start.memory', memWhat, round(mb, 0), 'MB'),
               target: '≤ 400 MB',
               met: mb <= 400,
               detail: detailOf(m),

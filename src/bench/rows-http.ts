@@ -6,7 +6,7 @@ import type { Api } from '../spec/types.ts';
 import type { WireRequest } from '../wire/http-types.ts';
 import { drive, type LoadResult } from './loadgen.ts';
 import { startChildServer } from './servers.ts';
-import { type BenchRow, notRun } from './types.ts';
+import { type BenchRow, measured, notRun } from './types.ts';
 
 export interface HttpBenchSettings {
   durationMs: number;
@@ -129,11 +129,7 @@ export async function ceilingRow(settings: HttpBenchSettings, ceiling: Ceiling |
   try {
     const r = await ceiling.measure();
     return {
-      id,
-      what,
-      status: 'measured',
-      value: round(r.rps, 0),
-      unit: 'req/s',
+      ...measured(id, what, round(r.rps, 0), 'req/s'),
       detail: {
         ...loadDetail(r, settings),
         ...(ceiling.cpuSamples.at(-1) !== undefined
@@ -315,11 +311,7 @@ export async function emulatorRows(
             : undefined;
         const ceilingRps = paired.length > 0 ? paired.reduce((a, b) => a + b, 0) / paired.length : undefined;
         rows.push({
-          id: idOf(i),
-          what,
-          status: 'measured',
-          value: round(rps, 0),
-          unit: 'req/s',
+          ...measured(idOf(i), what, round(rps, 0), 'req/s'),
           ...(ceilingRps
             ? { ratio: round(rps / ceilingRps, 3), ratioOf: 'ceiling', met: rps / ceilingRps >= form.target }
             : {}),

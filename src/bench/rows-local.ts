@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { round } from './rows-http.ts';
-import { type BenchRow, notRun } from './types.ts';
+import { type BenchRow, measured, notRun } from './types.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const DIST = join(ROOT, 'dist', 'index.js');
@@ -97,21 +97,13 @@ export async function localRows(): Promise<BenchRow[]> {
   }
   const rows: BenchRow[] = [
     {
-      id: 'local.first-answer',
-      what: startWhat,
-      status: 'measured',
-      value: round(f.firstAnswerMs, 0),
-      unit: 'ms',
+      ...measured('local.first-answer', startWhat, round(f.firstAnswerMs, 0), 'ms'),
       target: '≤ 300 ms',
       met: f.firstAnswerMs <= 300,
       detail: { importMs: Math.round(f.importMs) },
     },
     {
-      id: 'local.memory',
-      what: memWhat,
-      status: 'measured',
-      value: round(f.extraMb, 1),
-      unit: 'MB',
+      ...measured('local.memory', memWhat, round(f.extraMb, 1), 'MB'),
       target: '≤ 60 MB',
       met: f.extraMb <= 60,
       detail: { startMb: round(f.startMb, 1) },
@@ -119,11 +111,7 @@ export async function localRows(): Promise<BenchRow[]> {
   ];
   if (f.creates && f.creates.errors === 0)
     rows.push({
-      id: 'local.store-10k',
-      what: storeWhat,
-      status: 'measured',
-      value: round(f.creates.storeMb, 1),
-      unit: 'MB',
+      ...measured('local.store-10k', storeWhat, round(f.creates.storeMb, 1), 'MB'),
       target: '< 100 MB',
       met: f.creates.storeMb < 100,
       detail: { wallMs: Math.round(f.creates.wallMs), calls: f.creates.calls },

@@ -9,7 +9,7 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { round } from './rows-http.ts';
 import { startCeilingServer, startChildServer } from './servers.ts';
-import { type BenchRow, notRun } from './types.ts';
+import { type BenchRow, measured, notRun } from './types.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -71,11 +71,7 @@ export async function serverSuiteRow(
     const statuses: Record<string, number> = {};
     for (const r of outcome.report.results) statuses[r.status] = (statuses[r.status] ?? 0) + 1;
     return {
-      id,
-      what,
-      status: 'measured',
-      value: round(rps, 0),
-      unit: 'cases/s',
+      ...measured(id, what, round(rps, 0), 'cases/s'),
       ...(ceilingRps
         ? { ratio: round(rps / ceilingRps, 3), ratioOf: 'ceiling', met: rps / ceilingRps >= 0.25 }
         : {}),
@@ -272,21 +268,13 @@ async function clientRowPair(p: ClientRowPair): Promise<BenchRow[]> {
   try {
     const bare = await p.bare();
     rows.push({
-      id: p.bareId,
-      what: p.bareWhat,
-      status: 'measured',
-      value: round(bare.rps, 0),
-      unit: 'calls/s',
+      ...measured(p.bareId, p.bareWhat, round(bare.rps, 0), 'calls/s'),
       detail: { calls: bare.calls },
     });
     const m = await p.suite();
     const cps = (m.cases / m.wallMs) * 1000;
     rows.push({
-      id: p.suiteId,
-      what: p.suiteWhat,
-      status: 'measured',
-      value: round(cps, 0),
-      unit: 'cases/s',
+      ...measured(p.suiteId, p.suiteWhat, round(cps, 0), 'cases/s'),
       ratio: round(cps / bare.rps, 3),
       ratioOf: p.ratioOf,
       met: cps / bare.rps >= 0.8,

@@ -33,6 +33,16 @@ export interface BenchResults {
   checks?: Record<string, { server: number; client: number; clientE2e: number }>;
 }
 
+/** The head of a measured row: what was measured, its figure and unit. */
+export function measured(
+  id: string,
+  what: string,
+  value: number,
+  unit: string,
+): Pick<BenchRow, 'id' | 'what' | 'status' | 'value' | 'unit'> {
+  return { id, what, status: 'measured', value, unit };
+}
+
 export function notRun(id: string, what: string, reason: string, target?: string): BenchRow {
   return { id, what, status: 'not-run', reason, ...(target ? { target } : {}) };
 }
