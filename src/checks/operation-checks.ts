@@ -289,7 +289,16 @@ function ruleChecks(set: SpecSet, op: OperationSpec, config: ServerTargetConfig)
             numRuns: Math.min(config.runs, rc.cases.server),
           });
         });
-    kind.serverChecks?.({ ...ctx, config, add });
+    // every server-only check needs its API selected and served: asked here, not in each kind
+    kind.serverChecks?.({
+      ...ctx,
+      config,
+      add: (check, severity, run) =>
+        add(check, severity, async (s) => {
+          await s.requireApi(op.api);
+          await run(s);
+        }),
+    });
   }
   return out;
 }

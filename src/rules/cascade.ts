@@ -20,7 +20,6 @@ function cascadeChecks(ctx: ServerRuleContext): void {
   const given = rule.given;
   if (!given || !rule.amount) return;
   ctx.add(`rule.${rule.id}`, sev(rule.basis), async (s) => {
-    await s.requireApi(api);
     // what the state makes: the selected entity's literal fields, and its children in the statuses
     const entity = op.behaviour.entity;
     const fields = stateFields(set, given, entity);

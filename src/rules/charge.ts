@@ -97,7 +97,6 @@ export function chargeChecks(ctx: ServerRuleContext): void {
   const { set, op, rule } = ctx;
   const api = op.api;
   ctx.add(`rule.${rule.id}`, sev(rule.basis), async (s) => {
-    await s.requireApi(api);
     const { ids, as } = await payerState(s, op, rule.given);
     const account = await accountOf(s, set, api, as);
     const members = inputMembers(set, op);

@@ -79,10 +79,8 @@ export interface StateGuard {
  */
 export function guardServerCheck(ctx: ServerRuleContext, guard: StateGuard): void {
   const { set, op, rule } = ctx;
-  const api = op.api;
   const accepted = ctx.accepted;
   ctx.add(`rule.${rule.id}`, ctx.codeSeverity, async (s) => {
-    await s.requireApi(api);
     for (const state of rule.violatedBy ?? []) {
       const ids = await freshIds(s, op, state);
       s.cover(`rule:${rule.id}:${state}`);

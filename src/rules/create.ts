@@ -174,7 +174,6 @@ export function createChecks(ctx: ServerRuleContext): void {
 
   if (outs.length)
     ctx.add(`rule.${rule.id}`, sev(rule.basis), async (s) => {
-      await s.requireApi(api);
       await forAll(
         s,
         validInput(set, op, { omit }),
@@ -246,7 +245,6 @@ export function createChecks(ctx: ServerRuleContext): void {
   // by the state's ids (its parent's id, the id field the selected entity carries)
   if (rule.parent === '$parent')
     ctx.add(`rule.${rule.id}`, sev(rule.basis), async (s) => {
-      await s.requireApi(api);
       const ids = await freshIds(s, op, given);
       s.cover(`rule:${rule.id}`);
       await callSucceeds(
@@ -277,7 +275,6 @@ export function createChecks(ctx: ServerRuleContext): void {
   // and succeeds too (should: that repeats are allowed is inferred where no source forbids them)
   if (!outs.length && !rule.identity?.length && rule.parent !== '$parent')
     ctx.add(`rule.${rule.id}`, 'should', async (s) => {
-      await s.requireApi(api);
       const ids = await freshIds(s, op, given);
       const input = oneInput(ids, s.config.seed);
       s.cover(`rule:${rule.id}`);
@@ -288,7 +285,6 @@ export function createChecks(ctx: ServerRuleContext): void {
   const unique = rule.unique;
   if (unique)
     ctx.add(`rule.${rule.id}.unique`, sev(unique.basis, errorSpec(set, unique.error).basis), async (s) => {
-      await s.requireApi(api);
       const ids = await freshIds(s, op, given);
       const input = oneInput(ids, s.config.seed);
       s.cover(`rule:${rule.id}:unique`);
@@ -309,7 +305,6 @@ export function createChecks(ctx: ServerRuleContext): void {
   // the identity check repeats the call: a $parent rule's call consumes what it selects
   if (identity?.length && rule.parent !== '$parent')
     ctx.add(`rule.${rule.id}.identity`, sev(rule.basis), async (s) => {
-      await s.requireApi(api);
       const ids = await freshIds(s, op, given);
       const a = oneInput(ids, s.config.seed);
       // another input that differs in one identity field: the first free string one, its last character changed

@@ -30,7 +30,6 @@ export function deleteChecks(ctx: ServerRuleContext): void {
   const entity = op.behaviour.entity;
   const gone = op.behaviour.rules.filter((r) => r.kind === 'exists' && r.error).map((r) => r.error!);
   ctx.add(`rule.${rule.id}`, sev(rule.basis, ...gone.map((e) => errorSpec(set, e).basis)), async (s) => {
-    await s.requireApi(api);
     const ids = await freshIds(s, op, rule.given);
     const input = minimalInput(set, op, ids, s.config.seed);
     s.cover(`rule:${rule.id}`);

@@ -49,13 +49,11 @@ export const exists: RuleKindModule = {
     };
     const oneId = (s: Session) => fc.sample(unknownIdArb(set, op), { seed: s.config.seed, numRuns: 1 })[0]!;
     ctx.add(`rule.${rule.id}.message`, ctx.msgSeverity, async (s) => {
-      await s.requireApi(api);
       const ex = await call(s, oneId(s));
       expectMessage(set, api, ex, accepted, `${op.operation} for an unknown ${select}`);
     });
     if (ctx.dataKeys.length)
       ctx.add(`rule.${rule.id}.data`, ctx.codeSeverity, async (s) => {
-        await s.requireApi(api);
         const id = oneId(s);
         const ex = await call(s, id);
         expectData(ex, ctx.dataKeys, { [select]: id }, undefined, `${op.operation} for an unknown ${select}`);

@@ -71,7 +71,6 @@ function helpChecks(ctx: ServerRuleContext): void {
   if (!h) return;
   const api = op.api;
   ctx.add(`rule.${rule.id}`, sev(rule.basis), async (s) => {
-    await s.requireApi(api);
     s.cover(`rule:${rule.id}`);
     const examples: Record<string, string | undefined> = {};
     examples[h.operations.value] = op.operation;

@@ -332,7 +332,6 @@ export const list: RuleKindModule = {
     // the page that lists the entity (token or numbered pages are followed, up to WALK_PAGES, when no filter
     // narrows the listing to what the state made, e.g. all of the caller's HITs)
     const listFresh = async (s: Session, coverKey: string) => {
-      await s.requireApi(api);
       // the caller's listing holds what every check made: a fresh requester's holds this one
       if (rule.owned) await s.isolate();
       const ids = await freshIds(s, op, rule.given);
@@ -358,7 +357,6 @@ export const list: RuleKindModule = {
       (set.model.states[given]?.creates.filter((c) => c.entity === entity).length ?? 0) === 1;
     if (pg && onlyOne)
       ctx.add(`rule.${rule.id}.pagination`, sev(rule.basis, pg.basis), async (s) => {
-        await s.requireApi(api);
         const ids = await freshIds(s, op, given);
         s.cover(`rule:${rule.id}:pagination`);
         const first: Record<string, unknown> = { ...listInput(ids), [pg.size]: 1 };
@@ -396,7 +394,6 @@ export const list: RuleKindModule = {
     const itemIds = (list: unknown[]) => list.map((x) => itemKeyOf(rule, ent, x, shown, shape));
     if (pg && many && n > 1 && (rule.count || rule.total))
       ctx.add(`rule.${rule.id}.counts`, ctx.sev, async (s) => {
-        await s.requireApi(api);
         const ids = await freshIds(s, op, many);
         s.cover(`rule:${rule.id}:counts`);
         for (const size of [n - 1, n]) {
@@ -426,7 +423,6 @@ export const list: RuleKindModule = {
       });
     if (pg && many && n > 1)
       ctx.add(`rule.${rule.id}.pages`, sev(rule.basis, pg.basis), async (s) => {
-        await s.requireApi(api);
         const ids = await freshIds(s, op, many);
         s.cover(`rule:${rule.id}:pages`);
         const filterText = `a filter matching the ${n} ${entity}s of provider state ${many}`;
@@ -517,7 +513,6 @@ export const list: RuleKindModule = {
     const maker = madeBy ? set.apis[api].operations.get(madeBy.operation) : undefined;
     if (madeBy && maker && rule.itemKey)
       ctx.add(`rule.${rule.id}.made-by`, sev(rule.basis, madeBy.basis), async (s) => {
-        await s.requireApi(api);
         const ids = await freshIds(s, maker, madeBy.given);
         s.cover(`rule:${rule.id}:made-by`);
         const made = minimalInput(set, maker, ids, s.config.seed);
@@ -549,7 +544,6 @@ export const list: RuleKindModule = {
     // entity and not that of another state of the same requester
     for (const member of alternativeFilters(op, rule))
       ctx.add(`rule.${rule.id}.by.${member}`, sev(rule.basis, op.input.members[member]?.basis), async (s) => {
-        await s.requireApi(api);
         const ids = await freshIds(s, op, rule.given);
         const other = await freshIds(s, op, rule.given);
         s.cover(`rule:${rule.id}:by:${member}`);
@@ -613,7 +607,6 @@ export const list: RuleKindModule = {
     };
     if (pg && Object.keys(rule.filter ?? {}).length && optionalFilter)
       ctx.add(`rule.${rule.id}.unfiltered`, ctx.sev, async (s) => {
-        await s.requireApi(api);
         // a fresh requester, else another requester's key when there is one: its listing holds
         // (nearly) only what this check made
         const as = (await s.isolate()) ? 0 : s.config.credentials.length > 1 ? 1 : 0;
@@ -637,7 +630,6 @@ export const list: RuleKindModule = {
       : 0;
     if (pg && Object.keys(rule.filter ?? {}).length && optionalFilter && rule.owned && made > 0)
       ctx.add(`rule.${rule.id}.unfiltered-exact`, ctx.sev, async (s) => {
-        await s.requireApi(api);
         const { ids, as } = await s.freshState(rule.given!);
         s.cover(`rule:${rule.id}:unfiltered-exact`);
         const { ids: got, last } = await unfilteredPages(s, as);
@@ -649,7 +641,6 @@ export const list: RuleKindModule = {
       });
     if (rule.owned)
       ctx.add(`rule.${rule.id}.owned`, ctx.sev, async (s) => {
-        await s.requireApi(api);
         s.creds(1);
         const ids = await freshIds(s, op, rule.given, 0);
         s.cover(`rule:${rule.id}:owned`);
@@ -706,7 +697,6 @@ export const list: RuleKindModule = {
     if (pg && many && n > 1)
       for (const [member, field] of listFilters)
         ctx.add(`rule.${rule.id}.filter.${member}`, ctx.sev, async (s) => {
-          await s.requireApi(api);
           const ids = await freshIds(s, op, many);
           s.cover(`rule:${rule.id}:filter:${member}`);
           const made = (set.model.states[many]?.creates ?? []).filter((c) => c.entity === entity);
@@ -733,7 +723,6 @@ export const list: RuleKindModule = {
     const invalidErr = set.apis[api].protocol.validation.invalid;
     if (pg?.tokenBasis && pgToken && many && n > 1 && Object.keys(rule.filter ?? {}).length)
       ctx.add(`rule.${rule.id}.token-bound`, sev(rule.basis, pg.basis, pg.tokenBasis), async (s) => {
-        await s.requireApi(api);
         const ids = await freshIds(s, op, many);
         const other = await freshIds(s, op, rule.given);
         s.cover(`rule:${rule.id}:token-bound`);
@@ -765,7 +754,6 @@ export const list: RuleKindModule = {
       });
     if (pg?.tokenBasis && pgToken)
       ctx.add(`rule.${rule.id}.foreign-token`, sev(rule.basis, pg.tokenBasis), async (s) => {
-        await s.requireApi(api);
         const ids = await freshIds(s, op, rule.given);
         s.cover(`rule:${rule.id}:foreign-token`);
         // base64 of a JSON object no server issued

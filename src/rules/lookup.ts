@@ -22,10 +22,8 @@ export function lookupChecks(ctx: ServerRuleContext): void {
   const member = rule.member;
   const entity = rule.entity;
   if (!member || !entity || !rule.error) return;
-  const api = op.api;
   const { accepted, codeSeverity: severity } = ctx;
   ctx.add(`rule.${rule.id}`, severity, async (s) => {
-    await s.requireApi(api);
     const ids = await freshIds(s, op, rule.given);
     const id = unknownId(set, op, entity, member, s.config.seed);
     const input = { ...minimalInput(set, op, ids, s.config.seed), [member]: id };
@@ -35,7 +33,6 @@ export function lookupChecks(ctx: ServerRuleContext): void {
   });
   if (rule.owned)
     ctx.add(`rule.${rule.id}.owned`, severity, async (s) => {
-      await s.requireApi(api);
       s.creds(1);
       const ids = await freshIds(s, op, rule.given, 0);
       const theirs = await freshIds(s, op, rule.given, 1);

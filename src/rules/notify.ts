@@ -48,7 +48,6 @@ function notifyChecks(ctx: ServerRuleContext): void {
     );
   };
   ctx.add(`rule.${rule.id}`, sev(rule.basis), async (s) => {
-    await s.requireApi(api);
     s.cover(`rule:${rule.id}`);
     const { known, out, ex } = await call(s, strangerId(s.config.seed));
     if (listed(out, show, known))
@@ -58,7 +57,6 @@ function notifyChecks(ctx: ServerRuleContext): void {
       );
   });
   ctx.add(`rule.${rule.id}.stranger`, sev(rule.basis, rule.failureBasis), async (s) => {
-    await s.requireApi(api);
     const stranger = strangerId(s.config.seed + 1);
     const { out, ex } = await call(s, stranger);
     if (!listed(out, show, stranger))

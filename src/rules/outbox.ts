@@ -21,7 +21,6 @@ export const outbox: RuleKindModule = {
   serverChecks(ctx) {
     const { set, op, rule } = ctx;
     ctx.add(`rule.${rule.id}`, ctx.sev, async (s) => {
-      await s.requireApi(op.api);
       const ids = await freshIds(s, op, rule.given ?? givenFor(op));
       const input = minimalInput(set, op, ids, s.config.seed);
       s.cover(`rule:${rule.id}`);

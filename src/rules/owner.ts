@@ -61,7 +61,6 @@ export const owner: RuleKindModule = {
     const { set, op, rule, accepted } = ctx;
     if (!rule.error) return;
     ctx.add(`rule.${rule.id}.message`, ctx.msgSeverity, async (s) => {
-      await s.requireApi(op.api);
       s.creds(1);
       const ids = await freshIds(s, op, rule.given, 0);
       const ex = await s.call(op.api, op.operation, minimalInput(set, op, ids, s.config.seed), {

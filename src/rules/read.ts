@@ -126,7 +126,6 @@ export const read: RuleKindModule = {
   serverChecks(ctx) {
     const { set, op, rule, entity } = ctx;
     ctx.add(`rule.${rule.id}.as-created`, ctx.sev, async (s) => {
-      await s.requireApi(op.api);
       const ids = await freshIds(s, op, rule.given);
       s.cover(`rule:${rule.id}:as-created`);
       const ex = await s.call(op.api, op.operation, minimalInput(set, op, ids, s.config.seed));

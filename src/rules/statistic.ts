@@ -83,7 +83,6 @@ function statisticChecks(ctx: ServerRuleContext): void {
     return { points, ex };
   };
   ctx.add(`rule.${rule.id}`, sev(rule.basis), async (session) => {
-    await session.requireApi(api);
     session.cover(`rule:${rule.id}`);
     const { points, ex } = await series(session, s.daily, DAILY);
     if (points.length !== DAILY)
@@ -95,7 +94,6 @@ function statisticChecks(ctx: ServerRuleContext): void {
   const aggregateBasis = rule.aggregateBasis as Basis | undefined;
   if (aggregateBasis)
     ctx.add(`rule.${rule.id}.aggregate`, sev(rule.basis, aggregateBasis), async (session) => {
-      await session.requireApi(api);
       session.cover(`rule:${rule.id}:aggregate`);
       for (const period of periods.filter((p) => p !== s.daily)) {
         const { points, ex } = await series(session, period);

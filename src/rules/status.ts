@@ -148,7 +148,6 @@ export const status: RuleKindModule = {
       everyCase(violated, (x) => `state ${x}`, body);
     if (violated.length) {
       ctx.add(`rule.${rule.id}.message`, ctx.msgSeverity, async (s) => {
-        await s.requireApi(api);
         await eachState(async (state) =>
           expectMessage(set, api, (await callIn(s, state)).ex, accepted, on(state)),
         );
@@ -156,7 +155,6 @@ export const status: RuleKindModule = {
     }
     if (violated.length && ctx.dataKeys.length)
       ctx.add(`rule.${rule.id}.data`, ctx.codeSeverity, async (s) => {
-        await s.requireApi(api);
         await eachState(async (state) => {
           const { ex, input } = await callIn(s, state);
           expectData(ex, ctx.dataKeys, input, stateStatus(set, state, entity), on(state));
@@ -170,7 +168,6 @@ export const status: RuleKindModule = {
     });
     if (rule.given && leaves)
       ctx.add(`rule.${rule.id}.repeat`, ctx.codeSeverity, async (s) => {
-        await s.requireApi(api);
         const ids = await freshIds(s, op, rule.given);
         const input = minimalInput(set, op, ids, s.config.seed);
         s.cover(`rule:${rule.id}:repeat`);
@@ -181,7 +178,6 @@ export const status: RuleKindModule = {
       });
     (rule.allowedWhen ?? []).forEach((w, i) => {
       ctx.add(`rule.${rule.id}.allowed-when.${i}`, sev(w.basis), async (s) => {
-        await s.requireApi(api);
         const ids = await freshIds(s, op, w.given ?? rule.given);
         const input = minimalInput(set, op, ids, s.config.seed, w.input);
         s.cover(`rule:${rule.id}:allowedWhen:${i}`);

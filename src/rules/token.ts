@@ -100,7 +100,6 @@ export function tokenChecks(ctx: ServerRuleContext): void {
   const { accepted } = ctx;
   const given = rule.given ?? givenFor(op);
   ctx.add(`rule.${rule.id}`, ctx.codeSeverity, async (s) => {
-    await s.requireApi(api);
     const ids = await freshIds(s, op, given);
     const input = { ...minimalInput(set, op, ids, s.config.seed), [member]: freshToken('t'.repeat(32)) };
     s.cover(`rule:${rule.id}`);

@@ -131,7 +131,8 @@ export type Prediction =
 /** What a rule kind contributes to the server checks of one rule. */
 export interface ServerRuleContext extends RuleContext {
   config: ServerTargetConfig;
-  /** Adds a check `<api>/<Operation>/<name>` with the rule's source as its rule text. */
+  /** Adds a check `<api>/<Operation>/<name>` with the rule's source as its rule text; it is
+   * not-run unless its API is selected and served (the caller asks before `run`). */
   add(name: string, severity: Severity, run: (s: Session) => Promise<void>): void;
 }
 

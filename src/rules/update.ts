@@ -46,7 +46,6 @@ function updateChecks(ctx: ServerRuleContext): void {
   const statusError = leavesAllowed(set, rule) ? rule.statusError : undefined;
   if (!statusError)
     ctx.add(`rule.${rule.id}`, ctx.sev, async (s) => {
-      await s.requireApi(api);
       const ids = await freshIds(s, op, given);
       const input = minimalInput(set, op, ids, s.config.seed);
       s.cover(`rule:${rule.id}`);
@@ -62,7 +61,6 @@ function updateChecks(ctx: ServerRuleContext): void {
     });
   if (statusError)
     ctx.add(`rule.${rule.id}`, sev(rule.basis, errorSpec(set, statusError).basis), async (s) => {
-      await s.requireApi(api);
       const ids = await freshIds(s, op, given);
       const input = minimalInput(set, op, ids, s.config.seed);
       s.cover(`rule:${rule.id}`);
@@ -73,7 +71,6 @@ function updateChecks(ctx: ServerRuleContext): void {
   const member = matchInput(rule)[0];
   if (member)
     ctx.add(`rule.${rule.id}.unknown`, ctx.codeSeverity, async (s) => {
-      await s.requireApi(api);
       const ids = await freshIds(s, op, given);
       const input = {
         ...minimalInput(set, op, ids, s.config.seed),

@@ -169,7 +169,6 @@ export const upload: RuleKindModule = {
     // refused (the rule's basis), then with the error (the error's basis and why it applies here)
     const both = (name: string, what: string, question: (s: Session) => string | undefined) => {
       const refuse = async (s: Session) => {
-        await s.requireApi(api);
         const ids = await freshIds(s, op, rule.given);
         const q = question(s);
         if (q === undefined) throw new CheckFailure(`provider state ${rule.given} gives no such question.`);
