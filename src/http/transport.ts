@@ -109,7 +109,7 @@ export function classifyError(err: unknown): { error: TransportErrorKind; messag
   return { error: 'reset', message: `connection failed (${code ? `${code}: ` : ''}${msg})` };
 }
 
-/** A Node message's headers, names lower-cased, repeated values joined with ', '. */
+/** Headers (a Node message's, or a plain record) with lower-case names, repeated values joined with ', '. */
 export function headersOf(raw: http.IncomingHttpHeaders): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(raw)) {
@@ -152,8 +152,7 @@ export function send(baseUrl: string, req: WireRequest, opts: SendOptions): Prom
       fail('timeout', `no complete answer within ${timeoutMs} ms`);
     }, timeoutMs);
 
-    const headers: Record<string, string> = {};
-    for (const [k, v] of Object.entries(req.headers)) headers[k.toLowerCase()] = v;
+    const headers = headersOf(req.headers);
     const body = Buffer.from(req.body ?? '', 'utf8');
     if (body.length > 0 || (req.method !== 'GET' && req.method !== 'HEAD')) {
       headers['content-length'] = String(body.length);

@@ -7,6 +7,7 @@
 // nothing. Which names are ids, clocks, signatures and timestamps is read from the specs.
 
 import type { Fixture } from '../fixtures/load.ts';
+import { mapStrings } from '../fixtures/normalise.ts';
 import { Normaliser as MockNormaliser, normaliserRules } from '../mock/normalise.ts';
 import { inputMembers, outputMembers } from '../spec/resolve.ts';
 import type { ResolvedMember, SpecSet } from '../spec/types.ts';
@@ -273,16 +274,6 @@ export interface RecordedExchange {
   response: WireResponse;
 }
 
-/** Replace every occurrence of the values in strings of a JSON-able document. */
-function scrubStrings(v: unknown, pairs: [string, string][]): unknown {
-  if (typeof v === 'string')
-    return pairs.reduce((s, [from, to]) => (s.includes(from) ? s.split(from).join(to) : s), v);
-  if (Array.isArray(v)) return v.map((x) => scrubStrings(x, pairs));
-  if (v !== null && typeof v === 'object')
-    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, scrubStrings(x, pairs)]));
-  return v;
-}
-
 /** The fixture of one recorded exchange (normalised; holds no secret). */
 export function exchangeFixture(n: SessionNormaliser, x: RecordedExchange, toolVersion: string): Fixture {
   const secrets = new Set<string>();
@@ -342,5 +333,7 @@ export function exchangeFixture(n: SessionNormaliser, x: RecordedExchange, toolV
       ]),
     ...n.knownIds().filter(([id]) => id.length >= 8),
   ];
-  return scrubStrings(fixture, scrub) as Fixture;
+  return mapStrings(fixture, (v) =>
+    scrub.reduce((s, [from, to]) => (s.includes(from) ? s.split(from).join(to) : s), v),
+  ) as Fixture;
 }

@@ -9,7 +9,9 @@ import { relative } from 'node:path';
 import { describeRequest, describeResponse } from '../checks/run.ts';
 import { TEST_REQUESTER_1 } from '../emulator/test-credentials.ts';
 import { type Fixture, fixtureProblems } from '../fixtures/load.ts';
-import { send } from '../http/transport.ts';
+import { mapStrings } from '../fixtures/normalise.ts';
+import { headersOf, send } from '../http/transport.ts';
+import { summarize } from '../report/merge.ts';
 import type { CheckResult, ConformanceReport } from '../report/types.ts';
 import { listJson, loadSpecs } from '../spec/load.ts';
 import { escapeRegExp } from '../spec/resolve.ts';
@@ -84,8 +86,7 @@ export function loadRecording(paths: string[]): RecordedFixture[] {
 /** The request a fixture holds, tokens and all (legacy parameters back on the query or in the form). */
 export function recordedRequest(f: Fixture): WireRequest {
   const url = new URL(f.request.url, 'http://recorded.invalid');
-  const headers: Record<string, string> = {};
-  for (const [k, v] of Object.entries(f.request.headers ?? {})) headers[k.toLowerCase()] = v;
+  const headers = headersOf(f.request.headers ?? {});
   if (f.request.params) return paramsRequest(f.request.method, url.pathname, headers, f.request.params);
   return {
     method: f.request.method,
@@ -136,15 +137,10 @@ function fill(s: string, b: Bindings, now: Date, missing: Set<string>): string {
 }
 
 function fillJson(v: unknown, b: Bindings, now: Date, missing: Set<string>): unknown {
-  if (typeof v === 'string') {
+  return mapStrings(v, (s) =>
     // a whole epoch timestamp token goes back to being a number
-    if (/^<timestamp:epoch(:[+-]\d+)?>$/.test(v)) return Number(fill(v, b, now, missing));
-    return fill(v, b, now, missing);
-  }
-  if (Array.isArray(v)) return v.map((x) => fillJson(x, b, now, missing));
-  if (v !== null && typeof v === 'object')
-    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, fillJson(x, b, now, missing)]));
-  return v;
+    /^<timestamp:epoch(:[+-]\d+)?>$/.test(s) ? Number(fill(s, b, now, missing)) : fill(s, b, now, missing),
+  );
 }
 
 const isPlaceholder = (v: string | undefined) => v?.startsWith('<placeholder:') === true;
@@ -398,9 +394,11 @@ export interface ReplayOutcome {
 }
 
 function recordedResponse(f: Fixture): WireResponse {
-  const headers: Record<string, string> = {};
-  for (const [k, v] of Object.entries(f.response.headers ?? {})) headers[k.toLowerCase()] = v;
-  return { status: f.response.status ?? 0, headers, body: f.response.body };
+  return {
+    status: f.response.status ?? 0,
+    headers: headersOf(f.response.headers ?? {}),
+    body: f.response.body,
+  };
 }
 
 export async function replay(opts: ReplayOptions): Promise<ReplayOutcome> {
@@ -508,12 +506,7 @@ export async function replay(opts: ReplayOptions): Promise<ReplayOutcome> {
       `${n ? 'differs' : 'same   '} ${seq} ${form.api} ${form.operation} → ${actual.status}${n ? ` (${n} difference${n > 1 ? 's' : ''})` : ''}`,
     );
   }
-  const summary = {
-    passed: results.filter((r) => r.status === 'passed').length,
-    failed: results.filter((r) => r.status === 'failed').length,
-    notRun: results.filter((r) => r.status === 'not-run').length,
-    expectedFailures: 0,
-  };
+  const summary = summarize(results);
   const report: ConformanceReport = {
     tool: { name: 'mturk-conformance', version: opts.toolVersion ?? '' },
     target: { kind: 'server', endpoint: opts.endpoint },
