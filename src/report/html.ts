@@ -6,7 +6,7 @@
 // script (by hash) and no network access backs this up.
 import { createHash } from 'node:crypto';
 import { failureGroups, groupCount } from './groups.ts';
-import { operationGroups, targetLabels } from './merge.ts';
+import { compareText, operationGroups, targetLabels } from './merge.ts';
 import type { CheckResult, CheckStatus, ConformanceReport, Severity } from './types.ts';
 
 /** What the page script receives. */
@@ -119,15 +119,7 @@ function coverageOf(reports: readonly ConformanceReport[]): HtmlData['coverage']
     .sort((a, b) => {
       const x = order(a);
       const y = order(b);
-      return x.api !== y.api
-        ? x.api < y.api
-          ? 1
-          : -1
-        : x.operation < y.operation
-          ? -1
-          : x.operation > y.operation
-            ? 1
-            : 0;
+      return compareText(y.api, x.api) || compareText(x.operation, y.operation);
     })
     .map((operation) => ({
       operation,

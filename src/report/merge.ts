@@ -273,7 +273,7 @@ export function operationGroups(reports: readonly ConformanceReport[]): Operatio
   );
 }
 
-function compareText(a: string, b: string): number {
+export function compareText(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 

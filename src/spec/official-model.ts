@@ -6,7 +6,7 @@
 // carry the declared reason, so a caller can fail on the undeclared ones only.
 import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
-import { resolveMember } from './resolve.ts';
+import { resolveMember, resolveMembers } from './resolve.ts';
 import type { Constraint, OperationSpec, ResolvedMember, SpecSet } from './types.ts';
 
 /** The API version an official model describes (the only one that has one). */
@@ -171,7 +171,7 @@ function compareOperation(
   for (const io of ['input', 'output'] as const) {
     const ref = mop[io];
     const mshape = ref ? resolveRef(model, ref, named).shape : { type: 'structure', members: {} };
-    const specMembers = Object.entries(op[io].members).map(([n, m]) => resolveMember(set, op.api, n, m));
+    const specMembers = resolveMembers(set, op.api, op[io].members);
     compareMembers(model, named, opts, specMembers, mshape, io === 'input' ? '' : 'output:', diff);
   }
 }
@@ -182,7 +182,7 @@ function compareMembers(
   model: ServiceModel,
   named: boolean,
   opts: CompareOptions,
-  specMembers: ResolvedMember[],
+  specMembers: readonly ResolvedMember[],
   mshape: ModelShape,
   prefix: string,
   diff: DiffFn,

@@ -9,7 +9,7 @@
 // (operation file, or the shape in shapes/2014-08-15.json) carry the reason.
 import { readFileSync } from 'node:fs';
 import { parseXmlSafe } from '../wire/xml.ts';
-import { resolveMember } from './resolve.ts';
+import { inputMembers, outputMembers, resolveMembers } from './resolve.ts';
 import type { OperationSpec, ResolvedMember, ShapeSpec, SpecSet } from './types.ts';
 
 /** The API version the WSDL describes. */
@@ -327,7 +327,7 @@ function compareOperation(ctx: Context, op: OperationSpec, diff: Diff): void {
   }
   const protocol = set.apis[op.api].protocol;
   const common = new Set(Object.keys(protocol.commonParameters ?? {}));
-  const specIn = Object.entries(op.input.members).map(([n, m]) => resolveMember(set, op.api, n, m));
+  const specIn = inputMembers(set, op);
   const requestElements = (wop.requestType ? (wsdl.complexTypes.get(wop.requestType) ?? []) : []).filter(
     (e) => !common.has(e.name),
   );
@@ -337,7 +337,7 @@ function compareOperation(ctx: Context, op: OperationSpec, diff: Diff): void {
   // batched request). Its members are those of the result type, less the protocol's Request echo.
   const requestIdHead = head(protocol.success.requestIdPath);
   const results = wop.response.filter((e) => !(e.ref && e.name === requestIdHead));
-  const specOut = Object.entries(op.output.members).map(([n, m]) => resolveMember(set, op.api, n, m));
+  const specOut = outputMembers(set, op);
   const placement = op.output.result;
   const resultName =
     placement?.member ??
@@ -395,9 +395,7 @@ export function compareWithWsdl(set: SpecSet, wsdl: WsdlModel): WsdlDifference[]
       done.add(shapeName);
       more = true;
       const shape = api.shapes.shapes[shapeName];
-      const members = Object.entries(shape?.members ?? {}).map(([n, m]) =>
-        resolveMember(set, WSDL_API, n, m),
-      );
+      const members = resolveMembers(set, WSDL_API, shape?.members ?? {});
       compareMembers(ctx, members, wsdl.complexTypes.get(typeName) ?? [], '', (member, aspect, spec, w) =>
         found.push({ owner: 'shape', name: shapeName, member, aspect, spec, wsdl: w }),
       );
