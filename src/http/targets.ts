@@ -47,16 +47,21 @@ export function normaliseHost(host: string): string {
   return h;
 }
 
-/** 127.0.0.0/8, ::1, ::ffff:127.x.y.z and the name localhost. */
+/**
+ * 127.0.0.0/8, ::1 (any spelling), ::ffff:127.x.y.z (dotted, or in hex as URL writes it) and the
+ * name localhost. The runner's endpoint check and the transport both ask this.
+ */
 export function isLoopbackHost(host: string): boolean {
   const h = normaliseHost(host);
   if (h === 'localhost' || h.endsWith('.localhost')) return true;
   const v = isIP(h);
   if (v === 4) return h.split('.')[0] === '127';
   if (v === 6) {
-    if (h === '::1' || h === '0:0:0:0:0:0:0:1') return true;
+    if (h === '::1' || /^0*(:0*){6}:0*1$/.test(h)) return true;
     const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(h);
-    return mapped !== null && mapped[1]!.split('.')[0] === '127';
+    if (mapped) return mapped[1]!.split('.')[0] === '127';
+    const hexMapped = /^::ffff:([0-9a-f]{1,4}):[0-9a-f]{1,4}$/.exec(h);
+    return hexMapped !== null && Number.parseInt(hexMapped[1]!, 16) >> 8 === 127;
   }
   return false;
 }

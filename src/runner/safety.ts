@@ -3,7 +3,7 @@
 // sends thousands of generated, often invalid, requests and must never reach
 // real workers or real money. Anything else that is not loopback needs an
 // explicit --allow-remote.
-import { isIP } from 'node:net';
+import { isLoopbackHost } from '../http/targets.ts';
 import { loadSpecs } from '../spec/load.ts';
 import { APIS } from '../spec/types.ts';
 import { RunError } from './types.ts';
@@ -34,22 +34,7 @@ export function hostOf(url: URL): string {
     .toLowerCase();
 }
 
-export function isLoopbackHost(host: string): boolean {
-  const h = host
-    .replace(/^\[|\]$/g, '')
-    .replace(/\.$/, '')
-    .toLowerCase();
-  if (h === 'localhost' || h.endsWith('.localhost')) return true;
-  if (isIP(h) === 4) return h.startsWith('127.');
-  if (isIP(h) === 6) {
-    if (h === '::1' || /^0*(:0*){6}:0*1$/.test(h)) return true;
-    const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(h);
-    if (mapped) return mapped[1]!.startsWith('127.');
-    const hexMapped = /^::ffff:([0-9a-f]{1,4}):[0-9a-f]{1,4}$/.exec(h);
-    if (hexMapped) return Number.parseInt(hexMapped[1]!, 16) >> 8 === 127;
-  }
-  return false;
-}
+export { isLoopbackHost };
 
 export interface EndpointCheck {
   /** the URL as given, for messages */

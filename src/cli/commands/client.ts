@@ -185,41 +185,27 @@ export function bundledTargets(options: ClientSuiteOptions): { target: ClientTar
     target: { kind: 'client', client, apis: [BUNDLED_API[client]], ...base },
   }));
   if (options.allBundled) {
-    out.push({
-      name: 'sdk-v3-driver',
-      target: {
-        kind: 'client',
-        client: 'driver',
-        driver: exampleDriverCommand('sdk-v3'),
-        apis: ['2017-01-17'],
-        ...base,
-      },
-    });
-    out.push({
-      name: 'legacy-soap-driver',
-      target: {
-        kind: 'client',
-        client: 'driver',
-        driver: exampleDriverCommand('legacy-soap'),
-        apis: ['2014-08-15'],
-        ...base,
-      },
-    });
+    const driver = (name: 'sdk-v3' | 'boto3' | 'legacy-soap', api: Api, more = {}) =>
+      out.push({
+        name: `${name}-driver`,
+        target: {
+          kind: 'client',
+          client: 'driver',
+          driver: exampleDriverCommand(name),
+          apis: [api],
+          ...base,
+          ...more,
+        },
+      });
+    driver('sdk-v3', '2017-01-17');
+    driver('legacy-soap', '2014-08-15');
     // without boto3 its column stays, every check not-run with the reason
     const boto3 = boto3Available();
-    out.push({
-      name: 'boto3-driver',
-      target: {
-        kind: 'client',
-        client: 'driver',
-        driver: exampleDriverCommand('boto3'),
-        apis: ['2017-01-17'],
-        ...base,
-        // boto3's default back-off sleeps up to 15 s on a call whose every attempt fails: other
-        // operations go on on other lanes (processes) meanwhile
-        lanes: 3,
-        ...(boto3 ? {} : { unavailable: BOTO3_UNAVAILABLE }),
-      },
+    driver('boto3', '2017-01-17', {
+      // boto3's default back-off sleeps up to 15 s on a call whose every attempt fails: other
+      // operations go on on other lanes (processes) meanwhile
+      lanes: 3,
+      ...(boto3 ? {} : { unavailable: BOTO3_UNAVAILABLE }),
     });
     if (options.emulatorUrl)
       out.push(

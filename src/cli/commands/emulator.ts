@@ -2,6 +2,7 @@
 // loopback-only control endpoint (clock, Worker actions, save) and an optional state file that is
 // loaded at start and written on exit and on a save request.
 import { readFileSync } from 'node:fs';
+import { isLoopbackHost } from '../../http/targets.ts';
 import type { Credentials } from '../../wire/codec.ts';
 import { helpText, parseArgs, UsageError } from '../args.ts';
 
@@ -34,10 +35,6 @@ const OPTIONS = {
   },
   help: { type: 'boolean', help: 'show this help' },
 } as const;
-
-function isLoopback(host: string): boolean {
-  return host === 'localhost' || host === '::1' || host === '[::1]' || /^127(\.\d{1,3}){3}$/.test(host);
-}
 
 function readCredentials(file: string): Credentials[] {
   let doc: unknown;
@@ -72,7 +69,7 @@ export async function run(argv: string[]): Promise<number> {
   }
   if (args._.length) throw new UsageError(`unexpected argument '${args._[0]}'`);
   const host = args.host ?? '127.0.0.1';
-  if (!isLoopback(host) && !args['allow-remote'])
+  if (!isLoopbackHost(host) && !args['allow-remote'])
     throw new UsageError(`refusing to listen on non-loopback host ${host} (add --allow-remote to insist)`);
   const port = args.port ?? 7017;
   if (port < 0 || port > 65535) throw new UsageError(`--port must be 0-65535, got ${port}`);
