@@ -3,7 +3,7 @@
 // sends thousands of generated, often invalid, requests and must never reach
 // real workers or real money. Anything else that is not loopback needs an
 // explicit --allow-remote.
-import { isLoopbackHost } from '../http/targets.ts';
+import { isLoopbackHost, normaliseHost } from '../http/targets.ts';
 import { loadSpecs } from '../spec/load.ts';
 import { APIS } from '../spec/types.ts';
 import { RunError } from './types.ts';
@@ -24,14 +24,6 @@ export function mturkHosts(specsDir?: string): MturkHost[] {
     for (const host of endpoints.sandbox) out.push({ host: host.toLowerCase(), kind: 'sandbox', api });
   }
   return out;
-}
-
-/** Host name of a URL without brackets, lower case, without a trailing dot. */
-export function hostOf(url: URL): string {
-  return url.hostname
-    .replace(/^\[|\]$/g, '')
-    .replace(/\.$/, '')
-    .toLowerCase();
 }
 
 export { isLoopbackHost };
@@ -79,7 +71,7 @@ export function checkEndpoint(
   if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
     throw new RunError(`${what} ${url}: only http:// and https:// URLs are supported`);
   }
-  const host = hostOf(parsed);
+  const host = normaliseHost(parsed.hostname);
   for (const known of mturkHosts(options.specsDir)) {
     if (host === known.host || host.endsWith(`.${known.host}`)) {
       throw new RunError(
