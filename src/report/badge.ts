@@ -1,6 +1,7 @@
 // A README badge per target: a ready-made SVG, and the same facts as a
 // shields.io "endpoint" JSON for people who let shields.io draw it.
 import { escapeXml, escapeXmlAttribute } from './junit.ts';
+import { summarize } from './merge.ts';
 import type { ConformanceReport } from './types.ts';
 
 /** https://shields.io/badges/endpoint-badge */
@@ -35,8 +36,7 @@ const HEX: Record<BadgeColor, string> = {
  */
 export function renderBadge(report: ConformanceReport): Badge {
   const must = report.results.filter((result) => result.severity === 'must');
-  const passed = must.filter((result) => result.status === 'passed').length;
-  const failed = must.some((result) => result.status === 'failed');
+  const { passed, failed } = summarize(must);
   const message = must.length === 0 ? 'no must checks' : `${passed}/${must.length} must`;
   const color: BadgeColor =
     must.length === 0 ? 'lightgrey' : failed ? 'red' : passed === must.length ? 'brightgreen' : 'yellow';

@@ -11,6 +11,7 @@ import {
   notRunShare,
   operationGroups,
   percentText,
+  summarize,
   targetLabels,
 } from './merge.ts';
 import type { CheckResult, ConformanceReport } from './types.ts';
@@ -128,15 +129,13 @@ function operationTable(reports: readonly ConformanceReport[], labels: string[])
 
 function operationCell(results: CheckResult[]): string {
   if (results.length === 0) return '—';
-  const count = (status: CheckResult['status']) => results.filter((r) => r.status === status).length;
+  const { passed, failed, notRun, expectedFailures: expected } = summarize(results);
   const parts: string[] = [];
-  const failed = count('failed');
-  if (count('passed')) parts.push(`${count('passed')} passed`);
+  if (passed) parts.push(`${passed} passed`);
   if (failed) parts.push(`${failed} failed`);
-  if (count('not-run')) parts.push(`${count('not-run')} not run`);
-  const expected = count('expected-failure');
+  if (notRun) parts.push(`${notRun} not run`);
   if (expected) parts.push(`${expected} expected ${expected === 1 ? 'failure' : 'failures'}`);
-  const icon = failed ? '❌' : count('passed') === results.length ? '✅' : '➖';
+  const icon = failed ? '❌' : passed === results.length ? '✅' : '➖';
   return `${icon} ${parts.join(', ')}`;
 }
 
