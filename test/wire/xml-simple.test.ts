@@ -124,7 +124,18 @@ describe('parseSimpleXml', () => {
       .array(
         fc.oneof(
           fc.stringMatching(/^[ a-z\n\t<>&"'é\u00a0\r]{0,6}$/),
-          fc.constantFrom('&amp;', '&lt;', '&gt;', '&quot;', '&apos;', '&#65;', '&#x20;', '&#0;', '&#xD;', '&x;'),
+          fc.constantFrom(
+            '&amp;',
+            '&lt;',
+            '&gt;',
+            '&quot;',
+            '&apos;',
+            '&#65;',
+            '&#x20;',
+            '&#0;',
+            '&#xD;',
+            '&x;',
+          ),
         ),
         { maxLength: 3 },
       )
