@@ -204,9 +204,9 @@ export function send(baseUrl: string, req: WireRequest, opts: SendOptions): Prom
       headers[k.toLowerCase()] = v;
       if (asciiHead && !ASCII.test(v)) asciiHead = false;
     }
-    // a string body makes Node write the head and the body as one chunk (a Buffer went as a second
-    // chunk of the socket's write); Node then encodes the head as UTF-8 instead of Latin-1, the
-    // same bytes for an ASCII head only
+    // a string body makes Node join the head and the body into one chunk of the socket's write
+    // (a Buffer body went as a chunk of its own, after the head) and spares copying the body; Node
+    // then encodes the head as UTF-8 instead of Latin-1: the same bytes for an ASCII head only
     const body = asciiHead ? (req.body ?? '') : Buffer.from(req.body ?? '', 'utf8');
     const bodyBytes =
       typeof body !== 'string' ? body.length : body.length === 0 ? 0 : Buffer.byteLength(body, 'utf8');
