@@ -83,6 +83,30 @@ const servedCache = new WeakMap<ServerTargetConfig, Map<string, Promise<string |
 
 const NO_FRESH_REQUESTER = 'hands back no fresh requester';
 
+/** What every session of a target config reads from its URLs (parsed once per config, not per check or call). */
+interface ConfigUrls {
+  host: string;
+  /** the endpoint without its trailing slashes */
+  base: string;
+  states?: { origin: string; path: string; query: string };
+}
+const configUrls = new Map<string, ConfigUrls>();
+
+function urlsOf(config: ServerTargetConfig): ConfigUrls {
+  const key = `${config.endpoint} ${config.statesUrl ?? ''}`;
+  let urls = configUrls.get(key);
+  if (!urls) {
+    if (configUrls.size >= 64) configUrls.clear();
+    urls = { host: new URL(config.endpoint).host, base: config.endpoint.replace(/\/+$/, '') };
+    if (config.statesUrl) {
+      const u = new URL(config.statesUrl);
+      urls.states = { origin: u.origin, path: u.pathname, query: u.search.replace(/^\?/, '') };
+    }
+    configUrls.set(key, urls);
+  }
+  return urls;
+}
+
 /** Whether the target hands back fresh requesters, per target config (asked once it said no). */
 const freshSupport = new WeakMap<ServerTargetConfig, boolean>();
 
@@ -105,6 +129,21 @@ export function scopeState(set: SpecSet): string | undefined {
 export const STATE_HINT =
   'if it only fails under load, raise --timeout-ms or lower --concurrency (server checks in flight at once)';
 
+function chooseCodec(api: Api, wire: string | undefined): Codec {
+  if (wire !== undefined)
+    try {
+      return codecFor(api, wire);
+    } catch {
+      // an API version with one form only
+    }
+  return codecFor(api);
+}
+/** The codec of an API version and wire form (a session asks for it on every call). */
+const codecChoice = new Map<string, Codec>();
+
+/** The response groups a call of an operation asks for by default (everyGroup), per operation spec. */
+const defaultGroups = new WeakMap<object, { groups: string[] | undefined }>();
+
 export class Session {
   readonly log: Exchange[] = [];
   readonly coverage: Coverage = {};
@@ -120,7 +159,7 @@ export class Session {
     readonly config: ServerTargetConfig,
     readonly check: Pick<Check, 'id' | 'api' | 'operation' | 'rule'>,
   ) {
-    this.host = new URL(config.endpoint).host;
+    this.host = urlsOf(config).host;
     this.wire = undefined;
     this.secrets = config.credentials.map((c) => c.secretAccessKey);
   }
@@ -139,13 +178,13 @@ export class Session {
 
   /** The codec a call of `api` goes through: the session's wire form where the API version has it. */
   codec(api: Api): Codec {
-    if (this.wire !== undefined)
-      try {
-        return codecFor(api, this.wire);
-      } catch {
-        // an API version with one form only
-      }
-    return codecFor(api);
+    const key = `${api} ${this.wire ?? ''}`;
+    let c = codecChoice.get(key);
+    if (!c) {
+      c = chooseCodec(api, this.wire);
+      codecChoice.set(key, c);
+    }
+    return c;
   }
 
   /** The XML answer document of an answer, as its codec reads it (SOAP: inside the Envelope). */
@@ -170,7 +209,15 @@ export class Session {
     // an operation with response groups is asked for every group (echo aside) unless the check
     // names some: checks judge every member whatever the operation's default
     const spec = this.set.apis[api].operations.get(operation);
-    const groups = opts.responseGroups ?? (spec ? everyGroup(this.set, spec) : undefined);
+    let groups = opts.responseGroups;
+    if (!groups && spec) {
+      let d = defaultGroups.get(spec);
+      if (!d) {
+        d = { groups: everyGroup(this.set, spec) };
+        defaultGroups.set(spec, d);
+      }
+      groups = d.groups;
+    }
     if (groups) opts = { ...opts, responseGroups: groups };
     let req = this.codec(api).encodeRequest(this.set, operation, input, creds, {
       host: this.host,
@@ -204,7 +251,7 @@ export class Session {
   }
 
   async send(req: WireRequest, api: Api, operation: string, label: string): Promise<Answered> {
-    const url = this.config.endpoint.replace(/\/+$/, '');
+    const url = urlsOf(this.config).base;
     const ex: Exchange = { label, api, operation, url, req };
     this.log.push(ex);
     ex.res = await this.http(req, url, ex);
@@ -317,11 +364,11 @@ export class Session {
     const statesUrl = this.config.statesUrl;
     if (!statesUrl) throw new NotRun(`provider state ${name} is needed but no states URL was given`);
     const body = JSON.stringify({ state: name, requester, params });
-    const u = new URL(statesUrl);
+    const u = urlsOf(this.config).states!;
     const req: WireRequest = {
       method: 'POST',
-      path: u.pathname,
-      query: u.search.replace(/^\?/, ''),
+      path: u.path,
+      query: u.query,
       headers: { 'content-type': 'application/json' },
       body,
     };

@@ -412,7 +412,9 @@ function undeclaredParams(
 
 /** ISO-8601 without milliseconds, as the legacy service wrote dates. */
 export function isoSeconds(d: Date): string {
-  return d.toISOString().replace(/\.\d{3}Z$/, 'Z');
+  const iso = d.toISOString();
+  // toISOString always ends in .sssZ (every request carries a timestamp: no regular expression)
+  return iso.endsWith('Z') && iso.charCodeAt(iso.length - 5) === 46 ? `${iso.slice(0, -5)}Z` : iso;
 }
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {

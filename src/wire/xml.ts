@@ -160,13 +160,20 @@ const SIMPLE_ATTRIBUTE =
   /([A-Za-z_][\w.-]*(?::[A-Za-z_][\w.-]*)?)=(?:"([^"<&\u0000-\u001F]*)"|'([^'<&\u0000-\u001F]*)')/y;
 /** Text the simple reader takes as it is: no reference, no '>', no control character but tab and LF. */
 const SIMPLE_TEXT = /^[^&>\u0000-\u0008\u000B-\u001F]*$/;
+/**
+ * Text the simple reader decodes: as SIMPLE_TEXT, with complete references to the predefined
+ * entities and characters (the escaped Question and Answer documents of most legacy answers).
+ */
+const SIMPLE_TEXT_WITH_REFERENCES =
+  /^(?:[^&>\u0000-\u0008\u000B-\u001F]|&(?:amp|lt|gt|quot|apos|#[0-9]+|#x[0-9a-fA-F]+);)*$/;
 const SIMPLE_MAX_DEPTH = 64;
 /** Names the full parser renames or refuses (they are properties of every object). */
 const reserved = (name: string) => name in Object.prototype || name === 'prototype';
 
 /**
- * Reads a document of plain elements, attributes and text (no references, comments, CDATA,
- * processing instructions or DTD; at most the usual XML declaration) into what parseXmlSafe gives
+ * Reads a document of plain elements, attributes and text (no comments, CDATA, processing
+ * instructions or DTD; references only to the predefined entities and characters, in text without
+ * child elements; at most the usual XML declaration) into what parseXmlSafe gives
  * without array options: the same keys in the same order. Undefined for any other document (also
  * for one that is not well-formed): the full parser then reads it, or says what is wrong.
  */
@@ -209,12 +216,16 @@ export function parseSimpleXml(text: string): { doc: Record<string, unknown>; ro
       i = SIMPLE_ATTRIBUTE.lastIndex;
     }
     let content = '';
+    let references = false;
     let kids: Record<string, unknown> | undefined;
     for (;;) {
       const lt = text.indexOf('<', i);
       if (lt < 0) return undefined;
       const chunk = text.slice(i, lt);
-      if (!SIMPLE_TEXT.test(chunk)) return undefined;
+      if (!SIMPLE_TEXT.test(chunk)) {
+        if (!SIMPLE_TEXT_WITH_REFERENCES.test(chunk)) return undefined;
+        references = true;
+      }
       content += chunk;
       i = lt;
       if (text.charCodeAt(i + 1) === 47) {
@@ -231,9 +242,17 @@ export function parseSimpleXml(text: string): { doc: Record<string, unknown>; ro
       else if (Array.isArray(prev)) prev.push(v);
       else kids[k] = [prev, v];
     }
-    if (!kids) return [name, leaf(attrs, content)];
+    if (!kids) {
+      if (!references) return [name, leaf(attrs, content)];
+      // the full parser's decoder, which refuses a reference to a character XML does not allow
+      try {
+        return [name, leaf(attrs, entityDecoder.decode(content))];
+      } catch {
+        return undefined;
+      }
+    }
     // text beside child elements: layout (dropped, as dropLayoutText does) or mixed content (not simple)
-    if (content.trim() !== '') return undefined;
+    if (references || content.trim() !== '') return undefined;
     for (const [k, v] of attrs ?? []) kids[k] = v;
     return [name, kids];
   };
