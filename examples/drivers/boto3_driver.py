@@ -41,14 +41,24 @@ def revive_dates(value, paths):
     return value
 
 
-def main():
-    client = boto3.client(
+def new_client():
+    return boto3.client(
         "mturk",
         endpoint_url=os.environ["MTURK_ENDPOINT"],
         region_name=os.environ.get("AWS_REGION", "us-east-1"),
         aws_access_key_id=os.environ.get("AWS_ACCESS_KEY_ID"),
         aws_secret_access_key=os.environ.get("AWS_SECRET_ACCESS_KEY"),
     )
+
+
+# Declared on every answer: the runner then asks for a new client before each operation's checks
+# ({"control": "fresh-client"}) instead of starting a new process, so nothing a client keeps across
+# calls (botocore's retry quota in standard mode, its connection pool) carries over.
+FEATURES = ["fresh-client"]
+
+
+def main():
+    client = new_client()
     for line in sys.stdin:
         line = line.strip()
         if not line:
@@ -59,6 +69,20 @@ def main():
             print("boto3_driver: not JSON: " + line[:200], file=sys.stderr)
             continue
         case_id = message.get("id")
+        if "control" in message:
+            if message["control"] == "fresh-client":
+                try:
+                    client.close()
+                    client = new_client()
+                    answer = {"id": case_id, "output": {}}
+                except Exception as e:  # the runner then starts a new process
+                    answer = {"id": case_id, "error": {"code": type(e).__name__, "message": str(e)}}
+            else:
+                answer = {"id": case_id, "error": {"code": "UnknownControl", "message": str(message["control"])}}
+            answer["features"] = FEATURES
+            sys.stdout.write(json.dumps(answer) + "\n")
+            sys.stdout.flush()
+            continue
         try:
             method = getattr(client, xform_name(message["operation"]))
             output = method(**revive_dates(message.get("input") or {}, message.get("timestamps")))
@@ -77,6 +101,7 @@ def main():
                 answer["error"]["turkErrorCode"] = turk
         except Exception as e:  # parameter validation and the like: refused before sending
             answer = {"id": case_id, "error": {"code": type(e).__name__, "message": str(e)}}
+        answer["features"] = FEATURES
         sys.stdout.write(json.dumps(answer, ensure_ascii=False) + "\n")
         sys.stdout.flush()
 

@@ -21,9 +21,14 @@ export function envCredentials() {
   };
 }
 
-/** Answers each case with `await handle(case)`, in order; `close` runs once every answer is out. */
-export function serveCases(name, handle, close = () => undefined) {
+/**
+ * Answers each case with `await handle(case)`, in order; `close` runs once every answer is out.
+ * With `fresh` (makes a new client and drops the old one) the driver declares the `fresh-client`
+ * feature on its answers and answers the runner's `{"control": "fresh-client"}` by calling it.
+ */
+export function serveCases(name, handle, close = () => undefined, fresh = undefined) {
   const lines = createInterface({ input: process.stdin });
+  const features = fresh ? { features: ['fresh-client'] } : {};
   let queue = Promise.resolve();
   lines.on('line', (line) => {
     if (!line.trim()) return;
@@ -35,10 +40,30 @@ export function serveCases(name, handle, close = () => undefined) {
         process.stderr.write(`${name}: not JSON: ${line.slice(0, 200)}\n`);
         return;
       }
-      process.stdout.write(`${JSON.stringify(await handle(message))}\n`);
+      const answer = message.control === undefined ? await handle(message) : await control(message);
+      process.stdout.write(`${JSON.stringify({ ...answer, ...features })}\n`);
     });
   });
   lines.on('close', () => queue.then(close));
+
+  async function control(message) {
+    if (message.control !== 'fresh-client' || !fresh) {
+      process.stderr.write(`${name}: unknown control message: ${JSON.stringify(message).slice(0, 200)}\n`);
+      return {
+        id: message.id,
+        error: {
+          code: 'UnknownControl',
+          message: `${name} does not know ${JSON.stringify(message.control)}`,
+        },
+      };
+    }
+    try {
+      await fresh();
+      return { id: message.id, output: {} };
+    } catch (e) {
+      return { id: message.id, error: { code: 'FreshClientFailed', message: String(e?.message ?? e) } };
+    }
+  }
 }
 
 /** Turns the ISO strings at the listed paths (timestamps) back into Dates, in place. */

@@ -11,10 +11,10 @@ const { loadSpecs } = await import('../../src/spec/load.ts');
 const { createLegacySoapClient } = await import('../../src/clients/legacy-soap.ts');
 const { reviveDates } = await import('../../src/clients/common.ts');
 
-const client = createLegacySoapClient(loadSpecs(), {
-  endpoint: endpointOrExit('legacy-soap-driver'),
-  credentials: envCredentials(),
-});
+const specs = loadSpecs();
+const endpoint = endpointOrExit('legacy-soap-driver');
+const newClient = () => createLegacySoapClient(specs, { endpoint, credentials: envCredentials() });
+let client = newClient();
 
 serveCases(
   'legacy-soap-driver',
@@ -27,4 +27,8 @@ serveCases(
     )),
   }),
   () => client.close(),
+  async () => {
+    await client.close();
+    client = newClient();
+  },
 );

@@ -6,11 +6,16 @@
 import * as Sdk from '@aws-sdk/client-mturk';
 import { endpointOrExit, envCredentials, reviveDates, sdkError, serveCases } from './driver-loop.mjs';
 
-const client = new Sdk.MTurkClient({
-  endpoint: endpointOrExit('sdk-v3-driver'),
-  region: process.env.AWS_REGION ?? 'us-east-1',
-  credentials: envCredentials(),
-});
+// the runner asks for a new client before each operation's checks (`fresh-client`), so what the
+// SDK keeps across calls (its retry quota) never carries from one operation to the next
+const endpoint = endpointOrExit('sdk-v3-driver');
+const newClient = () =>
+  new Sdk.MTurkClient({
+    endpoint,
+    region: process.env.AWS_REGION ?? 'us-east-1',
+    credentials: envCredentials(),
+  });
+let client = newClient();
 
 async function handle(message) {
   // biome-ignore lint/performance/noDynamicNamespaceImportAccess: the command is chosen by the operation's name at run time
@@ -30,6 +35,12 @@ async function handle(message) {
   }
 }
 
-serveCases('sdk-v3-driver', handle, () => {
-  client.destroy();
-});
+serveCases(
+  'sdk-v3-driver',
+  handle,
+  () => client.destroy(),
+  () => {
+    client.destroy();
+    client = newClient();
+  },
+);

@@ -129,11 +129,19 @@ export class ClientPool {
     return c;
   }
 
-  /** Closes and forgets the API version's client: the next `client()` builds a fresh one. */
+  /**
+   * A fresh client for the API version's next calls: the client starts afresh if it can (a driver
+   * that declared `fresh-client`), else it is closed and the next `client()` builds a new one. A
+   * dead driver is left to `client()`, which counts its restarts.
+   */
   async renew(api: Api): Promise<void> {
-    const c = this.clients.get(api);
+    const c = this.clients.get(api) as
+      | (ClientUnderTest & { deadReason?: () => string | undefined })
+      | undefined;
+    if (!c || c.deadReason?.()) return;
+    if (await c.fresh?.().catch(() => false)) return;
     this.clients.delete(api);
-    await c?.close().catch(() => undefined);
+    await c.close().catch(() => undefined);
   }
 
   /** The tail of every client's diagnostics (a driver's stderr) and of the restarts, for the report. */
@@ -321,12 +329,11 @@ export class ClientSession {
   async runCheck(def: ClientCheckDef): Promise<ClientCheckOutcome> {
     const lane = this.laneFor(def);
     return lane.serial(async () => {
-      // An in-process client is cheap: each operation gets a fresh one, so what a client keeps
-      // across calls (an SDK's retry quota, spent by the error checks' faults) is the same
-      // however many operations share a lane. A driver (a process) is kept for the session.
+      // Each operation gets a fresh client (a driver: a new client in its process, or a new
+      // process; docs/driver-protocol.md), so what a client keeps across calls (an SDK's retry
+      // quota, spent by the error checks' faults) never carries from one operation to the next.
       const key = `${def.api}/${def.operation}`;
-      if (this.config.client !== 'driver' && lane.lastOperation !== undefined && lane.lastOperation !== key)
-        await lane.pool.renew(def.api);
+      if (lane.lastOperation !== undefined && lane.lastOperation !== key) await lane.pool.renew(def.api);
       lane.lastOperation = key;
       const client = await lane.pool.client(def.api);
       if (!client) return doesNotSpeak(this.config, def.api);

@@ -612,8 +612,8 @@ function errorCodeCheck(set: SpecSet, op: OperationSpec): ClientCheckDef {
   const env0 = p.errorEnvelope;
   // The operation's request errors; plus, in the last case of each type form, a fault that travels as
   // the protocol's own fault type (ServiceFault in 2017-01-17). Every attempt of that call fails, so
-  // the client surfaces it after its retries; once per operation only, because SDKs keep a retry budget
-  // that many failed retries would drain (and the retry checks would then see no retry at all).
+  // the client surfaces it after its retries; once per operation only, because each such call costs
+  // the client's whole back-off (boto3's default: up to 15 s) and spends its retry quota.
   const faults = Object.entries(set.errors.errors)
     .filter(([, e]) => e.fault && !e.wireType?.[api])
     .map(([id]) => id);
@@ -652,8 +652,7 @@ function errorCodeCheck(set: SpecSet, op: OperationSpec): ClientCheckDef {
           arb,
           per,
           async (c0, i) => {
-            // one fault per operation, in the last form: with every form, the SDKs' retry budget
-            // (drained by each fault's retries) ran dry before the retry checks of later operations
+            // one fault per operation, in the last form (each costs the client's whole back-off)
             const faultCase = f === forms.length - 1 && (per > 1 ? i === per - 1 : forms.length > 1);
             const fault = faultCase ? faults[op.operation.length % Math.max(1, faults.length)] : undefined;
             const c = fault

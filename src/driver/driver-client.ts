@@ -4,7 +4,9 @@
 // throw a DriverError with a clear message. A driver that misses a case's
 // deadline is killed (and its exit awaited) before the case fails, so its late
 // retries cannot reach the mock of the next case; every later call fails at
-// once and the session starts a fresh driver for the next check.
+// once and the session starts a fresh driver for the next check. Between operations the session
+// asks a driver that declared the `fresh-client` feature for a new client (`fresh`); any other
+// driver is never sent that message: the session starts a new process instead.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { datePaths, signingRegion, toJsonValue } from '../clients/common.ts';
@@ -71,6 +73,9 @@ interface Pending {
   timer: NodeJS.Timeout;
 }
 
+/** The feature a driver declares (`"features": ["fresh-client"]` on an answer) to be sent the control message below. */
+export const FRESH_CLIENT_FEATURE = 'fresh-client';
+
 export interface DriverClient extends ClientUnderTest {
   /** The tail of the driver's stderr. */
   stderr(): string;
@@ -78,6 +83,8 @@ export interface DriverClient extends ClientUnderTest {
   deadReason(): string | undefined;
   /** How many cases the driver answered (a driver that answered none and died is not worth many restarts). */
   answered(): number;
+  /** A new client in the driver's process, when it declared `fresh-client`; false otherwise (start a new process). */
+  fresh(): Promise<boolean>;
 }
 
 export function startDriver(opts: DriverOptions): DriverClient {
@@ -90,6 +97,8 @@ export function startDriver(opts: DriverOptions): DriverClient {
   let pending: Pending | undefined;
   let seq = 0;
   let answered = 0;
+  /** what the driver declared in its answers (`features`) */
+  const features = new Set<string>();
   const abandoned = new Set<string>();
   let queue: Promise<unknown> = Promise.resolve();
 
@@ -158,7 +167,9 @@ export function startDriver(opts: DriverOptions): DriverClient {
     const m = msg as {
       output?: unknown;
       error?: { code?: unknown; message?: unknown; turkErrorCode?: unknown };
+      features?: unknown;
     };
+    if (Array.isArray(m.features)) for (const f of m.features) if (typeof f === 'string') features.add(f);
     let result: ClientResult | undefined;
     if (
       m.output !== undefined &&
@@ -193,51 +204,75 @@ export function startDriver(opts: DriverOptions): DriverClient {
     clearTimeout(giveUp);
   };
 
-  const callOnce = (
-    operation: string,
-    input: Record<string, unknown>,
-    options: CallOptions | undefined,
+  /** Writes one message and waits for its answer; `what` names it in messages (`Operation`). */
+  const exchange = (
+    what: string,
+    body: Record<string, unknown>,
+    deadline: number,
+    allowance: string,
   ): Promise<ClientResult> =>
     new Promise<ClientResult>((resolve, reject) => {
       if (dead) return reject(new DriverError(`${dead}${stderrTail()}`));
       const id = `c${++seq}`;
-      const timestamps = datePaths(input);
-      const message = {
-        id,
-        operation,
-        input: toJsonValue(input),
-        ...(timestamps.length ? { timestamps } : {}),
-        ...(options?.responseGroups ? { responseGroups: options.responseGroups } : {}),
-      };
-      const faults = options?.faultAnswers ?? 0;
-      const deadline = caseDeadlineMs(opts.timeoutMs, faults, maxAttempts);
       const timer = setTimeout(() => {
         if (pending?.id !== id) return;
         pending = undefined;
         abandoned.add(id);
-        const allowance =
-          deadline > opts.timeoutMs
-            ? ` (${opts.timeoutMs} ms plus ${deadline - opts.timeoutMs} ms for the back-off of up to ${maxAttempts} attempts on the faults this case answers)`
-            : '';
-        dead = `the driver did not answer case ${id} (${operation}) within ${deadline} ms; it was stopped so that nothing it still sends reaches the next case`;
-        const why = `no answer to case ${id} (${operation}) within ${deadline} ms${allowance}${stderrTail()}`;
+        dead = `the driver did not answer case ${id} (${what}) within ${deadline} ms; it was stopped so that nothing it still sends reaches the next case`;
+        const why = `no answer to case ${id} (${what}) within ${deadline} ms${allowance}${stderrTail()}`;
         // the case fails only once the driver is gone: no late retry of it can reach the next case
         void stop().then(() => reject(new DriverError(why)));
       }, deadline);
       pending = { id, resolve, reject, timer };
-      child.stdin?.write(`${JSON.stringify(message)}\n`);
+      child.stdin?.write(`${JSON.stringify({ id, ...body })}\n`);
     });
+
+  const callOnce = (
+    operation: string,
+    input: Record<string, unknown>,
+    options: CallOptions | undefined,
+  ): Promise<ClientResult> => {
+    const timestamps = datePaths(input);
+    const faults = options?.faultAnswers ?? 0;
+    const deadline = caseDeadlineMs(opts.timeoutMs, faults, maxAttempts);
+    const allowance =
+      deadline > opts.timeoutMs
+        ? ` (${opts.timeoutMs} ms plus ${deadline - opts.timeoutMs} ms for the back-off of up to ${maxAttempts} attempts on the faults this case answers)`
+        : '';
+    return exchange(
+      operation,
+      {
+        operation,
+        input: toJsonValue(input),
+        ...(timestamps.length ? { timestamps } : {}),
+        ...(options?.responseGroups ? { responseGroups: options.responseGroups } : {}),
+      },
+      deadline,
+      allowance,
+    );
+  };
+
+  /** Messages go out one at a time, each once the previous one was answered (or failed). */
+  const enqueue = (send: () => Promise<ClientResult>): Promise<ClientResult> => {
+    const next = queue.then(send, send);
+    queue = next.catch(() => undefined);
+    return next;
+  };
 
   return {
     name: `driver:${opts.command}`,
     api: opts.api,
     call(operation, input, options) {
-      const next = queue.then(
-        () => callOnce(operation, input, options),
-        () => callOnce(operation, input, options),
-      );
-      queue = next.catch(() => undefined);
-      return next;
+      return enqueue(() => callOnce(operation, input, options));
+    },
+    // Only a driver that declared the feature is sent the control message: one written before it
+    // existed never sees a line it does not know, and its session starts a new process instead.
+    async fresh() {
+      if (dead || !features.has(FRESH_CLIENT_FEATURE)) return false;
+      const r = await enqueue(() =>
+        exchange(FRESH_CLIENT_FEATURE, { control: FRESH_CLIENT_FEATURE }, opts.timeoutMs, ''),
+      ).catch(() => undefined);
+      return r !== undefined && 'output' in r;
     },
     async close() {
       child.stdin?.end();

@@ -82,6 +82,11 @@ export interface ClientUnderTest {
   /** Calls `operation`; inputs use plain JSON values except timestamps (Date or ISO-8601 string). */
   call(operation: string, input: Record<string, unknown>, options?: CallOptions): Promise<ClientResult>;
   close(): Promise<void>;
+  /**
+   * Starts afresh, as a new client would (nothing it kept across calls, such as a retry quota, carries
+   * over); false when it cannot, and the caller builds a new client instead. Without it, likewise.
+   */
+  fresh?(): Promise<boolean>;
   /** Diagnostic output of the client (e.g. a driver's stderr), truncated. */
   diagnostics?(): string;
 }

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { boto3Available, exampleDriverCommand } from '../../src/cli/commands/client.ts';
 import { runClientChecks } from '../../src/client-checks/lanes.ts';
+import { startDriver } from '../../src/driver/driver-client.ts';
 import { loadSpecs } from '../../src/spec/load.ts';
 
 const EXPECTED = join(import.meta.dirname, '..', '..', 'fixtures', 'expected-failures', 'boto3-driver.txt');
@@ -21,6 +22,25 @@ function expectedIds(): Set<string> {
 }
 
 describe('boto3 driver', () => {
+  test('makes a new client in its process when asked (fresh-client)', async () => {
+    if (!boto3Available()) throw new Error('boto3 cannot be imported by /usr/bin/python3');
+    const driver = startDriver({
+      command: exampleDriverCommand('boto3'),
+      api: '2017-01-17',
+      endpoint: 'http://127.0.0.1:9',
+      credentials: { accessKeyId: 'K', secretAccessKey: 'S' },
+      timeoutMs: 10_000,
+    });
+    try {
+      // an undeclared member: botocore refuses the call before sending (nothing listens there)
+      expect(await driver.call('GetAccountBalance', { x: 1 })).toHaveProperty('error');
+      expect(await driver.fresh()).toBe(true);
+      expect(await driver.call('GetAccountBalance', { x: 1 })).toHaveProperty('error');
+    } finally {
+      await driver.close();
+    }
+  });
+
   test('runs with /usr/bin/python3 and passes every check but its documented deviations', async () => {
     if (!boto3Available())
       throw new Error(

@@ -6,7 +6,17 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { exampleDriverCommand } from '../../src/cli/commands/client.ts';
-import { runClientChecks } from '../../src/client-checks/lanes.ts';
+import {
+  type ClientFactory,
+  ClientSession,
+  defaultFactory,
+  runClientChecks,
+} from '../../src/client-checks/lanes.ts';
+import {
+  type ClientCheckDef,
+  type ClientCheckOutcome,
+  clientCheckCatalogue,
+} from '../../src/client-checks/mock-checks.ts';
 import { clientReproduce } from '../../src/client-checks/reproduce.ts';
 import { caseDeadlineMs } from '../../src/driver/deadline.ts';
 import { driverEnv, startDriver } from '../../src/driver/driver-client.ts';
@@ -219,4 +229,128 @@ describe('retries: the case deadline allows the back-off of the faults it answer
       } else expect(`${r.def.id}: ${r.outcome.status} ${r.outcome.detail}`).toMatch(/: passed /);
     }
   }, 180_000);
+});
+
+// The SDKs' standard retry mode keeps a quota across calls that faults drain; the checks of later
+// operations must not see a client an earlier operation's faults left without retries. In-process
+// clients are made afresh per operation; a driver gets a new client in its process when it declared
+// `fresh-client`, else a new process.
+describe('a fresh client per operation', () => {
+  const quotaDriver = (args = '') => `'${process.execPath}' '${join(RETRYING, 'quota-driver.mjs')}'${args}`;
+  const api = '2017-01-17' as const;
+  const fault = Object.entries(set.errors.errors).find(([, e]) => e.fault)![0];
+  /** 60 calls answered with a fault on every attempt: 600 tokens of retries, more than the 500 of a full quota. */
+  const drain = (operation: string, input: Record<string, unknown>): ClientCheckDef => ({
+    id: `${api}/${operation}/test.drain`,
+    api,
+    operation,
+    check: 'test.drain',
+    severity: 'should',
+    summary: 'spends the retry quota',
+    rule: 'test',
+    run: async (env) => {
+      env.mock.setScript({ kind: 'error', error: fault, values: {} });
+      for (let i = 0; i < 60; i++) await env.client.call(operation, input);
+      return { status: 'passed', detail: '' };
+    },
+  });
+  const retries = clientCheckCatalogue(set, {
+    apis: [api],
+    operations: ['GetHIT'],
+    checks: ['client.retry-servicefault', 'client.retry-throttling'],
+  });
+
+  async function run(driver: string, defs: ClientCheckDef[]) {
+    let starts = 0;
+    const factory: ClientFactory = (...args) => {
+      starts++;
+      return defaultFactory(...args);
+    };
+    const session = new ClientSession(set, { ...base, driver, timeoutMs: 10_000 }, { factory });
+    const outcomes: ClientCheckOutcome[] = [];
+    try {
+      await session.start();
+      for (const def of defs) outcomes.push(await session.runCheck(def));
+    } finally {
+      await session.close();
+    }
+    return { starts, outcomes: outcomes.map((o) => `${o.status} ${o.detail}`) };
+  }
+
+  test('faults drain the quota driver: retry checks after them on the same operation fail', async () => {
+    expect(retries.map((d) => d.check).sort()).toEqual([
+      'client.retry-servicefault',
+      'client.retry-throttling',
+    ]);
+    const r = await run(quotaDriver(), [drain('GetHIT', { HITId: 'H1' }), ...retries]);
+    expect(r.starts).toBe(1);
+    expect(r.outcomes.slice(1)).toEqual(
+      retries.map(() => expect.stringMatching(/^failed .*the client gave up after 1 request/)),
+    );
+  });
+
+  test('a driver that declared fresh-client gets a new client in its process before the next operation', async () => {
+    const r = await run(quotaDriver(), [drain('GetAccountBalance', {}), ...retries]);
+    expect(r.outcomes).toEqual(['passed ', ...retries.map(() => expect.stringMatching(/^passed /))]);
+    expect(r.starts).toBe(1);
+  });
+
+  test('a driver that did not declare it (written before it), or failed to make one, is started again', async () => {
+    for (const args of [' --no-fresh-client', ' --fresh-client-fails']) {
+      const r = await run(quotaDriver(args), [drain('GetAccountBalance', {}), ...retries]);
+      expect(r.outcomes, args).toEqual(['passed ', ...retries.map(() => expect.stringMatching(/^passed /))]);
+      expect(r.starts, args).toBe(2);
+    }
+  });
+
+  test('the example drivers make a new client in their process when asked', async () => {
+    for (const [name, driverApi] of [
+      ['sdk-v3', '2017-01-17'],
+      ['legacy-soap', '2014-08-15'],
+    ] as const) {
+      const driver = startDriver({
+        command: exampleDriverCommand(name),
+        api: driverApi,
+        endpoint: 'http://127.0.0.1:9',
+        credentials: { accessKeyId: 'K', secretAccessKey: 'S' },
+        timeoutMs: 10_000,
+      });
+      try {
+        expect(await driver.call('GetAccountBalance', {}), name).toHaveProperty('error');
+        expect(await driver.fresh(), name).toBe(true);
+        expect(await driver.call('GetAccountBalance', {}), name).toHaveProperty('error');
+      } finally {
+        await driver.close();
+      }
+    }
+  });
+
+  test('the control message goes only to a driver that declared the feature, after it answered a case', async () => {
+    const start = (args: string) =>
+      startDriver({
+        command: quotaDriver(args),
+        api,
+        endpoint: 'http://127.0.0.1:9',
+        credentials: { accessKeyId: 'K', secretAccessKey: 'S' },
+        timeoutMs: 10_000,
+      });
+    // [driver args, fresh() after an answer, the driver was sent the control message]
+    const cases: [string, boolean, boolean][] = [
+      ['', true, true],
+      [' --fresh-client-fails', false, true],
+      [' --no-fresh-client', false, false],
+    ];
+    for (const [args, fresh, sent] of cases) {
+      const driver = start(args);
+      try {
+        expect(await driver.fresh(), `${args}: before any answer`).toBe(false);
+        expect(await driver.call('GetAccountBalance', {})).toHaveProperty('error');
+        expect(await driver.fresh(), args).toBe(fresh);
+        expect(/a fresh client|control message/.test(driver.stderr()), args).toBe(sent);
+        expect(driver.deadReason(), args).toBeUndefined();
+      } finally {
+        await driver.close();
+      }
+    }
+  });
 });

@@ -6,7 +6,11 @@ import { bundledTargets, runClient } from '../../src/cli/commands/client.ts';
 import { e2eCheckCatalogue } from '../../src/client-checks/e2e-checks.ts';
 import { E2E_OTHER_REQUESTER, runE2eChecks } from '../../src/client-checks/e2e-session.ts';
 import { BOTO3_UNAVAILABLE, EMULATOR_COLUMN, emulatorTargets } from '../../src/client-checks/e2e-targets.ts';
-import { CLIENT_TEST_CREDENTIALS } from '../../src/client-checks/lanes.ts';
+import {
+  CLIENT_TEST_CREDENTIALS,
+  type ClientFactory,
+  defaultFactory,
+} from '../../src/client-checks/lanes.ts';
 import { clientReproduce } from '../../src/client-checks/reproduce.ts';
 import { type RunningEmulator, startEmulator } from '../../src/emulator/server.ts';
 import { TEST_CREDENTIALS } from '../../src/emulator/test-credentials.ts';
@@ -99,6 +103,35 @@ describe('bundled clients against the reference emulator', () => {
       ).toEqual([]);
     });
   }
+});
+
+describe('a fresh client per operation', () => {
+  test("each operation's e2e checks run on a client of their own (a server's faults would spend a shared client's retry quota)", async () => {
+    const clients: string[][] = [];
+    const factory: ClientFactory = async (...args) => {
+      const client = await defaultFactory(...args);
+      const calls: string[] = [];
+      clients.push(calls);
+      if (client) {
+        const inner = client.call.bind(client);
+        client.call = (operation, input, options) => {
+          calls.push(operation);
+          return inner(operation, input, options);
+        };
+      }
+      return client;
+    };
+    const operations = ['GetHIT', 'RejectAssignment'];
+    const results = await runE2eChecks(
+      set,
+      { ...target('sdk-v3', '2017-01-17', emulator), operations },
+      { factory },
+    );
+    expect(new Set(results.map((r) => r.def.operation))).toEqual(new Set(operations));
+    expect(results.filter((r) => r.outcome.status !== 'passed')).toEqual([]);
+    // one client per operation; each one's first call is its operation's
+    expect(clients.map((calls) => calls.find((c) => operations.includes(c)))).toEqual(operations);
+  });
 });
 
 describe('a broken emulator', () => {
