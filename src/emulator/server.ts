@@ -6,7 +6,7 @@ import { createServer, type IncomingMessage, type ServerResponse, STATUS_CODES }
 import type { AddressInfo } from 'node:net';
 import { loadSpecs } from '../spec/load.ts';
 import type { SpecSet } from '../spec/types.ts';
-import type { Codec, Credentials, ErrorOutcome, Outcome } from '../wire/codec.ts';
+import type { Codec, Credentials, DecodedCall, ErrorOutcome, Outcome } from '../wire/codec.ts';
 import type { WireRequest, WireResponse } from '../wire/http-types.ts';
 import { headerValue } from '../wire/http-types.ts';
 import { codecsFor } from '../wire/index.ts';
@@ -184,6 +184,17 @@ export function createEmulator(opts: EmulatorOptions = {}): Emulator {
     }
   };
 
+  /** One call through the engine. It applies a call's effects only after every rule passed, so an
+   * error (or an exception) leaves the store as it was without a per-call snapshot. (A function
+   * of its own, not a closure made on every request.) */
+  const run = (codec: Codec, call: DecodedCall): Outcome => {
+    try {
+      return executeCall(specs, store, call, now());
+    } catch (e) {
+      return protocolError(codec, 'internal', { reason: String((e as Error)?.message ?? e) });
+    }
+  };
+
   const handleSync = (req: WireRequest): WireResponse => {
     try {
       dueTick();
@@ -197,31 +208,16 @@ export function createEmulator(opts: EmulatorOptions = {}): Emulator {
       }
       const decoded = codec.decodeRequest(specs, req, serverOpts);
       if (!decoded.ok) return answer(codec, decoded.operation, decoded.outcome);
-      const run = (c: typeof decoded.call): Outcome => {
-        try {
-          return executeCall(specs, store, c, now());
-        } catch (e) {
-          return protocolError(codec, 'internal', { reason: String((e as Error)?.message ?? e) });
-        }
-      };
       // SOAP batches: each Request item is its own call, answered in order in one document
       if (decoded.calls && decoded.calls.length > 1 && codec.encodeBatch)
         return codec.encodeBatch(
           specs,
           decoded.call.operation,
-          decoded.calls.map((c) => ({ call: c, outcome: run(c) })),
+          decoded.calls.map((c) => ({ call: c, outcome: run(codec, c) })),
           { requestId: randomUUID(), now: now() },
         );
       const call = decoded.call;
-      // The engine applies a call's effects only after every rule passed, so an error (or an
-      // exception) leaves the store as it was without a per-call snapshot.
-      let outcome: Outcome;
-      try {
-        outcome = executeCall(specs, store, call, now());
-      } catch (e) {
-        outcome = protocolError(codec, 'internal', { reason: String((e as Error)?.message ?? e) });
-      }
-      return answer(codec, call.operation, outcome, call);
+      return answer(codec, call.operation, run(codec, call), call);
     } catch (e) {
       return internal(req, e);
     }
