@@ -14,6 +14,13 @@ export interface LoadSpec {
   durationMs: number;
   /** not counted; default 300 ms */
   warmupMs?: number;
+  /**
+   * The warm-up also lasts until this many answers were read (default 0), but never past
+   * `maxWarmupMs` (default 10 s): a JIT settles after a number of calls, not after a time, so a
+   * server that answers slowly under a time-only warm-up is measured before its code is optimised.
+   */
+  warmupRequests?: number;
+  maxWarmupMs?: number;
   /** per-request deadline, default 5000 ms */
   timeoutMs?: number;
 }
@@ -28,6 +35,9 @@ export interface LoadResult {
   statuses: Record<string, number>;
   p50Ms: number;
   p99Ms: number;
+  /** answers read during the warm-up, and how long it lasted */
+  warmupAnswers: number;
+  warmupMs: number;
 }
 
 interface Prepared {
@@ -90,17 +100,24 @@ export async function drive(spec: LoadSpec): Promise<LoadResult> {
   const timeoutMs = spec.timeoutMs ?? 5000;
   let seq = 0;
 
-  const phase = async (ms: number, record: boolean) => {
+  const phase = async (ms: number, record: boolean, minAnswers = 0, maxMs = ms) => {
     const latencies: number[] = [];
     const statuses: Record<string, number> = {};
     let failures = 0;
+    let answers = 0;
     const t0 = performance.now();
     const end = t0 + ms;
+    const hardEnd = t0 + Math.max(ms, maxMs);
+    const going = () => {
+      const now = performance.now();
+      return now < end || (answers < minAnswers && now < hardEnd);
+    };
     const worker = async () => {
-      while (performance.now() < end) {
+      while (going()) {
         const p = make(seq++);
         const s = performance.now();
         const status = await once(p, timeoutMs);
+        answers++;
         if (!record) continue;
         if (performance.now() > end) break; // finished outside the window: not counted
         if (status < 0) failures++;
@@ -112,11 +129,18 @@ export async function drive(spec: LoadSpec): Promise<LoadResult> {
     };
     await Promise.all(Array.from({ length: spec.concurrency }, worker));
     // only answers completed inside [t0, end] were counted: the window is `ms`
-    return { latencies, statuses, failures, ms: Math.max(1, Math.min(ms, performance.now() - t0)) };
+    return {
+      latencies,
+      statuses,
+      failures,
+      answers,
+      elapsedMs: performance.now() - t0,
+      ms: Math.max(1, Math.min(ms, performance.now() - t0)),
+    };
   };
 
   try {
-    await phase(spec.warmupMs ?? 300, false);
+    const w = await phase(spec.warmupMs ?? 300, false, spec.warmupRequests ?? 0, spec.maxWarmupMs ?? 10_000);
     const m = await phase(spec.durationMs, true);
     const sorted = m.latencies.sort((a, b) => a - b);
     return {
@@ -127,6 +151,8 @@ export async function drive(spec: LoadSpec): Promise<LoadResult> {
       statuses: m.statuses,
       p50Ms: percentile(sorted, 0.5),
       p99Ms: percentile(sorted, 0.99),
+      warmupAnswers: w.answers,
+      warmupMs: w.elapsedMs,
     };
   } finally {
     agent.destroy();

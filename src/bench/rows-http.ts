@@ -17,6 +17,11 @@ const OPERATION = 'RejectAssignment';
 /** Each emulator row's unrecorded warm-up: as long as the ceiling's first one, so that neither
  * side is measured before its JIT has settled (the rows' calls differ from the pool's). */
 const EMULATOR_WARMUP_MS = 1000;
+/** …and at least this many answers (both sides): V8 optimises a function after a number of calls,
+ * so a time-only warm-up left a server that answers slowly (the emulator on a loaded machine: a
+ * few hundred calls in 1 s) measured on unoptimised code while the ceiling ran optimised. About
+ * what the ceiling answers in its own first second. */
+export const WARMUP_REQUESTS = 5000;
 const STATE = 'HITWithSubmittedAssignment';
 
 function loadDetail(r: LoadResult, settings: HttpBenchSettings): Record<string, unknown> {
@@ -28,6 +33,8 @@ function loadDetail(r: LoadResult, settings: HttpBenchSettings): Record<string, 
     p99Ms: round(r.p99Ms, 3),
     windowMs: Math.round(r.ms),
     concurrency: settings.concurrency,
+    warmupAnswers: r.warmupAnswers,
+    warmupMs: Math.round(r.warmupMs),
   };
 }
 
@@ -75,7 +82,14 @@ export async function openCeiling(settings: HttpBenchSettings): Promise<Ceiling>
   const cpuSamples: (number | undefined)[] = [];
   // a longer warm-up than drive's own, not recorded: the first window otherwise runs
   // before the child's JIT has settled and reads low
-  await drive({ url: server.url, request, concurrency: settings.concurrency, durationMs: 1000, warmupMs: 0 });
+  await drive({
+    url: server.url,
+    request,
+    concurrency: settings.concurrency,
+    durationMs: 0,
+    warmupMs: EMULATOR_WARMUP_MS,
+    warmupRequests: WARMUP_REQUESTS,
+  });
   return {
     samples,
     cpuSamples,
@@ -238,6 +252,7 @@ export async function emulatorRows(
     const host = new URL(server.url).host;
     // Pool size: enough fresh Submitted assignments for the warm-up and the window at up to
     // ~1.2x the ceiling; beyond it the calls wrap around onto already-rejected assignments.
+    // (the warm-up's answers: at least WARMUP_REQUESTS)
     const poolSize = Math.min(
       60_000,
       Math.max(
@@ -245,6 +260,8 @@ export async function emulatorRows(
         Math.ceil(
           (((ceiling?.samples.at(-1) ?? 10_000) * (settings.durationMs + EMULATOR_WARMUP_MS)) / 1000) * 1.2,
         ),
+        Math.ceil((((ceiling?.samples.at(-1) ?? 10_000) * settings.durationMs) / 1000) * 1.2) +
+          WARMUP_REQUESTS,
       ),
     );
     const rows: BenchRow[] = [];
@@ -286,6 +303,7 @@ export async function emulatorRows(
           concurrency: settings.concurrency,
           durationMs: settings.durationMs,
           warmupMs: EMULATOR_WARMUP_MS,
+          warmupRequests: WARMUP_REQUESTS,
         });
         const served = ((await server.requests()) ?? 0) - before;
         const cpuUs = cpuPerRequest(costBefore, await serverCost(server));
@@ -321,7 +339,6 @@ export async function emulatorRows(
             served,
             pool: pool.length,
             ...(storeEntities !== undefined ? { storeEntities } : {}),
-            warmupMs: EMULATOR_WARMUP_MS,
             poolCreateBudgetMs: 5000,
             sentIncludingWarmup: sent,
             ...(formOperation(form) === OPERATION

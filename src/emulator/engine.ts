@@ -203,11 +203,7 @@ function planOf(set: SpecSet, op: OperationSpec): OperationPlan {
 
 /** One rule's context: the call's shared parts plus the rule (a literal: a spread of the shared
  * object per rule cost more than the rule itself). */
-function ruleContext(
-  c: Omit<EngineContext, 'rule' | 'needEntity'>,
-  rule: RuleSpec,
-  needEntity: () => ErrorOutcome | undefined,
-): EngineContext {
+function ruleContext(c: Omit<EngineContext, 'rule' | 'needEntity'>, rule: RuleSpec): EngineContext {
   return {
     set: c.set,
     store: c.store,
@@ -227,6 +223,17 @@ function ruleContext(
     commits: c.commits,
     after: c.after,
   };
+}
+
+/** A rule's context's needEntity (one function for every call and rule, called as the context's
+ * method): the missing-entity error of the operation (or the rule) when the call selected none. */
+function needEntity(this: EngineContext): ErrorOutcome | undefined {
+  if (this.rec) return undefined;
+  const missing =
+    planOf(this.set, this.op).missingError ??
+    this.rule.error ??
+    this.set.apis[this.op.api].protocol.validation.invalid;
+  return err(missing, { ...this.idValues });
 }
 
 /**
@@ -311,18 +318,13 @@ export function executeCall(set: SpecSet, store: Store, decoded: DecodedCall, no
     commits: [],
     after: {},
   };
-  // one needEntity per call, reading the rule being run (rules ask it only while they run)
-  let running: RuleSpec | undefined;
-  const needEntity = () =>
-    rec ? undefined : err(plan.missingError ?? running?.error ?? p.validation.invalid, { ...idValues });
   const rules = b.rules;
   for (let i = 0; i < rules.length; i++) {
     const rule = rules[i]!;
     if (!appliesTo(rule, call.input)) continue;
     const kind = plan.kinds[i]!;
     if (!kind.execute) continue;
-    running = rule;
-    const refused = kind.execute(ruleContext(base, rule, needEntity));
+    const refused = kind.execute(ruleContext(base, rule));
     if (refused) return refused;
   }
   const ctx = base;

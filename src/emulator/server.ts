@@ -6,7 +6,7 @@ import { createServer, type IncomingMessage, type ServerResponse, STATUS_CODES }
 import type { AddressInfo } from 'node:net';
 import { loadSpecs } from '../spec/load.ts';
 import type { SpecSet } from '../spec/types.ts';
-import type { Codec, Credentials, ErrorOutcome, Outcome } from '../wire/codec.ts';
+import type { Codec, Credentials, DecodedCall, ErrorOutcome, Outcome } from '../wire/codec.ts';
 import type { WireRequest, WireResponse } from '../wire/http-types.ts';
 import { headerValue } from '../wire/http-types.ts';
 import { codecsFor } from '../wire/index.ts';
@@ -184,6 +184,17 @@ export function createEmulator(opts: EmulatorOptions = {}): Emulator {
     }
   };
 
+  /** One call through the engine. It applies a call's effects only after every rule passed, so an
+   * error (or an exception) leaves the store as it was without a per-call snapshot. (A function
+   * of its own, not a closure made on every request.) */
+  const run = (codec: Codec, call: DecodedCall): Outcome => {
+    try {
+      return executeCall(specs, store, call, now());
+    } catch (e) {
+      return protocolError(codec, 'internal', { reason: String((e as Error)?.message ?? e) });
+    }
+  };
+
   const handleSync = (req: WireRequest): WireResponse => {
     try {
       dueTick();
@@ -197,31 +208,16 @@ export function createEmulator(opts: EmulatorOptions = {}): Emulator {
       }
       const decoded = codec.decodeRequest(specs, req, serverOpts);
       if (!decoded.ok) return answer(codec, decoded.operation, decoded.outcome);
-      const run = (c: typeof decoded.call): Outcome => {
-        try {
-          return executeCall(specs, store, c, now());
-        } catch (e) {
-          return protocolError(codec, 'internal', { reason: String((e as Error)?.message ?? e) });
-        }
-      };
       // SOAP batches: each Request item is its own call, answered in order in one document
       if (decoded.calls && decoded.calls.length > 1 && codec.encodeBatch)
         return codec.encodeBatch(
           specs,
           decoded.call.operation,
-          decoded.calls.map((c) => ({ call: c, outcome: run(c) })),
+          decoded.calls.map((c) => ({ call: c, outcome: run(codec, c) })),
           { requestId: randomUUID(), now: now() },
         );
       const call = decoded.call;
-      // The engine applies a call's effects only after every rule passed, so an error (or an
-      // exception) leaves the store as it was without a per-call snapshot.
-      let outcome: Outcome;
-      try {
-        outcome = executeCall(specs, store, call, now());
-      } catch (e) {
-        outcome = protocolError(codec, 'internal', { reason: String((e as Error)?.message ?? e) });
-      }
-      return answer(codec, call.operation, outcome, call);
+      return answer(codec, call.operation, run(codec, call), call);
     } catch (e) {
       return internal(req, e);
     }
@@ -301,10 +297,11 @@ function flatHeaders(req: IncomingMessage): Record<string, string> {
 
 function send(res: ServerResponse, r: WireResponse, close = false): void {
   if (res.headersSent) return;
-  const headers: Record<string, string | number> = {
-    ...r.headers,
-    'content-length': Buffer.byteLength(r.body),
-  };
+  // copied key by key (no spread): this runs on every request
+  const headers: Record<string, string | number> = {};
+  const given = r.headers;
+  for (const k in given) headers[k] = given[k]!;
+  headers['content-length'] = Buffer.byteLength(r.body);
   if (close) headers.connection = 'close';
   try {
     res.writeHead(r.status, headers);
@@ -332,24 +329,14 @@ export async function startEmulator(opts: StartOptions = {}): Promise<RunningEmu
       };
       const isStates = path === statesPath;
       const route = opts.routes && Object.hasOwn(opts.routes, path) ? opts.routes[path] : undefined;
-      const refuse = () => {
-        const r =
-          isStates || route
-            ? {
-                status: 413,
-                headers: { 'content-type': 'application/json' },
-                body: '{"error":"body too large"}',
-              }
-            : emulator.tooLarge(wire);
-        send(res, r, true);
-        res.on('finish', () => req.destroy());
-      };
       const declared = Number(req.headers['content-length'] ?? 0);
       if (Number.isFinite(declared) && declared > max) {
-        refuse();
+        refuse(req, res, wire, isStates || route !== undefined);
         return;
       }
-      const chunks: Buffer[] = [];
+      // the body of an ordinary request comes in one chunk: kept as it is, concatenated only when split
+      let first: Buffer | undefined;
+      let chunks: Buffer[] | undefined;
       let size = 0;
       let done = false;
       req.on('data', (chunk: Buffer) => {
@@ -358,10 +345,12 @@ export async function startEmulator(opts: StartOptions = {}): Promise<RunningEmu
         if (size > max) {
           done = true;
           req.pause();
-          refuse();
+          refuse(req, res, wire, isStates || route !== undefined);
           return;
         }
-        chunks.push(chunk);
+        if (first === undefined) first = chunk;
+        else if (chunks === undefined) chunks = [first, chunk];
+        else chunks.push(chunk);
       });
       req.on('error', () => {
         done = true;
@@ -370,7 +359,8 @@ export async function startEmulator(opts: StartOptions = {}): Promise<RunningEmu
       req.on('end', () => {
         if (done) return;
         done = true;
-        const body = Buffer.concat(chunks).toString('utf8');
+        const body =
+          chunks !== undefined ? Buffer.concat(chunks).toString('utf8') : (first?.toString('utf8') ?? '');
         if (route) {
           const loopback = LOOPBACK_PEER.test(req.socket.remoteAddress ?? '');
           send(res, route({ method: wire.method.toUpperCase(), body, loopback }));
@@ -389,12 +379,26 @@ export async function startEmulator(opts: StartOptions = {}): Promise<RunningEmu
           );
           return;
         }
-        send(res, emulator.handleSync({ ...wire, body }));
+        // the request object is this handler's own: the body goes in, no copy
+        wire.body = body;
+        send(res, emulator.handleSync(wire));
       });
     } catch (e) {
       send(res, emulator.malformed(String((e as Error)?.message ?? e)), true);
     }
   });
+  /** A body over the limit: the protocol's answer (a JSON one on the states and extra endpoints), then the connection closes. */
+  const refuse = (req: IncomingMessage, res: ServerResponse, wire: WireRequest, json: boolean) => {
+    const r = json
+      ? {
+          status: 413,
+          headers: { 'content-type': 'application/json' },
+          body: '{"error":"body too large"}',
+        }
+      : emulator.tooLarge(wire);
+    send(res, r, true);
+    res.on('finish', () => req.destroy());
+  };
   server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
     try {
       if (!socket.writable) return socket.destroy();

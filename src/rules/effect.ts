@@ -148,7 +148,16 @@ export const effect: RuleKindModule = {
     const fields: Record<string, unknown> = {};
     const from = { now: ctx.now, input: ctx.call.input, status: ctx.store.statusOf(rec) };
     // sums, $field and $lookup (values.ts evalValue); an absent part leaves the field alone
-    const env = { ...from, fields: rec.fields, lookup: ctx.made.lookup, created: ctx.made.created };
+    // a literal, not a spread of `from` plus members: V8 made a new map for each member added to
+    // the spread copy (this runs on every call)
+    const env = {
+      now: from.now,
+      input: from.input,
+      status: from.status,
+      fields: rec.fields,
+      lookup: ctx.made.lookup,
+      created: ctx.made.created,
+    };
     for (const [field, v] of Object.entries(ctx.rule.set ?? {})) {
       const x = isCompound(v)
         ? ((y) => (y === undefined ? undefined : { value: y }))(evalValue(v, env))

@@ -115,14 +115,16 @@ const lastParams = new WeakMap<
 
 function readParams(req: WireRequest, form: boolean): Map<string, string> {
   const out = new Map<string, string>();
-  const add = (raw: string) => {
-    for (const [k, v] of parseQuery(raw)) if (!out.has(k)) out.set(k, v);
-  };
-  add(req.query);
+  addParams(out, req.query);
   const q = req.path.indexOf('?');
-  if (q !== -1) add(req.path.slice(q + 1));
-  if (form) add(req.body);
+  if (q !== -1) addParams(out, req.path.slice(q + 1));
+  if (form) addParams(out, req.body);
   return out;
+}
+
+/** The pairs of a query string or form body, each name's first value kept (no closure per request). */
+function addParams(out: Map<string, string>, raw: string): void {
+  for (const [k, v] of parseQuery(raw)) if (!out.has(k)) out.set(k, v);
 }
 
 /** The Operation parameter of a legacy request, or undefined when the request is not one. */
@@ -250,6 +252,48 @@ function inputShape(set: SpecSet, members: Record<string, { shape: string }>): r
   return resolveMembers(set, LEGACY_API, members);
 }
 
+/** The refusal of a parameter with an invalid value (the value named as sent). */
+function invalidParam(
+  p: ProtocolFile,
+  params: Map<string, string>,
+  op: string,
+  member: string,
+  reason: string,
+): DecodeResult & { ok: false } {
+  return fail(p.validation.invalid, { member, reason, Parameter: member, [member]: params.get(member) }, op);
+}
+
+/** A REST request's credentials (a class: its methods are not closures made on every request). */
+class RestCredentials implements LegacyCredentials {
+  readonly accessKeyId: string | undefined;
+  readonly signature: string | undefined;
+  readonly timestamp: string | undefined;
+  constructor(
+    private readonly set: SpecSet,
+    private readonly p: ProtocolFile,
+    private readonly op: string,
+    private readonly params: Map<string, string>,
+    readonly names: { key: string; sig: string; ts: string },
+    readonly iso: boolean,
+    private readonly scheme: Scheme | undefined,
+    private readonly signer:
+      | ((secret: string, s: Scheme, params: Record<string, string>, set: SpecSet) => string)
+      | undefined,
+  ) {
+    this.accessKeyId = params.get(names.key);
+    this.signature = params.get(names.sig);
+    this.timestamp = params.get(names.ts);
+  }
+  invalid(member: string, reason: string): DecodeResult & { ok: false } {
+    return invalidParam(this.p, this.params, this.op, member, reason);
+  }
+  expected(secret: string): string | undefined {
+    return this.signer && this.scheme
+      ? this.signer(secret, this.scheme, Object.fromEntries(this.params), this.set)
+      : undefined;
+  }
+}
+
 function decodeRequest(set: SpecSet, req: WireRequest, opts: ServerCodecOptions): DecodeResult {
   const p = protocolOf(set);
   const errs = p.protocolErrors;
@@ -265,9 +309,6 @@ function decodeRequest(set: SpecSet, req: WireRequest, opts: ServerCodecOptions)
   if (op === undefined)
     return fail(p.validation.missing, { member: opName, Parameter: opName, operation: '' }, op);
 
-  const invalid = (member: string, reason: string) =>
-    fail(p.validation.invalid, { member, reason, Parameter: member, [member]: params.get(member) }, op);
-
   // Service and Version: fixed values, listed values, refused values.
   const serviceName = legacyParam(set, 'service');
   const service = params.get(serviceName);
@@ -276,7 +317,7 @@ function decodeRequest(set: SpecSet, req: WireRequest, opts: ServerCodecOptions)
     common[serviceName]?.value !== undefined &&
     service !== common[serviceName]!.value
   )
-    return invalid(serviceName, `must be ${common[serviceName]!.value}`);
+    return invalidParam(p, params, op, serviceName, `must be ${common[serviceName]!.value}`);
   const versionName = legacyParam(set, 'version');
   const version = params.get(versionName);
   if (version !== undefined) {
@@ -284,23 +325,28 @@ function decodeRequest(set: SpecSet, req: WireRequest, opts: ServerCodecOptions)
     const refused = spec.refuse?.[version];
     if (refused) return fail(refused, { version, [versionName]: version }, op);
     if (spec.values && !spec.values.includes(version))
-      return invalid(versionName, `not one of ${spec.values.join(', ')}`);
+      return invalidParam(p, params, op, versionName, `not one of ${spec.values.join(', ')}`);
   }
 
   const sigName = legacyParam(set, 'signature');
   const tsName = legacyParam(set, 'timestamp');
   const scheme = schemeFor(p, params);
   const signer = scheme ? SIGNERS[scheme.name] : undefined;
-  const accessKeyId = legacyAuthentication(set, op, opts, {
-    names: { key: legacyParam(set, 'accessKey'), sig: sigName, ts: tsName },
-    accessKeyId: params.get(legacyParam(set, 'accessKey')),
-    signature: params.get(sigName),
-    timestamp: params.get(tsName),
-    iso: common[tsName]?.format === 'date-time',
-    invalid,
-    expected: (secret) =>
-      signer && scheme ? signer(secret, scheme, Object.fromEntries(params), set) : undefined,
-  });
+  const accessKeyId = legacyAuthentication(
+    set,
+    op,
+    opts,
+    new RestCredentials(
+      set,
+      p,
+      op,
+      params,
+      { key: legacyParam(set, 'accessKey'), sig: sigName, ts: tsName },
+      common[tsName]?.format === 'date-time',
+      scheme,
+      signer,
+    ),
+  );
   if (typeof accessKeyId !== 'string') return accessKeyId;
 
   const spec = set.apis[LEGACY_API].operations.get(op);
@@ -309,7 +355,7 @@ function decodeRequest(set: SpecSet, req: WireRequest, opts: ServerCodecOptions)
   const input: Record<string, unknown> = {};
   for (const m of inputShape(set, spec.input.members)) {
     const r = readMember(params, m.name, m);
-    if (r.error) return invalid(r.error.member, r.error.reason);
+    if (r.error) return invalidParam(p, params, op, r.error.member, r.error.reason);
     if (r.value !== undefined) input[m.name] = r.value;
   }
   const rgName = legacyParam(set, 'responseGroup');
@@ -465,6 +511,17 @@ function outputShape(set: SpecSet, operation: string | undefined): readonly Reso
   return spec ? inputShape(set, spec.output.members) : undefined;
 }
 
+/** The Request element's echo of the call's parameters, when the call asked for it (its response group). */
+function echoOf(
+  s: ProtocolFile['success'],
+  call: DecodedCall | undefined,
+): readonly [string, Record<string, string>] | undefined {
+  if (!call || !s.echo || !call.responseGroups.includes(s.echo.responseGroup)) return undefined;
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(call.params ?? {})) if (/^[A-Za-z_][A-Za-z0-9_.]*$/.test(k)) out[k] = v;
+  return [fillMessage(s.echo.element, { operation: call.operation }), out] as const;
+}
+
 /** The answer document (root name and content) of a legacy answer, before serialisation (the SOAP form wraps it). */
 export interface LegacyDocument {
   root: string;
@@ -497,19 +554,11 @@ export function legacyResponseDocument(
   const doc: Record<string, unknown> = {};
   setPath(doc, s.requestIdPath!, ctx.requestId);
   const requestPath = parentPath(s.isValidPath!);
-  const echo = () => {
-    const call = ctx.call;
-    if (!call || !s.echo || !call.responseGroups.includes(s.echo.responseGroup)) return undefined;
-    const out: Record<string, string> = {};
-    for (const [k, v] of Object.entries(call.params ?? {}))
-      if (/^[A-Za-z_][A-Za-z0-9_.]*$/.test(k)) out[k] = v;
-    return [fillMessage(s.echo.element, { operation: call.operation }), out] as const;
-  };
 
   if (outcome.kind === 'success') {
     const res: Record<string, unknown> = {};
     setPath(res, s.isValidPath!, s.isValid);
-    const e = echo();
+    const e = echoOf(s, ctx.call);
     if (e) setPath(res, `${requestPath}/${e[0]}`, e[1]);
     const shape = outputShape(set, operation);
     const bare = placementOf(set, operation)?.member;
@@ -544,7 +593,7 @@ export function legacyResponseDocument(
   if (at === 'result') {
     const res: Record<string, unknown> = {};
     setPath(res, s.isValidPath!, env.isValid);
-    const ec = echo();
+    const ec = echoOf(s, ctx.call);
     if (ec) setPath(res, `${requestPath}/${ec[0]}`, ec[1]);
     setPath(res, `${requestPath}/${f.list}`, errors);
     doc[result] = res;

@@ -1,6 +1,6 @@
 import { loadSpecs } from '../spec/load.ts';
 import { fillMessage, resolveMembers } from '../spec/resolve.ts';
-import type { ResolvedMember, SoapBinding, SpecSet } from '../spec/types.ts';
+import type { ProtocolFile, ResolvedMember, SoapBinding, SpecSet } from '../spec/types.ts';
 import type {
   Codec,
   Credentials,
@@ -16,6 +16,7 @@ import {
   decodeLegacyDocument,
   isoSeconds,
   LEGACY_API,
+  type LegacyCredentials,
   legacyAuthentication,
   legacyFail,
   legacyProtocol,
@@ -243,47 +244,98 @@ function readElement(els: SoapElement[], m: ResolvedMember, path: string, depth 
   return 'error' in r ? { error: { member: path, reason: r.error } } : { value: r.value };
 }
 
+/** A malformed SOAP request: the protocol's malformed-body error with the fault it is answered with. */
+function malformedBody(
+  errs: ProtocolFile['protocolErrors'],
+  reason: string,
+  fault: 'client' | 'versionMismatch' = 'client',
+): DecodeResult {
+  return fail(errs.malformedBody!, { reason, [FAULT_KEY]: fault });
+}
+
+/** An element in the binding's namespace (any element, when the binding is unqualified). */
+function inNs(b: SoapBinding, c: SoapElement): boolean {
+  return !b.namespace.qualified || c.ns === b.namespace.uri;
+}
+
+/** The first child element of that name in the binding's namespace. */
+function childIn(b: SoapBinding, el: SoapElement, name: string): SoapElement | undefined {
+  return el.children.find((c) => c.name === name && inNs(b, c));
+}
+
+/** The element name the binding gives a role (the access key, signature, timestamp). */
+function byRole(b: SoapBinding, role: string): string {
+  return b.elements.find((e) => e.role === role)?.name ?? role;
+}
+
+/** A SOAP call's credentials (a class: its methods are not closures made on every request). */
+class SoapCredentials implements LegacyCredentials {
+  readonly iso = true;
+  constructor(
+    private readonly set: SpecSet,
+    private readonly p: ProtocolFile,
+    private readonly op: string,
+    readonly names: { key: string; sig: string; ts: string },
+    readonly accessKeyId: string | undefined,
+    readonly signature: string | undefined,
+    readonly timestamp: string | undefined,
+    private readonly signed: boolean,
+  ) {}
+  invalid(member: string, reason: string): DecodeResult & { ok: false } {
+    return fail(this.p.validation.invalid, { member, reason, Parameter: member }, this.op);
+  }
+  expected(secret: string): string | undefined {
+    return this.signed && this.timestamp ? signSoap(this.set, secret, this.op, this.timestamp) : undefined;
+  }
+}
+
 function decodeRequest(set: SpecSet, req: WireRequest, opts: ServerCodecOptions): DecodeResult {
   const p = protocolOf(set);
   const b = soapBinding(set);
   const errs = p.protocolErrors;
-  const malformed = (reason: string, fault: 'client' | 'versionMismatch' = 'client') =>
-    fail(errs.malformedBody!, { reason, [FAULT_KEY]: fault });
   if (req.method.toUpperCase() !== b.http.method)
-    return malformed(`method ${req.method} is not ${b.http.method}`);
+    return malformedBody(errs, `method ${req.method} is not ${b.http.method}`);
   const path = req.path.split('?')[0];
-  if (path !== b.http.path) return malformed(`path must be ${b.http.path}`);
+  if (path !== b.http.path) return malformedBody(errs, `path must be ${b.http.path}`);
   const env = parseEnvelope(set, req.body);
-  if (!env.ok) return malformed(env.reason, env.fault);
+  if (!env.ok) return malformedBody(errs, env.reason, env.fault);
   const el = env.content;
-  if (!el) return malformed('the Body is empty');
+  if (!el) return malformedBody(errs, 'the Body is empty');
   const op = operationOfElement(b, el);
-  if (op === undefined) return malformed(`the Body element ${el.name} names no operation`);
+  if (op === undefined) return malformedBody(errs, `the Body element ${el.name} names no operation`);
   if (b.namespace.qualified && el.ns !== b.namespace.uri)
-    return malformed(`the ${el.name} element is in namespace ${el.ns ?? '(none)'}, not ${b.namespace.uri}`);
+    return malformedBody(
+      errs,
+      `the ${el.name} element is in namespace ${el.ns ?? '(none)'}, not ${b.namespace.uri}`,
+    );
 
-  const inNs = (c: SoapElement) => !b.namespace.qualified || c.ns === b.namespace.uri;
-  const child = (name: string) => el.children.find((c) => c.name === name && inNs(c));
-  const byRole = (role: string) => b.elements.find((e) => e.role === role)?.name ?? role;
-  const tsName = byRole('timestamp');
-  const timestamp = child(tsName)?.text.trim();
+  const tsName = byRole(b, 'timestamp');
+  const timestamp = childIn(b, el, tsName)?.text.trim();
   const schemes = (p.signing.schemes ?? []).filter((s) => b.signing.schemes.includes(s.name));
   const scheme = schemes[0];
-  const accessKeyId = legacyAuthentication(set, op, opts, {
-    names: { key: byRole('accessKey'), sig: byRole('signature'), ts: tsName },
-    accessKeyId: child(byRole('accessKey'))?.text.trim(),
-    signature: child(byRole('signature'))?.text.trim(),
-    timestamp,
-    iso: true,
-    invalid: (member, reason) => fail(p.validation.invalid, { member, reason, Parameter: member }, op),
-    expected: (secret) => (scheme && timestamp ? signSoap(set, secret, op, timestamp) : undefined),
-  });
+  const keyName = byRole(b, 'accessKey');
+  const sigName = byRole(b, 'signature');
+  const accessKeyId = legacyAuthentication(
+    set,
+    op,
+    opts,
+    new SoapCredentials(
+      set,
+      p,
+      op,
+      { key: keyName, sig: sigName, ts: tsName },
+      childIn(b, el, keyName)?.text.trim(),
+      childIn(b, el, sigName)?.text.trim(),
+      timestamp,
+      scheme !== undefined,
+    ),
+  );
   if (typeof accessKeyId !== 'string') return accessKeyId;
 
   const spec = set.apis[LEGACY_API].operations.get(op);
   if (!spec) return fail(errs.unknownOperation!, { operation: op }, op);
 
-  const items = el.children.filter((c) => c.name === b.request.element && inNs(c));
+  const items = el.children.filter((c) => c.name === b.request.element && inNs(b, c));
   if (items.length > b.batch.maxItems)
     return fail(
       p.validation.invalid,
@@ -297,7 +349,7 @@ function decodeRequest(set: SpecSet, req: WireRequest, opts: ServerCodecOptions)
   const shape = resolveMembers(set, LEGACY_API, spec.input.members);
   const calls: DecodedCall[] = [];
   for (const item of items.length ? items : [undefined]) {
-    const kids = (item?.children ?? []).filter(inNs);
+    const kids = (item?.children ?? []).filter((c) => inNs(b, c));
     const input: Record<string, unknown> = {};
     const params: Record<string, string> = {};
     for (const m of shape) {

@@ -178,96 +178,109 @@ const reserved = (name: string) => name in Object.prototype || name === 'prototy
  * for one that is not well-formed): the full parser then reads it, or says what is wrong.
  */
 export function parseSimpleXml(text: string): { doc: Record<string, unknown>; root: string } | undefined {
-  let i = 0;
   const decl = SIMPLE_DECLARATION.exec(text);
-  if (decl) i = decl[0].length;
-  const skipSpace = (): boolean => {
-    const from = i;
-    for (let c = text.charCodeAt(i); c === 32 || c === 10 || c === 9; c = text.charCodeAt(++i));
-    return i > from;
-  };
-  const element = (depth: number): [string, unknown] | undefined => {
-    if (text.charCodeAt(i) !== 60 || depth > SIMPLE_MAX_DEPTH) return undefined;
-    SIMPLE_NAME.lastIndex = i + 1;
-    const name = SIMPLE_NAME.exec(text)?.[0];
-    if (name === undefined || reserved(name)) return undefined;
-    i = SIMPLE_NAME.lastIndex;
-    let attrs: [string, string][] | undefined;
-    for (;;) {
-      const spaced = skipSpace();
-      const c = text.charCodeAt(i);
-      if (c === 62) {
-        i++;
-        break;
-      }
-      if (c === 47 && text.charCodeAt(i + 1) === 62) {
-        i += 2;
-        return [name, leaf(attrs, '')];
-      }
-      if (!spaced) return undefined;
-      SIMPLE_ATTRIBUTE.lastIndex = i;
-      const a = SIMPLE_ATTRIBUTE.exec(text);
-      if (!a) return undefined;
-      if (reserved(a[1]!)) return undefined;
-      const key = `${XML_ATTRIBUTE_PREFIX}${a[1]}`;
-      if (attrs?.some(([k]) => k === key)) return undefined;
-      attrs ??= [];
-      attrs.push([key, a[2] ?? a[3] ?? '']);
-      i = SIMPLE_ATTRIBUTE.lastIndex;
-    }
-    let content = '';
-    let references = false;
-    let kids: Record<string, unknown> | undefined;
-    for (;;) {
-      const lt = text.indexOf('<', i);
-      if (lt < 0) return undefined;
-      const chunk = text.slice(i, lt);
-      if (!SIMPLE_TEXT.test(chunk)) {
-        if (!SIMPLE_TEXT_WITH_REFERENCES.test(chunk)) return undefined;
-        references = true;
-      }
-      content += chunk;
-      i = lt;
-      if (text.charCodeAt(i + 1) === 47) {
-        if (!text.startsWith(name, i + 2) || text.charCodeAt(i + 2 + name.length) !== 62) return undefined;
-        i += name.length + 3;
-        break;
-      }
-      const kid = element(depth + 1);
-      if (!kid) return undefined;
-      kids ??= {};
-      const [k, v] = kid;
-      const prev = kids[k];
-      if (prev === undefined) kids[k] = v;
-      else if (Array.isArray(prev)) prev.push(v);
-      else kids[k] = [prev, v];
-    }
-    if (!kids) {
-      if (!references) return [name, leaf(attrs, content)];
-      // the full parser's decoder, which refuses a reference to a character XML does not allow
-      try {
-        return [name, leaf(attrs, entityDecoder.decode(content))];
-      } catch {
-        return undefined;
-      }
-    }
-    // text beside child elements: layout (dropped, as dropLayoutText does) or mixed content (not simple)
-    if (references || content.trim() !== '') return undefined;
-    for (const [k, v] of attrs ?? []) kids[k] = v;
-    return [name, kids];
-  };
-  const leaf = (attrs: [string, string][] | undefined, content: string): unknown => {
-    if (!attrs) return content;
-    const out: Record<string, unknown> = {};
-    if (content !== '') out[XML_TEXT_KEY] = content;
-    for (const [k, v] of attrs) out[k] = v;
-    return out;
-  };
-  skipSpace();
-  const root = element(0);
-  skipSpace();
-  if (!root || i !== text.length) return undefined;
+  // the reader's state in one object, read by plain functions: no closures made per document
+  const r: SimpleReader = { text, i: decl ? decl[0].length : 0 };
+  skipSpace(r);
+  const root = simpleElement(r, 0);
+  skipSpace(r);
+  if (!root || r.i !== text.length) return undefined;
   return { doc: { [root[0]]: root[1] }, root: root[0] };
+}
+
+interface SimpleReader {
+  text: string;
+  /** the position read up to */
+  i: number;
+}
+
+function skipSpace(r: SimpleReader): boolean {
+  const { text } = r;
+  const from = r.i;
+  let i = from;
+  for (let c = text.charCodeAt(i); c === 32 || c === 10 || c === 9; c = text.charCodeAt(++i));
+  r.i = i;
+  return i > from;
+}
+
+function simpleElement(r: SimpleReader, depth: number): [string, unknown] | undefined {
+  const { text } = r;
+  if (text.charCodeAt(r.i) !== 60 || depth > SIMPLE_MAX_DEPTH) return undefined;
+  SIMPLE_NAME.lastIndex = r.i + 1;
+  const name = SIMPLE_NAME.exec(text)?.[0];
+  if (name === undefined || reserved(name)) return undefined;
+  r.i = SIMPLE_NAME.lastIndex;
+  let attrs: [string, string][] | undefined;
+  for (;;) {
+    const spaced = skipSpace(r);
+    const c = text.charCodeAt(r.i);
+    if (c === 62) {
+      r.i++;
+      break;
+    }
+    if (c === 47 && text.charCodeAt(r.i + 1) === 62) {
+      r.i += 2;
+      return [name, simpleLeaf(attrs, '')];
+    }
+    if (!spaced) return undefined;
+    SIMPLE_ATTRIBUTE.lastIndex = r.i;
+    const a = SIMPLE_ATTRIBUTE.exec(text);
+    if (!a) return undefined;
+    if (reserved(a[1]!)) return undefined;
+    const key = `${XML_ATTRIBUTE_PREFIX}${a[1]}`;
+    if (attrs?.some(([k]) => k === key)) return undefined;
+    attrs ??= [];
+    attrs.push([key, a[2] ?? a[3] ?? '']);
+    r.i = SIMPLE_ATTRIBUTE.lastIndex;
+  }
+  let content = '';
+  let references = false;
+  let kids: Record<string, unknown> | undefined;
+  for (;;) {
+    const lt = text.indexOf('<', r.i);
+    if (lt < 0) return undefined;
+    const chunk = text.slice(r.i, lt);
+    if (!SIMPLE_TEXT.test(chunk)) {
+      if (!SIMPLE_TEXT_WITH_REFERENCES.test(chunk)) return undefined;
+      references = true;
+    }
+    content += chunk;
+    r.i = lt;
+    if (text.charCodeAt(lt + 1) === 47) {
+      if (!text.startsWith(name, lt + 2) || text.charCodeAt(lt + 2 + name.length) !== 62) return undefined;
+      r.i = lt + name.length + 3;
+      break;
+    }
+    const kid = simpleElement(r, depth + 1);
+    if (!kid) return undefined;
+    kids ??= {};
+    const [k, v] = kid;
+    const prev = kids[k];
+    if (prev === undefined) kids[k] = v;
+    else if (Array.isArray(prev)) prev.push(v);
+    else kids[k] = [prev, v];
+  }
+  if (!kids) {
+    if (!references) return [name, simpleLeaf(attrs, content)];
+    // the full parser's decoder, which refuses a reference to a character XML does not allow
+    try {
+      return [name, simpleLeaf(attrs, entityDecoder.decode(content))];
+    } catch {
+      return undefined;
+    }
+  }
+  // text beside child elements: layout (dropped, as dropLayoutText does) or mixed content (not simple)
+  if (references || content.trim() !== '') return undefined;
+  for (const [k, v] of attrs ?? []) kids[k] = v;
+  return [name, kids];
+}
+
+function simpleLeaf(attrs: [string, string][] | undefined, content: string): unknown {
+  if (!attrs) return content;
+  const out: Record<string, unknown> = {};
+  if (content !== '') out[XML_TEXT_KEY] = content;
+  for (const [k, v] of attrs) out[k] = v;
+  return out;
 }
 
 /** Whitespace-only text beside child elements is layout, not content: remove it. */
