@@ -69,9 +69,11 @@ export const WORKER_HEAP_FLAGS = ['--heap-growing-percent=10'];
  * The heap flags of suites in worker threads (`run`): the workers' flag, and a young generation
  * of at most 3 × 4 MB instead of 3 × 16 MB. Two suites run side by side there, in one process:
  * the smaller young generations took `run --runs 10`'s peak from 524 MB to 445 MB (same seed,
- * same verdicts), for a little more time collecting garbage.
+ * same verdicts), for a little more time collecting garbage. The young generation starts at that
+ * size too: it would grow there within the first second anyway, and it cannot grow when `run`
+ * holds the main thread's (holdYoungGeneration).
  */
-export const THREAD_HEAP_FLAGS = [...WORKER_HEAP_FLAGS, '--max-semi-space-size=4'];
+export const THREAD_HEAP_FLAGS = [...WORKER_HEAP_FLAGS, '--max-semi-space-size=4', '--min-semi-space-size=4'];
 
 /**
  * A worker thread takes no V8 flags of its own (Node refuses them in its execArgv): they are set
@@ -83,6 +85,19 @@ function setThreadHeapFlags(): void {
   if (threadHeapFlagsSet) return;
   threadHeapFlagsSet = true;
   setFlagsFromString(THREAD_HEAP_FLAGS.join(' '));
+}
+
+/**
+ * Keeps this thread's young generation at the size it has now. `run` serves the emulator from
+ * the main thread, whose young generation V8 otherwise grows to its default most (2 × 16 MB,
+ * fixed when the process started: --max-semi-space-size is read once) while the server suite
+ * runs, and keeps for the rest of the run. V8 reads the growth factor each time it would grow
+ * it, so a factor of 1 holds it where it is (a few MB once the CLI is loaded). The flag is the
+ * whole process's: the suite threads' young generations start at their size instead
+ * (THREAD_HEAP_FLAGS).
+ */
+export function holdYoungGeneration(): void {
+  setFlagsFromString('--semi-space-growth-factor=1');
 }
 
 /**

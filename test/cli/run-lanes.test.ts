@@ -6,14 +6,15 @@ import { SuiteProgress } from '../../src/runner/progress.ts';
 import { cli, ownLines, STACK_LINE } from './helpers.ts';
 
 /** Jobs that record when they run; each ends when the test says so. */
-function jobs(specs: { name: string; group?: string }[]) {
+function jobs(specs: { name: string; group?: string; cores?: number }[]) {
   const log: string[] = [];
   const running = new Set<string>();
   let most = 0;
   const enders = new Map<string, () => void>();
-  const list: SuiteJob[] = specs.map(({ name, group }) => ({
+  const list: SuiteJob[] = specs.map(({ name, group, cores }) => ({
     name,
     ...(group ? { group } : {}),
+    ...(cores ? { cores } : {}),
     run: () =>
       new Promise<void>((resolve) => {
         running.add(name);
@@ -78,6 +79,39 @@ describe('runSideBySide', () => {
       const together = [name, ...(others ?? '').split('+')];
       expect(together.filter((n) => n === 'server' || n?.startsWith('e2e')).length, line).toBeLessThan(2);
     }
+  });
+
+  test('a job of two cores (the server suite and its emulator) runs alone on two, beside one on three', async () => {
+    const two = jobs([{ name: 'server', cores: 2 }, { name: 'a' }, { name: 'b' }, { name: 'c' }]);
+    const done = runSideBySide(two.list, 2, () => false);
+    expect([...two.running]).toEqual(['server']);
+    await two.end('server');
+    // then the one-core jobs two at a time
+    expect([...two.running]).toEqual(['a', 'b']);
+    await two.end('b');
+    expect([...two.running]).toEqual(['a', 'c']);
+    await two.end('a');
+    await two.end('c');
+    expect(await done).toEqual([]);
+    expect(two.most()).toBe(2);
+
+    const three = jobs([{ name: 'server', cores: 2 }, { name: 'a' }, { name: 'b' }]);
+    const done3 = runSideBySide(three.list, 3, () => false);
+    expect([...three.running]).toEqual(['server', 'a']);
+    await three.end('a');
+    expect([...three.running]).toEqual(['server', 'b']);
+    await three.end('server');
+    await three.end('b');
+    await done3;
+
+    // a job wanting more cores than there are takes them all
+    const one = jobs([{ name: 'server', cores: 2 }, { name: 'a' }]);
+    const done1 = runSideBySide(one.list, 1, () => false);
+    expect([...one.running]).toEqual(['server']);
+    await one.end('server');
+    await one.end('a');
+    await done1;
+    expect(one.most()).toBe(1);
   });
 
   test('once stopped no job starts; the names of those left are returned', async () => {
