@@ -1,8 +1,10 @@
 // `run` runs its suites side by side: the lanes (runSideBySide) and the one progress line they
 // share (SuiteProgress).
+import { getHeapStatistics } from 'node:v8';
 import { describe, expect, test } from 'vitest';
 import { runSideBySide, type SuiteJob } from '../../src/cli/commands/run.ts';
 import { SuiteProgress } from '../../src/runner/progress.ts';
+import { collectGarbage } from '../../src/runner/run.ts';
 import { cli, ownLines, STACK_LINE } from './helpers.ts';
 
 /** Jobs that record when they run; each ends when the test says so. */
@@ -151,6 +153,17 @@ describe('runSideBySide', () => {
     await done;
     expect(j.most()).toBe(1);
   });
+});
+
+test('collectGarbage: what nothing holds any more leaves the heap at once, and no global gc is left behind', () => {
+  let held: string[] | undefined = Array.from({ length: 200_000 }, (_, i) => `entity ${i} ${'x'.repeat(64)}`);
+  const before = getHeapStatistics().used_heap_size;
+  expect(held.length).toBe(200_000);
+  held = undefined;
+  collectGarbage();
+  expect(before - getHeapStatistics().used_heap_size).toBeGreaterThan(15_000_000);
+  expect((globalThis as { gc?: unknown }).gc).toBeUndefined();
+  expect(held).toBeUndefined();
 });
 
 describe('SuiteProgress', () => {
