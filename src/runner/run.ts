@@ -70,8 +70,8 @@ export const WORKER_HEAP_FLAGS = ['--heap-growing-percent=10'];
  * of at most 3 × 4 MB instead of 3 × 16 MB. Two suites run side by side there, in one process:
  * the smaller young generations took `run --runs 10`'s peak from 524 MB to 445 MB (same seed,
  * same verdicts), for a little more time collecting garbage. The young generation starts at that
- * size too: it would grow there within the first second anyway, and it cannot grow when `run`
- * holds the main thread's (holdYoungGeneration).
+ * size too: it would grow there within the first second anyway, and it cannot grow once the
+ * executable has held the main thread's (bin/mturk-conformance.mjs, `run`).
  */
 export const THREAD_HEAP_FLAGS = [...WORKER_HEAP_FLAGS, '--max-semi-space-size=4', '--min-semi-space-size=4'];
 
@@ -87,26 +87,13 @@ function setThreadHeapFlags(): void {
   setFlagsFromString(THREAD_HEAP_FLAGS.join(' '));
 }
 
-/**
- * Keeps this thread's young generation at the size it has now. `run` serves the emulator from
- * the main thread, whose young generation V8 otherwise grows to its default most (2 × 16 MB,
- * fixed when the process started: --max-semi-space-size is read once) while the server suite
- * runs, and keeps for the rest of the run. V8 reads the growth factor each time it would grow
- * it, so a factor of 1 holds it where it is (a few MB once the CLI is loaded). The flag is the
- * whole process's: the suite threads' young generations start at their size instead
- * (THREAD_HEAP_FLAGS).
- */
-export function holdYoungGeneration(): void {
-  setFlagsFromString('--semi-space-growth-factor=1');
-}
-
 let forcedGc: (() => void) | undefined;
 
 /**
  * A full garbage collection of this thread's heap, now. V8 keeps the pages of a heap it grew
  * long after what filled them is gone (the emulator's store of the server suite's entities,
- * emptied by its reset: ~90 MB of pages held while the client suites ran). A forced collection
- * compacts the heap and gives the empty pages back. Node has no call for it but the `gc` of
+ * emptied by its reset: ~60 MB of pages held while the client suites ran). A forced, compacting
+ * collection gives the empty pages back. Node has no call for it but the `gc` of
  * --expose-gc, which a new context gets once the flag is set (jest's leak detector does the same).
  */
 export function collectGarbage(): void {
@@ -116,8 +103,15 @@ export function collectGarbage(): void {
     // contexts made later (the suite threads') get no `gc` of their own
     setFlagsFromString('--no-expose-gc');
   }
-  // without options: Node 20's V8 took `{type: 'major', …}` and collected next to nothing
-  forcedGc();
+  // without options: Node 20's V8 took `{type: 'major', …}` and collected next to nothing. A full
+  // collection moves objects only off pages it finds sparse enough; this one compacts them all, so
+  // the pages where the long-lived objects sat between the store's entities are given back too
+  setFlagsFromString('--compact-on-every-full-gc');
+  try {
+    forcedGc();
+  } finally {
+    setFlagsFromString('--no-compact-on-every-full-gc');
+  }
 }
 
 export function workerOptions(

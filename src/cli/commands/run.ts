@@ -9,13 +9,7 @@ import { renderRunSummary } from '../../runner/console.ts';
 import { INTERRUPTED_EXIT, interruptSignal } from '../../runner/interrupt.ts';
 import { prepareReportDir, writeReports } from '../../runner/output.ts';
 import { SuiteProgress } from '../../runner/progress.ts';
-import {
-  collectGarbage,
-  holdYoungGeneration,
-  type RunOutcome,
-  runConformance,
-  serverReproduce,
-} from '../../runner/run.ts';
+import { collectGarbage, type RunOutcome, runConformance, serverReproduce } from '../../runner/run.ts';
 import { RunError, type ServerTarget } from '../../runner/types.ts';
 import { APIS } from '../../spec/types.ts';
 import { helpText, type OptionSpec, parseArgs, UsageError } from '../args.ts';
@@ -152,7 +146,6 @@ export async function run(argv: string[]): Promise<number> {
   const reportDir = args['report-dir'] ?? 'reports/latest';
   const runs = args.runs ?? 100;
   const seed = args.seed ?? randomSeed();
-  holdYoungGeneration();
   const lines = args['no-progress'] ? undefined : new SuiteProgress();
   const say = (line: string) => {
     const text = `${command}: ${line}`;
