@@ -1,7 +1,6 @@
 #!/usr/bin/env node
 // Entry point: load the TypeScript sources through tsx so that the CLI, the
 // suites and a user's own vitest files all read the same src/ modules.
-import { setFlagsFromString } from 'node:v8';
 import { register } from 'tsx/esm/api';
 
 // The large plain-JavaScript dependencies of the commands that run suites are imported before
@@ -18,11 +17,6 @@ const PRELOAD = {
 };
 const [command, ...rest] = process.argv.slice(2);
 const wantsHelp = rest.some((a) => a === '--help' || a === '-h');
-// `run` serves the emulator from this main thread, and V8 grew its young generation to the most it
-// allows (2 × 16 MB, fixed at start: --max-semi-space-size is read once) and kept it all run. It
-// reads the growth factor whenever it would grow it: 1 holds it at its start size. The suite
-// threads' young generations start at their own size (THREAD_HEAP_FLAGS in src/runner/run.ts).
-if (command === 'run' && !wantsHelp) setFlagsFromString('--semi-space-growth-factor=1');
 if (!wantsHelp && Object.hasOwn(PRELOAD, command ?? '')) {
   await Promise.all(PRELOAD[command].map((name) => import(name)));
 }

@@ -69,11 +69,9 @@ export const WORKER_HEAP_FLAGS = ['--heap-growing-percent=10'];
  * The heap flags of suites in worker threads (`run`): the workers' flag, and a young generation
  * of at most 3 × 4 MB instead of 3 × 16 MB. Two suites run side by side there, in one process:
  * the smaller young generations took `run --runs 10`'s peak from 524 MB to 445 MB (same seed,
- * same verdicts), for a little more time collecting garbage. The young generation starts at that
- * size too: it would grow there within the first second anyway, and it cannot grow once the
- * executable has held the main thread's (bin/mturk-conformance.mjs, `run`).
+ * same verdicts), for a little more time collecting garbage.
  */
-export const THREAD_HEAP_FLAGS = [...WORKER_HEAP_FLAGS, '--max-semi-space-size=4', '--min-semi-space-size=4'];
+export const THREAD_HEAP_FLAGS = [...WORKER_HEAP_FLAGS, '--max-semi-space-size=4'];
 
 /**
  * A worker thread takes no V8 flags of its own (Node refuses them in its execArgv): they are set
