@@ -1,19 +1,22 @@
 // `run` runs its suites side by side: the lanes (runSideBySide) and the one progress line they
 // share (SuiteProgress).
+import { getHeapStatistics } from 'node:v8';
 import { describe, expect, test } from 'vitest';
 import { runSideBySide, type SuiteJob } from '../../src/cli/commands/run.ts';
 import { SuiteProgress } from '../../src/runner/progress.ts';
+import { collectGarbage } from '../../src/runner/run.ts';
 import { cli, ownLines, STACK_LINE } from './helpers.ts';
 
 /** Jobs that record when they run; each ends when the test says so. */
-function jobs(specs: { name: string; group?: string }[]) {
+function jobs(specs: { name: string; group?: string; cores?: number }[]) {
   const log: string[] = [];
   const running = new Set<string>();
   let most = 0;
   const enders = new Map<string, () => void>();
-  const list: SuiteJob[] = specs.map(({ name, group }) => ({
+  const list: SuiteJob[] = specs.map(({ name, group, cores }) => ({
     name,
     ...(group ? { group } : {}),
+    ...(cores ? { cores } : {}),
     run: () =>
       new Promise<void>((resolve) => {
         running.add(name);
@@ -80,6 +83,39 @@ describe('runSideBySide', () => {
     }
   });
 
+  test('a job of two cores (the server suite and its emulator) runs alone on two, beside one on three', async () => {
+    const two = jobs([{ name: 'server', cores: 2 }, { name: 'a' }, { name: 'b' }, { name: 'c' }]);
+    const done = runSideBySide(two.list, 2, () => false);
+    expect([...two.running]).toEqual(['server']);
+    await two.end('server');
+    // then the one-core jobs two at a time
+    expect([...two.running]).toEqual(['a', 'b']);
+    await two.end('b');
+    expect([...two.running]).toEqual(['a', 'c']);
+    await two.end('a');
+    await two.end('c');
+    expect(await done).toEqual([]);
+    expect(two.most()).toBe(2);
+
+    const three = jobs([{ name: 'server', cores: 2 }, { name: 'a' }, { name: 'b' }]);
+    const done3 = runSideBySide(three.list, 3, () => false);
+    expect([...three.running]).toEqual(['server', 'a']);
+    await three.end('a');
+    expect([...three.running]).toEqual(['server', 'b']);
+    await three.end('server');
+    await three.end('b');
+    await done3;
+
+    // a job wanting more cores than there are takes them all
+    const one = jobs([{ name: 'server', cores: 2 }, { name: 'a' }]);
+    const done1 = runSideBySide(one.list, 1, () => false);
+    expect([...one.running]).toEqual(['server']);
+    await one.end('server');
+    await one.end('a');
+    await done1;
+    expect(one.most()).toBe(1);
+  });
+
   test('once stopped no job starts; the names of those left are returned', async () => {
     let stop = false;
     const j = jobs([{ name: 'server' }, { name: 'a' }, { name: 'b' }]);
@@ -117,6 +153,17 @@ describe('runSideBySide', () => {
     await done;
     expect(j.most()).toBe(1);
   });
+});
+
+test('collectGarbage: what nothing holds any more leaves the heap at once, and no global gc is left behind', () => {
+  let held: string[] | undefined = Array.from({ length: 200_000 }, (_, i) => `entity ${i} ${'x'.repeat(64)}`);
+  const before = getHeapStatistics().used_heap_size;
+  expect(held.length).toBe(200_000);
+  held = undefined;
+  collectGarbage();
+  expect(before - getHeapStatistics().used_heap_size).toBeGreaterThan(15_000_000);
+  expect((globalThis as { gc?: unknown }).gc).toBeUndefined();
+  expect(held).toBeUndefined();
 });
 
 describe('SuiteProgress', () => {

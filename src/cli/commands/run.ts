@@ -9,17 +9,19 @@ import { renderRunSummary } from '../../runner/console.ts';
 import { INTERRUPTED_EXIT, interruptSignal } from '../../runner/interrupt.ts';
 import { prepareReportDir, writeReports } from '../../runner/output.ts';
 import { SuiteProgress } from '../../runner/progress.ts';
-import { type RunOutcome, runConformance, serverReproduce } from '../../runner/run.ts';
+import { collectGarbage, type RunOutcome, runConformance, serverReproduce } from '../../runner/run.ts';
 import { RunError, type ServerTarget } from '../../runner/types.ts';
 import { APIS } from '../../spec/types.ts';
 import { helpText, type OptionSpec, parseArgs, UsageError } from '../args.ts';
 import { defaultCredentials, interruptedSummary, randomSeed } from './server.ts';
 
 /**
- * The most suites `run --jobs` runs at once. Each runs in a worker thread of this process (a heap
- * of its own, but no Node process, tsx loader or esbuild service), and each one more costs its
- * heap: on the 2-core machine `npm start` is sized for, 2 use both cores for ~60 MB more at the
- * peak (measured: docs/benchmark.md), past the memory target; so the default is 1.
+ * The most cores `run --jobs` keeps busy. Each suite runs in a worker thread of this process (a
+ * heap of its own, but no Node process, tsx loader or esbuild service) and takes one core, but
+ * the server suite takes two: the emulator answers its checks in this process's main thread. The
+ * default, 2 (the machine `npm start` is sized for), runs the server suite alone and then the
+ * client suites two at a time: the server suite beside a client suite took the peak past the
+ * memory target (docs/benchmark.md).
  */
 export const MAX_RUN_JOBS = 4;
 
@@ -40,8 +42,8 @@ const OPTIONS = {
   'server-only': { type: 'boolean', help: 'run the server suite only' },
   jobs: {
     type: 'int',
-    help: `suites run at once (at most ${MAX_RUN_JOBS}): 2 puts the client suites beside the server suite on a second core, for more memory`,
-    default: 1,
+    help: `cores the suites keep busy (at most ${MAX_RUN_JOBS}): the server suite takes 2 (its checks and the emulator), a client suite 1; 1 runs the suites one after the other, 3 puts a client suite beside the server suite, for more memory`,
+    default: 2,
     min: 1,
     max: MAX_RUN_JOBS,
   },
@@ -73,48 +75,58 @@ async function loadClientSuite(): Promise<ClientModule | undefined> {
   }
 }
 
-/** One suite of the run. Jobs of the same `group` never run at the same time. */
+/**
+ * One suite of the run. Jobs of the same `group` never run at the same time. `cores`: the cores
+ * the job keeps busy (default 1): the server suite's checks run in its thread while the emulator
+ * answers them in this process's main thread, so it takes 2.
+ */
 export interface SuiteJob {
   name: string;
   group?: string;
+  cores?: number;
   run(): Promise<void>;
 }
 
 /**
- * Runs the jobs on `lanes` lanes: a free lane takes the first job, in list order, whose group is
- * not busy. Once `stopped()` (Ctrl-C) no job starts; those running finish. A job that throws
- * stops the others from starting too, and its error is thrown once those running have ended.
- * Returns the names of the jobs left unstarted.
+ * Runs the jobs on `cores` cores: whenever cores are free, the first job in list order whose
+ * group is not busy and that fits starts (a job wanting more cores than there are takes them
+ * all). Once `stopped()` (Ctrl-C) no job starts; those running finish. A job that throws stops
+ * the others from starting too, and its error is thrown once those running have ended. Returns
+ * the names of the jobs left unstarted.
  */
-export async function runSideBySide(jobs: readonly SuiteJob[], lanes: number, stopped: () => boolean) {
+export async function runSideBySide(jobs: readonly SuiteJob[], cores: number, stopped: () => boolean) {
+  const total = Math.max(1, cores);
   const pending = [...jobs];
   const busy = new Set<string>();
-  let waiters: (() => void)[] = [];
+  const running = new Set<Promise<void>>();
+  let free = total;
   let failure: { error: unknown } | undefined;
-  const changed = () => new Promise<void>((resolve) => waiters.push(resolve));
-  const lane = async (): Promise<void> => {
+  const need = (job: SuiteJob) => Math.min(total, Math.max(1, job.cores ?? 1));
+  for (;;) {
     while (pending.length > 0 && !stopped() && !failure) {
-      const index = pending.findIndex((job) => job.group === undefined || !busy.has(job.group));
-      if (index === -1) {
-        await changed();
-        continue;
-      }
-      const [job] = pending.splice(index, 1);
-      if (!job) continue;
+      const index = pending.findIndex(
+        (job) => (job.group === undefined || !busy.has(job.group)) && need(job) <= free,
+      );
+      if (index === -1) break;
+      const [job] = pending.splice(index, 1) as [SuiteJob];
+      const taken = need(job);
+      free -= taken;
       if (job.group !== undefined) busy.add(job.group);
-      try {
-        await job.run();
-      } catch (error) {
-        failure ??= { error };
-      } finally {
-        if (job.group !== undefined) busy.delete(job.group);
-        const woken = waiters;
-        waiters = [];
-        for (const wake of woken) wake();
-      }
+      const done: Promise<void> = job
+        .run()
+        .catch((error: unknown) => {
+          failure ??= { error };
+        })
+        .finally(() => {
+          free += taken;
+          if (job.group !== undefined) busy.delete(job.group);
+          running.delete(done);
+        });
+      running.add(done);
     }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, lanes) }, lane));
+    if (running.size === 0) break;
+    await Promise.race(running);
+  }
   if (failure) throw failure.error;
   return pending.map((job) => job.name);
 }
@@ -128,7 +140,7 @@ export async function run(argv: string[]): Promise<number> {
     return 0;
   }
   if (args._.length > 0) throw new UsageError(`unexpected argument '${args._[0]}' (see --help)`);
-  const jobsAtOnce = args.jobs ?? 1;
+  const jobsAtOnce = args.jobs ?? 2;
   const command = 'mturk-conformance run';
   const reportDir = args['report-dir'] ?? 'reports/latest';
   const runs = args.runs ?? 100;
@@ -150,6 +162,8 @@ export async function run(argv: string[]): Promise<number> {
 
     const { startEmulator } = await import('../../emulator/server.ts');
     const emulator = await startEmulator({ port: 0, host: '127.0.0.1' });
+    // what loading and validating the specs left behind goes before the suites' threads start
+    collectGarbage();
     say(`reference emulator listening on ${emulator.url}`);
     try {
       const target: ServerTarget = {
@@ -182,6 +196,7 @@ export async function run(argv: string[]): Promise<number> {
       jobs.push({
         name: 'server suite',
         group: EMULATOR,
+        cores: 2,
         run: async () => {
           const outcome = await runConformance({
             target,
@@ -200,7 +215,10 @@ export async function run(argv: string[]): Promise<number> {
           slots[serverSlot] = [outcome.report];
           // Only --all-bundled's end-to-end columns talk to the emulator again: otherwise the
           // entities the server suite left behind are dropped now rather than kept to the end.
-          if (!args['all-bundled']) emulator.emulator.reset();
+          if (!args['all-bundled']) {
+            emulator.emulator.reset();
+            collectGarbage();
+          }
         },
       });
       for (const { target: clientTarget, name } of clients) {
@@ -237,7 +255,7 @@ export async function run(argv: string[]): Promise<number> {
       else if (!clientSuite) say('client suite not available in this build: ran the server suite only');
       else
         say(
-          `client suite: bundled clients${args['all-bundled'] ? ' (all)' : ''}, ${jobsAtOnce > 1 ? `beside the server suite (${jobsAtOnce} suites at a time)` : 'after the server suite'}`,
+          `client suite: bundled clients${args['all-bundled'] ? ' (all)' : ''}, ${jobsAtOnce > 2 ? `beside the server suite (${jobsAtOnce} cores)` : jobsAtOnce === 2 ? 'after the server suite, two at a time' : 'after the server suite'}`,
         );
       const left = await runSideBySide(jobs, jobsAtOnce, () => interruptSignal.aborted);
       lines?.finish();
