@@ -10,6 +10,7 @@ import { ClientSession, loadSpecsFor, toCheckRecord } from '../../src/client-che
 import type { ClientCheckOutcome } from '../../src/client-checks/mock-checks.ts';
 import type { ClientTargetConfig } from '../../src/mock/types.ts';
 import { suiteStopped } from '../../src/runner/interrupt.ts';
+import { trustValidatedSpecs } from '../../src/spec/load.ts';
 
 function providedTarget(): ClientTargetConfig {
   const own = inject('clientTarget') as ClientTargetConfig | undefined;
@@ -30,6 +31,8 @@ interface SuiteCheck {
 
 const target = providedTarget();
 suiteStopped();
+// the specs the runner's process validated: the same bytes skip the meta-schema compile
+trustValidatedSpecs(inject('validatedSpecs'));
 const set = loadSpecsFor(target);
 const session = target.server ? new E2eSession(set, target) : new ClientSession(set, target);
 const notRun = (reason: string): ClientCheckOutcome => ({
