@@ -38,8 +38,6 @@ export class E2eSession {
   readonly server: { endpoint: string; statesUrl: string };
   private readonly pool: ClientPool;
   private unreachable: string | undefined;
-  /** the operation whose checks the client last ran */
-  private lastOperation: string | undefined;
 
   constructor(set: SpecSet, config: ClientTargetConfig, options: E2eSessionOptions = {}) {
     if (!config.server) throw new Error('an e2e session needs a target with a server');
@@ -80,11 +78,8 @@ export class E2eSession {
       return { status: 'not-run', detail: '', notRunReason: this.config.unavailable };
     await this.start();
     if (this.unreachable) return { status: 'not-run', detail: '', notRunReason: this.unreachable };
-    // a fresh client per operation, as against the mock (lanes.ts): a server's faults spend a
-    // client's retry quota, and that must not decide a later operation's checks
-    const key = `${def.api}/${def.operation}`;
-    if (this.lastOperation !== undefined && this.lastOperation !== key) await this.pool.renew(def.api);
-    this.lastOperation = key;
+    // a server's faults spend a client's retry quota too: a fresh client per operation, as against the mock
+    await this.pool.forOperation(def.api, def.operation);
     let client: ClientUnderTest | undefined;
     try {
       client = await this.client(def.api);

@@ -90,8 +90,13 @@ export const defaultFactory: ClientFactory = async (api, endpoint, { set, creden
  * fail every later check; then it stays down and cases fail at once. Shared by the mock session
  * and the end-to-end session (src/client-checks/e2e-session.ts).
  */
+/** A client as the pool sees it: a driver also says whether it died and how many cases it answered. */
+type PooledClient = ClientUnderTest & { deadReason?: () => string | undefined; answered?: () => number };
+
 export class ClientPool {
   private readonly clients = new Map<Api, ClientUnderTest | undefined>();
+  /** the operation whose checks the pool's clients last ran */
+  private lastOperation: string | undefined;
   private readonly restarts = new Map<Api, number>();
   private readonly notes: string[] = [];
 
@@ -105,9 +110,7 @@ export class ClientPool {
 
   /** The client for an API version; undefined when the client does not speak it. */
   async client(api: Api): Promise<ClientUnderTest | undefined> {
-    const current = this.clients.get(api) as
-      | (ClientUnderTest & { deadReason?: () => string | undefined; answered?: () => number })
-      | undefined;
+    const current = this.clients.get(api) as PooledClient | undefined;
     const dead = current?.deadReason?.();
     if (this.clients.has(api) && !dead) return current;
     if (dead) {
@@ -130,14 +133,23 @@ export class ClientPool {
   }
 
   /**
+   * Each operation gets a fresh client (a driver: a new client in its process, or a new process;
+   * docs/driver-protocol.md), so what a client keeps across calls (an SDK's retry quota, spent by
+   * the error checks' faults) never carries from one operation's checks to the next's.
+   */
+  async forOperation(api: Api, operation: string): Promise<void> {
+    const key = `${api}/${operation}`;
+    if (this.lastOperation !== undefined && this.lastOperation !== key) await this.renew(api);
+    this.lastOperation = key;
+  }
+
+  /**
    * A fresh client for the API version's next calls: the client starts afresh if it can (a driver
    * that declared `fresh-client`), else it is closed and the next `client()` builds a new one. A
    * dead driver is left to `client()`, which counts its restarts.
    */
   async renew(api: Api): Promise<void> {
-    const c = this.clients.get(api) as
-      | (ClientUnderTest & { deadReason?: () => string | undefined })
-      | undefined;
+    const c = this.clients.get(api) as PooledClient | undefined;
     if (!c || c.deadReason?.()) return;
     if (await c.fresh?.().catch(() => false)) return;
     this.clients.delete(api);
@@ -195,8 +207,6 @@ class Lane {
   readonly mock: MockHandlers;
   readonly pool: ClientPool;
   endpoint: MockEndpoint | undefined;
-  /** the operation whose checks the lane's clients last ran */
-  lastOperation: string | undefined;
   private tail: Promise<unknown> = Promise.resolve();
 
   constructor(
@@ -329,12 +339,7 @@ export class ClientSession {
   async runCheck(def: ClientCheckDef): Promise<ClientCheckOutcome> {
     const lane = this.laneFor(def);
     return lane.serial(async () => {
-      // Each operation gets a fresh client (a driver: a new client in its process, or a new
-      // process; docs/driver-protocol.md), so what a client keeps across calls (an SDK's retry
-      // quota, spent by the error checks' faults) never carries from one operation to the next.
-      const key = `${def.api}/${def.operation}`;
-      if (lane.lastOperation !== undefined && lane.lastOperation !== key) await lane.pool.renew(def.api);
-      lane.lastOperation = key;
+      await lane.pool.forOperation(def.api, def.operation);
       const client = await lane.pool.client(def.api);
       if (!client) return doesNotSpeak(this.config, def.api);
       const known = this.foreign.get(def.api);
