@@ -59,7 +59,9 @@ test('an edited source, a suite or a preload makes it stale, and says which', ()
   expect(buildState(root)).toEqual({ current: false, reason: 'src/cli/main.ts changed since the build' });
   build();
   write('suites/server/conformance.test.ts', "import '../../src/cli/main.ts'; // edited\n");
-  expect(buildState(root)).toMatchObject({ reason: 'suites/server/conformance.test.ts changed since the build' });
+  expect(buildState(root)).toMatchObject({
+    reason: 'suites/server/conformance.test.ts changed since the build',
+  });
   build();
   write('src/runner/worker-preload.mjs', '// edited\n');
   expect(buildState(root).current).toBe(false);
@@ -88,5 +90,8 @@ test('a file added or removed since the build makes it stale', () => {
   expect(buildState(root)).toEqual({ current: false, reason: 'src/cli/extra.ts is new since the build' });
   build();
   unlinkSync(join(root, 'src/cli/extra.ts'));
-  expect(buildState(root)).toEqual({ current: false, reason: 'src/cli/extra.ts was removed since the build' });
+  expect(buildState(root)).toEqual({
+    current: false,
+    reason: 'src/cli/extra.ts was removed since the build',
+  });
 });

@@ -101,10 +101,9 @@ describe('a copy of the package', () => {
   test('with a source edited since the build: runs the sources through tsx, the edit in effect', async () => {
     const version = join(pkg, 'src', 'cli', 'version.ts');
     const text = await readFile(version, 'utf8');
-    await writeFile(version, text.replace('return pkg.version;', "return `${pkg.version}+edited`;"));
-    await expect(run(process.execPath, ['scripts/build.mjs', 'current'], { cwd: pkg })).rejects.toMatchObject({
-      code: 1,
-    });
+    await writeFile(version, text.replace('return pkg.version;', "return pkg.version + '+edited';"));
+    const current = run(process.execPath, ['scripts/build.mjs', 'current'], { cwd: pkg });
+    await expect(current).rejects.toMatchObject({ code: 1 });
     const shown = await cli(['--version'], { env: DEBUG, bin });
     expect(shown.stderr).toContain('running src/ through tsx (src/cli/version.ts changed since the build)');
     expect(shown.stdout.trim()).toMatch(/\+edited$/);
