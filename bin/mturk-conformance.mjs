@@ -2,7 +2,7 @@
 // Entry point. When dist/ is a build of these very sources (bin/build-state.mjs: a few ms), the
 // CLI runs that compiled JavaScript, and so do the suites' workers (dist/suites): no TypeScript
 // loader anywhere, so no tsx loader thread per thread, no transform, no module-hook round trips
-// (`run --runs 10`: 13% of the CPU time and 73 MB of the peak; start-up: half). Otherwise (src/
+// (`run --runs 10`: 12% of the CPU time and 74 MB of the peak; start-up: half). Otherwise (src/
 // or suites/ changed since the last `npm run build`, or no build) it loads the TypeScript
 // sources through tsx, so that an edit takes effect at once and nothing runs old code.
 import { dirname, join } from 'node:path';

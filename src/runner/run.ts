@@ -147,7 +147,7 @@ const COMPILED_SUITES = import.meta.url.endsWith('.js') ? new URL('../suites/', 
 /**
  * The bundled suite of `kind` and whether its workers need tsx. The compiled suites import the
  * compiled modules only: their workers register no loader (no tsx loader thread, no transform,
- * no module-hook round trips): `run --runs 10` took 13% less CPU time and 73 MB less at its
+ * no module-hook round trips): `run --runs 10` took 12% less CPU time and 74 MB less at its
  * peak (docs/architecture.md). A user's own test files (`include`) may be TypeScript: tsx, as always.
  */
 export function bundledSuite(kind: 'server' | 'client'): { glob: string; loader: 'tsx' | 'none' } {
