@@ -114,6 +114,39 @@ export function serverTarget(s: Session, api: Api): RuleTarget {
   };
 }
 
+/**
+ * The step most rule checks share, for either audience: the call (`what`) must be refused with one
+ * of `errors` and leave the operation's entity as it was (observed before and after, where the API
+ * can observe it and the state's ids name it).
+ */
+export async function refusedUnchanged(
+  t: RuleTarget,
+  op: OperationSpec,
+  ids: Record<string, string>,
+  input: Record<string, unknown>,
+  errors: string[],
+  what: string,
+  label?: string,
+): Promise<void> {
+  const entity = op.behaviour.entity;
+  const ent = t.set.model.entities[entity];
+  const observable = ent?.observe?.[t.api] !== undefined && ids[ent.id] !== undefined;
+  const before = observable ? await t.observe(entity, ids) : undefined;
+  t.refused(await t.call(op, input, label), op, errors, what);
+  if (before) sameObservation(t, entity, before, await t.observe(entity, ids), what);
+}
+
+/** The call (`what`) must succeed: its output. */
+export async function succeeds(
+  t: RuleTarget,
+  op: OperationSpec,
+  input: Record<string, unknown>,
+  what: string,
+  label?: string,
+): Promise<Record<string, unknown>> {
+  return t.succeeded(await t.call(op, input, label), op, what);
+}
+
 /** The entity observed after a refused call must be as it was before. */
 export function sameObservation(
   t: RuleTarget,

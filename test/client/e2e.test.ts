@@ -155,6 +155,9 @@ describe('a broken emulator', () => {
     ['failed-call-changes-state', 'sdk-v3', '2017-01-17/RejectAssignment/e2e.only-submitted'],
     ['reject-leaves-request-listed', 'sdk-v3', '2017-01-17/RejectQualificationRequest/e2e.rejects'],
     ['unknown-id-success', 'sdk-v3', '2017-01-17/RejectAssignment/e2e.unknown-id'],
+    // the guard kinds' one check (src/rules/context.ts guardCheck), through the client
+    ['delete-unreviewed-hit', 'sdk-v3', '2017-01-17/DeleteHIT/e2e.reviewed-first'],
+    ['extend-past-ten', 'sdk-v3', '2017-01-17/CreateAdditionalAssignmentsForHIT/e2e.not-past-ten'],
     ['grant-leaves-request-listed', 'legacy-rest', '2014-08-15/GrantQualification/e2e.grants'],
     [
       'legacy-approve-rejected-any-state',
