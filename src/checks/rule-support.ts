@@ -3,7 +3,7 @@
 // as a provider state created it.
 import type { createdFacts } from '../rules/values.ts';
 import type { OperationSpec, ResolvedMember, SpecSet } from '../spec/types.ts';
-import { expectError, expectSuccess, summary } from './judge.ts';
+import { expectSuccess, summary } from './judge.ts';
 import { entityOf, givenFor } from './plan.ts';
 import { type Answered, CheckFailure, type Session, snapshot } from './session.ts';
 
@@ -50,26 +50,6 @@ export async function callSucceeds(
   label?: string,
 ): Promise<Record<string, unknown>> {
   return expectSuccess(s.set, op, await s.call(op.api, op.operation, input, label ? { label } : {}), what);
-}
-
-/** The call (`what`) must be refused with one of `accepted` and change nothing. */
-export function refusedUnchanged(
-  s: Session,
-  op: OperationSpec,
-  ids: Record<string, string>,
-  input: Record<string, unknown>,
-  accepted: string[],
-  what: string,
-  label?: string,
-): Promise<void> {
-  const opts = label ? { label } : {};
-  return unchanged(
-    s,
-    op,
-    ids,
-    async () => expectError(s.set, op.api, await s.call(op.api, op.operation, input, opts), accepted, what),
-    what,
-  );
 }
 
 /** A value for a counterexample line: short values as JSON, long strings by length and start. */

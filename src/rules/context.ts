@@ -12,7 +12,22 @@ import type { OperationSpec, SpecSet } from '../spec/types.ts';
 import type { ErrorOutcome } from '../wire/codec.ts';
 import type { EngineContext, RuleContext, RuleValidationContext } from './types.ts';
 
-/** An id of `entity` that names nothing: the entity's id format, else the member's constraints. */
+/** Ids of `entity` that name nothing: the entity's id format, else the member's constraints. */
+export function unknownIdOf(
+  set: SpecSet,
+  op: OperationSpec,
+  entity: string,
+  member: string,
+): fc.Arbitrary<string> {
+  const format = set.model.entities[entity]?.idFormat?.pattern;
+  const m = inputMembers(set, op).find((x) => x.name === member);
+  if (format) return patternString(format, {}, true);
+  return m
+    ? validValue(m, { nonEmpty: true, plain: true }).map(String)
+    : fc.string({ minLength: 8, maxLength: 16 });
+}
+
+/** One id of `entity` that names nothing. */
 export function unknownId(
   set: SpecSet,
   op: OperationSpec,
@@ -20,14 +35,7 @@ export function unknownId(
   member: string,
   seed: number,
 ): string {
-  const format = set.model.entities[entity]?.idFormat?.pattern;
-  const m = inputMembers(set, op).find((x) => x.name === member);
-  const arb = format
-    ? patternString(format, {}, true)
-    : m
-      ? validValue(m, { nonEmpty: true, plain: true }).map(String)
-      : fc.string({ minLength: 8, maxLength: 16 });
-  return String(fc.sample(arb, { seed, numRuns: 1 })[0]);
+  return String(fc.sample(unknownIdOf(set, op, entity, member), { seed, numRuns: 1 })[0]);
 }
 
 /** An emulator meaning that needs the selected entity: without one, the missing-entity error. */

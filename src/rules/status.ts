@@ -11,9 +11,9 @@ import {
   sev,
   stateStatus,
 } from '../checks/plan.ts';
-import { everyCase, expectData, freshIds, refusedUnchanged } from '../checks/rule-support.ts';
+import { everyCase, expectData, freshIds } from '../checks/rule-support.ts';
 import type { Session } from '../checks/session.ts';
-import { ruleCheck, sameObservation } from '../checks/target.ts';
+import { refusedUnchanged, ruleCheck, sameObservation, serverTarget } from '../checks/target.ts';
 import { E2eFailure, requiredInput } from '../client-checks/e2e-support.ts';
 import type { SpecProblem } from '../spec/load.ts';
 import type { RuleSpec } from '../spec/types.ts';
@@ -175,7 +175,7 @@ export const status: RuleKindModule = {
         const first = await s.call(api, op.operation, input, { label: 'first call' });
         expectSuccess(set, op, first, `The first ${on(rule.given)}`);
         const what = `A second ${op.operation} on the same ${entity}`;
-        await refusedUnchanged(s, op, ids, input, accepted, what, 'second call');
+        await refusedUnchanged(serverTarget(s, api), op, ids, input, accepted, what, 'second call');
       });
     (rule.allowedWhen ?? []).forEach((w, i) => {
       ctx.add(`rule.${rule.id}.allowed-when.${i}`, sev(w.basis), async (s) => {

@@ -158,6 +158,8 @@ describe('a broken emulator', () => {
     // the guard kinds' one check (src/rules/context.ts guardCheck), through the client
     ['delete-unreviewed-hit', 'sdk-v3', '2017-01-17/DeleteHIT/e2e.reviewed-first'],
     ['extend-past-ten', 'sdk-v3', '2017-01-17/CreateAdditionalAssignmentsForHIT/e2e.not-past-ten'],
+    // the lookup kind's check, the one its server twin rule.unknown-hit-type runs
+    ['legacy-create-hit-type-ignored', 'legacy-rest', '2014-08-15/CreateHIT/e2e.unknown-hit-type'],
     ['grant-leaves-request-listed', 'legacy-rest', '2014-08-15/GrantQualification/e2e.grants'],
     [
       'legacy-approve-rejected-any-state',
