@@ -160,6 +160,7 @@ describe('a broken emulator', () => {
     ['extend-past-ten', 'sdk-v3', '2017-01-17/CreateAdditionalAssignmentsForHIT/e2e.not-past-ten'],
     // the lookup kind's check, the one its server twin rule.unknown-hit-type runs
     ['legacy-create-hit-type-ignored', 'legacy-rest', '2014-08-15/CreateHIT/e2e.unknown-hit-type'],
+    ['token-ignored', 'sdk-v3', '2017-01-17/SendBonus/e2e.unique-request-token'],
     ['grant-leaves-request-listed', 'legacy-rest', '2014-08-15/GrantQualification/e2e.grants'],
     [
       'legacy-approve-rejected-any-state',
