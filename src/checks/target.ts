@@ -62,6 +62,9 @@ export interface RuleCheck<T = unknown> {
   /** the check name for the server audience (default `rule.<rule id>`) */
   name?: string;
   severity: Severity;
+  /** the client audience's severity where its check always weighed less evidence (delete: the
+   * rule's basis alone, not the errors' of the second call) */
+  clientSeverity?: Severity;
   /** what the check shows, for a client report */
   summary: string;
   /** the generated values of a case (shrunk on failure) */

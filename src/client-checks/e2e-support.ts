@@ -417,7 +417,7 @@ export function e2eTarget(env: E2eEnv, log: Transcript): RuleTarget {
 /** A rule-level check (src/checks/target.ts) for the client audience. */
 export function e2eCheck<T>(ctx: RuleContext, rc: RuleCheck<T>): E2eCheckDef {
   return {
-    ...head(ctx.set, ctx.op, ctx.rule, rc.severity),
+    ...head(ctx.set, ctx.op, ctx.rule, rc.clientSeverity ?? rc.severity),
     summary: rc.summary,
     run: (env) =>
       forCases(

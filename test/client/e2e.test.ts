@@ -161,6 +161,7 @@ describe('a broken emulator', () => {
     // the lookup kind's check, the one its server twin rule.unknown-hit-type runs
     ['legacy-create-hit-type-ignored', 'legacy-rest', '2014-08-15/CreateHIT/e2e.unknown-hit-type'],
     ['token-ignored', 'sdk-v3', '2017-01-17/SendBonus/e2e.unique-request-token'],
+    ['delete-keeps-hit', 'sdk-v3', '2017-01-17/DeleteHIT/e2e.deletes'],
     ['grant-leaves-request-listed', 'legacy-rest', '2014-08-15/GrantQualification/e2e.grants'],
     [
       'legacy-approve-rejected-any-state',
