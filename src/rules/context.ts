@@ -12,7 +12,7 @@ import type { OperationSpec, SpecSet } from '../spec/types.ts';
 import type { ErrorOutcome } from '../wire/codec.ts';
 import type { EngineContext, RuleContext, RuleValidationContext } from './types.ts';
 
-/** Ids of `entity` that name nothing: the entity's id format, else the member's constraints. */
+/** Ids of `entity` that name nothing (an unknown id): the entity's id format, else the member's constraints. */
 export function unknownIdOf(
   set: SpecSet,
   op: OperationSpec,
@@ -25,17 +25,6 @@ export function unknownIdOf(
   return m
     ? validValue(m, { nonEmpty: true, plain: true }).map(String)
     : fc.string({ minLength: 8, maxLength: 16 });
-}
-
-/** One id of `entity` that names nothing. */
-export function unknownId(
-  set: SpecSet,
-  op: OperationSpec,
-  entity: string,
-  member: string,
-  seed: number,
-): string {
-  return String(fc.sample(unknownIdOf(set, op, entity, member), { seed, numRuns: 1 })[0]);
 }
 
 /** An emulator meaning that needs the selected entity: without one, the missing-entity error. */
