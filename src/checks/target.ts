@@ -9,6 +9,7 @@
 import type fc from 'fast-check';
 import type { Api, OperationSpec, Severity, SpecSet } from '../spec/types.ts';
 import { expectError, expectSuccess } from './judge.ts';
+import { expectedObservation, observed } from './plan.ts';
 import { type Answered, CheckFailure, NotRun, type Session, snapshot } from './session.ts';
 
 export type Audience = 'server' | 'client-e2e';
@@ -119,8 +120,9 @@ export function serverTarget(s: Session, api: Api): RuleTarget {
 
 /**
  * The step most rule checks share, for either audience: the call (`what`) must be refused with one
- * of `errors` and leave the operation's entity as it was (observed before and after, where the API
- * can observe it and the state's ids name it).
+ * of `errors` and leave the operation's entity as it was, as `by` observes it before and after
+ * (where the API can observe it and the state's ids name it). With `made`, the status a provider
+ * state made the entity in, the observation must also show what the model says of that status.
  */
 export async function refusedUnchanged(
   t: RuleTarget,
@@ -129,14 +131,25 @@ export async function refusedUnchanged(
   input: Record<string, unknown>,
   errors: string[],
   what: string,
-  label?: string,
+  opts: { label?: string; by?: Party; made?: string | undefined } = {},
 ): Promise<void> {
   const entity = op.behaviour.entity;
   const ent = t.set.model.entities[entity];
   const observable = ent?.observe?.[t.api] !== undefined && ids[ent.id] !== undefined;
-  const before = observable ? await t.observe(entity, ids) : undefined;
-  t.refused(await t.call(op, input, label), op, errors, what);
-  if (before) sameObservation(t, entity, before, await t.observe(entity, ids), what);
+  const before = observable ? await t.observe(entity, ids, opts.by) : undefined;
+  t.refused(await t.call(op, input, opts.label), op, errors, what);
+  if (!before || !ent) return;
+  const after = await t.observe(entity, ids, opts.by);
+  if ('made' in opts) {
+    const want = expectedObservation(t.set, t.api, entity, opts.made);
+    const got = observed(ent, after);
+    if (got.present !== want.present || (want.status !== undefined && got.status !== want.status))
+      t.fail(
+        `after the refused ${op.operation}, ${opts.by === 'other' ? 'the owner' : 'the caller'} must still observe the ${entity} as ${JSON.stringify(want)}, but observes ${JSON.stringify(got)}`,
+        after.raw,
+      );
+  }
+  sameObservation(t, entity, before, after, what);
 }
 
 /** The call (`what`) must succeed: its output. */

@@ -85,7 +85,7 @@ export function guardCheck(ctx: RuleContext, guard: StateGuard): RuleCheck[] {
             const ids = await t.state(state);
             t.cover(`rule:${rule.id}:${state}`);
             const input = { ...extra, ...idInput(set, op, ids, extra), ...guard.fixed(state) };
-            await refusedUnchanged(t, op, ids, input, accepted, guard.what(state), state);
+            await refusedUnchanged(t, op, ids, input, accepted, guard.what(state), { label: state });
           },
           (e) => e instanceof E2eFailure,
         ),
