@@ -130,22 +130,6 @@ export function codesOf(set: SpecSet, ids: string[]): string[] {
   return ids.map((id) => errorSpec(set, id).code);
 }
 
-/** What the client handed back for a call that must succeed (`what` opens the failure). */
-export function clientOutput(r: ClientResult, what: string): Record<string, unknown> {
-  if ('error' in r) throw new E2eFailure(`${what} must succeed, but the client surfaced ${show(r.error)}`);
-  return r.output;
-}
-
-/** What the client handed back for a call (`what`) that must fail with one of `codes`. */
-export function clientRefusal(r: ClientResult, codes: string[], what: string): void {
-  if (!('error' in r))
-    throw new E2eFailure(`${what} must fail with ${codes.join(' or ')}, but the client returned success`);
-  if (!surfaced(r).some((c) => codes.includes(c)))
-    throw new E2eFailure(
-      `${what} must fail with ${codes.join(' or ')}, but the client surfaced ${show(r.error)}`,
-    );
-}
-
 /** The code the client surfaced: the TurkErrorCode when it has one, else its code. */
 export function surfaced(r: ClientResult): string[] {
   if (!('error' in r)) return [];
@@ -332,8 +316,20 @@ export function e2eTarget(env: E2eEnv, log: Transcript): RuleTarget {
       const r = await callClient(env, op.operation, input, log);
       return { ok: !('error' in r), output: 'error' in r ? {} : r.output, raw: r };
     },
-    refused: (c, _op, errors, what) => clientRefusal(result(c), codesOf(env.set, errors), what),
-    succeeded: (c, _op, what) => clientOutput(result(c), what),
+    refused(c, _op, errors, what) {
+      const r = result(c);
+      const codes = codesOf(env.set, errors);
+      const want = `${what} must fail with ${codes.join(' or ')}`;
+      if (!('error' in r)) throw new E2eFailure(`${want}, but the client returned success`);
+      if (!surfaced(r).some((x) => codes.includes(x)))
+        throw new E2eFailure(`${want}, but the client surfaced ${show(r.error)}`);
+    },
+    succeeded(c, _op, what) {
+      const r = result(c);
+      if ('error' in r)
+        throw new E2eFailure(`${what} must succeed, but the client surfaced ${show(r.error)}`);
+      return r.output;
+    },
     observe: (entity, ids, by) =>
       by === 'other'
         ? observeAsOwner(env, env.client.api, other(), entity, ids, log)

@@ -112,13 +112,14 @@ export function childStatusesKnown(ctx: RuleValidationContext, out: SpecProblem[
 
 /**
  * A rule-level check for both audiences with one case (the shrinker's budget small: every try
- * costs a state): a fresh `given` state, then `run` with its ids and the required members.
+ * costs a state): a fresh `given` state, then `run` with the required members and the state's
+ * ids, and those ids.
  */
 export function fromStateCheck(
   ctx: RuleContext,
   given: string,
   summary: string,
-  run: (t: RuleTarget, extra: Record<string, unknown>, ids: Record<string, string>) => Promise<void>,
+  run: (t: RuleTarget, input: Record<string, unknown>, ids: Record<string, string>) => Promise<void>,
   opts: { isolate?: boolean } = {},
 ): RuleCheck {
   return ruleCheck({
@@ -133,7 +134,7 @@ export function fromStateCheck(
       if (opts.isolate) await t.isolate();
       const ids = await t.state(given);
       t.cover(`rule:${ctx.rule.id}`);
-      await run(t, extra, ids);
+      await run(t, { ...extra, ...idInput(ctx.set, ctx.op, ids, extra) }, ids);
     },
   });
 }
