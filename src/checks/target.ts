@@ -120,24 +120,39 @@ export function serverTarget(s: Session, api: Api): RuleTarget {
 
 /**
  * The step most rule checks share, for either audience: the call (`what`) must be refused with one
- * of `errors` and leave the operation's entity as it was, as `by` observes it before and after
- * (where the API can observe it and the state's ids name it). With `made`, the status a provider
- * state made the entity in, the observation must also show what the model says of that status.
+ * of `errors` and leave the operation's entity as it was (see `unchanged`).
  */
-export async function refusedUnchanged(
+export function refusedUnchanged(
   t: RuleTarget,
   op: OperationSpec,
   ids: Record<string, string>,
   input: Record<string, unknown>,
   errors: string[],
   what: string,
-  opts: { label?: string; by?: Party; made?: string | undefined } = {},
+  opts: { label?: string } & Parameters<typeof unchanged>[5] = {},
+): Promise<void> {
+  const act = async () => t.refused(await t.call(op, input, opts.label), op, errors, what);
+  return unchanged(t, op, ids, act, what, opts);
+}
+
+/**
+ * Observe, act (a call that must fail: `act` judges it), observe again: the entity must be as it
+ * was, as `by` observes it (where the API can observe it and the state's ids name it). With
+ * `made`, the status a provider state made it in, it must also show what the model says of that.
+ */
+export async function unchanged(
+  t: RuleTarget,
+  op: OperationSpec,
+  ids: Record<string, string>,
+  act: () => Promise<void>,
+  what: string,
+  opts: { by?: Party; made?: string | undefined } = {},
 ): Promise<void> {
   const entity = op.behaviour.entity;
   const ent = t.set.model.entities[entity];
   const observable = ent?.observe?.[t.api] !== undefined && ids[ent.id] !== undefined;
   const before = observable ? await t.observe(entity, ids, opts.by) : undefined;
-  t.refused(await t.call(op, input, opts.label), op, errors, what);
+  await act();
   if (!before || !ent) return;
   const after = await t.observe(entity, ids, opts.by);
   if ('made' in opts) {
