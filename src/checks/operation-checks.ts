@@ -33,9 +33,9 @@ import {
   sev,
 } from './plan.ts';
 import { responseGroupChecks } from './response-group-checks.ts';
-import { describeValue, freshIds, unchanged } from './rule-support.ts';
+import { describeValue, freshIds } from './rule-support.ts';
 import { CheckFailure, forAll, type Session } from './session.ts';
-import { serverTarget } from './target.ts';
+import { serverTarget, unchanged } from './target.ts';
 import type { Check, ServerTargetConfig } from './types.ts';
 
 // ---------------------------------------------------------------- valid requests
@@ -258,7 +258,14 @@ function invalidCheck(
         const send = () => s.call(api, op.operation, fresh.input, { label: `${key} ${label}` });
         try {
           if (fact === 'code') expectError(set, api, await send(), [fresh.expectError], what);
-          else await unchanged(s, op, ids, async () => expectRefused(api, await send(), what), what);
+          else
+            await unchanged(
+              serverTarget(s, api),
+              op,
+              ids,
+              async () => expectRefused(api, await send(), what),
+              what,
+            );
         } catch (e) {
           if (e instanceof CheckFailure && !e.counterexample)
             e.counterexample = `${fresh.where ?? fresh.member} (${fresh.label}) = ${shown}`;

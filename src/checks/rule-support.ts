@@ -1,11 +1,11 @@
 // What the server checks of the rule kinds (src/rules/<kind>.ts, `serverChecks`) share: fresh
-// provider states, "the failed call changed nothing", the Data of a legacy error, and the entity
-// as a provider state created it.
+// provider states, the Data of a legacy error, and the entity as a provider state created it.
+// ("The failed call changed nothing" is a step of either audience: target.ts `unchanged`.)
 import type { createdFacts } from '../rules/values.ts';
-import type { OperationSpec, ResolvedMember, SpecSet } from '../spec/types.ts';
-import { expectError, expectSuccess, summary } from './judge.ts';
-import { entityOf, givenFor } from './plan.ts';
-import { type Answered, CheckFailure, type Session, snapshot } from './session.ts';
+import type { OperationSpec, ResolvedMember } from '../spec/types.ts';
+import { expectSuccess, summary } from './judge.ts';
+import { givenFor } from './plan.ts';
+import { type Answered, CheckFailure, type Session } from './session.ts';
 
 /** Ids for a valid call: a fresh provider state, or none when the operation needs no entity. */
 export async function freshIds(
@@ -17,30 +17,6 @@ export async function freshIds(
   return state ? s.state(state, as) : {};
 }
 
-export function canObserve(set: SpecSet, op: OperationSpec): boolean {
-  return set.model.entities[op.behaviour.entity]?.observe?.[op.api] !== undefined;
-}
-
-/** Observe, act, observe again: the action must not change the entity. */
-export async function unchanged(
-  s: Session,
-  op: OperationSpec,
-  ids: Record<string, string>,
-  act: () => Promise<void>,
-  what: string,
-): Promise<void> {
-  const observable = canObserve(s.set, op) && ids[entityOf(s.set, op).spec.id] !== undefined;
-  const before = observable ? await s.observe(op.api, op.behaviour.entity, ids) : undefined;
-  await act();
-  if (!before) return;
-  const after = await s.observe(op.api, op.behaviour.entity, ids);
-  if (snapshot(before) !== snapshot(after))
-    throw new CheckFailure(
-      `${what} failed, but it changed the ${op.behaviour.entity}: before ${snapshot(before)}, after ${snapshot(after)}.`,
-      after.exchange,
-    );
-}
-
 /** Calls `op`; the call (`what`) must succeed: its output. */
 export async function callSucceeds(
   s: Session,
@@ -50,26 +26,6 @@ export async function callSucceeds(
   label?: string,
 ): Promise<Record<string, unknown>> {
   return expectSuccess(s.set, op, await s.call(op.api, op.operation, input, label ? { label } : {}), what);
-}
-
-/** The call (`what`) must be refused with one of `accepted` and change nothing. */
-export function refusedUnchanged(
-  s: Session,
-  op: OperationSpec,
-  ids: Record<string, string>,
-  input: Record<string, unknown>,
-  accepted: string[],
-  what: string,
-  label?: string,
-): Promise<void> {
-  const opts = label ? { label } : {};
-  return unchanged(
-    s,
-    op,
-    ids,
-    async () => expectError(s.set, op.api, await s.call(op.api, op.operation, input, opts), accepted, what),
-    what,
-  );
 }
 
 /** A value for a counterexample line: short values as JSON, long strings by length and start. */

@@ -9,6 +9,7 @@
 import type fc from 'fast-check';
 import type { Api, OperationSpec, Severity, SpecSet } from '../spec/types.ts';
 import { expectError, expectSuccess } from './judge.ts';
+import { expectedObservation, observed } from './plan.ts';
 import { type Answered, CheckFailure, NotRun, type Session, snapshot } from './session.ts';
 
 export type Audience = 'server' | 'client-e2e';
@@ -62,6 +63,9 @@ export interface RuleCheck<T = unknown> {
   /** the check name for the server audience (default `rule.<rule id>`) */
   name?: string;
   severity: Severity;
+  /** the client audience's severity where its check always weighed less evidence (delete: the
+   * rule's basis alone, not the errors' of the second call) */
+  clientSeverity?: Severity;
   /** what the check shows, for a client report */
   summary: string;
   /** the generated values of a case (shrunk on failure) */
@@ -112,6 +116,66 @@ export function serverTarget(s: Session, api: Api): RuleTarget {
     },
     cover: (key) => s.cover(key),
   };
+}
+
+/**
+ * The step most rule checks share, for either audience: the call (`what`) must be refused with one
+ * of `errors` and leave the operation's entity as it was (see `unchanged`).
+ */
+export function refusedUnchanged(
+  t: RuleTarget,
+  op: OperationSpec,
+  ids: Record<string, string>,
+  input: Record<string, unknown>,
+  errors: string[],
+  what: string,
+  opts: { label?: string } & Parameters<typeof unchanged>[5] = {},
+): Promise<void> {
+  const act = async () => t.refused(await t.call(op, input, opts.label), op, errors, what);
+  return unchanged(t, op, ids, act, what, opts);
+}
+
+/**
+ * Observe, act (a call that must fail: `act` judges it), observe again: the entity must be as it
+ * was, as `by` observes it (where the API can observe it and the state's ids name it). With
+ * `made`, the status a provider state made it in, it must also show what the model says of that.
+ */
+export async function unchanged(
+  t: RuleTarget,
+  op: OperationSpec,
+  ids: Record<string, string>,
+  act: () => Promise<void>,
+  what: string,
+  opts: { by?: Party; made?: string | undefined } = {},
+): Promise<void> {
+  const entity = op.behaviour.entity;
+  const ent = t.set.model.entities[entity];
+  const observable = ent?.observe?.[t.api] !== undefined && ids[ent.id] !== undefined;
+  const before = observable ? await t.observe(entity, ids, opts.by) : undefined;
+  await act();
+  if (!before || !ent) return;
+  const after = await t.observe(entity, ids, opts.by);
+  if ('made' in opts) {
+    const want = expectedObservation(t.set, t.api, entity, opts.made);
+    const got = observed(ent, after);
+    if (got.present !== want.present || (want.status !== undefined && got.status !== want.status))
+      t.fail(
+        `after the refused ${op.operation}, ${opts.by === 'other' ? 'the owner' : 'the caller'} must still observe the ${entity} as ${JSON.stringify(want)}, but observes ${JSON.stringify(got)}`,
+        after.raw,
+      );
+  }
+  sameObservation(t, entity, before, after, what);
+}
+
+/** The call (`what`) must succeed: its output. */
+export async function succeeds(
+  t: RuleTarget,
+  op: OperationSpec,
+  input: Record<string, unknown>,
+  what: string,
+  label?: string,
+): Promise<Record<string, unknown>> {
+  return t.succeeded(await t.call(op, input, label), op, what);
 }
 
 /** The entity observed after a refused call must be as it was before. */

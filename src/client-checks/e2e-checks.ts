@@ -1,8 +1,8 @@
 // The end-to-end client check family, `<api>/<Operation>/e2e.<rule id>`: a client under test
 // against a real server (the reference emulator, or any server with a provider-states endpoint)
-// instead of the mock. Each rule kind (src/rules/<kind>.ts) generates its own checks
-// (`clientChecks`); the shared machinery is in e2e-support.ts. Nothing here names an operation, a
-// member, an error code, a state or a rule kind.
+// instead of the mock. Each rule kind (src/rules/<kind>.ts) writes its checks once (`checks`,
+// src/checks/target.ts); those for the client audience run here through e2e-support.ts. Nothing
+// here names an operation, a member, an error code, a state or a rule kind.
 
 import { ruleContext, ruleKind } from '../rules/index.ts';
 import type { SpecSet } from '../spec/types.ts';
@@ -22,7 +22,7 @@ export function e2eCheckCatalogue(set: SpecSet, opts: E2eCatalogueOptions = {}):
       const ctx = ruleContext(set, op, rule);
       const kind = ruleKind(rule.kind);
       const written = (kind.checks?.(ctx) ?? []).filter((rc) => rc.audiences.includes('client-e2e'));
-      for (const def of [...written.map((rc) => e2eCheck(ctx, rc)), ...(kind.clientChecks?.(ctx) ?? [])]) {
+      for (const def of written.map((rc) => e2eCheck(ctx, rc))) {
         if (opts.checks?.length && !opts.checks.includes(def.check) && !opts.checks.includes(def.id))
           continue;
         out.push(def);

@@ -1,21 +1,11 @@
 // The children rule kind: the call is refused while the selected entity has a child of `entity`
 // in one of `statuses` (a HIT with a submission nobody reviewed cannot be deleted). Check
-// rule.<id>: from each `violatedBy` state (which makes such a child) the call is refused with
+// rule.<id> (e2e.<id> through a client): from each `violatedBy` state (which makes such a child) the call is refused with
 // the rule's error and changes nothing.
 
 import type { SpecProblem } from '../spec/load.ts';
-import { childStatusesKnown, guardClientChecks, guardServerCheck, onEntity } from './context.ts';
-import type { RuleKindModule, ServerRuleContext } from './types.ts';
-
-export function childrenChecks(ctx: ServerRuleContext): void {
-  const { op, rule } = ctx;
-  if (!rule.error || !rule.violatedBy?.length) return;
-  guardServerCheck(ctx, {
-    fixed: () => ({}),
-    what: (state) =>
-      `${op.operation} on the ${op.behaviour.entity} of provider state ${state}, which has a ${rule.entity} in ${(rule.statuses ?? []).join(', ')}`,
-  });
-}
+import { childStatusesKnown, guardCheck, onEntity } from './context.ts';
+import type { RuleKindModule } from './types.ts';
 
 export const children: RuleKindModule = {
   kind: 'children',
@@ -66,6 +56,10 @@ export const children: RuleKindModule = {
       ? { refuse: errors }
       : undefined;
   },
-  clientChecks: (ctx) => guardClientChecks(ctx, () => ({})),
-  serverChecks: childrenChecks,
+  checks: (ctx) =>
+    guardCheck(ctx, {
+      fixed: () => ({}),
+      what: (state) =>
+        `${ctx.op.operation} on the ${ctx.entity} of provider state ${state}, which has a ${ctx.rule.entity} in ${(ctx.rule.statuses ?? []).join(', ')}`,
+    }),
 };

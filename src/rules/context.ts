@@ -1,43 +1,30 @@
 // Small helpers the rule kinds that make, remove and guard entities share.
 import fc from 'fast-check';
-import { validInput } from '../arbitraries/input.ts';
 import { patternString, validValue } from '../arbitraries/values.ts';
-import { minimalInput } from '../checks/plan.ts';
-import { freshIds, refusedUnchanged } from '../checks/rule-support.ts';
-import { type RuleCheck, type RuleTarget, ruleCheck } from '../checks/target.ts';
-import {
-  caseCount,
-  createState,
-  type E2eCheckDef,
-  errorRuleHead,
-  expectRefusal,
-  requiredInput,
-  runCases,
-  sample,
-} from '../client-checks/e2e-support.ts';
+import { idInput } from '../checks/plan.ts';
+import { everyCase } from '../checks/rule-support.ts';
+import { type RuleCheck, type RuleTarget, refusedUnchanged, ruleCheck } from '../checks/target.ts';
+import { E2eFailure, requiredInput } from '../client-checks/e2e-support.ts';
 import type { StoredEntity } from '../emulator/store.ts';
 import type { SpecProblem } from '../spec/load.ts';
 import { inputMembers } from '../spec/resolve.ts';
 import type { OperationSpec, SpecSet } from '../spec/types.ts';
 import type { ErrorOutcome } from '../wire/codec.ts';
-import type { EngineContext, RuleContext, RuleValidationContext, ServerRuleContext } from './types.ts';
+import type { EngineContext, RuleContext, RuleValidationContext } from './types.ts';
 
-/** An id of `entity` that names nothing: the entity's id format, else the member's constraints. */
-export function unknownId(
+/** Ids of `entity` that name nothing (an unknown id): the entity's id format, else the member's constraints. */
+export function unknownIdOf(
   set: SpecSet,
   op: OperationSpec,
   entity: string,
   member: string,
-  seed: number,
-): string {
+): fc.Arbitrary<string> {
   const format = set.model.entities[entity]?.idFormat?.pattern;
   const m = inputMembers(set, op).find((x) => x.name === member);
-  const arb = format
-    ? patternString(format, {}, true)
-    : m
-      ? validValue(m, { nonEmpty: true, plain: true }).map(String)
-      : fc.string({ minLength: 8, maxLength: 16 });
-  return String(fc.sample(arb, { seed, numRuns: 1 })[0]);
+  if (format) return patternString(format, {}, true);
+  return m
+    ? validValue(m, { nonEmpty: true, plain: true }).map(String)
+    : fc.string({ minLength: 8, maxLength: 16 });
 }
 
 /** An emulator meaning that needs the selected entity: without one, the missing-entity error. */
@@ -69,52 +56,40 @@ export function stateField(set: SpecSet, state: string, entity: string, field: s
 export interface StateGuard {
   /** the members a call from `state` fixes (the rest: required members, ids of the state) */
   fixed(state: string): Record<string, unknown>;
-  /** the call, for a server's failure message */
+  /** the call, for a failure message */
   what(state: string): string;
 }
 
 /**
- * Check rule.<id> of a guard: from each `violatedBy` state the call is refused with the rule's
- * error and changes nothing.
+ * The check of a guard, rule.<id> on a server and e2e.<id> through a client: from each
+ * `violatedBy` state the call is refused with the rule's error and changes nothing.
  */
-export function guardServerCheck(ctx: ServerRuleContext, guard: StateGuard): void {
-  const { set, op, rule } = ctx;
-  const accepted = ctx.accepted;
-  ctx.add(`rule.${rule.id}`, ctx.codeSeverity, async (s) => {
-    for (const state of rule.violatedBy ?? []) {
-      const ids = await freshIds(s, op, state);
-      s.cover(`rule:${rule.id}:${state}`);
-      const what = guard.what(state);
-      const input = minimalInput(set, op, ids, s.config.seed, guard.fixed(state));
-      await refusedUnchanged(s, op, ids, input, accepted, what, state);
-    }
-  });
-}
-
-/** The guard's check through a client: from each `violatedBy` state the client surfaces the error. */
-export function guardClientChecks(ctx: RuleContext, fixed: StateGuard['fixed']): E2eCheckDef[] {
-  const { set, op, rule, entity } = ctx;
+export function guardCheck(ctx: RuleContext, guard: StateGuard): RuleCheck[] {
+  const { set, op, rule, entity, accepted } = ctx;
   const violated = rule.violatedBy ?? [];
   if (!rule.error || !violated.length) return [];
-  const { codes, ...errorHead } = errorRuleHead(set, op, rule, rule.error);
   return [
-    {
-      ...errorHead,
-      summary: `Through the client, ${op.operation} on the ${entity} of provider state ${violated.join(', ')} surfaces ${codes.join(' or ')}.`,
-      run: (env) =>
-        runCases(caseCount(env, violated.length), async (i, log) => {
-          const state = violated[i % violated.length]!;
-          const ids = await createState(env, state, log);
-          const input = sample(
-            validInput(set, op, { ids, requiredOnly: true, fixed: fixed(state) }),
-            env.seed + i,
-          );
-          await expectRefusal(env, op.operation, input, log, {
-            what: `${op.operation} on the ${entity} of provider state ${state}`,
-            codes,
-          });
-        }),
-    },
+    ruleCheck({
+      audiences: ['server', 'client-e2e'],
+      severity: ctx.codeSeverity,
+      summary: `${op.operation} on the ${entity} of provider state ${violated.join(', ')} fails with ${accepted.join(' or ')} and leaves the ${entity} as it was.`,
+      arb: requiredInput(set, op),
+      shrinkBudget: 2,
+      cases: { server: 1, client: 1 },
+      // every violating state is tried, each failing one reported
+      run: (t, extra) =>
+        everyCase(
+          violated,
+          (state) => `state ${state}`,
+          async (state) => {
+            const ids = await t.state(state);
+            t.cover(`rule:${rule.id}:${state}`);
+            const input = { ...extra, ...idInput(set, op, ids, extra), ...guard.fixed(state) };
+            await refusedUnchanged(t, op, ids, input, accepted, guard.what(state), { label: state });
+          },
+          (e) => e instanceof E2eFailure,
+        ),
+    }),
   ];
 }
 
@@ -137,13 +112,14 @@ export function childStatusesKnown(ctx: RuleValidationContext, out: SpecProblem[
 
 /**
  * A rule-level check for both audiences with one case (the shrinker's budget small: every try
- * costs a state): a fresh `given` state, then `run` with its ids and the required members.
+ * costs a state): a fresh `given` state, then `run` with the required members and the state's
+ * ids, and those ids.
  */
 export function fromStateCheck(
   ctx: RuleContext,
   given: string,
   summary: string,
-  run: (t: RuleTarget, extra: Record<string, unknown>, ids: Record<string, string>) => Promise<void>,
+  run: (t: RuleTarget, input: Record<string, unknown>, ids: Record<string, string>) => Promise<void>,
   opts: { isolate?: boolean } = {},
 ): RuleCheck {
   return ruleCheck({
@@ -158,7 +134,7 @@ export function fromStateCheck(
       if (opts.isolate) await t.isolate();
       const ids = await t.state(given);
       t.cover(`rule:${ctx.rule.id}`);
-      await run(t, extra, ids);
+      await run(t, { ...extra, ...idInput(ctx.set, ctx.op, ids, extra) }, ids);
     },
   });
 }

@@ -1,62 +1,16 @@
 // The delete rule kind: a successful call removes the selected entity and everything under it
 // (a HIT's assignments). Afterwards the entity cannot be read back, and the same call gets the
-// operation's own does-not-exist error. Check rule.<id>: from `given`, the call succeeds, a
-// read-back finds nothing (when the entity can be observed), and a second call is refused.
+// operation's own does-not-exist error. Check rule.<id> (e2e.<id> through a client): from
+// `given`, the call succeeds, a read-back finds nothing (when the entity can be observed), and a
+// second call is refused.
 
-import { expectError, expectSuccess } from '../checks/judge.ts';
-import { minimalInput, sev } from '../checks/plan.ts';
-import { canObserve, freshIds } from '../checks/rule-support.ts';
-import { CheckFailure } from '../checks/session.ts';
-import {
-  callClient,
-  caseCount,
-  codesOf,
-  E2eFailure,
-  expectRefusal,
-  expectSuccessThrough,
-  head,
-  runCases,
-  show,
-  stateCall,
-} from '../client-checks/e2e-support.ts';
+import { idInput, sev } from '../checks/plan.ts';
+import { ruleCheck, succeeds } from '../checks/target.ts';
+import { requiredInput } from '../client-checks/e2e-support.ts';
 import { errorSpec } from '../spec/resolve.ts';
 import { missingEntityErrors } from './index.ts';
-import type { RuleKindModule, ServerRuleContext } from './types.ts';
+import type { RuleKindModule } from './types.ts';
 import { evalValue } from './values.ts';
-
-export function deleteChecks(ctx: ServerRuleContext): void {
-  const { set, op, rule } = ctx;
-  const api = op.api;
-  const entity = op.behaviour.entity;
-  const gone = op.behaviour.rules.filter((r) => r.kind === 'exists' && r.error).map((r) => r.error!);
-  ctx.add(`rule.${rule.id}`, sev(rule.basis, ...gone.map((e) => errorSpec(set, e).basis)), async (s) => {
-    const ids = await freshIds(s, op, rule.given);
-    const input = minimalInput(set, op, ids, s.config.seed);
-    s.cover(`rule:${rule.id}`);
-    const ex = await s.call(api, op.operation, input, { label: 'delete' });
-    expectSuccess(set, op, ex, `${op.operation} on the ${entity} of provider state ${rule.given}`);
-    if (canObserve(set, op)) {
-      const obs = await s.observe(api, entity, ids);
-      if (obs.present)
-        throw new CheckFailure(
-          `After a successful ${op.operation}, the ${entity} must be gone, but reading it back still finds it: ${JSON.stringify(obs.entity)}.`,
-          obs.exchange,
-        );
-    }
-    const again = await s.call(api, op.operation, input, { label: 'delete again' });
-    if (rule.match)
-      // nothing left to delete is no error (e.g. unblocking a Worker who is not blocked)
-      expectSuccess(set, op, again, `A second ${op.operation} once the ${entity} is gone`);
-    else if (gone.length)
-      expectError(
-        set,
-        api,
-        again,
-        [...gone, ...(rule.acceptErrors ?? [])],
-        `A second ${op.operation} on the deleted ${entity}`,
-      );
-  });
-}
 
 export const remove: RuleKindModule = {
   kind: 'delete',
@@ -92,37 +46,56 @@ export const remove: RuleKindModule = {
   // the entity is gone (a repeat may meet it still being removed: acceptErrors); a delete by
   // match removes the caller's own matching entities only, none of another requester's
   predict: (ctx) => (ctx.rule.match && ctx.as !== 0 ? undefined : { gone: ctx.rule.acceptErrors ?? [] }),
-  clientChecks(ctx) {
-    const { set, op, rule, entity } = ctx;
-    if (!rule.given) return [];
+  // rule.<id> on a server, e2e.<id> through a client
+  checks(ctx) {
+    const { set, op, rule, entity, ent } = ctx;
     const given = rule.given;
-    const gone = codesOf(set, [...missingEntityErrors(op), ...(rule.acceptErrors ?? [])]);
-    if (!rule.match && !gone.length) return [];
+    if (!given) return [];
+    const gone = missingEntityErrors(op);
+    const observable = ent.observe?.[op.api] !== undefined;
     return [
-      {
-        ...head(set, op, rule, ctx.sev),
+      ruleCheck({
+        audiences: ['server', 'client-e2e'],
+        severity: sev(rule.basis, ...gone.map((e) => errorSpec(set, e).basis)),
+        clientSeverity: ctx.sev,
         summary: rule.match
-          ? `Through the client, ${op.operation} from provider state ${given} succeeds, and so does the same call again.`
-          : `Through the client, ${op.operation} on the ${entity} of provider state ${given} succeeds, and the same call again surfaces ${gone.join(' or ')}.`,
-        run: (env) =>
-          runCases(caseCount(env, 2), async (i, log) => {
-            const { input } = await stateCall(env, op, given, i, log);
-            await expectSuccessThrough(env, op.operation, input, log, op.operation);
-            if (rule.match) {
-              const again = await callClient(env, op.operation, input, log);
-              if ('error' in again)
-                throw new E2eFailure(
-                  `${op.operation} again must succeed (nothing left to delete is no error), but the client surfaced ${show(again.error)}`,
-                );
-              return;
-            }
-            await expectRefusal(env, op.operation, input, log, {
-              what: `A second ${op.operation}`,
-              codes: gone,
-            });
-          }),
-      },
+          ? `${op.operation} from provider state ${given} succeeds, and so does the same call again.`
+          : `${op.operation} on the ${entity} of provider state ${given} succeeds, the ${entity} is gone, and the same call again fails with ${gone.join(' or ')}.`,
+        arb: requiredInput(set, op),
+        shrinkBudget: 3,
+        cases: { server: 1, client: 2 },
+        async run(t, extra) {
+          const ids = await t.state(given);
+          t.cover(`rule:${rule.id}`);
+          const input = { ...extra, ...idInput(set, op, ids, extra) };
+          await succeeds(
+            t,
+            op,
+            input,
+            `${op.operation} on the ${entity} of provider state ${given}`,
+            'delete',
+          );
+          if (observable) {
+            const obs = await t.observe(entity, ids);
+            if (obs.present)
+              t.fail(
+                `After a successful ${op.operation}, the ${entity} must be gone, but reading it back still finds it: ${JSON.stringify(obs.entity)}`,
+                obs.raw,
+              );
+          }
+          const again = await t.call(op, input, 'delete again');
+          if (rule.match)
+            // nothing left to delete is no error (e.g. unblocking a Worker who is not blocked)
+            t.succeeded(again, op, `A second ${op.operation} once the ${entity} is gone`);
+          else if (gone.length)
+            t.refused(
+              again,
+              op,
+              [...gone, ...(rule.acceptErrors ?? [])],
+              `A second ${op.operation} on the deleted ${entity}`,
+            );
+        },
+      }),
     ];
   },
-  serverChecks: deleteChecks,
 };

@@ -2,7 +2,7 @@
 // (statuses: `$status`), are the caller's when `owned`, and match the input members of `filter`;
 // `items` holds them, `count` the page's size, `total` all that match, paged by `pagination`.
 import { expectError, expectSuccess } from '../checks/judge.ts';
-import { idInput, minimalInput, sev } from '../checks/plan.ts';
+import { minimalInput, sev } from '../checks/plan.ts';
 import { expectAsCreated, freshIds } from '../checks/rule-support.ts';
 import { type Answered, CheckFailure, type Session } from '../checks/session.ts';
 import { show } from '../client-checks/e2e-support.ts';
@@ -777,10 +777,10 @@ export const list: RuleKindModule = {
         ctx,
         given,
         `${op.operation} filtered on the ids of provider state ${given} lists its ${entity} in ${items}.`,
-        async (t, extra, ids) => {
+        async (t, required, ids) => {
           const filter = { ...ruleInput(rule), ...filterInput(op, rule, ids) };
           const key = stateKey(set, rule, entity, given, ids);
-          let input: Record<string, unknown> = { ...extra, ...idInput(set, op, ids, extra), ...filter };
+          let input: Record<string, unknown> = { ...required, ...filter };
           // of members that exclude each other, only the filter's stays
           for (const g of op.input.exclusive ?? [])
             for (const m of g.members)

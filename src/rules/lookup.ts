@@ -4,44 +4,13 @@
 //   rule.<id>        an id that names nothing is refused;
 //   rule.<id>.owned  another requester's entity is refused too.
 
-import { minimalInput } from '../checks/plan.ts';
-import { freshIds, refusedUnchanged } from '../checks/rule-support.ts';
-import {
-  caseCount,
-  errorRuleHead,
-  expectRefusal,
-  runCases,
-  stateCall,
-} from '../client-checks/e2e-support.ts';
+import fc from 'fast-check';
+import { idInput } from '../checks/plan.ts';
+import { refusedUnchanged, ruleCheck } from '../checks/target.ts';
+import { requiredInput } from '../client-checks/e2e-support.ts';
 import type { SpecProblem } from '../spec/load.ts';
-import { unknownId } from './context.ts';
-import type { RuleKindModule, ServerRuleContext } from './types.ts';
-
-export function lookupChecks(ctx: ServerRuleContext): void {
-  const { set, op, rule } = ctx;
-  const member = rule.member;
-  const entity = rule.entity;
-  if (!member || !entity || !rule.error) return;
-  const { accepted, codeSeverity: severity } = ctx;
-  ctx.add(`rule.${rule.id}`, severity, async (s) => {
-    const ids = await freshIds(s, op, rule.given);
-    const id = unknownId(set, op, entity, member, s.config.seed);
-    const input = { ...minimalInput(set, op, ids, s.config.seed), [member]: id };
-    s.cover(`rule:${rule.id}`);
-    const what = `${op.operation} with ${member} ${id}, which names no ${entity}`;
-    await refusedUnchanged(s, op, ids, input, accepted, what);
-  });
-  if (rule.owned)
-    ctx.add(`rule.${rule.id}.owned`, severity, async (s) => {
-      s.creds(1);
-      const ids = await freshIds(s, op, rule.given, 0);
-      const theirs = await freshIds(s, op, rule.given, 1);
-      const input = { ...minimalInput(set, op, ids, s.config.seed), [member]: theirs[member] };
-      s.cover(`rule:${rule.id}:owned`);
-      const what = `${op.operation} with ${member} ${theirs[member]}, another requester's ${entity}`;
-      await refusedUnchanged(s, op, ids, input, accepted, what);
-    });
-}
+import { unknownIdOf } from './context.ts';
+import type { RuleKindModule } from './types.ts';
 
 export const lookup: RuleKindModule = {
   kind: 'lookup',
@@ -69,28 +38,43 @@ export const lookup: RuleKindModule = {
     ctx.made.lookup[rule.entity!] = found.fields;
     return undefined;
   },
-  clientChecks(ctx) {
-    const { set, op, rule } = ctx;
+  checks(ctx) {
+    const { set, op, rule, accepted } = ctx;
     const { member, entity, given } = rule;
     if (!member || !entity || !rule.error || !given) return [];
-    const { codes, ...errorHead } = errorRuleHead(set, op, rule, rule.error);
-    return [
-      {
-        ...errorHead,
-        summary: `Through the client, ${op.operation} with a ${member} that names no ${entity} surfaces ${codes.join(' or ')}.`,
-        run: (env) =>
-          runCases(caseCount(env, 2), async (i, log) => {
-            const input = {
-              ...(await stateCall(env, op, given, i, log)).input,
-              [member]: unknownId(set, op, entity, member, env.seed + i),
-            };
-            await expectRefusal(env, op.operation, input, log, {
-              what: `${op.operation} with an unknown ${member}`,
-              codes,
-            });
-          }),
+    const head = { severity: ctx.codeSeverity, shrinkBudget: 3 };
+    const unknown = ruleCheck({
+      ...head,
+      audiences: ['server', 'client-e2e'],
+      summary: `${op.operation} with a ${member} that names no ${entity} fails with ${accepted.join(' or ')} and changes nothing.`,
+      arb: fc.tuple(unknownIdOf(set, op, entity, member), requiredInput(set, op)),
+      cases: { server: 1, client: 2 },
+      async run(t, [id, extra]) {
+        const ids = await t.state(given);
+        t.cover(`rule:${rule.id}`);
+        const input = { ...extra, ...idInput(set, op, ids, extra), [member]: id };
+        const what = `${op.operation} with ${member} ${id}, which names no ${entity}`;
+        await refusedUnchanged(t, op, ids, input, accepted, what);
       },
-    ];
+    });
+    if (!rule.owned) return [unknown];
+    // (a server only: the client under test holds no second requester's entity to name)
+    const owned = ruleCheck({
+      ...head,
+      audiences: ['server'],
+      name: `rule.${rule.id}.owned`,
+      summary: `${op.operation} with a ${member} that names another requester's ${entity} fails with ${accepted.join(' or ')} and changes nothing.`,
+      arb: requiredInput(set, op),
+      cases: { server: 1, client: 0 },
+      async run(t, extra) {
+        const ids = await t.state(given);
+        const theirs = await t.state(given, 'other');
+        t.cover(`rule:${rule.id}:owned`);
+        const input = { ...extra, ...idInput(set, op, ids, extra), [member]: theirs[member] };
+        const what = `${op.operation} with ${member} ${theirs[member]}, another requester's ${entity}`;
+        await refusedUnchanged(t, op, ids, input, accepted, what);
+      },
+    });
+    return [unknown, owned];
   },
-  serverChecks: lookupChecks,
 };

@@ -1,9 +1,9 @@
 // owner: only the requester who owns the entity (or the root of its parent chain) may call; a
 // call signed by another requester is refused with the rule's error and changes nothing.
 import { expectMessage } from '../checks/judge.ts';
-import { expectedObservation, idInput, minimalInput, observed, stateStatus } from '../checks/plan.ts';
+import { idInput, minimalInput, stateStatus } from '../checks/plan.ts';
 import { freshIds } from '../checks/rule-support.ts';
-import { ruleCheck, sameObservation } from '../checks/target.ts';
+import { refusedUnchanged, ruleCheck } from '../checks/target.ts';
 import { requiredInput } from '../client-checks/e2e-support.ts';
 import { onEntity } from './context.ts';
 import type { RuleKindModule } from './types.ts';
@@ -38,20 +38,14 @@ export const owner: RuleKindModule = {
           // the state belongs to another requester; the caller signs the call; the owner observes
           const ids = await t.state(given, 'other');
           t.cover(`rule:${rule.id}`);
-          const before = observable ? await t.observe(entity, ids, 'other') : undefined;
           const what = `${op.operation} on the ${entity} of provider state ${given}, signed by another requester than its owner,`;
-          const c = await t.call(op, { ...extra, ...idInput(set, op, ids, extra) }, 'call by a non-owner');
-          t.refused(c, op, accepted, what);
-          if (!before) return;
-          const after = await t.observe(entity, ids, 'other');
-          const want = expectedObservation(set, t.api, entity, stateStatus(set, given, entity));
-          const norm = observed(ent, after);
-          if (norm.present !== want.present || (want.status !== undefined && norm.status !== want.status))
-            t.fail(
-              `after the refused ${op.operation}, the owner must still observe the ${entity} as ${JSON.stringify(want)}, but observes ${JSON.stringify(norm)}`,
-              after.raw,
-            );
-          sameObservation(t, entity, before, after, what);
+          const input = { ...extra, ...idInput(set, op, ids, extra) };
+          const made = stateStatus(set, given, entity);
+          await refusedUnchanged(t, op, ids, input, accepted, what, {
+            label: 'call by a non-owner',
+            by: 'other',
+            made,
+          });
         },
       }),
     ];

@@ -1,7 +1,7 @@
 // read: a successful call hands back the selected entity (`$entity`) and/or its parent
 // (`$parent`) in the output members `output` names, projected onto their shapes.
 import { expectSuccess } from '../checks/judge.ts';
-import { idInput, minimalInput, stateStatus, statusField } from '../checks/plan.ts';
+import { minimalInput, stateStatus, statusField } from '../checks/plan.ts';
 import { expectAsCreated, freshIds } from '../checks/rule-support.ts';
 import { show } from '../client-checks/e2e-support.ts';
 import { project, projectionContext } from '../emulator/project.ts';
@@ -89,8 +89,8 @@ export const read: RuleKindModule = {
         ctx,
         given,
         `${op.operation} of the ${entity} of provider state ${given} hands back ${Object.keys(rule.output).join(', ')} with the ids of the state${rule.observe ? ` and ${show(rule.observe)}` : ''}.`,
-        async (t, extra, ids) => {
-          const c = await t.call(op, { ...extra, ...idInput(set, op, ids, extra) });
+        async (t, input, ids) => {
+          const c = await t.call(op, input);
           const output = t.succeeded(c, op, `${op.operation} of the ${entity} of provider state ${given}`);
           for (const [key, what] of fieldOutputs(rule.output))
             if (output[key] === undefined)

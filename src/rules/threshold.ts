@@ -1,30 +1,18 @@
 // The threshold rule kind: an entity whose `field` is below `below` cannot be raised by the input
 // member `input` to `below` or more (a HIT made with fewer than 10 assignments cannot be
-// extended to 10 or more). Check rule.<id>: from each `violatedBy` state, asking for exactly
-// enough to reach the bound is refused with the rule's error and changes nothing.
+// extended to 10 or more). Check rule.<id> (e2e.<id> through a client): from each `violatedBy`
+// state, asking for exactly enough to reach the bound is refused with the rule's error and
+// changes nothing.
 
 import type { SpecProblem } from '../spec/load.ts';
 import type { RuleSpec, SpecSet } from '../spec/types.ts';
-import { guardClientChecks, guardServerCheck, onEntity, stateField } from './context.ts';
-import type { RuleKindModule, ServerRuleContext } from './types.ts';
+import { guardCheck, onEntity, stateField } from './context.ts';
+import type { RuleKindModule } from './types.ts';
 
 /** What a call from `state` asks for: exactly enough to reach the bound; the entity's value. */
 function reach(set: SpecSet, entity: string, rule: RuleSpec, state: string) {
   const current = Number(stateField(set, state, entity, rule.field ?? ''));
   return { current, more: (rule.below ?? 0) - current };
-}
-
-export function thresholdChecks(ctx: ServerRuleContext): void {
-  const { set, op, rule } = ctx;
-  const { field, input: member, below, error } = rule;
-  if (!field || typeof member !== 'string' || below === undefined || !error) return;
-  guardServerCheck(ctx, {
-    fixed: (state) => ({ [member]: reach(set, op.behaviour.entity, rule, state).more }),
-    what: (state) => {
-      const { current, more } = reach(set, op.behaviour.entity, rule, state);
-      return `${op.operation} with ${member} ${more} on the ${op.behaviour.entity} of provider state ${state} (${field} ${current}, which may not reach ${below})`;
-    },
-  });
 }
 
 export const threshold: RuleKindModule = {
@@ -66,9 +54,16 @@ export const threshold: RuleKindModule = {
   }),
   // the model follows statuses, not MaxAssignments: the refusal may come
   predict: (ctx) => ({ maybe: [ctx.rule.error!, ...(ctx.rule.acceptErrors ?? [])] }),
-  clientChecks: (ctx) =>
-    guardClientChecks(ctx, (state) => ({
-      [ctx.rule.input as string]: reach(ctx.set, ctx.entity, ctx.rule, state).more,
-    })),
-  serverChecks: thresholdChecks,
+  checks(ctx) {
+    const { set, op, rule, entity } = ctx;
+    const { field, input: member, below } = rule;
+    if (!field || typeof member !== 'string' || below === undefined) return [];
+    return guardCheck(ctx, {
+      fixed: (state) => ({ [member]: reach(set, entity, rule, state).more }),
+      what: (state) => {
+        const { current, more } = reach(set, entity, rule, state);
+        return `${op.operation} with ${member} ${more} on the ${entity} of provider state ${state} (${field} ${current}, which may not reach ${below})`;
+      },
+    });
+  },
 };

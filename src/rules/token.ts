@@ -5,19 +5,11 @@
 
 import { randomInt } from 'node:crypto';
 import fc from 'fast-check';
-import { expectError, expectSuccess } from '../checks/judge.ts';
-import { givenFor, minimalInput } from '../checks/plan.ts';
-import { freshIds } from '../checks/rule-support.ts';
-import {
-  caseCount,
-  errorRuleHead,
-  expectRefusal,
-  expectSuccessThrough,
-  runCases,
-  stateCall,
-} from '../client-checks/e2e-support.ts';
+import { givenFor, idInput } from '../checks/plan.ts';
+import { ruleCheck, succeeds } from '../checks/target.ts';
+import { requiredInput } from '../client-checks/e2e-support.ts';
 import type { OperationSpec } from '../spec/types.ts';
-import type { RuleKindModule, ServerRuleContext } from './types.ts';
+import type { RuleKindModule } from './types.ts';
 
 /** The input members that carry idempotency tokens. */
 export function tokenMembers(op: OperationSpec): string[] {
@@ -88,28 +80,6 @@ export function freshTokens(
   return out;
 }
 
-/**
- * Check rule.<id>: from the state a valid call needs, one call with a fresh token succeeds and
- * the same call with the same token again is refused with the rule's error.
- */
-export function tokenChecks(ctx: ServerRuleContext): void {
-  const { set, op, rule } = ctx;
-  const member = rule.member;
-  if (!member || !rule.error) return;
-  const api = op.api;
-  const { accepted } = ctx;
-  const given = rule.given ?? givenFor(op);
-  ctx.add(`rule.${rule.id}`, ctx.codeSeverity, async (s) => {
-    const ids = await freshIds(s, op, given);
-    const input = { ...minimalInput(set, op, ids, s.config.seed), [member]: freshToken('t'.repeat(32)) };
-    s.cover(`rule:${rule.id}`);
-    const first = await s.call(api, op.operation, input, { label: 'first call with the token' });
-    expectSuccess(set, op, first, `${op.operation} with a new ${member}`);
-    const again = await s.call(api, op.operation, input, { label: 'same call, same token' });
-    expectError(set, api, again, accepted, `${op.operation} repeated with the same ${member}`);
-  });
-}
-
 export const token: RuleKindModule = {
   kind: 'token',
   schema: {
@@ -138,30 +108,30 @@ export const token: RuleKindModule = {
     ctx.after.token = key;
     return undefined;
   },
-  clientChecks(ctx) {
-    const { set, op, rule } = ctx;
+  // rule.<id> on a server, e2e.<id> through a client: from the state a valid call needs, one call
+  // with a fresh token succeeds and the same call with the same token again is refused
+  checks(ctx) {
+    const { set, op, rule, accepted } = ctx;
     const member = rule.member;
     if (!member || !rule.error) return [];
     const given = rule.given ?? givenFor(op);
-    const { codes, ...errorHead } = errorRuleHead(set, op, rule, rule.error);
     return [
-      {
-        ...errorHead,
-        summary: `Through the client, ${op.operation} repeated with the same ${member} surfaces ${codes.join(' or ')}.`,
-        run: (env) =>
-          runCases(caseCount(env, 2), async (i, log) => {
-            const input = {
-              ...(await stateCall(env, op, given, i, log)).input,
-              [member]: freshToken('t'.repeat(32)),
-            };
-            await expectSuccessThrough(env, op.operation, input, log, `${op.operation} with a new ${member}`);
-            await expectRefusal(env, op.operation, input, log, {
-              what: `${op.operation} repeated with the same ${member}`,
-              codes,
-            });
-          }),
-      },
+      ruleCheck({
+        audiences: ['server', 'client-e2e'],
+        severity: ctx.codeSeverity,
+        summary: `${op.operation} repeated with the same ${member} fails with ${accepted.join(' or ')}.`,
+        arb: requiredInput(set, op),
+        shrinkBudget: 3,
+        cases: { server: 1, client: 2 },
+        async run(t, extra) {
+          const ids = given ? await t.state(given) : {};
+          t.cover(`rule:${rule.id}`);
+          const input = { ...extra, ...idInput(set, op, ids, extra), [member]: freshToken('t'.repeat(32)) };
+          await succeeds(t, op, input, `${op.operation} with a new ${member}`, 'first call with the token');
+          const again = await t.call(op, input, 'same call, same token');
+          t.refused(again, op, accepted, `${op.operation} repeated with the same ${member}`);
+        },
+      }),
     ];
   },
-  serverChecks: tokenChecks,
 };

@@ -1,13 +1,13 @@
 // The contract of a rule kind module (src/rules/<kind>.ts). A kind says, in one file, everything
 // the suite knows about a rule of that kind: how a spec writes it (schema fragment and
 // cross-reference checks), what it means to the reference emulator, what the stateful model
-// predicts, and which checks it generates for servers and, end to end, for clients. Every member
+// predicts, and the checks it generates: each written once (`checks`), for servers and, end to
+// end, for clients, plus the few only a server can run (`serverChecks`). Every member
 // but `kind` and `schema` is optional: a kind that means nothing to a family is left out of it.
 // Keep this interface stable: add members, do not rename or remove them (other kinds build on it).
 import type { Session } from '../checks/session.ts';
 import type { RuleCheck } from '../checks/target.ts';
 import type { ServerTargetConfig } from '../checks/types.ts';
-import type { E2eCheckDef } from '../client-checks/e2e-support.ts';
 import type { Store, StoredEntity } from '../emulator/store.ts';
 import type { SpecProblem } from '../spec/load.ts';
 import type {
@@ -165,8 +165,7 @@ export interface RuleKindModule {
   predict?(ctx: PredictContext): Prediction | undefined;
   /** Rule-level checks written once, run for each audience they apply to (src/checks/target.ts). */
   checks?(ctx: RuleContext): RuleCheck[];
-  /** Checks of a server only. */
+  /** Checks of a server only (what a client cannot show: a message's text, an error's Data, a
+   * second requester's entity named in the input). */
   serverChecks?(ctx: ServerRuleContext): void;
-  /** Checks of a client only, end to end against a server with provider states. */
-  clientChecks?(ctx: RuleContext): E2eCheckDef[];
 }

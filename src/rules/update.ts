@@ -4,87 +4,31 @@
 // language) once every rule passed. Checks:
 //   rule.<id>          from `given` the call succeeds, and the same call again meets the changed
 //                      child: refused with `statusError` when `set` moves it out of `allowed`
-//                      (a revoked grant), else it succeeds again (a rescored grant stays Granted);
+//                      (a revoked grant), else it succeeds again (a rescored grant stays Granted)
+//                      and the child shows the change; e2e.<id> the same through a client, where
+//                      the rule names its statusError;
 //   rule.<id>.unknown  a match naming no child is refused with `error`.
-import { expectError } from '../checks/judge.ts';
-import { minimalInput, sev } from '../checks/plan.ts';
-import { callSucceeds, freshIds } from '../checks/rule-support.ts';
-import { CheckFailure, NotRun, type Session } from '../checks/session.ts';
-import {
-  caseCount,
-  errorRuleHead,
-  expectRefusal,
-  expectSuccessThrough,
-  head,
-  runCases,
-  stateCall,
-} from '../client-checks/e2e-support.ts';
+import fc from 'fast-check';
+import { idInput, sev } from '../checks/plan.ts';
+import { type RuleTarget, ruleCheck, succeeds } from '../checks/target.ts';
+import { requiredInput } from '../client-checks/e2e-support.ts';
 import type { SpecProblem } from '../spec/load.ts';
 import { apiFieldName, errorSpec } from '../spec/resolve.ts';
-import { onEntity, unknownId } from './context.ts';
-import type { RuleKindModule, ServerRuleContext } from './types.ts';
+import { onEntity, unknownIdOf } from './context.ts';
+import type { RuleContext, RuleKindModule } from './types.ts';
 import { evalValue, evalValues } from './values.ts';
 
-function matchInput(rule: ServerRuleContext['rule']): string[] {
+function matchInput(rule: RuleContext['rule']): string[] {
   return Object.values(rule.match ?? {}).flatMap((v) =>
     v.startsWith('$input.') ? [v.slice('$input.'.length)] : [],
   );
 }
 
 /** Whether the rule's `set` moves the changed child out of its `allowed` statuses (a repeat is refused). */
-function leavesAllowed(set: ServerRuleContext['set'], rule: ServerRuleContext['rule']): boolean {
+function leavesAllowed(set: RuleContext['set'], rule: RuleContext['rule']): boolean {
   const field = set.model.entities[rule.entity ?? '']?.status?.field;
   const to = field !== undefined ? rule.set?.[field] : undefined;
   return rule.allowed !== undefined && to !== undefined && !rule.allowed.includes(String(to));
-}
-
-function updateChecks(ctx: ServerRuleContext): void {
-  const { set, op, rule } = ctx;
-  const api = op.api;
-  if (!rule.given || !rule.error) return;
-  const given = rule.given;
-  const statusError = leavesAllowed(set, rule) ? rule.statusError : undefined;
-  if (!statusError)
-    ctx.add(`rule.${rule.id}`, ctx.sev, async (s) => {
-      const ids = await freshIds(s, op, given);
-      const input = minimalInput(set, op, ids, s.config.seed);
-      s.cover(`rule:${rule.id}`);
-      for (const label of ['first', 'again'])
-        await callSucceeds(
-          s,
-          op,
-          input,
-          `${op.operation} from provider state ${given} (${label}: the ${rule.entity} stays in ${rule.allowed?.join(', ') ?? 'its status'})`,
-          label,
-        );
-      await expectChanged(s, ctx, ids, input);
-    });
-  if (statusError)
-    ctx.add(`rule.${rule.id}`, sev(rule.basis, errorSpec(set, statusError).basis), async (s) => {
-      const ids = await freshIds(s, op, given);
-      const input = minimalInput(set, op, ids, s.config.seed);
-      s.cover(`rule:${rule.id}`);
-      await callSucceeds(s, op, input, `${op.operation} from provider state ${given}`, 'first');
-      const again = await s.call(api, op.operation, input, { label: 'again' });
-      expectError(set, api, again, [statusError], `${op.operation} again on the ${rule.entity} it changed`);
-    });
-  const member = matchInput(rule)[0];
-  if (member)
-    ctx.add(`rule.${rule.id}.unknown`, ctx.codeSeverity, async (s) => {
-      const ids = await freshIds(s, op, given);
-      const input = {
-        ...minimalInput(set, op, ids, s.config.seed),
-        [member]: unknownId(set, op, rule.entity ?? '', member, s.config.seed),
-      };
-      s.cover(`rule:${rule.id}:unknown`);
-      expectError(
-        set,
-        api,
-        await s.call(api, op.operation, input),
-        ctx.accepted,
-        `${op.operation} with a ${member} that names no ${rule.entity}`,
-      );
-    });
 }
 
 /**
@@ -93,20 +37,20 @@ function updateChecks(ctx: ServerRuleContext): void {
  * makes the check not-run rather than passed.
  */
 async function expectChanged(
-  s: Session,
-  ctx: ServerRuleContext,
+  t: RuleTarget,
+  ctx: RuleContext,
   ids: Record<string, string>,
   input: Record<string, unknown>,
 ): Promise<void> {
   const { set, op, rule } = ctx;
   const entity = rule.entity ?? '';
   if (!set.model.entities[entity]?.observe?.[op.api])
-    throw new NotRun(`${entity} cannot be observed in ${op.api} (model.json names no observe operation)`);
-  const obs = await s.observe(op.api, entity, ids);
+    t.notRun(`${entity} cannot be observed in ${op.api} (model.json names no observe operation)`);
+  const obs = await t.observe(entity, ids);
   if (!obs.present)
-    throw new CheckFailure(
-      `After ${op.operation}, the ${entity} it changed must still be there, but reading it back finds none.`,
-      obs.exchange,
+    t.fail(
+      `After ${op.operation}, the ${entity} it changed must still be there, but reading it back finds none`,
+      obs.raw,
     );
   for (const [field, v] of Object.entries(rule.set ?? {})) {
     if (typeof v === 'string' && v.startsWith('$') && !v.startsWith('$input.')) continue;
@@ -114,9 +58,9 @@ async function expectChanged(
     if (want === undefined) continue;
     const name = apiFieldName(set, op.api, entity, field);
     if (String(obs.entity?.[name]) !== String(want))
-      throw new CheckFailure(
-        `After ${op.operation}, the ${entity}'s ${name} must be ${JSON.stringify(want)}, but it is ${JSON.stringify(obs.entity?.[name])}.`,
-        obs.exchange,
+      t.fail(
+        `After ${op.operation}, the ${entity}'s ${name} must be ${JSON.stringify(want)}, but it is ${JSON.stringify(obs.entity?.[name])}`,
+        obs.raw,
       );
   }
 }
@@ -173,38 +117,60 @@ export const update: RuleKindModule = {
       ...(ctx.rule.acceptErrors ?? []),
     ],
   }),
-  serverChecks: updateChecks,
-  clientChecks(ctx) {
+  checks(ctx) {
     const { set, op, rule } = ctx;
-    const statusError = rule.statusError;
-    if (!rule.given || !statusError) return [];
+    if (!rule.given || !rule.error) return [];
     const given = rule.given;
-    const { codes, ...errorHead } = errorRuleHead(set, op, rule, statusError);
-    // the change keeps the child allowed (a rescore): the same call again succeeds too
-    if (!leavesAllowed(set, rule))
-      return [
-        {
-          ...head(set, op, rule, ctx.sev),
-          summary: `Through the client, ${op.operation} from provider state ${given} succeeds, and the same call again succeeds too (the ${rule.entity} stays ${rule.allowed?.join(', ') ?? 'allowed'}).`,
-          run: (env) =>
-            runCases(caseCount(env, 2), async (i, log) => {
-              const { input } = await stateCall(env, op, given, i, log);
-              for (const label of ['first', 'again'])
-                await expectSuccessThrough(env, op.operation, input, log, `${op.operation} (${label})`);
-            }),
-        },
-      ];
-    return [
-      {
-        ...errorHead,
-        summary: `Through the client, ${op.operation} from provider state ${given} succeeds, and the same call again surfaces ${codes.join(' or ')}.`,
-        run: (env) =>
-          runCases(caseCount(env, 2), async (i, log) => {
-            const { input } = await stateCall(env, op, given, i, log);
-            await expectSuccessThrough(env, op.operation, input, log, op.operation);
-            await expectRefusal(env, op.operation, input, log, { what: `${op.operation} again`, codes });
-          }),
+    const statusError = leavesAllowed(set, rule) ? rule.statusError : undefined;
+    const head = { arb: requiredInput(set, op), shrinkBudget: 3 };
+    // rule.<id>; e2e.<id> where the rule names its status error
+    const changes = ruleCheck({
+      ...head,
+      audiences: rule.statusError ? ['server', 'client-e2e'] : ['server'],
+      severity: statusError ? sev(rule.basis, errorSpec(set, statusError).basis) : ctx.sev,
+      summary: statusError
+        ? `${op.operation} from provider state ${given} succeeds, and the same call again fails with ${statusError}.`
+        : `${op.operation} from provider state ${given} succeeds, and so does the same call again (the ${rule.entity} stays ${rule.allowed?.join(', ') ?? 'allowed'}); the ${rule.entity} shows the change.`,
+      cases: { server: 1, client: 2 },
+      async run(t, extra) {
+        const ids = await t.state(given);
+        t.cover(`rule:${rule.id}`);
+        const input = { ...extra, ...idInput(set, op, ids, extra) };
+        if (statusError) {
+          await succeeds(t, op, input, `${op.operation} from provider state ${given}`, 'first');
+          const again = await t.call(op, input, 'again');
+          t.refused(again, op, [statusError], `${op.operation} again on the ${rule.entity} it changed`);
+          return;
+        }
+        for (const label of ['first', 'again'])
+          await succeeds(
+            t,
+            op,
+            input,
+            `${op.operation} from provider state ${given} (${label}: the ${rule.entity} stays in ${rule.allowed?.join(', ') ?? 'its status'})`,
+            label,
+          );
+        await expectChanged(t, ctx, ids, input);
       },
-    ];
+    });
+    const member = matchInput(rule)[0];
+    if (!member) return [changes];
+    const unknown = ruleCheck({
+      shrinkBudget: 3,
+      audiences: ['server'],
+      name: `rule.${rule.id}.unknown`,
+      severity: ctx.codeSeverity,
+      summary: `${op.operation} with a ${member} that names no ${rule.entity} fails with ${ctx.accepted.join(' or ')}.`,
+      arb: fc.tuple(unknownIdOf(set, op, rule.entity ?? '', member), requiredInput(set, op)),
+      cases: { server: 1, client: 0 },
+      async run(t, [id, extra]) {
+        const ids = await t.state(given);
+        t.cover(`rule:${rule.id}:unknown`);
+        const input = { ...extra, ...idInput(set, op, ids, extra), [member]: id };
+        const c = await t.call(op, input);
+        t.refused(c, op, ctx.accepted, `${op.operation} with a ${member} that names no ${rule.entity}`);
+      },
+    });
+    return [changes, unknown];
   },
 };

@@ -4,7 +4,7 @@
 // shows a temporary URL of the file in the output member `show` (GetFileUploadURL).
 import fc from 'fast-check';
 import { expectError } from '../checks/judge.ts';
-import { idInput, minimalInput, sev } from '../checks/plan.ts';
+import { minimalInput, sev } from '../checks/plan.ts';
 import { freshIds } from '../checks/rule-support.ts';
 import { CheckFailure, type Session } from '../checks/session.ts';
 import { show } from '../client-checks/e2e-support.ts';
@@ -131,7 +131,7 @@ export const upload: RuleKindModule = {
   }),
 
   checks(ctx) {
-    const { set, op, rule, entity } = ctx;
+    const { op, rule, entity } = ctx;
     if (!rule.given || !rule.show) return [];
     const given = rule.given;
     const out = rule.show;
@@ -140,8 +140,8 @@ export const upload: RuleKindModule = {
         ctx,
         given,
         `${op.operation} for the uploaded answer of the ${entity} of provider state ${given} hands back ${out}, a URL.`,
-        async (t, extra, ids) => {
-          const c = await t.call(op, { ...extra, ...idInput(set, op, ids, extra) });
+        async (t, input, ids) => {
+          const c = await t.call(op, input);
           const output = t.succeeded(
             c,
             op,

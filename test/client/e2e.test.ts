@@ -155,6 +155,19 @@ describe('a broken emulator', () => {
     ['failed-call-changes-state', 'sdk-v3', '2017-01-17/RejectAssignment/e2e.only-submitted'],
     ['reject-leaves-request-listed', 'sdk-v3', '2017-01-17/RejectQualificationRequest/e2e.rejects'],
     ['unknown-id-success', 'sdk-v3', '2017-01-17/RejectAssignment/e2e.unknown-id'],
+    // the guard kinds' one check (src/rules/context.ts guardCheck), through the client
+    ['delete-unreviewed-hit', 'sdk-v3', '2017-01-17/DeleteHIT/e2e.reviewed-first'],
+    ['extend-past-ten', 'sdk-v3', '2017-01-17/CreateAdditionalAssignmentsForHIT/e2e.not-past-ten'],
+    // the lookup kind's check, the one its server twin rule.unknown-hit-type runs
+    ['legacy-create-hit-type-ignored', 'legacy-rest', '2014-08-15/CreateHIT/e2e.unknown-hit-type'],
+    ['token-ignored', 'sdk-v3', '2017-01-17/SendBonus/e2e.unique-request-token'],
+    ['delete-keeps-hit', 'sdk-v3', '2017-01-17/DeleteHIT/e2e.deletes'],
+    ['revoke-ignored', 'sdk-v3', '2017-01-17/DisassociateQualificationFromWorker/e2e.revokes'],
+    // caught through a client since update states its check once (the read-back of the change)
+    ['legacy-rescore-ignored', 'legacy-rest', '2014-08-15/UpdateQualificationScore/e2e.rescores'],
+    // create's output check: the entity handed back and read back through the client
+    ['new-hit-not-assignable', 'sdk-v3', '2017-01-17/CreateHIT/e2e.creates-hit'],
+    ['legacy-create-hit-type-ignored', 'legacy-rest', '2014-08-15/CreateHIT/e2e.creates-hit-of-type'],
     ['grant-leaves-request-listed', 'legacy-rest', '2014-08-15/GrantQualification/e2e.grants'],
     [
       'legacy-approve-rejected-any-state',
