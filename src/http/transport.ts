@@ -10,10 +10,16 @@
 // - resets, refusals and protocol garbage become a typed error, never a throw;
 // - refuses MTurk's own hosts always, and non-loopback hosts unless allowRemote.
 import type { IncomingHttpHeaders } from 'node:http';
+import { createRequire } from 'node:module';
 import { performance } from 'node:perf_hooks';
-import { Client, type Dispatcher } from 'undici';
+import type { Dispatcher, Client as UndiciClient } from 'undici';
 import type { WireRequest, WireResponse } from '../wire/http-types.ts';
 import { checkTarget } from './targets.ts';
+
+// undici's Client alone, required natively: the package's index also loads fetch, web streams and
+// caches (100-300 ms at each start of a suite worker), and an import would take each of its modules
+// through tsx's loader thread
+const Client = createRequire(import.meta.url)('undici/lib/dispatcher/client.js') as typeof UndiciClient;
 
 export const DEFAULT_MAX_BODY_BYTES = 10 * 1024 * 1024;
 export const DEFAULT_MAX_SOCKETS = 16;
@@ -76,11 +82,14 @@ class Lane extends Client {
   }
 }
 
-const CLIENT_OPTIONS: Client.Options = {
+const CLIENT_OPTIONS: UndiciClient.Options = {
   pipelining: 1,
   // send() keeps the one total deadline itself
   headersTimeout: 0,
   bodyTimeout: 0,
+  // an idle socket is dropped this long before the server's announced keep-alive timeout, as
+  // node:http's Agent did (undici's default margin is 2 s)
+  keepAliveTimeoutThreshold: 1000,
 };
 
 class Lanes {
