@@ -14,8 +14,8 @@ fail() {
 
 case "${1:-}" in
   install)
-    # The action's own checkout has no node_modules; the CLI runs from its sources (tsx), so the
-    # runtime dependencies are enough and no build is needed.
+    # The action's own checkout has no node_modules; with no dist/ the CLI runs from its sources
+    # (tsx, bin/build-state.mjs), so the runtime dependencies are enough and no build is needed.
     if [ ! -d "$root/node_modules" ]; then
       (cd "$root" && npm ci --omit=dev --ignore-scripts --no-audit --no-fund </dev/null)
     fi

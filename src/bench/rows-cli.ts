@@ -5,6 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { buildState } from '../../bin/build-state.mjs';
 import { measureCommand, type ProcMeasure } from './proc.ts';
 import { round } from './rows-http.ts';
 import { type BenchRow, measured, notRun } from './types.ts';
@@ -19,8 +20,15 @@ export interface CliBenchSettings {
   seed: number;
 }
 
+/** What the executable runs: dist/ when it is a build of the sources, else src/ through tsx. */
+function codeRun(): string {
+  const state = buildState(ROOT);
+  return state.current ? 'dist/' : `src/ through tsx (${state.reason})`;
+}
+
 function detailOf(m: ProcMeasure): Record<string, unknown> {
   return {
+    code: codeRun(),
     exitCode: m.exitCode,
     wallMs: Math.round(m.wallMs),
     ...(m.peakTreeMb !== undefined ? { peakTreeMb: round(m.peakTreeMb, 1) } : {}),
@@ -83,7 +91,7 @@ const START_WALL_TARGET_S = 20;
 export async function cliRows(settings: CliBenchSettings): Promise<BenchRow[]> {
   const rows: BenchRow[] = [];
   // start-up alone: load the CLI and the run command, print help
-  const startWhat = 'start-up: `run --help` (tsx load + command module), wall';
+  const startWhat = 'start-up: `run --help` (load the CLI and the command module), wall';
   rows.push(await wallRow('startup', startWhat, ['run', '--help'], 60_000, true));
 
   const startWhat2 = '`npm start` (node bin/mturk-conformance.mjs run, defaults), wall time';

@@ -42,12 +42,14 @@ export function startCeilingServer(): Promise<{ server: http.Server; url: string
   });
 }
 
-const CHILD = fileURLToPath(new URL('./server-child.ts', import.meta.url));
+// built (dist/bench/servers.js, bin/build-state.mjs): the compiled child, no loader
+const BUILT = import.meta.url.endsWith('.js');
+const CHILD = fileURLToPath(new URL(BUILT ? './server-child.js' : './server-child.ts', import.meta.url));
 
 /** Fork a child process serving `kind` on 127.0.0.1:0. */
 export function startChildServer(kind: ServerKind, timeoutMs = 30_000): Promise<ChildServer> {
   const child = fork(CHILD, [kind], {
-    execArgv: ['--import', 'tsx'],
+    execArgv: BUILT ? [] : ['--import', 'tsx'],
     stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
   });
   let stderr = '';

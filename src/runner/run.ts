@@ -2,7 +2,8 @@
 // suites/client) through vitest's Node API with the target provided, and
 // turns the outcome into a ConformanceReport. The CLI commands and the
 // library entry (src/index.ts) are thin layers over this function.
-import { dirname, isAbsolute, relative, resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
@@ -115,12 +116,14 @@ export function collectGarbage(): void {
 export function workerOptions(
   target: Target,
   pool: 'forks' | 'threads' = 'forks',
+  loader: 'tsx' | 'none' = 'tsx',
 ): {
   execArgv: string[];
   experimental: { viteModuleRunner: boolean; nodeLoader: boolean };
 } {
   const preload = new URL('./worker-preload.mjs', import.meta.url);
-  preload.searchParams.set('deps', workerPreloads(target).join(','));
+  if (loader === 'tsx') preload.searchParams.set('deps', workerPreloads(target).join(','));
+  else preload.searchParams.set('loader', 'none');
   if (pool === 'threads') setThreadHeapFlags();
   return {
     execArgv: [...(pool === 'threads' ? [] : WORKER_HEAP_FLAGS), '--import', preload.href],
@@ -132,6 +135,27 @@ export const SUITE_GLOBS: Record<'server' | 'client', string> = {
   server: 'suites/server/**/*.test.ts',
   client: 'suites/client/**/*.test.ts',
 };
+
+/**
+ * The suites this runner was built with (dist/suites, compiled by scripts/build.mjs), when this
+ * module is itself the built one (dist/runner/run.js): the bin/ executable loads dist/ only when
+ * it is a build of the current sources (bin/build-state.mjs), and a library user's import is the
+ * build. Running from the sources (src/ through tsx, or vitest), the TypeScript suites.
+ */
+const COMPILED_SUITES = import.meta.url.endsWith('.js') ? new URL('../suites/', import.meta.url) : undefined;
+
+/**
+ * The bundled suite of `kind` and whether its workers need tsx. The compiled suites import the
+ * compiled modules only: their workers register no loader (no tsx loader thread, no transform,
+ * no module-hook round trips): `run --runs 10` took 12% less CPU time and 74 MB less at its
+ * peak (docs/architecture.md). A user's own test files (`include`) may be TypeScript: tsx, as always.
+ */
+export function bundledSuite(kind: 'server' | 'client'): { glob: string; loader: 'tsx' | 'none' } {
+  const dir = COMPILED_SUITES && fileURLToPath(new URL(`./${kind}/`, COMPILED_SUITES));
+  if (dir && existsSync(dir))
+    return { glob: `${relative(PACKAGE_ROOT, dir).split(sep).join('/')}/**/*.test.js`, loader: 'none' };
+  return { glob: SUITE_GLOBS[kind], loader: 'tsx' };
+}
 
 export interface RunConformanceOptions {
   /** What the suite reads with inject('target'). */
@@ -328,7 +352,8 @@ export async function runConformance(options: RunConformanceOptions): Promise<Ru
   // 3. Run the suite.
   options.onStart?.();
   const root = options.root ?? PACKAGE_ROOT;
-  const include = options.include ?? [SUITE_GLOBS[target.kind]];
+  const bundled = options.include ? undefined : bundledSuite(target.kind);
+  const include = options.include ?? [bundled!.glob];
   const progressOption = options.progress ?? true;
   const progress: ProgressSink | undefined =
     progressOption === false
@@ -380,7 +405,7 @@ export async function runConformance(options: RunConformanceOptions): Promise<Ru
     maxConcurrency: options.maxConcurrency ?? SERVER_CHECK_CONCURRENCY,
     passWithNoTests: false,
     ...(selection.testNamePattern ? { testNamePattern: selection.testNamePattern } : {}),
-    ...workerOptions(target, pool),
+    ...workerOptions(target, pool, bundled?.loader ?? 'tsx'),
   });
   // vitest's logger quits the process on SIGINT/SIGTERM: a run stops through `signal` instead, so
   // that the report of what finished is still written.

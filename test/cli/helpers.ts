@@ -24,14 +24,15 @@ export async function scratchDir(): Promise<string> {
 /**
  * Runs the CLI asynchronously (targets served from this process keep answering meanwhile).
  * The credential variables of this process are not passed on; `env` sets variables of the child.
+ * `bin`: another copy's executable (default: this repository's).
  */
 export async function cli(
   args: string[],
-  options: { cwd?: string; timeoutMs?: number; env?: Record<string, string> } = {},
+  options: { cwd?: string; timeoutMs?: number; env?: Record<string, string>; bin?: string } = {},
 ): Promise<CliResult> {
   const cwd = options.cwd ?? (await scratchDir());
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
+    const child = spawn(process.execPath, [options.bin ?? BIN, ...args], {
       cwd,
       env: {
         ...process.env,

@@ -59,6 +59,11 @@ describe('the packed tarball', () => {
     expect(files).toContain('package/dist/index.js');
     expect(files).toContain('package/dist/index.d.ts');
     expect(files).toContain('package/dist/runner/worker-preload.mjs');
+    // the compiled suites and the stamp that lets the executable run them without tsx
+    expect(files).toContain('package/dist/suites/server/conformance.test.js');
+    expect(files).toContain('package/dist/suites/client/conformance.test.js');
+    expect(files).toContain('package/dist/build-stamp.json');
+    expect(files).toContain('package/bin/build-state.mjs');
     expect(files).toContain('package/specs/model.json');
     const unwanted = files.filter((f) =>
       /^package\/(test\/|\.ci\/|stryker|tsconfig|vitest\.config|biome\.json|reports\/|bench\/)/.test(f),
@@ -118,6 +123,16 @@ console.log(JSON.stringify({ refused, status: out.Assignment.AssignmentStatus })
     expect(out.refused).toBe('409');
     expect(out.status).toBe('Approved');
   }, 180_000);
+
+  it('runs its executable from dist/: npm gave every file a new mtime, the content is the same', async () => {
+    const bin = join(app, 'node_modules', 'mturk-conformance', 'bin', 'mturk-conformance.mjs');
+    const { stdout, stderr } = await run(process.execPath, [bin, '--version'], {
+      cwd: app,
+      env: { ...process.env, MTURK_CONFORMANCE_DEBUG: '1' },
+    });
+    expect(stderr).toContain('running dist/ (built from these sources)');
+    expect(stdout.trim()).toMatch(/^\d+\.\d+\.\d+/);
+  });
 
   it('ships the build stamp of its own specs, so the installed loader skips compiling the meta-schema', async () => {
     // What keeps startEmulator() fast (its time is measured by `npm run bench`, not bounded in a
