@@ -114,6 +114,11 @@ class Lanes {
     while (this.head < this.waiting.length) {
       const x = this.waiting[this.head++]!;
       if (x.pending()) {
+        // a queue that never empties drops the slots it went past now and then
+        if (this.head >= 1024) {
+          this.waiting = this.waiting.slice(this.head);
+          this.head = 0;
+        }
         x.start(lane);
         return;
       }
