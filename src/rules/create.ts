@@ -362,6 +362,17 @@ function canObserveEntity(set: SpecSet, api: OperationSpec['api'], entity: strin
   return o !== undefined && set.apis[api].operations.has(o.operation);
 }
 
+/** Whether every field of `given` is a primitive the stored fields already hold (an object or a
+ * list is never taken as unchanged: its member order is the caller's and shows in answers). */
+function sameScalars(stored: Record<string, unknown>, given: Record<string, unknown>): boolean {
+  for (const k in given) {
+    const v = given[k];
+    if ((typeof v === 'object' && v !== null) || typeof v === 'function') return false;
+    if (!Object.hasOwn(stored, k) || !Object.is(stored[k], v)) return false;
+  }
+  return true;
+}
+
 /** canonicalJson equality, with the common cases (one value, two strings) decided without it. */
 function sameValue(a: unknown, b: unknown): boolean {
   if (a === b) return true;
@@ -484,13 +495,18 @@ export const create: RuleKindModule = {
     ctx.made.created[rule.as ?? entity] = { ...(same?.fields ?? {}), ...fields, [spec.id]: id };
     ctx.commits.push(() => {
       let stored = same;
-      if (stored) store.update(stored, fields);
-      else {
+      // the same entity again (a HIT type): written only when the call changes a field, so each
+      // call does not hang its own copies of equal values on a long-lived entity
+      if (stored) {
+        if (!sameScalars(stored.fields, fields)) store.update(stored, fields);
+      } else {
         stored = store.create(entity, parent ? { id, parent } : { id, owner });
         store.update(stored, fields);
       }
       ctx.after.created = stored;
-      for (const [name, what] of Object.entries(rule.output ?? {})) {
+      const outputs = rule.output ?? {};
+      for (const name in outputs) {
+        const what = outputs[name];
         const m = ctx.outMembers.get(name);
         if (!m) continue;
         if (what === '$id') ctx.output[name] = id;

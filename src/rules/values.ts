@@ -292,8 +292,9 @@ export function evalValue(v: unknown, env: ValueEnv): unknown {
 /** Each of `values` evaluated; a member whose value cannot be worked out (undefined) is left out. */
 export function evalValues(values: Record<string, unknown>, env: ValueEnv): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(values)) {
-    const x = evalValue(v, env);
+  // for…in, not Object.entries: no array of pairs per call (the values are the specs' own objects)
+  for (const k in values) {
+    const x = evalValue(values[k], env);
     if (x !== undefined) out[k] = x;
   }
   return out;
@@ -316,6 +317,6 @@ export function withDefaults(
   if (!defaults) return input;
   // Object.assign, not a spread: members added to a spread copy made V8 a new map each call
   const out: Record<string, unknown> = Object.assign({}, input);
-  for (const [k, v] of Object.entries(defaults)) if (out[k] === undefined || out[k] === null) out[k] = v;
+  for (const k in defaults) if (out[k] === undefined || out[k] === null) out[k] = defaults[k];
   return out;
 }

@@ -399,8 +399,9 @@ export function namedFields(
   const n = set.model.entities[entity]?.names?.[api];
   if (!n) return fields;
   const out = { ...fields };
-  for (const [field, name] of Object.entries(n.fields))
-    if (fields[field] !== undefined) out[name] = renameMembers(fields[field], n.members?.[field]);
+  // for…in: this runs on every read of an entity the API names otherwise
+  for (const field in n.fields)
+    if (fields[field] !== undefined) out[n.fields[field]!] = renameMembers(fields[field], n.members?.[field]);
   return out;
 }
 
