@@ -11,6 +11,10 @@ import { SERVER_CHECK_CONCURRENCY } from '../src/runner/run.ts';
 import { loadSpecs } from '../src/spec/load.ts';
 import { APIS } from '../src/spec/types.ts';
 import { brokenEmulators, soapBrokenEmulators } from './fixtures/broken-emulators/index.ts';
+import {
+  DOCUMENTED_OWNER_RULES,
+  broken as ownerWrongCode,
+} from './fixtures/broken-emulators/json-owner-refused-wrong-code.ts';
 
 const set = loadSpecs();
 const RUNS = 10;
@@ -145,6 +149,23 @@ describe('broken emulators', () => {
     },
     180_000,
   );
+});
+
+describe('a documented refusal whose error code is inferred (withCodeTwins)', () => {
+  test('the refusal is judged at must and passes; only the should `.code` twin sees the other code', async () => {
+    const running = await ownerWrongCode.start();
+    try {
+      const results = await runAll(config(running.url, running.statesUrl, DOCUMENTED_OWNER_RULES));
+      for (const op of DOCUMENTED_OWNER_RULES) {
+        const base = results.find((r) => r.record.id === `2017-01-17/${op}/rule.owner-only`);
+        const twin = results.find((r) => r.record.id === `2017-01-17/${op}/rule.owner-only.code`);
+        expect([base?.status, base?.record.severity], op).toEqual(['passed', 'must']);
+        expect([twin?.status, twin?.record.severity], op).toEqual(['failed', 'should']);
+      }
+    } finally {
+      await running.close();
+    }
+  }, 120_000);
 });
 
 describe('SOAP twins of legacy checks', () => {

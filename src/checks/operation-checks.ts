@@ -35,7 +35,7 @@ import {
 import { responseGroupChecks } from './response-group-checks.ts';
 import { describeValue, freshIds } from './rule-support.ts';
 import { CheckFailure, forAll, type Session } from './session.ts';
-import { serverTarget, unchanged } from './target.ts';
+import { serverTarget, unchanged, withCodeTwins } from './target.ts';
 import type { Check, ServerTargetConfig } from './types.ts';
 
 // ---------------------------------------------------------------- valid requests
@@ -287,9 +287,9 @@ function ruleChecks(set: SpecSet, op: OperationSpec, config: ServerTargetConfig)
     const add = (check: string, severity: Severity, run: (s: Session) => Promise<void>) =>
       out.push(makeCheck(op.api, op.operation, check, severity, ruleSource(set, op, rule), run));
     const kind = ruleKind(rule.kind);
-    for (const rc of kind.checks?.(ctx) ?? [])
+    for (const rc of withCodeTwins(kind.checks?.(ctx) ?? []))
       if (rc.audiences.includes('server'))
-        add(rc.name ?? `rule.${rule.id}`, rc.severity, async (s) => {
+        add(`${rc.name ?? `rule.${rule.id}`}${rc.suffix ?? ''}`, rc.severity, async (s) => {
           await s.requireApi(op.api);
           const t = serverTarget(s, op.api);
           await forAll(s, rc.arb, (v) => rc.run(t, v, 0), {

@@ -8,7 +8,7 @@
 // client audience's E2eFailure), a check that cannot run a NotRun (E2eNotRun); nothing else.
 import type fc from 'fast-check';
 import type { Api, OperationSpec, Severity, SpecSet } from '../spec/types.ts';
-import { expectError, expectSuccess } from './judge.ts';
+import { expectError, expectRefused, expectSuccess } from './judge.ts';
 import { expectedObservation, observed } from './plan.ts';
 import { type Answered, CheckFailure, NotRun, type Session, snapshot } from './session.ts';
 
@@ -44,6 +44,8 @@ export interface RuleTarget {
   call(op: OperationSpec, input: Record<string, unknown>, label?: string): Promise<Called>;
   /** The call must have failed with one of these errors (ids in errors.json). */
   refused(c: Called, op: OperationSpec, errors: string[], what: string): void;
+  /** The call must have been refused, with any error. */
+  refusedAny(c: Called, op: OperationSpec, what: string): void;
   /** The call must have succeeded; its output. */
   succeeded(c: Called, op: OperationSpec, what: string): Record<string, unknown>;
   /** The entity through its observe operation (model.json), as `by` sees it. */
@@ -63,9 +65,11 @@ export interface RuleCheck<T = unknown> {
   /** the check name for the server audience (default `rule.<rule id>`) */
   name?: string;
   severity: Severity;
-  /** the client audience's severity where its check always weighed less evidence (delete: the
-   * rule's basis alone, not the errors' of the second call) */
-  clientSeverity?: Severity;
+  /** the severity of the error codes its refusals expect, where it is below `severity` (the rule
+   * is documented, its error only inferred): see `withCodeTwins` */
+  codeSeverity?: Severity;
+  /** appended to the check's name in every audience (`.code` for a code twin) */
+  suffix?: string;
   /** what the check shows, for a client report */
   summary: string;
   /** the generated values of a case (shrunk on failure) */
@@ -80,6 +84,34 @@ export interface RuleCheck<T = unknown> {
 /** A rule-level check of any value type, as the registry holds it. */
 export function ruleCheck<T>(rc: RuleCheck<T>): RuleCheck {
   return rc as unknown as RuleCheck;
+}
+
+/**
+ * Severity follows evidence per assertion: "this call must be refused" and "…with exactly this
+ * code" are two facts. Where the rule is documented but its error code only inferred, a check
+ * that expects the code would let the inferred part decide whether a documented violation is
+ * seen. Such a check becomes two: itself at the rule's severity, any refusal accepted (what it
+ * observes around the call is still judged), and a `.code` twin at the code's severity that
+ * expects the codes too. Where both weigh the same, the one check expects the codes.
+ */
+export function withCodeTwins(checks: RuleCheck[]): RuleCheck[] {
+  return checks.flatMap((rc) =>
+    rc.codeSeverity === undefined || rc.codeSeverity === rc.severity
+      ? [rc]
+      : [
+          { ...rc, run: (t: RuleTarget, v: unknown, i: number) => rc.run(anyRefusal(t), v, i) },
+          {
+            ...rc,
+            severity: rc.codeSeverity,
+            suffix: `${rc.suffix ?? ''}.code`,
+            summary: `${rc.summary} (The error codes it expects.)`,
+          },
+        ],
+  );
+}
+
+function anyRefusal(t: RuleTarget): RuleTarget {
+  return { ...t, refused: (c, op, _errors, what) => t.refusedAny(c, op, what) };
 }
 
 /** The server audience over a check session. */
@@ -103,6 +135,7 @@ export function serverTarget(s: Session, api: Api): RuleTarget {
       };
     },
     refused: (c, _op, errors, what) => expectError(s.set, api, ex(c), errors, what),
+    refusedAny: (c, _op, what) => expectRefused(api, ex(c), what),
     succeeded: (c, op, what) => expectSuccess(s.set, op, ex(c), what),
     async observe(entity, ids, by) {
       const o = await s.observe(api, entity, ids, as(by));

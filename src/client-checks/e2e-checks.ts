@@ -4,6 +4,7 @@
 // src/checks/target.ts); those for the client audience run here through e2e-support.ts. Nothing
 // here names an operation, a member, an error code, a state or a rule kind.
 
+import { withCodeTwins } from '../checks/target.ts';
 import { ruleContext, ruleKind } from '../rules/index.ts';
 import type { SpecSet } from '../spec/types.ts';
 import { type E2eCheckDef, e2eCheck } from './e2e-support.ts';
@@ -21,7 +22,9 @@ export function e2eCheckCatalogue(set: SpecSet, opts: E2eCatalogueOptions = {}):
     for (const rule of op.behaviour.rules) {
       const ctx = ruleContext(set, op, rule);
       const kind = ruleKind(rule.kind);
-      const written = (kind.checks?.(ctx) ?? []).filter((rc) => rc.audiences.includes('client-e2e'));
+      const written = withCodeTwins(kind.checks?.(ctx) ?? []).filter((rc) =>
+        rc.audiences.includes('client-e2e'),
+      );
       for (const def of written.map((rc) => e2eCheck(ctx, rc))) {
         if (opts.checks?.length && !opts.checks.includes(def.check) && !opts.checks.includes(def.id))
           continue;

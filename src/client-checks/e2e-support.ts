@@ -324,6 +324,9 @@ export function e2eTarget(env: E2eEnv, log: Transcript): RuleTarget {
       if (!surfaced(r).some((x) => codes.includes(x)))
         throw new E2eFailure(`${want}, but the client surfaced ${show(r.error)}`);
     },
+    refusedAny(c, _op, what) {
+      if (!('error' in result(c))) throw new E2eFailure(`${what} must fail, but the client returned success`);
+    },
     succeeded(c, _op, what) {
       const r = result(c);
       if ('error' in r)
@@ -347,7 +350,7 @@ export function e2eTarget(env: E2eEnv, log: Transcript): RuleTarget {
 /** A rule-level check (src/checks/target.ts) for the client audience. */
 export function e2eCheck<T>(ctx: RuleContext, rc: RuleCheck<T>): E2eCheckDef {
   return {
-    ...head(ctx.set, ctx.op, ctx.rule, rc.clientSeverity ?? rc.severity),
+    ...head(ctx.set, ctx.op, ctx.rule, rc.severity, rc.suffix),
     summary: rc.summary,
     run: (env) =>
       forCases(
@@ -370,8 +373,9 @@ export function head(
   op: OperationSpec,
   rule: RuleSpec,
   severity: Severity,
+  suffix = '',
 ): Pick<E2eCheckDef, 'id' | 'api' | 'operation' | 'check' | 'severity' | 'rule'> {
-  const check = `${E2E_PREFIX}${rule.id}`;
+  const check = `${E2E_PREFIX}${rule.id}${suffix}`;
   return {
     id: `${op.api}/${op.operation}/${check}`,
     api: op.api,

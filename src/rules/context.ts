@@ -71,7 +71,8 @@ export function guardCheck(ctx: RuleContext, guard: StateGuard): RuleCheck[] {
   return [
     ruleCheck({
       audiences: ['server', 'client-e2e'],
-      severity: ctx.codeSeverity,
+      severity: ctx.sev,
+      codeSeverity: ctx.codeSeverity,
       summary: `${op.operation} on the ${entity} of provider state ${violated.join(', ')} fails with ${accepted.join(' or ')} and leaves the ${entity} as it was.`,
       arb: requiredInput(set, op),
       shrinkBudget: 2,

@@ -56,8 +56,8 @@ export const remove: RuleKindModule = {
     return [
       ruleCheck({
         audiences: ['server', 'client-e2e'],
-        severity: sev(rule.basis, ...gone.map((e) => errorSpec(set, e).basis)),
-        clientSeverity: ctx.sev,
+        severity: ctx.sev,
+        codeSeverity: sev(rule.basis, ...gone.map((e) => errorSpec(set, e).basis)),
         summary: rule.match
           ? `${op.operation} from provider state ${given} succeeds, and so does the same call again.`
           : `${op.operation} on the ${entity} of provider state ${given} succeeds, the ${entity} is gone, and the same call again fails with ${gone.join(' or ')}.`,

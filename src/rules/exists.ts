@@ -26,7 +26,8 @@ export const exists: RuleKindModule = {
     return [
       ruleCheck({
         audiences: ['server', 'client-e2e'],
-        severity: ctx.codeSeverity,
+        severity: ctx.sev,
+        codeSeverity: ctx.codeSeverity,
         summary: `${op.operation} with a ${select} that names no ${entity} fails with ${accepted.join(' or ')}.`,
         arb: fc.tuple(unknownIdArb(set, op), requiredInput(set, op)),
         cases: { server: 10, client: 3 },

@@ -42,7 +42,7 @@ export const lookup: RuleKindModule = {
     const { set, op, rule, accepted } = ctx;
     const { member, entity, given } = rule;
     if (!member || !entity || !rule.error || !given) return [];
-    const head = { severity: ctx.codeSeverity, shrinkBudget: 3 };
+    const head = { severity: ctx.sev, codeSeverity: ctx.codeSeverity, shrinkBudget: 3 };
     const unknown = ruleCheck({
       ...head,
       audiences: ['server', 'client-e2e'],

@@ -29,7 +29,8 @@ export const owner: RuleKindModule = {
     return [
       ruleCheck({
         audiences: ['server', 'client-e2e'],
-        severity: ctx.codeSeverity,
+        severity: ctx.sev,
+        codeSeverity: ctx.codeSeverity,
         summary: `${op.operation} on the ${entity} of provider state ${given}, owned by another requester than the caller, fails with ${accepted.join(' or ')}${observable ? `, and the owner still observes the ${entity} as it was` : ''}.`,
         arb: requiredInput(set, op),
         shrinkBudget: 3,

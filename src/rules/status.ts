@@ -85,7 +85,8 @@ export const status: RuleKindModule = {
     return [
       ruleCheck({
         audiences: ['server', 'client-e2e'],
-        severity: ctx.codeSeverity,
+        severity: ctx.sev,
+        codeSeverity: ctx.codeSeverity,
         summary: `${op.operation} on the ${entity} of provider state${violated.length > 1 ? 's' : ''} ${violated.join(', ')} fails with ${accepted.join(' or ')} and leaves the ${entity} as it was.`,
         arb: requiredInput(set, op),
         shrinkBudget: 2,

@@ -118,7 +118,8 @@ export const token: RuleKindModule = {
     return [
       ruleCheck({
         audiences: ['server', 'client-e2e'],
-        severity: ctx.codeSeverity,
+        severity: ctx.sev,
+        codeSeverity: ctx.codeSeverity,
         summary: `${op.operation} repeated with the same ${member} fails with ${accepted.join(' or ')}.`,
         arb: requiredInput(set, op),
         shrinkBudget: 3,

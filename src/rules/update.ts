@@ -127,7 +127,8 @@ export const update: RuleKindModule = {
     const changes = ruleCheck({
       ...head,
       audiences: rule.statusError ? ['server', 'client-e2e'] : ['server'],
-      severity: statusError ? sev(rule.basis, errorSpec(set, statusError).basis) : ctx.sev,
+      severity: ctx.sev,
+      codeSeverity: statusError ? sev(rule.basis, errorSpec(set, statusError).basis) : ctx.sev,
       summary: statusError
         ? `${op.operation} from provider state ${given} succeeds, and the same call again fails with ${statusError}.`
         : `${op.operation} from provider state ${given} succeeds, and so does the same call again (the ${rule.entity} stays ${rule.allowed?.join(', ') ?? 'allowed'}); the ${rule.entity} shows the change.`,
@@ -159,7 +160,8 @@ export const update: RuleKindModule = {
       shrinkBudget: 3,
       audiences: ['server'],
       name: `rule.${rule.id}.unknown`,
-      severity: ctx.codeSeverity,
+      severity: ctx.sev,
+      codeSeverity: ctx.codeSeverity,
       summary: `${op.operation} with a ${member} that names no ${rule.entity} fails with ${ctx.accepted.join(' or ')}.`,
       arb: fc.tuple(unknownIdOf(set, op, rule.entity ?? '', member), requiredInput(set, op)),
       cases: { server: 1, client: 0 },
