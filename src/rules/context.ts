@@ -52,17 +52,22 @@ export function stateField(set: SpecSet, state: string, entity: string, field: s
   return made?.fields?.[field] ?? set.model.entities[entity]?.fields[field];
 }
 
-/** A guard a provider state breaks (children, threshold): what a call from `state` sends and is. */
+/** A guard a provider state breaks (status, children, threshold): what a call from `state` sends and is. */
 export interface StateGuard {
   /** the members a call from `state` fixes (the rest: required members, ids of the state) */
-  fixed(state: string): Record<string, unknown>;
+  fixed?(state: string): Record<string, unknown>;
   /** the call, for a failure message */
   what(state: string): string;
+  /** the status `state` made the entity in, which the entity must still show afterwards */
+  made?(state: string): string | undefined;
+  /** why this input breaks no guard from `state` (the case is not run), if it does not */
+  notViolated?(state: string, input: Record<string, unknown>): string | undefined;
 }
 
 /**
  * The check of a guard, rule.<id> on a server and e2e.<id> through a client: from each
- * `violatedBy` state the call is refused with the rule's error and changes nothing.
+ * `violatedBy` state the call is refused with the rule's error and changes nothing. Every
+ * violating state is tried, each failing one reported (one right answer hides no wrong one).
  */
 export function guardCheck(ctx: RuleContext, guard: StateGuard): RuleCheck[] {
   const { set, op, rule, entity, accepted } = ctx;
@@ -73,20 +78,23 @@ export function guardCheck(ctx: RuleContext, guard: StateGuard): RuleCheck[] {
       audiences: ['server', 'client-e2e'],
       severity: ctx.sev,
       codeSeverity: ctx.codeSeverity,
-      summary: `${op.operation} on the ${entity} of provider state ${violated.join(', ')} fails with ${accepted.join(' or ')} and leaves the ${entity} as it was.`,
+      summary: `${op.operation} on the ${entity} of provider state${violated.length > 1 ? 's' : ''} ${violated.join(', ')} fails with ${accepted.join(' or ')} and leaves the ${entity} as it was.`,
       arb: requiredInput(set, op),
       shrinkBudget: 2,
       cases: { server: 1, client: 1 },
-      // every violating state is tried, each failing one reported
       run: (t, extra) =>
         everyCase(
           violated,
           (state) => `state ${state}`,
           async (state) => {
             const ids = await t.state(state);
+            t.cover(`rule:${rule.id}`);
             t.cover(`rule:${rule.id}:${state}`);
-            const input = { ...extra, ...idInput(set, op, ids, extra), ...guard.fixed(state) };
-            await refusedUnchanged(t, op, ids, input, accepted, guard.what(state), { label: state });
+            const input = { ...extra, ...idInput(set, op, ids, extra), ...guard.fixed?.(state) };
+            const unbroken = guard.notViolated?.(state, input);
+            if (unbroken) t.notRun(unbroken);
+            const made = guard.made ? { made: guard.made(state) } : {};
+            await refusedUnchanged(t, op, ids, input, accepted, guard.what(state), { label: state, ...made });
           },
           (e) => e instanceof E2eFailure,
         ),

@@ -2,14 +2,13 @@
 // match an `allowedWhen` entry, in its `allowed`); in any other status it is refused with the
 // rule's error and changes nothing. `violatedBy` names provider states that break the rule.
 import { expectMessage, expectSuccess } from '../checks/judge.ts';
-import { effectStatus, idInput, minimalInput, sev, stateStatus } from '../checks/plan.ts';
+import { effectStatus, minimalInput, sev, stateStatus } from '../checks/plan.ts';
 import { everyCase, expectData, freshIds } from '../checks/rule-support.ts';
 import type { Session } from '../checks/session.ts';
-import { refusedUnchanged, ruleCheck, serverTarget } from '../checks/target.ts';
-import { E2eFailure, requiredInput } from '../client-checks/e2e-support.ts';
+import { refusedUnchanged, serverTarget } from '../checks/target.ts';
 import type { SpecProblem } from '../spec/load.ts';
 import type { RuleSpec } from '../spec/types.ts';
-import { onEntity } from './context.ts';
+import { guardCheck, onEntity } from './context.ts';
 import { rulesWith } from './index.ts';
 import type { RuleKindModule } from './types.ts';
 
@@ -78,42 +77,18 @@ export const status: RuleKindModule = {
     return { refuse: [rule.error, ...(rule.acceptErrors ?? [])].filter((x): x is string => !!x) };
   },
 
-  checks(ctx) {
-    const { set, op, rule, entity, accepted } = ctx;
-    const violated = rule.violatedBy ?? [];
-    if (!rule.error || violated.length === 0) return [];
-    return [
-      ruleCheck({
-        audiences: ['server', 'client-e2e'],
-        severity: ctx.sev,
-        codeSeverity: ctx.codeSeverity,
-        summary: `${op.operation} on the ${entity} of provider state${violated.length > 1 ? 's' : ''} ${violated.join(', ')} fails with ${accepted.join(' or ')} and leaves the ${entity} as it was.`,
-        arb: requiredInput(set, op),
-        shrinkBudget: 2,
-        cases: { server: 1, client: 1 },
-        // every violating state is tried, each failing one reported (one right answer hides no wrong one)
-        run: (t, extra) =>
-          everyCase(
-            violated,
-            (x) => `state ${x}`,
-            async (state) => {
-              const ids = await t.state(state);
-              t.cover(`rule:${rule.id}`);
-              t.cover(`rule:${rule.id}:${state}`);
-              const current = stateStatus(set, state, entity);
-              const input = { ...extra, ...idInput(set, op, ids, extra) };
-              if (current !== undefined && allowedFor(rule, input).includes(current))
-                t.notRun(
-                  `the generated input allows status ${current} (allowedWhen); no violating input for ${state}`,
-                );
-              const what = `${op.operation} on the ${entity} of provider state ${state} (allowed: ${(rule.allowed ?? []).join(', ')})`;
-              await refusedUnchanged(t, op, ids, input, accepted, what, { label: state, made: current });
-            },
-            (e) => e instanceof E2eFailure,
-          ),
-      }),
-    ];
-  },
+  checks: (ctx) =>
+    guardCheck(ctx, {
+      what: (state) =>
+        `${ctx.op.operation} on the ${ctx.entity} of provider state ${state} (allowed: ${(ctx.rule.allowed ?? []).join(', ')})`,
+      made: (state) => stateStatus(ctx.set, state, ctx.entity),
+      notViolated(state, input) {
+        const current = stateStatus(ctx.set, state, ctx.entity);
+        if (current !== undefined && allowedFor(ctx.rule, input).includes(current))
+          return `the generated input allows status ${current} (allowedWhen); no violating input for ${state}`;
+        return undefined;
+      },
+    }),
 
   serverChecks(ctx) {
     const { set, op, rule, entity, accepted } = ctx;
