@@ -18,8 +18,15 @@ import { checkTarget } from './targets.ts';
 
 // undici's Client alone, required natively: the package's index also loads fetch, web streams and
 // caches (100-300 ms at each start of a suite worker), and an import would take each of its modules
-// through tsx's loader thread
-const Client = createRequire(import.meta.url)('undici/lib/dispatcher/client.js') as typeof UndiciClient;
+// through tsx's loader thread. The path is undici's own file, not its public API: should a later 7.x
+// move it, the package's Client is the very same class.
+const Client = ((require) => {
+  try {
+    return require('undici/lib/dispatcher/client.js');
+  } catch {
+    return require('undici').Client;
+  }
+})(createRequire(import.meta.url)) as typeof UndiciClient;
 
 export const DEFAULT_MAX_BODY_BYTES = 10 * 1024 * 1024;
 export const DEFAULT_MAX_SOCKETS = 16;
