@@ -3,9 +3,10 @@
 // ("The failed call changed nothing" is a step of either audience: target.ts `unchanged`.)
 import type { createdFacts } from '../rules/values.ts';
 import type { OperationSpec, ResolvedMember } from '../spec/types.ts';
-import { expectSuccess, summary } from './judge.ts';
+import { summary } from './judge.ts';
 import { givenFor } from './plan.ts';
 import { type Answered, CheckFailure, type Session } from './session.ts';
+import { serverTarget, succeeds } from './target.ts';
 
 /** Ids for a valid call: a fresh provider state, or none when the operation needs no entity. */
 export async function freshIds(
@@ -17,7 +18,7 @@ export async function freshIds(
   return state ? s.state(state, as) : {};
 }
 
-/** Calls `op`; the call (`what`) must succeed: its output. */
+/** Calls `op`; the call (`what`) must succeed: its output (target.ts `succeeds`, on the wire). */
 export async function callSucceeds(
   s: Session,
   op: OperationSpec,
@@ -25,7 +26,7 @@ export async function callSucceeds(
   what: string,
   label?: string,
 ): Promise<Record<string, unknown>> {
-  return expectSuccess(s.set, op, await s.call(op.api, op.operation, input, label ? { label } : {}), what);
+  return succeeds(serverTarget(s, op.api), op, input, what, label);
 }
 
 /** A value for a counterexample line: short values as JSON, long strings by length and start. */
