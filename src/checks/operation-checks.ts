@@ -294,7 +294,6 @@ function ruleChecks(set: SpecSet, op: OperationSpec, config: ServerTargetConfig)
           const t = serverTarget(s, op.api);
           await forAll(s, rc.arb, (v) => rc.run(t, v, 0), {
             numRuns: Math.min(config.runs, rc.cases.server),
-            ...(rc.shrinkBudget !== undefined ? { shrinkBudget: rc.shrinkBudget } : {}),
           });
         });
     // every server-only check needs its API selected and served: asked here, not in each kind
