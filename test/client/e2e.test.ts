@@ -372,6 +372,30 @@ describe('a broken emulator', () => {
     }
   });
 
+  test('a client whose balance is spent gets the charge checks not-run with the reason, never failed', async () => {
+    // the client signs as itself (no fresh requester): a balance earlier runs spent cannot pay
+    const poor = await startEmulator({ port: 0, host: '127.0.0.1' });
+    try {
+      const account = set.model.account!;
+      const store = poor.emulator.store;
+      const payer = store.accountOf(account.entity, CLIENT_TEST_CREDENTIALS.accessKeyId);
+      store.update(payer, { [account.field]: '0.01' });
+      const ids = ['2017-01-17/ApproveAssignment/e2e.pays-reward', '2017-01-17/SendBonus/e2e.pays'];
+      const results = await runE2eChecks(set, {
+        ...target('sdk-v3', '2017-01-17', poor),
+        operations: ['ApproveAssignment', 'SendBonus'],
+        checks: ids,
+      });
+      expect(results.map((r) => [r.def.id, r.outcome.status]).sort()).toEqual(
+        ids.map((id) => [id, 'not-run']),
+      );
+      for (const r of results)
+        expect(r.outcome.notRunReason).toMatch(/the balance \(0\.01\) cannot pay 500\.00/);
+    } finally {
+      await poor.close();
+    }
+  });
+
   test('a server that does not answer leaves every check not-run', async () => {
     const results = await runE2eChecks(
       set,
