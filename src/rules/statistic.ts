@@ -13,11 +13,11 @@
 // The emulator keeps no history: every point shows what `counts` computes from the store now
 // (entities of the caller's in those statuses, of the Worker named by `worker` when given), 0
 // for a statistic it cannot compute.
-import { idInput, sev } from '../checks/plan.ts';
-import { type Audience, type RuleCheck, type RuleTarget, ruleCheck } from '../checks/target.ts';
-import { requiredInput } from '../client-checks/e2e-support.ts';
+import { sev } from '../checks/plan.ts';
+import type { RuleCheck, RuleTarget } from '../checks/target.ts';
 import { inputMembers } from '../spec/resolve.ts';
 import type { Basis } from '../spec/types.ts';
+import { fromStateCheck } from './context.ts';
 import type { RuleContext, RuleKindModule } from './types.ts';
 
 export interface Series {
@@ -61,13 +61,12 @@ function statisticChecks(ctx: RuleContext): RuleCheck[] {
       .find((m) => m.name === s.period)
       ?.constraints.find((c) => c.kind === 'enum') as { values: string[] } | undefined
   )?.values ?? [s.daily];
-  // the series of one period from `given` (count: its number of daily points); each point checked
-  const series = async (t: RuleTarget, extra: Record<string, unknown>, period: string, count?: number) => {
-    const ids = await t.state(given);
-    const input = { ...extra, ...idInput(set, op, ids, extra), [s.period]: period, [s.count]: count };
-    if (!count) delete input[s.count];
-    const c = await t.call(op, input, `${period}${count ? ` × ${count}` : ''}`);
-    const out = t.succeeded(c, op, `${op.operation} for ${input[s.statistic]} over ${period}`);
+  // the series of one period (count: its number of daily points), each point checked
+  const series = async (t: RuleTarget, input: Record<string, unknown>, period: string, count?: number) => {
+    const sent = { ...input, [s.period]: period, [s.count]: count };
+    if (!count) delete sent[s.count];
+    const c = await t.call(op, sent, `${period}${count ? ` × ${count}` : ''}`);
+    const out = t.succeeded(c, op, `${op.operation} for ${sent[s.statistic]} over ${period}`);
     const points = pointsOf(out, s) ?? [];
     for (const [i, p] of points.entries()) {
       if (!isDate(p?.[s.date]))
@@ -80,37 +79,29 @@ function statisticChecks(ctx: RuleContext): RuleCheck[] {
     }
     return { points, raw: c.raw };
   };
-  const head = {
-    audiences: ['server', 'client-e2e'] as Audience[],
-    arb: requiredInput(set, op),
-    cases: { server: 1, client: 1 },
-    shrinkBudget: 3,
-  };
-  const daily = ruleCheck({
-    ...head,
-    severity: ctx.sev,
-    summary: `${op.operation} over ${s.daily} with ${s.count}=${DAILY} answers ${DAILY} ${s.points} items, each with a ${s.date} and a value.`,
-    async run(t, extra) {
-      t.cover(`rule:${rule.id}`);
-      const { points, raw } = await series(t, extra, s.daily, DAILY);
+  const daily = fromStateCheck(
+    ctx,
+    given,
+    `${op.operation} over ${s.daily} with ${s.count}=${DAILY} answers ${DAILY} ${s.points} items, each with a ${s.date} and a value.`,
+    async (t, input) => {
+      const { points, raw } = await series(t, input, s.daily, DAILY);
       if (points.length !== DAILY)
         t.fail(
           `${op.operation} over ${s.daily} with ${s.count}=${DAILY} must answer ${DAILY} ${s.points} items (one a day, ending today), but it answered ${points.length}`,
           raw,
         );
     },
-  });
+  );
   const aggregateBasis = rule.aggregateBasis as Basis | undefined;
   if (!aggregateBasis) return [daily];
-  const aggregate = ruleCheck({
-    ...head,
-    severity: sev(rule.basis, aggregateBasis),
-    suffix: '.aggregate',
-    summary: `${op.operation} over any period but ${s.daily} answers one ${s.points} (the aggregate).`,
-    async run(t, extra) {
+  const aggregate = fromStateCheck(
+    ctx,
+    given,
+    `${op.operation} over any period but ${s.daily} answers one ${s.points} (the aggregate).`,
+    async (t, input) => {
       t.cover(`rule:${rule.id}:aggregate`);
       for (const period of periods.filter((p) => p !== s.daily)) {
-        const { points, raw } = await series(t, extra, period);
+        const { points, raw } = await series(t, input, period);
         if (points.length !== 1)
           t.fail(
             `${op.operation} over ${period} must answer one ${s.points} (the aggregate, dated today), but it answered ${points.length}`,
@@ -118,8 +109,8 @@ function statisticChecks(ctx: RuleContext): RuleCheck[] {
           );
       }
     },
-  });
-  return [daily, aggregate];
+  );
+  return [daily, { ...aggregate, severity: sev(rule.basis, aggregateBasis), suffix: '.aggregate' }];
 }
 
 const DAY = 86_400_000;
