@@ -121,39 +121,19 @@ export function paidOnceOn(
   });
 }
 
-// The cascade kind's server check pays through these three, on its session as the server target.
-/** A fresh requester (docs/provider-states.md) as the caller, where the target makes one, owning `given`. */
-export async function payerState(
-  s: Session,
-  op: OperationSpec,
-  given: string | undefined,
-): Promise<{ ids: Record<string, string>; as: Credentials | number }> {
+// The cascade kind's server check pays through these three, on its session as the server target;
+// payerState makes a fresh requester the caller where the target has one, so `as` is the caller.
+export async function payerState(s: Session, op: OperationSpec, given: string | undefined) {
   await s.isolate();
-  return { ids: await freshIds(s, op, given), as: 0 };
+  return { ids: await freshIds(s, op, given), as: 0 as Credentials | number };
 }
-
-/** accountOn over a session (`as`: the caller, whom payerState made the payer). */
-export async function accountOf(
-  s: Session,
-  _set: SpecSet,
-  api: Api,
-  _as: Credentials | number = 0,
-): Promise<AccountReader> {
-  return accountOn(serverTarget(s, api));
-}
-
-/** paidOnceOn over a session. */
-export function paidOnce(
+export const accountOf = async (s: Session, _set: SpecSet, api: Api, _as?: Credentials | number) =>
+  accountOn(serverTarget(s, api));
+export const paidOnce = (
   s: Session,
   op: OperationSpec,
-  ruleId: string,
-  input: Record<string, unknown>,
-  amount: number,
-  account: AccountReader,
-  _as: Credentials | number = 0,
-): Promise<{ before: number; after: number }> {
-  return paidOnceOn(serverTarget(s, op.api), op, ruleId, input, amount, account);
-}
+  ...[ruleId, input, amount, account]: [string, Record<string, unknown>, number, AccountReader, unknown?]
+) => paidOnceOn(serverTarget(s, op.api), op, ruleId, input, amount, account);
 
 /**
  * Check rule.<id> on a server, e2e.<id> through a client: the caller's AvailableBalance (read
