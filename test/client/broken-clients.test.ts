@@ -7,9 +7,16 @@ import type { ClientTargetConfig } from '../../src/mock/types.ts';
 import { loadSpecs } from '../../src/spec/load.ts';
 import { BROKEN_CLIENTS } from '../fixtures/broken-clients/index.ts';
 import { createSoapClient, soapOperation } from '../fixtures/broken-clients/legacy-speaks-soap.ts';
+import { UNCAUGHT_CLIENT_KINDS } from '../fixtures/broken-clients/uncaught-kinds.ts';
+import { checkKinds } from '../support/check-kinds.ts';
 
 const set = loadSpecs();
 const base = { kind: 'client', runs: 5, seed: 20261124, timeoutMs: 5000 } as const;
+
+// the runs below, kept for the kind audit at the end: each broken client's failed check ids, and
+// every check id the good bundled clients ran (their catalogues together: both API versions)
+const failedBy = new Map<string, string[]>();
+const catalogue = new Set<string>();
 
 describe('broken clients fail on the right check', () => {
   test('there are at least ten', () => {
@@ -27,6 +34,10 @@ describe('broken clients fail on the right check', () => {
         transport: b.transport ?? 'in-process',
         factory: (_api, endpoint, ctx) => b.create(endpoint, ctx.set, ctx.credentials),
       });
+      failedBy.set(
+        b.name,
+        results.filter((r) => r.outcome.status === 'failed').map((r) => r.def.id),
+      );
       const mine = results.find((r) => r.def.id === b.failsOn);
       expect(mine, `the catalogue has no check ${b.failsOn}`).toBeDefined();
       expect(mine!.outcome.status, `${b.failsOn} should fail for ${b.name}: ${mine!.outcome.detail}`).toBe(
@@ -66,6 +77,7 @@ describe('the good bundled clients pass every must check', () => {
         { transport: 'in-process' },
       );
       expect(results.length).toBeGreaterThan(0);
+      for (const r of results) catalogue.add(r.def.id);
       const mustFailures = results
         .filter((r) => r.def.severity === 'must' && r.outcome.status !== 'passed')
         .map((r) => `${r.def.id}: ${r.outcome.status} ${r.outcome.detail}`);
@@ -82,6 +94,7 @@ describe('the good bundled clients pass every must check', () => {
       { transport: 'in-process' },
     );
     expect(results.length).toBeGreaterThan(0);
+    for (const r of results) catalogue.add(r.def.id);
     const failures = results
       .filter((r) => r.outcome.status !== 'passed')
       .map((r) => `${r.def.id}: ${r.outcome.status} ${r.outcome.detail}`);
@@ -131,4 +144,32 @@ test('a client that speaks a wire form the suite does not know (SOAP 1.2) gets o
   expect([...reasons][0]).toMatch(
     /speaks SOAP \(Content-Type application\/soap\+xml\).*a wire form this suite does not check/,
   );
+});
+
+// The converse of the per-client test: every kind of mock client check (test/support/check-kinds.ts)
+// fails for at least one broken client, or is listed with its reason; a stale entry fails too.
+test('every kind of client check is watched catching a broken client, or listed', () => {
+  const missing = BROKEN_CLIENTS.filter((b) => !failedBy.has(b.name)).map((b) => b.name);
+  expect(missing, 'the audit needs every broken client run (the whole file)').toEqual([]);
+  expect(catalogue.size).toBeGreaterThan(100);
+  const kinds = checkKinds(set);
+  const all = new Set([...catalogue].map((id) => kinds.keyOf(id)));
+  const caught = new Set([...failedBy.values()].flat().map((id) => kinds.keyOf(id)));
+  const uncaught = [...all].filter((k) => !caught.has(k)).sort();
+  console.log(
+    `client check kinds: ${all.size}, caught ${all.size - uncaught.length}, listed uncaught ${uncaught.length}`,
+  );
+  const listed = Object.keys(UNCAUGHT_CLIENT_KINDS).sort();
+  expect(
+    uncaught.filter((k) => !(k in UNCAUGHT_CLIENT_KINDS)),
+    'kinds no broken client fails: add a broken client, or list the kind with its reason',
+  ).toEqual([]);
+  expect(
+    listed.filter((k) => caught.has(k)),
+    'listed, but a broken client fails it now',
+  ).toEqual([]);
+  expect(
+    listed.filter((k) => !all.has(k)),
+    'listed, but no such kind in the catalogue',
+  ).toEqual([]);
 });

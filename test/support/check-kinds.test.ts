@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { serverChecks } from '../../src/checks/catalogue.ts';
+import { clientCheckCatalogue } from '../../src/client-checks/mock-checks.ts';
 import { TEST_CREDENTIALS } from '../../src/emulator/test-credentials.ts';
 import { loadSpecs } from '../../src/spec/load.ts';
 import { APIS } from '../../src/spec/types.ts';
@@ -71,5 +72,14 @@ describe('check kind keys', () => {
     expect(keys.size).toBeGreaterThan(50);
     expect(keys.size * 10).toBeLessThan(catalogue.length);
     expect([...keys].filter((k) => k.includes('?'))).toEqual([]);
+  });
+
+  test('a client check is keyed by its name, fixtures and response groups abstracted', () => {
+    const client = clientCheckCatalogue(set);
+    const ck = new Set(client.map((c) => kinds.keyOf(c.id)));
+    for (const k of ck) expect(k.startsWith('client:'), k).toBe(true);
+    expect(ck).toContain('client:fixtures.<fixture>');
+    expect(ck).toContain('client:response-group.<group>');
+    expect(ck.size * 20).toBeLessThan(client.length);
   });
 });

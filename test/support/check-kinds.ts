@@ -1,4 +1,4 @@
-// A server check's *kind*: its id with the parts that name one operation, member, state,
+// A server or client check's *kind*: its id with the parts that name one operation, member, state,
 // response group, index or recorded fixture abstracted, so "every kind of check is seen failing
 // on some broken emulator" can be asked of the catalogue. Read from the specs and the
 // catalogue's own builders, never from a list of names typed here.
@@ -61,6 +61,9 @@ export function checkKinds(set: SpecSet): CheckKinds {
     }
     // a recorded fixture is one exchange replayed: its file's name is no kind
     if (family === 'fixtures') return 'fixtures:<fixture>';
+    // a client check (src/client-checks): its name, with the same parts abstracted
+    if (family === 'client')
+      return `client:${more[0] === 'fixtures' ? 'fixtures.<fixture>' : abstract(op, rest)}`;
     return `${family}:${abstract(op, rest)}`;
   };
 
