@@ -2,7 +2,14 @@
 // Every name, status, header and envelope field comes from specs/protocols/2017-01-17.json
 // and specs/errors.json; this file only knows how JSON 1.1 works in general.
 import { loadSpecs } from '../spec/load.ts';
-import { fillErrorMessage, fillMessage, outputMembers, resolveMembers } from '../spec/resolve.ts';
+import {
+  escapeRegExp,
+  fillErrorMessage,
+  fillMessage,
+  isPlainObject,
+  outputMembers,
+  resolveMembers,
+} from '../spec/resolve.ts';
 import type { Api, ErrorSpec, ProtocolFile, ResolvedMember, SpecSet } from '../spec/types.ts';
 import type {
   Codec,
@@ -100,10 +107,6 @@ function fail(error: string, values: Record<string, unknown>, operation?: string
   return operation === undefined
     ? { ok: false, api: JSON11_API, outcome: { kind: 'error', error, values } }
     : { ok: false, api: JSON11_API, operation, outcome: { kind: 'error', error, values } };
-}
-
-function isPlainObject(v: unknown): v is Record<string, unknown> {
-  return v !== null && typeof v === 'object' && !Array.isArray(v) && !(v instanceof Date);
 }
 
 /** JSON value → typed value per shape. Values of the wrong type are kept as they are: the engine judges them. */
@@ -363,10 +366,6 @@ function encodeRequest(
   return signSigV4(req, creds, { service: p.signing.service ?? '', region: p.signing.region ?? '' }, ctx.now);
 }
 
-function escapeRe(s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-}
-
 /** Regular expressions for the __type forms; group 1 is the bare type name. */
 export function typeFormPatterns(p: ProtocolFile): RegExp[] {
   return (p.errorEnvelope.typeForms ?? ['{type}']).map((form) => {
@@ -374,7 +373,7 @@ export function typeFormPatterns(p: ProtocolFile): RegExp[] {
       if (part === '{type}') return '([A-Za-z_][A-Za-z0-9_]*)';
       if (part === '{namespace}') return '[^#]+';
       if (/^\{[A-Za-z]+\}$/.test(part)) return '.+';
-      return escapeRe(part);
+      return escapeRegExp(part);
     });
     return new RegExp(`^${parts.join('')}$`, 's');
   });

@@ -3,7 +3,13 @@
 // placements and statuses come from specs/protocols/2014-08-15.json.
 import { timingSafeEqual } from 'node:crypto';
 import { loadSpecs } from '../spec/load.ts';
-import { fillMessage, parameterByRole, resolveMembers } from '../spec/resolve.ts';
+import {
+  escapeRegExp,
+  fillMessage,
+  isPlainObject,
+  parameterByRole,
+  resolveMembers,
+} from '../spec/resolve.ts';
 import type { Api, ParameterRole, ProtocolFile, ResolvedMember, SpecSet } from '../spec/types.ts';
 import type {
   Codec,
@@ -67,9 +73,7 @@ export const resultName = legacyResultName;
 function templateRegex(template: string): RegExp {
   const parts = template
     .split(/(\{[A-Za-z]+\})/g)
-    .map((x) =>
-      /^\{[A-Za-z]+\}$/.test(x) ? '[A-Za-z_][A-Za-z0-9_]*' : x.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'),
-    );
+    .map((x) => (/^\{[A-Za-z]+\}$/.test(x) ? '[A-Za-z_][A-Za-z0-9_]*' : escapeRegExp(x)));
   return new RegExp(`^${parts.join('')}$`);
 }
 
@@ -461,10 +465,6 @@ export function isoSeconds(d: Date): string {
   const iso = d.toISOString();
   // toISOString always ends in .sssZ (every request carries a timestamp: no regular expression)
   return iso.endsWith('Z') && iso.charCodeAt(iso.length - 5) === 46 ? `${iso.slice(0, -5)}Z` : iso;
-}
-
-function isPlainObject(v: unknown): v is Record<string, unknown> {
-  return v !== null && typeof v === 'object' && !Array.isArray(v) && !(v instanceof Date);
 }
 
 /** Typed value → XML content per shape (lists become repeated elements under the member's name). */

@@ -1,5 +1,5 @@
 import { loadSpecs } from '../spec/load.ts';
-import { fillMessage, resolveMembers } from '../spec/resolve.ts';
+import { escapeRegExp, fillMessage, resolveMembers } from '../spec/resolve.ts';
 import type { ProtocolFile, ResolvedMember, SoapBinding, SpecSet } from '../spec/types.ts';
 import type {
   Codec,
@@ -194,12 +194,7 @@ function operationOfElement(b: SoapBinding, el: SoapElement | undefined): string
   const template = b.operationElement.name;
   let re = operationPatterns.get(template);
   if (!re) {
-    re = new RegExp(
-      `^${template
-        .split('{operation}')
-        .map((x) => x.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
-        .join('([A-Za-z_][A-Za-z0-9_]*)')}$`,
-    );
+    re = new RegExp(`^${template.split('{operation}').map(escapeRegExp).join('([A-Za-z_][A-Za-z0-9_]*)')}$`);
     if (operationPatterns.size >= 64) operationPatterns.clear();
     operationPatterns.set(template, re);
   }
