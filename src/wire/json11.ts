@@ -11,16 +11,18 @@ import {
   resolveMembers,
 } from '../spec/resolve.ts';
 import type { Api, ErrorSpec, ProtocolFile, ResolvedMember, SpecSet } from '../spec/types.ts';
-import type {
-  Codec,
-  Credentials,
-  DecodedAnswer,
-  DecodeResult,
-  ErrorOutcome,
-  Outcome,
-  ServerCodecOptions,
+import {
+  type Codec,
+  type Credentials,
+  type DecodedAnswer,
+  type DecodeResult,
+  decodeFailure,
+  type ErrorOutcome,
+  type Outcome,
+  protocolPointer,
+  type ServerCodecOptions,
 } from './codec.ts';
-import { headerValue, type WireRequest, type WireResponse } from './http-types.ts';
+import { headerValue, requestPath, type WireRequest, type WireResponse } from './http-types.ts';
 import { signSigV4, verifySigV4 } from './sigv4.ts';
 
 export const JSON11_API: Api = '2017-01-17';
@@ -29,15 +31,7 @@ function protocolOf(set: SpecSet): ProtocolFile {
   return set.apis[JSON11_API].protocol;
 }
 
-/** The file name of a spec document, for problem pointers. */
-export function specFile(set: SpecSet, doc: object, fallback: string): string {
-  return set.files.get(doc) ?? fallback;
-}
-
-function pointer(set: SpecSet, path: string): string {
-  const p = protocolOf(set);
-  return `${specFile(set, p, `protocols/${JSON11_API}.json`)}#${path}`;
-}
+const pointer = (set: SpecSet, path: string) => protocolPointer(set, JSON11_API, path);
 
 /** targetHeader's answer per protocol document (it is asked on every request). */
 const targetHeaders = new WeakMap<ProtocolFile, { name: string; template: string } | undefined>();
@@ -98,16 +92,8 @@ export function mediaType(value: string | undefined): string {
   return (value ?? '').split(';')[0]!.trim().toLowerCase();
 }
 
-function pathOf(req: WireRequest): string {
-  const q = req.path.indexOf('?');
-  return q === -1 ? req.path : req.path.slice(0, q);
-}
-
-function fail(error: string, values: Record<string, unknown>, operation?: string): DecodeResult {
-  return operation === undefined
-    ? { ok: false, api: JSON11_API, outcome: { kind: 'error', error, values } }
-    : { ok: false, api: JSON11_API, operation, outcome: { kind: 'error', error, values } };
-}
+const fail = (error: string, values: Record<string, unknown>, operation?: string) =>
+  decodeFailure(JSON11_API, error, values, operation);
 
 /** JSON value → typed value per shape. Values of the wrong type are kept as they are: the engine judges them. */
 export function fromJsonValue(v: unknown, m: ResolvedMember | undefined): unknown {
@@ -230,7 +216,7 @@ function decodeRequest(set: SpecSet, req: WireRequest, opts: ServerCodecOptions)
   if (operation === undefined) return fail(errs.unknownOperation!, { operation: '' });
   if (!p.http.methods.includes(req.method.toUpperCase()))
     return fail(errs.malformedBody!, { reason: `method ${req.method} is not allowed` }, operation);
-  if (pathOf(req) !== p.http.path)
+  if (requestPath(req) !== p.http.path)
     return fail(errs.malformedBody!, { reason: `path must be ${p.http.path}` }, operation);
   for (const [name, value] of fixedHeaders(p)) {
     const got = headerValue(req.headers, name);

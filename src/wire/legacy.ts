@@ -11,16 +11,18 @@ import {
   resolveMembers,
 } from '../spec/resolve.ts';
 import type { Api, ParameterRole, ProtocolFile, ResolvedMember, SpecSet } from '../spec/types.ts';
-import type {
-  Codec,
-  Credentials,
-  DecodedAnswer,
-  DecodedCall,
-  DecodeResult,
-  Outcome,
-  ServerCodecOptions,
+import {
+  type Codec,
+  type Credentials,
+  type DecodedAnswer,
+  type DecodedCall,
+  type DecodeResult,
+  decodeFailure,
+  type Outcome,
+  protocolPointer,
+  type ServerCodecOptions,
 } from './codec.ts';
-import { headerValue, parseQuery, type WireRequest, type WireResponse } from './http-types.ts';
+import { headerValue, parseQuery, requestPath, type WireRequest, type WireResponse } from './http-types.ts';
 import { errorFor, errorMessage, JSON11_API, mediaType, targetHeader } from './json11.ts';
 import {
   legacySigning,
@@ -41,10 +43,7 @@ export function legacyParam(set: SpecSet, role: ParameterRole): string {
   return parameterByRole(protocolOf(set), role).name;
 }
 
-function pointer(set: SpecSet, path: string): string {
-  const p = protocolOf(set);
-  return `${set.files.get(p) ?? `protocols/${LEGACY_API}.json`}#${path}`;
-}
+const pointer = (set: SpecSet, path: string) => protocolPointer(set, LEGACY_API, path);
 
 /** An XML element name we are willing to build from a request's operation name. */
 const SAFE_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
@@ -75,11 +74,6 @@ function templateRegex(template: string): RegExp {
     .split(/(\{[A-Za-z]+\})/g)
     .map((x) => (/^\{[A-Za-z]+\}$/.test(x) ? '[A-Za-z_][A-Za-z0-9_]*' : escapeRegExp(x)));
   return new RegExp(`^${parts.join('')}$`);
-}
-
-function pathOf(req: WireRequest): string {
-  const q = req.path.indexOf('?');
-  return q === -1 ? req.path : req.path.slice(0, q);
 }
 
 function isForm(set: SpecSet, req: WireRequest): boolean {
@@ -138,15 +132,8 @@ export function legacyOperation(set: SpecSet, req: WireRequest): string | undefi
   return legacyParams(set, req).get(legacyParam(set, 'operation'));
 }
 
-function fail(
-  error: string,
-  values: Record<string, unknown>,
-  operation?: string,
-): DecodeResult & { ok: false } {
-  return operation === undefined
-    ? { ok: false, api: LEGACY_API, outcome: { kind: 'error', error, values } }
-    : { ok: false, api: LEGACY_API, operation, outcome: { kind: 'error', error, values } };
-}
+const fail = (error: string, values: Record<string, unknown>, operation?: string) =>
+  decodeFailure(LEGACY_API, error, values, operation);
 
 type Scheme = NonNullable<ProtocolFile['signing']['schemes']>[number];
 
@@ -308,7 +295,7 @@ function decodeRequest(set: SpecSet, req: WireRequest, opts: ServerCodecOptions)
   const op = operation === undefined || operation === '' ? undefined : operation;
   if (!p.http.methods.includes(req.method.toUpperCase()))
     return fail(errs.malformedBody!, { reason: `method ${req.method} is not allowed` }, op);
-  if (pathOf(req) !== p.http.path)
+  if (requestPath(req) !== p.http.path)
     return fail(errs.malformedBody!, { reason: `path must be ${p.http.path}` }, op);
   if (op === undefined)
     return fail(p.validation.missing, { member: opName, Parameter: opName, operation: '' }, op);

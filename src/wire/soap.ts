@@ -1,16 +1,17 @@
 import { loadSpecs } from '../spec/load.ts';
 import { escapeRegExp, fillMessage, resolveMembers } from '../spec/resolve.ts';
 import type { ProtocolFile, ResolvedMember, SoapBinding, SpecSet } from '../spec/types.ts';
-import type {
-  Codec,
-  Credentials,
-  DecodedAnswer,
-  DecodedCall,
-  DecodeResult,
-  Outcome,
-  ServerCodecOptions,
+import {
+  type Codec,
+  type Credentials,
+  type DecodedAnswer,
+  type DecodedCall,
+  type DecodeResult,
+  type Outcome,
+  protocolPointer,
+  type ServerCodecOptions,
 } from './codec.ts';
-import { headerValue, type WireRequest, type WireResponse } from './http-types.ts';
+import { headerValue, requestPath, type WireRequest, type WireResponse } from './http-types.ts';
 import { errorFor, errorMessage, JSON11_API, mediaType, targetHeader } from './json11.ts';
 import {
   decodeLegacyDocument,
@@ -40,10 +41,7 @@ export function soapBinding(set: SpecSet): SoapBinding {
   return b;
 }
 
-function pointer(set: SpecSet, path: string): string {
-  const p = protocolOf(set);
-  return `${set.files.get(p) ?? `protocols/${LEGACY_API}.json`}#/soap${path}`;
-}
+const pointer = (set: SpecSet, path: string) => protocolPointer(set, LEGACY_API, `/soap${path}`);
 
 /** The SOAPAction header value a request carries per the binding (quoted when the spec says so). */
 export function soapActionValue(b: SoapBinding): string {
@@ -290,8 +288,7 @@ function decodeRequest(set: SpecSet, req: WireRequest, opts: ServerCodecOptions)
   const errs = p.protocolErrors;
   if (req.method.toUpperCase() !== b.http.method)
     return malformedBody(errs, `method ${req.method} is not ${b.http.method}`);
-  const path = req.path.split('?')[0];
-  if (path !== b.http.path) return malformedBody(errs, `path must be ${b.http.path}`);
+  if (requestPath(req) !== b.http.path) return malformedBody(errs, `path must be ${b.http.path}`);
   const env = parseEnvelope(set, req.body);
   if (!env.ok) return malformedBody(errs, env.reason, env.fault);
   const el = env.content;
