@@ -66,8 +66,6 @@ export function legacyResultName(set: SpecSet, operation: string | undefined): s
   const t = protocolOf(set).success.result ?? '{operation}';
   return fillMessage(t, { operation: operation && SAFE_NAME.test(operation) ? operation : 'Error' });
 }
-/** The Result element of an answer about `operation` (the name soap.ts uses). */
-export const resultName = legacyResultName;
 
 function templateRegex(template: string): RegExp {
   const parts = template
@@ -239,10 +237,6 @@ function readMember(
   return 'error' in r ? { error: { member: key, reason: r.error } } : { value: r.value };
 }
 
-function inputShape(set: SpecSet, members: Record<string, { shape: string }>): readonly ResolvedMember[] {
-  return resolveMembers(set, LEGACY_API, members);
-}
-
 /** The refusal of a parameter with an invalid value (the value named as sent). */
 function invalidParam(
   p: ProtocolFile,
@@ -344,7 +338,7 @@ function decodeRequest(set: SpecSet, req: WireRequest, opts: ServerCodecOptions)
   if (!spec) return fail(errs.unknownOperation!, { operation: op }, op);
 
   const input: Record<string, unknown> = {};
-  for (const m of inputShape(set, spec.input.members)) {
+  for (const m of resolveMembers(set, LEGACY_API, spec.input.members)) {
     const r = readMember(params, m.name, m);
     if (r.error) return invalidParam(p, params, op, r.error.member, r.error.reason);
     if (r.value !== undefined) input[m.name] = r.value;
@@ -495,7 +489,7 @@ function parentPath(path: string): string {
 
 function outputShape(set: SpecSet, operation: string | undefined): readonly ResolvedMember[] | undefined {
   const spec = operation === undefined ? undefined : set.apis[LEGACY_API].operations.get(operation);
-  return spec ? inputShape(set, spec.output.members) : undefined;
+  return spec ? resolveMembers(set, LEGACY_API, spec.output.members) : undefined;
 }
 
 /** The Request element's echo of the call's parameters, when the call asked for it (its response group). */
@@ -537,7 +531,7 @@ export function legacyResponseDocument(
   const s = p.success;
   const env = p.errorEnvelope;
   const root = legacyRootName(set, operation);
-  const result = resultName(set, operation);
+  const result = legacyResultName(set, operation);
   const doc: Record<string, unknown> = {};
   setPath(doc, s.requestIdPath!, ctx.requestId);
   const requestPath = parentPath(s.isValidPath!);
@@ -637,7 +631,7 @@ function encodeRequest(
   params[legacyParam(set, 'operation')] = operation;
   params[legacyParam(set, 'timestamp')] = isoSeconds(ctx.now);
   const spec = set.apis[LEGACY_API].operations.get(operation);
-  const shape = spec ? inputShape(set, spec.input.members) : [];
+  const shape = spec ? resolveMembers(set, LEGACY_API, spec.input.members) : [];
   for (const [k, v] of Object.entries(input))
     flatten(
       params,
@@ -750,7 +744,7 @@ export function decodeLegacyDocument(
   const requestId = text(getPath(rootEl, s.requestIdPath!));
   if (!requestId) problems.push(`${pointer(set, '/success/requestIdPath')}: missing ${s.requestIdPath}`);
 
-  let resultKey: string | undefined = known ? resultName(set, operation) : undefined;
+  let resultKey: string | undefined = known ? legacyResultName(set, operation) : undefined;
   if (!known && isPlainObject(rootEl)) {
     const re = templateRegex(s.result ?? '{operation}');
     resultKey = Object.keys(rootEl).find((k) => re.test(k));

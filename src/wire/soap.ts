@@ -22,9 +22,9 @@ import {
   legacyFail,
   legacyProtocol,
   legacyResponseDocument,
+  legacyResultName,
   legacyRootName,
   parseScalar,
-  resultName,
   toXml,
 } from './legacy.ts';
 import { legacySigning, mturkLegacySignature, mturkStringToSign } from './legacy-signature.ts';
@@ -481,7 +481,7 @@ function encodeBatch(
 ): WireResponse {
   const b = soapBinding(set);
   const p = protocolOf(set);
-  const result = resultName(set, operation);
+  const result = legacyResultName(set, operation);
   const fields = p.errorEnvelope.fields!;
   const opKey = (p.success.requestIdPath ?? '').split('/').filter(Boolean)[0] ?? '';
   let status = p.success.status;
@@ -658,7 +658,7 @@ function decodeResponse(set: SpecSet, operation: string, res: WireResponse): Dec
 export function decodeSoapBatch(set: SpecSet, operation: string, res: WireResponse): DecodedAnswer[] {
   const r = readAnswer(set, res);
   if (r.kind !== 'document') return [decodeResponse(set, operation, res)];
-  const result = resultName(set, operation);
+  const result = legacyResultName(set, operation);
   const root = (r.doc as Record<string, unknown>)[r.root];
   const rootObj = root && typeof root === 'object' ? (root as Record<string, unknown>) : {};
   const items = rootObj[result] === undefined ? [] : [rootObj[result]].flat();
