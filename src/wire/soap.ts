@@ -261,6 +261,16 @@ function byRole(b: SoapBinding, role: string): string {
   return b.elements.find((e) => e.role === role)?.name ?? role;
 }
 
+/** The refusal of an element with an invalid value. */
+function invalidElement(
+  p: ProtocolFile,
+  op: string,
+  member: string,
+  reason: string,
+): DecodeResult & { ok: false } {
+  return fail(p.validation.invalid, { member, reason, Parameter: member }, op);
+}
+
 /** A SOAP call's credentials (a class: its methods are not closures made on every request). */
 class SoapCredentials implements LegacyCredentials {
   readonly iso = true;
@@ -275,7 +285,7 @@ class SoapCredentials implements LegacyCredentials {
     private readonly signed: boolean,
   ) {}
   invalid(member: string, reason: string): DecodeResult & { ok: false } {
-    return fail(this.p.validation.invalid, { member, reason, Parameter: member }, this.op);
+    return invalidElement(this.p, this.op, member, reason);
   }
   expected(secret: string): string | undefined {
     return this.signed && this.timestamp ? signSoap(this.set, secret, this.op, this.timestamp) : undefined;
@@ -329,15 +339,7 @@ function decodeRequest(set: SpecSet, req: WireRequest, opts: ServerCodecOptions)
 
   const items = el.children.filter((c) => c.name === b.request.element && inNs(b, c));
   if (items.length > b.batch.maxItems)
-    return fail(
-      p.validation.invalid,
-      {
-        member: b.request.element,
-        reason: `${items.length} items, more than ${b.batch.maxItems}`,
-        Parameter: b.request.element,
-      },
-      op,
-    );
+    return invalidElement(p, op, b.request.element, `${items.length} items, more than ${b.batch.maxItems}`);
   const shape = resolveMembers(set, LEGACY_API, spec.input.members);
   const calls: DecodedCall[] = [];
   for (const item of items.length ? items : [undefined]) {
@@ -347,12 +349,7 @@ function decodeRequest(set: SpecSet, req: WireRequest, opts: ServerCodecOptions)
     for (const m of shape) {
       const mine = kids.filter((c) => c.name === m.name);
       const r = readElement(mine, m, m.name);
-      if (r.error)
-        return fail(
-          p.validation.invalid,
-          { member: r.error.member, reason: r.error.reason, Parameter: r.error.member },
-          op,
-        );
+      if (r.error) return invalidElement(p, op, r.error.member, r.error.reason);
       if (r.value !== undefined) input[m.name] = r.value;
       if (mine.length === 1 && mine[0]!.children.length === 0) params[m.name] = mine[0]!.text;
     }
@@ -550,11 +547,10 @@ export function encodeSoapBatch(
 ): WireRequest {
   const b = soapBinding(set);
   const timestamp = isoSeconds(ctx.now);
-  const byRole = (role: string) => b.elements.find((e) => e.role === role)?.name;
   const opEl: Record<string, unknown> = { [`${XML_ATTRIBUTE_PREFIX}xmlns`]: b.namespace.uri };
-  if (creds) opEl[byRole('accessKey')!] = creds.accessKeyId;
-  opEl[byRole('timestamp')!] = timestamp;
-  if (creds) opEl[byRole('signature')!] = signSoap(set, creds.secretAccessKey, operation, timestamp);
+  if (creds) opEl[byRole(b, 'accessKey')] = creds.accessKeyId;
+  opEl[byRole(b, 'timestamp')] = timestamp;
+  if (creds) opEl[byRole(b, 'signature')] = signSoap(set, creds.secretAccessKey, operation, timestamp);
   opEl[b.request.element] = inputs.map((i) => requestItem(set, operation, i, ctx.responseGroups));
   const name = fillMessage(b.operationElement.name, { operation });
   return {
