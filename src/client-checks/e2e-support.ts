@@ -6,6 +6,7 @@
 import type fc from 'fast-check';
 import { validInput } from '../arbitraries/input.ts';
 import { caseLoop } from '../checks/cases.ts';
+import { messageProblem } from '../checks/judge.ts';
 import { ruleSource, selectMember } from '../checks/plan.ts';
 import { observedIn, stateAnswerIds } from '../checks/session.ts';
 import type { Called, RuleCheck, RuleTarget } from '../checks/target.ts';
@@ -326,6 +327,13 @@ export function e2eTarget(env: E2eEnv, log: Transcript): RuleTarget {
     },
     refusedAny(c, _op, what) {
       if (!('error' in result(c))) throw new E2eFailure(`${what} must fail, but the client returned success`);
+    },
+    messaged(c, _op, errors, what) {
+      const r = result(c);
+      if (!('error' in r))
+        throw new E2eFailure(`${what} must fail with a message, but the client returned success`);
+      const wrong = messageProblem(env.set, env.client.api, r.error.message, errors);
+      if (wrong) throw new E2eFailure(`${what}: ${wrong} (as the client surfaced it)`);
     },
     succeeded(c, _op, what) {
       const r = result(c);

@@ -3,7 +3,13 @@ import fc from 'fast-check';
 import { patternString, validValue } from '../arbitraries/values.ts';
 import { idInput } from '../checks/plan.ts';
 import { everyCase } from '../checks/rule-support.ts';
-import { type RuleCheck, type RuleTarget, refusedUnchanged, ruleCheck } from '../checks/target.ts';
+import {
+  type Party,
+  type RuleCheck,
+  type RuleTarget,
+  refusedUnchanged,
+  ruleCheck,
+} from '../checks/target.ts';
 import { E2eFailure, requiredInput } from '../client-checks/e2e-support.ts';
 import type { StoredEntity } from '../emulator/store.ts';
 import type { SpecProblem } from '../spec/load.ts';
@@ -95,6 +101,45 @@ export function guardCheck(ctx: RuleContext, guard: StateGuard): RuleCheck[] {
             if (unbroken) t.notRun(unbroken);
             const made = guard.made ? { made: guard.made(state) } : {};
             await refusedUnchanged(t, op, ids, input, accepted, guard.what(state), { label: state, ...made });
+          },
+          (e) => e instanceof E2eFailure,
+        ),
+    }),
+  ];
+}
+
+/**
+ * `<name>.message` on a server and through a client: from each of `states` (owned by `owner`) the
+ * call fails with the documented message of the rule's error (a client hands back the server's
+ * message as it came: docs/driver-protocol.md). Every state is tried, each failing one reported.
+ */
+export function messageCheck(
+  ctx: RuleContext,
+  states: string[],
+  what: (state: string) => string,
+  opts: { owner?: Party; notViolated?: StateGuard['notViolated'] } = {},
+): RuleCheck[] {
+  const { set, op, rule, accepted } = ctx;
+  if (!rule.error || !states.length) return [];
+  return [
+    ruleCheck({
+      audiences: ['server', 'client-e2e'],
+      severity: ctx.msgSeverity,
+      suffix: '.message',
+      summary: `${what(states.join(', '))} fails with the documented message of ${accepted.join(' or ')}.`,
+      arb: requiredInput(set, op),
+      shrinkBudget: 2,
+      cases: { server: 1, client: 1 },
+      run: (t, extra) =>
+        everyCase(
+          states,
+          (state) => `state ${state}`,
+          async (state) => {
+            const ids = await t.state(state, opts.owner);
+            const input = { ...extra, ...idInput(set, op, ids, extra) };
+            const unbroken = opts.notViolated?.(state, input);
+            if (unbroken) t.notRun(unbroken);
+            t.messaged(await t.call(op, input, state), op, accepted, what(state));
           },
           (e) => e instanceof E2eFailure,
         ),
