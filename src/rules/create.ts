@@ -3,10 +3,10 @@
 // documented defaults of omitted input members). With `identity`, an entity of the caller's
 // with the same values of those fields is the same entity: it is reused, not made again (HIT
 // types). `output` shows the entity (`$entity`) or its id (`$id`); `observe` is what the output
-// and a read-back show afterwards. Checks:
+// and a read-back show afterwards. Checks (each e2e.<id>… through a client too):
 //   rule.<id>           valid calls succeed, the output shows the new entity as `observe` and the
-//                       input say, and reading it back (model.json observe) finds it (with an
-//                       `output`: e2e.<id> the same through a client);
+//                       input say, and reading it back (model.json observe) finds it;
+//   rule.<id>.unique    the same unique fields again are refused;
 //   rule.<id>.identity  the same identity values give the same id, a changed one another id.
 
 import { validInput } from '../arbitraries/input.ts';
