@@ -80,6 +80,11 @@ describe('caught through a client', () => {
       ['2017-01-17/DeleteHIT/e2e.only-reviewable.message', '2017-01-17/GetHIT/e2e.owner-only.message'],
     ],
     [
+      'legacy-messages-reworded',
+      'legacy-soap',
+      ['2014-08-15/RejectAssignment/e2e.only-submitted.message', '2014-08-15/GetHIT/e2e.owner-only.message'],
+    ],
+    [
       'reject-leaves-request-listed',
       'sdk-v3',
       ['2017-01-17/RejectQualificationRequest/e2e.only-pending.repeat'],
