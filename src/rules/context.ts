@@ -14,7 +14,7 @@ import { E2eFailure, requiredInput } from '../client-checks/e2e-support.ts';
 import type { StoredEntity } from '../emulator/store.ts';
 import type { SpecProblem } from '../spec/load.ts';
 import { inputMembers } from '../spec/resolve.ts';
-import type { OperationSpec, SpecSet } from '../spec/types.ts';
+import type { OperationSpec, Severity, SpecSet } from '../spec/types.ts';
 import type { ErrorOutcome } from '../wire/codec.ts';
 import type { EngineContext, RuleContext, RuleValidationContext } from './types.ts';
 
@@ -174,11 +174,12 @@ export function fromStateCheck(
   given: string,
   summary: string,
   run: (t: RuleTarget, input: Record<string, unknown>, ids: Record<string, string>) => Promise<void>,
-  opts: { isolate?: boolean } = {},
+  opts: { isolate?: boolean; severity?: Severity; suffix?: string } = {},
 ): RuleCheck {
   return ruleCheck({
     audiences: ['server', 'client-e2e'],
-    severity: ctx.sev,
+    severity: opts.severity ?? ctx.sev,
+    ...(opts.suffix ? { suffix: opts.suffix } : {}),
     summary,
     arb: requiredInput(ctx.set, ctx.op),
     shrinkBudget: 3,

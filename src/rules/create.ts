@@ -230,15 +230,8 @@ function outputCheck(ctx: RuleContext): RuleCheck[] {
   ];
 }
 
-/**
- * The create rule's other checks, each rule.<id>[.suffix] on a server and e2e.<id>[.suffix]
- * through a client (what they show is in outputs and read-backs):
- *   rule.<id>           a `$parent` rule: the call makes the entity beside the selected one, read
- *                       back by the state's ids; a rule that shows nothing (no output, no identity):
- *                       a second valid call succeeds too;
- *   rule.<id>.unique    the same unique fields again are refused with the rule's error;
- *   rule.<id>.identity  the same identity values give the same id, a changed one another id.
- */
+/** The create rule's other checks (see the top of the file), for servers and clients alike:
+ * what they show is in outputs, refusals and read-backs. */
 function entityChecks(ctx: RuleContext): RuleCheck[] {
   const { set, op, rule } = ctx;
   const api = op.api;

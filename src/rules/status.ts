@@ -1,13 +1,12 @@
 // status: the call is allowed only while the entity is in one of `allowed` (or, for inputs that
 // match an `allowedWhen` entry, in its `allowed`); in any other status it is refused with the
 // rule's error and changes nothing. `violatedBy` names provider states that break the rule.
-import { effectStatus, idInput, minimalInput, sev, stateStatus } from '../checks/plan.ts';
+import { effectStatus, minimalInput, sev, stateStatus } from '../checks/plan.ts';
 import { everyCase, expectData, freshIds } from '../checks/rule-support.ts';
-import { type RuleTarget, refusedUnchanged, ruleCheck, succeeds } from '../checks/target.ts';
-import { requiredInput } from '../client-checks/e2e-support.ts';
+import { refusedUnchanged, succeeds } from '../checks/target.ts';
 import type { SpecProblem } from '../spec/load.ts';
 import type { RuleSpec } from '../spec/types.ts';
-import { guardCheck, messageCheck, onEntity } from './context.ts';
+import { fromStateCheck, guardCheck, messageCheck, onEntity } from './context.ts';
 import { rulesWith } from './index.ts';
 import type { RuleKindModule } from './types.ts';
 
@@ -92,12 +91,6 @@ export const status: RuleKindModule = {
       return !next.startsWith('$') && !(rule.allowed ?? []).includes(next);
     });
     const given = rule.given;
-    // one case each: every try costs a provider state
-    const oneCase = { arb: requiredInput(set, op), shrinkBudget: 2, cases: { server: 1, client: 1 } };
-    const fromState = async (t: RuleTarget, state: string, extra: Record<string, unknown>) => {
-      const ids = await t.state(state);
-      return { ids, input: { ...extra, ...idInput(set, op, ids, extra) } };
-    };
     return [
       ...guardCheck(ctx, {
         what: (state) => `${on(state)} (allowed: ${(rule.allowed ?? []).join(', ')})`,
@@ -107,41 +100,32 @@ export const status: RuleKindModule = {
       ...messageCheck(ctx, rule.violatedBy ?? [], on, { notViolated }),
       ...(given && leaves
         ? [
-            ruleCheck({
-              audiences: ['server', 'client-e2e'],
-              severity: ctx.codeSeverity,
-              suffix: '.repeat',
-              summary: `A second ${on(given)} fails with ${accepted.join(' or ')} and leaves the ${entity} as the first one left it.`,
-              ...oneCase,
-              async run(t, extra) {
-                const { ids, input } = await fromState(t, given, extra);
+            fromStateCheck(
+              ctx,
+              given,
+              `A second ${on(given)} fails with ${accepted.join(' or ')} and leaves the ${entity} as the first one left it.`,
+              async (t, input, ids) => {
                 t.cover(`rule:${rule.id}:repeat`);
                 await succeeds(t, op, input, `The first ${on(given)}`, 'first call');
                 const what = `A second ${op.operation} on the same ${entity}`;
                 await refusedUnchanged(t, op, ids, input, accepted, what, { label: 'second call' });
               },
-            }),
+              { severity: ctx.codeSeverity, suffix: '.repeat' },
+            ),
           ]
         : []),
       ...(rule.allowedWhen ?? []).map((w, i) => {
-        const state = w.given ?? given!;
-        return ruleCheck({
-          audiences: ['server', 'client-e2e'],
-          severity: sev(w.basis),
-          suffix: `.allowed-when.${i}`,
-          summary: `${op.operation} with ${JSON.stringify(w.input)} on the ${entity} of provider state ${state} (allowed: ${w.allowed.join(', ')}) succeeds.`,
-          ...oneCase,
-          async run(t, extra) {
-            const { input } = await fromState(t, state, { ...extra, ...w.input });
+        const what = `${op.operation} with ${JSON.stringify(w.input)} on the ${entity} of provider state ${w.given ?? given} (allowed: ${w.allowed.join(', ')})`;
+        return fromStateCheck(
+          ctx,
+          w.given ?? given!,
+          `${what} succeeds.`,
+          async (t, input) => {
             t.cover(`rule:${rule.id}:allowedWhen:${i}`);
-            await succeeds(
-              t,
-              op,
-              input,
-              `${op.operation} with ${JSON.stringify(w.input)} on the ${entity} of provider state ${state} (allowed: ${w.allowed.join(', ')})`,
-            );
+            await succeeds(t, op, { ...input, ...w.input }, what);
           },
-        });
+          { severity: sev(w.basis), suffix: `.allowed-when.${i}` },
+        );
       }),
     ];
   },
