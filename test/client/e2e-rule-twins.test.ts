@@ -1,6 +1,6 @@
 // Rule-level checks written once (src/checks/target.ts) run against a server and through a
 // client: every e2e check has a server twin of the same name and severity, and each check the
-// entity kinds (create, status, owner, upload) now state for both audiences passes through a
+// entity kinds (create, cascade, status, owner, upload) now state for both audiences passes through a
 // client against the reference emulator and fails, at its rule's severity, against an emulator
 // that breaks its rule.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -117,6 +117,8 @@ describe('caught through a client', () => {
     ['grant-makes-no-qualification', 'sdk-v3', ['2017-01-17/AcceptQualificationRequest/e2e.makes-grant']],
     ['grant-makes-no-qualification', 'legacy-rest', ['2014-08-15/GrantQualification/e2e.makes-grant']],
     ['json-second-bonus-refused', 'sdk-v3', ['2017-01-17/SendBonus/e2e.creates-payment']],
+    // cascade: the caller's balance pays every submitted assignment
+    ['legacy-disable-hit-pays-nothing', 'legacy-rest', ['2014-08-15/DisableHIT/e2e.approves-submitted']],
   ] as const)('%s fails, through %s, %j (and the reference passes)', async (name, client, ids) => {
     const good = await runE2eChecks(set, target(client, [...ids], emulator));
     expect(good.map((r) => r.def.id).sort()).toEqual([...ids].sort());

@@ -73,6 +73,7 @@ describe('the e2e catalogue', () => {
               (r.kind === 'update' && r.given && r.statusError) ||
               (r.kind === 'upload' && r.given && r.show) ||
               (r.kind === 'charge' && r.given) ||
+              (r.kind === 'cascade' && r.given && r.amount) ||
               (r.kind === 'statistic' && r.series && r.given) ||
               (r.kind === 'notify' && r.member && r.show && r.given) ||
               (r.kind === 'help' && r.help) ||
