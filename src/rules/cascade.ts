@@ -5,14 +5,11 @@
 // it). `amount` reads the selected entity (`$field.Reward`). Check rule.<id> (e2e.<id> through a
 // client): from `given` (a state whose children cost at least LARGE_CHARGE), the caller's balance
 // drops by at least the amount of every child the state makes in those statuses.
-import fc from 'fast-check';
-import { idInput } from '../checks/plan.ts';
-import { type RuleCheck, ruleCheck } from '../checks/target.ts';
-import { requiredInput } from '../client-checks/e2e-support.ts';
+import type { RuleCheck } from '../checks/target.ts';
 import { fromCents, toCents } from '../emulator/store.ts';
 import type { SpecProblem } from '../spec/load.ts';
 import { accountOn, draw, LARGE_CHARGE, paidOnceOn } from './charge.ts';
-import { childStatusesKnown, onEntity, stateFields } from './context.ts';
+import { childStatusesKnown, fromStateCheck, onEntity, stateFields } from './context.ts';
 import type { RuleContext, RuleKindModule } from './types.ts';
 import { effectValue, evalValue, fieldName } from './values.ts';
 
@@ -30,30 +27,26 @@ function cascadeChecks(ctx: RuleContext): RuleCheck[] {
   const amount = count * each;
   const children = `${count} ${rule.entity} in ${(rule.statuses ?? []).join(', ')} at ${fromCents(each)}`;
   return [
-    ruleCheck({
-      audiences: ['server', 'client-e2e'],
-      severity: ctx.sev,
-      summary: `${op.operation} on the ${entity} of provider state ${given}, with ${children}, lowers the caller's balance by at least their cost.`,
-      // no generated value bears on the amount, and every try pays it: nothing is shrunk
-      arb: fc.noShrink(requiredInput(set, op)),
-      cases: { server: 1, client: 1 },
-      async run(t, extra) {
+    fromStateCheck(
+      ctx,
+      given,
+      `${op.operation} on the ${entity} of provider state ${given}, with ${children}, lowers the caller's balance by at least their cost.`,
+      async (t, input) => {
         if (!Number.isFinite(amount) || amount < toCents(LARGE_CHARGE))
           throw new Error(
             `${op.operation}: the state ${given} makes ${count} ${rule.entity} of ${fromCents(each)}; the check needs ${LARGE_CHARGE} in all`,
           );
         const account = accountOn(t);
-        // a fresh requester pays, where the target makes one (a client signs as itself)
-        await t.isolate();
-        const ids = await t.state(given);
-        const input = { ...extra, ...idInput(set, op, ids, extra) };
         const { before, after } = await paidOnceOn(t, op, rule.id, input, amount, account);
         if (before - after < amount)
           t.fail(
             `After ${op.operation} on the ${entity} of provider state ${given}, with ${children}, ${account.path} must drop by at least ${fromCents(amount)}, but it went from ${fromCents(before)} to ${fromCents(after)}`,
           );
       },
-    }),
+      // a fresh requester pays, where the target makes one (a client signs as itself); every try
+      // pays the amount, and no generated value bears on it: nothing is shrunk
+      { isolate: true, shrinkBudget: 0 },
+    ),
   ];
 }
 

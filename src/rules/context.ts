@@ -174,7 +174,7 @@ export function fromStateCheck(
   given: string,
   summary: string,
   run: (t: RuleTarget, input: Record<string, unknown>, ids: Record<string, string>) => Promise<void>,
-  opts: { isolate?: boolean; severity?: Severity; suffix?: string } = {},
+  opts: { isolate?: boolean; severity?: Severity; suffix?: string; shrinkBudget?: number } = {},
 ): RuleCheck {
   return ruleCheck({
     audiences: ['server', 'client-e2e'],
@@ -182,7 +182,7 @@ export function fromStateCheck(
     ...(opts.suffix ? { suffix: opts.suffix } : {}),
     summary,
     arb: requiredInput(ctx.set, ctx.op),
-    shrinkBudget: 3,
+    shrinkBudget: opts.shrinkBudget ?? 3,
     cases: { server: 1, client: 1 },
     async run(t, extra) {
       // a listing of the caller's own holds what every check made: a fresh requester's, this one's

@@ -348,18 +348,16 @@ function entityChecks(ctx: RuleContext): RuleCheck[] {
           const a = await stateInput(t, extra);
           // another input that differs in one identity field: the first free string one, its last character changed
           const free = identity
-            .map((f) => rule.set?.[f])
-            .map((v) =>
-              typeof v === 'string' && v.startsWith('$input.') ? v.slice('$input.'.length) : undefined,
-            )
-            .find((n) => {
-              const m = members.find((x) => x.name === n);
-              return (
+            .flatMap((f) => {
+              const p = parseValue(rule.set?.[f]);
+              return p.kind === 'input' ? [members.find((x) => x.name === p.member)] : [];
+            })
+            .find(
+              (m) =>
                 m?.type === 'string' &&
                 !m.constraints.some((c) => c.kind === 'pattern' || c.kind === 'enum') &&
-                typeof a[n!] === 'string'
-              );
-            });
+                typeof a[m.name] === 'string',
+            )?.name;
           t.cover(`rule:${rule.id}:identity`);
           const idOf = async (input: Record<string, unknown>, label: string) => {
             const c = await t.call(op, freshTokens(op, input), label);
