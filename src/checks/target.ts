@@ -79,10 +79,13 @@ export interface RuleCheck<T = unknown> {
   arb: fc.Arbitrary<T>;
   /** cases per audience (the server's never more than its `runs`) */
   cases: { server: number; client: number };
-  /** tries fast-check may make while shrinking a failing value (each costs states and calls; default 10) */
+  /** tries fast-check may make while shrinking a failing value (each costs states and calls;
+   * default RULE_CHECK_SHRINK_BUDGET), in every audience */
   shrinkBudget?: number;
   run(t: RuleTarget, value: T, i: number): Promise<void>;
 }
+
+export const RULE_CHECK_SHRINK_BUDGET = 10;
 
 /** A rule-level check of any value type, as the registry holds it. */
 export function ruleCheck<T>(rc: RuleCheck<T>): RuleCheck {

@@ -9,7 +9,7 @@ import { caseLoop } from '../checks/cases.ts';
 import { messageProblem } from '../checks/judge.ts';
 import { ruleSource, selectMember } from '../checks/plan.ts';
 import { observedIn, stateAnswerIds } from '../checks/session.ts';
-import type { Called, RuleCheck, RuleTarget } from '../checks/target.ts';
+import { type Called, RULE_CHECK_SHRINK_BUDGET, type RuleCheck, type RuleTarget } from '../checks/target.ts';
 import { send } from '../http/transport.ts';
 import type { ClientResult, ClientUnderTest } from '../mock/types.ts';
 import { missingEntityErrors } from '../rules/index.ts';
@@ -366,7 +366,7 @@ export function e2eCheck<T>(ctx: RuleContext, rc: RuleCheck<T>): E2eCheckDef {
         rc.cases.client,
         rc.arb,
         (v, log, i) => rc.run(e2eTarget(env, log), v, i),
-        rc.shrinkBudget,
+        rc.shrinkBudget ?? RULE_CHECK_SHRINK_BUDGET,
       ),
   };
 }
