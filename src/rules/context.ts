@@ -129,11 +129,12 @@ export function fromStateCheck(
   given: string,
   summary: string,
   run: (t: RuleTarget, input: Record<string, unknown>, ids: Record<string, string>) => Promise<void>,
-  opts: { isolate?: boolean } = {},
+  opts: { isolate?: boolean; suffix?: string } = {},
 ): RuleCheck {
   return ruleCheck({
     audiences: ['server', 'client-e2e'],
     severity: ctx.sev,
+    ...(opts.suffix ? { suffix: opts.suffix } : {}),
     summary,
     arb: requiredInput(ctx.set, ctx.op),
     shrinkBudget: 3,
@@ -142,7 +143,7 @@ export function fromStateCheck(
       // a listing of the caller's own holds what every check made: a fresh requester's, this one's
       if (opts.isolate) await t.isolate();
       const ids = await t.state(given);
-      t.cover(`rule:${ctx.rule.id}`);
+      t.cover(`rule:${ctx.rule.id}${opts.suffix?.replaceAll('.', ':') ?? ''}`);
       await run(t, { ...extra, ...idInput(ctx.set, ctx.op, ids, extra) }, ids);
     },
   });
