@@ -8,7 +8,7 @@ import { E2eFailure, requiredInput } from '../client-checks/e2e-support.ts';
 import type { StoredEntity } from '../emulator/store.ts';
 import type { SpecProblem } from '../spec/load.ts';
 import { inputMembers } from '../spec/resolve.ts';
-import type { OperationSpec, SpecSet } from '../spec/types.ts';
+import type { OperationSpec, Severity, SpecSet } from '../spec/types.ts';
 import type { ErrorOutcome } from '../wire/codec.ts';
 import type { EngineContext, RuleContext, RuleValidationContext } from './types.ts';
 
@@ -129,11 +129,11 @@ export function fromStateCheck(
   given: string,
   summary: string,
   run: (t: RuleTarget, input: Record<string, unknown>, ids: Record<string, string>) => Promise<void>,
-  opts: { isolate?: boolean; suffix?: string } = {},
+  opts: { isolate?: boolean; severity?: Severity; suffix?: string } = {},
 ): RuleCheck {
   return ruleCheck({
     audiences: ['server', 'client-e2e'],
-    severity: ctx.sev,
+    severity: opts.severity ?? ctx.sev,
     ...(opts.suffix ? { suffix: opts.suffix } : {}),
     summary,
     arb: requiredInput(ctx.set, ctx.op),
@@ -143,7 +143,7 @@ export function fromStateCheck(
       // a listing of the caller's own holds what every check made: a fresh requester's, this one's
       if (opts.isolate) await t.isolate();
       const ids = await t.state(given);
-      t.cover(`rule:${ctx.rule.id}${opts.suffix?.replaceAll('.', ':') ?? ''}`);
+      t.cover(`rule:${ctx.rule.id}`);
       await run(t, { ...extra, ...idInput(ctx.set, ctx.op, ids, extra) }, ids);
     },
   });

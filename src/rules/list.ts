@@ -27,7 +27,6 @@ import type {
   SpecSet,
 } from '../spec/types.ts';
 import type { DecodedCall, Outcome } from '../wire/codec.ts';
-import { fromStateCheck } from './context.ts';
 import type { EngineContext, RuleContext, RuleKindModule } from './types.ts';
 import { createdFacts } from './values.ts';
 
@@ -381,87 +380,72 @@ function listing(ctx: RuleContext) {
   };
 }
 
-/** A list check of one case and no generated values (each case costs provider states). */
-function listCheck(
-  ctx: RuleContext,
-  suffix: string,
-  severity: Severity,
-  summary: string,
-  run: (t: RuleTarget) => Promise<void>,
-  audiences: RuleCheck['audiences'] = ['server', 'client-e2e'],
-): RuleCheck {
-  return ruleCheck({
-    audiences,
-    severity,
-    suffix,
-    summary,
-    arb: fc.constant(undefined),
-    shrinkBudget: 1,
-    cases: { server: 1, client: 1 },
-    run: (t) => {
-      t.cover(`rule:${ctx.rule.id}${suffix.replaceAll('.', ':')}`);
-      return run(t);
-    },
-  });
-}
-
 function listChecks(ctx: RuleContext, given: string, items: string): RuleCheck[] {
   const { set, op, rule, entity, ent } = ctx;
   const L = listing(ctx);
-  const out: RuleCheck[] = [
-    fromStateCheck(
-      ctx,
-      given,
-      `${op.operation} filtered on the ids of provider state ${given} lists its ${entity} in ${items}.`,
-      async (t, required, ids) => {
-        const filter = L.input(ids);
-        const key = L.key(ids);
-        const input: Record<string, unknown> = { ...required, ...filter };
-        // of members that exclude each other, only the filter's stays
-        for (const g of op.input.exclusive ?? [])
-          for (const m of g.members)
-            if (!(m in filter) && g.members.some((x) => x in filter)) delete input[m];
-        // pages are followed while the entity is not listed: a listing no filter narrows holds all
-        // of the caller's entities
-        const { c, output } = await L.walk(t, input, `filtered by ${JSON.stringify(filter)}`, {
-          pages: WALK_PAGES,
-          key,
-        });
-        const list = L.itemsOf(output);
-        if (!L.has(list, key))
-          t.fail(
-            `${op.operation} must list the ${entity} ${key} of provider state ${given}, but ${items} holds ${list.length} item(s) without it`,
-            c.raw,
-          );
-        if (rule.count && output[rule.count] !== undefined && Number(output[rule.count]) !== list.length)
-          t.fail(
-            `${op.operation}: ${rule.count} is ${show(output[rule.count])}, but ${items} holds ${list.length} item(s)`,
-            c.raw,
-          );
-        if (rule.total && output[rule.total] !== undefined && Number(output[rule.total]) < list.length)
-          t.fail(
-            `${op.operation}: ${rule.total} is ${show(output[rule.total])}, fewer than the ${list.length} item(s) on the page`,
-            c.raw,
-          );
-      },
-      { isolate: rule.owned === true },
-    ),
-  ];
-  const check = (...a: Parameters<typeof listCheck> extends [unknown, ...infer R] ? R : never) =>
-    out.push(listCheck(ctx, ...a));
+  const out: RuleCheck[] = [];
+  // a list check of one case (each costs provider states), of a value of `arb` (default: none)
+  const check = <T = undefined>(
+    suffix: string,
+    severity: Severity,
+    summary: string,
+    run: (t: RuleTarget, value: T) => Promise<void>,
+    opts: { audiences?: RuleCheck['audiences']; arb?: fc.Arbitrary<T> } = {},
+  ) =>
+    out.push(
+      ruleCheck({
+        audiences: opts.audiences ?? ['server', 'client-e2e'],
+        severity,
+        suffix,
+        summary,
+        arb: opts.arb ?? (fc.constant(undefined) as fc.Arbitrary<T>),
+        shrinkBudget: 2,
+        cases: { server: 1, client: 1 },
+        run: (t, value) => {
+          t.cover(`rule:${rule.id}${suffix.replaceAll('.', ':')}`);
+          return run(t, value);
+        },
+      }),
+    );
   const pg = rule.pagination;
   const filters = Object.keys(rule.filter ?? {});
   const members = inputMembers(set, op);
-  // the state's entity, listed: a fresh requester's listing where the audience can (owned)
+  // the state's entity, listed (a fresh requester's listing where the audience can: owned):
+  // pages are followed while it is not, as a listing no filter narrows holds all of the caller's
   const found = async (t: RuleTarget) => {
     if (rule.owned) await t.isolate();
     const ids = await t.state(given);
     const key = L.key(ids);
-    const walked = await L.walk(t, L.input(ids), 'the listing', { pages: WALK_PAGES, key });
-    const item = L.itemsOf(walked.output).find((x) => x && typeof x === 'object' && L.keyOf(x) === key);
-    if (!item) t.fail(`${op.operation} must list the ${entity} ${key}, but it does not`, walked.c.raw);
-    return { ids, c: walked.c, item: item as Record<string, unknown> };
+    const input = L.input(ids);
+    const walked = await L.walk(t, input, `filtered by ${JSON.stringify(input)}`, { pages: WALK_PAGES, key });
+    const list = L.itemsOf(walked.output);
+    const item = list.find((x) => x && typeof x === 'object' && L.keyOf(x) === key);
+    if (!item)
+      t.fail(
+        `${op.operation} must list the ${entity} ${key} of provider state ${given}, but ${items} holds ${list.length} item(s) without it`,
+        walked.c.raw,
+      );
+    return { ids, c: walked.c, output: walked.output, item: item as Record<string, unknown> };
   };
+  check(
+    '',
+    ctx.sev,
+    `${op.operation} filtered on the ids of provider state ${given} lists its ${entity} in ${items}.`,
+    async (t) => {
+      const { c, output } = await found(t);
+      const list = L.itemsOf(output);
+      if (rule.count && output[rule.count] !== undefined && Number(output[rule.count]) !== list.length)
+        t.fail(
+          `${op.operation}: ${rule.count} is ${show(output[rule.count])}, but ${items} holds ${list.length} item(s)`,
+          c.raw,
+        );
+      if (rule.total && output[rule.total] !== undefined && Number(output[rule.total]) < list.length)
+        t.fail(
+          `${op.operation}: ${rule.total} is ${show(output[rule.total])}, fewer than the ${list.length} item(s) on the page`,
+          c.raw,
+        );
+    },
+  );
   check(
     '.as-created',
     ctx.sev,
@@ -542,45 +526,39 @@ function listChecks(ctx: RuleContext, given: string, items: string): RuleCheck[]
   if (madeBy && maker && rule.itemKey) {
     const keyMembers = rule.itemKey;
     const sent = new Map(inputMembers(set, maker).map((m) => [m.name, m]));
-    out.push(
-      ruleCheck({
-        audiences: ['server', 'client-e2e'],
-        severity: sev(rule.basis, madeBy.basis),
-        suffix: '.made-by',
-        summary: `After a successful ${maker.operation} from provider state ${madeBy.given}, ${op.operation} lists what it made.`,
-        arb: requiredInput(set, maker),
-        shrinkBudget: 2,
-        cases: { server: 1, client: 1 },
-        async run(t, extra) {
-          const ids = await t.state(madeBy.given);
-          t.cover(`rule:${rule.id}:made-by`);
-          const made = { ...extra, ...idInput(set, maker, ids, extra) };
-          await succeeds(
-            t,
-            maker,
-            made,
-            `${maker.operation} (a valid call from provider state ${madeBy.given})`,
-            maker.operation,
+    check(
+      '.made-by',
+      sev(rule.basis, madeBy.basis),
+      `After a successful ${maker.operation} from provider state ${madeBy.given}, ${op.operation} lists what it made.`,
+      async (t, extra) => {
+        const ids = await t.state(madeBy.given);
+        const made = { ...extra, ...idInput(set, maker, ids, extra) };
+        await succeeds(
+          t,
+          maker,
+          made,
+          `${maker.operation} (a valid call from provider state ${madeBy.given})`,
+          maker.operation,
+        );
+        // what the maker was sent (a money structure: its amount), else the state's ids
+        const key = keyText(
+          keyMembers,
+          Object.fromEntries(
+            keyMembers.map((m) => [
+              m,
+              made[m] !== undefined ? String(amountOf(made[m], sent.get(m))) : ids[m],
+            ]),
+          ),
+        );
+        const input = L.input(ids);
+        const { keys, c } = await L.walk(t, input, `after ${maker.operation}`);
+        if (!keys.includes(key))
+          t.fail(
+            `After a successful ${maker.operation}, ${op.operation} filtered by ${JSON.stringify(input)} must list the ${entity} it made (${key}), but its pages hold ${keys.length} item(s) without it`,
+            c.raw,
           );
-          // what the maker was sent (a money structure: its amount), else the state's ids
-          const key = keyText(
-            keyMembers,
-            Object.fromEntries(
-              keyMembers.map((m) => [
-                m,
-                made[m] !== undefined ? String(amountOf(made[m], sent.get(m))) : ids[m],
-              ]),
-            ),
-          );
-          const input = L.input(ids);
-          const { keys, c } = await L.walk(t, input, `after ${maker.operation}`);
-          if (!keys.includes(key))
-            t.fail(
-              `After a successful ${maker.operation}, ${op.operation} filtered by ${JSON.stringify(input)} must list the ${entity} it made (${key}), but its pages hold ${keys.length} item(s) without it`,
-              c.raw,
-            );
-        },
-      }),
+      },
+      { arb: requiredInput(set, maker) },
     );
   }
   if (!pg) return out;
@@ -639,7 +617,7 @@ function listChecks(ctx: RuleContext, given: string, items: string): RuleCheck[]
               c.raw,
             );
         },
-        ['server'],
+        { audiences: ['server'] },
       );
   }
   // pagination over a filter the provider state fills with exactly one entity

@@ -80,7 +80,10 @@ describe('the e2e catalogue', () => {
       const main = defs.filter((d) => want.includes(d.id));
       expect(main.map((d) => d.id).sort()).toEqual(want.sort());
       for (const d of defs.filter((x) => !want.includes(x.id) && !x.id.endsWith('.code')))
-        expect(want.some((w) => d.id.startsWith(`${w}.`)), d.id).toBe(true);
+        expect(
+          want.some((w) => d.id.startsWith(`${w}.`)),
+          d.id,
+        ).toBe(true);
       for (const d of main) {
         const [, operation, check] = d.id.split('/');
         const rule = set.apis[api].operations
