@@ -319,8 +319,8 @@ export const list: RuleKindModule = {
   },
 };
 
-/** What the checks of a list rule share: its inputs, the keys of its items and its page walks. */
-function listing(ctx: RuleContext) {
+/** The checks of a list rule, rule.<id>[.<suffix>] on a server, e2e.<id>[.<suffix>] through a client. */
+function listChecks(ctx: RuleContext, given: string, items: string): RuleCheck[] {
   const { set, op, rule, entity, ent } = ctx;
   // the key members as the API names them in a listed item (legacy shows a grant's WorkerId as
   // SubjectId), and their shapes (a legacy Price keys by its amount)
@@ -330,59 +330,47 @@ function listing(ctx: RuleContext) {
   const maxSize = largestPage(set, op, rule);
   const keyOf = (x: unknown) => itemKeyOf(rule, ent, x, shown, shape);
   const itemsOf = (output: Record<string, unknown>): unknown[] => {
-    const v = output[rule.items!];
+    const v = output[items];
     return v === undefined || v === null ? [] : Array.isArray(v) ? v : [v];
   };
   const has = (list: unknown[], key: string) =>
     list.some((x) => x && typeof x === 'object' && keyOf(x) === key);
-  return {
-    keyOf,
-    itemsOf,
-    has,
-    /** the rule's own input (e.g. a status to list), then the filters the state's ids fill */
-    input: (ids: Record<string, string>, only?: string) => ({
-      ...ruleInput(rule),
-      ...filterInput(op, rule, ids, only),
-    }),
-    /** the key of the entity a state made (its id, or the itemKey values the state fixes) */
-    key: (ids: Record<string, string>, state = rule.given) => stateKey(set, rule, entity, state, ids),
-    /**
-     * The pages from `first` on (up to `pages`; later ones as large as the model allows), until one
-     * holds `key`: every item, the last call and its output. With `mayRefuse`, a refusal ends the walk.
-     */
-    async walk(
-      t: RuleTarget,
-      first: Record<string, unknown>,
-      what: string,
-      opts: { pages?: number; key?: string; mayRefuse?: boolean } = {},
-    ) {
-      let input = first;
-      const all: unknown[] = [];
-      let c: Called | undefined;
-      let output: Record<string, unknown> = {};
-      for (let page = 1; page <= (opts.pages ?? 50); page++) {
-        const at = `${op.operation} (${what}${page === 1 ? '' : `, page ${page}`})`;
-        c = await t.call(op, input, at);
-        if (opts.mayRefuse && !c.ok) {
-          t.refusedAny(c, op, at);
-          break;
-        }
-        output = t.succeeded(c, op, at);
-        const got = itemsOf(output);
-        all.push(...got);
-        if (opts.key !== undefined && has(got, opts.key)) break;
-        const next = nextPage(rule, input, output, got.length, maxSize);
-        if (!next) break;
-        input = next;
+  // the rule's own input (e.g. a status to list), then the filters the state's ids fill
+  const listInput = (ids: Record<string, string>, only?: string) => ({
+    ...ruleInput(rule),
+    ...filterInput(op, rule, ids, only),
+  });
+  // the key of the entity a state made (its id, or the itemKey values the state fixes)
+  const keyFrom = (ids: Record<string, string>, state = given) => stateKey(set, rule, entity, state, ids);
+  // the pages from `first` on (up to `pages`), until one holds `key`: every item, the last call
+  // and its output; with `mayRefuse`, a refusal ends the walk
+  const walk = async (
+    t: RuleTarget,
+    first: Record<string, unknown>,
+    what: string,
+    opts: { pages?: number; key?: string; mayRefuse?: boolean } = {},
+  ) => {
+    let input = first;
+    const all: unknown[] = [];
+    let c: Called | undefined;
+    let output: Record<string, unknown> = {};
+    for (let page = 1; page <= (opts.pages ?? 50); page++) {
+      const at = `${op.operation} (${what}${page === 1 ? '' : `, page ${page}`})`;
+      c = await t.call(op, input, at);
+      if (opts.mayRefuse && !c.ok) {
+        t.refusedAny(c, op, at);
+        break;
       }
-      return { all, keys: all.map(keyOf), c: c!, output };
-    },
+      output = t.succeeded(c, op, at);
+      const got = itemsOf(output);
+      all.push(...got);
+      if (opts.key !== undefined && has(got, opts.key)) break;
+      const next = nextPage(rule, input, output, got.length, maxSize);
+      if (!next) break;
+      input = next;
+    }
+    return { keys: all.map(keyOf), c: c!, output };
   };
-}
-
-function listChecks(ctx: RuleContext, given: string, items: string): RuleCheck[] {
-  const { set, op, rule, entity, ent } = ctx;
-  const L = listing(ctx);
   const out: RuleCheck[] = [];
   // a list check of one case (each costs provider states), of a value of `arb` (default: none)
   const check = <T = undefined>(
@@ -415,11 +403,11 @@ function listChecks(ctx: RuleContext, given: string, items: string): RuleCheck[]
   const found = async (t: RuleTarget) => {
     if (rule.owned) await t.isolate();
     const ids = await t.state(given);
-    const key = L.key(ids);
-    const input = L.input(ids);
-    const walked = await L.walk(t, input, `filtered by ${JSON.stringify(input)}`, { pages: WALK_PAGES, key });
-    const list = L.itemsOf(walked.output);
-    const item = list.find((x) => x && typeof x === 'object' && L.keyOf(x) === key);
+    const key = keyFrom(ids);
+    const input = listInput(ids);
+    const walked = await walk(t, input, `filtered by ${JSON.stringify(input)}`, { pages: WALK_PAGES, key });
+    const list = itemsOf(walked.output);
+    const item = list.find((x) => x && typeof x === 'object' && keyOf(x) === key);
     if (!item)
       t.fail(
         `${op.operation} must list the ${entity} ${key} of provider state ${given}, but ${items} holds ${list.length} item(s) without it`,
@@ -433,7 +421,7 @@ function listChecks(ctx: RuleContext, given: string, items: string): RuleCheck[]
     `${op.operation} filtered on the ids of provider state ${given} lists its ${entity} in ${items}.`,
     async (t) => {
       const { c, output } = await found(t);
-      const list = L.itemsOf(output);
+      const list = itemsOf(output);
       if (rule.count && output[rule.count] !== undefined && Number(output[rule.count]) !== list.length)
         t.fail(
           `${op.operation}: ${rule.count} is ${show(output[rule.count])}, but ${items} holds ${list.length} item(s)`,
@@ -486,8 +474,8 @@ function listChecks(ctx: RuleContext, given: string, items: string): RuleCheck[]
       async (t) => {
         await t.isolate();
         const ids = await t.state(given, 'other');
-        const key = L.key(ids);
-        const { keys, c } = await L.walk(t, L.input(ids), 'by a non-owner', { key, mayRefuse: true });
+        const key = keyFrom(ids);
+        const { keys, c } = await walk(t, listInput(ids), 'by a non-owner', { key, mayRefuse: true });
         if (keys.includes(key))
           t.fail(
             `${op.operation} signed by another requester must not list the owner's ${entity} ${key}, but it does`,
@@ -505,9 +493,9 @@ function listChecks(ctx: RuleContext, given: string, items: string): RuleCheck[]
       async (t) => {
         const ids = await t.state(given);
         const other = await t.state(given);
-        const input = L.input(ids, member);
-        const { keys, c } = await L.walk(t, input, `by ${member}`);
-        const [mine, theirs] = [L.key(ids), L.key(other)];
+        const input = listInput(ids, member);
+        const { keys, c } = await walk(t, input, `by ${member}`);
+        const [mine, theirs] = [keyFrom(ids), keyFrom(other)];
         if (!keys.includes(mine))
           t.fail(
             `${op.operation} filtered by ${JSON.stringify(input)} must list the ${entity} ${mine} of provider state ${given}, but its pages hold ${keys.length} item(s) without it`,
@@ -550,8 +538,8 @@ function listChecks(ctx: RuleContext, given: string, items: string): RuleCheck[]
             ]),
           ),
         );
-        const input = L.input(ids);
-        const { keys, c } = await L.walk(t, input, `after ${maker.operation}`);
+        const input = listInput(ids);
+        const { keys, c } = await walk(t, input, `after ${maker.operation}`);
         if (!keys.includes(key))
           t.fail(
             `After a successful ${maker.operation}, ${op.operation} filtered by ${JSON.stringify(input)} must list the ${entity} it made (${key}), but its pages hold ${keys.length} item(s) without it`,
@@ -569,7 +557,7 @@ function listChecks(ctx: RuleContext, given: string, items: string): RuleCheck[]
       members.find((m) => m.name === member)?.required === false &&
       !(op.input.exclusive ?? []).some((g) => g.exactlyOne && g.members.includes(member)),
   );
-  const unfiltered = { ...ruleInput(rule), [pg.size]: largestPage(set, op, rule) ?? pg.defaultSize };
+  const unfiltered = { ...ruleInput(rule), [pg.size]: maxSize ?? pg.defaultSize };
   const without = `without ${filters.join(', ')}`;
   if (filters.length && optionalFilter) {
     check(
@@ -580,8 +568,8 @@ function listChecks(ctx: RuleContext, given: string, items: string): RuleCheck[]
         // a fresh requester's listing holds what this check made, where the audience has one
         await t.isolate();
         const ids = await t.state(given);
-        const key = L.key(ids);
-        const { keys, c } = await L.walk(t, unfiltered, without, { pages: WALK_PAGES, key });
+        const key = keyFrom(ids);
+        const { keys, c } = await walk(t, unfiltered, without, { pages: WALK_PAGES, key });
         if (!keys.includes(key))
           t.fail(
             `${op.operation} ${without} must list the ${entity} ${key} of provider state ${given} among the caller's, but its pages hold ${keys.length} item(s) without it`,
@@ -610,8 +598,8 @@ function listChecks(ctx: RuleContext, given: string, items: string): RuleCheck[]
               `the states endpoint hands back no fresh requester (params.requester "fresh", docs/provider-states.md): ${op.operation} ${without} cannot be counted exactly`,
             );
           const ids = await t.state(given);
-          const { keys, c } = await L.walk(t, unfiltered, without);
-          if (keys.length !== made || !keys.includes(L.key(ids)))
+          const { keys, c } = await walk(t, unfiltered, without);
+          if (keys.length !== made || !keys.includes(keyFrom(ids)))
             t.fail(
               `${op.operation} ${without}, signed by a fresh requester that owns only the ${made} ${entity}(s) of provider state ${given}, must list exactly those, but its pages hold ${keys.length}: ${keys.join(', ') || '(none)'}`,
               c.raw,
@@ -631,12 +619,12 @@ function listChecks(ctx: RuleContext, given: string, items: string): RuleCheck[]
       `${op.operation} with ${pg.size}=1 over a filter matching one ${entity} lists exactly it; the next page is empty.`,
       async (t) => {
         const ids = await t.state(given);
-        const first: Record<string, unknown> = { ...L.input(ids), [pg.size]: 1 };
+        const first: Record<string, unknown> = { ...listInput(ids), [pg.size]: 1 };
         if (pg.style === 'page' && pg.page) first[pg.page] = 1;
         const c1 = await t.call(op, first, 'first page of size 1');
         const out1 = t.succeeded(c1, op, `${op.operation} with ${pg.size}=1`);
-        const page1 = L.itemsOf(out1);
-        const hit = L.has(page1, L.key(ids));
+        const page1 = itemsOf(out1);
+        const hit = has(page1, keyFrom(ids));
         if (page1.length !== 1 || !hit)
           t.fail(
             `${op.operation} with ${pg.size}=1 over a filter matching one ${entity} must return exactly that ${entity}, but ${items} holds ${page1.length} item(s)${hit ? '' : ' without it'}`,
@@ -653,7 +641,7 @@ function listChecks(ctx: RuleContext, given: string, items: string): RuleCheck[]
           next = { ...first, [pg.token]: out1[pg.token] };
         if (!next) return;
         const c2 = await t.call(op, next, 'next page');
-        const page2 = L.itemsOf(t.succeeded(c2, op, `${op.operation} for the next page`));
+        const page2 = itemsOf(t.succeeded(c2, op, `${op.operation} for the next page`));
         if (page2.length !== 0)
           t.fail(
             `${op.operation}: past the only ${entity} the next page must be empty, but ${items} holds ${page2.length} item(s)`,
@@ -673,7 +661,7 @@ function listChecks(ctx: RuleContext, given: string, items: string): RuleCheck[]
         const ids = await t.state(given);
         // base64 of a JSON object no server issued
         const token = Buffer.from(JSON.stringify({ conformance: 'not a token' }), 'utf8').toString('base64');
-        const c = await t.call(op, { ...L.input(ids), [pgToken]: token }, 'a token never issued');
+        const c = await t.call(op, { ...listInput(ids), [pgToken]: token }, 'a token never issued');
         t.refused(c, op, [invalid], `${op.operation} with a ${pgToken} the server never issued`);
       },
     );
@@ -690,12 +678,12 @@ function listChecks(ctx: RuleContext, given: string, items: string): RuleCheck[]
       async (t) => {
         const ids = await t.state(many);
         for (const size of [n - 1, n]) {
-          const input: Record<string, unknown> = { ...L.input(ids), [pg.size]: size };
+          const input: Record<string, unknown> = { ...listInput(ids), [pg.size]: size };
           if (pg.style === 'page' && pg.page) input[pg.page] = 1;
           const what = `${op.operation} with ${pg.size}=${size} over ${over}`;
           const c = await t.call(op, input, `first page of size ${size}`);
           const output = t.succeeded(c, op, what);
-          const list = L.itemsOf(output);
+          const list = itemsOf(output);
           // a short page is allowed (the page walk checks the rest); an empty or oversized one is not
           if (list.length === 0 || list.length > size)
             t.fail(
@@ -723,8 +711,8 @@ function listChecks(ctx: RuleContext, given: string, items: string): RuleCheck[]
       const ids = await t.state(many);
       // without a page size the default page (pagination.defaultSize) holds them all
       if (pg.defaultSize >= n) {
-        const c = await t.call(op, L.input(ids), 'default page size');
-        const list = L.itemsOf(t.succeeded(c, op, `${op.operation} without ${pg.size}`));
+        const c = await t.call(op, listInput(ids), 'default page size');
+        const list = itemsOf(t.succeeded(c, op, `${op.operation} without ${pg.size}`));
         if (list.length !== n)
           t.fail(
             `${op.operation} without ${pg.size} over ${over} must list all ${n} (the default page holds ${pg.defaultSize}), but ${items} holds ${list.length}`,
@@ -734,7 +722,7 @@ function listChecks(ctx: RuleContext, given: string, items: string): RuleCheck[]
       // walk pages of n-1: every entity exactly once, no page over the size, then an empty page
       const size = n - 1;
       const seen: string[] = [];
-      let input: Record<string, unknown> = { ...L.input(ids), [pg.size]: size };
+      let input: Record<string, unknown> = { ...listInput(ids), [pg.size]: size };
       let last: Called | undefined;
       const echoes = pg.style === 'page' && pg.page && outputMembers(set, op).some((m) => m.name === pg.page);
       for (let pageNo = 1; ; pageNo++) {
@@ -748,7 +736,7 @@ function listChecks(ctx: RuleContext, given: string, items: string): RuleCheck[]
         const c = await t.call(op, input, `page ${pageNo} of size ${size}`);
         last = c;
         const output = t.succeeded(c, op, what);
-        const got = L.itemsOf(output).map(L.keyOf);
+        const got = itemsOf(output).map(keyOf);
         if (got.length > size) t.fail(`${what} holds ${got.length} item(s), more than the page size`, c.raw);
         const again = got.filter((id) => seen.includes(id));
         if (again.length)
@@ -772,7 +760,7 @@ function listChecks(ctx: RuleContext, given: string, items: string): RuleCheck[]
         if (typeof token !== 'string' || token === '') break;
         input = { ...input, [pg.token!]: token };
       }
-      const mine = L.key(ids, many);
+      const mine = keyFrom(ids, many);
       if (seen.length !== n || !seen.includes(mine))
         t.fail(
           `Walking the pages of ${op.operation} with ${pg.size}=${size} over ${over} must give each of them once, but it gave ${seen.length}: ${seen.join('; ') || '(none)'}${seen.includes(mine) ? '' : ` (without ${mine})`}`,
@@ -796,10 +784,10 @@ function listChecks(ctx: RuleContext, given: string, items: string): RuleCheck[]
             const what = `${op.operation} with ${member}=${JSON.stringify([v])} over the ${n} ${entity}s of provider state ${many}`;
             const c = await t.call(
               op,
-              { ...L.input(ids), [member]: [v], [pg.size]: n },
+              { ...listInput(ids), [member]: [v], [pg.size]: n },
               `${member} ${String(v)}`,
             );
-            const list = L.itemsOf(t.succeeded(c, op, what));
+            const list = itemsOf(t.succeeded(c, op, what));
             const wrong = list.filter(
               (x) => !x || typeof x !== 'object' || (x as Record<string, unknown>)[field] !== v,
             );
@@ -819,7 +807,7 @@ function listChecks(ctx: RuleContext, given: string, items: string): RuleCheck[]
       async (t) => {
         const ids = await t.state(many);
         const other = await t.state(given);
-        const c1 = await t.call(op, { ...L.input(ids), [pg.size]: n - 1 }, 'first page');
+        const c1 = await t.call(op, { ...listInput(ids), [pg.size]: n - 1 }, 'first page');
         const token = t.succeeded(c1, op, `${op.operation} with ${pg.size}=${n - 1}`)[pgToken];
         if (typeof token !== 'string' || token === '')
           t.fail(
@@ -828,7 +816,7 @@ function listChecks(ctx: RuleContext, given: string, items: string): RuleCheck[]
           );
         const c2 = await t.call(
           op,
-          { ...L.input(other), [pg.size]: n - 1, [pgToken]: token },
+          { ...listInput(other), [pg.size]: n - 1, [pgToken]: token },
           'the token with another filter',
         );
         t.refused(c2, op, [invalid], `${op.operation} with a ${pgToken} issued for other filter values`);
