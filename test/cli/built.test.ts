@@ -40,8 +40,9 @@ beforeAll(async () => {
   bin = join(pkg, 'bin', 'mturk-conformance.mjs');
   for (const d of ['bin', 'src', 'suites', 'scripts', 'package.json', 'tsconfig.json', 'tsconfig.build.json'])
     await cp(join(ROOT, d), join(pkg, d), { recursive: true });
-  // read-only data the runs read
-  for (const d of ['specs', 'fixtures', 'examples']) await symlink(join(ROOT, d), join(pkg, d));
+  // read-only data the runs read; the example drivers copied (they find dist/ next to themselves)
+  for (const d of ['specs', 'fixtures']) await symlink(join(ROOT, d), join(pkg, d));
+  await cp(join(ROOT, 'examples', 'drivers'), join(pkg, 'examples', 'drivers'), { recursive: true });
   await linkModules(true);
   // npm run build, step by step
   await run(process.execPath, ['scripts/build.mjs', 'clean'], { cwd: pkg });
@@ -93,6 +94,13 @@ describe('a copy of the package', () => {
       const client = await cli(clientArgs, { cwd, env: DEBUG, bin });
       expect(client.code).toBe(0);
       expect((await summary(cwd, 'c')).passed).toBeGreaterThan(0);
+      // the example driver over the project's own SOAP client loads dist/ as well
+      const driver = `'${process.execPath}' '${join(pkg, 'examples', 'drivers', 'legacy-soap-driver.mjs')}'`;
+      const soapArgs = ['client', '--driver', driver, '--api', '2014-08-15', '--operations', 'GetAssignment'];
+      soapArgs.push('--runs', '2', '--seed', '1', '--no-progress', '--report-dir', 's');
+      const soap = await cli(soapArgs, { cwd, env: DEBUG, bin });
+      expect(soap.code).toBe(0);
+      expect((await summary(cwd, 's')).passed).toBeGreaterThan(0);
     } finally {
       await linkModules(true);
     }
