@@ -17,15 +17,7 @@ import {
   outputMembers,
   ruleInput,
 } from '../spec/resolve.ts';
-import type {
-  Api,
-  EntitySpec,
-  OperationSpec,
-  ResolvedMember,
-  RuleSpec,
-  Severity,
-  SpecSet,
-} from '../spec/types.ts';
+import type { OperationSpec, ResolvedMember, RuleSpec, Severity, SpecSet } from '../spec/types.ts';
 import type { DecodedCall, Outcome } from '../wire/codec.ts';
 import type { EngineContext, RuleContext, RuleKindModule } from './types.ts';
 import { createdFacts } from './values.ts';
@@ -322,13 +314,25 @@ export const list: RuleKindModule = {
 /** The checks of a list rule, rule.<id>[.<suffix>] on a server, e2e.<id>[.<suffix>] through a client. */
 function listChecks(ctx: RuleContext, given: string, items: string): RuleCheck[] {
   const { set, op, rule, entity, ent } = ctx;
-  // the key members as the API names them in a listed item (legacy shows a grant's WorkerId as
-  // SubjectId), and their shapes (a legacy Price keys by its amount)
-  const shown = shownNames(set, op.api, entity);
-  const shape = itemShape(set, op, rule);
+  // the members that tell listed items apart (the rule's itemKey, else the entity's id), the names
+  // the API gives them in an item (legacy shows a grant's WorkerId as SubjectId) and their shapes
+  const keyNames = rule.itemKey ?? [ent.id];
+  const shown = set.model.entities[entity]?.names?.[op.api]?.fields ?? {};
+  const shape = new Map(
+    (outputMembers(set, op).find((m) => m.name === items)?.item?.members ?? []).map((m) => [m.name, m]),
+  );
   // later pages of a walk are as large as the model allows
   const maxSize = largestPage(set, op, rule);
-  const keyOf = (x: unknown) => itemKeyOf(rule, ent, x, shown, shape);
+  // a listed item's key: amounts and ids as the strings the wire carries (a legacy Price: its amount)
+  const keyOf = (x: unknown) => {
+    if (!x || typeof x !== 'object') return String(x);
+    const item = x as Record<string, unknown>;
+    const text = (v: unknown) => (v === undefined ? undefined : String(v));
+    return keyText(
+      keyNames,
+      Object.fromEntries(keyNames.map((m) => [m, text(amountOf(item[shown[m] ?? m], shape.get(m)))])),
+    );
+  };
   const itemsOf = (output: Record<string, unknown>): unknown[] => {
     const v = output[items];
     return v === undefined || v === null ? [] : Array.isArray(v) ? v : [v];
@@ -340,8 +344,15 @@ function listChecks(ctx: RuleContext, given: string, items: string): RuleCheck[]
     ...ruleInput(rule),
     ...filterInput(op, rule, ids, only),
   });
-  // the key of the entity a state made (its id, or the itemKey values the state fixes)
-  const keyFrom = (ids: Record<string, string>, state = given) => stateKey(set, rule, entity, state, ids);
+  // the key of the entity a state made: each key member from the ids the state returned, else the
+  // literal value it gives the first entity of the kind it makes (the loader checks one fixes it)
+  const keyFrom = (ids: Record<string, string>, state = given) => {
+    const made = set.model.states[state]?.creates.find((c) => c.entity === entity);
+    return keyText(
+      keyNames,
+      Object.fromEntries(keyNames.map((m) => [m, ids[m] ?? literal(made?.fields?.[m])])),
+    );
+  };
   // the pages from `first` on (up to `pages`), until one holds `key`: every item, the last call
   // and its output; with `mayRefuse`, a refusal ends the walk
   const walk = async (
@@ -512,7 +523,6 @@ function listChecks(ctx: RuleContext, given: string, items: string): RuleCheck[]
   const madeBy = rule.madeBy;
   const maker = madeBy ? set.apis[op.api].operations.get(madeBy.operation) : undefined;
   if (madeBy && maker && rule.itemKey) {
-    const keyMembers = rule.itemKey;
     const sent = new Map(inputMembers(set, maker).map((m) => [m.name, m]));
     check(
       '.made-by',
@@ -530,12 +540,9 @@ function listChecks(ctx: RuleContext, given: string, items: string): RuleCheck[]
         );
         // what the maker was sent (a money structure: its amount), else the state's ids
         const key = keyText(
-          keyMembers,
+          keyNames,
           Object.fromEntries(
-            keyMembers.map((m) => [
-              m,
-              made[m] !== undefined ? String(amountOf(made[m], sent.get(m))) : ids[m],
-            ]),
+            keyNames.map((m) => [m, made[m] !== undefined ? String(amountOf(made[m], sent.get(m))) : ids[m]]),
           ),
         );
         const input = listInput(ids);
@@ -857,11 +864,6 @@ function alternativeFilters(op: OperationSpec, rule: RuleSpec): string[] {
   );
 }
 
-/** The members that tell listed items apart: the rule's itemKey, else the entity's id. */
-function keyMembers(rule: RuleSpec, ent: EntitySpec): string[] {
-  return rule.itemKey ?? [ent.id];
-}
-
 function keyText(members: string[], values: Record<string, unknown>): string {
   // a decimal string compares by its value: "5", "5.0" and "5.00" are one amount
   const norm = (v: unknown) =>
@@ -871,60 +873,11 @@ function keyText(members: string[], values: Record<string, unknown>): string {
     : members.map((m) => `${m}=${JSON.stringify(norm(values[m]) ?? null)}`).join(', ');
 }
 
-/** The members of a listed item, by name: a money structure among them (a legacy Price) keys by its amount. */
-function itemShape(set: SpecSet, op: OperationSpec, rule: RuleSpec): Map<string, ResolvedMember> {
-  const list = outputMembers(set, op).find((m) => m.name === rule.items);
-  return new Map((list?.item?.members ?? []).map((m) => [m.name, m]));
-}
-
-/** A listed item's key (its id, or its itemKey members). */
-function itemKeyOf(
-  rule: RuleSpec,
-  ent: EntitySpec,
-  x: unknown,
-  shown: Record<string, string> = {},
-  shape?: Map<string, ResolvedMember>,
-): string {
-  if (!x || typeof x !== 'object') return String(x);
-  const rec = x as Record<string, unknown>;
-  const members = keyMembers(rule, ent);
-  // amounts and ids compare as the strings the wire carries (a money structure: its amount); a
-  // member the API names otherwise (model.json names) is read under that name
-  const text = (m: string) => {
-    const v = amountOf(rec[shown[m] ?? m], shape?.get(m));
-    return v === undefined ? undefined : String(v);
-  };
-  return keyText(members, Object.fromEntries(members.map((m) => [m, text(m)])));
-}
-
-/** The entity's fields the API names otherwise (model.json names), field → name. */
-function shownNames(set: SpecSet, api: Api, entity: string): Record<string, string> {
-  return set.model.entities[entity]?.names?.[api]?.fields ?? {};
-}
-
 /** A literal field value a provider state gives an entity (not a `$…` template). */
 function literal(v: unknown): string | undefined {
   return (typeof v === 'string' && !v.startsWith('$')) || typeof v === 'number' || typeof v === 'boolean'
     ? String(v)
     : undefined;
-}
-
-/**
- * The key of the entity a provider state made: its id; with an itemKey, each member from the ids
- * the state returned (under the member's name), else the literal value the state gives the first
- * entity of the kind it creates (the loader checks that one of them fixes every member).
- */
-export function stateKey(
-  set: SpecSet,
-  rule: RuleSpec,
-  entity: string,
-  state: string | undefined,
-  ids: Record<string, string>,
-): string {
-  const ent = set.model.entities[entity]!;
-  const made = state ? set.model.states[state]?.creates.find((c) => c.entity === entity) : undefined;
-  const members = keyMembers(rule, ent);
-  return keyText(members, Object.fromEntries(members.map((m) => [m, ids[m] ?? literal(made?.fields?.[m])])));
 }
 
 /** The largest page size the model allows (the page-size member's range), if it says. */
