@@ -53,6 +53,7 @@ export const exists: RuleKindModule = {
       const ex = await call(s, oneId(s));
       expectMessage(set, api, ex, accepted, `${op.operation} for an unknown ${select}`);
     });
+    // server only: a legacy error's Data is a wire element no client hands back
     if (ctx.dataKeys.length)
       ctx.add(`rule.${rule.id}.data`, ctx.codeSeverity, async (s) => {
         const id = oneId(s);
