@@ -1,6 +1,6 @@
 // What the server checks of the rule kinds (src/rules/<kind>.ts, `serverChecks`) share: fresh
-// provider states, the Data of a legacy error, and the entity as a provider state created it.
-// ("The failed call changed nothing" is a step of either audience: target.ts `unchanged`.)
+// provider states, the Data of a legacy error; and a step of either audience, the entity as a
+// provider state created it. ("The failed call changed nothing" is one too: target.ts `unchanged`.)
 import type { createdFacts } from '../rules/values.ts';
 import type { OperationSpec, ResolvedMember } from '../spec/types.ts';
 import { summary } from './judge.ts';
