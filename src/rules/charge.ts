@@ -3,17 +3,18 @@
 // with the rule's error. A server's balance is finite and unknown, so valid inputs ask for modest
 // amounts (1 cent to 1 dollar): a valid call must not fail for want of funds.
 import fc from 'fast-check';
-import { expectSuccess } from '../checks/judge.ts';
-import { minimalInput, sev } from '../checks/plan.ts';
+import { idInput } from '../checks/plan.ts';
 import { freshIds } from '../checks/rule-support.ts';
-import { CheckFailure, NotRun, type Session } from '../checks/session.ts';
+import type { Session } from '../checks/session.ts';
+import { type RuleCheck, type RuleTarget, ruleCheck, serverTarget, succeeds } from '../checks/target.ts';
+import { requiredInput } from '../client-checks/e2e-support.ts';
 import type { Store } from '../emulator/store.ts';
 import { fromCents, toCents } from '../emulator/store.ts';
 import { amountOf, inputMembers, moneyAsAmounts, moneyValue, outputMembers } from '../spec/resolve.ts';
 import type { Api, OperationSpec, SpecSet } from '../spec/types.ts';
 import type { Credentials, ErrorOutcome } from '../wire/codec.ts';
 import { stateFields } from './context.ts';
-import type { EngineContext, RuleKindModule, ServerRuleContext } from './types.ts';
+import type { EngineContext, RuleContext, RuleKindModule } from './types.ts';
 import { evalValue, inputsOf } from './values.ts';
 
 /** The input members whose value is charged. */
@@ -64,80 +65,8 @@ export function oneAtATime<T>(fn: () => Promise<T>): Promise<T> {
   return run;
 }
 
-/**
- * The provider state a charge check pays on, and whom it signs as: a fresh requester
- * (docs/provider-states.md), whose balance no other check and no earlier run spent, when the
- * target makes one; else the usual requester (its balance may be spent: the check is then not run).
- */
-export async function payerState(
-  s: Session,
-  op: OperationSpec,
-  given: string | undefined,
-): Promise<{ ids: Record<string, string>; as: Credentials | number }> {
-  if (given !== undefined)
-    try {
-      return await s.freshState(given);
-    } catch (e) {
-      if (!(e instanceof NotRun)) throw e;
-    }
-  return { ids: await freshIds(s, op, given), as: 0 };
-}
-
 /** What a charge check pays: far more than all the other checks of a run pay meanwhile. */
 export const LARGE_CHARGE = '500.00';
-
-/**
- * Check rule.<id>: the caller's AvailableBalance (read through the model's account observation)
- * drops by at least the amount of a successful call. Other checks run alongside and only ever
- * draw on the balance, at most a dollar a call, so the check pays a large amount (LARGE_CHARGE:
- * the charged input member, or the rule's `given` state makes the entity that costly): a server
- * that does not charge this call cannot make up the drop from the others' payments.
- */
-export function chargeChecks(ctx: ServerRuleContext): void {
-  const { set, op, rule } = ctx;
-  const api = op.api;
-  ctx.add(`rule.${rule.id}`, sev(rule.basis), async (s) => {
-    const { ids, as } = await payerState(s, op, rule.given);
-    const account = await accountOf(s, set, api, as);
-    const members = inputMembers(set, op);
-    const large = Object.fromEntries(
-      chargedMembers(op).map((m) => [
-        m,
-        moneyValue(
-          set,
-          members.find((x) => x.name === m),
-          LARGE_CHARGE,
-        ),
-      ]),
-    );
-    const sent = minimalInput(set, op, ids, s.config.seed, large);
-    const input = moneyAsAmounts(set, op, sent);
-    // the amount as the state made the entity and its parent (literal model fields) and the input says
-    const entity = op.behaviour.entity;
-    const parentEntity = set.model.entities[entity]?.parent?.entity;
-    const amount = toCents(
-      String(
-        evalValue(rule.amount, {
-          input,
-          now: new Date(),
-          fields: stateFields(set, rule.given ?? '', entity),
-          parent: stateFields(set, rule.given ?? '', parentEntity),
-        }) ?? '',
-      ),
-    );
-    if (!Number.isFinite(amount))
-      throw new Error(`${op.operation}: the amount ${rule.amount} has no value for this call`);
-    if (amount < toCents(LARGE_CHARGE))
-      throw new Error(
-        `${op.operation}: the state ${rule.given} makes a call of only ${fromCents(amount)}; a charge check needs ${LARGE_CHARGE}`,
-      );
-    const { before, after } = await paidOnce(s, op, rule.id, sent, amount, account, as);
-    if (before - after < amount)
-      throw new CheckFailure(
-        `After ${op.operation} for ${fromCents(amount)}, ${account.path} must drop by at least that much, but it went from ${fromCents(before)} to ${fromCents(after)}.`,
-      );
-  });
-}
 
 /** The caller's balance as a check reads it: the member shown and a reading in cents. */
 export interface AccountReader {
@@ -145,39 +74,27 @@ export interface AccountReader {
   balance(label: string): Promise<number>;
 }
 
-/**
- * The caller's balance, read through the model's account observation: the balance is the
- * account's, whichever API reads it (this API's observation, else another's).
- */
-export async function accountOf(
-  s: Session,
-  set: SpecSet,
-  api: Api,
-  as: Credentials | number = 0,
-): Promise<AccountReader> {
-  const observe = set.model.account?.observe ?? {};
-  const readApi = observe[api] ? api : ((Object.keys(observe)[0] as Api | undefined) ?? api);
-  const o = observe[readApi];
-  if (!o || !set.apis[readApi].operations.has(o.operation))
-    throw new NotRun('the account balance cannot be read (model.json account names no observe operation)');
-  await s.requireApi(readApi);
-  const readOp = set.apis[readApi].operations.get(o.operation)!;
+/** The caller's balance, read through the model's account observation in the target's API. */
+export function accountOn(t: RuleTarget): AccountReader {
+  const o = t.set.model.account?.observe?.[t.api];
+  const readOp = o && t.set.apis[t.api].operations.get(o.operation);
+  if (!o || !readOp)
+    return t.notRun(
+      `the account balance cannot be read in ${t.api} (model.json account names no observe operation)`,
+    );
   return {
     path: o.path,
     async balance(label) {
-      const ex = await s.call(readApi, o.operation, {}, { label, as });
-      const out = expectSuccess(set, readOp, ex, o.operation);
+      const c = await t.call(readOp, {}, label);
+      const out = t.succeeded(c, readOp, o.operation);
       // a legacy balance is a Price: its amount is what drops
       const shown = amountOf(
         out[o.path],
-        outputMembers(set, readOp).find((m) => m.name === o.path),
+        outputMembers(t.set, readOp).find((m) => m.name === o.path),
       );
       const cents = toCents(String(shown ?? ''));
       if (!Number.isFinite(cents))
-        throw new CheckFailure(
-          `${o.operation} must show ${o.path} as an amount, but it is ${JSON.stringify(shown)}.`,
-          ex,
-        );
+        t.fail(`${o.operation} must show ${o.path} as an amount, but it is ${JSON.stringify(shown)}`, c.raw);
       return cents;
     },
   };
@@ -187,28 +104,101 @@ export async function accountOf(
  * The balance before and after one valid call of `op` that costs `amount` (cents). The large
  * payments of two checks must not overlap: one at a time in this process.
  */
-export function paidOnce(
-  s: Session,
+export function paidOnceOn(
+  t: RuleTarget,
   op: OperationSpec,
   ruleId: string,
   input: Record<string, unknown>,
   amount: number,
   account: AccountReader,
-  as: Credentials | number = 0,
 ): Promise<{ before: number; after: number }> {
   return oneAtATime(async () => {
     const before = await account.balance('balance before');
-    if (before < amount)
-      throw new NotRun(`the balance (${fromCents(before)}) cannot pay ${fromCents(amount)}`);
-    s.cover(`rule:${ruleId}`);
-    expectSuccess(
-      s.set,
-      op,
-      await s.call(op.api, op.operation, input, { as }),
-      `${op.operation} (a valid call)`,
-    );
+    if (before < amount) t.notRun(`the balance (${fromCents(before)}) cannot pay ${fromCents(amount)}`);
+    t.cover(`rule:${ruleId}`);
+    await succeeds(t, op, input, `${op.operation} (a valid call)`);
     return { before, after: await account.balance('balance after') };
   });
+}
+
+// The cascade kind's server check pays through these three, on its session as the server target;
+// payerState makes a fresh requester the caller where the target has one, so `as` is the caller.
+export async function payerState(s: Session, op: OperationSpec, given: string | undefined) {
+  await s.isolate();
+  return { ids: await freshIds(s, op, given), as: 0 as Credentials | number };
+}
+export const accountOf = async (s: Session, _set: SpecSet, api: Api, _as?: Credentials | number) =>
+  accountOn(serverTarget(s, api));
+export const paidOnce = (
+  s: Session,
+  op: OperationSpec,
+  ...[ruleId, input, amount, account]: [string, Record<string, unknown>, number, AccountReader, unknown?]
+) => paidOnceOn(serverTarget(s, op.api), op, ruleId, input, amount, account);
+
+/**
+ * Check rule.<id> on a server, e2e.<id> through a client: the caller's AvailableBalance (read
+ * through the model's account observation) drops by at least the amount of a successful call.
+ * Other checks run alongside and only ever draw on the balance, at most a dollar a call, so the
+ * check pays a large amount (LARGE_CHARGE: the charged input member, or the rule's `given` state
+ * makes the entity that costly): a server that does not charge this call cannot make up the drop
+ * from the others' payments. A server pays from a fresh requester's balance, where it makes one
+ * (a client signs as itself: its balance may be spent, and the check is then not run).
+ */
+function chargeChecks(ctx: RuleContext): RuleCheck[] {
+  const { set, op, rule } = ctx;
+  const given = rule.given;
+  if (!given) return [];
+  const members = inputMembers(set, op);
+  const large = Object.fromEntries(
+    chargedMembers(op).map((m) => [
+      m,
+      moneyValue(
+        set,
+        members.find((x) => x.name === m),
+        LARGE_CHARGE,
+      ),
+    ]),
+  );
+  const entity = op.behaviour.entity;
+  const parentEntity = set.model.entities[entity]?.parent?.entity;
+  return [
+    ruleCheck({
+      audiences: ['server', 'client-e2e'],
+      severity: ctx.sev,
+      summary: `A valid ${op.operation} from provider state ${given} that costs at least ${LARGE_CHARGE} lowers the caller's balance by at least its cost.`,
+      // no generated value bears on the amount, and every try pays LARGE_CHARGE: nothing is shrunk
+      arb: fc.noShrink(requiredInput(set, op)),
+      cases: { server: 1, client: 1 },
+      async run(t, extra) {
+        const account = accountOn(t);
+        await t.isolate();
+        const ids = await t.state(given);
+        const sent = { ...extra, ...idInput(set, op, ids, extra), ...large };
+        // the amount as the state made the entity and its parent (literal model fields) and the input says
+        const amount = toCents(
+          String(
+            evalValue(rule.amount, {
+              input: moneyAsAmounts(set, op, sent),
+              now: new Date(),
+              fields: stateFields(set, given, entity),
+              parent: stateFields(set, given, parentEntity),
+            }) ?? '',
+          ),
+        );
+        if (!Number.isFinite(amount))
+          throw new Error(`${op.operation}: the amount ${rule.amount} has no value for this call`);
+        if (amount < toCents(LARGE_CHARGE))
+          throw new Error(
+            `${op.operation}: the state ${given} makes a call of only ${fromCents(amount)}; a charge check needs ${LARGE_CHARGE}`,
+          );
+        const { before, after } = await paidOnceOn(t, op, rule.id, sent, amount, account);
+        if (before - after < amount)
+          t.fail(
+            `After ${op.operation} for ${fromCents(amount)}, ${account.path} must drop by at least that much, but it went from ${fromCents(before)} to ${fromCents(after)}`,
+          );
+      },
+    }),
+  ];
 }
 
 export const charge: RuleKindModule = {
@@ -237,5 +227,5 @@ export const charge: RuleKindModule = {
   // the model follows statuses, not the balance: a server's balance is its own (other checks, other
   // runs spend it), so the documented refusal for want of funds may come on any charged call
   predict: (ctx) => ({ maybe: [ctx.rule.error!] }),
-  serverChecks: chargeChecks,
+  checks: chargeChecks,
 };

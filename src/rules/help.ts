@@ -6,13 +6,13 @@
 // the items from the specs (an operation's summary and members, the protocol's ResponseGroup
 // values) and leaves out a name it does not know. Checks:
 //   rule.<id>   each value of `type` about a name the specs know (this operation, the first
-//               ResponseGroup value) answers an item of its `show` list with that name (the rule's basis).
-import { expectSuccess } from '../checks/judge.ts';
-import { minimalInput, sev } from '../checks/plan.ts';
-import { CheckFailure } from '../checks/session.ts';
+//               ResponseGroup value) answers an item of its `show` list with that name (the rule's
+//               basis); e2e.<id> the same through a client.
+import { type RuleCheck, ruleCheck } from '../checks/target.ts';
+import { requiredInput } from '../client-checks/e2e-support.ts';
 import { inputMembers, parameterByRole } from '../spec/resolve.ts';
 import type { OperationSpec, SpecSet } from '../spec/types.ts';
-import type { RuleKindModule, ServerRuleContext } from './types.ts';
+import type { RuleContext, RuleKindModule } from './types.ts';
 
 interface HelpRule {
   about: string;
@@ -65,32 +65,40 @@ function describe(set: SpecSet, op: OperationSpec, h: HelpRule, kind: string, ab
   return { [h.name]: about, ValidOperations: { Operation: [...ops.keys()] } };
 }
 
-function helpChecks(ctx: ServerRuleContext): void {
+function helpChecks(ctx: RuleContext): RuleCheck[] {
   const { set, op, rule } = ctx;
   const h = helpOf(rule);
-  if (!h) return;
-  const api = op.api;
-  ctx.add(`rule.${rule.id}`, sev(rule.basis), async (s) => {
-    s.cover(`rule:${rule.id}`);
-    const examples: Record<string, string | undefined> = {};
-    examples[h.operations.value] = op.operation;
-    examples[h.groups.value] = responseGroups(set, op)[0];
-    for (const [kind, about] of Object.entries(examples)) {
-      if (about === undefined) continue;
-      const input = { ...minimalInput(set, op, {}, s.config.seed), [h.about]: [about], [h.type]: kind };
-      const ex = await s.call(api, op.operation, input, { label: `${kind} ${about}` });
-      const out = expectSuccess(set, op, ex, `${op.operation} about the ${kind} ${about}`);
-      const items = out[shows(h)[kind]!];
-      const found =
-        Array.isArray(items) &&
-        items.some((x) => (x as Record<string, unknown> | undefined)?.[h.name] === about);
-      if (!found)
-        throw new CheckFailure(
-          `${op.operation} about the ${kind} ${about} must describe it in ${shows(h)[kind]} (an item whose ${h.name} is ${about}), but it does not.`,
-          ex,
-        );
-    }
-  });
+  if (!h) return [];
+  return [
+    ruleCheck({
+      audiences: ['server', 'client-e2e'],
+      severity: ctx.sev,
+      summary: `${op.operation} about ${op.operation} (and about a response group) describes it in ${h.operations.show} (${h.groups.show}).`,
+      arb: requiredInput(set, op),
+      cases: { server: 1, client: 1 },
+      shrinkBudget: 3,
+      async run(t, extra) {
+        t.cover(`rule:${rule.id}`);
+        const examples: Record<string, string | undefined> = {};
+        examples[h.operations.value] = op.operation;
+        examples[h.groups.value] = responseGroups(set, op)[0];
+        for (const [kind, about] of Object.entries(examples)) {
+          if (about === undefined) continue;
+          const c = await t.call(op, { ...extra, [h.about]: [about], [h.type]: kind }, `${kind} ${about}`);
+          const out = t.succeeded(c, op, `${op.operation} about the ${kind} ${about}`);
+          const items = out[shows(h)[kind]!];
+          const found =
+            Array.isArray(items) &&
+            items.some((x) => (x as Record<string, unknown> | undefined)?.[h.name] === about);
+          if (!found)
+            t.fail(
+              `${op.operation} about the ${kind} ${about} must describe it in ${shows(h)[kind]} (an item whose ${h.name} is ${about}), but it does not`,
+              c.raw,
+            );
+        }
+      },
+    }),
+  ];
 }
 
 const SHOWS = {
@@ -146,5 +154,5 @@ export const help: RuleKindModule = {
     ctx.output[show] = names.flatMap((n) => describe(ctx.set, ctx.op, h, kind, n) ?? []);
     return undefined;
   },
-  serverChecks: helpChecks,
+  checks: helpChecks,
 };

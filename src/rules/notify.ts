@@ -2,69 +2,82 @@
 // Worker the caller has work from in `statuses` (an assignment of the caller's, approved or
 // rejected) is messaged (the emulator records it in its outbox); any other Worker does not fail
 // the call but comes back in the output list `show` as the rule's `failure` item, with
-// `$worker` filled in. Checks:
+// `$worker` filled in. Checks (e2e.<id>… the same through a client, whose output shows it too):
 //   rule.<id>          a Worker with reviewed work from provider state `given` is not reported;
 //   rule.<id>.stranger a Worker who never worked for the caller is reported (the failure's basis).
 import fc from 'fast-check';
 import { patternString } from '../arbitraries/values.ts';
-import { expectSuccess } from '../checks/judge.ts';
-import { minimalInput, sev } from '../checks/plan.ts';
-import { freshIds } from '../checks/rule-support.ts';
-import { type Answered, CheckFailure } from '../checks/session.ts';
+import { idInput, sev } from '../checks/plan.ts';
+import { type Audience, type RuleCheck, type RuleTarget, ruleCheck } from '../checks/target.ts';
+import { requiredInput } from '../client-checks/e2e-support.ts';
 import { inputMembers } from '../spec/resolve.ts';
-import type { RuleKindModule, ServerRuleContext } from './types.ts';
+import type { RuleContext, RuleKindModule } from './types.ts';
 
 function listed(out: Record<string, unknown>, show: string, worker: string): boolean {
   const v = out[show];
   return Array.isArray(v) && v.some((x) => x && typeof x === 'object' && Object.values(x).includes(worker));
 }
 
-function notifyChecks(ctx: ServerRuleContext): void {
+/** A Worker id nobody worked as: the member's item pattern, else a fixed one. */
+function strangerId(ctx: RuleContext): fc.Arbitrary<string> {
+  const item = inputMembers(ctx.set, ctx.op).find((m) => m.name === ctx.rule.member)?.item;
+  const pattern = item?.constraints.find((c) => c.kind === 'pattern');
+  return pattern?.kind === 'pattern'
+    ? patternString(pattern.pattern, { min: 14, max: 14 }, true)
+    : fc.constant('A0STRANGER0000');
+}
+
+function notifyChecks(ctx: RuleContext): RuleCheck[] {
   const { set, op, rule } = ctx;
   const { member, show, given } = rule;
-  if (!member || !show || !given) return;
-  const api = op.api;
-  const call = async (s: Parameters<Parameters<ServerRuleContext['add']>[2]>[0], stranger: string) => {
-    const ids = await freshIds(s, op, given);
+  if (!member || !show || !given) return [];
+  // one call from `given` to its Worker (with reviewed work) and to a stranger: the output
+  const call = async (t: RuleTarget, stranger: string, extra: Record<string, unknown>) => {
+    const ids = await t.state(given);
     const known = ids.WorkerId ?? '';
-    const input = { ...minimalInput(set, op, ids, s.config.seed), [member]: [known, stranger] };
-    const ex: Answered = await s.call(api, op.operation, input);
-    return {
-      known,
-      out: expectSuccess(set, op, ex, `${op.operation} to a Worker with reviewed work and to a stranger`),
-      ex,
-    };
+    const input = { ...extra, ...idInput(set, op, ids, extra), [member]: [known, stranger] };
+    const c = await t.call(op, input);
+    const what = `${op.operation} to a Worker with reviewed work and to a stranger`;
+    return { known, out: t.succeeded(c, op, what), raw: c.raw };
   };
-  const strangerId = (seed: number) => {
-    const item = inputMembers(set, op).find((m) => m.name === member)?.item;
-    const pattern = item?.constraints.find((c) => c.kind === 'pattern');
-    return String(
-      fc.sample(
-        pattern?.kind === 'pattern'
-          ? patternString(pattern.pattern, { min: 14, max: 14 }, true)
-          : fc.constant('A0STRANGER0000'),
-        { seed, numRuns: 1 },
-      )[0],
-    );
+  const head = {
+    audiences: ['server', 'client-e2e'] as Audience[],
+    // the message itself bears on nothing checked: its long texts are not shrunk (every try costs
+    // a state, and fast-check would walk their every candidate past the budget)
+    arb: fc.tuple(strangerId(ctx), fc.noShrink(requiredInput(set, op))),
+    cases: { server: 1, client: 1 },
+    shrinkBudget: 3,
   };
-  ctx.add(`rule.${rule.id}`, sev(rule.basis), async (s) => {
-    s.cover(`rule:${rule.id}`);
-    const { known, out, ex } = await call(s, strangerId(s.config.seed));
-    if (listed(out, show, known))
-      throw new CheckFailure(
-        `${op.operation} must message ${known}, who has reviewed work of the caller's (provider state ${given}), but reports a failure for it in ${show}.`,
-        ex,
-      );
-  });
-  ctx.add(`rule.${rule.id}.stranger`, sev(rule.basis, rule.failureBasis), async (s) => {
-    const stranger = strangerId(s.config.seed + 1);
-    const { out, ex } = await call(s, stranger);
-    if (!listed(out, show, stranger))
-      throw new CheckFailure(
-        `${op.operation} must report ${stranger}, who never worked for the caller, in ${show}, but it does not.`,
-        ex,
-      );
-  });
+  return [
+    ruleCheck({
+      ...head,
+      severity: ctx.sev,
+      summary: `${op.operation} messages a Worker with reviewed work of the caller's (provider state ${given}): ${show} reports no failure for it.`,
+      async run(t, [stranger, extra]) {
+        t.cover(`rule:${rule.id}`);
+        const { known, out, raw } = await call(t, stranger, extra);
+        if (listed(out, show, known))
+          t.fail(
+            `${op.operation} must message ${known}, who has reviewed work of the caller's (provider state ${given}), but reports a failure for it in ${show}`,
+            raw,
+          );
+      },
+    }),
+    ruleCheck({
+      ...head,
+      severity: sev(rule.basis, rule.failureBasis),
+      suffix: '.stranger',
+      summary: `${op.operation} reports a Worker who never worked for the caller in ${show}.`,
+      async run(t, [stranger, extra]) {
+        const { out, raw } = await call(t, stranger, extra);
+        if (!listed(out, show, stranger))
+          t.fail(
+            `${op.operation} must report ${stranger}, who never worked for the caller, in ${show}, but it does not`,
+            raw,
+          );
+      },
+    }),
+  ];
 }
 
 export const notify: RuleKindModule = {
@@ -126,5 +139,5 @@ export const notify: RuleKindModule = {
     });
     return undefined;
   },
-  serverChecks: notifyChecks,
+  checks: notifyChecks,
 };

@@ -5,20 +5,20 @@
 // holds the points (`points`), the point's date member (`date`) and its value members (`values`:
 // a point carries one of them; `long` lists the statistics shown in the first, the others in the
 // second), and which input members the answer repeats (`echo`). The facts fix the shape of a
-// series, never its values (the service computes them from its history, some once a day), so:
+// series, never its values (the service computes them from its history, some once a day), so
+// (e2e.<id>… the same through a client):
 //   rule.<id>            from `given`, the daily period with a count of 3 gives exactly 3 points,
 //                        each with a date and a value (the rule's basis);
 //   rule.<id>.aggregate  every other period gives one point (`aggregateBasis`).
 // The emulator keeps no history: every point shows what `counts` computes from the store now
 // (entities of the caller's in those statuses, of the Worker named by `worker` when given), 0
 // for a statistic it cannot compute.
-import { expectSuccess } from '../checks/judge.ts';
-import { idInput, minimalInput, sev } from '../checks/plan.ts';
-import { freshIds } from '../checks/rule-support.ts';
-import { CheckFailure } from '../checks/session.ts';
+import { sev } from '../checks/plan.ts';
+import type { RuleCheck, RuleTarget } from '../checks/target.ts';
 import { inputMembers } from '../spec/resolve.ts';
 import type { Basis } from '../spec/types.ts';
-import type { RuleKindModule, ServerRuleContext } from './types.ts';
+import { fromStateCheck } from './context.ts';
+import type { RuleContext, RuleKindModule } from './types.ts';
 
 export interface Series {
   statistic: string;
@@ -46,64 +46,71 @@ function pointsOf(out: Record<string, unknown>, s: Series): Record<string, unkno
   return Array.isArray(v) ? (v as Record<string, unknown>[]) : undefined;
 }
 
-function statisticChecks(ctx: ServerRuleContext): void {
+/** A point's date as the audience hands it back: a Date (decoded), or a date's text (a client's JSON). */
+function isDate(v: unknown): boolean {
+  return v instanceof Date || (typeof v === 'string' && !Number.isNaN(Date.parse(v)));
+}
+
+function statisticChecks(ctx: RuleContext): RuleCheck[] {
   const { set, op, rule } = ctx;
   const s = seriesOf(rule);
-  if (!s || !rule.given) return;
+  if (!s || !rule.given) return [];
   const given = rule.given;
-  const api = op.api;
   const periods = (
     inputMembers(set, op)
       .find((m) => m.name === s.period)
       ?.constraints.find((c) => c.kind === 'enum') as { values: string[] } | undefined
   )?.values ?? [s.daily];
-  const series = async (
-    session: Parameters<Parameters<ServerRuleContext['add']>[2]>[0],
-    period: string,
-    count?: number,
-  ) => {
-    const ids = await freshIds(session, op, given);
-    const fixed: Record<string, unknown> = { [s.period]: period, ...(count ? { [s.count]: count } : {}) };
-    const input = { ...minimalInput(set, op, ids, session.config.seed, fixed), ...idInput(set, op, ids) };
-    if (!count) delete input[s.count];
-    const ex = await session.call(api, op.operation, input, {
-      label: `${period}${count ? ` × ${count}` : ''}`,
-    });
-    const out = expectSuccess(set, op, ex, `${op.operation} for ${input[s.statistic]} over ${period}`);
+  // the series of one period (count: its number of daily points), each point checked
+  const series = async (t: RuleTarget, input: Record<string, unknown>, period: string, count?: number) => {
+    const sent = { ...input, [s.period]: period, [s.count]: count };
+    if (!count) delete sent[s.count];
+    const c = await t.call(op, sent, `${period}${count ? ` × ${count}` : ''}`);
+    const out = t.succeeded(c, op, `${op.operation} for ${sent[s.statistic]} over ${period}`);
     const points = pointsOf(out, s) ?? [];
     for (const [i, p] of points.entries()) {
-      if (!(p?.[s.date] instanceof Date))
-        throw new CheckFailure(`${s.points} ${i + 1} must carry its ${s.date}, but it does not.`, ex);
+      if (!isDate(p?.[s.date]))
+        t.fail(`${s.points} ${i + 1} must carry its ${s.date}, but it does not`, c.raw);
       if (s.values.every((v) => p[v] === undefined))
-        throw new CheckFailure(
-          `${s.points} ${i + 1} must carry a value (${s.values.join(' or ')}), but it has neither.`,
-          ex,
+        t.fail(
+          `${s.points} ${i + 1} must carry a value (${s.values.join(' or ')}), but it has neither`,
+          c.raw,
         );
     }
-    return { points, ex };
+    return { points, raw: c.raw };
   };
-  ctx.add(`rule.${rule.id}`, sev(rule.basis), async (session) => {
-    session.cover(`rule:${rule.id}`);
-    const { points, ex } = await series(session, s.daily, DAILY);
-    if (points.length !== DAILY)
-      throw new CheckFailure(
-        `${op.operation} over ${s.daily} with ${s.count}=${DAILY} must answer ${DAILY} ${s.points} items (one a day, ending today), but it answered ${points.length}.`,
-        ex,
-      );
-  });
+  const daily = fromStateCheck(
+    ctx,
+    given,
+    `${op.operation} over ${s.daily} with ${s.count}=${DAILY} answers ${DAILY} ${s.points} items, each with a ${s.date} and a value.`,
+    async (t, input) => {
+      const { points, raw } = await series(t, input, s.daily, DAILY);
+      if (points.length !== DAILY)
+        t.fail(
+          `${op.operation} over ${s.daily} with ${s.count}=${DAILY} must answer ${DAILY} ${s.points} items (one a day, ending today), but it answered ${points.length}`,
+          raw,
+        );
+    },
+  );
   const aggregateBasis = rule.aggregateBasis as Basis | undefined;
-  if (aggregateBasis)
-    ctx.add(`rule.${rule.id}.aggregate`, sev(rule.basis, aggregateBasis), async (session) => {
-      session.cover(`rule:${rule.id}:aggregate`);
+  if (!aggregateBasis) return [daily];
+  const aggregate = fromStateCheck(
+    ctx,
+    given,
+    `${op.operation} over any period but ${s.daily} answers one ${s.points} (the aggregate).`,
+    async (t, input) => {
+      t.cover(`rule:${rule.id}:aggregate`);
       for (const period of periods.filter((p) => p !== s.daily)) {
-        const { points, ex } = await series(session, period);
+        const { points, raw } = await series(t, input, period);
         if (points.length !== 1)
-          throw new CheckFailure(
-            `${op.operation} over ${period} must answer one ${s.points} (the aggregate, dated today), but it answered ${points.length}.`,
-            ex,
+          t.fail(
+            `${op.operation} over ${period} must answer one ${s.points} (the aggregate, dated today), but it answered ${points.length}`,
+            raw,
           );
       }
-    });
+    },
+  );
+  return [daily, { ...aggregate, severity: sev(rule.basis, aggregateBasis), suffix: '.aggregate' }];
 }
 
 const DAY = 86_400_000;
@@ -197,5 +204,5 @@ export const statistic: RuleKindModule = {
     for (const e of s.echo ?? []) if (call.input[e] !== undefined) ctx.output[e] = call.input[e];
     return undefined;
   },
-  serverChecks: statisticChecks,
+  checks: statisticChecks,
 };
