@@ -196,24 +196,16 @@ export { StateFileError } from './emulator/persist.ts';
 export type { EmulatorClock } from './emulator/server.ts';
 export { TEST_CREDENTIALS } from './emulator/test-credentials.ts';
 export type { ClientTargetConfig } from './mock/types.ts';
-export {
-  exitCodeFor,
-  loadReports,
-  mergeShards,
-  renderBadge,
-  renderHtml,
-  renderJunit,
-  renderSummaryMd,
-  writeReportDir,
-} from './report/index.ts';
+export { renderBadge } from './report/badge.ts';
+export { renderHtml } from './report/html.ts';
+export { renderJunit } from './report/junit.ts';
+export { loadReports } from './report/load.ts';
+export { exitCodeFor, mergeShards } from './report/merge.ts';
+export { renderSummaryMd } from './report/summary-md.ts';
 export type { CheckResult, ConformanceReport, ReportSummary, ReportTarget } from './report/types.ts';
-export type {
-  RunConformanceOptions,
-  RunOutcome,
-  ServerTarget,
-  Target,
-  TargetCredentials,
-} from './runner/index.ts';
+export { writeReportDir } from './report/write.ts';
+export type { RunConformanceOptions, RunOutcome } from './runner/run.ts';
+export type { ServerTarget, Target, TargetCredentials } from './runner/types.ts';
 export { loadSpecs } from './spec/load.ts';
 export type { Api, SpecSet } from './spec/types.ts';
 export { RunError, runConformance, writeReports };

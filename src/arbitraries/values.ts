@@ -1,8 +1,7 @@
 // fast-check arbitraries for single member values, composed from the resolved
 // member (type + constraints). Nothing here knows an operation or a member name.
 import fc from 'fast-check';
-import { resolveMember } from '../spec/resolve.ts';
-import type { Api, Constraint, ResolvedMember, SpecSet } from '../spec/types.ts';
+import type { Constraint, ResolvedMember } from '../spec/types.ts';
 import { generateExact, lengthRange, parsePattern, prng } from './regex.ts';
 
 /** How long a string may get when the spec sets no upper bound. */
@@ -203,9 +202,4 @@ export function validValue(m: ResolvedMember, opts: ValueOptions = {}): fc.Arbit
 /** A value for an output member, as a server (or the mock) would send it; no bias to limits. */
 export function outputValue(m: ResolvedMember): fc.Arbitrary<unknown> {
   return validValue(m, { plain: true });
-}
-
-/** A value for a named shape of an API version (e.g. a whole output structure for the mock). */
-export function outputShapeValue(set: SpecSet, api: Api, shape: string): fc.Arbitrary<unknown> {
-  return outputValue(resolveMember(set, api, shape, { shape }));
 }

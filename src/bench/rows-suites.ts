@@ -4,14 +4,10 @@
 // (d) the client suite's checks with the bundled SDK client in-process (msw)
 //     and through the example SDK driver (a subprocess over HTTP), each beside
 //     the same client calling a trivial handler that answers `{}`.
-import { existsSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
-import { fileURLToPath } from 'node:url';
 import { round } from './rows-http.ts';
 import { startCeilingServer, startChildServer } from './servers.ts';
 import { type BenchRow, measured, notRun } from './types.ts';
-
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 function firstLine(e: unknown): string {
   return ((e as Error)?.message ?? String(e)).split('\n')[0] ?? 'error';
@@ -35,10 +31,6 @@ export async function serverSuiteRow(
   const id = 'server-suite';
   const target = '≥ 0.25 of ceiling';
   const what = `server suite vs emulator, both APIs, --runs ${settings.serverRuns} (requests sent / wall time)`;
-  const suiteDir = `${ROOT}suites/server`;
-  if (!existsSync(suiteDir) || !(await hasTestFiles(suiteDir))) {
-    return notRun(id, what, 'suites/server has no test files yet', target);
-  }
   let server: Awaited<ReturnType<typeof startChildServer>> | undefined;
   try {
     const [{ runConformance }, { TEST_CREDENTIALS }] = await Promise.all([
@@ -102,16 +94,6 @@ export async function serverSuiteRow(
   } finally {
     await server?.close();
   }
-}
-
-async function hasTestFiles(dir: string): Promise<boolean> {
-  const { readdirSync } = await import('node:fs');
-  const walk = (d: string, depth: number): boolean =>
-    depth < 6 &&
-    readdirSync(d, { withFileTypes: true }).some((e) =>
-      e.isDirectory() ? walk(`${d}/${e.name}`, depth + 1) : e.name.endsWith('.test.ts'),
-    );
-  return walk(dir, 0);
 }
 
 interface ClientMeasure {

@@ -169,10 +169,6 @@ export function settle(store: Store, rec: StoredEntity, now: Date): void {
   if (hit) store.update(rec, { [spec.status.field]: hit.status });
 }
 
-export function actionNames(set: SpecSet): string[] {
-  return Object.keys(set.model.actions ?? {});
-}
-
 export function isAction(set: SpecSet, name: string): boolean {
   return !!set.model.actions && Object.hasOwn(set.model.actions, name);
 }

@@ -5,7 +5,14 @@
 import { missingEntityErrors, type RuleKindModule, registryVersion, ruleKind } from '../rules/index.ts';
 import type { EngineContext } from '../rules/types.ts';
 import { appliesTo } from '../rules/when.ts';
-import { inputMembers, moneyAsAmounts, outputMembers, storedFields, violationOf } from '../spec/resolve.ts';
+import {
+  inputMembers,
+  isPlainObject,
+  moneyAsAmounts,
+  outputMembers,
+  storedFields,
+  violationOf,
+} from '../spec/resolve.ts';
 import { projectGroups, responseGroupParameter, unknownGroups } from '../spec/response-groups.ts';
 import type { OperationSpec, ResolvedMember, RuleSpec, SpecSet } from '../spec/types.ts';
 import type { DecodedCall, ErrorOutcome, Outcome } from '../wire/codec.ts';
@@ -15,10 +22,6 @@ export { type ProjectionContext, project, projectionContext } from './project.ts
 
 function err(error: string, values: Record<string, unknown>): ErrorOutcome {
   return { kind: 'error', error, values };
-}
-
-function isPlainObject(v: unknown): v is Record<string, unknown> {
-  return v !== null && typeof v === 'object' && !Array.isArray(v) && !(v instanceof Date);
 }
 
 /** Why a value does not have the member's type, or undefined when it does. */

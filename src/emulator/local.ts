@@ -5,6 +5,7 @@
 // (clock, Worker actions, save) is shared with the `emulator` command.
 import { HttpResponse, http, type RequestHandler } from 'msw';
 import { toWireRequest } from '../mock/handlers.ts';
+import { escapeRegExp } from '../spec/resolve.ts';
 import type { Credentials } from '../wire/codec.ts';
 import type { WireResponse } from '../wire/http-types.ts';
 import { applyAction, isAction } from './dynamics.ts';
@@ -279,8 +280,6 @@ export interface HandlerOptions {
   origins?: string[];
 }
 
-const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-
 /** msw request handlers that answer MTurk requests from the emulator's store (no network). */
 export function mturkHandlers(
   target: LocalEmulator | Emulator,
@@ -296,7 +295,7 @@ export function mturkHandlers(
     ...[...new Set(hosts)].map((h) => `https://${h}`),
   ];
   return origins.map((origin) =>
-    http.all(new RegExp(`^${escapeRe(origin.replace(/\/$/, ''))}(?:[/?]|$)`), async ({ request }) => {
+    http.all(new RegExp(`^${escapeRegExp(origin.replace(/\/$/, ''))}(?:[/?]|$)`), async ({ request }) => {
       const res = await emulator.handle(await toWireRequest(request));
       const headers = new Headers();
       for (const [k, v] of Object.entries(res.headers))

@@ -1,10 +1,7 @@
 // Projection of stored fields onto an output shape (the read and list rules hand entities back
 // through it).
+import { isPlainObject } from '../spec/resolve.ts';
 import type { ResolvedMember, SpecSet } from '../spec/types.ts';
-
-function isPlainObject(v: unknown): v is Record<string, unknown> {
-  return v !== null && typeof v === 'object' && !Array.isArray(v) && !(v instanceof Date);
-}
 
 /** What a projection needs from the model besides the stored fields. */
 export interface ProjectionContext {

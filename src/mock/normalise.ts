@@ -3,6 +3,7 @@
 // are replaced by stable placeholders, so a fixture compares equal until the
 // wire format itself changes. Ids are replaced by reference: the first id
 // seen becomes <id:1>, and the same value is the same reference everywhere.
+import { escapeRegExp } from '../spec/resolve.ts';
 import type { SpecSet } from '../spec/types.ts';
 import type { WireRequest, WireResponse } from '../wire/http-types.ts';
 import { parseQuery } from '../wire/http-types.ts';
@@ -51,7 +52,7 @@ export function normaliserRules(set?: SpecSet): NormaliserRules {
       signatures.add(legacyParam(set, 'signature').toLowerCase());
     }
   }
-  const escaped = idNames.map((n) => n.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
+  const escaped = idNames.map(escapeRegExp);
   return { ids: new RegExp(`(${['Id', ...escaped].join('|')})$`), clocks, signatures };
 }
 /** The ` (<epoch-ms>)` / ` (<epoch-ms> s)` suffix of error messages. */

@@ -1,5 +1,5 @@
-// Transports for the mock: a plain HTTP server on 127.0.0.1 (what the client suite uses),
-// msw's HTTP middleware on 127.0.0.1, or in-process interception with msw's setupServer.
+// Transports for the mock: a plain HTTP server on 127.0.0.1 (what the client suite uses), or
+// in-process interception with msw's setupServer.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { RequestHandler } from 'msw';
@@ -87,28 +87,6 @@ function writeWire(res: ServerResponse, answer: WireResponse): void {
   if (!typed && answer.body) headers['content-type'] = DEFAULT_CONTENT_TYPE;
   res.writeHead(answer.status, headers);
   res.end(answer.body);
-}
-
-/** Serves the msw handlers over HTTP on 127.0.0.1 on a free port (msw's HTTP middleware). */
-export async function startMockServer(handlers: RequestHandler[], port = 0): Promise<MockEndpoint> {
-  // loaded here: the middleware brings express along
-  const { createServer } = await import('@mswjs/http-middleware');
-  // the middleware package resolves msw's CommonJS typings; the handlers are the same objects
-  const app = createServer(...(handlers as never[]));
-  const server = await new Promise<import('node:http').Server>((resolve, reject) => {
-    const s = app.listen(port, '127.0.0.1', () => resolve(s));
-    s.once('error', reject);
-  });
-  server.keepAliveTimeout = 1000;
-  const { port: bound } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${bound}`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections?.();
-        server.close(() => resolve());
-      }),
-  };
 }
 
 /** The origin the in-process mock answers on; nothing listens there, msw intercepts it. */

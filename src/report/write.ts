@@ -60,7 +60,8 @@ export async function writeReportDir(
   return written;
 }
 
-async function exists(path: string): Promise<boolean> {
+/** Whether anything is at `path`. */
+export async function exists(path: string): Promise<boolean> {
   try {
     await access(path);
     return true;

@@ -3,7 +3,7 @@
 // first, one totals line, and where the report is.
 
 import { failureGroups, groupCount, listIds } from '../report/groups.ts';
-import { notRunShare, percentText, targetLabels } from '../report/merge.ts';
+import { firstLine, notRunShare, percentText, targetLabels } from '../report/merge.ts';
 import type { ConformanceReport } from '../report/types.ts';
 
 interface Cell {
@@ -16,10 +16,6 @@ interface Cell {
 function cellText(c: Cell | undefined): string {
   if (!c) return '-';
   return `${c.passed}/${c.failed}/${c.notRun}${c.expected ? ` (+${c.expected} xfail)` : ''}`;
-}
-
-function firstLine(text: string): string {
-  return (text.split(/\r?\n/, 1)[0] ?? '').trim();
 }
 
 /** One target's table: a row per operation, a column per API version, cells "passed/failed/not-run". */
@@ -82,13 +78,13 @@ export function renderFailures(report: ConformanceReport, limit = 10): string {
     if (group.results.length === 1) {
       lines.push(
         `  FAIL ${first.severity.padEnd(6)} ${first.id}`,
-        `       ${firstLine(first.detail) || 'failed'}`,
+        `       ${firstLine(first.detail).trim() || 'failed'}`,
       );
     } else {
       lines.push(
         `  FAIL ${groupCount(group)}: ${group.cause}`,
         `       checks: ${listIds(group.results)}`,
-        `       e.g. ${first.id}: ${firstLine(first.detail) || 'failed'}`,
+        `       e.g. ${first.id}: ${firstLine(first.detail).trim() || 'failed'}`,
       );
     }
     if (first.reproduce) lines.push(`       re-run: ${first.reproduce}`);
@@ -107,7 +103,7 @@ export function renderNotRun(report: ConformanceReport, limit = 3): string {
   const counts = new Map<string, number>();
   for (const r of report.results) {
     if (r.status !== 'not-run') continue;
-    const reason = firstLine(r.detail) || 'not run';
+    const reason = firstLine(r.detail).trim() || 'not run';
     counts.set(reason, (counts.get(reason) ?? 0) + 1);
   }
   if (counts.size === 0) return '';

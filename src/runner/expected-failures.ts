@@ -5,6 +5,7 @@
 // fails the run, so the list shrinks as the target improves.
 import { constants } from 'node:fs';
 import { copyFile, readFile, writeFile } from 'node:fs/promises';
+import { firstLine } from '../report/merge.ts';
 import type { CheckResult } from '../report/types.ts';
 import { RunError } from './types.ts';
 
@@ -217,7 +218,7 @@ export function updatedList(list: ExpectedFailures, results: readonly CheckResul
     if (out.length > 0 && out[out.length - 1]!.trim() !== '') out.push('');
     out.push(`# added by --update-expected-failures on ${now.toISOString().slice(0, 10)}`);
     for (const r of failing) {
-      const note = firstLine(r.detail).slice(0, 120);
+      const note = firstLine(r.detail).trim().slice(0, 120);
       out.push(note ? `${r.id}  ${note}` : r.id);
     }
   }
@@ -246,8 +247,4 @@ export async function updateExpectedFailuresFile(
   }
   if (existed || added.length > 0) await writeFile(list.file, text, 'utf8');
   return { added, removed, text, ...(backup ? { backup } : {}) };
-}
-
-function firstLine(text: string): string {
-  return (text.split(/\r?\n/, 1)[0] ?? '').trim();
 }

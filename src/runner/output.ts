@@ -9,7 +9,7 @@ import { renderJunit } from '../report/junit.ts';
 import { REPORT_FILE } from '../report/load.ts';
 import { mergeShards, targetSlugs } from '../report/merge.ts';
 import type { ConformanceReport } from '../report/types.ts';
-import { writeReportDir } from '../report/write.ts';
+import { exists, writeReportDir } from '../report/write.ts';
 import { RunError } from './types.ts';
 
 /** Lists the files this tool wrote in a report directory. */
@@ -135,15 +135,6 @@ export function combineJunit(documents: readonly string[]): string {
     '</testsuites>',
     '',
   ].join('\n');
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await stat(path);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /**

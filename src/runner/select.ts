@@ -1,11 +1,8 @@
 // Selecting checks: --check takes ids or globs (`*` matches within and across
 // the parts of an id), and --shard i/n takes every n-th check of the sorted id
 // list, so n shards of one run together hold each check exactly once.
+import { escapeRegExp } from '../spec/resolve.ts';
 import { RunError } from './types.ts';
-
-function escapeRegExp(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-}
 
 function patternSource(pattern: string): string {
   return pattern.split('*').map(escapeRegExp).join('\\S*');

@@ -180,6 +180,11 @@ export function templatePlaceholders(template: string): string[] {
   return [...new Set([...template.matchAll(/\{([A-Za-z]+)\}/g)].map((m) => m[1]!))];
 }
 
+/** A JSON-like object: not null, an array or a Date. */
+export function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return v !== null && typeof v === 'object' && !Array.isArray(v) && !(v instanceof Date);
+}
+
 /** `s` as a regular expression that matches exactly it. */
 export const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 

@@ -70,6 +70,23 @@ export type DecodedAnswer =
     }
   | { kind: 'garbage'; status: number; problems: string[] };
 
+/** A request refused while decoding: the error (by id) and the values that fill its message. */
+export function decodeFailure(
+  api: Api,
+  error: string,
+  values: Record<string, unknown>,
+  operation?: string,
+): DecodeResult & { ok: false } {
+  return operation === undefined
+    ? { ok: false, api, outcome: { kind: 'error', error, values } }
+    : { ok: false, api, operation, outcome: { kind: 'error', error, values } };
+}
+
+/** Where in an API's protocol spec a problem lies: its file (as loaded) and a JSON pointer. */
+export function protocolPointer(set: SpecSet, api: Api, path: string): string {
+  return `${set.files.get(set.apis[api].protocol) ?? `protocols/${api}.json`}#${path}`;
+}
+
 export interface ServerCodecOptions {
   /** returns the secret for an access key id, or undefined when the key is unknown */
   lookupSecret: (accessKeyId: string) => string | undefined;

@@ -20,6 +20,12 @@ export interface WireResponse {
   body: string;
 }
 
+/** A request's path without its query (a path may still carry one). */
+export function requestPath(req: WireRequest): string {
+  const q = req.path.indexOf('?');
+  return q === -1 ? req.path : req.path.slice(0, q);
+}
+
 /** Case-insensitive header lookup; the exact lower-case key wins when both exist. */
 export function headerValue(headers: Record<string, string>, name: string): string | undefined {
   const lower = name.toLowerCase();

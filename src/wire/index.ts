@@ -1,11 +1,9 @@
-// Codec selection: by API version, or by what a request looks like on the wire.
-import { loadSpecs } from '../spec/load.ts';
+// Codec selection: by API version and wire form (what a request itself is: src/record/wire-form.ts).
 import type { Api, SpecSet } from '../spec/types.ts';
 import type { Codec } from './codec.ts';
-import type { WireRequest } from './http-types.ts';
-import { createJson11Codec, JSON11_API, json11Codec, json11Operation } from './json11.ts';
-import { createLegacyCodec, LEGACY_API, legacyCodec, legacyOperation } from './legacy.ts';
-import { createSoapCodec, SOAP_WIRE, soapCodec, soapOperation } from './soap.ts';
+import { createJson11Codec, json11Codec } from './json11.ts';
+import { createLegacyCodec, LEGACY_API, legacyCodec } from './legacy.ts';
+import { createSoapCodec, SOAP_WIRE, soapCodec } from './soap.ts';
 
 export type * from './codec.ts';
 export { json11Codec, legacyCodec, SOAP_WIRE, soapCodec };
@@ -46,11 +44,3 @@ export function codecsFor(set: SpecSet): readonly Codec[] {
 
 /** The codecs hold nothing but the spec set: one pair per set is enough. */
 const codecsCache = new WeakMap<SpecSet, readonly Codec[]>();
-
-/** Which API a request is for: 2017-01-17 by its target header, 2014-08-15 by its Operation parameter. */
-export function detectApi(req: WireRequest, set: SpecSet = loadSpecs()): Api | undefined {
-  if (json11Operation(set, req) !== undefined) return JSON11_API;
-  if (legacyOperation(set, req) !== undefined) return LEGACY_API;
-  if (soapOperation(set, req) !== undefined) return LEGACY_API;
-  return undefined;
-}

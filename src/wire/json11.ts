@@ -2,18 +2,27 @@
 // Every name, status, header and envelope field comes from specs/protocols/2017-01-17.json
 // and specs/errors.json; this file only knows how JSON 1.1 works in general.
 import { loadSpecs } from '../spec/load.ts';
-import { fillErrorMessage, fillMessage, outputMembers, resolveMembers } from '../spec/resolve.ts';
+import {
+  escapeRegExp,
+  fillErrorMessage,
+  fillMessage,
+  isPlainObject,
+  outputMembers,
+  resolveMembers,
+} from '../spec/resolve.ts';
 import type { Api, ErrorSpec, ProtocolFile, ResolvedMember, SpecSet } from '../spec/types.ts';
-import type {
-  Codec,
-  Credentials,
-  DecodedAnswer,
-  DecodeResult,
-  ErrorOutcome,
-  Outcome,
-  ServerCodecOptions,
+import {
+  type Codec,
+  type Credentials,
+  type DecodedAnswer,
+  type DecodeResult,
+  decodeFailure,
+  type ErrorOutcome,
+  type Outcome,
+  protocolPointer,
+  type ServerCodecOptions,
 } from './codec.ts';
-import { headerValue, type WireRequest, type WireResponse } from './http-types.ts';
+import { headerValue, requestPath, type WireRequest, type WireResponse } from './http-types.ts';
 import { signSigV4, verifySigV4 } from './sigv4.ts';
 
 export const JSON11_API: Api = '2017-01-17';
@@ -22,15 +31,7 @@ function protocolOf(set: SpecSet): ProtocolFile {
   return set.apis[JSON11_API].protocol;
 }
 
-/** The file name of a spec document, for problem pointers. */
-export function specFile(set: SpecSet, doc: object, fallback: string): string {
-  return set.files.get(doc) ?? fallback;
-}
-
-function pointer(set: SpecSet, path: string): string {
-  const p = protocolOf(set);
-  return `${specFile(set, p, `protocols/${JSON11_API}.json`)}#${path}`;
-}
+const pointer = (set: SpecSet, path: string) => protocolPointer(set, JSON11_API, path);
 
 /** targetHeader's answer per protocol document (it is asked on every request). */
 const targetHeaders = new WeakMap<ProtocolFile, { name: string; template: string } | undefined>();
@@ -91,20 +92,8 @@ export function mediaType(value: string | undefined): string {
   return (value ?? '').split(';')[0]!.trim().toLowerCase();
 }
 
-function pathOf(req: WireRequest): string {
-  const q = req.path.indexOf('?');
-  return q === -1 ? req.path : req.path.slice(0, q);
-}
-
-function fail(error: string, values: Record<string, unknown>, operation?: string): DecodeResult {
-  return operation === undefined
-    ? { ok: false, api: JSON11_API, outcome: { kind: 'error', error, values } }
-    : { ok: false, api: JSON11_API, operation, outcome: { kind: 'error', error, values } };
-}
-
-function isPlainObject(v: unknown): v is Record<string, unknown> {
-  return v !== null && typeof v === 'object' && !Array.isArray(v) && !(v instanceof Date);
-}
+const fail = (error: string, values: Record<string, unknown>, operation?: string) =>
+  decodeFailure(JSON11_API, error, values, operation);
 
 /** JSON value → typed value per shape. Values of the wrong type are kept as they are: the engine judges them. */
 export function fromJsonValue(v: unknown, m: ResolvedMember | undefined): unknown {
@@ -227,7 +216,7 @@ function decodeRequest(set: SpecSet, req: WireRequest, opts: ServerCodecOptions)
   if (operation === undefined) return fail(errs.unknownOperation!, { operation: '' });
   if (!p.http.methods.includes(req.method.toUpperCase()))
     return fail(errs.malformedBody!, { reason: `method ${req.method} is not allowed` }, operation);
-  if (pathOf(req) !== p.http.path)
+  if (requestPath(req) !== p.http.path)
     return fail(errs.malformedBody!, { reason: `path must be ${p.http.path}` }, operation);
   for (const [name, value] of fixedHeaders(p)) {
     const got = headerValue(req.headers, name);
@@ -363,10 +352,6 @@ function encodeRequest(
   return signSigV4(req, creds, { service: p.signing.service ?? '', region: p.signing.region ?? '' }, ctx.now);
 }
 
-function escapeRe(s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-}
-
 /** Regular expressions for the __type forms; group 1 is the bare type name. */
 export function typeFormPatterns(p: ProtocolFile): RegExp[] {
   return (p.errorEnvelope.typeForms ?? ['{type}']).map((form) => {
@@ -374,7 +359,7 @@ export function typeFormPatterns(p: ProtocolFile): RegExp[] {
       if (part === '{type}') return '([A-Za-z_][A-Za-z0-9_]*)';
       if (part === '{namespace}') return '[^#]+';
       if (/^\{[A-Za-z]+\}$/.test(part)) return '.+';
-      return escapeRe(part);
+      return escapeRegExp(part);
     });
     return new RegExp(`^${parts.join('')}$`, 's');
   });

@@ -6,7 +6,7 @@
  * The service name, the string to sign, the scheme markers and every parameter name come from the
  * protocol spec (`legacySigning`): parameters are found by their role, never by a name written here.
  */
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac } from 'node:crypto';
 import { fillMessage, parameterByRole, templatePlaceholders } from '../spec/resolve.ts';
 import { PARAMETER_ROLES, type ParameterRole, type ProtocolFile } from '../spec/types.ts';
 
@@ -78,10 +78,6 @@ export function mturkStringToSign(
   return fillMessage(signing.stringToSign, values);
 }
 
-export type LegacyVerdict =
-  | { ok: true; accessKeyId: string; scheme: LegacyScheme }
-  | { ok: false; reason: 'missing' | 'unknown-key' | 'mismatch'; message: string; accessKeyId?: string };
-
 function hmacSha1Base64(secret: string, data: string): string {
   return createHmac('sha1', secret).update(data, 'utf8').digest('base64');
 }
@@ -142,59 +138,4 @@ export function signLegacyParams(
     if (other !== scheme && hasMarker(signed, marker)) for (const k of Object.keys(marker)) delete signed[k];
   signed[n.signature] = mturkLegacySignature(creds.secretAccessKey, mturkStringToSign(signing, signed));
   return signed;
-}
-
-/** Picks SignatureVersion 1 when the request carries its marker, else the MTurk scheme, and checks the signature. */
-export function verifyLegacySignature(
-  params: Record<string, string>,
-  lookupSecret: (accessKeyId: string) => string | undefined,
-  signing: LegacySigning,
-): LegacyVerdict {
-  const n = signing.names;
-  const scheme: LegacyScheme = hasMarker(params, signing.markers['aws-query-v1'])
-    ? 'aws-query-v1'
-    : 'mturk-hmac-sha1';
-  const accessKeyId = params[n.accessKey];
-  const signature = params[n.signature];
-  const needed = [
-    n.accessKey,
-    n.signature,
-    ...(scheme === 'mturk-hmac-sha1' ? signedRoles(signing.stringToSign).map((role) => n[role]) : []),
-  ];
-  const absent = [...new Set(needed)].filter((name) => !params[name]);
-  if (!accessKeyId || !signature || absent.length > 0) {
-    const message = `Request is missing required parameter(s): ${absent.join(', ')}.`;
-    return accessKeyId
-      ? { ok: false, reason: 'missing', message, accessKeyId }
-      : { ok: false, reason: 'missing', message };
-  }
-  const secret = lookupSecret(accessKeyId);
-  if (secret === undefined) {
-    return {
-      ok: false,
-      reason: 'unknown-key',
-      message: `The access key id '${accessKeyId}' is not recognised.`,
-      accessKeyId,
-    };
-  }
-  const expected =
-    scheme === 'aws-query-v1'
-      ? querySignatureV1(secret, params, n.signature)
-      : mturkLegacySignature(secret, mturkStringToSign(signing, params));
-  if (!constantTimeEqual(expected, signature)) {
-    return {
-      ok: false,
-      reason: 'mismatch',
-      message: `The request signature (${scheme}) does not match the signature we calculated.`,
-      accessKeyId,
-    };
-  }
-  return { ok: true, accessKeyId, scheme };
-}
-
-function constantTimeEqual(a: string, b: string): boolean {
-  const left = Buffer.from(a, 'utf8');
-  const right = Buffer.from(b, 'utf8');
-  // The length of a Base64 HMAC-SHA1 is public, so leaking a length mismatch costs nothing.
-  return left.length === right.length && timingSafeEqual(left, right);
 }

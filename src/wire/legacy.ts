@@ -3,18 +3,26 @@
 // placements and statuses come from specs/protocols/2014-08-15.json.
 import { timingSafeEqual } from 'node:crypto';
 import { loadSpecs } from '../spec/load.ts';
-import { fillMessage, parameterByRole, resolveMembers } from '../spec/resolve.ts';
+import {
+  escapeRegExp,
+  fillMessage,
+  isPlainObject,
+  parameterByRole,
+  resolveMembers,
+} from '../spec/resolve.ts';
 import type { Api, ParameterRole, ProtocolFile, ResolvedMember, SpecSet } from '../spec/types.ts';
-import type {
-  Codec,
-  Credentials,
-  DecodedAnswer,
-  DecodedCall,
-  DecodeResult,
-  Outcome,
-  ServerCodecOptions,
+import {
+  type Codec,
+  type Credentials,
+  type DecodedAnswer,
+  type DecodedCall,
+  type DecodeResult,
+  decodeFailure,
+  type Outcome,
+  protocolPointer,
+  type ServerCodecOptions,
 } from './codec.ts';
-import { headerValue, parseQuery, type WireRequest, type WireResponse } from './http-types.ts';
+import { headerValue, parseQuery, requestPath, type WireRequest, type WireResponse } from './http-types.ts';
 import { errorFor, errorMessage, JSON11_API, mediaType, targetHeader } from './json11.ts';
 import {
   legacySigning,
@@ -35,10 +43,7 @@ export function legacyParam(set: SpecSet, role: ParameterRole): string {
   return parameterByRole(protocolOf(set), role).name;
 }
 
-function pointer(set: SpecSet, path: string): string {
-  const p = protocolOf(set);
-  return `${set.files.get(p) ?? `protocols/${LEGACY_API}.json`}#${path}`;
-}
+const pointer = (set: SpecSet, path: string) => protocolPointer(set, LEGACY_API, path);
 
 /** An XML element name we are willing to build from a request's operation name. */
 const SAFE_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
@@ -61,21 +66,12 @@ export function legacyResultName(set: SpecSet, operation: string | undefined): s
   const t = protocolOf(set).success.result ?? '{operation}';
   return fillMessage(t, { operation: operation && SAFE_NAME.test(operation) ? operation : 'Error' });
 }
-/** The Result element of an answer about `operation` (the name soap.ts uses). */
-export const resultName = legacyResultName;
 
 function templateRegex(template: string): RegExp {
   const parts = template
     .split(/(\{[A-Za-z]+\})/g)
-    .map((x) =>
-      /^\{[A-Za-z]+\}$/.test(x) ? '[A-Za-z_][A-Za-z0-9_]*' : x.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'),
-    );
+    .map((x) => (/^\{[A-Za-z]+\}$/.test(x) ? '[A-Za-z_][A-Za-z0-9_]*' : escapeRegExp(x)));
   return new RegExp(`^${parts.join('')}$`);
-}
-
-function pathOf(req: WireRequest): string {
-  const q = req.path.indexOf('?');
-  return q === -1 ? req.path : req.path.slice(0, q);
 }
 
 function isForm(set: SpecSet, req: WireRequest): boolean {
@@ -134,15 +130,8 @@ export function legacyOperation(set: SpecSet, req: WireRequest): string | undefi
   return legacyParams(set, req).get(legacyParam(set, 'operation'));
 }
 
-function fail(
-  error: string,
-  values: Record<string, unknown>,
-  operation?: string,
-): DecodeResult & { ok: false } {
-  return operation === undefined
-    ? { ok: false, api: LEGACY_API, outcome: { kind: 'error', error, values } }
-    : { ok: false, api: LEGACY_API, operation, outcome: { kind: 'error', error, values } };
-}
+const fail = (error: string, values: Record<string, unknown>, operation?: string) =>
+  decodeFailure(LEGACY_API, error, values, operation);
 
 type Scheme = NonNullable<ProtocolFile['signing']['schemes']>[number];
 
@@ -248,10 +237,6 @@ function readMember(
   return 'error' in r ? { error: { member: key, reason: r.error } } : { value: r.value };
 }
 
-function inputShape(set: SpecSet, members: Record<string, { shape: string }>): readonly ResolvedMember[] {
-  return resolveMembers(set, LEGACY_API, members);
-}
-
 /** The refusal of a parameter with an invalid value (the value named as sent). */
 function invalidParam(
   p: ProtocolFile,
@@ -304,7 +289,7 @@ function decodeRequest(set: SpecSet, req: WireRequest, opts: ServerCodecOptions)
   const op = operation === undefined || operation === '' ? undefined : operation;
   if (!p.http.methods.includes(req.method.toUpperCase()))
     return fail(errs.malformedBody!, { reason: `method ${req.method} is not allowed` }, op);
-  if (pathOf(req) !== p.http.path)
+  if (requestPath(req) !== p.http.path)
     return fail(errs.malformedBody!, { reason: `path must be ${p.http.path}` }, op);
   if (op === undefined)
     return fail(p.validation.missing, { member: opName, Parameter: opName, operation: '' }, op);
@@ -353,7 +338,7 @@ function decodeRequest(set: SpecSet, req: WireRequest, opts: ServerCodecOptions)
   if (!spec) return fail(errs.unknownOperation!, { operation: op }, op);
 
   const input: Record<string, unknown> = {};
-  for (const m of inputShape(set, spec.input.members)) {
+  for (const m of resolveMembers(set, LEGACY_API, spec.input.members)) {
     const r = readMember(params, m.name, m);
     if (r.error) return invalidParam(p, params, op, r.error.member, r.error.reason);
     if (r.value !== undefined) input[m.name] = r.value;
@@ -463,10 +448,6 @@ export function isoSeconds(d: Date): string {
   return iso.endsWith('Z') && iso.charCodeAt(iso.length - 5) === 46 ? `${iso.slice(0, -5)}Z` : iso;
 }
 
-function isPlainObject(v: unknown): v is Record<string, unknown> {
-  return v !== null && typeof v === 'object' && !Array.isArray(v) && !(v instanceof Date);
-}
-
 /** Typed value → XML content per shape (lists become repeated elements under the member's name). */
 export function toXml(v: unknown, m: ResolvedMember | undefined, depth = 0): unknown {
   if (v === undefined || v === null || depth > 10) return undefined;
@@ -508,7 +489,7 @@ function parentPath(path: string): string {
 
 function outputShape(set: SpecSet, operation: string | undefined): readonly ResolvedMember[] | undefined {
   const spec = operation === undefined ? undefined : set.apis[LEGACY_API].operations.get(operation);
-  return spec ? inputShape(set, spec.output.members) : undefined;
+  return spec ? resolveMembers(set, LEGACY_API, spec.output.members) : undefined;
 }
 
 /** The Request element's echo of the call's parameters, when the call asked for it (its response group). */
@@ -550,7 +531,7 @@ export function legacyResponseDocument(
   const s = p.success;
   const env = p.errorEnvelope;
   const root = legacyRootName(set, operation);
-  const result = resultName(set, operation);
+  const result = legacyResultName(set, operation);
   const doc: Record<string, unknown> = {};
   setPath(doc, s.requestIdPath!, ctx.requestId);
   const requestPath = parentPath(s.isValidPath!);
@@ -650,7 +631,7 @@ function encodeRequest(
   params[legacyParam(set, 'operation')] = operation;
   params[legacyParam(set, 'timestamp')] = isoSeconds(ctx.now);
   const spec = set.apis[LEGACY_API].operations.get(operation);
-  const shape = spec ? inputShape(set, spec.input.members) : [];
+  const shape = spec ? resolveMembers(set, LEGACY_API, spec.input.members) : [];
   for (const [k, v] of Object.entries(input))
     flatten(
       params,
@@ -763,7 +744,7 @@ export function decodeLegacyDocument(
   const requestId = text(getPath(rootEl, s.requestIdPath!));
   if (!requestId) problems.push(`${pointer(set, '/success/requestIdPath')}: missing ${s.requestIdPath}`);
 
-  let resultKey: string | undefined = known ? resultName(set, operation) : undefined;
+  let resultKey: string | undefined = known ? legacyResultName(set, operation) : undefined;
   if (!known && isPlainObject(rootEl)) {
     const re = templateRegex(s.result ?? '{operation}');
     resultKey = Object.keys(rootEl).find((k) => re.test(k));

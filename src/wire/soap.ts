@@ -1,16 +1,17 @@
 import { loadSpecs } from '../spec/load.ts';
-import { fillMessage, resolveMembers } from '../spec/resolve.ts';
+import { escapeRegExp, fillMessage, resolveMembers } from '../spec/resolve.ts';
 import type { ProtocolFile, ResolvedMember, SoapBinding, SpecSet } from '../spec/types.ts';
-import type {
-  Codec,
-  Credentials,
-  DecodedAnswer,
-  DecodedCall,
-  DecodeResult,
-  Outcome,
-  ServerCodecOptions,
+import {
+  type Codec,
+  type Credentials,
+  type DecodedAnswer,
+  type DecodedCall,
+  type DecodeResult,
+  type Outcome,
+  protocolPointer,
+  type ServerCodecOptions,
 } from './codec.ts';
-import { headerValue, type WireRequest, type WireResponse } from './http-types.ts';
+import { headerValue, requestPath, type WireRequest, type WireResponse } from './http-types.ts';
 import { errorFor, errorMessage, JSON11_API, mediaType, targetHeader } from './json11.ts';
 import {
   decodeLegacyDocument,
@@ -21,9 +22,9 @@ import {
   legacyFail,
   legacyProtocol,
   legacyResponseDocument,
+  legacyResultName,
   legacyRootName,
   parseScalar,
-  resultName,
   toXml,
 } from './legacy.ts';
 import { legacySigning, mturkLegacySignature, mturkStringToSign } from './legacy-signature.ts';
@@ -40,10 +41,7 @@ export function soapBinding(set: SpecSet): SoapBinding {
   return b;
 }
 
-function pointer(set: SpecSet, path: string): string {
-  const p = protocolOf(set);
-  return `${set.files.get(p) ?? `protocols/${LEGACY_API}.json`}#/soap${path}`;
-}
+const pointer = (set: SpecSet, path: string) => protocolPointer(set, LEGACY_API, `/soap${path}`);
 
 /** The SOAPAction header value a request carries per the binding (quoted when the spec says so). */
 export function soapActionValue(b: SoapBinding): string {
@@ -194,12 +192,7 @@ function operationOfElement(b: SoapBinding, el: SoapElement | undefined): string
   const template = b.operationElement.name;
   let re = operationPatterns.get(template);
   if (!re) {
-    re = new RegExp(
-      `^${template
-        .split('{operation}')
-        .map((x) => x.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
-        .join('([A-Za-z_][A-Za-z0-9_]*)')}$`,
-    );
+    re = new RegExp(`^${template.split('{operation}').map(escapeRegExp).join('([A-Za-z_][A-Za-z0-9_]*)')}$`);
     if (operationPatterns.size >= 64) operationPatterns.clear();
     operationPatterns.set(template, re);
   }
@@ -268,6 +261,16 @@ function byRole(b: SoapBinding, role: string): string {
   return b.elements.find((e) => e.role === role)?.name ?? role;
 }
 
+/** The refusal of an element with an invalid value. */
+function invalidElement(
+  p: ProtocolFile,
+  op: string,
+  member: string,
+  reason: string,
+): DecodeResult & { ok: false } {
+  return fail(p.validation.invalid, { member, reason, Parameter: member }, op);
+}
+
 /** A SOAP call's credentials (a class: its methods are not closures made on every request). */
 class SoapCredentials implements LegacyCredentials {
   readonly iso = true;
@@ -282,7 +285,7 @@ class SoapCredentials implements LegacyCredentials {
     private readonly signed: boolean,
   ) {}
   invalid(member: string, reason: string): DecodeResult & { ok: false } {
-    return fail(this.p.validation.invalid, { member, reason, Parameter: member }, this.op);
+    return invalidElement(this.p, this.op, member, reason);
   }
   expected(secret: string): string | undefined {
     return this.signed && this.timestamp ? signSoap(this.set, secret, this.op, this.timestamp) : undefined;
@@ -295,8 +298,7 @@ function decodeRequest(set: SpecSet, req: WireRequest, opts: ServerCodecOptions)
   const errs = p.protocolErrors;
   if (req.method.toUpperCase() !== b.http.method)
     return malformedBody(errs, `method ${req.method} is not ${b.http.method}`);
-  const path = req.path.split('?')[0];
-  if (path !== b.http.path) return malformedBody(errs, `path must be ${b.http.path}`);
+  if (requestPath(req) !== b.http.path) return malformedBody(errs, `path must be ${b.http.path}`);
   const env = parseEnvelope(set, req.body);
   if (!env.ok) return malformedBody(errs, env.reason, env.fault);
   const el = env.content;
@@ -337,15 +339,7 @@ function decodeRequest(set: SpecSet, req: WireRequest, opts: ServerCodecOptions)
 
   const items = el.children.filter((c) => c.name === b.request.element && inNs(b, c));
   if (items.length > b.batch.maxItems)
-    return fail(
-      p.validation.invalid,
-      {
-        member: b.request.element,
-        reason: `${items.length} items, more than ${b.batch.maxItems}`,
-        Parameter: b.request.element,
-      },
-      op,
-    );
+    return invalidElement(p, op, b.request.element, `${items.length} items, more than ${b.batch.maxItems}`);
   const shape = resolveMembers(set, LEGACY_API, spec.input.members);
   const calls: DecodedCall[] = [];
   for (const item of items.length ? items : [undefined]) {
@@ -355,12 +349,7 @@ function decodeRequest(set: SpecSet, req: WireRequest, opts: ServerCodecOptions)
     for (const m of shape) {
       const mine = kids.filter((c) => c.name === m.name);
       const r = readElement(mine, m, m.name);
-      if (r.error)
-        return fail(
-          p.validation.invalid,
-          { member: r.error.member, reason: r.error.reason, Parameter: r.error.member },
-          op,
-        );
+      if (r.error) return invalidElement(p, op, r.error.member, r.error.reason);
       if (r.value !== undefined) input[m.name] = r.value;
       if (mine.length === 1 && mine[0]!.children.length === 0) params[m.name] = mine[0]!.text;
     }
@@ -489,7 +478,7 @@ function encodeBatch(
 ): WireResponse {
   const b = soapBinding(set);
   const p = protocolOf(set);
-  const result = resultName(set, operation);
+  const result = legacyResultName(set, operation);
   const fields = p.errorEnvelope.fields!;
   const opKey = (p.success.requestIdPath ?? '').split('/').filter(Boolean)[0] ?? '';
   let status = p.success.status;
@@ -558,11 +547,10 @@ export function encodeSoapBatch(
 ): WireRequest {
   const b = soapBinding(set);
   const timestamp = isoSeconds(ctx.now);
-  const byRole = (role: string) => b.elements.find((e) => e.role === role)?.name;
   const opEl: Record<string, unknown> = { [`${XML_ATTRIBUTE_PREFIX}xmlns`]: b.namespace.uri };
-  if (creds) opEl[byRole('accessKey')!] = creds.accessKeyId;
-  opEl[byRole('timestamp')!] = timestamp;
-  if (creds) opEl[byRole('signature')!] = signSoap(set, creds.secretAccessKey, operation, timestamp);
+  if (creds) opEl[byRole(b, 'accessKey')] = creds.accessKeyId;
+  opEl[byRole(b, 'timestamp')] = timestamp;
+  if (creds) opEl[byRole(b, 'signature')] = signSoap(set, creds.secretAccessKey, operation, timestamp);
   opEl[b.request.element] = inputs.map((i) => requestItem(set, operation, i, ctx.responseGroups));
   const name = fillMessage(b.operationElement.name, { operation });
   return {
@@ -666,7 +654,7 @@ function decodeResponse(set: SpecSet, operation: string, res: WireResponse): Dec
 export function decodeSoapBatch(set: SpecSet, operation: string, res: WireResponse): DecodedAnswer[] {
   const r = readAnswer(set, res);
   if (r.kind !== 'document') return [decodeResponse(set, operation, res)];
-  const result = resultName(set, operation);
+  const result = legacyResultName(set, operation);
   const root = (r.doc as Record<string, unknown>)[r.root];
   const rootObj = root && typeof root === 'object' ? (root as Record<string, unknown>) : {};
   const items = rootObj[result] === undefined ? [] : [rootObj[result]].flat();

@@ -10,7 +10,8 @@ import {
 } from '../../src/arbitraries/regex.ts';
 import { patternString, validValue } from '../../src/arbitraries/values.ts';
 import { tokenMembers } from '../../src/rules/token.ts';
-import { codePointLength, inputMembers, loadSpecs, violationOf } from '../../src/spec/index.ts';
+import { loadSpecs } from '../../src/spec/load.ts';
+import { codePointLength, inputMembers, violationOf } from '../../src/spec/resolve.ts';
 import { APIS } from '../../src/spec/types.ts';
 
 const set = loadSpecs();

@@ -23,7 +23,6 @@ import {
   IN_PROCESS_ORIGIN,
   type MockEndpoint,
   startInProcessMock,
-  startMockServer,
   startWireServer,
 } from '../../src/mock/server.ts';
 import type { ClientUnderTest } from '../../src/mock/types.ts';
@@ -35,11 +34,11 @@ const UPDATE = process.env.UPDATE_FIXTURES === '1';
 const set = loadSpecs();
 const FIXED_NOW = new Date(Date.UTC(2020, 0, 2, 3, 4, 5));
 
-type Transport = 'in-process' | 'http' | 'wire';
+type Transport = 'in-process' | 'wire';
 const CLIENTS: {
   name: string;
   api: Api;
-  /** in-process: msw's interception; http: msw's HTTP middleware; wire: the node:http server the suite uses */
+  /** in-process: msw's interception; wire: the node:http server the suite uses */
   transport: Transport;
   create: (set: SpecSet, endpoint: string) => ClientUnderTest;
   /** replays the recordings of the same client made over another transport (never records) */
@@ -91,7 +90,7 @@ const CLIENTS: {
     // boto3 as a subprocess (Debian python3-boto3); fails, not skips, without it
     name: 'boto3-driver',
     api: '2017-01-17',
-    transport: 'http',
+    transport: 'wire',
     create: (_set, endpoint) => {
       if (!boto3Available())
         throw new Error('boto3 cannot be imported by /usr/bin/python3: install python3-boto3');
@@ -116,19 +115,16 @@ const mockOptions = {
 };
 const mocks = {
   'in-process': createMockHandlers(set, { ...mockOptions, origin: IN_PROCESS_ORIGIN }),
-  http: createMockHandlers(set, mockOptions),
   wire: createMockHandlers(set, mockOptions),
 };
 const endpoints: Partial<Record<Transport, MockEndpoint>> = {};
 
 beforeAll(async () => {
   endpoints['in-process'] = await startInProcessMock(mswHandlers(mocks['in-process']), IN_PROCESS_ORIGIN);
-  endpoints.http = await startMockServer(mswHandlers(mocks.http));
   endpoints.wire = await startWireServer(mocks.wire);
 });
 afterAll(async () => {
   await endpoints['in-process']?.close();
-  await endpoints.http?.close();
   await endpoints.wire?.close();
 });
 

@@ -1,13 +1,12 @@
-// The mock endpoint: the same msw handlers over real HTTP and in process,
+// The mock endpoint over real HTTP (the node:http server the client suite uses),
 // validating requests through the codecs, recording them, answering per script.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { CLIENT_TEST_CREDENTIALS, runClientChecks } from '../../src/client-checks/lanes.ts';
 import { createLegacyRestClient } from '../../src/clients/legacy-rest.ts';
 import { createSdkV3Client } from '../../src/clients/sdk-v3.ts';
 import { createMockHandlers } from '../../src/mock/handlers.ts';
-import { mswHandlers } from '../../src/mock/msw.ts';
 import { Normaliser, normaliserRules } from '../../src/mock/normalise.ts';
-import { type MockEndpoint, startMockServer } from '../../src/mock/server.ts';
+import { type MockEndpoint, startWireServer } from '../../src/mock/server.ts';
 import { loadSpecs } from '../../src/spec/load.ts';
 import { codecFor } from '../../src/wire/index.ts';
 
@@ -16,7 +15,7 @@ const mock = createMockHandlers(set, { credentials: [CLIENT_TEST_CREDENTIALS] })
 let server: MockEndpoint;
 
 beforeAll(async () => {
-  server = await startMockServer(mswHandlers(mock));
+  server = await startWireServer(mock);
 });
 afterAll(async () => {
   await server.close();

@@ -10,7 +10,8 @@ import { loadSpecs, loadSpecsUncached } from '../../src/spec/load.ts';
 import { PARAMETER_ROLES, type SpecSet } from '../../src/spec/types.ts';
 import { parseQuery, type WireRequest } from '../../src/wire/http-types.ts';
 import { createLegacyCodec, LEGACY_API, legacyParam } from '../../src/wire/legacy.ts';
-import { legacySigning, signLegacyParams, verifyLegacySignature } from '../../src/wire/legacy-signature.ts';
+import { legacySigning, signLegacyParams } from '../../src/wire/legacy-signature.ts';
+import { legacyVerdict } from '../wire/legacy-verdict.ts';
 import { copySpecs, editJson, problemsOf } from './helpers.ts';
 
 const FILE = `protocols/${LEGACY_API}.json`;
@@ -112,15 +113,21 @@ describe('renaming a common parameter in the spec renames it everywhere', () => 
     const signing = legacySigning(set.apis[LEGACY_API].protocol);
     expect(signing.names).toMatchObject({ signature: 'Sig', operation: 'Action' });
     for (const scheme of ['mturk-hmac-sha1', 'aws-query-v1'] as const) {
-      const signed = signLegacyParams({ Action: 'GetHIT', Timestamp: 'T' }, creds, signing, scheme);
+      const signed = signLegacyParams(
+        { Action: 'GetHIT', Timestamp: now.toISOString() },
+        creds,
+        signing,
+        scheme,
+      );
       expect(signed.Sig).toBeDefined();
       expect(signed.Signature).toBeUndefined();
       const lookup = () => creds.secretAccessKey;
-      expect(verifyLegacySignature(signed, lookup, signing)).toMatchObject({ ok: true, scheme });
-      // Under the bundled roles the same request has no signature at all.
-      expect(
-        verifyLegacySignature(signed, lookup, legacySigning(loadSpecs().apis[LEGACY_API].protocol)),
-      ).toMatchObject({ ok: false, reason: 'missing' });
+      expect(legacyVerdict(signed, lookup, set)).toMatchObject({ ok: true, scheme });
+      // Under the bundled roles the same request (its operation named) has no signature at all.
+      expect(legacyVerdict({ ...signed, Operation: 'GetHIT' }, lookup)).toMatchObject({
+        ok: false,
+        reason: 'missing',
+      });
     }
   });
 

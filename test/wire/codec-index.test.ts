@@ -1,7 +1,12 @@
 import { describe, expect, it } from 'vitest';
+import { wireFormOf } from '../../src/record/wire-form.ts';
 import { loadSpecs } from '../../src/spec/load.ts';
 import { APIS } from '../../src/spec/types.ts';
-import { codecFor, codecs, codecsFor, detectApi } from '../../src/wire/index.ts';
+import type { WireRequest } from '../../src/wire/http-types.ts';
+import { codecFor, codecs, codecsFor } from '../../src/wire/index.ts';
+
+/** The API a request is for, as the recorder and the servers route it. */
+const detectApi = (req: WireRequest, specs = set) => wireFormOf(specs, req)?.api;
 
 const set = loadSpecs();
 const creds = { accessKeyId: 'AKIAX', secretAccessKey: 's' };

@@ -4,8 +4,8 @@
 import { describe, expect, test } from 'vitest';
 import { createEmulator } from '../../src/emulator/server.ts';
 import { TEST_REQUESTER_1 } from '../../src/emulator/test-credentials.ts';
+import { wireFormOf } from '../../src/record/wire-form.ts';
 import { loadSpecs } from '../../src/spec/load.ts';
-import { detectApi } from '../../src/wire/index.ts';
 import {
   decodeSoapBatch,
   encodeSoapBatch,
@@ -34,7 +34,7 @@ describe('SOAP requests', () => {
     expect(req.body).toContain('<Request><AssignmentId>A1</AssignmentId></Request>');
     expect(isSoapRequest(set, req)).toBe(true);
     expect(soapOperation(set, req)).toBe('GetAssignment');
-    expect(detectApi(req, set)).toBe('2014-08-15');
+    expect(wireFormOf(set, req)?.api).toBe('2014-08-15');
   });
 
   test('a REST request is not claimed by the SOAP codec, a SOAP request not by the REST one', () => {

@@ -4,6 +4,7 @@
 // encodeResponse → decodeResponse (success), and an error envelope for every
 // error in errors.json. What differs between the protocols is in the row.
 import { describe, expect, it } from 'vitest';
+import { wireFormOf } from '../../src/record/wire-form.ts';
 import { loadSpecs } from '../../src/spec/load.ts';
 import { inputMembers, messagePattern, outputMembers } from '../../src/spec/resolve.ts';
 import type { Api, ErrorSpec, OperationSpec, ResolvedMember } from '../../src/spec/types.ts';
@@ -15,7 +16,6 @@ import {
   codecFor,
   type DecodedAnswer,
   type DecodedCall,
-  detectApi,
 } from '../../src/wire/index.ts';
 
 /** What a sampled member holds where the spec leaves the value open (an enum gives its first value). */
@@ -118,7 +118,7 @@ export function describeRoundTrips(row: RoundTripRow): void {
           const input = sampleInput(row, inputMembers(set, op));
           const req = codec.encodeRequest(set, op.operation, input, creds, ctx);
           expect(codec.claims(req)).toBe(true);
-          expect(detectApi(req)).toBe(row.api);
+          expect(wireFormOf(loadSpecs(), req)?.api).toBe(row.api);
           const d = codec.decodeRequest(set, req, { lookupSecret });
           if (!d.ok) throw new Error(JSON.stringify(d.outcome));
           expect(d.call.operation).toBe(op.operation);

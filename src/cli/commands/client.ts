@@ -20,7 +20,6 @@ import type { ProgressSink } from '../../runner/progress.ts';
 import { Redactor } from '../../runner/redact.ts';
 import { PACKAGE_ROOT, type RunOutcome, runConformance, SERVER_CHECK_CONCURRENCY } from '../../runner/run.ts';
 import { refuseUrlCredentials } from '../../runner/safety.ts';
-import { RunError } from '../../runner/types.ts';
 import type { Api } from '../../spec/types.ts';
 import { helpText, type OptionSpec, parseArgs, splitList, UsageError } from '../args.ts';
 import { GATING_OPTIONS, OUTPUT_OPTIONS, parseMaxNotRun, SELECTION_OPTIONS } from '../suite-options.ts';
@@ -328,30 +327,21 @@ export async function run(argv: string[]): Promise<number> {
       return 2;
     }
   }
-  try {
-    const display = args.name ?? (args.driver ? args.driver : `${client}`);
-    const reportDir = args['report-dir'] ?? `reports/${targetSlug(`client-${display}`)}`;
-    await prepareReportDir(reportDir, { force: args.force });
-    if (!seedGiven)
-      process.stderr.write(`${command}: seed ${seed} (pass --seed ${seed} to repeat this run)\n`);
-    const outcome = await runClient({
-      target,
-      ...(args.name ? { name: args.name } : {}),
-      checks,
-      ...(args['expected-failures'] ? { expectedFailures: args['expected-failures'] } : {}),
-      updateExpectedFailures: args['update-expected-failures'],
-      strict: args.strict,
-      ...(maxNotRun ? { maxNotRun } : {}),
-      progress: !args['no-progress'],
-      log: (line) => process.stderr.write(`${command}: ${line}\n`),
-    });
-    await writeReports(reportDir, [outcome.report], { force: args.force, strict: args.strict });
-    return finishRun(outcome, reportDir, { redactor, command });
-  } catch (error) {
-    if (error instanceof RunError || (error as Error)?.name === 'ReportError') {
-      process.stderr.write(`${command}: ${(error as Error).message.split('\n', 1)[0] ?? ''}\n`);
-      return 2;
-    }
-    throw error;
-  }
+  const display = args.name ?? (args.driver ? args.driver : `${client}`);
+  const reportDir = args['report-dir'] ?? `reports/${targetSlug(`client-${display}`)}`;
+  await prepareReportDir(reportDir, { force: args.force });
+  if (!seedGiven) process.stderr.write(`${command}: seed ${seed} (pass --seed ${seed} to repeat this run)\n`);
+  const outcome = await runClient({
+    target,
+    ...(args.name ? { name: args.name } : {}),
+    checks,
+    ...(args['expected-failures'] ? { expectedFailures: args['expected-failures'] } : {}),
+    updateExpectedFailures: args['update-expected-failures'],
+    strict: args.strict,
+    ...(maxNotRun ? { maxNotRun } : {}),
+    progress: !args['no-progress'],
+    log: (line) => process.stderr.write(`${command}: ${line}\n`),
+  });
+  await writeReports(reportDir, [outcome.report], { force: args.force, strict: args.strict });
+  return finishRun(outcome, reportDir, { redactor, command });
 }

@@ -49,7 +49,7 @@ export async function run(argv: string[]): Promise<number> {
     throw new UsageError('name the recorded fixtures (files or directories) to replay (see --help)');
   const verdict = checkTarget(args.endpoint, { allowRemote: args['allow-remote'] });
   if (!verdict.ok) throw new UsageError(`--endpoint ${verdict.reason}`);
-  const { loadRecording, replay, replayReproduce, ReplayError } = await import('../../record/replay.ts');
+  const { loadRecording, replay, replayReproduce } = await import('../../record/replay.ts');
   const { prepareReportDir, writeReports } = await import('../../runner/output.ts');
   const { renderRunSummary } = await import('../../runner/console.ts');
   const { closeTransport } = await import('../../http/transport.ts');
@@ -79,8 +79,6 @@ export async function run(argv: string[]): Promise<number> {
     return outcome.exitCode;
   } catch (e) {
     closeTransport();
-    if (e instanceof ReplayError || (e as Error)?.name === 'RunError' || (e as Error)?.name === 'ReportError')
-      throw new UsageError((e as Error).message.split('\n')[0] ?? '');
     throw e;
   }
 }

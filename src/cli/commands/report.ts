@@ -6,7 +6,6 @@ import { loadReports } from '../../report/load.ts';
 import { exitCodeFor, mergeShards, notRunVerdict, shardProblems } from '../../report/merge.ts';
 import { renderRunSummary } from '../../runner/console.ts';
 import { writeReports } from '../../runner/output.ts';
-import { RunError } from '../../runner/types.ts';
 import { helpText, type OptionSpec, parseArgs, UsageError } from '../args.ts';
 import { GATING_OPTIONS, parseMaxNotRun } from '../suite-options.ts';
 
@@ -42,41 +41,33 @@ export async function run(argv: string[]): Promise<number> {
   const command = 'mturk-conformance report';
   const out = args.out ?? 'reports/merged';
   const maxNotRun = parseMaxNotRun(args['max-not-run']);
-  try {
-    const loaded = await loadReports(args._);
-    const problems = shardProblems(loaded);
-    if (problems.length > 0 && !args['allow-partial']) {
-      const more =
-        problems.length > 1
-          ? ` (and ${problems.length - 1} more problem${problems.length > 2 ? 's' : ''})`
-          : '';
-      process.stderr.write(
-        `${command}: refusing to merge: ${problems[0]}${more}; pass --allow-partial to merge anyway\n`,
-      );
-      return 2;
-    }
-    for (const problem of problems)
-      process.stderr.write(`${command}: WARNING: ${problem}: the merged report is partial or mixed\n`);
-    const reports = mergeShards(loaded);
-    await writeReports(out, reports, { force: args.force, option: '--out', strict: args.strict });
-    process.stdout.write(renderRunSummary(reports));
-    process.stdout.write(`report: ${resolve(out, 'report.html')}\n`);
-    const executed = reports.reduce((n, r) => n + r.results.filter((x) => x.status !== 'not-run').length, 0);
-    if (executed === 0) {
-      process.stderr.write(`${command}: no check ran in any of these reports\n`);
-      return 2;
-    }
-    const notRunFailure = notRunVerdict(reports, maxNotRun);
-    if (notRunFailure) {
-      process.stderr.write(`${command}: ${notRunFailure}\n`);
-      return 1;
-    }
-    return exitCodeFor(reports, { strict: args.strict });
-  } catch (error) {
-    if (error instanceof RunError || (error as Error)?.name === 'ReportError') {
-      process.stderr.write(`${command}: ${(error as Error).message.split('\n', 1)[0]}\n`);
-      return 2;
-    }
-    throw error;
+  const loaded = await loadReports(args._);
+  const problems = shardProblems(loaded);
+  if (problems.length > 0 && !args['allow-partial']) {
+    const more =
+      problems.length > 1
+        ? ` (and ${problems.length - 1} more problem${problems.length > 2 ? 's' : ''})`
+        : '';
+    process.stderr.write(
+      `${command}: refusing to merge: ${problems[0]}${more}; pass --allow-partial to merge anyway\n`,
+    );
+    return 2;
   }
+  for (const problem of problems)
+    process.stderr.write(`${command}: WARNING: ${problem}: the merged report is partial or mixed\n`);
+  const reports = mergeShards(loaded);
+  await writeReports(out, reports, { force: args.force, option: '--out', strict: args.strict });
+  process.stdout.write(renderRunSummary(reports));
+  process.stdout.write(`report: ${resolve(out, 'report.html')}\n`);
+  const executed = reports.reduce((n, r) => n + r.results.filter((x) => x.status !== 'not-run').length, 0);
+  if (executed === 0) {
+    process.stderr.write(`${command}: no check ran in any of these reports\n`);
+    return 2;
+  }
+  const notRunFailure = notRunVerdict(reports, maxNotRun);
+  if (notRunFailure) {
+    process.stderr.write(`${command}: ${notRunFailure}\n`);
+    return 1;
+  }
+  return exitCodeFor(reports, { strict: args.strict });
 }

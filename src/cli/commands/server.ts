@@ -15,7 +15,7 @@ import {
   serverReproduce,
 } from '../../runner/run.ts';
 import { refuseUrlCredentials } from '../../runner/safety.ts';
-import { RunError, type ServerTarget, type TargetCredentials } from '../../runner/types.ts';
+import type { ServerTarget, TargetCredentials } from '../../runner/types.ts';
 import { loadSpecs } from '../../spec/load.ts';
 import { APIS, type Api } from '../../spec/types.ts';
 import { helpText, type OptionSpec, parseArgs, splitList, UsageError } from '../args.ts';
@@ -256,12 +256,7 @@ export async function run(argv: string[]): Promise<number> {
     await writeReports(reportDir, [outcome.report], { force: args.force, strict: args.strict });
     return finishRun(outcome, reportDir, { redactor, command });
   } catch (error) {
-    if (error instanceof RunError || (error as Error)?.name === 'ReportError') {
-      process.stderr.write(
-        `${command}: ${redactor.text((error as Error).message.split('\n', 1)[0] ?? '')}\n`,
-      );
-      return 2;
-    }
+    // main prints the first line and exits 2: a secret given on the command line must not be in it
     if (error instanceof UsageError) throw new UsageError(redactor.text(error.message));
     throw new Error(redactor.text((error as Error)?.message ?? String(error)));
   }

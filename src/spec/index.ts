@@ -1,3 +1,0 @@
-export * from './load.ts';
-export * from './resolve.ts';
-export * from './types.ts';
