@@ -136,15 +136,23 @@ export function expectMessage(set: SpecSet, api: Api, ex: Answered, errorIds: st
   const a = ex.answer;
   if (a.kind !== 'error' || a.message === undefined)
     throw new CheckFailure(`${what} must fail with a message, but the target answered ${summary(ex)}.`, ex);
+  const wrong = messageProblem(set, api, a.message, errorIds);
+  if (wrong) throw new CheckFailure(`${what}: ${wrong}.`, ex);
+}
+
+/** What is wrong with an error's message against the templates of `errorIds`, if anything
+ * (a server's answer and a client's surfaced error are judged alike). */
+export function messageProblem(
+  set: SpecSet,
+  api: Api,
+  message: string,
+  errorIds: string[],
+): string | undefined {
   const suffix = set.apis[api].protocol.errorEnvelope.messageSuffixPattern;
-  const ok = errorIds.some((id) => errorMessagePattern(errorSpec(set, id), suffix).test(a.message!));
-  if (!ok)
-    throw new CheckFailure(
-      `${what}: the message ${quote(a.message)} does not match the documented template ${errorIds
-        .map((id) => quote(errorSpec(set, id).message))
-        .join(' or ')} followed by a suffix matching /${suffix}/.`,
-      ex,
-    );
+  if (errorIds.some((id) => errorMessagePattern(errorSpec(set, id), suffix).test(message))) return undefined;
+  return `the message ${quote(message)} does not match the documented template ${errorIds
+    .map((id) => quote(errorSpec(set, id).message))
+    .join(' or ')} followed by a suffix matching /${suffix}/`;
 }
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {

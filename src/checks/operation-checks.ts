@@ -35,7 +35,7 @@ import {
 import { responseGroupChecks } from './response-group-checks.ts';
 import { describeValue, freshIds } from './rule-support.ts';
 import { CheckFailure, forAll, type Session } from './session.ts';
-import { serverTarget, unchanged, withCodeTwins } from './target.ts';
+import { RULE_CHECK_SHRINK_BUDGET, serverTarget, unchanged, withCodeTwins } from './target.ts';
 import type { Check, ServerTargetConfig } from './types.ts';
 
 // ---------------------------------------------------------------- valid requests
@@ -294,6 +294,8 @@ function ruleChecks(set: SpecSet, op: OperationSpec, config: ServerTargetConfig)
           const t = serverTarget(s, op.api);
           await forAll(s, rc.arb, (v) => rc.run(t, v, 0), {
             numRuns: Math.min(config.runs, rc.cases.server),
+            // the same budget as through a client: each try costs states and calls
+            shrinkBudget: rc.shrinkBudget ?? RULE_CHECK_SHRINK_BUDGET,
           });
         });
     // every server-only check needs its API selected and served: asked here, not in each kind

@@ -8,7 +8,7 @@
 // client audience's E2eFailure), a check that cannot run a NotRun (E2eNotRun); nothing else.
 import type fc from 'fast-check';
 import type { Api, OperationSpec, Severity, SpecSet } from '../spec/types.ts';
-import { expectError, expectRefused, expectSuccess } from './judge.ts';
+import { expectError, expectMessage, expectRefused, expectSuccess } from './judge.ts';
 import { expectedObservation, observed } from './plan.ts';
 import { type Answered, CheckFailure, NotRun, type Session, snapshot } from './session.ts';
 
@@ -47,6 +47,9 @@ export interface RuleTarget {
   refused(c: Called, op: OperationSpec, errors: string[], what: string): void;
   /** The call must have been refused, with any error. */
   refusedAny(c: Called, op: OperationSpec, what: string): void;
+  /** The call must have failed with the documented message of one of these errors (errors.json):
+   * a client hands back the server's message as it came (docs/driver-protocol.md). */
+  messaged(c: Called, op: OperationSpec, errors: string[], what: string): void;
   /** The call must have succeeded; its output. */
   succeeded(c: Called, op: OperationSpec, what: string): Record<string, unknown>;
   /** The entity through its observe operation (model.json), as `by` sees it. */
@@ -77,10 +80,13 @@ export interface RuleCheck<T = unknown> {
   arb: fc.Arbitrary<T>;
   /** cases per audience (the server's never more than its `runs`) */
   cases: { server: number; client: number };
-  /** tries fast-check may make while shrinking a failing value (each costs states and calls; default 10) */
+  /** tries fast-check may make while shrinking a failing value (each costs states and calls;
+   * default RULE_CHECK_SHRINK_BUDGET), in every audience */
   shrinkBudget?: number;
   run(t: RuleTarget, value: T, i: number): Promise<void>;
 }
+
+export const RULE_CHECK_SHRINK_BUDGET = 10;
 
 /** A rule-level check of any value type, as the registry holds it. */
 export function ruleCheck<T>(rc: RuleCheck<T>): RuleCheck {
@@ -135,6 +141,7 @@ export function serverTarget(s: Session, api: Api): RuleTarget {
     },
     refused: (c, _op, errors, what) => expectError(s.set, api, ex(c), errors, what),
     refusedAny: (c, _op, what) => expectRefused(api, ex(c), what),
+    messaged: (c, _op, errors, what) => expectMessage(s.set, api, ex(c), errors, what),
     succeeded: (c, op, what) => expectSuccess(s.set, op, ex(c), what),
     async observe(entity, ids, by) {
       const o = await s.observe(api, entity, ids, as(by));

@@ -6,9 +6,10 @@
 import type fc from 'fast-check';
 import { validInput } from '../arbitraries/input.ts';
 import { caseLoop } from '../checks/cases.ts';
+import { messageProblem } from '../checks/judge.ts';
 import { ruleSource, selectMember } from '../checks/plan.ts';
 import { observedIn, stateAnswerIds } from '../checks/session.ts';
-import type { Called, RuleCheck, RuleTarget } from '../checks/target.ts';
+import { type Called, RULE_CHECK_SHRINK_BUDGET, type RuleCheck, type RuleTarget } from '../checks/target.ts';
 import { send } from '../http/transport.ts';
 import type { ClientResult, ClientUnderTest } from '../mock/types.ts';
 import { missingEntityErrors } from '../rules/index.ts';
@@ -327,6 +328,13 @@ export function e2eTarget(env: E2eEnv, log: Transcript): RuleTarget {
     refusedAny(c, _op, what) {
       if (!('error' in result(c))) throw new E2eFailure(`${what} must fail, but the client returned success`);
     },
+    messaged(c, _op, errors, what) {
+      const r = result(c);
+      if (!('error' in r))
+        throw new E2eFailure(`${what} must fail with a message, but the client returned success`);
+      const wrong = messageProblem(env.set, env.client.api, r.error.message, errors);
+      if (wrong) throw new E2eFailure(`${what}: ${wrong} (as the client surfaced it)`);
+    },
     succeeded(c, _op, what) {
       const r = result(c);
       if ('error' in r)
@@ -358,7 +366,7 @@ export function e2eCheck<T>(ctx: RuleContext, rc: RuleCheck<T>): E2eCheckDef {
         rc.cases.client,
         rc.arb,
         (v, log, i) => rc.run(e2eTarget(env, log), v, i),
-        rc.shrinkBudget,
+        rc.shrinkBudget ?? RULE_CHECK_SHRINK_BUDGET,
       ),
   };
 }

@@ -2,45 +2,52 @@
 // gets the fields `set` gives and draws `amount` on the caller's balance (model `account`);
 // without the funds for all of them the call is refused with `error` and changes nothing (the
 // legacy DisableHIT approves, and pays, every submitted assignment of the HIT before disposing of
-// it). `amount` reads the selected entity (`$field.Reward`). Check rule.<id>: from `given` (a
-// state whose children cost at least LARGE_CHARGE), the balance drops by at least the amount of
-// every child the state makes in those statuses.
-import { minimalInput, sev } from '../checks/plan.ts';
-import { CheckFailure } from '../checks/session.ts';
+// it). `amount` reads the selected entity (`$field.Reward`). Check rule.<id> (e2e.<id> through a
+// client): from `given` (a state whose children cost at least LARGE_CHARGE), the caller's balance
+// drops by at least the amount of every child the state makes in those statuses.
+import type { RuleCheck } from '../checks/target.ts';
 import { fromCents, toCents } from '../emulator/store.ts';
 import type { SpecProblem } from '../spec/load.ts';
-import { accountOf, draw, LARGE_CHARGE, paidOnce, payerState } from './charge.ts';
-import { childStatusesKnown, onEntity, stateFields } from './context.ts';
-import type { RuleKindModule, ServerRuleContext } from './types.ts';
+import { accountOn, draw, LARGE_CHARGE, paidOnceOn } from './charge.ts';
+import { childStatusesKnown, fromStateCheck, onEntity, stateFields } from './context.ts';
+import type { RuleContext, RuleKindModule } from './types.ts';
 import { effectValue, evalValue, fieldName } from './values.ts';
 
-function cascadeChecks(ctx: ServerRuleContext): void {
+function cascadeChecks(ctx: RuleContext): RuleCheck[] {
   const { set, op, rule } = ctx;
-  const api = op.api;
   const given = rule.given;
-  if (!given || !rule.amount) return;
-  ctx.add(`rule.${rule.id}`, sev(rule.basis), async (s) => {
-    // what the state makes: the selected entity's literal fields, and its children in the statuses
-    const entity = op.behaviour.entity;
-    const fields = stateFields(set, given, entity);
-    const count = (set.model.states[given]?.creates ?? []).filter(
-      (c) => c.entity === rule.entity && c.status !== undefined && (rule.statuses ?? []).includes(c.status),
-    ).length;
-    const each = toCents(String(evalValue(rule.amount, { input: {}, now: new Date(), fields }) ?? ''));
-    const amount = count * each;
-    if (!Number.isFinite(amount) || amount < toCents(LARGE_CHARGE))
-      throw new Error(
-        `${op.operation}: the state ${given} makes ${count} ${rule.entity} of ${fromCents(each)}; the check needs ${LARGE_CHARGE} in all`,
-      );
-    const { ids, as } = await payerState(s, op, given);
-    const account = await accountOf(s, set, api, as);
-    const input = minimalInput(set, op, ids, s.config.seed);
-    const { before, after } = await paidOnce(s, op, rule.id, input, amount, account, as);
-    if (before - after < amount)
-      throw new CheckFailure(
-        `After ${op.operation} on the ${entity} of provider state ${given}, with ${count} ${rule.entity} in ${(rule.statuses ?? []).join(', ')} at ${fromCents(each)}, ${account.path} must drop by at least ${fromCents(amount)}, but it went from ${fromCents(before)} to ${fromCents(after)}.`,
-      );
-  });
+  if (!given || !rule.amount) return [];
+  // what the state makes: the selected entity's literal fields, and its children in the statuses
+  const entity = op.behaviour.entity;
+  const fields = stateFields(set, given, entity);
+  const count = (set.model.states[given]?.creates ?? []).filter(
+    (c) => c.entity === rule.entity && c.status !== undefined && (rule.statuses ?? []).includes(c.status),
+  ).length;
+  const each = toCents(String(evalValue(rule.amount, { input: {}, now: new Date(), fields }) ?? ''));
+  const amount = count * each;
+  const children = `${count} ${rule.entity} in ${(rule.statuses ?? []).join(', ')} at ${fromCents(each)}`;
+  return [
+    fromStateCheck(
+      ctx,
+      given,
+      `${op.operation} on the ${entity} of provider state ${given}, with ${children}, lowers the caller's balance by at least their cost.`,
+      async (t, input) => {
+        if (!Number.isFinite(amount) || amount < toCents(LARGE_CHARGE))
+          throw new Error(
+            `${op.operation}: the state ${given} makes ${count} ${rule.entity} of ${fromCents(each)}; the check needs ${LARGE_CHARGE} in all`,
+          );
+        const account = accountOn(t);
+        const { before, after } = await paidOnceOn(t, op, rule.id, input, amount, account);
+        if (before - after < amount)
+          t.fail(
+            `After ${op.operation} on the ${entity} of provider state ${given}, with ${children}, ${account.path} must drop by at least ${fromCents(amount)}, but it went from ${fromCents(before)} to ${fromCents(after)}`,
+          );
+      },
+      // a fresh requester pays, where the target makes one (a client signs as itself); every try
+      // pays the amount, and no generated value bears on it: nothing is shrunk
+      { isolate: true, shrinkBudget: 0 },
+    ),
+  ];
 }
 
 export const cascade: RuleKindModule = {
@@ -88,5 +95,5 @@ export const cascade: RuleKindModule = {
   // the model follows statuses, not the balance (a server's own, spent by other checks and runs):
   // the documented refusal for want of funds may come whenever the cascade pays
   predict: (ctx) => ({ maybe: [ctx.rule.error!] }),
-  serverChecks: cascadeChecks,
+  checks: cascadeChecks,
 };

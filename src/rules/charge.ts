@@ -4,15 +4,13 @@
 // amounts (1 cent to 1 dollar): a valid call must not fail for want of funds.
 import fc from 'fast-check';
 import { idInput } from '../checks/plan.ts';
-import { freshIds } from '../checks/rule-support.ts';
-import type { Session } from '../checks/session.ts';
-import { type RuleCheck, type RuleTarget, ruleCheck, serverTarget, succeeds } from '../checks/target.ts';
+import { type RuleCheck, type RuleTarget, ruleCheck, succeeds } from '../checks/target.ts';
 import { requiredInput } from '../client-checks/e2e-support.ts';
 import type { Store } from '../emulator/store.ts';
 import { fromCents, toCents } from '../emulator/store.ts';
 import { amountOf, inputMembers, moneyAsAmounts, moneyValue, outputMembers } from '../spec/resolve.ts';
-import type { Api, OperationSpec, SpecSet } from '../spec/types.ts';
-import type { Credentials, ErrorOutcome } from '../wire/codec.ts';
+import type { OperationSpec, SpecSet } from '../spec/types.ts';
+import type { ErrorOutcome } from '../wire/codec.ts';
 import { stateFields } from './context.ts';
 import type { EngineContext, RuleContext, RuleKindModule } from './types.ts';
 import { evalValue, inputsOf } from './values.ts';
@@ -120,20 +118,6 @@ export function paidOnceOn(
     return { before, after: await account.balance('balance after') };
   });
 }
-
-// The cascade kind's server check pays through these three, on its session as the server target;
-// payerState makes a fresh requester the caller where the target has one, so `as` is the caller.
-export async function payerState(s: Session, op: OperationSpec, given: string | undefined) {
-  await s.isolate();
-  return { ids: await freshIds(s, op, given), as: 0 as Credentials | number };
-}
-export const accountOf = async (s: Session, _set: SpecSet, api: Api, _as?: Credentials | number) =>
-  accountOn(serverTarget(s, api));
-export const paidOnce = (
-  s: Session,
-  op: OperationSpec,
-  ...[ruleId, input, amount, account]: [string, Record<string, unknown>, number, AccountReader, unknown?]
-) => paidOnceOn(serverTarget(s, op.api), op, ruleId, input, amount, account);
 
 /**
  * Check rule.<id> on a server, e2e.<id> through a client: the caller's AvailableBalance (read

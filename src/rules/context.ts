@@ -3,7 +3,13 @@ import fc from 'fast-check';
 import { patternString, validValue } from '../arbitraries/values.ts';
 import { idInput } from '../checks/plan.ts';
 import { everyCase } from '../checks/rule-support.ts';
-import { type RuleCheck, type RuleTarget, refusedUnchanged, ruleCheck } from '../checks/target.ts';
+import {
+  type Party,
+  type RuleCheck,
+  type RuleTarget,
+  refusedUnchanged,
+  ruleCheck,
+} from '../checks/target.ts';
 import { E2eFailure, requiredInput } from '../client-checks/e2e-support.ts';
 import type { StoredEntity } from '../emulator/store.ts';
 import type { SpecProblem } from '../spec/load.ts';
@@ -103,6 +109,45 @@ export function guardCheck(ctx: RuleContext, guard: StateGuard): RuleCheck[] {
 }
 
 /**
+ * `<name>.message` on a server and through a client: from each of `states` (owned by `owner`) the
+ * call fails with the documented message of the rule's error (a client hands back the server's
+ * message as it came: docs/driver-protocol.md). Every state is tried, each failing one reported.
+ */
+export function messageCheck(
+  ctx: RuleContext,
+  states: string[],
+  what: (state: string) => string,
+  opts: { owner?: Party; notViolated?: StateGuard['notViolated'] } = {},
+): RuleCheck[] {
+  const { set, op, rule, accepted } = ctx;
+  if (!rule.error || !states.length) return [];
+  return [
+    ruleCheck({
+      audiences: ['server', 'client-e2e'],
+      severity: ctx.msgSeverity,
+      suffix: '.message',
+      summary: `${what(states.join(', '))} fails with the documented message of ${accepted.join(' or ')}.`,
+      arb: requiredInput(set, op),
+      shrinkBudget: 2,
+      cases: { server: 1, client: 1 },
+      run: (t, extra) =>
+        everyCase(
+          states,
+          (state) => `state ${state}`,
+          async (state) => {
+            const ids = await t.state(state, opts.owner);
+            const input = { ...extra, ...idInput(set, op, ids, extra) };
+            const unbroken = opts.notViolated?.(state, input);
+            if (unbroken) t.notRun(unbroken);
+            t.messaged(await t.call(op, input, state), op, accepted, what(state));
+          },
+          (e) => e instanceof E2eFailure,
+        ),
+    }),
+  ];
+}
+
+/**
  * The rule's `entity` must be a child of the operation's entity and its `statuses` statuses of
  * that child; problems go to `out`. False when the entity is no such child (nothing more to check).
  */
@@ -129,7 +174,7 @@ export function fromStateCheck(
   given: string,
   summary: string,
   run: (t: RuleTarget, input: Record<string, unknown>, ids: Record<string, string>) => Promise<void>,
-  opts: { isolate?: boolean; severity?: Severity; suffix?: string } = {},
+  opts: { isolate?: boolean; severity?: Severity; suffix?: string; shrinkBudget?: number } = {},
 ): RuleCheck {
   return ruleCheck({
     audiences: ['server', 'client-e2e'],
@@ -137,7 +182,7 @@ export function fromStateCheck(
     ...(opts.suffix ? { suffix: opts.suffix } : {}),
     summary,
     arb: requiredInput(ctx.set, ctx.op),
-    shrinkBudget: 3,
+    shrinkBudget: opts.shrinkBudget ?? 3,
     cases: { server: 1, client: 1 },
     async run(t, extra) {
       // a listing of the caller's own holds what every check made: a fresh requester's, this one's

@@ -3,19 +3,15 @@
 // documented defaults of omitted input members). With `identity`, an entity of the caller's
 // with the same values of those fields is the same entity: it is reused, not made again (HIT
 // types). `output` shows the entity (`$entity`) or its id (`$id`); `observe` is what the output
-// and a read-back show afterwards. Checks:
+// and a read-back show afterwards. Checks (each e2e.<id>… through a client too):
 //   rule.<id>           valid calls succeed, the output shows the new entity as `observe` and the
-//                       input say, and reading it back (model.json observe) finds it (with an
-//                       `output`: e2e.<id> the same through a client);
+//                       input say, and reading it back (model.json observe) finds it;
+//   rule.<id>.unique    the same unique fields again are refused;
 //   rule.<id>.identity  the same identity values give the same id, a changed one another id.
 
-import fc from 'fast-check';
 import { validInput } from '../arbitraries/input.ts';
-import { expectError, expectSuccess } from '../checks/judge.ts';
-import { givenFor, idInput, minimalInput, sev } from '../checks/plan.ts';
-import { callSucceeds, freshIds } from '../checks/rule-support.ts';
-import { CheckFailure, NotRun } from '../checks/session.ts';
-import { type RuleCheck, type RuleTarget, ruleCheck } from '../checks/target.ts';
+import { givenFor, idInput, sev } from '../checks/plan.ts';
+import { type RuleCheck, type RuleTarget, ruleCheck, succeeds } from '../checks/target.ts';
 import { project, projectionContext } from '../emulator/project.ts';
 import { sampleFromPattern } from '../emulator/store.ts';
 import type { SpecProblem } from '../spec/load.ts';
@@ -28,8 +24,9 @@ import {
   storedFields,
 } from '../spec/resolve.ts';
 import type { OperationSpec, ResolvedMember, RuleSpec, SpecSet } from '../spec/types.ts';
+import { fromStateCheck } from './context.ts';
 import { freshToken, freshTokens } from './token.ts';
-import type { RuleContext, RuleKindModule, ServerRuleContext } from './types.ts';
+import type { RuleContext, RuleKindModule } from './types.ts';
 import { evalValues, isExpression, parseValue, type ValueEnv, withDefaults } from './values.ts';
 import { meetWhen } from './when.ts';
 
@@ -233,140 +230,169 @@ function outputCheck(ctx: RuleContext): RuleCheck[] {
   ];
 }
 
-export function createChecks(ctx: ServerRuleContext): void {
+/** The create rule's other checks (see the top of the file), for servers and clients alike:
+ * what they show is in outputs, refusals and read-backs. */
+function entityChecks(ctx: RuleContext): RuleCheck[] {
   const { set, op, rule } = ctx;
   const api = op.api;
   const entity = rule.entity ?? op.behaviour.entity;
   const ent = set.model.entities[entity];
-  if (!ent) return;
+  if (!ent) return [];
   const given = rule.given ?? givenFor(op);
   const select = op.behaviour.select;
-  const omit = select ? [select] : [];
   const outs = Object.entries(rule.output ?? {});
-  // one valid input for the state's ids, as the rule's `when` wants it
-  const oneInput = (ids: Record<string, string>, seed: number) =>
-    meetWhen(
-      rule,
-      fc.sample(validInput(set, op, { omit, fixed: idInput(set, op, ids) }), { seed, numRuns: 1 })[0]!,
-      set,
-      op,
-    );
+  // one case each (every try costs a state and calls): a valid input for the state's ids, as the
+  // rule's `when` wants it, its tokens new (a shrunk value's replay must not meet its own calls)
+  const oneCase = {
+    arb: validInput(set, op, { omit: select ? [select] : [] }),
+    shrinkBudget: 3,
+    cases: { server: 1, client: 1 },
+  };
+  const stateInput = async (t: RuleTarget, extra: Record<string, unknown>) => {
+    const ids = given ? await t.state(given) : {};
+    return freshTokens(op, meetWhen(rule, { ...extra, ...idInput(set, op, ids, extra) }, set, op));
+  };
+  const out: RuleCheck[] = [];
 
   // a sibling of the selected entity (a granted request's grant): the call consumes the selected
   // entity, so it cannot repeat; the new entity is read back through the model's observe operation
   // by the state's ids (its parent's id, the id field the selected entity carries)
-  if (rule.parent === '$parent')
-    ctx.add(`rule.${rule.id}`, sev(rule.basis), async (s) => {
-      const ids = await freshIds(s, op, given);
-      s.cover(`rule:${rule.id}`);
-      await callSucceeds(
-        s,
-        op,
-        minimalInput(set, op, ids, s.config.seed),
-        `${op.operation} from provider state ${given}`,
-      );
-      if (!canObserveEntity(set, api, entity))
-        throw new NotRun(`${entity} cannot be observed in ${api} (model.json names no observe operation)`);
-      const obs = await s.observe(api, entity, ids);
-      if (!obs.present)
-        throw new CheckFailure(
-          `After ${op.operation} from provider state ${given}, the ${entity} ${ids[ent.id]} must exist (under ${ids[ent.parent?.via ?? ''] ?? 'its parent'}), but reading it back finds none.`,
-          obs.exchange,
-        );
-      for (const [field, want] of Object.entries(rule.observe ?? {})) {
-        const name = apiFieldName(set, api, entity, field);
-        if (String(obs.entity?.[name]) !== String(want))
-          throw new CheckFailure(
-            `After ${op.operation}, the ${entity}'s ${name} must be ${JSON.stringify(want)}, but it is ${JSON.stringify(obs.entity?.[name])}.`,
-            obs.exchange,
-          );
-      }
-    });
+  if (rule.parent === '$parent' && given)
+    out.push(
+      fromStateCheck(
+        ctx,
+        given,
+        `${op.operation} from provider state ${given} makes the ${entity}, and reading it back finds it${rule.observe ? ` with ${JSON.stringify(rule.observe)}` : ''}.`,
+        async (t, input, ids) => {
+          await succeeds(t, op, input, `${op.operation} from provider state ${given}`);
+          if (!canObserveEntity(set, api, entity))
+            t.notRun(`${entity} cannot be observed in ${api} (model.json names no observe operation)`);
+          const obs = await t.observe(entity, ids);
+          if (!obs.present)
+            t.fail(
+              `After ${op.operation} from provider state ${given}, the ${entity} ${ids[ent.id]} must exist (under ${ids[ent.parent?.via ?? ''] ?? 'its parent'}), but reading it back finds none`,
+              obs.raw,
+            );
+          for (const [field, want] of Object.entries(rule.observe ?? {})) {
+            const name = apiFieldName(set, api, entity, field);
+            if (String(obs.entity?.[name]) !== String(want))
+              t.fail(
+                `After ${op.operation}, the ${entity}'s ${name} must be ${JSON.stringify(want)}, but it is ${JSON.stringify(obs.entity?.[name])}`,
+                obs.raw,
+              );
+          }
+        },
+      ),
+    );
 
   // nothing shows the new entity (no output, no identity): a second valid call makes another one
   // and succeeds too (should: that repeats are allowed is inferred where no source forbids them)
   if (!outs.length && !rule.identity?.length && rule.parent !== '$parent')
-    ctx.add(`rule.${rule.id}`, 'should', async (s) => {
-      const ids = await freshIds(s, op, given);
-      const input = oneInput(ids, s.config.seed);
-      s.cover(`rule:${rule.id}`);
-      await callSucceeds(s, op, input, `${op.operation} (a valid call)`, 'first');
-      const again = await s.call(api, op.operation, freshTokens(op, input), { label: 'another' });
-      expectSuccess(set, op, again, `Another ${op.operation} from the same state`);
-    });
+    out.push(
+      ruleCheck({
+        audiences: ['server', 'client-e2e'],
+        severity: 'should',
+        summary: `A valid ${op.operation} succeeds, and so does another from the same state.`,
+        ...oneCase,
+        async run(t: RuleTarget, extra: Record<string, unknown>) {
+          const input = await stateInput(t, extra);
+          t.cover(`rule:${rule.id}`);
+          await succeeds(t, op, input, `${op.operation} (a valid call)`, 'first');
+          await succeeds(
+            t,
+            op,
+            freshTokens(op, input),
+            `Another ${op.operation} from the same state`,
+            'another',
+          );
+        },
+      }),
+    );
+
   const unique = rule.unique;
-  if (unique)
-    ctx.add(`rule.${rule.id}.unique`, sev(unique.basis, errorSpec(set, unique.error).basis), async (s) => {
-      const ids = await freshIds(s, op, given);
-      const input = oneInput(ids, s.config.seed);
-      s.cover(`rule:${rule.id}:unique`);
-      const first = await s.call(api, op.operation, input, { label: 'first' });
-      expectSuccess(set, op, first, `${op.operation} (a valid call)`);
-      const again = await s.call(api, op.operation, freshTokens(op, input, unique.fields), {
-        label: `same ${unique.fields.join(', ')}`,
-      });
-      expectError(
-        set,
-        api,
-        again,
-        [unique.error],
-        `${op.operation} with the ${unique.fields.join(', ')} of an existing ${entity} of the caller's`,
-      );
-    });
+  if (unique) {
+    const fields = unique.fields.join(', ');
+    out.push(
+      ruleCheck({
+        audiences: ['server', 'client-e2e'],
+        severity: sev(unique.basis, errorSpec(set, unique.error).basis),
+        suffix: '.unique',
+        summary: `${op.operation} with the ${fields} of an existing ${entity} of the caller's fails with ${unique.error}.`,
+        ...oneCase,
+        async run(t: RuleTarget, extra: Record<string, unknown>) {
+          const input = await stateInput(t, extra);
+          t.cover(`rule:${rule.id}:unique`);
+          await succeeds(t, op, input, `${op.operation} (a valid call)`, 'first');
+          const again = await t.call(op, freshTokens(op, input, unique.fields), `same ${fields}`);
+          const what = `${op.operation} with the ${fields} of an existing ${entity} of the caller's`;
+          t.refused(again, op, [unique.error], what);
+        },
+      }),
+    );
+  }
+
   const identity = rule.identity;
   // the identity check repeats the call: a $parent rule's call consumes what it selects
-  if (identity?.length && rule.parent !== '$parent')
-    ctx.add(`rule.${rule.id}.identity`, sev(rule.basis), async (s) => {
-      const ids = await freshIds(s, op, given);
-      const a = oneInput(ids, s.config.seed);
-      // another input that differs in one identity field: the first free string one, its last character changed
-      const members = inputMembers(set, op);
-      const free = identity
-        .map((f) => rule.set?.[f])
-        .map((v) =>
-          typeof v === 'string' && v.startsWith('$input.') ? v.slice('$input.'.length) : undefined,
-        )
-        .find((n) => {
-          const m = members.find((x) => x.name === n);
-          return (
-            m?.type === 'string' &&
-            !m.constraints.some((c) => c.kind === 'pattern' || c.kind === 'enum') &&
-            typeof a[n!] === 'string'
-          );
-        });
-      s.cover(`rule:${rule.id}:identity`);
-      const idOf = async (input: Record<string, unknown>, label: string) => {
-        const ex = await s.call(api, op.operation, freshTokens(op, input), { label });
-        const out = expectSuccess(set, op, ex, `${op.operation} (${label})`);
-        // an operation that shows no id: the same call again must still succeed (the entity is reused)
-        if (!shown) return { id: '', ex };
-        const id = findId(out, ent.id);
-        if (id === undefined)
-          throw new CheckFailure(
-            `${op.operation} must show the ${entity}'s ${ent.id} in its output, but it does not.`,
-            ex,
-          );
-        return { id, ex };
-      };
-      const shown = JSON.stringify(outputMembers(set, op)).includes(`"name":"${ent.id}"`);
-      const first = await idOf(a, 'first call');
-      const again = await idOf(a, 'same properties again');
-      if (again.id !== first.id)
-        throw new CheckFailure(
-          `${op.operation} with the same ${identity.join(', ')} must give the same ${ent.id} (${first.id}), but it gave ${again.id}.`,
-          again.ex,
-        );
-      if (!free || !shown) return;
-      const old = String(a[free]);
-      const last = [...old].pop() ?? 'a';
-      const changed = { ...a, [free]: [...old].slice(0, -1).join('') + (last === 'b' ? 'c' : 'b') };
-      const other = await idOf(changed, `another ${free}`);
-      if (other.id === first.id)
-        throw new CheckFailure(
-          `${op.operation} with another ${free} must give another ${ent.id}, but it gave the same ${first.id}.`,
-          other.ex,
-        );
-    });
+  if (identity?.length && rule.parent !== '$parent') {
+    const members = inputMembers(set, op);
+    // an operation that shows no id: the same call again must still succeed (the entity is reused)
+    const shown = JSON.stringify(outputMembers(set, op)).includes(`"name":"${ent.id}"`);
+    out.push(
+      ruleCheck({
+        audiences: ['server', 'client-e2e'],
+        severity: ctx.sev,
+        suffix: '.identity',
+        summary: `${op.operation} with the same ${identity.join(', ')} gives the same ${entity}${shown ? `, with another one another ${ent.id}` : ''}.`,
+        ...oneCase,
+        async run(t: RuleTarget, extra: Record<string, unknown>) {
+          const a = await stateInput(t, extra);
+          // another input that differs in one identity field: the first free string one, its last character changed
+          const free = identity
+            .flatMap((f) => {
+              const p = parseValue(rule.set?.[f]);
+              return p.kind === 'input' ? [members.find((x) => x.name === p.member)] : [];
+            })
+            .find(
+              (m) =>
+                m?.type === 'string' &&
+                !m.constraints.some((c) => c.kind === 'pattern' || c.kind === 'enum') &&
+                typeof a[m.name] === 'string',
+            )?.name;
+          t.cover(`rule:${rule.id}:identity`);
+          const idOf = async (input: Record<string, unknown>, label: string) => {
+            const c = await t.call(op, freshTokens(op, input), label);
+            const output = t.succeeded(c, op, `${op.operation} (${label})`);
+            if (!shown) return { id: '', c };
+            const id = findId(output, ent.id);
+            if (id === undefined)
+              t.fail(
+                `${op.operation} must show the ${entity}'s ${ent.id} in its output, but it does not`,
+                c.raw,
+              );
+            return { id, c };
+          };
+          const first = await idOf(a, 'first call');
+          const again = await idOf(a, 'same properties again');
+          if (again.id !== first.id)
+            t.fail(
+              `${op.operation} with the same ${identity.join(', ')} must give the same ${ent.id} (${first.id}), but it gave ${again.id}`,
+              again.c.raw,
+            );
+          if (!free || !shown) return;
+          const old = String(a[free]);
+          const last = [...old].pop() ?? 'a';
+          const changed = { ...a, [free]: [...old].slice(0, -1).join('') + (last === 'b' ? 'c' : 'b') };
+          const other = await idOf(changed, `another ${free}`);
+          if (other.id === first.id)
+            t.fail(
+              `${op.operation} with another ${free} must give another ${ent.id}, but it gave the same ${first.id}`,
+              other.c.raw,
+            );
+        },
+      }),
+    );
+  }
+  return out;
 }
 
 function canObserveEntity(set: SpecSet, api: OperationSpec['api'], entity: string): boolean {
@@ -531,6 +557,5 @@ export const create: RuleKindModule = {
     return undefined;
   },
 
-  checks: outputCheck,
-  serverChecks: createChecks,
+  checks: (ctx) => [...outputCheck(ctx), ...entityChecks(ctx)],
 };

@@ -1,11 +1,9 @@
 // owner: only the requester who owns the entity (or the root of its parent chain) may call; a
 // call signed by another requester is refused with the rule's error and changes nothing.
-import { expectMessage } from '../checks/judge.ts';
-import { idInput, minimalInput, stateStatus } from '../checks/plan.ts';
-import { freshIds } from '../checks/rule-support.ts';
+import { idInput, stateStatus } from '../checks/plan.ts';
 import { refusedUnchanged, ruleCheck } from '../checks/target.ts';
 import { requiredInput } from '../client-checks/e2e-support.ts';
-import { onEntity } from './context.ts';
+import { messageCheck, onEntity } from './context.ts';
 import type { RuleKindModule } from './types.ts';
 
 export const owner: RuleKindModule = {
@@ -49,20 +47,10 @@ export const owner: RuleKindModule = {
           });
         },
       }),
+      // the state belongs to another requester; the caller signs the call
+      ...messageCheck(ctx, [given], () => `${op.operation} signed by another requester than the owner`, {
+        owner: 'other',
+      }),
     ];
-  },
-
-  serverChecks(ctx) {
-    const { set, op, rule, accepted } = ctx;
-    if (!rule.error) return;
-    ctx.add(`rule.${rule.id}.message`, ctx.msgSeverity, async (s) => {
-      s.creds(1);
-      const ids = await freshIds(s, op, rule.given, 0);
-      const ex = await s.call(op.api, op.operation, minimalInput(set, op, ids, s.config.seed), {
-        as: 1,
-        label: 'call by a non-owner',
-      });
-      expectMessage(set, op.api, ex, accepted, `${op.operation} signed by another requester than the owner`);
-    });
   },
 };

@@ -1,14 +1,12 @@
 // status: the call is allowed only while the entity is in one of `allowed` (or, for inputs that
 // match an `allowedWhen` entry, in its `allowed`); in any other status it is refused with the
 // rule's error and changes nothing. `violatedBy` names provider states that break the rule.
-import { expectMessage, expectSuccess } from '../checks/judge.ts';
 import { effectStatus, minimalInput, sev, stateStatus } from '../checks/plan.ts';
 import { everyCase, expectData, freshIds } from '../checks/rule-support.ts';
-import type { Session } from '../checks/session.ts';
-import { refusedUnchanged, serverTarget } from '../checks/target.ts';
+import { refusedUnchanged, succeeds } from '../checks/target.ts';
 import type { SpecProblem } from '../spec/load.ts';
 import type { RuleSpec } from '../spec/types.ts';
-import { guardCheck, onEntity } from './context.ts';
+import { fromStateCheck, guardCheck, messageCheck, onEntity } from './context.ts';
 import { rulesWith } from './index.ts';
 import type { RuleKindModule } from './types.ts';
 
@@ -77,77 +75,78 @@ export const status: RuleKindModule = {
     return { refuse: [rule.error, ...(rule.acceptErrors ?? [])].filter((x): x is string => !!x) };
   },
 
-  checks: (ctx) =>
-    guardCheck(ctx, {
-      what: (state) =>
-        `${ctx.op.operation} on the ${ctx.entity} of provider state ${state} (allowed: ${(ctx.rule.allowed ?? []).join(', ')})`,
-      made: (state) => stateStatus(ctx.set, state, ctx.entity),
-      notViolated(state, input) {
-        const current = stateStatus(ctx.set, state, ctx.entity);
-        if (current !== undefined && allowedFor(ctx.rule, input).includes(current))
-          return `the generated input allows status ${current} (allowedWhen); no violating input for ${state}`;
-        return undefined;
-      },
-    }),
-
-  serverChecks(ctx) {
+  checks(ctx) {
     const { set, op, rule, entity, accepted } = ctx;
-    const api = op.api;
-    const violated = rule.violatedBy ?? [];
     const on = (state: string | undefined) => `${op.operation} on the ${entity} of provider state ${state}`;
-    const callIn = async (s: Session, state: string) => {
-      const ids = await freshIds(s, op, state);
-      const input = minimalInput(set, op, ids, s.config.seed);
-      return { ids, input, ex: await s.call(api, op.operation, input, { label: state }) };
+    const notViolated = (state: string, input: Record<string, unknown>) => {
+      const current = stateStatus(set, state, entity);
+      if (current !== undefined && allowedFor(rule, input).includes(current))
+        return `the generated input allows status ${current} (allowedWhen); no violating input for ${state}`;
+      return undefined;
     };
-    // every violating state is tried, each failing one reported (one right answer hides no wrong one)
-    const eachState = (body: (state: string) => Promise<void>) =>
-      everyCase(violated, (x) => `state ${x}`, body);
-    if (violated.length) {
-      ctx.add(`rule.${rule.id}.message`, ctx.msgSeverity, async (s) => {
-        await eachState(async (state) =>
-          expectMessage(set, api, (await callIn(s, state)).ex, accepted, on(state)),
-        );
-      });
-    }
-    if (violated.length && ctx.dataKeys.length)
-      ctx.add(`rule.${rule.id}.data`, ctx.codeSeverity, async (s) => {
-        await eachState(async (state) => {
-          const { ex, input } = await callIn(s, state);
-          expectData(ex, ctx.dataKeys, input, stateStatus(set, state, entity), on(state));
-        });
-      });
     // a repeat meets a changed status only when a rule moves the entity out of the allowed ones
     const leaves = rulesWith(op, 'changes').some((r) => {
       const next = effectStatus(r, ctx.ent);
       if (next === undefined) return r.kind !== 'effect';
       return !next.startsWith('$') && !(rule.allowed ?? []).includes(next);
     });
-    if (rule.given && leaves)
-      ctx.add(`rule.${rule.id}.repeat`, ctx.codeSeverity, async (s) => {
-        const ids = await freshIds(s, op, rule.given);
-        const input = minimalInput(set, op, ids, s.config.seed);
-        s.cover(`rule:${rule.id}:repeat`);
-        const first = await s.call(api, op.operation, input, { label: 'first call' });
-        expectSuccess(set, op, first, `The first ${on(rule.given)}`);
-        const what = `A second ${op.operation} on the same ${entity}`;
-        await refusedUnchanged(serverTarget(s, api), op, ids, input, accepted, what, {
-          label: 'second call',
-        });
-      });
-    (rule.allowedWhen ?? []).forEach((w, i) => {
-      ctx.add(`rule.${rule.id}.allowed-when.${i}`, sev(w.basis), async (s) => {
-        const ids = await freshIds(s, op, w.given ?? rule.given);
-        const input = minimalInput(set, op, ids, s.config.seed, w.input);
-        s.cover(`rule:${rule.id}:allowedWhen:${i}`);
-        const ex = await s.call(api, op.operation, input);
-        expectSuccess(
-          set,
-          op,
-          ex,
-          `${op.operation} with ${JSON.stringify(w.input)} on the ${entity} of provider state ${w.given ?? rule.given} (allowed: ${w.allowed.join(', ')})`,
+    const given = rule.given;
+    return [
+      ...guardCheck(ctx, {
+        what: (state) => `${on(state)} (allowed: ${(rule.allowed ?? []).join(', ')})`,
+        made: (state) => stateStatus(set, state, entity),
+        notViolated,
+      }),
+      ...messageCheck(ctx, rule.violatedBy ?? [], on, { notViolated }),
+      ...(given && leaves
+        ? [
+            fromStateCheck(
+              ctx,
+              given,
+              `A second ${on(given)} fails with ${accepted.join(' or ')} and leaves the ${entity} as the first one left it.`,
+              async (t, input, ids) => {
+                t.cover(`rule:${rule.id}:repeat`);
+                await succeeds(t, op, input, `The first ${on(given)}`, 'first call');
+                const what = `A second ${op.operation} on the same ${entity}`;
+                await refusedUnchanged(t, op, ids, input, accepted, what, { label: 'second call' });
+              },
+              { severity: ctx.codeSeverity, suffix: '.repeat' },
+            ),
+          ]
+        : []),
+      ...(rule.allowedWhen ?? []).map((w, i) => {
+        const what = `${op.operation} with ${JSON.stringify(w.input)} on the ${entity} of provider state ${w.given ?? given} (allowed: ${w.allowed.join(', ')})`;
+        return fromStateCheck(
+          ctx,
+          w.given ?? given!,
+          `${what} succeeds.`,
+          async (t, input) => {
+            t.cover(`rule:${rule.id}:allowedWhen:${i}`);
+            await succeeds(t, op, { ...input, ...w.input }, what);
+          },
+          { severity: sev(w.basis), suffix: `.allowed-when.${i}` },
         );
-      });
-    });
+      }),
+    ];
+  },
+
+  // an error's Data is a legacy wire element no client hands back (docs/driver-protocol.md)
+  serverChecks(ctx) {
+    const { set, op, rule, entity } = ctx;
+    const violated = rule.violatedBy ?? [];
+    if (!violated.length || !ctx.dataKeys.length) return;
+    ctx.add(`rule.${rule.id}.data`, ctx.codeSeverity, (s) =>
+      everyCase(
+        violated,
+        (x) => `state ${x}`,
+        async (state) => {
+          const ids = await freshIds(s, op, state);
+          const input = minimalInput(set, op, ids, s.config.seed);
+          const ex = await s.call(op.api, op.operation, input, { label: state });
+          const on = `${op.operation} on the ${entity} of provider state ${state}`;
+          expectData(ex, ctx.dataKeys, input, stateStatus(set, state, entity), on);
+        },
+      ),
+    );
   },
 };

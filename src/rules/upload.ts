@@ -3,11 +3,9 @@
 // else the call is refused with `error` (`errorBasis`: why this error here). A successful call
 // shows a temporary URL of the file in the output member `show` (GetFileUploadURL).
 import fc from 'fast-check';
-import { expectError } from '../checks/judge.ts';
-import { minimalInput, sev } from '../checks/plan.ts';
-import { freshIds } from '../checks/rule-support.ts';
-import { CheckFailure, type Session } from '../checks/session.ts';
-import { show } from '../client-checks/e2e-support.ts';
+import { idInput, sev } from '../checks/plan.ts';
+import { type RuleTarget, ruleCheck } from '../checks/target.ts';
+import { requiredInput, show } from '../client-checks/e2e-support.ts';
 import type { SpecProblem } from '../spec/load.ts';
 import { errorSpec } from '../spec/resolve.ts';
 import type { RuleSpec, SpecSet } from '../spec/types.ts';
@@ -131,10 +129,32 @@ export const upload: RuleKindModule = {
   }),
 
   checks(ctx) {
-    const { op, rule, entity } = ctx;
+    const { set, op, rule, entity } = ctx;
     if (!rule.given || !rule.show) return [];
     const given = rule.given;
     const out = rule.show;
+    const member = rule.member;
+    const { plain, answers } = stateAnswers(set, entity, rule);
+    // refused (the rule's basis), then with the error (the error's basis and why it applies here)
+    const refusal = (name: string, what: string, question: fc.Arbitrary<string | undefined>) =>
+      ruleCheck({
+        audiences: ['server', 'client-e2e'],
+        severity: ctx.sev,
+        codeSeverity: sev(rule.basis, errorSpec(set, rule.error!).basis, rule.errorBasis),
+        suffix: `.${name}`,
+        summary: `${op.operation} for ${what} on the ${entity} of provider state ${given} fails with ${ctx.accepted.join(' or ')}.`,
+        arb: fc.tuple(requiredInput(set, op), question),
+        shrinkBudget: 3,
+        cases: { server: 1, client: 1 },
+        async run(t: RuleTarget, [extra, q]: [Record<string, unknown>, string | undefined]) {
+          const ids = await t.state(given);
+          if (q === undefined) t.fail(`provider state ${given} gives no such question`);
+          t.cover(`rule:${rule.id}:${name}`);
+          const input = { ...extra, ...idInput(set, op, ids, extra), [member!]: q };
+          const c = await t.call(op, input, what);
+          t.refused(c, op, ctx.accepted, `${op.operation} for ${member} ${JSON.stringify(q)} (${what})`);
+        },
+      });
     return [
       fromStateCheck(
         ctx,
@@ -157,52 +177,16 @@ export const upload: RuleKindModule = {
           if (!ok) t.fail(`${op.operation} must hand back ${out} as a URL, but it is ${show(url)}`, c.raw);
         },
       ),
+      ...(member && rule.error
+        ? [
+            refusal('not-upload', 'a question whose answer holds no uploaded file', fc.constant(plain)),
+            refusal(
+              'unknown-question',
+              'a question the answer does not have',
+              fc.stringMatching(/^[a-z][a-z0-9]{5,11}$/).filter((x) => !answers.has(x)),
+            ),
+          ]
+        : []),
     ];
-  },
-
-  serverChecks(ctx) {
-    const { set, op, rule, entity } = ctx;
-    const api = op.api;
-    const member = rule.member;
-    if (!member || !rule.error) return;
-    const codeSev = sev(rule.basis, errorSpec(set, rule.error).basis, rule.errorBasis);
-    // refused (the rule's basis), then with the error (the error's basis and why it applies here)
-    const both = (name: string, what: string, question: (s: Session) => string | undefined) => {
-      const refuse = async (s: Session) => {
-        const ids = await freshIds(s, op, rule.given);
-        const q = question(s);
-        if (q === undefined) throw new CheckFailure(`provider state ${rule.given} gives no such question.`);
-        s.cover(`rule:${rule.id}:${name}`);
-        const input = minimalInput(set, op, ids, s.config.seed, { [member]: q });
-        return { ex: await s.call(api, op.operation, input, { label: what }), q };
-      };
-      ctx.add(`rule.${rule.id}.${name}`, ctx.sev, async (s) => {
-        const { ex, q } = await refuse(s);
-        if (ex.answer.kind !== 'error')
-          throw new CheckFailure(
-            `${op.operation} for ${member} ${JSON.stringify(q)} (${what}) must be refused, but it ${ex.answer.kind === 'success' ? 'succeeded' : 'gave an unreadable answer'}.`,
-            ex,
-          );
-      });
-      ctx.add(`rule.${rule.id}.${name}.code`, codeSev, async (s) => {
-        const { ex, q } = await refuse(s);
-        expectError(
-          set,
-          api,
-          ex,
-          ctx.accepted,
-          `${op.operation} for ${member} ${JSON.stringify(q)} (${what})`,
-        );
-      });
-    };
-    const { plain, answers } = stateAnswers(set, entity, rule);
-    both('not-upload', 'a question whose answer holds no uploaded file', () => plain);
-    both('unknown-question', 'a question the answer does not have', (s) => {
-      const sample = fc.sample(fc.stringMatching(/^[a-z][a-z0-9]{5,11}$/), {
-        seed: s.config.seed,
-        numRuns: 5,
-      });
-      return sample.find((x) => !answers.has(x));
-    });
   },
 };

@@ -62,7 +62,8 @@ describe('the e2e catalogue', () => {
               (r.kind === 'owner' && r.error && r.given) ||
               (r.kind === 'read' && r.given && r.output) ||
               (r.kind === 'list' && r.given && r.items) ||
-              (r.kind === 'create' && Object.keys(r.output ?? {}).length > 0) ||
+              (r.kind === 'create' &&
+                (Object.keys(r.output ?? {}).length > 0 || r.parent === '$parent' || !r.identity?.length)) ||
               (r.kind === 'delete' && r.given) ||
               (r.kind === 'token' && r.member && r.error) ||
               (r.kind === 'lookup' && r.member && r.entity && r.error && r.given) ||
@@ -72,6 +73,7 @@ describe('the e2e catalogue', () => {
               (r.kind === 'update' && r.given && r.statusError) ||
               (r.kind === 'upload' && r.given && r.show) ||
               (r.kind === 'charge' && r.given) ||
+              (r.kind === 'cascade' && r.given && r.amount) ||
               (r.kind === 'statistic' && r.series && r.given) ||
               (r.kind === 'notify' && r.member && r.show && r.given) ||
               (r.kind === 'help' && r.help) ||
@@ -163,7 +165,11 @@ describe('a broken emulator', () => {
     try {
       const results = await runE2eChecks(set, target('sdk-v3', '2017-01-17', running));
       const failed = results.filter((r) => r.outcome.status === 'failed').map((r) => r.def.id);
-      expect(failed).toEqual(['2017-01-17/RejectAssignment/e2e.only-submitted']);
+      // (its message check too: an approved assignment's rejection succeeds, with no message)
+      expect(failed).toEqual([
+        '2017-01-17/RejectAssignment/e2e.only-submitted',
+        '2017-01-17/RejectAssignment/e2e.only-submitted.message',
+      ]);
       const detail = results.find((r) => r.outcome.status === 'failed')!.outcome.detail;
       expect(detail).toMatch(/HITWithApprovedAssignment/);
       expect(detail).toMatch(/returned success/);
