@@ -1,12 +1,12 @@
 // What the server checks of the rule kinds (src/rules/<kind>.ts, `serverChecks`) share: fresh
-// provider states, the Data of a legacy error, and the entity as a provider state created it.
-// ("The failed call changed nothing" is a step of either audience: target.ts `unchanged`.)
+// provider states, the Data of a legacy error; and a step of either audience, the entity as a
+// provider state created it. ("The failed call changed nothing" is one too: target.ts `unchanged`.)
 import type { createdFacts } from '../rules/values.ts';
 import type { OperationSpec, ResolvedMember } from '../spec/types.ts';
 import { summary } from './judge.ts';
 import { givenFor } from './plan.ts';
 import { type Answered, CheckFailure, type Session } from './session.ts';
-import { serverTarget, succeeds } from './target.ts';
+import { type RuleTarget, serverTarget, succeeds } from './target.ts';
 
 /** Ids for a valid call: a fresh provider state, or none when the operation needs no entity. */
 export async function freshIds(
@@ -74,38 +74,48 @@ export function expectData(
     );
 }
 
+/** A timestamp as the audience hands it back, in ms: a server's codec makes a Date; a client (a
+ * driver over JSON, above all) may hand back the ISO 8601 text instead. */
+function timeOf(t: RuleTarget, v: unknown): number | undefined {
+  if (v instanceof Date) return v.getTime();
+  const ms = typeof v === 'string' && /^\d{4}-\d\d-\d\dT/.test(v) ? Date.parse(v) : Number.NaN;
+  return t.audience === 'client-e2e' && !Number.isNaN(ms) ? ms : undefined;
+}
+
 /** The entity in an output must show the ids it was created with and its timestamps, in the
  * order of their offsets; members its output shape does not have are skipped. */
 export function expectAsCreated(
+  t: RuleTarget,
   value: Record<string, unknown>,
   members: ResolvedMember[],
   facts: ReturnType<typeof createdFacts>,
   what: string,
-  ex: Answered,
+  raw: unknown,
 ): void {
   const has = (f: string, types?: string[]) =>
     members.some((m) => m.name === f && (!types || types.includes(m.type)));
   for (const [field, want] of Object.entries(facts.equal))
     if (has(field, ['string', 'integer', 'long']) && String(value[field]) !== want)
-      throw new CheckFailure(
-        `${what}: ${field} must be ${want} (as the provider state created it), but it is ${JSON.stringify(value[field])}.`,
-        ex,
+      t.fail(
+        `${what}: ${field} must be ${want} (as the provider state created it), but it is ${JSON.stringify(value[field])}`,
+        raw,
       );
-  const times = facts.times.filter((t) => has(t.field, ['timestamp']));
-  for (const t of times)
-    if (!(value[t.field] instanceof Date))
-      throw new CheckFailure(
-        `${what}: ${t.field} must be there (the provider state created it), but it is ${JSON.stringify(value[t.field])}.`,
-        ex,
+  const times = facts.times.filter((x) => has(x.field, ['timestamp']));
+  for (const x of times)
+    if (timeOf(t, value[x.field]) === undefined)
+      t.fail(
+        `${what}: ${x.field} must be there (the provider state created it), but it is ${JSON.stringify(value[x.field])}`,
+        raw,
       );
   const sorted = [...times].sort((a, b) => a.offset - b.offset);
   for (let i = 1; i < sorted.length; i++) {
     const a = sorted[i - 1]!;
     const b = sorted[i]!;
-    if (a.offset < b.offset && (value[a.field] as Date).getTime() > (value[b.field] as Date).getTime())
-      throw new CheckFailure(
-        `${what}: ${a.field} (${(value[a.field] as Date).toISOString()}) must not be later than ${b.field} (${(value[b.field] as Date).toISOString()}): the provider state created it ${b.offset - a.offset} s earlier.`,
-        ex,
+    const [ta, tb] = [timeOf(t, value[a.field])!, timeOf(t, value[b.field])!];
+    if (a.offset < b.offset && ta > tb)
+      t.fail(
+        `${what}: ${a.field} (${new Date(ta).toISOString()}) must not be later than ${b.field} (${new Date(tb).toISOString()}): the provider state created it ${b.offset - a.offset} s earlier`,
+        raw,
       );
   }
 }

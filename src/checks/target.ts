@@ -39,8 +39,9 @@ export interface RuleTarget {
   /**
    * From now on the caller's unfiltered listings hold only what this check makes, where the
    * audience can do that (a server: a fresh requester as the caller; a client signs as itself).
+   * True when it did.
    */
-  isolate(): Promise<void>;
+  isolate(): Promise<boolean>;
   call(op: OperationSpec, input: Record<string, unknown>, label?: string): Promise<Called>;
   /** The call must have failed with one of these errors (ids in errors.json). */
   refused(c: Called, op: OperationSpec, errors: string[], what: string): void;
@@ -129,9 +130,7 @@ export function serverTarget(s: Session, api: Api): RuleTarget {
     set: s.set,
     api,
     state: (name, owner) => s.state(name, as(owner)),
-    isolate: async () => {
-      await s.isolate();
-    },
+    isolate: () => s.isolate(),
     async call(op, input, label) {
       const e = await s.call(api, op.operation, input, label ? { label } : {});
       return {

@@ -312,7 +312,7 @@ export function e2eTarget(env: E2eEnv, log: Transcript): RuleTarget {
     state: (name, owner) =>
       createState(env, name, log, owner === 'other' ? other().accessKeyId : env.requester),
     // the client under test signs as its own requester: its listings are what they are
-    isolate: async () => {},
+    isolate: async () => false,
     async call(op, input) {
       const r = await callClient(env, op.operation, input, log);
       return { ok: !('error' in r), output: 'error' in r ? {} : r.output, raw: r };

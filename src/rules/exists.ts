@@ -1,10 +1,8 @@
 // exists: the selected entity must exist; an id that names none is refused with the rule's error.
 import fc from 'fast-check';
-import { expectMessage } from '../checks/judge.ts';
 import { minimalInput, unknownIdArb } from '../checks/plan.ts';
 import { expectData } from '../checks/rule-support.ts';
-import type { Session } from '../checks/session.ts';
-import { ruleCheck } from '../checks/target.ts';
+import { type RuleTarget, ruleCheck } from '../checks/target.ts';
 import { requiredInput } from '../client-checks/e2e-support.ts';
 import type { RuleKindModule } from './types.ts';
 
@@ -20,44 +18,48 @@ export const exists: RuleKindModule = {
       ? { refuse: [ctx.rule.error, ...(ctx.rule.acceptErrors ?? []), ...ctx.gone] }
       : undefined,
 
+  // rule.<id> and rule.<id>.message on a server, e2e.<id> and e2e.<id>.message through a client
   checks(ctx) {
     const { set, op, rule, select, entity, accepted } = ctx;
     if (!rule.error) return [];
+    const arb = fc.tuple(unknownIdArb(set, op), requiredInput(set, op));
+    const call = (t: RuleTarget, id: string, extra: Record<string, unknown>) =>
+      t.call(op, { ...extra, [select]: id }, `unknown ${select}`);
+    const what = (id: string) => `${op.operation} for ${select} ${id}, which names no ${entity},`;
     return [
       ruleCheck({
         audiences: ['server', 'client-e2e'],
         severity: ctx.sev,
         codeSeverity: ctx.codeSeverity,
         summary: `${op.operation} with a ${select} that names no ${entity} fails with ${accepted.join(' or ')}.`,
-        arb: fc.tuple(unknownIdArb(set, op), requiredInput(set, op)),
+        arb,
         cases: { server: 10, client: 3 },
         async run(t, [id, extra]) {
           t.cover(`rule:${rule.id}`);
-          const c = await t.call(op, { ...extra, [select]: id }, `unknown ${select}`);
-          t.refused(c, op, accepted, `${op.operation} for ${select} ${id}, which names no ${entity},`);
+          t.refused(await call(t, id, extra), op, accepted, what(id));
         },
+      }),
+      ruleCheck({
+        audiences: ['server', 'client-e2e'],
+        severity: ctx.msgSeverity,
+        suffix: '.message',
+        summary: `${op.operation} with a ${select} that names no ${entity} fails with the documented message of ${accepted.join(' or ')}.`,
+        arb,
+        cases: { server: 1, client: 1 },
+        run: async (t, [id, extra]) => t.messaged(await call(t, id, extra), op, accepted, what(id)),
       }),
     ];
   },
 
+  // server only: a legacy error's Data is a wire element no client hands back
   serverChecks(ctx) {
-    const { set, op, rule, select, accepted } = ctx;
-    if (!rule.error) return;
-    const api = op.api;
-    const call = async (s: Session, id: string) => {
+    const { set, op, rule, select } = ctx;
+    if (!rule.error || !ctx.dataKeys.length) return;
+    ctx.add(`rule.${rule.id}.data`, ctx.codeSeverity, async (s) => {
+      const id = fc.sample(unknownIdArb(set, op), { seed: s.config.seed, numRuns: 1 })[0]!;
       const input = minimalInput(set, op, {}, s.config.seed, { [select]: id });
-      return s.call(api, op.operation, input, { label: `unknown ${select}` });
-    };
-    const oneId = (s: Session) => fc.sample(unknownIdArb(set, op), { seed: s.config.seed, numRuns: 1 })[0]!;
-    ctx.add(`rule.${rule.id}.message`, ctx.msgSeverity, async (s) => {
-      const ex = await call(s, oneId(s));
-      expectMessage(set, api, ex, accepted, `${op.operation} for an unknown ${select}`);
+      const ex = await s.call(op.api, op.operation, input, { label: `unknown ${select}` });
+      expectData(ex, ctx.dataKeys, { [select]: id }, undefined, `${op.operation} for an unknown ${select}`);
     });
-    if (ctx.dataKeys.length)
-      ctx.add(`rule.${rule.id}.data`, ctx.codeSeverity, async (s) => {
-        const id = oneId(s);
-        const ex = await call(s, id);
-        expectData(ex, ctx.dataKeys, { [select]: id }, undefined, `${op.operation} for an unknown ${select}`);
-      });
   },
 };

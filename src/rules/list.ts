@@ -1,11 +1,11 @@
 // list: a successful call lists the entities of the operation's entity that match `where`
 // (statuses: `$status`), are the caller's when `owned`, and match the input members of `filter`;
 // `items` holds them, `count` the page's size, `total` all that match, paged by `pagination`.
-import { expectError, expectSuccess } from '../checks/judge.ts';
-import { minimalInput, sev } from '../checks/plan.ts';
-import { expectAsCreated, freshIds } from '../checks/rule-support.ts';
-import { type Answered, CheckFailure, type Session } from '../checks/session.ts';
-import { show } from '../client-checks/e2e-support.ts';
+import fc from 'fast-check';
+import { idInput, sev } from '../checks/plan.ts';
+import { expectAsCreated } from '../checks/rule-support.ts';
+import { type Called, type RuleCheck, type RuleTarget, ruleCheck, succeeds } from '../checks/target.ts';
+import { requiredInput, show } from '../client-checks/e2e-support.ts';
 import { project, projectionContext } from '../emulator/project.ts';
 import type { Store, StoredEntity } from '../emulator/store.ts';
 import type { SpecProblem } from '../spec/load.ts';
@@ -17,10 +17,9 @@ import {
   outputMembers,
   ruleInput,
 } from '../spec/resolve.ts';
-import type { Api, EntitySpec, OperationSpec, ResolvedMember, RuleSpec, SpecSet } from '../spec/types.ts';
-import type { Credentials, DecodedCall, Outcome } from '../wire/codec.ts';
-import { fromStateCheck } from './context.ts';
-import type { EngineContext, RuleKindModule } from './types.ts';
+import type { OperationSpec, ResolvedMember, RuleSpec, Severity, SpecSet } from '../spec/types.ts';
+import type { DecodedCall, Outcome } from '../wire/codec.ts';
+import type { EngineContext, RuleContext, RuleKindModule } from './types.ts';
 import { createdFacts } from './values.ts';
 
 /**
@@ -306,522 +305,534 @@ export const list: RuleKindModule = {
     return undefined;
   },
 
-  serverChecks(ctx) {
-    const { set, op, rule, entity, ent } = ctx;
-    const api = op.api;
-    const items = rule.items;
-    if (!items) return;
-    // the rule's own input (e.g. a status to list), then the filters the state's ids fill
-    const listInput = (ids: Record<string, string>, only?: string) => ({
-      ...ruleInput(rule),
-      ...filterInput(op, rule, ids, only),
-    });
-    // the key of the entity a state made (its id, or the itemKey values the state fixes)
-    const keyFrom = (ids: Record<string, string>, state = rule.given) =>
-      stateKey(set, rule, entity, state, ids);
-    const pgToken = rule.pagination?.style === 'token' ? rule.pagination.token : undefined;
-    // later pages of a walk are as large as the model allows
-    const maxPageSize = largestPage(set, op, rule);
-    // the key members as the API names them in a listed item (legacy shows a grant's WorkerId as
-    // SubjectId), and their shapes (a legacy Price keys by its amount)
-    const shown = shownNames(set, api, entity);
-    const shape = itemShape(set, op, rule);
-    const listed = (output: Record<string, unknown>, id: string | undefined) =>
-      listedIn(rule, ent, output, id, shown, shape);
-    // Both list checks: a fresh provider state, the filtered call, and its successful output:
-    // the page that lists the entity (token or numbered pages are followed, up to WALK_PAGES, when no filter
-    // narrows the listing to what the state made, e.g. all of the caller's HITs)
-    const listFresh = async (s: Session, coverKey: string) => {
-      // the caller's listing holds what every check made: a fresh requester's holds this one
-      if (rule.owned) await s.isolate();
-      const ids = await freshIds(s, op, rule.given);
-      s.cover(coverKey);
-      let input = listInput(ids);
-      let ex = await s.call(api, op.operation, input);
-      let output = expectSuccess(set, op, ex, `${op.operation} filtered by ${JSON.stringify(input)}`);
-      for (let page = 2; page <= WALK_PAGES && !listed(output, keyFrom(ids)).hit; page++) {
-        const next = nextPage(rule, input, output, listed(output, undefined).list.length, maxPageSize);
-        if (!next) break;
-        input = next;
-        ex = await s.call(api, op.operation, input, { label: `page ${page}` });
-        output = expectSuccess(set, op, ex, `${op.operation} page ${page}`);
+  // rule.<id>[.<suffix>] on a server, e2e.<id>[.<suffix>] through a client: src/checks/target.ts
+  checks(ctx) {
+    return ctx.rule.given && ctx.rule.items ? listChecks(ctx, ctx.rule.given, ctx.rule.items) : [];
+  },
+};
+
+/** The checks of a list rule, rule.<id>[.<suffix>] on a server, e2e.<id>[.<suffix>] through a client. */
+function listChecks(ctx: RuleContext, given: string, items: string): RuleCheck[] {
+  const { set, op, rule, entity, ent } = ctx;
+  // the members that tell listed items apart (the rule's itemKey, else the entity's id), the names
+  // the API gives them in an item (legacy shows a grant's WorkerId as SubjectId) and their shapes
+  const keyNames = rule.itemKey ?? [ent.id];
+  const shown = set.model.entities[entity]?.names?.[op.api]?.fields ?? {};
+  const shape = new Map(
+    (outputMembers(set, op).find((m) => m.name === items)?.item?.members ?? []).map((m) => [m.name, m]),
+  );
+  // later pages of a walk are as large as the model allows
+  const maxSize = largestPage(set, op, rule);
+  // a listed item's key: amounts and ids as the strings the wire carries (a legacy Price: its amount)
+  const keyOf = (x: unknown) => {
+    if (!x || typeof x !== 'object') return String(x);
+    const item = x as Record<string, unknown>;
+    const text = (v: unknown) => (v === undefined ? undefined : String(v));
+    return keyText(
+      keyNames,
+      Object.fromEntries(keyNames.map((m) => [m, text(amountOf(item[shown[m] ?? m], shape.get(m)))])),
+    );
+  };
+  const itemsOf = (output: Record<string, unknown>): unknown[] => {
+    const v = output[items];
+    return v === undefined || v === null ? [] : Array.isArray(v) ? v : [v];
+  };
+  const has = (list: unknown[], key: string) =>
+    list.some((x) => x && typeof x === 'object' && keyOf(x) === key);
+  // the rule's own input (e.g. a status to list), then the filters the state's ids fill
+  const listInput = (ids: Record<string, string>, only?: string) => ({
+    ...ruleInput(rule),
+    ...filterInput(op, rule, ids, only),
+  });
+  // the key of the entity a state made: each key member from the ids the state returned, else the
+  // literal value it gives the first entity of the kind it makes (the loader checks one fixes it)
+  const keyFrom = (ids: Record<string, string>, state = given) => {
+    const made = set.model.states[state]?.creates.find((c) => c.entity === entity);
+    return keyText(
+      keyNames,
+      Object.fromEntries(keyNames.map((m) => [m, ids[m] ?? literal(made?.fields?.[m])])),
+    );
+  };
+  // the pages from `first` on (up to `pages`), until one holds `key`: every item, the last call
+  // and its output; with `mayRefuse`, a refusal ends the walk
+  const walk = async (
+    t: RuleTarget,
+    first: Record<string, unknown>,
+    what: string,
+    opts: { pages?: number; key?: string; mayRefuse?: boolean } = {},
+  ) => {
+    let input = first;
+    const all: unknown[] = [];
+    let c: Called | undefined;
+    let output: Record<string, unknown> = {};
+    for (let page = 1; page <= (opts.pages ?? 50); page++) {
+      const at = `${op.operation} (${what}${page === 1 ? '' : `, page ${page}`})`;
+      c = await t.call(op, input, at);
+      if (opts.mayRefuse && !c.ok) {
+        t.refusedAny(c, op, at);
+        break;
       }
-      return { ids, ex, output };
-    };
-    const pg = rule.pagination;
-    const given = rule.given;
-    // pagination over a filter the provider state fills with exactly one entity
-    const onlyOne =
-      given !== undefined &&
-      Object.keys(rule.filter ?? {}).length > 0 &&
-      (set.model.states[given]?.creates.filter((c) => c.entity === entity).length ?? 0) === 1;
-    if (pg && onlyOne)
-      ctx.add(`rule.${rule.id}.pagination`, sev(rule.basis, pg.basis), async (s) => {
-        const ids = await freshIds(s, op, given);
-        s.cover(`rule:${rule.id}:pagination`);
+      output = t.succeeded(c, op, at);
+      const got = itemsOf(output);
+      all.push(...got);
+      if (opts.key !== undefined && has(got, opts.key)) break;
+      const next = nextPage(rule, input, output, got.length, maxSize);
+      if (!next) break;
+      input = next;
+    }
+    return { keys: all.map(keyOf), c: c!, output };
+  };
+  const out: RuleCheck[] = [];
+  // a list check of one case (each costs provider states), of a value of `arb` (default: none)
+  const check = <T = undefined>(
+    suffix: string,
+    severity: Severity,
+    summary: string,
+    run: (t: RuleTarget, value: T) => Promise<void>,
+    opts: { audiences?: RuleCheck['audiences']; arb?: fc.Arbitrary<T> } = {},
+  ) =>
+    out.push(
+      ruleCheck({
+        audiences: opts.audiences ?? ['server', 'client-e2e'],
+        severity,
+        suffix,
+        summary,
+        arb: opts.arb ?? (fc.constant(undefined) as fc.Arbitrary<T>),
+        shrinkBudget: 2,
+        cases: { server: 1, client: 1 },
+        run: (t, value) => {
+          t.cover(`rule:${rule.id}${suffix.replaceAll('.', ':')}`);
+          return run(t, value);
+        },
+      }),
+    );
+  const pg = rule.pagination;
+  const filters = Object.keys(rule.filter ?? {});
+  const members = inputMembers(set, op);
+  // the state's entity, listed (a fresh requester's listing where the audience can: owned):
+  // pages are followed while it is not, as a listing no filter narrows holds all of the caller's
+  const found = async (t: RuleTarget) => {
+    if (rule.owned) await t.isolate();
+    const ids = await t.state(given);
+    const key = keyFrom(ids);
+    const input = listInput(ids);
+    const walked = await walk(t, input, `filtered by ${JSON.stringify(input)}`, { pages: WALK_PAGES, key });
+    const list = itemsOf(walked.output);
+    const item = list.find((x) => x && typeof x === 'object' && keyOf(x) === key);
+    if (!item)
+      t.fail(
+        `${op.operation} must list the ${entity} ${key} of provider state ${given}, but ${items} holds ${list.length} item(s) without it`,
+        walked.c.raw,
+      );
+    return { ids, c: walked.c, output: walked.output, item: item as Record<string, unknown> };
+  };
+  check(
+    '',
+    ctx.sev,
+    `${op.operation} filtered on the ids of provider state ${given} lists its ${entity} in ${items}.`,
+    async (t) => {
+      const { c, output } = await found(t);
+      const list = itemsOf(output);
+      if (rule.count && output[rule.count] !== undefined && Number(output[rule.count]) !== list.length)
+        t.fail(
+          `${op.operation}: ${rule.count} is ${show(output[rule.count])}, but ${items} holds ${list.length} item(s)`,
+          c.raw,
+        );
+      if (rule.total && output[rule.total] !== undefined && Number(output[rule.total]) < list.length)
+        t.fail(
+          `${op.operation}: ${rule.total} is ${show(output[rule.total])}, fewer than the ${list.length} item(s) on the page`,
+          c.raw,
+        );
+    },
+  );
+  check(
+    '.as-created',
+    ctx.sev,
+    `The ${entity} of provider state ${given} is listed with the ids and timestamps the state made it with.`,
+    async (t) => {
+      const { ids, c, item } = await found(t);
+      const itemMembers = outputMembers(set, op).find((m) => m.name === items)?.item?.members ?? [];
+      expectAsCreated(
+        t,
+        item,
+        rule.itemMembers ? itemMembers.filter((m) => rule.itemMembers!.includes(m.name)) : itemMembers,
+        createdFacts(set, entity, given, ids, op.api),
+        `${op.operation} (the listed ${entity})`,
+        c.raw,
+      );
+    },
+  );
+  // itemMembers: each listed item shows those members and no others
+  const only = rule.itemMembers;
+  if (only)
+    check('.item-members', ctx.sev, `Each item of ${items} shows only ${only.join(', ')}.`, async (t) => {
+      const { c, item } = await found(t);
+      // a client may hand back an absent member as null (a driver's JSON of its library's type)
+      const absent = (v: unknown) => v === undefined || (t.audience === 'client-e2e' && v === null);
+      const keys = Object.keys(item).filter((k) => !absent(item[k]));
+      const missing = only.filter((k) => !keys.includes(k));
+      if (keys.some((k) => !only.includes(k)) || missing.length)
+        t.fail(
+          `Each item of ${items} must show only ${only.join(', ')}, but one shows ${keys.join(', ') || 'nothing'}${missing.length ? ` (without ${missing.join(', ')})` : ''}`,
+          c.raw,
+        );
+    });
+  // owned: a non-owner (a fresh requester where the audience has one: its pages are its own few)
+  // is shown none of the owner's; a refusal is an answer too
+  if (rule.owned)
+    check(
+      '.owned',
+      ctx.sev,
+      `${op.operation} filtered on the ids of provider state ${given}, owned by another requester, lists none of its ${entity}s.`,
+      async (t) => {
+        await t.isolate();
+        const ids = await t.state(given, 'other');
+        const key = keyFrom(ids);
+        const { keys, c } = await walk(t, listInput(ids), 'by a non-owner', { key, mayRefuse: true });
+        if (keys.includes(key))
+          t.fail(
+            `${op.operation} signed by another requester must not list the owner's ${entity} ${key}, but it does`,
+            c.raw,
+          );
+      },
+    );
+  // filter members that are alternatives (HITId or AssignmentId): each alone lists the state's
+  // entity and not that of another state of the same requester
+  for (const member of alternativeFilters(op, rule))
+    check(
+      `.by.${member}`,
+      sev(rule.basis, op.input.members[member]?.basis),
+      `${op.operation} filtered by ${member} alone lists what that ${member} names and nothing of another.`,
+      async (t) => {
+        const ids = await t.state(given);
+        const other = await t.state(given);
+        const input = listInput(ids, member);
+        const { keys, c } = await walk(t, input, `by ${member}`);
+        const [mine, theirs] = [keyFrom(ids), keyFrom(other)];
+        if (!keys.includes(mine))
+          t.fail(
+            `${op.operation} filtered by ${JSON.stringify(input)} must list the ${entity} ${mine} of provider state ${given}, but its pages hold ${keys.length} item(s) without it`,
+            c.raw,
+          );
+        if (keys.includes(theirs))
+          t.fail(
+            `${op.operation} filtered by ${member} ${String(input[member])} must list only what that ${member} names, but it also lists ${theirs} (of another ${member}, ${String(other[rule.filter![member]!] ?? other[member])})`,
+            c.raw,
+          );
+      },
+    );
+  // madeBy: what a successful call of the maker made is listed, found by the values its input fixes
+  const madeBy = rule.madeBy;
+  const maker = madeBy ? set.apis[op.api].operations.get(madeBy.operation) : undefined;
+  if (madeBy && maker && rule.itemKey) {
+    const sent = new Map(inputMembers(set, maker).map((m) => [m.name, m]));
+    check(
+      '.made-by',
+      sev(rule.basis, madeBy.basis),
+      `After a successful ${maker.operation} from provider state ${madeBy.given}, ${op.operation} lists what it made.`,
+      async (t, extra) => {
+        const ids = await t.state(madeBy.given);
+        const made = { ...extra, ...idInput(set, maker, ids, extra) };
+        await succeeds(
+          t,
+          maker,
+          made,
+          `${maker.operation} (a valid call from provider state ${madeBy.given})`,
+          maker.operation,
+        );
+        // what the maker was sent (a money structure: its amount), else the state's ids
+        const key = keyText(
+          keyNames,
+          Object.fromEntries(
+            keyNames.map((m) => [m, made[m] !== undefined ? String(amountOf(made[m], sent.get(m))) : ids[m]]),
+          ),
+        );
+        const input = listInput(ids);
+        const { keys, c } = await walk(t, input, `after ${maker.operation}`);
+        if (!keys.includes(key))
+          t.fail(
+            `After a successful ${maker.operation}, ${op.operation} filtered by ${JSON.stringify(input)} must list the ${entity} it made (${key}), but its pages hold ${keys.length} item(s) without it`,
+            c.raw,
+          );
+      },
+      { arb: requiredInput(set, maker) },
+    );
+  }
+  if (!pg) return out;
+  // without the (optional) filter, the listing still holds the entity, somewhere in its pages
+  // (a filter that is one of an exactly-one group is not optional: the call needs one of them)
+  const optionalFilter = filters.every(
+    (member) =>
+      members.find((m) => m.name === member)?.required === false &&
+      !(op.input.exclusive ?? []).some((g) => g.exactlyOne && g.members.includes(member)),
+  );
+  const unfiltered = { ...ruleInput(rule), [pg.size]: maxSize ?? pg.defaultSize };
+  const without = `without ${filters.join(', ')}`;
+  if (filters.length && optionalFilter) {
+    check(
+      '.unfiltered',
+      ctx.sev,
+      `${op.operation} ${without} lists the ${entity} of provider state ${given} among the caller's.`,
+      async (t) => {
+        // a fresh requester's listing holds what this check made, where the audience has one
+        await t.isolate();
+        const ids = await t.state(given);
+        const key = keyFrom(ids);
+        const { keys, c } = await walk(t, unfiltered, without, { pages: WALK_PAGES, key });
+        if (!keys.includes(key))
+          t.fail(
+            `${op.operation} ${without} must list the ${entity} ${key} of provider state ${given} among the caller's, but its pages hold ${keys.length} item(s) without it`,
+            c.raw,
+          );
+      },
+    );
+    // a fresh requester (docs/provider-states.md) owns only what its state made: counted exactly.
+    // Server only: the client under test signs with the credentials it was given, whose listing
+    // holds what every other check made too.
+    const where = rule.where?.$status;
+    const made =
+      set.model.states[given]?.creates.filter(
+        (c) =>
+          c.entity === entity &&
+          (where === undefined || (Array.isArray(where) ? where : [where]).includes(c.status)),
+      ).length ?? 0;
+    if (rule.owned && made > 0)
+      check(
+        '.unfiltered-exact',
+        ctx.sev,
+        `${op.operation} ${without}, signed by a fresh requester, lists exactly the ${made} ${entity}(s) of provider state ${given}.`,
+        async (t) => {
+          if (!(await t.isolate()))
+            t.notRun(
+              `the states endpoint hands back no fresh requester (params.requester "fresh", docs/provider-states.md): ${op.operation} ${without} cannot be counted exactly`,
+            );
+          const ids = await t.state(given);
+          const { keys, c } = await walk(t, unfiltered, without);
+          if (keys.length !== made || !keys.includes(keyFrom(ids)))
+            t.fail(
+              `${op.operation} ${without}, signed by a fresh requester that owns only the ${made} ${entity}(s) of provider state ${given}, must list exactly those, but its pages hold ${keys.length}: ${keys.join(', ') || '(none)'}`,
+              c.raw,
+            );
+        },
+        { audiences: ['server'] },
+      );
+  }
+  // pagination over a filter the provider state fills with exactly one entity
+  const onlyOne =
+    filters.length > 0 &&
+    (set.model.states[given]?.creates.filter((c) => c.entity === entity).length ?? 0) === 1;
+  if (onlyOne)
+    check(
+      '.pagination',
+      sev(rule.basis, pg.basis),
+      `${op.operation} with ${pg.size}=1 over a filter matching one ${entity} lists exactly it; the next page is empty.`,
+      async (t) => {
+        const ids = await t.state(given);
         const first: Record<string, unknown> = { ...listInput(ids), [pg.size]: 1 };
         if (pg.style === 'page' && pg.page) first[pg.page] = 1;
-        const ex1 = await s.call(api, op.operation, first, { label: 'first page of size 1' });
-        const out1 = expectSuccess(set, op, ex1, `${op.operation} with ${pg.size}=1`);
-        const page1 = listed(out1, keyFrom(ids, given));
-        if (page1.list.length !== 1 || !page1.hit)
-          throw new CheckFailure(
-            `${op.operation} with ${pg.size}=1 over a filter matching one ${entity} must return exactly that ${entity}, but ${items} holds ${page1.list.length} item(s)${page1.hit ? '' : ' without it'}.`,
-            ex1,
+        const c1 = await t.call(op, first, 'first page of size 1');
+        const out1 = t.succeeded(c1, op, `${op.operation} with ${pg.size}=1`);
+        const page1 = itemsOf(out1);
+        const hit = has(page1, keyFrom(ids));
+        if (page1.length !== 1 || !hit)
+          t.fail(
+            `${op.operation} with ${pg.size}=1 over a filter matching one ${entity} must return exactly that ${entity}, but ${items} holds ${page1.length} item(s)${hit ? '' : ' without it'}`,
+            c1.raw,
           );
         if (rule.total && out1[rule.total] !== undefined && Number(out1[rule.total]) !== 1)
-          throw new CheckFailure(
-            `${op.operation}: ${rule.total} must be 1 here, but it is ${JSON.stringify(out1[rule.total])}.`,
-            ex1,
+          t.fail(
+            `${op.operation}: ${rule.total} must be 1 here, but it is ${show(out1[rule.total])}`,
+            c1.raw,
           );
         let next: Record<string, unknown> | undefined;
         if (pg.style === 'page' && pg.page) next = { ...first, [pg.page]: 2 };
         else if (pg.token && typeof out1[pg.token] === 'string' && out1[pg.token] !== '')
           next = { ...first, [pg.token]: out1[pg.token] };
         if (!next) return;
-        const ex2 = await s.call(api, op.operation, next, { label: 'next page' });
-        const out2 = expectSuccess(set, op, ex2, `${op.operation} for the next page`);
-        const page2 = listed(out2, keyFrom(ids, given));
-        if (page2.list.length !== 0)
-          throw new CheckFailure(
-            `${op.operation}: past the only ${entity} the next page must be empty, but ${items} holds ${page2.list.length} item(s).`,
-            ex2,
+        const c2 = await t.call(op, next, 'next page');
+        const page2 = itemsOf(t.succeeded(c2, op, `${op.operation} for the next page`));
+        if (page2.length !== 0)
+          t.fail(
+            `${op.operation}: past the only ${entity} the next page must be empty, but ${items} holds ${page2.length} item(s)`,
+            c2.raw,
           );
-      });
-    // several entities under one filter value (pagination.given): counts, totals and a page walk
-    const many = pg?.given;
-    const n = many ? (set.model.states[many]?.creates.filter((c) => c.entity === entity).length ?? 0) : 0;
-    const itemIds = (list: unknown[]) => list.map((x) => itemKeyOf(rule, ent, x, shown, shape));
-    if (pg && many && n > 1 && (rule.count || rule.total))
-      ctx.add(`rule.${rule.id}.counts`, ctx.sev, async (s) => {
-        const ids = await freshIds(s, op, many);
-        s.cover(`rule:${rule.id}:counts`);
+      },
+    );
+  // page tokens are opaque, bound to the operation and its filter values (operations.md §4.3, INF)
+  const pgToken = pg.style === 'token' ? pg.token : undefined;
+  const invalid = set.apis[op.api].protocol.validation.invalid;
+  if (pg.tokenBasis && pgToken)
+    check(
+      '.foreign-token',
+      sev(rule.basis, pg.tokenBasis),
+      `A ${pgToken} the server never issued is refused.`,
+      async (t) => {
+        const ids = await t.state(given);
+        // base64 of a JSON object no server issued
+        const token = Buffer.from(JSON.stringify({ conformance: 'not a token' }), 'utf8').toString('base64');
+        const c = await t.call(op, { ...listInput(ids), [pgToken]: token }, 'a token never issued');
+        t.refused(c, op, [invalid], `${op.operation} with a ${pgToken} the server never issued`);
+      },
+    );
+  // several entities under one filter value (pagination.given): counts, totals and a page walk
+  const many = pg.given;
+  const n = many ? (set.model.states[many]?.creates.filter((c) => c.entity === entity).length ?? 0) : 0;
+  if (!many || n < 2) return out;
+  const over = `a filter matching the ${n} ${entity}s of provider state ${many}`;
+  if (rule.count || rule.total)
+    check(
+      '.counts',
+      ctx.sev,
+      `${op.operation} over ${over}, in pages of ${n - 1} and ${n}: ${[rule.count, rule.total].filter(Boolean).join(' and ')} count them.`,
+      async (t) => {
+        const ids = await t.state(many);
         for (const size of [n - 1, n]) {
           const input: Record<string, unknown> = { ...listInput(ids), [pg.size]: size };
           if (pg.style === 'page' && pg.page) input[pg.page] = 1;
-          const what = `${op.operation} with ${pg.size}=${size} over a filter matching the ${n} ${entity}s of provider state ${many}`;
-          const ex = await s.call(api, op.operation, input, { label: `first page of size ${size}` });
-          const out = expectSuccess(set, op, ex, what);
-          const { list } = listed(out, undefined);
+          const what = `${op.operation} with ${pg.size}=${size} over ${over}`;
+          const c = await t.call(op, input, `first page of size ${size}`);
+          const output = t.succeeded(c, op, what);
+          const list = itemsOf(output);
           // a short page is allowed (the page walk checks the rest); an empty or oversized one is not
           if (list.length === 0 || list.length > size)
-            throw new CheckFailure(
-              `${what} must list between 1 and ${size} of them, but ${items} holds ${list.length}.`,
-              ex,
+            t.fail(
+              `${what} must list between 1 and ${size} of them, but ${items} holds ${list.length}`,
+              c.raw,
             );
-          if (rule.count && Number(out[rule.count]) !== list.length)
-            throw new CheckFailure(
-              `${what}: ${rule.count} must be the ${list.length} item(s) on the page, but it is ${JSON.stringify(out[rule.count])}.`,
-              ex,
+          if (rule.count && Number(output[rule.count]) !== list.length)
+            t.fail(
+              `${what}: ${rule.count} must be the ${list.length} item(s) on the page, but it is ${show(output[rule.count])}`,
+              c.raw,
             );
-          if (rule.total && Number(out[rule.total]) !== n)
-            throw new CheckFailure(
-              `${what}: ${rule.total} must be all ${n} matching ${entity}s, but it is ${JSON.stringify(out[rule.total])}.`,
-              ex,
-            );
-        }
-      });
-    if (pg && many && n > 1)
-      ctx.add(`rule.${rule.id}.pages`, sev(rule.basis, pg.basis), async (s) => {
-        const ids = await freshIds(s, op, many);
-        s.cover(`rule:${rule.id}:pages`);
-        const filterText = `a filter matching the ${n} ${entity}s of provider state ${many}`;
-        // without a page size the default page (pagination.defaultSize) holds them all
-        if (pg.defaultSize >= n) {
-          const ex = await s.call(api, op.operation, listInput(ids), { label: 'default page size' });
-          const out = expectSuccess(set, op, ex, `${op.operation} without ${pg.size}`);
-          const { list } = listed(out, undefined);
-          if (list.length !== n)
-            throw new CheckFailure(
-              `${op.operation} without ${pg.size} over ${filterText} must list all ${n} (the default page holds ${pg.defaultSize}), but ${items} holds ${list.length}.`,
-              ex,
+          if (rule.total && Number(output[rule.total]) !== n)
+            t.fail(
+              `${what}: ${rule.total} must be all ${n} matching ${entity}s, but it is ${show(output[rule.total])}`,
+              c.raw,
             );
         }
-        // walk pages of n-1: every entity exactly once, no page over the size, then an empty page
-        const size = n - 1;
-        const seen: string[] = [];
-        let input: Record<string, unknown> = { ...listInput(ids), [pg.size]: size };
-        let last: Answered | undefined;
-        for (let pageNo = 1; ; pageNo++) {
-          if (pageNo > n + 2)
-            throw new CheckFailure(
-              `${op.operation} with ${pg.size}=${size} over ${filterText} still offers another page after ${pageNo - 1} pages.`,
-              last,
-            );
-          if (pg.style === 'page' && pg.page) input = { ...input, [pg.page]: pageNo };
-          const what = `${op.operation} page ${pageNo} with ${pg.size}=${size} over ${filterText}`;
-          const ex = await s.call(api, op.operation, input, { label: `page ${pageNo} of size ${size}` });
-          last = ex;
-          const out = expectSuccess(set, op, ex, what);
-          const got = itemIds(listed(out, undefined).list);
-          if (got.length > size)
-            throw new CheckFailure(`${what} holds ${got.length} item(s), more than the page size.`, ex);
-          const again = got.filter((id) => seen.includes(id));
-          if (again.length)
-            throw new CheckFailure(
-              `${what} lists again ${again.join(', ')}, already on an earlier page.`,
-              ex,
-            );
-          if (seen.length + got.length > n)
-            throw new CheckFailure(
-              `${what} brings the pages to ${seen.length + got.length} item(s), more than the ${n} matching ${entity}s.`,
-              ex,
-            );
-          if (pg.style === 'page' && pg.page && outputMembers(set, op).some((m) => m.name === pg.page))
-            if (Number(out[pg.page]) !== pageNo)
-              throw new CheckFailure(
-                `${what}: ${pg.page} must echo the page asked for (${pageNo}), but it is ${JSON.stringify(out[pg.page])}.`,
-                ex,
-              );
-          seen.push(...got);
-          if (pg.style === 'page') {
-            if (!got.length) break;
-            continue;
-          }
-          const token = pg.token ? out[pg.token] : undefined;
-          if (typeof token !== 'string' || token === '') break;
-          input = { ...input, [pg.token!]: token };
-        }
-        const mine = keyFrom(ids, many);
-        if (seen.length !== n || !seen.includes(mine))
-          throw new CheckFailure(
-            `Walking the pages of ${op.operation} with ${pg.size}=${size} over ${filterText} must give each of them once, but it gave ${seen.length}: ${seen.join('; ') || '(none)'}${seen.includes(mine) ? '' : ` (without ${mine})`}.`,
-            last,
-          );
-      });
-    // every item of a listing (its pages, up to 50, the later ones as large as the model allows)
-    const allItems = async (s: Session, first: Record<string, unknown>, what: string) => {
-      let input = first;
-      let last: Answered | undefined;
-      const got: unknown[] = [];
-      for (let page = 1; page <= 50; page++) {
-        const ex = await s.call(api, op.operation, input, {
-          label: page === 1 ? what : `${what}, page ${page}`,
-        });
-        last = ex;
-        const out = expectSuccess(set, op, ex, `${op.operation} (${what})`);
-        const items = listed(out, undefined).list;
-        got.push(...items);
-        const next = nextPage(rule, input, out, items.length, maxPageSize);
-        if (!next) break;
-        input = next;
-      }
-      return { keys: itemIds(got), last: last! };
-    };
-    // madeBy: what a successful call of the maker made is listed, found by the values its input fixes
-    const madeBy = rule.madeBy;
-    const maker = madeBy ? set.apis[api].operations.get(madeBy.operation) : undefined;
-    if (madeBy && maker && rule.itemKey)
-      ctx.add(`rule.${rule.id}.made-by`, sev(rule.basis, madeBy.basis), async (s) => {
-        const ids = await freshIds(s, maker, madeBy.given);
-        s.cover(`rule:${rule.id}:made-by`);
-        const made = minimalInput(set, maker, ids, s.config.seed);
-        const ex1 = await s.call(api, maker.operation, made, { label: maker.operation });
-        expectSuccess(
-          set,
-          maker,
-          ex1,
-          `${maker.operation} (a valid call from provider state ${madeBy.given})`,
-        );
-        const members = rule.itemKey!;
-        // what the maker was sent (a money structure: its amount), else the state's ids
-        const sent = new Map(inputMembers(set, maker).map((m) => [m.name, m]));
-        const key = keyText(
-          members,
-          Object.fromEntries(
-            members.map((m) => [m, made[m] !== undefined ? String(amountOf(made[m], sent.get(m))) : ids[m]]),
-          ),
-        );
-        const input = listInput(ids);
-        const { keys, last } = await allItems(s, input, `after ${maker.operation}`);
-        if (!keys.includes(key))
-          throw new CheckFailure(
-            `After a successful ${maker.operation}, ${op.operation} filtered by ${JSON.stringify(input)} must list the ${entity} it made (${key}), but its pages hold ${keys.length} item(s) without it.`,
-            last,
-          );
-      });
-    // filter members that are alternatives (HITId or AssignmentId): each alone lists the state's
-    // entity and not that of another state of the same requester
-    for (const member of alternativeFilters(op, rule))
-      ctx.add(`rule.${rule.id}.by.${member}`, sev(rule.basis, op.input.members[member]?.basis), async (s) => {
-        const ids = await freshIds(s, op, rule.given);
-        const other = await freshIds(s, op, rule.given);
-        s.cover(`rule:${rule.id}:by:${member}`);
-        const input = listInput(ids, member);
-        const { keys, last } = await allItems(s, input, `by ${member}`);
-        const mine = keyFrom(ids);
-        const theirs = keyFrom(other);
-        if (!keys.includes(mine))
-          throw new CheckFailure(
-            `${op.operation} filtered by ${JSON.stringify(input)} must list the ${entity} ${mine} of provider state ${rule.given}, but its pages hold ${keys.length} item(s) without it.`,
-            last,
-          );
-        if (keys.includes(theirs))
-          throw new CheckFailure(
-            `${op.operation} filtered by ${member} ${String(input[member])} must list only what that ${member} names, but it also lists ${theirs} (of another ${member}, ${String(other[rule.filter![member]!] ?? other[member])}).`,
-            last,
-          );
-      });
-    ctx.add(`rule.${rule.id}.as-created`, ctx.sev, async (s) => {
-      const { ids, ex, output } = await listFresh(s, `rule:${rule.id}:as-created`);
-      const key = keyFrom(ids);
-      const item = listed(output, key).list.find(
-        (x) => x && typeof x === 'object' && itemKeyOf(rule, ent, x, shown, shape) === key,
-      );
-      if (!item)
-        throw new CheckFailure(`${op.operation} must list the ${entity} ${key}, but it does not.`, ex);
-      const itemMembers = outputMembers(set, op).find((m) => m.name === items)?.item?.members ?? [];
-      expectAsCreated(
-        item as Record<string, unknown>,
-        rule.itemMembers ? itemMembers.filter((m) => rule.itemMembers!.includes(m.name)) : itemMembers,
-        createdFacts(set, entity, rule.given, ids, api),
-        `${op.operation} (the listed ${entity})`,
-        ex,
-      );
-    });
-    // without the (optional) filter, the listing still holds the entity, somewhere in its pages
-    // (a filter that is one of an exactly-one group is not optional: the call needs one of them)
-    const optionalFilter = Object.keys(rule.filter ?? {}).every(
-      (member) =>
-        inputMembers(set, op).find((m) => m.name === member)?.required === false &&
-        !(op.input.exclusive ?? []).some((g) => g.exactlyOne && g.members.includes(member)),
+      },
     );
-    const filterNames = Object.keys(rule.filter ?? {}).join(', ');
-    // every page of the listing without the filter, signed as `as`
-    const unfilteredPages = async (s: Session, as: number | Credentials) => {
-      let input: Record<string, unknown> = { ...ruleInput(rule), [pg!.size]: maxPageSize ?? pg!.defaultSize };
-      let last: Answered | undefined;
-      const items: unknown[] = [];
-      for (let pageNo = 1; pageNo <= 50; pageNo++) {
-        if (pg!.style === 'page' && pg!.page) input = { ...input, [pg!.page]: pageNo };
-        const ex = await s.call(api, op.operation, input, { as, label: `unfiltered page ${pageNo}` });
-        last = ex;
-        const out = expectSuccess(set, op, ex, `${op.operation} without ${filterNames}`);
-        const page = listed(out, undefined).list;
-        items.push(...page);
-        const token = pg!.token ? out[pg!.token] : undefined;
-        if (pg!.style === 'page' ? !page.length : typeof token !== 'string' || token === '') break;
-        if (pg!.style === 'token') input = { ...input, [pg!.token!]: token };
+  check(
+    '.pages',
+    sev(rule.basis, pg.basis),
+    `${op.operation} over ${over}: the default page holds them all (when it is as large), pages of ${n - 1} give each once.`,
+    async (t) => {
+      const ids = await t.state(many);
+      // without a page size the default page (pagination.defaultSize) holds them all
+      if (pg.defaultSize >= n) {
+        const c = await t.call(op, listInput(ids), 'default page size');
+        const list = itemsOf(t.succeeded(c, op, `${op.operation} without ${pg.size}`));
+        if (list.length !== n)
+          t.fail(
+            `${op.operation} without ${pg.size} over ${over} must list all ${n} (the default page holds ${pg.defaultSize}), but ${items} holds ${list.length}`,
+            c.raw,
+          );
       }
-      return { ids: itemIds(items), last };
-    };
-    if (pg && Object.keys(rule.filter ?? {}).length && optionalFilter)
-      ctx.add(`rule.${rule.id}.unfiltered`, ctx.sev, async (s) => {
-        // a fresh requester, else another requester's key when there is one: its listing holds
-        // (nearly) only what this check made
-        const as = (await s.isolate()) ? 0 : s.config.credentials.length > 1 ? 1 : 0;
-        const ids = await freshIds(s, op, rule.given, as);
-        s.cover(`rule:${rule.id}:unfiltered`);
-        const { ids: got, last } = await unfilteredPages(s, as);
-        if (!got.includes(keyFrom(ids)))
-          throw new CheckFailure(
-            `${op.operation} without ${filterNames} must list the ${entity} ${keyFrom(ids)} of provider state ${rule.given} among the caller's, but its pages hold ${got.length} item(s) without it.`,
-            last,
+      // walk pages of n-1: every entity exactly once, no page over the size, then an empty page
+      const size = n - 1;
+      const seen: string[] = [];
+      let input: Record<string, unknown> = { ...listInput(ids), [pg.size]: size };
+      let last: Called | undefined;
+      const echoes = pg.style === 'page' && pg.page && outputMembers(set, op).some((m) => m.name === pg.page);
+      for (let pageNo = 1; ; pageNo++) {
+        if (pageNo > n + 2)
+          t.fail(
+            `${op.operation} with ${pg.size}=${size} over ${over} still offers another page after ${pageNo - 1} pages`,
+            last?.raw,
           );
-      });
-    // a fresh requester (docs/provider-states.md) owns only what its state made: counted exactly
-    const where = rule.where?.$status;
-    const made = rule.given
-      ? (set.model.states[rule.given]?.creates.filter(
-          (c) =>
-            c.entity === entity &&
-            (where === undefined || (Array.isArray(where) ? where : [where]).includes(c.status)),
-        ).length ?? 0)
-      : 0;
-    if (pg && Object.keys(rule.filter ?? {}).length && optionalFilter && rule.owned && made > 0)
-      ctx.add(`rule.${rule.id}.unfiltered-exact`, ctx.sev, async (s) => {
-        const { ids, as } = await s.freshState(rule.given!);
-        s.cover(`rule:${rule.id}:unfiltered-exact`);
-        const { ids: got, last } = await unfilteredPages(s, as);
-        if (got.length !== made || !got.includes(keyFrom(ids)))
-          throw new CheckFailure(
-            `${op.operation} without ${filterNames}, signed by a fresh requester that owns only the ${made} ${entity}(s) of provider state ${rule.given}, must list exactly those, but its pages hold ${got.length}: ${got.join(', ') || '(none)'}.`,
-            last,
+        if (pg.style === 'page' && pg.page) input = { ...input, [pg.page]: pageNo };
+        const what = `${op.operation} page ${pageNo} with ${pg.size}=${size} over ${over}`;
+        const c = await t.call(op, input, `page ${pageNo} of size ${size}`);
+        last = c;
+        const output = t.succeeded(c, op, what);
+        const got = itemsOf(output).map(keyOf);
+        if (got.length > size) t.fail(`${what} holds ${got.length} item(s), more than the page size`, c.raw);
+        const again = got.filter((id) => seen.includes(id));
+        if (again.length)
+          t.fail(`${what} lists again ${again.join(', ')}, already on an earlier page`, c.raw);
+        if (seen.length + got.length > n)
+          t.fail(
+            `${what} brings the pages to ${seen.length + got.length} item(s), more than the ${n} matching ${entity}s`,
+            c.raw,
           );
-      });
-    if (rule.owned)
-      ctx.add(`rule.${rule.id}.owned`, ctx.sev, async (s) => {
-        s.creds(1);
-        const ids = await freshIds(s, op, rule.given, 0);
-        s.cover(`rule:${rule.id}:owned`);
-        // a fresh requester as the non-owner where the target has them: its pages are its own few
-        const other = (await s.freshRequester()) ?? 1;
-        // every page the non-owner is given (up to 50): none lists the owner's entity
-        let input = listInput(ids);
-        for (let page = 1; page <= 50; page++) {
-          const ex = await s.call(api, op.operation, input, {
-            as: other,
-            label: page === 1 ? 'list by a non-owner' : `page ${page} for a non-owner`,
-          });
-          if (ex.answer.kind === 'success' && listed(ex.answer.output, keyFrom(ids)).hit)
-            throw new CheckFailure(
-              `${op.operation} signed by another requester must not list the owner's ${entity} ${keyFrom(ids)}, but it does.`,
-              ex,
-            );
-          if (ex.answer.kind === 'garbage')
-            throw new CheckFailure(
-              `${op.operation} by a non-owner gave an unreadable answer: ${ex.answer.problems.join('; ')}.`,
-              ex,
-            );
-          const token = ex.answer.kind === 'success' && pgToken ? ex.answer.output[pgToken] : undefined;
-          if (typeof token !== 'string' || token === '') break;
-          input = { ...input, [pgToken!]: token, ...(maxPageSize ? { [pg!.size]: maxPageSize } : {}) };
+        if (echoes && Number(output[pg.page!]) !== pageNo)
+          t.fail(
+            `${what}: ${pg.page} must echo the page asked for (${pageNo}), but it is ${show(output[pg.page!])}`,
+            c.raw,
+          );
+        seen.push(...got);
+        if (pg.style === 'page') {
+          if (!got.length) break;
+          continue;
         }
-      });
-    // itemMembers: each listed item shows those members and no others
-    if (rule.itemMembers)
-      ctx.add(`rule.${rule.id}.item-members`, ctx.sev, async (s) => {
-        const { ids, ex, output } = await listFresh(s, `rule:${rule.id}:item-members`);
-        const only = rule.itemMembers!;
-        const list = listed(output, keyFrom(ids)).list;
-        if (!list.length)
-          throw new CheckFailure(
-            `${op.operation} must list the ${entity} ${keyFrom(ids)}, but it does not.`,
-            ex,
-          );
-        for (const item of list) {
-          const keys = item && typeof item === 'object' ? Object.keys(item) : [];
-          const extra = keys.filter((k) => !only.includes(k));
-          const missing = only.filter((k) => !keys.includes(k));
-          if (extra.length || missing.length)
-            throw new CheckFailure(
-              `Each item of ${items} must show only ${only.join(', ')}, but one shows ${keys.join(', ') || 'nothing'}${missing.length ? ` (without ${missing.join(', ')})` : ''}.`,
-              ex,
-            );
-        }
-      });
-    // a list-valued filter (e.g. statuses): each value lists exactly the entities in it
-    const listFilters = Object.entries(rule.filter ?? {}).filter(
-      ([member]) => inputMembers(set, op).find((m) => m.name === member)?.type === 'list',
-    );
-    if (pg && many && n > 1)
-      for (const [member, field] of listFilters)
-        ctx.add(`rule.${rule.id}.filter.${member}`, ctx.sev, async (s) => {
-          const ids = await freshIds(s, op, many);
-          s.cover(`rule:${rule.id}:filter:${member}`);
+        const token = pg.token ? output[pg.token] : undefined;
+        if (typeof token !== 'string' || token === '') break;
+        input = { ...input, [pg.token!]: token };
+      }
+      const mine = keyFrom(ids, many);
+      if (seen.length !== n || !seen.includes(mine))
+        t.fail(
+          `Walking the pages of ${op.operation} with ${pg.size}=${size} over ${over} must give each of them once, but it gave ${seen.length}: ${seen.join('; ') || '(none)'}${seen.includes(mine) ? '' : ` (without ${mine})`}`,
+          last?.raw,
+        );
+    },
+  );
+  // a list-valued filter (e.g. statuses): each value lists exactly the entities in it
+  for (const [member, field] of Object.entries(rule.filter ?? {}))
+    if (members.find((m) => m.name === member)?.type === 'list')
+      check(
+        `.filter.${member}`,
+        ctx.sev,
+        `${op.operation} over the ${n} ${entity}s of provider state ${many} with ${member} of one value lists exactly those in it.`,
+        async (t) => {
+          const ids = await t.state(many);
           const made = (set.model.states[many]?.creates ?? []).filter((c) => c.entity === entity);
-          const values = [
-            ...new Set(made.map((c) => c.status ?? c.fields?.[field]).filter((v) => v !== undefined)),
-          ];
-          for (const v of values) {
-            const want = made.filter((c) => (c.status ?? c.fields?.[field]) === v).length;
-            const input = { ...listInput(ids), [member]: [v], [pg.size]: n };
+          const value = (c: (typeof made)[number]) => c.status ?? c.fields?.[field];
+          for (const v of [...new Set(made.map(value).filter((x) => x !== undefined))]) {
+            const want = made.filter((c) => value(c) === v).length;
             const what = `${op.operation} with ${member}=${JSON.stringify([v])} over the ${n} ${entity}s of provider state ${many}`;
-            const ex = await s.call(api, op.operation, input, { label: `${member} ${String(v)}` });
-            const { list } = listed(expectSuccess(set, op, ex, what), undefined);
+            const c = await t.call(
+              op,
+              { ...listInput(ids), [member]: [v], [pg.size]: n },
+              `${member} ${String(v)}`,
+            );
+            const list = itemsOf(t.succeeded(c, op, what));
             const wrong = list.filter(
               (x) => !x || typeof x !== 'object' || (x as Record<string, unknown>)[field] !== v,
             );
             if (list.length !== want || wrong.length)
-              throw new CheckFailure(
-                `${what} must list the ${want} in ${String(v)} and nothing else, but ${items} holds ${list.length} item(s)${wrong.length ? `, ${wrong.length} of them not in ${String(v)}` : ''}.`,
-                ex,
+              t.fail(
+                `${what} must list the ${want} in ${String(v)} and nothing else, but ${items} holds ${list.length} item(s)${wrong.length ? `, ${wrong.length} of them not in ${String(v)}` : ''}`,
+                c.raw,
               );
           }
-        });
-    // page tokens are bound to the operation and its filter values (operations.md §4.3, INF)
-    const invalidErr = set.apis[api].protocol.validation.invalid;
-    if (pg?.tokenBasis && pgToken && many && n > 1 && Object.keys(rule.filter ?? {}).length)
-      ctx.add(`rule.${rule.id}.token-bound`, sev(rule.basis, pg.basis, pg.tokenBasis), async (s) => {
-        const ids = await freshIds(s, op, many);
-        const other = await freshIds(s, op, rule.given);
-        s.cover(`rule:${rule.id}:token-bound`);
-        const ex1 = await s.call(
-          api,
-          op.operation,
-          { ...listInput(ids), [pg.size]: n - 1 },
-          { label: 'first page' },
-        );
-        const token = expectSuccess(set, op, ex1, `${op.operation} with ${pg.size}=${n - 1}`)[pgToken];
-        if (typeof token !== 'string' || token === '')
-          throw new CheckFailure(
-            `${op.operation} with ${pg.size}=${n - 1} over a filter matching ${n} ${entity}s must give a ${pgToken} for the rest, but it gives none.`,
-            ex1,
-          );
-        const ex2 = await s.call(
-          api,
-          op.operation,
-          { ...listInput(other), [pg.size]: n - 1, [pgToken]: token },
-          { label: 'the token with another filter' },
-        );
-        expectError(
-          set,
-          api,
-          ex2,
-          [invalidErr],
-          `${op.operation} with a ${pgToken} issued for other filter values`,
-        );
-      });
-    if (pg?.tokenBasis && pgToken)
-      ctx.add(`rule.${rule.id}.foreign-token`, sev(rule.basis, pg.tokenBasis), async (s) => {
-        const ids = await freshIds(s, op, rule.given);
-        s.cover(`rule:${rule.id}:foreign-token`);
-        // base64 of a JSON object no server issued
-        const token = Buffer.from(JSON.stringify({ conformance: 'not a token' }), 'utf8').toString('base64');
-        const ex = await s.call(
-          api,
-          op.operation,
-          { ...listInput(ids), [pgToken]: token },
-          { label: 'a token never issued' },
-        );
-        expectError(set, api, ex, [invalidErr], `${op.operation} with a ${pgToken} the server never issued`);
-      });
-  },
-
-  checks(ctx) {
-    const { set, op, rule, entity, ent } = ctx;
-    if (!rule.given || !rule.items) return [];
-    const { given, items } = rule as { given: string; items: string };
-    return [
-      fromStateCheck(
-        ctx,
-        given,
-        `${op.operation} filtered on the ids of provider state ${given} lists its ${entity} in ${items}.`,
-        async (t, required, ids) => {
-          const filter = { ...ruleInput(rule), ...filterInput(op, rule, ids) };
-          const key = stateKey(set, rule, entity, given, ids);
-          let input: Record<string, unknown> = { ...required, ...filter };
-          // of members that exclude each other, only the filter's stays
-          for (const g of op.input.exclusive ?? [])
-            for (const m of g.members)
-              if (!(m in filter) && g.members.some((x) => x in filter)) delete input[m];
-          let c = await t.call(op, input);
-          let output = t.succeeded(c, op, `${op.operation} filtered by ${JSON.stringify(filter)}`);
-          const shown = shownNames(set, op.api, entity);
-          const shape = itemShape(set, op, rule);
-          let { list, hit } = listedIn(rule, ent, output, key, shown, shape);
-          // pages are followed (up to WALK_PAGES, later ones as large as the model allows) while the entity
-          // is not listed: a listing no filter narrows holds all of the caller's entities
-          const maxSize = largestPage(set, op, rule);
-          for (let page = 2; page <= WALK_PAGES && !hit; page++) {
-            const next = nextPage(rule, input, output, list.length, maxSize);
-            if (!next) break;
-            input = next;
-            c = await t.call(op, input);
-            output = t.succeeded(c, op, `${op.operation} page ${page}`);
-            ({ list, hit } = listedIn(rule, ent, output, key, shown, shape));
-          }
-          if (!hit)
-            t.fail(
-              `${op.operation} must list the ${entity} ${key} of provider state ${given}, but ${items} holds ${list.length} item(s) without it`,
-              c.raw,
-            );
-          if (rule.count && output[rule.count] !== undefined && Number(output[rule.count]) !== list.length)
-            t.fail(
-              `${op.operation}: ${rule.count} is ${show(output[rule.count])}, but ${items} holds ${list.length} item(s)`,
-              c.raw,
-            );
-          if (rule.total && output[rule.total] !== undefined && Number(output[rule.total]) < list.length)
-            t.fail(
-              `${op.operation}: ${rule.total} is ${show(output[rule.total])}, fewer than the ${list.length} item(s) on the page`,
-              c.raw,
-            );
         },
-        { isolate: rule.owned === true },
-      ),
-    ];
-  },
-};
+      );
+  if (pg.tokenBasis && pgToken && filters.length)
+    check(
+      '.token-bound',
+      sev(rule.basis, pg.basis, pg.tokenBasis),
+      `A ${pgToken} issued for one filter value is refused with another.`,
+      async (t) => {
+        const ids = await t.state(many);
+        const other = await t.state(given);
+        const c1 = await t.call(op, { ...listInput(ids), [pg.size]: n - 1 }, 'first page');
+        const token = t.succeeded(c1, op, `${op.operation} with ${pg.size}=${n - 1}`)[pgToken];
+        if (typeof token !== 'string' || token === '')
+          t.fail(
+            `${op.operation} with ${pg.size}=${n - 1} over a filter matching ${n} ${entity}s must give a ${pgToken} for the rest, but it gives none`,
+            c1.raw,
+          );
+        const c2 = await t.call(
+          op,
+          { ...listInput(other), [pg.size]: n - 1, [pgToken]: token },
+          'the token with another filter',
+        );
+        t.refused(c2, op, [invalid], `${op.operation} with a ${pgToken} issued for other filter values`);
+      },
+    );
+  return out;
+}
 
 /**
  * The filter members of a list call, from the ids of a provider state. Of filter members that
@@ -855,11 +866,6 @@ function alternativeFilters(op: OperationSpec, rule: RuleSpec): string[] {
   );
 }
 
-/** The members that tell listed items apart: the rule's itemKey, else the entity's id. */
-function keyMembers(rule: RuleSpec, ent: EntitySpec): string[] {
-  return rule.itemKey ?? [ent.id];
-}
-
 function keyText(members: string[], values: Record<string, unknown>): string {
   // a decimal string compares by its value: "5", "5.0" and "5.00" are one amount
   const norm = (v: unknown) =>
@@ -869,60 +875,11 @@ function keyText(members: string[], values: Record<string, unknown>): string {
     : members.map((m) => `${m}=${JSON.stringify(norm(values[m]) ?? null)}`).join(', ');
 }
 
-/** The members of a listed item, by name: a money structure among them (a legacy Price) keys by its amount. */
-function itemShape(set: SpecSet, op: OperationSpec, rule: RuleSpec): Map<string, ResolvedMember> {
-  const list = outputMembers(set, op).find((m) => m.name === rule.items);
-  return new Map((list?.item?.members ?? []).map((m) => [m.name, m]));
-}
-
-/** A listed item's key (its id, or its itemKey members). */
-function itemKeyOf(
-  rule: RuleSpec,
-  ent: EntitySpec,
-  x: unknown,
-  shown: Record<string, string> = {},
-  shape?: Map<string, ResolvedMember>,
-): string {
-  if (!x || typeof x !== 'object') return String(x);
-  const rec = x as Record<string, unknown>;
-  const members = keyMembers(rule, ent);
-  // amounts and ids compare as the strings the wire carries (a money structure: its amount); a
-  // member the API names otherwise (model.json names) is read under that name
-  const text = (m: string) => {
-    const v = amountOf(rec[shown[m] ?? m], shape?.get(m));
-    return v === undefined ? undefined : String(v);
-  };
-  return keyText(members, Object.fromEntries(members.map((m) => [m, text(m)])));
-}
-
-/** The entity's fields the API names otherwise (model.json names), field → name. */
-function shownNames(set: SpecSet, api: Api, entity: string): Record<string, string> {
-  return set.model.entities[entity]?.names?.[api]?.fields ?? {};
-}
-
 /** A literal field value a provider state gives an entity (not a `$…` template). */
 function literal(v: unknown): string | undefined {
   return (typeof v === 'string' && !v.startsWith('$')) || typeof v === 'number' || typeof v === 'boolean'
     ? String(v)
     : undefined;
-}
-
-/**
- * The key of the entity a provider state made: its id; with an itemKey, each member from the ids
- * the state returned (under the member's name), else the literal value the state gives the first
- * entity of the kind it creates (the loader checks that one of them fixes every member).
- */
-export function stateKey(
-  set: SpecSet,
-  rule: RuleSpec,
-  entity: string,
-  state: string | undefined,
-  ids: Record<string, string>,
-): string {
-  const ent = set.model.entities[entity]!;
-  const made = state ? set.model.states[state]?.creates.find((c) => c.entity === entity) : undefined;
-  const members = keyMembers(rule, ent);
-  return keyText(members, Object.fromEntries(members.map((m) => [m, ids[m] ?? literal(made?.fields?.[m])])));
 }
 
 /** The largest page size the model allows (the page-size member's range), if it says. */
@@ -959,23 +916,4 @@ function nextPage(
   if (got === 0 || total === undefined || !Number.isFinite(total) || (!resized && at * size >= total))
     return undefined;
   return { ...input, [pg.page]: at + 1, ...sized };
-}
-
-/** The listed items of an output, and whether the item of key `key` is among them. */
-function listedIn(
-  rule: RuleSpec,
-  ent: EntitySpec,
-  output: Record<string, unknown>,
-  key: string | undefined,
-  shown: Record<string, string> = {},
-  shape?: Map<string, ResolvedMember>,
-) {
-  const v = rule.items ? output[rule.items] : undefined;
-  const list = v === undefined || v === null ? [] : Array.isArray(v) ? v : [v];
-  return {
-    list,
-    hit:
-      key !== undefined &&
-      list.some((x) => x && typeof x === 'object' && itemKeyOf(rule, ent, x, shown, shape) === key),
-  };
 }

@@ -1,8 +1,7 @@
 // read: a successful call hands back the selected entity (`$entity`) and/or its parent
 // (`$parent`) in the output members `output` names, projected onto their shapes.
-import { expectSuccess } from '../checks/judge.ts';
-import { minimalInput, stateStatus, statusField } from '../checks/plan.ts';
-import { expectAsCreated, freshIds } from '../checks/rule-support.ts';
+import { stateStatus, statusField } from '../checks/plan.ts';
+import { expectAsCreated } from '../checks/rule-support.ts';
 import { show } from '../client-checks/e2e-support.ts';
 import { project, projectionContext } from '../emulator/project.ts';
 import { apiFieldName, outputMembers } from '../spec/resolve.ts';
@@ -120,33 +119,30 @@ export const read: RuleKindModule = {
           }
         },
       ),
+      // the entities it hands back show the ids and timestamps the provider state made them with
+      fromStateCheck(
+        ctx,
+        given,
+        `${op.operation} of the ${entity} of provider state ${given} hands back what the state created (its ids, its timestamps in order).`,
+        async (t, input, ids) => {
+          const c = await t.call(op, input);
+          const output = t.succeeded(c, op, `${op.operation} of the ${entity} of provider state ${given}`);
+          for (const x of targets(ctx, ids)) {
+            const value = output[x.key];
+            const shape = outputMembers(set, op).find((m) => m.name === x.key);
+            if (!x.name || !value || typeof value !== 'object' || !shape?.members) continue;
+            expectAsCreated(
+              t,
+              value as Record<string, unknown>,
+              shape.members,
+              createdFacts(set, x.name, given, ids, op.api),
+              `${op.operation} (${x.key}, the ${x.role})`,
+              c.raw,
+            );
+          }
+        },
+        { suffix: '.as-created' },
+      ),
     ];
-  },
-
-  serverChecks(ctx) {
-    const { set, op, rule, entity } = ctx;
-    ctx.add(`rule.${rule.id}.as-created`, ctx.sev, async (s) => {
-      const ids = await freshIds(s, op, rule.given);
-      s.cover(`rule:${rule.id}:as-created`);
-      const ex = await s.call(op.api, op.operation, minimalInput(set, op, ids, s.config.seed));
-      const output = expectSuccess(
-        set,
-        op,
-        ex,
-        `${op.operation} of the ${entity} of provider state ${rule.given}`,
-      );
-      for (const t of targets(ctx, ids)) {
-        const value = output[t.key];
-        const shape = outputMembers(set, op).find((m) => m.name === t.key);
-        if (!t.name || !value || typeof value !== 'object' || !shape?.members) continue;
-        expectAsCreated(
-          value as Record<string, unknown>,
-          shape.members,
-          createdFacts(set, t.name, rule.given, ids, op.api),
-          `${op.operation} (${t.key}, the ${t.role})`,
-          ex,
-        );
-      }
-    });
   },
 };

@@ -167,11 +167,13 @@ describe('a new rule kind', () => {
       };
       expect(e2eCheckCatalogue(set, { apis: [api], operations: [name] }).map((d) => d.check)).toEqual([
         'e2e.unknown-id',
+        'e2e.unknown-id.message',
         'e2e.echoes-id',
       ]);
       const results = await runE2eChecks(set, client);
       expect(results.map((r) => `${r.def.check}: ${r.outcome.status} ${r.outcome.detail}`)).toEqual([
         expect.stringMatching(/^e2e.unknown-id: passed/),
+        expect.stringMatching(/^e2e.unknown-id.message: passed/),
         expect.stringMatching(/^e2e.echoes-id: passed/),
       ]);
       expect(clientCheckCatalogue(set, { apis: [api], operations: [name] }).length).toBeGreaterThan(2);

@@ -84,6 +84,9 @@ describe('caught through a client', () => {
       'legacy-soap',
       ['2014-08-15/RejectAssignment/e2e.only-submitted.message', '2014-08-15/GetHIT/e2e.owner-only.message'],
     ],
+    // exists: the documented message of the error for an id that names nothing
+    ['json-messages-reworded', 'sdk-v3', ['2017-01-17/RejectAssignment/e2e.unknown-id.message']],
+    ['legacy-messages-reworded', 'legacy-rest', ['2014-08-15/RejectAssignment/e2e.unknown-id.message']],
     [
       'reject-leaves-request-listed',
       'sdk-v3',
