@@ -1,26 +1,14 @@
 // The legacy checks run over each wire form the target speaks: REST checks, their SOAP twins
 // (`soap.<check>`) and the SOAP-only rules; `--legacy-wire` narrows to one form.
 import { describe, expect, test } from 'vitest';
-import { serverChecks } from '../../src/checks/catalogue.ts';
-import type { ServerTargetConfig } from '../../src/checks/types.ts';
 import { UsageError } from '../../src/cli/args.ts';
 import { parseLegacyWire } from '../../src/cli/commands/server.ts';
-import { TEST_CREDENTIALS } from '../../src/emulator/test-credentials.ts';
 import { loadSpecs } from '../../src/spec/load.ts';
-import { APIS } from '../../src/spec/types.ts';
+import { serverCatalogue } from '../support/catalogue.ts';
 
 const set = loadSpecs();
-const base: ServerTargetConfig = {
-  kind: 'server',
-  endpoint: 'http://127.0.0.1:1',
-  apis: [...APIS],
-  runs: 1,
-  seed: 1,
-  timeoutMs: 1000,
-  credentials: [...TEST_CREDENTIALS],
-};
 const legacyIds = (legacyWires?: string[]) =>
-  serverChecks(set, { ...base, ...(legacyWires ? { legacyWires } : {}) })
+  serverCatalogue(set, { ...(legacyWires ? { legacyWires } : {}) })
     .filter((c) => c.api === '2014-08-15' || c.check.includes('cross.'))
     .map((c) => c.id);
 
@@ -50,7 +38,7 @@ describe('legacy wire forms in the catalogue', () => {
     expect(soap.length).toBeGreaterThan(0);
     expect(soap.filter((id) => !id.includes('/soap.'))).toEqual([]);
     const json = (w: string[]) =>
-      serverChecks(set, { ...base, legacyWires: w }).filter(
+      serverCatalogue(set, { legacyWires: w }).filter(
         (c) => c.api === '2017-01-17' && !c.check.includes('cross.'),
       ).length;
     expect(json(['soap'])).toBe(json(['rest']));

@@ -2,14 +2,13 @@
 // read.ts): each server check rule.<id>.<suffix> has a client twin e2e.<id>.<suffix> of the same
 // severity, and every broken emulator that fails the server check fails its twin through a client.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { serverChecks } from '../../src/checks/catalogue.ts';
 import { e2eCheckCatalogue } from '../../src/client-checks/e2e-checks.ts';
 import { runE2eChecks } from '../../src/client-checks/e2e-session.ts';
 import { type RunningEmulator, startEmulator } from '../../src/emulator/server.ts';
-import { TEST_CREDENTIALS } from '../../src/emulator/test-credentials.ts';
 import { loadSpecs } from '../../src/spec/load.ts';
 import { APIS, type Api } from '../../src/spec/types.ts';
 import { brokenEmulators } from '../fixtures/broken-emulators/index.ts';
+import { serverCatalogue } from '../support/catalogue.ts';
 
 const set = loadSpecs();
 const CLIENT: Record<Api, 'sdk-v3' | 'legacy-rest'> = { '2017-01-17': 'sdk-v3', '2014-08-15': 'legacy-rest' };
@@ -19,16 +18,7 @@ const SERVER_ONLY = /\.unfiltered-exact$/;
 /** The further checks of the read and list rules (rule.<id>.<suffix>), server id → severity. */
 function furtherServerChecks(): Map<string, string> {
   const ids = new Map<string, string>();
-  const checks = serverChecks(set, {
-    kind: 'server',
-    endpoint: 'http://127.0.0.1:1',
-    apis: [...APIS],
-    runs: 1,
-    seed: 1,
-    timeoutMs: 1000,
-    credentials: [...TEST_CREDENTIALS],
-  });
-  for (const c of checks) {
+  for (const c of serverCatalogue(set)) {
     const op = set.apis[c.api].operations.get(c.operation)!;
     const rule = op.behaviour.rules.find((r) => c.check.startsWith(`rule.${r.id}.`));
     if (rule && (rule.kind === 'list' || rule.kind === 'read')) ids.set(c.id, c.severity);

@@ -4,15 +4,14 @@
 // client against the reference emulator and fails, at its rule's severity, against an emulator
 // that breaks its rule.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { serverChecks } from '../../src/checks/catalogue.ts';
 import { e2eCheckCatalogue } from '../../src/client-checks/e2e-checks.ts';
 import { runE2eChecks } from '../../src/client-checks/e2e-session.ts';
 import { type RunningEmulator, startEmulator } from '../../src/emulator/server.ts';
-import { TEST_CREDENTIALS } from '../../src/emulator/test-credentials.ts';
 import type { ClientTargetConfig } from '../../src/mock/types.ts';
 import { loadSpecs } from '../../src/spec/load.ts';
 import { APIS, type Api } from '../../src/spec/types.ts';
 import { brokenEmulators } from '../fixtures/broken-emulators/index.ts';
+import { serverCatalogue } from '../support/catalogue.ts';
 
 const set = loadSpecs();
 let emulator: RunningEmulator;
@@ -27,16 +26,7 @@ afterAll(async () => {
 
 /** Server check id → severity, for the whole catalogue. */
 const serverSeverity = new Map(
-  serverChecks(set, {
-    kind: 'server',
-    endpoint: 'http://127.0.0.1:1',
-    apis: [...APIS],
-    runs: 1,
-    seed: 1,
-    timeoutMs: 1000,
-    credentials: [...TEST_CREDENTIALS],
-    legacyWires: ['rest'],
-  }).map((c) => [c.id, c.severity]),
+  serverCatalogue(set, { legacyWires: ['rest'] }).map((c) => [c.id, c.severity]),
 );
 
 const twinOf = (e2eId: string) => e2eId.replace(/\/e2e\.([^/]+)$/, '/rule.$1');
