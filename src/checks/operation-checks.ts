@@ -16,7 +16,7 @@ import { constraintsOf, freeString, lengthBounds, patternString } from '../arbit
 import { ruleContext, ruleKind } from '../rules/index.ts';
 import { freshTokens } from '../rules/token.ts';
 import { constraintKey, effectFor, errorSpec, inputMembers } from '../spec/resolve.ts';
-import type { OperationSpec, ResolvedMember, Severity, SpecSet } from '../spec/types.ts';
+import type { OperationSpec, ResolvedMember, SpecSet } from '../spec/types.ts';
 import { legacyResultName } from '../wire/legacy.ts';
 import { getPath } from '../wire/xml.ts';
 import { expectError, expectRefused, expectSuccess } from './judge.ts';
@@ -34,7 +34,7 @@ import {
 } from './plan.ts';
 import { responseGroupChecks } from './response-group-checks.ts';
 import { describeValue, freshIds } from './rule-support.ts';
-import { CheckFailure, forAll, type Session } from './session.ts';
+import { CheckFailure, forAll } from './session.ts';
 import { RULE_CHECK_SHRINK_BUDGET, serverTarget, unchanged, withCodeTwins } from './target.ts';
 import type { Check, ServerTargetConfig } from './types.ts';
 
@@ -284,30 +284,27 @@ function ruleChecks(set: SpecSet, op: OperationSpec, config: ServerTargetConfig)
   const out: Check[] = [];
   for (const rule of op.behaviour.rules) {
     const ctx = ruleContext(set, op, rule);
-    const add = (check: string, severity: Severity, run: (s: Session) => Promise<void>) =>
-      out.push(makeCheck(op.api, op.operation, check, severity, ruleSource(set, op, rule), run));
-    const kind = ruleKind(rule.kind);
-    for (const rc of withCodeTwins(kind.checks?.(ctx) ?? []))
+    const source = ruleSource(set, op, rule);
+    for (const rc of withCodeTwins(ruleKind(rule.kind).checks?.(ctx) ?? []))
       if (rc.audiences.includes('server'))
-        add(`${rc.name ?? `rule.${rule.id}`}${rc.suffix ?? ''}`, rc.severity, async (s) => {
-          await s.requireApi(op.api);
-          const t = serverTarget(s, op.api);
-          await forAll(s, rc.arb, (v) => rc.run(t, v, 0), {
-            numRuns: Math.min(config.runs, rc.cases.server),
-            // the same budget as through a client: each try costs states and calls
-            shrinkBudget: rc.shrinkBudget ?? RULE_CHECK_SHRINK_BUDGET,
-          });
-        });
-    // every server-only check needs its API selected and served: asked here, not in each kind
-    kind.serverChecks?.({
-      ...ctx,
-      config,
-      add: (check, severity, run) =>
-        add(check, severity, async (s) => {
-          await s.requireApi(op.api);
-          await run(s);
-        }),
-    });
+        out.push(
+          makeCheck(
+            op.api,
+            op.operation,
+            `${rc.name ?? `rule.${rule.id}`}${rc.suffix ?? ''}`,
+            rc.severity,
+            source,
+            async (s) => {
+              await s.requireApi(op.api);
+              const t = serverTarget(s, op.api);
+              await forAll(s, rc.arb, (v) => rc.run(t, v, 0), {
+                numRuns: Math.min(config.runs, rc.cases.server),
+                // the same budget as through a client: each try costs states and calls
+                shrinkBudget: rc.shrinkBudget ?? RULE_CHECK_SHRINK_BUDGET,
+              });
+            },
+          ),
+        );
   }
   return out;
 }

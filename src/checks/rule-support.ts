@@ -1,4 +1,4 @@
-// What the server checks of the rule kinds (src/rules/<kind>.ts, `serverChecks`) share: fresh
+// What the server-side rule checks (src/rules/<kind>.ts, src/checks/*.ts) share: fresh
 // provider states, the Data of a legacy error; and a step of either audience, the entity as a
 // provider state created it. ("The failed call changed nothing" is one too: target.ts `unchanged`.)
 import type { createdFacts } from '../rules/values.ts';

@@ -1,9 +1,11 @@
 // Small helpers the rule kinds that make, remove and guard entities share.
 import fc from 'fast-check';
 import { patternString, validValue } from '../arbitraries/values.ts';
-import { idInput } from '../checks/plan.ts';
-import { everyCase } from '../checks/rule-support.ts';
+import { idInput, stateStatus } from '../checks/plan.ts';
+import { everyCase, expectData } from '../checks/rule-support.ts';
+import type { Answered } from '../checks/session.ts';
 import {
+  type Called,
   type Party,
   type RuleCheck,
   type RuleTarget,
@@ -119,14 +121,55 @@ export function messageCheck(
   what: (state: string) => string,
   opts: { owner?: Party; notViolated?: StateGuard['notViolated'] } = {},
 ): RuleCheck[] {
-  const { set, op, rule, accepted } = ctx;
-  if (!rule.error || !states.length) return [];
-  return [
-    ruleCheck({
+  const { op, accepted } = ctx;
+  return fromEachState(
+    ctx,
+    states,
+    {
       audiences: ['server', 'client-e2e'],
       severity: ctx.msgSeverity,
       suffix: '.message',
       summary: `${what(states.join(', '))} fails with the documented message of ${accepted.join(' or ')}.`,
+    },
+    (t, c, _input, state) => t.messaged(c, op, accepted, what(state)),
+    opts,
+  );
+}
+
+/**
+ * `<name>.data` on a server only (a legacy error's Data is a wire element no client hands back:
+ * docs/driver-protocol.md): from each of `states` the refusal carries the error's Data keys.
+ */
+export function dataCheck(ctx: RuleContext, states: string[], what: (state: string) => string): RuleCheck[] {
+  const { set, entity, accepted } = ctx;
+  if (!ctx.dataKeys.length) return [];
+  return fromEachState(
+    ctx,
+    states,
+    {
+      audiences: ['server'],
+      severity: ctx.codeSeverity,
+      suffix: '.data',
+      summary: `${what(states.join(', '))} fails with ${accepted.join(' or ')} and its Data.`,
+    },
+    (_t, c, input, state) =>
+      expectData(c.raw as Answered, ctx.dataKeys, input, stateStatus(set, state, entity), what(state)),
+  );
+}
+
+/** One case from each of `states` (owned by `owner`): the call with the state's ids, judged by `judge`. */
+function fromEachState(
+  ctx: RuleContext,
+  states: string[],
+  check: Pick<RuleCheck, 'audiences' | 'severity' | 'suffix' | 'summary'>,
+  judge: (t: RuleTarget, c: Called, input: Record<string, unknown>, state: string) => void,
+  opts: { owner?: Party; notViolated?: StateGuard['notViolated'] } = {},
+): RuleCheck[] {
+  const { set, op, rule } = ctx;
+  if (!rule.error || !states.length) return [];
+  return [
+    ruleCheck({
+      ...check,
       arb: requiredInput(set, op),
       shrinkBudget: 2,
       cases: { server: 1, client: 1 },
@@ -139,7 +182,7 @@ export function messageCheck(
             const input = { ...extra, ...idInput(set, op, ids, extra) };
             const unbroken = opts.notViolated?.(state, input);
             if (unbroken) t.notRun(unbroken);
-            t.messaged(await t.call(op, input, state), op, accepted, what(state));
+            judge(t, await t.call(op, input, state), input, state);
           },
           (e) => e instanceof E2eFailure,
         ),

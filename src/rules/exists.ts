@@ -1,7 +1,8 @@
 // exists: the selected entity must exist; an id that names none is refused with the rule's error.
 import fc from 'fast-check';
-import { minimalInput, unknownIdArb } from '../checks/plan.ts';
+import { unknownIdArb } from '../checks/plan.ts';
 import { expectData } from '../checks/rule-support.ts';
+import type { Answered } from '../checks/session.ts';
 import { type RuleTarget, ruleCheck } from '../checks/target.ts';
 import { requiredInput } from '../client-checks/e2e-support.ts';
 import type { RuleKindModule } from './types.ts';
@@ -48,18 +49,27 @@ export const exists: RuleKindModule = {
         cases: { server: 1, client: 1 },
         run: async (t, [id, extra]) => t.messaged(await call(t, id, extra), op, accepted, what(id)),
       }),
+      // server only: a legacy error's Data is a wire element no client hands back
+      ...(ctx.dataKeys.length
+        ? [
+            ruleCheck({
+              audiences: ['server'],
+              severity: ctx.codeSeverity,
+              suffix: '.data',
+              summary: `${op.operation} with a ${select} that names no ${entity} fails with ${accepted.join(' or ')} and its Data.`,
+              arb,
+              cases: { server: 1, client: 0 },
+              run: async (t, [id, extra]) =>
+                expectData(
+                  (await call(t, id, extra)).raw as Answered,
+                  ctx.dataKeys,
+                  { [select]: id },
+                  undefined,
+                  what(id),
+                ),
+            }),
+          ]
+        : []),
     ];
-  },
-
-  // server only: a legacy error's Data is a wire element no client hands back
-  serverChecks(ctx) {
-    const { set, op, rule, select } = ctx;
-    if (!rule.error || !ctx.dataKeys.length) return;
-    ctx.add(`rule.${rule.id}.data`, ctx.codeSeverity, async (s) => {
-      const id = fc.sample(unknownIdArb(set, op), { seed: s.config.seed, numRuns: 1 })[0]!;
-      const input = minimalInput(set, op, {}, s.config.seed, { [select]: id });
-      const ex = await s.call(op.api, op.operation, input, { label: `unknown ${select}` });
-      expectData(ex, ctx.dataKeys, { [select]: id }, undefined, `${op.operation} for an unknown ${select}`);
-    });
   },
 };

@@ -1,12 +1,11 @@
 // status: the call is allowed only while the entity is in one of `allowed` (or, for inputs that
 // match an `allowedWhen` entry, in its `allowed`); in any other status it is refused with the
 // rule's error and changes nothing. `violatedBy` names provider states that break the rule.
-import { effectStatus, minimalInput, sev, stateStatus } from '../checks/plan.ts';
-import { everyCase, expectData, freshIds } from '../checks/rule-support.ts';
+import { effectStatus, sev, stateStatus } from '../checks/plan.ts';
 import { refusedUnchanged, succeeds } from '../checks/target.ts';
 import type { SpecProblem } from '../spec/load.ts';
 import type { RuleSpec } from '../spec/types.ts';
-import { fromStateCheck, guardCheck, messageCheck, onEntity } from './context.ts';
+import { dataCheck, fromStateCheck, guardCheck, messageCheck, onEntity } from './context.ts';
 import { rulesWith } from './index.ts';
 import type { RuleKindModule } from './types.ts';
 
@@ -98,6 +97,7 @@ export const status: RuleKindModule = {
         notViolated,
       }),
       ...messageCheck(ctx, rule.violatedBy ?? [], on, { notViolated }),
+      ...dataCheck(ctx, rule.violatedBy ?? [], on),
       ...(given && leaves
         ? [
             fromStateCheck(
@@ -128,25 +128,5 @@ export const status: RuleKindModule = {
         );
       }),
     ];
-  },
-
-  // an error's Data is a legacy wire element no client hands back (docs/driver-protocol.md)
-  serverChecks(ctx) {
-    const { set, op, rule, entity } = ctx;
-    const violated = rule.violatedBy ?? [];
-    if (!violated.length || !ctx.dataKeys.length) return;
-    ctx.add(`rule.${rule.id}.data`, ctx.codeSeverity, (s) =>
-      everyCase(
-        violated,
-        (x) => `state ${x}`,
-        async (state) => {
-          const ids = await freshIds(s, op, state);
-          const input = minimalInput(set, op, ids, s.config.seed);
-          const ex = await s.call(op.api, op.operation, input, { label: state });
-          const on = `${op.operation} on the ${entity} of provider state ${state}`;
-          expectData(ex, ctx.dataKeys, input, stateStatus(set, state, entity), on);
-        },
-      ),
-    );
   },
 };

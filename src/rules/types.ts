@@ -1,13 +1,4 @@
-// The contract of a rule kind module (src/rules/<kind>.ts). A kind says, in one file, everything
-// the suite knows about a rule of that kind: how a spec writes it (schema fragment and
-// cross-reference checks), what it means to the reference emulator, what the stateful model
-// predicts, and the checks it generates: each written once (`checks`), for servers and, end to
-// end, for clients, plus the few only a server can run (`serverChecks`). Every member
-// but `kind` and `schema` is optional: a kind that means nothing to a family is left out of it.
-// Keep this interface stable: add members, do not rename or remove them (other kinds build on it).
-import type { Session } from '../checks/session.ts';
 import type { RuleCheck } from '../checks/target.ts';
-import type { ServerTargetConfig } from '../checks/types.ts';
 import type { Store, StoredEntity } from '../emulator/store.ts';
 import type { SpecProblem } from '../spec/load.ts';
 import type {
@@ -128,14 +119,6 @@ export type Prediction =
    * the observation after the call tells which */
   | { either: string[] };
 
-/** What a rule kind contributes to the server checks of one rule. */
-export interface ServerRuleContext extends RuleContext {
-  config: ServerTargetConfig;
-  /** Adds a check `<api>/<Operation>/<name>` with the rule's source as its rule text; it is
-   * not-run unless its API is selected and served (the caller asks before `run`). */
-  add(name: string, severity: Severity, run: (s: Session) => Promise<void>): void;
-}
-
 export interface RuleKindModule {
   readonly kind: string;
   /**
@@ -165,7 +148,4 @@ export interface RuleKindModule {
   predict?(ctx: PredictContext): Prediction | undefined;
   /** Rule-level checks written once, run for each audience they apply to (src/checks/target.ts). */
   checks?(ctx: RuleContext): RuleCheck[];
-  /** Checks of a server only (what a client cannot show: a message's text, an error's Data, a
-   * second requester's entity named in the input). */
-  serverChecks?(ctx: ServerRuleContext): void;
 }
