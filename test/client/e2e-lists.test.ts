@@ -6,28 +6,19 @@ import { e2eCheckCatalogue } from '../../src/client-checks/e2e-checks.ts';
 import { runE2eChecks } from '../../src/client-checks/e2e-session.ts';
 import { type RunningEmulator, startEmulator } from '../../src/emulator/server.ts';
 import { loadSpecs } from '../../src/spec/load.ts';
-import { APIS, type Api } from '../../src/spec/types.ts';
+import { APIS } from '../../src/spec/types.ts';
 import { brokenEmulators } from '../fixtures/broken-emulators/index.ts';
-import { serverCatalogue } from '../support/catalogue.ts';
+import {
+  API_OF,
+  e2eCaughtTables,
+  e2eTwin,
+  furtherServerChecks,
+  SERVER_ONLY,
+} from '../fixtures/e2e-caught.ts';
 
 const set = loadSpecs();
-const CLIENT: Record<Api, 'sdk-v3' | 'legacy-rest'> = { '2017-01-17': 'sdk-v3', '2014-08-15': 'legacy-rest' };
-// a client signs as itself: it has no fresh requester whose listing could be counted exactly
-const SERVER_ONLY = /\.unfiltered-exact$/;
-
-/** The further checks of the read and list rules (rule.<id>.<suffix>), server id → severity. */
-function furtherServerChecks(): Map<string, string> {
-  const ids = new Map<string, string>();
-  for (const c of serverCatalogue(set)) {
-    const op = set.apis[c.api].operations.get(c.operation)!;
-    const rule = op.behaviour.rules.find((r) => c.check.startsWith(`rule.${r.id}.`));
-    if (rule && (rule.kind === 'list' || rule.kind === 'read')) ids.set(c.id, c.severity);
-  }
-  return ids;
-}
-
-const furtherIds = furtherServerChecks();
-const twin = (id: string) => id.replace('/rule.', '/e2e.');
+const E2E_CAUGHT = e2eCaughtTables(set);
+const furtherIds = furtherServerChecks(set);
 
 describe('list and read checks for both audiences', () => {
   test('each server check rule.<id>.<suffix> of a list or read rule has an e2e twin of the same severity', () => {
@@ -39,21 +30,13 @@ describe('list and read checks for both audiences', () => {
     const missing: string[] = [];
     for (const [id, severity] of server) {
       if (SERVER_ONLY.test(id)) {
-        expect(e2e.has(twin(id)), id).toBe(false);
+        expect(e2e.has(e2eTwin(id)), id).toBe(false);
         continue;
       }
-      if (e2e.get(twin(id)) !== severity) missing.push(`${twin(id)} (${severity})`);
+      if (e2e.get(e2eTwin(id)) !== severity) missing.push(`${e2eTwin(id)} (${severity})`);
     }
     expect(missing).toEqual([]);
   });
-
-  // every broken emulator that fails one of those server checks, and the check
-  const caught = brokenEmulators.flatMap((b) =>
-    b.expectFailing
-      .filter((id) => /\/rule\.[a-z-]+\.[A-Za-z]/.test(id) && !SERVER_ONLY.test(id))
-      .filter((id) => furtherIds.has(id))
-      .map((id) => [b.name, id] as const),
-  );
 
   let emulator: RunningEmulator;
   beforeAll(async () => {
@@ -67,31 +50,33 @@ describe('list and read checks for both audiences', () => {
     const kind = (id: string) => id.split('/')[2]!.split('.')[2];
     const kinds = (ids: Iterable<string>) => [...new Set([...ids].map(kind))].sort();
     const moved = [...furtherIds.keys()].filter((id) => !SERVER_ONLY.test(id));
-    expect(kinds(caught.map(([, id]) => id))).toEqual(kinds(moved));
+    expect(kinds(E2E_CAUGHT.lists.flatMap((e) => e.failing))).toEqual(kinds(moved.map(e2eTwin)));
   });
 
-  test.each(caught)(
-    '%s fails %s through a client too, and the reference emulator passes it',
-    async (name, id) => {
-      const api = id.split('/')[0] as Api;
+  // every broken emulator that fails one of those server checks, and the check's twin
+  test.each(E2E_CAUGHT.lists)(
+    '$name fails $failing.0 through a client too, and the reference emulator passes it',
+    async ({ name, client, failing }) => {
+      const [id] = failing;
+      expect(failing).toHaveLength(1);
       const target = (server: { url: string; statesUrl: string }) => ({
         kind: 'client' as const,
-        client: CLIENT[api],
-        apis: [api],
+        client,
+        apis: [API_OF[client]],
         runs: 3,
         seed: 11,
         timeoutMs: 5000,
         server: { endpoint: server.url, statesUrl: server.statesUrl },
-        checks: [twin(id)],
+        checks: [id!],
       });
       const good = await runE2eChecks(set, target(emulator));
       expect(good.map((r) => `${r.def.id} ${r.outcome.status} ${r.outcome.detail}`)).toEqual([
-        `${twin(id)} passed ${good[0]?.outcome.detail}`,
+        `${id} passed ${good[0]?.outcome.detail}`,
       ]);
       const running = await brokenEmulators.find((b) => b.name === name)!.start();
       try {
         const results = await runE2eChecks(set, target(running));
-        expect(results.map((r) => `${r.def.id} ${r.outcome.status}`)).toEqual([`${twin(id)} failed`]);
+        expect(results.map((r) => `${r.def.id} ${r.outcome.status}`)).toEqual([`${id} failed`]);
       } finally {
         await running.close();
       }

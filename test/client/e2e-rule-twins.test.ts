@@ -2,7 +2,9 @@
 // client: every e2e check has a server twin of the same name and severity, and each check the
 // entity kinds (create, cascade, status, owner, upload) now state for both audiences passes through a
 // client against the reference emulator and fails, at its rule's severity, against an emulator
-// that breaks its rule.
+// that breaks its rule. At the end, the kind audit of the e2e family over the tables of
+// test/fixtures/e2e-caught.ts (this file's, e2e.test.ts's and e2e-lists.test.ts's).
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { e2eCheckCatalogue } from '../../src/client-checks/e2e-checks.ts';
 import { runE2eChecks } from '../../src/client-checks/e2e-session.ts';
@@ -11,9 +13,13 @@ import type { ClientTargetConfig } from '../../src/mock/types.ts';
 import { loadSpecs } from '../../src/spec/load.ts';
 import { APIS, type Api } from '../../src/spec/types.ts';
 import { brokenEmulators } from '../fixtures/broken-emulators/index.ts';
+import { UNCAUGHT_E2E_KINDS } from '../fixtures/broken-emulators/uncaught-kinds.ts';
+import { E2E_CAUGHT_RUN_BY, e2eCaughtTables, failingIds } from '../fixtures/e2e-caught.ts';
 import { serverCatalogue } from '../support/catalogue.ts';
+import { checkKinds } from '../support/check-kinds.ts';
 
 const set = loadSpecs();
+const E2E_CAUGHT = e2eCaughtTables(set);
 let emulator: RunningEmulator;
 
 beforeAll(async () => {
@@ -61,72 +67,76 @@ describe('one check, two audiences', () => {
 });
 
 describe('caught through a client', () => {
-  test.each([
-    // status: the documented message of each violating state, a repeat, an allowedWhen input
-    ['reject-rejected-wrong-message', 'sdk-v3', ['2017-01-17/RejectAssignment/e2e.only-submitted.message']],
-    [
-      'json-messages-reworded',
-      'sdk-v3',
-      ['2017-01-17/DeleteHIT/e2e.only-reviewable.message', '2017-01-17/GetHIT/e2e.owner-only.message'],
-    ],
-    [
-      'legacy-messages-reworded',
-      'legacy-soap',
-      ['2014-08-15/RejectAssignment/e2e.only-submitted.message', '2014-08-15/GetHIT/e2e.owner-only.message'],
-    ],
-    // exists: the documented message of the error for an id that names nothing
-    ['json-messages-reworded', 'sdk-v3', ['2017-01-17/RejectAssignment/e2e.unknown-id.message']],
-    ['legacy-messages-reworded', 'legacy-rest', ['2014-08-15/RejectAssignment/e2e.unknown-id.message']],
-    [
-      'reject-leaves-request-listed',
-      'sdk-v3',
-      ['2017-01-17/RejectQualificationRequest/e2e.only-pending.repeat'],
-    ],
-    ['legacy-set-reviewing-toggles', 'legacy-soap', ['2014-08-15/SetHITAsReviewing/e2e.one-way.repeat']],
-    [
-      'json-override-rejection-ignored',
-      'sdk-v3',
-      ['2017-01-17/ApproveAssignment/e2e.only-submitted.allowed-when.0'],
-    ],
-    // upload: both refusals and their `.code` twins
-    [
-      'json-upload-url-any-question',
-      'sdk-v3',
-      [
-        '2017-01-17/GetFileUploadURL/e2e.file-url.not-upload',
-        '2017-01-17/GetFileUploadURL/e2e.file-url.not-upload.code',
-        '2017-01-17/GetFileUploadURL/e2e.file-url.unknown-question',
-        '2017-01-17/GetFileUploadURL/e2e.file-url.unknown-question.code',
-      ],
-    ],
-    // create: unique fields, identity, a grant beside the request, a second bonus
-    ['qualification-name-reused', 'sdk-v3', ['2017-01-17/CreateQualificationType/e2e.creates-type.unique']],
-    ['hit-type-per-call', 'sdk-v3', ['2017-01-17/CreateHITType/e2e.creates-type.identity']],
-    [
-      'legacy-register-hit-type-per-call',
-      'legacy-rest',
-      ['2014-08-15/RegisterHITType/e2e.creates-type.identity'],
-    ],
-    ['grant-makes-no-qualification', 'sdk-v3', ['2017-01-17/AcceptQualificationRequest/e2e.makes-grant']],
-    ['grant-makes-no-qualification', 'legacy-rest', ['2014-08-15/GrantQualification/e2e.makes-grant']],
-    ['json-second-bonus-refused', 'sdk-v3', ['2017-01-17/SendBonus/e2e.creates-payment']],
-    // cascade: the caller's balance pays every submitted assignment
-    ['legacy-disable-hit-pays-nothing', 'legacy-rest', ['2014-08-15/DisableHIT/e2e.approves-submitted']],
-  ] as const)('%s fails, through %s, %j (and the reference passes)', async (name, client, ids) => {
-    const good = await runE2eChecks(set, target(client, [...ids], emulator));
-    expect(good.map((r) => r.def.id).sort()).toEqual([...ids].sort());
-    expect(good.filter((r) => r.outcome.status !== 'passed').map((r) => r.outcome.detail)).toEqual([]);
-    const running = await brokenEmulators.find((b) => b.name === name)!.start();
-    try {
-      const results = await runE2eChecks(set, target(client, [...ids], running));
-      for (const id of ids) {
-        const r = results.find((x) => x.def.id === id);
-        expect(r?.outcome.status, id).toBe('failed');
-        // at its rule's severity: the server twin's
-        expect(r?.def.severity, id).toBe(serverSeverity.get(twinOf(id)));
+  test.each(E2E_CAUGHT.twins)(
+    '$name, through $client, fails $failing.0 and the rest of its list (the reference passes them)',
+    async ({ name, client, failing: ids }) => {
+      const good = await runE2eChecks(set, target(client, [...ids], emulator));
+      expect(good.map((r) => r.def.id).sort()).toEqual([...ids].sort());
+      expect(good.filter((r) => r.outcome.status !== 'passed').map((r) => r.outcome.detail)).toEqual([]);
+      const running = await brokenEmulators.find((b) => b.name === name)!.start();
+      try {
+        const results = await runE2eChecks(set, target(client, [...ids], running));
+        for (const id of ids) {
+          const r = results.find((x) => x.def.id === id);
+          expect(r?.outcome.status, id).toBe('failed');
+          // at its rule's severity: the server twin's
+          expect(r?.def.severity, id).toBe(serverSeverity.get(twinOf(id)));
+        }
+      } finally {
+        await running.close();
       }
-    } finally {
-      await running.close();
+    },
+  );
+});
+
+// The converse of the tables above and in e2e.test.ts and e2e-lists.test.ts: every kind of e2e
+// check (keyed as its server twin, test/support/check-kinds.ts) is named failing by some entry of
+// the tables in test/fixtures/e2e-caught.ts, or listed with its reason; a stale entry fails too.
+// The tables' tests prove each entry fails; this proves the tables cover every kind, without
+// running them again.
+describe('every kind of e2e check is watched failing through a client', () => {
+  test('each kind of the e2e catalogue is failed by an entry of a table a test runs, or is listed', () => {
+    // an entry counts only if its table is run: `test.each(E2E_CAUGHT.<table>)` in the file that
+    // E2E_CAUGHT_RUN_BY names, and nothing in that file skipped or singled out
+    for (const [table, file] of Object.entries(E2E_CAUGHT_RUN_BY)) {
+      const source = readFileSync(new URL(`../../${file}`, import.meta.url), 'utf8');
+      expect(source, `${file} runs E2E_CAUGHT.${table}`).toMatch(
+        new RegExp(`\\btest\\.each\\(E2E_CAUGHT\\.${table}\\)`),
+      );
+      expect(
+        source.match(/\b(?:test|it|describe)\.(?:skip|only|todo|skipIf|runIf|fails)\b/g),
+        file,
+      ).toBeNull();
     }
+    const kinds = checkKinds(set);
+    const keyOf = (id: string) => kinds.keyOf(twinOf(id));
+    const catalogue = new Set(
+      APIS.flatMap((api) => e2eCheckCatalogue(set, { apis: [api] })).map((d) => d.id),
+    );
+    const all = new Set([...catalogue].map(keyOf));
+    const caught = new Set<string>();
+    for (const entries of Object.values(E2E_CAUGHT))
+      for (const entry of entries)
+        for (const id of failingIds(set, entry)) {
+          expect(catalogue.has(id), `${entry.name}: ${id} is an e2e check`).toBe(true);
+          caught.add(keyOf(id));
+        }
+    const uncaught = [...all].filter((k) => !caught.has(k)).sort();
+    console.log(
+      `e2e check kinds: ${all.size}, caught ${all.size - uncaught.length}, listed uncaught ${uncaught.length}`,
+    );
+    const listed = Object.keys(UNCAUGHT_E2E_KINDS).sort();
+    expect(
+      uncaught.filter((k) => !(k in UNCAUGHT_E2E_KINDS)),
+      'kinds no table fails through a client: add an entry, or list the kind with its reason',
+    ).toEqual([]);
+    expect(
+      listed.filter((k) => caught.has(k)),
+      'listed, but a table fails it now',
+    ).toEqual([]);
+    expect(
+      listed.filter((k) => !all.has(k)),
+      'listed, but no such kind in the e2e catalogue',
+    ).toEqual([]);
   });
 });

@@ -20,8 +20,10 @@ import { loadSpecs } from '../../src/spec/load.ts';
 import { severityOf } from '../../src/spec/resolve.ts';
 import type { Api } from '../../src/spec/types.ts';
 import { brokenEmulators } from '../fixtures/broken-emulators/index.ts';
+import { API_OF, e2eCaughtTables, ownerChecks as ownerChecksOf } from '../fixtures/e2e-caught.ts';
 
 const set = loadSpecs();
+const E2E_CAUGHT = e2eCaughtTables(set);
 let emulator: RunningEmulator;
 
 beforeAll(async () => {
@@ -179,36 +181,13 @@ describe('a broken emulator', () => {
   });
 
   // Behavioural deviations reach the user end to end; wire-only ones a client may tolerate.
-  test.each([
-    ['failed-call-changes-state', 'sdk-v3', '2017-01-17/RejectAssignment/e2e.only-submitted'],
-    ['reject-leaves-request-listed', 'sdk-v3', '2017-01-17/RejectQualificationRequest/e2e.rejects'],
-    ['unknown-id-success', 'sdk-v3', '2017-01-17/RejectAssignment/e2e.unknown-id'],
-    // the guard kinds' one check (src/rules/context.ts guardCheck), through the client
-    ['delete-unreviewed-hit', 'sdk-v3', '2017-01-17/DeleteHIT/e2e.reviewed-first'],
-    ['extend-past-ten', 'sdk-v3', '2017-01-17/CreateAdditionalAssignmentsForHIT/e2e.not-past-ten'],
-    // the lookup kind's check, the one its server twin rule.unknown-hit-type runs
-    ['legacy-create-hit-type-ignored', 'legacy-rest', '2014-08-15/CreateHIT/e2e.unknown-hit-type'],
-    ['token-ignored', 'sdk-v3', '2017-01-17/SendBonus/e2e.unique-request-token'],
-    ['delete-keeps-hit', 'sdk-v3', '2017-01-17/DeleteHIT/e2e.deletes'],
-    ['revoke-ignored', 'sdk-v3', '2017-01-17/DisassociateQualificationFromWorker/e2e.revokes'],
-    // caught through a client since update states its check once (the read-back of the change)
-    ['legacy-rescore-ignored', 'legacy-rest', '2014-08-15/UpdateQualificationScore/e2e.rescores'],
-    // create's output check: the entity handed back and read back through the client
-    ['new-hit-not-assignable', 'sdk-v3', '2017-01-17/CreateHIT/e2e.creates-hit'],
-    ['legacy-create-hit-type-ignored', 'legacy-rest', '2014-08-15/CreateHIT/e2e.creates-hit-of-type'],
-    ['grant-leaves-request-listed', 'legacy-rest', '2014-08-15/GrantQualification/e2e.grants'],
-    [
-      'legacy-approve-rejected-any-state',
-      'legacy-rest',
-      '2014-08-15/ApproveRejectedAssignment/e2e.only-rejected',
-    ],
-  ] as const)("%s fails %s's %s", async (name, client, id) => {
+  test.each(E2E_CAUGHT.behaviour)("$name fails $client's $failing.0", async ({ name, client, failing }) => {
+    const [id] = failing as [string];
     const variant = brokenEmulators.find((b) => b.name === name)!;
     const running = await variant.start();
     try {
-      const api = id.split('/')[0] as Api;
       const results = await runE2eChecks(set, {
-        ...target(client, api, running),
+        ...target(client, API_OF[client], running),
         operations: [id.split('/')[1]!],
       });
       expect(results.find((r) => r.def.id === id)?.outcome.status).toBe('failed');
@@ -222,10 +201,7 @@ describe('a broken emulator', () => {
   // fails on an emulator that serves non-owners (the call succeeds) or that changes the entity
   // although it refuses the call (the owner's observation differs).
   describe('the owner rule (e2e.<owner rule>)', () => {
-    const ownerChecks = (api: Api) =>
-      [...set.apis[api].operations.values()].flatMap((op) =>
-        op.behaviour.rules.filter((r) => r.kind === 'owner').map((r) => `${api}/${op.operation}/e2e.${r.id}`),
-      );
+    const ownerChecks = (api: Api) => ownerChecksOf(set, api);
 
     test('the owner of the states is the test requester the client does not hold', () => {
       expect(E2E_OTHER_REQUESTER).toBeDefined();
@@ -234,28 +210,10 @@ describe('a broken emulator', () => {
       for (const api of Object.keys(set.apis) as Api[]) expect(ownerChecks(api).length).toBeGreaterThan(0);
     });
 
-    for (const [name, client, api, failing] of [
-      // serves a non-owner: the client gets a success instead of the owner error
-      ['json-ignores-ownership', 'sdk-v3', '2017-01-17', 'all'],
-      ['non-owner-may-reject', 'legacy-rest', '2014-08-15', ['2014-08-15/RejectAssignment/e2e.owner-only']],
-      // refuses a non-owner but still applies the transition: only the owner's observation shows it
-      [
-        'failed-call-changes-state',
-        'sdk-v3',
-        '2017-01-17',
-        [
-          '2017-01-17/AcceptQualificationRequest/e2e.owner-only',
-          '2017-01-17/ApproveAssignment/e2e.owner-only',
-          '2017-01-17/CreateAdditionalAssignmentsForHIT/e2e.owner-only',
-          '2017-01-17/RejectAssignment/e2e.owner-only',
-          '2017-01-17/RejectQualificationRequest/e2e.owner-only',
-          '2017-01-17/UpdateQualificationType/e2e.owner-only',
-          // the variant applies the first effect's status: UpdateExpirationForHIT's first sets none
-          '2017-01-17/UpdateHITReviewStatus/e2e.owner-only',
-        ],
-      ],
-    ] as const) {
-      test(`${client}: passes on the reference emulator, ${name} fails ${failing === 'all' ? 'every one' : failing.join(', ')}`, async () => {
+    test.each(E2E_CAUGHT.owner)(
+      '$client: passes on the reference emulator, $name fails $failing',
+      async ({ name, client, failing }) => {
+        const api = API_OF[client];
         const ids = ownerChecks(api);
         const good = await runE2eChecks(set, { ...target(client, api, emulator), checks: ids });
         expect(good.map((r) => r.def.id).sort()).toEqual([...ids].sort());
@@ -281,8 +239,8 @@ describe('a broken emulator', () => {
         } finally {
           await running.close();
         }
-      });
-    }
+      },
+    );
 
     test('without a second requester the owner checks are not-run, never passed', async () => {
       const defs = e2eCheckCatalogue(set, { apis: ['2017-01-17'], checks: ['e2e.owner-only'] });
@@ -311,72 +269,28 @@ describe('a broken emulator', () => {
 
   // the money kinds' checks (charge, statistic, notify, help, outbox), written once: each fails
   // through a client at the severity of its server twin (the reference passes them: above)
-  test.each([
-    [
-      'payments-free',
-      'sdk-v3',
-      { 'SendBonus/e2e.pays': 'must', 'ApproveAssignment/e2e.pays-reward': 'must' },
-    ],
-    ['legacy-bonus-free', 'legacy-rest', { 'GrantBonus/e2e.pays': 'must' }],
-    ['legacy-approve-pays-nothing', 'legacy-rest', { 'ApproveAssignment/e2e.pays-reward': 'must' }],
-    ['legacy-statistic-one-point', 'legacy-rest', { 'GetRequesterStatistic/e2e.data-points': 'must' }],
-    [
-      'legacy-worker-statistic-one-point',
-      'legacy-rest',
-      { 'GetRequesterWorkerStatistic/e2e.data-points': 'must' },
-    ],
-    [
-      'legacy-statistic-aggregates-repeated',
-      'legacy-rest',
-      {
-        'GetRequesterStatistic/e2e.data-points.aggregate': 'should',
-        'GetRequesterWorkerStatistic/e2e.data-points.aggregate': 'should',
-      },
-    ],
-    ['notify-fails-everyone', 'sdk-v3', { 'NotifyWorkers/e2e.messages-workers': 'must' }],
-    ['legacy-notify-fails-everyone', 'legacy-rest', { 'NotifyWorkers/e2e.messages-workers': 'must' }],
-    ['notify-reports-no-stranger', 'sdk-v3', { 'NotifyWorkers/e2e.messages-workers.stranger': 'should' }],
-    [
-      'notify-reports-no-stranger',
-      'legacy-rest',
-      { 'NotifyWorkers/e2e.messages-workers.stranger': 'should' },
-    ],
-    ['legacy-help-says-nothing', 'legacy-rest', { 'Help/e2e.describes': 'should' }],
-    [
-      'notifications-taken-once',
-      'sdk-v3',
-      {
-        'SendTestEventNotification/e2e.sends-test-event': 'must',
-        'UpdateNotificationSettings/e2e.records-settings': 'must',
-      },
-    ],
-    [
-      'notifications-taken-once',
-      'legacy-rest',
-      {
-        'SendTestEventNotification/e2e.sends-test-event': 'must',
-        'SetHITTypeNotification/e2e.records-settings': 'must',
-      },
-    ],
-  ] as const)('%s fails through %s: %j', async (name, client, want) => {
-    const api: Api = client === 'sdk-v3' ? '2017-01-17' : '2014-08-15';
-    const ids = Object.keys(want).map((k) => `${api}/${k}`);
-    const running = await brokenEmulators.find((b) => b.name === name)!.start();
-    try {
-      const results = await runE2eChecks(set, {
-        ...target(client, api, running),
-        operations: ids.map((id) => id.split('/')[1]!),
-        checks: ids,
-      });
-      expect(
-        Object.fromEntries(
-          results.map((r) => [r.def.id.slice(api.length + 1), [r.outcome.status, r.def.severity]]),
-        ),
-      ).toEqual(Object.fromEntries(Object.entries(want).map(([k, sev]) => [k, ['failed', sev]])));
-    } finally {
-      await running.close();
-    }
-  });
+  test.each(E2E_CAUGHT.money)(
+    '$name fails through $client: $failing',
+    async ({ name, client, failing: want }) => {
+      const api = API_OF[client];
+      const ids = Object.keys(want).map((k) => `${api}/${k}`);
+      const running = await brokenEmulators.find((b) => b.name === name)!.start();
+      try {
+        const results = await runE2eChecks(set, {
+          ...target(client, api, running),
+          operations: ids.map((id) => id.split('/')[1]!),
+          checks: ids,
+        });
+        expect(
+          Object.fromEntries(
+            results.map((r) => [r.def.id.slice(api.length + 1), [r.outcome.status, r.def.severity]]),
+          ),
+        ).toEqual(Object.fromEntries(Object.entries(want).map(([k, sev]) => [k, ['failed', sev]])));
+      } finally {
+        await running.close();
+      }
+    },
+  );
 
   test('a client whose balance is spent gets the charge checks not-run with the reason, never failed', async () => {
     // the client signs as itself (no fresh requester): a balance earlier runs spent cannot pay
