@@ -13,7 +13,10 @@ import type { ClientTargetConfig } from '../../src/mock/types.ts';
 import { loadSpecs } from '../../src/spec/load.ts';
 import { APIS, type Api } from '../../src/spec/types.ts';
 import { brokenEmulators } from '../fixtures/broken-emulators/index.ts';
-import { UNCAUGHT_E2E_KINDS } from '../fixtures/broken-emulators/uncaught-kinds.ts';
+import {
+  UNCAUGHT_E2E_KINDS,
+  UNCAUGHT_E2E_KINDS_PER_API,
+} from '../fixtures/broken-emulators/uncaught-kinds.ts';
 import { E2E_CAUGHT_RUN_BY, e2eCaughtTables, failingIds } from '../fixtures/e2e-caught.ts';
 import { serverCatalogue } from '../support/catalogue.ts';
 import { checkKinds } from '../support/check-kinds.ts';
@@ -94,49 +97,58 @@ describe('caught through a client', () => {
 // the tables in test/fixtures/e2e-caught.ts, or listed with its reason; a stale entry fails too.
 // The tables' tests prove each entry fails; this proves the tables cover every kind, without
 // running them again.
+/** The kind audit over one key function: every key of the e2e catalogue caught by a table entry, or listed. */
+function auditE2eKinds(keyOf: (id: string) => string, listedUncaught: Record<string, string>, what: string) {
+  // an entry counts only if its table is run: `test.each(E2E_CAUGHT.<table>)` in the file that
+  // E2E_CAUGHT_RUN_BY names, and nothing in that file skipped or singled out
+  for (const [table, file] of Object.entries(E2E_CAUGHT_RUN_BY)) {
+    const source = readFileSync(new URL(`../../${file}`, import.meta.url), 'utf8');
+    expect(source, `${file} runs E2E_CAUGHT.${table}`).toMatch(
+      new RegExp(`\\btest\\.each\\(E2E_CAUGHT\\.${table}\\)`),
+    );
+    expect(source.match(/\b(?:test|it|describe)\.(?:skip|only|todo|skipIf|runIf|fails)\b/g), file).toBeNull();
+  }
+  const catalogue = new Set(APIS.flatMap((api) => e2eCheckCatalogue(set, { apis: [api] })).map((d) => d.id));
+  const all = new Set([...catalogue].map(keyOf));
+  const caught = new Set<string>();
+  for (const entries of Object.values(E2E_CAUGHT))
+    for (const entry of entries)
+      for (const id of failingIds(set, entry)) {
+        expect(catalogue.has(id), `${entry.name}: ${id} is an e2e check`).toBe(true);
+        caught.add(keyOf(id));
+      }
+  const uncaught = [...all].filter((k) => !caught.has(k)).sort();
+  console.log(
+    `${what}: ${all.size}, caught ${all.size - uncaught.length}, listed uncaught ${uncaught.length}`,
+  );
+  const listed = Object.keys(listedUncaught).sort();
+  expect(
+    uncaught.filter((k) => !(k in listedUncaught)),
+    'kinds no table fails through a client: add an entry, or list the kind with its reason',
+  ).toEqual([]);
+  expect(
+    listed.filter((k) => caught.has(k)),
+    'listed, but a table fails it now',
+  ).toEqual([]);
+  expect(
+    listed.filter((k) => !all.has(k)),
+    'listed, but no such kind in the e2e catalogue',
+  ).toEqual([]);
+}
+
 describe('every kind of e2e check is watched failing through a client', () => {
+  const kinds = checkKinds(set);
+  const keyOf = (id: string) => kinds.keyOf(twinOf(id));
   test('each kind of the e2e catalogue is failed by an entry of a table a test runs, or is listed', () => {
-    // an entry counts only if its table is run: `test.each(E2E_CAUGHT.<table>)` in the file that
-    // E2E_CAUGHT_RUN_BY names, and nothing in that file skipped or singled out
-    for (const [table, file] of Object.entries(E2E_CAUGHT_RUN_BY)) {
-      const source = readFileSync(new URL(`../../${file}`, import.meta.url), 'utf8');
-      expect(source, `${file} runs E2E_CAUGHT.${table}`).toMatch(
-        new RegExp(`\\btest\\.each\\(E2E_CAUGHT\\.${table}\\)`),
-      );
-      expect(
-        source.match(/\b(?:test|it|describe)\.(?:skip|only|todo|skipIf|runIf|fails)\b/g),
-        file,
-      ).toBeNull();
-    }
-    const kinds = checkKinds(set);
-    const keyOf = (id: string) => kinds.keyOf(twinOf(id));
-    const catalogue = new Set(
-      APIS.flatMap((api) => e2eCheckCatalogue(set, { apis: [api] })).map((d) => d.id),
+    auditE2eKinds(keyOf, UNCAUGHT_E2E_KINDS, 'e2e check kinds');
+  });
+
+  // each API version has its own client and its own server code
+  test('each kind is failed so on every API version that has it, or is listed', () => {
+    auditE2eKinds(
+      (id) => `${id.split('/')[0]} ${keyOf(id)}`,
+      UNCAUGHT_E2E_KINDS_PER_API,
+      'e2e check kinds per API version',
     );
-    const all = new Set([...catalogue].map(keyOf));
-    const caught = new Set<string>();
-    for (const entries of Object.values(E2E_CAUGHT))
-      for (const entry of entries)
-        for (const id of failingIds(set, entry)) {
-          expect(catalogue.has(id), `${entry.name}: ${id} is an e2e check`).toBe(true);
-          caught.add(keyOf(id));
-        }
-    const uncaught = [...all].filter((k) => !caught.has(k)).sort();
-    console.log(
-      `e2e check kinds: ${all.size}, caught ${all.size - uncaught.length}, listed uncaught ${uncaught.length}`,
-    );
-    const listed = Object.keys(UNCAUGHT_E2E_KINDS).sort();
-    expect(
-      uncaught.filter((k) => !(k in UNCAUGHT_E2E_KINDS)),
-      'kinds no table fails through a client: add an entry, or list the kind with its reason',
-    ).toEqual([]);
-    expect(
-      listed.filter((k) => caught.has(k)),
-      'listed, but a table fails it now',
-    ).toEqual([]);
-    expect(
-      listed.filter((k) => !all.has(k)),
-      'listed, but no such kind in the e2e catalogue',
-    ).toEqual([]);
   });
 });
