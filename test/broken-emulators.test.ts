@@ -17,7 +17,7 @@ import {
   broken as ownerWrongCode,
 } from './fixtures/broken-emulators/json-owner-refused-wrong-code.ts';
 import { UNCAUGHT_KINDS, UNCAUGHT_KINDS_PER_API } from './fixtures/broken-emulators/uncaught-kinds.ts';
-import { checkKinds } from './support/check-kinds.ts';
+import { checkKinds, expectAudited } from './support/check-kinds.ts';
 
 const set = loadSpecs();
 const RUNS = 10;
@@ -237,23 +237,7 @@ function auditKinds(
     for (const id of failedBy.get(b.name) ?? [])
       if (!asserted || b.expectFailing.includes(id))
         if (!kinds.soapOnly(kinds.keyOf(id)) || soapBrokenEmulators.includes(b)) caught.add(keyOf(id));
-  const uncaught = [...severity.keys()].filter((k) => !caught.has(k)).sort();
-  console.log(
-    `${what}: ${severity.size}, caught ${severity.size - uncaught.length}, listed uncaught ${uncaught.length}`,
-  );
-  const listed = Object.keys(listedUncaught).sort();
-  expect(
-    uncaught.filter((k) => !(k in listedUncaught)).map((k) => `${k} (${severity.get(k)})`),
-    'kinds no broken emulator fails: add a fixture, or list the kind with its reason',
-  ).toEqual([]);
-  expect(
-    listed.filter((k) => caught.has(k)),
-    'listed as uncaught, but a broken emulator fails it now: strike it from the list',
-  ).toEqual([]);
-  expect(
-    listed.filter((k) => !severity.has(k)),
-    'listed, but the catalogue has no such kind: strike it from the list',
-  ).toEqual([]);
+  expectAudited(what, new Map([...severity].map(([k, sv]) => [k, `${k} (${sv})`])), caught, listedUncaught);
 }
 
 describe('every kind of check is watched catching a broken emulator', () => {

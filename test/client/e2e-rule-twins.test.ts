@@ -19,7 +19,7 @@ import {
 } from '../fixtures/broken-emulators/uncaught-kinds.ts';
 import { E2E_CAUGHT_RUN_BY, e2eCaughtTables, failingIds } from '../fixtures/e2e-caught.ts';
 import { serverCatalogue } from '../support/catalogue.ts';
-import { checkKinds } from '../support/check-kinds.ts';
+import { checkKinds, expectAudited } from '../support/check-kinds.ts';
 
 const set = loadSpecs();
 const E2E_CAUGHT = e2eCaughtTables(set);
@@ -117,23 +117,7 @@ function auditE2eKinds(keyOf: (id: string) => string, listedUncaught: Record<str
         expect(catalogue.has(id), `${entry.name}: ${id} is an e2e check`).toBe(true);
         caught.add(keyOf(id));
       }
-  const uncaught = [...all].filter((k) => !caught.has(k)).sort();
-  console.log(
-    `${what}: ${all.size}, caught ${all.size - uncaught.length}, listed uncaught ${uncaught.length}`,
-  );
-  const listed = Object.keys(listedUncaught).sort();
-  expect(
-    uncaught.filter((k) => !(k in listedUncaught)),
-    'kinds no table fails through a client: add an entry, or list the kind with its reason',
-  ).toEqual([]);
-  expect(
-    listed.filter((k) => caught.has(k)),
-    'listed, but a table fails it now',
-  ).toEqual([]);
-  expect(
-    listed.filter((k) => !all.has(k)),
-    'listed, but no such kind in the e2e catalogue',
-  ).toEqual([]);
+  expectAudited(what, new Map([...all].map((k) => [k, k])), caught, listedUncaught);
 }
 
 describe('every kind of e2e check is watched failing through a client', () => {

@@ -2,6 +2,7 @@
 // response group, index or recorded fixture abstracted, so "every kind of check is seen failing
 // on some broken emulator" can be asked of the catalogue. Read from the specs and the
 // catalogue's own builders, never from a list of names typed here.
+import { expect } from 'vitest';
 import { SOAP_PREFIX, soapOnlyChecks } from '../../src/checks/soap-checks.ts';
 import { APIS, type OperationSpec, type SpecSet } from '../../src/spec/types.ts';
 import { LEGACY_API } from '../../src/wire/legacy.ts';
@@ -82,4 +83,34 @@ export function checkKinds(set: SpecSet): CheckKinds {
     },
     soapOnly: (key) => key.startsWith(SOAP_ONLY),
   };
+}
+
+/**
+ * The judgement every kind audit makes (server, mock client, end to end): each kind of the
+ * catalogue (`all`, a key → what to show of it) is caught or listed with its reason, and the list
+ * holds no stale entry (a kind caught now, or gone from the catalogue): the list only shrinks.
+ */
+export function expectAudited(
+  what: string,
+  all: Map<string, string>,
+  caught: ReadonlySet<string>,
+  listedUncaught: Record<string, string>,
+): void {
+  const uncaught = [...all.keys()].filter((k) => !caught.has(k)).sort();
+  console.log(
+    `${what}: ${all.size}, caught ${all.size - uncaught.length}, listed uncaught ${uncaught.length}`,
+  );
+  const listed = Object.keys(listedUncaught).sort();
+  expect(
+    uncaught.filter((k) => !(k in listedUncaught)).map((k) => all.get(k) || k),
+    `${what} nothing catches: add a fixture, or list the kind with its reason`,
+  ).toEqual([]);
+  expect(
+    listed.filter((k) => caught.has(k)),
+    `listed as uncaught, but caught now: strike it from the list`,
+  ).toEqual([]);
+  expect(
+    listed.filter((k) => !all.has(k)),
+    'listed, but the catalogue has no such kind: strike it from the list',
+  ).toEqual([]);
 }
